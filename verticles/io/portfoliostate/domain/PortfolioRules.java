@@ -1,0 +1,178 @@
+package io.portfoliostate.domain;
+
+import java.math.BigDecimal;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The two pure functions that run a portfolio: {@link #decide} turns a command into events (or a
+ * rejection) against the committed state, and {@link #evolve} applies one event to a state.
+ * Replaying a portfolio's journal through {@code evolve} rebuilds its state exactly.
+ *
+ * <p>Idempotency (a replayed tradeId) and optimistic concurrency (an expected version) are
+ * checked by the owner before {@code decide}: they need the journal's index, not the state.
+ */
+public final class PortfolioRules {
+
+  private PortfolioRules() {
+  }
+
+  /**
+   * Decides a command against the state it would apply to.
+   *
+   * @param state the current state, or null when the portfolio does not exist
+   * @param now the recording time, stamped on the events
+   */
+  public static Decision decide(PortfolioState state, PortfolioCommand command, Instant now,
+      ReferenceData reference) {
+    if (command instanceof CreatePortfolio) {
+      return state != null
+          ? Decision.reject(Rejection.of(Rejection.Reason.ALREADY_EXISTS,
+              "portfolio " + command.portfolioId() + " already exists"))
+          : create((CreatePortfolio) command, now);
+    }
+    if (state == null) {
+      return Decision.reject(Rejection.of(Rejection.Reason.NOT_FOUND,
+          "portfolio " + command.portfolioId() + " does not exist"));
+    }
+    if (command instanceof RecordTrade) {
+      return trade(state, (RecordTrade) command, now, reference);
+    }
+    if (command instanceof RecordCashFlow) {
+      RecordCashFlow flow = (RecordCashFlow) command;
+      return Decision.accept(new CashFlowRecorded(flow.flowId(), flow.type(), flow.currency(),
+          flow.amount(), flow.instrumentId(), flow.occurredAt() == null ? now : flow.occurredAt(), now));
+    }
+    if (command instanceof ConvertFx) {
+      ConvertFx fx = (ConvertFx) command;
+      return Decision.accept(new FxConverted(fx.conversionId(), fx.fromCurrency(), fx.toCurrency(),
+          fx.fromAmount(), fx.rate(), fx.toAmount(), now));
+    }
+    if (command instanceof SetTargets) {
+      SetTargets targets = (SetTargets) command;
+      return Decision.accept(new TargetsSet(targets.targets(), targets.driftThreshold(), now));
+    }
+    if (command instanceof UpdatePortfolio) {
+      return update(state, (UpdatePortfolio) command, now);
+    }
+    throw new IllegalStateException("unhandled command " + command.getClass().getSimpleName());
+  }
+
+  private static Decision create(CreatePortfolio create, Instant now) {
+    return Decision.accept(new PortfolioCreated(create.portfolioId(), create.name(), create.baseCurrency(), create.parentId(),
+        create.costMethod(), create.driftThreshold(), create.targets(), now));
+  }
+
+  private static Decision update(PortfolioState state, UpdatePortfolio update, Instant now) {
+    CostMethod method = update.costMethod();
+    if (method != null && method != state.costMethod() && state.holdsOpenPositions()) {
+      return Decision.reject(Rejection.invalid("costMethod",
+          "the cost method can change only while the portfolio holds no open position"));
+    }
+    return Decision.accept(new PortfolioUpdated(update.name(), update.parentId(),
+        update.driftThreshold(), method, now));
+  }
+
+  /**
+   * A trade's currency defaults to its instrument's, or to the base currency for an instrument
+   * without reference data; a currency that contradicts the instrument's, or the currency the
+   * position is already kept in, is refused.
+   */
+  private static Decision trade(PortfolioState state, RecordTrade trade, Instant now,
+      ReferenceData reference) {
+    Optional<CurrencyCode> known = reference.currencyOf(trade.instrumentId());
+    CurrencyCode currency = trade.currency();
+    if (known.isPresent() && currency != null && !currency.equals(known.get())) {
+      return Decision.reject(Rejection.invalid("currency", "instrument " + trade.instrumentId()
+          + " trades in " + known.get() + ", not " + currency));
+    }
+    if (currency == null) {
+      Position existing = state.positions().get(trade.positionKey());
+      currency = known.orElse(existing != null ? existing.currency() : state.baseCurrency());
+    }
+    Position existing = state.positions().get(trade.positionKey());
+    if (existing != null && !existing.currency().equals(currency)) {
+      return Decision.reject(Rejection.invalid("currency", "the position in " + trade.instrumentId()
+          + " is kept in " + existing.currency() + ", not " + currency));
+    }
+    return Decision.accept(new TradeRecorded(trade.tradeId(), trade.instrumentId(), trade.strategy(),
+        trade.side(), trade.quantity(), trade.price(), currency, trade.fees(),
+        trade.executedAt() == null ? now : trade.executedAt(), now));
+  }
+
+  /**
+   * Applies one event. The event's sequence number is {@code state.version() + 1} (1 for the
+   * creation, which is the only event that applies to no state).
+   *
+   * @param state the state before, or null before the creation
+   */
+  public static PortfolioState evolve(PortfolioState state, PortfolioEvent event) {
+    if (event instanceof PortfolioCreated) {
+      if (state != null) {
+        throw new IllegalStateException("portfolio " + state.id() + " is already created");
+      }
+      PortfolioCreated created = (PortfolioCreated) event;
+      return new PortfolioState(created.portfolioId(), created.name(), created.baseCurrency(),
+          created.parentId(), created.costMethod(), created.driftThreshold(), created.targets(), 1,
+          created.at(), created.at(), Map.of(), Map.of());
+    }
+    if (state == null) {
+      throw new IllegalStateException("the first event of a portfolio must be its creation");
+    }
+    long seq = state.version() + 1;
+    Instant at = event.at();
+    if (event instanceof TradeRecorded) {
+      TradeRecorded trade = (TradeRecorded) event;
+      PositionKey key = trade.positionKey();
+      Position before = state.positions().getOrDefault(key, Position.empty(key, trade.currency()));
+      Position after = before.apply(trade.signedQuantity(), trade.price(), trade.fees(),
+          trade.executedAt(), seq, at, state.costMethod());
+      Map<PositionKey, Position> positions = new HashMap<>(state.positions());
+      positions.put(key, after);
+      return with(state, seq, at, positions, addCash(state.cash(), trade.currency(), trade.cashEffect()));
+    }
+    if (event instanceof CashFlowRecorded) {
+      CashFlowRecorded flow = (CashFlowRecorded) event;
+      return with(state, seq, at, state.positions(), addCash(state.cash(), flow.currency(), flow.cashEffect()));
+    }
+    if (event instanceof FxConverted) {
+      FxConverted fx = (FxConverted) event;
+      Map<CurrencyCode, BigDecimal> cash = addCash(state.cash(), fx.fromCurrency(), fx.fromAmount().negate());
+      return with(state, seq, at, state.positions(), addCash(cash, fx.toCurrency(), fx.toAmount()));
+    }
+    if (event instanceof TargetsSet) {
+      TargetsSet targets = (TargetsSet) event;
+      return new PortfolioState(state.id(), state.name(), state.baseCurrency(), state.parentId(),
+          state.costMethod(), orElse(targets.driftThreshold(), state.driftThreshold()), targets.targets(),
+          seq, state.createdAt(), at, state.positions(), state.cash());
+    }
+    if (event instanceof PortfolioUpdated) {
+      PortfolioUpdated update = (PortfolioUpdated) event;
+      return new PortfolioState(state.id(), orElse(update.name(), state.name()), state.baseCurrency(),
+          orElse(update.parentId(), state.parentId()), orElse(update.costMethod(), state.costMethod()),
+          orElse(update.driftThreshold(), state.driftThreshold()), state.targets(), seq,
+          state.createdAt(), at, state.positions(), state.cash());
+    }
+    throw new IllegalStateException("unhandled event " + event.getClass().getSimpleName());
+  }
+
+  private static PortfolioState with(PortfolioState state, long seq, Instant at,
+      Map<PositionKey, Position> positions, Map<CurrencyCode, BigDecimal> cash) {
+    return new PortfolioState(state.id(), state.name(), state.baseCurrency(), state.parentId(),
+        state.costMethod(), state.driftThreshold(), state.targets(), seq, state.createdAt(), at,
+        positions, cash);
+  }
+
+  private static Map<CurrencyCode, BigDecimal> addCash(Map<CurrencyCode, BigDecimal> cash,
+      CurrencyCode currency, BigDecimal change) {
+    Map<CurrencyCode, BigDecimal> next = new HashMap<>(cash);
+    next.merge(currency, change, BigDecimal::add);
+    return next;
+  }
+
+  private static <T> T orElse(T value, T fallback) {
+    return value != null ? value : fallback;
+  }
+}

@@ -1,0 +1,162 @@
+package io.portfoliostate.domain;
+
+import java.math.BigDecimal;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+
+/**
+ * A position in one instrument and strategy, with the accounting rules of DOMAIN.md.
+ *
+ * <p>Immutable: {@link #apply} returns the position after a trade. Quantity is signed (long
+ * positive, short negative); {@code averageCost} is per unit in the position's currency and
+ * never negative. A position that goes flat keeps its realized P&amp;L and fees.
+ *
+ * @param lots the open lots, in opening order, under a lot cost method; empty under AVERAGE
+ */
+public record Position(
+    PositionKey key,
+    CurrencyCode currency,
+    BigDecimal quantity,
+    BigDecimal averageCost,
+    BigDecimal realizedPnl,
+    BigDecimal fees,
+    Instant openedAt,
+    Instant updatedAt,
+    List<Lot> lots) {
+
+  public Position {
+    lots = List.copyOf(lots);
+  }
+
+  /** A position that holds nothing yet. */
+  public static Position empty(PositionKey key, CurrencyCode currency) {
+    return new Position(key, currency, BigDecimal.ZERO, BigDecimal.ZERO, BigDecimal.ZERO,
+        BigDecimal.ZERO, null, null, List.of());
+  }
+
+  public boolean isFlat() {
+    return quantity.signum() == 0;
+  }
+
+  /** Cost basis |q|·a, in the position's currency. */
+  public BigDecimal costBasis() {
+    return quantity.abs().multiply(averageCost);
+  }
+
+  /**
+   * The position after a fill.
+   *
+   * @param signedQuantity t: +quantity for a BUY, -quantity for a SELL
+   * @param price p &gt; 0
+   * @param fees f &ge; 0, kept apart from cost and realized P&amp;L
+   * @param executedAt when the trade was executed: the time of a lot it opens
+   * @param seq the journal sequence of the trade: orders lots opened at the same instant
+   * @param recordedAt when the trade was recorded: the position's {@code updatedAt}
+   */
+  public Position apply(BigDecimal signedQuantity, BigDecimal price, BigDecimal fees,
+      Instant executedAt, long seq, Instant recordedAt, CostMethod method) {
+    BigDecimal q = quantity;
+    BigDecimal t = signedQuantity;
+    BigDecimal newFees = this.fees.add(fees);
+    boolean opening = q.signum() == 0 || q.signum() == t.signum();
+    if (opening) {
+      BigDecimal q2 = q.add(t);
+      Instant opened = q.signum() == 0 ? executedAt : openedAt;
+      if (method.usesLots()) {
+        List<Lot> open = new ArrayList<>(lots);
+        open.add(new Lot(t, price, executedAt, seq));
+        return new Position(key, currency, q2, meanPrice(open), realizedPnl, newFees, opened,
+            recordedAt, open);
+      }
+      BigDecimal a2 = q.abs().multiply(averageCost).add(t.abs().multiply(price))
+          .divide(q2.abs(), Decimals.QUOTIENT);
+      return new Position(key, currency, q2, a2, realizedPnl, newFees, opened, recordedAt,
+          List.of());
+    }
+    BigDecimal sign = BigDecimal.valueOf(q.signum());
+    boolean flip = t.abs().compareTo(q.abs()) > 0;
+    BigDecimal q2 = flip ? BigDecimal.valueOf(t.signum()).multiply(t.abs().subtract(q.abs()))
+        : q.add(t);
+    if (!method.usesLots()) {
+      BigDecimal closed = t.abs().min(q.abs());
+      BigDecimal realized = realizedPnl.add(closed.multiply(price.subtract(averageCost)).multiply(sign));
+      BigDecimal a2 = flip ? price : (q2.signum() == 0 ? BigDecimal.ZERO : averageCost);
+      Instant opened = flip ? executedAt : (q2.signum() == 0 ? null : openedAt);
+      return new Position(key, currency, q2, a2, realized, newFees, opened, recordedAt, List.of());
+    }
+    if (flip) {
+      BigDecimal realized = realizedPnl;
+      for (Lot lot : lots) {
+        realized = realized.add(price.subtract(lot.price()).multiply(lot.quantity().abs()).multiply(sign));
+      }
+      List<Lot> open = List.of(new Lot(q2, price, executedAt, seq));
+      return new Position(key, currency, q2, price, realized, newFees, executedAt, recordedAt, open);
+    }
+    return reduceLots(t.abs(), price, sign, q2, newFees, recordedAt, method);
+  }
+
+  /** Closes {@code toClose} units of the open lots in the method's order. */
+  private Position reduceLots(BigDecimal toClose, BigDecimal price, BigDecimal sign, BigDecimal q2,
+      BigDecimal newFees, Instant recordedAt, CostMethod method) {
+    List<Lot> order = new ArrayList<>(lots);
+    order.sort(closingOrder(method, sign.signum() > 0));
+    List<Lot> closedFully = new ArrayList<>();
+    Lot partlyClosed = null;
+    Lot partRemaining = null;
+    BigDecimal realized = realizedPnl;
+    BigDecimal left = toClose;
+    for (Lot lot : order) {
+      if (left.signum() == 0) {
+        break;
+      }
+      BigDecimal available = lot.quantity().abs();
+      BigDecimal closed = available.min(left);
+      realized = realized.add(price.subtract(lot.price()).multiply(closed).multiply(sign));
+      left = left.subtract(closed);
+      if (closed.compareTo(available) == 0) {
+        closedFully.add(lot);
+      } else {
+        partlyClosed = lot;
+        partRemaining = lot.withQuantity(lot.quantity().subtract(closed.multiply(sign)));
+      }
+    }
+    List<Lot> open = new ArrayList<>(lots.size());
+    for (Lot lot : lots) {
+      if (lot == partlyClosed) {
+        open.add(partRemaining);
+      } else if (!closedFully.contains(lot)) {
+        open.add(lot);
+      }
+    }
+    Instant opened = q2.signum() == 0 ? null : openedAt;
+    return new Position(key, currency, q2, meanPrice(open), realized, newFees, opened, recordedAt, open);
+  }
+
+  private static Comparator<Lot> closingOrder(CostMethod method, boolean longPosition) {
+    Comparator<Lot> byAge = Comparator.comparing(Lot::openedAt).thenComparingLong(Lot::openedSeq);
+    switch (method) {
+      case FIFO:
+        return byAge;
+      case LIFO:
+        return byAge.reversed();
+      case HIFO:
+        Comparator<Lot> byPrice = Comparator.comparing(Lot::price);
+        return (longPosition ? byPrice.reversed() : byPrice).thenComparing(byAge);
+      default:
+        throw new IllegalStateException("no lots under " + method);
+    }
+  }
+
+  /** Quantity-weighted mean price of the open lots; 0 when none are open. */
+  private static BigDecimal meanPrice(List<Lot> open) {
+    BigDecimal units = BigDecimal.ZERO;
+    BigDecimal cost = BigDecimal.ZERO;
+    for (Lot lot : open) {
+      units = units.add(lot.quantity().abs());
+      cost = cost.add(lot.quantity().abs().multiply(lot.price()));
+    }
+    return units.signum() == 0 ? BigDecimal.ZERO : cost.divide(units, Decimals.QUOTIENT);
+  }
+}

@@ -1,0 +1,30 @@
+package io.portfoliostate.domain;
+
+/**
+ * An expected failure of a command, as a value (not an exception): why, in words for a client,
+ * and the request field it is about when there is one.
+ */
+public record Rejection(Reason reason, String detail, String field) {
+
+  /** Why a command was refused. Each maps to one HTTP status at the gateway. */
+  public enum Reason {
+    /** The command contradicts the rules or the state (400). */
+    INVALID,
+    /** The portfolio does not exist (404). */
+    NOT_FOUND,
+    /** A portfolio with that id already exists (409). */
+    ALREADY_EXISTS,
+    /** An id was replayed with other content (409). */
+    ID_REUSED,
+    /** The caller's expected version is not the current one (412). */
+    VERSION_MISMATCH
+  }
+
+  public static Rejection invalid(String field, String detail) {
+    return new Rejection(Reason.INVALID, detail, field);
+  }
+
+  public static Rejection of(Reason reason, String detail) {
+    return new Rejection(reason, detail, null);
+  }
+}
