@@ -1,0 +1,208 @@
+package io.portfoliostate.app;
+
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.portfoliostate.config.Settings;
+import io.portfoliostate.domain.ReferenceData;
+import io.portfoliostate.gateway.HttpGatewayVerticle;
+import io.portfoliostate.observability.Readiness;
+import io.portfoliostate.persistence.Database;
+import io.portfoliostate.persistence.EmbeddedDatabase;
+import io.portfoliostate.persistence.JournalReader;
+import io.portfoliostate.persistence.JournalWriterVerticle;
+import io.portfoliostate.persistence.Migrations;
+import io.portfoliostate.persistence.PortfolioCatalog;
+import io.portfoliostate.persistence.SnapshotStore;
+import io.portfoliostate.protocol.Codecs;
+import io.portfoliostate.shard.LocalShardMap;
+import io.portfoliostate.shard.OwnerClient;
+import io.portfoliostate.shard.PortfolioOwnerVerticle;
+import io.portfoliostate.shard.ShardMap;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.micrometer.MetricsDomain;
+import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.vertx.micrometer.MicrometerMetricsOptions;
+import io.vertx.sqlclient.Pool;
+import java.io.IOException;
+import java.time.Clock;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One node of the service: the database (embedded or external), the migrations, Vert.x, and the
+ * verticles — journal writer, owners, HTTP gateways — deployed in that order and stopped in the
+ * reverse order, so that nothing accepted is left unwritten.
+ */
+public final class Node implements AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(Node.class);
+
+  private final Settings settings;
+  private final EmbeddedDatabase embedded;
+  private final Database database;
+  private final Vertx vertx;
+  private final PrometheusMeterRegistry registry;
+  private final Readiness readiness;
+  private final Pool readPool;
+  private final String nodeId;
+  private final OwnerClient owners;
+  private String writerDeployment;
+  private String ownersDeployment;
+  private String gatewayDeployment;
+  private int httpPort;
+
+  private Node(Settings settings, EmbeddedDatabase embedded, Database database, Vertx vertx,
+      PrometheusMeterRegistry registry, String nodeId) {
+    this.settings = settings;
+    this.embedded = embedded;
+    this.database = database;
+    this.vertx = vertx;
+    this.registry = registry;
+    this.nodeId = nodeId;
+    this.readPool = database.pool(vertx, settings.database().poolSize(), "reads");
+    this.readiness = new Readiness(readPool);
+    int instances = ownerInstances(settings);
+    ShardMap shards = new LocalShardMap(nodeId, instances);
+    this.owners = new OwnerClient(vertx, shards, settings.routing());
+  }
+
+  /** Starts a node and waits until it serves. Blocking: call it from a plain thread, not an event loop. */
+  public static Node start(Settings settings) throws Exception {
+    EmbeddedDatabase embedded = null;
+    Database database;
+    if (settings.database().isEmbedded()) {
+      embedded = EmbeddedDatabase.start(settings.dataDir().resolve("pg").toAbsolutePath().normalize(),
+          settings.database().embedded());
+      database = Database.embedded(embedded.port());
+    } else {
+      database = Database.fromUri(settings.database().url());
+    }
+    int migrations = Migrations.migrate(database);
+    if (migrations > 0) {
+      LOG.info("Applied {} schema migrations", migrations);
+    }
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    // Per-address event-bus metrics would make one series per portfolio: left out.
+    MicrometerMetricsOptions metrics = new MicrometerMetricsOptions().setEnabled(true)
+        .setJvmMetricsEnabled(true).addDisabledMetricsCategory(MetricsDomain.EVENT_BUS);
+    Vertx vertx = Vertx.builder()
+        .with(new VertxOptions().setMetricsOptions(metrics))
+        .withMetrics(new MicrometerMetricsFactory(registry))
+        .build();
+    Codecs.registerAll(vertx.eventBus());
+    Node node = new Node(settings, embedded, database, vertx, registry, UUID.randomUUID().toString().substring(0, 8));
+    try {
+      node.deploy().toCompletionStage().toCompletableFuture().get(120, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      node.close();
+      throw e;
+    }
+    node.readiness.markStarted();
+    return node;
+  }
+
+  private static int ownerInstances(Settings settings) {
+    int configured = settings.owners().instances();
+    return configured > 0 ? configured : VertxOptions.DEFAULT_EVENT_LOOP_POOL_SIZE;
+  }
+
+  private Future<Void> deploy() {
+    Settings.JournalSettings journal = settings.journal();
+    Pool snapshotPool = readPool;
+    JournalReader reader = new JournalReader(readPool);
+    SnapshotStore snapshots = new SnapshotStore(snapshotPool);
+    int instances = ownerInstances(settings);
+    AtomicInteger nextOwner = new AtomicInteger();
+    // Millisecond times: what clients and PostgreSQL (microseconds) can both represent exactly.
+    Clock clock = Clock.tick(Clock.systemUTC(), java.time.Duration.ofMillis(1));
+    return vertx.deployVerticle(new JournalWriterVerticle(database, journal.maxBatchRows(), journal.maxInFlight(),
+            journal.connections(), registry))
+        .compose(id -> {
+          writerDeployment = id;
+          return vertx.deployVerticle(() -> new PortfolioOwnerVerticle(nodeId, nextOwner.getAndIncrement(),
+              settings.owners(), reader, snapshots, ReferenceData.NONE, registry, clock),
+              new DeploymentOptions().setInstances(instances));
+        })
+        .compose(id -> {
+          ownersDeployment = id;
+          HttpGatewayVerticle[] first = new HttpGatewayVerticle[1];
+          PortfolioCatalog catalog = new PortfolioCatalog(readPool);
+          return vertx.deployVerticle(() -> {
+            HttpGatewayVerticle gateway = new HttpGatewayVerticle(settings.http(), owners, catalog, readiness, registry);
+            if (first[0] == null) {
+              first[0] = gateway;
+            }
+            return gateway;
+          }, new DeploymentOptions().setInstances(instances)).map(deployment -> {
+            gatewayDeployment = deployment;
+            httpPort = first[0].port();
+            return null;
+          });
+        });
+  }
+
+  /** The port the HTTP gateway listens on. */
+  public int httpPort() {
+    return httpPort;
+  }
+
+  public Vertx vertx() {
+    return vertx;
+  }
+
+  /** The in-process API: what the HTTP gateway uses to reach owners, for embedding and benchmarks. */
+  public OwnerClient owners() {
+    return owners;
+  }
+
+  public PrometheusMeterRegistry registry() {
+    return registry;
+  }
+
+  public String nodeId() {
+    return nodeId;
+  }
+
+  /** Where the data lives, for the start-up line. */
+  public String describeDatabase() {
+    return embedded != null
+        ? "embedded PostgreSQL on " + embedded.dataDirectory() + " (port " + embedded.port() + ")"
+        : "PostgreSQL " + database.describe();
+  }
+
+  /**
+   * Graceful stop: no new requests, queued commands committed, journal flushed, portfolios
+   * snapshotted, then Vert.x and the database stopped.
+   */
+  @Override
+  public void close() throws IOException {
+    readiness.markStopping();
+    Future<Void> drained = undeploy(gatewayDeployment)
+        .compose(v -> undeploy(ownersDeployment))
+        .compose(v -> undeploy(writerDeployment))
+        .compose(v -> readPool.close());
+    await(drained, "drain");
+    await(vertx.close(), "Vert.x close");
+    if (embedded != null) {
+      embedded.close();
+    }
+  }
+
+  private static void await(Future<?> future, String what) {
+    try {
+      future.toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      LOG.warn("{} did not complete cleanly", what, e);
+    }
+  }
+
+  private Future<Void> undeploy(String deployment) {
+    return deployment == null ? Future.succeededFuture() : vertx.undeploy(deployment);
+  }
+}

@@ -1,0 +1,103 @@
+package io.portfoliostate.config;
+
+import io.vertx.core.json.JsonObject;
+import java.nio.file.Path;
+
+/**
+ * The whole configuration of a node, typed. Loaded by {@link SettingsLoader} from
+ * {@code conf/config.json} with environment variables on top.
+ */
+public record Settings(
+    Path dataDir,
+    HttpSettings http,
+    DatabaseSettings database,
+    JournalSettings journal,
+    OwnerSettings owners,
+    RoutingSettings routing) {
+
+  public static Settings from(JsonObject json) {
+    return new Settings(
+        Path.of(json.getString("dataDir", "./data")),
+        HttpSettings.from(json.getJsonObject("http", new JsonObject())),
+        DatabaseSettings.from(json.getJsonObject("database", new JsonObject())),
+        JournalSettings.from(json.getJsonObject("journal", new JsonObject())),
+        OwnerSettings.from(json.getJsonObject("owners", new JsonObject())),
+        RoutingSettings.from(json.getJsonObject("routing", new JsonObject())));
+  }
+
+  /** HTTP gateway: where it listens and what it accepts. */
+  public record HttpSettings(String host, int port, int maxBodyBytes, long requestTimeoutMs) {
+    static HttpSettings from(JsonObject json) {
+      return new HttpSettings(json.getString("host", "0.0.0.0"), json.getInteger("port", 8080),
+          json.getInteger("maxBodyBytes", 1 << 20), json.getLong("requestTimeoutMs", 10_000L));
+    }
+  }
+
+  /**
+   * The PostgreSQL of record. With no {@code url} the node starts an embedded PostgreSQL under
+   * {@code dataDir/pg}.
+   *
+   * @param url a {@code postgresql://user:password@host:port/database} URI, or null
+   */
+  public record DatabaseSettings(String url, int poolSize, EmbeddedSettings embedded) {
+    static DatabaseSettings from(JsonObject json) {
+      return new DatabaseSettings(json.getString("url"), json.getInteger("poolSize", 6),
+          EmbeddedSettings.from(json.getJsonObject("embedded", new JsonObject())));
+    }
+
+    public boolean isEmbedded() {
+      return url == null || url.isBlank();
+    }
+  }
+
+  /** The embedded PostgreSQL's port (0: any free one) and the server settings we choose for it. */
+  public record EmbeddedSettings(int port, String maxWalSize, String sharedBuffers) {
+    static EmbeddedSettings from(JsonObject json) {
+      return new EmbeddedSettings(json.getInteger("port", 0), json.getString("maxWalSize", "4GB"),
+          json.getString("sharedBuffers", "256MB"));
+    }
+  }
+
+  /**
+   * Group commit of the journal.
+   *
+   * @param maxBatchRows the most events written by one INSERT
+   * @param maxInFlight how many batches may be committing at once
+   * @param connections database connections kept for the journal writer
+   */
+  public record JournalSettings(int maxBatchRows, int maxInFlight, int connections) {
+    static JournalSettings from(JsonObject json) {
+      return new JournalSettings(json.getInteger("maxBatchRows", 2000),
+          json.getInteger("maxInFlight", 2), json.getInteger("connections", 3));
+    }
+  }
+
+  /**
+   * Owner verticles.
+   *
+   * @param instances owner verticle instances per node; 0 means one per event loop
+   * @param snapshotEvery snapshot a portfolio after this many events since the last snapshot
+   * @param passivateAfterSeconds drop an idle portfolio from memory after this long
+   * @param maxQueuedCommands commands an owner instance queues before it refuses more (503)
+   */
+  public record OwnerSettings(int instances, int snapshotEvery, long passivateAfterSeconds,
+      int maxQueuedCommands) {
+    static OwnerSettings from(JsonObject json) {
+      return new OwnerSettings(json.getInteger("instances", 0), json.getInteger("snapshotEvery", 1000),
+          json.getLong("passivateAfterSeconds", 900L), json.getInteger("maxQueuedCommands", 20_000));
+    }
+  }
+
+  /**
+   * How gateways reach owners.
+   *
+   * @param ownerTimeoutMs how long a gateway waits for an owner's answer
+   * @param notOwnerRetryMs how long a gateway keeps retrying when told "not owner" before a 503
+   */
+  public record RoutingSettings(long ownerTimeoutMs, long notOwnerRetryMs) {
+    static RoutingSettings from(JsonObject json) {
+      return new RoutingSettings(json.getLong("ownerTimeoutMs", 8000L),
+          json.getLong("notOwnerRetryMs", 3000L));
+    }
+  }
+}

@@ -1,0 +1,95 @@
+package io.portfoliostate.config;
+
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * Loads {@link Settings}: the defaults in {@code conf/config.json} (from the working folder if
+ * present, else from the jar), an optional file named by {@code PSTATE_CONFIG}, then
+ * environment variables, each overriding the one before.
+ */
+public final class SettingsLoader {
+
+  private static final String DEFAULTS = "conf/config.json";
+
+  /** Environment variable → JSON path it overrides. */
+  private static final Map<String, String> ENVIRONMENT = Map.ofEntries(
+      Map.entry("PSTATE_DATA_DIR", "dataDir"),
+      Map.entry("PSTATE_HTTP_HOST", "http.host"),
+      Map.entry("PSTATE_HTTP_PORT", "http.port"),
+      Map.entry("PSTATE_PG_URL", "database.url"),
+      Map.entry("PSTATE_PG_POOL_SIZE", "database.poolSize"),
+      Map.entry("PSTATE_PG_EMBEDDED_PORT", "database.embedded.port"),
+      Map.entry("PSTATE_JOURNAL_MAX_BATCH_ROWS", "journal.maxBatchRows"),
+      Map.entry("PSTATE_OWNER_INSTANCES", "owners.instances"),
+      Map.entry("PSTATE_SNAPSHOT_EVERY", "owners.snapshotEvery"));
+
+  private SettingsLoader() {
+  }
+
+  /** Loads the settings of this process. */
+  public static Settings load() {
+    return Settings.from(loadJson(System.getenv()));
+  }
+
+  /** The merged configuration JSON for the given environment. */
+  public static JsonObject loadJson(Map<String, String> environment) {
+    JsonObject config = readDefaults();
+    String file = environment.get("PSTATE_CONFIG");
+    if (file != null && !file.isBlank()) {
+      config.mergeIn(readFile(Path.of(file)), true);
+    }
+    ENVIRONMENT.forEach((variable, path) -> {
+      String value = environment.get(variable);
+      if (value != null && !value.isBlank()) {
+        put(config, path, value);
+      }
+    });
+    return config;
+  }
+
+  private static JsonObject readDefaults() {
+    Path local = Path.of(DEFAULTS);
+    if (Files.isRegularFile(local)) {
+      return readFile(local);
+    }
+    try (InputStream in = SettingsLoader.class.getClassLoader().getResourceAsStream(DEFAULTS)) {
+      if (in == null) {
+        throw new IllegalStateException(DEFAULTS + " is neither in the working folder nor in the jar");
+      }
+      return new JsonObject(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static JsonObject readFile(Path path) {
+    try {
+      return new JsonObject(Files.readString(path));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read configuration " + path, e);
+    }
+  }
+
+  /** Sets a dotted path, keeping numbers numbers so that typed settings read them. */
+  private static void put(JsonObject config, String path, String value) {
+    String[] parts = path.split("\\.");
+    JsonObject node = config;
+    for (int i = 0; i < parts.length - 1; i++) {
+      JsonObject child = node.getJsonObject(parts[i]);
+      if (child == null) {
+        child = new JsonObject();
+        node.put(parts[i], child);
+      }
+      node = child;
+    }
+    Object typed = value.matches("-?\\d+") ? (Object) Long.parseLong(value) : value;
+    node.put(parts[parts.length - 1], typed);
+  }
+}

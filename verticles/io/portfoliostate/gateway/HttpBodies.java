@@ -1,0 +1,84 @@
+package io.portfoliostate.gateway;
+
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+import java.util.List;
+
+/** Reading request bodies, headers and query parameters, and writing JSON answers. */
+final class HttpBodies {
+
+  private HttpBodies() {
+  }
+
+  /** The parsed JSON body; null after a 400 or 415 was sent. */
+  static Object json(RoutingContext ctx) {
+    String type = ctx.request().getHeader("Content-Type");
+    String mediaType = type == null ? "" : type.split(";", 2)[0].trim().toLowerCase(java.util.Locale.ROOT);
+    if (!mediaType.equals("application/json") && !mediaType.endsWith("+json")) {
+      Problems.send(ctx, new Problems.Problem(415, "unsupported-media-type", "Unsupported media type",
+          "the body must be application/json", null));
+      return null;
+    }
+    try {
+      Object body = JsonInput.parse(ctx.body().buffer() == null ? new byte[0] : ctx.body().buffer().getBytes());
+      if (body == null) {
+        Problems.send(ctx, Problems.malformed("the body is JSON null"));
+      }
+      return body;
+    } catch (JsonInput.MalformedJson e) {
+      Problems.send(ctx, Problems.malformed(e.getMessage()));
+      return null;
+    }
+  }
+
+  /** The version of an {@code If-Match: "7"} header; null when absent or after a 400 was sent. */
+  static Long ifMatch(RoutingContext ctx) {
+    String header = ctx.request().getHeader("If-Match");
+    if (header == null) {
+      return null;
+    }
+    String value = header.trim();
+    if (value.startsWith("W/")) {
+      value = value.substring(2);
+    }
+    if (value.length() >= 2 && value.startsWith("\"") && value.endsWith("\"")) {
+      value = value.substring(1, value.length() - 1);
+    }
+    try {
+      long version = Long.parseLong(value);
+      if (version >= 0) {
+        return version;
+      }
+    } catch (NumberFormatException e) {
+      // answered below
+    }
+    Problems.send(ctx, Problems.invalid(List.of(new RequestReader.FieldError("If-Match",
+        "must be a portfolio version, e.g. \"7\""))));
+    return null;
+  }
+
+  /** A whole-number query parameter within bounds; null when absent or after a 400 was sent. */
+  static Long longParam(RoutingContext ctx, String name, long min, long max) {
+    String text = ctx.queryParams().get(name);
+    if (text == null) {
+      return null;
+    }
+    try {
+      long value = Long.parseLong(text);
+      if (value >= min && value <= max) {
+        return value;
+      }
+    } catch (NumberFormatException e) {
+      // answered below
+    }
+    Problems.send(ctx, Problems.invalid(List.of(new RequestReader.FieldError(name,
+        "must be a whole number from " + min + (max == Long.MAX_VALUE ? "" : " to " + max)))));
+    return null;
+  }
+
+  static void json(RoutingContext ctx, int status, JsonObject body) {
+    if (!ctx.response().ended()) {
+      ctx.response().setStatusCode(status).putHeader("Content-Type", "application/json").end(body.encode());
+    }
+  }
+}

@@ -1,0 +1,114 @@
+package io.portfoliostate.gateway;
+
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.portfoliostate.config.Settings.HttpSettings;
+import io.portfoliostate.observability.Readiness;
+import io.portfoliostate.persistence.PortfolioCatalog;
+import io.portfoliostate.shard.OwnerClient;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.ext.web.handler.TimeoutHandler;
+import io.vertx.micrometer.PrometheusScrapingHandler;
+
+/**
+ * The HTTP gateway: the REST API of API.md, health and metrics. Deployed once per event loop;
+ * the instances share the listening port.
+ */
+public final class HttpGatewayVerticle extends VerticleBase {
+
+  private static final String PORTFOLIO = "/api/v1/portfolios/:id";
+
+  private final HttpSettings settings;
+  private final OwnerClient owners;
+  private final PortfolioCatalog catalog;
+  private final Readiness readiness;
+  private final PrometheusMeterRegistry registry;
+  private HttpServer server;
+
+  public HttpGatewayVerticle(HttpSettings settings, OwnerClient owners, PortfolioCatalog catalog,
+      Readiness readiness, PrometheusMeterRegistry registry) {
+    this.settings = settings;
+    this.owners = owners;
+    this.catalog = catalog;
+    this.readiness = readiness;
+    this.registry = registry;
+  }
+
+  @Override
+  public Future<?> start() {
+    server = vertx.createHttpServer(new HttpServerOptions()
+        .setHost(settings.host()).setPort(settings.port())
+        .setCompressionSupported(true)
+        .setMaxFormAttributeSize(0));
+    return server.requestHandler(router()).listen();
+  }
+
+  /** The actual port (useful when configured as 0). */
+  public int port() {
+    return server.actualPort();
+  }
+
+  private Router router() {
+    Router router = Router.router(vertx);
+    router.get("/health/live").handler(ctx -> HttpBodies.json(ctx, 200, new JsonObject().put("status", "UP")));
+    router.get("/health/ready").handler(this::ready);
+    router.get("/metrics").handler(PrometheusScrapingHandler.create(registry));
+
+    router.route("/api/*").handler(TimeoutHandler.create(settings.requestTimeoutMs(), 503));
+    router.route("/api/*").handler(BodyHandler.create(false).setBodyLimit(settings.maxBodyBytes()));
+    PortfolioHandlers handlers = new PortfolioHandlers(owners, catalog);
+    router.post("/api/v1/portfolios").handler(handlers::create);
+    router.get("/api/v1/portfolios").handler(handlers::list);
+    router.get(PORTFOLIO).handler(handlers::read);
+    router.patch(PORTFOLIO).handler(handlers::update);
+    router.postWithRegex("/api/v1/portfolios/([^/]+)/trades:batch").handler(handlers::tradeBatch);
+    router.post(PORTFOLIO + "/trades").handler(handlers.command(CommandParsers::tradeAt, 201));
+    router.post(PORTFOLIO + "/cash-flows").handler(handlers.command(CommandParsers::cashFlow, 201));
+    router.post(PORTFOLIO + "/fx-conversions").handler(handlers.command(CommandParsers::fxConversion, 201));
+    router.put(PORTFOLIO + "/targets").handler(handlers.command(CommandParsers::targets, 200));
+    router.get(PORTFOLIO + "/positions").handler(handlers::positions);
+    router.get(PORTFOLIO + "/cash").handler(handlers::cash);
+    router.get(PORTFOLIO + "/events").handler(handlers::events);
+
+    router.route().last().handler(ctx -> Problems.send(ctx, new Problems.Problem(404, "not-found",
+        "Not found", "no resource at " + ctx.request().path(), null)));
+    router.route().failureHandler(this::failure);
+    return router;
+  }
+
+  private void ready(RoutingContext ctx) {
+    readiness.check().onComplete(result -> {
+      if (result.succeeded()) {
+        HttpBodies.json(ctx, 200, new JsonObject().put("status", "UP"));
+      } else {
+        ctx.response().putHeader("Retry-After", "1");
+        HttpBodies.json(ctx, 503, new JsonObject().put("status", "DOWN").put("reason", result.cause().getMessage()));
+      }
+    });
+  }
+
+  /** Failures raised by the router itself: body too large, method not allowed, bugs. */
+  private void failure(RoutingContext ctx) {
+    int status = ctx.statusCode();
+    if (status == 413) {
+      Problems.send(ctx, new Problems.Problem(413, "body-too-large", "Body too large",
+          "the body exceeds " + settings.maxBodyBytes() + " bytes", null));
+    } else if (status == 405) {
+      Problems.send(ctx, new Problems.Problem(405, "method-not-allowed", "Method not allowed",
+          ctx.request().method() + " is not allowed on " + ctx.request().path(), null));
+    } else if (status == 503) {
+      Problems.send(ctx, Problems.unavailable("the request took too long"));
+    } else if (status >= 400 && status < 500) {
+      Problems.send(ctx, new Problems.Problem(status, "bad-request", "Bad request", "the request was refused", null));
+    } else {
+      Problems.send(ctx, Problems.of(ctx.failure() == null ? new IllegalStateException("status " + status)
+          : ctx.failure()));
+    }
+  }
+}

@@ -1,0 +1,321 @@
+package io.portfoliostate.gateway;
+
+import io.portfoliostate.domain.CreatePortfolio;
+import io.portfoliostate.domain.Identifiers;
+import io.portfoliostate.domain.PortfolioCommand;
+import io.portfoliostate.domain.PortfolioId;
+import io.portfoliostate.domain.PortfolioState;
+import io.portfoliostate.domain.Position;
+import io.portfoliostate.domain.UpdatePortfolio;
+import io.portfoliostate.persistence.PortfolioCatalog;
+import io.portfoliostate.protocol.CommandEnvelope;
+import io.portfoliostate.protocol.CommandOutcome;
+import io.portfoliostate.protocol.CommandOutcomes;
+import io.portfoliostate.protocol.EventPage;
+import io.portfoliostate.protocol.OwnerRequest;
+import io.portfoliostate.shard.OwnerClient;
+import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Function;
+
+/**
+ * The REST handlers of the portfolio API: parse and check the request, send it to the owner,
+ * render the answer. They hold no state; what a portfolio holds only its owner knows.
+ */
+final class PortfolioHandlers {
+
+  static final int MAX_BATCH = 1000;
+  private static final int MAX_PAGE = 1000;
+
+  /** How a handler parses a command body for a portfolio. */
+  @FunctionalInterface
+  interface CommandParser {
+    CommandParsers.Parsed parse(PortfolioId id, Object body, Long ifMatch);
+  }
+
+  private final OwnerClient owners;
+  private final PortfolioCatalog catalog;
+
+  PortfolioHandlers(OwnerClient owners, PortfolioCatalog catalog) {
+    this.owners = owners;
+    this.catalog = catalog;
+  }
+
+  void create(RoutingContext ctx) {
+    Object body = HttpBodies.json(ctx);
+    if (body == null) {
+      return;
+    }
+    CommandParsers.Parsed parsed = CommandParsers.create(body);
+    if (!parsed.ok()) {
+      Problems.send(ctx, Problems.invalid(parsed.errors()));
+      return;
+    }
+    CreatePortfolio create = (CreatePortfolio) parsed.envelope().command();
+    checkParent(create.portfolioId(), create.parentId())
+        .compose(ok -> ok ? executeOne(parsed.envelope()) : Future.succeededFuture(null))
+        .onSuccess(outcome -> {
+          if (outcome != null) {
+            respond(ctx, outcome, 201);
+          }
+        })
+        .onFailure(failure -> Problems.send(ctx, Problems.of(failure)));
+  }
+
+  void update(RoutingContext ctx) {
+    PortfolioId id = pathId(ctx);
+    Object body = id == null ? null : HttpBodies.json(ctx);
+    Long ifMatch = body == null ? null : HttpBodies.ifMatch(ctx);
+    if (body == null || ctx.response().ended()) {
+      return;
+    }
+    CommandParsers.Parsed parsed = CommandParsers.update(id, body, ifMatch);
+    if (!parsed.ok()) {
+      Problems.send(ctx, Problems.invalid(parsed.errors()));
+      return;
+    }
+    UpdatePortfolio update = (UpdatePortfolio) parsed.envelope().command();
+    Future<Boolean> parentOk = update.parentId() == null ? Future.succeededFuture(true)
+        : checkParent(id, update.parentId()).compose(ok -> !ok ? Future.succeededFuture(false)
+            : catalog.wouldCycle(id, update.parentId()).map(cycle -> {
+              if (cycle) {
+                Problems.send(ctx, Problems.invalid(List.of(new RequestReader.FieldError("parentId",
+                    "would make the portfolio its own ancestor"))));
+              }
+              return !cycle;
+            }));
+    parentOk.compose(ok -> ok ? executeOne(parsed.envelope()) : Future.succeededFuture(null))
+        .onSuccess(outcome -> {
+          if (outcome != null) {
+            respond(ctx, outcome, 200);
+          }
+        })
+        .onFailure(failure -> Problems.send(ctx, Problems.of(failure)));
+  }
+
+  /** A parent must exist when named; the answer is false after a problem was sent. */
+  private Future<Boolean> checkParent(PortfolioId child, PortfolioId parent) {
+    if (parent == null) {
+      return Future.succeededFuture(true);
+    }
+    return catalog.exists(parent).map(exists -> {
+      if (!exists) {
+        throw new ParentMissing(parent);
+      }
+      return true;
+    });
+  }
+
+  /** Records one command (trade, cash flow, FX conversion, targets). */
+  Handler<RoutingContext> command(CommandParser parser, int createdStatus) {
+    return ctx -> {
+      PortfolioId id = pathId(ctx);
+      Object body = id == null ? null : HttpBodies.json(ctx);
+      Long ifMatch = body == null ? null : HttpBodies.ifMatch(ctx);
+      if (body == null || ctx.response().ended()) {
+        return;
+      }
+      CommandParsers.Parsed parsed = parser.parse(id, body, ifMatch);
+      if (!parsed.ok()) {
+        Problems.send(ctx, Problems.invalid(parsed.errors()));
+        return;
+      }
+      executeOne(parsed.envelope())
+          .onSuccess(outcome -> respond(ctx, outcome, createdStatus))
+          .onFailure(failure -> Problems.send(ctx, Problems.of(failure)));
+    };
+  }
+
+  /** Up to {@value #MAX_BATCH} trades for one portfolio; one outcome per item, in order. */
+  void tradeBatch(RoutingContext ctx) {
+    PortfolioId id = pathId(ctx);
+    Object body = id == null ? null : HttpBodies.json(ctx);
+    if (body == null) {
+      return;
+    }
+    RequestReader reader = RequestReader.of(body, "", java.util.Set.of("trades"));
+    List<?> items = reader.list("trades", true);
+    if (items != null && (items.isEmpty() || items.size() > MAX_BATCH)) {
+      reader.error("trades", "must hold 1 to " + MAX_BATCH + " trades");
+    }
+    if (reader.hasErrors()) {
+      Problems.send(ctx, Problems.invalid(reader.errors()));
+      return;
+    }
+    JsonObject[] results = new JsonObject[items.size()];
+    List<CommandEnvelope> valid = new ArrayList<>();
+    List<Integer> slots = new ArrayList<>();
+    for (int i = 0; i < items.size(); i++) {
+      CommandParsers.Parsed parsed = CommandParsers.trade(id, items.get(i), "trades[" + i + "].", null);
+      if (parsed.ok()) {
+        valid.add(parsed.envelope());
+        slots.add(i);
+      } else {
+        results[i] = itemProblem(Problems.invalid(parsed.errors()));
+      }
+    }
+    Future<List<CommandOutcome>> outcomes = valid.isEmpty() ? Future.succeededFuture(List.of())
+        : owners.<CommandOutcomes>request(new OwnerRequest.Execute(id, valid)).map(CommandOutcomes::outcomes);
+    outcomes.onSuccess(list -> {
+      for (int i = 0; i < list.size(); i++) {
+        results[slots.get(i)] = itemResult(list.get(i));
+      }
+      JsonArray array = new JsonArray();
+      for (JsonObject result : results) {
+        array.add(result);
+      }
+      HttpBodies.json(ctx, 200, new JsonObject().put("results", array));
+    }).onFailure(failure -> Problems.send(ctx, Problems.of(failure)));
+  }
+
+  private static JsonObject itemResult(CommandOutcome outcome) {
+    if (outcome instanceof CommandOutcome.Recorded) {
+      CommandOutcome.Recorded recorded = (CommandOutcome.Recorded) outcome;
+      return new JsonObject().put("status", recorded.replay() ? 200 : 201).put("replay", recorded.replay())
+          .put("result", Representations.result(recorded.result()));
+    }
+    return itemProblem(Problems.of(((CommandOutcome.Refused) outcome).rejection()));
+  }
+
+  private static JsonObject itemProblem(Problems.Problem problem) {
+    return new JsonObject().put("status", problem.status()).put("problem", problem.toJson());
+  }
+
+  private Future<CommandOutcome> executeOne(CommandEnvelope envelope) {
+    PortfolioCommand command = envelope.command();
+    return owners.<CommandOutcomes>request(new OwnerRequest.Execute(command.portfolioId(), List.of(envelope)))
+        .map(outcomes -> outcomes.outcomes().get(0));
+  }
+
+  private static void respond(RoutingContext ctx, CommandOutcome outcome, int createdStatus) {
+    if (outcome instanceof CommandOutcome.Refused) {
+      Problems.send(ctx, Problems.of(((CommandOutcome.Refused) outcome).rejection()));
+      return;
+    }
+    CommandOutcome.Recorded recorded = (CommandOutcome.Recorded) outcome;
+    if (recorded.replay()) {
+      ctx.response().putHeader("Idempotent-Replay", "true");
+    }
+    ctx.response().putHeader("ETag", "\"" + recorded.result().version() + "\"");
+    int status = recorded.replay() ? 200 : createdStatus;
+    HttpBodies.json(ctx, status, Representations.result(recorded.result()));
+  }
+
+  void read(RoutingContext ctx) {
+    readState(ctx, state -> Representations.portfolio(state));
+  }
+
+  void positions(RoutingContext ctx) {
+    String groupBy = ctx.queryParams().get("groupBy");
+    if (groupBy != null && !groupBy.equals("instrument") && !groupBy.equals("strategy")) {
+      Problems.send(ctx, Problems.invalid(List.of(new RequestReader.FieldError("groupBy",
+          "must be instrument or strategy (sector, assetClass, country and currency need reference data)"))));
+      return;
+    }
+    readState(ctx, state -> {
+      JsonObject json = new JsonObject().put("portfolioId", state.id().value()).put("version", state.version());
+      if (groupBy == null) {
+        return json.put("positions", Representations.positions(state));
+      }
+      Function<Position, String> key = groupBy.equals("instrument")
+          ? p -> p.key().instrumentId().value() : p -> p.key().strategy();
+      return json.put("groupBy", groupBy).put("groups", Representations.groupedPositions(state, key, groupBy));
+    });
+  }
+
+  void cash(RoutingContext ctx) {
+    readState(ctx, state -> new JsonObject().put("portfolioId", state.id().value())
+        .put("version", state.version()).put("baseCurrency", state.baseCurrency().value())
+        .put("balances", Representations.cash(state.cash())));
+  }
+
+  private void readState(RoutingContext ctx, Function<PortfolioState, JsonObject> render) {
+    PortfolioId id = pathId(ctx);
+    if (id == null) {
+      return;
+    }
+    Long version = HttpBodies.longParam(ctx, "version", 1, Long.MAX_VALUE);
+    String asOfText = ctx.queryParams().get("asOf");
+    Instant asOf = asOfText == null ? null : RequestReader.parseInstant(asOfText, () -> Problems.send(ctx,
+        Problems.invalid(List.of(new RequestReader.FieldError("asOf", "must be an ISO-8601 time with a zone")))));
+    if (ctx.response().ended()) {
+      return;
+    }
+    if (version != null && asOf != null) {
+      Problems.send(ctx, Problems.invalid(List.of(new RequestReader.FieldError("asOf",
+          "give either version or asOf, not both"))));
+      return;
+    }
+    owners.<PortfolioState>request(new OwnerRequest.Read(id, version, asOf))
+        .onSuccess(state -> {
+          ctx.response().putHeader("ETag", "\"" + state.version() + "\"");
+          HttpBodies.json(ctx, 200, render.apply(state));
+        })
+        .onFailure(failure -> Problems.send(ctx, Problems.of(failure)));
+  }
+
+  void events(RoutingContext ctx) {
+    PortfolioId id = pathId(ctx);
+    if (id == null) {
+      return;
+    }
+    Long after = HttpBodies.longParam(ctx, "afterVersion", 0, Long.MAX_VALUE);
+    Long limit = HttpBodies.longParam(ctx, "limit", 1, MAX_PAGE);
+    if (ctx.response().ended()) {
+      return;
+    }
+    owners.<EventPage>request(new OwnerRequest.ReadEvents(id, after == null ? 0 : after,
+            limit == null ? 100 : limit.intValue()))
+        .onSuccess(page -> HttpBodies.json(ctx, 200, Representations.events(id.value(), page)))
+        .onFailure(failure -> Problems.send(ctx, Problems.of(failure)));
+  }
+
+  void list(RoutingContext ctx) {
+    String parentId = ctx.queryParams().get("parentId");
+    String after = ctx.queryParams().get("after");
+    Long limit = HttpBodies.longParam(ctx, "limit", 1, MAX_PAGE);
+    if (ctx.response().ended()) {
+      return;
+    }
+    if ((parentId != null && !Identifiers.isValid(parentId)) || (after != null && !Identifiers.isValid(after))) {
+      Problems.send(ctx, Problems.invalid(List.of(new RequestReader.FieldError(parentId != null
+          && !Identifiers.isValid(parentId) ? "parentId" : "after", "is not a valid portfolio id"))));
+      return;
+    }
+    int size = limit == null ? 100 : limit.intValue();
+    catalog.page(after, parentId, size).onSuccess(items -> {
+      JsonObject json = new JsonObject().put("items", items);
+      if (items.size() == size) {
+        json.put("nextAfter", items.getJsonObject(items.size() - 1).getString("id"));
+      }
+      HttpBodies.json(ctx, 200, json);
+    }).onFailure(failure -> Problems.send(ctx, Problems.of(failure)));
+  }
+
+  /** The portfolio id of the path; null after a 400 was sent. */
+  private static PortfolioId pathId(RoutingContext ctx) {
+    String id = ctx.pathParam("id");
+    if (id == null) {
+      id = ctx.pathParam("param0");
+    }
+    if (!Identifiers.isValid(id)) {
+      Problems.send(ctx, Problems.invalid(List.of(new RequestReader.FieldError("id",
+          "must be 1-64 characters of A-Z a-z 0-9 . _ : -"))));
+      return null;
+    }
+    return PortfolioId.of(id);
+  }
+
+  /** The named parent does not exist. */
+  static final class ParentMissing extends RuntimeException {
+    ParentMissing(PortfolioId parent) {
+      super("parent portfolio " + parent + " does not exist", null, false, false);
+    }
+  }
+}

@@ -1,0 +1,170 @@
+package io.portfoliostate.persistence;
+
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.portfoliostate.protocol.Addresses;
+import io.portfoliostate.protocol.FailureCodes;
+import io.portfoliostate.protocol.JournalAppend;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
+import io.vertx.sqlclient.Pool;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Group commit: writes the events of many portfolios in one multi-row INSERT and one
+ * transaction, and answers each owner only after COMMIT.
+ *
+ * <p>Appends that arrive while {@code maxInFlight} batches are committing wait in a buffer and
+ * go out together in the next batch, so the batch size follows the load: one append at a time
+ * when idle (lowest latency), thousands under load (highest throughput).
+ */
+public final class JournalWriterVerticle extends VerticleBase {
+
+  private static final Logger LOG = LoggerFactory.getLogger(JournalWriterVerticle.class);
+
+  private final Database database;
+  private final int maxBatchRows;
+  private final int maxInFlight;
+  private final int connections;
+  private final MeterRegistry registry;
+
+  private final ArrayDeque<Message<JournalAppend>> buffer = new ArrayDeque<>();
+  private int bufferedRows;
+  private int inFlight;
+  private Pool pool;
+  private JournalWrites writes;
+  private MessageConsumer<JournalAppend> consumer;
+  private DistributionSummary batchRows;
+  private Timer commitTime;
+
+  public JournalWriterVerticle(Database database, int maxBatchRows, int maxInFlight, int connections,
+      MeterRegistry registry) {
+    this.database = database;
+    this.maxBatchRows = maxBatchRows;
+    this.maxInFlight = maxInFlight;
+    this.connections = connections;
+    this.registry = registry;
+  }
+
+  @Override
+  public Future<?> start() {
+    pool = database.pool(vertx, connections, "journal-writer");
+    writes = new JournalWrites(pool);
+    batchRows = DistributionSummary.builder("pstate.journal.batch.rows")
+        .description("Events written per journal transaction").publishPercentiles(0.5, 0.99)
+        .register(registry);
+    commitTime = Timer.builder("pstate.journal.commit")
+        .description("Time to write and commit one journal batch").publishPercentiles(0.5, 0.99)
+        .register(registry);
+    registry.gauge("pstate.journal.queue.rows", this, writer -> writer.bufferedRows);
+    consumer = vertx.eventBus().consumer(Addresses.JOURNAL_APPEND, this::onAppend);
+    return consumer.completion();
+  }
+
+  /** Stops taking appends and waits until everything buffered is committed. */
+  @Override
+  public Future<?> stop() {
+    return consumer.unregister().compose(v -> drained()).eventually(() -> pool.close());
+  }
+
+  private Future<Void> drained() {
+    if (buffer.isEmpty() && inFlight == 0) {
+      return Future.succeededFuture();
+    }
+    return vertx.timer(5, TimeUnit.MILLISECONDS).compose(id -> drained());
+  }
+
+  private void onAppend(Message<JournalAppend> message) {
+    buffer.add(message);
+    bufferedRows += message.body().rows().size();
+    flush();
+  }
+
+  private void flush() {
+    while (inFlight < maxInFlight && !buffer.isEmpty()) {
+      List<Message<JournalAppend>> batch = takeBatch();
+      inFlight++;
+      long started = System.nanoTime();
+      write(batch).onComplete(done -> {
+        inFlight--;
+        commitTime.record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
+        flush();
+      });
+    }
+  }
+
+  /** Whole appends (a portfolio's events are never split) up to maxBatchRows, at least one. */
+  private List<Message<JournalAppend>> takeBatch() {
+    List<Message<JournalAppend>> batch = new ArrayList<>();
+    int rows = 0;
+    while (!buffer.isEmpty()) {
+      int next = buffer.peek().body().rows().size();
+      if (!batch.isEmpty() && rows + next > maxBatchRows) {
+        break;
+      }
+      batch.add(buffer.poll());
+      rows += next;
+    }
+    bufferedRows -= rows;
+    batchRows.record(rows);
+    return batch;
+  }
+
+  /**
+   * Writes a batch. When some row did not insert, some owner in the batch is stale: the
+   * transaction is rolled back and every append is written again on its own, so that only the
+   * stale owner's append fails and a portfolio's events are all written or none.
+   */
+  private Future<Void> write(List<Message<JournalAppend>> batch) {
+    List<JournalAppend> appends = new ArrayList<>(batch.size());
+    batch.forEach(message -> appends.add(message.body()));
+    return writes.insert(appends).transform(result -> {
+      if (result.succeeded()) {
+        batch.forEach(message -> message.reply(null));
+        return Future.succeededFuture();
+      }
+      if (result.cause() instanceof JournalWrites.FenceConflict) {
+        return writeEachAlone(batch);
+      }
+      LOG.error("Journal batch of {} appends failed", batch.size(), result.cause());
+      batch.forEach(message -> message.fail(FailureCodes.UNAVAILABLE, "journal unavailable"));
+      return Future.succeededFuture();
+    });
+  }
+
+  private Future<Void> writeEachAlone(List<Message<JournalAppend>> batch) {
+    List<Future<Void>> each = new ArrayList<>(batch.size());
+    for (Message<JournalAppend> message : batch) {
+      each.add(writes.insert(List.of(message.body())).transform(result -> {
+        if (result.succeeded()) {
+          message.reply(null);
+        } else if (result.cause() instanceof JournalWrites.FenceConflict) {
+          message.fail(FailureCodes.NOT_OWNER, "sequence already written: not the owner of "
+              + message.body().portfolioId());
+        } else {
+          LOG.error("Journal append for {} failed", message.body().portfolioId(), result.cause());
+          message.fail(FailureCodes.UNAVAILABLE, "journal unavailable");
+        }
+        return Future.<Void>succeededFuture();
+      }));
+    }
+    return Future.join(each).mapEmpty();
+  }
+
+  /** Whether a failed request to the writer means "stale owner". */
+  public static boolean isFenceConflict(Throwable failure) {
+    return failure instanceof ReplyException
+        && ((ReplyException) failure).failureType() == ReplyFailure.RECIPIENT_FAILURE
+        && ((ReplyException) failure).failureCode() == FailureCodes.NOT_OWNER;
+  }
+}

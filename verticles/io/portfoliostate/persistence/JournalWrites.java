@@ -1,0 +1,93 @@
+package io.portfoliostate.persistence;
+
+import io.portfoliostate.protocol.JournalAppend;
+import io.vertx.core.Future;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.SqlConnection;
+import io.vertx.sqlclient.Tuple;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+
+/** The SQL of the journal write path: one INSERT of many rows, plus catalog upserts, in one transaction. */
+final class JournalWrites {
+
+  /**
+   * Rows are bound as parallel arrays and unnested: one statement, one round trip, whatever the
+   * batch size. Payloads are bound as text and cast per element (a text[] bound to jsonb[]
+   * would store JSON strings). Conflicts on the primary key or the command id insert nothing;
+   * the row count tells.
+   */
+  private static final String INSERT_EVENTS =
+      "INSERT INTO portfolio_events (portfolio_id, seq, type, command_id, command_hash, payload, recorded_at) "
+          + "SELECT p, s, t, c, h, d::jsonb, r FROM UNNEST($1::text[], $2::bigint[], $3::text[], $4::text[], "
+          + "$5::bigint[], $6::text[], $7::timestamptz[]) AS u(p, s, t, c, h, d, r) "
+          + "ON CONFLICT DO NOTHING";
+
+  private static final String UPSERT_CATALOG =
+      "INSERT INTO portfolios (id, name, base_currency, parent_id, cost_method, created_at, updated_at) "
+          + "VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, "
+          + "parent_id = EXCLUDED.parent_id, cost_method = EXCLUDED.cost_method, updated_at = EXCLUDED.updated_at";
+
+  /** Some row did not insert: its sequence number or command id was already written. */
+  static final class FenceConflict extends RuntimeException {
+    FenceConflict(int expected, int inserted) {
+      super(inserted + " of " + expected + " journal rows inserted", null, false, false);
+    }
+  }
+
+  private final Pool pool;
+
+  JournalWrites(Pool pool) {
+    this.pool = pool;
+  }
+
+  Future<Void> insert(List<JournalAppend> appends) {
+    int count = 0;
+    for (JournalAppend append : appends) {
+      count += append.rows().size();
+    }
+    String[] portfolios = new String[count];
+    Long[] seqs = new Long[count];
+    String[] types = new String[count];
+    String[] commandIds = new String[count];
+    Long[] hashes = new Long[count];
+    String[] payloads = new String[count];
+    OffsetDateTime[] recorded = new OffsetDateTime[count];
+    List<Tuple> catalog = new ArrayList<>();
+    int i = 0;
+    for (JournalAppend append : appends) {
+      String portfolio = append.portfolioId().value();
+      for (JournalAppend.Row row : append.rows()) {
+        portfolios[i] = portfolio;
+        seqs[i] = row.seq();
+        types[i] = row.type();
+        commandIds[i] = row.commandId();
+        hashes[i] = row.commandHash();
+        payloads[i] = row.payload();
+        recorded[i] = OffsetDateTime.ofInstant(row.recordedAt(), ZoneOffset.UTC);
+        i++;
+      }
+      JournalAppend.CatalogRow row = append.catalog();
+      if (row != null) {
+        catalog.add(Tuple.of(portfolio, row.name(), row.baseCurrency(), row.parentId(), row.costMethod(),
+            OffsetDateTime.ofInstant(row.createdAt(), ZoneOffset.UTC),
+            OffsetDateTime.ofInstant(row.updatedAt(), ZoneOffset.UTC)));
+      }
+    }
+    int expected = count;
+    Tuple rows = Tuple.of(portfolios, seqs, types, commandIds, hashes, payloads, recorded);
+    return pool.withTransaction(connection -> connection.preparedQuery(INSERT_EVENTS).execute(rows)
+        .compose(result -> result.rowCount() == expected
+            ? upsertCatalog(connection, catalog)
+            : Future.failedFuture(new FenceConflict(expected, result.rowCount()))));
+  }
+
+  private static Future<Void> upsertCatalog(SqlConnection connection, List<Tuple> catalog) {
+    if (catalog.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    return connection.preparedQuery(UPSERT_CATALOG).executeBatch(catalog).mapEmpty();
+  }
+}

@@ -1,0 +1,68 @@
+package io.portfoliostate.persistence;
+
+import io.portfoliostate.domain.PortfolioId;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.Tuple;
+
+/**
+ * The committed list of portfolios and their tree (parent links), read from the catalog table
+ * that the journal writer keeps in step with the journal.
+ */
+public final class PortfolioCatalog {
+
+  private static final String PAGE =
+      "SELECT id, name, base_currency, parent_id, cost_method, created_at, updated_at FROM portfolios "
+          + "WHERE id > $1 AND ($2::text IS NULL OR parent_id = $2) ORDER BY id LIMIT $3";
+  private static final String EXISTS = "SELECT 1 FROM portfolios WHERE id = $1";
+  /** The ancestors of a portfolio, itself included; bounded in depth so a bad row cannot loop forever. */
+  private static final String ANCESTORS =
+      "WITH RECURSIVE up(id, parent_id, depth) AS ("
+          + " SELECT id, parent_id, 0 FROM portfolios WHERE id = $1"
+          + " UNION ALL SELECT p.id, p.parent_id, up.depth + 1 FROM portfolios p JOIN up ON p.id = up.parent_id"
+          + " WHERE up.depth < 64) SELECT id FROM up";
+
+  private final Pool pool;
+
+  public PortfolioCatalog(Pool pool) {
+    this.pool = pool;
+  }
+
+  /** A page of portfolios in id order after {@code after}, optionally only the children of {@code parentId}. */
+  public Future<JsonArray> page(String after, String parentId, int limit) {
+    return pool.preparedQuery(PAGE).execute(Tuple.of(after == null ? "" : after, parentId, limit))
+        .map(rows -> {
+          JsonArray items = new JsonArray();
+          for (Row row : rows) {
+            items.add(new JsonObject()
+                .put("id", row.getString("id"))
+                .put("name", row.getString("name"))
+                .put("baseCurrency", row.getString("base_currency"))
+                .put("parentId", row.getString("parent_id"))
+                .put("costMethod", row.getString("cost_method"))
+                .put("createdAt", row.getOffsetDateTime("created_at").toInstant().toString())
+                .put("updatedAt", row.getOffsetDateTime("updated_at").toInstant().toString()));
+          }
+          return items;
+        });
+  }
+
+  public Future<Boolean> exists(PortfolioId id) {
+    return pool.preparedQuery(EXISTS).execute(Tuple.of(id.value())).map(rows -> rows.size() > 0);
+  }
+
+  /** Whether making {@code parent} the parent of {@code child} would close a cycle. */
+  public Future<Boolean> wouldCycle(PortfolioId child, PortfolioId parent) {
+    return pool.preparedQuery(ANCESTORS).execute(Tuple.of(parent.value())).map(rows -> {
+      for (Row row : rows) {
+        if (row.getString(0).equals(child.value())) {
+          return true;
+        }
+      }
+      return false;
+    });
+  }
+}

@@ -1,0 +1,26 @@
+package io.portfoliostate.protocol;
+
+import io.portfoliostate.domain.PortfolioId;
+
+/** Every event-bus address of the service, in one place. */
+public final class Addresses {
+
+  /** Where owners send events to be journaled (the node's journal writer). */
+  public static final String JOURNAL_APPEND = "pstate.journal.append";
+
+  private static final String OWNER_PREFIX = "pstate.owner.";
+  private static final String UPDATES_PREFIX = "portfolio.updates.";
+
+  private Addresses() {
+  }
+
+  /** The address of one owner verticle instance of one node. */
+  public static String owner(String nodeId, int instance) {
+    return OWNER_PREFIX + nodeId + "." + instance;
+  }
+
+  /** Where each committed change of a portfolio is published (API.md, live updates). */
+  public static String updates(PortfolioId id) {
+    return UPDATES_PREFIX + id.value();
+  }
+}

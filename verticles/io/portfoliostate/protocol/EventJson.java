@@ -1,0 +1,132 @@
+package io.portfoliostate.protocol;
+
+import static io.portfoliostate.protocol.Json.decimal;
+import static io.portfoliostate.protocol.Json.putIfPresent;
+import static io.portfoliostate.protocol.Json.text;
+
+import io.portfoliostate.domain.CashFlowRecorded;
+import io.portfoliostate.domain.CashFlowType;
+import io.portfoliostate.domain.CostMethod;
+import io.portfoliostate.domain.FxConverted;
+import io.portfoliostate.domain.PortfolioCreated;
+import io.portfoliostate.domain.PortfolioEvent;
+import io.portfoliostate.domain.PortfolioUpdated;
+import io.portfoliostate.domain.Side;
+import io.portfoliostate.domain.TargetsSet;
+import io.portfoliostate.domain.TradeRecorded;
+import io.vertx.core.json.JsonObject;
+
+/**
+ * The journal's event format: a type name and a JSON payload. The format is a contract with
+ * every journal ever written, so it is mapped field by field here, not by reflection: renaming a
+ * Java field can never silently change what old rows mean.
+ */
+public final class EventJson {
+
+  private EventJson() {
+  }
+
+  /** The type name stored with the event. */
+  public static String type(PortfolioEvent event) {
+    return event.getClass().getSimpleName();
+  }
+
+  public static JsonObject toJson(PortfolioEvent event) {
+    if (event instanceof TradeRecorded) {
+      TradeRecorded e = (TradeRecorded) event;
+      return new JsonObject()
+          .put("tradeId", e.tradeId())
+          .put("instrumentId", e.instrumentId().value())
+          .put("strategy", e.strategy())
+          .put("side", e.side().name())
+          .put("quantity", decimal(e.quantity()))
+          .put("price", decimal(e.price()))
+          .put("currency", e.currency().value())
+          .put("fees", decimal(e.fees()))
+          .put("executedAt", text(e.executedAt()))
+          .put("at", text(e.at()));
+    }
+    if (event instanceof CashFlowRecorded) {
+      CashFlowRecorded e = (CashFlowRecorded) event;
+      JsonObject json = new JsonObject()
+          .put("flowId", e.flowId())
+          .put("type", e.type().name())
+          .put("currency", e.currency().value())
+          .put("amount", decimal(e.amount()));
+      putIfPresent(json, "instrumentId", e.instrumentId() == null ? null : e.instrumentId().value());
+      return json.put("occurredAt", text(e.occurredAt())).put("at", text(e.at()));
+    }
+    if (event instanceof FxConverted) {
+      FxConverted e = (FxConverted) event;
+      return new JsonObject()
+          .put("conversionId", e.conversionId())
+          .put("fromCurrency", e.fromCurrency().value())
+          .put("toCurrency", e.toCurrency().value())
+          .put("fromAmount", decimal(e.fromAmount()))
+          .put("rate", decimal(e.rate()))
+          .put("toAmount", decimal(e.toAmount()))
+          .put("at", text(e.at()));
+    }
+    if (event instanceof PortfolioCreated) {
+      PortfolioCreated e = (PortfolioCreated) event;
+      JsonObject json = new JsonObject()
+          .put("portfolioId", e.portfolioId().value())
+          .put("name", e.name())
+          .put("baseCurrency", e.baseCurrency().value());
+      putIfPresent(json, "parentId", text(e.parentId()));
+      return json.put("costMethod", e.costMethod().name())
+          .put("driftThreshold", decimal(e.driftThreshold()))
+          .put("targets", Json.targets(e.targets()))
+          .put("at", text(e.at()));
+    }
+    if (event instanceof PortfolioUpdated) {
+      PortfolioUpdated e = (PortfolioUpdated) event;
+      JsonObject json = new JsonObject();
+      putIfPresent(json, "name", e.name());
+      putIfPresent(json, "parentId", text(e.parentId()));
+      putIfPresent(json, "driftThreshold", decimal(e.driftThreshold()));
+      putIfPresent(json, "costMethod", e.costMethod() == null ? null : e.costMethod().name());
+      return json.put("at", text(e.at()));
+    }
+    if (event instanceof TargetsSet) {
+      TargetsSet e = (TargetsSet) event;
+      JsonObject json = new JsonObject().put("targets", Json.targets(e.targets()));
+      putIfPresent(json, "driftThreshold", decimal(e.driftThreshold()));
+      return json.put("at", text(e.at()));
+    }
+    throw new IllegalStateException("unmapped event " + event.getClass().getSimpleName());
+  }
+
+  public static PortfolioEvent fromJson(String type, JsonObject json) {
+    switch (type) {
+      case "TradeRecorded":
+        return new TradeRecorded(json.getString("tradeId"), Json.instrumentId(json, "instrumentId"),
+            json.getString("strategy"), Side.valueOf(json.getString("side")),
+            decimal(json, "quantity"), decimal(json, "price"), Json.currency(json, "currency"),
+            decimal(json, "fees"), Json.instant(json, "executedAt"), Json.instant(json, "at"));
+      case "CashFlowRecorded":
+        return new CashFlowRecorded(json.getString("flowId"), CashFlowType.valueOf(json.getString("type")),
+            Json.currency(json, "currency"), decimal(json, "amount"), Json.instrumentId(json, "instrumentId"),
+            Json.instant(json, "occurredAt"), Json.instant(json, "at"));
+      case "FxConverted":
+        return new FxConverted(json.getString("conversionId"), Json.currency(json, "fromCurrency"),
+            Json.currency(json, "toCurrency"), decimal(json, "fromAmount"), decimal(json, "rate"),
+            decimal(json, "toAmount"), Json.instant(json, "at"));
+      case "PortfolioCreated":
+        return new PortfolioCreated(Json.portfolioId(json, "portfolioId"), json.getString("name"),
+            Json.currency(json, "baseCurrency"), Json.portfolioId(json, "parentId"),
+            CostMethod.valueOf(json.getString("costMethod")), decimal(json, "driftThreshold"),
+            Json.targets(json.getJsonObject("targets")), Json.instant(json, "at"));
+      case "PortfolioUpdated":
+        String method = json.getString("costMethod");
+        return new PortfolioUpdated(json.getString("name"), Json.portfolioId(json, "parentId"),
+            decimal(json, "driftThreshold"), method == null ? null : CostMethod.valueOf(method),
+            Json.instant(json, "at"));
+      case "TargetsSet":
+        return new TargetsSet(Json.targets(json.getJsonObject("targets")), decimal(json, "driftThreshold"),
+            Json.instant(json, "at"));
+      default:
+        throw new IllegalStateException("unknown event type " + type);
+    }
+  }
+}

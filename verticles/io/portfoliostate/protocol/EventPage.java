@@ -1,0 +1,17 @@
+package io.portfoliostate.protocol;
+
+import io.portfoliostate.domain.PortfolioEvent;
+import java.time.Instant;
+import java.util.List;
+
+/** A page of a portfolio's journal, in version order. */
+public record EventPage(List<Entry> events, long currentVersion) {
+
+  public EventPage {
+    events = List.copyOf(events);
+  }
+
+  /** One journaled event with its version (sequence number) and when it was recorded. */
+  public record Entry(long version, PortfolioEvent event, Instant recordedAt) {
+  }
+}

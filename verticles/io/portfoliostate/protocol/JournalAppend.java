@@ -1,0 +1,35 @@
+package io.portfoliostate.protocol;
+
+import io.portfoliostate.domain.PortfolioId;
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * Events of one portfolio to write, all or none, sent by its owner to the journal writer. The
+ * reply (null body) comes after COMMIT; a failure with {@link FailureCodes#NOT_OWNER} means one
+ * of the sequence numbers was already taken: the sender is a stale owner.
+ *
+ * @param catalog the portfolio's catalog row to upsert with the events, when they change it
+ */
+public record JournalAppend(PortfolioId portfolioId, List<Row> rows, CatalogRow catalog) {
+
+  public JournalAppend {
+    rows = List.copyOf(rows);
+  }
+
+  /**
+   * One journal row.
+   *
+   * @param commandId the idempotency key of the command (unique per portfolio), or null
+   * @param commandHash the hash of the command's content, for replay checks after a restart
+   * @param payload the event as JSON text
+   */
+  public record Row(long seq, String type, String commandId, Long commandHash, String payload,
+      Instant recordedAt) {
+  }
+
+  /** The portfolio's attributes that the catalog table lists. */
+  public record CatalogRow(String name, String baseCurrency, String parentId, String costMethod,
+      Instant createdAt, Instant updatedAt) {
+  }
+}

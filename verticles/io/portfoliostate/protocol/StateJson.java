@@ -1,0 +1,104 @@
+package io.portfoliostate.protocol;
+
+import static io.portfoliostate.protocol.Json.decimal;
+import static io.portfoliostate.protocol.Json.putIfPresent;
+import static io.portfoliostate.protocol.Json.text;
+
+import io.portfoliostate.domain.CostMethod;
+import io.portfoliostate.domain.CurrencyCode;
+import io.portfoliostate.domain.InstrumentId;
+import io.portfoliostate.domain.Lot;
+import io.portfoliostate.domain.PortfolioState;
+import io.portfoliostate.domain.Position;
+import io.portfoliostate.domain.PositionKey;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.math.BigDecimal;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The full state of a portfolio as JSON, exact to the last digit: the snapshot format. A
+ * snapshot must rebuild a state equal to the replay of the journal it summarizes, so nothing is
+ * rounded and the lots are kept.
+ */
+public final class StateJson {
+
+  private StateJson() {
+  }
+
+  public static JsonObject toJson(PortfolioState state) {
+    JsonObject json = new JsonObject()
+        .put("id", state.id().value())
+        .put("name", state.name())
+        .put("baseCurrency", state.baseCurrency().value());
+    putIfPresent(json, "parentId", text(state.parentId()));
+    json.put("costMethod", state.costMethod().name())
+        .put("driftThreshold", decimal(state.driftThreshold()))
+        .put("targets", Json.targets(state.targets()))
+        .put("version", state.version())
+        .put("createdAt", text(state.createdAt()))
+        .put("updatedAt", text(state.updatedAt()));
+    JsonArray positions = new JsonArray();
+    new TreeMap<>(state.positions()).values().forEach(position -> positions.add(position(position)));
+    json.put("positions", positions);
+    JsonObject cash = new JsonObject();
+    new TreeMap<>(state.cash()).forEach((currency, balance) -> cash.put(currency.value(), decimal(balance)));
+    return json.put("cash", cash);
+  }
+
+  private static JsonObject position(Position position) {
+    JsonObject json = new JsonObject()
+        .put("instrumentId", position.key().instrumentId().value())
+        .put("strategy", position.key().strategy())
+        .put("currency", position.currency().value())
+        .put("quantity", decimal(position.quantity()))
+        .put("averageCost", decimal(position.averageCost()))
+        .put("realizedPnl", decimal(position.realizedPnl()))
+        .put("fees", decimal(position.fees()));
+    putIfPresent(json, "openedAt", text(position.openedAt()));
+    putIfPresent(json, "updatedAt", text(position.updatedAt()));
+    JsonArray lots = new JsonArray();
+    for (Lot lot : position.lots()) {
+      lots.add(new JsonObject()
+          .put("quantity", decimal(lot.quantity()))
+          .put("price", decimal(lot.price()))
+          .put("openedAt", text(lot.openedAt()))
+          .put("openedSeq", lot.openedSeq()));
+    }
+    return json.put("lots", lots);
+  }
+
+  public static PortfolioState fromJson(JsonObject json) {
+    Map<PositionKey, Position> positions = new HashMap<>();
+    for (Object item : json.getJsonArray("positions")) {
+      Position position = position((JsonObject) item);
+      positions.put(position.key(), position);
+    }
+    Map<CurrencyCode, BigDecimal> cash = new HashMap<>();
+    json.getJsonObject("cash").forEach(entry ->
+        cash.put(CurrencyCode.of(entry.getKey()), new BigDecimal((String) entry.getValue())));
+    Map<InstrumentId, BigDecimal> targets = Json.targets(json.getJsonObject("targets"));
+    return new PortfolioState(Json.portfolioId(json, "id"), json.getString("name"),
+        Json.currency(json, "baseCurrency"), Json.portfolioId(json, "parentId"),
+        CostMethod.valueOf(json.getString("costMethod")), decimal(json, "driftThreshold"), targets,
+        json.getLong("version"), Json.instant(json, "createdAt"), Json.instant(json, "updatedAt"),
+        positions, cash);
+  }
+
+  private static Position position(JsonObject json) {
+    List<Lot> lots = new ArrayList<>();
+    for (Object item : json.getJsonArray("lots")) {
+      JsonObject lot = (JsonObject) item;
+      lots.add(new Lot(decimal(lot, "quantity"), decimal(lot, "price"), Json.instant(lot, "openedAt"),
+          lot.getLong("openedSeq")));
+    }
+    PositionKey key = new PositionKey(Json.instrumentId(json, "instrumentId"), json.getString("strategy"));
+    return new Position(key, Json.currency(json, "currency"), decimal(json, "quantity"),
+        decimal(json, "averageCost"), decimal(json, "realizedPnl"), decimal(json, "fees"),
+        Json.instant(json, "openedAt"), Json.instant(json, "updatedAt"), lots);
+  }
+}

@@ -1,0 +1,154 @@
+package io.portfoliostate.shard;
+
+import io.portfoliostate.domain.CommandResult;
+import io.portfoliostate.domain.Decision;
+import io.portfoliostate.domain.IdempotentCommand;
+import io.portfoliostate.domain.PortfolioCommand;
+import io.portfoliostate.domain.PortfolioCreated;
+import io.portfoliostate.domain.PortfolioEvent;
+import io.portfoliostate.domain.PortfolioRules;
+import io.portfoliostate.domain.PortfolioState;
+import io.portfoliostate.domain.PortfolioUpdated;
+import io.portfoliostate.domain.ReferenceData;
+import io.portfoliostate.domain.Rejection;
+import io.portfoliostate.persistence.IdempotencyIndex;
+import io.portfoliostate.protocol.CommandOutcome;
+import io.portfoliostate.protocol.EventJson;
+import io.portfoliostate.protocol.JournalAppend;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The commands of one portfolio decided together against the state the earlier ones produce, in
+ * arrival order: the events to journal in one append, the state after them, and the outcome of
+ * every command, to be delivered once the append is committed.
+ */
+final class CommandBatch {
+
+  /** A replay of a command recorded in an earlier batch: its result is rebuilt from the journal. */
+  record EarlierReplay(PendingCommand command, long version) {
+  }
+
+  private record Delivery(PendingCommand command, CommandOutcome outcome) {
+  }
+
+  private record Recorded(long hash, long version, CommandResult result) {
+  }
+
+  final PortfolioState before;
+  PortfolioState after;
+  final List<PortfolioEvent> events = new ArrayList<>();
+  final List<JournalAppend.Row> rows = new ArrayList<>();
+  final List<EarlierReplay> earlierReplays = new ArrayList<>();
+  private final List<Delivery> deliveries = new ArrayList<>();
+  private final Map<String, Recorded> recordedHere = new HashMap<>();
+  private boolean catalogChanged;
+
+  private CommandBatch(PortfolioState before) {
+    this.before = before;
+    this.after = before;
+  }
+
+  /**
+   * Takes commands from {@code queue} until it is empty or {@code maxRows} events are decided.
+   */
+  static CommandBatch decide(PortfolioState state, IdempotencyIndex index, ArrayDeque<PendingCommand> queue,
+      int maxRows, Instant now, ReferenceData reference) {
+    CommandBatch batch = new CommandBatch(state);
+    while (!queue.isEmpty() && batch.rows.size() < maxRows) {
+      batch.decideOne(queue.poll(), index, now, reference);
+    }
+    return batch;
+  }
+
+  private void decideOne(PendingCommand pending, IdempotencyIndex index, Instant now, ReferenceData reference) {
+    PortfolioCommand command = pending.envelope.command();
+    String key = command instanceof IdempotentCommand ? ((IdempotentCommand) command).idempotencyKey() : null;
+    if (key != null) {
+      Recorded here = recordedHere.get(key);
+      if (here != null) {
+        deliver(pending, here.hash == pending.contentHash
+            ? new CommandOutcome.Recorded(here.result, true)
+            : reused(key));
+        return;
+      }
+      IdempotencyIndex.Entry earlier = index == null ? null : index.get(key);
+      if (earlier != null) {
+        if (earlier.hash() == pending.contentHash) {
+          earlierReplays.add(new EarlierReplay(pending, earlier.version()));
+        } else {
+          deliver(pending, reused(key));
+        }
+        return;
+      }
+    }
+    Long expected = pending.envelope.expectedVersion();
+    long current = after == null ? 0 : after.version();
+    if (expected != null && expected != current) {
+      deliver(pending, new CommandOutcome.Refused(Rejection.of(Rejection.Reason.VERSION_MISMATCH,
+          "expected version " + expected + ", the portfolio is at version " + current)));
+      return;
+    }
+    Decision decision = PortfolioRules.decide(after, command, now, reference);
+    if (decision instanceof Decision.Rejected) {
+      deliver(pending, new CommandOutcome.Refused(((Decision.Rejected) decision).rejection()));
+      return;
+    }
+    for (PortfolioEvent event : ((Decision.Accepted) decision).events()) {
+      after = PortfolioRules.evolve(after, event);
+      events.add(event);
+      rows.add(new JournalAppend.Row(after.version(), EventJson.type(event), event.idempotencyKey(),
+          key == null ? null : pending.contentHash, EventJson.toJson(event).encode(), now));
+      catalogChanged |= event instanceof PortfolioCreated || event instanceof PortfolioUpdated;
+    }
+    CommandResult result = CommandResult.of(command, after);
+    if (key != null) {
+      recordedHere.put(key, new Recorded(pending.contentHash, after.version(), result));
+    }
+    deliver(pending, new CommandOutcome.Recorded(result, false));
+  }
+
+  private static CommandOutcome reused(String key) {
+    return new CommandOutcome.Refused(Rejection.of(Rejection.Reason.ID_REUSED,
+        key.substring(key.indexOf(':') + 1) + " was already recorded with other content"));
+  }
+
+  private void deliver(PendingCommand pending, CommandOutcome outcome) {
+    deliveries.add(new Delivery(pending, outcome));
+  }
+
+  boolean hasEvents() {
+    return !rows.isEmpty();
+  }
+
+  /** The append to journal: every event of the batch, and the catalog row if it changed. */
+  JournalAppend append() {
+    JournalAppend.CatalogRow catalog = !catalogChanged ? null : new JournalAppend.CatalogRow(after.name(),
+        after.baseCurrency().value(), after.parentId() == null ? null : after.parentId().value(),
+        after.costMethod().name(), after.createdAt(), after.updatedAt());
+    return new JournalAppend(after.id(), rows, catalog);
+  }
+
+  /** After COMMIT: records the new ids in the index and completes every decided command. */
+  void committed(IdempotencyIndex index) {
+    recordedHere.forEach((key, recorded) -> index.put(key, recorded.hash, recorded.version));
+    deliveries.forEach(d -> d.command.reply.complete(d.command.slot, d.outcome));
+  }
+
+  /** The batch wrote nothing: its outcomes can go at once. */
+  void deliverWithoutWrite() {
+    deliveries.forEach(d -> d.command.reply.complete(d.command.slot, d.outcome));
+  }
+
+  /** Every request with a command in this batch. */
+  List<PendingReply> replies() {
+    List<PendingReply> replies = new ArrayList<>(deliveries.size());
+    deliveries.forEach(d -> replies.add(d.command.reply));
+    earlierReplays.forEach(r -> replies.add(r.command().reply));
+    return replies;
+  }
+}

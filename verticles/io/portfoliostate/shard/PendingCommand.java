@@ -1,0 +1,24 @@
+package io.portfoliostate.shard;
+
+import io.portfoliostate.domain.IdempotentCommand;
+import io.portfoliostate.persistence.IdempotencyIndex;
+import io.portfoliostate.protocol.CommandEnvelope;
+
+/** A command waiting in its portfolio's queue, with the reply slot its outcome goes to. */
+final class PendingCommand {
+
+  final PendingReply reply;
+  final int slot;
+  final CommandEnvelope envelope;
+  /** Hash of the command's content when it carries an id, else 0. */
+  final long contentHash;
+
+  PendingCommand(PendingReply reply, int slot, CommandEnvelope envelope) {
+    this.reply = reply;
+    this.slot = slot;
+    this.envelope = envelope;
+    this.contentHash = envelope.command() instanceof IdempotentCommand
+        ? IdempotencyIndex.hash(((IdempotentCommand) envelope.command()).fingerprint())
+        : 0L;
+  }
+}

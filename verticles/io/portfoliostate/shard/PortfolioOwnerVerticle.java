@@ -1,0 +1,336 @@
+package io.portfoliostate.shard;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
+import io.portfoliostate.config.Settings.OwnerSettings;
+import io.portfoliostate.domain.CommandResult;
+import io.portfoliostate.domain.PortfolioId;
+import io.portfoliostate.domain.ReferenceData;
+import io.portfoliostate.persistence.IdempotencyIndex;
+import io.portfoliostate.persistence.JournalReader;
+import io.portfoliostate.persistence.JournalWriterVerticle;
+import io.portfoliostate.persistence.SnapshotStore;
+import io.portfoliostate.protocol.Addresses;
+import io.portfoliostate.protocol.CommandOutcome;
+import io.portfoliostate.protocol.EventPage;
+import io.portfoliostate.protocol.FailureCodes;
+import io.portfoliostate.protocol.OwnerRequest;
+import io.portfoliostate.protocol.PortfolioChange;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.MessageConsumer;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Owns portfolios: holds their committed state, decides their commands and is the only writer
+ * of their journals. One instance per event loop; a portfolio always lands on the same
+ * instance, so its commands run on one thread, in order.
+ *
+ * <p>While a portfolio's journal write is in flight, its new commands queue; when the write
+ * commits they are decided together against the new state and written as one append. Replies
+ * go out only after COMMIT, and the state readers see is swapped in only then.
+ */
+public final class PortfolioOwnerVerticle extends VerticleBase {
+
+  private static final Logger LOG = LoggerFactory.getLogger(PortfolioOwnerVerticle.class);
+  /** The most events one portfolio puts into one journal append. */
+  private static final int MAX_ROWS_PER_APPEND = 1000;
+  private static final DeliveryOptions JOURNAL_DELIVERY = new DeliveryOptions().setSendTimeout(60_000);
+
+  private final String nodeId;
+  private final int instance;
+  private final OwnerSettings settings;
+  private final JournalReader reader;
+  private final SnapshotStore snapshots;
+  private final ReferenceData reference;
+  private final MeterRegistry registry;
+  private final Clock clock;
+  private final Map<PortfolioId, PortfolioEntity> entities = new HashMap<>();
+  private int queuedCommands;
+  private MessageConsumer<OwnerRequest> consumer;
+  private Timer commandLatency;
+  private long sweepTimer;
+
+  public PortfolioOwnerVerticle(String nodeId, int instance, OwnerSettings settings, JournalReader reader,
+      SnapshotStore snapshots, ReferenceData reference, MeterRegistry registry, Clock clock) {
+    this.nodeId = nodeId;
+    this.instance = instance;
+    this.settings = settings;
+    this.reader = reader;
+    this.snapshots = snapshots;
+    this.reference = reference;
+    this.registry = registry;
+    this.clock = clock;
+  }
+
+  @Override
+  public Future<?> start() {
+    Tags tags = Tags.of("instance", Integer.toString(instance));
+    commandLatency = Timer.builder("pstate.command.latency")
+        .description("From an owner receiving a command request to its reply (after COMMIT)")
+        .publishPercentiles(0.5, 0.99, 0.999).register(registry);
+    registry.gauge("pstate.owner.queue.commands", tags, this, owner -> owner.queuedCommands);
+    registry.gauge("pstate.owner.portfolios.loaded", tags, entities, Map::size);
+    sweepTimer = vertx.setPeriodic(10_000, id -> passivateIdle());
+    consumer = vertx.eventBus().consumer(Addresses.owner(nodeId, instance), this::onRequest);
+    return consumer.completion();
+  }
+
+  /** Drains: stops taking requests, lets queued commands commit, snapshots what changed. */
+  @Override
+  public Future<?> stop() {
+    vertx.cancelTimer(sweepTimer);
+    return consumer.unregister().compose(v -> idle()).compose(v -> snapshotAll());
+  }
+
+  private Future<Void> idle() {
+    for (PortfolioEntity entity : entities.values()) {
+      if (!entity.isIdle()) {
+        return vertx.timer(5, TimeUnit.MILLISECONDS).compose(id -> idle());
+      }
+    }
+    return Future.succeededFuture();
+  }
+
+  private Future<Void> snapshotAll() {
+    List<Future<Void>> saves = new ArrayList<>();
+    for (PortfolioEntity entity : entities.values()) {
+      if (entity.state != null && entity.state.version() > entity.snapshotVersion) {
+        saves.add(snapshots.save(entity.state));
+      }
+    }
+    return Future.join(saves).mapEmpty();
+  }
+
+  private void onRequest(Message<OwnerRequest> message) {
+    OwnerRequest request = message.body();
+    if (request instanceof OwnerRequest.Execute) {
+      execute(message, (OwnerRequest.Execute) request);
+    } else if (request instanceof OwnerRequest.Read) {
+      read(message, (OwnerRequest.Read) request);
+    } else if (request instanceof OwnerRequest.ReadEvents) {
+      readEvents(message, (OwnerRequest.ReadEvents) request);
+    } else {
+      message.fail(FailureCodes.BAD_REQUEST, "unknown request " + request.getClass().getSimpleName());
+    }
+  }
+
+  private void execute(Message<OwnerRequest> message, OwnerRequest.Execute request) {
+    int size = request.commands().size();
+    if (queuedCommands + size > settings.maxQueuedCommands()) {
+      message.fail(FailureCodes.OVERLOADED, "owner queue full");
+      return;
+    }
+    PendingReply reply = new PendingReply(message, size);
+    PortfolioEntity entity = entity(request.portfolioId());
+    for (int slot = 0; slot < size; slot++) {
+      entity.queue.add(new PendingCommand(reply, slot, request.commands().get(slot)));
+    }
+    queuedCommands += size;
+    drain(entity);
+  }
+
+  private PortfolioEntity entity(PortfolioId id) {
+    PortfolioEntity entity = entities.get(id);
+    if (entity == null) {
+      PortfolioEntity loading = new PortfolioEntity(id);
+      entities.put(id, loading);
+      reader.load(id).onComplete(loaded -> {
+        if (loaded.succeeded()) {
+          loading.state = loaded.result().state();
+          loading.index = loaded.result().index();
+          loading.snapshotVersion = loaded.result().snapshotVersion();
+          loading.loaded.complete();
+          drain(loading);
+        } else {
+          LOG.error("Could not load portfolio {}", id, loaded.cause());
+          drop(loading, FailureCodes.UNAVAILABLE, "portfolio could not be loaded");
+          loading.loaded.fail(loaded.cause());
+        }
+      });
+      entity = loading;
+    }
+    entity.lastUsedNanos = System.nanoTime();
+    return entity;
+  }
+
+  /** Decides everything queued for a portfolio, unless its previous batch is still being written. */
+  private void drain(PortfolioEntity entity) {
+    while (entity.isReady() && !entity.writing && !entity.queue.isEmpty()) {
+      int before = entity.queue.size();
+      CommandBatch batch = CommandBatch.decide(entity.state, entity.index, entity.queue,
+          MAX_ROWS_PER_APPEND, clock.instant(), reference);
+      queuedCommands -= before - entity.queue.size();
+      batch.earlierReplays.forEach(replay -> replayEarlier(entity, replay));
+      if (!batch.hasEvents()) {
+        batch.deliverWithoutWrite();
+        recordLatency(batch);
+        continue;
+      }
+      entity.writing = true;
+      vertx.eventBus().request(Addresses.JOURNAL_APPEND, batch.append(), JOURNAL_DELIVERY)
+          .onComplete(written -> {
+            entity.writing = false;
+            if (written.succeeded()) {
+              committed(entity, batch);
+              drain(entity);
+            } else if (JournalWriterVerticle.isFenceConflict(written.cause())) {
+              LOG.warn("Portfolio {} was written by another owner; dropping it", entity.id);
+              failBatch(batch, FailureCodes.NOT_OWNER, "not the owner of " + entity.id);
+              drop(entity, FailureCodes.NOT_OWNER, "not the owner of " + entity.id);
+            } else {
+              // The outcome is unknown (the COMMIT may have happened): reload before deciding again.
+              failBatch(batch, FailureCodes.UNAVAILABLE, "journal unavailable; retry with the same ids");
+              drop(entity, FailureCodes.UNAVAILABLE, "journal unavailable; retry with the same ids");
+            }
+          });
+    }
+  }
+
+  private void committed(PortfolioEntity entity, CommandBatch batch) {
+    entity.state = batch.after;
+    if (entity.index == null) {
+      entity.index = new IdempotencyIndex(16);
+    }
+    batch.committed(entity.index);
+    recordLatency(batch);
+    vertx.eventBus().publish(Addresses.updates(entity.id),
+        new PortfolioChange(batch.after, batch.before == null ? 0 : batch.before.version(), batch.events));
+    if (batch.after.version() - entity.snapshotVersion >= settings.snapshotEvery()) {
+      long version = batch.after.version();
+      entity.snapshotVersion = version;
+      snapshots.save(batch.after).onFailure(e -> LOG.warn("Snapshot of {} at {} failed", entity.id, version, e));
+    }
+  }
+
+  /** The original result of a command recorded in an earlier batch, rebuilt from the journal. */
+  private void replayEarlier(PortfolioEntity entity, CommandBatch.EarlierReplay replay) {
+    PendingCommand pending = replay.command();
+    if (entity.state != null && entity.state.version() == replay.version()) {
+      pending.reply.complete(pending.slot, new CommandOutcome.Recorded(
+          CommandResult.of(pending.envelope.command(), entity.state), true));
+      return;
+    }
+    reader.stateAt(entity.id, replay.version()).onComplete(replayed -> {
+      if (replayed.succeeded()) {
+        pending.reply.complete(pending.slot, new CommandOutcome.Recorded(
+            CommandResult.of(pending.envelope.command(), replayed.result().state()), true));
+      } else {
+        pending.reply.fail(FailureCodes.UNAVAILABLE, "journal unavailable");
+      }
+    });
+  }
+
+  private void failBatch(CommandBatch batch, int code, String reason) {
+    batch.replies().forEach(reply -> reply.fail(code, reason));
+  }
+
+  /** Forgets a portfolio; what was queued for it fails and is retried against a fresh load. */
+  private void drop(PortfolioEntity entity, int code, String reason) {
+    if (entities.get(entity.id) == entity) {
+      entities.remove(entity.id);
+    }
+    queuedCommands -= entity.queue.size();
+    entity.queue.forEach(pending -> pending.reply.fail(code, reason));
+    entity.queue.clear();
+  }
+
+  private void recordLatency(CommandBatch batch) {
+    long now = System.nanoTime();
+    for (PendingReply reply : batch.replies()) {
+      commandLatency.record(now - reply.receivedNanos(), TimeUnit.NANOSECONDS);
+    }
+  }
+
+  private void read(Message<OwnerRequest> message, OwnerRequest.Read request) {
+    PortfolioEntity entity = entity(request.portfolioId());
+    entity.whenLoaded().onComplete(loaded -> {
+      if (loaded.failed()) {
+        message.fail(FailureCodes.UNAVAILABLE, "portfolio could not be loaded");
+      } else if (entity.state == null) {
+        message.fail(FailureCodes.NOT_FOUND, "portfolio " + request.portfolioId() + " does not exist");
+      } else if (request.version() != null) {
+        readVersion(message, entity, request.version());
+      } else if (request.asOf() != null) {
+        reader.versionAsOf(entity.id, request.asOf()).onComplete(version -> {
+          if (version.failed()) {
+            message.fail(FailureCodes.UNAVAILABLE, "journal unavailable");
+          } else {
+            readVersion(message, entity, Math.min(version.result(), entity.version()));
+          }
+        });
+      } else {
+        message.reply(entity.state);
+      }
+    });
+  }
+
+  private void readVersion(Message<OwnerRequest> message, PortfolioEntity entity, long version) {
+    if (version < 1 || version > entity.version()) {
+      message.fail(FailureCodes.NO_SUCH_VERSION, "portfolio " + entity.id + " has no version " + version
+          + " (it is at version " + entity.version() + ")");
+    } else if (version == entity.version()) {
+      message.reply(entity.state);
+    } else {
+      reader.stateAt(entity.id, version).onComplete(replayed -> {
+        if (replayed.succeeded()) {
+          message.reply(replayed.result().state());
+        } else {
+          message.fail(FailureCodes.UNAVAILABLE, "journal unavailable");
+        }
+      });
+    }
+  }
+
+  private void readEvents(Message<OwnerRequest> message, OwnerRequest.ReadEvents request) {
+    PortfolioEntity entity = entity(request.portfolioId());
+    entity.whenLoaded().onComplete(loaded -> {
+      if (loaded.failed()) {
+        message.fail(FailureCodes.UNAVAILABLE, "portfolio could not be loaded");
+        return;
+      }
+      if (entity.state == null) {
+        message.fail(FailureCodes.NOT_FOUND, "portfolio " + request.portfolioId() + " does not exist");
+        return;
+      }
+      long current = entity.version();
+      reader.events(entity.id, request.afterVersion(), request.limit()).onComplete(events -> {
+        if (events.failed()) {
+          message.fail(FailureCodes.UNAVAILABLE, "journal unavailable");
+        } else {
+          // Only what this owner has committed and acknowledged is shown.
+          List<EventPage.Entry> page = new ArrayList<>();
+          events.result().stream().filter(e -> e.version() <= current).forEach(page::add);
+          message.reply(new EventPage(page, current));
+        }
+      });
+    });
+  }
+
+  /** Drops portfolios unused for a while (and unknown ids at once), snapshotting what changed. */
+  private void passivateIdle() {
+    long cutoff = System.nanoTime() - TimeUnit.SECONDS.toNanos(settings.passivateAfterSeconds());
+    List<PortfolioEntity> idle = new ArrayList<>();
+    for (PortfolioEntity entity : entities.values()) {
+      if (entity.isIdle() && (entity.state == null || entity.lastUsedNanos < cutoff)) {
+        idle.add(entity);
+      }
+    }
+    for (PortfolioEntity entity : idle) {
+      entities.remove(entity.id);
+      if (entity.state != null && entity.state.version() > entity.snapshotVersion) {
+        snapshots.save(entity.state).onFailure(e -> LOG.warn("Snapshot of {} failed", entity.id, e));
+      }
+    }
+  }
+}
