@@ -50,8 +50,15 @@ public final class Decimals {
     return checkRange(value);
   }
 
-  /** Checks that a decimal is within the accepted precision and magnitude. */
+  /**
+   * Checks that a decimal is within the accepted precision and magnitude. A zero comes back as
+   * plain {@code 0}: its exponent says nothing, yet {@code 0E-100000000} would pass the checks
+   * (it strips to 0) and make every later addition build a hundred-million-digit number.
+   */
   public static BigDecimal checkRange(BigDecimal value) {
+    if (value.signum() == 0) {
+      return BigDecimal.ZERO;
+    }
     BigDecimal stripped = value.stripTrailingZeros();
     if (stripped.scale() > MAX_SCALE) {
       throw new IllegalArgumentException("has more than " + MAX_SCALE + " decimal places");

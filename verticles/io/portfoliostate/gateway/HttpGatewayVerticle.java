@@ -76,8 +76,10 @@ public final class HttpGatewayVerticle extends VerticleBase {
     router.get(PORTFOLIO + "/cash").handler(handlers::cash);
     router.get(PORTFOLIO + "/events").handler(handlers::events);
 
-    router.route().last().handler(ctx -> Problems.send(ctx, new Problems.Problem(404, "not-found",
+    router.errorHandler(404, ctx -> Problems.send(ctx, new Problems.Problem(404, "not-found",
         "Not found", "no resource at " + ctx.request().path(), null)));
+    router.errorHandler(405, ctx -> Problems.send(ctx, new Problems.Problem(405, "method-not-allowed",
+        "Method not allowed", ctx.request().method() + " is not allowed on " + ctx.request().path(), null)));
     router.route().failureHandler(this::failure);
     return router;
   }
