@@ -13,7 +13,7 @@ import io.vertx.sqlclient.Tuple;
 public final class SnapshotStore {
 
   private static final String INSERT =
-      "INSERT INTO portfolio_snapshots (portfolio_id, seq, state) VALUES ($1, $2, $3::jsonb) "
+      "INSERT INTO portfolio_snapshots (portfolio_id, seq, state) VALUES ($1, $2, $3) "
           + "ON CONFLICT DO NOTHING";
 
   private final Pool pool;
@@ -24,7 +24,9 @@ public final class SnapshotStore {
 
   public Future<Void> save(PortfolioState state) {
     return pool.preparedQuery(INSERT)
-        .execute(Tuple.of(state.id().value(), state.version(), StateJson.toJson(state).encode()))
+        // A JsonObject binds as a JSON object; a String bound to a jsonb parameter would be stored
+        // as one JSON string.
+        .execute(Tuple.of(state.id().value(), state.version(), StateJson.toJson(state)))
         .mapEmpty();
   }
 }
