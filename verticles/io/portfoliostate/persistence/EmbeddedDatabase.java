@@ -40,6 +40,9 @@ public final class EmbeddedDatabase implements AutoCloseable {
     EmbeddedPostgres postgres = EmbeddedPostgres.builder()
         .setDataDirectory(dataDirectory)
         .setCleanDataDirectory(false)
+        // The node stops the database itself, after draining; a hook of its own would stop it
+        // concurrently with the drain and fail the last journal writes.
+        .setRegisterShutdownHook(false)
         .setPort(settings.port() == 0 ? 0 : settings.port())
         .setPGStartupWait(Duration.ofSeconds(60))
         .setServerConfig("listen_addresses", "127.0.0.1")
