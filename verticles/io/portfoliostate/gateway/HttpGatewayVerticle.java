@@ -7,6 +7,10 @@ import io.portfoliostate.persistence.PortfolioCatalog;
 import io.portfoliostate.shard.OwnerClient;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.buffer.Buffer;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.json.JsonObject;
@@ -23,6 +27,8 @@ import io.vertx.micrometer.PrometheusScrapingHandler;
 public final class HttpGatewayVerticle extends VerticleBase {
 
   private static final String PORTFOLIO = "/api/v1/portfolios/:id";
+  /** The API's contract, served as written. */
+  private static final Buffer OPENAPI = loadOpenApi();
 
   private final HttpSettings settings;
   private final OwnerClient owners;
@@ -49,6 +55,17 @@ public final class HttpGatewayVerticle extends VerticleBase {
     return server.requestHandler(router()).listen();
   }
 
+  private static Buffer loadOpenApi() {
+    try (InputStream in = HttpGatewayVerticle.class.getResourceAsStream("openapi.yaml")) {
+      if (in == null) {
+        throw new IllegalStateException("openapi.yaml is missing from the jar");
+      }
+      return Buffer.buffer(in.readAllBytes());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
   /** The actual port (useful when configured as 0). */
   public int port() {
     return server.actualPort();
@@ -59,6 +76,8 @@ public final class HttpGatewayVerticle extends VerticleBase {
     router.get("/health/live").handler(ctx -> HttpBodies.json(ctx, 200, new JsonObject().put("status", "UP")));
     router.get("/health/ready").handler(this::ready);
     router.get("/metrics").handler(PrometheusScrapingHandler.create(registry));
+    router.get("/openapi.yaml").handler(ctx -> ctx.response().putHeader("Content-Type", "application/yaml")
+        .end(OPENAPI));
 
     router.route("/api/*").handler(TimeoutHandler.create(settings.requestTimeoutMs(), 503));
     router.route("/api/*").handler(BodyHandler.create(false).setBodyLimit(settings.maxBodyBytes()));
