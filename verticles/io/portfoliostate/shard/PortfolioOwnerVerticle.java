@@ -81,7 +81,8 @@ public final class PortfolioOwnerVerticle extends VerticleBase {
         .publishPercentiles(0.5, 0.99, 0.999).register(registry);
     registry.gauge("pstate.owner.queue.commands", tags, this, owner -> owner.queuedCommands);
     registry.gauge("pstate.owner.portfolios.loaded", tags, entities, Map::size);
-    sweepTimer = vertx.setPeriodic(10_000, id -> passivateIdle());
+    long sweepSeconds = Math.max(1, Math.min(10, settings.passivateAfterSeconds()));
+    sweepTimer = vertx.setPeriodic(TimeUnit.SECONDS.toMillis(sweepSeconds), id -> passivateIdle());
     consumer = vertx.eventBus().consumer(Addresses.owner(nodeId, instance), this::onRequest);
     return consumer.completion();
   }

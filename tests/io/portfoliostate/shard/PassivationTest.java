@@ -1,0 +1,51 @@
+package io.portfoliostate.shard;
+
+import static io.portfoliostate.fixtures.Api.trade;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.micrometer.core.instrument.Gauge;
+import io.portfoliostate.app.Node;
+import io.portfoliostate.fixtures.Api;
+import io.portfoliostate.fixtures.TestDatabase;
+import io.portfoliostate.fixtures.TestNode;
+import io.vertx.core.json.JsonObject;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import org.junit.jupiter.api.Test;
+
+/** Idle portfolios leave memory (snapshotted first) and come back from the database on next use. */
+class PassivationTest {
+
+  @Test
+  void anIdlePortfolioIsSnapshottedDroppedAndReloaded() throws Exception {
+    String database = TestDatabase.freshDatabaseUri();
+    JsonObject overrides = new JsonObject().put("owners", new JsonObject().put("passivateAfterSeconds", 1));
+    try (Node node = TestNode.start(database, overrides)) {
+      Api api = new Api(node.httpPort());
+      api.createPortfolio("idle-1");
+      api.post("/api/v1/portfolios/idle-1/trades", trade("t-1", "AAPL", "BUY", "3", "42"));
+      JsonObject before = api.get("/api/v1/portfolios/idle-1").json();
+      assertThat(loaded(node)).isEqualTo(1);
+
+      long deadline = System.nanoTime() + 15_000_000_000L;
+      while (loaded(node) > 0 && System.nanoTime() < deadline) {
+        Thread.sleep(100);
+      }
+      assertThat(loaded(node)).isZero();
+      try (Connection connection = TestDatabase.connect(database); Statement sql = connection.createStatement()) {
+        ResultSet snapshot = sql.executeQuery("SELECT max(seq) FROM portfolio_snapshots WHERE portfolio_id = 'idle-1'");
+        snapshot.next();
+        assertThat(snapshot.getLong(1)).isEqualTo(2);
+      }
+      assertThat(api.get("/api/v1/portfolios/idle-1").json()).isEqualTo(before);
+      assertThat(loaded(node)).isEqualTo(1);
+      Api.Response replay = api.post("/api/v1/portfolios/idle-1/trades", trade("t-1", "AAPL", "BUY", "3", "42"));
+      assertThat(replay.status()).isEqualTo(200);
+    }
+  }
+
+  private static double loaded(Node node) {
+    return node.registry().find("pstate.owner.portfolios.loaded").gauges().stream().mapToDouble(Gauge::value).sum();
+  }
+}
