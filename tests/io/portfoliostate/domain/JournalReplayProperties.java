@@ -1,0 +1,308 @@
+package io.portfoliostate.domain;
+
+import static io.portfoliostate.domain.Fixtures.AAPL;
+import static io.portfoliostate.domain.Fixtures.EUR;
+import static io.portfoliostate.domain.Fixtures.FUND;
+import static io.portfoliostate.domain.Fixtures.GBP;
+import static io.portfoliostate.domain.Fixtures.JPY;
+import static io.portfoliostate.domain.Fixtures.REFERENCE;
+import static io.portfoliostate.domain.Fixtures.SAP;
+import static io.portfoliostate.domain.Fixtures.T0;
+import static io.portfoliostate.domain.Fixtures.USD;
+import static io.portfoliostate.domain.Fixtures.XYZ;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.math.BigDecimal;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.Combinators;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+import net.jqwik.api.Tuple;
+import net.jqwik.api.constraints.IntRange;
+
+/**
+ * Invariants of the journal, over random command sequences: long and short trades in three
+ * instruments and two strategies (flips and exact flats included), trades with a contradicting
+ * currency (rejected), back-dated and simultaneous executions, cash flows of every type, FX
+ * conversions, target changes and cost method changes. Every sequence is run under each cost
+ * method, from a freshly created portfolio, the way the owner runs it: decide against the
+ * running state, keep the accepted events.
+ */
+class JournalReplayProperties {
+
+  private static final int TRIES = 150;
+
+  /** DOMAIN.md's table of cash flow signs, written out here rather than read from the enum. */
+  private static final Map<CashFlowType, Integer> FLOW_SIGNS = Map.of(
+      CashFlowType.DEPOSIT, 1, CashFlowType.WITHDRAWAL, -1, CashFlowType.DIVIDEND, 1,
+      CashFlowType.INTEREST, 1, CashFlowType.FEE, -1, CashFlowType.TAX, -1,
+      CashFlowType.TRANSFER_IN, 1, CashFlowType.TRANSFER_OUT, -1);
+
+  /** Rounding of averages to 34 digits leaves residues far below this in average-cost books. */
+  private static final BigDecimal AVERAGE_TOLERANCE = new BigDecimal("1E-18");
+
+  @Property(tries = TRIES)
+  void replayingTheJournalRebuildsTheRunningState(@ForAll("commands") List<PortfolioCommand> commands) {
+    for (CostMethod method : CostMethod.values()) {
+      Run run = Run.of(method, commands);
+
+      assertThat(Fixtures.replay(null, run.events)).isEqualTo(run.state);
+      assertThat(run.state.version()).isEqualTo(run.events.size());
+    }
+  }
+
+  @Property(tries = TRIES)
+  void aSnapshotPlusTheTailIsTheFullReplay(@ForAll("commands") List<PortfolioCommand> commands,
+      @ForAll @IntRange(min = 0, max = 10_000) int splitSeed) {
+    for (CostMethod method : CostMethod.values()) {
+      Run run = Run.of(method, commands);
+      int size = run.events.size();
+
+      for (int k : new int[] {0, 1, splitSeed % (size + 1), size}) {
+        PortfolioState snapshot = snapshotOf(Fixtures.replay(null, run.events.subList(0, k)));
+        PortfolioState rebuilt = Fixtures.replay(snapshot, run.events.subList(k, size));
+        assertThat(rebuilt).as("snapshot at %d of %d, %s", k, size, method).isEqualTo(run.state);
+      }
+    }
+  }
+
+  @Property(tries = TRIES)
+  void aPositionsQuantityIsTheSignedSumOfItsTrades(@ForAll("commands") List<PortfolioCommand> commands) {
+    for (CostMethod method : CostMethod.values()) {
+      Run run = Run.of(method, commands);
+
+      assertThat(run.state.positions().keySet()).isEqualTo(run.tradedQuantity.keySet());
+      run.state.positions().forEach((key, position) -> {
+        assertThat(position.quantity()).as("%s under %s", key, method)
+            .isEqualByComparingTo(run.tradedQuantity.get(key));
+        assertThat(position.fees()).isEqualByComparingTo(run.tradedFees.get(key));
+        assertThat(position.averageCost()).isNotNegative();
+        if (position.isFlat()) {
+          assertThat(position.averageCost()).isZero();
+        }
+      });
+    }
+  }
+
+  @Property(tries = TRIES)
+  void cashPerCurrencyIsTheSumOfTheCashEffects(@ForAll("commands") List<PortfolioCommand> commands) {
+    for (CostMethod method : CostMethod.values()) {
+      Run run = Run.of(method, commands);
+
+      assertThat(run.state.cash().keySet()).isEqualTo(run.expectedCash.keySet());
+      run.expectedCash.forEach((currency, expected) ->
+          assertThat(run.state.balance(currency)).as("%s under %s", currency, method)
+              .isEqualByComparingTo(expected));
+    }
+  }
+
+  @Property(tries = TRIES)
+  void openLotsAddUpToThePositionWithItsSign(@ForAll("commands") List<PortfolioCommand> commands) {
+    for (CostMethod method : CostMethod.values()) {
+      Run run = Run.of(method, commands);
+
+      for (Position position : run.state.positions().values()) {
+        if (!run.state.costMethod().usesLots()) {
+          assertThat(position.lots()).isEmpty();
+          continue;
+        }
+        BigDecimal lotQuantity = BigDecimal.ZERO;
+        for (Lot lot : position.lots()) {
+          assertThat(lot.quantity().signum()).as("lot %s of %s", lot, position.key())
+              .isEqualTo(position.quantity().signum());
+          lotQuantity = lotQuantity.add(lot.quantity());
+        }
+        assertThat(lotQuantity).isEqualByComparingTo(position.quantity());
+        assertThat(position.lots().isEmpty()).isEqualTo(position.isFlat());
+      }
+    }
+  }
+
+  /**
+   * Money is conserved per position: what the trades paid and received (fees aside) is the
+   * realized P&amp;L less the signed cost of what is still open. Exact under a lot method (the
+   * lots carry every cost unrounded); under AVERAGE up to the 34-digit rounding of averages.
+   */
+  @Property(tries = TRIES)
+  void tradeCashIsRealizedPnlLessTheOpenCost(@ForAll("commands") List<PortfolioCommand> commands) {
+    for (CostMethod method : CostMethod.values()) {
+      Run run = Run.of(method, commands);
+
+      run.state.positions().forEach((key, position) -> {
+        BigDecimal openCost = BigDecimal.ZERO;
+        if (run.state.costMethod().usesLots()) {
+          for (Lot lot : position.lots()) {
+            openCost = openCost.add(lot.quantity().multiply(lot.price()));
+          }
+        } else {
+          openCost = position.quantity().multiply(position.averageCost());
+        }
+        BigDecimal residue = position.realizedPnl().subtract(openCost).subtract(run.tradeCash.get(key));
+        if (run.everAverage) {
+          assertThat(residue.abs()).as("%s under %s", key, method).isLessThan(AVERAGE_TOLERANCE);
+        } else {
+          assertThat(residue).as("%s under %s", key, method).isEqualByComparingTo("0");
+        }
+      });
+    }
+  }
+
+  /** A state rebuilt from its parts, as a snapshot read back from storage would be. */
+  private static PortfolioState snapshotOf(PortfolioState state) {
+    if (state == null) {
+      return null;
+    }
+    Map<PositionKey, Position> positions = new HashMap<>();
+    state.positions().forEach((key, p) -> positions.put(key, new Position(p.key(), p.currency(),
+        p.quantity(), p.averageCost(), p.realizedPnl(), p.fees(), p.openedAt(), p.updatedAt(),
+        new ArrayList<>(p.lots()))));
+    return new PortfolioState(state.id(), state.name(), state.baseCurrency(), state.parentId(),
+        state.costMethod(), state.driftThreshold(), new HashMap<>(state.targets()), state.version(),
+        state.createdAt(), state.updatedAt(), positions, new HashMap<>(state.cash()));
+  }
+
+  /** One command sequence run through decide/evolve, with the figures expected of it. */
+  private static final class Run {
+
+    final List<PortfolioEvent> events = new ArrayList<>();
+    final Map<PositionKey, BigDecimal> tradedQuantity = new HashMap<>();
+    final Map<PositionKey, BigDecimal> tradedFees = new HashMap<>();
+    /** −Σ t·p per position: the cash its trades moved, fees aside. */
+    final Map<PositionKey, BigDecimal> tradeCash = new HashMap<>();
+    final Map<CurrencyCode, BigDecimal> expectedCash = new HashMap<>();
+    PortfolioState state;
+    boolean everAverage;
+
+    static Run of(CostMethod method, List<PortfolioCommand> commands) {
+      Run run = new Run();
+      run.submit(new CreatePortfolio(FUND, "Fund A", USD, null, method, null, null), T0);
+      Instant now = T0;
+      for (PortfolioCommand command : commands) {
+        now = now.plus(Duration.ofMinutes(1));
+        run.submit(command, now);
+      }
+      return run;
+    }
+
+    private void submit(PortfolioCommand command, Instant now) {
+      Decision decision = PortfolioRules.decide(state, command, now, REFERENCE);
+      if (decision instanceof Decision.Rejected) {
+        // only malformed or inconsistent input may be refused: here, a contradicting currency
+        // or a cost method change while positions are open
+        Rejection rejection = ((Decision.Rejected) decision).rejection();
+        assertThat(rejection.field()).isIn("currency", "costMethod");
+        return;
+      }
+      for (PortfolioEvent event : ((Decision.Accepted) decision).events()) {
+        state = PortfolioRules.evolve(state, event);
+        events.add(event);
+        expect(command, event);
+      }
+      everAverage |= state.costMethod() == CostMethod.AVERAGE;
+    }
+
+    /** The effect of an accepted command, computed from the command's own figures. */
+    private void expect(PortfolioCommand command, PortfolioEvent event) {
+      if (command instanceof RecordTrade) {
+        RecordTrade trade = (RecordTrade) command;
+        BigDecimal t = trade.side() == Side.BUY ? trade.quantity() : trade.quantity().negate();
+        PositionKey key = trade.positionKey();
+        CurrencyCode currency = ((TradeRecorded) event).currency();
+        tradedQuantity.merge(key, t, BigDecimal::add);
+        tradedFees.merge(key, trade.fees(), BigDecimal::add);
+        tradeCash.merge(key, t.multiply(trade.price()).negate(), BigDecimal::add);
+        expectedCash.merge(currency, t.multiply(trade.price()).add(trade.fees()).negate(), BigDecimal::add);
+      } else if (command instanceof RecordCashFlow) {
+        RecordCashFlow flow = (RecordCashFlow) command;
+        expectedCash.merge(flow.currency(),
+            flow.amount().multiply(BigDecimal.valueOf(FLOW_SIGNS.get(flow.type()))), BigDecimal::add);
+      } else if (command instanceof ConvertFx) {
+        ConvertFx fx = (ConvertFx) command;
+        expectedCash.merge(fx.fromCurrency(), fx.fromAmount().negate(), BigDecimal::add);
+        expectedCash.merge(fx.toCurrency(), fx.fromAmount().multiply(fx.rate()), BigDecimal::add);
+      }
+    }
+  }
+
+  // ---- generators -----------------------------------------------------------------------
+
+  @Provide
+  Arbitrary<List<PortfolioCommand>> commands() {
+    return Arbitraries.frequencyOf(
+        Tuple.of(14, trades()),
+        Tuple.of(3, flows()),
+        Tuple.of(2, conversions()),
+        Tuple.of(1, costMethodChanges()),
+        Tuple.of(1, targetChanges()))
+        .list().ofMinSize(1).ofMaxSize(60);
+  }
+
+  private Arbitrary<PortfolioCommand> trades() {
+    Arbitrary<InstrumentId> instruments = Arbitraries.of(AAPL, SAP, XYZ);
+    Arbitrary<String> strategies = Arbitraries.of("", "momentum");
+    Arbitrary<Side> sides = Arbitraries.of(Side.class);
+    // round lots make exact flats and flips frequent; odd quantities test exactness
+    Arbitrary<BigDecimal> quantities = Arbitraries.frequencyOf(
+        Tuple.of(3, Arbitraries.of("1", "5", "10", "25", "100").map(BigDecimal::new)),
+        Tuple.of(2, Arbitraries.bigDecimals().between(new BigDecimal("0.001"), new BigDecimal("500")).ofScale(3)));
+    Arbitrary<BigDecimal> prices = Arbitraries.frequencyOf(
+        Tuple.of(3, Arbitraries.bigDecimals().between(new BigDecimal("0.01"), new BigDecimal("1000")).ofScale(2)),
+        Tuple.of(1, Arbitraries.bigDecimals().between(new BigDecimal("0.000001"), new BigDecimal("50")).ofScale(6)));
+    Arbitrary<BigDecimal> fees = Arbitraries.frequencyOf(
+        Tuple.of(1, Arbitraries.just(BigDecimal.ZERO)),
+        Tuple.of(1, Arbitraries.bigDecimals().between(BigDecimal.ZERO, BigDecimal.TEN).ofScale(2)));
+    // 0: no currency (defaulted), 1: the instrument's own, 2: a contradicting one
+    Arbitrary<Integer> currencyModes = Arbitraries.frequency(Tuple.of(7, 0), Tuple.of(2, 1), Tuple.of(1, 2));
+    // negative: executed now; else minutes after T0, often back-dated and often simultaneous
+    Arbitrary<Integer> executions = Arbitraries.integers().between(-20, 30);
+    return Combinators.combine(instruments, strategies, sides, quantities, prices, fees, currencyModes, executions)
+        .as((instrument, strategy, side, quantity, price, fee, currencyMode, execution) ->
+            new RecordTrade(FUND, "trade-gen", instrument, side, quantity, price,
+                currency(instrument, currencyMode), fee, strategy.isEmpty() ? null : strategy,
+                execution < 0 ? null : T0.plus(Duration.ofMinutes(execution))));
+  }
+
+  private static CurrencyCode currency(InstrumentId instrument, int mode) {
+    if (mode == 0) {
+      return null;
+    }
+    CurrencyCode own = instrument.equals(SAP) ? EUR : USD;
+    if (mode == 1) {
+      return own;
+    }
+    return instrument.equals(XYZ) ? GBP : (own.equals(USD) ? EUR : USD);
+  }
+
+  private Arbitrary<PortfolioCommand> flows() {
+    return Combinators.combine(Arbitraries.of(CashFlowType.class), Arbitraries.of(USD, EUR, GBP),
+            Arbitraries.bigDecimals().between(new BigDecimal("0.01"), new BigDecimal("100000")).ofScale(2))
+        .as((type, currency, amount) -> new RecordCashFlow(FUND, "flow-gen", type, currency, amount, null, null));
+  }
+
+  private Arbitrary<PortfolioCommand> conversions() {
+    Arbitrary<CurrencyCode> currencies = Arbitraries.of(USD, EUR, GBP, JPY);
+    return Combinators.combine(currencies, currencies,
+            Arbitraries.bigDecimals().between(new BigDecimal("0.01"), new BigDecimal("50000")).ofScale(2),
+            Arbitraries.bigDecimals().between(new BigDecimal("0.0001"), new BigDecimal("200")).ofScale(6))
+        .filter((from, to, amount, rate) -> !from.equals(to))
+        .as((from, to, amount, rate) -> new ConvertFx(FUND, "fx-gen", from, to, amount, rate));
+  }
+
+  private Arbitrary<PortfolioCommand> costMethodChanges() {
+    return Arbitraries.of(CostMethod.class)
+        .map(method -> new UpdatePortfolio(FUND, null, null, null, method));
+  }
+
+  private Arbitrary<PortfolioCommand> targetChanges() {
+    return Arbitraries.bigDecimals().between(BigDecimal.ZERO, BigDecimal.ONE).ofScale(2)
+        .map(weight -> new SetTargets(FUND, Map.of(AAPL, weight), null));
+  }
+}
