@@ -162,7 +162,7 @@ class JournalReplayProperties {
     }
     Map<PositionKey, Position> positions = new HashMap<>();
     state.positions().forEach((key, p) -> positions.put(key, new Position(p.key(), p.currency(),
-        p.quantity(), p.averageCost(), p.realizedPnl(), p.fees(), p.openedAt(), p.updatedAt(),
+        p.quantity(), p.averageCost(), p.costBasis(), p.realizedPnl(), p.fees(), p.openedAt(), p.updatedAt(),
         new ArrayList<>(p.lots()))));
     return new PortfolioState(state.id(), state.name(), state.baseCurrency(), state.parentId(),
         state.costMethod(), state.driftThreshold(), new HashMap<>(state.targets()), state.version(),

@@ -116,15 +116,33 @@ class PositionAverageCostTest {
     }
 
     @Test
-    void realizedPnlIsExactArithmeticOnTheStoredAverage() {
-      // The stored average is 33.33…33 (34 digits); selling 3 @ 40 realizes
-      // 3 × (40 − 33.33333333333333333333333333333333) = 3 × 6.66666666666666666666666666666667,
-      // which is not rounded again: state keeps every digit the arithmetic produces.
+    void aRoundTripRealizesExactlyProceedsLessCost() {
+      // The average is 33.33…33 (34 digits), but the cost basis 100 is exact: selling 3 @ 40
+      // realizes 120 − 100 = 20, not 3 × (40 − 33.33…33) = 20.00…01.
       Position position = Fills.average().buy("2", "30").buy("1", "40").sell("3", "40").position();
 
-      assertThat(position.realizedPnl()).isEqualTo(new BigDecimal("20.00000000000000000000000000000001"));
+      assertThat(position.realizedPnl()).isEqualByComparingTo("20");
+      assertThat(position.costBasis()).isEqualByComparingTo("0");
       assertThat(position.quantity()).isEqualByComparingTo("0");
       assertThat(position.averageCost()).isEqualByComparingTo("0");
+    }
+
+    @Test
+    void partialReductionsThatDoNotDivideEvenlyAddUpExactly() {
+      // Cost 100 for 3 units. Selling 1 @ 40 takes a third of the cost (33.33…33, 34 digits),
+      // leaving 66.66…67 exactly; selling the last 2 @ 40 takes exactly that. Total: 120 − 100.
+      Position position = Fills.average().buy("2", "30").buy("1", "40").sell("1", "40").position();
+      assertThat(position.costBasis()).isEqualTo(new BigDecimal("66.66666666666666666666666666666667"));
+      assertThat(position.averageCost()).isEqualTo(new BigDecimal("33.33333333333333333333333333333333"));
+      Position closed = Fills.average().buy("2", "30").buy("1", "40").sell("1", "40").sell("2", "40").position();
+      assertThat(closed.realizedPnl()).isEqualByComparingTo("20");
+    }
+
+    @Test
+    void aShortRoundTripIsExactToo() {
+      Position position = Fills.average().sell("2", "30").sell("1", "40").buy("3", "30").position();
+      // Proceeds 100, cost to cover 90: +10.
+      assertThat(position.realizedPnl()).isEqualByComparingTo("10");
     }
   }
 

@@ -13,6 +13,12 @@ import java.util.List;
  * positive, short negative); {@code averageCost} is per unit in the position's currency and
  * never negative. A position that goes flat keeps its realized P&amp;L and fees.
  *
+ * <p>The cost basis |q|·a is kept exactly beside the average: the average is a quotient (100 / 3)
+ * kept to 34 digits, and realizing against the rounded average would leave a residue in realized
+ * P&amp;L after a round trip (buy 2 @ 30 and 1 @ 40, sell 3 @ 40: 20, not 20.00…01). A reduction
+ * realizes against its share of the exact cost, and closing the rest takes exactly what is left.
+ *
+ * @param costBasis |q|·a, exact: the cost of the open quantity (always ≥ 0, for shorts too)
  * @param lots the open lots, in opening order, under a lot cost method; empty under AVERAGE
  */
 public record Position(
@@ -20,6 +26,7 @@ public record Position(
     CurrencyCode currency,
     BigDecimal quantity,
     BigDecimal averageCost,
+    BigDecimal costBasis,
     BigDecimal realizedPnl,
     BigDecimal fees,
     Instant openedAt,
@@ -32,17 +39,12 @@ public record Position(
 
   /** A position that holds nothing yet. */
   public static Position empty(PositionKey key, CurrencyCode currency) {
-    return new Position(key, currency, BigDecimal.ZERO, BigDecimal.ZERO, BigDecimal.ZERO,
+    return new Position(key, currency, BigDecimal.ZERO, BigDecimal.ZERO, BigDecimal.ZERO, BigDecimal.ZERO,
         BigDecimal.ZERO, null, null, List.of());
   }
 
   public boolean isFlat() {
     return quantity.signum() == 0;
-  }
-
-  /** Cost basis |q|·a, in the position's currency. */
-  public BigDecimal costBasis() {
-    return quantity.abs().multiply(averageCost);
   }
 
   /**
@@ -67,12 +69,12 @@ public record Position(
       if (method.usesLots()) {
         List<Lot> open = new ArrayList<>(lots);
         open.add(new Lot(t, price, executedAt, seq));
-        return new Position(key, currency, q2, meanPrice(open), realizedPnl, newFees, opened,
+        return new Position(key, currency, q2, meanPrice(open), costOf(open), realizedPnl, newFees, opened,
             recordedAt, open);
       }
-      BigDecimal a2 = q.abs().multiply(averageCost).add(t.abs().multiply(price))
-          .divide(q2.abs(), Decimals.QUOTIENT);
-      return new Position(key, currency, q2, a2, realizedPnl, newFees, opened, recordedAt,
+      BigDecimal cost2 = costBasis.add(t.abs().multiply(price));
+      BigDecimal a2 = cost2.divide(q2.abs(), Decimals.QUOTIENT);
+      return new Position(key, currency, q2, a2, cost2, realizedPnl, newFees, opened, recordedAt,
           List.of());
     }
     BigDecimal sign = BigDecimal.valueOf(q.signum());
@@ -81,10 +83,18 @@ public record Position(
         : q.add(t);
     if (!method.usesLots()) {
       BigDecimal closed = t.abs().min(q.abs());
-      BigDecimal realized = realizedPnl.add(closed.multiply(price.subtract(averageCost)).multiply(sign));
-      BigDecimal a2 = flip ? price : (q2.signum() == 0 ? BigDecimal.ZERO : averageCost);
-      Instant opened = flip ? executedAt : (q2.signum() == 0 ? null : openedAt);
-      return new Position(key, currency, q2, a2, realized, newFees, opened, recordedAt, List.of());
+      boolean closesAll = closed.compareTo(q.abs()) == 0;
+      BigDecimal closedCost = closesAll ? costBasis
+          : costBasis.multiply(closed).divide(q.abs(), Decimals.QUOTIENT);
+      BigDecimal realized = realizedPnl.add(closed.multiply(price).subtract(closedCost).multiply(sign));
+      if (flip) {
+        return new Position(key, currency, q2, price, q2.abs().multiply(price), realized, newFees, executedAt,
+            recordedAt, List.of());
+      }
+      BigDecimal a2 = q2.signum() == 0 ? BigDecimal.ZERO : averageCost;
+      Instant opened = q2.signum() == 0 ? null : openedAt;
+      return new Position(key, currency, q2, a2, costBasis.subtract(closedCost), realized, newFees, opened,
+          recordedAt, List.of());
     }
     if (flip) {
       BigDecimal realized = realizedPnl;
@@ -92,7 +102,8 @@ public record Position(
         realized = realized.add(price.subtract(lot.price()).multiply(lot.quantity().abs()).multiply(sign));
       }
       List<Lot> open = List.of(new Lot(q2, price, executedAt, seq));
-      return new Position(key, currency, q2, price, realized, newFees, executedAt, recordedAt, open);
+      return new Position(key, currency, q2, price, costOf(open), realized, newFees, executedAt, recordedAt,
+          open);
     }
     return reduceLots(t.abs(), price, sign, q2, newFees, recordedAt, method);
   }
@@ -131,7 +142,8 @@ public record Position(
       }
     }
     Instant opened = q2.signum() == 0 ? null : openedAt;
-    return new Position(key, currency, q2, meanPrice(open), realized, newFees, opened, recordedAt, open);
+    return new Position(key, currency, q2, meanPrice(open), costOf(open), realized, newFees, opened, recordedAt,
+        open);
   }
 
   private static Comparator<Lot> closingOrder(CostMethod method, boolean longPosition) {
@@ -147,6 +159,15 @@ public record Position(
       default:
         throw new IllegalStateException("no lots under " + method);
     }
+  }
+
+  /** The exact cost of the open lots: Σ |quantity| · price. */
+  private static BigDecimal costOf(List<Lot> open) {
+    BigDecimal cost = BigDecimal.ZERO;
+    for (Lot lot : open) {
+      cost = cost.add(lot.quantity().abs().multiply(lot.price()));
+    }
+    return cost;
   }
 
   /** Quantity-weighted mean price of the open lots; 0 when none are open. */

@@ -57,6 +57,7 @@ public final class StateJson {
         .put("currency", position.currency().value())
         .put("quantity", decimal(position.quantity()))
         .put("averageCost", decimal(position.averageCost()))
+        .put("costBasis", decimal(position.costBasis()))
         .put("realizedPnl", decimal(position.realizedPnl()))
         .put("fees", decimal(position.fees()));
     putIfPresent(json, "openedAt", text(position.openedAt()));
@@ -98,7 +99,7 @@ public final class StateJson {
     }
     PositionKey key = new PositionKey(Json.instrumentId(json, "instrumentId"), json.getString("strategy"));
     return new Position(key, Json.currency(json, "currency"), decimal(json, "quantity"),
-        decimal(json, "averageCost"), decimal(json, "realizedPnl"), decimal(json, "fees"),
+        decimal(json, "averageCost"), decimal(json, "costBasis"), decimal(json, "realizedPnl"), decimal(json, "fees"),
         Json.instant(json, "openedAt"), Json.instant(json, "updatedAt"), lots);
   }
 }
