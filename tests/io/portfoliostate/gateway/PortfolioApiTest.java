@@ -139,6 +139,14 @@ class PortfolioApiTest {
     Api.Response contradictory = api.send("POST", path(id, "trades"), "application/json",
         trade("t-2", "X", "BUY", "1", "1").put("expectedVersion", 2).encode(), "If-Match", "\"3\"");
     assertThat(contradictory.status()).isEqualTo(400);
+    Api.Response negative = api.post(path(id, "trades"), trade("t-3", "X", "BUY", "1", "1").put("expectedVersion", -1));
+    assertThat(negative.status()).isEqualTo(400);
+    Api.Response batchWithIfMatch = api.send("POST", path(id, "trades:batch"), "application/json",
+        new JsonObject().put("trades", new JsonArray().add(trade("t-4", "X", "BUY", "1", "1"))).encode(),
+        "If-Match", "\"2\"");
+    assertThat(batchWithIfMatch.status()).isEqualTo(400);
+    assertThat(batchWithIfMatch.json().getJsonArray("errors").getJsonObject(0).getString("field")).isEqualTo("If-Match");
+    assertThat(api.get("/api/v1/portfolios/" + id).json().getLong("version")).isEqualTo(2);
   }
 
   @Test
@@ -182,8 +190,8 @@ class PortfolioApiTest {
     Api.Response set = api.put(path(id, "targets"), new JsonObject()
         .put("targets", new JsonObject().put("AAPL", "0.6").put("MSFT", 0.4)).put("driftThreshold", "0.05"));
     assertThat(set.status()).isEqualTo(200);
-    assertThat(set.json().getJsonObject("targets")).isEqualTo(new JsonObject().put("AAPL", "0.6").put("MSFT", "0.4"));
-    assertThat(set.json().getString("driftThreshold")).isEqualTo("0.05");
+    assertThat(set.json().getJsonObject("targets")).isEqualTo(new JsonObject().put("AAPL", 0.6).put("MSFT", 0.4));
+    assertThat(set.json().getDouble("driftThreshold")).isEqualTo(0.05);
     Api.Response tooMuch = api.put(path(id, "targets"), new JsonObject()
         .put("targets", new JsonObject().put("AAPL", "0.6").put("MSFT", "0.5")));
     assertThat(tooMuch.status()).isEqualTo(400);

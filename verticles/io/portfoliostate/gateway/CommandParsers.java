@@ -125,7 +125,9 @@ final class CommandParsers {
   /** {@code expectedVersion} in the body, or the {@code If-Match} header; both must agree. */
   private static Long expectedVersion(RequestReader r, Long ifMatch) {
     Long inBody = r.integer("expectedVersion", false);
-    if (inBody != null && ifMatch != null && !inBody.equals(ifMatch)) {
+    if (inBody != null && inBody < 0) {
+      r.error("expectedVersion", "must be a version (0 or more)");
+    } else if (inBody != null && ifMatch != null && !inBody.equals(ifMatch)) {
       r.error("expectedVersion", "contradicts the If-Match header");
     }
     return inBody != null ? inBody : ifMatch;

@@ -140,6 +140,10 @@ final class PortfolioHandlers {
       return;
     }
     RequestReader reader = RequestReader.of(body, "", java.util.Set.of("trades"));
+    if (ctx.request().getHeader("If-Match") != null) {
+      // The items are decided one after another: one expected version cannot speak for all.
+      reader.error("If-Match", "is not accepted on a batch; give expectedVersion per trade");
+    }
     List<?> items = reader.list("trades", true);
     if (items != null && (items.isEmpty() || items.size() > MAX_BATCH)) {
       reader.error("trades", "must hold 1 to " + MAX_BATCH + " trades");

@@ -24,15 +24,16 @@ final class Representations {
   }
 
   static JsonObject portfolio(PortfolioState state) {
+    // Ratios are JSON numbers (DOMAIN.md); the exact decimals stay in the journal.
     JsonObject targets = new JsonObject();
-    new TreeMap<>(state.targets()).forEach((id, weight) -> targets.put(id.value(), Decimals.plain(weight)));
+    new TreeMap<>(state.targets()).forEach((id, weight) -> targets.put(id.value(), weight.doubleValue()));
     return new JsonObject()
         .put("id", state.id().value())
         .put("name", state.name())
         .put("baseCurrency", state.baseCurrency().value())
         .put("parentId", state.parentId() == null ? null : state.parentId().value())
         .put("costMethod", state.costMethod().name())
-        .put("driftThreshold", Decimals.plain(state.driftThreshold()))
+        .put("driftThreshold", state.driftThreshold().doubleValue())
         .put("targets", targets)
         .put("version", state.version())
         .put("createdAt", state.createdAt().toString())
