@@ -38,12 +38,13 @@ class DomainArchitectureTest {
       .because("the domain is plain Java: no Vert.x and no I/O (STYLE.md, rule 1)");
 
   /**
-   * The positive form: the domain is the bottom layer and builds on the JDK's value types only,
-   * so it never reaches up into protocol, shard, gateway or persistence code either.
+   * The positive form: the domain is the bottom layer and builds on the JDK's value types (and
+   * pcollections' persistent maps, pure data structures) only, so it never reaches up into
+   * protocol, shard, gateway or persistence code either.
    */
   static final ArchRule DOMAIN_IS_THE_BOTTOM_LAYER = classes().that().resideInAPackage(DOMAIN)
       .should().onlyDependOnClassesThat().resideInAnyPackage(DOMAIN, "java.lang..", "java.math..",
-          "java.time..", "java.util..")
+          "java.time..", "java.util..", "org.pcollections..")
       .because("the domain is the bottom layer (STYLE.md, layout)");
 
   private static JavaClasses domain;

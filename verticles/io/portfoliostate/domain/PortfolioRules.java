@@ -2,7 +2,6 @@ package io.portfoliostate.domain;
 
 import java.math.BigDecimal;
 import java.time.Instant;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 
@@ -129,18 +128,17 @@ public final class PortfolioRules {
       Position before = state.positions().getOrDefault(key, Position.empty(key, trade.currency()));
       Position after = before.apply(trade.signedQuantity(), trade.price(), trade.fees(),
           trade.executedAt(), seq, at, state.costMethod());
-      Map<PositionKey, Position> positions = new HashMap<>(state.positions());
-      positions.put(key, after);
-      return with(state, seq, at, positions, addCash(state.cash(), trade.currency(), trade.cashEffect()));
+      return with(state, seq, at, state.positionsWith(after), state.cashWith(trade.currency(), trade.cashEffect()));
     }
     if (event instanceof CashFlowRecorded) {
       CashFlowRecorded flow = (CashFlowRecorded) event;
-      return with(state, seq, at, state.positions(), addCash(state.cash(), flow.currency(), flow.cashEffect()));
+      return with(state, seq, at, state.positions(), state.cashWith(flow.currency(), flow.cashEffect()));
     }
     if (event instanceof FxConverted) {
       FxConverted fx = (FxConverted) event;
-      Map<CurrencyCode, BigDecimal> cash = addCash(state.cash(), fx.fromCurrency(), fx.fromAmount().negate());
-      return with(state, seq, at, state.positions(), addCash(cash, fx.toCurrency(), fx.toAmount()));
+      PortfolioState debited = with(state, seq, at, state.positions(),
+          state.cashWith(fx.fromCurrency(), fx.fromAmount().negate()));
+      return with(state, seq, at, state.positions(), debited.cashWith(fx.toCurrency(), fx.toAmount()));
     }
     if (event instanceof TargetsSet) {
       TargetsSet targets = (TargetsSet) event;
@@ -163,13 +161,6 @@ public final class PortfolioRules {
     return new PortfolioState(state.id(), state.name(), state.baseCurrency(), state.parentId(),
         state.costMethod(), state.driftThreshold(), state.targets(), seq, state.createdAt(), at,
         positions, cash);
-  }
-
-  private static Map<CurrencyCode, BigDecimal> addCash(Map<CurrencyCode, BigDecimal> cash,
-      CurrencyCode currency, BigDecimal change) {
-    Map<CurrencyCode, BigDecimal> next = new HashMap<>(cash);
-    next.merge(currency, change, BigDecimal::add);
-    return next;
   }
 
   private static <T> T orElse(T value, T fallback) {

@@ -3,10 +3,15 @@ package io.portfoliostate.domain;
 import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.Map;
+import org.pcollections.HashTreePMap;
+import org.pcollections.PMap;
 
 /**
  * The committed state of one portfolio at one version. Immutable: {@link PortfolioRules#evolve}
  * returns a new state, so a reader holding a state never sees a half-applied change.
+ *
+ * <p>Positions and cash are persistent maps: the state after a trade shares every untouched
+ * position with the state before, so an event costs O(log n), not a copy of the portfolio.
  *
  * @param version the sequence number of the last event applied
  * @param positions every position ever opened, flat ones included
@@ -28,8 +33,22 @@ public record PortfolioState(
 
   public PortfolioState {
     targets = Map.copyOf(targets);
-    positions = Map.copyOf(positions);
-    cash = Map.copyOf(cash);
+    positions = persistent(positions);
+    cash = persistent(cash);
+  }
+
+  private static <K, V> PMap<K, V> persistent(Map<K, V> map) {
+    return map instanceof PMap ? (PMap<K, V>) map : HashTreePMap.from(map);
+  }
+
+  /** This state's positions with one replaced or added. */
+  PMap<PositionKey, Position> positionsWith(Position position) {
+    return ((PMap<PositionKey, Position>) positions).plus(position.key(), position);
+  }
+
+  /** This state's balances with {@code change} added to one currency. */
+  PMap<CurrencyCode, BigDecimal> cashWith(CurrencyCode currency, BigDecimal change) {
+    return ((PMap<CurrencyCode, BigDecimal>) cash).plus(currency, balance(currency).add(change));
   }
 
   /** The balance of one currency; 0 when it was never touched. */
