@@ -17,6 +17,17 @@ public record PositionKey(InstrumentId instrumentId, String strategy) implements
   }
 
   @Override
+  public boolean equals(Object other) {
+    return this == other || (other instanceof PositionKey
+        && instrumentId.equals(((PositionKey) other).instrumentId) && strategy.equals(((PositionKey) other).strategy));
+  }
+
+  @Override
+  public int hashCode() {
+    return 31 * instrumentId.hashCode() + strategy.hashCode();
+  }
+
+  @Override
   public int compareTo(PositionKey other) {
     int byInstrument = instrumentId.compareTo(other.instrumentId);
     return byInstrument != 0 ? byInstrument : strategy.compareTo(other.strategy);
