@@ -1,0 +1,384 @@
+package io.portfoliostate.bench;
+
+import static io.portfoliostate.bench.BenchSupport.latencyLine;
+
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.distribution.HistogramSnapshot;
+import io.micrometer.core.instrument.distribution.ValueAtPercentile;
+import io.portfoliostate.app.Node;
+import io.portfoliostate.domain.InstrumentId;
+import io.portfoliostate.domain.PortfolioId;
+import io.portfoliostate.domain.RecordTrade;
+import io.portfoliostate.protocol.CommandEnvelope;
+import io.portfoliostate.protocol.CommandOutcomes;
+import io.portfoliostate.protocol.OwnerRequest;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClientAgent;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.http.RequestOptions;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+import org.HdrHistogram.Histogram;
+
+/**
+ * Latency at a fixed request rate over loopback HTTP, corrected for coordinated omission: the
+ * requests follow a schedule ({@code rate} per second, evenly spaced) whatever the answers do,
+ * and each latency is measured from the request's <em>intended</em> send time, so a stall
+ * counts for every request it delayed, not just for the one that met it.
+ *
+ * <p>Phases, each a warm-up (not recorded) then {@code seconds} recorded: {@code get} reads the
+ * state of a random portfolio ({@code GET /api/v1/portfolios/{id}}), {@code post} records a new
+ * trade for a random portfolio ({@code POST /api/v1/portfolios/{id}/trades}, 201 after COMMIT),
+ * and {@code live} ({@code GET /health/live}) is a baseline: the same client, HTTP server and
+ * machine, without owner, event bus or database, so it shows the floor under the other two.
+ *
+ * <p>Each phase starts with a closed-loop warm-up ({@code prewarm} seconds, 8 requests at a time)
+ * so the JIT has compiled the path, then a fixed-rate warm-up of {@code warmup} seconds.
+ *
+ * <p>Options (key=value): rate=2000 seconds=20 prewarm=10 warmup=5 portfolios=1000 seedTrades=20
+ * instruments=50 connections=64 phases=live,get,post, and set.&lt;setting path&gt;=value to
+ * override a node setting.
+ */
+public final class LatencyBench {
+
+  private static final double GET_P99_TARGET_MS = 2;
+  private static final double POST_P99_TARGET_MS = 10;
+
+  private LatencyBench() {
+  }
+
+  public static void main(String[] args) throws Exception {
+    BenchSupport.Options options = new BenchSupport.Options(args);
+    int rate = options.integer("rate", 2000);
+    int seconds = options.integer("seconds", 20);
+    int prewarm = options.integer("prewarm", 10);
+    int warmup = options.integer("warmup", 5);
+    int portfolios = options.integer("portfolios", 1000);
+    int seedTrades = options.integer("seedTrades", 20);
+    int connections = options.integer("connections", 64);
+    String phases = options.string("phases", "live,get,post");
+    InstrumentId[] instruments = BenchSupport.instruments(options.integer("instruments", 50));
+
+    BenchSupport.printMachine("LatencyBench", options);
+    Path dataDir = BenchSupport.freshDataDir("latency");
+    Node node = BenchSupport.startNode(dataDir, options.settingOverrides());
+    Vertx clientVertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1));
+    Map<String, Histogram> results = new LinkedHashMap<>();
+    try {
+      BenchSupport.createPortfolios(node, portfolios);
+      seed(node, portfolios, seedTrades, instruments);
+      HttpClientAgent client = clientVertx.createHttpClient(
+          new HttpClientOptions().setKeepAlive(true).setTcpNoDelay(true),
+          new PoolOptions().setHttp1MaxSize(connections));
+      Context context = clientVertx.getOrCreateContext();
+      // Named so that the CPU report tells the load generator from the node's event loops.
+      context.runOnContext(v -> Thread.currentThread().setName("bench-http-client"));
+      for (String phase : phases.split(",")) {
+        Schedule schedule = new Schedule(client, context, node.httpPort(), phase.trim(), portfolios, instruments);
+        System.out.println();
+        System.out.printf(Locale.ROOT, "--- %s at %,d requests/s%n", schedule.describe(), rate);
+        if (prewarm > 0) {
+          long requests = schedule.prewarm(8, prewarm);
+          System.out.printf(Locale.ROOT, "closed-loop warm-up %d s, 8 at a time: %,d requests, %d errors%n", prewarm,
+              requests, schedule.errors());
+        }
+        Histogram warm = schedule.run(rate, warmup);
+        System.out.println("fixed-rate warm-up " + warmup + " s: " + latencyLine(warm) + ", " + schedule.errors()
+            + " errors");
+        BenchSupport.CpuMeter cpu = new BenchSupport.CpuMeter(dataDir).start();
+        BenchSupport.JournalMeters journal = BenchSupport.JournalMeters.read(node);
+        long started = System.nanoTime();
+        Histogram measured = schedule.run(rate, seconds);
+        double elapsed = (System.nanoTime() - started) / 1e9;
+        System.out.printf(Locale.ROOT, "measured %d s: %s, %d errors, %.0f requests/s completed%n", seconds,
+            latencyLine(measured), schedule.errors(), measured.getTotalCount() / elapsed);
+        System.out.println("       " + cpu.report());
+        System.out.println("       " + cpu.threadReport());
+        System.out.println("       " + schedule.timeline());
+        if (phase.trim().equals("post")) {
+          System.out.println("       " + BenchSupport.JournalMeters.read(node).since(journal));
+          printServerLatency(node);
+          BenchSupport.printJournalDistribution(node);
+        }
+        results.put(phase.trim(), measured);
+      }
+      BenchSupport.await(client.close(), 30);
+
+      System.out.println();
+      System.out.printf(Locale.ROOT, "=== LatencyBench summary (%,d requests/s, %d s each, latency from the intended "
+          + "send time)%n", rate, seconds);
+      results.forEach((phase, h) -> {
+        if (phase.equals("live")) {
+          System.out.printf(Locale.ROOT, "%-4s %s (baseline, no target)%n", "LIVE", latencyLine(h));
+          return;
+        }
+        double target = phase.equals("get") ? GET_P99_TARGET_MS : POST_P99_TARGET_MS;
+        double p99 = BenchSupport.ms(h.getValueAtPercentile(99));
+        System.out.printf(Locale.ROOT, "%-4s %s -> p99 target < %.0f ms: %s%n", phase.toUpperCase(Locale.ROOT),
+            latencyLine(h), target, p99 < target ? "MEETS" : "MISSES");
+      });
+    } finally {
+      BenchSupport.await(clientVertx.close(), 30);
+      node.close();
+      System.out.println("node closed; data left in " + dataDir);
+    }
+  }
+
+  /** Gives every portfolio {@code trades} trades, so that a GET renders a realistic state. */
+  private static void seed(Node node, int portfolios, int trades, InstrumentId[] instruments) throws Exception {
+    if (trades <= 0) {
+      return;
+    }
+    long started = System.nanoTime();
+    Promise<Void> done = Promise.promise();
+    AtomicInteger next = new AtomicInteger();
+    AtomicInteger finished = new AtomicInteger();
+    node.vertx().getOrCreateContext().runOnContext(v -> {
+      for (int i = 0; i < Math.min(100, portfolios); i++) {
+        seedNext(node, portfolios, trades, instruments, next, finished, done);
+      }
+    });
+    BenchSupport.await(done.future(), 600);
+    System.out.printf("seeded %,d trades (%d per portfolio) in %d ms%n", (long) portfolios * trades, trades,
+        BenchSupport.millisSince(started));
+  }
+
+  private static void seedNext(Node node, int portfolios, int trades, InstrumentId[] instruments,
+      AtomicInteger next, AtomicInteger finished, Promise<Void> done) {
+    int i = next.getAndIncrement();
+    if (i >= portfolios) {
+      return;
+    }
+    PortfolioId id = BenchSupport.portfolio(i);
+    List<CommandEnvelope> commands = new ArrayList<>(trades);
+    for (int t = 0; t < trades; t++) {
+      RecordTrade trade = BenchSupport.randomTrade(id, "seed-" + t, instruments);
+      commands.add(CommandEnvelope.of(trade));
+    }
+    node.owners().<CommandOutcomes>request(new OwnerRequest.Execute(id, commands)).onComplete(reply -> {
+      if (reply.failed() || BenchSupport.recorded(reply.result()) != trades) {
+        done.tryFail("seeding " + id + " failed: " + (reply.failed() ? reply.cause() : reply.result()));
+      } else if (finished.incrementAndGet() == portfolios) {
+        done.tryComplete();
+      } else {
+        seedNext(node, portfolios, trades, instruments, next, finished, done);
+      }
+    });
+  }
+
+  /** The server's own view: from the owner receiving a command to its reply after COMMIT. */
+  private static void printServerLatency(Node node) {
+    Timer timer = node.registry().find("pstate.command.latency").timer();
+    if (timer == null) {
+      return;
+    }
+    HistogramSnapshot snapshot = timer.takeSnapshot();
+    StringBuilder line = new StringBuilder("       server pstate.command.latency (recent window):");
+    for (ValueAtPercentile p : snapshot.percentileValues()) {
+      line.append(String.format(Locale.ROOT, " p%s=%.3f ms", p.percentile() * 100, p.value(TimeUnit.MILLISECONDS)));
+    }
+    System.out.println(line);
+  }
+
+  /**
+   * An open-loop schedule: a pacer thread releases requests at their intended times (in groups
+   * when it wakes late), the client's event loop sends them, and each answer records
+   * {@code now - intended} in a histogram touched only by that event loop.
+   */
+  private static final class Schedule {
+    private final HttpClientAgent client;
+    private final Context context;
+    private final int port;
+    private final String phase;
+    private final int portfolios;
+    private final InstrumentId[] instruments;
+    private Histogram histogram;
+    /** The worst latency (microseconds) of the requests intended in each second of the run. */
+    private long[] worstPerSecond;
+    private long runStart;
+    private int outstanding;
+    private boolean released;
+    private Promise<Void> finished;
+    private long errors;
+    private long sequence;
+
+    Schedule(HttpClientAgent client, Context context, int port, String phase, int portfolios,
+        InstrumentId[] instruments) {
+      if (!phase.equals("get") && !phase.equals("post") && !phase.equals("live")) {
+        throw new IllegalArgumentException("phases are get, post and live, not " + phase);
+      }
+      this.client = client;
+      this.context = context;
+      this.port = port;
+      this.phase = phase;
+      this.portfolios = portfolios;
+      this.instruments = instruments;
+    }
+
+    String describe() {
+      return switch (phase) {
+        case "get" -> "GET /api/v1/portfolios/{random}";
+        case "post" -> "POST /api/v1/portfolios/{random}/trades";
+        default -> "GET /health/live (baseline: HTTP and the machine, no owner, no database)";
+      };
+    }
+
+    long errors() {
+      return errors;
+    }
+
+    /** The worst latency of each second of the last run, in ms: where the tail comes from. */
+    String timeline() {
+      StringBuilder line = new StringBuilder("worst latency per second (ms):");
+      for (long micros : worstPerSecond) {
+        line.append(' ').append(micros < 10_000 ? String.format(Locale.ROOT, "%.1f", micros / 1000.0)
+            : Long.toString(micros / 1000));
+      }
+      return line.toString();
+    }
+
+    /**
+     * A closed-loop warm-up: {@code concurrency} requests at a time for {@code seconds}, so the
+     * JIT compiles the paths before the schedule starts (a fixed rate on a cold JVM only builds a
+     * queue). Returns the number of requests.
+     */
+    long prewarm(int concurrency, int seconds) throws Exception {
+      Promise<Void> ready = Promise.promise();
+      context.runOnContext(v -> {
+        histogram = new Histogram(BenchSupport.HISTOGRAM_MAX_MICROS, 3);
+        worstPerSecond = new long[1];
+        runStart = System.nanoTime();
+        errors = 0;
+        outstanding = 0;
+        released = false;
+        finished = Promise.promise();
+        ready.complete();
+      });
+      BenchSupport.await(ready.future(), 10);
+      long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+      Promise<Void> drained = Promise.promise();
+      context.runOnContext(v -> {
+        for (int i = 0; i < concurrency; i++) {
+          loop(until, drained);
+        }
+      });
+      BenchSupport.await(drained.future(), seconds + 120L);
+      return histogram.getTotalCount();
+    }
+
+    private void loop(long until, Promise<Void> drained) {
+      if (System.nanoTime() >= until) {
+        if (outstanding == 0) {
+          drained.tryComplete();
+        }
+        return;
+      }
+      send(System.nanoTime()).onComplete(done -> loop(until, drained));
+    }
+
+    /** Runs the schedule for {@code seconds}, then waits for the last answers. */
+    Histogram run(int rate, int seconds) throws Exception {
+      Promise<Void> ready = Promise.promise();
+      context.runOnContext(v -> {
+        histogram = new Histogram(BenchSupport.HISTOGRAM_MAX_MICROS, 3);
+        worstPerSecond = new long[seconds + 1];
+        errors = 0;
+        outstanding = 0;
+        released = false;
+        finished = Promise.promise();
+        ready.complete();
+      });
+      BenchSupport.await(ready.future(), 10);
+      long interval = 1_000_000_000L / rate;
+      long total = (long) rate * seconds;
+      long start = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(1);
+      context.runOnContext(v -> runStart = start);
+      long next = 0;
+      while (next < total) {
+        long now = System.nanoTime();
+        long due = Math.min(total, (now - start) / interval + 1);
+        if (due > next) {
+          long first = next;
+          long last = due;
+          context.runOnContext(v -> {
+            for (long i = first; i < last; i++) {
+              send(start + i * interval);
+            }
+          });
+          next = due;
+        }
+        long wait = start + next * interval - System.nanoTime();
+        if (wait > 0) {
+          LockSupport.parkNanos(wait);
+        }
+      }
+      Promise<Void> drained = Promise.promise();
+      context.runOnContext(v -> {
+        released = true;
+        if (outstanding == 0) {
+          finished.tryComplete();
+        }
+        finished.future().onComplete(drained);
+      });
+      BenchSupport.await(drained.future(), 120);
+      return histogram;
+    }
+
+    private Future<Void> send(long intended) {
+      PortfolioId id = BenchSupport.portfolio(ThreadLocalRandom.current().nextInt(portfolios));
+      RequestOptions request = new RequestOptions().setHost("127.0.0.1").setPort(port);
+      Buffer body = null;
+      int expected;
+      if (phase.equals("live")) {
+        request.setMethod(HttpMethod.GET).setURI("/health/live");
+        expected = 200;
+      } else if (phase.equals("get")) {
+        request.setMethod(HttpMethod.GET).setURI("/api/v1/portfolios/" + id.value());
+        expected = 200;
+      } else {
+        ThreadLocalRandom random = ThreadLocalRandom.current();
+        request.setMethod(HttpMethod.POST).setURI("/api/v1/portfolios/" + id.value() + "/trades")
+            .putHeader("content-type", "application/json");
+        body = Buffer.buffer("{\"tradeId\":\"lat-" + sequence++ + "\",\"instrumentId\":\""
+            + instruments[random.nextInt(instruments.length)].value() + "\",\"side\":\""
+            + (random.nextBoolean() ? "BUY" : "SELL") + "\",\"quantity\":\"" + (1 + random.nextInt(100))
+            + "\",\"price\":\"" + (10 + random.nextInt(200)) + "." + random.nextInt(100) + "\"}");
+        expected = 201;
+      }
+      Buffer payload = body;
+      outstanding++;
+      return client.request(request)
+          .compose(req -> payload == null ? req.send() : req.send(payload))
+          .compose(response -> response.body().map(b -> response.statusCode()))
+          .onComplete(result -> {
+            long micros = (System.nanoTime() - intended) / 1000;
+            histogram.recordValue(Math.min(BenchSupport.HISTOGRAM_MAX_MICROS, Math.max(0, micros)));
+            int second = (int) Math.min(worstPerSecond.length - 1, Math.max(0, (intended - runStart) / 1_000_000_000L));
+            worstPerSecond[second] = Math.max(worstPerSecond[second], micros);
+            if (result.failed() || result.result() != expected) {
+              if (++errors <= 5) {
+                System.out.println("error: " + (result.failed() ? result.cause() : "status " + result.result()));
+              }
+            }
+            if (--outstanding == 0 && released) {
+              finished.tryComplete();
+            }
+          }).mapEmpty();
+    }
+  }
+}
