@@ -79,12 +79,15 @@ public record Settings(
    * @param snapshotEvery snapshot a portfolio after this many events since the last snapshot
    * @param passivateAfterSeconds drop an idle portfolio from memory after this long
    * @param maxQueuedCommands commands an owner instance queues before it refuses more (503)
+   * @param idempotencyWindow recent command ids a portfolio keeps in memory; older ones are
+   *     checked against the journal when they come again
    */
   public record OwnerSettings(int instances, int snapshotEvery, long passivateAfterSeconds,
-      int maxQueuedCommands) {
+      int maxQueuedCommands, int idempotencyWindow) {
     static OwnerSettings from(JsonObject json) {
       return new OwnerSettings(json.getInteger("instances", 0), json.getInteger("snapshotEvery", 1000),
-          json.getLong("passivateAfterSeconds", 900L), json.getInteger("maxQueuedCommands", 20_000));
+          json.getLong("passivateAfterSeconds", 900L), json.getInteger("maxQueuedCommands", 20_000),
+          json.getInteger("idempotencyWindow", 10_000));
     }
   }
 

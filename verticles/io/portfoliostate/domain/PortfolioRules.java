@@ -87,11 +87,10 @@ public final class PortfolioRules {
       return Decision.reject(Rejection.invalid("currency", "instrument " + trade.instrumentId()
           + " trades in " + known.get() + ", not " + currency));
     }
+    Position existing = state.positions().get(trade.positionKey());
     if (currency == null) {
-      Position existing = state.positions().get(trade.positionKey());
       currency = known.orElse(existing != null ? existing.currency() : state.baseCurrency());
     }
-    Position existing = state.positions().get(trade.positionKey());
     if (existing != null && !existing.currency().equals(currency)) {
       return Decision.reject(Rejection.invalid("currency", "the position in " + trade.instrumentId()
           + " is kept in " + existing.currency() + ", not " + currency));

@@ -32,9 +32,14 @@ public final class JournalReader {
   private static final String EVENTS_BETWEEN =
       "SELECT seq, type, payload FROM portfolio_events WHERE portfolio_id = $1 AND seq > $2 AND seq <= $3 "
           + "ORDER BY seq";
-  private static final String COMMAND_INDEX =
-      "SELECT command_id, command_hash, seq FROM portfolio_events "
-          + "WHERE portfolio_id = $1 AND command_id IS NOT NULL";
+  /** The command ids of the last $2 events, oldest first (a range of the primary key). */
+  private static final String RECENT_COMMANDS =
+      "SELECT command_id, command_hash, seq FROM portfolio_events WHERE portfolio_id = $1 "
+          + "AND seq > (SELECT coalesce(max(seq), 0) FROM portfolio_events WHERE portfolio_id = $1) - $2 "
+          + "AND command_id IS NOT NULL ORDER BY seq";
+  private static final String COMMANDS_BY_ID =
+      "SELECT command_id, command_hash, seq FROM portfolio_events WHERE portfolio_id = $1 "
+          + "AND command_id = ANY($2::text[])";
   private static final String VERSION_AS_OF =
       "SELECT max(seq) FROM portfolio_events WHERE portfolio_id = $1 AND recorded_at <= $2";
   private static final String EVENT_PAGE =
@@ -42,20 +47,30 @@ public final class JournalReader {
           + "ORDER BY seq LIMIT $3";
 
   private final Pool pool;
+  private final int idempotencyWindow;
 
-  public JournalReader(Pool pool) {
+  /**
+   * @param idempotencyWindow how many recent command ids a loaded portfolio keeps in memory
+   */
+  public JournalReader(Pool pool, int idempotencyWindow) {
     this.pool = pool;
+    this.idempotencyWindow = idempotencyWindow;
   }
 
   /** A portfolio as loaded by its owner: null state when it does not exist. */
   public record Loaded(PortfolioState state, IdempotencyIndex index, long snapshotVersion) {
   }
 
-  /** Loads the current state and the idempotency index of a portfolio. */
+  /** Loads the current state and the recent idempotency window of a portfolio. */
   public Future<Loaded> load(PortfolioId id) {
     Future<Replayed> state = stateAt(id, Long.MAX_VALUE);
-    Future<IdempotencyIndex> index = pool.preparedQuery(COMMAND_INDEX).execute(Tuple.of(id.value()))
-        .map(JournalReader::index);
+    Future<IdempotencyIndex> index = pool.preparedQuery(RECENT_COMMANDS)
+        .execute(Tuple.of(id.value(), (long) idempotencyWindow))
+        .map(rows -> {
+          IdempotencyIndex recent = new IdempotencyIndex(idempotencyWindow);
+          addAll(recent, rows);
+          return recent;
+        });
     return Future.all(state, index).map(both ->
         new Loaded(state.result().state(), index.result(), state.result().snapshotVersion()));
   }
@@ -122,11 +137,19 @@ public final class JournalReader {
     return EventJson.fromJson(row.getString("type"), (JsonObject) row.getJson("payload"));
   }
 
-  private static IdempotencyIndex index(RowSet<Row> rows) {
-    IdempotencyIndex index = new IdempotencyIndex(rows.size());
+  /** Adds to {@code index} whichever of {@code commandIds} the journal holds; returns how many. */
+  public Future<Integer> lookUp(PortfolioId id, List<String> commandIds, IdempotencyIndex index) {
+    return pool.preparedQuery(COMMANDS_BY_ID)
+        .execute(Tuple.of(id.value(), (Object) commandIds.toArray(new String[0])))
+        .map(rows -> {
+          addAll(index, rows);
+          return rows.size();
+        });
+  }
+
+  private static void addAll(IdempotencyIndex index, RowSet<Row> rows) {
     for (Row row : rows) {
       index.put(row.getString(0), row.getLong(1), row.getLong(2));
     }
-    return index;
   }
 }

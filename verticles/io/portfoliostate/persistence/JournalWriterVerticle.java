@@ -148,6 +148,10 @@ public final class JournalWriterVerticle extends VerticleBase {
       each.add(writes.insert(List.of(message.body())).transform(result -> {
         if (result.succeeded()) {
           message.reply(null);
+        } else if (result.cause() instanceof JournalWrites.FenceConflict
+            && ((JournalWrites.FenceConflict) result.cause()).onCommandId()) {
+          message.fail(FailureCodes.DUPLICATE_COMMAND, "a command id of " + message.body().portfolioId()
+              + " was already recorded");
         } else if (result.cause() instanceof JournalWrites.FenceConflict) {
           message.fail(FailureCodes.NOT_OWNER, "sequence already written: not the owner of "
               + message.body().portfolioId());
@@ -161,10 +165,10 @@ public final class JournalWriterVerticle extends VerticleBase {
     return Future.join(each).mapEmpty();
   }
 
-  /** Whether a failed request to the writer means "stale owner". */
-  public static boolean isFenceConflict(Throwable failure) {
+  /** Whether a failed request to the writer carries {@code code} (a fence conflict of some kind). */
+  public static boolean failedWith(Throwable failure, int code) {
     return failure instanceof ReplyException
         && ((ReplyException) failure).failureType() == ReplyFailure.RECIPIENT_FAILURE
-        && ((ReplyException) failure).failureCode() == FailureCodes.NOT_OWNER;
+        && ((ReplyException) failure).failureCode() == code;
   }
 }

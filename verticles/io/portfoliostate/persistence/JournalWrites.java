@@ -33,10 +33,20 @@ final class JournalWrites {
 
   /** Some row did not insert: its sequence number or command id was already written. */
   static final class FenceConflict extends RuntimeException {
-    FenceConflict(String detail) {
+    private final boolean commandId;
+
+    FenceConflict(String detail, boolean commandId) {
       super(detail, null, false, false);
+      this.commandId = commandId;
+    }
+
+    /** True when the command id was taken (an old id replayed), false when the sequence number was (a stale owner). */
+    boolean onCommandId() {
+      return commandId;
     }
   }
+
+  private static final String COMMAND_INDEX = "portfolio_events_command";
 
   private static final String UNIQUE_VIOLATION = "23505";
 
@@ -84,7 +94,8 @@ final class JournalWrites {
         .compose(result -> upsertCatalog(connection, catalog)))
         .recover(failure -> Future.failedFuture(failure instanceof PgException
             && UNIQUE_VIOLATION.equals(((PgException) failure).getSqlState())
-            ? new FenceConflict(failure.getMessage()) : failure));
+            ? new FenceConflict(failure.getMessage(), COMMAND_INDEX.equals(((PgException) failure).getConstraint()))
+            : failure));
   }
 
   private static Future<Void> upsertCatalog(SqlConnection connection, List<Tuple> catalog) {

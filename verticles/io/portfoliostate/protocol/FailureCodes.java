@@ -8,6 +8,11 @@ public final class FailureCodes {
 
   /** The receiver does not own the portfolio (any more): re-resolve the owner and retry. */
   public static final int NOT_OWNER = 409_1;
+  /**
+   * A command id of the append was recorded long ago (before the owner's in-memory window): the
+   * owner looks the ids up in the journal and decides the commands again. Nothing was written.
+   */
+  public static final int DUPLICATE_COMMAND = 409_2;
   /** The journal could not be written; nothing about the outcome is known. Retry with the same ids. */
   public static final int UNAVAILABLE = 503_1;
   /** The owner has too many queued commands. */

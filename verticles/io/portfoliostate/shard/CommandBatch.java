@@ -144,6 +144,22 @@ final class CommandBatch {
     deliveries.forEach(d -> d.command.reply.complete(d.command.slot, d.outcome));
   }
 
+  /** The ids this batch records for the first time (as far as the owner's window knows). */
+  List<String> newIdempotencyKeys() {
+    return new ArrayList<>(recordedHere.keySet());
+  }
+
+  /**
+   * Puts the batch's commands back at the head of {@code queue}, in their order, to be decided
+   * again (after the journal refused the append). Returns how many.
+   */
+  int requeue(ArrayDeque<PendingCommand> queue) {
+    for (int i = deliveries.size() - 1; i >= 0; i--) {
+      queue.addFirst(deliveries.get(i).command);
+    }
+    return deliveries.size();
+  }
+
   /** Every request with a command in this batch. */
   List<PendingReply> replies() {
     List<PendingReply> replies = new ArrayList<>(deliveries.size());

@@ -185,7 +185,9 @@ public final class PortfolioOwnerVerticle extends VerticleBase {
             if (written.succeeded()) {
               committed(entity, batch);
               drain(entity);
-            } else if (JournalWriterVerticle.isFenceConflict(written.cause())) {
+            } else if (JournalWriterVerticle.failedWith(written.cause(), FailureCodes.DUPLICATE_COMMAND)) {
+              lookUpOldIdsAndDecideAgain(entity, batch);
+            } else if (JournalWriterVerticle.failedWith(written.cause(), FailureCodes.NOT_OWNER)) {
               LOG.warn("Portfolio {} was written by another owner; dropping it", entity.id);
               failBatch(batch, FailureCodes.NOT_OWNER, "not the owner of " + entity.id);
               drop(entity, FailureCodes.NOT_OWNER, "not the owner of " + entity.id);
@@ -198,10 +200,34 @@ public final class PortfolioOwnerVerticle extends VerticleBase {
     }
   }
 
+  /**
+   * The journal refused the append because one of its command ids was recorded before the
+   * window of ids kept in memory. Nothing was written and the state is intact: look the ids up,
+   * then decide the same commands again, in the same order; the old ones are now replays.
+   */
+  private void lookUpOldIdsAndDecideAgain(PortfolioEntity entity, CommandBatch batch) {
+    entity.writing = true;
+    reader.lookUp(entity.id, batch.newIdempotencyKeys(), entity.index).onComplete(found -> {
+      entity.writing = false;
+      if (found.failed()) {
+        LOG.error("Could not look up command ids of {}", entity.id, found.cause());
+        failBatch(batch, FailureCodes.UNAVAILABLE, "journal unavailable; retry with the same ids");
+        drop(entity, FailureCodes.UNAVAILABLE, "journal unavailable; retry with the same ids");
+      } else if (found.result() > 0) {
+        queuedCommands += batch.requeue(entity.queue);
+        drain(entity);
+      } else {
+        // No id of the batch is in the journal: another owner wrote it meanwhile.
+        failBatch(batch, FailureCodes.NOT_OWNER, "not the owner of " + entity.id);
+        drop(entity, FailureCodes.NOT_OWNER, "not the owner of " + entity.id);
+      }
+    });
+  }
+
   private void committed(PortfolioEntity entity, CommandBatch batch) {
     entity.state = batch.after;
     if (entity.index == null) {
-      entity.index = new IdempotencyIndex(16);
+      entity.index = new IdempotencyIndex(settings.idempotencyWindow());
     }
     batch.committed(entity.index);
     recordLatency(batch);
