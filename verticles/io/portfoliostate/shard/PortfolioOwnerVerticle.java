@@ -6,6 +6,7 @@ import io.micrometer.core.instrument.Timer;
 import io.portfoliostate.config.Settings.OwnerSettings;
 import io.portfoliostate.domain.CommandResult;
 import io.portfoliostate.domain.PortfolioId;
+import io.portfoliostate.domain.PortfolioState;
 import io.portfoliostate.domain.ReferenceData;
 import io.portfoliostate.persistence.IdempotencyIndex;
 import io.portfoliostate.persistence.JournalReader;
@@ -45,6 +46,8 @@ public final class PortfolioOwnerVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(PortfolioOwnerVerticle.class);
   /** The most events one portfolio puts into one journal append. */
   private static final int MAX_ROWS_PER_APPEND = 1000;
+  /** Portfolios serialized and written per statement when snapshotting at shutdown. */
+  private static final int SNAPSHOT_CHUNK = 200;
   private static final DeliveryOptions JOURNAL_DELIVERY = new DeliveryOptions().setSendTimeout(60_000);
 
   private final String nodeId;
@@ -103,14 +106,27 @@ public final class PortfolioOwnerVerticle extends VerticleBase {
     return Future.succeededFuture();
   }
 
+  /**
+   * Snapshots every portfolio changed since its last snapshot, a chunk per event-loop turn and a
+   * statement per chunk, so that thousands of portfolios neither block the loop nor cost a round
+   * trip each.
+   */
   private Future<Void> snapshotAll() {
-    List<Future<Void>> saves = new ArrayList<>();
+    List<PortfolioState> changed = new ArrayList<>();
     for (PortfolioEntity entity : entities.values()) {
       if (entity.state != null && entity.state.version() > entity.snapshotVersion) {
-        saves.add(snapshots.save(entity.state));
+        changed.add(entity.state);
       }
     }
-    return Future.join(saves).mapEmpty();
+    return snapshotChunks(changed, 0);
+  }
+
+  private Future<Void> snapshotChunks(List<PortfolioState> changed, int from) {
+    if (from >= changed.size()) {
+      return Future.succeededFuture();
+    }
+    int to = Math.min(changed.size(), from + SNAPSHOT_CHUNK);
+    return snapshots.saveAll(changed.subList(from, to)).compose(v -> snapshotChunks(changed, to));
   }
 
   private void onRequest(Message<OwnerRequest> message) {
