@@ -42,12 +42,22 @@ public final class JournalInsertBench {
 
   /** name → the statement's tail. */
   private static final Map<String, String> VARIANTS = new LinkedHashMap<>();
+  /** name → schema change applied to the variant's fresh database before it runs. */
+  private static final Map<String, String> SCHEMA = new LinkedHashMap<>();
+  /** The journal writer since migration V2: no ON CONFLICT, payload column {@code json}. */
+  private static final String JSON_PAYLOAD = "no ON CONFLICT clause, payload json (the journal writer since V2)";
+  /** The earlier variants ran on a jsonb payload column (migration V1 alone). */
+  private static final String BACK_TO_JSONB =
+      "ALTER TABLE portfolio_events ALTER COLUMN payload TYPE jsonb USING payload::jsonb";
 
   static {
     VARIANTS.put("ON CONFLICT DO NOTHING (the journal writer before 7bba254: every unique index arbitrates)",
         "ON CONFLICT DO NOTHING");
     VARIANTS.put("ON CONFLICT (portfolio_id, seq) DO NOTHING", "ON CONFLICT (portfolio_id, seq) DO NOTHING");
-    VARIANTS.put("no ON CONFLICT clause (the journal writer since 7bba254)", "");
+    VARIANTS.put("no ON CONFLICT clause, payload jsonb (the journal writer from 7bba254 to V2)", "");
+    VARIANTS.put(JSON_PAYLOAD, "");
+    VARIANTS.keySet().stream().filter(name -> !name.equals(JSON_PAYLOAD))
+        .forEach(name -> SCHEMA.put(name, BACK_TO_JSONB));
   }
 
   private JournalInsertBench() {
@@ -86,12 +96,16 @@ public final class JournalInsertBench {
           Migrations.migrate(db);
           try (Connection connection = postgres.getDatabase("postgres", name).getConnection();
               Statement statement = connection.createStatement()) {
+            if (SCHEMA.containsKey(variant.getKey())) {
+              statement.execute(SCHEMA.get(variant.getKey()));
+            }
             statement.execute("CHECKPOINT");
           }
           Pool pool = db.pool(vertx, 2, "journal-insert-bench");
           BenchSupport.CpuMeter cpu = new BenchSupport.CpuMeter(dataDir).start();
           long started = System.nanoTime();
-          BenchSupport.await(insertAll(pool, INSERT + variant.getValue(), rows, batch, portfolios), 900);
+          String insert = variant.getKey().equals(JSON_PAYLOAD) ? INSERT.replace("d::jsonb", "d::json") : INSERT;
+          BenchSupport.await(insertAll(pool, insert + variant.getValue(), rows, batch, portfolios), 900);
           double seconds = (System.nanoTime() - started) / 1e9;
           double[] cores = cpu.cores();
           double perRow = cores[3] * seconds * 1e6 / rows;

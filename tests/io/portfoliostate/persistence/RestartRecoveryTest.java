@@ -86,12 +86,12 @@ class RestartRecoveryTest {
       assertThat(snapshots).containsExactly(10L, 20L, 25L);
       // Stored as JSON objects (a text bound to jsonb would be stored as one JSON string).
       ResultSet types = sql.executeQuery("SELECT (SELECT count(*) FROM portfolio_snapshots WHERE jsonb_typeof(state) <> 'object'), "
-          + "(SELECT count(*) FROM portfolio_events WHERE jsonb_typeof(payload) <> 'object')");
+          + "(SELECT count(*) FROM portfolio_events WHERE json_typeof(payload) <> 'object')");
       types.next();
       assertThat(types.getLong(1)).isZero();
       assertThat(types.getLong(2)).isZero();
       // Spoil an event the snapshots cover: a load that replayed the whole journal would show it.
-      sql.execute("UPDATE portfolio_events SET payload = jsonb_set(payload, '{quantity}', '\"1000\"') "
+      sql.execute("UPDATE portfolio_events SET payload = jsonb_set(payload::jsonb, '{quantity}', '\"1000\"')::json "
           + "WHERE portfolio_id = 'snap-1' AND seq = 3");
     }
     try (Node node = TestNode.start(database, SNAPSHOT_EVERY_10)) {

@@ -17,13 +17,13 @@ final class JournalWrites {
   /**
    * Rows are bound as parallel arrays and unnested: one statement, one round trip, whatever the
    * batch size. Payloads are bound as text and cast per element (a text[] bound to jsonb[]
-   * would store JSON strings). A row whose sequence number or command id is taken violates a
+   * would store JSON strings); the payload column is json (V2 migration). A row whose sequence number or command id is taken violates a
    * unique index and fails the whole transaction; that is rare (a stale owner), so it is cheaper
    * than {@code ON CONFLICT DO NOTHING}, which pays for speculative insertion on every row.
    */
   private static final String INSERT_EVENTS =
       "INSERT INTO portfolio_events (portfolio_id, seq, type, command_id, command_hash, payload, recorded_at) "
-          + "SELECT p, s, t, c, h, d::jsonb, r FROM UNNEST($1::text[], $2::bigint[], $3::text[], $4::text[], "
+          + "SELECT p, s, t, c, h, d::json, r FROM UNNEST($1::text[], $2::bigint[], $3::text[], $4::text[], "
           + "$5::bigint[], $6::text[], $7::timestamptz[]) AS u(p, s, t, c, h, d, r)";
 
   private static final String UPSERT_CATALOG =
