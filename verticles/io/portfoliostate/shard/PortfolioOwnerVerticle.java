@@ -14,7 +14,6 @@ import io.portfoliostate.persistence.JournalWriterVerticle;
 import io.portfoliostate.persistence.SnapshotStore;
 import io.portfoliostate.protocol.Addresses;
 import io.portfoliostate.protocol.CommandOutcome;
-import io.portfoliostate.protocol.EventPage;
 import io.portfoliostate.protocol.FailureCodes;
 import io.portfoliostate.protocol.OwnerRequest;
 import io.portfoliostate.protocol.PortfolioChange;
@@ -59,6 +58,7 @@ public final class PortfolioOwnerVerticle extends VerticleBase {
   private final MeterRegistry registry;
   private final Clock clock;
   private final Map<PortfolioId, PortfolioEntity> entities = new HashMap<>();
+  private final OwnerReads reads;
   private int queuedCommands;
   private MessageConsumer<OwnerRequest> consumer;
   private Timer commandLatency;
@@ -74,6 +74,7 @@ public final class PortfolioOwnerVerticle extends VerticleBase {
     this.reference = reference;
     this.registry = registry;
     this.clock = clock;
+    this.reads = new OwnerReads(reader);
   }
 
   @Override
@@ -134,9 +135,11 @@ public final class PortfolioOwnerVerticle extends VerticleBase {
     if (request instanceof OwnerRequest.Execute) {
       execute(message, (OwnerRequest.Execute) request);
     } else if (request instanceof OwnerRequest.Read) {
-      read(message, (OwnerRequest.Read) request);
+      OwnerRequest.Read read = (OwnerRequest.Read) request;
+      reads.read(message, entity(read.portfolioId()), read);
     } else if (request instanceof OwnerRequest.ReadEvents) {
-      readEvents(message, (OwnerRequest.ReadEvents) request);
+      OwnerRequest.ReadEvents page = (OwnerRequest.ReadEvents) request;
+      reads.readEvents(message, entity(page.portfolioId()), page);
     } else {
       message.fail(FailureCodes.BAD_REQUEST, "unknown request " + request.getClass().getSimpleName());
     }
@@ -293,71 +296,6 @@ public final class PortfolioOwnerVerticle extends VerticleBase {
     for (PendingReply reply : batch.replies()) {
       commandLatency.record(now - reply.receivedNanos(), TimeUnit.NANOSECONDS);
     }
-  }
-
-  private void read(Message<OwnerRequest> message, OwnerRequest.Read request) {
-    PortfolioEntity entity = entity(request.portfolioId());
-    entity.whenLoaded().onComplete(loaded -> {
-      if (loaded.failed()) {
-        message.fail(FailureCodes.UNAVAILABLE, "portfolio could not be loaded");
-      } else if (entity.state == null) {
-        message.fail(FailureCodes.NOT_FOUND, "portfolio " + request.portfolioId() + " does not exist");
-      } else if (request.version() != null) {
-        readVersion(message, entity, request.version());
-      } else if (request.asOf() != null) {
-        reader.versionAsOf(entity.id, request.asOf()).onComplete(version -> {
-          if (version.failed()) {
-            message.fail(FailureCodes.UNAVAILABLE, "journal unavailable");
-          } else {
-            readVersion(message, entity, Math.min(version.result(), entity.version()));
-          }
-        });
-      } else {
-        message.reply(entity.state);
-      }
-    });
-  }
-
-  private void readVersion(Message<OwnerRequest> message, PortfolioEntity entity, long version) {
-    if (version < 1 || version > entity.version()) {
-      message.fail(FailureCodes.NO_SUCH_VERSION, "portfolio " + entity.id + " has no version " + version
-          + " (it is at version " + entity.version() + ")");
-    } else if (version == entity.version()) {
-      message.reply(entity.state);
-    } else {
-      reader.stateAt(entity.id, version).onComplete(replayed -> {
-        if (replayed.succeeded()) {
-          message.reply(replayed.result().state());
-        } else {
-          message.fail(FailureCodes.UNAVAILABLE, "journal unavailable");
-        }
-      });
-    }
-  }
-
-  private void readEvents(Message<OwnerRequest> message, OwnerRequest.ReadEvents request) {
-    PortfolioEntity entity = entity(request.portfolioId());
-    entity.whenLoaded().onComplete(loaded -> {
-      if (loaded.failed()) {
-        message.fail(FailureCodes.UNAVAILABLE, "portfolio could not be loaded");
-        return;
-      }
-      if (entity.state == null) {
-        message.fail(FailureCodes.NOT_FOUND, "portfolio " + request.portfolioId() + " does not exist");
-        return;
-      }
-      long current = entity.version();
-      reader.events(entity.id, request.afterVersion(), request.limit()).onComplete(events -> {
-        if (events.failed()) {
-          message.fail(FailureCodes.UNAVAILABLE, "journal unavailable");
-        } else {
-          // Only what this owner has committed and acknowledged is shown.
-          List<EventPage.Entry> page = new ArrayList<>();
-          events.result().stream().filter(e -> e.version() <= current).forEach(page::add);
-          message.reply(new EventPage(page, current));
-        }
-      });
-    });
   }
 
   /** Drops portfolios unused for a while (and unknown ids at once), snapshotting what changed. */
