@@ -387,7 +387,7 @@ public final class RecoveryBench {
         }
       }
       Pool pool = Database.embedded(Integer.parseInt(port.group(1))).pool(vertx, 2, "bench-breakdown");
-      JournalReader reader = new JournalReader(pool, 10_000);
+      JournalReader reader = new JournalReader(vertx, pool, 10_000);
       time("reader.stateAt(latest): latest snapshot + journal tail", 7,
           () -> reader.stateAt(PORTFOLIO, Long.MAX_VALUE).map(r -> r.state().version() + " (snapshot at "
               + r.snapshotVersion() + ")"));

@@ -128,4 +128,38 @@ class RestartRecoveryTest {
       assertThat(new Api(node.httpPort()).get("/api/v1/portfolios/snap-2").json()).isEqualTo(replayed);
     }
   }
+
+  @Test
+  void replaysALongJournalWithoutSnapshotsOffTheEventLoop() throws Exception {
+    String database = TestDatabase.freshDatabaseUri();
+    JsonObject noSnapshots = new JsonObject().put("owners", new JsonObject().put("snapshotEvery", 1_000_000));
+    JsonObject before;
+    JsonObject atVersion2201;
+    try (Node node = TestNode.start(database, noSnapshots)) {
+      Api api = new Api(node.httpPort());
+      api.createPortfolio("long-1");
+      for (int b = 0; b < 3; b++) {
+        JsonArray trades = new JsonArray();
+        for (int i = 0; i < 1000; i++) {
+          trades.add(trade("l-" + b + "-" + i, "AAPL", i % 4 == 3 ? "SELL" : "BUY", "2", "1" + (i % 50) + ".5"));
+        }
+        assertThat(api.post("/api/v1/portfolios/long-1/trades:batch", new JsonObject().put("trades", trades))
+            .status()).isEqualTo(200);
+      }
+      before = api.get("/api/v1/portfolios/long-1").json();
+      atVersion2201 = api.get("/api/v1/portfolios/long-1?version=2201").json();
+      assertThat(before.getLong("version")).isEqualTo(3001);
+    }
+    try (Connection connection = TestDatabase.connect(database); Statement sql = connection.createStatement()) {
+      sql.execute("DELETE FROM portfolio_snapshots");
+    }
+    try (Node node = TestNode.start(database, noSnapshots)) {
+      Api api = new Api(node.httpPort());
+      // 3,001 and 2,201 events to replay: more than the inline limit, so on a worker thread.
+      // At version 2,201 (two batches of 750 buys and 250 sells of 2, then 150 and 50): 2,200 held.
+      assertThat(api.get("/api/v1/portfolios/long-1").json()).isEqualTo(before);
+      assertThat(api.get("/api/v1/portfolios/long-1?version=2201").json()).isEqualTo(atVersion2201);
+      assertThat(atVersion2201.getJsonArray("positions").getJsonObject(0).getString("quantity")).isEqualTo("2200");
+    }
+  }
 }

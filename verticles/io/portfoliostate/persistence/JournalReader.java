@@ -8,6 +8,7 @@ import io.portfoliostate.protocol.EventJson;
 import io.portfoliostate.protocol.EventPage;
 import io.portfoliostate.protocol.StateJson;
 import io.vertx.core.Future;
+import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
@@ -46,13 +47,18 @@ public final class JournalReader {
       "SELECT seq, type, payload, recorded_at FROM portfolio_events WHERE portfolio_id = $1 AND seq > $2 "
           + "ORDER BY seq LIMIT $3";
 
+  /** A longer tail than this is replayed on a worker thread, not on the caller's event loop. */
+  private static final int INLINE_REPLAY_LIMIT = 2_000;
+
+  private final Vertx vertx;
   private final Pool pool;
   private final int idempotencyWindow;
 
   /**
    * @param idempotencyWindow how many recent command ids a loaded portfolio keeps in memory
    */
-  public JournalReader(Pool pool, int idempotencyWindow) {
+  public JournalReader(Vertx vertx, Pool pool, int idempotencyWindow) {
+    this.vertx = vertx;
     this.pool = pool;
     this.idempotencyWindow = idempotencyWindow;
   }
@@ -93,7 +99,10 @@ public final class JournalReader {
           PortfolioState start = base;
           long snapshotVersion = from;
           return pool.preparedQuery(EVENTS_BETWEEN).execute(Tuple.of(id.value(), from, version))
-              .map(events -> new Replayed(replay(id, start, events), snapshotVersion));
+              .compose(events -> events.size() <= INLINE_REPLAY_LIMIT
+                  ? Future.succeededFuture(new Replayed(replay(id, start, events), snapshotVersion))
+                  // A long tail (snapshots missing) would block every portfolio on this event loop.
+                  : vertx.executeBlocking(() -> new Replayed(replay(id, start, events), snapshotVersion), false));
         });
   }
 
