@@ -369,7 +369,8 @@ class PortfolioApiTest {
     api.post(path("metrics-1", "trades"), trade("t", "AAPL", "BUY", "1", "1"));
     String metrics = api.get("/metrics").body();
     assertThat(metrics).contains("pstate_command_latency_seconds_count", "pstate_journal_batch_rows_count",
-        "pstate_journal_queue_rows", "pstate_owner_queue_commands", "pstate_journal_commit_seconds");
+        "pstate_journal_queue_rows", "pstate_owner_queue_commands", "pstate_journal_commit_seconds",
+        "pstate_journal_queue_wait_seconds", "pstate_owner_queue_wait_seconds");
   }
 
   private static String path(String id, String what) {

@@ -39,6 +39,8 @@ public final class JournalWriterVerticle extends VerticleBase {
   private final MeterRegistry registry;
 
   private final ArrayDeque<Message<JournalAppend>> buffer = new ArrayDeque<>();
+  /** When each buffered append arrived, in buffer order: the wait for a free write slot is measured. */
+  private final ArrayDeque<Long> arrivals = new ArrayDeque<>();
   private int bufferedRows;
   private int inFlight;
   private Pool pool;
@@ -46,6 +48,7 @@ public final class JournalWriterVerticle extends VerticleBase {
   private MessageConsumer<JournalAppend> consumer;
   private DistributionSummary batchRows;
   private Timer commitTime;
+  private Timer queueWait;
 
   public JournalWriterVerticle(Database database, int maxBatchRows, int maxInFlight, int connections,
       MeterRegistry registry) {
@@ -63,6 +66,9 @@ public final class JournalWriterVerticle extends VerticleBase {
     batchRows = DistributionSummary.builder("pstate.journal.batch.rows")
         .description("Events written per journal transaction").publishPercentiles(0.5, 0.99)
         .register(registry);
+    queueWait = Timer.builder("pstate.journal.queue.wait")
+        .description("Time an append waits in the writer's buffer for a write slot")
+        .publishPercentiles(0.5, 0.99).register(registry);
     commitTime = Timer.builder("pstate.journal.commit")
         .description("Time to write and commit one journal batch").publishPercentiles(0.5, 0.99)
         .register(registry);
@@ -86,6 +92,7 @@ public final class JournalWriterVerticle extends VerticleBase {
 
   private void onAppend(Message<JournalAppend> message) {
     buffer.add(message);
+    arrivals.add(System.nanoTime());
     bufferedRows += message.body().rows().size();
     flush();
   }
@@ -113,6 +120,7 @@ public final class JournalWriterVerticle extends VerticleBase {
         break;
       }
       batch.add(buffer.poll());
+      queueWait.record(System.nanoTime() - arrivals.poll(), TimeUnit.NANOSECONDS);
       rows += next;
     }
     bufferedRows -= rows;

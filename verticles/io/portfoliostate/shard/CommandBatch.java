@@ -160,6 +160,12 @@ final class CommandBatch {
     return deliveries.size();
   }
 
+  /** Visits every command decided in this batch. */
+  void forEachCommand(java.util.function.Consumer<PendingCommand> visitor) {
+    deliveries.forEach(d -> visitor.accept(d.command));
+    earlierReplays.forEach(r -> visitor.accept(r.command()));
+  }
+
   /** Every request with a command in this batch. */
   List<PendingReply> replies() {
     List<PendingReply> replies = new ArrayList<>(deliveries.size());

@@ -12,6 +12,8 @@ final class PendingCommand {
   final CommandEnvelope envelope;
   /** Hash of the command's content when it carries an id, else 0. */
   final long contentHash;
+  /** When the command was queued, for the queue-wait metric. */
+  final long queuedNanos = System.nanoTime();
 
   PendingCommand(PendingReply reply, int slot, CommandEnvelope envelope) {
     this.reply = reply;

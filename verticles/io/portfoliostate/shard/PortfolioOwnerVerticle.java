@@ -62,6 +62,7 @@ public final class PortfolioOwnerVerticle extends VerticleBase {
   private int queuedCommands;
   private MessageConsumer<OwnerRequest> consumer;
   private Timer commandLatency;
+  private Timer queueWait;
   private long sweepTimer;
 
   public PortfolioOwnerVerticle(String nodeId, int instance, OwnerSettings settings, JournalReader reader,
@@ -83,6 +84,9 @@ public final class PortfolioOwnerVerticle extends VerticleBase {
     commandLatency = Timer.builder("pstate.command.latency")
         .description("From an owner receiving a command request to its reply (after COMMIT)")
         .publishPercentiles(0.5, 0.99, 0.999).register(registry);
+    queueWait = Timer.builder("pstate.owner.queue.wait")
+        .description("Time a command waits in its portfolio's queue (load, or the write before it) until decided")
+        .publishPercentiles(0.5, 0.99).register(registry);
     registry.gauge("pstate.owner.queue.commands", tags, this, owner -> owner.queuedCommands);
     registry.gauge("pstate.owner.portfolios.loaded", tags, entities, Map::size);
     long sweepSeconds = Math.max(1, Math.min(10, settings.passivateAfterSeconds()));
@@ -188,8 +192,10 @@ public final class PortfolioOwnerVerticle extends VerticleBase {
   private void drain(PortfolioEntity entity) {
     while (entity.isReady() && !entity.writing && !entity.queue.isEmpty()) {
       int before = entity.queue.size();
+      long decidedNanos = System.nanoTime();
       CommandBatch batch = CommandBatch.decide(entity.state, entity.index, entity.queue,
           MAX_ROWS_PER_APPEND, clock.instant(), reference);
+      batch.forEachCommand(pending -> queueWait.record(decidedNanos - pending.queuedNanos, TimeUnit.NANOSECONDS));
       queuedCommands -= before - entity.queue.size();
       batch.earlierReplays.forEach(replay -> replayEarlier(entity, replay));
       if (!batch.hasEvents()) {
