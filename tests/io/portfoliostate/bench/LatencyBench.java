@@ -181,18 +181,26 @@ public final class LatencyBench {
     });
   }
 
-  /** The server's own view: from the owner receiving a command to its reply after COMMIT. */
+  /**
+   * The server's own view, hop by hop: from the owner receiving a command to its reply after
+   * COMMIT, the part of it spent queued behind the portfolio's previous write, the wait for a
+   * journal write slot, and the write itself.
+   */
   private static void printServerLatency(Node node) {
-    Timer timer = node.registry().find("pstate.command.latency").timer();
-    if (timer == null) {
-      return;
+    for (String name : new String[] {"pstate.command.latency", "pstate.owner.queue.wait",
+        "pstate.journal.queue.wait", "pstate.journal.commit"}) {
+      StringBuilder line = new StringBuilder("       server " + name + " (recent window):");
+      double[] worst = new double[3];
+      for (Timer timer : node.registry().find(name).timers()) {
+        HistogramSnapshot snapshot = timer.takeSnapshot();
+        ValueAtPercentile[] values = snapshot.percentileValues();
+        for (int i = 0; i < Math.min(3, values.length); i++) {
+          worst[i] = Math.max(worst[i], values[i].value(TimeUnit.MILLISECONDS));
+        }
+      }
+      line.append(String.format(Locale.ROOT, " p50=%.3f p99=%.3f p99.9=%.3f ms", worst[0], worst[1], worst[2]));
+      System.out.println(line);
     }
-    HistogramSnapshot snapshot = timer.takeSnapshot();
-    StringBuilder line = new StringBuilder("       server pstate.command.latency (recent window):");
-    for (ValueAtPercentile p : snapshot.percentileValues()) {
-      line.append(String.format(Locale.ROOT, " p%s=%.3f ms", p.percentile() * 100, p.value(TimeUnit.MILLISECONDS)));
-    }
-    System.out.println(line);
   }
 
   /**

@@ -68,9 +68,9 @@ public final class JournalWriterVerticle extends VerticleBase {
         .register(registry);
     queueWait = Timer.builder("pstate.journal.queue.wait")
         .description("Time an append waits in the writer's buffer for a write slot")
-        .publishPercentiles(0.5, 0.99).register(registry);
+        .publishPercentiles(0.5, 0.99, 0.999).register(registry);
     commitTime = Timer.builder("pstate.journal.commit")
-        .description("Time to write and commit one journal batch").publishPercentiles(0.5, 0.99)
+        .description("Time to write and commit one journal batch").publishPercentiles(0.5, 0.99, 0.999)
         .register(registry);
     registry.gauge("pstate.journal.queue.rows", this, writer -> writer.bufferedRows);
     consumer = vertx.eventBus().consumer(Addresses.JOURNAL_APPEND, this::onAppend);

@@ -86,7 +86,7 @@ public final class PortfolioOwnerVerticle extends VerticleBase {
         .publishPercentiles(0.5, 0.99, 0.999).register(registry);
     queueWait = Timer.builder("pstate.owner.queue.wait")
         .description("Time a command waits in its portfolio's queue (load, or the write before it) until decided")
-        .publishPercentiles(0.5, 0.99).register(registry);
+        .publishPercentiles(0.5, 0.99, 0.999).register(registry);
     registry.gauge("pstate.owner.queue.commands", tags, this, owner -> owner.queuedCommands);
     registry.gauge("pstate.owner.portfolios.loaded", tags, entities, Map::size);
     long sweepSeconds = Math.max(1, Math.min(10, settings.passivateAfterSeconds()));
