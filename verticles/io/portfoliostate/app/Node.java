@@ -121,8 +121,7 @@ public final class Node implements AutoCloseable {
     AtomicInteger nextOwner = new AtomicInteger();
     // Millisecond times: what clients and PostgreSQL (microseconds) can both represent exactly.
     Clock clock = Clock.tick(Clock.systemUTC(), java.time.Duration.ofMillis(1));
-    return vertx.deployVerticle(new JournalWriterVerticle(database, journal.maxBatchRows(), journal.maxInFlight(),
-            journal.connections(), registry))
+    return vertx.deployVerticle(new JournalWriterVerticle(database, journal, registry))
         .compose(id -> {
           writerDeployment = id;
           return vertx.deployVerticle(() -> new PortfolioOwnerVerticle(nodeId, nextOwner.getAndIncrement(),

@@ -63,12 +63,16 @@ public record Settings(
    *
    * @param maxBatchRows the most events written by one INSERT
    * @param maxInFlight how many batches may be committing at once
+   * @param concurrentWriteMinRows a second (third…) batch starts while one is committing only
+   *     when at least this many rows wait (default 1: whenever any wait). Raising it keeps light
+   *     load to one COMMIT at a time, which may shorten the latency tail; on the benchmark
+   *     machine single runs did not separate the effect from noise (BENCHMARKS.md)
    * @param connections database connections kept for the journal writer
    */
-  public record JournalSettings(int maxBatchRows, int maxInFlight, int connections) {
+  public record JournalSettings(int maxBatchRows, int maxInFlight, int concurrentWriteMinRows, int connections) {
     static JournalSettings from(JsonObject json) {
-      return new JournalSettings(json.getInteger("maxBatchRows", 2000),
-          json.getInteger("maxInFlight", 2), json.getInteger("connections", 3));
+      return new JournalSettings(json.getInteger("maxBatchRows", 2000), json.getInteger("maxInFlight", 2),
+          json.getInteger("concurrentWriteMinRows", 1), json.getInteger("connections", 3));
     }
   }
 

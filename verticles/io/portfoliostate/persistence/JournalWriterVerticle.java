@@ -3,6 +3,7 @@ package io.portfoliostate.persistence;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.portfoliostate.config.Settings;
 import io.portfoliostate.protocol.Addresses;
 import io.portfoliostate.protocol.FailureCodes;
 import io.portfoliostate.protocol.JournalAppend;
@@ -24,18 +25,18 @@ import org.slf4j.LoggerFactory;
  * Group commit: writes the events of many portfolios in one multi-row INSERT and one
  * transaction, and answers each owner only after COMMIT.
  *
- * <p>Appends that arrive while {@code maxInFlight} batches are committing wait in a buffer and
- * go out together in the next batch, so the batch size follows the load: one append at a time
- * when idle (lowest latency), thousands under load (highest throughput).
+ * <p>Appends that arrive while a batch is committing wait in a buffer and go out together in the
+ * next batch, so the batch size follows the load: one append at a time when idle (lowest
+ * latency), thousands under load (highest throughput). A second batch overlaps the first only
+ * when enough rows wait ({@code concurrentWriteMinRows}): overlapping COMMITs raise throughput
+ * under load but lengthen the latency tail under light load.
  */
 public final class JournalWriterVerticle extends VerticleBase {
 
   private static final Logger LOG = LoggerFactory.getLogger(JournalWriterVerticle.class);
 
   private final Database database;
-  private final int maxBatchRows;
-  private final int maxInFlight;
-  private final int connections;
+  private final Settings.JournalSettings settings;
   private final MeterRegistry registry;
 
   private final ArrayDeque<Message<JournalAppend>> buffer = new ArrayDeque<>();
@@ -50,18 +51,15 @@ public final class JournalWriterVerticle extends VerticleBase {
   private Timer commitTime;
   private Timer queueWait;
 
-  public JournalWriterVerticle(Database database, int maxBatchRows, int maxInFlight, int connections,
-      MeterRegistry registry) {
+  public JournalWriterVerticle(Database database, Settings.JournalSettings settings, MeterRegistry registry) {
     this.database = database;
-    this.maxBatchRows = maxBatchRows;
-    this.maxInFlight = maxInFlight;
-    this.connections = connections;
+    this.settings = settings;
     this.registry = registry;
   }
 
   @Override
   public Future<?> start() {
-    pool = database.pool(vertx, connections, "journal-writer");
+    pool = database.pool(vertx, settings.connections(), "journal-writer");
     writes = new JournalWrites(pool);
     batchRows = DistributionSummary.builder("pstate.journal.batch.rows")
         .description("Events written per journal transaction").publishPercentiles(0.5, 0.99)
@@ -98,7 +96,8 @@ public final class JournalWriterVerticle extends VerticleBase {
   }
 
   private void flush() {
-    while (inFlight < maxInFlight && !buffer.isEmpty()) {
+    while (!buffer.isEmpty() && inFlight < settings.maxInFlight()
+        && (inFlight == 0 || bufferedRows >= settings.concurrentWriteMinRows())) {
       List<Message<JournalAppend>> batch = takeBatch();
       inFlight++;
       long started = System.nanoTime();
@@ -116,7 +115,7 @@ public final class JournalWriterVerticle extends VerticleBase {
     int rows = 0;
     while (!buffer.isEmpty()) {
       int next = buffer.peek().body().rows().size();
-      if (!batch.isEmpty() && rows + next > maxBatchRows) {
+      if (!batch.isEmpty() && rows + next > settings.maxBatchRows()) {
         break;
       }
       batch.add(buffer.poll());
