@@ -43,7 +43,7 @@ public final class EmbeddedDatabase implements AutoCloseable {
         // The node stops the database itself, after draining; a hook of its own would stop it
         // concurrently with the drain and fail the last journal writes.
         .setRegisterShutdownHook(false)
-        .setPort(settings.port() == 0 ? 0 : settings.port())
+        .setPort(settings.port()) // 0: zonky picks a free port
         .setPGStartupWait(Duration.ofSeconds(60))
         .setServerConfig("listen_addresses", "127.0.0.1")
         .setServerConfig("fsync", "on")
