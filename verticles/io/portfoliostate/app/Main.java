@@ -1,5 +1,6 @@
 package io.portfoliostate.app;
 
+import ch.qos.logback.classic.LoggerContext;
 import io.portfoliostate.config.Settings;
 import io.portfoliostate.config.SettingsLoader;
 import org.slf4j.Logger;
@@ -37,6 +38,11 @@ public final class Main {
         LOG.info("Stopped");
       } catch (Exception e) {
         LOG.error("Stop failed", e);
+      } finally {
+        // Logging is asynchronous: flush what is queued before the JVM exits.
+        if (LoggerFactory.getILoggerFactory() instanceof LoggerContext) {
+          ((LoggerContext) LoggerFactory.getILoggerFactory()).stop();
+        }
       }
     }, "shutdown"));
   }
