@@ -4,14 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.portfoliostate.app.Node;
 import io.portfoliostate.fixtures.Api;
-import io.portfoliostate.fixtures.TestDatabase;
-import io.portfoliostate.fixtures.TestNode;
+import io.portfoliostate.fixtures.RunningNode;
 import io.vertx.core.json.JsonObject;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -20,35 +18,27 @@ import org.junit.jupiter.params.provider.MethodSource;
  * Bad input of every kind gets a clear problem+json answer with the right status, and changes
  * nothing: after each case the portfolio is still at version 2 with one trade.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class BadInputTest {
 
   private static final String TRADES = "/api/v1/portfolios/bad-1/trades";
   private static final String VALID = "{\"tradeId\":\"t-ok\",\"instrumentId\":\"AAPL\",\"side\":\"BUY\","
       + "\"quantity\":\"1\",\"price\":\"10\"}";
 
-  private Node node;
-  private Api api;
+  @RegisterExtension
+  static final RunningNode NODE = new RunningNode();
 
   @BeforeAll
-  void start() throws Exception {
-    node = TestNode.start(TestDatabase.freshDatabaseUri());
-    api = new Api(node.httpPort());
-    api.createPortfolio("bad-1");
-    assertThat(api.post(TRADES, new JsonObject(VALID)).status()).isEqualTo(201);
-  }
-
-  @AfterAll
-  void stop() throws Exception {
-    node.close();
+  static void seed() {
+    api().createPortfolio("bad-1");
+    assertThat(api().post(TRADES, new JsonObject(VALID)).status()).isEqualTo(201);
   }
 
   @AfterEach
   void nothingChanged() {
-    JsonObject state = api.get("/api/v1/portfolios/bad-1").json();
+    JsonObject state = api().get("/api/v1/portfolios/bad-1").json();
     assertThat(state.getLong("version")).isEqualTo(2);
     assertThat(state.getJsonArray("positions").getJsonObject(0).getString("quantity")).isEqualTo("1");
-    assertThat(api.get("/api/v1/portfolios/bad-1/events").json().getJsonArray("events")).hasSize(2);
+    assertThat(api().get("/api/v1/portfolios/bad-1/events").json().getJsonArray("events")).hasSize(2);
   }
 
   static Stream<Arguments> badTrades() {
@@ -121,7 +111,7 @@ class BadInputTest {
   @ParameterizedTest(name = "{0}")
   @MethodSource("badTrades")
   void refusesBadTrades(String name, String body, int status, String type, String field) {
-    Api.Response response = api.send("POST", TRADES, "application/json", body);
+    Api.Response response = api().send("POST", TRADES, "application/json", body);
     assertThat(response.status()).as(response.body()).isEqualTo(status);
     assertThat(response.contentType()).isEqualTo("application/problem+json");
     JsonObject problem = response.json();
@@ -157,10 +147,14 @@ class BadInputTest {
   @MethodSource("badRequests")
   void refusesBadRequests(String name, String method, String path, String contentType, String body, int status) {
     Api.Response response = name.equals("bad If-Match")
-        ? api.send(method, path, contentType, body, "If-Match", "\"seven\"")
-        : api.send(method, path, contentType, body);
+        ? api().send(method, path, contentType, body, "If-Match", "\"seven\"")
+        : api().send(method, path, contentType, body);
     assertThat(response.status()).as(response.body()).isEqualTo(status);
     assertThat(response.contentType()).isEqualTo("application/problem+json");
     assertThat(response.json().getInteger("status")).isEqualTo(status);
+  }
+
+  private static Api api() {
+    return NODE.api();
   }
 }

@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.portfoliostate.app.Node;
 import io.portfoliostate.fixtures.Api;
 import io.portfoliostate.fixtures.TestDatabase;
-import io.portfoliostate.fixtures.TestNode;
+import io.portfoliostate.fixtures.RunningNode;
 import io.vertx.core.json.JsonObject;
 import java.math.BigDecimal;
 import java.sql.Connection;
@@ -15,38 +15,22 @@ import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Group commit: concurrent commands for one hot portfolio are decided together and land in few
  * transactions, and one transaction carries many portfolios' events. PostgreSQL's {@code xmin}
  * (the id of the transaction that wrote a row) shows which rows were committed together.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class GroupCommitTest {
 
-  private String database;
-  private Node node;
-  private Api api;
-
-  @BeforeAll
-  void start() throws Exception {
-    database = TestDatabase.freshDatabaseUri();
-    node = TestNode.start(database);
-    api = new Api(node.httpPort());
-  }
-
-  @AfterAll
-  void stop() throws Exception {
-    node.close();
-  }
+  @RegisterExtension
+  static final RunningNode NODE = new RunningNode();
 
   @Test
   void fourHundredConcurrentTradesOnOnePortfolioEndExact() throws Exception {
-    String id = api.createPortfolio("hot-1");
+    String id = api().createPortfolio("hot-1");
     List<CompletableFuture<Api.Response>> responses = new ArrayList<>();
     BigDecimal quantity = BigDecimal.ZERO;
     BigDecimal cash = BigDecimal.ZERO;
@@ -57,13 +41,13 @@ class GroupCommitTest {
       BigDecimal signed = side.equals("BUY") ? q : q.negate();
       quantity = quantity.add(signed);
       cash = cash.subtract(signed.multiply(p)).subtract(new BigDecimal("0.01"));
-      responses.add(api.postAsync("/api/v1/portfolios/" + id + "/trades",
+      responses.add(api().postAsync("/api/v1/portfolios/" + id + "/trades",
           trade("hot-" + i, "AAPL", side, q.toPlainString(), p.toPlainString()).put("fees", "0.01")));
     }
     for (CompletableFuture<Api.Response> response : responses) {
       assertThat(response.get().status()).isEqualTo(201);
     }
-    JsonObject state = api.get("/api/v1/portfolios/" + id).json();
+    JsonObject state = api().get("/api/v1/portfolios/" + id).json();
     assertThat(state.getLong("version")).isEqualTo(401);
     assertThat(new BigDecimal(state.getJsonArray("positions").getJsonObject(0).getString("quantity")))
         .isEqualByComparingTo(quantity);
@@ -71,7 +55,7 @@ class GroupCommitTest {
         .isEqualByComparingTo(cash);
     assertThat(state.getJsonArray("positions").getJsonObject(0).getString("fees")).isEqualTo("4");
 
-    try (Connection connection = TestDatabase.connect(database); Statement sql = connection.createStatement()) {
+    try (Connection connection = TestDatabase.connect(NODE.databaseUri()); Statement sql = connection.createStatement()) {
       ResultSet seqs = sql.executeQuery("SELECT count(*), min(seq), max(seq), count(DISTINCT xmin::text) "
           + "FROM portfolio_events WHERE portfolio_id = 'hot-1'");
       seqs.next();
@@ -87,12 +71,12 @@ class GroupCommitTest {
   void oneTransactionCarriesManyPortfolios() throws Exception {
     int portfolios = 200;
     for (int p = 0; p < portfolios; p++) {
-      api.createPortfolio("many-" + p);
+      api().createPortfolio("many-" + p);
     }
     List<CompletableFuture<Api.Response>> responses = new ArrayList<>();
     for (int round = 0; round < 5; round++) {
       for (int p = 0; p < portfolios; p++) {
-        responses.add(api.postAsync("/api/v1/portfolios/many-" + p + "/trades",
+        responses.add(api().postAsync("/api/v1/portfolios/many-" + p + "/trades",
             trade("m-" + round, "MSFT", "BUY", "2", "10")));
       }
     }
@@ -100,17 +84,21 @@ class GroupCommitTest {
       assertThat(response.get().status()).isEqualTo(201);
     }
     for (int p = 0; p < portfolios; p += 37) {
-      JsonObject state = api.get("/api/v1/portfolios/many-" + p).json();
+      JsonObject state = api().get("/api/v1/portfolios/many-" + p).json();
       assertThat(state.getLong("version")).isEqualTo(6);
       assertThat(state.getJsonArray("positions").getJsonObject(0).getString("quantity")).isEqualTo("10");
     }
-    try (Connection connection = TestDatabase.connect(database); Statement sql = connection.createStatement()) {
+    try (Connection connection = TestDatabase.connect(NODE.databaseUri()); Statement sql = connection.createStatement()) {
       ResultSet widest = sql.executeQuery("SELECT max(n) FROM (SELECT count(DISTINCT portfolio_id) AS n "
           + "FROM portfolio_events WHERE portfolio_id LIKE 'many-%' AND seq > 1 GROUP BY xmin::text) t");
       widest.next();
       assertThat(widest.getLong(1)).isGreaterThan(1);
     }
-    String metrics = api.get("/metrics").body();
+    String metrics = api().get("/metrics").body();
     assertThat(metrics).contains("pstate_journal_batch_rows_max");
+  }
+
+  private static Api api() {
+    return NODE.api();
   }
 }
