@@ -55,18 +55,44 @@ public final class TradeThroughputBench {
 
   private static final double TARGET_PER_SECOND = 30_000;
 
-  /** A closed-loop load: completed trades are counted, and every request's latency is recorded. */
-  private interface Load {
-    void start();
+  /**
+   * A closed-loop load: completed trades are counted, and every request's latency is recorded.
+   * Subclasses send from {@code context} and keep {@code outstanding} up to date on it.
+   */
+  private abstract static class Load {
+    final Recorder latencies = new Recorder(BenchSupport.HISTOGRAM_MAX_MICROS, 3);
+    final AtomicLong completed = new AtomicLong();
+    final AtomicLong failed = new AtomicLong();
+    final Promise<Void> drained = Promise.promise();
+    volatile boolean stopping;
+    Context context;
+    long sequence;
+    int outstanding;
 
-    long completed();
+    abstract void start();
 
-    long failed();
+    long completed() {
+      return completed.get();
+    }
 
-    Recorder latencies();
+    long failed() {
+      return failed.get();
+    }
+
+    Recorder latencies() {
+      return latencies;
+    }
 
     /** Stops sending; completes when nothing is in flight any more. */
-    Future<Void> stop();
+    Future<Void> stop() {
+      stopping = true;
+      context.runOnContext(v -> {
+        if (outstanding == 0) {
+          drained.tryComplete();
+        }
+      });
+      return drained.future();
+    }
   }
 
   private TradeThroughputBench() {
@@ -201,19 +227,11 @@ public final class TradeThroughputBench {
   }
 
   /** Trades to random portfolios through {@code node.owners()}, from one event-loop context of the node. */
-  private static final class InProcessLoad implements Load {
+  private static final class InProcessLoad extends Load {
     private final Node node;
     private final int portfolios;
     private final int inFlight;
     private final InstrumentId[] instruments;
-    private final Recorder latencies = new Recorder(BenchSupport.HISTOGRAM_MAX_MICROS, 3);
-    private final AtomicLong completed = new AtomicLong();
-    private final AtomicLong failed = new AtomicLong();
-    private final Promise<Void> drained = Promise.promise();
-    private volatile boolean stopping;
-    private Context context;
-    private long sequence;
-    private int outstanding;
 
     InProcessLoad(Node node, int portfolios, int inFlight, InstrumentId[] instruments) {
       this.node = node;
@@ -223,7 +241,7 @@ public final class TradeThroughputBench {
     }
 
     @Override
-    public void start() {
+    void start() {
       context = node.vertx().getOrCreateContext();
       context.runOnContext(v -> {
         for (int i = 0; i < inFlight; i++) {
@@ -259,38 +277,13 @@ public final class TradeThroughputBench {
       });
     }
 
-    @Override
-    public long completed() {
-      return completed.get();
-    }
-
-    @Override
-    public long failed() {
-      return failed.get();
-    }
-
-    @Override
-    public Recorder latencies() {
-      return latencies;
-    }
-
-    @Override
-    public Future<Void> stop() {
-      stopping = true;
-      context.runOnContext(v -> {
-        if (outstanding == 0) {
-          drained.tryComplete();
-        }
-      });
-      return drained.future();
-    }
   }
 
   /**
    * {@code POST /api/v1/portfolios/{id}/trades:batch} with {@code batch} new trades for one
    * random portfolio per request, from a client on its own Vert.x instance (one event loop).
    */
-  private static final class HttpBatchLoad implements Load {
+  private static final class HttpBatchLoad extends Load {
     private static final String RECORDED = "\"status\":201";
 
     private final Vertx vertx;
@@ -300,14 +293,6 @@ public final class TradeThroughputBench {
     private final int inFlight;
     private final InstrumentId[] instruments;
     private final HttpClientAgent client;
-    private final Recorder latencies = new Recorder(BenchSupport.HISTOGRAM_MAX_MICROS, 3);
-    private final AtomicLong completed = new AtomicLong();
-    private final AtomicLong failed = new AtomicLong();
-    private final Promise<Void> drained = Promise.promise();
-    private volatile boolean stopping;
-    private Context context;
-    private long sequence;
-    private int outstanding;
 
     HttpBatchLoad(Vertx vertx, int port, int portfolios, int batch, int inFlight, int connections,
         InstrumentId[] instruments) {
@@ -322,7 +307,7 @@ public final class TradeThroughputBench {
     }
 
     @Override
-    public void start() {
+    void start() {
       context = vertx.getOrCreateContext();
       context.runOnContext(v -> {
         // Named so that the CPU report tells the load generator from the node's event loops.
@@ -393,29 +378,8 @@ public final class TradeThroughputBench {
     }
 
     @Override
-    public long completed() {
-      return completed.get();
-    }
-
-    @Override
-    public long failed() {
-      return failed.get();
-    }
-
-    @Override
-    public Recorder latencies() {
-      return latencies;
-    }
-
-    @Override
-    public Future<Void> stop() {
-      stopping = true;
-      context.runOnContext(v -> {
-        if (outstanding == 0) {
-          drained.tryComplete();
-        }
-      });
-      return drained.future().eventually(() -> client.close());
+    Future<Void> stop() {
+      return super.stop().eventually(() -> client.close());
     }
   }
 }
