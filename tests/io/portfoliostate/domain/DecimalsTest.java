@@ -138,15 +138,6 @@ class DecimalsTest {
   }
 
   @Test
-  void sameComparesByValueIgnoringScale() {
-    assertThat(Decimals.same(new BigDecimal("10"), new BigDecimal("10.00"))).isTrue();
-    assertThat(Decimals.same(new BigDecimal("10"), new BigDecimal("10.01"))).isFalse();
-    assertThat(Decimals.same(null, null)).isTrue();
-    assertThat(Decimals.same(BigDecimal.ONE, null)).isFalse();
-    assertThat(Decimals.same(null, BigDecimal.ONE)).isFalse();
-  }
-
-  @Test
   void quotientsKeepThirtyFourSignificantDigits() {
     assertThat(Decimals.QUOTIENT.getPrecision()).isEqualTo(34);
     assertThat(BigDecimal.ONE.divide(new BigDecimal("3"), Decimals.QUOTIENT).toPlainString())

@@ -1,8 +1,6 @@
 package io.portfoliostate.domain;
 
 import java.math.BigDecimal;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -42,12 +40,5 @@ public record CommandResult(
               fx.toCurrency(), after.balance(fx.toCurrency())), null);
     }
     return new CommandResult(after.id(), after.version(), null, Map.of(), after);
-  }
-
-  /** The touched balances in currency order. */
-  public List<Map.Entry<CurrencyCode, BigDecimal>> sortedCash() {
-    List<Map.Entry<CurrencyCode, BigDecimal>> entries = new ArrayList<>(cash.entrySet());
-    entries.sort(Map.Entry.comparingByKey());
-    return entries;
   }
 }

@@ -95,9 +95,4 @@ public final class Decimals {
     }
     return value;
   }
-
-  /** Equality by value, ignoring scale: 10 equals 10.00. */
-  public static boolean same(BigDecimal a, BigDecimal b) {
-    return a == null ? b == null : b != null && a.compareTo(b) == 0;
-  }
 }
