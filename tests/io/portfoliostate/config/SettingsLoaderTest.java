@@ -47,4 +47,27 @@ class SettingsLoaderTest {
         Map.of("PSTATE_CONFIG", file.toString(), "PSTATE_HTTP_PORT", "6060")));
     assertThat(withEnvironment.http().port()).isEqualTo(6060);
   }
+
+  @Test
+  void clusteringIsOffByDefaultAndOneVariableTurnsItOn() {
+    Settings alone = Settings.from(SettingsLoader.loadJson(Map.of()));
+    assertThat(alone.cluster().enabled()).isFalse();
+    assertThat(alone.cluster().config()).isEqualTo("loopback");
+    assertThat(alone.cluster().port()).isEqualTo(5701);
+    assertThat(alone.cluster().members()).isEmpty();
+
+    Settings clustered = Settings.from(SettingsLoader.loadJson(Map.of(
+        "PSTATE_CLUSTER", "true",
+        "PSTATE_CLUSTER_PORT", "5801",
+        "PSTATE_CLUSTER_MEMBERS", "10.0.0.11, 10.0.0.12:5801,,",
+        "PSTATE_CLUSTER_CONFIG", "tcp",
+        "PSTATE_CLUSTER_HOST", "10.0.0.11",
+        "PSTATE_CLUSTER_NAME", "pstate-prod")));
+    assertThat(clustered.cluster().enabled()).isTrue();
+    assertThat(clustered.cluster().port()).isEqualTo(5801);
+    assertThat(clustered.cluster().members()).containsExactly("10.0.0.11", "10.0.0.12:5801");
+    assertThat(clustered.cluster().config()).isEqualTo("tcp");
+    assertThat(clustered.cluster().host()).isEqualTo("10.0.0.11");
+    assertThat(clustered.cluster().name()).isEqualTo("pstate-prod");
+  }
 }

@@ -59,7 +59,8 @@ class OpenApiTest {
       "PUT /api/v1/portfolios/{id}/targets",
       "GET /api/v1/portfolios/{id}/positions",
       "GET /api/v1/portfolios/{id}/cash",
-      "GET /api/v1/portfolios/{id}/events");
+      "GET /api/v1/portfolios/{id}/events",
+      "GET /api/v1/cluster");
 
   private static final Path GATEWAY_SOURCE = Path.of("verticles/io/portfoliostate/gateway/HttpGatewayVerticle.java");
   private static final Set<String> HTTP_METHODS = Set.of("get", "put", "post", "delete", "options", "head", "patch",

@@ -358,6 +358,23 @@ class PortfolioApiTest {
         "pstate_journal_queue_wait_seconds", "pstate_owner_queue_wait_seconds");
   }
 
+  @Test
+  void aNodeAloneListsItselfAsTheWholeCluster() {
+    api().createPortfolio("cluster-view-1");
+    JsonObject view = api().get("/api/v1/cluster").json();
+    assertThat(view.getBoolean("clustered")).isFalse();
+    assertThat(view.getString("clusterName")).isNull();
+    assertThat(view.getInteger("partitionCount")).isZero();
+    JsonArray members = view.getJsonArray("members");
+    assertThat(members).hasSize(1);
+    JsonObject self = members.getJsonObject(0);
+    assertThat(self.getString("nodeId")).isEqualTo(NODE.node().nodeId());
+    assertThat(self.getBoolean("local")).isTrue();
+    assertThat(self.getBoolean("reachable")).isTrue();
+    assertThat(self.getInteger("httpPort")).isEqualTo(NODE.node().httpPort());
+    assertThat(self.getLong("portfoliosLoaded")).isGreaterThanOrEqualTo(1);
+  }
+
   private static String path(String id, String what) {
     return "/api/v1/portfolios/" + id + "/" + what;
   }

@@ -2,9 +2,12 @@ package io.portfoliostate.app;
 
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.micrometer.core.instrument.Gauge;
 import io.portfoliostate.config.Settings;
+import io.portfoliostate.config.Settings.ClusterSettings;
 import io.portfoliostate.domain.ReferenceData;
 import io.portfoliostate.gateway.HttpGatewayVerticle;
+import io.portfoliostate.observability.NodeStatusVerticle;
 import io.portfoliostate.observability.Readiness;
 import io.portfoliostate.persistence.Database;
 import io.portfoliostate.persistence.EmbeddedDatabase;
@@ -14,6 +17,8 @@ import io.portfoliostate.persistence.Migrations;
 import io.portfoliostate.persistence.PortfolioCatalog;
 import io.portfoliostate.persistence.SnapshotStore;
 import io.portfoliostate.protocol.Codecs;
+import io.portfoliostate.shard.ClusterMember;
+import io.portfoliostate.shard.HazelcastShardMap;
 import io.portfoliostate.shard.LocalShardMap;
 import io.portfoliostate.shard.OwnerClient;
 import io.portfoliostate.shard.PortfolioOwnerVerticle;
@@ -21,23 +26,28 @@ import io.portfoliostate.shard.ShardMap;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.VertxBuilder;
 import io.vertx.core.VertxOptions;
 import io.vertx.micrometer.MetricsDomain;
 import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import io.vertx.sqlclient.Pool;
 import java.io.IOException;
 import java.time.Clock;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
+import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One node of the service: the database (embedded or external), the migrations, Vert.x, and the
- * verticles — journal writer, owners, HTTP gateways — deployed in that order and stopped in the
- * reverse order, so that nothing accepted is left unwritten.
+ * One node of the service: the database (embedded or external), the migrations, Vert.x (alone,
+ * or clustered with Hazelcast), and the verticles — journal writer, owners, HTTP gateways, node
+ * status — deployed in that order and stopped in the reverse order, so that nothing accepted is
+ * left unwritten.
  */
 public final class Node implements AutoCloseable {
 
@@ -51,14 +61,16 @@ public final class Node implements AutoCloseable {
   private final Readiness readiness;
   private final Pool readPool;
   private final String nodeId;
+  private final ShardMap shards;
   private final OwnerClient owners;
+  private String statusDeployment;
   private String writerDeployment;
   private String ownersDeployment;
   private String gatewayDeployment;
   private int httpPort;
 
   private Node(Settings settings, EmbeddedDatabase embedded, Database database, Vertx vertx,
-      PrometheusMeterRegistry registry, String nodeId) {
+      PrometheusMeterRegistry registry, String nodeId, ShardMap shards, BooleanSupplier joined) {
     this.settings = settings;
     this.embedded = embedded;
     this.database = database;
@@ -66,14 +78,21 @@ public final class Node implements AutoCloseable {
     this.registry = registry;
     this.nodeId = nodeId;
     this.readPool = database.pool(vertx, settings.database().poolSize(), "reads");
-    this.readiness = new Readiness(readPool);
-    int instances = ownerInstances(settings);
-    ShardMap shards = new LocalShardMap(nodeId, instances);
+    this.readiness = new Readiness(readPool, joined);
+    this.shards = shards;
     this.owners = new OwnerClient(vertx, shards, settings.routing());
   }
 
   /** Starts a node and waits until it serves. Blocking: call it from a plain thread, not an event loop. */
   public static Node start(Settings settings) throws Exception {
+    return start(settings, UnaryOperator.identity());
+  }
+
+  /**
+   * Starts a node whose routing passes through {@code routing}: fault-injection tests use it to
+   * make a node believe it owns what it does not.
+   */
+  public static Node start(Settings settings, UnaryOperator<ShardMap> routing) throws Exception {
     EmbeddedDatabase embedded = null;
     Database database;
     if (settings.database().isEmbedded()) {
@@ -83,20 +102,50 @@ public final class Node implements AutoCloseable {
     } else {
       database = Database.fromUri(settings.database().url());
     }
-    int migrations = Migrations.migrate(database);
-    if (migrations > 0) {
-      LOG.info("Applied {} schema migrations", migrations);
+    try {
+      int migrations = Migrations.migrate(database);
+      if (migrations > 0) {
+        LOG.info("Applied {} schema migrations", migrations);
+      }
+    } catch (RuntimeException e) {
+      if (embedded != null) {
+        embedded.close();
+      }
+      throw e;
     }
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     // Per-address event-bus metrics would make one series per portfolio: left out.
     MicrometerMetricsOptions metrics = new MicrometerMetricsOptions().setEnabled(true)
         .setJvmMetricsEnabled(true).addDisabledMetricsCategory(MetricsDomain.EVENT_BUS);
-    Vertx vertx = Vertx.builder()
-        .with(new VertxOptions().setMetricsOptions(metrics))
-        .withMetrics(new MicrometerMetricsFactory(registry))
-        .build();
+    VertxOptions options = new VertxOptions().setMetricsOptions(metrics);
+    VertxBuilder builder = Vertx.builder().with(options).withMetrics(new MicrometerMetricsFactory(registry));
+    int instances = ownerInstances(settings);
+    Vertx vertx;
+    String nodeId;
+    ShardMap shards;
+    BooleanSupplier joined;
+    ClusterSettings cluster = settings.cluster();
+    if (cluster.enabled()) {
+      HazelcastClusterManager manager = new HazelcastClusterManager(HazelcastConfigs.load(cluster, instances));
+      if (!cluster.host().isBlank()) {
+        options.getEventBusOptions().setHost(cluster.host());
+      }
+      if (!cluster.publicHost().isBlank()) {
+        options.getEventBusOptions().setClusterPublicHost(cluster.publicHost());
+      }
+      vertx = await(builder.withClusterManager(manager).buildClustered());
+      nodeId = manager.getNodeId();
+      shards = new HazelcastShardMap(manager.getHazelcastInstance(), instances);
+      joined = manager::isActive;
+      registerClusterGauges(registry, shards);
+    } else {
+      vertx = builder.build();
+      nodeId = UUID.randomUUID().toString().substring(0, 8);
+      shards = new LocalShardMap(nodeId, instances);
+      joined = () -> true;
+    }
     Codecs.registerAll(vertx.eventBus());
-    Node node = new Node(settings, embedded, database, vertx, registry, UUID.randomUUID().toString().substring(0, 8));
+    Node node = new Node(settings, embedded, database, vertx, registry, nodeId, routing.apply(shards), joined);
     try {
       node.deploy().toCompletionStage().toCompletableFuture().get(120, TimeUnit.SECONDS);
     } catch (Exception e) {
@@ -105,6 +154,18 @@ public final class Node implements AutoCloseable {
     }
     node.readiness.markStarted();
     return node;
+  }
+
+  private static Vertx await(Future<Vertx> future) throws Exception {
+    return future.toCompletionStage().toCompletableFuture().get(120, TimeUnit.SECONDS);
+  }
+
+  private static void registerClusterGauges(PrometheusMeterRegistry registry, ShardMap shards) {
+    Gauge.builder("pstate.cluster.members", shards, map -> map.members().size())
+        .description("Members of the cluster as this node sees them").register(registry);
+    Gauge.builder("pstate.cluster.partitions.owned", shards,
+        map -> map.members().stream().filter(ClusterMember::local).mapToInt(ClusterMember::partitions).sum())
+        .description("Hazelcast partitions (and so portfolios) this node owns").register(registry);
   }
 
   private static int ownerInstances(Settings settings) {
@@ -125,7 +186,7 @@ public final class Node implements AutoCloseable {
         .compose(id -> {
           writerDeployment = id;
           return vertx.deployVerticle(() -> new PortfolioOwnerVerticle(nodeId, nextOwner.getAndIncrement(),
-              settings.owners(), reader, snapshots, ReferenceData.NONE, registry, clock),
+              settings.owners(), shards, reader, snapshots, ReferenceData.NONE, registry, clock),
               new DeploymentOptions().setInstances(instances));
         })
         .compose(id -> {
@@ -133,7 +194,8 @@ public final class Node implements AutoCloseable {
           HttpGatewayVerticle[] first = new HttpGatewayVerticle[1];
           PortfolioCatalog catalog = new PortfolioCatalog(readPool);
           return vertx.deployVerticle(() -> {
-            HttpGatewayVerticle gateway = new HttpGatewayVerticle(settings.http(), owners, catalog, readiness, registry);
+            HttpGatewayVerticle gateway = new HttpGatewayVerticle(settings.http(), owners, catalog, readiness,
+                registry, shards, settings.cluster().enabled() ? settings.cluster().name() : null);
             if (first[0] == null) {
               first[0] = gateway;
             }
@@ -143,6 +205,11 @@ public final class Node implements AutoCloseable {
             httpPort = first[0].port();
             return null;
           });
+        })
+        .compose(v -> vertx.deployVerticle(new NodeStatusVerticle(nodeId, instances, () -> httpPort, registry)))
+        .map(id -> {
+          statusDeployment = id;
+          return null;
         });
   }
 
@@ -164,6 +231,11 @@ public final class Node implements AutoCloseable {
     return registry;
   }
 
+  /** Who owns what: this node alone, or the cluster's partition table. */
+  public ShardMap shards() {
+    return shards;
+  }
+
   public String nodeId() {
     return nodeId;
   }
@@ -182,11 +254,14 @@ public final class Node implements AutoCloseable {
   @Override
   public void close() throws IOException {
     readiness.markStopping();
-    Future<Void> drained = undeploy(gatewayDeployment)
+    Future<Void> drained = undeploy(statusDeployment)
+        .compose(v -> undeploy(gatewayDeployment))
         .compose(v -> undeploy(ownersDeployment))
         .compose(v -> undeploy(writerDeployment))
         .compose(v -> readPool.close());
     await(drained, "drain");
+    // Clustered: leaving the cluster hands this node's partitions to the others; until they
+    // have them, gateways elsewhere find no owner and retry (RoutingSettings.notOwnerRetryMs).
     await(vertx.close(), "Vert.x close");
     if (embedded != null) {
       embedded.close();

@@ -2,6 +2,8 @@ package io.portfoliostate.config;
 
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
 
 /**
  * The whole configuration of a node, typed. Loaded by {@link SettingsLoader} from
@@ -13,7 +15,8 @@ public record Settings(
     DatabaseSettings database,
     JournalSettings journal,
     OwnerSettings owners,
-    RoutingSettings routing) {
+    RoutingSettings routing,
+    ClusterSettings cluster) {
 
   public static Settings from(JsonObject json) {
     return new Settings(
@@ -22,7 +25,8 @@ public record Settings(
         DatabaseSettings.from(json.getJsonObject("database", new JsonObject())),
         JournalSettings.from(json.getJsonObject("journal", new JsonObject())),
         OwnerSettings.from(json.getJsonObject("owners", new JsonObject())),
-        RoutingSettings.from(json.getJsonObject("routing", new JsonObject())));
+        RoutingSettings.from(json.getJsonObject("routing", new JsonObject())),
+        ClusterSettings.from(json.getJsonObject("cluster", new JsonObject())));
   }
 
   /** HTTP gateway: where it listens and what it accepts. */
@@ -105,6 +109,32 @@ public record Settings(
     static RoutingSettings from(JsonObject json) {
       return new RoutingSettings(json.getLong("ownerTimeoutMs", 8000L),
           json.getLong("notOwnerRetryMs", 3000L));
+    }
+  }
+
+  /**
+   * Clustering with Hazelcast. Off by default: one node alone is a complete service.
+   *
+   * @param enabled join a cluster ({@code PSTATE_CLUSTER=true})
+   * @param name the cluster name; nodes join only a cluster of the same name
+   * @param config {@code loopback}, {@code tcp} or {@code kubernetes} (the files in
+   *     {@code cluster-config/}), or the path of a Hazelcast YAML or XML file
+   * @param host the interface Hazelcast and the event bus bind to; blank: as the config says
+   * @param publicHost the address other nodes reach this one at, when it differs (NAT, containers)
+   * @param port the Hazelcast port; the next free one is taken when it is in use
+   * @param members {@code host[:port]} of other members; when given, TCP join with this list
+   */
+  public record ClusterSettings(boolean enabled, String name, String config, String host, String publicHost,
+      int port, List<String> members) {
+    static ClusterSettings from(JsonObject json) {
+      Object members = json.getValue("members");
+      List<String> list = members instanceof String
+          ? Arrays.stream(((String) members).split(",")).map(String::trim).filter(m -> !m.isEmpty()).toList()
+          : members == null ? List.of() : json.getJsonArray("members").stream().map(Object::toString).toList();
+      Object enabled = json.getValue("enabled", false);
+      return new ClusterSettings(Boolean.parseBoolean(enabled.toString()), json.getString("name", "pstate"),
+          json.getString("config", "loopback"), json.getString("host", ""), json.getString("publicHost", ""),
+          json.getInteger("port", 5701), list);
     }
   }
 }

@@ -28,7 +28,14 @@ public final class SettingsLoader {
       Map.entry("PSTATE_PG_EMBEDDED_PORT", "database.embedded.port"),
       Map.entry("PSTATE_JOURNAL_MAX_BATCH_ROWS", "journal.maxBatchRows"),
       Map.entry("PSTATE_OWNER_INSTANCES", "owners.instances"),
-      Map.entry("PSTATE_SNAPSHOT_EVERY", "owners.snapshotEvery"));
+      Map.entry("PSTATE_SNAPSHOT_EVERY", "owners.snapshotEvery"),
+      Map.entry("PSTATE_CLUSTER", "cluster.enabled"),
+      Map.entry("PSTATE_CLUSTER_NAME", "cluster.name"),
+      Map.entry("PSTATE_CLUSTER_CONFIG", "cluster.config"),
+      Map.entry("PSTATE_CLUSTER_HOST", "cluster.host"),
+      Map.entry("PSTATE_CLUSTER_PUBLIC_HOST", "cluster.publicHost"),
+      Map.entry("PSTATE_CLUSTER_PORT", "cluster.port"),
+      Map.entry("PSTATE_CLUSTER_MEMBERS", "cluster.members"));
 
   private SettingsLoader() {
   }
@@ -78,7 +85,7 @@ public final class SettingsLoader {
   }
 
   /** Sets a dotted path, keeping numbers numbers so that typed settings read them. */
-  private static void put(JsonObject config, String path, String value) {
+  static void put(JsonObject config, String path, Object value) {
     String[] parts = path.split("\\.");
     JsonObject node = config;
     for (int i = 0; i < parts.length - 1; i++) {
@@ -89,7 +96,8 @@ public final class SettingsLoader {
       }
       node = child;
     }
-    Object typed = value.matches("-?\\d+") ? (Object) Long.parseLong(value) : value;
+    Object typed = value instanceof String && ((String) value).matches("-?\\d+")
+        ? (Object) Long.parseLong((String) value) : value;
     node.put(parts[parts.length - 1], typed);
   }
 }

@@ -5,6 +5,7 @@ import io.portfoliostate.config.Settings.HttpSettings;
 import io.portfoliostate.observability.Readiness;
 import io.portfoliostate.persistence.PortfolioCatalog;
 import io.portfoliostate.shard.OwnerClient;
+import io.portfoliostate.shard.ShardMap;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.buffer.Buffer;
@@ -35,11 +36,16 @@ public final class HttpGatewayVerticle extends VerticleBase {
   private final PortfolioCatalog catalog;
   private final Readiness readiness;
   private final PrometheusMeterRegistry registry;
+  private final ShardMap shards;
+  private final String clusterName;
   private HttpServer server;
 
+  /** @param clusterName the cluster's name, or null when the node runs alone */
   public HttpGatewayVerticle(HttpSettings settings, OwnerClient owners, PortfolioCatalog catalog,
-      Readiness readiness, PrometheusMeterRegistry registry) {
+      Readiness readiness, PrometheusMeterRegistry registry, ShardMap shards, String clusterName) {
     this.settings = settings;
+    this.shards = shards;
+    this.clusterName = clusterName;
     this.owners = owners;
     this.catalog = catalog;
     this.readiness = readiness;
@@ -94,6 +100,7 @@ public final class HttpGatewayVerticle extends VerticleBase {
     router.get(PORTFOLIO + "/positions").handler(handlers::positions);
     router.get(PORTFOLIO + "/cash").handler(handlers::cash);
     router.get(PORTFOLIO + "/events").handler(handlers::events);
+    router.get("/api/v1/cluster").handler(new ClusterHandler(vertx, shards, clusterName)::view);
 
     router.errorHandler(404, ctx -> Problems.send(ctx, new Problems.Problem(404, "not-found",
         "Not found", "no resource at " + ctx.request().path(), null)));

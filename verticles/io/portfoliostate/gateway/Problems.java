@@ -97,6 +97,8 @@ final class Problems {
             + "retry it with the same id");
       } else if (reply.failureType() == ReplyFailure.NO_HANDLERS) {
         return unavailable("no owner is available for the portfolio; retry shortly");
+      } else if (reply.failureType() == ReplyFailure.ERROR) {
+        return unavailable("the portfolio's owner node could not be reached; retry shortly");
       }
     }
     long reference = System.nanoTime();

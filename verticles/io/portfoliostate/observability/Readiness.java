@@ -3,19 +3,24 @@ package io.portfoliostate.observability;
 import io.vertx.core.Future;
 import io.vertx.sqlclient.Pool;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BooleanSupplier;
 
 /**
  * Whether the node should get traffic: its start-up finished (migrations ran, verticles
- * deployed), it is not shutting down, and the database answers.
+ * deployed), it is not shutting down, it is a member of its cluster (when clustered), and the
+ * database answers.
  */
 public final class Readiness {
 
   private final Pool pool;
+  private final BooleanSupplier clusterJoined;
   private final AtomicBoolean started = new AtomicBoolean();
   private final AtomicBoolean stopping = new AtomicBoolean();
 
-  public Readiness(Pool pool) {
+  /** @param clusterJoined whether the node is a member of its cluster (always true alone) */
+  public Readiness(Pool pool, BooleanSupplier clusterJoined) {
     this.pool = pool;
+    this.clusterJoined = clusterJoined;
   }
 
   public void markStarted() {
@@ -33,6 +38,9 @@ public final class Readiness {
     }
     if (!started.get()) {
       return Future.failedFuture("starting");
+    }
+    if (!clusterJoined.getAsBoolean()) {
+      return Future.failedFuture("not a member of the cluster");
     }
     return pool.query("SELECT 1").execute()
         .<Void>mapEmpty()

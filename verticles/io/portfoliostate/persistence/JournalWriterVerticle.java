@@ -71,7 +71,8 @@ public final class JournalWriterVerticle extends VerticleBase {
         .description("Time to write and commit one journal batch").publishPercentiles(0.5, 0.99, 0.999)
         .register(registry);
     registry.gauge("pstate.journal.queue.rows", this, writer -> writer.bufferedRows);
-    consumer = vertx.eventBus().consumer(Addresses.JOURNAL_APPEND, this::onAppend);
+    // Local: an owner writes through its own node's writer, never another node's.
+    consumer = vertx.eventBus().localConsumer(Addresses.JOURNAL_APPEND, this::onAppend);
     return consumer.completion();
   }
 

@@ -19,6 +19,11 @@ public final class Addresses {
     return OWNER_PREFIX + nodeId + "." + instance;
   }
 
+  /** Where a node answers questions about itself (what it serves, what it holds). */
+  public static String nodeStatus(String nodeId) {
+    return "pstate.node." + nodeId + ".status";
+  }
+
   /** Where each committed change of a portfolio is published (API.md, live updates). */
   public static String updates(PortfolioId id) {
     return UPDATES_PREFIX + id.value();

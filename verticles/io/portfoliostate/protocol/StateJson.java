@@ -50,7 +50,8 @@ public final class StateJson {
     return json.put("cash", cash);
   }
 
-  private static JsonObject position(Position position) {
+  /** One position, exactly, lots included. */
+  public static JsonObject position(Position position) {
     JsonObject json = new JsonObject()
         .put("instrumentId", position.key().instrumentId().value())
         .put("strategy", position.key().strategy())
@@ -90,7 +91,7 @@ public final class StateJson {
         positions, cash);
   }
 
-  private static Position position(JsonObject json) {
+  public static Position position(JsonObject json) {
     List<Lot> lots = new ArrayList<>();
     for (Object item : json.getJsonArray("lots")) {
       JsonObject lot = (JsonObject) item;

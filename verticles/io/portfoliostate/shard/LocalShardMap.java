@@ -2,8 +2,9 @@ package io.portfoliostate.shard;
 
 import io.portfoliostate.domain.PortfolioId;
 import io.portfoliostate.protocol.Addresses;
+import java.util.List;
 
-/** The shard map of a node that owns every portfolio itself. */
+/** The shard map of a node that is not clustered: it owns every portfolio itself. */
 public final class LocalShardMap implements ShardMap {
 
   private final String nodeId;
@@ -17,5 +18,25 @@ public final class LocalShardMap implements ShardMap {
   @Override
   public String ownerAddress(PortfolioId id) {
     return Addresses.owner(nodeId, ShardMap.instanceOf(id, instances));
+  }
+
+  @Override
+  public boolean isLocal(PortfolioId id) {
+    return true;
+  }
+
+  @Override
+  public long epoch() {
+    return 0;
+  }
+
+  @Override
+  public boolean settled() {
+    return true;
+  }
+
+  @Override
+  public List<ClusterMember> members() {
+    return List.of(new ClusterMember(nodeId, null, true, 0));
   }
 }

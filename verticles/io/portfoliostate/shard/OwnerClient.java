@@ -14,7 +14,9 @@ import java.util.concurrent.TimeUnit;
 /**
  * How every gateway (HTTP, stream consumers, bridges) reaches the owner of a portfolio: resolve
  * the owner, send, and when the answer is "not owner" (or nobody is listening yet, as while a
- * shard moves) re-resolve and retry, for a bounded time.
+ * shard moves, or the owner's node is unreachable, as when it just died) re-resolve and retry,
+ * for a bounded time. A retried command is safe: the owner that finally takes it decides it
+ * against committed state, and tradeId/flowId make a repeated write a replay.
  */
 public final class OwnerClient {
 
@@ -55,7 +57,9 @@ public final class OwnerClient {
       return false;
     }
     ReplyException reply = (ReplyException) failure;
+    // ERROR: the owner's node could not be reached (it died); its partitions are about to move.
     return reply.failureType() == ReplyFailure.NO_HANDLERS
+        || reply.failureType() == ReplyFailure.ERROR
         || (reply.failureType() == ReplyFailure.RECIPIENT_FAILURE && reply.failureCode() == FailureCodes.NOT_OWNER);
   }
 }

@@ -1,5 +1,6 @@
 package io.portfoliostate.shard;
 
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
@@ -47,6 +48,8 @@ public final class PortfolioOwnerVerticle extends VerticleBase {
   private static final int MAX_ROWS_PER_APPEND = 1000;
   /** Portfolios serialized and written per statement when snapshotting at shutdown. */
   private static final int SNAPSHOT_CHUNK = 200;
+  /** How often an owner looks whether partitions moved, to let go of what it no longer owns. */
+  private static final long OWNERSHIP_CHECK_MS = 250;
   private static final DeliveryOptions JOURNAL_DELIVERY = new DeliveryOptions().setSendTimeout(60_000);
 
   private final String nodeId;
@@ -57,6 +60,7 @@ public final class PortfolioOwnerVerticle extends VerticleBase {
   private final ReferenceData reference;
   private final MeterRegistry registry;
   private final Clock clock;
+  private final ShardMap shards;
   private final Map<PortfolioId, PortfolioEntity> entities = new HashMap<>();
   private final OwnerReads reads;
   private int queuedCommands;
@@ -64,9 +68,14 @@ public final class PortfolioOwnerVerticle extends VerticleBase {
   private Timer commandLatency;
   private Timer queueWait;
   private long sweepTimer;
+  private long ownershipTimer;
+  private long releasedAtEpoch;
+  private Counter released;
+  private Counter refusedNotOwner;
+  private Counter fenced;
 
-  public PortfolioOwnerVerticle(String nodeId, int instance, OwnerSettings settings, JournalReader reader,
-      SnapshotStore snapshots, ReferenceData reference, MeterRegistry registry, Clock clock) {
+  public PortfolioOwnerVerticle(String nodeId, int instance, OwnerSettings settings, ShardMap shards,
+      JournalReader reader, SnapshotStore snapshots, ReferenceData reference, MeterRegistry registry, Clock clock) {
     this.nodeId = nodeId;
     this.instance = instance;
     this.settings = settings;
@@ -75,6 +84,7 @@ public final class PortfolioOwnerVerticle extends VerticleBase {
     this.reference = reference;
     this.registry = registry;
     this.clock = clock;
+    this.shards = shards;
     this.reads = new OwnerReads(reader);
   }
 
@@ -91,6 +101,17 @@ public final class PortfolioOwnerVerticle extends VerticleBase {
     registry.gauge("pstate.owner.portfolios.loaded", tags, entities, Map::size);
     long sweepSeconds = Math.max(1, Math.min(10, settings.passivateAfterSeconds()));
     sweepTimer = vertx.setPeriodic(TimeUnit.SECONDS.toMillis(sweepSeconds), id -> passivateIdle());
+    released = Counter.builder("pstate.owner.released")
+        .description("Portfolios an owner let go because their partition moved to another node")
+        .register(registry);
+    refusedNotOwner = Counter.builder("pstate.owner.refused.not_owner")
+        .description("Requests an owner refused because it does not own the portfolio (the gateway retries)")
+        .register(registry);
+    fenced = Counter.builder("pstate.owner.fenced")
+        .description("Journal writes refused because another owner had written the portfolio (a stale owner)")
+        .register(registry);
+    releasedAtEpoch = shards.epoch();
+    ownershipTimer = vertx.setPeriodic(OWNERSHIP_CHECK_MS, id -> releaseMoved());
     consumer = vertx.eventBus().consumer(Addresses.owner(nodeId, instance), this::onRequest);
     return consumer.completion();
   }
@@ -99,6 +120,7 @@ public final class PortfolioOwnerVerticle extends VerticleBase {
   @Override
   public Future<?> stop() {
     vertx.cancelTimer(sweepTimer);
+    vertx.cancelTimer(ownershipTimer);
     return consumer.unregister().compose(v -> idle()).compose(v -> snapshotAll());
   }
 
@@ -136,6 +158,16 @@ public final class PortfolioOwnerVerticle extends VerticleBase {
 
   private void onRequest(Message<OwnerRequest> message) {
     OwnerRequest request = message.body();
+    if (!shards.isLocal(request.portfolioId())) {
+      // The partition moved (or the sender's table is older than ours): the gateway retries.
+      refusedNotOwner.increment();
+      message.fail(FailureCodes.NOT_OWNER, "not the owner of " + request.portfolioId());
+      PortfolioEntity entity = entities.get(request.portfolioId());
+      if (entity != null && entity.isIdle()) {
+        release(entity);
+      }
+      return;
+    }
     if (request instanceof OwnerRequest.Execute) {
       execute(message, (OwnerRequest.Execute) request);
     } else if (request instanceof OwnerRequest.Read) {
@@ -214,6 +246,7 @@ public final class PortfolioOwnerVerticle extends VerticleBase {
               lookUpOldIdsAndDecideAgain(entity, batch);
             } else if (JournalWriterVerticle.failedWith(written.cause(), FailureCodes.NOT_OWNER)) {
               LOG.warn("Portfolio {} was written by another owner; dropping it", entity.id);
+              fenced.increment();
               failBatch(batch, FailureCodes.NOT_OWNER, "not the owner of " + entity.id);
               drop(entity, FailureCodes.NOT_OWNER, "not the owner of " + entity.id);
             } else {
@@ -301,6 +334,45 @@ public final class PortfolioOwnerVerticle extends VerticleBase {
     long now = System.nanoTime();
     for (PendingReply reply : batch.replies()) {
       commandLatency.record(now - reply.receivedNanos(), TimeUnit.NANOSECONDS);
+    }
+  }
+
+  /**
+   * After ownership moved, lets go of the portfolios this node no longer owns: each idle one is
+   * snapshotted (if changed) and forgotten, so the new owner loads it from a short tail. One
+   * with a write in flight is left to finish it (the journal fences it if the new owner wrote
+   * first) and is released on a later check.
+   */
+  private void releaseMoved() {
+    long epoch = shards.epoch();
+    if (epoch == releasedAtEpoch) {
+      return;
+    }
+    boolean busy = false;
+    List<PortfolioEntity> moved = new ArrayList<>();
+    for (PortfolioEntity entity : entities.values()) {
+      if (!shards.isLocal(entity.id)) {
+        if (entity.isIdle()) {
+          moved.add(entity);
+        } else {
+          busy = true;
+        }
+      }
+    }
+    moved.forEach(this::release);
+    if (!moved.isEmpty()) {
+      LOG.info("Released {} portfolios whose partitions moved to other nodes", moved.size());
+    }
+    if (!busy) {
+      releasedAtEpoch = epoch;
+    }
+  }
+
+  private void release(PortfolioEntity entity) {
+    entities.remove(entity.id);
+    released.increment();
+    if (entity.state != null && entity.state.version() > entity.snapshotVersion) {
+      snapshots.save(entity.state).onFailure(e -> LOG.warn("Snapshot of {} failed", entity.id, e));
     }
   }
 

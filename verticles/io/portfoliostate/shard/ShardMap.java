@@ -1,6 +1,7 @@
 package io.portfoliostate.shard;
 
 import io.portfoliostate.domain.PortfolioId;
+import java.util.List;
 
 /**
  * Finds the owner of a portfolio: the event-bus address of the one owner verticle that holds it.
@@ -11,6 +12,24 @@ public interface ShardMap {
 
   /** The address of the owner of {@code id}, as known now. */
   String ownerAddress(PortfolioId id);
+
+  /** Whether this node owns {@code id} now. An owner refuses a portfolio it does not own. */
+  boolean isLocal(PortfolioId id);
+
+  /**
+   * A number that changes whenever ownership may have moved (a member came or went, partitions
+   * migrated), so owners know when to look for portfolios to release.
+   */
+  long epoch();
+
+  /**
+   * Whether ownership is at rest: no partition migrating and every backup in sync. Portfolios
+   * may move while this is false.
+   */
+  boolean settled();
+
+  /** The nodes that own portfolios, this one included. */
+  List<ClusterMember> members();
 
   /** The owner instance, within a node, that holds {@code id}. */
   static int instanceOf(PortfolioId id, int instances) {

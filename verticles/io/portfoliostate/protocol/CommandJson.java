@@ -1,0 +1,108 @@
+package io.portfoliostate.protocol;
+
+import static io.portfoliostate.protocol.Json.decimal;
+import static io.portfoliostate.protocol.Json.putIfPresent;
+import static io.portfoliostate.protocol.Json.text;
+
+import io.portfoliostate.domain.CashFlowType;
+import io.portfoliostate.domain.ConvertFx;
+import io.portfoliostate.domain.CostMethod;
+import io.portfoliostate.domain.CreatePortfolio;
+import io.portfoliostate.domain.PortfolioCommand;
+import io.portfoliostate.domain.RecordCashFlow;
+import io.portfoliostate.domain.RecordTrade;
+import io.portfoliostate.domain.SetTargets;
+import io.portfoliostate.domain.Side;
+import io.portfoliostate.domain.UpdatePortfolio;
+import io.vertx.core.json.JsonObject;
+
+/**
+ * Commands as JSON, for the clustered event bus: a gateway on one node sends a command to the
+ * owner on another. Decoding builds the command through its constructor, so a command is
+ * validated again on the owner's side and nothing unvalidated reaches the rules.
+ */
+public final class CommandJson {
+
+  private CommandJson() {
+  }
+
+  public static JsonObject toJson(PortfolioCommand command) {
+    JsonObject json = new JsonObject().put("portfolioId", command.portfolioId().value());
+    if (command instanceof RecordTrade) {
+      RecordTrade c = (RecordTrade) command;
+      json.put("type", "RecordTrade").put("tradeId", c.tradeId()).put("instrumentId", c.instrumentId().value())
+          .put("side", c.side().name()).put("quantity", decimal(c.quantity())).put("price", decimal(c.price()))
+          .put("fees", decimal(c.fees())).put("strategy", c.strategy());
+      putIfPresent(json, "currency", c.currency() == null ? null : c.currency().value());
+      return putIfPresent(json, "executedAt", text(c.executedAt()));
+    }
+    if (command instanceof RecordCashFlow) {
+      RecordCashFlow c = (RecordCashFlow) command;
+      json.put("type", "RecordCashFlow").put("flowId", c.flowId()).put("flowType", c.type().name())
+          .put("currency", c.currency().value()).put("amount", decimal(c.amount()));
+      putIfPresent(json, "instrumentId", c.instrumentId() == null ? null : c.instrumentId().value());
+      return putIfPresent(json, "occurredAt", text(c.occurredAt()));
+    }
+    if (command instanceof ConvertFx) {
+      ConvertFx c = (ConvertFx) command;
+      return json.put("type", "ConvertFx").put("conversionId", c.conversionId())
+          .put("fromCurrency", c.fromCurrency().value()).put("toCurrency", c.toCurrency().value())
+          .put("fromAmount", decimal(c.fromAmount())).put("rate", decimal(c.rate()));
+    }
+    if (command instanceof CreatePortfolio) {
+      CreatePortfolio c = (CreatePortfolio) command;
+      json.put("type", "CreatePortfolio").put("name", c.name()).put("baseCurrency", c.baseCurrency().value());
+      putIfPresent(json, "parentId", text(c.parentId()));
+      return json.put("costMethod", c.costMethod().name()).put("driftThreshold", decimal(c.driftThreshold()))
+          .put("targets", Json.targets(c.targets()));
+    }
+    if (command instanceof UpdatePortfolio) {
+      UpdatePortfolio c = (UpdatePortfolio) command;
+      json.put("type", "UpdatePortfolio");
+      putIfPresent(json, "name", c.name());
+      putIfPresent(json, "parentId", text(c.parentId()));
+      putIfPresent(json, "driftThreshold", decimal(c.driftThreshold()));
+      return putIfPresent(json, "costMethod", c.costMethod() == null ? null : c.costMethod().name());
+    }
+    if (command instanceof SetTargets) {
+      SetTargets c = (SetTargets) command;
+      json.put("type", "SetTargets").put("targets", Json.targets(c.targets()));
+      return putIfPresent(json, "driftThreshold", decimal(c.driftThreshold()));
+    }
+    throw new IllegalStateException("unmapped command " + command.getClass().getSimpleName());
+  }
+
+  public static PortfolioCommand fromJson(JsonObject json) {
+    String type = json.getString("type");
+    switch (type) {
+      case "RecordTrade":
+        return new RecordTrade(Json.portfolioId(json, "portfolioId"), json.getString("tradeId"),
+            Json.instrumentId(json, "instrumentId"), Side.valueOf(json.getString("side")),
+            decimal(json, "quantity"), decimal(json, "price"), Json.currency(json, "currency"),
+            decimal(json, "fees"), json.getString("strategy"), Json.instant(json, "executedAt"));
+      case "RecordCashFlow":
+        return new RecordCashFlow(Json.portfolioId(json, "portfolioId"), json.getString("flowId"),
+            CashFlowType.valueOf(json.getString("flowType")), Json.currency(json, "currency"),
+            decimal(json, "amount"), Json.instrumentId(json, "instrumentId"), Json.instant(json, "occurredAt"));
+      case "ConvertFx":
+        return new ConvertFx(Json.portfolioId(json, "portfolioId"), json.getString("conversionId"),
+            Json.currency(json, "fromCurrency"), Json.currency(json, "toCurrency"),
+            decimal(json, "fromAmount"), decimal(json, "rate"));
+      case "CreatePortfolio":
+        return new CreatePortfolio(Json.portfolioId(json, "portfolioId"), json.getString("name"),
+            Json.currency(json, "baseCurrency"), Json.portfolioId(json, "parentId"),
+            CostMethod.valueOf(json.getString("costMethod")), decimal(json, "driftThreshold"),
+            Json.targets(json.getJsonObject("targets")));
+      case "UpdatePortfolio":
+        String method = json.getString("costMethod");
+        return new UpdatePortfolio(Json.portfolioId(json, "portfolioId"), json.getString("name"),
+            Json.portfolioId(json, "parentId"), decimal(json, "driftThreshold"),
+            method == null ? null : CostMethod.valueOf(method));
+      case "SetTargets":
+        return new SetTargets(Json.portfolioId(json, "portfolioId"), Json.targets(json.getJsonObject("targets")),
+            decimal(json, "driftThreshold"));
+      default:
+        throw new IllegalStateException("unknown command type " + type);
+    }
+  }
+}

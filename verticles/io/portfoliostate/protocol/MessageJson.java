@@ -1,0 +1,162 @@
+package io.portfoliostate.protocol;
+
+import static io.portfoliostate.protocol.Json.decimal;
+import static io.portfoliostate.protocol.Json.putIfPresent;
+import static io.portfoliostate.protocol.Json.text;
+
+import io.portfoliostate.domain.CommandResult;
+import io.portfoliostate.domain.CurrencyCode;
+import io.portfoliostate.domain.PortfolioEvent;
+import io.portfoliostate.domain.Rejection;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.math.BigDecimal;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The messages that cross nodes — owner requests, their replies, and published changes — as
+ * JSON. Like the journal's format, mapped field by field: a rolling upgrade runs two versions
+ * of the code in one cluster, so the wire format must not follow Java field names by accident.
+ */
+public final class MessageJson {
+
+  private MessageJson() {
+  }
+
+  public static JsonObject execute(OwnerRequest.Execute request) {
+    JsonArray commands = new JsonArray();
+    for (CommandEnvelope envelope : request.commands()) {
+      JsonObject json = new JsonObject().put("command", CommandJson.toJson(envelope.command()));
+      commands.add(putIfPresent(json, "expectedVersion", envelope.expectedVersion()));
+    }
+    return new JsonObject().put("portfolioId", request.portfolioId().value()).put("commands", commands);
+  }
+
+  public static OwnerRequest.Execute execute(JsonObject json) {
+    List<CommandEnvelope> commands = new ArrayList<>();
+    for (Object item : json.getJsonArray("commands")) {
+      JsonObject envelope = (JsonObject) item;
+      commands.add(new CommandEnvelope(CommandJson.fromJson(envelope.getJsonObject("command")),
+          envelope.getLong("expectedVersion")));
+    }
+    return new OwnerRequest.Execute(Json.portfolioId(json, "portfolioId"), commands);
+  }
+
+  public static JsonObject read(OwnerRequest.Read request) {
+    JsonObject json = new JsonObject().put("portfolioId", request.portfolioId().value());
+    putIfPresent(json, "version", request.version());
+    return putIfPresent(json, "asOf", text(request.asOf()));
+  }
+
+  public static OwnerRequest.Read read(JsonObject json) {
+    return new OwnerRequest.Read(Json.portfolioId(json, "portfolioId"), json.getLong("version"),
+        Json.instant(json, "asOf"));
+  }
+
+  public static JsonObject readEvents(OwnerRequest.ReadEvents request) {
+    return new JsonObject().put("portfolioId", request.portfolioId().value())
+        .put("afterVersion", request.afterVersion()).put("limit", request.limit());
+  }
+
+  public static OwnerRequest.ReadEvents readEvents(JsonObject json) {
+    return new OwnerRequest.ReadEvents(Json.portfolioId(json, "portfolioId"), json.getLong("afterVersion"),
+        json.getInteger("limit"));
+  }
+
+  public static JsonObject outcomes(CommandOutcomes outcomes) {
+    JsonArray items = new JsonArray();
+    for (CommandOutcome outcome : outcomes.outcomes()) {
+      if (outcome instanceof CommandOutcome.Recorded) {
+        CommandOutcome.Recorded recorded = (CommandOutcome.Recorded) outcome;
+        items.add(new JsonObject().put("result", result(recorded.result())).put("replay", recorded.replay()));
+      } else {
+        Rejection rejection = ((CommandOutcome.Refused) outcome).rejection();
+        JsonObject refused = new JsonObject().put("reason", rejection.reason().name())
+            .put("detail", rejection.detail());
+        items.add(new JsonObject().put("refused", putIfPresent(refused, "field", rejection.field())));
+      }
+    }
+    return new JsonObject().put("outcomes", items);
+  }
+
+  public static CommandOutcomes outcomes(JsonObject json) {
+    List<CommandOutcome> outcomes = new ArrayList<>();
+    for (Object item : json.getJsonArray("outcomes")) {
+      JsonObject outcome = (JsonObject) item;
+      JsonObject refused = outcome.getJsonObject("refused");
+      if (refused == null) {
+        outcomes.add(new CommandOutcome.Recorded(result(outcome.getJsonObject("result")), outcome.getBoolean("replay")));
+      } else {
+        outcomes.add(new CommandOutcome.Refused(new Rejection(Rejection.Reason.valueOf(refused.getString("reason")),
+            refused.getString("detail"), refused.getString("field"))));
+      }
+    }
+    return new CommandOutcomes(outcomes);
+  }
+
+  private static JsonObject result(CommandResult result) {
+    JsonObject cash = new JsonObject();
+    new TreeMap<>(result.cash()).forEach((currency, balance) -> cash.put(currency.value(), decimal(balance)));
+    JsonObject json = new JsonObject().put("portfolioId", result.portfolioId().value())
+        .put("version", result.version()).put("cash", cash);
+    putIfPresent(json, "position", result.position() == null ? null : StateJson.position(result.position()));
+    return putIfPresent(json, "portfolio", result.portfolio() == null ? null : StateJson.toJson(result.portfolio()));
+  }
+
+  private static CommandResult result(JsonObject json) {
+    Map<CurrencyCode, BigDecimal> cash = new HashMap<>();
+    json.getJsonObject("cash").forEach(entry ->
+        cash.put(CurrencyCode.of(entry.getKey()), new BigDecimal((String) entry.getValue())));
+    JsonObject position = json.getJsonObject("position");
+    JsonObject portfolio = json.getJsonObject("portfolio");
+    return new CommandResult(Json.portfolioId(json, "portfolioId"), json.getLong("version"),
+        position == null ? null : StateJson.position(position), Map.copyOf(cash),
+        portfolio == null ? null : StateJson.fromJson(portfolio));
+  }
+
+  public static JsonObject eventPage(EventPage page) {
+    JsonArray events = new JsonArray();
+    for (EventPage.Entry entry : page.events()) {
+      events.add(new JsonObject().put("version", entry.version()).put("type", EventJson.type(entry.event()))
+          .put("payload", EventJson.toJson(entry.event())).put("recordedAt", text(entry.recordedAt())));
+    }
+    return new JsonObject().put("events", events).put("currentVersion", page.currentVersion());
+  }
+
+  public static EventPage eventPage(JsonObject json) {
+    List<EventPage.Entry> entries = new ArrayList<>();
+    for (Object item : json.getJsonArray("events")) {
+      JsonObject entry = (JsonObject) item;
+      entries.add(new EventPage.Entry(entry.getLong("version"),
+          EventJson.fromJson(entry.getString("type"), entry.getJsonObject("payload")),
+          Json.instant(entry, "recordedAt")));
+    }
+    return new EventPage(entries, json.getLong("currentVersion"));
+  }
+
+  public static JsonObject change(PortfolioChange change) {
+    return new JsonObject().put("state", StateJson.toJson(change.state()))
+        .put("fromVersion", change.fromVersion()).put("events", events(change.events()));
+  }
+
+  public static PortfolioChange change(JsonObject json) {
+    List<PortfolioEvent> events = new ArrayList<>();
+    for (Object item : json.getJsonArray("events")) {
+      JsonObject event = (JsonObject) item;
+      events.add(EventJson.fromJson(event.getString("type"), event.getJsonObject("payload")));
+    }
+    return new PortfolioChange(StateJson.fromJson(json.getJsonObject("state")), json.getLong("fromVersion"), events);
+  }
+
+  private static JsonArray events(List<PortfolioEvent> events) {
+    JsonArray array = new JsonArray();
+    for (PortfolioEvent event : events) {
+      array.add(new JsonObject().put("type", EventJson.type(event)).put("payload", EventJson.toJson(event)));
+    }
+    return array;
+  }
+}
