@@ -2,25 +2,51 @@ package io.portfoliostate.protocol;
 
 import io.portfoliostate.domain.PortfolioState;
 import io.vertx.core.eventbus.EventBus;
+import io.vertx.core.eventbus.MessageCodec;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
- * Registers the codec of every message type the service sends on the event bus: a wire format
- * for what crosses nodes (gateway ↔ owner, published changes), local-only for what stays in a
- * node (owner → its node's journal writer).
+ * The codec of every message type the service sends on the event bus: a wire format for what
+ * crosses nodes (gateway ↔ owner, published changes), local-only for what stays in a node
+ * (owner → its node's journal writer).
  */
 public final class Codecs {
+
+  private static final Map<Class<?>, MessageCodec<?, ?>> CODECS = new LinkedHashMap<>();
+
+  static {
+    wire(OwnerRequest.Execute.class, JsonWireCodec.of(OwnerRequest.Execute.class, MessageJson::execute, MessageJson::execute));
+    wire(OwnerRequest.Read.class, JsonWireCodec.of(OwnerRequest.Read.class, MessageJson::read, MessageJson::read));
+    wire(OwnerRequest.ReadEvents.class,
+        JsonWireCodec.of(OwnerRequest.ReadEvents.class, MessageJson::readEvents, MessageJson::readEvents));
+    wire(CommandOutcomes.class, JsonWireCodec.of(CommandOutcomes.class, MessageJson::outcomes, MessageJson::outcomes));
+    wire(EventPage.class, JsonWireCodec.of(EventPage.class, MessageJson::eventPage, MessageJson::eventPage));
+    wire(PortfolioState.class, JsonWireCodec.of(PortfolioState.class, StateJson::toJson, StateJson::fromJson));
+    wire(PortfolioChange.class, JsonWireCodec.of(PortfolioChange.class, MessageJson::change, MessageJson::change));
+    wire(JournalAppend.class, LocalCodec.of(JournalAppend.class));
+  }
 
   private Codecs() {
   }
 
+  private static <T> void wire(Class<T> type, MessageCodec<T, T> codec) {
+    CODECS.put(type, codec);
+  }
+
+  /** Registers every codec as the default codec of its type. */
+  @SuppressWarnings({"unchecked", "rawtypes"})
   public static void registerAll(EventBus bus) {
-    JsonWireCodec.register(bus, OwnerRequest.Execute.class, MessageJson::execute, MessageJson::execute);
-    JsonWireCodec.register(bus, OwnerRequest.Read.class, MessageJson::read, MessageJson::read);
-    JsonWireCodec.register(bus, OwnerRequest.ReadEvents.class, MessageJson::readEvents, MessageJson::readEvents);
-    JsonWireCodec.register(bus, CommandOutcomes.class, MessageJson::outcomes, MessageJson::outcomes);
-    JsonWireCodec.register(bus, EventPage.class, MessageJson::eventPage, MessageJson::eventPage);
-    JsonWireCodec.register(bus, PortfolioState.class, StateJson::toJson, StateJson::fromJson);
-    JsonWireCodec.register(bus, PortfolioChange.class, MessageJson::change, MessageJson::change);
-    LocalCodec.register(bus, JournalAppend.class);
+    CODECS.forEach((type, codec) -> bus.registerDefaultCodec((Class) type, (MessageCodec) codec));
+  }
+
+  /** The codec of {@code type}. */
+  @SuppressWarnings("unchecked")
+  public static <T> MessageCodec<T, T> of(Class<T> type) {
+    MessageCodec<T, T> codec = (MessageCodec<T, T>) CODECS.get(type);
+    if (codec == null) {
+      throw new IllegalArgumentException("no codec for " + type.getName());
+    }
+    return codec;
   }
 }

@@ -1,7 +1,6 @@
 package io.portfoliostate.protocol;
 
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.eventbus.MessageCodec;
 import io.vertx.core.json.JsonObject;
 import java.util.function.Function;
@@ -22,10 +21,9 @@ public final class JsonWireCodec<T> implements MessageCodec<T, T> {
     this.decoder = decoder;
   }
 
-  /** Registers the codec as the default codec of {@code type}. */
-  public static <T> void register(EventBus bus, Class<T> type, Function<T, JsonObject> encoder,
+  public static <T> JsonWireCodec<T> of(Class<T> type, Function<T, JsonObject> encoder,
       Function<JsonObject, T> decoder) {
-    bus.registerDefaultCodec(type, new JsonWireCodec<>(type, encoder, decoder));
+    return new JsonWireCodec<>(type, encoder, decoder);
   }
 
   @Override

@@ -1,7 +1,6 @@
 package io.portfoliostate.protocol;
 
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.eventbus.MessageCodec;
 
 /**
@@ -17,9 +16,8 @@ public final class LocalCodec<T> implements MessageCodec<T, T> {
     this.type = type;
   }
 
-  /** Registers a local codec as the default codec of {@code type}. */
-  public static <T> void register(EventBus bus, Class<T> type) {
-    bus.registerDefaultCodec(type, new LocalCodec<>(type));
+  public static <T> LocalCodec<T> of(Class<T> type) {
+    return new LocalCodec<>(type);
   }
 
   @Override
