@@ -151,6 +151,11 @@ class ClusterFencingTest {
     }
 
     @Override
+    public void onMemberLeft(java.util.function.Consumer<String> listener) {
+      real.onMemberLeft(listener);
+    }
+
+    @Override
     public boolean settled() {
       return real.settled();
     }

@@ -85,7 +85,7 @@ public final class SettingsLoader {
   }
 
   /** Sets a dotted path, keeping numbers numbers so that typed settings read them. */
-  static void put(JsonObject config, String path, Object value) {
+  public static void put(JsonObject config, String path, Object value) {
     String[] parts = path.split("\\.");
     JsonObject node = config;
     for (int i = 0; i < parts.length - 1; i++) {

@@ -20,7 +20,12 @@ public record Database(PgConnectOptions connectOptions) {
 
   /** The embedded server's database. */
   public static Database embedded(int port) {
-    return fromUri("postgresql://postgres:postgres@127.0.0.1:" + port + "/postgres");
+    return fromUri(embeddedUri(port));
+  }
+
+  /** The URI of the embedded server's database, for nodes that share it (the dev cluster). */
+  public static String embeddedUri(int port) {
+    return "postgresql://postgres:postgres@127.0.0.1:" + port + "/postgres";
   }
 
   /** A pool of {@code size} connections. */

@@ -19,6 +19,11 @@ public final class Addresses {
     return OWNER_PREFIX + nodeId + "." + instance;
   }
 
+  /** The node id in an owner address made by {@link #owner}. */
+  public static String ownerNode(String ownerAddress) {
+    return ownerAddress.substring(OWNER_PREFIX.length(), ownerAddress.lastIndexOf('.'));
+  }
+
   /** Where a node answers questions about itself (what it serves, what it holds). */
   public static String nodeStatus(String nodeId) {
     return "pstate.node." + nodeId + ".status";

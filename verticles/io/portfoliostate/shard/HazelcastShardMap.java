@@ -17,7 +17,9 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 
 /**
  * The shard map of a clustered node: a portfolio belongs to the member that owns its Hazelcast
@@ -38,6 +40,7 @@ public final class HazelcastShardMap implements ShardMap {
   private final PartitionService partitions;
   private final int localInstances;
   private final AtomicLong epoch = new AtomicLong();
+  private final List<Consumer<String>> leftListeners = new CopyOnWriteArrayList<>();
 
   public HazelcastShardMap(HazelcastInstance hazelcast, int localInstances) {
     this.hazelcast = hazelcast;
@@ -75,6 +78,8 @@ public final class HazelcastShardMap implements ShardMap {
       @Override
       public void memberRemoved(MembershipEvent event) {
         epoch.incrementAndGet();
+        String nodeId = nodeIdOf(event.getMember());
+        leftListeners.forEach(listener -> listener.accept(nodeId));
       }
     });
   }
@@ -99,6 +104,11 @@ public final class HazelcastShardMap implements ShardMap {
   @Override
   public long epoch() {
     return epoch.get();
+  }
+
+  @Override
+  public void onMemberLeft(Consumer<String> listener) {
+    leftListeners.add(listener);
   }
 
   @Override

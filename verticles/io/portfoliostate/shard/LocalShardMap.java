@@ -36,6 +36,11 @@ public final class LocalShardMap implements ShardMap {
   }
 
   @Override
+  public void onMemberLeft(java.util.function.Consumer<String> listener) {
+    // Alone: nobody leaves.
+  }
+
+  @Override
   public List<ClusterMember> members() {
     return List.of(new ClusterMember(nodeId, null, true, 0));
   }

@@ -28,6 +28,12 @@ public interface ShardMap {
    */
   boolean settled();
 
+  /**
+   * Calls {@code listener} with the node id of every member that leaves the cluster (stopped or
+   * found dead), on a thread of the cluster's, not an event loop.
+   */
+  void onMemberLeft(java.util.function.Consumer<String> listener);
+
   /** The nodes that own portfolios, this one included. */
   List<ClusterMember> members();
 

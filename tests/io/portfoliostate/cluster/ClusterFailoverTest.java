@@ -1,0 +1,189 @@
+package io.portfoliostate.cluster;
+
+import static io.portfoliostate.fixtures.Api.trade;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.portfoliostate.fixtures.Api;
+import io.portfoliostate.fixtures.ServiceProcess;
+import io.portfoliostate.fixtures.TestCluster;
+import io.portfoliostate.fixtures.TestDatabase;
+import io.vertx.core.json.JsonObject;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Three node processes on loopback share one PostgreSQL under a steady write load; one is
+ * killed with SIGKILL. Afterwards every acknowledged trade is in the journal exactly once,
+ * every portfolio's state equals its journal, and writes to the dead node's portfolios resume.
+ * The time from the kill until every portfolio took a write again is measured and printed
+ * (BENCHMARKS.md records it).
+ */
+class ClusterFailoverTest {
+
+  private static final int PORTFOLIOS = 24;
+  /** Pause between one writer's trades: a steady load, not a flood, on 2 shared cores. */
+  private static final long PACE_MS = 20;
+
+  @Test
+  void killingANodeLosesNothingAndItsPortfoliosMove() throws Exception {
+    String databaseUri = TestDatabase.freshDatabaseUri();
+    List<Integer> clusterPorts = TestCluster.freePorts(3);
+    String members = clusterPorts.stream().map(p -> "127.0.0.1:" + p).collect(Collectors.joining(","));
+    String clusterName = "failover-" + UUID.randomUUID().toString().substring(0, 8);
+    List<ServiceProcess> nodes = new ArrayList<>();
+    try {
+      for (int i = 0; i < 3; i++) {
+        nodes.add(ServiceProcess.start(ServiceProcess.freshDataDir("node" + i),
+            "PSTATE_PG_URL", databaseUri, "PSTATE_CLUSTER", "true", "PSTATE_CLUSTER_NAME", clusterName,
+            "PSTATE_CLUSTER_HOST", "127.0.0.1", "PSTATE_CLUSTER_PORT", clusterPorts.get(i).toString(),
+            "PSTATE_CLUSTER_MEMBERS", members));
+      }
+      List<Api> survivors = List.of(nodes.get(0).api(), nodes.get(1).api());
+      awaitMembers(survivors.get(0), 3);
+      List<String> ids = new ArrayList<>();
+      for (int p = 0; p < PORTFOLIOS; p++) {
+        ids.add(survivors.get(p % 2).createPortfolio("fo-" + p));
+      }
+
+      Writers writers = new Writers(ids, survivors);
+      writers.start();
+      Thread.sleep(2_000);
+      long killedAt = System.nanoTime();
+      nodes.get(2).kill();
+      Thread.sleep(8_000);
+      writers.stop();
+
+      // Every portfolio, the dead node's included, took writes again after the kill.
+      long slowestMs = 0;
+      for (String id : ids) {
+        Long first = writers.firstSuccessAfter(id, killedAt);
+        assertThat(first).as("a write to %s after the kill", id).isNotNull();
+        slowestMs = Math.max(slowestMs, TimeUnit.NANOSECONDS.toMillis(first - killedAt));
+      }
+      System.out.printf("FAILOVER kill -> every portfolio written again: %d ms (%d trades acknowledged)%n",
+          slowestMs, writers.acknowledgedCount());
+      assertThat(slowestMs).isLessThan(15_000);
+      assertThat(writers.acknowledgedCount()).isGreaterThan(500);
+
+      // Every acknowledged trade is in the journal exactly once; each state is its journal.
+      try (Connection db = TestDatabase.connect(databaseUri)) {
+        Api reader = survivors.get(0);
+        for (String id : ids) {
+          Map<String, Integer> journaled = new HashMap<>();
+          long rows = 0;
+          try (ResultSet events = db.createStatement().executeQuery("SELECT seq, command_id FROM portfolio_events "
+              + "WHERE portfolio_id = '" + id + "' ORDER BY seq")) {
+            while (events.next()) {
+              rows++;
+              assertThat(events.getLong(1)).as("gapless sequence of %s", id).isEqualTo(rows);
+              if (events.getString(2) != null) {
+                journaled.merge(events.getString(2), 1, Integer::sum);
+              }
+            }
+          }
+          for (String tradeId : writers.acknowledged(id)) {
+            assertThat(journaled.get("trade:" + tradeId)).as("%s of %s", tradeId, id).isEqualTo(1);
+          }
+          JsonObject state = reader.get("/api/v1/portfolios/" + id).json();
+          assertThat(state.getLong("version")).isEqualTo(rows);
+          String quantity = state.getJsonArray("positions").isEmpty() ? "0"
+              : state.getJsonArray("positions").getJsonObject(0).getString("quantity");
+          // Each trade buys 1: the position is the number of journaled trades.
+          assertThat(quantity).as(id).isEqualTo(Long.toString(rows - 1));
+        }
+      }
+    } finally {
+      for (ServiceProcess node : nodes) {
+        node.kill();
+      }
+    }
+  }
+
+  private static void awaitMembers(Api api, int count) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (System.nanoTime() < deadline) {
+      if (api.get("/api/v1/cluster").json().getJsonArray("members").size() == count) {
+        return;
+      }
+      Thread.sleep(100);
+    }
+    throw new IllegalStateException("the cluster did not form");
+  }
+
+  /**
+   * One writer per portfolio, like a client that retries: a trade is sent (to the surviving
+   * gateways in turn) until it is acknowledged, with the same tradeId, before the next one.
+   */
+  private static final class Writers {
+    private final List<String> ids;
+    private final List<Api> gateways;
+    private final ExecutorService pool;
+    private final AtomicBoolean running = new AtomicBoolean(true);
+    private final Map<String, Set<String>> acknowledged = new ConcurrentHashMap<>();
+    private final Map<String, List<Long>> successTimes = new ConcurrentHashMap<>();
+
+    Writers(List<String> ids, List<Api> gateways) {
+      this.ids = ids;
+      this.gateways = gateways;
+      this.pool = Executors.newFixedThreadPool(ids.size());
+    }
+
+    void start() {
+      for (String id : ids) {
+        acknowledged.put(id, ConcurrentHashMap.newKeySet());
+        successTimes.put(id, java.util.Collections.synchronizedList(new ArrayList<>()));
+        pool.submit(() -> {
+          int attempt = 0;
+          for (int n = 0; running.get(); n++) {
+            String tradeId = id + "-t" + n;
+            while (true) {
+              Api.Response answer = gateways.get(attempt++ % gateways.size())
+                  .post("/api/v1/portfolios/" + id + "/trades", trade(tradeId, "AAPL", "BUY", "1", "10"));
+              if (answer.status() == 201 || answer.status() == 200) {
+                acknowledged.get(id).add(tradeId);
+                successTimes.get(id).add(System.nanoTime());
+                break;
+              }
+              assertThat(answer.status()).as(answer.body()).isEqualTo(503);
+            }
+            Thread.sleep(PACE_MS);
+          }
+          return null;
+        });
+      }
+    }
+
+    void stop() throws InterruptedException {
+      running.set(false);
+      pool.shutdown();
+      assertThat(pool.awaitTermination(60, TimeUnit.SECONDS)).isTrue();
+    }
+
+    Set<String> acknowledged(String id) {
+      return acknowledged.get(id);
+    }
+
+    int acknowledgedCount() {
+      return acknowledged.values().stream().mapToInt(Set::size).sum();
+    }
+
+    Long firstSuccessAfter(String id, long nanos) {
+      synchronized (successTimes.get(id)) {
+        return successTimes.get(id).stream().filter(t -> t > nanos).findFirst().orElse(null);
+      }
+    }
+  }
+}
