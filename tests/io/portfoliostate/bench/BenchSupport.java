@@ -156,6 +156,53 @@ final class BenchSupport {
     return node;
   }
 
+  /**
+   * One node, or a cluster of {@code count} nodes in this JVM (each its own Vert.x and Hazelcast
+   * member on loopback) sharing the first one's embedded PostgreSQL.
+   */
+  static List<Node> startNodes(Path dataDir, JsonObject overrides, int count) throws Exception {
+    if (count <= 1) {
+      return List.of(startNode(dataDir, overrides));
+    }
+    String name = "bench-" + STAMP.format(ZonedDateTime.now());
+    List<Integer> ports = io.portfoliostate.fixtures.TestCluster.freePorts(count);
+    String members = ports.stream().map(p -> "127.0.0.1:" + p).collect(java.util.stream.Collectors.joining(","));
+    List<Node> nodes = new java.util.ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      JsonObject clustered = overrides.copy().put("cluster", new JsonObject().put("enabled", true).put("name", name)
+          .put("host", "127.0.0.1").put("port", ports.get(i)).put("members", members));
+      if (i == 0) {
+        nodes.add(startNode(dataDir, clustered));
+      } else {
+        Matcher port = EMBEDDED_PORT.matcher(nodes.get(0).describeDatabase());
+        if (!port.find()) {
+          throw new IllegalStateException("no embedded port in " + nodes.get(0).describeDatabase());
+        }
+        JsonObject json = SettingsLoader.loadJson(Map.of());
+        json.mergeIn(clustered, true);
+        json.getJsonObject("http").put("host", "127.0.0.1").put("port", 0);
+        json.getJsonObject("database").put("url", io.portfoliostate.persistence.Database.embeddedUri(
+            Integer.parseInt(port.group(1))));
+        long started = System.nanoTime();
+        Node node = Node.start(Settings.from(json));
+        System.out.printf("node %s joined in %d ms, HTTP on 127.0.0.1:%d%n", node.nodeId(), millisSince(started),
+            node.httpPort());
+        nodes.add(node);
+      }
+    }
+    while (!nodes.stream().allMatch(node -> node.shards().settled() && node.shards().members().size() == count)) {
+      sleep(50);
+    }
+    return nodes;
+  }
+
+  /** Closes nodes in reverse order of start (the first holds the embedded database). */
+  static void closeAll(List<Node> nodes) throws IOException {
+    for (int i = nodes.size() - 1; i >= 0; i--) {
+      nodes.get(i).close();
+    }
+  }
+
   /** A JDBC connection to the node's embedded database (its port is in the description). */
   static Connection jdbc(Node node) throws SQLException {
     Matcher matcher = EMBEDDED_PORT.matcher(node.describeDatabase());

@@ -50,9 +50,15 @@ import org.HdrHistogram.Histogram;
  * <p>Each phase starts with a closed-loop warm-up ({@code prewarm} seconds, 8 requests at a time)
  * so the JIT has compiled the path, then a fixed-rate warm-up of {@code warmup} seconds.
  *
+ * <p>The cost of routing: with {@code nodes=2} (or more) the bench starts a Hazelcast cluster in
+ * this JVM (one embedded PostgreSQL) and uses only the portfolios the first node owns; the
+ * phases {@code get} and {@code post} send to that owner's HTTP port, {@code get-routed} and
+ * {@code post-routed} to the second node's, which forwards each request to the owner over the
+ * clustered event bus.
+ *
  * <p>Options (key=value): rate=2000 seconds=20 prewarm=10 warmup=5 portfolios=1000 seedTrades=20
- * instruments=50 connections=64 phases=live,get,post, and set.&lt;setting path&gt;=value to
- * override a node setting.
+ * instruments=50 connections=64 nodes=1 phases=live,get,post (with nodes ≥ 2 also get-routed,
+ * post-routed), and set.&lt;setting path&gt;=value to override a node setting.
  */
 public final class LatencyBench {
 
@@ -71,17 +77,25 @@ public final class LatencyBench {
     int portfolios = options.integer("portfolios", 1000);
     int seedTrades = options.integer("seedTrades", 20);
     int connections = options.integer("connections", 64);
-    String phases = options.string("phases", "live,get,post");
+    int nodeCount = options.integer("nodes", 1);
+    String phases = options.string("phases", nodeCount > 1 ? "live,get,get-routed,post,post-routed" : "live,get,post");
     InstrumentId[] instruments = BenchSupport.instruments(options.integer("instruments", 50));
 
     BenchSupport.printMachine("LatencyBench", options);
     Path dataDir = BenchSupport.freshDataDir("latency");
-    Node node = BenchSupport.startNode(dataDir, options.settingOverrides());
+    List<Node> nodes = BenchSupport.startNodes(dataDir, options.settingOverrides(), nodeCount);
+    Node node = nodes.get(0);
     Vertx clientVertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1));
     Map<String, Histogram> results = new LinkedHashMap<>();
     try {
       BenchSupport.createPortfolios(node, portfolios);
       seed(node, portfolios, seedTrades, instruments);
+      int[] owned = java.util.stream.IntStream.range(0, portfolios)
+          .filter(i -> node.shards().isLocal(BenchSupport.portfolio(i))).toArray();
+      if (nodeCount > 1) {
+        System.out.printf("node %s owns %,d of the %,d portfolios; the phases use those%n", node.nodeId(),
+            owned.length, portfolios);
+      }
       HttpClientAgent client = clientVertx.createHttpClient(
           new HttpClientOptions().setKeepAlive(true).setTcpNoDelay(true),
           new PoolOptions().setHttp1MaxSize(connections));
@@ -89,7 +103,8 @@ public final class LatencyBench {
       // Named so that the CPU report tells the load generator from the node's event loops.
       context.runOnContext(v -> Thread.currentThread().setName("bench-http-client"));
       for (String phase : phases.split(",")) {
-        Schedule schedule = new Schedule(client, context, node.httpPort(), phase.trim(), portfolios, instruments);
+        int port = phase.trim().endsWith("-routed") ? nodes.get(1).httpPort() : node.httpPort();
+        Schedule schedule = new Schedule(client, context, port, phase.trim(), owned, instruments);
         System.out.println();
         System.out.printf(Locale.ROOT, "--- %s at %,d requests/s%n", schedule.describe(), rate);
         if (prewarm > 0) {
@@ -110,7 +125,7 @@ public final class LatencyBench {
         System.out.println("       " + cpu.report());
         System.out.println("       " + cpu.threadReport());
         System.out.println("       " + schedule.timeline());
-        if (phase.trim().equals("post")) {
+        if (phase.trim().startsWith("post")) {
           System.out.println("       " + BenchSupport.JournalMeters.read(node).since(journal));
           printServerLatency(node);
           BenchSupport.printJournalDistribution(node);
@@ -124,18 +139,18 @@ public final class LatencyBench {
           + "send time)%n", rate, seconds);
       results.forEach((phase, h) -> {
         if (phase.equals("live")) {
-          System.out.printf(Locale.ROOT, "%-4s %s (baseline, no target)%n", "LIVE", latencyLine(h));
+          System.out.printf(Locale.ROOT, "%-11s %s (baseline, no target)%n", "LIVE", latencyLine(h));
           return;
         }
-        double target = phase.equals("get") ? GET_P99_TARGET_MS : POST_P99_TARGET_MS;
+        double target = phase.startsWith("get") ? GET_P99_TARGET_MS : POST_P99_TARGET_MS;
         double p99 = BenchSupport.ms(h.getValueAtPercentile(99));
-        System.out.printf(Locale.ROOT, "%-4s %s -> p99 target < %.0f ms: %s%n", phase.toUpperCase(Locale.ROOT),
+        System.out.printf(Locale.ROOT, "%-11s %s -> p99 target < %.0f ms: %s%n", phase.toUpperCase(Locale.ROOT),
             latencyLine(h), target, p99 < target ? "MEETS" : "MISSES");
       });
     } finally {
       BenchSupport.await(clientVertx.close(), 30);
-      node.close();
-      System.out.println("node closed; data left in " + dataDir);
+      BenchSupport.closeAll(nodes);
+      System.out.println("nodes closed; data left in " + dataDir);
     }
   }
 
@@ -213,8 +228,9 @@ public final class LatencyBench {
     private final Context context;
     private final int port;
     private final String phase;
-    private final int portfolios;
+    private final int[] portfolios;
     private final InstrumentId[] instruments;
+    private final boolean routed;
     private Histogram histogram;
     /** The worst latency (microseconds) of the requests intended in each second of the run. */
     private long[] worstPerSecond;
@@ -225,23 +241,26 @@ public final class LatencyBench {
     private long errors;
     private long sequence;
 
-    Schedule(HttpClientAgent client, Context context, int port, String phase, int portfolios,
+    Schedule(HttpClientAgent client, Context context, int port, String phase, int[] portfolios,
         InstrumentId[] instruments) {
-      if (!phase.equals("get") && !phase.equals("post") && !phase.equals("live")) {
-        throw new IllegalArgumentException("phases are get, post and live, not " + phase);
+      String kind = phase.replace("-routed", "");
+      if (!kind.equals("get") && !kind.equals("post") && !phase.equals("live")) {
+        throw new IllegalArgumentException("phases are get, post, get-routed, post-routed and live, not " + phase);
       }
       this.client = client;
       this.context = context;
       this.port = port;
-      this.phase = phase;
+      this.phase = kind;
+      this.routed = phase.endsWith("-routed");
       this.portfolios = portfolios;
       this.instruments = instruments;
     }
 
     String describe() {
+      String via = routed ? " via a node that does not own it" : "";
       return switch (phase) {
-        case "get" -> "GET /api/v1/portfolios/{random}";
-        case "post" -> "POST /api/v1/portfolios/{random}/trades";
+        case "get" -> "GET /api/v1/portfolios/{random}" + via;
+        case "post" -> "POST /api/v1/portfolios/{random}/trades" + via;
         default -> "GET /health/live (baseline: HTTP and the machine, no owner, no database)";
       };
     }
@@ -348,7 +367,7 @@ public final class LatencyBench {
     }
 
     private Future<Void> send(long intended) {
-      PortfolioId id = BenchSupport.portfolio(ThreadLocalRandom.current().nextInt(portfolios));
+      PortfolioId id = BenchSupport.portfolio(portfolios[ThreadLocalRandom.current().nextInt(portfolios.length)]);
       RequestOptions request = new RequestOptions().setHost("127.0.0.1").setPort(port);
       Buffer body = null;
       int expected;
