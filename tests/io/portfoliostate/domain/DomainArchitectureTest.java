@@ -72,6 +72,8 @@ class DomainArchitectureTest {
     assertThat(domain.size()).isGreaterThan(30);
     assertThat(domain.contain(PortfolioRules.class)).isTrue();
     assertThat(domain.contain(Position.class)).isTrue();
+    assertThat(domain.contain(io.portfoliostate.domain.valuation.MarketData.class))
+        .as("subpackages such as domain.valuation are held to the same rules").isTrue();
     assertThat(domain.contain(DomainArchitectureTest.class)).as("tests are not imported").isFalse();
     assertThat(domain.contain(Fixtures.class)).isFalse();
   }
