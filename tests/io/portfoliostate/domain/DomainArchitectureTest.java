@@ -9,6 +9,7 @@ import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
 import com.tngtech.archunit.lang.ArchRule;
 import com.tngtech.archunit.lang.EvaluationResult;
+import io.portfoliostate.domain.valuation.MarketData;
 import java.io.File;
 import java.nio.file.Path;
 import org.junit.jupiter.api.BeforeAll;
@@ -72,6 +73,8 @@ class DomainArchitectureTest {
     assertThat(domain.size()).isGreaterThan(30);
     assertThat(domain.contain(PortfolioRules.class)).isTrue();
     assertThat(domain.contain(Position.class)).isTrue();
+    assertThat(domain.contain(MarketData.class))
+        .as("subpackages such as domain.valuation are held to the same rules").isTrue();
     assertThat(domain.contain(DomainArchitectureTest.class)).as("tests are not imported").isFalse();
     assertThat(domain.contain(Fixtures.class)).isFalse();
   }
