@@ -47,7 +47,12 @@ import org.HdrHistogram.Recorder;
  * <p>The modes run one after the other on the same node, so the HTTP mode meets a journal that
  * already holds the in-process trades ({@code modes=http} runs it alone).
  *
- * <p>Options (key=value): portfolios=10000 inflight=1000,4000 (each level is measured)
+ * <p>With {@code nodes=2} (or 3) the same runs against a Hazelcast cluster in this JVM sharing one
+ * embedded PostgreSQL: the in-process load enters at the first node (most trades then travel
+ * to owners on other nodes), the HTTP load is spread over every node's gateway. On one machine
+ * a cluster cannot be faster; it shows what routing costs.
+ *
+ * <p>Options (key=value): portfolios=10000 inflight=1000,4000 (each level is measured) nodes=1
  * batch=100 httpInFlight=32 connections=8 instruments=50 warmup=10 seconds=12 runs=3
  * modes=inprocess,http, and set.&lt;setting path&gt;=value to override a node setting.
  */
@@ -109,30 +114,35 @@ public final class TradeThroughputBench {
     int seconds = options.integer("seconds", 12);
     int runs = options.integer("runs", 3);
     String modes = options.string("modes", "inprocess,http");
+    int nodeCount = options.integer("nodes", 1);
     InstrumentId[] instruments = BenchSupport.instruments(options.integer("instruments", 50));
 
     BenchSupport.printMachine("TradeThroughputBench", options);
     Path dataDir = BenchSupport.freshDataDir("throughput");
     Map<String, List<Double>> results = new LinkedHashMap<>();
     long acknowledged = 0;
-    Node node = BenchSupport.startNode(dataDir, options.settingOverrides());
+    List<Node> nodes = BenchSupport.startNodes(dataDir, options.settingOverrides(), nodeCount);
+    Node node = nodes.get(0);
     Vertx clientVertx = null;
     try {
       BenchSupport.createPortfolios(node, portfolios);
       if (modes.contains("inprocess")) {
         for (int inFlight : inFlights) {
           Load load = new InProcessLoad(node, portfolios, inFlight, instruments);
-          String name = String.format(Locale.ROOT, "in-process API, 1 trade/request, %d in flight", inFlight);
+          String name = String.format(Locale.ROOT, "in-process API, 1 trade/request, %d in flight%s", inFlight,
+              nodeCount > 1 ? ", from the first node's client to owners on all " + nodeCount + " nodes" : "");
           results.put(name, measure(name, node, dataDir, load, warmup, seconds, runs));
           acknowledged += load.completed();
         }
       }
       if (modes.contains("http")) {
         clientVertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1));
-        Load load = new HttpBatchLoad(clientVertx, node.httpPort(), portfolios, batch, httpInFlight, connections,
+        int[] ports = nodes.stream().mapToInt(Node::httpPort).toArray();
+        Load load = new HttpBatchLoad(clientVertx, ports, portfolios, batch, httpInFlight, connections,
             instruments);
         String name = String.format(Locale.ROOT, "HTTP trades:batch, %d trades/request, %d requests in flight, "
-            + "%d connections", batch, httpInFlight, connections);
+            + "%d connections%s", batch, httpInFlight, connections,
+            nodeCount > 1 ? ", spread over the " + nodeCount + " nodes' gateways" : "");
         results.put(name, measure(name, node, dataDir, load, warmup, seconds, runs));
         acknowledged += load.completed();
       }
@@ -157,7 +167,7 @@ public final class TradeThroughputBench {
         BenchSupport.await(clientVertx.close(), 30);
       }
       long closing = System.nanoTime();
-      node.close();
+      BenchSupport.closeAll(nodes);
       System.out.printf("node closed in %d ms; data left in %s%n", BenchSupport.millisSince(closing), dataDir);
     }
   }
@@ -287,17 +297,19 @@ public final class TradeThroughputBench {
     private static final String RECORDED = "\"status\":201";
 
     private final Vertx vertx;
-    private final int port;
+    private final int[] ports;
+    private long requests;
     private final int portfolios;
     private final int batch;
     private final int inFlight;
     private final InstrumentId[] instruments;
     private final HttpClientAgent client;
 
-    HttpBatchLoad(Vertx vertx, int port, int portfolios, int batch, int inFlight, int connections,
+    /** Requests go to the nodes listening on {@code ports} in turn (one port: one node). */
+    HttpBatchLoad(Vertx vertx, int[] ports, int portfolios, int batch, int inFlight, int connections,
         InstrumentId[] instruments) {
       this.vertx = vertx;
-      this.port = port;
+      this.ports = ports;
       this.portfolios = portfolios;
       this.batch = batch;
       this.inFlight = inFlight;
@@ -344,7 +356,8 @@ public final class TradeThroughputBench {
       }
       PortfolioId id = portfolio(ThreadLocalRandom.current().nextInt(portfolios));
       Buffer body = body();
-      RequestOptions request = new RequestOptions().setMethod(HttpMethod.POST).setHost("127.0.0.1").setPort(port)
+      RequestOptions request = new RequestOptions().setMethod(HttpMethod.POST).setHost("127.0.0.1")
+          .setPort(ports[(int) (requests++ % ports.length)])
           .setURI("/api/v1/portfolios/" + id.value() + "/trades:batch")
           .putHeader("content-type", "application/json");
       long sent = System.nanoTime();
