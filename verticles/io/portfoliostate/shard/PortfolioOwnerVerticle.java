@@ -50,7 +50,20 @@ public final class PortfolioOwnerVerticle extends VerticleBase {
   private static final int SNAPSHOT_CHUNK = 200;
   /** How often an owner looks whether partitions moved, to let go of what it no longer owns. */
   private static final long OWNERSHIP_CHECK_MS = 250;
-  private static final DeliveryOptions JOURNAL_DELIVERY = new DeliveryOptions().setSendTimeout(60_000);
+  /**
+   * Local only: the journal writer is this node's. Without it a clustered event bus asks
+   * Hazelcast for the address's remote subscribers on every send, and, finding none, caches
+   * nothing — a remote lookup per journal write.
+   */
+  private static final DeliveryOptions JOURNAL_DELIVERY = new DeliveryOptions().setSendTimeout(60_000)
+      .setLocalOnly(true);
+  /**
+   * Changes are published to this node's subscribers only, for the same reason: a clustered
+   * publish to an address nobody subscribed to costs a Hazelcast lookup per commit. Live
+   * subscribers on other nodes (the SockJS bridge) need an interest registry first; until then
+   * nothing outside this node listens.
+   */
+  private static final DeliveryOptions CHANGE_DELIVERY = new DeliveryOptions().setLocalOnly(true);
 
   private final String nodeId;
   private final int instance;
@@ -290,7 +303,8 @@ public final class PortfolioOwnerVerticle extends VerticleBase {
     batch.committed(entity.index);
     recordLatency(batch);
     vertx.eventBus().publish(Addresses.updates(entity.id),
-        new PortfolioChange(batch.after, batch.before == null ? 0 : batch.before.version(), batch.events));
+        new PortfolioChange(batch.after, batch.before == null ? 0 : batch.before.version(), batch.events),
+        CHANGE_DELIVERY);
     if (batch.after.version() - entity.snapshotVersion >= settings.snapshotEvery()) {
       long version = batch.after.version();
       entity.snapshotVersion = version;
