@@ -87,6 +87,16 @@ class ClusterRoutingTest {
       }
     }
     answers.forEach(answer -> assertThat(answer.join().status()).isEqualTo(201));
+    // One owner decided each portfolio's commands one after the other: the 30 trades got the
+    // versions 2..31, each exactly once, whichever gateway they came through.
+    for (int p = 0; p < PORTFOLIOS; p++) {
+      List<Long> versions = new ArrayList<>();
+      for (int t = 0; t < TRADES_PER_PORTFOLIO; t++) {
+        versions.add(answers.get(t * PORTFOLIOS + p).join().json().getLong("version"));
+      }
+      assertThat(versions).containsExactlyInAnyOrderElementsOf(
+          java.util.stream.LongStream.rangeClosed(2, 1 + TRADES_PER_PORTFOLIO).boxed().toList());
+    }
 
     Set<String> owners = new HashSet<>();
     for (String id : ids) {

@@ -25,9 +25,7 @@ import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
 import java.time.Clock;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -46,8 +44,6 @@ public final class PortfolioOwnerVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(PortfolioOwnerVerticle.class);
   /** The most events one portfolio puts into one journal append. */
   private static final int MAX_ROWS_PER_APPEND = 1000;
-  /** Portfolios serialized and written per statement when snapshotting at shutdown. */
-  private static final int SNAPSHOT_CHUNK = 200;
   /** How often an owner looks whether partitions moved, to let go of what it no longer owns. */
   private static final long OWNERSHIP_CHECK_MS = 250;
   /**
@@ -74,7 +70,7 @@ public final class PortfolioOwnerVerticle extends VerticleBase {
   private final MeterRegistry registry;
   private final Clock clock;
   private final ShardMap shards;
-  private final Map<PortfolioId, PortfolioEntity> entities = new HashMap<>();
+  private ResidentPortfolios entities;
   private final OwnerReads reads;
   private int queuedCommands;
   private MessageConsumer<OwnerRequest> consumer;
@@ -82,8 +78,6 @@ public final class PortfolioOwnerVerticle extends VerticleBase {
   private Timer queueWait;
   private long sweepTimer;
   private long ownershipTimer;
-  private long releasedAtEpoch;
-  private Counter released;
   private Counter refusedNotOwner;
   private Counter fenced;
 
@@ -111,20 +105,16 @@ public final class PortfolioOwnerVerticle extends VerticleBase {
         .description("Time a command waits in its portfolio's queue (load, or the write before it) until decided")
         .publishPercentiles(0.5, 0.99, 0.999).register(registry);
     registry.gauge("pstate.owner.queue.commands", tags, this, owner -> owner.queuedCommands);
-    registry.gauge("pstate.owner.portfolios.loaded", tags, entities, Map::size);
+    entities = new ResidentPortfolios(shards, snapshots, settings.passivateAfterSeconds(), registry, tags);
     long sweepSeconds = Math.max(1, Math.min(10, settings.passivateAfterSeconds()));
-    sweepTimer = vertx.setPeriodic(TimeUnit.SECONDS.toMillis(sweepSeconds), id -> passivateIdle());
-    released = Counter.builder("pstate.owner.released")
-        .description("Portfolios an owner let go because their partition moved to another node")
-        .register(registry);
+    sweepTimer = vertx.setPeriodic(TimeUnit.SECONDS.toMillis(sweepSeconds), id -> entities.passivateIdle());
     refusedNotOwner = Counter.builder("pstate.owner.refused.not_owner")
         .description("Requests an owner refused because it does not own the portfolio (the gateway retries)")
         .register(registry);
     fenced = Counter.builder("pstate.owner.fenced")
         .description("Journal writes refused because another owner had written the portfolio (a stale owner)")
         .register(registry);
-    releasedAtEpoch = shards.epoch();
-    ownershipTimer = vertx.setPeriodic(OWNERSHIP_CHECK_MS, id -> releaseMoved());
+    ownershipTimer = vertx.setPeriodic(OWNERSHIP_CHECK_MS, id -> entities.releaseMoved());
     consumer = vertx.eventBus().consumer(Addresses.owner(nodeId, instance), this::onRequest);
     return consumer.completion();
   }
@@ -134,39 +124,16 @@ public final class PortfolioOwnerVerticle extends VerticleBase {
   public Future<?> stop() {
     vertx.cancelTimer(sweepTimer);
     vertx.cancelTimer(ownershipTimer);
-    return consumer.unregister().compose(v -> idle()).compose(v -> snapshotAll());
+    return consumer.unregister().compose(v -> idle()).compose(v -> entities.snapshotAll());
   }
 
   private Future<Void> idle() {
-    for (PortfolioEntity entity : entities.values()) {
+    for (PortfolioEntity entity : entities.all()) {
       if (!entity.isIdle()) {
         return vertx.timer(5, TimeUnit.MILLISECONDS).compose(id -> idle());
       }
     }
     return Future.succeededFuture();
-  }
-
-  /**
-   * Snapshots every portfolio changed since its last snapshot, a chunk per event-loop turn and a
-   * statement per chunk, so that thousands of portfolios neither block the loop nor cost a round
-   * trip each.
-   */
-  private Future<Void> snapshotAll() {
-    List<PortfolioState> changed = new ArrayList<>();
-    for (PortfolioEntity entity : entities.values()) {
-      if (entity.state != null && entity.state.version() > entity.snapshotVersion) {
-        changed.add(entity.state);
-      }
-    }
-    return snapshotChunks(changed, 0);
-  }
-
-  private Future<Void> snapshotChunks(List<PortfolioState> changed, int from) {
-    if (from >= changed.size()) {
-      return Future.succeededFuture();
-    }
-    int to = Math.min(changed.size(), from + SNAPSHOT_CHUNK);
-    return snapshots.saveAll(changed.subList(from, to)).compose(v -> snapshotChunks(changed, to));
   }
 
   private void onRequest(Message<OwnerRequest> message) {
@@ -177,7 +144,7 @@ public final class PortfolioOwnerVerticle extends VerticleBase {
       message.fail(FailureCodes.NOT_OWNER, "not the owner of " + request.portfolioId());
       PortfolioEntity entity = entities.get(request.portfolioId());
       if (entity != null && entity.isIdle()) {
-        release(entity);
+        entities.release(entity);
       }
       return;
     }
@@ -213,7 +180,7 @@ public final class PortfolioOwnerVerticle extends VerticleBase {
     PortfolioEntity entity = entities.get(id);
     if (entity == null) {
       PortfolioEntity loading = new PortfolioEntity(id);
-      entities.put(id, loading);
+      entities.put(loading);
       reader.load(id).onComplete(loaded -> {
         if (loaded.succeeded()) {
           loading.state = loaded.result().state();
@@ -336,9 +303,7 @@ public final class PortfolioOwnerVerticle extends VerticleBase {
 
   /** Forgets a portfolio; what was queued for it fails and is retried against a fresh load. */
   private void drop(PortfolioEntity entity, int code, String reason) {
-    if (entities.get(entity.id) == entity) {
-      entities.remove(entity.id);
-    }
+    entities.forget(entity);
     queuedCommands -= entity.queue.size();
     entity.queue.forEach(pending -> pending.reply.fail(code, reason));
     entity.queue.clear();
@@ -348,62 +313,6 @@ public final class PortfolioOwnerVerticle extends VerticleBase {
     long now = System.nanoTime();
     for (PendingReply reply : batch.replies()) {
       commandLatency.record(now - reply.receivedNanos(), TimeUnit.NANOSECONDS);
-    }
-  }
-
-  /**
-   * After ownership moved, lets go of the portfolios this node no longer owns: each idle one is
-   * snapshotted (if changed) and forgotten, so the new owner loads it from a short tail. One
-   * with a write in flight is left to finish it (the journal fences it if the new owner wrote
-   * first) and is released on a later check.
-   */
-  private void releaseMoved() {
-    long epoch = shards.epoch();
-    if (epoch == releasedAtEpoch) {
-      return;
-    }
-    boolean busy = false;
-    List<PortfolioEntity> moved = new ArrayList<>();
-    for (PortfolioEntity entity : entities.values()) {
-      if (!shards.isLocal(entity.id)) {
-        if (entity.isIdle()) {
-          moved.add(entity);
-        } else {
-          busy = true;
-        }
-      }
-    }
-    moved.forEach(this::release);
-    if (!moved.isEmpty()) {
-      LOG.info("Released {} portfolios whose partitions moved to other nodes", moved.size());
-    }
-    if (!busy) {
-      releasedAtEpoch = epoch;
-    }
-  }
-
-  private void release(PortfolioEntity entity) {
-    entities.remove(entity.id);
-    released.increment();
-    if (entity.state != null && entity.state.version() > entity.snapshotVersion) {
-      snapshots.save(entity.state).onFailure(e -> LOG.warn("Snapshot of {} failed", entity.id, e));
-    }
-  }
-
-  /** Drops portfolios unused for a while (and unknown ids at once), snapshotting what changed. */
-  private void passivateIdle() {
-    long cutoff = System.nanoTime() - TimeUnit.SECONDS.toNanos(settings.passivateAfterSeconds());
-    List<PortfolioEntity> idle = new ArrayList<>();
-    for (PortfolioEntity entity : entities.values()) {
-      if (entity.isIdle() && (entity.state == null || entity.lastUsedNanos < cutoff)) {
-        idle.add(entity);
-      }
-    }
-    for (PortfolioEntity entity : idle) {
-      entities.remove(entity.id);
-      if (entity.state != null && entity.state.version() > entity.snapshotVersion) {
-        snapshots.save(entity.state).onFailure(e -> LOG.warn("Snapshot of {} failed", entity.id, e));
-      }
     }
   }
 }
