@@ -58,7 +58,9 @@ import org.HdrHistogram.Histogram;
  *
  * <p>Options (key=value): rate=2000 seconds=20 prewarm=10 warmup=5 portfolios=1000 seedTrades=20
  * instruments=50 connections=64 nodes=1 phases=live,get,post (with nodes ≥ 2 also get-routed,
- * post-routed), and set.&lt;setting path&gt;=value to override a node setting.
+ * post-routed), redis=false (true: a Redis server for the node's cache, and a get-cached phase:
+ * reads with consistency=cached, sent to the last node), and set.&lt;setting path&gt;=value to
+ * override a node setting.
  */
 public final class LatencyBench {
 
@@ -78,12 +80,20 @@ public final class LatencyBench {
     int seedTrades = options.integer("seedTrades", 20);
     int connections = options.integer("connections", 64);
     int nodeCount = options.integer("nodes", 1);
-    String phases = options.string("phases", nodeCount > 1 ? "live,get,get-routed,post,post-routed" : "live,get,post");
+    boolean withRedis = options.string("redis", "false").equals("true");
+    String phases0 = options.string("phases", nodeCount > 1 ? "live,get,get-routed,post,post-routed" : "live,get,post");
     InstrumentId[] instruments = BenchSupport.instruments(options.integer("instruments", 50));
+    String phases = phases0;
 
     BenchSupport.printMachine("LatencyBench", options);
     Path dataDir = BenchSupport.freshDataDir("latency");
-    List<Node> nodes = BenchSupport.startNodes(dataDir, options.settingOverrides(), nodeCount);
+    io.portfoliostate.fixtures.TestRedis redis = withRedis ? io.portfoliostate.fixtures.TestRedis.start() : null;
+    io.vertx.core.json.JsonObject overrides = options.settingOverrides();
+    if (redis != null) {
+      overrides.put("cache", new io.vertx.core.json.JsonObject().put("redisUrl", redis.url()));
+      phases = phases + ",get-cached";
+    }
+    List<Node> nodes = BenchSupport.startNodes(dataDir, overrides, nodeCount);
     Node node = nodes.get(0);
     Vertx clientVertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1));
     Map<String, Histogram> results = new LinkedHashMap<>();
@@ -103,7 +113,9 @@ public final class LatencyBench {
       // Named so that the CPU report tells the load generator from the node's event loops.
       context.runOnContext(v -> Thread.currentThread().setName("bench-http-client"));
       for (String phase : phases.split(",")) {
-        int port = phase.trim().endsWith("-routed") ? nodes.get(1).httpPort() : node.httpPort();
+        // Cached reads go to the last node: in a cluster, usually not the owner.
+        int port = phase.trim().endsWith("-routed") ? nodes.get(1).httpPort()
+            : phase.trim().equals("get-cached") ? nodes.get(nodes.size() - 1).httpPort() : node.httpPort();
         Schedule schedule = new Schedule(client, context, port, phase.trim(), owned, instruments);
         System.out.println();
         System.out.printf(Locale.ROOT, "--- %s at %,d requests/s%n", schedule.describe(), rate);
@@ -150,6 +162,9 @@ public final class LatencyBench {
     } finally {
       BenchSupport.await(clientVertx.close(), 30);
       BenchSupport.closeAll(nodes);
+      if (redis != null) {
+        redis.close();
+      }
       System.out.println("nodes closed; data left in " + dataDir);
     }
   }
@@ -231,6 +246,7 @@ public final class LatencyBench {
     private final int[] portfolios;
     private final InstrumentId[] instruments;
     private final boolean routed;
+    private final boolean cached;
     private Histogram histogram;
     /** The worst latency (microseconds) of the requests intended in each second of the run. */
     private long[] worstPerSecond;
@@ -243,7 +259,7 @@ public final class LatencyBench {
 
     Schedule(HttpClientAgent client, Context context, int port, String phase, int[] portfolios,
         InstrumentId[] instruments) {
-      String kind = phase.replace("-routed", "");
+      String kind = phase.replace("-routed", "").replace("-cached", "");
       if (!kind.equals("get") && !kind.equals("post") && !phase.equals("live")) {
         throw new IllegalArgumentException("phases are get, post, get-routed, post-routed and live, not " + phase);
       }
@@ -252,12 +268,13 @@ public final class LatencyBench {
       this.port = port;
       this.phase = kind;
       this.routed = phase.endsWith("-routed");
+      this.cached = phase.endsWith("-cached");
       this.portfolios = portfolios;
       this.instruments = instruments;
     }
 
     String describe() {
-      String via = routed ? " via a node that does not own it" : "";
+      String via = routed ? " via a node that does not own it" : cached ? "?consistency=cached (Redis)" : "";
       return switch (phase) {
         case "get" -> "GET /api/v1/portfolios/{random}" + via;
         case "post" -> "POST /api/v1/portfolios/{random}/trades" + via;
@@ -375,7 +392,7 @@ public final class LatencyBench {
         request.setMethod(HttpMethod.GET).setURI("/health/live");
         expected = 200;
       } else if (phase.equals("get")) {
-        request.setMethod(HttpMethod.GET).setURI("/api/v1/portfolios/" + id.value());
+        request.setMethod(HttpMethod.GET).setURI("/api/v1/portfolios/" + id.value() + (cached ? "?consistency=cached" : ""));
         expected = 200;
       } else {
         ThreadLocalRandom random = ThreadLocalRandom.current();

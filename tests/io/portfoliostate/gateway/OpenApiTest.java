@@ -388,6 +388,9 @@ class OpenApiTest {
     Map<String, Object> answer = deref(documented);
     map(answer.get("headers")).forEach((header, definition) -> {
       String value = response.header(header);
+      if (value == null && Boolean.FALSE.equals(deref(definition).get("required"))) {
+        return; // documented as present only in some answers (e.g. the age of a cached read)
+      }
       assertThat(value).as("header %s of %s %s %s", header, method, template, status).isNotNull();
       Map<String, Object> schema = map(deref(definition).get("schema"));
       List<String> errors = new ArrayList<>();

@@ -4,9 +4,12 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.micrometer.core.instrument.Gauge;
 import io.portfoliostate.config.Settings;
+import io.portfoliostate.config.Settings.CacheSettings;
 import io.portfoliostate.config.Settings.ClusterSettings;
 import io.portfoliostate.domain.ReferenceData;
 import io.portfoliostate.gateway.HttpGatewayVerticle;
+import io.portfoliostate.integration.redis.CacheWriterVerticle;
+import io.portfoliostate.integration.redis.PortfolioCache;
 import io.portfoliostate.observability.NodeStatusVerticle;
 import io.portfoliostate.observability.Readiness;
 import io.portfoliostate.persistence.Database;
@@ -31,6 +34,8 @@ import io.vertx.core.VertxOptions;
 import io.vertx.micrometer.MetricsDomain;
 import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
+import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.RedisOptions;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import io.vertx.sqlclient.Pool;
 import java.io.IOException;
@@ -63,6 +68,9 @@ public final class Node implements AutoCloseable {
   private final String nodeId;
   private final ShardMap shards;
   private final OwnerClient owners;
+  private final Redis redis;
+  private final PortfolioCache cache;
+  private String cacheDeployment;
   private String statusDeployment;
   private String writerDeployment;
   private String ownersDeployment;
@@ -81,6 +89,12 @@ public final class Node implements AutoCloseable {
     this.readiness = new Readiness(readPool, joined);
     this.shards = shards;
     this.owners = new OwnerClient(vertx, shards, settings.routing());
+    CacheSettings cacheSettings = settings.cache();
+    this.redis = cacheSettings.enabled()
+        ? Redis.createClient(vertx, new RedisOptions().setConnectionString(cacheSettings.redisUrl())
+            .setMaxPoolSize(8).setMaxPoolWaiting(1024))
+        : null;
+    this.cache = redis == null ? null : new PortfolioCache(redis, cacheSettings, registry);
   }
 
   /** Starts a node and waits until it serves. Blocking: call it from a plain thread, not an event loop. */
@@ -182,11 +196,17 @@ public final class Node implements AutoCloseable {
     AtomicInteger nextOwner = new AtomicInteger();
     // Millisecond times: what clients and PostgreSQL (microseconds) can both represent exactly.
     Clock clock = Clock.tick(Clock.systemUTC(), java.time.Duration.ofMillis(1));
-    return vertx.deployVerticle(new JournalWriterVerticle(database, journal, registry))
+    Future<String> cacheWriter = redis == null ? Future.succeededFuture()
+        : vertx.deployVerticle(new CacheWriterVerticle(redis, settings.cache(), registry));
+    return cacheWriter
+        .compose(id -> {
+          cacheDeployment = id;
+          return vertx.deployVerticle(new JournalWriterVerticle(database, journal, registry));
+        })
         .compose(id -> {
           writerDeployment = id;
           return vertx.deployVerticle(() -> new PortfolioOwnerVerticle(nodeId, nextOwner.getAndIncrement(),
-              settings.owners(), shards, reader, snapshots, ReferenceData.NONE, registry, clock),
+              settings.owners(), shards, reader, snapshots, ReferenceData.NONE, registry, clock, cache != null),
               new DeploymentOptions().setInstances(instances));
         })
         .compose(id -> {
@@ -195,7 +215,7 @@ public final class Node implements AutoCloseable {
           PortfolioCatalog catalog = new PortfolioCatalog(readPool);
           return vertx.deployVerticle(() -> {
             HttpGatewayVerticle gateway = new HttpGatewayVerticle(settings.http(), owners, catalog, readiness,
-                registry, shards, settings.cluster().enabled() ? settings.cluster().name() : null);
+                registry, shards, settings.cluster().enabled() ? settings.cluster().name() : null, cache);
             if (first[0] == null) {
               first[0] = gateway;
             }
@@ -258,6 +278,8 @@ public final class Node implements AutoCloseable {
         .compose(v -> undeploy(gatewayDeployment))
         .compose(v -> undeploy(ownersDeployment))
         .compose(v -> undeploy(writerDeployment))
+        .compose(v -> undeploy(cacheDeployment))
+        .compose(v -> redis == null ? Future.<Void>succeededFuture() : redis.close())
         .compose(v -> readPool.close());
     await(drained, "drain");
     // Clustered: leaving the cluster hands this node's partitions to the others; until they

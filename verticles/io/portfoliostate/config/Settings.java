@@ -16,7 +16,8 @@ public record Settings(
     JournalSettings journal,
     OwnerSettings owners,
     RoutingSettings routing,
-    ClusterSettings cluster) {
+    ClusterSettings cluster,
+    CacheSettings cache) {
 
   public static Settings from(JsonObject json) {
     return new Settings(
@@ -26,7 +27,8 @@ public record Settings(
         JournalSettings.from(json.getJsonObject("journal", new JsonObject())),
         OwnerSettings.from(json.getJsonObject("owners", new JsonObject())),
         RoutingSettings.from(json.getJsonObject("routing", new JsonObject())),
-        ClusterSettings.from(json.getJsonObject("cluster", new JsonObject())));
+        ClusterSettings.from(json.getJsonObject("cluster", new JsonObject())),
+        CacheSettings.from(json.getJsonObject("cache", new JsonObject())));
   }
 
   /** HTTP gateway: where it listens and what it accepts. */
@@ -135,6 +137,30 @@ public record Settings(
       return new ClusterSettings(Boolean.parseBoolean(enabled.toString()), json.getString("name", "pstate"),
           json.getString("config", "loopback"), json.getString("host", ""), json.getString("publicHost", ""),
           json.getInteger("port", 5701), list);
+    }
+  }
+
+  /**
+   * The shared read cache in Redis. Off unless {@code redisUrl} is set; the service is complete
+   * without it (cached reads are then served by the owners).
+   *
+   * @param redisUrl {@code redis://[:password@]host:port[/db]}, or null for no cache
+   * @param readTimeoutMs how long a cached read waits for Redis before asking the owner instead
+   * @param writeTimeoutMs how long one batch of cache writes may take before it counts as failed
+   * @param maxPendingWrites portfolio summaries waiting to be written at most; beyond, the oldest
+   *     waits are dropped (the cache only falls behind, reads then go to the owner)
+   * @param ttlSeconds how long a portfolio's summary stays in Redis after its last change
+   */
+  public record CacheSettings(String redisUrl, long readTimeoutMs, long writeTimeoutMs, int maxPendingWrites,
+      long ttlSeconds) {
+    static CacheSettings from(JsonObject json) {
+      return new CacheSettings(json.getString("redisUrl"), json.getLong("readTimeoutMs", 50L),
+          json.getLong("writeTimeoutMs", 2000L), json.getInteger("maxPendingWrites", 100_000),
+          json.getLong("ttlSeconds", 86_400L));
+    }
+
+    public boolean enabled() {
+      return redisUrl != null && !redisUrl.isBlank();
     }
   }
 }

@@ -35,7 +35,8 @@ public final class SettingsLoader {
       Map.entry("PSTATE_CLUSTER_HOST", "cluster.host"),
       Map.entry("PSTATE_CLUSTER_PUBLIC_HOST", "cluster.publicHost"),
       Map.entry("PSTATE_CLUSTER_PORT", "cluster.port"),
-      Map.entry("PSTATE_CLUSTER_MEMBERS", "cluster.members"));
+      Map.entry("PSTATE_CLUSTER_MEMBERS", "cluster.members"),
+      Map.entry("PSTATE_REDIS_URL", "cache.redisUrl"));
 
   private SettingsLoader() {
   }

@@ -2,6 +2,7 @@ package io.portfoliostate.gateway;
 
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.portfoliostate.config.Settings.HttpSettings;
+import io.portfoliostate.integration.redis.PortfolioCache;
 import io.portfoliostate.observability.Readiness;
 import io.portfoliostate.persistence.PortfolioCatalog;
 import io.portfoliostate.shard.OwnerClient;
@@ -38,12 +39,18 @@ public final class HttpGatewayVerticle extends VerticleBase {
   private final PrometheusMeterRegistry registry;
   private final ShardMap shards;
   private final String clusterName;
+  private final PortfolioCache cache;
   private HttpServer server;
 
-  /** @param clusterName the cluster's name, or null when the node runs alone */
+  /**
+   * @param clusterName the cluster's name, or null when the node runs alone
+   * @param cache the shared Redis cache, or null when there is none
+   */
   public HttpGatewayVerticle(HttpSettings settings, OwnerClient owners, PortfolioCatalog catalog,
-      Readiness readiness, PrometheusMeterRegistry registry, ShardMap shards, String clusterName) {
+      Readiness readiness, PrometheusMeterRegistry registry, ShardMap shards, String clusterName,
+      PortfolioCache cache) {
     this.settings = settings;
+    this.cache = cache;
     this.shards = shards;
     this.clusterName = clusterName;
     this.owners = owners;
@@ -87,7 +94,7 @@ public final class HttpGatewayVerticle extends VerticleBase {
 
     router.route("/api/*").handler(TimeoutHandler.create(settings.requestTimeoutMs(), 503));
     router.route("/api/*").handler(BodyHandler.create(false).setBodyLimit(settings.maxBodyBytes()));
-    PortfolioHandlers handlers = new PortfolioHandlers(owners, catalog);
+    PortfolioHandlers handlers = new PortfolioHandlers(owners, catalog, new StateReads(owners, cache));
     router.post("/api/v1/portfolios").handler(handlers::create);
     router.get("/api/v1/portfolios").handler(handlers::list);
     router.get(PORTFOLIO).handler(handlers::read);

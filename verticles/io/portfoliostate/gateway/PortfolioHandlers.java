@@ -41,8 +41,10 @@ final class PortfolioHandlers {
 
   private final OwnerClient owners;
   private final PortfolioCatalog catalog;
+  private final StateReads reads;
 
-  PortfolioHandlers(OwnerClient owners, PortfolioCatalog catalog) {
+  PortfolioHandlers(OwnerClient owners, PortfolioCatalog catalog, StateReads reads) {
+    this.reads = reads;
     this.owners = owners;
     this.catalog = catalog;
   }
@@ -256,7 +258,11 @@ final class PortfolioHandlers {
           "give either version or asOf, not both"))));
       return;
     }
-    owners.<PortfolioState>request(new OwnerRequest.Read(id, version, asOf))
+    Future<PortfolioState> read = reads.read(ctx, id, version, asOf);
+    if (read == null) {
+      return;
+    }
+    read
         .onSuccess(state -> {
           ctx.response().putHeader("ETag", "\"" + state.version() + "\"");
           HttpBodies.json(ctx, 200, render.apply(state));

@@ -8,6 +8,9 @@ public final class Addresses {
   /** Where owners send events to be journaled (the node's journal writer). */
   public static final String JOURNAL_APPEND = "pstate.journal.append";
 
+  /** Where owners hand committed states to their node's Redis cache writer (local only). */
+  public static final String CACHE_PUT = "pstate.cache.put";
+
   private static final String OWNER_PREFIX = "pstate.owner.";
   private static final String UPDATES_PREFIX = "portfolio.updates.";
 

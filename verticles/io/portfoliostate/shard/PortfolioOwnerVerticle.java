@@ -54,12 +54,12 @@ public final class PortfolioOwnerVerticle extends VerticleBase {
   private static final DeliveryOptions JOURNAL_DELIVERY = new DeliveryOptions().setSendTimeout(60_000)
       .setLocalOnly(true);
   /**
-   * Changes are published to this node's subscribers only, for the same reason: a clustered
-   * publish to an address nobody subscribed to costs a Hazelcast lookup per commit. Live
-   * subscribers on other nodes (the SockJS bridge) need an interest registry first; until then
-   * nothing outside this node listens.
+   * Changes are published to this node's subscribers only (and committed states handed to this
+   * node's cache writer), for the same reason: a clustered publish to an address nobody
+   * subscribed to costs a Hazelcast lookup per commit. Live subscribers on other nodes (the
+   * SockJS bridge) need an interest registry first; until then nothing outside this node listens.
    */
-  private static final DeliveryOptions CHANGE_DELIVERY = new DeliveryOptions().setLocalOnly(true);
+  private static final DeliveryOptions LOCAL_ONLY = new DeliveryOptions().setLocalOnly(true);
 
   private final String nodeId;
   private final int instance;
@@ -70,6 +70,7 @@ public final class PortfolioOwnerVerticle extends VerticleBase {
   private final MeterRegistry registry;
   private final Clock clock;
   private final ShardMap shards;
+  private final boolean cacheStates;
   private ResidentPortfolios entities;
   private final OwnerReads reads;
   private int queuedCommands;
@@ -81,8 +82,10 @@ public final class PortfolioOwnerVerticle extends VerticleBase {
   private Counter refusedNotOwner;
   private Counter fenced;
 
+  /** @param cacheStates hand every committed state to the node's Redis cache writer */
   public PortfolioOwnerVerticle(String nodeId, int instance, OwnerSettings settings, ShardMap shards,
-      JournalReader reader, SnapshotStore snapshots, ReferenceData reference, MeterRegistry registry, Clock clock) {
+      JournalReader reader, SnapshotStore snapshots, ReferenceData reference, MeterRegistry registry, Clock clock,
+      boolean cacheStates) {
     this.nodeId = nodeId;
     this.instance = instance;
     this.settings = settings;
@@ -92,6 +95,7 @@ public final class PortfolioOwnerVerticle extends VerticleBase {
     this.registry = registry;
     this.clock = clock;
     this.shards = shards;
+    this.cacheStates = cacheStates;
     this.reads = new OwnerReads(reader);
   }
 
@@ -271,7 +275,10 @@ public final class PortfolioOwnerVerticle extends VerticleBase {
     recordLatency(batch);
     vertx.eventBus().publish(Addresses.updates(entity.id),
         new PortfolioChange(batch.after, batch.before == null ? 0 : batch.before.version(), batch.events),
-        CHANGE_DELIVERY);
+        LOCAL_ONLY);
+    if (cacheStates) {
+      vertx.eventBus().send(Addresses.CACHE_PUT, batch.after, LOCAL_ONLY);
+    }
     if (batch.after.version() - entity.snapshotVersion >= settings.snapshotEvery()) {
       long version = batch.after.version();
       entity.snapshotVersion = version;
