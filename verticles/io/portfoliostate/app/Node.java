@@ -13,6 +13,10 @@ import io.portfoliostate.persistence.Database;
 import io.portfoliostate.persistence.EmbeddedDatabase;
 import io.portfoliostate.persistence.JournalReader;
 import io.portfoliostate.persistence.JournalWriterVerticle;
+import io.portfoliostate.persistence.MarketDataStore;
+import io.portfoliostate.persistence.MarketDataWriterVerticle;
+import io.portfoliostate.market.MarketFeedVerticle;
+import io.portfoliostate.market.MarketView;
 import io.portfoliostate.persistence.Migrations;
 import io.portfoliostate.persistence.PortfolioCatalog;
 import io.portfoliostate.persistence.SnapshotStore;
@@ -64,6 +68,9 @@ public final class Node implements AutoCloseable {
   private final ShardMap shards;
   private final OwnerClient owners;
   private String statusDeployment;
+  private final MarketView market = new MarketView();
+  private String feedDeployment;
+  private String marketWriterDeployment;
   private String writerDeployment;
   private String ownersDeployment;
   private String gatewayDeployment;
@@ -182,7 +189,24 @@ public final class Node implements AutoCloseable {
     AtomicInteger nextOwner = new AtomicInteger();
     // Millisecond times: what clients and PostgreSQL (microseconds) can both represent exactly.
     Clock clock = Clock.tick(Clock.systemUTC(), java.time.Duration.ofMillis(1));
-    return vertx.deployVerticle(new JournalWriterVerticle(database, journal, registry))
+    MarketDataStore marketStore = new MarketDataStore(readPool);
+    // The feed listens before the load, so nothing published meanwhile is missed; the load
+    // never overrides what the feed brought in.
+    return vertx.deployVerticle(new MarketFeedVerticle(nodeId, market))
+        .compose(id -> {
+          feedDeployment = id;
+          return marketStore.latest();
+        })
+        .compose(latest -> {
+          market.load(latest.instruments(), latest.prices(), latest.rates());
+          LOG.info("Market view loaded: {} instruments, {} prices, {} FX rates", latest.instruments().size(),
+              latest.prices().size(), latest.rates().size());
+          return vertx.deployVerticle(new MarketDataWriterVerticle(database, market, nodeId));
+        })
+        .compose(id -> {
+          marketWriterDeployment = id;
+          return vertx.deployVerticle(new JournalWriterVerticle(database, journal, registry));
+        })
         .compose(id -> {
           writerDeployment = id;
           return vertx.deployVerticle(() -> new PortfolioOwnerVerticle(nodeId, nextOwner.getAndIncrement(),
@@ -195,7 +219,8 @@ public final class Node implements AutoCloseable {
           PortfolioCatalog catalog = new PortfolioCatalog(readPool);
           return vertx.deployVerticle(() -> {
             HttpGatewayVerticle gateway = new HttpGatewayVerticle(settings.http(), owners, catalog, readiness,
-                registry, shards, settings.cluster().enabled() ? settings.cluster().name() : null);
+                registry, shards, settings.cluster().enabled() ? settings.cluster().name() : null, market,
+                marketStore, clock);
             if (first[0] == null) {
               first[0] = gateway;
             }
@@ -231,6 +256,11 @@ public final class Node implements AutoCloseable {
     return registry;
   }
 
+  /** What this node knows of instruments, prices and FX rates. */
+  public MarketView market() {
+    return market;
+  }
+
   /** Who owns what: this node alone, or the cluster's partition table. */
   public ShardMap shards() {
     return shards;
@@ -258,6 +288,8 @@ public final class Node implements AutoCloseable {
         .compose(v -> undeploy(gatewayDeployment))
         .compose(v -> undeploy(ownersDeployment))
         .compose(v -> undeploy(writerDeployment))
+        .compose(v -> undeploy(marketWriterDeployment))
+        .compose(v -> undeploy(feedDeployment))
         .compose(v -> readPool.close());
     await(drained, "drain");
     // Clustered: leaving the cluster hands this node's partitions to the others; until they

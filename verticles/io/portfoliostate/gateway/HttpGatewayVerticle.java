@@ -2,7 +2,9 @@ package io.portfoliostate.gateway;
 
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.portfoliostate.config.Settings.HttpSettings;
+import io.portfoliostate.market.MarketView;
 import io.portfoliostate.observability.Readiness;
+import io.portfoliostate.persistence.MarketDataStore;
 import io.portfoliostate.persistence.PortfolioCatalog;
 import io.portfoliostate.shard.OwnerClient;
 import io.portfoliostate.shard.ShardMap;
@@ -12,6 +14,7 @@ import io.vertx.core.buffer.Buffer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.time.Clock;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.json.JsonObject;
@@ -28,6 +31,7 @@ import io.vertx.micrometer.PrometheusScrapingHandler;
 public final class HttpGatewayVerticle extends VerticleBase {
 
   private static final String PORTFOLIO = "/api/v1/portfolios/:id";
+  private static final String INSTRUMENT = "/api/v1/instruments/:id";
   /** The API's contract, served as written. */
   private static final Buffer OPENAPI = loadOpenApi();
 
@@ -38,12 +42,23 @@ public final class HttpGatewayVerticle extends VerticleBase {
   private final PrometheusMeterRegistry registry;
   private final ShardMap shards;
   private final String clusterName;
+  private final MarketView market;
+  private final MarketDataStore marketStore;
+  private final Clock clock;
   private HttpServer server;
 
-  /** @param clusterName the cluster's name, or null when the node runs alone */
+  /**
+   * @param clusterName the cluster's name, or null when the node runs alone
+   * @param market the node's market view: prices for valued reads, instruments for price currencies
+   * @param clock stamps market data without an observation time, and valuations
+   */
   public HttpGatewayVerticle(HttpSettings settings, OwnerClient owners, PortfolioCatalog catalog,
-      Readiness readiness, PrometheusMeterRegistry registry, ShardMap shards, String clusterName) {
+      Readiness readiness, PrometheusMeterRegistry registry, ShardMap shards, String clusterName,
+      MarketView market, MarketDataStore marketStore, Clock clock) {
     this.settings = settings;
+    this.market = market;
+    this.marketStore = marketStore;
+    this.clock = clock;
     this.shards = shards;
     this.clusterName = clusterName;
     this.owners = owners;
@@ -100,6 +115,11 @@ public final class HttpGatewayVerticle extends VerticleBase {
     router.get(PORTFOLIO + "/positions").handler(handlers::positions);
     router.get(PORTFOLIO + "/cash").handler(handlers::cash);
     router.get(PORTFOLIO + "/events").handler(handlers::events);
+    MarketHandlers marketHandlers = new MarketHandlers(vertx.eventBus(), market, marketStore, clock);
+    router.put(INSTRUMENT).handler(marketHandlers::putInstrument);
+    router.get(INSTRUMENT).handler(marketHandlers::getInstrument);
+    router.post("/api/v1/prices").handler(marketHandlers::postPrices);
+    router.post("/api/v1/fx-rates").handler(marketHandlers::postFxRates);
     router.get("/api/v1/cluster").handler(new ClusterHandler(vertx, shards, clusterName)::view);
 
     router.errorHandler(404, ctx -> Problems.send(ctx, new Problems.Problem(404, "not-found",

@@ -8,6 +8,15 @@ public final class Addresses {
   /** Where owners send events to be journaled (the node's journal writer). */
   public static final String JOURNAL_APPEND = "pstate.journal.append";
 
+  /** Where gateways send market data to be stored (the node's market-data writer; node-local). */
+  public static final String MARKET_WRITE = "pstate.market.write";
+
+  /**
+   * Where each committed batch of market data is published, cluster-wide: every node's market
+   * view listens, so that all nodes value with the same prices and know the same instruments.
+   */
+  public static final String MARKET_UPDATES = "pstate.market.updates";
+
   private static final String OWNER_PREFIX = "pstate.owner.";
   private static final String UPDATES_PREFIX = "portfolio.updates.";
 
