@@ -133,6 +133,34 @@ class MarketDataApiTest {
         rate -> assertThat(rate).isEqualByComparingTo("6.2475"));
   }
 
+  /**
+   * Owners decide trades with the node's reference data (DOMAIN.md, Positions): a trade in a
+   * known instrument defaults to its currency, and one in another currency is refused; an
+   * instrument without reference data trades in the base currency.
+   */
+  @Test
+  void tradesInAKnownInstrumentDefaultToItsCurrencyAndAContradictingOneIsRefused() {
+    api().put("/api/v1/instruments/RD-EUR", new JsonObject().put("currency", "EUR"));
+    String id = api().createPortfolio("rd-1");
+    Api.Response defaulted = api().post("/api/v1/portfolios/" + id + "/trades",
+        Api.trade("t-1", "RD-EUR", "BUY", "10", "100.5").put("fees", "1"));
+    assertThat(defaulted.status()).as(defaulted.body()).isEqualTo(201);
+    assertThat(defaulted.json().getJsonObject("position").getString("currency")).isEqualTo("EUR");
+    assertThat(defaulted.json().getJsonArray("cash")).containsExactly(
+        new JsonObject().put("currency", "EUR").put("balance", "-1006"));
+
+    Api.Response refused = api().post("/api/v1/portfolios/" + id + "/trades",
+        Api.trade("t-2", "RD-EUR", "BUY", "1", "100").put("currency", "USD"));
+    assertThat(refused.status()).isEqualTo(400);
+    assertThat(refused.json().getJsonArray("errors")).containsExactly(new JsonObject().put("field", "currency")
+        .put("message", "instrument RD-EUR trades in EUR, not USD"));
+
+    Api.Response unknown = api().post("/api/v1/portfolios/" + id + "/trades",
+        Api.trade("t-3", "RD-NONE", "SELL", "2", "7"));
+    assertThat(unknown.json().getJsonObject("position").getString("currency")).isEqualTo("USD");
+    assertThat(api().get("/api/v1/portfolios/" + id).json().getLong("version")).isEqualTo(3);
+  }
+
   /** The rows of a query, each as its columns' text joined by spaces (times in UTC, ISO-8601). */
   static List<String> rows(String databaseUri, String query) throws Exception {
     List<String> rows = new ArrayList<>();

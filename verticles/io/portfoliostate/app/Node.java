@@ -5,7 +5,6 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.micrometer.core.instrument.Gauge;
 import io.portfoliostate.config.Settings;
 import io.portfoliostate.config.Settings.ClusterSettings;
-import io.portfoliostate.domain.ReferenceData;
 import io.portfoliostate.gateway.HttpGatewayVerticle;
 import io.portfoliostate.observability.NodeStatusVerticle;
 import io.portfoliostate.observability.Readiness;
@@ -210,7 +209,7 @@ public final class Node implements AutoCloseable {
         .compose(id -> {
           writerDeployment = id;
           return vertx.deployVerticle(() -> new PortfolioOwnerVerticle(nodeId, nextOwner.getAndIncrement(),
-              settings.owners(), shards, reader, snapshots, ReferenceData.NONE, registry, clock),
+              settings.owners(), shards, reader, snapshots, market, registry, clock),
               new DeploymentOptions().setInstances(instances));
         })
         .compose(id -> {
