@@ -60,6 +60,8 @@ class OpenApiTest {
       "GET /api/v1/portfolios/{id}/positions",
       "GET /api/v1/portfolios/{id}/cash",
       "GET /api/v1/portfolios/{id}/events",
+      "GET /api/v1/portfolios/{id}/weights",
+      "GET /api/v1/portfolios/{id}/exposures",
       "PUT /api/v1/instruments/{id}",
       "GET /api/v1/instruments/{id}",
       "POST /api/v1/prices",
@@ -350,7 +352,12 @@ class OpenApiTest {
     call("GET", "/api/v1/portfolios/{id}/positions", p + "/positions", null, 200);
     call("GET", "/api/v1/portfolios/{id}/positions", p + "/positions?groupBy=instrument", null, 200);
     call("GET", "/api/v1/portfolios/{id}/positions", p + "/positions?groupBy=strategy&version=5", null, 200);
-    call("GET", "/api/v1/portfolios/{id}/positions", p + "/positions?groupBy=sector", null, 400);
+    call("GET", "/api/v1/portfolios/{id}/positions", p + "/positions?groupBy=sector", null, 200);
+    call("GET", "/api/v1/portfolios/{id}/positions", p + "/positions?groupBy=industry", null, 400);
+    call("GET", "/api/v1/portfolios/{id}/weights", p + "/weights", null, 200);
+    call("GET", "/api/v1/portfolios/{id}/weights", p + "/weights?version=2", null, 200);
+    call("GET", "/api/v1/portfolios/{id}/exposures", p + "/exposures", null, 200);
+    call("GET", "/api/v1/portfolios/{id}/exposures", "/api/v1/portfolios/no-such/exposures", null, 404);
     call("GET", "/api/v1/portfolios/{id}/cash", p + "/cash", null, 200);
     Map<String, Object> first = map(call("GET", "/api/v1/portfolios/{id}/events", p + "/events?limit=2", null, 200));
     assertThat(first).containsKey("nextAfterVersion");
@@ -374,6 +381,13 @@ class OpenApiTest {
     call("POST", "/api/v1/fx-rates", "/api/v1/fx-rates", List.of(Map.of("base", "EUR", "quote", "USD",
         "rate", "1.08")), 200);
     call("POST", "/api/v1/fx-rates", "/api/v1/fx-rates", List.of(), 400);
+    // Now priced (AAPL) and with a rate for the EUR cash: the valued figures are numbers, not nulls.
+    Map<String, Object> valued = map(call("GET", "/api/v1/portfolios/{id}", p, null, 200));
+    assertThat(map(valued.get("valuation")).get("complete")).isEqualTo(true);
+    call("GET", "/api/v1/portfolios/{id}/positions", p + "/positions?groupBy=currency", null, 200);
+    call("GET", "/api/v1/portfolios/{id}/cash", p + "/cash", null, 200);
+    call("GET", "/api/v1/portfolios/{id}/weights", p + "/weights", null, 200);
+    call("GET", "/api/v1/portfolios/{id}/exposures", p + "/exposures", null, 200);
 
     call("GET", "/health/live", "/health/live", null, 200);
     call("GET", "/health/ready", "/health/ready", null, 200);
