@@ -50,7 +50,7 @@ public final class HttpGatewayVerticle extends VerticleBase {
   /**
    * @param clusterName the cluster's name, or null when the node runs alone
    * @param market the node's market view: prices for valued reads, instruments for price currencies
-   * @param clock stamps market data without an observation time, and valuations
+   * @param clock stamps market data without an observation time
    */
   public HttpGatewayVerticle(HttpSettings settings, OwnerClient owners, PortfolioCatalog catalog,
       Readiness readiness, PrometheusMeterRegistry registry, ShardMap shards, String clusterName,
@@ -105,7 +105,7 @@ public final class HttpGatewayVerticle extends VerticleBase {
     PortfolioHandlers handlers = new PortfolioHandlers(owners, catalog);
     router.post("/api/v1/portfolios").handler(handlers::create);
     router.get("/api/v1/portfolios").handler(handlers::list);
-    ReadHandlers reads = new ReadHandlers(owners, market, clock);
+    ReadHandlers reads = new ReadHandlers(owners, market);
     router.get(PORTFOLIO).handler(reads::read);
     router.patch(PORTFOLIO).handler(handlers::update);
     router.postWithRegex("/api/v1/portfolios/([^/]+)/trades:batch").handler(handlers::tradeBatch);

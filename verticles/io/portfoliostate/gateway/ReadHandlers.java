@@ -15,7 +15,6 @@ import io.portfoliostate.protocol.OwnerRequest;
 import io.portfoliostate.shard.OwnerClient;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
-import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
 import java.util.function.BiFunction;
@@ -29,18 +28,20 @@ import java.util.function.BiFunction;
  *
  * <p>A read of an earlier state ({@code version} or {@code asOf}) is valued with today's market
  * too, for now: prices are kept with their history, and valuing with the prices of that time
- * comes later. {@code valuation.asOf} states which market was used: the time of the read.
+ * comes later.
+ *
+ * <p>{@code valuation.asOf} is the time of the information valued: the later of the state's last
+ * change and the newest price or rate the node knows. It is not the time of the read, so the
+ * same state and the same market give the same answer on every node and after a restart.
  */
 final class ReadHandlers {
 
   private final OwnerClient owners;
   private final MarketView market;
-  private final Clock clock;
 
-  ReadHandlers(OwnerClient owners, MarketView market, Clock clock) {
+  ReadHandlers(OwnerClient owners, MarketView market) {
     this.owners = owners;
     this.market = market;
-    this.clock = clock;
   }
 
   void read(RoutingContext ctx) {
@@ -105,10 +106,16 @@ final class ReadHandlers {
     owners.<PortfolioState>request(new OwnerRequest.Read(id, version, asOf))
         .onSuccess(state -> {
           MarketSnapshot snapshot = market.snapshot();
-          PortfolioValuation valuation = Valuation.value(state, snapshot.market(), snapshot, clock.instant());
+          PortfolioValuation valuation = Valuation.value(state, snapshot.market(), snapshot,
+              asOf(state, snapshot));
           ctx.response().putHeader("ETag", "\"" + state.version() + "\"");
           HttpBodies.json(ctx, 200, render.apply(state, valuation));
         })
         .onFailure(failure -> Problems.send(ctx, Problems.of(failure)));
+  }
+
+  private static Instant asOf(PortfolioState state, MarketSnapshot snapshot) {
+    Instant market = snapshot.latestAt();
+    return market == null || market.isBefore(state.updatedAt()) ? state.updatedAt() : market;
   }
 }

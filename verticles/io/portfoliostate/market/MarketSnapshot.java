@@ -7,6 +7,7 @@ import io.portfoliostate.domain.ReferenceData;
 import io.portfoliostate.domain.valuation.FxRate;
 import io.portfoliostate.domain.valuation.MarketData;
 import io.portfoliostate.domain.valuation.Price;
+import java.time.Instant;
 import java.util.Collection;
 import java.util.Optional;
 import org.pcollections.HashTreePMap;
@@ -20,14 +21,16 @@ import org.pcollections.PMap;
  */
 public final class MarketSnapshot implements ReferenceData {
 
-  private static final MarketSnapshot EMPTY = new MarketSnapshot(HashTreePMap.empty(), MarketData.empty());
+  private static final MarketSnapshot EMPTY = new MarketSnapshot(HashTreePMap.empty(), MarketData.empty(), null);
 
   private final PMap<InstrumentId, Instrument> instruments;
   private final MarketData market;
+  private final Instant latestAt;
 
-  private MarketSnapshot(PMap<InstrumentId, Instrument> instruments, MarketData market) {
+  private MarketSnapshot(PMap<InstrumentId, Instrument> instruments, MarketData market, Instant latestAt) {
     this.instruments = instruments;
     this.market = market;
+    this.latestAt = latestAt;
   }
 
   /** Nothing known: no instrument, no price, no rate. */
@@ -50,6 +53,15 @@ public final class MarketSnapshot implements ReferenceData {
     return Optional.ofNullable(instruments.get(instrumentId));
   }
 
+  /**
+   * The observation time of the newest price or rate known, or null when none is: the time the
+   * market of this snapshot is as of. Valuations state it (with the state's own last change), so
+   * the same state and the same market always read alike, on any node and after a restart.
+   */
+  public Instant latestAt() {
+    return latestAt;
+  }
+
   /** How many instruments are known. */
   public int instrumentCount() {
     return instruments.size();
@@ -61,7 +73,7 @@ public final class MarketSnapshot implements ReferenceData {
     for (Instrument instrument : replaced) {
       next = next.plus(instrument.id(), instrument);
     }
-    return new MarketSnapshot(next, market);
+    return new MarketSnapshot(next, market, latestAt);
   }
 
   /** This snapshot with the instruments it does not hold yet (what it holds is as new or newer). */
@@ -72,7 +84,7 @@ public final class MarketSnapshot implements ReferenceData {
         next = next.plus(instrument.id(), instrument);
       }
     }
-    return new MarketSnapshot(next, market);
+    return new MarketSnapshot(next, market, latestAt);
   }
 
   /**
@@ -81,13 +93,16 @@ public final class MarketSnapshot implements ReferenceData {
    */
   public MarketSnapshot withQuotes(Collection<Price> prices, Collection<FxRate> rates) {
     MarketData next = market;
+    Instant latest = latestAt;
     for (Price price : prices) {
       next = next.with(price);
+      latest = later(latest, price.at());
     }
     for (FxRate rate : rates) {
       next = next.with(rate);
+      latest = later(latest, rate.at());
     }
-    return new MarketSnapshot(instruments, next);
+    return new MarketSnapshot(instruments, next, latest);
   }
 
   /**
@@ -97,18 +112,25 @@ public final class MarketSnapshot implements ReferenceData {
    */
   public MarketSnapshot withLoadedQuotes(Collection<Price> prices, Collection<FxRate> rates) {
     MarketData next = market;
+    Instant latest = latestAt;
     for (Price price : prices) {
       Optional<Price> held = next.price(price.instrumentId());
       if (held.isEmpty() || held.get().at().isBefore(price.at())) {
         next = next.with(price);
       }
+      latest = later(latest, price.at());
     }
     for (FxRate rate : rates) {
       Optional<FxRate> held = next.rate(rate.base(), rate.quote());
       if (held.isEmpty() || held.get().at().isBefore(rate.at())) {
         next = next.with(rate);
       }
+      latest = later(latest, rate.at());
     }
-    return new MarketSnapshot(instruments, next);
+    return new MarketSnapshot(instruments, next, latest);
+  }
+
+  private static Instant later(Instant held, Instant seen) {
+    return held == null || seen.isAfter(held) ? seen : held;
   }
 }
