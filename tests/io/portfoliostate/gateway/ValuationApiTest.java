@@ -1,6 +1,7 @@
 package io.portfoliostate.gateway;
 
 import static io.portfoliostate.fixtures.Api.trade;
+import static java.util.Map.entry;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.portfoliostate.fixtures.Api;
@@ -9,6 +10,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.math.BigDecimal;
 import java.math.MathContext;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -294,13 +296,13 @@ class ValuationApiTest {
     assertThat(exposures.getDouble("gross")).isEqualTo(0.254);
     assertThat(exposures.getDouble("net")).isEqualTo(0.146);
     assertThat(exposures.getJsonObject("bySector").getMap()).containsExactly(
-        java.util.Map.entry("Energy", -0.054), java.util.Map.entry("Technology", 0.2));
+        entry("Energy", -0.054), entry("Technology", 0.2));
     assertThat(exposures.getJsonObject("byCountry").getMap()).containsExactly(
-        java.util.Map.entry("FR", -0.054), java.util.Map.entry("US", 0.2));
+        entry("FR", -0.054), entry("US", 0.2));
     assertThat(exposures.getJsonObject("byCurrency").getMap()).containsExactly(
-        java.util.Map.entry("EUR", -0.054), java.util.Map.entry("USD", 0.2));
+        entry("EUR", -0.054), entry("USD", 0.2));
     assertThat(exposures.getJsonObject("byAssetClass").getMap()).containsExactly(
-        java.util.Map.entry("Equity", 0.146));
+        entry("Equity", 0.146));
     assertThat(exposures.getBoolean("complete")).isTrue();
   }
 
@@ -338,12 +340,12 @@ class ValuationApiTest {
   }
 
   private static void prices(JsonObject... prices) {
-    Api.Response response = api().post("/api/v1/prices", new JsonArray(java.util.List.of((Object[]) prices)));
+    Api.Response response = api().post("/api/v1/prices", new JsonArray(List.of((Object[]) prices)));
     assertThat(response.status()).as(response.body()).isEqualTo(200);
   }
 
   private static void rates(JsonObject... rates) {
-    Api.Response response = api().post("/api/v1/fx-rates", new JsonArray(java.util.List.of((Object[]) rates)));
+    Api.Response response = api().post("/api/v1/fx-rates", new JsonArray(List.of((Object[]) rates)));
     assertThat(response.status()).as(response.body()).isEqualTo(200);
   }
 

@@ -10,6 +10,7 @@ import io.portfoliostate.domain.valuation.Price;
 import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** The node's market view: what it applies, what a start-up load may and may not override. */
@@ -27,7 +28,7 @@ class MarketViewTest {
   void appliesInstrumentsAsReferenceDataAndQuotesByObservationTime() {
     MarketView view = new MarketView();
     MarketSnapshot before = view.snapshot();
-    view.apply(List.of(new Instrument(SAP, EUR, "Equity", null, "DE", java.util.Map.of())),
+    view.apply(List.of(new Instrument(SAP, EUR, "Equity", null, "DE", Map.of())),
         List.of(price("120", T0.plusSeconds(1)), price("100", T0)),
         List.of(new FxRate(EUR, CurrencyCode.USD, new BigDecimal("1.08"), T0)));
 
@@ -53,7 +54,7 @@ class MarketViewTest {
   void theStartUpLoadNeverOverridesWhatArrivedMeanwhile() {
     MarketView view = new MarketView();
     view.apply(List.of(Instrument.of(SAP, EUR)), List.of(price("121", T0)), List.of());
-    view.load(List.of(new Instrument(SAP, CurrencyCode.USD, null, "Old", null, java.util.Map.of()),
+    view.load(List.of(new Instrument(SAP, CurrencyCode.USD, null, "Old", null, Map.of()),
             Instrument.of(InstrumentId.of("BMW.DE"), EUR)),
         List.of(price("120", T0), new Price(InstrumentId.of("BMW.DE"), BigDecimal.TEN, EUR, T0.minusSeconds(5))),
         List.of());
