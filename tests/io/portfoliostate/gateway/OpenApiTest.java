@@ -60,6 +60,12 @@ class OpenApiTest {
       "GET /api/v1/portfolios/{id}/positions",
       "GET /api/v1/portfolios/{id}/cash",
       "GET /api/v1/portfolios/{id}/events",
+      "GET /api/v1/portfolios/{id}/weights",
+      "GET /api/v1/portfolios/{id}/exposures",
+      "PUT /api/v1/instruments/{id}",
+      "GET /api/v1/instruments/{id}",
+      "POST /api/v1/prices",
+      "POST /api/v1/fx-rates",
       "GET /api/v1/cluster");
 
   private static final Path GATEWAY_SOURCE = Path.of("verticles/io/portfoliostate/gateway/HttpGatewayVerticle.java");
@@ -189,6 +195,10 @@ class OpenApiTest {
     expected.put("POST /api/v1/portfolios/{id}/cash-flows", CommandParsers.CASH_FLOW_FIELDS);
     expected.put("POST /api/v1/portfolios/{id}/fx-conversions", CommandParsers.FX_FIELDS);
     expected.put("PUT /api/v1/portfolios/{id}/targets", CommandParsers.TARGET_FIELDS);
+    expected.put("PUT /api/v1/instruments/{id}", MarketParsers.INSTRUMENT_FIELDS);
+    // Batches of market data are JSON arrays: their items' schemas are checked.
+    expected.put("POST /api/v1/prices", MarketParsers.PRICE_FIELDS);
+    expected.put("POST /api/v1/fx-rates", MarketParsers.FX_RATE_FIELDS);
 
     Set<String> withBodies = new TreeSet<>();
     paths().keySet().forEach(path -> operations(path).forEach((method, operation) -> {
@@ -199,7 +209,7 @@ class OpenApiTest {
     assertThat(withBodies).containsExactlyInAnyOrderElementsOf(expected.keySet());
 
     expected.forEach((operation, fields) -> {
-      Map<String, Object> schema = requestSchema(operation);
+      Map<String, Object> schema = requestObjectSchema(operation);
       assertThat(schema.get("additionalProperties")).as("%s rejects unknown fields", operation).isEqualTo(false);
       assertThat(map(schema.get("properties")).keySet()).as("fields of %s", operation)
           .containsExactlyInAnyOrderElementsOf(fields);
@@ -226,6 +236,22 @@ class OpenApiTest {
           .as("required fields of %s", operation)
           .containsExactlyInAnyOrderElementsOf(requiredOf(requestSchema(operation)));
     }
+    // A market-data batch is an array: an empty item reports its missing fields, prefixed by its index.
+    for (String operation : List.of("POST /api/v1/prices", "POST /api/v1/fx-rates")) {
+      Map<String, Object> array = requestSchema(operation);
+      assertThat(array.get("type")).isEqualTo("array");
+      assertThat(array.get("maxItems")).isEqualTo(MarketParsers.MAX_ITEMS);
+      Api.Response response = api.send("POST", operation.substring(operation.indexOf(' ') + 1),
+          "application/json", "[{}]");
+      assertThat(response.status()).as(operation).isEqualTo(400);
+      assertThat(requiredIn(response.json().getJsonArray("errors").getList(), "[0]."))
+          .as("required fields of %s", operation)
+          .containsExactlyInAnyOrderElementsOf(requiredOf(requestObjectSchema(operation)));
+    }
+    Api.Response instrument = api.send("PUT", "/api/v1/instruments/" + PROBE_ID, "application/json", "{}");
+    assertThat(instrument.status()).isEqualTo(400);
+    assertThat(requiredIn(instrument.json().getJsonArray("errors").getList(), ""))
+        .containsExactlyInAnyOrderElementsOf(requiredOf(requestSchema("PUT /api/v1/instruments/{id}")));
     // The items of a batch are parsed one by one: an empty item reports its own missing fields.
     Api.Response batch = api.send("POST", "/api/v1/portfolios/" + PROBE_ID + "/trades:batch", "application/json",
         "{\"trades\":[{}]}");
@@ -326,7 +352,12 @@ class OpenApiTest {
     call("GET", "/api/v1/portfolios/{id}/positions", p + "/positions", null, 200);
     call("GET", "/api/v1/portfolios/{id}/positions", p + "/positions?groupBy=instrument", null, 200);
     call("GET", "/api/v1/portfolios/{id}/positions", p + "/positions?groupBy=strategy&version=5", null, 200);
-    call("GET", "/api/v1/portfolios/{id}/positions", p + "/positions?groupBy=sector", null, 400);
+    call("GET", "/api/v1/portfolios/{id}/positions", p + "/positions?groupBy=sector", null, 200);
+    call("GET", "/api/v1/portfolios/{id}/positions", p + "/positions?groupBy=industry", null, 400);
+    call("GET", "/api/v1/portfolios/{id}/weights", p + "/weights", null, 200);
+    call("GET", "/api/v1/portfolios/{id}/weights", p + "/weights?version=2", null, 200);
+    call("GET", "/api/v1/portfolios/{id}/exposures", p + "/exposures", null, 200);
+    call("GET", "/api/v1/portfolios/{id}/exposures", "/api/v1/portfolios/no-such/exposures", null, 404);
     call("GET", "/api/v1/portfolios/{id}/cash", p + "/cash", null, 200);
     Map<String, Object> first = map(call("GET", "/api/v1/portfolios/{id}/events", p + "/events?limit=2", null, 200));
     assertThat(first).containsKey("nextAfterVersion");
@@ -336,6 +367,27 @@ class OpenApiTest {
         .as("every event type was seen").containsExactlyInAnyOrder("PortfolioCreated", "CashFlowRecorded",
             "TradeRecorded", "FxConverted", "TargetsSet", "PortfolioUpdated");
     call("GET", "/api/v1/portfolios/{id}/events", p + "/events?limit=1001", null, 400);
+
+    String instrument = "/api/v1/instruments/{id}";
+    call("PUT", instrument, "/api/v1/instruments/OA-SAP", Map.of("currency", "EUR", "sector", "Technology",
+        "factors", Map.of("beta", "1.1", "size", -0.25)), 201);
+    call("PUT", instrument, "/api/v1/instruments/OA-SAP", Map.of("currency", "EUR"), 200);
+    call("PUT", instrument, "/api/v1/instruments/OA-SAP", Map.of("currency", "EURO"), 400);
+    call("GET", instrument, "/api/v1/instruments/OA-SAP", null, 200);
+    call("GET", instrument, "/api/v1/instruments/OA-NONE", null, 404);
+    call("POST", "/api/v1/prices", "/api/v1/prices", List.of(Map.of("instrumentId", "OA-SAP", "price", "120.5"),
+        Map.of("instrumentId", "AAPL", "price", 170, "currency", "USD", "at", "2026-11-24T10:15:30Z")), 200);
+    call("POST", "/api/v1/prices", "/api/v1/prices", List.of(Map.of("instrumentId", "OA-NONE", "price", 1)), 400);
+    call("POST", "/api/v1/fx-rates", "/api/v1/fx-rates", List.of(Map.of("base", "EUR", "quote", "USD",
+        "rate", "1.08")), 200);
+    call("POST", "/api/v1/fx-rates", "/api/v1/fx-rates", List.of(), 400);
+    // Now priced (AAPL) and with a rate for the EUR cash: the valued figures are numbers, not nulls.
+    Map<String, Object> valued = map(call("GET", "/api/v1/portfolios/{id}", p, null, 200));
+    assertThat(map(valued.get("valuation")).get("complete")).isEqualTo(true);
+    call("GET", "/api/v1/portfolios/{id}/positions", p + "/positions?groupBy=currency", null, 200);
+    call("GET", "/api/v1/portfolios/{id}/cash", p + "/cash", null, 200);
+    call("GET", "/api/v1/portfolios/{id}/weights", p + "/weights", null, 200);
+    call("GET", "/api/v1/portfolios/{id}/exposures", p + "/exposures", null, 200);
 
     call("GET", "/health/live", "/health/live", null, 200);
     call("GET", "/health/ready", "/health/ready", null, 200);
@@ -649,6 +701,12 @@ class OpenApiTest {
   private Map<String, Object> requestSchema(String methodAndPath) {
     Map<String, Object> body = deref(operation(methodAndPath).get("requestBody"));
     return deref(map(map(body.get("content")).get("application/json")).get("schema"));
+  }
+
+  /** The request body's object schema: the body's, or its items' for a body that is an array. */
+  private Map<String, Object> requestObjectSchema(String methodAndPath) {
+    Map<String, Object> schema = requestSchema(methodAndPath);
+    return "array".equals(schema.get("type")) ? deref(schema.get("items")) : schema;
   }
 
   private static Set<String> requiredOf(Map<String, Object> schema) {

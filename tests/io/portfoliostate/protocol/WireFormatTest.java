@@ -9,7 +9,10 @@ import io.portfoliostate.domain.CostMethod;
 import io.portfoliostate.domain.CreatePortfolio;
 import io.portfoliostate.domain.CurrencyCode;
 import io.portfoliostate.domain.Decision;
+import io.portfoliostate.domain.Instrument;
 import io.portfoliostate.domain.InstrumentId;
+import io.portfoliostate.domain.valuation.FxRate;
+import io.portfoliostate.domain.valuation.Price;
 import io.portfoliostate.domain.PortfolioCommand;
 import io.portfoliostate.domain.PortfolioEvent;
 import io.portfoliostate.domain.PortfolioId;
@@ -163,6 +166,28 @@ class WireFormatTest {
     assertThat(change.fromVersion()).isEqualTo(3);
     assertThat(change.events()).hasSize(events.size() - 3);
     assertThat(StateJson.toJson(change.state())).isEqualTo(StateJson.toJson(state));
+  }
+
+  @Test
+  void marketUpdatesCrossExactly() {
+    MarketUpdate update = new MarketUpdate("node-1",
+        List.of(new Instrument(InstrumentId.of("SAP.DE"), CurrencyCode.of("EUR"), "Equity", "Technology", "DE",
+                Map.of("beta", new BigDecimal("1.10"), "value", new BigDecimal("-0.3"))),
+            Instrument.of(InstrumentId.of("BARE"), CurrencyCode.USD)),
+        List.of(new Price(InstrumentId.of("SAP.DE"), new BigDecimal("120.125"), CurrencyCode.of("EUR"), T0)),
+        List.of(new FxRate(CurrencyCode.of("EUR"), CurrencyCode.USD, new BigDecimal("1.0825"), T0.plusMillis(1))));
+
+    MarketUpdate received = overTheWire(update);
+
+    assertThat(received.origin()).isEqualTo("node-1");
+    assertThat(received.prices()).isEqualTo(update.prices());
+    assertThat(received.rates()).isEqualTo(update.rates());
+    assertThat(received.instruments().get(1)).isEqualTo(update.instruments().get(1));
+    // Loadings are exact decimals; they cross in plain notation, so 1.10 arrives as 1.1.
+    assertThat(received.instruments().get(0).factors()).containsOnlyKeys("beta", "value");
+    assertThat(received.instruments().get(0).factors().get("beta")).isEqualByComparingTo("1.1");
+    assertThat(received.instruments().get(0).factors().get("value")).isEqualByComparingTo("-0.3");
+    assertThat(received.instruments().get(0).sector()).isEqualTo("Technology");
   }
 
   private static PortfolioState stateAfterEveryCommand() {

@@ -6,7 +6,6 @@ import io.micrometer.core.instrument.Gauge;
 import io.portfoliostate.config.Settings;
 import io.portfoliostate.config.Settings.CacheSettings;
 import io.portfoliostate.config.Settings.ClusterSettings;
-import io.portfoliostate.domain.ReferenceData;
 import io.portfoliostate.gateway.HttpGatewayVerticle;
 import io.portfoliostate.integration.redis.CacheWriterVerticle;
 import io.portfoliostate.integration.redis.PortfolioCache;
@@ -16,6 +15,10 @@ import io.portfoliostate.persistence.Database;
 import io.portfoliostate.persistence.EmbeddedDatabase;
 import io.portfoliostate.persistence.JournalReader;
 import io.portfoliostate.persistence.JournalWriterVerticle;
+import io.portfoliostate.persistence.MarketDataStore;
+import io.portfoliostate.persistence.MarketDataWriterVerticle;
+import io.portfoliostate.market.MarketFeedVerticle;
+import io.portfoliostate.market.MarketView;
 import io.portfoliostate.persistence.Migrations;
 import io.portfoliostate.persistence.PortfolioCatalog;
 import io.portfoliostate.persistence.SnapshotStore;
@@ -72,6 +75,9 @@ public final class Node implements AutoCloseable {
   private final PortfolioCache cache;
   private String cacheDeployment;
   private String statusDeployment;
+  private final MarketView market = new MarketView();
+  private String feedDeployment;
+  private String marketWriterDeployment;
   private String writerDeployment;
   private String ownersDeployment;
   private String gatewayDeployment;
@@ -196,17 +202,34 @@ public final class Node implements AutoCloseable {
     AtomicInteger nextOwner = new AtomicInteger();
     // Millisecond times: what clients and PostgreSQL (microseconds) can both represent exactly.
     Clock clock = Clock.tick(Clock.systemUTC(), java.time.Duration.ofMillis(1));
+    MarketDataStore marketStore = new MarketDataStore(readPool);
     Future<String> cacheWriter = redis == null ? Future.succeededFuture()
         : vertx.deployVerticle(new CacheWriterVerticle(redis, settings.cache(), registry));
+    // The feed listens before the load, so nothing published meanwhile is missed; the load
+    // never overrides what the feed brought in.
     return cacheWriter
         .compose(id -> {
           cacheDeployment = id;
+          return vertx.deployVerticle(new MarketFeedVerticle(nodeId, market));
+        })
+        .compose(id -> {
+          feedDeployment = id;
+          return marketStore.latest();
+        })
+        .compose(latest -> {
+          market.load(latest.instruments(), latest.prices(), latest.rates());
+          LOG.info("Market view loaded: {} instruments, {} prices, {} FX rates", latest.instruments().size(),
+              latest.prices().size(), latest.rates().size());
+          return vertx.deployVerticle(new MarketDataWriterVerticle(database, market, nodeId));
+        })
+        .compose(id -> {
+          marketWriterDeployment = id;
           return vertx.deployVerticle(new JournalWriterVerticle(database, journal, registry));
         })
         .compose(id -> {
           writerDeployment = id;
           return vertx.deployVerticle(() -> new PortfolioOwnerVerticle(nodeId, nextOwner.getAndIncrement(),
-              settings.owners(), shards, reader, snapshots, ReferenceData.NONE, registry, clock, cache != null),
+              settings.owners(), shards, reader, snapshots, market, registry, clock, cache != null),
               new DeploymentOptions().setInstances(instances));
         })
         .compose(id -> {
@@ -215,7 +238,8 @@ public final class Node implements AutoCloseable {
           PortfolioCatalog catalog = new PortfolioCatalog(readPool);
           return vertx.deployVerticle(() -> {
             HttpGatewayVerticle gateway = new HttpGatewayVerticle(settings.http(), owners, catalog, readiness,
-                registry, shards, settings.cluster().enabled() ? settings.cluster().name() : null, cache);
+                registry, shards, settings.cluster().enabled() ? settings.cluster().name() : null, market,
+                marketStore, clock, cache);
             if (first[0] == null) {
               first[0] = gateway;
             }
@@ -251,6 +275,11 @@ public final class Node implements AutoCloseable {
     return registry;
   }
 
+  /** What this node knows of instruments, prices and FX rates. */
+  public MarketView market() {
+    return market;
+  }
+
   /** Who owns what: this node alone, or the cluster's partition table. */
   public ShardMap shards() {
     return shards;
@@ -278,6 +307,8 @@ public final class Node implements AutoCloseable {
         .compose(v -> undeploy(gatewayDeployment))
         .compose(v -> undeploy(ownersDeployment))
         .compose(v -> undeploy(writerDeployment))
+        .compose(v -> undeploy(marketWriterDeployment))
+        .compose(v -> undeploy(feedDeployment))
         .compose(v -> undeploy(cacheDeployment))
         .compose(v -> redis == null ? Future.<Void>succeededFuture() : redis.close())
         .compose(v -> readPool.close());

@@ -1,5 +1,6 @@
 package io.portfoliostate.gateway;
 
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import java.util.List;
@@ -76,9 +77,11 @@ final class HttpBodies {
     return null;
   }
 
-  static void json(RoutingContext ctx, int status, JsonObject body) {
+  /** Answers a JSON object or array. */
+  static void json(RoutingContext ctx, int status, Object body) {
     if (!ctx.response().ended()) {
-      ctx.response().setStatusCode(status).putHeader("Content-Type", "application/json").end(body.encode());
+      String text = body instanceof JsonArray array ? array.encode() : ((JsonObject) body).encode();
+      ctx.response().setStatusCode(status).putHeader("Content-Type", "application/json").end(text);
     }
   }
 }

@@ -3,7 +3,9 @@ package io.portfoliostate.gateway;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.portfoliostate.config.Settings.HttpSettings;
 import io.portfoliostate.integration.redis.PortfolioCache;
+import io.portfoliostate.market.MarketView;
 import io.portfoliostate.observability.Readiness;
+import io.portfoliostate.persistence.MarketDataStore;
 import io.portfoliostate.persistence.PortfolioCatalog;
 import io.portfoliostate.shard.OwnerClient;
 import io.portfoliostate.shard.ShardMap;
@@ -13,6 +15,7 @@ import io.vertx.core.buffer.Buffer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.time.Clock;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.json.JsonObject;
@@ -29,6 +32,7 @@ import io.vertx.micrometer.PrometheusScrapingHandler;
 public final class HttpGatewayVerticle extends VerticleBase {
 
   private static final String PORTFOLIO = "/api/v1/portfolios/:id";
+  private static final String INSTRUMENT = "/api/v1/instruments/:id";
   /** The API's contract, served as written. */
   private static final Buffer OPENAPI = loadOpenApi();
 
@@ -40,16 +44,25 @@ public final class HttpGatewayVerticle extends VerticleBase {
   private final ShardMap shards;
   private final String clusterName;
   private final PortfolioCache cache;
+  private final MarketView market;
+  private final MarketDataStore marketStore;
+  private final Clock clock;
   private HttpServer server;
 
   /**
    * @param clusterName the cluster's name, or null when the node runs alone
+   * @param market the node's market view: prices for valued reads, instruments for price currencies
+   * @param marketStore where market data is stored
+   * @param clock stamps market data without an observation time
    * @param cache the shared Redis cache, or null when there is none
    */
   public HttpGatewayVerticle(HttpSettings settings, OwnerClient owners, PortfolioCatalog catalog,
       Readiness readiness, PrometheusMeterRegistry registry, ShardMap shards, String clusterName,
-      PortfolioCache cache) {
+      MarketView market, MarketDataStore marketStore, Clock clock, PortfolioCache cache) {
     this.settings = settings;
+    this.market = market;
+    this.marketStore = marketStore;
+    this.clock = clock;
     this.cache = cache;
     this.shards = shards;
     this.clusterName = clusterName;
@@ -94,19 +107,27 @@ public final class HttpGatewayVerticle extends VerticleBase {
 
     router.route("/api/*").handler(TimeoutHandler.create(settings.requestTimeoutMs(), 503));
     router.route("/api/*").handler(BodyHandler.create(false).setBodyLimit(settings.maxBodyBytes()));
-    PortfolioHandlers handlers = new PortfolioHandlers(owners, catalog, new StateReads(owners, cache));
+    PortfolioHandlers handlers = new PortfolioHandlers(owners, catalog);
     router.post("/api/v1/portfolios").handler(handlers::create);
     router.get("/api/v1/portfolios").handler(handlers::list);
-    router.get(PORTFOLIO).handler(handlers::read);
+    ReadHandlers reads = new ReadHandlers(new StateReads(owners, cache), market);
+    router.get(PORTFOLIO).handler(reads::read);
     router.patch(PORTFOLIO).handler(handlers::update);
     router.postWithRegex("/api/v1/portfolios/([^/]+)/trades:batch").handler(handlers::tradeBatch);
     router.post(PORTFOLIO + "/trades").handler(handlers.command(CommandParsers::tradeAt, 201));
     router.post(PORTFOLIO + "/cash-flows").handler(handlers.command(CommandParsers::cashFlow, 201));
     router.post(PORTFOLIO + "/fx-conversions").handler(handlers.command(CommandParsers::fxConversion, 201));
     router.put(PORTFOLIO + "/targets").handler(handlers.command(CommandParsers::targets, 200));
-    router.get(PORTFOLIO + "/positions").handler(handlers::positions);
-    router.get(PORTFOLIO + "/cash").handler(handlers::cash);
+    router.get(PORTFOLIO + "/positions").handler(reads::positions);
+    router.get(PORTFOLIO + "/cash").handler(reads::cash);
+    router.get(PORTFOLIO + "/weights").handler(reads::weights);
+    router.get(PORTFOLIO + "/exposures").handler(reads::exposures);
     router.get(PORTFOLIO + "/events").handler(handlers::events);
+    MarketHandlers marketHandlers = new MarketHandlers(vertx.eventBus(), market, marketStore, clock);
+    router.put(INSTRUMENT).handler(marketHandlers::putInstrument);
+    router.get(INSTRUMENT).handler(marketHandlers::getInstrument);
+    router.post("/api/v1/prices").handler(marketHandlers::postPrices);
+    router.post("/api/v1/fx-rates").handler(marketHandlers::postFxRates);
     router.get("/api/v1/cluster").handler(new ClusterHandler(vertx, shards, clusterName)::view);
 
     router.errorHandler(404, ctx -> Problems.send(ctx, new Problems.Problem(404, "not-found",

@@ -4,8 +4,6 @@ import io.portfoliostate.domain.CreatePortfolio;
 import io.portfoliostate.domain.Identifiers;
 import io.portfoliostate.domain.PortfolioCommand;
 import io.portfoliostate.domain.PortfolioId;
-import io.portfoliostate.domain.PortfolioState;
-import io.portfoliostate.domain.Position;
 import io.portfoliostate.domain.UpdatePortfolio;
 import io.portfoliostate.persistence.PortfolioCatalog;
 import io.portfoliostate.protocol.CommandEnvelope;
@@ -19,10 +17,8 @@ import io.vertx.core.Handler;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.Function;
 
 /**
  * The REST handlers of the portfolio API: parse and check the request, send it to the owner,
@@ -41,10 +37,8 @@ final class PortfolioHandlers {
 
   private final OwnerClient owners;
   private final PortfolioCatalog catalog;
-  private final StateReads reads;
 
-  PortfolioHandlers(OwnerClient owners, PortfolioCatalog catalog, StateReads reads) {
-    this.reads = reads;
+  PortfolioHandlers(OwnerClient owners, PortfolioCatalog catalog) {
     this.owners = owners;
     this.catalog = catalog;
   }
@@ -213,63 +207,6 @@ final class PortfolioHandlers {
     HttpBodies.json(ctx, status, Representations.result(recorded.result()));
   }
 
-  void read(RoutingContext ctx) {
-    readState(ctx, state -> Representations.portfolio(state));
-  }
-
-  void positions(RoutingContext ctx) {
-    String groupBy = ctx.queryParams().get("groupBy");
-    if (groupBy != null && !groupBy.equals("instrument") && !groupBy.equals("strategy")) {
-      Problems.send(ctx, Problems.invalid(List.of(new RequestReader.FieldError("groupBy",
-          "must be instrument or strategy (sector, assetClass, country and currency need reference data)"))));
-      return;
-    }
-    readState(ctx, state -> {
-      JsonObject json = new JsonObject().put("portfolioId", state.id().value()).put("version", state.version());
-      if (groupBy == null) {
-        return json.put("positions", Representations.positions(state));
-      }
-      Function<Position, String> key = groupBy.equals("instrument")
-          ? p -> p.key().instrumentId().value() : p -> p.key().strategy();
-      return json.put("groupBy", groupBy).put("groups", Representations.groupedPositions(state, key, groupBy));
-    });
-  }
-
-  void cash(RoutingContext ctx) {
-    readState(ctx, state -> new JsonObject().put("portfolioId", state.id().value())
-        .put("version", state.version()).put("baseCurrency", state.baseCurrency().value())
-        .put("balances", Representations.cash(state.cash())));
-  }
-
-  private void readState(RoutingContext ctx, Function<PortfolioState, JsonObject> render) {
-    PortfolioId id = pathId(ctx);
-    if (id == null) {
-      return;
-    }
-    Long version = HttpBodies.longParam(ctx, "version", 1, Long.MAX_VALUE);
-    String asOfText = ctx.queryParams().get("asOf");
-    Instant asOf = asOfText == null ? null : RequestReader.parseInstant(asOfText, () -> Problems.send(ctx,
-        Problems.invalid(List.of(new RequestReader.FieldError("asOf", "must be an ISO-8601 time with a zone")))));
-    if (ctx.response().ended()) {
-      return;
-    }
-    if (version != null && asOf != null) {
-      Problems.send(ctx, Problems.invalid(List.of(new RequestReader.FieldError("asOf",
-          "give either version or asOf, not both"))));
-      return;
-    }
-    Future<PortfolioState> read = reads.read(ctx, id, version, asOf);
-    if (read == null) {
-      return;
-    }
-    read
-        .onSuccess(state -> {
-          ctx.response().putHeader("ETag", "\"" + state.version() + "\"");
-          HttpBodies.json(ctx, 200, render.apply(state));
-        })
-        .onFailure(failure -> Problems.send(ctx, Problems.of(failure)));
-  }
-
   void events(RoutingContext ctx) {
     PortfolioId id = pathId(ctx);
     if (id == null) {
@@ -309,7 +246,7 @@ final class PortfolioHandlers {
   }
 
   /** The portfolio id of the path; null after a 400 was sent. */
-  private static PortfolioId pathId(RoutingContext ctx) {
+  static PortfolioId pathId(RoutingContext ctx) {
     String id = ctx.pathParam("id");
     if (id == null) {
       id = ctx.pathParam("param0");

@@ -11,11 +11,9 @@ import io.portfoliostate.protocol.EventPage;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.math.BigDecimal;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.function.Function;
 
 /** The API's JSON shapes (API.md): decimals as plain strings, times as ISO-8601 UTC. */
 final class Representations {
@@ -77,36 +75,31 @@ final class Representations {
     return cash;
   }
 
-  /** Positions summed per group key: quantities, cost basis (signed: short cost is negative), P&L, fees. */
-  static JsonArray groupedPositions(PortfolioState state, Function<Position, String> groupKey, String keyName) {
-    Map<String, List<Position>> groups = new TreeMap<>();
-    new TreeMap<>(state.positions()).values()
-        .forEach(p -> groups.computeIfAbsent(groupKey.apply(p), k -> new ArrayList<>()).add(p));
-    JsonArray result = new JsonArray();
-    groups.forEach((key, members) -> {
-      Map<CurrencyCode, BigDecimal[]> byCurrency = new TreeMap<>();
-      for (Position p : members) {
-        BigDecimal[] sums = byCurrency.computeIfAbsent(p.currency(),
-            c -> new BigDecimal[] {BigDecimal.ZERO, BigDecimal.ZERO, BigDecimal.ZERO, BigDecimal.ZERO});
-        sums[0] = sums[0].add(p.quantity());
-        sums[1] = sums[1].add(p.costBasis().multiply(BigDecimal.valueOf(p.quantity().signum())));
-        sums[2] = sums[2].add(p.realizedPnl());
-        sums[3] = sums[3].add(p.fees());
+  /**
+   * Positions summed per currency (in currency order): cost basis (signed: a short's cost is
+   * negative), realized P&L and fees, and the net quantity when the positions are of one
+   * instrument (units of different instruments do not add up).
+   */
+  static JsonArray totals(List<Position> positions, boolean withQuantity) {
+    Map<CurrencyCode, BigDecimal[]> byCurrency = new TreeMap<>();
+    for (Position p : positions) {
+      BigDecimal[] sums = byCurrency.computeIfAbsent(p.currency(),
+          c -> new BigDecimal[] {BigDecimal.ZERO, BigDecimal.ZERO, BigDecimal.ZERO, BigDecimal.ZERO});
+      sums[0] = sums[0].add(p.quantity());
+      sums[1] = sums[1].add(p.costBasis().multiply(BigDecimal.valueOf(p.quantity().signum())));
+      sums[2] = sums[2].add(p.realizedPnl());
+      sums[3] = sums[3].add(p.fees());
+    }
+    JsonArray totals = new JsonArray();
+    byCurrency.forEach((currency, sums) -> {
+      JsonObject total = new JsonObject().put("currency", currency.value());
+      if (withQuantity) {
+        total.put("quantity", Decimals.plain(sums[0]));
       }
-      JsonArray totals = new JsonArray();
-      byCurrency.forEach((currency, sums) -> {
-        JsonObject total = new JsonObject().put("currency", currency.value());
-        if ("instrument".equals(keyName)) {
-          total.put("quantity", Decimals.plain(sums[0]));
-        }
-        totals.add(total.put("costBasis", Decimals.plain(sums[1]))
-            .put("realizedPnl", Decimals.plain(sums[2])).put("fees", Decimals.plain(sums[3])));
-      });
-      JsonArray positions = new JsonArray();
-      members.forEach(p -> positions.add(position(p)));
-      result.add(new JsonObject().put("key", key).put("totals", totals).put("positions", positions));
+      totals.add(total.put("costBasis", Decimals.plain(sums[1]))
+          .put("realizedPnl", Decimals.plain(sums[2])).put("fees", Decimals.plain(sums[3])));
     });
-    return result;
+    return totals;
   }
 
   /** The answer to a recorded command: the version, and what it touched. */

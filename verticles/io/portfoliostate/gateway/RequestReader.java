@@ -223,6 +223,26 @@ final class RequestReader {
     return weights;
   }
 
+  /** A JSON object value, or null (with an error when it is not an object). */
+  Map<String, Object> object(String field) {
+    Object value = body.get(field);
+    if (value == null) {
+      return null;
+    }
+    if (!(value instanceof Map)) {
+      error(field, "must be a JSON object");
+      return null;
+    }
+    @SuppressWarnings("unchecked")
+    Map<String, Object> object = (Map<String, Object>) value;
+    return object;
+  }
+
+  /** A reader of a nested object whose errors join this reader's, its fields prefixed. */
+  RequestReader nested(Map<String, Object> object, String nestedPrefix) {
+    return new RequestReader(object, prefix + nestedPrefix, errors);
+  }
+
   /** A list value, or null with an error. */
   List<?> list(String field, boolean required) {
     Object value = body.get(field);

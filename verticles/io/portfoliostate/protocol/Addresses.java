@@ -11,6 +11,15 @@ public final class Addresses {
   /** Where owners hand committed states to their node's Redis cache writer (local only). */
   public static final String CACHE_PUT = "pstate.cache.put";
 
+  /** Where gateways send market data to be stored (the node's market-data writer; node-local). */
+  public static final String MARKET_WRITE = "pstate.market.write";
+
+  /**
+   * Where each committed batch of market data is published, cluster-wide: every node's market
+   * view listens, so that all nodes value with the same prices and know the same instruments.
+   */
+  public static final String MARKET_UPDATES = "pstate.market.updates";
+
   private static final String OWNER_PREFIX = "pstate.owner.";
   private static final String UPDATES_PREFIX = "portfolio.updates.";
 

@@ -24,7 +24,10 @@ public final class Codecs {
     wire(EventPage.class, JsonWireCodec.of(EventPage.class, MessageJson::eventPage, MessageJson::eventPage));
     wire(PortfolioState.class, JsonWireCodec.of(PortfolioState.class, StateJson::toJson, StateJson::fromJson));
     wire(PortfolioChange.class, JsonWireCodec.of(PortfolioChange.class, MessageJson::change, MessageJson::change));
+    wire(MarketUpdate.class, JsonWireCodec.of(MarketUpdate.class, MarketJson::update, MarketJson::update));
     wire(JournalAppend.class, LocalCodec.of(JournalAppend.class));
+    wire(MarketWrite.class, LocalCodec.of(MarketWrite.class));
+    wire(MarketWrite.Written.class, LocalCodec.of(MarketWrite.Written.class));
   }
 
   private Codecs() {

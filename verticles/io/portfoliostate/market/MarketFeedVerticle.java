@@ -1,0 +1,36 @@
+package io.portfoliostate.market;
+
+import io.portfoliostate.protocol.Addresses;
+import io.portfoliostate.protocol.MarketUpdate;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.MessageConsumer;
+
+/**
+ * Keeps the node's {@link MarketView} in step with the cluster: applies every market update
+ * another node committed and published. Its own node's updates it skips, since the writer
+ * applied them before answering (applying them again could undo a later correction with the
+ * same observation time).
+ */
+public final class MarketFeedVerticle extends VerticleBase {
+
+  private final String nodeId;
+  private final MarketView view;
+  private MessageConsumer<MarketUpdate> consumer;
+
+  public MarketFeedVerticle(String nodeId, MarketView view) {
+    this.nodeId = nodeId;
+    this.view = view;
+  }
+
+  @Override
+  public Future<?> start() {
+    consumer = vertx.eventBus().consumer(Addresses.MARKET_UPDATES, message -> {
+      MarketUpdate update = message.body();
+      if (!nodeId.equals(update.origin())) {
+        view.apply(update.instruments(), update.prices(), update.rates());
+      }
+    });
+    return consumer.completion();
+  }
+}

@@ -1,0 +1,62 @@
+package io.portfoliostate.market;
+
+import io.portfoliostate.domain.CurrencyCode;
+import io.portfoliostate.domain.Instrument;
+import io.portfoliostate.domain.InstrumentId;
+import io.portfoliostate.domain.ReferenceData;
+import io.portfoliostate.domain.valuation.FxRate;
+import io.portfoliostate.domain.valuation.Price;
+import java.util.Collection;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.UnaryOperator;
+
+/**
+ * A node's view of the market: the latest {@link MarketSnapshot}, shared by every verticle of the
+ * node. Thread-safe without locks: readers take the current immutable snapshot and value with it
+ * (a read never blocks a writer, nor sees half an update); writers swap in a new one.
+ *
+ * <p>As {@link ReferenceData} it always answers from the current snapshot: owners decide a
+ * trade's currency with the instruments known when the trade is decided.
+ *
+ * <p>It learns of changes in two ways: the node's own market-data writer applies what it
+ * committed before answering (so a client reads its own writes on that node), and the market
+ * feed applies what other nodes committed as their publications arrive.
+ */
+public final class MarketView implements ReferenceData {
+
+  private final AtomicReference<MarketSnapshot> current = new AtomicReference<>(MarketSnapshot.empty());
+
+  /** What the node knows now. */
+  public MarketSnapshot snapshot() {
+    return current.get();
+  }
+
+  /** Applies committed market data: instruments replace, quotes fold in by observation time. */
+  public void apply(Collection<Instrument> instruments, Collection<Price> prices, Collection<FxRate> rates) {
+    update(snapshot -> snapshot.withInstruments(instruments).withQuotes(prices, rates));
+  }
+
+  /**
+   * Applies what was loaded from the database at start: it never overrides what arrived while
+   * the load ran (publications of other nodes, which are as new or newer).
+   */
+  public void load(Collection<Instrument> instruments, Collection<Price> prices, Collection<FxRate> rates) {
+    update(snapshot -> snapshot.withMissingInstruments(instruments).withLoadedQuotes(prices, rates));
+  }
+
+  private void update(UnaryOperator<MarketSnapshot> change) {
+    // A pure function of the snapshot, so a retry after a lost race is harmless.
+    current.updateAndGet(change);
+  }
+
+  @Override
+  public Optional<CurrencyCode> currencyOf(InstrumentId instrumentId) {
+    return current.get().currencyOf(instrumentId);
+  }
+
+  @Override
+  public Optional<Instrument> instrument(InstrumentId instrumentId) {
+    return current.get().instrument(instrumentId);
+  }
+}
