@@ -7,6 +7,7 @@ import io.portfoliostate.config.Settings;
 import io.portfoliostate.config.Settings.CacheSettings;
 import io.portfoliostate.config.Settings.ClusterSettings;
 import io.portfoliostate.gateway.HttpGatewayVerticle;
+import io.portfoliostate.integration.pulsar.PulsarIngestVerticle;
 import io.portfoliostate.integration.redis.CacheWriterVerticle;
 import io.portfoliostate.integration.redis.PortfolioCache;
 import io.portfoliostate.observability.NodeStatusVerticle;
@@ -75,6 +76,7 @@ public final class Node implements AutoCloseable {
   private final PortfolioCache cache;
   private String cacheDeployment;
   private String statusDeployment;
+  private String pulsarDeployment;
   private final MarketView market = new MarketView();
   private String feedDeployment;
   private String marketWriterDeployment;
@@ -251,8 +253,14 @@ public final class Node implements AutoCloseable {
           });
         })
         .compose(v -> vertx.deployVerticle(new NodeStatusVerticle(nodeId, instances, () -> httpPort, registry)))
-        .map(id -> {
+        .compose(id -> {
           statusDeployment = id;
+          return settings.pulsar().enabled()
+              ? vertx.deployVerticle(new PulsarIngestVerticle(settings.pulsar(), owners, registry))
+              : Future.<String>succeededFuture();
+        })
+        .map(id -> {
+          pulsarDeployment = id;
           return null;
         });
   }
@@ -303,7 +311,8 @@ public final class Node implements AutoCloseable {
   @Override
   public void close() throws IOException {
     readiness.markStopping();
-    Future<Void> drained = undeploy(statusDeployment)
+    Future<Void> drained = undeploy(pulsarDeployment)
+        .compose(v -> undeploy(statusDeployment))
         .compose(v -> undeploy(gatewayDeployment))
         .compose(v -> undeploy(ownersDeployment))
         .compose(v -> undeploy(writerDeployment))

@@ -17,7 +17,8 @@ public record Settings(
     OwnerSettings owners,
     RoutingSettings routing,
     ClusterSettings cluster,
-    CacheSettings cache) {
+    CacheSettings cache,
+    PulsarSettings pulsar) {
 
   public static Settings from(JsonObject json) {
     return new Settings(
@@ -28,7 +29,8 @@ public record Settings(
         OwnerSettings.from(json.getJsonObject("owners", new JsonObject())),
         RoutingSettings.from(json.getJsonObject("routing", new JsonObject())),
         ClusterSettings.from(json.getJsonObject("cluster", new JsonObject())),
-        CacheSettings.from(json.getJsonObject("cache", new JsonObject())));
+        CacheSettings.from(json.getJsonObject("cache", new JsonObject())),
+        PulsarSettings.from(json.getJsonObject("pulsar", new JsonObject())));
   }
 
   /** HTTP gateway: where it listens and what it accepts. */
@@ -161,6 +163,31 @@ public record Settings(
 
     public boolean enabled() {
       return redisUrl != null && !redisUrl.isBlank();
+    }
+  }
+
+  /**
+   * Apache Pulsar: commands in, committed changes out. Off unless {@code serviceUrl} is set.
+   *
+   * @param serviceUrl {@code pulsar://host:6650}, or null for no Pulsar
+   * @param tradeTopic trade executions in (the trade JSON plus portfolioId), keyed by portfolio
+   * @param cashTopic cash movements in (the cash-flow JSON plus portfolioId), keyed by portfolio
+   * @param deadLetterTopic where messages that can never apply go, with the reason
+   * @param subscription the subscription all nodes share (Key_Shared: one portfolio's messages go
+   *     to one node at a time, in order)
+   * @param maxInFlight messages a node holds between receiving and acknowledging at most; when
+   *     the owners or the journal fall behind, the node stops receiving instead of buffering
+   */
+  public record PulsarSettings(String serviceUrl, String tradeTopic, String cashTopic, String deadLetterTopic,
+      String subscription, int maxInFlight) {
+    static PulsarSettings from(JsonObject json) {
+      return new PulsarSettings(json.getString("serviceUrl"), json.getString("tradeTopic", "trade-executions"),
+          json.getString("cashTopic", "cash-movements"), json.getString("deadLetterTopic", "pstate-dead-letters"),
+          json.getString("subscription", "portfolio-state"), json.getInteger("maxInFlight", 2000));
+    }
+
+    public boolean enabled() {
+      return serviceUrl != null && !serviceUrl.isBlank();
     }
   }
 }

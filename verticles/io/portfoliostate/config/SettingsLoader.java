@@ -36,7 +36,9 @@ public final class SettingsLoader {
       Map.entry("PSTATE_CLUSTER_PUBLIC_HOST", "cluster.publicHost"),
       Map.entry("PSTATE_CLUSTER_PORT", "cluster.port"),
       Map.entry("PSTATE_CLUSTER_MEMBERS", "cluster.members"),
-      Map.entry("PSTATE_REDIS_URL", "cache.redisUrl"));
+      Map.entry("PSTATE_REDIS_URL", "cache.redisUrl"),
+      Map.entry("PSTATE_PULSAR_URL", "pulsar.serviceUrl"),
+      Map.entry("PSTATE_PULSAR_SUBSCRIPTION", "pulsar.subscription"));
 
   private SettingsLoader() {
   }

@@ -1,0 +1,165 @@
+package io.portfoliostate.integration;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.portfoliostate.app.Node;
+import io.portfoliostate.fixtures.Api;
+import io.portfoliostate.fixtures.TestDatabase;
+import io.portfoliostate.fixtures.TestNode;
+import io.portfoliostate.fixtures.TestPulsar;
+import io.vertx.core.json.JsonObject;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.apache.pulsar.client.api.BatcherBuilder;
+import org.apache.pulsar.client.api.Consumer;
+import org.apache.pulsar.client.api.Message;
+import org.apache.pulsar.client.api.Producer;
+import org.apache.pulsar.client.api.PulsarClient;
+import org.apache.pulsar.client.api.Schema;
+import org.apache.pulsar.client.api.SubscriptionInitialPosition;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Trades and cash movements published to Pulsar, against a real broker: they end in the exact
+ * state with duplicates mixed in (applied once), and poison messages land in the dead-letter
+ * topic with their reasons while the rest flow.
+ */
+class PulsarIngestTest {
+
+  private static final String RUN = UUID.randomUUID().toString().substring(0, 8);
+  private static final String TRADES = "trades-" + RUN;
+  private static final String CASH = "cash-" + RUN;
+  private static final String DEAD = "dead-" + RUN;
+
+  private static PulsarClient client;
+  private static Producer<byte[]> trades;
+  private static Producer<byte[]> cash;
+  private static Node node;
+  private static Api api;
+
+  @BeforeAll
+  static void start() throws Exception {
+    String url = TestPulsar.shared().serviceUrl();
+    client = PulsarClient.builder().serviceUrl(url).build();
+    trades = producer(TRADES);
+    cash = producer(CASH);
+    node = TestNode.start(TestDatabase.freshDatabaseUri(), new JsonObject().put("pulsar", new JsonObject()
+        .put("serviceUrl", url).put("tradeTopic", TRADES).put("cashTopic", CASH).put("deadLetterTopic", DEAD)));
+    api = new Api(node.httpPort());
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    if (node != null) {
+      node.close();
+    }
+    if (client != null) {
+      client.close();
+    }
+  }
+
+  private static Producer<byte[]> producer(String topic) throws Exception {
+    return client.newProducer(Schema.BYTES).topic(topic).batcherBuilder(BatcherBuilder.KEY_BASED).create();
+  }
+
+  private static void publish(Producer<byte[]> producer, String key, JsonObject body) {
+    producer.newMessage().key(key).value(body.encode().getBytes(StandardCharsets.UTF_8)).sendAsync();
+  }
+
+  private static JsonObject trade(String portfolio, String tradeId, String side, String quantity, String price) {
+    return new JsonObject().put("portfolioId", portfolio).put("tradeId", tradeId).put("instrumentId", "AAPL")
+        .put("side", side).put("quantity", quantity).put("price", price);
+  }
+
+  @Test
+  void tradesAndCashMovementsEndInTheExactStateWithDuplicatesMixedIn() throws Exception {
+    List<String> ids = new ArrayList<>();
+    for (int p = 0; p < 5; p++) {
+      ids.add(api.createPortfolio("pulsar-" + p));
+    }
+    for (String id : ids) {
+      publish(cash, id, new JsonObject().put("portfolioId", id).put("flowId", "dep-1").put("type", "DEPOSIT")
+          .put("currency", "USD").put("amount", "100000"));
+    }
+    cash.flush();
+    for (int t = 0; t < 50; t++) {
+      for (String id : ids) {
+        publish(trades, id, trade(id, "t-" + t, "BUY", "1", "10.5"));
+        if (t % 5 == 4) {
+          // A duplicate delivery of an earlier trade (as after a producer retry): applied once.
+          publish(trades, id, trade(id, "t-" + (t - 2), "BUY", "1", "10.5"));
+        }
+      }
+    }
+    trades.flush();
+
+    for (String id : ids) {
+      JsonObject state = awaitVersion(id, 52);
+      assertThat(state.getJsonArray("positions").getJsonObject(0).getString("quantity")).isEqualTo("50");
+      // 100,000 − 50 × 10.5
+      assertThat(state.getJsonArray("cash").getJsonObject(0).getString("balance")).isEqualTo("99475");
+    }
+    assertThat(counter("replayed")).isGreaterThanOrEqualTo(50);
+  }
+
+  @Test
+  void poisonMessagesGoToTheDeadLetterTopicWithReasonsAndTheRestFlow() throws Exception {
+    String id = api.createPortfolio("pulsar-poison");
+    try (Consumer<byte[]> letters = client.newConsumer(Schema.BYTES).topic(DEAD).subscriptionName("check")
+        .subscriptionInitialPosition(SubscriptionInitialPosition.Earliest).subscribe()) {
+      publish(trades, id, trade(id, "good-1", "BUY", "10", "100"));
+      trades.newMessage().key(id).value("{\"portfolioId\": \"pulsar-poison\", ".getBytes(StandardCharsets.UTF_8))
+          .sendAsync();
+      publish(trades, id, trade(id, "bad-qty", "BUY", "-5", "100"));
+      publish(trades, "nobody", trade("nobody-here", "t-1", "BUY", "1", "100"));
+      publish(trades, id, trade(id, "good-1", "BUY", "11", "100"));
+      publish(trades, id, new JsonObject().put("tradeId", "no-portfolio").put("instrumentId", "AAPL"));
+      publish(trades, id, trade(id, "good-2", "SELL", "4", "110"));
+      trades.flush();
+
+      JsonObject state = awaitVersion(id, 3);
+      assertThat(state.getJsonArray("positions").getJsonObject(0).getString("quantity")).isEqualTo("6");
+      List<String> reasons = new ArrayList<>();
+      for (int i = 0; i < 5; i++) {
+        Message<byte[]> letter = letters.receive(10, TimeUnit.SECONDS);
+        assertThat(letter).as("dead letter %d of 5", i + 1).isNotNull();
+        JsonObject body = new JsonObject(new String(letter.getValue(), StandardCharsets.UTF_8));
+        assertThat(body.getString("reason")).isEqualTo(letter.getProperty("reason"));
+        assertThat(body.getString("topic")).endsWith(TRADES);
+        assertThat(body.getString("payload")).isNotEmpty();
+        reasons.add(body.getString("reason"));
+        letters.acknowledge(letter);
+      }
+      assertThat(reasons).anySatisfy(r -> assertThat(r).startsWith("malformed:"));
+      assertThat(reasons).anySatisfy(r -> assertThat(r).startsWith("invalid:").contains("quantity"));
+      assertThat(reasons).anySatisfy(r -> assertThat(r).startsWith("not_found:"));
+      assertThat(reasons).anySatisfy(r -> assertThat(r).startsWith("id_reused:"));
+      assertThat(reasons).anySatisfy(r -> assertThat(r).startsWith("invalid:").contains("portfolioId"));
+      assertThat(letters.receive(500, TimeUnit.MILLISECONDS)).isNull();
+    }
+  }
+
+  private static JsonObject awaitVersion(String id, long version) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    JsonObject state = null;
+    while (System.nanoTime() < deadline) {
+      state = api.get("/api/v1/portfolios/" + id).json();
+      if (state.getLong("version") >= version) {
+        assertThat(state.getLong("version")).isEqualTo(version);
+        return state;
+      }
+      Thread.sleep(50);
+    }
+    throw new AssertionError(id + " did not reach version " + version + ": " + state);
+  }
+
+  private static double counter(String result) {
+    return node.registry().find("pstate.pulsar.in").tag("result", result).counters().stream()
+        .mapToDouble(c -> c.count()).sum();
+  }
+}

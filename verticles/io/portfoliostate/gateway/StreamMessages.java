@@ -1,0 +1,67 @@
+package io.portfoliostate.gateway;
+
+import io.portfoliostate.domain.Identifiers;
+import io.portfoliostate.domain.PortfolioId;
+import io.portfoliostate.protocol.CommandEnvelope;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+/**
+ * Commands that arrive as stream messages rather than HTTP requests (API.md, Pulsar: a
+ * {@code trade-executions} message is the trade command JSON plus {@code portfolioId}; a
+ * {@code cash-movements} message the cash-flow JSON plus {@code portfolioId}). Parsed by the
+ * same rules as the REST bodies, so a message means exactly what the same JSON posted would.
+ */
+public final class StreamMessages {
+
+  /** What a stream message carries. */
+  public enum Kind {
+    TRADE, CASH_FLOW
+  }
+
+  /** A command to send to its owner, or why the message can never apply. */
+  public record Parsed(CommandEnvelope envelope, String problem) {
+    public boolean ok() {
+      return envelope != null;
+    }
+  }
+
+  private StreamMessages() {
+  }
+
+  public static Parsed parse(Kind kind, byte[] payload) {
+    Object json;
+    try {
+      json = JsonInput.parse(payload);
+    } catch (JsonInput.MalformedJson e) {
+      return new Parsed(null, "malformed: " + e.getMessage());
+    }
+    if (!(json instanceof Map)) {
+      return new Parsed(null, "invalid: the message must be a JSON object");
+    }
+    Map<String, Object> body = new LinkedHashMap<>(castMap(json));
+    Object id = body.remove("portfolioId");
+    if (!(id instanceof String) || !Identifiers.isValid((String) id)) {
+      return new Parsed(null, "invalid: portfolioId must be an identifier (1-64 of A-Z a-z 0-9 . _ : -)");
+    }
+    PortfolioId portfolio = PortfolioId.of((String) id);
+    CommandParsers.Parsed parsed = kind == Kind.TRADE
+        ? CommandParsers.tradeAt(portfolio, body, null)
+        : CommandParsers.cashFlow(portfolio, body, null);
+    if (!parsed.ok()) {
+      return new Parsed(null, "invalid: " + describe(parsed.errors()));
+    }
+    return new Parsed(parsed.envelope(), null);
+  }
+
+  private static String describe(List<RequestReader.FieldError> errors) {
+    return errors.stream().map(e -> e.field() + " " + e.message()).collect(Collectors.joining("; "));
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> castMap(Object json) {
+    return (Map<String, Object>) json;
+  }
+}

@@ -1,0 +1,282 @@
+package io.portfoliostate.integration.pulsar;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.portfoliostate.config.Settings.PulsarSettings;
+import io.portfoliostate.domain.PortfolioId;
+import io.portfoliostate.domain.Rejection;
+import io.portfoliostate.gateway.StreamMessages;
+import io.portfoliostate.protocol.CommandEnvelope;
+import io.portfoliostate.protocol.CommandOutcome;
+import io.portfoliostate.protocol.CommandOutcomes;
+import io.portfoliostate.protocol.OwnerRequest;
+import io.portfoliostate.shard.OwnerClient;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.json.JsonObject;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.apache.pulsar.client.api.BatchReceivePolicy;
+import org.apache.pulsar.client.api.Consumer;
+import org.apache.pulsar.client.api.Message;
+import org.apache.pulsar.client.api.Messages;
+import org.apache.pulsar.client.api.Producer;
+import org.apache.pulsar.client.api.PulsarClient;
+import org.apache.pulsar.client.api.PulsarClientException;
+import org.apache.pulsar.client.api.Schema;
+import org.apache.pulsar.client.api.SubscriptionType;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A gateway for commands that arrive over Pulsar ({@code trade-executions}, {@code
+ * cash-movements}): each message is parsed like the same JSON posted over REST, sent to its
+ * portfolio's owner, and acknowledged only after its effect is committed. A message that can
+ * never apply (malformed, invalid, unknown portfolio, id reused with other content) goes to the
+ * dead-letter topic with its reason and is acknowledged. A redelivered message is a replay of
+ * its tradeId/flowId and changes nothing.
+ *
+ * <p>Order: the subscription is Key_Shared by portfolio id, so a portfolio's messages reach one
+ * node at a time, in order; here they are sent to the owner one group at a time per portfolio
+ * (the messages waiting for a portfolio go together as one request, decided in order). A
+ * transient failure (owner moving, journal unavailable) retries the same group with back-off
+ * rather than negatively acknowledging it, which could let a later message overtake it.
+ *
+ * <p>Backpressure: at most {@code maxInFlight} messages are held between receipt and
+ * acknowledgement; beyond that the verticle stops receiving and Pulsar keeps the rest.
+ */
+public final class PulsarIngestVerticle extends VerticleBase {
+
+  private static final Logger LOG = LoggerFactory.getLogger(PulsarIngestVerticle.class);
+  private static final int MAX_GROUP = 200;
+  private static final long MAX_RETRY_MS = 5_000;
+
+  private final PulsarSettings settings;
+  private final OwnerClient owners;
+  private final MeterRegistry registry;
+  private final Map<PortfolioId, ArrayDeque<Pending>> waiting = new HashMap<>();
+  private Context context;
+  private PulsarClient client;
+  private Consumer<byte[]> consumer;
+  private Producer<byte[]> deadLetters;
+  private String tradeTopic;
+  private int held;
+  private boolean receiving;
+  private boolean stopping;
+  private Counter applied;
+  private Counter replayed;
+  private Counter deadLettered;
+  private Counter retried;
+
+  public PulsarIngestVerticle(PulsarSettings settings, OwnerClient owners, MeterRegistry registry) {
+    this.settings = settings;
+    this.owners = owners;
+    this.registry = registry;
+  }
+
+  private record Pending(Message<byte[]> message, CommandEnvelope envelope) {
+  }
+
+  @Override
+  public Future<?> start() {
+    context = vertx.getOrCreateContext();
+    applied = messages("applied", "Messages whose command was recorded");
+    replayed = messages("replayed", "Redelivered or duplicate messages, recognized by their id: nothing changed");
+    deadLettered = messages("dead_lettered", "Messages that can never apply, sent to the dead-letter topic");
+    retried = Counter.builder("pstate.pulsar.in.retries")
+        .description("Groups of messages sent again to their owner after a transient failure").register(registry);
+    registry.gauge("pstate.pulsar.in.held", this, verticle -> verticle.held);
+    tradeTopic = qualified(settings.tradeTopic());
+    return vertx.executeBlocking(() -> PulsarClient.builder().serviceUrl(settings.serviceUrl()).build())
+        .compose(created -> {
+          client = created;
+          return Future.fromCompletionStage(client.newProducer(Schema.BYTES).topic(settings.deadLetterTopic())
+              .enableBatching(false).createAsync(), context);
+        })
+        .compose(producer -> {
+          deadLetters = producer;
+          return Future.fromCompletionStage(client.newConsumer(Schema.BYTES)
+              .topics(List.of(settings.tradeTopic(), settings.cashTopic()))
+              .subscriptionName(settings.subscription())
+              .subscriptionType(SubscriptionType.Key_Shared)
+              .receiverQueueSize(Math.max(10, Math.min(1000, settings.maxInFlight())))
+              .batchReceivePolicy(BatchReceivePolicy.builder().maxNumMessages(500)
+                  .timeout(5, TimeUnit.MILLISECONDS).build())
+              .subscribeAsync(), context);
+        })
+        .onSuccess(subscribed -> {
+          consumer = subscribed;
+          LOG.info("Consuming {} and {} from Pulsar (subscription {})", settings.tradeTopic(), settings.cashTopic(),
+              settings.subscription());
+          receive();
+        });
+  }
+
+  private Counter messages(String result, String description) {
+    return Counter.builder("pstate.pulsar.in").tag("result", result).description(description).register(registry);
+  }
+
+  /** Stops receiving, lets what is held be applied and acknowledged, then closes the client. */
+  @Override
+  public Future<?> stop() {
+    stopping = true;
+    return drained().compose(v -> close(consumer == null ? null : consumer.closeAsync()))
+        .compose(v -> close(deadLetters == null ? null : deadLetters.closeAsync()))
+        .compose(v -> close(client == null ? null : client.closeAsync()));
+  }
+
+  private Future<Void> drained() {
+    if (held == 0) {
+      return Future.succeededFuture();
+    }
+    return vertx.timer(10, TimeUnit.MILLISECONDS).compose(id -> drained());
+  }
+
+  private Future<Void> close(java.util.concurrent.CompletableFuture<Void> closing) {
+    return closing == null ? Future.succeededFuture()
+        : Future.fromCompletionStage(closing, context).otherwise((Void) null);
+  }
+
+  private void receive() {
+    if (receiving || stopping || held >= settings.maxInFlight()) {
+      return;
+    }
+    receiving = true;
+    Future.fromCompletionStage(consumer.batchReceiveAsync(), context).onComplete(batch -> {
+      receiving = false;
+      if (batch.succeeded()) {
+        accept(batch.result());
+      } else if (!stopping && !(batch.cause() instanceof PulsarClientException.AlreadyClosedException)) {
+        LOG.warn("Receiving from Pulsar failed; trying again", batch.cause());
+        vertx.setTimer(100, id -> receive());
+        return;
+      }
+      receive();
+    });
+  }
+
+  private void accept(Messages<byte[]> batch) {
+    for (Message<byte[]> message : batch) {
+      held++;
+      StreamMessages.Kind kind = isTradeTopic(message.getTopicName()) ? StreamMessages.Kind.TRADE
+          : StreamMessages.Kind.CASH_FLOW;
+      StreamMessages.Parsed parsed = StreamMessages.parse(kind, message.getValue());
+      if (!parsed.ok()) {
+        deadLetter(message, parsed.problem());
+        continue;
+      }
+      PortfolioId id = parsed.envelope().command().portfolioId();
+      ArrayDeque<Pending> queue = waiting.get(id);
+      if (queue != null) {
+        queue.add(new Pending(message, parsed.envelope()));
+      } else {
+        queue = new ArrayDeque<>();
+        queue.add(new Pending(message, parsed.envelope()));
+        waiting.put(id, queue);
+        sendNext(id, queue);
+      }
+    }
+  }
+
+  /** Sends the messages waiting for one portfolio as one request; the next group after it. */
+  private void sendNext(PortfolioId id, ArrayDeque<Pending> queue) {
+    List<Pending> group = new ArrayList<>(Math.min(MAX_GROUP, queue.size()));
+    while (!queue.isEmpty() && group.size() < MAX_GROUP) {
+      group.add(queue.poll());
+    }
+    send(id, group, 50).onComplete(done -> {
+      if (queue.isEmpty()) {
+        waiting.remove(id);
+      } else {
+        sendNext(id, queue);
+      }
+    });
+  }
+
+  private Future<Void> send(PortfolioId id, List<Pending> group, long retryMs) {
+    List<CommandEnvelope> commands = new ArrayList<>(group.size());
+    group.forEach(pending -> commands.add(pending.envelope()));
+    return owners.<CommandOutcomes>request(new OwnerRequest.Execute(id, commands))
+        .compose(outcomes -> {
+          for (int i = 0; i < group.size(); i++) {
+            settle(group.get(i).message(), outcomes.outcomes().get(i));
+          }
+          return Future.<Void>succeededFuture();
+        })
+        .recover(failure -> {
+          // Not recorded, or not known to be (the owner's node left, the journal failed): the
+          // same commands again later; a repeat of a recorded one is a replay.
+          retried.increment();
+          LOG.debug("Messages for {} not applied yet ({}); retrying in {} ms", id, failure.getMessage(), retryMs);
+          return vertx.timer(retryMs, TimeUnit.MILLISECONDS)
+              .compose(t -> send(id, group, Math.min(MAX_RETRY_MS, retryMs * 2)));
+        });
+  }
+
+  private void settle(Message<byte[]> message, CommandOutcome outcome) {
+    if (outcome instanceof CommandOutcome.Recorded) {
+      (((CommandOutcome.Recorded) outcome).replay() ? replayed : applied).increment();
+      acknowledge(message);
+      return;
+    }
+    Rejection rejection = ((CommandOutcome.Refused) outcome).rejection();
+    String field = rejection.field() == null ? "" : rejection.field() + " ";
+    deadLetter(message, rejection.reason().name().toLowerCase(java.util.Locale.ROOT) + ": " + field
+        + rejection.detail());
+  }
+
+  /** Sends the message with its reason to the dead-letter topic, then acknowledges it. */
+  private void deadLetter(Message<byte[]> message, String reason) {
+    JsonObject letter = new JsonObject()
+        .put("reason", reason)
+        .put("topic", message.getTopicName())
+        .put("key", message.hasKey() ? message.getKey() : null)
+        .put("messageId", message.getMessageId().toString())
+        .put("publishTime", message.getPublishTime())
+        .put("payload", new String(message.getValue(), StandardCharsets.UTF_8));
+    var send = deadLetters.newMessage().value(letter.toBuffer().getBytes()).property("reason", reason);
+    if (message.hasKey()) {
+      send.key(message.getKey());
+    }
+    Future.fromCompletionStage(send.sendAsync(), context).onComplete(sent -> {
+      if (sent.succeeded()) {
+        deadLettered.increment();
+        acknowledge(message);
+      } else {
+        // Not parked: let Pulsar deliver it again rather than lose it.
+        LOG.warn("Could not send a message to the dead-letter topic; it will be redelivered", sent.cause());
+        consumer.negativeAcknowledge(message);
+        released();
+      }
+    });
+  }
+
+  private void acknowledge(Message<byte[]> message) {
+    consumer.acknowledgeAsync(message).whenComplete((v, e) -> {
+      if (e != null) {
+        LOG.warn("Acknowledging a message failed; Pulsar will redeliver it (a replay)", e);
+      }
+    });
+    released();
+  }
+
+  private void released() {
+    held--;
+    receive();
+  }
+
+  private boolean isTradeTopic(String topic) {
+    return topic.equals(tradeTopic) || topic.startsWith(tradeTopic + "-partition-");
+  }
+
+  /** A topic name as Pulsar reports it on messages: {@code persistent://tenant/namespace/name}. */
+  private static String qualified(String topic) {
+    return topic.contains("://") ? topic : "persistent://public/default/" + topic;
+  }
+}
