@@ -30,7 +30,9 @@ import io.portfoliostate.shard.LocalShardMap;
 import io.portfoliostate.shard.OwnerClient;
 import io.portfoliostate.shard.PortfolioOwnerVerticle;
 import io.portfoliostate.shard.ShardMap;
+import io.portfoliostate.protocol.Addresses;
 import io.vertx.core.DeploymentOptions;
+import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxBuilder;
@@ -44,6 +46,8 @@ import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import io.vertx.sqlclient.Pool;
 import java.io.IOException;
 import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -252,7 +256,8 @@ public final class Node implements AutoCloseable {
             return null;
           });
         })
-        .compose(v -> vertx.deployVerticle(new NodeStatusVerticle(nodeId, instances, () -> httpPort, registry)))
+        .compose(v -> vertx.deployVerticle(new NodeStatusVerticle(nodeId, instances, () -> httpPort, registry,
+            owners::peerLeaving)))
         .compose(id -> {
           statusDeployment = id;
           return settings.pulsar().enabled()
@@ -311,6 +316,7 @@ public final class Node implements AutoCloseable {
   @Override
   public void close() throws IOException {
     readiness.markStopping();
+    await(announceLeaving(), "leave announcement");
     Future<Void> drained = undeploy(pulsarDeployment)
         .compose(v -> undeploy(statusDeployment))
         .compose(v -> undeploy(gatewayDeployment))
@@ -328,6 +334,23 @@ public final class Node implements AutoCloseable {
     if (embedded != null) {
       embedded.close();
     }
+  }
+
+  /**
+   * Tells every other member that this node is leaving, and waits for their answers: after an
+   * answer, that member sends nothing more to this node's owners (it retries until the
+   * partitions have moved), and everything it sent before has arrived (one connection per pair
+   * of nodes keeps order). So the owners can stop listening without a request being lost.
+   */
+  private Future<Void> announceLeaving() {
+    List<Future<Object>> answers = new ArrayList<>();
+    for (ClusterMember member : shards.members()) {
+      if (!member.local()) {
+        answers.add(vertx.eventBus().request(Addresses.nodeLeaving(member.nodeId()), nodeId,
+            new DeliveryOptions().setSendTimeout(2000)).map(reply -> (Object) null).otherwise((Object) null));
+      }
+    }
+    return Future.join(answers).mapEmpty();
   }
 
   private static void await(Future<?> future, String what) {

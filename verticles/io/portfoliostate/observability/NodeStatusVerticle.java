@@ -7,12 +7,14 @@ import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.json.JsonObject;
 import java.time.Instant;
+import java.util.function.Consumer;
 import java.util.function.IntSupplier;
 
 /**
- * Answers, for its node, what {@code GET /api/v1/cluster} shows of each member: where it serves
- * HTTP, how many owner instances it runs, and how many portfolios its owners hold in memory.
- * Any node's gateway asks every member over the event bus.
+ * What a node says to the others about itself, and hears from them: for {@code GET
+ * /api/v1/cluster}, where it serves HTTP, how many owner instances it runs and how many
+ * portfolios its owners hold in memory (any node's gateway asks every member); and the notice
+ * of a peer that is about to leave, so this node stops sending to it.
  */
 public final class NodeStatusVerticle extends VerticleBase {
 
@@ -20,10 +22,14 @@ public final class NodeStatusVerticle extends VerticleBase {
   private final int ownerInstances;
   private final IntSupplier httpPort;
   private final MeterRegistry registry;
+  private final Consumer<String> peerLeaving;
   private final Instant startedAt = Instant.now();
 
-  public NodeStatusVerticle(String nodeId, int ownerInstances, IntSupplier httpPort, MeterRegistry registry) {
+  /** @param peerLeaving told the id of another node that announced it is leaving */
+  public NodeStatusVerticle(String nodeId, int ownerInstances, IntSupplier httpPort, MeterRegistry registry,
+      Consumer<String> peerLeaving) {
     this.nodeId = nodeId;
+    this.peerLeaving = peerLeaving;
     this.ownerInstances = ownerInstances;
     this.httpPort = httpPort;
     this.registry = registry;
@@ -31,8 +37,13 @@ public final class NodeStatusVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    return vertx.eventBus().<Object>consumer(Addresses.nodeStatus(nodeId), message -> message.reply(status()))
-        .completion();
+    Future<Void> status = vertx.eventBus().<Object>consumer(Addresses.nodeStatus(nodeId),
+        message -> message.reply(status())).completion();
+    Future<Void> leaving = vertx.eventBus().<String>consumer(Addresses.nodeLeaving(nodeId), message -> {
+      peerLeaving.accept(message.body());
+      message.reply(null);
+    }).completion();
+    return Future.all(status, leaving);
   }
 
   private JsonObject status() {

@@ -41,6 +41,14 @@ public final class Addresses {
     return "pstate.node." + nodeId + ".status";
   }
 
+  /**
+   * Where a node hears that another is leaving the cluster: it stops sending to that node's
+   * owners (and retries until the partitions have moved), then answers.
+   */
+  public static String nodeLeaving(String nodeId) {
+    return "pstate.node." + nodeId + ".leaving";
+  }
+
   /** Where each committed change of a portfolio is published (API.md, live updates). */
   public static String updates(PortfolioId id) {
     return UPDATES_PREFIX + id.value();

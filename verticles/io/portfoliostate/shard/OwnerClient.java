@@ -37,6 +37,12 @@ public final class OwnerClient {
   private final ShardMap shards;
   private final RoutingSettings settings;
   private final Map<String, Set<InFlight>> inFlight = new ConcurrentHashMap<>();
+  /**
+   * Nodes that left or are leaving, and since when: a leaving node's owners stop listening
+   * before its partitions move, and for a moment after a member leaves the partition table may
+   * still name it; a request sent there would only time out. Kept for a minute after leaving.
+   */
+  private final Map<String, Long> departed = new ConcurrentHashMap<>();
 
   public OwnerClient(Vertx vertx, ShardMap shards, RoutingSettings settings) {
     this.vertx = vertx;
@@ -64,9 +70,18 @@ public final class OwnerClient {
 
   private Future<Message<Object>> send(OwnerRequest request) {
     String address = shards.ownerAddress(request.portfolioId());
-    Set<InFlight> toNode = inFlight.computeIfAbsent(Addresses.ownerNode(address), node -> ConcurrentHashMap.newKeySet());
+    String node = Addresses.ownerNode(address);
+    if (departed.containsKey(node)) {
+      return Future.failedFuture(new ReplyException(ReplyFailure.ERROR, "the owner's node left the cluster"));
+    }
+    Set<InFlight> toNode = inFlight.computeIfAbsent(node, id -> ConcurrentHashMap.newKeySet());
     InFlight pending = new InFlight(Promise.promise(), vertx.getOrCreateContext());
     toNode.add(pending);
+    if (departed.containsKey(node)) {
+      // The node left between the check above and now: its in-flight set may be gone already.
+      toNode.remove(pending);
+      return Future.failedFuture(new ReplyException(ReplyFailure.ERROR, "the owner's node left the cluster"));
+    }
     DeliveryOptions options = new DeliveryOptions().setSendTimeout(settings.ownerTimeoutMs());
     vertx.eventBus().request(address, request, options).onComplete(answer -> {
       toNode.remove(pending);
@@ -79,8 +94,19 @@ public final class OwnerClient {
     return pending.promise.future();
   }
 
+  /**
+   * Another node announced that it is leaving: send it nothing more (requests for its
+   * portfolios retry until the partitions have moved); what it already received it answers.
+   */
+  public void peerLeaving(String nodeId) {
+    departed.put(nodeId, System.nanoTime());
+  }
+
   /** Fails what the departed node will never answer; each failure is retried at the new owner. */
   private void ownerNodeLeft(String nodeId) {
+    long now = System.nanoTime();
+    departed.values().removeIf(left -> now - left > TimeUnit.MINUTES.toNanos(1));
+    departed.put(nodeId, now);
     Set<InFlight> lost = inFlight.remove(nodeId);
     if (lost == null) {
       return;
