@@ -291,6 +291,24 @@ final class BenchSupport {
         BigDecimal.valueOf(1000 + random.nextInt(20_000), 2), null, null, null, null);
   }
 
+  /** Posts a USD price for every instrument over the node's HTTP API (so reads are valued). */
+  static void postPrices(Node node, InstrumentId[] instruments) throws Exception {
+    io.vertx.core.json.JsonArray ticks = new io.vertx.core.json.JsonArray();
+    for (InstrumentId instrument : instruments) {
+      ticks.add(new JsonObject().put("instrumentId", instrument.value()).put("currency", "USD")
+          .put("price", (100 + ThreadLocalRandom.current().nextInt(10_000)) + "." + ThreadLocalRandom.current().nextInt(100)));
+    }
+    java.net.http.HttpResponse<String> answer = java.net.http.HttpClient.newHttpClient().send(
+        java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + node.httpPort() + "/api/v1/prices"))
+            .header("Content-Type", "application/json")
+            .POST(java.net.http.HttpRequest.BodyPublishers.ofString(ticks.encode())).build(),
+        java.net.http.HttpResponse.BodyHandlers.ofString());
+    if (answer.statusCode() / 100 != 2) {
+      throw new IllegalStateException("posting prices failed: " + answer.statusCode() + " " + answer.body());
+    }
+    System.out.printf("posted prices for %,d instruments%n", instruments.length);
+  }
+
   /** How many outcomes of a reply say "recorded now" (not replayed, not refused). */
   static int recorded(CommandOutcomes outcomes) {
     int n = 0;

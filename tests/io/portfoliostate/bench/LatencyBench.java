@@ -60,7 +60,10 @@ import org.HdrHistogram.Histogram;
  * instruments=50 connections=64 nodes=1 phases=live,get,post (with nodes ≥ 2 also get-routed,
  * post-routed), redis=false (true: a Redis server for the node's cache, and a get-cached phase:
  * reads with consistency=cached, sent to the last node), and set.&lt;setting path&gt;=value to
- * override a node setting.
+ * override a node setting. For valuation: {@code prices=true} posts a price for every
+ * instrument first (so reads are valued), {@code spread=true} gives a portfolio of n seed trades
+ * n positions (trade t in instrument t): {@code portfolios=200 seedTrades=500 instruments=500
+ * spread=true prices=true phases=get} reads 500-position portfolios with valuation.
  */
 public final class LatencyBench {
 
@@ -99,7 +102,10 @@ public final class LatencyBench {
     Map<String, Histogram> results = new LinkedHashMap<>();
     try {
       BenchSupport.createPortfolios(node, portfolios);
-      seed(node, portfolios, seedTrades, instruments);
+      seed(node, portfolios, seedTrades, instruments, options.string("spread", "false").equals("true"));
+      if (options.string("prices", "false").equals("true")) {
+        BenchSupport.postPrices(node, instruments);
+      }
       int[] owned = java.util.stream.IntStream.range(0, portfolios)
           .filter(i -> node.shards().isLocal(BenchSupport.portfolio(i))).toArray();
       if (nodeCount > 1) {
@@ -170,7 +176,8 @@ public final class LatencyBench {
   }
 
   /** Gives every portfolio {@code trades} trades, so that a GET renders a realistic state. */
-  private static void seed(Node node, int portfolios, int trades, InstrumentId[] instruments) throws Exception {
+  private static void seed(Node node, int portfolios, int trades, InstrumentId[] instruments, boolean spread)
+      throws Exception {
     if (trades <= 0) {
       return;
     }
@@ -180,7 +187,7 @@ public final class LatencyBench {
     AtomicInteger finished = new AtomicInteger();
     node.vertx().getOrCreateContext().runOnContext(v -> {
       for (int i = 0; i < Math.min(100, portfolios); i++) {
-        seedNext(node, portfolios, trades, instruments, next, finished, done);
+        seedNext(node, portfolios, trades, instruments, spread, next, finished, done);
       }
     });
     BenchSupport.await(done.future(), 600);
@@ -188,7 +195,7 @@ public final class LatencyBench {
         BenchSupport.millisSince(started));
   }
 
-  private static void seedNext(Node node, int portfolios, int trades, InstrumentId[] instruments,
+  private static void seedNext(Node node, int portfolios, int trades, InstrumentId[] instruments, boolean spread,
       AtomicInteger next, AtomicInteger finished, Promise<Void> done) {
     int i = next.getAndIncrement();
     if (i >= portfolios) {
@@ -197,7 +204,9 @@ public final class LatencyBench {
     PortfolioId id = BenchSupport.portfolio(i);
     List<CommandEnvelope> commands = new ArrayList<>(trades);
     for (int t = 0; t < trades; t++) {
-      RecordTrade trade = BenchSupport.randomTrade(id, "seed-" + t, instruments);
+      // spread: trade t in instrument t, so a portfolio of n trades holds n positions.
+      RecordTrade trade = spread ? BenchSupport.randomTrade(id, "seed-" + t, new InstrumentId[] {instruments[t % instruments.length]})
+          : BenchSupport.randomTrade(id, "seed-" + t, instruments);
       commands.add(CommandEnvelope.of(trade));
     }
     node.owners().<CommandOutcomes>request(new OwnerRequest.Execute(id, commands)).onComplete(reply -> {
@@ -206,7 +215,7 @@ public final class LatencyBench {
       } else if (finished.incrementAndGet() == portfolios) {
         done.tryComplete();
       } else {
-        seedNext(node, portfolios, trades, instruments, next, finished, done);
+        seedNext(node, portfolios, trades, instruments, spread, next, finished, done);
       }
     });
   }
