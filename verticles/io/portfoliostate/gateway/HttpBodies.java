@@ -78,6 +78,13 @@ final class HttpBodies {
   }
 
   /** Answers a JSON object or array. */
+  /** Sends an already rendered JSON body. */
+  static void json(RoutingContext ctx, int status, io.vertx.core.buffer.Buffer body) {
+    if (!ctx.response().ended()) {
+      ctx.response().setStatusCode(status).putHeader("Content-Type", "application/json").end(body);
+    }
+  }
+
   static void json(RoutingContext ctx, int status, Object body) {
     if (!ctx.response().ended()) {
       String text = body instanceof JsonArray array ? array.encode() : ((JsonObject) body).encode();

@@ -12,6 +12,8 @@ import io.portfoliostate.domain.valuation.Valuation;
 import io.portfoliostate.market.MarketSnapshot;
 import io.portfoliostate.market.MarketView;
 import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import java.time.Instant;
@@ -35,8 +37,12 @@ import java.util.function.BiFunction;
  */
 final class ReadHandlers {
 
+  /** Bytes of rendered answers each gateway instance keeps (see {@link RenderedAnswers}). */
+  private static final long RENDERED_BYTES = 16L << 20;
+
   private final StateReads reads;
   private final MarketView market;
+  private final RenderedAnswers rendered = new RenderedAnswers(RENDERED_BYTES);
 
   ReadHandlers(StateReads reads, MarketView market) {
     this.reads = reads;
@@ -44,7 +50,7 @@ final class ReadHandlers {
   }
 
   void read(RoutingContext ctx) {
-    readValued(ctx, Valuations::portfolio);
+    readValued(ctx, "state", Valuations::portfolio);
   }
 
   void positions(RoutingContext ctx) {
@@ -56,7 +62,7 @@ final class ReadHandlers {
       Problems.send(ctx, Problems.invalid(List.of(new RequestReader.FieldError("groupBy", e.reason()))));
       return;
     }
-    readValued(ctx, (state, valuation) -> {
+    readValued(ctx, groupBy == null ? "positions" : "positions:" + groupBy.apiName(), (state, valuation) -> {
       JsonObject json = new JsonObject().put("portfolioId", state.id().value())
           .put("version", state.version());
       if (groupBy == null) {
@@ -70,22 +76,25 @@ final class ReadHandlers {
   }
 
   void cash(RoutingContext ctx) {
-    readValued(ctx, Valuations::cashView);
+    readValued(ctx, "cash", Valuations::cashView);
   }
 
   void weights(RoutingContext ctx) {
-    readValued(ctx, (state, valuation) -> Valuations.weights(TargetWeights.of(state, valuation)));
+    readValued(ctx, "weights", (state, valuation) -> Valuations.weights(TargetWeights.of(state, valuation)));
   }
 
   void exposures(RoutingContext ctx) {
-    readValued(ctx, (state, valuation) -> Valuations.exposures(state, valuation, Exposures.of(valuation)));
+    readValued(ctx, "exposures",
+        (state, valuation) -> Valuations.exposures(state, valuation, Exposures.of(valuation)));
   }
 
   /**
    * Reads the committed state (now, or at {@code version} or {@code asOf}), values it with the
    * node's market, and answers what {@code render} makes of both; {@code ETag} is the version.
+   * The same view of the same version with the same market is rendered once.
    */
-  private void readValued(RoutingContext ctx, BiFunction<PortfolioState, PortfolioValuation, Object> render) {
+  private void readValued(RoutingContext ctx, String view,
+      BiFunction<PortfolioState, PortfolioValuation, Object> render) {
     PortfolioId id = PortfolioHandlers.pathId(ctx);
     if (id == null) {
       return;
@@ -109,10 +118,17 @@ final class ReadHandlers {
     read
         .onSuccess(state -> {
           MarketSnapshot snapshot = market.snapshot();
-          PortfolioValuation valuation = Valuation.value(state, snapshot.market(), snapshot,
-              asOf(state, snapshot));
           ctx.response().putHeader("ETag", "\"" + state.version() + "\"");
-          HttpBodies.json(ctx, 200, render.apply(state, valuation));
+          RenderedAnswers.Key key = new RenderedAnswers.Key(view, state.id(), state.version(), snapshot);
+          Buffer body = rendered.get(key);
+          if (body == null) {
+            PortfolioValuation valuation = Valuation.value(state, snapshot.market(), snapshot,
+                asOf(state, snapshot));
+            Object json = render.apply(state, valuation);
+            body = json instanceof JsonArray array ? array.toBuffer() : ((JsonObject) json).toBuffer();
+            rendered.put(key, body);
+          }
+          HttpBodies.json(ctx, 200, body);
         })
         .onFailure(failure -> Problems.send(ctx, Problems.of(failure)));
   }
