@@ -36,7 +36,9 @@ public final class SettingsLoader {
       Map.entry("PSTATE_CLUSTER_PUBLIC_HOST", "cluster.publicHost"),
       Map.entry("PSTATE_CLUSTER_PORT", "cluster.port"),
       Map.entry("PSTATE_CLUSTER_MEMBERS", "cluster.members"),
-      Map.entry("PSTATE_REDIS_URL", "cache.redisUrl"));
+      Map.entry("PSTATE_REDIS_URL", "cache.redisUrl"),
+      Map.entry("PSTATE_CA_MAX_IN_FLIGHT", "corporateActions.maxInFlight"),
+      Map.entry("PSTATE_CA_LEASE_SECONDS", "corporateActions.leaseSeconds"));
 
   private SettingsLoader() {
   }
