@@ -113,6 +113,12 @@ public record Settings(
    * @param sweepMs how often a node looks for unfinished actions (a retry, or another node's)
    */
   public record CorporateActionSettings(int maxInFlight, int leaseSeconds, long sweepMs) {
+    public CorporateActionSettings {
+      if (maxInFlight < 1 || leaseSeconds < 1 || sweepMs < 1) {
+        throw new IllegalArgumentException("corporateActions: maxInFlight, leaseSeconds and sweepMs must be positive");
+      }
+    }
+
     static CorporateActionSettings from(JsonObject json) {
       return new CorporateActionSettings(json.getInteger("maxInFlight", 64), json.getInteger("leaseSeconds", 30),
           json.getLong("sweepMs", 2000L));
