@@ -166,7 +166,39 @@ class JournalReplayProperties {
         new ArrayList<>(p.lots()))));
     return new PortfolioState(state.id(), state.name(), state.baseCurrency(), state.parentId(),
         state.costMethod(), state.driftThreshold(), new HashMap<>(state.targets()), state.version(),
-        state.createdAt(), state.updatedAt(), positions, new HashMap<>(state.cash()));
+        state.createdAt(), state.updatedAt(), positions, new HashMap<>(state.cash()),
+        new HashMap<>(state.splits()));
+  }
+
+  /**
+   * Corporate actions interleaved with trades (late ones among them, executed before a split
+   * already applied): the journal replay, and any snapshot plus its tail, rebuild the running
+   * state, and the lots of a split position still add up to it.
+   */
+  @Property(tries = TRIES)
+  void replayAndSnapshotsRebuildTheStateThroughCorporateActions(
+      @ForAll("commandsWithCorporateActions") List<PortfolioCommand> commands,
+      @ForAll @IntRange(min = 0, max = 10_000) int splitSeed) {
+    for (CostMethod method : CostMethod.values()) {
+      Run run = Run.of(method, commands);
+      int size = run.events.size();
+
+      assertThat(Fixtures.replay(null, run.events)).isEqualTo(run.state);
+      for (int k : new int[] {1, splitSeed % (size + 1), size}) {
+        PortfolioState snapshot = snapshotOf(Fixtures.replay(null, run.events.subList(0, k)));
+        assertThat(Fixtures.replay(snapshot, run.events.subList(k, size))).as("snapshot at %d, %s", k, method)
+            .isEqualTo(run.state);
+      }
+      for (Position position : run.state.positions().values()) {
+        BigDecimal lots = BigDecimal.ZERO;
+        for (Lot lot : position.lots()) {
+          lots = lots.add(lot.quantity());
+        }
+        if (method.usesLots()) {
+          assertThat(lots).isEqualByComparingTo(position.quantity());
+        }
+      }
+    }
   }
 
   /** One command sequence run through decide/evolve, with the figures expected of it. */
@@ -243,6 +275,31 @@ class JournalReplayProperties {
         Tuple.of(1, costMethodChanges()),
         Tuple.of(1, targetChanges()))
         .list().ofMinSize(1).ofMaxSize(60);
+  }
+
+  @Provide
+  Arbitrary<List<PortfolioCommand>> commandsWithCorporateActions() {
+    return Arbitraries.frequencyOf(
+        Tuple.of(10, trades()),
+        Tuple.of(2, flows()),
+        Tuple.of(3, corporateActions()))
+        .list().ofMinSize(1).ofMaxSize(40);
+  }
+
+  private Arbitrary<PortfolioCommand> corporateActions() {
+    Arbitrary<InstrumentId> instruments = Arbitraries.of(AAPL, SAP, XYZ);
+    Arbitrary<Integer> effective = Arbitraries.integers().between(0, 40);
+    Arbitrary<String> ratios = Arbitraries.of("2:1", "1:10", "3:2", "1:3");
+    Arbitrary<BigDecimal> amounts = Arbitraries.bigDecimals().between(new BigDecimal("0.01"), new BigDecimal("5"))
+        .ofScale(2);
+    Arbitrary<Integer> ids = Arbitraries.integers().between(1, 1_000_000);
+    Arbitrary<PortfolioCommand> splits = Combinators.combine(instruments, effective, ratios, ids)
+        .as((instrument, minutes, ratio, id) -> new ApplyCorporateAction(FUND,
+            Split.of("split-" + id, instrument, ratio, T0.plus(Duration.ofMinutes(minutes)))));
+    Arbitrary<PortfolioCommand> dividends = Combinators.combine(instruments, effective, amounts, ids)
+        .as((instrument, minutes, amount, id) -> new ApplyCorporateAction(FUND,
+            new CashDividend("div-" + id, instrument, amount, T0.plus(Duration.ofMinutes(minutes)))));
+    return Arbitraries.oneOf(splits, dividends);
   }
 
   private Arbitrary<PortfolioCommand> trades() {

@@ -37,7 +37,9 @@ class PermittedTypesTest {
       TradeRecorded.class, new TradeRecorded("t-1", AAPL, "default", Side.BUY, d("10"), d("100"), USD,
           d("1"), NOW, NOW),
       CashFlowRecorded.class, new CashFlowRecorded("f-1", CashFlowType.DEPOSIT, USD, d("100"), null, NOW, NOW),
-      FxConverted.class, new FxConverted("fx-1", USD, EUR, d("100"), d("0.9"), d("90"), NOW));
+      FxConverted.class, new FxConverted("fx-1", USD, EUR, d("100"), d("0.9"), d("90"), NOW),
+      SplitApplied.class, new SplitApplied("split-1", AAPL, 2, 1, NOW, NOW),
+      DividendApplied.class, new DividendApplied("div-1", AAPL, d("0.5"), NOW, Map.of(), NOW));
 
   /** One instance of each concrete command type, acceptable on a freshly created portfolio. */
   private static final Map<Class<?>, PortfolioCommand> COMMANDS = Map.of(
@@ -46,7 +48,8 @@ class PermittedTypesTest {
       SetTargets.class, Fixtures.targets(Map.of(AAPL, d("0.5")), null),
       RecordTrade.class, Fixtures.buy(AAPL, "10", "100", "1"),
       RecordCashFlow.class, Fixtures.deposit(USD, "100"),
-      ConvertFx.class, Fixtures.convert(USD, EUR, "100", "0.9"));
+      ConvertFx.class, Fixtures.convert(USD, EUR, "100", "0.9"),
+      ApplyCorporateAction.class, new ApplyCorporateAction(FUND, new CashDividend("div-1", AAPL, d("0.5"), NOW)));
 
   /** The concrete types of a sealed hierarchy: sealed sub-interfaces are expanded. */
   static Class<?>[] leaves(Class<?> sealed) {

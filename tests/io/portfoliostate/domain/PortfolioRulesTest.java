@@ -649,8 +649,9 @@ class PortfolioRulesTest {
   @Test
   void eachCommandTypeIsCoveredAbove() {
     // Guards this class: when a command is added, PermittedTypesTest fails, and so does this list.
+    // ApplyCorporateAction is covered in CorporateActionRulesTest.
     assertThat(Arrays.stream(PermittedTypesTest.leaves(PortfolioCommand.class)).map(Class::getSimpleName))
         .containsExactlyInAnyOrder("CreatePortfolio", "UpdatePortfolio", "SetTargets", "RecordTrade",
-            "RecordCashFlow", "ConvertFx");
+            "RecordCashFlow", "ConvertFx", "ApplyCorporateAction");
   }
 }

@@ -66,6 +66,8 @@ class OpenApiTest {
       "GET /api/v1/instruments/{id}",
       "POST /api/v1/prices",
       "POST /api/v1/fx-rates",
+      "POST /api/v1/corporate-actions",
+      "GET /api/v1/corporate-actions/{id}",
       "GET /api/v1/cluster");
 
   private static final Path GATEWAY_SOURCE = Path.of("verticles/io/portfoliostate/gateway/HttpGatewayVerticle.java");
@@ -199,6 +201,7 @@ class OpenApiTest {
     // Batches of market data are JSON arrays: their items' schemas are checked.
     expected.put("POST /api/v1/prices", MarketParsers.PRICE_FIELDS);
     expected.put("POST /api/v1/fx-rates", MarketParsers.FX_RATE_FIELDS);
+    expected.put("POST /api/v1/corporate-actions", CorporateActionParsers.FIELDS);
 
     Set<String> withBodies = new TreeSet<>();
     paths().keySet().forEach(path -> operations(path).forEach((method, operation) -> {
@@ -248,6 +251,10 @@ class OpenApiTest {
           .as("required fields of %s", operation)
           .containsExactlyInAnyOrderElementsOf(requiredOf(requestObjectSchema(operation)));
     }
+    Api.Response action = api.send("POST", "/api/v1/corporate-actions", "application/json", "{}");
+    assertThat(action.status()).isEqualTo(400);
+    assertThat(requiredIn(action.json().getJsonArray("errors").getList(), ""))
+        .containsExactlyInAnyOrderElementsOf(requiredOf(requestSchema("POST /api/v1/corporate-actions")));
     Api.Response instrument = api.send("PUT", "/api/v1/instruments/" + PROBE_ID, "application/json", "{}");
     assertThat(instrument.status()).isEqualTo(400);
     assertThat(requiredIn(instrument.json().getJsonArray("errors").getList(), ""))
@@ -388,6 +395,36 @@ class OpenApiTest {
     call("GET", "/api/v1/portfolios/{id}/cash", p + "/cash", null, 200);
     call("GET", "/api/v1/portfolios/{id}/weights", p + "/weights", null, 200);
     call("GET", "/api/v1/portfolios/{id}/exposures", p + "/exposures", null, 200);
+
+    // Corporate actions: a split of what oa-fund holds, posted twice, another under the same id, bad input.
+    String actions = "/api/v1/corporate-actions";
+    Map<String, Object> split = new LinkedHashMap<>(Map.of("actionId", "oa-split", "instrumentId", "AAPL",
+        "type", "SPLIT", "ratio", "2:1", "effectiveAt", "2026-01-01T00:00:00Z"));
+    call("POST", actions, actions, split, 201);
+    call("POST", actions, actions, split, 200);
+    call("POST", actions, actions, Map.of("actionId", "oa-split", "instrumentId", "AAPL", "type", "SPLIT",
+        "ratio", "3:1", "effectiveAt", "2026-01-01T00:00:00Z"), 409);
+    call("POST", actions, actions, Map.of("actionId", "oa-div", "instrumentId", "AAPL", "type", "CASH_DIVIDEND",
+        "amountPerShare", 0.5, "effectiveAt", "2099-01-01T00:00:00Z"), 201);
+    call("POST", actions, actions, Map.of("actionId", "oa-bad", "type", "SPLIT"), 400);
+    long deadline = System.nanoTime() + 15_000_000_000L;
+    Map<String, Object> progress;
+    do {
+      progress = map(call("GET", actions + "/{id}", actions + "/oa-split", null, 200));
+    } while (!"DONE".equals(progress.get("status")) && System.nanoTime() < deadline);
+    assertThat(progress.get("status")).isEqualTo("DONE");
+    assertThat(list(progress.get("portfolios"))).hasSize(1);
+    call("GET", actions + "/{id}", actions + "/oa-div", null, 200);
+    call("GET", actions + "/{id}", actions + "/oa-none", null, 404);
+    Map<String, Object> late = trade("t-late", "BUY", "1", "100");
+    late.put("executedAt", "2025-06-01T00:00:00Z");
+    call("POST", "/api/v1/portfolios/{id}/trades", trades, late, 201);
+    Map<String, Object> history = map(call("GET", "/api/v1/portfolios/{id}/events", p + "/events?afterVersion=0",
+        null, 200));
+    assertThat(list(history.get("events")).stream().map(e -> map(e).get("type")).toList())
+        .contains("SplitApplied");
+    assertThat(map(map(list(history.get("events")).get(list(history.get("events")).size() - 1)).get("data"))
+        .get("adjustedBy")).isEqualTo(List.of("oa-split"));
 
     call("GET", "/health/live", "/health/live", null, 200);
     call("GET", "/health/ready", "/health/ready", null, 200);

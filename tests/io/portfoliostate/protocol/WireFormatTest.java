@@ -2,7 +2,12 @@ package io.portfoliostate.protocol;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.portfoliostate.domain.ApplyCorporateAction;
+import io.portfoliostate.domain.CashDividend;
 import io.portfoliostate.domain.CashFlowType;
+import io.portfoliostate.domain.DividendApplied;
+import io.portfoliostate.domain.Split;
+import io.portfoliostate.domain.TradeRecorded;
 import io.portfoliostate.domain.CommandResult;
 import io.portfoliostate.domain.ConvertFx;
 import io.portfoliostate.domain.CostMethod;
@@ -188,6 +193,63 @@ class WireFormatTest {
     assertThat(received.instruments().get(0).factors().get("beta")).isEqualByComparingTo("1.1");
     assertThat(received.instruments().get(0).factors().get("value")).isEqualByComparingTo("-0.3");
     assertThat(received.instruments().get(0).sector()).isEqualTo("Technology");
+  }
+
+  @Test
+  void corporateActionsTheirEventsAndAStateWithSplitsCrossExactly() {
+    Instant effective = T0.plusSeconds(30);
+    ApplyCorporateAction split = new ApplyCorporateAction(ID, Split.of("split-7", InstrumentId.of("AAPL"), "3:2",
+        effective));
+    ApplyCorporateAction dividend = new ApplyCorporateAction(ID, new CashDividend("div-7", InstrumentId.of("AAPL"),
+        new BigDecimal("0.125"), effective));
+    OwnerRequest.Execute received = overTheWire(new OwnerRequest.Execute(ID,
+        List.of(CommandEnvelope.of(split), CommandEnvelope.of(dividend))));
+    assertThat(received.commands().get(0).command()).isEqualTo(split);
+    assertThat(((ApplyCorporateAction) received.commands().get(1).command()).fingerprint())
+        .isEqualTo(dividend.fingerprint());
+
+    List<PortfolioEvent> events = new ArrayList<>();
+    PortfolioState state = replay(events);
+    int first = events.size();
+    Instant now = T0.plusSeconds(60);
+    // A late trade executed before the split: converted by it and flagged.
+    for (PortfolioCommand command : List.of(split, dividend, new RecordTrade(ID, "late-1", InstrumentId.of("AAPL"),
+        Side.BUY, new BigDecimal("10"), new BigDecimal("150"), null, null, null, T0.plusSeconds(2)))) {
+      now = now.plusSeconds(1);
+      for (PortfolioEvent event : ((Decision.Accepted) PortfolioRules.decide(state, command, now, ReferenceData.NONE))
+          .events()) {
+        events.add(event);
+        state = PortfolioRules.evolve(state, event);
+      }
+    }
+    assertThat(((TradeRecorded) events.get(events.size() - 1)).adjustedBy()).containsExactly("split-7");
+
+    PortfolioChange change = overTheWire(new PortfolioChange(state, first, events.subList(first, events.size())));
+    assertThat(change.events()).hasSize(3);
+    for (int i = 0; i < 3; i++) {
+      PortfolioEvent sent = events.get(first + i);
+      assertThat(change.events().get(i)).isInstanceOf(sent.getClass());
+      assertThat(EventJson.toJson(change.events().get(i))).isEqualTo(EventJson.toJson(sent));
+      assertThat(EventJson.fromJson(EventJson.type(sent), EventJson.toJson(sent))).usingRecursiveComparison()
+          .withComparatorForType(BigDecimal::compareTo, BigDecimal.class).isEqualTo(sent);
+    }
+    // -20 short and 50 long: 3:2 makes them -30 and 75; the dividend nets (75 - 30) · 0.125 = 5.625.
+    assertThat(((DividendApplied) events.get(first + 1)).amounts().get(CurrencyCode.of("USD")))
+        .isEqualByComparingTo("5.625");
+    assertThat(change.state().splitsOf(InstrumentId.of("AAPL")))
+        .containsExactly(Split.of("split-7", InstrumentId.of("AAPL"), "3:2", effective));
+    assertThat(StateJson.toJson(change.state())).isEqualTo(StateJson.toJson(state));
+    assertThat(StateJson.fromJson(StateJson.toJson(state)).splits()).isEqualTo(state.splits());
+  }
+
+  @Test
+  void aSnapshotWrittenBeforeCorporateActionsReadsAsNoSplitApplied() {
+    PortfolioState state = stateAfterEveryCommand();
+    io.vertx.core.json.JsonObject old = StateJson.toJson(state);
+    old.remove("splits");
+
+    assertThat(StateJson.fromJson(old).splits()).isEmpty();
+    assertThat(StateJson.toJson(StateJson.fromJson(old))).isEqualTo(StateJson.toJson(state));
   }
 
   private static PortfolioState stateAfterEveryCommand() {

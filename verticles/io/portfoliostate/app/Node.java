@@ -15,6 +15,8 @@ import io.portfoliostate.observability.Readiness;
 import io.portfoliostate.persistence.Database;
 import io.portfoliostate.persistence.EmbeddedDatabase;
 import io.portfoliostate.persistence.JournalReader;
+import io.portfoliostate.actions.CorporateActionVerticle;
+import io.portfoliostate.persistence.CorporateActionStore;
 import io.portfoliostate.persistence.JournalWriterVerticle;
 import io.portfoliostate.persistence.MarketDataStore;
 import io.portfoliostate.persistence.MarketDataWriterVerticle;
@@ -86,6 +88,7 @@ public final class Node implements AutoCloseable {
   private String marketWriterDeployment;
   private String writerDeployment;
   private String ownersDeployment;
+  private String actionsDeployment;
   private String gatewayDeployment;
   private int httpPort;
 
@@ -209,6 +212,7 @@ public final class Node implements AutoCloseable {
     // Millisecond times: what clients and PostgreSQL (microseconds) can both represent exactly.
     Clock clock = Clock.tick(Clock.systemUTC(), java.time.Duration.ofMillis(1));
     MarketDataStore marketStore = new MarketDataStore(readPool);
+    CorporateActionStore actionStore = new CorporateActionStore(readPool);
     Future<String> cacheWriter = redis == null ? Future.succeededFuture()
         : vertx.deployVerticle(new CacheWriterVerticle(redis, settings.cache(), registry));
     // The feed listens before the load, so nothing published meanwhile is missed; the load
@@ -240,12 +244,17 @@ public final class Node implements AutoCloseable {
         })
         .compose(id -> {
           ownersDeployment = id;
+          return vertx.deployVerticle(new CorporateActionVerticle(nodeId, actionStore, owners, clock,
+              settings.corporateActions()));
+        })
+        .compose(id -> {
+          actionsDeployment = id;
           HttpGatewayVerticle[] first = new HttpGatewayVerticle[1];
           PortfolioCatalog catalog = new PortfolioCatalog(readPool);
           return vertx.deployVerticle(() -> {
             HttpGatewayVerticle gateway = new HttpGatewayVerticle(settings.http(), owners, catalog, readiness,
                 registry, shards, settings.cluster().enabled() ? settings.cluster().name() : null, market,
-                marketStore, clock, cache);
+                marketStore, clock, cache, actionStore);
             if (first[0] == null) {
               first[0] = gateway;
             }
@@ -319,6 +328,7 @@ public final class Node implements AutoCloseable {
     await(announceLeaving(), "leave announcement");
     Future<Void> drained = undeploy(pulsarDeployment)
         .compose(v -> undeploy(statusDeployment))
+        .compose(v -> undeploy(actionsDeployment))
         .compose(v -> undeploy(gatewayDeployment))
         .compose(v -> undeploy(ownersDeployment))
         .compose(v -> undeploy(writerDeployment))

@@ -18,7 +18,8 @@ public record Settings(
     RoutingSettings routing,
     ClusterSettings cluster,
     CacheSettings cache,
-    PulsarSettings pulsar) {
+    PulsarSettings pulsar,
+    CorporateActionSettings corporateActions) {
 
   public static Settings from(JsonObject json) {
     return new Settings(
@@ -30,7 +31,8 @@ public record Settings(
         RoutingSettings.from(json.getJsonObject("routing", new JsonObject())),
         ClusterSettings.from(json.getJsonObject("cluster", new JsonObject())),
         CacheSettings.from(json.getJsonObject("cache", new JsonObject())),
-        PulsarSettings.from(json.getJsonObject("pulsar", new JsonObject())));
+        PulsarSettings.from(json.getJsonObject("pulsar", new JsonObject())),
+        CorporateActionSettings.from(json.getJsonObject("corporateActions", new JsonObject())));
   }
 
   /** HTTP gateway: where it listens and what it accepts. */
@@ -100,6 +102,28 @@ public record Settings(
       return new OwnerSettings(json.getInteger("instances", 0), json.getInteger("snapshotEvery", 1000),
           json.getLong("passivateAfterSeconds", 900L), json.getInteger("maxQueuedCommands", 20_000),
           json.getInteger("idempotencyWindow", 10_000));
+    }
+  }
+
+  /**
+   * How a node drives corporate actions to their holders.
+   *
+   * @param maxInFlight commands in flight per action (bounded, so an action on a widely held
+   *     instrument does not flood the owners)
+   * @param leaseSeconds how long a node's claim on an action lasts unless renewed: after a
+   *     node's death, another takes its actions up after at most this long
+   * @param sweepMs how often a node looks for unfinished actions (a retry, or another node's)
+   */
+  public record CorporateActionSettings(int maxInFlight, int leaseSeconds, long sweepMs) {
+    public CorporateActionSettings {
+      if (maxInFlight < 1 || leaseSeconds < 1 || sweepMs < 1) {
+        throw new IllegalArgumentException("corporateActions: maxInFlight, leaseSeconds and sweepMs must be positive");
+      }
+    }
+
+    static CorporateActionSettings from(JsonObject json) {
+      return new CorporateActionSettings(json.getInteger("maxInFlight", 64), json.getInteger("leaseSeconds", 30),
+          json.getLong("sweepMs", 2000L));
     }
   }
 

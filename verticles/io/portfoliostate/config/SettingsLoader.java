@@ -38,7 +38,9 @@ public final class SettingsLoader {
       Map.entry("PSTATE_CLUSTER_MEMBERS", "cluster.members"),
       Map.entry("PSTATE_REDIS_URL", "cache.redisUrl"),
       Map.entry("PSTATE_PULSAR_URL", "pulsar.serviceUrl"),
-      Map.entry("PSTATE_PULSAR_SUBSCRIPTION", "pulsar.subscription"));
+      Map.entry("PSTATE_PULSAR_SUBSCRIPTION", "pulsar.subscription"),
+      Map.entry("PSTATE_CA_MAX_IN_FLIGHT", "corporateActions.maxInFlight"),
+      Map.entry("PSTATE_CA_LEASE_SECONDS", "corporateActions.leaseSeconds"));
 
   private SettingsLoader() {
   }

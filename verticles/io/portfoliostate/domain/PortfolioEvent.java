@@ -8,7 +8,8 @@ import java.time.Instant;
  * {@link PortfolioRules#evolve} derives it as the version before plus one.
  */
 public sealed interface PortfolioEvent
-    permits PortfolioCreated, PortfolioUpdated, TargetsSet, TradeRecorded, CashFlowRecorded, FxConverted {
+    permits PortfolioCreated, PortfolioUpdated, TargetsSet, TradeRecorded, CashFlowRecorded, FxConverted,
+    SplitApplied, DividendApplied {
 
   /** When the event was recorded. */
   Instant at();

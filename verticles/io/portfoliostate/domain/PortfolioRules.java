@@ -2,7 +2,10 @@ package io.portfoliostate.domain;
 
 import java.math.BigDecimal;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.Optional;
 
 /**
@@ -56,6 +59,9 @@ public final class PortfolioRules {
     if (command instanceof UpdatePortfolio) {
       return update(state, (UpdatePortfolio) command, now);
     }
+    if (command instanceof ApplyCorporateAction) {
+      return corporateAction(state, ((ApplyCorporateAction) command).action(), now);
+    }
     throw new IllegalStateException("unhandled command " + command.getClass().getSimpleName());
   }
 
@@ -72,6 +78,29 @@ public final class PortfolioRules {
     }
     return Decision.accept(new PortfolioUpdated(update.name(), update.parentId(),
         update.driftThreshold(), method, now));
+  }
+
+  /**
+   * A split restates every position in the instrument, in every strategy, and is remembered; a
+   * dividend credits q · amountPerShare per open position (debits it for a short), per position
+   * currency. Either is recorded when nothing is held too, so that the journal knows the action
+   * was dealt with: a second delivery is then a replay, never a second application.
+   */
+  private static Decision corporateAction(PortfolioState state, CorporateAction action, Instant now) {
+    if (action instanceof Split) {
+      Split split = (Split) action;
+      return Decision.accept(new SplitApplied(split.actionId(), split.instrumentId(), split.numerator(),
+          split.denominator(), split.effectiveAt(), now));
+    }
+    CashDividend dividend = (CashDividend) action;
+    Map<CurrencyCode, BigDecimal> amounts = new TreeMap<>();
+    for (Position position : state.positions().values()) {
+      if (position.key().instrumentId().equals(dividend.instrumentId()) && !position.isFlat()) {
+        amounts.merge(position.currency(), dividend.amountFor(position), BigDecimal::add);
+      }
+    }
+    return Decision.accept(new DividendApplied(dividend.actionId(), dividend.instrumentId(),
+        dividend.amountPerShare(), dividend.effectiveAt(), amounts, now));
   }
 
   /**
@@ -95,9 +124,18 @@ public final class PortfolioRules {
       return Decision.reject(Rejection.invalid("currency", "the position in " + trade.instrumentId()
           + " is kept in " + existing.currency() + ", not " + currency));
     }
-    return Decision.accept(new TradeRecorded(trade.tradeId(), trade.instrumentId(), trade.strategy(),
-        trade.side(), trade.quantity(), trade.price(), currency, trade.fees(),
-        trade.executedAt() == null ? now : trade.executedAt(), now));
+    // A trade executed before a split that was already applied arrives in pre-split terms.
+    RecordTrade converted = trade;
+    List<String> adjustedBy = new ArrayList<>();
+    for (Split split : state.splitsOf(trade.instrumentId())) {
+      if (split.adjusts(converted)) {
+        converted = split.adjust(converted);
+        adjustedBy.add(split.actionId());
+      }
+    }
+    return Decision.accept(new TradeRecorded(converted.tradeId(), converted.instrumentId(), converted.strategy(),
+        converted.side(), converted.quantity(), converted.price(), currency, converted.fees(),
+        converted.executedAt() == null ? now : converted.executedAt(), now, adjustedBy));
   }
 
   /**
@@ -139,18 +177,39 @@ public final class PortfolioRules {
           state.cashWith(fx.fromCurrency(), fx.fromAmount().negate()));
       return with(state, seq, at, state.positions(), debited.cashWith(fx.toCurrency(), fx.toAmount()));
     }
+    if (event instanceof SplitApplied) {
+      SplitApplied applied = (SplitApplied) event;
+      Split split = applied.split();
+      Map<PositionKey, Position> positions = state.positions();
+      for (Position position : state.positions().values()) {
+        if (position.key().instrumentId().equals(split.instrumentId()) && !position.isFlat()) {
+          positions = ((org.pcollections.PMap<PositionKey, Position>) positions).plus(position.key(),
+              split.applyTo(position, at));
+        }
+      }
+      return new PortfolioState(state.id(), state.name(), state.baseCurrency(), state.parentId(),
+          state.costMethod(), state.driftThreshold(), state.targets(), seq, state.createdAt(), at,
+          positions, state.cash(), state.splitsWith(split));
+    }
+    if (event instanceof DividendApplied) {
+      PortfolioState paid = with(state, seq, at, state.positions(), state.cash());
+      for (Map.Entry<CurrencyCode, BigDecimal> amount : ((DividendApplied) event).amounts().entrySet()) {
+        paid = with(paid, seq, at, paid.positions(), paid.cashWith(amount.getKey(), amount.getValue()));
+      }
+      return paid;
+    }
     if (event instanceof TargetsSet) {
       TargetsSet targets = (TargetsSet) event;
       return new PortfolioState(state.id(), state.name(), state.baseCurrency(), state.parentId(),
           state.costMethod(), orElse(targets.driftThreshold(), state.driftThreshold()), targets.targets(),
-          seq, state.createdAt(), at, state.positions(), state.cash());
+          seq, state.createdAt(), at, state.positions(), state.cash(), state.splits());
     }
     if (event instanceof PortfolioUpdated) {
       PortfolioUpdated update = (PortfolioUpdated) event;
       return new PortfolioState(state.id(), orElse(update.name(), state.name()), state.baseCurrency(),
           orElse(update.parentId(), state.parentId()), orElse(update.costMethod(), state.costMethod()),
           orElse(update.driftThreshold(), state.driftThreshold()), state.targets(), seq,
-          state.createdAt(), at, state.positions(), state.cash());
+          state.createdAt(), at, state.positions(), state.cash(), state.splits());
     }
     throw new IllegalStateException("unhandled event " + event.getClass().getSimpleName());
   }
@@ -159,7 +218,7 @@ public final class PortfolioRules {
       Map<PositionKey, Position> positions, Map<CurrencyCode, BigDecimal> cash) {
     return new PortfolioState(state.id(), state.name(), state.baseCurrency(), state.parentId(),
         state.costMethod(), state.driftThreshold(), state.targets(), seq, state.createdAt(), at,
-        positions, cash);
+        positions, cash, state.splits());
   }
 
   private static <T> T orElse(T value, T fallback) {

@@ -2,6 +2,8 @@ package io.portfoliostate.domain;
 
 import java.math.BigDecimal;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import org.pcollections.HashTreePMap;
 import org.pcollections.PMap;
@@ -16,6 +18,8 @@ import org.pcollections.PMap;
  * @param version the sequence number of the last event applied
  * @param positions every position ever opened, flat ones included
  * @param cash the balance per currency; a currency appears once any flow or trade touched it
+ * @param splits the splits applied, per instrument, in the order applied: a trade executed
+ *     before one of them that arrives later is converted by it
  */
 public record PortfolioState(
     PortfolioId id,
@@ -29,12 +33,37 @@ public record PortfolioState(
     Instant createdAt,
     Instant updatedAt,
     Map<PositionKey, Position> positions,
-    Map<CurrencyCode, BigDecimal> cash) {
+    Map<CurrencyCode, BigDecimal> cash,
+    Map<InstrumentId, List<Split>> splits) {
 
   public PortfolioState {
     targets = Map.copyOf(targets);
     positions = persistent(positions);
     cash = persistent(cash);
+    splits = splits == null ? Map.of() : Map.copyOf(splits);
+  }
+
+  /** A state to which no split was ever applied. */
+  public PortfolioState(PortfolioId id, String name, CurrencyCode baseCurrency, PortfolioId parentId,
+      CostMethod costMethod, BigDecimal driftThreshold, Map<InstrumentId, BigDecimal> targets, long version,
+      Instant createdAt, Instant updatedAt, Map<PositionKey, Position> positions,
+      Map<CurrencyCode, BigDecimal> cash) {
+    this(id, name, baseCurrency, parentId, costMethod, driftThreshold, targets, version, createdAt, updatedAt,
+        positions, cash, Map.of());
+  }
+
+  /** The splits applied to one instrument, in the order applied; empty when none. */
+  public List<Split> splitsOf(InstrumentId instrumentId) {
+    return splits.getOrDefault(instrumentId, List.of());
+  }
+
+  /** This state's splits with one more, applied last. */
+  Map<InstrumentId, List<Split>> splitsWith(Split split) {
+    Map<InstrumentId, List<Split>> all = new java.util.HashMap<>(splits);
+    List<Split> ofInstrument = new ArrayList<>(splitsOf(split.instrumentId()));
+    ofInstrument.add(split);
+    all.put(split.instrumentId(), List.copyOf(ofInstrument));
+    return all;
   }
 
   private static <K, V> PMap<K, V> persistent(Map<K, V> map) {

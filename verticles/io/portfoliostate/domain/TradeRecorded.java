@@ -3,7 +3,15 @@ package io.portfoliostate.domain;
 import java.math.BigDecimal;
 import java.time.Instant;
 
-/** A trade was recorded, with every default resolved (currency, strategy, fees, execution time). */
+import java.util.List;
+
+/**
+ * A trade was recorded, with every default resolved (currency, strategy, fees, execution time).
+ *
+ * @param adjustedBy the splits (action ids) that converted the trade into post-split terms
+ *     because it was executed before their effective time and arrived after they were applied;
+ *     empty for a trade recorded as sent (and for every trade journaled before splits existed)
+ */
 public record TradeRecorded(
     String tradeId,
     InstrumentId instrumentId,
@@ -14,7 +22,23 @@ public record TradeRecorded(
     CurrencyCode currency,
     BigDecimal fees,
     Instant executedAt,
-    Instant at) implements PortfolioEvent {
+    Instant at,
+    List<String> adjustedBy) implements PortfolioEvent {
+
+  public TradeRecorded {
+    adjustedBy = adjustedBy == null ? List.of() : List.copyOf(adjustedBy);
+  }
+
+  /** A trade recorded as sent, adjusted by no split. */
+  public TradeRecorded(String tradeId, InstrumentId instrumentId, String strategy, Side side, BigDecimal quantity,
+      BigDecimal price, CurrencyCode currency, BigDecimal fees, Instant executedAt, Instant at) {
+    this(tradeId, instrumentId, strategy, side, quantity, price, currency, fees, executedAt, at, List.of());
+  }
+
+  /** Whether a split converted the trade (DOMAIN.md: flagged as adjusted). */
+  public boolean adjusted() {
+    return !adjustedBy.isEmpty();
+  }
 
   public PositionKey positionKey() {
     return new PositionKey(instrumentId, strategy);

@@ -5,6 +5,7 @@ import io.portfoliostate.config.Settings.HttpSettings;
 import io.portfoliostate.integration.redis.PortfolioCache;
 import io.portfoliostate.market.MarketView;
 import io.portfoliostate.observability.Readiness;
+import io.portfoliostate.persistence.CorporateActionStore;
 import io.portfoliostate.persistence.MarketDataStore;
 import io.portfoliostate.persistence.PortfolioCatalog;
 import io.portfoliostate.shard.OwnerClient;
@@ -47,6 +48,7 @@ public final class HttpGatewayVerticle extends VerticleBase {
   private final MarketView market;
   private final MarketDataStore marketStore;
   private final Clock clock;
+  private final CorporateActionStore actionStore;
   private HttpServer server;
 
   /**
@@ -55,10 +57,13 @@ public final class HttpGatewayVerticle extends VerticleBase {
    * @param marketStore where market data is stored
    * @param clock stamps market data without an observation time
    * @param cache the shared Redis cache, or null when there is none
+   * @param actionStore where corporate actions and their progress are stored
    */
   public HttpGatewayVerticle(HttpSettings settings, OwnerClient owners, PortfolioCatalog catalog,
       Readiness readiness, PrometheusMeterRegistry registry, ShardMap shards, String clusterName,
-      MarketView market, MarketDataStore marketStore, Clock clock, PortfolioCache cache) {
+      MarketView market, MarketDataStore marketStore, Clock clock, PortfolioCache cache,
+      CorporateActionStore actionStore) {
+    this.actionStore = actionStore;
     this.settings = settings;
     this.market = market;
     this.marketStore = marketStore;
@@ -128,6 +133,10 @@ public final class HttpGatewayVerticle extends VerticleBase {
     router.get(INSTRUMENT).handler(marketHandlers::getInstrument);
     router.post("/api/v1/prices").handler(marketHandlers::postPrices);
     router.post("/api/v1/fx-rates").handler(marketHandlers::postFxRates);
+    CorporateActionHandlers actions = new CorporateActionHandlers(actionStore,
+        vertx.eventBus(), clock);
+    router.post("/api/v1/corporate-actions").handler(actions::post);
+    router.get("/api/v1/corporate-actions/:id").handler(actions::get);
     router.get("/api/v1/cluster").handler(new ClusterHandler(vertx, shards, clusterName)::view);
 
     router.errorHandler(404, ctx -> Problems.send(ctx, new Problems.Problem(404, "not-found",

@@ -31,6 +31,15 @@ final class JournalWrites {
           + "VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, "
           + "parent_id = EXCLUDED.parent_id, cost_method = EXCLUDED.cost_method, updated_at = EXCLUDED.updated_at";
 
+  /**
+   * The portfolios that traded an instrument become its holders (what a corporate action fans
+   * out over). One statement per batch with trades; a holder that is flat today stays a row and
+   * is skipped by its owner when an action comes.
+   */
+  private static final String INSERT_HOLDINGS =
+      "INSERT INTO holdings (instrument_id, portfolio_id) SELECT DISTINCT i, p FROM UNNEST($1::text[], $2::text[]) "
+          + "AS u(i, p) ON CONFLICT DO NOTHING";
+
   /** Some row did not insert: its sequence number or command id was already written. */
   static final class FenceConflict extends RuntimeException {
     private final boolean commandId;
@@ -69,6 +78,8 @@ final class JournalWrites {
     String[] payloads = new String[count];
     OffsetDateTime[] recorded = new OffsetDateTime[count];
     List<Tuple> catalog = new ArrayList<>();
+    List<String> heldInstruments = new ArrayList<>();
+    List<String> holders = new ArrayList<>();
     int i = 0;
     for (JournalAppend append : appends) {
       String portfolio = append.portfolioId().value();
@@ -80,6 +91,10 @@ final class JournalWrites {
         hashes[i] = row.commandHash();
         payloads[i] = row.payload();
         recorded[i] = OffsetDateTime.ofInstant(row.recordedAt(), ZoneOffset.UTC);
+        if (row.heldInstrument() != null) {
+          heldInstruments.add(row.heldInstrument());
+          holders.add(portfolio);
+        }
         i++;
       }
       JournalAppend.CatalogRow row = append.catalog();
@@ -91,11 +106,22 @@ final class JournalWrites {
     }
     Tuple rows = Tuple.of(portfolios, seqs, types, commandIds, hashes, payloads, recorded);
     return pool.withTransaction(connection -> connection.preparedQuery(INSERT_EVENTS).execute(rows)
-        .compose(result -> upsertCatalog(connection, catalog)))
+        .compose(result -> upsertCatalog(connection, catalog))
+        .compose(v -> insertHoldings(connection, heldInstruments, holders)))
         .recover(failure -> Future.failedFuture(failure instanceof PgException
             && UNIQUE_VIOLATION.equals(((PgException) failure).getSqlState())
             ? new FenceConflict(failure.getMessage(), COMMAND_INDEX.equals(((PgException) failure).getConstraint()))
             : failure));
+  }
+
+  private static Future<Void> insertHoldings(SqlConnection connection, List<String> instruments,
+      List<String> portfolios) {
+    if (instruments.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    return connection.preparedQuery(INSERT_HOLDINGS)
+        .execute(Tuple.tuple().addArrayOfString(instruments.toArray(new String[0]))
+            .addArrayOfString(portfolios.toArray(new String[0]))).mapEmpty();
   }
 
   private static Future<Void> upsertCatalog(SqlConnection connection, List<Tuple> catalog) {

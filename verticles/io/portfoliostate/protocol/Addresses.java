@@ -20,6 +20,12 @@ public final class Addresses {
    */
   public static final String MARKET_UPDATES = "pstate.market.updates";
 
+  /**
+   * Where a node's gateway tells its corporate-action driver that an action was stored (the body
+   * is the action id; node-local): the driver starts it now, or at its effective time.
+   */
+  public static final String CORPORATE_ACTIONS = "pstate.corporate-actions";
+
   private static final String OWNER_PREFIX = "pstate.owner.";
   private static final String UPDATES_PREFIX = "portfolio.updates.";
 

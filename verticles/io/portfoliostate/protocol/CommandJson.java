@@ -4,7 +4,11 @@ import static io.portfoliostate.protocol.Json.decimal;
 import static io.portfoliostate.protocol.Json.putIfPresent;
 import static io.portfoliostate.protocol.Json.text;
 
+import io.portfoliostate.domain.ApplyCorporateAction;
+import io.portfoliostate.domain.CashDividend;
 import io.portfoliostate.domain.CashFlowType;
+import io.portfoliostate.domain.CorporateAction;
+import io.portfoliostate.domain.Split;
 import io.portfoliostate.domain.ConvertFx;
 import io.portfoliostate.domain.CostMethod;
 import io.portfoliostate.domain.CreatePortfolio;
@@ -48,6 +52,9 @@ public final class CommandJson {
       return json.put("type", "ConvertFx").put("conversionId", c.conversionId())
           .put("fromCurrency", c.fromCurrency().value()).put("toCurrency", c.toCurrency().value())
           .put("fromAmount", decimal(c.fromAmount())).put("rate", decimal(c.rate()));
+    }
+    if (command instanceof ApplyCorporateAction) {
+      return json.put("type", "ApplyCorporateAction").put("action", action(((ApplyCorporateAction) command).action()));
     }
     if (command instanceof CreatePortfolio) {
       CreatePortfolio c = (CreatePortfolio) command;
@@ -101,8 +108,32 @@ public final class CommandJson {
       case "SetTargets":
         return new SetTargets(Json.portfolioId(json, "portfolioId"), Json.targets(json.getJsonObject("targets")),
             decimal(json, "driftThreshold"));
+      case "ApplyCorporateAction":
+        return new ApplyCorporateAction(Json.portfolioId(json, "portfolioId"), action(json.getJsonObject("action")));
       default:
         throw new IllegalStateException("unknown command type " + type);
     }
+  }
+
+  /** A corporate action as JSON, in the fields of the API: also how it is stored. */
+  public static JsonObject action(CorporateAction action) {
+    JsonObject json = new JsonObject().put("actionId", action.actionId())
+        .put("instrumentId", action.instrumentId().value());
+    if (action instanceof Split) {
+      json.put("type", "SPLIT").put("ratio", ((Split) action).ratio());
+    } else {
+      json.put("type", "CASH_DIVIDEND").put("amountPerShare", decimal(((CashDividend) action).amountPerShare()));
+    }
+    return json.put("effectiveAt", text(action.effectiveAt()));
+  }
+
+  public static CorporateAction action(JsonObject json) {
+    String actionId = json.getString("actionId");
+    if ("SPLIT".equals(json.getString("type"))) {
+      return Split.of(actionId, Json.instrumentId(json, "instrumentId"), json.getString("ratio"),
+          Json.instant(json, "effectiveAt"));
+    }
+    return new CashDividend(actionId, Json.instrumentId(json, "instrumentId"), decimal(json, "amountPerShare"),
+        Json.instant(json, "effectiveAt"));
   }
 }

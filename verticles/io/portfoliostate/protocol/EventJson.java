@@ -7,6 +7,9 @@ import static io.portfoliostate.protocol.Json.text;
 import io.portfoliostate.domain.CashFlowRecorded;
 import io.portfoliostate.domain.CashFlowType;
 import io.portfoliostate.domain.CostMethod;
+import io.portfoliostate.domain.CurrencyCode;
+import io.portfoliostate.domain.DividendApplied;
+import io.portfoliostate.domain.SplitApplied;
 import io.portfoliostate.domain.FxConverted;
 import io.portfoliostate.domain.PortfolioCreated;
 import io.portfoliostate.domain.PortfolioEvent;
@@ -14,7 +17,13 @@ import io.portfoliostate.domain.PortfolioUpdated;
 import io.portfoliostate.domain.Side;
 import io.portfoliostate.domain.TargetsSet;
 import io.portfoliostate.domain.TradeRecorded;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.math.BigDecimal;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * The journal's event format: a type name and a JSON payload. The format is a contract with
@@ -34,7 +43,7 @@ public final class EventJson {
   public static JsonObject toJson(PortfolioEvent event) {
     if (event instanceof TradeRecorded) {
       TradeRecorded e = (TradeRecorded) event;
-      return new JsonObject()
+      JsonObject json = new JsonObject()
           .put("tradeId", e.tradeId())
           .put("instrumentId", e.instrumentId().value())
           .put("strategy", e.strategy())
@@ -44,6 +53,30 @@ public final class EventJson {
           .put("currency", e.currency().value())
           .put("fees", decimal(e.fees()))
           .put("executedAt", text(e.executedAt()))
+          .put("at", text(e.at()));
+      // Written only when a split converted the trade: older rows have no such field.
+      return e.adjusted() ? json.put("adjustedBy", new JsonArray(new ArrayList<>(e.adjustedBy()))) : json;
+    }
+    if (event instanceof SplitApplied) {
+      SplitApplied e = (SplitApplied) event;
+      return new JsonObject()
+          .put("actionId", e.actionId())
+          .put("instrumentId", e.instrumentId().value())
+          .put("numerator", e.numerator())
+          .put("denominator", e.denominator())
+          .put("effectiveAt", text(e.effectiveAt()))
+          .put("at", text(e.at()));
+    }
+    if (event instanceof DividendApplied) {
+      DividendApplied e = (DividendApplied) event;
+      JsonObject amounts = new JsonObject();
+      e.amounts().forEach((currency, amount) -> amounts.put(currency.value(), decimal(amount)));
+      return new JsonObject()
+          .put("actionId", e.actionId())
+          .put("instrumentId", e.instrumentId().value())
+          .put("amountPerShare", decimal(e.amountPerShare()))
+          .put("effectiveAt", text(e.effectiveAt()))
+          .put("amounts", amounts)
           .put("at", text(e.at()));
     }
     if (event instanceof CashFlowRecorded) {
@@ -103,7 +136,18 @@ public final class EventJson {
         return new TradeRecorded(json.getString("tradeId"), Json.instrumentId(json, "instrumentId"),
             json.getString("strategy"), Side.valueOf(json.getString("side")),
             decimal(json, "quantity"), decimal(json, "price"), Json.currency(json, "currency"),
-            decimal(json, "fees"), Json.instant(json, "executedAt"), Json.instant(json, "at"));
+            decimal(json, "fees"), Json.instant(json, "executedAt"), Json.instant(json, "at"),
+            strings(json.getJsonArray("adjustedBy")));
+      case "SplitApplied":
+        return new SplitApplied(json.getString("actionId"), Json.instrumentId(json, "instrumentId"),
+            json.getLong("numerator"), json.getLong("denominator"), Json.instant(json, "effectiveAt"),
+            Json.instant(json, "at"));
+      case "DividendApplied":
+        Map<CurrencyCode, BigDecimal> amounts = new TreeMap<>();
+        json.getJsonObject("amounts").forEach(entry ->
+            amounts.put(CurrencyCode.of(entry.getKey()), new BigDecimal((String) entry.getValue())));
+        return new DividendApplied(json.getString("actionId"), Json.instrumentId(json, "instrumentId"),
+            decimal(json, "amountPerShare"), Json.instant(json, "effectiveAt"), amounts, Json.instant(json, "at"));
       case "CashFlowRecorded":
         return new CashFlowRecorded(json.getString("flowId"), CashFlowType.valueOf(json.getString("type")),
             Json.currency(json, "currency"), decimal(json, "amount"), Json.instrumentId(json, "instrumentId"),
@@ -128,5 +172,13 @@ public final class EventJson {
       default:
         throw new IllegalStateException("unknown event type " + type);
     }
+  }
+
+  private static List<String> strings(JsonArray array) {
+    List<String> values = new ArrayList<>();
+    if (array != null) {
+      array.forEach(value -> values.add((String) value));
+    }
+    return values;
   }
 }

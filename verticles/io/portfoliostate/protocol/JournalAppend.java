@@ -23,9 +23,16 @@ public record JournalAppend(PortfolioId portfolioId, List<Row> rows, CatalogRow 
    * @param commandId the idempotency key of the command (unique per portfolio), or null
    * @param commandHash the hash of the command's content, for replay checks after a restart
    * @param payload the event as JSON text
+   * @param heldInstrument the instrument a trade event makes the portfolio a holder of (the
+   *     holdings table that corporate actions fan out over); null for other events
    */
   public record Row(long seq, String type, String commandId, Long commandHash, String payload,
-      Instant recordedAt) {
+      Instant recordedAt, String heldInstrument) {
+
+    /** A row that makes the portfolio a holder of nothing. */
+    public Row(long seq, String type, String commandId, Long commandHash, String payload, Instant recordedAt) {
+      this(seq, type, commandId, commandHash, payload, recordedAt, null);
+    }
   }
 
   /** The portfolio's attributes that the catalog table lists. */

@@ -11,6 +11,7 @@ import io.portfoliostate.domain.Lot;
 import io.portfoliostate.domain.PortfolioState;
 import io.portfoliostate.domain.Position;
 import io.portfoliostate.domain.PositionKey;
+import io.portfoliostate.domain.Split;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.math.BigDecimal;
@@ -47,7 +48,13 @@ public final class StateJson {
     json.put("positions", positions);
     JsonObject cash = new JsonObject();
     new TreeMap<>(state.cash()).forEach((currency, balance) -> cash.put(currency.value(), decimal(balance)));
-    return json.put("cash", cash);
+    json.put("cash", cash);
+    JsonArray splits = new JsonArray();
+    new TreeMap<>(state.splits()).values().forEach(ofInstrument -> ofInstrument.forEach(split ->
+        splits.add(new JsonObject().put("actionId", split.actionId())
+            .put("instrumentId", split.instrumentId().value()).put("ratio", split.ratio())
+            .put("effectiveAt", text(split.effectiveAt())))));
+    return json.put("splits", splits);
   }
 
   /** One position, exactly, lots included. */
@@ -84,11 +91,22 @@ public final class StateJson {
     json.getJsonObject("cash").forEach(entry ->
         cash.put(CurrencyCode.of(entry.getKey()), new BigDecimal((String) entry.getValue())));
     Map<InstrumentId, BigDecimal> targets = Json.targets(json.getJsonObject("targets"));
+    // Snapshots taken before corporate actions existed have no splits: none was applied.
+    Map<InstrumentId, List<Split>> splits = new HashMap<>();
+    JsonArray applied = json.getJsonArray("splits");
+    if (applied != null) {
+      for (Object item : applied) {
+        JsonObject split = (JsonObject) item;
+        InstrumentId instrument = Json.instrumentId(split, "instrumentId");
+        splits.computeIfAbsent(instrument, id -> new ArrayList<>()).add(Split.of(split.getString("actionId"),
+            instrument, split.getString("ratio"), Json.instant(split, "effectiveAt")));
+      }
+    }
     return new PortfolioState(Json.portfolioId(json, "id"), json.getString("name"),
         Json.currency(json, "baseCurrency"), Json.portfolioId(json, "parentId"),
         CostMethod.valueOf(json.getString("costMethod")), decimal(json, "driftThreshold"), targets,
         json.getLong("version"), Json.instant(json, "createdAt"), Json.instant(json, "updatedAt"),
-        positions, cash);
+        positions, cash, splits);
   }
 
   public static Position position(JsonObject json) {

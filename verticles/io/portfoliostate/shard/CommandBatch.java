@@ -11,6 +11,7 @@ import io.portfoliostate.domain.PortfolioState;
 import io.portfoliostate.domain.PortfolioUpdated;
 import io.portfoliostate.domain.ReferenceData;
 import io.portfoliostate.domain.Rejection;
+import io.portfoliostate.domain.TradeRecorded;
 import io.portfoliostate.persistence.IdempotencyIndex;
 import io.portfoliostate.protocol.CommandOutcome;
 import io.portfoliostate.protocol.EventJson;
@@ -102,7 +103,8 @@ final class CommandBatch {
       after = PortfolioRules.evolve(after, event);
       events.add(event);
       rows.add(new JournalAppend.Row(after.version(), EventJson.type(event), event.idempotencyKey(),
-          key == null ? null : pending.contentHash, EventJson.toJson(event).encode(), now));
+          key == null ? null : pending.contentHash, EventJson.toJson(event).encode(), now,
+          event instanceof TradeRecorded ? ((TradeRecorded) event).instrumentId().value() : null));
       catalogChanged |= event instanceof PortfolioCreated || event instanceof PortfolioUpdated;
     }
     CommandResult result = CommandResult.of(command, after);

@@ -1,0 +1,36 @@
+package io.portfoliostate.domain;
+
+/**
+ * Applies a corporate action to one portfolio (DOMAIN.md, Corporate actions). Idempotent per
+ * action id and portfolio: its key is {@code ca:<actionId>}, so a fan-out that sends it again
+ * (after a restart, a timeout, a second driver) is answered with the original result.
+ */
+public record ApplyCorporateAction(PortfolioId portfolioId, CorporateAction action) implements IdempotentCommand {
+
+  public ApplyCorporateAction {
+    if (portfolioId == null) {
+      throw new DomainViolation("portfolioId", "is required");
+    }
+    if (action == null) {
+      throw new DomainViolation("action", "is required");
+    }
+  }
+
+  @Override
+  public String idempotencyKey() {
+    return "ca:" + action.actionId();
+  }
+
+  @Override
+  public String fingerprint() {
+    return fingerprint(action);
+  }
+
+  /** The content of an action in a canonical text: type, instrument, terms, effective time. */
+  public static String fingerprint(CorporateAction action) {
+    String terms = action instanceof Split ? ((Split) action).ratio()
+        : Decimals.plain(((CashDividend) action).amountPerShare());
+    return String.join("|", action instanceof Split ? "SPLIT" : "CASH_DIVIDEND", action.instrumentId().value(),
+        terms, action.effectiveAt().toString());
+  }
+}
