@@ -84,6 +84,22 @@ class MarketDataApiTest {
     assertThat(market.price(InstrumentId.of("PX-UNKNOWN")).orElseThrow().currency()).isEqualTo(CurrencyCode.of("JPY"));
   }
 
+  /**
+   * Two ticks of one instrument whose times differ below a microsecond (what PostgreSQL keeps)
+   * are one observation: in one request or in two merged into one write, the later wins and
+   * nothing fails (the INSERT would refuse a batch touching one row twice).
+   */
+  @Test
+  void ticksLessThanAMicrosecondApartAreOneObservation() throws Exception {
+    api().put("/api/v1/instruments/PX-NS", new JsonObject().put("currency", "USD"));
+    Api.Response answer = api().post("/api/v1/prices", new JsonArray()
+        .add(new JsonObject().put("instrumentId", "PX-NS").put("price", "10").put("at", "2026-11-24T12:00:00.000001100Z"))
+        .add(new JsonObject().put("instrumentId", "PX-NS").put("price", "11").put("at", "2026-11-24T12:00:00.000001900Z")));
+    assertThat(answer.status()).isEqualTo(200);
+    assertThat(rows("SELECT instrument_id, at, price, currency FROM prices WHERE instrument_id = 'PX-NS'"))
+        .containsExactly("PX-NS 2026-11-24T12:00:00.000001Z 11 USD");
+  }
+
   @Test
   void aSecondPriceAtTheSameTimeIsACorrection() throws Exception {
     api().put("/api/v1/instruments/PX-2", new JsonObject().put("currency", "USD"));

@@ -117,9 +117,17 @@ final class MarketParsers {
     return new RequestReader.FieldError("body", "must be a JSON array of 1 to " + MAX_ITEMS + " " + what);
   }
 
-  /** {@code at}, or now; not later than now plus the tolerated skew. */
+  /**
+   * {@code at}, or now; not later than now plus the tolerated skew. Kept to the microsecond, what
+   * PostgreSQL stores: two observations a few nanoseconds apart are one observation (the later
+   * in the request wins), as they would be once stored — otherwise one batch could hold the same
+   * stored key twice, which the INSERT refuses.
+   */
   private static Instant observedAt(RequestReader r, Instant now) {
     Instant at = r.instant("at", false);
+    if (at != null) {
+      at = at.truncatedTo(java.time.temporal.ChronoUnit.MICROS);
+    }
     if (at != null && at.isAfter(now.plus(MAX_CLOCK_SKEW))) {
       r.error("at", "must not be in the future");
       return null;
