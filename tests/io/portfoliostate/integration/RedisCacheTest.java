@@ -116,6 +116,39 @@ class RedisCacheTest {
   }
 
   @Test
+  void theLatestPricesAreCachedAndALateTickDoesNotReplaceANewerOne() throws Exception {
+    JsonObject newer = new JsonObject().put("instrumentId", "CACHED-PX").put("price", "101.50").put("currency", "USD")
+        .put("at", "2026-11-24T12:00:01Z");
+    JsonObject older = new JsonObject().put("instrumentId", "CACHED-PX").put("price", "99").put("currency", "USD")
+        .put("at", "2026-11-24T12:00:00Z");
+    assertThat(api.post("/api/v1/prices", new io.vertx.core.json.JsonArray().add(newer)).status()).isEqualTo(200);
+    assertThat(api.post("/api/v1/prices", new io.vertx.core.json.JsonArray().add(older)).status()).isEqualTo(200);
+    io.vertx.core.Vertx vertx = io.vertx.core.Vertx.vertx();
+    try {
+      io.vertx.redis.client.Redis client = io.vertx.redis.client.Redis.createClient(vertx, redis.url());
+      JsonObject cached = null;
+      long deadline = System.nanoTime() + 5_000_000_000L;
+      while (System.nanoTime() < deadline) {
+        io.vertx.redis.client.Response value = client.send(io.vertx.redis.client.Request.cmd(
+            io.vertx.redis.client.Command.HGET).arg("pstate:prices").arg("CACHED-PX")).await();
+        if (value != null) {
+          cached = new JsonObject(value.toString());
+          break;
+        }
+        Thread.sleep(20);
+      }
+      Thread.sleep(200); // the older tick, if it were to win, would have been written by now
+      JsonObject last = new JsonObject(client.send(io.vertx.redis.client.Request.cmd(
+          io.vertx.redis.client.Command.HGET).arg("pstate:prices").arg("CACHED-PX")).await().toString());
+      assertThat(cached).isNotNull();
+      assertThat(last).isEqualTo(new JsonObject().put("price", "101.5").put("currency", "USD")
+          .put("at", "2026-11-24T12:00:01Z"));
+    } finally {
+      vertx.close().await();
+    }
+  }
+
+  @Test
   void refusesUnknownConsistencyAndCachedHistory() {
     String id = api.createPortfolio("cached-4");
     Api.Response unknown = api.get(path(id) + "?consistency=eventual");

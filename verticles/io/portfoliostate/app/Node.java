@@ -214,7 +214,7 @@ public final class Node implements AutoCloseable {
     MarketDataStore marketStore = new MarketDataStore(readPool);
     CorporateActionStore actionStore = new CorporateActionStore(readPool);
     Future<String> cacheWriter = redis == null ? Future.succeededFuture()
-        : vertx.deployVerticle(new CacheWriterVerticle(redis, settings.cache(), registry));
+        : vertx.deployVerticle(new CacheWriterVerticle(redis, nodeId, settings.cache(), registry));
     // The feed listens before the load, so nothing published meanwhile is missed; the load
     // never overrides what the feed brought in.
     return cacheWriter

@@ -4,13 +4,18 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.portfoliostate.config.Settings.CacheSettings;
+import io.portfoliostate.domain.Decimals;
+import io.portfoliostate.domain.InstrumentId;
 import io.portfoliostate.domain.PortfolioId;
 import io.portfoliostate.domain.PortfolioState;
+import io.portfoliostate.domain.valuation.Price;
 import io.portfoliostate.protocol.Addresses;
+import io.portfoliostate.protocol.MarketUpdate;
 import io.portfoliostate.protocol.StateJson;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonObject;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.Request;
@@ -29,6 +34,10 @@ import org.slf4j.LoggerFactory;
  * portfolio (a hot portfolio's intermediate versions are skipped), writes them in pipelined
  * batches, and when Redis is down keeps the latest ones, bounded, to write once it is back.
  * A cache failure never delays or fails a write.
+ *
+ * <p>It also keeps the latest price of every instrument in Redis ({@code pstate:prices}): the
+ * prices this node's market-data writer committed (each node writes what it stored, so a tick is
+ * written once), conflated per instrument and never replaced by an older observation.
  */
 public final class CacheWriterVerticle extends VerticleBase {
 
@@ -37,11 +46,16 @@ public final class CacheWriterVerticle extends VerticleBase {
   private static final long RETRY_MS = 1000;
 
   private final Redis redis;
+  private final String nodeId;
   private final CacheSettings settings;
   private final MeterRegistry registry;
   /** The latest committed state per portfolio not yet written, oldest first. */
   private final LinkedHashMap<PortfolioId, PortfolioState> pending = new LinkedHashMap<>();
   private MessageConsumer<PortfolioState> consumer;
+  private MessageConsumer<MarketUpdate> prices;
+  /** The latest committed price per instrument not yet written. */
+  private final LinkedHashMap<InstrumentId, Price> pendingPrices = new LinkedHashMap<>();
+  private boolean writingPrices;
   private boolean writing;
   private boolean failing;
   /** Writes failed and none succeeded since: log the failure once, and the recovery once. */
@@ -52,8 +66,10 @@ public final class CacheWriterVerticle extends VerticleBase {
   private Counter dropped;
   private Timer batchTime;
 
-  public CacheWriterVerticle(Redis redis, CacheSettings settings, MeterRegistry registry) {
+  /** @param nodeId this node: of the market updates published cluster-wide, it caches its own */
+  public CacheWriterVerticle(Redis redis, String nodeId, CacheSettings settings, MeterRegistry registry) {
     this.redis = redis;
+    this.nodeId = nodeId;
     this.settings = settings;
     this.registry = registry;
   }
@@ -72,13 +88,18 @@ public final class CacheWriterVerticle extends VerticleBase {
         .publishPercentiles(0.5, 0.99).register(registry);
     registry.gauge("pstate.cache.writes.pending", pending, Map::size);
     consumer = vertx.eventBus().localConsumer(Addresses.CACHE_PUT, message -> accept(message.body()));
-    return consumer.completion();
+    prices = vertx.eventBus().consumer(Addresses.MARKET_UPDATES, message -> {
+      if (nodeId.equals(message.body().origin())) {
+        acceptPrices(message.body().prices());
+      }
+    });
+    return Future.all(consumer.completion(), prices.completion());
   }
 
   @Override
   public Future<?> stop() {
     vertx.cancelTimer(retryTimer);
-    return consumer.unregister();
+    return Future.all(consumer.unregister(), prices.unregister());
   }
 
   private void accept(PortfolioState state) {
@@ -138,7 +159,51 @@ public final class CacheWriterVerticle extends VerticleBase {
         retryTimer = vertx.setTimer(RETRY_MS, id -> {
           failing = false;
           flush();
+          flushPrices();
         });
+      }
+    });
+  }
+
+  private void acceptPrices(List<Price> committed) {
+    for (Price price : committed) {
+      Price waiting = pendingPrices.get(price.instrumentId());
+      if (waiting == null || !waiting.at().isAfter(price.at())) {
+        pendingPrices.put(price.instrumentId(), price);
+      }
+    }
+    while (pendingPrices.size() > settings.maxPendingWrites()) {
+      Iterator<InstrumentId> oldest = pendingPrices.keySet().iterator();
+      oldest.next();
+      oldest.remove();
+      dropped.increment();
+    }
+    flushPrices();
+  }
+
+  /** Writes the waiting prices in batches; on failure they are dropped (the next ticks replace them). */
+  private void flushPrices() {
+    if (writingPrices || failing || pendingPrices.isEmpty()) {
+      return;
+    }
+    List<Request> requests = new ArrayList<>(Math.min(BATCH, pendingPrices.size()));
+    Iterator<Price> waiting = pendingPrices.values().iterator();
+    while (waiting.hasNext() && requests.size() < BATCH) {
+      Price price = waiting.next();
+      waiting.remove();
+      long micros = price.at().getEpochSecond() * 1_000_000L + price.at().getNano() / 1_000;
+      JsonObject json = new JsonObject().put("price", Decimals.plain(price.price()))
+          .put("currency", price.currency().value()).put("at", price.at().toString());
+      requests.add(Request.cmd(Command.EVAL).arg(PortfolioCache.PRICE_IF_NEWER).arg(1).arg(PortfolioCache.PRICES_KEY)
+          .arg(price.instrumentId().value()).arg(micros).arg(json.encode()));
+    }
+    writingPrices = true;
+    redis.batch(requests).timeout(settings.writeTimeoutMs(), TimeUnit.MILLISECONDS).onComplete(done -> {
+      writingPrices = false;
+      if (done.succeeded()) {
+        flushPrices();
+      } else {
+        failed.increment(requests.size());
       }
     });
   }

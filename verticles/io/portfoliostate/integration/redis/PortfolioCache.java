@@ -37,6 +37,19 @@ public final class PortfolioCache {
       redis.call('EXPIRE', KEYS[1], ARGV[4])
       return 1""";
 
+  /** The hash of latest prices: field {@code <instrumentId>} the price JSON, {@code <id>:at} its time. */
+  static final String PRICES_KEY = "pstate:prices";
+
+  /**
+   * Sets an instrument's latest price only when it is newer (by observation time, in
+   * microseconds) than the one cached: late or replayed ticks never move it backwards.
+   */
+  static final String PRICE_IF_NEWER = """
+      local current = redis.call('HGET', KEYS[1], ARGV[1] .. ':at')
+      if current and tonumber(current) >= tonumber(ARGV[2]) then return 0 end
+      redis.call('HSET', KEYS[1], ARGV[1], ARGV[3], ARGV[1] .. ':at', ARGV[2])
+      return 1""";
+
   private final Redis redis;
   private final CacheSettings settings;
   private final Counter hits;
