@@ -40,7 +40,9 @@ class ClusterFailoverTest {
   @Test
   void killingANodeLosesNothingAndItsPortfoliosMove() throws Exception {
     String databaseUri = TestDatabase.freshDatabaseUri();
-    List<Integer> clusterPorts = TestCluster.freePorts(3);
+    // All six ports at once, so that no node's HTTP port can be another's cluster port.
+    List<Integer> ports = TestCluster.freePorts(6);
+    List<Integer> clusterPorts = ports.subList(0, 3);
     String members = clusterPorts.stream().map(p -> "127.0.0.1:" + p).collect(Collectors.joining(","));
     String clusterName = "failover-" + UUID.randomUUID().toString().substring(0, 8);
     List<ServiceProcess> nodes = new ArrayList<>();
@@ -49,7 +51,7 @@ class ClusterFailoverTest {
         nodes.add(ServiceProcess.start(ServiceProcess.freshDataDir("node" + i),
             "PSTATE_PG_URL", databaseUri, "PSTATE_CLUSTER", "true", "PSTATE_CLUSTER_NAME", clusterName,
             "PSTATE_CLUSTER_HOST", "127.0.0.1", "PSTATE_CLUSTER_PORT", clusterPorts.get(i).toString(),
-            "PSTATE_CLUSTER_MEMBERS", members));
+            "PSTATE_CLUSTER_MEMBERS", members, "PSTATE_HTTP_PORT", ports.get(3 + i).toString()));
       }
       List<Api> survivors = List.of(nodes.get(0).api(), nodes.get(1).api());
       awaitMembers(survivors.get(0), 3);
