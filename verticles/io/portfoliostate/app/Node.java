@@ -270,7 +270,7 @@ public final class Node implements AutoCloseable {
         .compose(id -> {
           statusDeployment = id;
           return settings.pulsar().enabled()
-              ? vertx.deployVerticle(new PulsarIngestVerticle(settings.pulsar(), owners, registry))
+              ? vertx.deployVerticle(new PulsarIngestVerticle(settings.pulsar(), owners, market, clock, registry))
               : Future.<String>succeededFuture();
         })
         .map(id -> {

@@ -196,17 +196,19 @@ public record Settings(
    * @param serviceUrl {@code pulsar://host:6650}, or null for no Pulsar
    * @param tradeTopic trade executions in (the trade JSON plus portfolioId), keyed by portfolio
    * @param cashTopic cash movements in (the cash-flow JSON plus portfolioId), keyed by portfolio
+   * @param priceTopic prices in (one price as posted to the REST API), keyed by instrument
    * @param deadLetterTopic where messages that can never apply go, with the reason
    * @param subscription the subscription all nodes share (Key_Shared: one portfolio's messages go
    *     to one node at a time, in order)
    * @param maxInFlight messages a node holds between receiving and acknowledging at most; when
    *     the owners or the journal fall behind, the node stops receiving instead of buffering
    */
-  public record PulsarSettings(String serviceUrl, String tradeTopic, String cashTopic, String deadLetterTopic,
-      String subscription, int maxInFlight) {
+  public record PulsarSettings(String serviceUrl, String tradeTopic, String cashTopic, String priceTopic,
+      String deadLetterTopic, String subscription, int maxInFlight) {
     static PulsarSettings from(JsonObject json) {
       return new PulsarSettings(json.getString("serviceUrl"), json.getString("tradeTopic", "trade-executions"),
-          json.getString("cashTopic", "cash-movements"), json.getString("deadLetterTopic", "pstate-dead-letters"),
+          json.getString("cashTopic", "cash-movements"), json.getString("priceTopic", "market-prices"),
+          json.getString("deadLetterTopic", "pstate-dead-letters"),
           json.getString("subscription", "portfolio-state"), json.getInteger("maxInFlight", 2000));
     }
 

@@ -2,7 +2,10 @@ package io.portfoliostate.gateway;
 
 import io.portfoliostate.domain.Identifiers;
 import io.portfoliostate.domain.PortfolioId;
+import io.portfoliostate.domain.ReferenceData;
+import io.portfoliostate.domain.valuation.Price;
 import io.portfoliostate.protocol.CommandEnvelope;
+import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -11,7 +14,8 @@ import java.util.stream.Collectors;
 /**
  * Commands that arrive as stream messages rather than HTTP requests (API.md, Pulsar: a
  * {@code trade-executions} message is the trade command JSON plus {@code portfolioId}; a
- * {@code cash-movements} message the cash-flow JSON plus {@code portfolioId}). Parsed by the
+ * {@code cash-movements} message the cash-flow JSON plus {@code portfolioId}; a {@code
+ * market-prices} message one price as posted to the REST API). Parsed by the
  * same rules as the REST bodies, so a message means exactly what the same JSON posted would.
  */
 public final class StreamMessages {
@@ -54,6 +58,31 @@ public final class StreamMessages {
       return new Parsed(null, "invalid: " + describe(parsed.errors()));
     }
     return new Parsed(parsed.envelope(), null);
+  }
+
+  /** A price to store, or why the message can never apply. */
+  public record ParsedPrice(Price price, String problem) {
+    public boolean ok() {
+      return price != null;
+    }
+  }
+
+  /**
+   * A {@code market-prices} message: one price as posted to {@code POST /api/v1/prices}
+   * ({@code {instrumentId, price, currency?, at?}}), by the same rules.
+   */
+  public static ParsedPrice parsePrice(byte[] payload, ReferenceData reference, Instant now) {
+    Object json;
+    try {
+      json = JsonInput.parse(payload);
+    } catch (JsonInput.MalformedJson e) {
+      return new ParsedPrice(null, "malformed: " + e.getMessage());
+    }
+    MarketParsers.Parsed<List<Price>> parsed = MarketParsers.prices(List.of(json), reference, now);
+    if (!parsed.ok()) {
+      return new ParsedPrice(null, "invalid: " + describe(parsed.errors()));
+    }
+    return new ParsedPrice(parsed.value().get(0), null);
   }
 
   private static String describe(List<RequestReader.FieldError> errors) {

@@ -4,11 +4,15 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.portfoliostate.config.Settings.PulsarSettings;
 import io.portfoliostate.domain.PortfolioId;
+import io.portfoliostate.domain.ReferenceData;
 import io.portfoliostate.domain.Rejection;
+import io.portfoliostate.domain.valuation.Price;
 import io.portfoliostate.gateway.StreamMessages;
+import io.portfoliostate.protocol.Addresses;
 import io.portfoliostate.protocol.CommandEnvelope;
 import io.portfoliostate.protocol.CommandOutcome;
 import io.portfoliostate.protocol.CommandOutcomes;
+import io.portfoliostate.protocol.MarketWrite;
 import io.portfoliostate.protocol.OwnerRequest;
 import io.portfoliostate.shard.OwnerClient;
 import io.vertx.core.Context;
@@ -16,6 +20,7 @@ import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -35,8 +40,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A gateway for commands that arrive over Pulsar ({@code trade-executions}, {@code
- * cash-movements}): each message is parsed like the same JSON posted over REST, sent to its
+ * A gateway for what arrives over Pulsar: commands ({@code trade-executions}, {@code
+ * cash-movements}) and prices ({@code market-prices}, stored through the node's market-data
+ * writer, a batch's prices in one write). Each command message is parsed like the same JSON posted over REST, sent to its
  * portfolio's owner, and acknowledged only after its effect is committed. A message that can
  * never apply (malformed, invalid, unknown portfolio, id reused with other content) goes to the
  * dead-letter topic with its reason and is acknowledged. A redelivered message is a replay of
@@ -59,6 +65,8 @@ public final class PulsarIngestVerticle extends VerticleBase {
 
   private final PulsarSettings settings;
   private final OwnerClient owners;
+  private final ReferenceData reference;
+  private final Clock clock;
   private final MeterRegistry registry;
   private final Map<PortfolioId, ArrayDeque<Pending>> waiting = new HashMap<>();
   private Context context;
@@ -66,6 +74,7 @@ public final class PulsarIngestVerticle extends VerticleBase {
   private Consumer<byte[]> consumer;
   private Producer<byte[]> deadLetters;
   private String tradeTopic;
+  private String priceTopic;
   private int held;
   private boolean receiving;
   private boolean stopping;
@@ -74,9 +83,16 @@ public final class PulsarIngestVerticle extends VerticleBase {
   private Counter deadLettered;
   private Counter retried;
 
-  public PulsarIngestVerticle(PulsarSettings settings, OwnerClient owners, MeterRegistry registry) {
+  /**
+   * @param reference the node's instruments, for a price's default currency
+   * @param clock stamps prices that carry no observation time
+   */
+  public PulsarIngestVerticle(PulsarSettings settings, OwnerClient owners, ReferenceData reference, Clock clock,
+      MeterRegistry registry) {
     this.settings = settings;
     this.owners = owners;
+    this.reference = reference;
+    this.clock = clock;
     this.registry = registry;
   }
 
@@ -93,6 +109,7 @@ public final class PulsarIngestVerticle extends VerticleBase {
         .description("Groups of messages sent again to their owner after a transient failure").register(registry);
     registry.gauge("pstate.pulsar.in.held", this, verticle -> verticle.held);
     tradeTopic = qualified(settings.tradeTopic());
+    priceTopic = qualified(settings.priceTopic());
     return vertx.executeBlocking(() -> PulsarClient.builder().serviceUrl(settings.serviceUrl()).build())
         .compose(created -> {
           client = created;
@@ -102,7 +119,7 @@ public final class PulsarIngestVerticle extends VerticleBase {
         .compose(producer -> {
           deadLetters = producer;
           return Future.fromCompletionStage(client.newConsumer(Schema.BYTES)
-              .topics(List.of(settings.tradeTopic(), settings.cashTopic()))
+              .topics(List.of(settings.tradeTopic(), settings.cashTopic(), settings.priceTopic()))
               .subscriptionName(settings.subscription())
               .subscriptionType(SubscriptionType.Key_Shared)
               .receiverQueueSize(Math.max(10, Math.min(1000, settings.maxInFlight())))
@@ -112,8 +129,8 @@ public final class PulsarIngestVerticle extends VerticleBase {
         })
         .onSuccess(subscribed -> {
           consumer = subscribed;
-          LOG.info("Consuming {} and {} from Pulsar (subscription {})", settings.tradeTopic(), settings.cashTopic(),
-              settings.subscription());
+          LOG.info("Consuming {}, {} and {} from Pulsar (subscription {})", settings.tradeTopic(),
+              settings.cashTopic(), settings.priceTopic(), settings.subscription());
           receive();
         });
   }
@@ -162,8 +179,20 @@ public final class PulsarIngestVerticle extends VerticleBase {
   }
 
   private void accept(Messages<byte[]> batch) {
+    List<Message<byte[]>> priceMessages = new ArrayList<>();
+    List<Price> prices = new ArrayList<>();
     for (Message<byte[]> message : batch) {
       held++;
+      if (isTopic(message.getTopicName(), priceTopic)) {
+        StreamMessages.ParsedPrice price = StreamMessages.parsePrice(message.getValue(), reference, clock.instant());
+        if (price.ok()) {
+          priceMessages.add(message);
+          prices.add(price.price());
+        } else {
+          deadLetter(message, price.problem());
+        }
+        continue;
+      }
       StreamMessages.Kind kind = isTradeTopic(message.getTopicName()) ? StreamMessages.Kind.TRADE
           : StreamMessages.Kind.CASH_FLOW;
       StreamMessages.Parsed parsed = StreamMessages.parse(kind, message.getValue());
@@ -182,6 +211,27 @@ public final class PulsarIngestVerticle extends VerticleBase {
         sendNext(id, queue);
       }
     }
+    if (!prices.isEmpty()) {
+      storePrices(priceMessages, prices, 50);
+    }
+  }
+
+  /**
+   * Stores the batch's prices in one write through the node's market-data writer, then
+   * acknowledges them; a failure retries the same write (the latest price is decided by
+   * observation time, so a retried write cannot move it backwards).
+   */
+  private void storePrices(List<Message<byte[]>> messages, List<Price> prices, long retryMs) {
+    MarketWrite write = new MarketWrite(List.of(), prices, List.of(), clock.instant());
+    vertx.eventBus().request(Addresses.MARKET_WRITE, write).onComplete(stored -> {
+      if (stored.succeeded()) {
+        applied.increment(messages.size());
+        messages.forEach(this::acknowledge);
+      } else {
+        retried.increment();
+        vertx.setTimer(retryMs, id -> storePrices(messages, prices, Math.min(MAX_RETRY_MS, retryMs * 2)));
+      }
+    });
   }
 
   /** Sends the messages waiting for one portfolio as one request; the next group after it. */
@@ -272,7 +322,11 @@ public final class PulsarIngestVerticle extends VerticleBase {
   }
 
   private boolean isTradeTopic(String topic) {
-    return topic.equals(tradeTopic) || topic.startsWith(tradeTopic + "-partition-");
+    return isTopic(topic, tradeTopic);
+  }
+
+  private static boolean isTopic(String topic, String qualified) {
+    return topic.equals(qualified) || topic.startsWith(qualified + "-partition-");
   }
 
   /** A topic name as Pulsar reports it on messages: {@code persistent://tenant/namespace/name}. */
