@@ -165,7 +165,7 @@ final class BenchSupport {
       return List.of(startNode(dataDir, overrides));
     }
     String name = "bench-" + STAMP.format(ZonedDateTime.now());
-    List<Integer> ports = io.portfoliostate.fixtures.TestCluster.freePorts(count);
+    List<Integer> ports = io.portfoliostate.fixtures.FreePorts.take(count);
     String members = ports.stream().map(p -> "127.0.0.1:" + p).collect(java.util.stream.Collectors.joining(","));
     List<Node> nodes = new java.util.ArrayList<>();
     for (int i = 0; i < count; i++) {

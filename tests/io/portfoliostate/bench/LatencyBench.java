@@ -84,9 +84,8 @@ public final class LatencyBench {
     int connections = options.integer("connections", 64);
     int nodeCount = options.integer("nodes", 1);
     boolean withRedis = options.string("redis", "false").equals("true");
-    String phases0 = options.string("phases", nodeCount > 1 ? "live,get,get-routed,post,post-routed" : "live,get,post");
+    String phases = options.string("phases", nodeCount > 1 ? "live,get,get-routed,post,post-routed" : "live,get,post");
     InstrumentId[] instruments = BenchSupport.instruments(options.integer("instruments", 50));
-    String phases = phases0;
 
     BenchSupport.printMachine("LatencyBench", options);
     Path dataDir = BenchSupport.freshDataDir("latency");

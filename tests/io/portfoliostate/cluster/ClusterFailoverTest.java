@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.portfoliostate.fixtures.Api;
 import io.portfoliostate.fixtures.ServiceProcess;
-import io.portfoliostate.fixtures.TestCluster;
+import io.portfoliostate.fixtures.FreePorts;
 import io.portfoliostate.fixtures.TestDatabase;
 import io.vertx.core.json.JsonObject;
 import java.sql.Connection;
@@ -41,7 +41,7 @@ class ClusterFailoverTest {
   void killingANodeLosesNothingAndItsPortfoliosMove() throws Exception {
     String databaseUri = TestDatabase.freshDatabaseUri();
     // All six ports at once, so that no node's HTTP port can be another's cluster port.
-    List<Integer> ports = TestCluster.freePorts(6);
+    List<Integer> ports = FreePorts.take(6);
     List<Integer> clusterPorts = ports.subList(0, 3);
     String members = clusterPorts.stream().map(p -> "127.0.0.1:" + p).collect(Collectors.joining(","));
     String clusterName = "failover-" + UUID.randomUUID().toString().substring(0, 8);

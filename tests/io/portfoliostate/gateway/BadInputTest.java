@@ -2,7 +2,6 @@ package io.portfoliostate.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.portfoliostate.app.Node;
 import io.portfoliostate.fixtures.Api;
 import io.portfoliostate.fixtures.RunningNode;
 import io.vertx.core.json.JsonObject;

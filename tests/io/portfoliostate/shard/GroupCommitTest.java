@@ -3,7 +3,6 @@ package io.portfoliostate.shard;
 import static io.portfoliostate.fixtures.Api.trade;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.portfoliostate.app.Node;
 import io.portfoliostate.fixtures.Api;
 import io.portfoliostate.fixtures.TestDatabase;
 import io.portfoliostate.fixtures.RunningNode;
