@@ -52,7 +52,8 @@ class PulsarIngestTest {
     cash = producer(CASH);
     prices = producer(PRICES);
     node = TestNode.start(TestDatabase.freshDatabaseUri(), new JsonObject().put("pulsar", new JsonObject()
-        .put("serviceUrl", url).put("tradeTopic", TRADES).put("cashTopic", CASH).put("priceTopic", PRICES).put("deadLetterTopic", DEAD)));
+        .put("serviceUrl", url).put("tradeTopic", TRADES).put("cashTopic", CASH).put("priceTopic", PRICES).put("deadLetterTopic", DEAD)
+        .put("changesTopic", "changes-" + RUN).put("changesProducerName", "changes-" + RUN)));
     api = new Api(node.httpPort());
   }
 

@@ -7,6 +7,7 @@ import io.portfoliostate.config.Settings;
 import io.portfoliostate.config.Settings.CacheSettings;
 import io.portfoliostate.config.Settings.ClusterSettings;
 import io.portfoliostate.gateway.HttpGatewayVerticle;
+import io.portfoliostate.integration.pulsar.ChangePublisherVerticle;
 import io.portfoliostate.integration.pulsar.PulsarIngestVerticle;
 import io.portfoliostate.integration.redis.CacheWriterVerticle;
 import io.portfoliostate.integration.redis.PortfolioCache;
@@ -16,6 +17,7 @@ import io.portfoliostate.persistence.Database;
 import io.portfoliostate.persistence.EmbeddedDatabase;
 import io.portfoliostate.persistence.JournalReader;
 import io.portfoliostate.actions.CorporateActionVerticle;
+import io.portfoliostate.persistence.ChangeStreamStore;
 import io.portfoliostate.persistence.CorporateActionStore;
 import io.portfoliostate.persistence.JournalWriterVerticle;
 import io.portfoliostate.persistence.MarketDataStore;
@@ -55,6 +57,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 import java.util.function.UnaryOperator;
+import org.apache.pulsar.client.api.PulsarClient;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -83,6 +86,9 @@ public final class Node implements AutoCloseable {
   private String cacheDeployment;
   private String statusDeployment;
   private String pulsarDeployment;
+  private String changesDeployment;
+  /** One client for what this node consumes and publishes, or null without Pulsar. */
+  private PulsarClient pulsar;
   private final MarketView market = new MarketView();
   private String feedDeployment;
   private String marketWriterDeployment;
@@ -270,11 +276,25 @@ public final class Node implements AutoCloseable {
         .compose(id -> {
           statusDeployment = id;
           return settings.pulsar().enabled()
-              ? vertx.deployVerticle(new PulsarIngestVerticle(settings.pulsar(), owners, market, clock, registry))
+              ? vertx.executeBlocking(() -> PulsarClient.builder().serviceUrl(settings.pulsar().serviceUrl()).build())
+              : Future.<PulsarClient>succeededFuture();
+        })
+        .compose(client -> {
+          pulsar = client;
+          return pulsar != null
+              ? vertx.deployVerticle(new PulsarIngestVerticle(settings.pulsar(), pulsar, owners, market, clock,
+                  registry))
+              : Future.<String>succeededFuture();
+        })
+        .compose(id -> {
+          pulsarDeployment = id;
+          return settings.pulsar().publishesChanges()
+              ? vertx.deployVerticle(new ChangePublisherVerticle(settings.pulsar(), pulsar,
+                  new ChangeStreamStore(readPool), clock, registry))
               : Future.<String>succeededFuture();
         })
         .map(id -> {
-          pulsarDeployment = id;
+          changesDeployment = id;
           return null;
         });
   }
@@ -325,9 +345,14 @@ public final class Node implements AutoCloseable {
   @Override
   public void close() throws IOException {
     readiness.markStopping();
+    // Pulsar first, while this node still owns its portfolios: the ingest gets what it holds
+    // applied and acknowledged, and the change publisher hands its lock to another node. The
+    // client's close takes seconds; done before the leave announcement, it delays no request.
+    await(undeploy(changesDeployment).compose(v -> undeploy(pulsarDeployment))
+        .compose(v -> pulsar == null ? Future.succeededFuture()
+            : Future.fromCompletionStage(pulsar.closeAsync()).otherwiseEmpty()), "Pulsar stop");
     await(announceLeaving(), "leave announcement");
-    Future<Void> drained = undeploy(pulsarDeployment)
-        .compose(v -> undeploy(statusDeployment))
+    Future<Void> drained = undeploy(statusDeployment)
         .compose(v -> undeploy(actionsDeployment))
         .compose(v -> undeploy(gatewayDeployment))
         .compose(v -> undeploy(ownersDeployment))

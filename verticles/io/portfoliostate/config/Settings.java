@@ -202,18 +202,31 @@ public record Settings(
    *     to one node at a time, in order)
    * @param maxInFlight messages a node holds between receiving and acknowledging at most; when
    *     the owners or the journal fall behind, the node stops receiving instead of buffering
+   * @param changesTopic committed changes out, one message per version, keyed by portfolio; null
+   *     or blank for none. Needs broker de-duplication on (see README)
+   * @param changesProducerName the producer name every node publishes changes under: the broker
+   *     keeps the last sequence id per name, so it must stay the same across nodes and restarts
+   * @param changesPollMs how often the publisher looks for new commits once it has caught up
    */
   public record PulsarSettings(String serviceUrl, String tradeTopic, String cashTopic, String priceTopic,
-      String deadLetterTopic, String subscription, int maxInFlight) {
+      String deadLetterTopic, String subscription, int maxInFlight, String changesTopic,
+      String changesProducerName, int changesPollMs) {
     static PulsarSettings from(JsonObject json) {
       return new PulsarSettings(json.getString("serviceUrl"), json.getString("tradeTopic", "trade-executions"),
           json.getString("cashTopic", "cash-movements"), json.getString("priceTopic", "market-prices"),
           json.getString("deadLetterTopic", "pstate-dead-letters"),
-          json.getString("subscription", "portfolio-state"), json.getInteger("maxInFlight", 2000));
+          json.getString("subscription", "portfolio-state"), json.getInteger("maxInFlight", 2000),
+          json.getString("changesTopic", "portfolio-changes"),
+          json.getString("changesProducerName", "portfolio-state-changes"), json.getInteger("changesPollMs", 10));
     }
 
     public boolean enabled() {
       return serviceUrl != null && !serviceUrl.isBlank();
+    }
+
+    /** Pulsar on and a changes topic named. */
+    public boolean publishesChanges() {
+      return enabled() && changesTopic != null && !changesTopic.isBlank();
     }
   }
 }

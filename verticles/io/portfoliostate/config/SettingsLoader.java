@@ -39,6 +39,11 @@ public final class SettingsLoader {
       Map.entry("PSTATE_REDIS_URL", "cache.redisUrl"),
       Map.entry("PSTATE_PULSAR_URL", "pulsar.serviceUrl"),
       Map.entry("PSTATE_PULSAR_SUBSCRIPTION", "pulsar.subscription"),
+      Map.entry("PSTATE_PULSAR_TRADE_TOPIC", "pulsar.tradeTopic"),
+      Map.entry("PSTATE_PULSAR_CASH_TOPIC", "pulsar.cashTopic"),
+      Map.entry("PSTATE_PULSAR_PRICE_TOPIC", "pulsar.priceTopic"),
+      Map.entry("PSTATE_PULSAR_DEAD_LETTER_TOPIC", "pulsar.deadLetterTopic"),
+      Map.entry("PSTATE_PULSAR_CHANGES_TOPIC", "pulsar.changesTopic"),
       Map.entry("PSTATE_CA_MAX_IN_FLIGHT", "corporateActions.maxInFlight"),
       Map.entry("PSTATE_CA_LEASE_SECONDS", "corporateActions.leaseSeconds"));
 

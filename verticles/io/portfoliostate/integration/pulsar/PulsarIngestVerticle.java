@@ -70,7 +70,7 @@ public final class PulsarIngestVerticle extends VerticleBase {
   private final MeterRegistry registry;
   private final Map<PortfolioId, ArrayDeque<Pending>> waiting = new HashMap<>();
   private Context context;
-  private PulsarClient client;
+  private final PulsarClient client;
   private Consumer<byte[]> consumer;
   private Producer<byte[]> deadLetters;
   private String tradeTopic;
@@ -84,12 +84,14 @@ public final class PulsarIngestVerticle extends VerticleBase {
   private Counter retried;
 
   /**
+   * @param client the node's Pulsar client (the node closes it)
    * @param reference the node's instruments, for a price's default currency
    * @param clock stamps prices that carry no observation time
    */
-  public PulsarIngestVerticle(PulsarSettings settings, OwnerClient owners, ReferenceData reference, Clock clock,
-      MeterRegistry registry) {
+  public PulsarIngestVerticle(PulsarSettings settings, PulsarClient client, OwnerClient owners,
+      ReferenceData reference, Clock clock, MeterRegistry registry) {
     this.settings = settings;
+    this.client = client;
     this.owners = owners;
     this.reference = reference;
     this.clock = clock;
@@ -110,12 +112,8 @@ public final class PulsarIngestVerticle extends VerticleBase {
     registry.gauge("pstate.pulsar.in.held", this, verticle -> verticle.held);
     tradeTopic = qualified(settings.tradeTopic());
     priceTopic = qualified(settings.priceTopic());
-    return vertx.executeBlocking(() -> PulsarClient.builder().serviceUrl(settings.serviceUrl()).build())
-        .compose(created -> {
-          client = created;
-          return Future.fromCompletionStage(client.newProducer(Schema.BYTES).topic(settings.deadLetterTopic())
-              .enableBatching(false).createAsync(), context);
-        })
+    return Future.fromCompletionStage(client.newProducer(Schema.BYTES).topic(settings.deadLetterTopic())
+            .enableBatching(false).createAsync(), context)
         .compose(producer -> {
           deadLetters = producer;
           return Future.fromCompletionStage(client.newConsumer(Schema.BYTES)
@@ -139,13 +137,12 @@ public final class PulsarIngestVerticle extends VerticleBase {
     return Counter.builder("pstate.pulsar.in").tag("result", result).description(description).register(registry);
   }
 
-  /** Stops receiving, lets what is held be applied and acknowledged, then closes the client. */
+  /** Stops receiving, lets what is held be applied and acknowledged, then closes consumer and producer. */
   @Override
   public Future<?> stop() {
     stopping = true;
     return drained().compose(v -> close(consumer == null ? null : consumer.closeAsync()))
-        .compose(v -> close(deadLetters == null ? null : deadLetters.closeAsync()))
-        .compose(v -> close(client == null ? null : client.closeAsync()));
+        .compose(v -> close(deadLetters == null ? null : deadLetters.closeAsync()));
   }
 
   private Future<Void> drained() {

@@ -1,0 +1,213 @@
+package io.portfoliostate.integration;
+
+import static io.portfoliostate.fixtures.Api.trade;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.portfoliostate.app.Node;
+import io.portfoliostate.fixtures.Api;
+import io.portfoliostate.fixtures.ChangeTopic;
+import io.portfoliostate.fixtures.TestCluster;
+import io.portfoliostate.fixtures.TestDatabase;
+import io.portfoliostate.fixtures.TestNode;
+import io.portfoliostate.fixtures.TestPulsar;
+import io.portfoliostate.integration.pulsar.ChangePublisherVerticle;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import org.apache.pulsar.client.api.PulsarClient;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The {@code portfolio-changes} stream against a real broker: every committed change once, in
+ * version order per portfolio, carrying its events; a restarted publisher that lost its cursor
+ * publishes no duplicate (the broker's record of the producer's last sequence id); and when the
+ * publishing node leaves the cluster another takes over with nothing missing or repeated.
+ * The SIGKILL case is {@code ChangeStreamCrashTest}.
+ */
+class ChangeStreamTest {
+
+  private static PulsarClient client;
+
+  @BeforeAll
+  static void connect() throws Exception {
+    client = PulsarClient.builder().serviceUrl(TestPulsar.shared().serviceUrl()).build();
+  }
+
+  @AfterAll
+  static void disconnect() throws Exception {
+    if (client != null) {
+      client.close();
+    }
+  }
+
+  /** Pulsar settings with topics of this test's own: the broker is shared by the test classes. */
+  private static JsonObject pulsar(String run) {
+    return new JsonObject().put("pulsar", new JsonObject()
+        .put("serviceUrl", TestPulsar.shared().serviceUrl())
+        .put("tradeTopic", "trades-" + run).put("cashTopic", "cash-" + run).put("priceTopic", "prices-" + run)
+        .put("deadLetterTopic", "dead-" + run).put("changesTopic", "changes-" + run)
+        .put("changesProducerName", "changes-" + run));
+  }
+
+  private static String run() {
+    return UUID.randomUUID().toString().substring(0, 8);
+  }
+
+  @Test
+  void everyCommittedChangeIsPublishedOnceInVersionOrderWithItsEvents() throws Exception {
+    String run = run();
+    String database = TestDatabase.freshDatabaseUri();
+    List<String> ids = new ArrayList<>();
+    try (ChangeTopic topic = new ChangeTopic(client, "changes-" + run)) {
+      Node node = TestNode.start(database, pulsar(run));
+      try {
+        Api api = new Api(node.httpPort());
+        for (int p = 0; p < 8; p++) {
+          ids.add(api.createPortfolio("stream-" + run + "-" + p));
+        }
+        writeConcurrently(api, ids, "a", 25);
+        JsonArray batch = new JsonArray();
+        for (int t = 0; t < 60; t++) {
+          batch.add(trade("batch-" + t, "MSFT", t % 3 == 2 ? "SELL" : "BUY", "3", "300"));
+        }
+        assertThat(api.post("/api/v1/portfolios/" + ids.get(0) + "/trades:batch", new JsonObject().put("trades", batch))
+            .status()).isEqualTo(200);
+        assertThat(api.patch("/api/v1/portfolios/" + ids.get(1), new JsonObject().put("name", "Renamed")).status())
+            .isEqualTo(200);
+
+        Map<String, List<JsonObject>> journals = journals(api, ids);
+        int total = journals.values().stream().mapToInt(List::size).sum();
+        assertThat(total).isEqualTo(8 * 26 + 60 + 1);
+        topic.readUntil(total, ChangeTopic.catchUp());
+        List<JsonObject> messages = topic.drain(Duration.ofMillis(500));
+        ChangeTopic.assertMatchesJournal(messages, journals);
+        assertThat(node.registry().get("pstate.changes.published").counter().count()).isEqualTo(total);
+        assertThat(node.registry().get("pstate.changes.leader").gauge().value()).isEqualTo(1.0);
+      } finally {
+        node.close();
+      }
+      // A graceful stop saves how far the stream got.
+      assertThat(savedSequenceId(database, "changes-" + run)).isEqualTo(8 * 26 + 60 + 1);
+    }
+  }
+
+  @Test
+  void aPublisherThatLostItsCursorPublishesNoDuplicate() throws Exception {
+    String run = run();
+    String database = TestDatabase.freshDatabaseUri();
+    List<String> ids = new ArrayList<>();
+    try (ChangeTopic topic = new ChangeTopic(client, "changes-" + run)) {
+      Node node = TestNode.start(database, pulsar(run));
+      try {
+        Api api = new Api(node.httpPort());
+        for (int p = 0; p < 4; p++) {
+          ids.add(api.createPortfolio("lost-" + run + "-" + p));
+        }
+        writeConcurrently(api, ids, "a", 10);
+        topic.readUntil(4 * 11, ChangeTopic.catchUp());
+      } finally {
+        node.close();
+      }
+      // As if the node had died before it ever saved its cursor: only the broker knows.
+      try (Connection connection = TestDatabase.connect(database); Statement sql = connection.createStatement()) {
+        assertThat(sql.executeUpdate("DELETE FROM stream_cursors")).isEqualTo(1);
+      }
+      node = TestNode.start(database, pulsar(run));
+      try {
+        Api api = new Api(node.httpPort());
+        writeConcurrently(api, ids, "b", 5);
+        Map<String, List<JsonObject>> journals = journals(api, ids);
+        topic.readUntil(4 * 16, ChangeTopic.catchUp());
+        List<JsonObject> messages = topic.drain(Duration.ofMillis(500));
+        ChangeTopic.assertMatchesJournal(messages, journals);
+        assertThat(node.registry().get("pstate.changes.skipped").counter().count()).isEqualTo(4 * 11);
+      } finally {
+        node.close();
+      }
+    }
+  }
+
+  @Test
+  void whenThePublishingNodeLeavesAnotherTakesOverWithNothingMissingOrRepeated() throws Exception {
+    String run = run();
+    List<String> ids = new ArrayList<>();
+    try (ChangeTopic topic = new ChangeTopic(client, "changes-" + run);
+        TestCluster cluster = TestCluster.start(2, 2, TestDatabase.freshDatabaseUri(), pulsar(run))) {
+      int leader = awaitLeader(cluster);
+      int other = 1 - leader;
+      assertThat(leaderGauge(cluster.node(other))).isZero();
+      Api api = new Api(cluster.node(other).httpPort());
+      for (int p = 0; p < 6; p++) {
+        ids.add(api.createPortfolio("failover-" + run + "-" + p));
+      }
+      // Writes go on while the leader stops: the other node answers them and then publishes.
+      CompletableFuture<Void> during = CompletableFuture.runAsync(() -> writeConcurrently(api, ids, "during", 20));
+      Thread.sleep(200);
+      cluster.stop(leader);
+      during.get();
+      writeConcurrently(api, ids, "after", 5);
+      assertThat(awaitLeader(cluster)).isEqualTo(other);
+
+      Map<String, List<JsonObject>> journals = journals(api, ids);
+      topic.readUntil(6 * 26, ChangeTopic.catchUp());
+      List<JsonObject> messages = topic.drain(Duration.ofMillis(500));
+      ChangeTopic.assertMatchesJournal(messages, journals);
+    }
+  }
+
+  /** {@code perPortfolio} trades on each portfolio, all portfolios at once. */
+  private static void writeConcurrently(Api api, List<String> ids, String prefix, int perPortfolio) {
+    List<CompletableFuture<Api.Response>> sent = new ArrayList<>();
+    for (int t = 0; t < perPortfolio; t++) {
+      for (String id : ids) {
+        sent.add(api.postAsync("/api/v1/portfolios/" + id + "/trades",
+            trade(prefix + "-" + t, "AAPL", "BUY", Integer.toString(t + 1), "100")));
+      }
+    }
+    sent.forEach(response -> assertThat(response.join().status()).isEqualTo(201));
+  }
+
+  private static Map<String, List<JsonObject>> journals(Api api, List<String> ids) {
+    Map<String, List<JsonObject>> journals = new LinkedHashMap<>();
+    ids.forEach(id -> journals.put(id, ChangeTopic.journal(api, id)));
+    return journals;
+  }
+
+  private static double leaderGauge(Node node) {
+    return node.registry().get("pstate.changes.leader").gauge().value();
+  }
+
+  /** The index of the node holding {@value ChangePublisherVerticle#LOCK} and publishing. */
+  private static int awaitLeader(TestCluster cluster) throws InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    while (System.nanoTime() < deadline) {
+      List<Node> nodes = cluster.nodes();
+      for (int i = 0; i < nodes.size(); i++) {
+        if (nodes.get(i) != null && leaderGauge(nodes.get(i)) == 1.0) {
+          return i;
+        }
+      }
+      Thread.sleep(50);
+    }
+    throw new AssertionError("no node publishes changes");
+  }
+
+  private static long savedSequenceId(String database, String stream) throws Exception {
+    try (Connection connection = TestDatabase.connect(database); Statement sql = connection.createStatement();
+        ResultSet row = sql.executeQuery("SELECT sequence_id FROM stream_cursors WHERE stream = '" + stream + "'")) {
+      assertThat(row.next()).isTrue();
+      return row.getLong(1);
+    }
+  }
+}

@@ -1,0 +1,305 @@
+package io.portfoliostate.integration.pulsar;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.portfoliostate.config.Settings.PulsarSettings;
+import io.portfoliostate.persistence.ChangeStreamStore;
+import io.portfoliostate.persistence.ChangeStreamStore.Change;
+import io.portfoliostate.persistence.ChangeStreamStore.Position;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.json.Json;
+import io.vertx.core.shareddata.Lock;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.apache.pulsar.client.api.BatcherBuilder;
+import org.apache.pulsar.client.api.MessageId;
+import org.apache.pulsar.client.api.Producer;
+import org.apache.pulsar.client.api.ProducerAccessMode;
+import org.apache.pulsar.client.api.PulsarClient;
+import org.apache.pulsar.client.api.Schema;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Publishes every committed change to the {@code portfolio-changes} topic: one message per
+ * version, keyed by portfolio id, in version order per portfolio, with no gap and no duplicate,
+ * whatever crashes. The journal is the outbox; this verticle follows it (see {@link
+ * ChangeStreamStore}) and remembers how far it got.
+ *
+ * <p>One publisher at a time in the cluster: every node runs this verticle, and the one that
+ * holds the cluster-wide lock {@value #LOCK} (a Hazelcast map lock, released by Hazelcast when
+ * its member dies) publishes; the others wait for the lock. The producer is opened with
+ * {@link ProducerAccessMode#ExclusiveWithFencing} under one fixed producer name, so even a node
+ * that wrongly believes it still leads (a network partition) is fenced off by the broker.
+ *
+ * <p>No duplicates: the stream's order is fixed once read, so the n-th change always gets
+ * sequence id n. A new leader resumes from the saved cursor and skips every change up to the
+ * last sequence id the broker recorded for the producer name (Pulsar de-duplication must be on
+ * for the topic: it also drops the producer's own resends after a broker restart). Nothing
+ * missing: the cursor moves only past changes the broker acknowledged.
+ */
+public final class ChangePublisherVerticle extends VerticleBase {
+
+  /** The cluster-wide lock whose holder publishes. */
+  public static final String LOCK = "pstate.changes.publisher";
+
+  private static final Logger LOG = LoggerFactory.getLogger(ChangePublisherVerticle.class);
+  private static final long LOCK_WAIT_MS = 5_000;
+  private static final long RETRY_MS = 1_000;
+  private static final long SAVE_EVERY_MS = 500;
+  private static final long STOP_WAIT_MS = 5_000;
+  private static final int PAGE = 1_000;
+
+  private final PulsarSettings settings;
+  private final ChangeStreamStore store;
+  private final Clock clock;
+  private final MeterRegistry registry;
+  private Context context;
+  private final PulsarClient client;
+  private Producer<byte[]> producer;
+  private Lock lock;
+  private boolean leading;
+  /** Counts leaderships, so that a poll timer of an earlier one never runs a second loop. */
+  private long term;
+  private boolean stopping;
+  /** The last change the broker acknowledged. */
+  private Position position = Position.START;
+  /** Sequence ids up to this one are in the topic already (the broker said so when the producer opened). */
+  private long publishedThrough;
+  private long savedSequenceId;
+  private long savedAt;
+  private Future<?> cycle = Future.succeededFuture();
+  private Counter published;
+  private Counter skipped;
+  private Counter abdications;
+  private Timer delay;
+
+  /** @param client the node's Pulsar client (the node closes it) */
+  public ChangePublisherVerticle(PulsarSettings settings, PulsarClient client, ChangeStreamStore store, Clock clock,
+      MeterRegistry registry) {
+    this.settings = settings;
+    this.client = client;
+    this.store = store;
+    this.clock = clock;
+    this.registry = registry;
+  }
+
+  @Override
+  public Future<?> start() {
+    context = vertx.getOrCreateContext();
+    published = Counter.builder("pstate.changes.published")
+        .description("Committed changes published to the changes topic and acknowledged by the broker")
+        .register(registry);
+    skipped = Counter.builder("pstate.changes.skipped")
+        .description("Changes a new leader found in the topic already (published before a crash or hand-over)")
+        .register(registry);
+    abdications = Counter.builder("pstate.changes.abdications")
+        .description("Times this node stopped publishing after an error (broker, database, fenced by another node)")
+        .register(registry);
+    delay = Timer.builder("pstate.changes.delay")
+        .description("From a change's journal time to the broker's acknowledgement of its message")
+        .publishPercentiles(0.5, 0.99).register(registry);
+    registry.gauge("pstate.changes.leader", this, verticle -> verticle.leading ? 1 : 0);
+    registry.gauge("pstate.changes.sequence", this, verticle -> verticle.position.sequenceId());
+    campaign();
+    return Future.succeededFuture();
+  }
+
+  /** Waits for the publisher lock; every node does, one holds it. */
+  private void campaign() {
+    if (stopping) {
+      return;
+    }
+    vertx.sharedData().getLockWithTimeout(LOCK, LOCK_WAIT_MS).onComplete(acquired -> {
+      if (acquired.failed()) {
+        // Mostly the wait timing out while another node leads: ask again.
+        vertx.setTimer(stopping ? 1 : 100, id -> campaign());
+      } else if (stopping) {
+        acquired.result().release();
+      } else {
+        lock = acquired.result();
+        lead();
+      }
+    });
+  }
+
+  private void lead() {
+    Future.fromCompletionStage(client.newProducer(Schema.BYTES)
+            .topic(settings.changesTopic())
+            .producerName(settings.changesProducerName())
+            .accessMode(ProducerAccessMode.ExclusiveWithFencing)
+            // Consumers may read it Key_Shared: a batch must hold one key only.
+            .batcherBuilder(BatcherBuilder.KEY_BASED)
+            .batchingMaxPublishDelay(1, TimeUnit.MILLISECONDS)
+            .maxPendingMessages(2 * PAGE)
+            // Through a broker restart the producer keeps resending; de-duplication drops repeats.
+            .sendTimeout(0, TimeUnit.SECONDS)
+            .createAsync(), context)
+        .compose(opened -> {
+          producer = opened;
+          return store.cursor(settings.changesTopic());
+        })
+        .onSuccess(cursor -> {
+          long brokerLast = producer.getLastSequenceId();
+          if (brokerLast < 0 && cursor.sequenceId() > 0) {
+            LOG.warn("The broker knows no sequence id for producer {} on {} although {} changes were published: is "
+                + "de-duplication off for the topic? Changes published after the last saved cursor may repeat",
+                settings.changesProducerName(), settings.changesTopic(), cursor.sequenceId());
+          }
+          position = cursor;
+          savedSequenceId = cursor.sequenceId();
+          publishedThrough = Math.max(brokerLast, cursor.sequenceId());
+          leading = true;
+          term++;
+          LOG.info("Publishing committed changes to {} from this node, after change {} (the broker has up to {})",
+              settings.changesTopic(), cursor.sequenceId(), brokerLast);
+          follow(term);
+        })
+        .onFailure(this::abdicate);
+  }
+
+  /** One page of the stream, then the next: at once when the page was full, after a pause when caught up. */
+  private void follow(long leadership) {
+    if (!leading || stopping || leadership != term) {
+      return;
+    }
+    Future<Integer> page = store.next(position, PAGE).compose(this::publish);
+    cycle = page;
+    page.onSuccess(count -> {
+      saveNowAndThen();
+      if (count == PAGE) {
+        follow(leadership);
+      } else {
+        vertx.setTimer(settings.changesPollMs(), id -> follow(leadership));
+      }
+    }).onFailure(this::abdicate);
+  }
+
+  private Future<Integer> publish(List<Change> changes) {
+    if (changes.isEmpty()) {
+      return Future.succeededFuture(0);
+    }
+    List<CompletableFuture<MessageId>> sends = new ArrayList<>(changes.size());
+    long sequenceId = position.sequenceId();
+    for (Change change : changes) {
+      sequenceId++;
+      if (sequenceId <= publishedThrough) {
+        skipped.increment();
+        continue;
+      }
+      sends.add(producer.newMessage()
+          .key(change.portfolioId())
+          .sequenceId(sequenceId)
+          .eventTime(change.recordedAt().toEpochMilli())
+          .property("version", Long.toString(change.version()))
+          .value(message(change))
+          .sendAsync());
+    }
+    Change last = changes.get(changes.size() - 1);
+    Position reached = new Position(last.tx(), last.globalSeq(), sequenceId);
+    if (sends.isEmpty()) {
+      position = reached;
+      return Future.succeededFuture(changes.size());
+    }
+    return Future.fromCompletionStage(CompletableFuture.allOf(sends.toArray(CompletableFuture[]::new)), context)
+        .map(acknowledged -> {
+          position = reached;
+          published.increment(sends.size());
+          delay.record(Duration.between(last.recordedAt(), clock.instant()));
+          return changes.size();
+        });
+  }
+
+  /**
+   * The message of one change: the version and its events, each as {@code GET /events} shows it.
+   * Built as text around the journal's stored payload, which is already the event's JSON.
+   */
+  static byte[] message(Change change) {
+    String recordedAt = change.recordedAt().toString();
+    StringBuilder json = new StringBuilder(change.payload().length() + 200)
+        .append("{\"portfolioId\":").append(Json.encode(change.portfolioId()))
+        .append(",\"version\":").append(change.version())
+        .append(",\"globalSeq\":").append(change.globalSeq())
+        .append(",\"recordedAt\":\"").append(recordedAt)
+        .append("\",\"events\":[{\"version\":").append(change.version())
+        .append(",\"type\":").append(Json.encode(change.type()))
+        .append(",\"recordedAt\":\"").append(recordedAt)
+        .append("\",\"data\":").append(change.payload())
+        .append("}]}");
+    return json.toString().getBytes(StandardCharsets.UTF_8);
+  }
+
+  private void saveNowAndThen() {
+    long now = clock.millis();
+    if (position.sequenceId() > savedSequenceId && now - savedAt >= SAVE_EVERY_MS) {
+      savedAt = now;
+      saveCursor();
+    }
+  }
+
+  private Future<Void> saveCursor() {
+    Position saving = position;
+    if (saving.sequenceId() <= savedSequenceId) {
+      return Future.succeededFuture();
+    }
+    return store.save(settings.changesTopic(), saving, clock.instant())
+        .onSuccess(saved -> savedSequenceId = Math.max(savedSequenceId, saving.sequenceId()))
+        .onFailure(failure -> LOG.warn("Could not save the changes cursor (it is saved again later): {}",
+            failure.toString()));
+  }
+
+  /** Stops leading after an error: saves what was acknowledged, lets go of producer and lock, campaigns again. */
+  private void abdicate(Throwable cause) {
+    if (stopping) {
+      return;
+    }
+    abdications.increment();
+    LOG.warn("Stopped publishing changes to {}: {}; campaigning again in {} ms", settings.changesTopic(),
+        cause.toString(), RETRY_MS);
+    resign().onComplete(done -> vertx.setTimer(RETRY_MS, id -> campaign()));
+  }
+
+  private Future<Void> resign() {
+    boolean wasLeading = leading;
+    leading = false;
+    Future<Void> saved = wasLeading ? saveCursor().otherwiseEmpty() : Future.succeededFuture();
+    return saved.transform(ignored -> closeProducer()).onComplete(closed -> {
+      if (lock != null) {
+        lock.release();
+        lock = null;
+      }
+    });
+  }
+
+  private Future<Void> closeProducer() {
+    Producer<byte[]> closing = producer;
+    producer = null;
+    if (closing == null) {
+      return Future.succeededFuture();
+    }
+    return Future.fromCompletionStage(closing.closeAsync(), context).otherwiseEmpty();
+  }
+
+  /** Finishes the page in hand (for a few seconds at most), saves the cursor and lets another node lead. */
+  @Override
+  public Future<?> stop() {
+    stopping = true;
+    Promise<Void> settled = Promise.promise();
+    cycle.onComplete(done -> settled.tryComplete());
+    long timer = vertx.setTimer(STOP_WAIT_MS, id -> settled.tryComplete());
+    return settled.future()
+        .compose(v -> {
+          vertx.cancelTimer(timer);
+          return resign();
+        });
+  }
+}

@@ -1,0 +1,87 @@
+package io.portfoliostate.persistence;
+
+import io.vertx.core.Future;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.Tuple;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The journal read as an outbox (V5 migration): committed changes in the one order that never
+ * changes once read, {@code (tx, global_seq)} over finished transactions, and the cursor that
+ * says how far a stream got. See the migration for why {@code global_seq} alone would not do.
+ */
+public final class ChangeStreamStore {
+
+  /**
+   * A place in the stream: the last change published, and its sequence id (its 1-based index
+   * in the stream). {@link #START} is before the first change.
+   */
+  public record Position(long tx, long globalSeq, long sequenceId) {
+    public static final Position START = new Position(0, 0, 0);
+  }
+
+  /** One committed change: one journal row, one version of one portfolio. */
+  public record Change(long tx, long globalSeq, String portfolioId, long version, String type, String payload,
+      Instant recordedAt) {
+  }
+
+  /**
+   * {@code tx < xmin} of a fresh snapshot: every transaction below it has committed or aborted,
+   * and none can start below it, so no row can appear behind the cursor later. The row
+   * comparison walks the {@code (tx, global_seq)} index from the cursor.
+   */
+  private static final String NEXT =
+      "SELECT tx::text AS tx, global_seq, portfolio_id, seq, type, payload::text AS payload, recorded_at "
+          + "FROM portfolio_events WHERE (tx, global_seq) > ($1::text::xid8, $2) "
+          + "AND tx < pg_snapshot_xmin(pg_current_snapshot()) ORDER BY tx, global_seq LIMIT $3";
+  private static final String CURSOR =
+      "SELECT tx::text AS tx, global_seq, sequence_id FROM stream_cursors WHERE stream = $1";
+  /** Never moves a cursor backwards, whoever saves last. */
+  private static final String SAVE =
+      "INSERT INTO stream_cursors (stream, tx, global_seq, sequence_id, updated_at) "
+          + "VALUES ($1, $2::text::xid8, $3, $4, $5) ON CONFLICT (stream) DO UPDATE SET tx = EXCLUDED.tx, "
+          + "global_seq = EXCLUDED.global_seq, sequence_id = EXCLUDED.sequence_id, updated_at = EXCLUDED.updated_at "
+          + "WHERE stream_cursors.sequence_id < EXCLUDED.sequence_id";
+
+  private final Pool pool;
+
+  public ChangeStreamStore(Pool pool) {
+    this.pool = pool;
+  }
+
+  /** Up to {@code limit} changes after {@code after}, in stream order. */
+  public Future<List<Change>> next(Position after, int limit) {
+    return pool.preparedQuery(NEXT).execute(Tuple.of(Long.toString(after.tx()), after.globalSeq(), limit))
+        .map(rows -> {
+          List<Change> changes = new ArrayList<>(rows.size());
+          for (Row row : rows) {
+            changes.add(new Change(Long.parseLong(row.getString("tx")), row.getLong("global_seq"),
+                row.getString("portfolio_id"), row.getLong("seq"), row.getString("type"), row.getString("payload"),
+                row.getOffsetDateTime("recorded_at").toInstant()));
+          }
+          return changes;
+        });
+  }
+
+  /** Where {@code stream} got to when last saved, or {@link Position#START}. */
+  public Future<Position> cursor(String stream) {
+    return pool.preparedQuery(CURSOR).execute(Tuple.of(stream)).map(rows -> {
+      if (rows.size() == 0) {
+        return Position.START;
+      }
+      Row row = rows.iterator().next();
+      return new Position(Long.parseLong(row.getString("tx")), row.getLong("global_seq"), row.getLong("sequence_id"));
+    });
+  }
+
+  /** Records that {@code stream} published up to {@code position}, unless a save got further. */
+  public Future<Void> save(String stream, Position position, Instant at) {
+    return pool.preparedQuery(SAVE).execute(Tuple.of(stream, Long.toString(position.tx()), position.globalSeq(),
+        position.sequenceId(), OffsetDateTime.ofInstant(at, ZoneOffset.UTC))).mapEmpty();
+  }
+}
