@@ -321,9 +321,10 @@ class ValuationApiTest {
     assertThat(first.getJsonArray("positions").getJsonObject(0).getString("marketValue")).isEqualTo("33");
     assertThat(second.getJsonArray("positions").getJsonObject(0).getString("marketValue")).isEqualTo("36");
     assertThat(second.getLong("version")).isEqualTo(first.getLong("version")).isEqualTo(2);
-    // An earlier version is valued with today's market too (history-based valuation comes later).
+    // Nor is an earlier version revalued: it is valued at its own time (AsOfValuationApiTest).
     JsonObject atCreation = api().get("/api/v1/portfolios/" + id + "?version=1").json();
     assertThat(atCreation.getJsonObject("valuation").getString("nav")).isEqualTo("0");
+    assertThat(atCreation.getJsonObject("valuation").getString("asOf")).isEqualTo(atCreation.getString("updatedAt"));
   }
 
   // ---------------------------------------------------------------------------------------------

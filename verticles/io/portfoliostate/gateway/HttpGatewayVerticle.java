@@ -115,7 +115,7 @@ public final class HttpGatewayVerticle extends VerticleBase {
     PortfolioHandlers handlers = new PortfolioHandlers(owners, catalog);
     router.post("/api/v1/portfolios").handler(handlers::create);
     router.get("/api/v1/portfolios").handler(handlers::list);
-    ReadHandlers reads = new ReadHandlers(new StateReads(owners, cache), market);
+    ReadHandlers reads = new ReadHandlers(new StateReads(owners, cache), market, marketStore);
     router.get(PORTFOLIO).handler(reads::read);
     router.patch(PORTFOLIO).handler(handlers::update);
     router.postWithRegex("/api/v1/portfolios/([^/]+)/trades:batch").handler(handlers::tradeBatch);

@@ -6,11 +6,14 @@ import io.portfoliostate.domain.PortfolioState;
 import io.portfoliostate.domain.valuation.Exposures;
 import io.portfoliostate.domain.valuation.GroupBy;
 import io.portfoliostate.domain.valuation.Grouping;
+import io.portfoliostate.domain.valuation.MarketData;
+import io.portfoliostate.domain.valuation.MarketNeeds;
 import io.portfoliostate.domain.valuation.PortfolioValuation;
 import io.portfoliostate.domain.valuation.TargetWeights;
 import io.portfoliostate.domain.valuation.Valuation;
 import io.portfoliostate.market.MarketSnapshot;
 import io.portfoliostate.market.MarketView;
+import io.portfoliostate.persistence.MarketDataStore;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
@@ -19,34 +22,45 @@ import io.vertx.ext.web.RoutingContext;
 import java.time.Instant;
 import java.util.List;
 import java.util.function.BiFunction;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The valued reads of a portfolio: its state, positions (grouped or not), cash, weights and
- * exposures. The owner answers with the committed state; it is valued here, in the gateway,
- * against the node's current market snapshot. Valuation is a pure function of two immutable
- * values, so it touches no owner and needs no lock, and a price tick costs nothing until
- * someone reads.
+ * exposures. The owner answers with the committed state; it is valued here, in the gateway.
  *
- * <p>A read of an earlier state ({@code version} or {@code asOf}) is valued with today's market
- * too, for now: prices are kept with their history, and valuing with the prices of that time
- * comes later.
+ * <p>A read of the current state is valued against the node's current market snapshot.
+ * Valuation is a pure function of two immutable values, so it touches no owner and needs no
+ * lock, and a price tick costs nothing until someone reads. {@code valuation.asOf} is the time of
+ * the information valued: the later of the state's last change and the newest price or rate the
+ * node knows. It is not the time of the read, so the same state and the same market give the
+ * same answer on every node and after a restart.
  *
- * <p>{@code valuation.asOf} is the time of the information valued: the later of the state's last
- * change and the newest price or rate the node knows. It is not the time of the read, so the
- * same state and the same market give the same answer on every node and after a restart.
+ * <p>A read of an earlier state is valued with the market as it was: with {@code asOf=T}, each
+ * price and rate the state needs is the one observed last at or before T, and
+ * {@code valuation.asOf} is T; with {@code version=N}, the same at the time version N was
+ * recorded (its {@code updatedAt}), which {@code valuation.asOf} then states. Only the
+ * instruments and pairs the state needs ({@link MarketNeeds}) are read from the history, in one
+ * statement for prices and one for rates. Reference data (currency, sector, ...) is today's:
+ * it has no history.
  */
 final class ReadHandlers {
 
   /** Bytes of rendered answers each gateway instance keeps (see {@link RenderedAnswers}). */
   private static final long RENDERED_BYTES = 16L << 20;
 
+  private static final Logger LOG = LoggerFactory.getLogger(ReadHandlers.class);
+
   private final StateReads reads;
   private final MarketView market;
+  private final MarketDataStore history;
   private final RenderedAnswers rendered = new RenderedAnswers(RENDERED_BYTES);
 
-  ReadHandlers(StateReads reads, MarketView market) {
+  /** @param history where earlier states find the prices and rates of their time */
+  ReadHandlers(StateReads reads, MarketView market, MarketDataStore history) {
     this.reads = reads;
     this.market = market;
+    this.history = history;
   }
 
   void read(RoutingContext ctx) {
@@ -90,8 +104,8 @@ final class ReadHandlers {
 
   /**
    * Reads the committed state (now, or at {@code version} or {@code asOf}), values it with the
-   * node's market, and answers what {@code render} makes of both; {@code ETag} is the version.
-   * The same view of the same version with the same market is rendered once.
+   * market of that time, and answers what {@code render} makes of both; {@code ETag} is the
+   * version.
    */
   private void readValued(RoutingContext ctx, String view,
       BiFunction<PortfolioState, PortfolioValuation, Object> render) {
@@ -115,22 +129,69 @@ final class ReadHandlers {
     if (read == null) {
       return;
     }
+    if (version == null && asOf == null) {
+      read
+          .onSuccess(state -> {
+            ctx.response().putHeader("ETag", "\"" + state.version() + "\"");
+            HttpBodies.json(ctx, 200, valuedNow(view, state, render));
+          })
+          .onFailure(failure -> Problems.send(ctx, Problems.of(failure)));
+      return;
+    }
     read
         .onSuccess(state -> {
-          MarketSnapshot snapshot = market.snapshot();
-          ctx.response().putHeader("ETag", "\"" + state.version() + "\"");
-          RenderedAnswers.Key key = new RenderedAnswers.Key(view, state.id(), state.version(), snapshot);
-          Buffer body = rendered.get(key);
-          if (body == null) {
-            PortfolioValuation valuation = Valuation.value(state, snapshot.market(), snapshot,
-                asOf(state, snapshot));
-            Object json = render.apply(state, valuation);
-            body = json instanceof JsonArray array ? array.toBuffer() : ((JsonObject) json).toBuffer();
-            rendered.put(key, body);
-          }
-          HttpBodies.json(ctx, 200, body);
+          Instant time = asOf != null ? asOf : state.updatedAt();
+          marketAt(state, time)
+              .onSuccess(then -> {
+                PortfolioValuation valuation = Valuation.value(state, then, market.snapshot(), time);
+                ctx.response().putHeader("ETag", "\"" + state.version() + "\"");
+                HttpBodies.json(ctx, 200, bytes(render.apply(state, valuation)));
+              })
+              .onFailure(failure -> {
+                LOG.warn("Price history for {} at {} unreadable: {}", id, time, failure.toString());
+                Problems.send(ctx, Problems.unavailable("the price history could not be read; retry shortly"));
+              });
         })
         .onFailure(failure -> Problems.send(ctx, Problems.of(failure)));
+  }
+
+  /**
+   * The current state valued with the node's current snapshot. The same view of the same version
+   * with the same snapshot is rendered once (see {@link RenderedAnswers}).
+   */
+  private Buffer valuedNow(String view, PortfolioState state,
+      BiFunction<PortfolioState, PortfolioValuation, Object> render) {
+    MarketSnapshot snapshot = market.snapshot();
+    RenderedAnswers.Key key = new RenderedAnswers.Key(view, state.id(), state.version(), snapshot);
+    Buffer body = rendered.get(key);
+    if (body == null) {
+      PortfolioValuation valuation = Valuation.value(state, snapshot.market(), snapshot, asOf(state, snapshot));
+      body = bytes(render.apply(state, valuation));
+      rendered.put(key, body);
+    }
+    return body;
+  }
+
+  /**
+   * The prices and rates an earlier state needs, each the one latest at {@code time}: one query
+   * for the prices, then one for the rates (a price may be quoted in a currency the state does
+   * not otherwise hold). Reference data stays the node's current one.
+   *
+   * <p>What is valued with it is not kept in {@link RenderedAnswers}: that key names the version
+   * and the node's current snapshot, not the time the market is taken at, so the current version
+   * read by number would collide with the read of the current state. The time could join the
+   * key, but such answers are rarely repeated (times are free-form), most of their cost is the
+   * journal replay and the two queries rather than the rendering, and they would push out the
+   * answers of current states, which are read again and again.
+   */
+  private Future<MarketData> marketAt(PortfolioState state, Instant time) {
+    return history.pricesAt(MarketNeeds.instruments(state), time)
+        .compose(prices -> history.ratesAt(MarketNeeds.pairs(state, prices), time)
+            .map(rates -> MarketData.of(prices, rates)));
+  }
+
+  private static Buffer bytes(Object json) {
+    return json instanceof JsonArray array ? array.toBuffer() : ((JsonObject) json).toBuffer();
   }
 
   private static Instant asOf(PortfolioState state, MarketSnapshot snapshot) {

@@ -14,6 +14,9 @@ import java.util.Map;
  * again as long as neither changed: a new version or any market update makes a new key. For a
  * large portfolio, rendering is most of a read (a 500-position state is ~170 KB of JSON).
  * Bounded by bytes, least recently used first out.
+ *
+ * <p>Only reads of the current state are kept: a read of an earlier version or time is valued
+ * with the market of its time, which the key does not name (see {@code ReadHandlers}).
  */
 final class RenderedAnswers {
 

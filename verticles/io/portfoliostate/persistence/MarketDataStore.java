@@ -4,6 +4,7 @@ import io.portfoliostate.domain.CurrencyCode;
 import io.portfoliostate.domain.Instrument;
 import io.portfoliostate.domain.InstrumentId;
 import io.portfoliostate.domain.valuation.FxRate;
+import io.portfoliostate.domain.valuation.MarketNeeds;
 import io.portfoliostate.domain.valuation.Price;
 import io.portfoliostate.protocol.MarketJson;
 import io.vertx.core.Future;
@@ -17,12 +18,14 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 
 /**
- * The SQL of market data: instruments, and the history of prices and FX rates (V3 migration).
+ * The SQL of market data: instruments, and the history of prices and FX rates (V3 migration):
+ * the latest of each for a node's market view, and those latest at a past time for as-of reads.
  * Writes bind each table's rows as parallel arrays and unnest them, one statement per table
  * whatever the batch size; decimals travel as text and are cast to numeric, so nothing passes
  * through a binary float.
@@ -59,6 +62,21 @@ public final class MarketDataStore {
   private static final String LATEST_RATES =
       "SELECT DISTINCT ON (base, quote) base, quote, at, rate::text AS rate FROM fx_rates "
           + "ORDER BY base, quote, at DESC";
+
+  /**
+   * The price of each instrument asked for that was latest at a time: one backward probe of the
+   * primary key (instrument_id, at) per instrument, so the cost grows with the instruments asked
+   * for, not with the length of their history.
+   */
+  static final String PRICES_AT =
+      "SELECT p.instrument_id, p.at, p.price::text AS price, p.currency FROM UNNEST($1::text[]) AS u(i) "
+          + "CROSS JOIN LATERAL (SELECT instrument_id, at, price, currency FROM prices "
+          + "WHERE instrument_id = u.i AND at <= $2 ORDER BY at DESC LIMIT 1) p";
+  /** The rate of each pair asked for that was latest at a time, by the primary key (base, quote, at). */
+  static final String RATES_AT =
+      "SELECT r.base, r.quote, r.at, r.rate::text AS rate FROM UNNEST($1::text[], $2::text[]) AS u(b, q) "
+          + "CROSS JOIN LATERAL (SELECT base, quote, at, rate FROM fx_rates "
+          + "WHERE base = u.b AND quote = u.q AND at <= $3 ORDER BY at DESC LIMIT 1) r";
 
   /** An instrument as stored, with the time of its last replacement. */
   public record StoredInstrument(Instrument instrument, Instant updatedAt) {
@@ -181,18 +199,65 @@ public final class MarketDataStore {
       instrumentRows.forEach(row -> instruments.add(instrument(row)));
       return pool.query(LATEST_PRICES).execute().compose(priceRows -> {
         List<Price> prices = new ArrayList<>(priceRows.size());
-        priceRows.forEach(row -> prices.add(new Price(InstrumentId.of(row.getString("instrument_id")),
-            new BigDecimal(row.getString("price")), CurrencyCode.of(row.getString("currency")),
-            row.getOffsetDateTime("at").toInstant())));
+        priceRows.forEach(row -> prices.add(price(row)));
         return pool.query(LATEST_RATES).execute().map(rateRows -> {
           List<FxRate> rates = new ArrayList<>(rateRows.size());
-          rateRows.forEach(row -> rates.add(new FxRate(CurrencyCode.of(row.getString("base")),
-              CurrencyCode.of(row.getString("quote")), new BigDecimal(row.getString("rate")),
-              row.getOffsetDateTime("at").toInstant())));
+          rateRows.forEach(row -> rates.add(rate(row)));
           return new Latest(instruments, prices, rates);
         });
       });
     });
+  }
+
+  /**
+   * For each of {@code instruments}, the price observed last at or before {@code time} (none for
+   * an instrument without one): the prices an as-of valuation at {@code time} uses. One statement.
+   */
+  public Future<List<Price>> pricesAt(Collection<InstrumentId> instruments, Instant time) {
+    if (instruments.isEmpty()) {
+      return Future.succeededFuture(List.of());
+    }
+    String[] ids = instruments.stream().map(InstrumentId::value).distinct().toArray(String[]::new);
+    return pool.preparedQuery(PRICES_AT).execute(Tuple.of(ids, OffsetDateTime.ofInstant(time, ZoneOffset.UTC)))
+        .map(rows -> {
+          List<Price> prices = new ArrayList<>(rows.size());
+          rows.forEach(row -> prices.add(price(row)));
+          return prices;
+        });
+  }
+
+  /**
+   * For each of {@code pairs}, the rate quoted exactly so (not its inverse) and observed last at or
+   * before {@code time}; none for a pair without one. One statement.
+   */
+  public Future<List<FxRate>> ratesAt(Collection<MarketNeeds.Pair> pairs, Instant time) {
+    if (pairs.isEmpty()) {
+      return Future.succeededFuture(List.of());
+    }
+    List<MarketNeeds.Pair> distinct = pairs.stream().distinct().toList();
+    String[] bases = new String[distinct.size()];
+    String[] quotes = new String[distinct.size()];
+    for (int i = 0; i < bases.length; i++) {
+      bases[i] = distinct.get(i).base().value();
+      quotes[i] = distinct.get(i).quote().value();
+    }
+    return pool.preparedQuery(RATES_AT)
+        .execute(Tuple.of(bases, quotes, OffsetDateTime.ofInstant(time, ZoneOffset.UTC)))
+        .map(rows -> {
+          List<FxRate> rates = new ArrayList<>(rows.size());
+          rows.forEach(row -> rates.add(rate(row)));
+          return rates;
+        });
+  }
+
+  private static Price price(Row row) {
+    return new Price(InstrumentId.of(row.getString("instrument_id")), new BigDecimal(row.getString("price")),
+        CurrencyCode.of(row.getString("currency")), row.getOffsetDateTime("at").toInstant());
+  }
+
+  private static FxRate rate(Row row) {
+    return new FxRate(CurrencyCode.of(row.getString("base")), CurrencyCode.of(row.getString("quote")),
+        new BigDecimal(row.getString("rate")), row.getOffsetDateTime("at").toInstant());
   }
 
   private static Instrument instrument(Row row) {

@@ -20,6 +20,7 @@ import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Assume;
@@ -42,11 +43,15 @@ class ValuationProperties {
       List<Price> prices, List<FxRate> rates) {
 
     PortfolioValuation value() {
+      return ledger().value(MarketData.of(prices, rates));
+    }
+
+    Ledger ledger() {
       Ledger ledger = Ledger.in(base, method);
       deposits.forEach(deposit -> ledger.deposit(deposit.currency, deposit.amount.toPlainString()));
       trades.forEach(trade -> ledger.trade(trade.instrument, trade.side, trade.quantity.toPlainString(),
           trade.price.toPlainString(), "0", null));
-      return ledger.value(MarketData.of(prices, rates));
+      return ledger;
     }
   }
 
@@ -115,6 +120,22 @@ class ValuationProperties {
       everythingQuoted &= line.balance().signum() == 0 || market.fx(line.currency(), scenario.base()).isPresent();
     }
     assertThat(valuation.complete()).isEqualTo(everythingQuoted);
+  }
+
+  /**
+   * An as-of read fetches only what {@link MarketNeeds} names: valued with a market of just
+   * those prices and rates, every book values exactly as with the whole market.
+   */
+  @Property(tries = TRIES)
+  void aMarketOfJustTheNeedsValuesAsTheWholeMarket(@ForAll("scenarios") Scenario scenario) {
+    Ledger ledger = scenario.ledger();
+    Set<InstrumentId> instruments = MarketNeeds.instruments(ledger.state());
+    List<Price> prices = scenario.prices().stream().filter(p -> instruments.contains(p.instrumentId())).toList();
+    Set<MarketNeeds.Pair> pairs = MarketNeeds.pairs(ledger.state(), prices);
+    List<FxRate> rates = scenario.rates().stream()
+        .filter(r -> pairs.contains(new MarketNeeds.Pair(r.base(), r.quote()))).toList();
+
+    assertThat(ledger.value(MarketData.of(prices, rates))).isEqualTo(scenario.value());
   }
 
   @Provide
