@@ -10,12 +10,18 @@ import java.util.List;
 import java.util.Locale;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import org.HdrHistogram.Histogram;
 import org.apache.pulsar.client.api.BatcherBuilder;
+import org.apache.pulsar.client.api.Consumer;
+import org.apache.pulsar.client.api.MessageListener;
 import org.apache.pulsar.client.api.Producer;
 import org.apache.pulsar.client.api.PulsarClient;
 import org.apache.pulsar.client.api.Schema;
+import org.apache.pulsar.client.api.SubscriptionInitialPosition;
+import org.apache.pulsar.client.api.SubscriptionType;
 
 /**
  * Trades per second consumed from Pulsar end to end: {@code trades} trade messages, keyed by
@@ -25,7 +31,16 @@ import org.apache.pulsar.client.api.Schema;
  * first publish until the node has recorded the last trade (its {@code pstate.pulsar.in}
  * counter), in {@code runs} rounds of fresh trades.
  *
- * <p>Options (key=value): portfolios=10000 trades=200000 runs=3, set.&lt;setting path&gt;=value.
+ * <p>Then the latency from publish to the matching {@code portfolio-changes} message: trades
+ * published at a fixed {@code rate} for {@code seconds} (after as long a warm-up at that rate),
+ * each timed from its intended send time (so a stall counts against every trade it delays)
+ * until a consumer of the changes topic receives the change that recorded it.
+ *
+ * <p>With {@code mode=backlog}, the node's side alone instead (see {@link #backlog}).
+ *
+ * <p>Options (key=value): mode=live portfolios=10000 trades=200000 runs=3 rate=2000 seconds=20 changes=true
+ * (false: the node publishes no changes, and only the throughput runs are made),
+ * set.&lt;setting path&gt;=value.
  */
 public final class PulsarIngestBench {
 
@@ -44,8 +59,15 @@ public final class PulsarIngestBench {
     String url = TestPulsar.shared().serviceUrl();
     System.out.printf("standalone Pulsar broker up in %d ms at %s%n", BenchSupport.millisSince(brokerStart), url);
     String topic = "bench-trades-" + UUID.randomUUID().toString().substring(0, 8);
+    String changes = topic + "-changes";
     JsonObject overrides = options.settingOverrides().put("pulsar", new JsonObject().put("serviceUrl", url)
-        .put("tradeTopic", topic).put("cashTopic", topic + "-cash").put("deadLetterTopic", topic + "-dead"));
+        .put("tradeTopic", topic).put("cashTopic", topic + "-cash").put("deadLetterTopic", topic + "-dead")
+        .put("changesTopic", options.string("changes", "true").equals("true") ? changes : "")
+        .put("changesProducerName", changes));
+    if (options.string("mode", "live").equals("backlog")) {
+      backlog(url, topic, overrides, portfolios, trades, runs);
+      System.exit(0);
+    }
     Path dataDir = BenchSupport.freshDataDir("pulsar-ingest");
     Node node = BenchSupport.startNode(dataDir, overrides);
     List<Double> rates = new ArrayList<>();
@@ -80,13 +102,129 @@ public final class PulsarIngestBench {
             + "%.2f s = %,.0f trades/s end to end%n", run, trades, (published - started) / 1e9, seconds, rate);
       }
       double median = BenchSupport.median(rates);
+      int rate = options.integer("rate", 2_000);
+      int seconds = options.integer("seconds", 20);
+      if (!options.string("changes", "true").equals("true")) {
+        System.out.printf(Locale.ROOT, "%n=== PulsarIngestBench (changes not published): median %,.0f trades/s%n", median);
+        node.close();
+        System.exit(0);
+      }
+      Histogram warm = publishToChange(client, producer, changes, portfolios, rate, seconds, "warm");
+      System.out.println("publish -> change, warm-up:  " + BenchSupport.latencyLine(warm));
+      Histogram measured = publishToChange(client, producer, changes, portfolios, rate, seconds, "measured");
+      System.out.println("publish -> change, measured: " + BenchSupport.latencyLine(measured));
+      var delay = node.registry().get("pstate.changes.delay").timer().takeSnapshot();
+      for (var percentile : delay.percentileValues()) {
+        System.out.printf(Locale.ROOT, "  of which journal time -> broker acknowledged the change, p%.0f (recent): %.1f ms%n",
+            percentile.percentile() * 100, percentile.value(TimeUnit.MILLISECONDS));
+      }
       System.out.printf(Locale.ROOT, "%n=== PulsarIngestBench: median %,.0f trades/s published -> committed -> "
           + "acknowledged (target >= %,.0f): %s%n", median, TARGET_PER_SECOND,
           median >= TARGET_PER_SECOND ? "MEETS" : "MISSES");
+      System.out.printf(Locale.ROOT, "publish -> portfolio-changes at %,d trades/s for %d s: %s%n", rate, seconds,
+          BenchSupport.latencyLine(measured));
     } finally {
       node.close();
     }
     System.exit(0);
+  }
+
+  /**
+   * The node's side alone: {@code trades} trades wait in the topic before the node starts (as
+   * after an outage), so the broker only delivers while the node consumes, records and
+   * acknowledges. Timed from the node's start (ready) until it has recorded them all; each run
+   * starts the node again on the same data, so the portfolios load as they are first touched.
+   */
+  private static void backlog(String url, String topic, JsonObject overrides, int portfolios, int trades, int runs)
+      throws Exception {
+    Path dataDir = BenchSupport.freshDataDir("pulsar-backlog");
+    JsonObject withoutPulsar = overrides.copy();
+    withoutPulsar.getJsonObject("pulsar").putNull("serviceUrl");
+    Node setup = BenchSupport.startNode(dataDir, withoutPulsar);
+    BenchSupport.createPortfolios(setup, portfolios);
+    setup.close();
+    List<Double> rates = new ArrayList<>();
+    try (PulsarClient client = PulsarClient.builder().serviceUrl(url).build();
+        Producer<byte[]> producer = client.newProducer(Schema.BYTES).topic(topic)
+            .batcherBuilder(BatcherBuilder.KEY_BASED).batchingMaxPublishDelay(2, TimeUnit.MILLISECONDS)
+            .blockIfQueueFull(true).maxPendingMessages(20_000).create()) {
+      // The node's subscription, made now so that it keeps what is published before the node starts.
+      client.newConsumer(Schema.BYTES).topic(topic).subscriptionName("portfolio-state")
+          .subscriptionType(SubscriptionType.Key_Shared).subscribe().close();
+      for (int run = 1; run <= runs; run++) {
+        List<CompletableFuture<?>> sent = new ArrayList<>(trades);
+        for (int i = 0; i < trades; i++) {
+          String portfolio = BenchSupport.portfolio(ThreadLocalRandom.current().nextInt(portfolios)).value();
+          String body = "{\"portfolioId\":\"" + portfolio + "\",\"tradeId\":\"b" + run + "-" + i
+              + "\",\"instrumentId\":\"INST-" + (i % 50) + "\",\"side\":\"BUY\",\"quantity\":\"1\",\"price\":\"10.5\"}";
+          sent.add(producer.newMessage().key(portfolio).value(body.getBytes(StandardCharsets.UTF_8)).sendAsync());
+        }
+        producer.flush();
+        CompletableFuture.allOf(sent.toArray(CompletableFuture[]::new)).get(10, TimeUnit.MINUTES);
+        Node node = BenchSupport.startNode(dataDir, overrides);
+        long started = System.nanoTime();
+        try {
+          while (recorded(node) < trades) {
+            if (System.nanoTime() - started > TimeUnit.MINUTES.toNanos(10)) {
+              throw new IllegalStateException("the backlog was not drained in 10 minutes");
+            }
+            Thread.sleep(5);
+          }
+          double seconds = (System.nanoTime() - started) / 1e9;
+          rates.add(trades / seconds);
+          System.out.printf(Locale.ROOT, "run %d: a backlog of %,d trades recorded and acknowledged in %.2f s = %,.0f "
+              + "trades/s%n", run, trades, seconds, trades / seconds);
+        } finally {
+          node.close();
+        }
+      }
+    }
+    System.out.printf(Locale.ROOT, "%n=== PulsarIngestBench mode=backlog: median %,.0f trades/s consumed, committed and "
+        + "acknowledged (target >= %,.0f)%n", BenchSupport.median(rates), TARGET_PER_SECOND);
+  }
+
+  /**
+   * Publishes {@code rate} trades a second for {@code seconds}, each at its intended time, and
+   * records for each the time from that intended time until its change arrives.
+   */
+  private static Histogram publishToChange(PulsarClient client, Producer<byte[]> producer, String changes,
+      int portfolios, int rate, int seconds, String phase) throws Exception {
+    int count = rate * seconds;
+    long[] intended = new long[count];
+    Histogram latency = new Histogram(BenchSupport.HISTOGRAM_MAX_MICROS, 3);
+    CountDownLatch arrived = new CountDownLatch(count);
+    String prefix = phase + "-";
+    try (Consumer<byte[]> consumer = client.newConsumer(Schema.BYTES).topic(changes)
+        .subscriptionName("bench-" + phase).subscriptionInitialPosition(SubscriptionInitialPosition.Latest)
+        .messageListener((MessageListener<byte[]>) (listener, message) -> {
+          JsonObject change = new JsonObject(new String(message.getValue(), StandardCharsets.UTF_8));
+          String tradeId = change.getJsonArray("events").getJsonObject(0).getJsonObject("data").getString("tradeId");
+          if (tradeId != null && tradeId.startsWith(prefix)) {
+            int index = Integer.parseInt(tradeId.substring(prefix.length()));
+            latency.recordValue(Math.min(BenchSupport.HISTOGRAM_MAX_MICROS,
+                TimeUnit.NANOSECONDS.toMicros(System.nanoTime() - intended[index])));
+            arrived.countDown();
+          }
+          listener.acknowledgeAsync(message);
+        }).subscribe()) {
+      long start = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(100);
+      long interval = TimeUnit.SECONDS.toNanos(1) / rate;
+      for (int i = 0; i < count; i++) {
+        intended[i] = start + i * interval;
+        long wait = intended[i] - System.nanoTime();
+        if (wait > 0) {
+          TimeUnit.NANOSECONDS.sleep(wait);
+        }
+        String portfolio = BenchSupport.portfolio(ThreadLocalRandom.current().nextInt(portfolios)).value();
+        String body = "{\"portfolioId\":\"" + portfolio + "\",\"tradeId\":\"" + prefix + i
+            + "\",\"instrumentId\":\"INST-" + (i % 50) + "\",\"side\":\"BUY\",\"quantity\":\"1\",\"price\":\"10.5\"}";
+        producer.newMessage().key(portfolio).value(body.getBytes(StandardCharsets.UTF_8)).sendAsync();
+      }
+      if (!arrived.await(2, TimeUnit.MINUTES)) {
+        throw new IllegalStateException(arrived.getCount() + " changes of " + count + " did not arrive");
+      }
+    }
+    return latency;
   }
 
   private static double recorded(Node node) {

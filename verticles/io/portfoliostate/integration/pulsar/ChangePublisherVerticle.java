@@ -20,7 +20,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.apache.pulsar.client.api.BatcherBuilder;
 import org.apache.pulsar.client.api.MessageId;
 import org.apache.pulsar.client.api.Producer;
 import org.apache.pulsar.client.api.ProducerAccessMode;
@@ -73,6 +72,14 @@ public final class ChangePublisherVerticle extends VerticleBase {
   private boolean stopping;
   /** The last change the broker acknowledged. */
   private Position position = Position.START;
+  /** The last change handed to the producer: the next page is read after it. */
+  private Position sent = Position.START;
+  /** Messages handed to the producer and not yet acknowledged by the broker. */
+  private int unacknowledged;
+  /** Completes when every page sent so far is acknowledged; fails if one was not. */
+  private Future<Void> acks = Future.succeededFuture();
+  /** True from an error until producer and lock are let go. */
+  private boolean resigning;
   /** Sequence ids up to this one are in the topic already (the broker said so when the producer opened). */
   private long publishedThrough;
   private long savedSequenceId;
@@ -137,9 +144,11 @@ public final class ChangePublisherVerticle extends VerticleBase {
             .topic(settings.changesTopic())
             .producerName(settings.changesProducerName())
             .accessMode(ProducerAccessMode.ExclusiveWithFencing)
-            // Consumers may read it Key_Shared: a batch must hold one key only.
-            .batcherBuilder(BatcherBuilder.KEY_BASED)
-            .batchingMaxPublishDelay(1, TimeUnit.MILLISECONDS)
+            // No batching. Consumers may read the topic Key_Shared, which needs one key per batch,
+            // but key-based batches carry interleaved sequence ids (key A: 1, 3; key B: 2, 4), and
+            // then "every sequence id up to the broker's last" is no longer a prefix of the stream:
+            // de-duplication could drop or repeat a change (a broker restart test saw a repeat).
+            .enableBatching(false)
             .maxPendingMessages(2 * PAGE)
             // Through a broker restart the producer keeps resending; de-duplication drops repeats.
             .sendTimeout(0, TimeUnit.SECONDS)
@@ -156,6 +165,9 @@ public final class ChangePublisherVerticle extends VerticleBase {
                 settings.changesProducerName(), settings.changesTopic(), cursor.sequenceId());
           }
           position = cursor;
+          sent = cursor;
+          unacknowledged = 0;
+          acks = Future.succeededFuture();
           savedSequenceId = cursor.sequenceId();
           publishedThrough = Math.max(brokerLast, cursor.sequenceId());
           leading = true;
@@ -167,16 +179,29 @@ public final class ChangePublisherVerticle extends VerticleBase {
         .onFailure(this::abdicate);
   }
 
-  /** One page of the stream, then the next: at once when the page was full, after a pause when caught up. */
+  /**
+   * One page of the stream, then the next: at once when the page was full, after a pause when
+   * caught up. Pages are sent without waiting for the broker (the producer keeps them in order),
+   * so a change waits for the next poll, not for the acknowledgement of the page before it; at
+   * most {@value #PAGE} messages are unacknowledged before reading stops until they are.
+   */
   private void follow(long leadership) {
     if (!leading || stopping || leadership != term) {
       return;
     }
-    Future<Integer> page = store.next(position, PAGE).compose(this::publish);
+    if (unacknowledged >= PAGE) {
+      acks.onComplete(done -> follow(leadership));
+      return;
+    }
+    Future<List<Change>> page = store.next(sent, PAGE);
     cycle = page;
-    page.onSuccess(count -> {
+    page.onSuccess(changes -> {
+      if (!leading || stopping || leadership != term) {
+        return;
+      }
+      publish(changes, leadership);
       saveNowAndThen();
-      if (count == PAGE) {
+      if (changes.size() == PAGE) {
         follow(leadership);
       } else {
         vertx.setTimer(settings.changesPollMs(), id -> follow(leadership));
@@ -184,12 +209,12 @@ public final class ChangePublisherVerticle extends VerticleBase {
     }).onFailure(this::abdicate);
   }
 
-  private Future<Integer> publish(List<Change> changes) {
+  private void publish(List<Change> changes, long leadership) {
     if (changes.isEmpty()) {
-      return Future.succeededFuture(0);
+      return;
     }
     List<CompletableFuture<MessageId>> sends = new ArrayList<>(changes.size());
-    long sequenceId = position.sequenceId();
+    long sequenceId = sent.sequenceId();
     for (Change change : changes) {
       sequenceId++;
       if (sequenceId <= publishedThrough) {
@@ -206,17 +231,27 @@ public final class ChangePublisherVerticle extends VerticleBase {
     }
     Change last = changes.get(changes.size() - 1);
     Position reached = new Position(last.tx(), last.globalSeq(), sequenceId);
-    if (sends.isEmpty()) {
+    sent = reached;
+    int count = sends.size();
+    unacknowledged += count;
+    Future<Void> acknowledged = count == 0 ? Future.succeededFuture()
+        : Future.fromCompletionStage(CompletableFuture.allOf(sends.toArray(CompletableFuture[]::new)), context);
+    // In page order: the cursor never passes a page the broker has not acknowledged.
+    acks = acks.compose(previous -> acknowledged).onComplete(done -> {
+      if (leadership != term || !leading) {
+        return;
+      }
+      if (done.failed()) {
+        abdicate(done.cause());
+        return;
+      }
       position = reached;
-      return Future.succeededFuture(changes.size());
-    }
-    return Future.fromCompletionStage(CompletableFuture.allOf(sends.toArray(CompletableFuture[]::new)), context)
-        .map(acknowledged -> {
-          position = reached;
-          published.increment(sends.size());
-          delay.record(Duration.between(last.recordedAt(), clock.instant()));
-          return changes.size();
-        });
+      unacknowledged -= count;
+      if (count > 0) {
+        published.increment(count);
+        delay.record(Duration.between(last.recordedAt(), clock.instant()));
+      }
+    });
   }
 
   /**
@@ -259,13 +294,17 @@ public final class ChangePublisherVerticle extends VerticleBase {
 
   /** Stops leading after an error: saves what was acknowledged, lets go of producer and lock, campaigns again. */
   private void abdicate(Throwable cause) {
-    if (stopping) {
+    if (stopping || resigning) {
       return;
     }
+    resigning = true;
     abdications.increment();
     LOG.warn("Stopped publishing changes to {}: {}; campaigning again in {} ms", settings.changesTopic(),
         cause.toString(), RETRY_MS);
-    resign().onComplete(done -> vertx.setTimer(RETRY_MS, id -> campaign()));
+    resign().onComplete(done -> {
+      resigning = false;
+      vertx.setTimer(RETRY_MS, id -> campaign());
+    });
   }
 
   private Future<Void> resign() {
@@ -289,12 +328,15 @@ public final class ChangePublisherVerticle extends VerticleBase {
     return Future.fromCompletionStage(closing.closeAsync(), context).otherwiseEmpty();
   }
 
-  /** Finishes the page in hand (for a few seconds at most), saves the cursor and lets another node lead. */
+  /**
+   * Waits for the page in hand and the broker's acknowledgements (a few seconds at most), saves
+   * the cursor and lets another node lead.
+   */
   @Override
   public Future<?> stop() {
     stopping = true;
     Promise<Void> settled = Promise.promise();
-    cycle.onComplete(done -> settled.tryComplete());
+    cycle.transform(done -> acks).onComplete(done -> settled.tryComplete());
     long timer = vertx.setTimer(STOP_WAIT_MS, id -> settled.tryComplete());
     return settled.future()
         .compose(v -> {
