@@ -1,6 +1,7 @@
 package io.portfoliostate.bench;
 
 import io.portfoliostate.app.Node;
+import io.portfoliostate.fixtures.PulsarProcess;
 import io.portfoliostate.fixtures.TestPulsar;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
@@ -38,7 +39,7 @@ import org.apache.pulsar.client.api.SubscriptionType;
  *
  * <p>With {@code mode=backlog}, the node's side alone instead (see {@link #backlog}).
  *
- * <p>Options (key=value): mode=live portfolios=10000 trades=200000 runs=3 rate=2000 seconds=20 changes=true
+ * <p>Options (key=value): mode=live broker=jvm (process: in a JVM of its own) portfolios=10000 trades=200000 runs=3 rate=2000 seconds=20 changes=true
  * (false: the node publishes no changes, and only the throughput runs are made),
  * set.&lt;setting path&gt;=value.
  */
@@ -56,7 +57,10 @@ public final class PulsarIngestBench {
     int runs = options.integer("runs", 3);
     BenchSupport.printMachine("PulsarIngestBench", options);
     long brokerStart = System.nanoTime();
-    String url = TestPulsar.shared().serviceUrl();
+    // broker=process: the broker in a JVM of its own, so that the CPU split below tells the
+    // node's share (this JVM and PostgreSQL) from the broker's (other processes).
+    PulsarProcess brokerProcess = options.string("broker", "jvm").equals("process") ? PulsarProcess.start() : null;
+    String url = brokerProcess != null ? brokerProcess.serviceUrl() : TestPulsar.shared().serviceUrl();
     System.out.printf("standalone Pulsar broker up in %d ms at %s%n", BenchSupport.millisSince(brokerStart), url);
     String topic = "bench-trades-" + UUID.randomUUID().toString().substring(0, 8);
     String changes = topic + "-changes";
@@ -78,6 +82,7 @@ public final class PulsarIngestBench {
       BenchSupport.createPortfolios(node, portfolios);
       for (int run = 1; run <= runs; run++) {
         double before = recorded(node);
+        BenchSupport.CpuMeter cpu = new BenchSupport.CpuMeter(dataDir).start();
         long started = System.nanoTime();
         List<CompletableFuture<?>> sent = new ArrayList<>(trades);
         for (int i = 0; i < trades; i++) {
@@ -100,6 +105,11 @@ public final class PulsarIngestBench {
         rates.add(rate);
         System.out.printf(Locale.ROOT, "run %d: %,d trades published in %.2f s, all recorded and acknowledged after "
             + "%.2f s = %,.0f trades/s end to end%n", run, trades, (published - started) / 1e9, seconds, rate);
+        double[] cores = cpu.cores();
+        System.out.printf(Locale.ROOT, "       %s%n       CPU per trade: this JVM %.0f us, PostgreSQL %.0f us, other "
+            + "processes %.0f us%n       %s%n", cpu.report(), cores[2] * seconds / trades * 1e6,
+            cores[3] * seconds / trades * 1e6, Math.max(0, cores[0] - cores[2] - cores[3]) * seconds / trades * 1e6,
+            cpu.threadReport());
       }
       double median = BenchSupport.median(rates);
       int rate = options.integer("rate", 2_000);
@@ -107,6 +117,9 @@ public final class PulsarIngestBench {
       if (!options.string("changes", "true").equals("true")) {
         System.out.printf(Locale.ROOT, "%n=== PulsarIngestBench (changes not published): median %,.0f trades/s%n", median);
         node.close();
+        if (brokerProcess != null) {
+          brokerProcess.close();
+        }
         System.exit(0);
       }
       Histogram warm = publishToChange(client, producer, changes, portfolios, rate, seconds, "warm");
@@ -125,6 +138,9 @@ public final class PulsarIngestBench {
           BenchSupport.latencyLine(measured));
     } finally {
       node.close();
+      if (brokerProcess != null) {
+        brokerProcess.close();
+      }
     }
     System.exit(0);
   }
