@@ -139,6 +139,43 @@ class ChangeStreamTest {
   }
 
   @Test
+  void aTransactionLeftOpenHoldsTheStreamBackUntilItEnds() throws Exception {
+    String run = run();
+    String database = TestDatabase.freshDatabaseUri();
+    try (ChangeTopic topic = new ChangeTopic(client, "changes-" + run)) {
+      Node node = TestNode.start(database, pulsar(run));
+      try {
+        Api api = new Api(node.httpPort());
+        String id = api.createPortfolio("held-" + run);
+        assertThat(topic.readUntil(1, ChangeTopic.catchUp())).hasSize(1);
+        try (Connection open = TestDatabase.connect(database)) {
+          open.setAutoCommit(false);
+          try (Statement sql = open.createStatement()) {
+            // A transaction id taken, as by any writer, and the transaction left open.
+            sql.execute("SELECT pg_current_xact_id()");
+          }
+          assertThat(api.post("/api/v1/portfolios/" + id + "/trades", trade("t-1", "AAPL", "BUY", "5", "100")).status())
+              .isEqualTo(201);
+          // Committed after the open transaction began: it may not pass it, or a publisher could
+          // later miss something that transaction commits before it.
+          assertThat(topic.drain(Duration.ofSeconds(1))).hasSize(1);
+          long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+          while (node.registry().get("pstate.changes.blocking.transaction").gauge().value() <= 0) {
+            assertThat(System.nanoTime()).as("the open transaction shows in the gauge").isLessThan(deadline);
+            Thread.sleep(100);
+          }
+          open.rollback();
+        }
+        topic.readUntil(2, ChangeTopic.catchUp());
+        ChangeTopic.assertMatchesJournal(topic.drain(Duration.ofMillis(300)),
+            Map.of(id, ChangeTopic.journal(api, id)));
+      } finally {
+        node.close();
+      }
+    }
+  }
+
+  @Test
   void whenThePublishingNodeLeavesAnotherTakesOverWithNothingMissingOrRepeated() throws Exception {
     String run = run();
     List<String> ids = new ArrayList<>();

@@ -9,6 +9,7 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * The journal read as an outbox (V5 migration): committed changes in the one order that never
@@ -48,6 +49,19 @@ public final class ChangeStreamStore {
           + "global_seq = EXCLUDED.global_seq, sequence_id = EXCLUDED.sequence_id, updated_at = EXCLUDED.updated_at "
           + "WHERE stream_cursors.sequence_id < EXCLUDED.sequence_id";
 
+  /**
+   * The oldest open transaction that has written something (it holds back {@code xmin}, and so
+   * the stream), by its age in seconds and process id; none: age 0. Another role's sessions
+   * show only with the pg_read_all_stats role.
+   */
+  private static final String OLDEST_WRITER =
+      "SELECT coalesce(extract(epoch FROM now() - xact_start), 0)::float8 AS age, pid FROM pg_stat_activity "
+          + "WHERE backend_xid IS NOT NULL ORDER BY xact_start LIMIT 1";
+
+  /** An open transaction that has written: it holds back the stream while it stays open. */
+  public record OpenTransaction(double ageSeconds, int pid) {
+  }
+
   private final Pool pool;
 
   public ChangeStreamStore(Pool pool) {
@@ -66,6 +80,17 @@ public final class ChangeStreamStore {
           }
           return changes;
         });
+  }
+
+  /** The oldest open transaction that has written something, if any. */
+  public Future<Optional<OpenTransaction>> oldestOpenWriter() {
+    return pool.query(OLDEST_WRITER).execute().map(rows -> {
+      if (rows.size() == 0) {
+        return Optional.empty();
+      }
+      Row row = rows.iterator().next();
+      return Optional.of(new OpenTransaction(row.getDouble("age"), row.getInteger("pid")));
+    });
   }
 
   /** Where {@code stream} got to when last saved, or {@link Position#START}. */

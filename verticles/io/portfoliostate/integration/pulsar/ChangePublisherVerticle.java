@@ -1,6 +1,7 @@
 package io.portfoliostate.integration.pulsar;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.portfoliostate.config.Settings.PulsarSettings;
@@ -57,6 +58,9 @@ public final class ChangePublisherVerticle extends VerticleBase {
   private static final long SAVE_EVERY_MS = 500;
   private static final long STOP_WAIT_MS = 5_000;
   private static final int PAGE = 1_000;
+  private static final long WATCH_EVERY_MS = 5_000;
+  /** An open transaction older than this gets a warning: it holds the stream back. */
+  private static final double WARN_AFTER_SECONDS = 30;
 
   private final PulsarSettings settings;
   private final ChangeStreamStore store;
@@ -89,6 +93,9 @@ public final class ChangePublisherVerticle extends VerticleBase {
   private Counter skipped;
   private Counter abdications;
   private Timer delay;
+  /** Age of the oldest open writing transaction, as last seen by the leader. */
+  private double oldestOpenSeconds;
+  private long watchTimer = -1;
 
   /** @param client the node's Pulsar client (the node closes it) */
   public ChangePublisherVerticle(PulsarSettings settings, PulsarClient client, ChangeStreamStore store, Clock clock,
@@ -117,8 +124,31 @@ public final class ChangePublisherVerticle extends VerticleBase {
         .publishPercentiles(0.5, 0.99).register(registry);
     registry.gauge("pstate.changes.leader", this, verticle -> verticle.leading ? 1 : 0);
     registry.gauge("pstate.changes.sequence", this, verticle -> verticle.position.sequenceId());
+    Gauge.builder("pstate.changes.blocking.transaction", this, verticle -> verticle.oldestOpenSeconds)
+        .description("Age of the oldest open transaction that has written (seconds): the stream cannot pass it")
+        .baseUnit("seconds").register(registry);
+    watchTimer = vertx.setPeriodic(WATCH_EVERY_MS, id -> watchOpenTransactions());
     campaign();
     return Future.succeededFuture();
+  }
+
+  /**
+   * The stream reads only transactions below the oldest one still open, so a transaction left
+   * open anywhere on the database server (a stuck session, a long migration) holds every change
+   * after it back. The leader watches for one and says which.
+   */
+  private void watchOpenTransactions() {
+    if (!leading) {
+      oldestOpenSeconds = 0;
+      return;
+    }
+    store.oldestOpenWriter().onSuccess(open -> {
+      oldestOpenSeconds = open.map(ChangeStreamStore.OpenTransaction::ageSeconds).orElse(0.0);
+      if (oldestOpenSeconds > WARN_AFTER_SECONDS) {
+        LOG.warn("A transaction open for {} s (PostgreSQL process {}) holds back {}: changes committed after it "
+            + "are published once it ends", Math.round(oldestOpenSeconds), open.get().pid(), settings.changesTopic());
+      }
+    });
   }
 
   /** Waits for the publisher lock; every node does, one holds it. */
@@ -335,6 +365,7 @@ public final class ChangePublisherVerticle extends VerticleBase {
   @Override
   public Future<?> stop() {
     stopping = true;
+    vertx.cancelTimer(watchTimer);
     Promise<Void> settled = Promise.promise();
     cycle.transform(done -> acks).onComplete(done -> settled.tryComplete());
     long timer = vertx.setTimer(STOP_WAIT_MS, id -> settled.tryComplete());
