@@ -4,14 +4,18 @@ import static io.portfoliostate.fixtures.Api.trade;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.portfoliostate.fixtures.Api;
-import io.portfoliostate.fixtures.ServiceProcess;
+import io.portfoliostate.fixtures.ChangeTopic;
 import io.portfoliostate.fixtures.FreePorts;
+import io.portfoliostate.fixtures.ServiceProcess;
 import io.portfoliostate.fixtures.TestDatabase;
+import io.portfoliostate.fixtures.TestPulsar;
 import io.vertx.core.json.JsonObject;
 import java.sql.Connection;
 import java.sql.ResultSet;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -22,6 +26,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Collectors;
+import org.apache.pulsar.client.api.PulsarClient;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -30,6 +35,10 @@ import org.junit.jupiter.api.Test;
  * every portfolio's state equals its journal, and writes to the dead node's portfolios resume.
  * The time from the kill until every portfolio took a write again is measured and printed
  * (BENCHMARKS.md records it).
+ *
+ * <p>The killed node is the one publishing {@code portfolio-changes} (it starts first and takes
+ * the publisher lock): another node takes the stream over, and the topic ends up holding every
+ * committed change once, in version order.
  */
 class ClusterFailoverTest {
 
@@ -47,14 +56,25 @@ class ClusterFailoverTest {
     String clusterName = "failover-" + UUID.randomUUID().toString().substring(0, 8);
     List<ServiceProcess> nodes = new ArrayList<>();
     try {
-      for (int i = 0; i < 3; i++) {
-        nodes.add(ServiceProcess.start(ServiceProcess.freshDataDir("node" + i),
+      String changes = "changes-" + clusterName;
+      ServiceProcess[] started = new ServiceProcess[3];
+      // Node 2, to be killed, first: it takes the change publisher's lock.
+      for (int i : new int[] {2, 0, 1}) {
+        started[i] = ServiceProcess.start(ServiceProcess.freshDataDir("node" + i),
             "PSTATE_PG_URL", databaseUri, "PSTATE_CLUSTER", "true", "PSTATE_CLUSTER_NAME", clusterName,
             "PSTATE_CLUSTER_HOST", "127.0.0.1", "PSTATE_CLUSTER_PORT", clusterPorts.get(i).toString(),
-            "PSTATE_CLUSTER_MEMBERS", members, "PSTATE_HTTP_PORT", ports.get(3 + i).toString()));
+            "PSTATE_CLUSTER_MEMBERS", members, "PSTATE_HTTP_PORT", ports.get(3 + i).toString(),
+            "PSTATE_PULSAR_URL", TestPulsar.shared().serviceUrl(), "PSTATE_PULSAR_CHANGES_TOPIC", changes,
+            "PSTATE_PULSAR_TRADE_TOPIC", "trades-" + clusterName, "PSTATE_PULSAR_CASH_TOPIC", "cash-" + clusterName,
+            "PSTATE_PULSAR_PRICE_TOPIC", "prices-" + clusterName,
+            "PSTATE_PULSAR_DEAD_LETTER_TOPIC", "dead-" + clusterName);
+        nodes.add(started[i]);
       }
+      nodes.clear();
+      nodes.addAll(List.of(started));
       List<Api> survivors = List.of(nodes.get(0).api(), nodes.get(1).api());
       awaitMembers(survivors.get(0), 3);
+      assertThat(publishesChanges(nodes.get(2).api())).as("the first node publishes the changes").isTrue();
       List<String> ids = new ArrayList<>();
       for (int p = 0; p < PORTFOLIOS; p++) {
         ids.add(survivors.get(p % 2).createPortfolio("fo-" + p));
@@ -77,6 +97,12 @@ class ClusterFailoverTest {
       }
       System.out.printf("FAILOVER kill -> every portfolio written again: %d ms (%d trades acknowledged)%n",
           slowestMs, writers.acknowledgedCount());
+      long publishDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (survivors.stream().noneMatch(ClusterFailoverTest::publishesChanges)) {
+        assertThat(System.nanoTime()).as("a survivor takes the change stream over").isLessThan(publishDeadline);
+        Thread.sleep(100);
+      }
+      assertThat(survivors.stream().filter(ClusterFailoverTest::publishesChanges).count()).isEqualTo(1);
       assertThat(slowestMs).isLessThan(15_000);
       assertThat(writers.acknowledgedCount()).isGreaterThan(500);
 
@@ -107,11 +133,28 @@ class ClusterFailoverTest {
           assertThat(quantity).as(id).isEqualTo(Long.toString(rows - 1));
         }
       }
+
+      // The stream: every committed change once, in order, although its publisher was killed.
+      Map<String, List<JsonObject>> journals = new LinkedHashMap<>();
+      ids.forEach(id -> journals.put(id, ChangeTopic.journal(survivors.get(0), id)));
+      int total = journals.values().stream().mapToInt(List::size).sum();
+      try (PulsarClient client = PulsarClient.builder().serviceUrl(TestPulsar.shared().serviceUrl()).build();
+          ChangeTopic topic = new ChangeTopic(client, changes)) {
+        topic.readUntil(total, ChangeTopic.catchUp());
+        List<JsonObject> messages = topic.drain(Duration.ofMillis(500));
+        ChangeTopic.assertMatchesJournal(messages, journals);
+      }
     } finally {
       for (ServiceProcess node : nodes) {
         node.kill();
       }
     }
+  }
+
+  /** Whether the node's metrics say it publishes the change stream (it holds the lock, its producer is open). */
+  private static boolean publishesChanges(Api api) {
+    String metrics = api.get("/metrics").body();
+    return metrics.lines().anyMatch(line -> line.startsWith("pstate_changes_leader") && line.endsWith(" 1.0"));
   }
 
   private static void awaitMembers(Api api, int count) throws InterruptedException {

@@ -35,11 +35,15 @@ public final class ChangeStreamStore {
    * {@code tx < xmin} of a fresh snapshot: every transaction below it has committed or aborted,
    * and none can start below it, so no row can appear behind the cursor later. The row
    * comparison walks the {@code (tx, global_seq)} index from the cursor.
+   *
+   * <p>The transaction id leaves as text (the client has no xid8 type) under another name: an
+   * output column named {@code tx} would make {@code ORDER BY tx} sort the text, and "1000"
+   * would come before "999" (a failover test caught that when the ids passed 999).
    */
   private static final String NEXT =
-      "SELECT tx::text AS tx, global_seq, portfolio_id, seq, type, payload::text AS payload, recorded_at "
-          + "FROM portfolio_events WHERE (tx, global_seq) > ($1::text::xid8, $2) "
-          + "AND tx < pg_snapshot_xmin(pg_current_snapshot()) ORDER BY tx, global_seq LIMIT $3";
+      "SELECT e.tx::text AS tx_text, e.global_seq, e.portfolio_id, e.seq, e.type, e.payload::text AS payload, "
+          + "e.recorded_at FROM portfolio_events e WHERE (e.tx, e.global_seq) > ($1::text::xid8, $2) "
+          + "AND e.tx < pg_snapshot_xmin(pg_current_snapshot()) ORDER BY e.tx, e.global_seq LIMIT $3";
   private static final String CURSOR =
       "SELECT tx::text AS tx, global_seq, sequence_id FROM stream_cursors WHERE stream = $1";
   /** Never moves a cursor backwards, whoever saves last. */
@@ -74,7 +78,7 @@ public final class ChangeStreamStore {
         .map(rows -> {
           List<Change> changes = new ArrayList<>(rows.size());
           for (Row row : rows) {
-            changes.add(new Change(Long.parseLong(row.getString("tx")), row.getLong("global_seq"),
+            changes.add(new Change(Long.parseLong(row.getString("tx_text")), row.getLong("global_seq"),
                 row.getString("portfolio_id"), row.getLong("seq"), row.getString("type"), row.getString("payload"),
                 row.getOffsetDateTime("recorded_at").toInstant()));
           }

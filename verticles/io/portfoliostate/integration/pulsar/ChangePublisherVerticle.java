@@ -177,7 +177,7 @@ public final class ChangePublisherVerticle extends VerticleBase {
             // No batching. Consumers may read the topic Key_Shared, which needs one key per batch,
             // but key-based batches carry interleaved sequence ids (key A: 1, 3; key B: 2, 4), and
             // then "every sequence id up to the broker's last" is no longer a prefix of the stream:
-            // de-duplication could drop or repeat a change (a broker restart test saw a repeat).
+            // de-duplication could drop or repeat a change.
             .enableBatching(false)
             .maxPendingMessages(2 * PAGE)
             // Through a broker restart the producer keeps resending; de-duplication drops repeats.
