@@ -112,6 +112,7 @@ public final class PulsarIngestBench {
             cpu.threadReport());
       }
       double median = BenchSupport.median(rates);
+      BenchSupport.printJournalDistribution(node);
       int rate = options.integer("rate", 2_000);
       int seconds = options.integer("seconds", 20);
       if (!options.string("changes", "true").equals("true")) {
