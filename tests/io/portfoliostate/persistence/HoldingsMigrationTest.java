@@ -34,7 +34,10 @@ class HoldingsMigrationTest {
     }
 
     // V4 (holdings, backfilled) and every migration after it.
-    assertThat(Migrations.migrate(database)).isEqualTo(2);
+    int pending = Flyway.configure().dataSource(database.jdbcUrl(), database.user(), database.password())
+        .locations("classpath:io/portfoliostate/persistence/migrations").load().info().pending().length;
+    assertThat(pending).isGreaterThanOrEqualTo(1);
+    assertThat(Migrations.migrate(database)).isEqualTo(pending);
 
     List<String> holdings = new ArrayList<>();
     try (Connection connection = TestDatabase.connect(uri); Statement statement = connection.createStatement();
