@@ -70,6 +70,7 @@ class ClusterFailoverTest {
             "PSTATE_PULSAR_DEAD_LETTER_TOPIC", "dead-" + clusterName);
         nodes.add(started[i]);
       }
+      // In index order from here on (the list had start order, so that a failed start still kills the rest).
       nodes.clear();
       nodes.addAll(List.of(started));
       List<Api> survivors = List.of(nodes.get(0).api(), nodes.get(1).api());

@@ -10,7 +10,6 @@ import io.vertx.core.json.JsonObject;
 import java.math.BigDecimal;
 import java.math.MathContext;
 import java.time.Instant;
-import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -45,7 +44,7 @@ class AsOfValuationApiTest {
   void anEarlierStateIsValuedWithThePricesOfItsTime() throws Exception {
     instrument("AS-1", "USD");
     String id = api().createPortfolio("asof-usd");
-    deposit(id, "USD", "10000");
+    api().deposit(id, "USD", "10000");
     assertThat(api().post(path(id, "trades"), trade("a-1", "AS-1", "BUY", "10", "100")).status()).isEqualTo(201);
     Thread.sleep(20);
     assertThat(api().post(path(id, "trades"), trade("a-2", "AS-1", "BUY", "5", "110")).status()).isEqualTo(201);
@@ -54,7 +53,7 @@ class AsOfValuationApiTest {
     Instant t1 = r3.minusSeconds(3600);
     Instant t2 = r4.minusMillis(5);
     assertThat(t2).isAfter(r3.plusMillis(1));
-    prices(price("AS-1", "120", t1), price("AS-1", "130", t2));
+    api().postPrices(price("AS-1", "120", t1), price("AS-1", "130", t2));
     Api.Response latestPrice = api().post("/api/v1/prices", new JsonArray()
         .add(new JsonObject().put("instrumentId", "AS-1").put("price", "140")));
     assertThat(latestPrice.status()).isEqualTo(200);
@@ -117,13 +116,13 @@ class AsOfValuationApiTest {
   void theValuedViewsTakeTheMarketOfTheirTimeToo() throws Exception {
     instrument("AS-2", "USD");
     String id = api().createPortfolio("asof-views");
-    deposit(id, "USD", "10000");
+    api().deposit(id, "USD", "10000");
     api().post(path(id, "trades"), trade("v-1", "AS-2", "BUY", "10", "100"));
     Thread.sleep(20);
     api().post(path(id, "trades"), trade("v-2", "AS-2", "BUY", "5", "110"));
     Instant r3 = recordedAt(id, 3);
     Instant r4 = recordedAt(id, 4);
-    prices(price("AS-2", "120", r3.minusSeconds(60)), price("AS-2", "130", r4.minusMillis(5)),
+    api().postPrices(price("AS-2", "120", r3.minusSeconds(60)), price("AS-2", "130", r4.minusMillis(5)),
         price("AS-2", "200", r4.plusMillis(1)));
 
     Api.Response positions = api().get(path(id, "positions?version=3"));
@@ -179,14 +178,14 @@ class AsOfValuationApiTest {
     instrument("ASF.DE", "EUR");
     String id = api().createPortfolio(new JsonObject().put("id", "asof-gbp").put("name", "GBP")
         .put("baseCurrency", "GBP"));
-    deposit(id, "GBP", "10000");
+    api().deposit(id, "GBP", "10000");
     assertThat(api().post(path(id, "trades"), trade("f-1", "ASF.DE", "BUY", "10", "100")).status()).isEqualTo(201);
     Instant r = recordedAt(id, 3);
     Instant before = r.minusSeconds(3600);
     Instant after = r.plusMillis(2);
-    rates(rate("EUR", "USD", "1.08", before), rate("GBP", "USD", "1.25", before),
+    api().postRates(rate("EUR", "USD", "1.08", before), rate("GBP", "USD", "1.25", before),
         rate("EUR", "USD", "1.2", after), rate("GBP", "USD", "1.6", after));
-    prices(price("ASF.DE", "120", before), price("ASF.DE", "150", after));
+    api().postPrices(price("ASF.DE", "120", before), price("ASF.DE", "150", after));
 
     for (String query : new String[] {"?version=3", "?asOf=" + r.plusMillis(1)}) {
       JsonObject then = api().get(state(id) + query).json();
@@ -218,12 +217,12 @@ class AsOfValuationApiTest {
   void aPriceOrRateMissingThenLeavesLinesUnvaluedAndTheValuationIncomplete() throws Exception {
     instrument("ASM-1", "USD");
     String id = api().createPortfolio("asof-missing");
-    deposit(id, "USD", "1000");
-    deposit(id, "JPY", "100000");
+    api().deposit(id, "USD", "1000");
+    api().deposit(id, "JPY", "100000");
     assertThat(api().post(path(id, "trades"), trade("m-1", "ASM-1", "BUY", "5", "10")).status()).isEqualTo(201);
     Instant r = recordedAt(id, 4);
-    prices(price("ASM-1", "12", r.plusMillis(1)));
-    rates(rate("JPY", "USD", "0.0064", r.plusMillis(1)));
+    api().postPrices(price("ASM-1", "12", r.plusMillis(1)));
+    api().postRates(rate("JPY", "USD", "0.0064", r.plusMillis(1)));
 
     Api.Response read = api().get(state(id) + "?version=4");
     assertThat(read.status()).isEqualTo(200);
@@ -262,7 +261,7 @@ class AsOfValuationApiTest {
     String id = api().createPortfolio("asof-cache");
     api().post(path(id, "trades"), trade("c-1", "ASC-1", "BUY", "10", "100"));
     Instant r = recordedAt(id, 2);
-    prices(price("ASC-1", "101", r.minusSeconds(1)), price("ASC-1", "105", r.plusMillis(1)));
+    api().postPrices(price("ASC-1", "101", r.minusSeconds(1)), price("ASC-1", "105", r.plusMillis(1)));
 
     String plain = api().get(state(id)).body();
     for (int i = 0; i < 3; i++) {
@@ -305,9 +304,7 @@ class AsOfValuationApiTest {
   }
 
   private static void instrument(String id, String currency) {
-    Api.Response response = api().put("/api/v1/instruments/" + id, new JsonObject().put("currency", currency)
-        .put("sector", "Technology").put("country", "US"));
-    assertThat(response.status()).as(response.body()).isIn(200, 201);
+    api().putInstrument(id, new JsonObject().put("currency", currency).put("sector", "Technology").put("country", "US"));
   }
 
   private static JsonObject price(String instrument, String price, Instant at) {
@@ -316,22 +313,6 @@ class AsOfValuationApiTest {
 
   private static JsonObject rate(String base, String quote, String rate, Instant at) {
     return new JsonObject().put("base", base).put("quote", quote).put("rate", rate).put("at", at.toString());
-  }
-
-  private static void prices(JsonObject... prices) {
-    Api.Response response = api().post("/api/v1/prices", new JsonArray(List.of((Object[]) prices)));
-    assertThat(response.status()).as(response.body()).isEqualTo(200);
-  }
-
-  private static void rates(JsonObject... rates) {
-    Api.Response response = api().post("/api/v1/fx-rates", new JsonArray(List.of((Object[]) rates)));
-    assertThat(response.status()).as(response.body()).isEqualTo(200);
-  }
-
-  private static void deposit(String id, String currency, String amount) {
-    Api.Response response = api().post(path(id, "cash-flows"), new JsonObject().put("flowId", "dep-" + currency)
-        .put("type", "DEPOSIT").put("currency", currency).put("amount", amount));
-    assertThat(response.status()).as(response.body()).isEqualTo(201);
   }
 
   private static String state(String id) {

@@ -10,7 +10,6 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.math.BigDecimal;
 import java.math.MathContext;
-import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -35,7 +34,7 @@ class ValuationApiTest {
   void valuesAShortPositionOfTheApiExample() {
     instrument("AAPL", "USD", "Technology", "US");
     String id = api().createPortfolio("fund-a");
-    deposit(id, "USD", "100000");
+    api().deposit(id, "USD", "100000");
     assertThat(api().post(path(id, "trades"), trade("t-1", "AAPL", "BUY", "100", "151.75").put("fees", "2")).status())
         .isEqualTo(201);
     assertThat(api().post(path(id, "trades"), trade("t-2", "AAPL", "SELL", "115", "180").put("fees", 2)).status())
@@ -66,9 +65,9 @@ class ValuationApiTest {
   void valuesALongPosition() {
     instrument("AAPL", "USD", "Technology", "US");
     String id = api().createPortfolio("long-1");
-    deposit(id, "USD", "10000");
+    api().deposit(id, "USD", "10000");
     api().post(path(id, "trades"), trade("l-1", "AAPL", "BUY", "10", "150"));
-    prices(new JsonObject().put("instrumentId", "AAPL").put("price", "170"));
+    api().postPrices(new JsonObject().put("instrumentId", "AAPL").put("price", "170"));
 
     JsonObject state = api().get("/api/v1/portfolios/" + id).json();
     JsonObject position = state.getJsonArray("positions").getJsonObject(0);
@@ -88,10 +87,10 @@ class ValuationApiTest {
   @Test
   void valuesAEuroPositionInAUsdPortfolioAtADirectRate() {
     instrument("SAP.DE", "EUR", "Technology", "DE");
-    rates(new JsonObject().put("base", "EUR").put("quote", "USD").put("rate", "1.08"));
-    prices(new JsonObject().put("instrumentId", "SAP.DE").put("price", "120"));
+    api().postRates(new JsonObject().put("base", "EUR").put("quote", "USD").put("rate", "1.08"));
+    api().postPrices(new JsonObject().put("instrumentId", "SAP.DE").put("price", "120"));
     String id = api().createPortfolio("eur-direct");
-    deposit(id, "USD", "10000");
+    api().deposit(id, "USD", "10000");
     api().post(path(id, "trades"), trade("e-1", "SAP.DE", "BUY", "10", "100"));
 
     JsonObject state = api().get("/api/v1/portfolios/" + id).json();
@@ -112,10 +111,10 @@ class ValuationApiTest {
   @Test
   void valuesAtAnInverseRate() {
     instrument("NESN.SW", "CHF", "Consumer Staples", "CH");
-    rates(new JsonObject().put("base", "USD").put("quote", "CHF").put("rate", "0.8"));
-    prices(new JsonObject().put("instrumentId", "NESN.SW").put("price", "110"));
+    api().postRates(new JsonObject().put("base", "USD").put("quote", "CHF").put("rate", "0.8"));
+    api().postPrices(new JsonObject().put("instrumentId", "NESN.SW").put("price", "110"));
     String id = api().createPortfolio("chf-inverse");
-    deposit(id, "USD", "10000");
+    api().deposit(id, "USD", "10000");
     api().post(path(id, "trades"), trade("c-1", "NESN.SW", "BUY", "10", "100"));
 
     JsonObject state = api().get("/api/v1/portfolios/" + id).json();
@@ -135,12 +134,12 @@ class ValuationApiTest {
   @Test
   void valuesThroughAUsdCross() {
     instrument("SAP.DE", "EUR", "Technology", "DE");
-    rates(new JsonObject().put("base", "EUR").put("quote", "USD").put("rate", "1.08"),
+    api().postRates(new JsonObject().put("base", "EUR").put("quote", "USD").put("rate", "1.08"),
         new JsonObject().put("base", "GBP").put("quote", "USD").put("rate", "1.25"));
-    prices(new JsonObject().put("instrumentId", "SAP.DE").put("price", "120"));
+    api().postPrices(new JsonObject().put("instrumentId", "SAP.DE").put("price", "120"));
     String id = api().createPortfolio(new JsonObject().put("id", "gbp-cross").put("name", "GBP")
         .put("baseCurrency", "GBP"));
-    deposit(id, "GBP", "10000");
+    api().deposit(id, "GBP", "10000");
     api().post(path(id, "trades"), trade("g-1", "SAP.DE", "BUY", "10", "100"));
 
     JsonObject state = api().get("/api/v1/portfolios/" + id).json();
@@ -160,8 +159,8 @@ class ValuationApiTest {
   @Test
   void aMissingPriceOrRateLeavesTheLineUnvaluedAndTheValuationIncomplete() {
     String id = api().createPortfolio("unpriced");
-    deposit(id, "USD", "1000");
-    deposit(id, "JPY", "1000");
+    api().deposit(id, "USD", "1000");
+    api().deposit(id, "JPY", "1000");
     api().post(path(id, "trades"), trade("u-1", "NOPX", "BUY", "5", "10"));
 
     Api.Response read = api().get("/api/v1/portfolios/" + id);
@@ -201,10 +200,10 @@ class ValuationApiTest {
   void weightsAgainstTargetsWithDriftAndBreach() {
     String id = api().createPortfolio(new JsonObject().put("id", "wgt-1").put("name", "Weights")
         .put("baseCurrency", "USD").put("targets", new JsonObject().put("WGT-A", "0.4").put("WGT-B", "0.15")));
-    deposit(id, "USD", "10000");
+    api().deposit(id, "USD", "10000");
     api().post(path(id, "trades"), trade("w-1", "WGT-A", "BUY", "40", "100"));
     api().post(path(id, "trades"), trade("w-2", "WGT-B", "BUY", "10", "100"));
-    prices(new JsonObject().put("instrumentId", "WGT-A").put("price", "100").put("currency", "USD"),
+    api().postPrices(new JsonObject().put("instrumentId", "WGT-A").put("price", "100").put("currency", "USD"),
         new JsonObject().put("instrumentId", "WGT-B").put("price", "100").put("currency", "USD"));
 
     Api.Response response = api().get(path(id, "weights"));
@@ -229,11 +228,11 @@ class ValuationApiTest {
     instrument("G-TECH1", "USD", "Technology", "US");
     instrument("G-TECH2", "USD", "Technology", "US");
     String id = api().createPortfolio("sectors");
-    deposit(id, "USD", "10000");
+    api().deposit(id, "USD", "10000");
     api().post(path(id, "trades"), trade("s-1", "G-TECH1", "BUY", "10", "100"));
     api().post(path(id, "trades"), trade("s-2", "G-TECH2", "BUY", "5", "200").put("strategy", "momentum"));
     api().post(path(id, "trades"), trade("s-3", "G-NONE", "BUY", "20", "10"));
-    prices(new JsonObject().put("instrumentId", "G-TECH1").put("price", "110"),
+    api().postPrices(new JsonObject().put("instrumentId", "G-TECH1").put("price", "110"),
         new JsonObject().put("instrumentId", "G-TECH2").put("price", "190"),
         new JsonObject().put("instrumentId", "G-NONE").put("price", "12").put("currency", "USD"));
 
@@ -280,12 +279,12 @@ class ValuationApiTest {
         .put("country", "US").put("assetClass", "Equity"));
     api().put("/api/v1/instruments/E-SHORT", new JsonObject().put("currency", "EUR").put("sector", "Energy")
         .put("country", "FR").put("assetClass", "Equity"));
-    rates(new JsonObject().put("base", "EUR").put("quote", "USD").put("rate", "1.08"));
+    api().postRates(new JsonObject().put("base", "EUR").put("quote", "USD").put("rate", "1.08"));
     String id = api().createPortfolio("exp-1");
-    deposit(id, "USD", "10000");
+    api().deposit(id, "USD", "10000");
     api().post(path(id, "trades"), trade("x-1", "E-LONG", "BUY", "20", "100"));
     api().post(path(id, "trades"), trade("x-2", "E-SHORT", "SELL", "10", "50"));
-    prices(new JsonObject().put("instrumentId", "E-LONG").put("price", "100"),
+    api().postPrices(new JsonObject().put("instrumentId", "E-LONG").put("price", "100"),
         new JsonObject().put("instrumentId", "E-SHORT").put("price", "50"));
 
     assertThat(api().get("/api/v1/portfolios/" + id).json().getJsonObject("valuation").getString("nav"))
@@ -312,9 +311,9 @@ class ValuationApiTest {
     instrument("TICK", "USD", "Technology", "US");
     String id = api().createPortfolio("tick-1");
     api().post(path(id, "trades"), trade("k-1", "TICK", "BUY", "3", "10"));
-    prices(new JsonObject().put("instrumentId", "TICK").put("price", "11").put("at", "2026-01-01T10:00:00Z"));
+    api().postPrices(new JsonObject().put("instrumentId", "TICK").put("price", "11").put("at", "2026-01-01T10:00:00Z"));
     JsonObject first = api().get("/api/v1/portfolios/" + id).json();
-    prices(new JsonObject().put("instrumentId", "TICK").put("price", "12").put("at", "2026-01-01T10:00:01Z"),
+    api().postPrices(new JsonObject().put("instrumentId", "TICK").put("price", "12").put("at", "2026-01-01T10:00:01Z"),
         // Older than the one held: ignored.
         new JsonObject().put("instrumentId", "TICK").put("price", "9").put("at", "2026-01-01T09:00:00Z"));
     JsonObject second = api().get("/api/v1/portfolios/" + id).json();
@@ -335,25 +334,7 @@ class ValuationApiTest {
   }
 
   private static void instrument(String id, String currency, String sector, String country) {
-    Api.Response response = api().put("/api/v1/instruments/" + id, new JsonObject().put("currency", currency)
-        .put("sector", sector).put("country", country));
-    assertThat(response.status()).as(response.body()).isIn(200, 201);
-  }
-
-  private static void prices(JsonObject... prices) {
-    Api.Response response = api().post("/api/v1/prices", new JsonArray(List.of((Object[]) prices)));
-    assertThat(response.status()).as(response.body()).isEqualTo(200);
-  }
-
-  private static void rates(JsonObject... rates) {
-    Api.Response response = api().post("/api/v1/fx-rates", new JsonArray(List.of((Object[]) rates)));
-    assertThat(response.status()).as(response.body()).isEqualTo(200);
-  }
-
-  private static void deposit(String id, String currency, String amount) {
-    Api.Response response = api().post(path(id, "cash-flows"), new JsonObject().put("flowId", "dep-" + currency)
-        .put("type", "DEPOSIT").put("currency", currency).put("amount", amount));
-    assertThat(response.status()).as(response.body()).isEqualTo(201);
+    api().putInstrument(id, new JsonObject().put("currency", currency).put("sector", sector).put("country", country));
   }
 
   private static String path(String id, String what) {

@@ -73,9 +73,7 @@ class ChangeStreamTest {
       Node node = TestNode.start(database, pulsar(run));
       try {
         Api api = new Api(node.httpPort());
-        for (int p = 0; p < 8; p++) {
-          ids.add(api.createPortfolio("stream-" + run + "-" + p));
-        }
+        ids.addAll(createPortfolios(api, "stream-" + run, 8));
         writeConcurrently(api, ids, "a", 25);
         JsonArray batch = new JsonArray();
         for (int t = 0; t < 60; t++) {
@@ -111,9 +109,7 @@ class ChangeStreamTest {
       Node node = TestNode.start(database, pulsar(run));
       try {
         Api api = new Api(node.httpPort());
-        for (int p = 0; p < 4; p++) {
-          ids.add(api.createPortfolio("lost-" + run + "-" + p));
-        }
+        ids.addAll(createPortfolios(api, "lost-" + run, 4));
         writeConcurrently(api, ids, "a", 10);
         topic.readUntil(4 * 11, ChangeTopic.catchUp());
       } finally {
@@ -185,9 +181,7 @@ class ChangeStreamTest {
       int other = 1 - leader;
       assertThat(leaderGauge(cluster.node(other))).isZero();
       Api api = new Api(cluster.node(other).httpPort());
-      for (int p = 0; p < 6; p++) {
-        ids.add(api.createPortfolio("failover-" + run + "-" + p));
-      }
+      ids.addAll(createPortfolios(api, "failover-" + run, 6));
       // Writes go on while the leader stops: the other node answers them and then publishes.
       CompletableFuture<Void> during = CompletableFuture.runAsync(() -> writeConcurrently(api, ids, "during", 20));
       Thread.sleep(200);
@@ -201,6 +195,15 @@ class ChangeStreamTest {
       List<JsonObject> messages = topic.drain(Duration.ofMillis(500));
       ChangeTopic.assertMatchesJournal(messages, journals);
     }
+  }
+
+  /** {@code count} USD portfolios named {@code <prefix>-0}, {@code <prefix>-1}, ... */
+  private static List<String> createPortfolios(Api api, String prefix, int count) {
+    List<String> ids = new ArrayList<>();
+    for (int p = 0; p < count; p++) {
+      ids.add(api.createPortfolio(prefix + "-" + p));
+    }
+    return ids;
   }
 
   /** {@code perPortfolio} trades on each portfolio, all portfolios at once. */
