@@ -366,6 +366,9 @@ class OpenApiTest {
     call("GET", "/api/v1/portfolios/{id}/exposures", p + "/exposures", null, 200);
     call("GET", "/api/v1/portfolios/{id}/exposures", "/api/v1/portfolios/no-such/exposures", null, 404);
     call("GET", "/api/v1/portfolios/{id}/cash", p + "/cash", null, 200);
+    // A withdrawal of more than the balance is recorded, and its event carries an alert.
+    call("POST", "/api/v1/portfolios/{id}/cash-flows", flows, Map.of("flowId", "wd-1", "type", "WITHDRAWAL",
+        "currency", "USD", "amount", "1000000"), 201);
     Map<String, Object> first = map(call("GET", "/api/v1/portfolios/{id}/events", p + "/events?limit=2", null, 200));
     assertThat(first).containsKey("nextAfterVersion");
     Map<String, Object> all = map(call("GET", "/api/v1/portfolios/{id}/events", p + "/events?afterVersion=0", null,
@@ -373,6 +376,8 @@ class OpenApiTest {
     assertThat(list(all.get("events")).stream().map(e -> map(e).get("type")).distinct().toList())
         .as("every event type was seen").containsExactlyInAnyOrder("PortfolioCreated", "CashFlowRecorded",
             "TradeRecorded", "FxConverted", "TargetsSet", "PortfolioUpdated");
+    assertThat(list(all.get("events")).stream().filter(e -> map(e).containsKey("alerts")).toList())
+        .as("events with alerts").hasSize(1);
     call("GET", "/api/v1/portfolios/{id}/events", p + "/events?limit=1001", null, 400);
 
     String instrument = "/api/v1/instruments/{id}";

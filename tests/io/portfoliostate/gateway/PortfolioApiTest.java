@@ -49,6 +49,45 @@ class PortfolioApiTest {
         new JsonObject().put("currency", "USD").put("balance", "105521").put("balanceBase", "105521"));
   }
 
+  /**
+   * The API example again: the SELL of 115 flips the long of 100 to 15 short (an alert); a
+   * withdrawal of 200,000 takes the 105,521 of cash to −94,479 (another). Both are recorded;
+   * their events carry the alerts.
+   */
+  @Test
+  void eventsThatOpenAShortOrDriveCashNegativeCarryAlerts() {
+    String id = api().createPortfolio("alerts-1");
+    assertThat(api().post(path(id, "cash-flows"), new JsonObject().put("flowId", "dep-1").put("type", "DEPOSIT")
+        .put("currency", "USD").put("amount", "100000")).status()).isEqualTo(201);
+    assertThat(api().post(path(id, "trades"), trade("t-1", "AAPL", "BUY", "100", "151.75").put("fees", "2"))
+        .status()).isEqualTo(201);
+    assertThat(api().post(path(id, "trades"), trade("t-2", "AAPL", "SELL", "115", "180").put("fees", "2"))
+        .status()).isEqualTo(201);
+    assertThat(api().post(path(id, "cash-flows"), new JsonObject().put("flowId", "wd-1").put("type", "WITHDRAWAL")
+        .put("currency", "USD").put("amount", "200000")).status()).isEqualTo(201);
+    // Deeper into the negative: nothing new.
+    assertThat(api().post(path(id, "trades"), trade("t-3", "MSFT", "BUY", "1", "300")).status()).isEqualTo(201);
+
+    JsonArray events = api().get(path(id, "events")).json().getJsonArray("events");
+    assertThat(events).hasSize(6);
+    for (int i : new int[] {0, 1, 2, 5}) {
+      assertThat(events.getJsonObject(i).containsKey("alerts")).as("event %d has no alerts", i + 1).isFalse();
+    }
+    JsonObject sell = events.getJsonObject(3);
+    String at = sell.getString("recordedAt");
+    assertThat(sell.getJsonArray("alerts")).containsExactly(new JsonObject()
+        .put("alertId", id + "/4/1").put("portfolioId", id).put("version", 4).put("type", "SHORT_OPENED")
+        .put("severity", "WARNING").put("raisedAt", at)
+        .put("message", "short position opened in AAPL (strategy default): -15")
+        .put("instrumentId", "AAPL").put("strategy", "default").put("quantity", "-15").put("previousQuantity", "100"));
+    JsonObject withdrawal = events.getJsonObject(4);
+    assertThat(withdrawal.getJsonArray("alerts")).containsExactly(new JsonObject()
+        .put("alertId", id + "/5/1").put("portfolioId", id).put("version", 5).put("type", "CASH_NEGATIVE")
+        .put("severity", "WARNING").put("raisedAt", withdrawal.getString("recordedAt"))
+        .put("message", "cash in USD went negative: -94479")
+        .put("currency", "USD").put("balance", "-94479").put("previousBalance", "105521"));
+  }
+
   @Test
   void refusesASecondPortfolioWithTheSameId() {
     api().createPortfolio("dup-1");

@@ -70,7 +70,7 @@ class ChangeStreamStoreTest {
       List<Change> page = await(store.next(cursor, 50));
       for (Change change : page) {
         follow(followed, change);
-        cursor = new Position(change.tx(), change.globalSeq(), cursor.sequenceId() + 1);
+        cursor = new Position(change.tx(), change.globalSeq(), cursor.sequenceId() + 1, 0);
       }
       if (page.isEmpty()) {
         Thread.sleep(2);
@@ -90,7 +90,7 @@ class ChangeStreamStoreTest {
       }
       for (Change change : page) {
         follow(followed, change);
-        cursor = new Position(change.tx(), change.globalSeq(), cursor.sequenceId() + 1);
+        cursor = new Position(change.tx(), change.globalSeq(), cursor.sequenceId() + 1, 0);
       }
     }
 
@@ -126,7 +126,7 @@ class ChangeStreamStoreTest {
         if (change.portfolioId().equals("digits")) {
           read.add(change.tx());
         }
-        cursor = new Position(change.tx(), change.globalSeq(), cursor.sequenceId() + 1);
+        cursor = new Position(change.tx(), change.globalSeq(), cursor.sequenceId() + 1, 0);
       }
       if (read.size() == 5) {
         break;

@@ -157,7 +157,9 @@ class WireFormatTest {
     PortfolioState state = replay(events);
     List<EventPage.Entry> entries = new ArrayList<>();
     for (int i = 0; i < events.size(); i++) {
-      entries.add(new EventPage.Entry(i + 1, events.get(i), T0.plusMillis(i)));
+      // Every other entry carries alerts: both the array and its absence must cross.
+      entries.add(new EventPage.Entry(i + 1, events.get(i), T0.plusMillis(i),
+          i % 2 == 0 ? null : "[{\"alertId\":\"P/" + (i + 1) + "/1\"}]"));
     }
     EventPage page = overTheWire(new EventPage(entries, state.version()));
     assertThat(page.currentVersion()).isEqualTo(state.version());
@@ -166,6 +168,7 @@ class WireFormatTest {
       assertThat(EventJson.toJson(page.events().get(i).event())).isEqualTo(EventJson.toJson(events.get(i)));
       assertThat(page.events().get(i).version()).isEqualTo(i + 1);
       assertThat(page.events().get(i).recordedAt()).isEqualTo(T0.plusMillis(i));
+      assertThat(page.events().get(i).alerts()).isEqualTo(entries.get(i).alerts());
     }
     PortfolioChange change = overTheWire(new PortfolioChange(state, 3, events.subList(3, events.size())));
     assertThat(change.fromVersion()).isEqualTo(3);

@@ -207,17 +207,22 @@ public record Settings(
    * @param changesProducerName the producer name every node publishes changes under: the broker
    *     keeps the last sequence id per name, so it must stay the same across nodes and restarts
    * @param changesPollMs how often the publisher looks for new commits once it has caught up
+   * @param alertsTopic alerts out, one message per alert, keyed by portfolio; null or blank for
+   *     none. Published by the changes publisher from the same journal, so it needs a changes topic
+   * @param alertsProducerName the producer name alerts are published under (fixed, as for changes)
    */
   public record PulsarSettings(String serviceUrl, String tradeTopic, String cashTopic, String priceTopic,
       String deadLetterTopic, String subscription, int maxInFlight, String changesTopic,
-      String changesProducerName, int changesPollMs) {
+      String changesProducerName, int changesPollMs, String alertsTopic, String alertsProducerName) {
     static PulsarSettings from(JsonObject json) {
       return new PulsarSettings(json.getString("serviceUrl"), json.getString("tradeTopic", "trade-executions"),
           json.getString("cashTopic", "cash-movements"), json.getString("priceTopic", "market-prices"),
           json.getString("deadLetterTopic", "pstate-dead-letters"),
           json.getString("subscription", "portfolio-state"), json.getInteger("maxInFlight", 2000),
           json.getString("changesTopic", "portfolio-changes"),
-          json.getString("changesProducerName", "portfolio-state-changes"), json.getInteger("changesPollMs", 10));
+          json.getString("changesProducerName", "portfolio-state-changes"), json.getInteger("changesPollMs", 10),
+          json.getString("alertsTopic", "portfolio-alerts"),
+          json.getString("alertsProducerName", "portfolio-state-alerts"));
     }
 
     public boolean enabled() {
@@ -227,6 +232,11 @@ public record Settings(
     /** Pulsar on and a changes topic named. */
     public boolean publishesChanges() {
       return enabled() && changesTopic != null && !changesTopic.isBlank();
+    }
+
+    /** Changes published and an alerts topic named. */
+    public boolean publishesAlerts() {
+      return publishesChanges() && alertsTopic != null && !alertsTopic.isBlank();
     }
   }
 }

@@ -120,11 +120,15 @@ final class Representations {
     JsonArray events = new JsonArray();
     long last = 0;
     for (EventPage.Entry entry : page.events()) {
-      events.add(new JsonObject()
+      JsonObject event = new JsonObject()
           .put("version", entry.version())
           .put("type", EventJson.type(entry.event()))
           .put("recordedAt", entry.recordedAt().toString())
-          .put("data", EventJson.toJson(entry.event())));
+          .put("data", EventJson.toJson(entry.event()));
+      if (entry.alerts() != null) {
+        event.put("alerts", new JsonArray(entry.alerts()));
+      }
+      events.add(event);
       last = entry.version();
     }
     JsonObject json = new JsonObject()

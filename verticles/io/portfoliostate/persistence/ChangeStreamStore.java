@@ -19,16 +19,21 @@ import java.util.Optional;
 public final class ChangeStreamStore {
 
   /**
-   * A place in the stream: the last change published, and its sequence id (its 1-based index
-   * in the stream). {@link #START} is before the first change.
+   * A place in the stream: the last change published, its sequence id (its 1-based index in the
+   * stream), and the sequence id of the last alert raised up to it (alerts are numbered the same
+   * way, in the order of the changes that raised them). {@link #START} is before the first change.
    */
-  public record Position(long tx, long globalSeq, long sequenceId) {
-    public static final Position START = new Position(0, 0, 0);
+  public record Position(long tx, long globalSeq, long sequenceId, long alertSequenceId) {
+    public static final Position START = new Position(0, 0, 0, 0);
   }
 
-  /** One committed change: one journal row, one version of one portfolio. */
+  /**
+   * One committed change: one journal row, one version of one portfolio.
+   *
+   * @param alerts the alerts the change raised, as the JSON array the journal keeps, or null
+   */
   public record Change(long tx, long globalSeq, String portfolioId, long version, String type, String payload,
-      Instant recordedAt) {
+      Instant recordedAt, String alerts) {
   }
 
   /**
@@ -42,15 +47,16 @@ public final class ChangeStreamStore {
    */
   private static final String NEXT =
       "SELECT e.tx::text AS tx_text, e.global_seq, e.portfolio_id, e.seq, e.type, e.payload::text AS payload, "
-          + "e.recorded_at FROM portfolio_events e WHERE (e.tx, e.global_seq) > ($1::text::xid8, $2) "
+          + "e.recorded_at, e.alerts::text AS alerts FROM portfolio_events e WHERE (e.tx, e.global_seq) > ($1::text::xid8, $2) "
           + "AND e.tx < pg_snapshot_xmin(pg_current_snapshot()) ORDER BY e.tx, e.global_seq LIMIT $3";
   private static final String CURSOR =
-      "SELECT tx::text AS tx, global_seq, sequence_id FROM stream_cursors WHERE stream = $1";
+      "SELECT tx::text AS tx, global_seq, sequence_id, alert_sequence_id FROM stream_cursors WHERE stream = $1";
   /** Never moves a cursor backwards, whoever saves last. */
   private static final String SAVE =
-      "INSERT INTO stream_cursors (stream, tx, global_seq, sequence_id, updated_at) "
-          + "VALUES ($1, $2::text::xid8, $3, $4, $5) ON CONFLICT (stream) DO UPDATE SET tx = EXCLUDED.tx, "
-          + "global_seq = EXCLUDED.global_seq, sequence_id = EXCLUDED.sequence_id, updated_at = EXCLUDED.updated_at "
+      "INSERT INTO stream_cursors (stream, tx, global_seq, sequence_id, alert_sequence_id, updated_at) "
+          + "VALUES ($1, $2::text::xid8, $3, $4, $5, $6) ON CONFLICT (stream) DO UPDATE SET tx = EXCLUDED.tx, "
+          + "global_seq = EXCLUDED.global_seq, sequence_id = EXCLUDED.sequence_id, "
+          + "alert_sequence_id = EXCLUDED.alert_sequence_id, updated_at = EXCLUDED.updated_at "
           + "WHERE stream_cursors.sequence_id < EXCLUDED.sequence_id";
 
   /**
@@ -80,7 +86,7 @@ public final class ChangeStreamStore {
           for (Row row : rows) {
             changes.add(new Change(Long.parseLong(row.getString("tx_text")), row.getLong("global_seq"),
                 row.getString("portfolio_id"), row.getLong("seq"), row.getString("type"), row.getString("payload"),
-                row.getOffsetDateTime("recorded_at").toInstant()));
+                row.getOffsetDateTime("recorded_at").toInstant(), row.getString("alerts")));
           }
           return changes;
         });
@@ -104,13 +110,14 @@ public final class ChangeStreamStore {
         return Position.START;
       }
       Row row = rows.iterator().next();
-      return new Position(Long.parseLong(row.getString("tx")), row.getLong("global_seq"), row.getLong("sequence_id"));
+      return new Position(Long.parseLong(row.getString("tx")), row.getLong("global_seq"), row.getLong("sequence_id"),
+          row.getLong("alert_sequence_id"));
     });
   }
 
   /** Records that {@code stream} published up to {@code position}, unless a save got further. */
   public Future<Void> save(String stream, Position position, Instant at) {
     return pool.preparedQuery(SAVE).execute(Tuple.of(stream, Long.toString(position.tx()), position.globalSeq(),
-        position.sequenceId(), OffsetDateTime.ofInstant(at, ZoneOffset.UTC))).mapEmpty();
+        position.sequenceId(), position.alertSequenceId(), OffsetDateTime.ofInstant(at, ZoneOffset.UTC))).mapEmpty();
   }
 }

@@ -44,7 +44,8 @@ public final class JournalReader {
   private static final String VERSION_AS_OF =
       "SELECT max(seq) FROM portfolio_events WHERE portfolio_id = $1 AND recorded_at <= $2";
   private static final String EVENT_PAGE =
-      "SELECT seq, type, payload, recorded_at FROM portfolio_events WHERE portfolio_id = $1 AND seq > $2 "
+      "SELECT seq, type, payload, recorded_at, alerts::text AS alerts FROM portfolio_events WHERE portfolio_id = $1 "
+          + "AND seq > $2 "
           + "ORDER BY seq LIMIT $3";
 
   /** A longer tail than this is replayed on a worker thread, not on the caller's event loop. */
@@ -123,7 +124,7 @@ public final class JournalReader {
           List<EventPage.Entry> entries = new ArrayList<>(rows.size());
           for (Row row : rows) {
             entries.add(new EventPage.Entry(row.getLong("seq"), event(row),
-                row.getOffsetDateTime("recorded_at").toInstant()));
+                row.getOffsetDateTime("recorded_at").toInstant(), row.getString("alerts")));
           }
           return entries;
         });

@@ -22,9 +22,9 @@ final class JournalWrites {
    * than {@code ON CONFLICT DO NOTHING}, which pays for speculative insertion on every row.
    */
   private static final String INSERT_EVENTS =
-      "INSERT INTO portfolio_events (portfolio_id, seq, type, command_id, command_hash, payload, recorded_at) "
-          + "SELECT p, s, t, c, h, d::json, r FROM UNNEST($1::text[], $2::bigint[], $3::text[], $4::text[], "
-          + "$5::bigint[], $6::text[], $7::timestamptz[]) AS u(p, s, t, c, h, d, r)";
+      "INSERT INTO portfolio_events (portfolio_id, seq, type, command_id, command_hash, payload, recorded_at, alerts) "
+          + "SELECT p, s, t, c, h, d::json, r, a::json FROM UNNEST($1::text[], $2::bigint[], $3::text[], $4::text[], "
+          + "$5::bigint[], $6::text[], $7::timestamptz[], $8::text[]) AS u(p, s, t, c, h, d, r, a)";
 
   private static final String UPSERT_CATALOG =
       "INSERT INTO portfolios (id, name, base_currency, parent_id, cost_method, created_at, updated_at) "
@@ -77,6 +77,7 @@ final class JournalWrites {
     Long[] hashes = new Long[count];
     String[] payloads = new String[count];
     OffsetDateTime[] recorded = new OffsetDateTime[count];
+    String[] alerts = new String[count];
     List<Tuple> catalog = new ArrayList<>();
     List<String> heldInstruments = new ArrayList<>();
     List<String> holders = new ArrayList<>();
@@ -91,6 +92,7 @@ final class JournalWrites {
         hashes[i] = row.commandHash();
         payloads[i] = row.payload();
         recorded[i] = OffsetDateTime.ofInstant(row.recordedAt(), ZoneOffset.UTC);
+        alerts[i] = row.alerts();
         if (row.heldInstrument() != null) {
           heldInstruments.add(row.heldInstrument());
           holders.add(portfolio);
@@ -104,7 +106,7 @@ final class JournalWrites {
             OffsetDateTime.ofInstant(row.updatedAt(), ZoneOffset.UTC)));
       }
     }
-    Tuple rows = Tuple.of(portfolios, seqs, types, commandIds, hashes, payloads, recorded);
+    Tuple rows = Tuple.of(portfolios, seqs, types, commandIds, hashes, payloads, recorded, alerts);
     return pool.withTransaction(connection -> connection.preparedQuery(INSERT_EVENTS).execute(rows)
         .compose(result -> upsertCatalog(connection, catalog))
         .compose(v -> insertHoldings(connection, heldInstruments, holders)))

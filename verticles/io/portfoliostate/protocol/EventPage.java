@@ -11,7 +11,11 @@ public record EventPage(List<Entry> events, long currentVersion) {
     events = List.copyOf(events);
   }
 
-  /** One journaled event with its version (sequence number) and when it was recorded. */
-  public record Entry(long version, PortfolioEvent event, Instant recordedAt) {
+  /**
+   * One journaled event with its version (sequence number) and when it was recorded.
+   *
+   * @param alerts the alerts the event raised, as the JSON array the journal keeps, or null
+   */
+  public record Entry(long version, PortfolioEvent event, Instant recordedAt, String alerts) {
   }
 }

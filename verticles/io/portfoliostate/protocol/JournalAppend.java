@@ -25,14 +25,11 @@ public record JournalAppend(PortfolioId portfolioId, List<Row> rows, CatalogRow 
    * @param payload the event as JSON text
    * @param heldInstrument the instrument a trade event makes the portfolio a holder of (the
    *     holdings table that corporate actions fan out over); null for other events
+   * @param alerts the alerts the event raised, as the JSON array {@link AlertJson} writes; null
+   *     for none (most events)
    */
   public record Row(long seq, String type, String commandId, Long commandHash, String payload,
-      Instant recordedAt, String heldInstrument) {
-
-    /** A row that makes the portfolio a holder of nothing. */
-    public Row(long seq, String type, String commandId, Long commandHash, String payload, Instant recordedAt) {
-      this(seq, type, commandId, commandHash, payload, recordedAt, null);
-    }
+      Instant recordedAt, String heldInstrument, String alerts) {
   }
 
   /** The portfolio's attributes that the catalog table lists. */

@@ -122,7 +122,8 @@ public final class MessageJson {
     JsonArray events = new JsonArray();
     for (EventPage.Entry entry : page.events()) {
       events.add(new JsonObject().put("version", entry.version()).put("type", EventJson.type(entry.event()))
-          .put("payload", EventJson.toJson(entry.event())).put("recordedAt", text(entry.recordedAt())));
+          .put("payload", EventJson.toJson(entry.event())).put("recordedAt", text(entry.recordedAt()))
+          .put("alerts", entry.alerts()));
     }
     return new JsonObject().put("events", events).put("currentVersion", page.currentVersion());
   }
@@ -133,7 +134,7 @@ public final class MessageJson {
       JsonObject entry = (JsonObject) item;
       entries.add(new EventPage.Entry(entry.getLong("version"),
           EventJson.fromJson(entry.getString("type"), entry.getJsonObject("payload")),
-          Json.instant(entry, "recordedAt")));
+          Json.instant(entry, "recordedAt"), entry.getString("alerts")));
     }
     return new EventPage(entries, json.getLong("currentVersion"));
   }

@@ -1,5 +1,7 @@
 package io.portfoliostate.shard;
 
+import io.portfoliostate.domain.Alert;
+import io.portfoliostate.domain.AlertRules;
 import io.portfoliostate.domain.CommandResult;
 import io.portfoliostate.domain.Decision;
 import io.portfoliostate.domain.IdempotentCommand;
@@ -13,6 +15,7 @@ import io.portfoliostate.domain.ReferenceData;
 import io.portfoliostate.domain.Rejection;
 import io.portfoliostate.domain.TradeRecorded;
 import io.portfoliostate.persistence.IdempotencyIndex;
+import io.portfoliostate.protocol.AlertJson;
 import io.portfoliostate.protocol.CommandOutcome;
 import io.portfoliostate.protocol.EventJson;
 import io.portfoliostate.protocol.JournalAppend;
@@ -48,6 +51,8 @@ final class CommandBatch {
   private final List<Delivery> deliveries = new ArrayList<>();
   private final Map<String, Recorded> recordedHere = new HashMap<>();
   private boolean catalogChanged;
+  /** How many alerts the batch's events raised (they are journaled with the events). */
+  int alertsRaised;
 
   private CommandBatch(PortfolioState before) {
     this.before = before;
@@ -100,11 +105,15 @@ final class CommandBatch {
       return;
     }
     for (PortfolioEvent event : ((Decision.Accepted) decision).events()) {
+      PortfolioState previous = after;
       after = PortfolioRules.evolve(after, event);
+      List<Alert> alerts = AlertRules.raisedBy(previous, event, after);
+      alertsRaised += alerts.size();
       events.add(event);
       rows.add(new JournalAppend.Row(after.version(), EventJson.type(event), event.idempotencyKey(),
           key == null ? null : pending.contentHash, EventJson.toJson(event).encode(), now,
-          event instanceof TradeRecorded ? ((TradeRecorded) event).instrumentId().value() : null));
+          event instanceof TradeRecorded ? ((TradeRecorded) event).instrumentId().value() : null,
+          AlertJson.toJournal(after.id(), after.version(), now, alerts)));
       catalogChanged |= event instanceof PortfolioCreated || event instanceof PortfolioUpdated;
     }
     CommandResult result = CommandResult.of(command, after);

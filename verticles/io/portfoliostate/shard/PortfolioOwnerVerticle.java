@@ -78,6 +78,7 @@ public final class PortfolioOwnerVerticle extends VerticleBase {
   private long ownershipTimer;
   private Counter refusedNotOwner;
   private Counter fenced;
+  private Counter alertsRaised;
 
   /** @param cacheStates hand every committed state to the node's Redis cache writer */
   public PortfolioOwnerVerticle(String nodeId, int instance, OwnerSettings settings, ShardMap shards,
@@ -114,6 +115,9 @@ public final class PortfolioOwnerVerticle extends VerticleBase {
         .register(registry);
     fenced = Counter.builder("pstate.owner.fenced")
         .description("Journal writes refused because another owner had written the portfolio (a stale owner)")
+        .register(registry);
+    alertsRaised = Counter.builder("pstate.alerts.raised")
+        .description("Alerts raised by committed events (negative cash, a new short), journaled with them")
         .register(registry);
     ownershipTimer = vertx.setPeriodic(OWNERSHIP_CHECK_MS, id -> entities.releaseMoved());
     consumer = vertx.eventBus().consumer(Addresses.owner(nodeId, instance), this::onRequest);
@@ -270,6 +274,9 @@ public final class PortfolioOwnerVerticle extends VerticleBase {
     }
     batch.committed(entity.index);
     recordLatency(batch);
+    if (batch.alertsRaised > 0) {
+      alertsRaised.increment(batch.alertsRaised);
+    }
     vertx.eventBus().publish(Addresses.updates(entity.id),
         new PortfolioChange(batch.after, batch.before == null ? 0 : batch.before.version(), batch.events),
         LOCAL_ONLY);

@@ -13,6 +13,8 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.json.Json;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
 import io.vertx.core.shareddata.Lock;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -46,6 +48,11 @@ import org.slf4j.LoggerFactory;
  * last sequence id the broker recorded for the producer name (Pulsar de-duplication must be on
  * for the topic: it also drops the producer's own resends after a broker restart). Nothing
  * missing: the cursor moves only past changes the broker acknowledged.
+ *
+ * <p>Alerts ride on the same stream: a change that raised alerts (its journal row carries them)
+ * is followed by one message per alert on the alerts topic, under its own fixed producer name.
+ * Alerts are numbered in stream order too (the n-th alert of the stream has sequence id n, kept
+ * in the cursor next to the change's), so the same rule keeps them free of gaps and duplicates.
  */
 public final class ChangePublisherVerticle extends VerticleBase {
 
@@ -69,6 +76,8 @@ public final class ChangePublisherVerticle extends VerticleBase {
   private Context context;
   private final PulsarClient client;
   private Producer<byte[]> producer;
+  /** Null when alerts are not published. */
+  private Producer<byte[]> alertProducer;
   private Lock lock;
   private boolean leading;
   /** Counts leaderships, so that a poll timer of an earlier one never runs a second loop. */
@@ -86,10 +95,13 @@ public final class ChangePublisherVerticle extends VerticleBase {
   private boolean resigning;
   /** Sequence ids up to this one are in the topic already (the broker said so when the producer opened). */
   private long publishedThrough;
+  /** The same for the alerts topic. */
+  private long alertsPublishedThrough;
   private long savedSequenceId;
   private long savedAt;
   private Future<?> cycle = Future.succeededFuture();
   private Counter published;
+  private Counter alertsPublished;
   private Counter skipped;
   private Counter abdications;
   private Timer delay;
@@ -112,6 +124,9 @@ public final class ChangePublisherVerticle extends VerticleBase {
     context = vertx.getOrCreateContext();
     published = Counter.builder("pstate.changes.published")
         .description("Committed changes published to the changes topic and acknowledged by the broker")
+        .register(registry);
+    alertsPublished = Counter.builder("pstate.alerts.published")
+        .description("Alerts published to the alerts topic and acknowledged by the broker")
         .register(registry);
     skipped = Counter.builder("pstate.changes.skipped")
         .description("Changes a new leader found in the topic already (published before a crash or hand-over)")
@@ -170,21 +185,15 @@ public final class ChangePublisherVerticle extends VerticleBase {
   }
 
   private void lead() {
-    Future.fromCompletionStage(client.newProducer(Schema.BYTES)
-            .topic(settings.changesTopic())
-            .producerName(settings.changesProducerName())
-            .accessMode(ProducerAccessMode.ExclusiveWithFencing)
-            // No batching. Consumers may read the topic Key_Shared, which needs one key per batch,
-            // but key-based batches carry interleaved sequence ids (key A: 1, 3; key B: 2, 4), and
-            // then "every sequence id up to the broker's last" is no longer a prefix of the stream:
-            // de-duplication could drop or repeat a change.
-            .enableBatching(false)
-            .maxPendingMessages(2 * PAGE)
-            // Through a broker restart the producer keeps resending; de-duplication drops repeats.
-            .sendTimeout(0, TimeUnit.SECONDS)
-            .createAsync(), context)
+    openProducer(settings.changesTopic(), settings.changesProducerName())
         .compose(opened -> {
           producer = opened;
+          return settings.publishesAlerts()
+              ? openProducer(settings.alertsTopic(), settings.alertsProducerName())
+              : Future.succeededFuture(null);
+        })
+        .compose(opened -> {
+          alertProducer = opened;
           return store.cursor(settings.changesTopic());
         })
         .onSuccess(cursor -> {
@@ -200,13 +209,35 @@ public final class ChangePublisherVerticle extends VerticleBase {
           acks = Future.succeededFuture();
           savedSequenceId = cursor.sequenceId();
           publishedThrough = Math.max(brokerLast, cursor.sequenceId());
+          long alertsBrokerLast = alertProducer == null ? -1 : alertProducer.getLastSequenceId();
+          alertsPublishedThrough = Math.max(alertsBrokerLast, cursor.alertSequenceId());
           leading = true;
           term++;
-          LOG.info("Publishing committed changes to {} from this node, after change {} (the broker has up to {})",
-              settings.changesTopic(), cursor.sequenceId(), brokerLast);
+          LOG.info("Publishing committed changes to {} from this node, after change {} (the broker has up to {}){}",
+              settings.changesTopic(), cursor.sequenceId(), brokerLast, alertProducer == null ? ""
+                  : ", and alerts to " + settings.alertsTopic() + " after alert " + cursor.alertSequenceId()
+                      + " (the broker has up to " + alertsBrokerLast + ")");
           follow(term);
         })
         .onFailure(this::abdicate);
+  }
+
+  private Future<Producer<byte[]>> openProducer(String topic, String producerName) {
+    return Future.fromCompletionStage(client.newProducer(Schema.BYTES)
+            .topic(topic)
+            .producerName(producerName)
+            .accessMode(ProducerAccessMode.ExclusiveWithFencing)
+            // No batching. Consumers may read the topic Key_Shared, which needs one key per batch,
+            // but key-based batches carry interleaved sequence ids (key A: 1, 3; key B: 2, 4), and
+            // then "every sequence id up to the broker's last" is no longer a prefix of the stream:
+            // de-duplication could drop or repeat a change.
+            .enableBatching(false)
+            // Reading stops at PAGE unacknowledged messages, so at most one page more is pending:
+            // PAGE changes, and their alerts (a change raises a few at most).
+            .maxPendingMessages(10 * PAGE)
+            // Through a broker restart the producer keeps resending; de-duplication drops repeats.
+            .sendTimeout(0, TimeUnit.SECONDS)
+            .createAsync(), context);
   }
 
   /**
@@ -245,24 +276,46 @@ public final class ChangePublisherVerticle extends VerticleBase {
     }
     List<CompletableFuture<MessageId>> sends = new ArrayList<>(changes.size());
     long sequenceId = sent.sequenceId();
+    long alertSequenceId = sent.alertSequenceId();
+    int alertCount = 0;
     for (Change change : changes) {
       sequenceId++;
       if (sequenceId <= publishedThrough) {
         skipped.increment();
+      } else {
+        sends.add(producer.newMessage()
+            .key(change.portfolioId())
+            .sequenceId(sequenceId)
+            .eventTime(change.recordedAt().toEpochMilli())
+            .property("version", Long.toString(change.version()))
+            .value(message(change))
+            .sendAsync());
+      }
+      if (change.alerts() == null) {
         continue;
       }
-      sends.add(producer.newMessage()
-          .key(change.portfolioId())
-          .sequenceId(sequenceId)
-          .eventTime(change.recordedAt().toEpochMilli())
-          .property("version", Long.toString(change.version()))
-          .value(message(change))
-          .sendAsync());
+      // Numbered whether published or not: the n-th alert of the journal is always alert n.
+      for (Object alert : new JsonArray(change.alerts())) {
+        alertSequenceId++;
+        if (alertProducer != null && alertSequenceId > alertsPublishedThrough) {
+          JsonObject json = (JsonObject) alert;
+          sends.add(alertProducer.newMessage()
+              .key(change.portfolioId())
+              .sequenceId(alertSequenceId)
+              .eventTime(change.recordedAt().toEpochMilli())
+              .property("type", json.getString("type"))
+              .property("version", Long.toString(change.version()))
+              .value(json.toBuffer().getBytes())
+              .sendAsync());
+          alertCount++;
+        }
+      }
     }
     Change last = changes.get(changes.size() - 1);
-    Position reached = new Position(last.tx(), last.globalSeq(), sequenceId);
+    Position reached = new Position(last.tx(), last.globalSeq(), sequenceId, alertSequenceId);
     sent = reached;
     int count = sends.size();
+    int alertsSent = alertCount;
     unacknowledged += count;
     Future<Void> acknowledged = count == 0 ? Future.succeededFuture()
         : Future.fromCompletionStage(CompletableFuture.allOf(sends.toArray(CompletableFuture[]::new)), context);
@@ -277,9 +330,12 @@ public final class ChangePublisherVerticle extends VerticleBase {
       }
       position = reached;
       unacknowledged -= count;
-      if (count > 0) {
-        published.increment(count);
+      if (count > alertsSent) {
+        published.increment(count - alertsSent);
         delay.record(Duration.between(last.recordedAt(), clock.instant()));
+      }
+      if (alertsSent > 0) {
+        alertsPublished.increment(alertsSent);
       }
     });
   }
@@ -298,8 +354,11 @@ public final class ChangePublisherVerticle extends VerticleBase {
         .append("\",\"events\":[{\"version\":").append(change.version())
         .append(",\"type\":").append(Json.encode(change.type()))
         .append(",\"recordedAt\":\"").append(recordedAt)
-        .append("\",\"data\":").append(change.payload())
-        .append("}]}");
+        .append("\",\"data\":").append(change.payload());
+    if (change.alerts() != null) {
+      json.append(",\"alerts\":").append(change.alerts());
+    }
+    json.append("}]}");
     return json.toString().getBytes(StandardCharsets.UTF_8);
   }
 
@@ -350,8 +409,14 @@ public final class ChangePublisherVerticle extends VerticleBase {
   }
 
   private Future<Void> closeProducer() {
-    Producer<byte[]> closing = producer;
+    Future<Void> changes = close(producer);
+    Future<Void> alerts = close(alertProducer);
     producer = null;
+    alertProducer = null;
+    return Future.join(changes, alerts).mapEmpty();
+  }
+
+  private Future<Void> close(Producer<byte[]> closing) {
     if (closing == null) {
       return Future.succeededFuture();
     }

@@ -1,0 +1,51 @@
+package io.portfoliostate.domain;
+
+import java.math.BigDecimal;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Which alerts an event raises, from the state before it and the state after it. A pure function
+ * of the journal: replaying the same events raises the same alerts, which is what lets the
+ * journal carry them as the outbox of the alerts stream.
+ */
+public final class AlertRules {
+
+  private AlertRules() {
+  }
+
+  /**
+   * The alerts {@code event} raised, cash first (in currency order), then the position.
+   *
+   * @param before the state before the event, or null before the portfolio's creation
+   */
+  public static List<Alert> raisedBy(PortfolioState before, PortfolioEvent event, PortfolioState after) {
+    if (before == null) {
+      return List.of();
+    }
+    List<Alert> alerts = new ArrayList<>(0);
+    // Few currencies per portfolio: comparing every balance is cheaper than knowing which changed.
+    for (Map.Entry<CurrencyCode, BigDecimal> balance : after.cash().entrySet()) {
+      if (balance.getValue().signum() < 0) {
+        BigDecimal previous = before.cash().getOrDefault(balance.getKey(), BigDecimal.ZERO);
+        if (previous.signum() >= 0) {
+          alerts.add(new Alert.CashNegative(balance.getKey(), balance.getValue(), previous));
+        }
+      }
+    }
+    if (alerts.size() > 1) {
+      alerts.sort((a, b) -> ((Alert.CashNegative) a).currency().compareTo(((Alert.CashNegative) b).currency()));
+    }
+    if (event instanceof TradeRecorded trade) {
+      PositionKey key = trade.positionKey();
+      Position now = after.positions().get(key);
+      Position was = before.positions().get(key);
+      BigDecimal previous = was == null ? BigDecimal.ZERO : was.quantity();
+      if (now != null && now.quantity().signum() < 0 && previous.signum() >= 0) {
+        alerts.add(new Alert.ShortOpened(key, now.quantity(), previous));
+      }
+    }
+    return alerts;
+  }
+}
