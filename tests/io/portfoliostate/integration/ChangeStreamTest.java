@@ -29,11 +29,12 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The {@code portfolio-changes} stream against a real broker: every committed change once, in
- * version order per portfolio, carrying its events; a restarted publisher that lost its cursor
- * publishes no duplicate (the broker's record of the producer's last sequence id); and when the
- * publishing node leaves the cluster another takes over with nothing missing or repeated.
- * The SIGKILL case is {@code ChangeStreamCrashTest}.
+ * The {@code portfolio-changes} and {@code portfolio-alerts} streams against a real broker: every
+ * committed change once, in version order per portfolio, carrying its events, and every alert
+ * the journal carries once; a restarted publisher that lost its cursor publishes no duplicate
+ * (the broker's record of the producer's last sequence id); and when the publishing node leaves
+ * the cluster another takes over with nothing missing or repeated. The SIGKILL case is
+ * {@code ChangeStreamCrashTest}.
  */
 class ChangeStreamTest {
 
@@ -57,7 +58,8 @@ class ChangeStreamTest {
         .put("serviceUrl", TestPulsar.shared().serviceUrl())
         .put("tradeTopic", "trades-" + run).put("cashTopic", "cash-" + run).put("priceTopic", "prices-" + run)
         .put("deadLetterTopic", "dead-" + run).put("changesTopic", "changes-" + run)
-        .put("changesProducerName", "changes-" + run));
+        .put("changesProducerName", "changes-" + run).put("alertsTopic", "alerts-" + run)
+        .put("alertsProducerName", "alerts-" + run));
   }
 
   private static String run() {
@@ -69,12 +71,14 @@ class ChangeStreamTest {
     String run = run();
     String database = TestDatabase.freshDatabaseUri();
     List<String> ids = new ArrayList<>();
-    try (ChangeTopic topic = new ChangeTopic(client, "changes-" + run)) {
+    try (ChangeTopic topic = new ChangeTopic(client, "changes-" + run);
+        ChangeTopic alerts = new ChangeTopic(client, "alerts-" + run)) {
       Node node = TestNode.start(database, pulsar(run));
       try {
         Api api = new Api(node.httpPort());
         ids.addAll(createPortfolios(api, "stream-" + run, 8));
         writeConcurrently(api, ids, "a", 25);
+        swing(api, ids, "a");
         JsonArray batch = new JsonArray();
         for (int t = 0; t < 60; t++) {
           batch.add(trade("batch-" + t, "MSFT", t % 3 == 2 ? "SELL" : "BUY", "3", "300"));
@@ -86,17 +90,23 @@ class ChangeStreamTest {
 
         Map<String, List<JsonObject>> journals = journals(api, ids);
         int total = journals.values().stream().mapToInt(List::size).sum();
-        assertThat(total).isEqualTo(8 * 26 + 60 + 1);
+        assertThat(total).isEqualTo(8 * 28 + 60 + 1);
         topic.readUntil(total, ChangeTopic.catchUp());
         List<JsonObject> messages = topic.drain(Duration.ofMillis(500));
         ChangeTopic.assertMatchesJournal(messages, journals);
         assertThat(node.registry().get("pstate.changes.published").counter().count()).isEqualTo(total);
+        // Per portfolio: the first buy drives cash negative; the swing opens a short, then cash negative again.
+        assertThat(ChangeTopic.alertCount(journals)).isEqualTo(8 * 3);
+        alerts.readUntil(8 * 3, ChangeTopic.catchUp());
+        ChangeTopic.assertAlertsMatchJournal(alerts.drain(Duration.ofMillis(300)), journals);
+        assertThat(node.registry().get("pstate.alerts.published").counter().count()).isEqualTo(8 * 3);
+        assertThat(node.registry().get("pstate.alerts.raised").counter().count()).isEqualTo(8 * 3);
         assertThat(node.registry().get("pstate.changes.leader").gauge().value()).isEqualTo(1.0);
       } finally {
         node.close();
       }
       // A graceful stop saves how far the stream got.
-      assertThat(savedSequenceId(database, "changes-" + run)).isEqualTo(8 * 26 + 60 + 1);
+      assertThat(savedSequenceId(database, "changes-" + run)).isEqualTo(8 * 28 + 60 + 1);
     }
   }
 
@@ -105,13 +115,15 @@ class ChangeStreamTest {
     String run = run();
     String database = TestDatabase.freshDatabaseUri();
     List<String> ids = new ArrayList<>();
-    try (ChangeTopic topic = new ChangeTopic(client, "changes-" + run)) {
+    try (ChangeTopic topic = new ChangeTopic(client, "changes-" + run);
+        ChangeTopic alerts = new ChangeTopic(client, "alerts-" + run)) {
       Node node = TestNode.start(database, pulsar(run));
       try {
         Api api = new Api(node.httpPort());
         ids.addAll(createPortfolios(api, "lost-" + run, 4));
         writeConcurrently(api, ids, "a", 10);
         topic.readUntil(4 * 11, ChangeTopic.catchUp());
+        alerts.readUntil(4, ChangeTopic.catchUp());
       } finally {
         node.close();
       }
@@ -123,11 +135,16 @@ class ChangeStreamTest {
       try {
         Api api = new Api(node.httpPort());
         writeConcurrently(api, ids, "b", 5);
+        swing(api, ids, "b");
         Map<String, List<JsonObject>> journals = journals(api, ids);
-        topic.readUntil(4 * 16, ChangeTopic.catchUp());
+        topic.readUntil(4 * 18, ChangeTopic.catchUp());
         List<JsonObject> messages = topic.drain(Duration.ofMillis(500));
         ChangeTopic.assertMatchesJournal(messages, journals);
         assertThat(node.registry().get("pstate.changes.skipped").counter().count()).isEqualTo(4 * 11);
+        // The 4 alerts of the first run are in the topic already; only the swing's 8 are new.
+        alerts.readUntil(4 * 3, ChangeTopic.catchUp());
+        ChangeTopic.assertAlertsMatchJournal(alerts.drain(Duration.ofMillis(300)), journals);
+        assertThat(node.registry().get("pstate.alerts.published").counter().count()).isEqualTo(4 * 2);
       } finally {
         node.close();
       }
@@ -176,6 +193,7 @@ class ChangeStreamTest {
     String run = run();
     List<String> ids = new ArrayList<>();
     try (ChangeTopic topic = new ChangeTopic(client, "changes-" + run);
+        ChangeTopic alerts = new ChangeTopic(client, "alerts-" + run);
         TestCluster cluster = TestCluster.start(2, 2, TestDatabase.freshDatabaseUri(), pulsar(run))) {
       int leader = awaitLeader(cluster);
       int other = 1 - leader;
@@ -188,12 +206,15 @@ class ChangeStreamTest {
       cluster.stop(leader);
       during.get();
       writeConcurrently(api, ids, "after", 5);
+      swing(api, ids, "after");
       assertThat(awaitLeader(cluster)).isEqualTo(other);
 
       Map<String, List<JsonObject>> journals = journals(api, ids);
-      topic.readUntil(6 * 26, ChangeTopic.catchUp());
+      topic.readUntil(6 * 28, ChangeTopic.catchUp());
       List<JsonObject> messages = topic.drain(Duration.ofMillis(500));
       ChangeTopic.assertMatchesJournal(messages, journals);
+      alerts.readUntil(6 * 3, ChangeTopic.catchUp());
+      ChangeTopic.assertAlertsMatchJournal(alerts.drain(Duration.ofMillis(300)), journals);
     }
   }
 
@@ -216,6 +237,19 @@ class ChangeStreamTest {
       }
     }
     sent.forEach(response -> assertThat(response.join().status()).isEqualTo(201));
+  }
+
+  /**
+   * On each portfolio (long some AAPL, cash negative from buying it): a SELL of 1,000 opens a
+   * short and brings cash above zero, then a BUY of 2,000 drives cash negative again: two alerts.
+   */
+  private static void swing(Api api, List<String> ids, String prefix) {
+    for (String id : ids) {
+      assertThat(api.post("/api/v1/portfolios/" + id + "/trades", trade(prefix + "-short", "AAPL", "SELL", "1000", "100"))
+          .status()).isEqualTo(201);
+      assertThat(api.post("/api/v1/portfolios/" + id + "/trades", trade(prefix + "-long", "AAPL", "BUY", "2000", "100"))
+          .status()).isEqualTo(201);
+    }
   }
 
   private static Map<String, List<JsonObject>> journals(Api api, List<String> ids) {
