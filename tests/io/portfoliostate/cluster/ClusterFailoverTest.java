@@ -65,6 +65,7 @@ class ClusterFailoverTest {
             "PSTATE_CLUSTER_HOST", "127.0.0.1", "PSTATE_CLUSTER_PORT", clusterPorts.get(i).toString(),
             "PSTATE_CLUSTER_MEMBERS", members, "PSTATE_HTTP_PORT", ports.get(3 + i).toString(),
             "PSTATE_PULSAR_URL", TestPulsar.shared().serviceUrl(), "PSTATE_PULSAR_CHANGES_TOPIC", changes,
+            "PSTATE_PULSAR_ALERTS_TOPIC", "alerts-" + clusterName,
             "PSTATE_PULSAR_TRADE_TOPIC", "trades-" + clusterName, "PSTATE_PULSAR_CASH_TOPIC", "cash-" + clusterName,
             "PSTATE_PULSAR_PRICE_TOPIC", "prices-" + clusterName,
             "PSTATE_PULSAR_DEAD_LETTER_TOPIC", "dead-" + clusterName);
@@ -140,10 +141,15 @@ class ClusterFailoverTest {
       ids.forEach(id -> journals.put(id, ChangeTopic.journal(survivors.get(0), id)));
       int total = journals.values().stream().mapToInt(List::size).sum();
       try (PulsarClient client = PulsarClient.builder().serviceUrl(TestPulsar.shared().serviceUrl()).build();
-          ChangeTopic topic = new ChangeTopic(client, changes)) {
+          ChangeTopic topic = new ChangeTopic(client, changes);
+          ChangeTopic alerts = new ChangeTopic(client, "alerts-" + clusterName)) {
         topic.readUntil(total, ChangeTopic.catchUp());
         List<JsonObject> messages = topic.drain(Duration.ofMillis(500));
         ChangeTopic.assertMatchesJournal(messages, journals);
+        // Each portfolio's first buy drove its cash negative: one alert each, once.
+        assertThat(ChangeTopic.alertCount(journals)).isEqualTo(ids.size());
+        alerts.readUntil(ids.size(), ChangeTopic.catchUp());
+        ChangeTopic.assertAlertsMatchJournal(alerts.drain(Duration.ofMillis(300)), journals);
       }
     } finally {
       for (ServiceProcess node : nodes) {

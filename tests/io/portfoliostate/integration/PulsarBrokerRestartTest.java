@@ -42,7 +42,8 @@ class PulsarBrokerRestartTest {
           .put("deadLetterTopic", "dead").put("changesTopic", "changes"));
       Node node = TestNode.start(TestDatabase.freshDatabaseUri(), settings);
       try (PulsarClient client = PulsarClient.builder().serviceUrl(broker.serviceUrl()).build();
-          ChangeTopic topic = new ChangeTopic(client, "changes")) {
+          ChangeTopic topic = new ChangeTopic(client, "changes");
+          ChangeTopic alerts = new ChangeTopic(client, "portfolio-alerts")) {
         // Held and sent again for as long as the broker is away.
         Producer<byte[]> trades = client.newProducer(Schema.BYTES).topic("trades")
             .batcherBuilder(BatcherBuilder.KEY_BASED).sendTimeout(0, TimeUnit.SECONDS).create();
@@ -56,6 +57,9 @@ class PulsarBrokerRestartTest {
 
         broker.stop();
         for (String id : ids) {
+          // Cash −4,000 after the 40 buys: +4,500 makes it 500, and the 6th buy below takes it
+          // below zero: an alert raised while the broker is away.
+          api.deposit(id, "USD", "4500");
           for (int t = 0; t < 10; t++) {
             assertThat(api.post("/api/v1/portfolios/" + id + "/trades", trade("during-" + t, "AAPL", "BUY", "1", "100"))
                 .status()).as("a write over HTTP while the broker is away").isEqualTo(201);
@@ -66,16 +70,20 @@ class PulsarBrokerRestartTest {
         publish(trades, ids, "after", 20);
         trades.flush();
 
-        awaitVersions(api, ids, 1 + 40 + 10 + 20 + 20);
+        awaitVersions(api, ids, 1 + 40 + 1 + 10 + 20 + 20);
         Map<String, List<JsonObject>> journals = new LinkedHashMap<>();
         for (String id : ids) {
           JsonObject state = api.get("/api/v1/portfolios/" + id).json();
-          assertThat(state.getLong("version")).isEqualTo(91);
+          assertThat(state.getLong("version")).isEqualTo(92);
           assertThat(state.getJsonArray("positions").getJsonObject(0).getString("quantity")).isEqualTo("90");
           journals.put(id, ChangeTopic.journal(api, id));
         }
-        topic.readUntil(PORTFOLIOS * 91, Duration.ofSeconds(90));
+        topic.readUntil(PORTFOLIOS * 92, Duration.ofSeconds(90));
         ChangeTopic.assertMatchesJournal(topic.drain(Duration.ofMillis(500)), journals);
+        // Per portfolio: the first buy before the outage, the 6th buy during it.
+        assertThat(ChangeTopic.alertCount(journals)).isEqualTo(PORTFOLIOS * 2);
+        alerts.readUntil(PORTFOLIOS * 2, ChangeTopic.catchUp());
+        ChangeTopic.assertAlertsMatchJournal(alerts.drain(Duration.ofMillis(300)), journals);
         trades.close();
       } finally {
         node.close();

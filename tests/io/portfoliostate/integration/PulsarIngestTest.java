@@ -53,7 +53,8 @@ class PulsarIngestTest {
     prices = producer(PRICES);
     node = TestNode.start(TestDatabase.freshDatabaseUri(), new JsonObject().put("pulsar", new JsonObject()
         .put("serviceUrl", url).put("tradeTopic", TRADES).put("cashTopic", CASH).put("priceTopic", PRICES).put("deadLetterTopic", DEAD)
-        .put("changesTopic", "changes-" + RUN).put("changesProducerName", "changes-" + RUN)));
+        .put("changesTopic", "changes-" + RUN).put("changesProducerName", "changes-" + RUN)
+        .put("alertsTopic", "alerts-" + RUN)));
     api = new Api(node.httpPort());
   }
 
