@@ -35,6 +35,32 @@ class SettingsLoaderTest {
   }
 
   @Test
+  void pulsarIsOffByDefaultAndItsTopicsComeFromTheEnvironment() {
+    Settings.PulsarSettings off = Settings.from(SettingsLoader.loadJson(Map.of())).pulsar();
+    assertThat(off.enabled()).isFalse();
+    assertThat(off.publishesChanges()).isFalse();
+    assertThat(off.publishesAlerts()).isFalse();
+
+    Settings.PulsarSettings on = Settings.from(SettingsLoader.loadJson(Map.of(
+        "PSTATE_PULSAR_URL", "pulsar://broker:6650",
+        "PSTATE_PULSAR_ALERTS_TOPIC", "risk-alerts"))).pulsar();
+    assertThat(on.changesTopic()).isEqualTo("portfolio-changes");
+    assertThat(on.alertsTopic()).isEqualTo("risk-alerts");
+    assertThat(on.alertsProducerName()).isEqualTo("portfolio-state-alerts");
+    assertThat(on.publishesAlerts()).isTrue();
+
+    // Alerts ride on the changes publisher: no changes topic, no alerts.
+    Settings.PulsarSettings noChanges = Settings.from(SettingsLoader.loadJson(Map.of(
+        "PSTATE_PULSAR_URL", "pulsar://broker:6650", "PSTATE_PULSAR_CHANGES_TOPIC", ""))).pulsar();
+    assertThat(noChanges.publishesChanges()).isFalse();
+    assertThat(noChanges.publishesAlerts()).isFalse();
+    Settings.PulsarSettings noAlerts = Settings.from(SettingsLoader.loadJson(Map.of(
+        "PSTATE_PULSAR_URL", "pulsar://broker:6650", "PSTATE_PULSAR_ALERTS_TOPIC", ""))).pulsar();
+    assertThat(noAlerts.publishesChanges()).isTrue();
+    assertThat(noAlerts.publishesAlerts()).isFalse();
+  }
+
+  @Test
   void aConfigFileSitsBetweenDefaultsAndEnvironment(@TempDir Path dir) throws Exception {
     Path file = dir.resolve("node.json");
     Files.writeString(file, "{\"http\": {\"port\": 7070, \"host\": \"127.0.0.1\"}, \"journal\": {\"maxBatchRows\": 500}}");

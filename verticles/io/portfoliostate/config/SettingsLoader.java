@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Loads {@link Settings}: the defaults in {@code conf/config.json} (from the working folder if
@@ -48,6 +49,12 @@ public final class SettingsLoader {
       Map.entry("PSTATE_CA_MAX_IN_FLIGHT", "corporateActions.maxInFlight"),
       Map.entry("PSTATE_CA_LEASE_SECONDS", "corporateActions.leaseSeconds"));
 
+  /**
+   * Variables whose empty value means something ("publish none"), not "use the default": an
+   * empty value of any other variable is treated as unset, as shells and manifests often leave them.
+   */
+  private static final Set<String> SET_WHEN_EMPTY = Set.of("PSTATE_PULSAR_CHANGES_TOPIC", "PSTATE_PULSAR_ALERTS_TOPIC");
+
   private SettingsLoader() {
   }
 
@@ -65,8 +72,8 @@ public final class SettingsLoader {
     }
     ENVIRONMENT.forEach((variable, path) -> {
       String value = environment.get(variable);
-      if (value != null && !value.isBlank()) {
-        put(config, path, value);
+      if (value != null && (!value.isBlank() || SET_WHEN_EMPTY.contains(variable))) {
+        put(config, path, value.strip());
       }
     });
     return config;
