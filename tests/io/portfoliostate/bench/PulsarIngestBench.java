@@ -15,6 +15,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import org.HdrHistogram.Histogram;
+import org.apache.pulsar.client.admin.PulsarAdmin;
 import org.apache.pulsar.client.api.BatcherBuilder;
 import org.apache.pulsar.client.api.Consumer;
 import org.apache.pulsar.client.api.MessageListener;
@@ -41,11 +42,21 @@ import org.apache.pulsar.client.api.SubscriptionType;
  *
  * <p>Options (key=value): mode=live broker=jvm (process: in a JVM of its own) portfolios=10000 trades=200000 runs=3 rate=2000 seconds=20 changes=true
  * (false: the node publishes no changes, and only the throughput runs are made),
+ * subscription=Key_Shared|Failover (the node's subscription type), partitions=0 (N: the trade
+ * topic is created with N partitions first), batcher=key|default (how the load's producer batches:
+ * one key per batch, as Key_Shared needs, or any keys, which only Failover allows),
  * set.&lt;setting path&gt;=value.
  */
 public final class PulsarIngestBench {
 
   private static final double TARGET_PER_SECOND = 20_000;
+
+  /**
+   * How the load's producer batches: key-based (one key per batch, what a Key_Shared
+   * subscription needs from producers) or default (any keys in a batch: enough for a Failover
+   * subscription, where one consumer takes a whole partition).
+   */
+  private static BatcherBuilder batcher;
 
   private PulsarIngestBench() {
   }
@@ -61,13 +72,25 @@ public final class PulsarIngestBench {
     // node's share (this JVM and PostgreSQL) from the broker's (other processes).
     PulsarProcess brokerProcess = options.string("broker", "jvm").equals("process") ? PulsarProcess.start() : null;
     String url = brokerProcess != null ? brokerProcess.serviceUrl() : TestPulsar.shared().serviceUrl();
+    String adminUrl = brokerProcess != null ? brokerProcess.webServiceUrl() : TestPulsar.shared().webServiceUrl();
     System.out.printf("standalone Pulsar broker up in %d ms at %s%n", BenchSupport.millisSince(brokerStart), url);
     String topic = "bench-trades-" + UUID.randomUUID().toString().substring(0, 8);
+    batcher = options.string("batcher", "key").equals("default") ? BatcherBuilder.DEFAULT : BatcherBuilder.KEY_BASED;
+    int partitions = options.integer("partitions", 0);
+    if (partitions > 0) {
+      // Before the node subscribes, which would create the topic unpartitioned.
+      try (PulsarAdmin admin = PulsarAdmin.builder().serviceHttpUrl(adminUrl).build()) {
+        admin.topics().createPartitionedTopic("persistent://public/default/" + topic, partitions);
+      }
+    }
     String changes = topic + "-changes";
-    JsonObject overrides = options.settingOverrides().put("pulsar", new JsonObject().put("serviceUrl", url)
+    JsonObject overrides = options.settingOverrides();
+    // Merged over any set.pulsar.* option (maxInFlight, for one).
+    overrides.put("pulsar", overrides.getJsonObject("pulsar", new JsonObject()).put("serviceUrl", url)
         .put("tradeTopic", topic).put("cashTopic", topic + "-cash").put("deadLetterTopic", topic + "-dead")
         .put("changesTopic", options.string("changes", "true").equals("true") ? changes : "")
-        .put("changesProducerName", changes));
+        .put("changesProducerName", changes)
+        .put("subscriptionType", options.string("subscription", "Key_Shared")));
     if (options.string("mode", "live").equals("backlog")) {
       backlog(url, topic, overrides, portfolios, trades, runs);
       System.exit(0);
@@ -77,7 +100,7 @@ public final class PulsarIngestBench {
     List<Double> rates = new ArrayList<>();
     try (PulsarClient client = PulsarClient.builder().serviceUrl(url).build();
         Producer<byte[]> producer = client.newProducer(Schema.BYTES).topic(topic)
-            .batcherBuilder(BatcherBuilder.KEY_BASED).batchingMaxPublishDelay(2, TimeUnit.MILLISECONDS)
+            .batcherBuilder(batcher).batchingMaxPublishDelay(2, TimeUnit.MILLISECONDS)
             .blockIfQueueFull(true).maxPendingMessages(20_000).create()) {
       BenchSupport.createPortfolios(node, portfolios);
       for (int run = 1; run <= runs; run++) {
@@ -163,7 +186,7 @@ public final class PulsarIngestBench {
     List<Double> rates = new ArrayList<>();
     try (PulsarClient client = PulsarClient.builder().serviceUrl(url).build();
         Producer<byte[]> producer = client.newProducer(Schema.BYTES).topic(topic)
-            .batcherBuilder(BatcherBuilder.KEY_BASED).batchingMaxPublishDelay(2, TimeUnit.MILLISECONDS)
+            .batcherBuilder(batcher).batchingMaxPublishDelay(2, TimeUnit.MILLISECONDS)
             .blockIfQueueFull(true).maxPendingMessages(20_000).create()) {
       // The node's subscription, made now so that it keeps what is published before the node starts.
       client.newConsumer(Schema.BYTES).topic(topic).subscriptionName("portfolio-state")

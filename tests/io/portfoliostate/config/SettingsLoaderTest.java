@@ -1,6 +1,7 @@
 package io.portfoliostate.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -48,6 +49,12 @@ class SettingsLoaderTest {
     assertThat(on.alertsTopic()).isEqualTo("risk-alerts");
     assertThat(on.alertsProducerName()).isEqualTo("portfolio-state-alerts");
     assertThat(on.publishesAlerts()).isTrue();
+    assertThat(on.subscriptionType()).isEqualTo("Key_Shared");
+    assertThat(Settings.from(SettingsLoader.loadJson(Map.of("PSTATE_PULSAR_URL", "pulsar://broker:6650",
+        "PSTATE_PULSAR_SUBSCRIPTION_TYPE", "failover"))).pulsar().subscriptionType()).isEqualTo("Failover");
+    assertThatThrownBy(() -> Settings.from(SettingsLoader.loadJson(Map.of(
+        "PSTATE_PULSAR_SUBSCRIPTION_TYPE", "Shared"))))
+        .hasMessageContaining("pulsar.subscriptionType must be Key_Shared or Failover");
 
     // Alerts ride on the changes publisher: no changes topic, no alerts.
     Settings.PulsarSettings noChanges = Settings.from(SettingsLoader.loadJson(Map.of(

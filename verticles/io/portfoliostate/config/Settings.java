@@ -198,8 +198,11 @@ public record Settings(
    * @param cashTopic cash movements in (the cash-flow JSON plus portfolioId), keyed by portfolio
    * @param priceTopic prices in (one price as posted to the REST API), keyed by instrument
    * @param deadLetterTopic where messages that can never apply go, with the reason
-   * @param subscription the subscription all nodes share (Key_Shared: one portfolio's messages go
-   *     to one node at a time, in order)
+   * @param subscription the subscription all nodes share (one portfolio's messages go to one
+   *     node at a time, in order)
+   * @param subscriptionType {@code Key_Shared} (the default: any topic, messages spread by key;
+   *     producers must batch by key) or {@code Failover} (one node per partition: for partitioned
+   *     topics whose producers route by key, and may batch any keys together)
    * @param maxInFlight messages a node holds between receiving and acknowledging at most; when
    *     the owners or the journal fall behind, the node stops receiving instead of buffering
    * @param changesTopic committed changes out, one message per version, keyed by portfolio; null
@@ -212,13 +215,14 @@ public record Settings(
    * @param alertsProducerName the producer name alerts are published under (fixed, as for changes)
    */
   public record PulsarSettings(String serviceUrl, String tradeTopic, String cashTopic, String priceTopic,
-      String deadLetterTopic, String subscription, int maxInFlight, String changesTopic,
+      String deadLetterTopic, String subscription, String subscriptionType, int maxInFlight, String changesTopic,
       String changesProducerName, int changesPollMs, String alertsTopic, String alertsProducerName) {
     static PulsarSettings from(JsonObject json) {
       return new PulsarSettings(json.getString("serviceUrl"), json.getString("tradeTopic", "trade-executions"),
           json.getString("cashTopic", "cash-movements"), json.getString("priceTopic", "market-prices"),
           json.getString("deadLetterTopic", "pstate-dead-letters"),
-          json.getString("subscription", "portfolio-state"), json.getInteger("maxInFlight", 2000),
+          json.getString("subscription", "portfolio-state"), subscriptionType(json.getString("subscriptionType")),
+          json.getInteger("maxInFlight", 2000),
           json.getString("changesTopic", "portfolio-changes"),
           json.getString("changesProducerName", "portfolio-state-changes"), json.getInteger("changesPollMs", 10),
           json.getString("alertsTopic", "portfolio-alerts"),
@@ -227,6 +231,17 @@ public record Settings(
 
     public boolean enabled() {
       return serviceUrl != null && !serviceUrl.isBlank();
+    }
+
+    /** The two subscription types that keep each portfolio's messages in order across nodes. */
+    static String subscriptionType(String configured) {
+      if (configured == null || configured.isBlank() || configured.equalsIgnoreCase("Key_Shared")) {
+        return "Key_Shared";
+      }
+      if (configured.equalsIgnoreCase("Failover")) {
+        return "Failover";
+      }
+      throw new IllegalArgumentException("pulsar.subscriptionType must be Key_Shared or Failover, not " + configured);
     }
 
     /** Pulsar on and a changes topic named. */

@@ -40,6 +40,7 @@ public final class SettingsLoader {
       Map.entry("PSTATE_REDIS_URL", "cache.redisUrl"),
       Map.entry("PSTATE_PULSAR_URL", "pulsar.serviceUrl"),
       Map.entry("PSTATE_PULSAR_SUBSCRIPTION", "pulsar.subscription"),
+      Map.entry("PSTATE_PULSAR_SUBSCRIPTION_TYPE", "pulsar.subscriptionType"),
       Map.entry("PSTATE_PULSAR_TRADE_TOPIC", "pulsar.tradeTopic"),
       Map.entry("PSTATE_PULSAR_CASH_TOPIC", "pulsar.cashTopic"),
       Map.entry("PSTATE_PULSAR_PRICE_TOPIC", "pulsar.priceTopic"),

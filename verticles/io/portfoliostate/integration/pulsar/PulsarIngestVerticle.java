@@ -48,8 +48,8 @@ import org.slf4j.LoggerFactory;
  * dead-letter topic with its reason and is acknowledged. A redelivered message is a replay of
  * its tradeId/flowId and changes nothing.
  *
- * <p>Order: the subscription is Key_Shared by portfolio id, so a portfolio's messages reach one
- * node at a time, in order; here they are sent to the owner one group at a time per portfolio
+ * <p>Order: the subscription is Key_Shared by portfolio id (or Failover, one node per partition,
+ * when configured so), so a portfolio's messages reach one node at a time, in order; here they are sent to the owner one group at a time per portfolio
  * (the messages waiting for a portfolio go together as one request, decided in order). A
  * transient failure (owner moving, journal unavailable) retries the same group with back-off
  * rather than negatively acknowledging it, which could let a later message overtake it.
@@ -119,7 +119,7 @@ public final class PulsarIngestVerticle extends VerticleBase {
           return Future.fromCompletionStage(client.newConsumer(Schema.BYTES)
               .topics(List.of(settings.tradeTopic(), settings.cashTopic(), settings.priceTopic()))
               .subscriptionName(settings.subscription())
-              .subscriptionType(SubscriptionType.Key_Shared)
+              .subscriptionType(SubscriptionType.valueOf(settings.subscriptionType()))
               .receiverQueueSize(Math.max(10, Math.min(1000, settings.maxInFlight())))
               .batchReceivePolicy(BatchReceivePolicy.builder().maxNumMessages(500)
                   .timeout(5, TimeUnit.MILLISECONDS).build())
@@ -127,8 +127,8 @@ public final class PulsarIngestVerticle extends VerticleBase {
         })
         .onSuccess(subscribed -> {
           consumer = subscribed;
-          LOG.info("Consuming {}, {} and {} from Pulsar (subscription {})", settings.tradeTopic(),
-              settings.cashTopic(), settings.priceTopic(), settings.subscription());
+          LOG.info("Consuming {}, {} and {} from Pulsar (subscription {}, {})", settings.tradeTopic(),
+              settings.cashTopic(), settings.priceTopic(), settings.subscription(), settings.subscriptionType());
           receive();
         });
   }
