@@ -42,7 +42,8 @@ import org.apache.pulsar.client.api.SubscriptionType;
  *
  * <p>Options (key=value): mode=live broker=jvm (process: in a JVM of its own) portfolios=10000 trades=200000 runs=3 rate=2000 seconds=20 changes=true
  * (false: the node publishes no changes, and only the throughput runs are made),
- * subscription=Key_Shared|Failover (the node's subscription type), partitions=0 (N: the trade
+ * warmups=0 (runs made first and left out of the median: the JIT compiles the broker's and
+ * the node's paths over the first runs), subscription=Key_Shared|Failover (the node's subscription type), partitions=0 (N: the trade
  * topic is created with N partitions first), batcher=key|default (how the load's producer batches:
  * one key per batch, as Key_Shared needs, or any keys, which only Failover allows),
  * set.&lt;setting path&gt;=value.
@@ -103,7 +104,8 @@ public final class PulsarIngestBench {
             .batcherBuilder(batcher).batchingMaxPublishDelay(2, TimeUnit.MILLISECONDS)
             .blockIfQueueFull(true).maxPendingMessages(20_000).create()) {
       BenchSupport.createPortfolios(node, portfolios);
-      for (int run = 1; run <= runs; run++) {
+      int warmups = options.integer("warmups", 0);
+      for (int run = 1 - warmups; run <= runs; run++) {
         double before = recorded(node);
         BenchSupport.CpuMeter cpu = new BenchSupport.CpuMeter(dataDir).start();
         long started = System.nanoTime();
@@ -125,8 +127,10 @@ public final class PulsarIngestBench {
         }
         double seconds = (System.nanoTime() - started) / 1e9;
         double rate = trades / seconds;
-        rates.add(rate);
-        System.out.printf(Locale.ROOT, "run %d: %,d trades published in %.2f s, all recorded and acknowledged after "
+        if (run > 0) {
+          rates.add(rate);
+        }
+        System.out.printf(Locale.ROOT, (run > 0 ? "run " : "warm-up run ") + "%d: %,d trades published in %.2f s, all recorded and acknowledged after "
             + "%.2f s = %,.0f trades/s end to end%n", run, trades, (published - started) / 1e9, seconds, rate);
         double[] cores = cpu.cores();
         System.out.printf(Locale.ROOT, "       %s%n       CPU per trade: this JVM %.0f us, PostgreSQL %.0f us, other "

@@ -27,6 +27,8 @@ import org.apache.pulsar.client.api.PulsarClient;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The {@code portfolio-changes} and {@code portfolio-alerts} streams against a real broker: every
@@ -54,7 +56,11 @@ class ChangeStreamTest {
 
   /** Pulsar settings with topics of this test's own: the broker is shared by the test classes. */
   private static JsonObject pulsar(String run) {
-    return new JsonObject().put("pulsar", new JsonObject()
+    return pulsar(run, false);
+  }
+
+  private static JsonObject pulsar(String run, boolean batching) {
+    return new JsonObject().put("pulsar", new JsonObject().put("changesBatching", batching)
         .put("serviceUrl", TestPulsar.shared().serviceUrl())
         .put("tradeTopic", "trades-" + run).put("cashTopic", "cash-" + run).put("priceTopic", "prices-" + run)
         .put("deadLetterTopic", "dead-" + run).put("changesTopic", "changes-" + run)
@@ -110,14 +116,16 @@ class ChangeStreamTest {
     }
   }
 
-  @Test
-  void aPublisherThatLostItsCursorPublishesNoDuplicate() throws Exception {
+  /** With batches too ({@code pulsar.changesBatching}): the broker's last sequence id is then a batch's last. */
+  @ParameterizedTest(name = "batching {0}")
+  @ValueSource(booleans = {false, true})
+  void aPublisherThatLostItsCursorPublishesNoDuplicate(boolean batching) throws Exception {
     String run = run();
     String database = TestDatabase.freshDatabaseUri();
     List<String> ids = new ArrayList<>();
     try (ChangeTopic topic = new ChangeTopic(client, "changes-" + run);
         ChangeTopic alerts = new ChangeTopic(client, "alerts-" + run)) {
-      Node node = TestNode.start(database, pulsar(run));
+      Node node = TestNode.start(database, pulsar(run, batching));
       try {
         Api api = new Api(node.httpPort());
         ids.addAll(createPortfolios(api, "lost-" + run, 4));
@@ -131,7 +139,7 @@ class ChangeStreamTest {
       try (Connection connection = TestDatabase.connect(database); Statement sql = connection.createStatement()) {
         assertThat(sql.executeUpdate("DELETE FROM stream_cursors")).isEqualTo(1);
       }
-      node = TestNode.start(database, pulsar(run));
+      node = TestNode.start(database, pulsar(run, batching));
       try {
         Api api = new Api(node.httpPort());
         writeConcurrently(api, ids, "b", 5);
@@ -141,6 +149,11 @@ class ChangeStreamTest {
         List<JsonObject> messages = topic.drain(Duration.ofMillis(500));
         ChangeTopic.assertMatchesJournal(messages, journals);
         assertThat(node.registry().get("pstate.changes.skipped").counter().count()).isEqualTo(4 * 11);
+        if (batching) {
+          assertThat(topic.largestBatch()).as("changes came in batches").isGreaterThan(1);
+        } else {
+          assertThat(topic.largestBatch()).as("changes came one by one").isLessThanOrEqualTo(1);
+        }
         // The 4 alerts of the first run are in the topic already; only the swing's 8 are new.
         alerts.readUntil(4 * 3, ChangeTopic.catchUp());
         ChangeTopic.assertAlertsMatchJournal(alerts.drain(Duration.ofMillis(300)), journals);
@@ -194,7 +207,8 @@ class ChangeStreamTest {
     List<String> ids = new ArrayList<>();
     try (ChangeTopic topic = new ChangeTopic(client, "changes-" + run);
         ChangeTopic alerts = new ChangeTopic(client, "alerts-" + run);
-        TestCluster cluster = TestCluster.start(2, 2, TestDatabase.freshDatabaseUri(), pulsar(run))) {
+        // With batches: the unbatched hand-over is ClusterFailoverTest's (SIGKILL, 3 processes).
+        TestCluster cluster = TestCluster.start(2, 2, TestDatabase.freshDatabaseUri(), pulsar(run, true))) {
       int leader = awaitLeader(cluster);
       int other = 1 - leader;
       assertThat(leaderGauge(cluster.node(other))).isZero();

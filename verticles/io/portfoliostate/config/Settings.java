@@ -213,10 +213,14 @@ public record Settings(
    * @param alertsTopic alerts out, one message per alert, keyed by portfolio; null or blank for
    *     none. Published by the changes publisher from the same journal, so it needs a changes topic
    * @param alertsProducerName the producer name alerts are published under (fixed, as for changes)
+   * @param changesBatching batch the changes and alerts messages (in stream order, any keys
+   *     together): far less broker work per change, but consumers must then not read the topics
+   *     Key_Shared (a batch goes to one consumer whatever its keys). Off by default
    */
   public record PulsarSettings(String serviceUrl, String tradeTopic, String cashTopic, String priceTopic,
       String deadLetterTopic, String subscription, String subscriptionType, int maxInFlight, String changesTopic,
-      String changesProducerName, int changesPollMs, String alertsTopic, String alertsProducerName) {
+      String changesProducerName, int changesPollMs, String alertsTopic, String alertsProducerName,
+      boolean changesBatching) {
     static PulsarSettings from(JsonObject json) {
       return new PulsarSettings(json.getString("serviceUrl"), json.getString("tradeTopic", "trade-executions"),
           json.getString("cashTopic", "cash-movements"), json.getString("priceTopic", "market-prices"),
@@ -226,7 +230,8 @@ public record Settings(
           json.getString("changesTopic", "portfolio-changes"),
           json.getString("changesProducerName", "portfolio-state-changes"), json.getInteger("changesPollMs", 10),
           json.getString("alertsTopic", "portfolio-alerts"),
-          json.getString("alertsProducerName", "portfolio-state-alerts"));
+          json.getString("alertsProducerName", "portfolio-state-alerts"),
+          Boolean.parseBoolean(String.valueOf(json.getValue("changesBatching", false))));
     }
 
     public boolean enabled() {

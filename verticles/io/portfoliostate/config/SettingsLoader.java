@@ -47,6 +47,7 @@ public final class SettingsLoader {
       Map.entry("PSTATE_PULSAR_DEAD_LETTER_TOPIC", "pulsar.deadLetterTopic"),
       Map.entry("PSTATE_PULSAR_CHANGES_TOPIC", "pulsar.changesTopic"),
       Map.entry("PSTATE_PULSAR_ALERTS_TOPIC", "pulsar.alertsTopic"),
+      Map.entry("PSTATE_PULSAR_CHANGES_BATCHING", "pulsar.changesBatching"),
       Map.entry("PSTATE_CA_MAX_IN_FLIGHT", "corporateActions.maxInFlight"),
       Map.entry("PSTATE_CA_LEASE_SECONDS", "corporateActions.leaseSeconds"));
 

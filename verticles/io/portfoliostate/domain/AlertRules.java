@@ -24,17 +24,18 @@ public final class AlertRules {
     if (before == null) {
       return List.of();
     }
-    List<Alert> alerts = new ArrayList<>(0);
+    // Null until an alert is found: most events raise none, and this runs for every event.
+    List<Alert> alerts = null;
     // Few currencies per portfolio: comparing every balance is cheaper than knowing which changed.
     for (Map.Entry<CurrencyCode, BigDecimal> balance : after.cash().entrySet()) {
       if (balance.getValue().signum() < 0) {
         BigDecimal previous = before.cash().getOrDefault(balance.getKey(), BigDecimal.ZERO);
         if (previous.signum() >= 0) {
-          alerts.add(new Alert.CashNegative(balance.getKey(), balance.getValue(), previous));
+          alerts = add(alerts, new Alert.CashNegative(balance.getKey(), balance.getValue(), previous));
         }
       }
     }
-    if (alerts.size() > 1) {
+    if (alerts != null && alerts.size() > 1) {
       alerts.sort((a, b) -> ((Alert.CashNegative) a).currency().compareTo(((Alert.CashNegative) b).currency()));
     }
     if (event instanceof TradeRecorded trade) {
@@ -43,9 +44,15 @@ public final class AlertRules {
       Position was = before.positions().get(key);
       BigDecimal previous = was == null ? BigDecimal.ZERO : was.quantity();
       if (now != null && now.quantity().signum() < 0 && previous.signum() >= 0) {
-        alerts.add(new Alert.ShortOpened(key, now.quantity(), previous));
+        alerts = add(alerts, new Alert.ShortOpened(key, now.quantity(), previous));
       }
     }
-    return alerts;
+    return alerts == null ? List.of() : alerts;
+  }
+
+  private static List<Alert> add(List<Alert> alerts, Alert alert) {
+    List<Alert> list = alerts == null ? new ArrayList<>(2) : alerts;
+    list.add(alert);
+    return list;
   }
 }

@@ -23,9 +23,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import org.apache.pulsar.client.api.BatcherBuilder;
 import org.apache.pulsar.client.api.MessageId;
 import org.apache.pulsar.client.api.Producer;
 import org.apache.pulsar.client.api.ProducerAccessMode;
+import org.apache.pulsar.client.api.ProducerBuilder;
 import org.apache.pulsar.client.api.PulsarClient;
 import org.apache.pulsar.client.api.Schema;
 import org.slf4j.Logger;
@@ -223,21 +225,28 @@ public final class ChangePublisherVerticle extends VerticleBase {
   }
 
   private Future<Producer<byte[]>> openProducer(String topic, String producerName) {
-    return Future.fromCompletionStage(client.newProducer(Schema.BYTES)
-            .topic(topic)
-            .producerName(producerName)
-            .accessMode(ProducerAccessMode.ExclusiveWithFencing)
-            // No batching. Consumers may read the topic Key_Shared, which needs one key per batch,
-            // but key-based batches carry interleaved sequence ids (key A: 1, 3; key B: 2, 4), and
-            // then "every sequence id up to the broker's last" is no longer a prefix of the stream:
-            // de-duplication could drop or repeat a change.
-            .enableBatching(false)
-            // Reading stops at PAGE unacknowledged messages, so at most one page more is pending:
-            // PAGE changes, and their alerts (a change raises a few at most).
-            .maxPendingMessages(10 * PAGE)
-            // Through a broker restart the producer keeps resending; de-duplication drops repeats.
-            .sendTimeout(0, TimeUnit.SECONDS)
-            .createAsync(), context);
+    ProducerBuilder<byte[]> builder = client.newProducer(Schema.BYTES)
+        .topic(topic)
+        .producerName(producerName)
+        .accessMode(ProducerAccessMode.ExclusiveWithFencing)
+        // Reading stops at PAGE unacknowledged messages, so at most one page more is pending:
+        // PAGE changes, and their alerts (a change raises a few at most).
+        .maxPendingMessages(10 * PAGE)
+        // Through a broker restart the producer keeps resending; de-duplication drops repeats.
+        .sendTimeout(0, TimeUnit.SECONDS);
+    if (settings.changesBatching()) {
+      // Batches of consecutive messages, whatever their keys: each batch is a run of the stream,
+      // so "every sequence id up to the broker's last" stays a prefix of it.
+      builder.enableBatching(true).batcherBuilder(BatcherBuilder.DEFAULT)
+          .batchingMaxPublishDelay(1, TimeUnit.MILLISECONDS).batchingMaxMessages(PAGE);
+    } else {
+      // Consumers may read the topic Key_Shared, which needs one key per batch, but key-based
+      // batches carry interleaved sequence ids (key A: 1, 3; key B: 2, 4), and then "every
+      // sequence id up to the broker's last" is no longer a prefix of the stream:
+      // de-duplication could drop or repeat a change. So no batches at all.
+      builder.enableBatching(false);
+    }
+    return Future.fromCompletionStage(builder.createAsync(), context);
   }
 
   /**
