@@ -101,12 +101,8 @@ class PulsarBrokerRestartTest {
   }
 
   private static void awaitVersions(Api api, List<String> ids, long version) throws InterruptedException {
-    long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
     for (String id : ids) {
-      while (api.get("/api/v1/portfolios/" + id).json().getLong("version") < version) {
-        assertThat(System.nanoTime()).as("%s reaching version %d", id, version).isLessThan(deadline);
-        Thread.sleep(50);
-      }
+      api.awaitVersion(id, version, Duration.ofSeconds(90));
     }
   }
 }

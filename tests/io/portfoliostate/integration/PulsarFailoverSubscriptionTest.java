@@ -10,6 +10,7 @@ import io.portfoliostate.fixtures.TestDatabase;
 import io.portfoliostate.fixtures.TestPulsar;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -55,7 +56,7 @@ class PulsarFailoverSubscriptionTest {
       }
       publish(producer, ids, 0, TRADES / 2);
       for (String id : ids) {
-        awaitVersion(api, id, 1 + TRADES / 2);
+        api.awaitVersion(id, 1 + TRADES / 2, Duration.ofSeconds(60));
       }
       // Both nodes consumed: each holds some of the 4 partitions.
       assertThat(applied(cluster.node(0))).isPositive();
@@ -68,7 +69,7 @@ class PulsarFailoverSubscriptionTest {
       publisher.join();
 
       for (String id : ids) {
-        JsonObject state = awaitVersion(api, id, 1 + TRADES);
+        JsonObject state = api.awaitVersion(id, 1 + TRADES, Duration.ofSeconds(60));
         // Trade t buys t + 1 when t is even, sells 1 when odd: 30 buys of 1, 3, ..., 59 and 30 sells of 1.
         assertThat(state.getJsonArray("positions").getJsonObject(0).getString("quantity")).isEqualTo("870");
         List<String> recorded = ChangeTopic.journal(api, id).stream().skip(1)
@@ -99,19 +100,5 @@ class PulsarFailoverSubscriptionTest {
   private static double applied(Node node) {
     return node.registry().find("pstate.pulsar.in").tag("result", "applied").counters().stream()
         .mapToDouble(c -> c.count()).sum();
-  }
-
-  private static JsonObject awaitVersion(Api api, String id, long version) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-    JsonObject state = null;
-    while (System.nanoTime() < deadline) {
-      state = api.get("/api/v1/portfolios/" + id).json();
-      if (state.getLong("version") >= version) {
-        assertThat(state.getLong("version")).isEqualTo(version);
-        return state;
-      }
-      Thread.sleep(50);
-    }
-    throw new AssertionError(id + " did not reach version " + version + ": " + state);
   }
 }

@@ -9,6 +9,7 @@ import io.portfoliostate.fixtures.TestNode;
 import io.portfoliostate.fixtures.TestPulsar;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -104,7 +105,7 @@ class PulsarIngestTest {
     trades.flush();
 
     for (String id : ids) {
-      JsonObject state = awaitVersion(id, 52);
+      JsonObject state = api.awaitVersion(id, 52, Duration.ofSeconds(30));
       assertThat(state.getJsonArray("positions").getJsonObject(0).getString("quantity")).isEqualTo("50");
       // 100,000 − 50 × 10.5
       assertThat(state.getJsonArray("cash").getJsonObject(0).getString("balance")).isEqualTo("99475");
@@ -127,7 +128,7 @@ class PulsarIngestTest {
       publish(trades, id, trade(id, "good-2", "SELL", "4", "110"));
       trades.flush();
 
-      JsonObject state = awaitVersion(id, 3);
+      JsonObject state = api.awaitVersion(id, 3, Duration.ofSeconds(30));
       assertThat(state.getJsonArray("positions").getJsonObject(0).getString("quantity")).isEqualTo("6");
       List<String> reasons = new ArrayList<>();
       // Letters from the trade topic only: other tests of this class dead-letter prices.
@@ -180,20 +181,6 @@ class PulsarIngestTest {
     assertThat(line.getString("price")).isEqualTo("120.5");
     assertThat(line.getString("marketValue")).isEqualTo("1205");
     assertThat(line.getString("unrealizedPnl")).isEqualTo("205");
-  }
-
-  private static JsonObject awaitVersion(String id, long version) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    JsonObject state = null;
-    while (System.nanoTime() < deadline) {
-      state = api.get("/api/v1/portfolios/" + id).json();
-      if (state.getLong("version") >= version) {
-        assertThat(state.getLong("version")).isEqualTo(version);
-        return state;
-      }
-      Thread.sleep(50);
-    }
-    throw new AssertionError(id + " did not reach version " + version + ": " + state);
   }
 
   private static double counter(String result) {

@@ -226,7 +226,7 @@ public record Settings(
           json.getString("cashTopic", "cash-movements"), json.getString("priceTopic", "market-prices"),
           json.getString("deadLetterTopic", "pstate-dead-letters"),
           json.getString("subscription", "portfolio-state"), subscriptionType(json.getString("subscriptionType")),
-          json.getInteger("maxInFlight", 2000),
+          json.getInteger("maxInFlight", 8000),
           json.getString("changesTopic", "portfolio-changes"),
           json.getString("changesProducerName", "portfolio-state-changes"), json.getInteger("changesPollMs", 10),
           json.getString("alertsTopic", "portfolio-alerts"),
