@@ -293,13 +293,18 @@ final class BenchSupport {
 
   /** Posts a USD price for every instrument over the node's HTTP API (so reads are valued). */
   static void postPrices(Node node, InstrumentId[] instruments) throws Exception {
+    postPrices(node.httpPort(), instruments);
+  }
+
+  /** Posts a USD price for every instrument to the HTTP API on {@code port}. */
+  static void postPrices(int port, InstrumentId[] instruments) throws Exception {
     io.vertx.core.json.JsonArray ticks = new io.vertx.core.json.JsonArray();
     for (InstrumentId instrument : instruments) {
       ticks.add(new JsonObject().put("instrumentId", instrument.value()).put("currency", "USD")
           .put("price", (100 + ThreadLocalRandom.current().nextInt(10_000)) + "." + ThreadLocalRandom.current().nextInt(100)));
     }
     java.net.http.HttpResponse<String> answer = java.net.http.HttpClient.newHttpClient().send(
-        java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + node.httpPort() + "/api/v1/prices"))
+        java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + port + "/api/v1/prices"))
             .header("Content-Type", "application/json")
             .POST(java.net.http.HttpRequest.BodyPublishers.ofString(ticks.encode())).build(),
         java.net.http.HttpResponse.BodyHandlers.ofString());

@@ -64,6 +64,10 @@ import org.HdrHistogram.Histogram;
  * instrument first (so reads are valued), {@code spread=true} gives a portfolio of n seed trades
  * n positions (trade t in instrument t): {@code portfolios=200 seedTrades=500 instruments=500
  * spread=true prices=true phases=get} reads 500-position portfolios with valuation.
+ *
+ * <p>{@code server=process}: the service runs as a process of its own (with this JVM's heap
+ * and collector flags), set up over HTTP, so that its GC pauses stop only the service and never
+ * the load generator's clock; one node, without Redis.
  */
 public final class LatencyBench {
 
@@ -84,6 +88,10 @@ public final class LatencyBench {
     int connections = options.integer("connections", 64);
     int nodeCount = options.integer("nodes", 1);
     boolean withRedis = options.string("redis", "false").equals("true");
+    boolean serverProcess = options.string("server", "jvm").equals("process");
+    if (serverProcess && (nodeCount > 1 || withRedis)) {
+      throw new IllegalArgumentException("server=process runs one node without Redis");
+    }
     String phases = options.string("phases", nodeCount > 1 ? "live,get,get-routed,post,post-routed" : "live,get,post");
     InstrumentId[] instruments = BenchSupport.instruments(options.integer("instruments", 50));
 
@@ -95,18 +103,25 @@ public final class LatencyBench {
       overrides.put("cache", new io.vertx.core.json.JsonObject().put("redisUrl", redis.url()));
       phases = phases + ",get-cached";
     }
-    List<Node> nodes = BenchSupport.startNodes(dataDir, overrides, nodeCount);
-    Node node = nodes.get(0);
+    ServerProcessTarget server = serverProcess ? ServerProcessTarget.start(dataDir) : null;
+    List<Node> nodes = serverProcess ? List.of() : BenchSupport.startNodes(dataDir, overrides, nodeCount);
+    Node node = serverProcess ? null : nodes.get(0);
     Vertx clientVertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1));
     Map<String, Histogram> results = new LinkedHashMap<>();
     try {
-      BenchSupport.createPortfolios(node, portfolios);
-      seed(node, portfolios, seedTrades, instruments, options.string("spread", "false").equals("true"));
+      boolean spread = options.string("spread", "false").equals("true");
+      if (server != null) {
+        server.createPortfolios(portfolios);
+        server.seed(portfolios, seedTrades, instruments, spread);
+      } else {
+        BenchSupport.createPortfolios(node, portfolios);
+        seed(node, portfolios, seedTrades, instruments, spread);
+      }
       if (options.string("prices", "false").equals("true")) {
-        BenchSupport.postPrices(node, instruments);
+        BenchSupport.postPrices(server != null ? server.port() : node.httpPort(), instruments);
       }
       int[] owned = java.util.stream.IntStream.range(0, portfolios)
-          .filter(i -> node.shards().isLocal(BenchSupport.portfolio(i))).toArray();
+          .filter(i -> server != null || node.shards().isLocal(BenchSupport.portfolio(i))).toArray();
       if (nodeCount > 1) {
         System.out.printf("node %s owns %,d of the %,d portfolios; the phases use those%n", node.nodeId(),
             owned.length, portfolios);
@@ -119,7 +134,7 @@ public final class LatencyBench {
       context.runOnContext(v -> Thread.currentThread().setName("bench-http-client"));
       for (String phase : phases.split(",")) {
         // Cached reads go to the last node: in a cluster, usually not the owner.
-        int port = phase.trim().endsWith("-routed") ? nodes.get(1).httpPort()
+        int port = server != null ? server.port() : phase.trim().endsWith("-routed") ? nodes.get(1).httpPort()
             : phase.trim().equals("get-cached") ? nodes.get(nodes.size() - 1).httpPort() : node.httpPort();
         Schedule schedule = new Schedule(client, context, port, phase.trim(), owned, instruments);
         System.out.println();
@@ -133,7 +148,7 @@ public final class LatencyBench {
         System.out.println("fixed-rate warm-up " + warmup + " s: " + latencyLine(warm) + ", " + schedule.errors()
             + " errors");
         BenchSupport.CpuMeter cpu = new BenchSupport.CpuMeter(dataDir).start();
-        BenchSupport.JournalMeters journal = BenchSupport.JournalMeters.read(node);
+        BenchSupport.JournalMeters journal = server != null ? null : BenchSupport.JournalMeters.read(node);
         long started = System.nanoTime();
         Histogram measured = schedule.run(rate, seconds);
         double elapsed = (System.nanoTime() - started) / 1e9;
@@ -142,7 +157,9 @@ public final class LatencyBench {
         System.out.println("       " + cpu.report());
         System.out.println("       " + cpu.threadReport());
         System.out.println("       " + schedule.timeline());
-        if (phase.trim().startsWith("post")) {
+        if (phase.trim().startsWith("post") && server != null) {
+          server.printServerLatency();
+        } else if (phase.trim().startsWith("post")) {
           System.out.println("       " + BenchSupport.JournalMeters.read(node).since(journal));
           printServerLatency(node);
           BenchSupport.printJournalDistribution(node);
@@ -167,6 +184,9 @@ public final class LatencyBench {
     } finally {
       BenchSupport.await(clientVertx.close(), 30);
       BenchSupport.closeAll(nodes);
+      if (server != null) {
+        server.close();
+      }
       if (redis != null) {
         redis.close();
       }
