@@ -269,7 +269,14 @@ public final class ChangePublisherVerticle extends VerticleBase {
       if (!leading || stopping || leadership != term) {
         return;
       }
-      publish(changes, leadership);
+      try {
+        publish(changes, leadership);
+      } catch (RuntimeException unpublishable) {
+        // A row the publisher cannot turn into messages (its alerts unreadable, say): stop and
+        // say so rather than end this loop silently; the next leader starts at the same row.
+        abdicate(unpublishable);
+        return;
+      }
       saveNowAndThen();
       if (changes.size() == PAGE) {
         follow(leadership);
