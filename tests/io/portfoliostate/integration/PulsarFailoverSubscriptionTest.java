@@ -58,6 +58,7 @@ class PulsarFailoverSubscriptionTest {
       for (String id : ids) {
         api.awaitVersion(id, 1 + TRADES / 2, Duration.ofSeconds(60));
       }
+      assertThat(partitions(cluster.node(1), trades)).isEqualTo(4);
       // Both nodes consumed: each holds some of the 4 partitions.
       assertThat(applied(cluster.node(0))).isPositive();
       assertThat(applied(cluster.node(1))).isPositive();
@@ -95,6 +96,16 @@ class PulsarFailoverSubscriptionTest {
     } catch (Exception e) {
       throw new IllegalStateException(e);
     }
+  }
+
+  /** The node's gauge of the topic's partitions (set once the node has looked them up). */
+  private static double partitions(Node node, String topic) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (node.registry().find("pstate.pulsar.in.partitions").tag("topic", topic).gauge() == null) {
+      assertThat(System.nanoTime()).as("partitions of %s looked up", topic).isLessThan(deadline);
+      Thread.sleep(20);
+    }
+    return node.registry().find("pstate.pulsar.in.partitions").tag("topic", topic).gauge().value();
   }
 
   private static double applied(Node node) {

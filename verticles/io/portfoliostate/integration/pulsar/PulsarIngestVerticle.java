@@ -1,6 +1,7 @@
 package io.portfoliostate.integration.pulsar;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.portfoliostate.config.Settings.PulsarSettings;
 import io.portfoliostate.domain.PortfolioId;
@@ -130,7 +131,26 @@ public final class PulsarIngestVerticle extends VerticleBase {
           LOG.info("Consuming {}, {} and {} from Pulsar (subscription {}, {})", settings.tradeTopic(),
               settings.cashTopic(), settings.priceTopic(), settings.subscription(), settings.subscriptionType());
           receive();
+          reportPartitions();
         });
+  }
+
+  /**
+   * The partitions of each topic consumed, as a gauge. Under Failover a node takes whole
+   * partitions, so a topic without partitions is consumed by one node only: worth a warning.
+   */
+  private void reportPartitions() {
+    for (String topic : List.of(settings.tradeTopic(), settings.cashTopic(), settings.priceTopic())) {
+      Future.fromCompletionStage(client.getPartitionsForTopic(topic), context).onSuccess(partitions -> {
+        int count = partitions.size();
+        Gauge.builder("pstate.pulsar.in.partitions", () -> count).tag("topic", topic)
+            .description("Partitions of a topic consumed (1: not partitioned)").register(registry);
+        if (count < 2 && settings.subscriptionType().equals("Failover")) {
+          LOG.warn("{} has no partitions: under a Failover subscription one node consumes all of it and the others "
+              + "stand by; give it at least as many partitions as nodes", topic);
+        }
+      });
+    }
   }
 
   private Counter messages(String result, String description) {
