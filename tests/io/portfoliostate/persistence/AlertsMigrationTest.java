@@ -1,18 +1,16 @@
 package io.portfoliostate.persistence;
 
+import static io.portfoliostate.fixtures.TestPool.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.portfoliostate.fixtures.TestDatabase;
+import io.portfoliostate.fixtures.TestPool;
 import io.portfoliostate.persistence.ChangeStreamStore.Change;
 import io.portfoliostate.persistence.ChangeStreamStore.Position;
-import io.vertx.core.Future;
-import io.vertx.core.Vertx;
-import io.vertx.sqlclient.Pool;
 import java.sql.Connection;
 import java.sql.Statement;
 import java.time.Instant;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.flywaydb.core.Flyway;
 import org.junit.jupiter.api.Test;
 
@@ -42,10 +40,8 @@ class AlertsMigrationTest {
           + "('p-1', 3, 'CashFlowRecorded', '{}', now(), '[{\"alertId\":\"p-1/3/1\"}]')");
     }
 
-    Vertx vertx = Vertx.vertx();
-    try {
-      Pool pool = database.pool(vertx, 1, "alerts-migration-test");
-      ChangeStreamStore store = new ChangeStreamStore(pool);
+    try (TestPool pool = TestPool.open(uri, "alerts-migration-test")) {
+      ChangeStreamStore store = new ChangeStreamStore(pool.pool());
       Position cursor = await(store.cursor("portfolio-changes"));
       assertThat(cursor.sequenceId()).isEqualTo(1);
       assertThat(cursor.alertSequenceId()).isZero();
@@ -59,12 +55,6 @@ class AlertsMigrationTest {
       Position saved = await(store.cursor("portfolio-changes"));
       assertThat(saved.sequenceId()).isEqualTo(3);
       assertThat(saved.alertSequenceId()).isEqualTo(1);
-    } finally {
-      await(vertx.close());
     }
-  }
-
-  private static <T> T await(Future<T> future) throws Exception {
-    return future.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
   }
 }

@@ -1,13 +1,12 @@
 package io.portfoliostate.persistence;
 
+import static io.portfoliostate.fixtures.TestPool.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.portfoliostate.fixtures.TestDatabase;
+import io.portfoliostate.fixtures.TestPool;
 import io.portfoliostate.persistence.ChangeStreamStore.Change;
 import io.portfoliostate.persistence.ChangeStreamStore.Position;
-import io.vertx.core.Future;
-import io.vertx.core.Vertx;
-import io.vertx.sqlclient.Pool;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -31,25 +30,21 @@ import org.junit.jupiter.api.Test;
  */
 class ChangeStreamStoreTest {
 
+  private static TestPool database;
   private static String uri;
-  private static Vertx vertx;
-  private static Pool pool;
   private static ChangeStreamStore store;
 
   @BeforeAll
   static void start() throws Exception {
-    uri = TestDatabase.freshDatabaseUri();
-    Database database = Database.fromUri(uri);
-    Migrations.migrate(database);
-    vertx = Vertx.vertx();
-    pool = database.pool(vertx, 2, "change-stream-test");
-    store = new ChangeStreamStore(pool);
+    database = TestPool.migrated("change-stream-test");
+    uri = database.uri();
+    store = new ChangeStreamStore(database.pool());
   }
 
   @AfterAll
   static void stop() throws Exception {
-    if (vertx != null) {
-      await(vertx.close());
+    if (database != null) {
+      database.close();
     }
   }
 
@@ -161,9 +156,5 @@ class ChangeStreamStoreTest {
       }
     }
     return seq;
-  }
-
-  private static <T> T await(Future<T> future) throws Exception {
-    return future.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
   }
 }

@@ -1,5 +1,6 @@
 package io.portfoliostate.persistence;
 
+import static io.portfoliostate.fixtures.TestPool.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.portfoliostate.domain.CurrencyCode;
@@ -8,9 +9,7 @@ import io.portfoliostate.domain.valuation.FxRate;
 import io.portfoliostate.domain.valuation.MarketNeeds.Pair;
 import io.portfoliostate.domain.valuation.Price;
 import io.portfoliostate.fixtures.TestDatabase;
-import io.vertx.core.Future;
-import io.vertx.core.Vertx;
-import io.vertx.sqlclient.Pool;
+import io.portfoliostate.fixtures.TestPool;
 import java.math.BigDecimal;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -18,7 +17,6 @@ import java.sql.Statement;
 import java.time.Instant;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -42,19 +40,15 @@ class MarketHistoryStoreTest {
   private static final Instant T2 = Instant.parse("2026-03-02T11:00:00.000001Z");
   private static final Instant T3 = Instant.parse("2026-03-03T10:00:00Z");
 
+  private static TestPool database;
   private static String uri;
-  private static Vertx vertx;
-  private static Pool pool;
   private static MarketDataStore store;
 
   @BeforeAll
   static void storeTheHistory() throws Exception {
-    uri = TestDatabase.freshDatabaseUri();
-    Database database = Database.fromUri(uri);
-    Migrations.migrate(database);
-    vertx = Vertx.vertx();
-    pool = database.pool(vertx, 2, "market-history-test");
-    store = new MarketDataStore(pool);
+    database = TestPool.migrated("market-history-test");
+    uri = database.uri();
+    store = new MarketDataStore(database.pool());
     await(store.write(List.of(),
         List.of(price(HX, "100", USD, T1), price(HX, "110", USD, T2), price(HX, "120", USD, T3),
             price(HY, "50", EUR, T2)),
@@ -67,8 +61,8 @@ class MarketHistoryStoreTest {
 
   @AfterAll
   static void close() throws Exception {
-    if (vertx != null) {
-      await(vertx.close());
+    if (database != null) {
+      database.close();
     }
   }
 
@@ -150,9 +144,5 @@ class MarketHistoryStoreTest {
 
   private static FxRate rate(CurrencyCode base, CurrencyCode quote, String rate, Instant at) {
     return new FxRate(base, quote, new BigDecimal(rate), at);
-  }
-
-  private static <T> T await(Future<T> future) throws Exception {
-    return future.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
   }
 }
