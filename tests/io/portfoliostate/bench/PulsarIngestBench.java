@@ -109,15 +109,7 @@ public final class PulsarIngestBench {
         double before = recorded(node);
         BenchSupport.CpuMeter cpu = new BenchSupport.CpuMeter(dataDir).start();
         long started = System.nanoTime();
-        List<CompletableFuture<?>> sent = new ArrayList<>(trades);
-        for (int i = 0; i < trades; i++) {
-          String portfolio = BenchSupport.portfolio(ThreadLocalRandom.current().nextInt(portfolios)).value();
-          String body = "{\"portfolioId\":\"" + portfolio + "\",\"tradeId\":\"r" + run + "-" + i
-              + "\",\"instrumentId\":\"INST-" + (i % 50) + "\",\"side\":\"BUY\",\"quantity\":\"1\",\"price\":\"10.5\"}";
-          sent.add(producer.newMessage().key(portfolio).value(body.getBytes(StandardCharsets.UTF_8)).sendAsync());
-        }
-        producer.flush();
-        CompletableFuture.allOf(sent.toArray(CompletableFuture[]::new)).get(10, TimeUnit.MINUTES);
+        publishTrades(producer, portfolios, trades, "r" + run);
         long published = System.nanoTime();
         while (recorded(node) - before < trades) {
           if (System.nanoTime() - started > TimeUnit.MINUTES.toNanos(10)) {
@@ -174,6 +166,23 @@ public final class PulsarIngestBench {
   }
 
   /**
+   * Publishes {@code trades} trades (BUY 1 at 10.5) on random portfolios, ids {@code <prefix>-<i>},
+   * and waits until the broker has them all.
+   */
+  private static void publishTrades(Producer<byte[]> producer, int portfolios, int trades, String prefix)
+      throws Exception {
+    List<CompletableFuture<?>> sent = new ArrayList<>(trades);
+    for (int i = 0; i < trades; i++) {
+      String portfolio = BenchSupport.portfolio(ThreadLocalRandom.current().nextInt(portfolios)).value();
+      String body = "{\"portfolioId\":\"" + portfolio + "\",\"tradeId\":\"" + prefix + "-" + i
+          + "\",\"instrumentId\":\"INST-" + (i % 50) + "\",\"side\":\"BUY\",\"quantity\":\"1\",\"price\":\"10.5\"}";
+      sent.add(producer.newMessage().key(portfolio).value(body.getBytes(StandardCharsets.UTF_8)).sendAsync());
+    }
+    producer.flush();
+    CompletableFuture.allOf(sent.toArray(CompletableFuture[]::new)).get(10, TimeUnit.MINUTES);
+  }
+
+  /**
    * The node's side alone: {@code trades} trades wait in the topic before the node starts (as
    * after an outage), so the broker only delivers while the node consumes, records and
    * acknowledges. Timed from the node's start (ready) until it has recorded them all; each run
@@ -194,17 +203,10 @@ public final class PulsarIngestBench {
             .blockIfQueueFull(true).maxPendingMessages(20_000).create()) {
       // The node's subscription, made now so that it keeps what is published before the node starts.
       client.newConsumer(Schema.BYTES).topic(topic).subscriptionName("portfolio-state")
-          .subscriptionType(SubscriptionType.Key_Shared).subscribe().close();
+          .subscriptionType(SubscriptionType.valueOf(overrides.getJsonObject("pulsar").getString("subscriptionType")))
+          .subscribe().close();
       for (int run = 1; run <= runs; run++) {
-        List<CompletableFuture<?>> sent = new ArrayList<>(trades);
-        for (int i = 0; i < trades; i++) {
-          String portfolio = BenchSupport.portfolio(ThreadLocalRandom.current().nextInt(portfolios)).value();
-          String body = "{\"portfolioId\":\"" + portfolio + "\",\"tradeId\":\"b" + run + "-" + i
-              + "\",\"instrumentId\":\"INST-" + (i % 50) + "\",\"side\":\"BUY\",\"quantity\":\"1\",\"price\":\"10.5\"}";
-          sent.add(producer.newMessage().key(portfolio).value(body.getBytes(StandardCharsets.UTF_8)).sendAsync());
-        }
-        producer.flush();
-        CompletableFuture.allOf(sent.toArray(CompletableFuture[]::new)).get(10, TimeUnit.MINUTES);
+        publishTrades(producer, portfolios, trades, "b" + run);
         Node node = BenchSupport.startNode(dataDir, overrides);
         long started = System.nanoTime();
         try {
