@@ -48,6 +48,8 @@ class OpenApiTest {
       "GET /health/ready",
       "GET /metrics",
       "GET /openapi.yaml",
+      "GET /docs",
+      "GET /docs/",
       "POST /api/v1/portfolios",
       "GET /api/v1/portfolios",
       "GET /api/v1/portfolios/{id}",

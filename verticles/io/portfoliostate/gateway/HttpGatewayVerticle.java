@@ -109,6 +109,9 @@ public final class HttpGatewayVerticle extends VerticleBase {
     router.get("/metrics").handler(PrometheusScrapingHandler.create(registry));
     router.get("/openapi.yaml").handler(ctx -> ctx.response().putHeader("Content-Type", "application/yaml")
         .end(OPENAPI));
+    router.get("/docs").handler(ApiDocs::page);
+    router.get("/docs/").handler(ApiDocs::page);
+    ApiDocs.mountAssets(router);
 
     router.route("/api/*").handler(TimeoutHandler.create(settings.requestTimeoutMs(), 503));
     router.route("/api/*").handler(BodyHandler.create(false).setBodyLimit(settings.maxBodyBytes()));
