@@ -80,9 +80,10 @@ final class PortfolioHandlers {
     Future<Boolean> parentOk = update.parentId() == null ? Future.succeededFuture(true)
         : checkParent(id, update.parentId()).compose(ok -> !ok ? Future.succeededFuture(false)
             : catalog.wouldCycle(id, update.parentId()).map(cycle -> {
+              // A fast refusal against committed data only: two concurrent changes can both pass
+              // here; the journal transaction checks again under a lock (JournalWrites).
               if (cycle) {
-                Problems.send(ctx, Problems.invalid(List.of(new RequestReader.FieldError("parentId",
-                    "would make the portfolio its own ancestor"))));
+                Problems.send(ctx, Problems.parentCycle("would make the portfolio its own ancestor"));
               }
               return !cycle;
             }));

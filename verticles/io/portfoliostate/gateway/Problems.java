@@ -63,12 +63,20 @@ final class Problems {
         return new Problem(409, "id-reused", "Id already used with other content", rejection.detail(), null);
       case VERSION_MISMATCH:
         return new Problem(412, "version-mismatch", "Version mismatch", rejection.detail(), null);
+      case PARENT_CYCLE:
+        return parentCycle(rejection.detail());
       case INVALID:
       default:
         List<RequestReader.FieldError> errors = rejection.field() == null ? null
             : List.of(new RequestReader.FieldError(rejection.field(), rejection.detail()));
         return new Problem(400, "invalid-request", "The request is invalid", rejection.detail(), errors);
     }
+  }
+
+  /** The parent change would close a cycle; the same answer whether the gateway or the journal saw it. */
+  static Problem parentCycle(String detail) {
+    return new Problem(409, "parent-cycle", "The parent would close a cycle", detail,
+        List.of(new RequestReader.FieldError("parentId", detail)));
   }
 
   /** A failed request to an owner, as the client should see it. */

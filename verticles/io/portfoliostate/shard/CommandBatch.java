@@ -3,6 +3,7 @@ package io.portfoliostate.shard;
 import io.portfoliostate.domain.Alert;
 import io.portfoliostate.domain.AlertRules;
 import io.portfoliostate.domain.CommandResult;
+import io.portfoliostate.domain.CreatePortfolio;
 import io.portfoliostate.domain.Decision;
 import io.portfoliostate.domain.IdempotentCommand;
 import io.portfoliostate.domain.PortfolioCommand;
@@ -14,6 +15,7 @@ import io.portfoliostate.domain.PortfolioUpdated;
 import io.portfoliostate.domain.ReferenceData;
 import io.portfoliostate.domain.Rejection;
 import io.portfoliostate.domain.TradeRecorded;
+import io.portfoliostate.domain.UpdatePortfolio;
 import io.portfoliostate.persistence.IdempotencyIndex;
 import io.portfoliostate.protocol.AlertJson;
 import io.portfoliostate.protocol.CommandOutcome;
@@ -51,6 +53,8 @@ final class CommandBatch {
   private final List<Delivery> deliveries = new ArrayList<>();
   private final Map<String, Recorded> recordedHere = new HashMap<>();
   private boolean catalogChanged;
+  /** The command of the batch that changes the parent link, if any: it is the batch's only writer. */
+  PendingCommand parentChange;
   /** How many alerts the batch's events raised (they are journaled with the events). */
   int alertsRaised;
 
@@ -66,9 +70,25 @@ final class CommandBatch {
       int maxRows, Instant now, ReferenceData reference) {
     CommandBatch batch = new CommandBatch(state);
     while (!queue.isEmpty() && batch.rows.size() < maxRows) {
-      batch.decideOne(queue.poll(), index, now, reference);
+      // A parent change goes alone in its append: if the journal finds it would close a cycle,
+      // it alone is refused and the commands around it are decided again.
+      boolean changesParent = changesParent(queue.peek().envelope.command());
+      if (changesParent && batch.hasEvents()) {
+        break;
+      }
+      PendingCommand pending = queue.poll();
+      batch.decideOne(pending, index, now, reference);
+      if (changesParent && batch.hasEvents()) {
+        batch.parentChange = pending;
+        break;
+      }
     }
     return batch;
+  }
+
+  private static boolean changesParent(PortfolioCommand command) {
+    return (command instanceof UpdatePortfolio && ((UpdatePortfolio) command).parentId() != null)
+        || (command instanceof CreatePortfolio && ((CreatePortfolio) command).parentId() != null);
   }
 
   private void decideOne(PendingCommand pending, IdempotencyIndex index, Instant now, ReferenceData reference) {
@@ -91,6 +111,10 @@ final class CommandBatch {
         }
         return;
       }
+    }
+    if (pending.refusal != null) {
+      deliver(pending, new CommandOutcome.Refused(pending.refusal));
+      return;
     }
     Long expected = pending.envelope.expectedVersion();
     long current = after == null ? 0 : after.version();

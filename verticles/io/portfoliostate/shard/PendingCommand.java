@@ -1,6 +1,7 @@
 package io.portfoliostate.shard;
 
 import io.portfoliostate.domain.IdempotentCommand;
+import io.portfoliostate.domain.Rejection;
 import io.portfoliostate.persistence.IdempotencyIndex;
 import io.portfoliostate.protocol.CommandEnvelope;
 
@@ -12,6 +13,11 @@ final class PendingCommand {
   final CommandEnvelope envelope;
   /** Hash of the command's content when it carries an id, else 0. */
   final long contentHash;
+  /**
+   * Set when the journal refused the command's write for a reason found only there (a parent
+   * change that would close a cycle): deciding it again refuses it with this.
+   */
+  Rejection refusal;
   /** When the command was queued, for the queue-wait metric. */
   final long queuedNanos = System.nanoTime();
 
