@@ -18,6 +18,7 @@ import io.portfoliostate.domain.TradeRecorded;
 import io.portfoliostate.domain.UpdatePortfolio;
 import io.portfoliostate.persistence.IdempotencyIndex;
 import io.portfoliostate.protocol.AlertJson;
+import io.portfoliostate.protocol.CommandEnvelope;
 import io.portfoliostate.protocol.CommandOutcome;
 import io.portfoliostate.protocol.EventJson;
 import io.portfoliostate.protocol.JournalAppend;
@@ -93,7 +94,9 @@ final class CommandBatch {
 
   private void decideOne(PendingCommand pending, IdempotencyIndex index, Instant now, ReferenceData reference) {
     PortfolioCommand command = pending.envelope.command();
-    String key = command instanceof IdempotentCommand ? ((IdempotentCommand) command).idempotencyKey() : null;
+    String key = command instanceof IdempotentCommand ? ((IdempotentCommand) command).idempotencyKey()
+        : pending.envelope.idempotencyKey() != null ? CommandEnvelope.KEY_PREFIX + pending.envelope.idempotencyKey()
+        : null;
     if (key != null) {
       Recorded here = recordedHere.get(key);
       if (here != null) {
@@ -128,13 +131,19 @@ final class CommandBatch {
       deliver(pending, new CommandOutcome.Refused(((Decision.Rejected) decision).rejection()));
       return;
     }
-    for (PortfolioEvent event : ((Decision.Accepted) decision).events()) {
+    List<PortfolioEvent> decided = ((Decision.Accepted) decision).events();
+    for (int i = 0; i < decided.size(); i++) {
+      PortfolioEvent event = decided.get(i);
+      // A request key is journaled as the command id of the command's last event: the version
+      // a replay answers with, and the journal's unique index catches a key older than the window.
+      String commandId = event.idempotencyKey() != null ? event.idempotencyKey()
+          : i == decided.size() - 1 ? key : null;
       PortfolioState previous = after;
       after = PortfolioRules.evolve(after, event);
       List<Alert> alerts = AlertRules.raisedBy(previous, event, after);
       alertsRaised += alerts.size();
       events.add(event);
-      rows.add(new JournalAppend.Row(after.version(), EventJson.type(event), event.idempotencyKey(),
+      rows.add(new JournalAppend.Row(after.version(), EventJson.type(event), commandId,
           key == null ? null : pending.contentHash, EventJson.toJson(event).encode(), now,
           event instanceof TradeRecorded ? ((TradeRecorded) event).instrumentId().value() : null,
           AlertJson.toJournal(after.id(), after.version(), now, alerts)));
@@ -148,8 +157,10 @@ final class CommandBatch {
   }
 
   private static CommandOutcome reused(String key) {
+    String id = key.startsWith(CommandEnvelope.KEY_PREFIX) ? "Idempotency-Key " + key.substring(key.indexOf(':') + 1)
+        : key.substring(key.indexOf(':') + 1);
     return new CommandOutcome.Refused(Rejection.of(Rejection.Reason.ID_REUSED,
-        key.substring(key.indexOf(':') + 1) + " was already recorded with other content"));
+        id + " was already recorded with other content"));
   }
 
   private void deliver(PendingCommand pending, CommandOutcome outcome) {

@@ -11,7 +11,7 @@ final class PendingCommand {
   final PendingReply reply;
   final int slot;
   final CommandEnvelope envelope;
-  /** Hash of the command's content when it carries an id, else 0. */
+  /** Hash of the command's content when it carries an id or an idempotency key, else 0. */
   final long contentHash;
   /**
    * Set when the journal refused the command's write for a reason found only there (a parent
@@ -25,8 +25,8 @@ final class PendingCommand {
     this.reply = reply;
     this.slot = slot;
     this.envelope = envelope;
-    this.contentHash = envelope.command() instanceof IdempotentCommand
-        ? IdempotencyIndex.hash(((IdempotentCommand) envelope.command()).fingerprint())
+    this.contentHash = envelope.command() instanceof IdempotentCommand || envelope.idempotencyKey() != null
+        ? IdempotencyIndex.hash(envelope.command().fingerprint())
         : 0L;
   }
 }
