@@ -35,6 +35,31 @@ class SettingsLoaderTest {
     assertThat(settings.owners().snapshotEvery()).isEqualTo(250);
   }
 
+  /**
+   * The timeouts nest: the gateway's answer deadline is longer than the owner path (the
+   * not-owner retries plus the owner timeout), whatever the settings say, so the owner path's
+   * own answer reaches the client before the gateway gives up.
+   */
+  @Test
+  void theGatewayDeadlineIsLongerThanTheOwnerPath() {
+    Settings defaults = Settings.from(SettingsLoader.loadJson(Map.of()));
+    assertThat(defaults.routing().ownerPathMs()).isEqualTo(3000 + 8000);
+    long deadline = defaults.http().answerDeadlineMs(defaults.routing().ownerPathMs());
+    assertThat(deadline).isEqualTo(3000 + 8000 + Settings.HttpSettings.GATEWAY_MARGIN_MS)
+        .isGreaterThan(defaults.routing().ownerPathMs());
+
+    Settings slowOwners = Settings.from(SettingsLoader.loadJson(Map.of(
+        "PSTATE_OWNER_TIMEOUT_MS", "30000", "PSTATE_NOT_OWNER_RETRY_MS", "5000",
+        "PSTATE_HTTP_REQUEST_TIMEOUT_MS", "10000")));
+    assertThat(slowOwners.routing().ownerTimeoutMs()).isEqualTo(30_000);
+    assertThat(slowOwners.http().answerDeadlineMs(slowOwners.routing().ownerPathMs()))
+        .isEqualTo(35_000 + Settings.HttpSettings.GATEWAY_MARGIN_MS);
+
+    Settings patientGateway = Settings.from(SettingsLoader.loadJson(Map.of(
+        "PSTATE_HTTP_REQUEST_TIMEOUT_MS", "60000")));
+    assertThat(patientGateway.http().answerDeadlineMs(patientGateway.routing().ownerPathMs())).isEqualTo(60_000);
+  }
+
   @Test
   void pulsarIsOffByDefaultAndItsTopicsComeFromTheEnvironment() {
     Settings.PulsarSettings off = Settings.from(SettingsLoader.loadJson(Map.of())).pulsar();

@@ -350,6 +350,24 @@ class OpenApiTest {
     call("PATCH", "/api/v1/portfolios/{id}", p, Map.of("name", "Fund A"), 200);
     call("PATCH", "/api/v1/portfolios/{id}", p, Map.of("costMethod", "LIFO"), 400);
     call("PATCH", "/api/v1/portfolios/{id}", p, Map.of("nmae", "typo"), 400);
+    call("PATCH", "/api/v1/portfolios/{id}", "/api/v1/portfolios/oa-parent", Map.of("parentId", "oa-fund"), 409);
+    Map<String, Object> keyed = Map.of("id", "oa-keyed", "name", "Keyed", "baseCurrency", "USD");
+    call("POST", "/api/v1/portfolios", "/api/v1/portfolios", keyed, 201, "Idempotency-Key", "oa-create");
+    call("POST", "/api/v1/portfolios", "/api/v1/portfolios", keyed, 200, "Idempotency-Key", "oa-create");
+    call("POST", "/api/v1/portfolios", "/api/v1/portfolios", Map.of("id", "oa-keyed", "name", "Other",
+        "baseCurrency", "USD"), 409, "Idempotency-Key", "oa-create");
+    call("POST", "/api/v1/portfolios", "/api/v1/portfolios", keyed, 400, "Idempotency-Key", "bad key");
+    String keyedTargets = "/api/v1/portfolios/oa-keyed/targets";
+    call("PUT", "/api/v1/portfolios/{id}/targets", keyedTargets, Map.of("targets", Map.of("AAPL", "1")), 200,
+        "Idempotency-Key", "oa-targets");
+    call("PUT", "/api/v1/portfolios/{id}/targets", keyedTargets, Map.of("targets", Map.of("AAPL", "1")), 200,
+        "Idempotency-Key", "oa-targets");
+    call("PUT", "/api/v1/portfolios/{id}/targets", keyedTargets, Map.of("targets", Map.of("AAPL", "0.5")), 409,
+        "Idempotency-Key", "oa-targets");
+    call("PATCH", "/api/v1/portfolios/{id}", "/api/v1/portfolios/oa-keyed", Map.of("name", "K"), 200,
+        "If-Match", "\"2\"", "Idempotency-Key", "oa-patch");
+    call("PATCH", "/api/v1/portfolios/{id}", "/api/v1/portfolios/oa-keyed", Map.of("name", "K"), 200,
+        "If-Match", "\"2\"", "Idempotency-Key", "oa-patch");
 
     call("GET", "/api/v1/portfolios/{id}", p, null, 200);
     call("GET", "/api/v1/portfolios/{id}", p + "?version=2", null, 200);

@@ -349,7 +349,8 @@ class PortfolioApiTest {
         .getString("name")).isEqualTo("Bravo");
 
     Api.Response cycle = api().patch("/api/v1/portfolios/tree-root", new JsonObject().put("parentId", "tree-b"));
-    assertThat(cycle.status()).isEqualTo(400);
+    assertThat(cycle.status()).isEqualTo(409);
+    assertThat(cycle.json().getString("type")).isEqualTo("/problems/parent-cycle");
     assertThat(cycle.json().getJsonArray("errors").getJsonObject(0).getString("field")).isEqualTo("parentId");
 
     JsonObject firstPage = api().get("/api/v1/portfolios?limit=1&after=tree-a").json();

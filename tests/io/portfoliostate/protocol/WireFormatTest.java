@@ -82,11 +82,12 @@ class WireFormatTest {
   }
 
   @Test
-  void everyCommandCrossesExactlyWithItsExpectedVersion() {
+  void everyCommandCrossesExactlyWithItsExpectedVersionAndKey() {
     List<CommandEnvelope> envelopes = new ArrayList<>();
     long version = 0;
     for (PortfolioCommand command : everyCommand()) {
-      envelopes.add(new CommandEnvelope(command, version++ % 2 == 0 ? null : version));
+      envelopes.add(new CommandEnvelope(command, version++ % 2 == 0 ? null : version,
+          version % 3 == 0 ? null : "key-" + version));
     }
     OwnerRequest.Execute request = new OwnerRequest.Execute(ID, envelopes);
     OwnerRequest.Execute received = overTheWire(request);
@@ -95,6 +96,7 @@ class WireFormatTest {
     assertThat(received.commands()).hasSize(envelopes.size());
     for (int i = 0; i < envelopes.size(); i++) {
       assertThat(received.commands().get(i).expectedVersion()).isEqualTo(envelopes.get(i).expectedVersion());
+      assertThat(received.commands().get(i).idempotencyKey()).isEqualTo(envelopes.get(i).idempotencyKey());
       assertThat(received.commands().get(i).command()).usingRecursiveComparison()
           .withComparatorForType(BigDecimal::compareTo, BigDecimal.class)
           .isEqualTo(envelopes.get(i).command());

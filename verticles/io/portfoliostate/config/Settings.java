@@ -35,11 +35,33 @@ public record Settings(
         CorporateActionSettings.from(json.getJsonObject("corporateActions", new JsonObject())));
   }
 
-  /** HTTP gateway: where it listens and what it accepts. */
+  /**
+   * HTTP gateway: where it listens and what it accepts.
+   *
+   * @param requestTimeoutMs the least time the gateway waits before answering "no answer in
+   *     time"; raised to {@link #answerDeadlineMs} when the owner path can take longer
+   */
   public record HttpSettings(String host, int port, int maxBodyBytes, long requestTimeoutMs) {
+
+    /**
+     * What the gateway's own checks (a parent's existence, the tree) may take on top of the
+     * owner path before its deadline fires.
+     */
+    public static final long GATEWAY_MARGIN_MS = 2000;
+
     static HttpSettings from(JsonObject json) {
       return new HttpSettings(json.getString("host", "0.0.0.0"), json.getInteger("port", 8080),
           json.getInteger("maxBodyBytes", 1 << 20), json.getLong("requestTimeoutMs", 10_000L));
+    }
+
+    /**
+     * The gateway's answer deadline: at least {@code requestTimeoutMs}, and always longer than
+     * the owner path ({@link RoutingSettings#ownerPathMs}) by {@link #GATEWAY_MARGIN_MS}, so
+     * that the owner path's own outcome (an answer, or "unavailable") reaches the client rather
+     * than the gateway's "no answer in time".
+     */
+    public long answerDeadlineMs(long ownerPathMs) {
+      return Math.max(requestTimeoutMs, ownerPathMs + GATEWAY_MARGIN_MS);
     }
   }
 
@@ -137,6 +159,14 @@ public record Settings(
     static RoutingSettings from(JsonObject json) {
       return new RoutingSettings(json.getLong("ownerTimeoutMs", 8000L),
           json.getLong("notOwnerRetryMs", 3000L));
+    }
+
+    /**
+     * The longest the owner path can take: the last retry starts before {@code notOwnerRetryMs}
+     * have passed and waits at most {@code ownerTimeoutMs} for its answer.
+     */
+    public long ownerPathMs() {
+      return notOwnerRetryMs + ownerTimeoutMs;
     }
   }
 

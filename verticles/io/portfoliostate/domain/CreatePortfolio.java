@@ -28,4 +28,11 @@ public record CreatePortfolio(
     driftThreshold = driftThreshold == null ? DEFAULT_DRIFT_THRESHOLD : Targets.requireThreshold(driftThreshold);
     targets = Targets.validate(targets == null ? Map.of() : targets);
   }
+
+  @Override
+  public String fingerprint() {
+    return String.join("|", "create", portfolioId.value(), name, baseCurrency.value(),
+        parentId == null ? "" : parentId.value(), costMethod.name(), Decimals.plain(driftThreshold),
+        Targets.fingerprint(targets));
+  }
 }

@@ -15,5 +15,6 @@ public sealed interface IdempotentCommand extends PortfolioCommand
    * The content that must match on a replay, in a canonical text: decimals without trailing
    * zeros, defaults applied, so {@code "10"} and {@code 10.0} count as the same content.
    */
+  @Override
   String fingerprint();
 }

@@ -8,4 +8,11 @@ public sealed interface PortfolioCommand
     permits CreatePortfolio, UpdatePortfolio, SetTargets, IdempotentCommand {
 
   PortfolioId portfolioId();
+
+  /**
+   * The command's content in a canonical text (decimals without trailing zeros, defaults
+   * applied, maps in key order): two commands with the same fingerprint ask the same thing. A
+   * replay under the same id or idempotency key must match it.
+   */
+  String fingerprint();
 }

@@ -17,7 +17,9 @@ public record Rejection(Reason reason, String detail, String field) {
     /** An id was replayed with other content (409). */
     ID_REUSED,
     /** The caller's expected version is not the current one (412). */
-    VERSION_MISMATCH
+    VERSION_MISMATCH,
+    /** The new parent would make the portfolio its own ancestor (409). */
+    PARENT_CYCLE
   }
 
   public static Rejection invalid(String field, String detail) {

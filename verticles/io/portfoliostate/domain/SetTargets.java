@@ -18,4 +18,10 @@ public record SetTargets(
       Targets.requireThreshold(driftThreshold);
     }
   }
+
+  @Override
+  public String fingerprint() {
+    return String.join("|", "targets", portfolioId.value(), Targets.fingerprint(targets),
+        driftThreshold == null ? "" : Decimals.plain(driftThreshold));
+  }
 }

@@ -9,6 +9,15 @@ final class Targets {
   private Targets() {
   }
 
+  /** Target weights in a canonical text: instruments in id order, weights without trailing zeros. */
+  static String fingerprint(Map<InstrumentId, BigDecimal> targets) {
+    StringBuilder text = new StringBuilder("{");
+    targets.entrySet().stream().sorted(Map.Entry.comparingByKey(java.util.Comparator.comparing(InstrumentId::value)))
+        .forEach(target -> text.append(target.getKey().value()).append('=')
+            .append(Decimals.plain(target.getValue())).append(','));
+    return text.append('}').toString();
+  }
+
   static Map<InstrumentId, BigDecimal> validate(Map<InstrumentId, BigDecimal> targets) {
     BigDecimal sum = BigDecimal.ZERO;
     for (Map.Entry<InstrumentId, BigDecimal> target : targets.entrySet()) {

@@ -27,4 +27,11 @@ public record UpdatePortfolio(
       throw new DomainViolation("body", "must change at least one of name, parentId, driftThreshold, costMethod");
     }
   }
+
+  @Override
+  public String fingerprint() {
+    return String.join("|", "update", portfolioId.value(), name == null ? "" : name,
+        parentId == null ? "" : parentId.value(), driftThreshold == null ? "" : Decimals.plain(driftThreshold),
+        costMethod == null ? "" : costMethod.name());
+  }
 }

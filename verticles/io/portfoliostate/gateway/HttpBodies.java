@@ -32,6 +32,23 @@ final class HttpBodies {
     }
   }
 
+  /** The request header that makes a command without an id of its own replayable. */
+  static final String IDEMPOTENCY_KEY = "Idempotency-Key";
+
+  /**
+   * The {@code Idempotency-Key} header (1-64 characters of the id alphabet); null when absent
+   * or after a 400 was sent.
+   */
+  static String idempotencyKey(RoutingContext ctx) {
+    String key = ctx.request().getHeader(IDEMPOTENCY_KEY);
+    if (key == null || io.portfoliostate.domain.Identifiers.isValid(key)) {
+      return key;
+    }
+    Problems.send(ctx, Problems.invalid(List.of(new RequestReader.FieldError(IDEMPOTENCY_KEY,
+        "must be 1-64 characters of A-Z a-z 0-9 . _ : -"))));
+    return null;
+  }
+
   /** The version of an {@code If-Match: "7"} header; null when absent or after a 400 was sent. */
   static Long ifMatch(RoutingContext ctx) {
     String header = ctx.request().getHeader("If-Match");

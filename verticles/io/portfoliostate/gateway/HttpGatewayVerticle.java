@@ -17,13 +17,13 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.time.Clock;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
-import io.vertx.ext.web.handler.TimeoutHandler;
 import io.vertx.micrometer.PrometheusScrapingHandler;
 
 /**
@@ -113,7 +113,7 @@ public final class HttpGatewayVerticle extends VerticleBase {
     router.get("/docs/").handler(ApiDocs::page);
     ApiDocs.mountAssets(router);
 
-    router.route("/api/*").handler(TimeoutHandler.create(settings.requestTimeoutMs(), 503));
+    router.route("/api/*").handler(this::deadline);
     router.route("/api/*").handler(BodyHandler.create(false).setBodyLimit(settings.maxBodyBytes()));
     PortfolioHandlers handlers = new PortfolioHandlers(owners, catalog);
     router.post("/api/v1/portfolios").handler(handlers::create);
@@ -125,7 +125,7 @@ public final class HttpGatewayVerticle extends VerticleBase {
     router.post(PORTFOLIO + "/trades").handler(handlers.command(CommandParsers::tradeAt, 201));
     router.post(PORTFOLIO + "/cash-flows").handler(handlers.command(CommandParsers::cashFlow, 201));
     router.post(PORTFOLIO + "/fx-conversions").handler(handlers.command(CommandParsers::fxConversion, 201));
-    router.put(PORTFOLIO + "/targets").handler(handlers.command(CommandParsers::targets, 200));
+    router.put(PORTFOLIO + "/targets").handler(handlers.command(CommandParsers::targets, 200, true));
     router.get(PORTFOLIO + "/positions").handler(reads::positions);
     router.get(PORTFOLIO + "/cash").handler(reads::cash);
     router.get(PORTFOLIO + "/weights").handler(reads::weights);
@@ -148,6 +148,47 @@ public final class HttpGatewayVerticle extends VerticleBase {
         "Method not allowed", ctx.request().method() + " is not allowed on " + ctx.request().path(), null)));
     router.route().failureHandler(this::failure);
     return router;
+  }
+
+  /**
+   * The gateway's answer deadline, longer than the owner path's (its retries plus the owner
+   * timeout, see {@link HttpSettings#answerDeadlineMs}): whatever the owner path concludes
+   * (success, refusal, "unavailable") reaches the client first. When the deadline still passes
+   * (the database hangs under a gateway check, say), the answer says that the outcome is
+   * unknown and whether the request can be retried safely.
+   */
+  private void deadline(RoutingContext ctx) {
+    long deadlineMs = settings.answerDeadlineMs(owners.ownerPathMs());
+    long timer = vertx.setTimer(deadlineMs, id -> {
+      if (!ctx.response().ended()) {
+        Problems.send(ctx, Problems.outcomeUnknown("no answer within " + deadlineMs + " ms",
+            isRead(ctx), retrySafe(ctx)));
+      }
+    });
+    ctx.addBodyEndHandler(v -> vertx.cancelTimer(timer));
+    ctx.next();
+  }
+
+  private static boolean isRead(RoutingContext ctx) {
+    return ctx.request().method() == HttpMethod.GET || ctx.request().method() == HttpMethod.HEAD;
+  }
+
+  /**
+   * Whether sending the same request again cannot apply it twice: reads; commands with a client
+   * id (trades, cash flows, FX conversions, their batches); PUT of an instrument (an upsert);
+   * and any command under an Idempotency-Key. A create, PATCH or PUT of targets without a key
+   * may have been applied: a retry may be refused (409, 412) or apply it twice.
+   */
+  static boolean retrySafe(RoutingContext ctx) {
+    if (isRead(ctx) || ctx.request().getHeader(HttpBodies.IDEMPOTENCY_KEY) != null) {
+      return true;
+    }
+    String path = ctx.request().path();
+    if (ctx.request().method() == HttpMethod.POST) {
+      return path.endsWith("/trades") || path.endsWith("/trades:batch") || path.endsWith("/cash-flows")
+          || path.endsWith("/fx-conversions");
+    }
+    return ctx.request().method() == HttpMethod.PUT && path.startsWith("/api/v1/instruments/");
   }
 
   private void ready(RoutingContext ctx) {

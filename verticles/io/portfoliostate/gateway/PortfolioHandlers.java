@@ -45,7 +45,8 @@ final class PortfolioHandlers {
 
   void create(RoutingContext ctx) {
     Object body = HttpBodies.json(ctx);
-    if (body == null) {
+    String key = body == null ? null : HttpBodies.idempotencyKey(ctx);
+    if (body == null || ctx.response().ended()) {
       return;
     }
     CommandParsers.Parsed parsed = CommandParsers.create(body);
@@ -54,8 +55,9 @@ final class PortfolioHandlers {
       return;
     }
     CreatePortfolio create = (CreatePortfolio) parsed.envelope().command();
+    CommandEnvelope envelope = parsed.envelope().withIdempotencyKey(key);
     checkParent(create.portfolioId(), create.parentId())
-        .compose(ok -> ok ? executeOne(parsed.envelope()) : Future.succeededFuture(null))
+        .compose(ok -> ok ? executeOne(envelope) : Future.succeededFuture(null))
         .onSuccess(outcome -> {
           if (outcome != null) {
             respond(ctx, outcome, 201);
@@ -68,6 +70,7 @@ final class PortfolioHandlers {
     PortfolioId id = pathId(ctx);
     Object body = id == null ? null : HttpBodies.json(ctx);
     Long ifMatch = body == null ? null : HttpBodies.ifMatch(ctx);
+    String key = body == null || ctx.response().ended() ? null : HttpBodies.idempotencyKey(ctx);
     if (body == null || ctx.response().ended()) {
       return;
     }
@@ -80,13 +83,15 @@ final class PortfolioHandlers {
     Future<Boolean> parentOk = update.parentId() == null ? Future.succeededFuture(true)
         : checkParent(id, update.parentId()).compose(ok -> !ok ? Future.succeededFuture(false)
             : catalog.wouldCycle(id, update.parentId()).map(cycle -> {
+              // A fast refusal against committed data only: two concurrent changes can both pass
+              // here; the journal transaction checks again under a lock (JournalWrites).
               if (cycle) {
-                Problems.send(ctx, Problems.invalid(List.of(new RequestReader.FieldError("parentId",
-                    "would make the portfolio its own ancestor"))));
+                Problems.send(ctx, Problems.parentCycle("would make the portfolio its own ancestor"));
               }
               return !cycle;
             }));
-    parentOk.compose(ok -> ok ? executeOne(parsed.envelope()) : Future.succeededFuture(null))
+    CommandEnvelope envelope = parsed.envelope().withIdempotencyKey(key);
+    parentOk.compose(ok -> ok ? executeOne(envelope) : Future.succeededFuture(null))
         .onSuccess(outcome -> {
           if (outcome != null) {
             respond(ctx, outcome, 200);
@@ -108,12 +113,21 @@ final class PortfolioHandlers {
     });
   }
 
-  /** Records one command (trade, cash flow, FX conversion, targets). */
+  /** Records one command that carries its own id (trade, cash flow, FX conversion). */
   Handler<RoutingContext> command(CommandParser parser, int createdStatus) {
+    return command(parser, createdStatus, false);
+  }
+
+  /**
+   * Records one command; {@code keyed}: it has no id of its own (targets) and takes the
+   * {@code Idempotency-Key} header instead.
+   */
+  Handler<RoutingContext> command(CommandParser parser, int createdStatus, boolean keyed) {
     return ctx -> {
       PortfolioId id = pathId(ctx);
       Object body = id == null ? null : HttpBodies.json(ctx);
       Long ifMatch = body == null ? null : HttpBodies.ifMatch(ctx);
+      String key = !keyed || body == null || ctx.response().ended() ? null : HttpBodies.idempotencyKey(ctx);
       if (body == null || ctx.response().ended()) {
         return;
       }
@@ -122,7 +136,7 @@ final class PortfolioHandlers {
         Problems.send(ctx, Problems.invalid(parsed.errors()));
         return;
       }
-      executeOne(parsed.envelope())
+      executeOne(parsed.envelope().withIdempotencyKey(key))
           .onSuccess(outcome -> respond(ctx, outcome, createdStatus))
           .onFailure(failure -> Problems.send(ctx, Problems.of(failure)));
     };

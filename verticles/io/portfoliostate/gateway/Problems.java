@@ -2,6 +2,7 @@ package io.portfoliostate.gateway;
 
 import io.portfoliostate.domain.Rejection;
 import io.portfoliostate.protocol.FailureCodes;
+import io.portfoliostate.shard.OwnerClient;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.json.JsonArray;
@@ -22,7 +23,12 @@ final class Problems {
   private static final Logger LOG = LoggerFactory.getLogger(Problems.class);
 
   /** One problem: status, a stable slug for its type, a title, and the detail. */
-  record Problem(int status, String slug, String title, String detail, List<RequestReader.FieldError> errors) {
+  record Problem(int status, String slug, String title, String detail, List<RequestReader.FieldError> errors,
+      JsonObject extensions) {
+
+    Problem(int status, String slug, String title, String detail, List<RequestReader.FieldError> errors) {
+      this(status, slug, title, detail, errors, null);
+    }
 
     JsonObject toJson() {
       JsonObject json = new JsonObject()
@@ -34,6 +40,9 @@ final class Problems {
         JsonArray list = new JsonArray();
         errors.forEach(e -> list.add(new JsonObject().put("field", e.field()).put("message", e.message())));
         json.put("errors", list);
+      }
+      if (extensions != null) {
+        json.mergeIn(extensions);
       }
       return json;
     }
@@ -63,6 +72,8 @@ final class Problems {
         return new Problem(409, "id-reused", "Id already used with other content", rejection.detail(), null);
       case VERSION_MISMATCH:
         return new Problem(412, "version-mismatch", "Version mismatch", rejection.detail(), null);
+      case PARENT_CYCLE:
+        return parentCycle(rejection.detail());
       case INVALID:
       default:
         List<RequestReader.FieldError> errors = rejection.field() == null ? null
@@ -71,10 +82,19 @@ final class Problems {
     }
   }
 
+  /** The parent change would close a cycle; the same answer whether the gateway or the journal saw it. */
+  static Problem parentCycle(String detail) {
+    return new Problem(409, "parent-cycle", "The parent would close a cycle", detail,
+        List.of(new RequestReader.FieldError("parentId", detail)));
+  }
+
   /** A failed request to an owner, as the client should see it. */
   static Problem of(Throwable failure) {
     if (failure instanceof PortfolioHandlers.ParentMissing) {
       return invalid(List.of(new RequestReader.FieldError("parentId", failure.getMessage())));
+    }
+    if (failure instanceof OwnerClient.OutcomeUnknown) {
+      return outcomeUnknown(failure.getMessage(), false, ((OwnerClient.OutcomeUnknown) failure).retrySafe());
     }
     if (failure instanceof ReplyException) {
       ReplyException reply = (ReplyException) failure;
@@ -104,6 +124,23 @@ final class Problems {
     long reference = System.nanoTime();
     LOG.error("Internal error ref={}", reference, failure);
     return new Problem(500, "internal", "Internal error", "an internal error occurred (ref " + reference + ")", null);
+  }
+
+  /**
+   * No answer came in time: for a write, nobody knows whether it was applied. {@code retrySafe}
+   * says whether sending the same request again is safe (it carries a client id or an
+   * Idempotency-Key, or it is a read) or not (it may be applied twice, or refused as a conflict).
+   */
+  static Problem outcomeUnknown(String why, boolean read, boolean retrySafe) {
+    String detail = read ? why + "; a retry is safe"
+        : why + "; the outcome is unknown (the write may have been applied): "
+            + (retrySafe ? "a retry of the same request is safe" : "a retry is unsafe without an Idempotency-Key;"
+                + " read the portfolio to see whether it was applied");
+    JsonObject extensions = new JsonObject().put("retrySafe", retrySafe);
+    if (!read) {
+      extensions.put("outcome", "unknown");
+    }
+    return new Problem(503, "unavailable", "Service unavailable", detail, null, extensions);
   }
 
   static Problem unavailable(String detail) {

@@ -129,9 +129,10 @@ public final class JournalWriterVerticle extends VerticleBase {
   }
 
   /**
-   * Writes a batch. When some row did not insert, some owner in the batch is stale: the
-   * transaction is rolled back and every append is written again on its own, so that only the
-   * stale owner's append fails and a portfolio's events are all written or none.
+   * Writes a batch. When some row did not insert, some owner in the batch is stale (or some
+   * parent change would close a cycle): the transaction is rolled back and every append is
+   * written again on its own, so that only the offending append fails and a portfolio's events
+   * are all written or none.
    */
   private Future<Void> write(List<Message<JournalAppend>> batch) {
     List<JournalAppend> appends = new ArrayList<>(batch.size());
@@ -141,7 +142,8 @@ public final class JournalWriterVerticle extends VerticleBase {
         batch.forEach(message -> message.reply(null));
         return Future.succeededFuture();
       }
-      if (result.cause() instanceof JournalWrites.FenceConflict) {
+      if (result.cause() instanceof JournalWrites.FenceConflict
+          || result.cause() instanceof JournalWrites.TreeConflict) {
         return writeEachAlone(batch);
       }
       LOG.error("Journal batch of {} appends failed", batch.size(), result.cause());
@@ -160,6 +162,9 @@ public final class JournalWriterVerticle extends VerticleBase {
             && ((JournalWrites.FenceConflict) result.cause()).onCommandId()) {
           message.fail(FailureCodes.DUPLICATE_COMMAND, "a command id of " + message.body().portfolioId()
               + " was already recorded");
+        } else if (result.cause() instanceof JournalWrites.TreeConflict) {
+          message.fail(FailureCodes.PARENT_CYCLE, "the parent of " + message.body().portfolioId()
+              + " would make it its own ancestor");
         } else if (result.cause() instanceof JournalWrites.FenceConflict) {
           message.fail(FailureCodes.NOT_OWNER, "sequence already written: not the owner of "
               + message.body().portfolioId());

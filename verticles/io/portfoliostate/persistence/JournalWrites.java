@@ -40,6 +40,32 @@ final class JournalWrites {
       "INSERT INTO holdings (instrument_id, portfolio_id) SELECT DISTINCT i, p FROM UNNEST($1::text[], $2::text[]) "
           + "AS u(i, p) ON CONFLICT DO NOTHING";
 
+  /**
+   * Every transaction that writes a catalog row with a parent takes this lock first: changes to
+   * the tree are serialized, so the cycle check below sees every parent link committed before
+   * it (READ COMMITTED reads what committed before each statement) and the ones its own
+   * transaction wrote. Held until COMMIT or ROLLBACK. The key is arbitrary but fixed ("tree").
+   */
+  private static final String TREE_LOCK = "SELECT pg_advisory_xact_lock(7472101101)";
+
+  /**
+   * The changed portfolios from which walking up the parent links comes back to themselves: run
+   * after the upserts, under the tree lock. Bounded in depth so that a bad row cannot loop.
+   */
+  private static final String CYCLES =
+      "WITH RECURSIVE up(start, id, depth) AS ("
+          + " SELECT p.id, p.parent_id, 1 FROM portfolios p WHERE p.id = ANY($1::text[]) AND p.parent_id IS NOT NULL"
+          + " UNION ALL SELECT up.start, p.parent_id, up.depth + 1 FROM up JOIN portfolios p ON p.id = up.id"
+          + " WHERE p.parent_id IS NOT NULL AND up.id <> up.start AND up.depth < 10000)"
+          + " SELECT DISTINCT start FROM up WHERE id = start";
+
+  /** A parent link of the transaction would close a cycle in the tree; nothing was written. */
+  static final class TreeConflict extends RuntimeException {
+    TreeConflict(String detail) {
+      super(detail, null, false, false);
+    }
+  }
+
   /** Some row did not insert: its sequence number or command id was already written. */
   static final class FenceConflict extends RuntimeException {
     private final boolean commandId;
@@ -79,6 +105,7 @@ final class JournalWrites {
     OffsetDateTime[] recorded = new OffsetDateTime[count];
     String[] alerts = new String[count];
     List<Tuple> catalog = new ArrayList<>();
+    List<String> withParent = new ArrayList<>();
     List<String> heldInstruments = new ArrayList<>();
     List<String> holders = new ArrayList<>();
     int i = 0;
@@ -104,11 +131,14 @@ final class JournalWrites {
         catalog.add(Tuple.of(portfolio, row.name(), row.baseCurrency(), row.parentId(), row.costMethod(),
             OffsetDateTime.ofInstant(row.createdAt(), ZoneOffset.UTC),
             OffsetDateTime.ofInstant(row.updatedAt(), ZoneOffset.UTC)));
+        if (row.parentId() != null) {
+          withParent.add(portfolio);
+        }
       }
     }
     Tuple rows = Tuple.of(portfolios, seqs, types, commandIds, hashes, payloads, recorded, alerts);
     return pool.withTransaction(connection -> connection.preparedQuery(INSERT_EVENTS).execute(rows)
-        .compose(result -> upsertCatalog(connection, catalog))
+        .compose(result -> upsertCatalog(connection, catalog, withParent))
         .compose(v -> insertHoldings(connection, heldInstruments, holders)))
         .recover(failure -> Future.failedFuture(failure instanceof PgException
             && UNIQUE_VIOLATION.equals(((PgException) failure).getSqlState())
@@ -126,10 +156,29 @@ final class JournalWrites {
             .addArrayOfString(portfolios.toArray(new String[0]))).mapEmpty();
   }
 
-  private static Future<Void> upsertCatalog(SqlConnection connection, List<Tuple> catalog) {
+  /**
+   * Upserts the catalog rows; when some has a parent, under the tree lock and followed by the
+   * cycle check, so that the tree the catalog lists (and the journal, written in the same
+   * transaction) never holds a cycle, whatever changes run concurrently on other owners.
+   */
+  private static Future<Void> upsertCatalog(SqlConnection connection, List<Tuple> catalog, List<String> withParent) {
     if (catalog.isEmpty()) {
       return Future.succeededFuture();
     }
-    return connection.preparedQuery(UPSERT_CATALOG).executeBatch(catalog).mapEmpty();
+    if (withParent.isEmpty()) {
+      return connection.preparedQuery(UPSERT_CATALOG).executeBatch(catalog).mapEmpty();
+    }
+    return connection.query(TREE_LOCK).execute()
+        .compose(locked -> connection.preparedQuery(UPSERT_CATALOG).executeBatch(catalog))
+        .compose(upserted -> connection.preparedQuery(CYCLES)
+            .execute(Tuple.tuple().addArrayOfString(withParent.toArray(new String[0]))))
+        .compose(cycles -> {
+          if (cycles.size() == 0) {
+            return Future.succeededFuture();
+          }
+          List<String> ids = new ArrayList<>();
+          cycles.forEach(row -> ids.add(row.getString(0)));
+          return Future.failedFuture(new TreeConflict("a parent link would close a cycle through " + ids));
+        });
   }
 }

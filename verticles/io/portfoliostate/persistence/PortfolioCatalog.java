@@ -54,7 +54,12 @@ public final class PortfolioCatalog {
     return pool.preparedQuery(EXISTS).execute(Tuple.of(id.value())).map(rows -> rows.size() > 0);
   }
 
-  /** Whether making {@code parent} the parent of {@code child} would close a cycle. */
+  /**
+   * Whether making {@code parent} the parent of {@code child} would close a cycle, against the
+   * committed tree: a fast refusal for the common case only. Two concurrent changes can both pass
+   * it; the check that holds is the one in the journal transaction (JournalWrites), under the
+   * lock that serializes changes to the tree.
+   */
   public Future<Boolean> wouldCycle(PortfolioId child, PortfolioId parent) {
     return pool.preparedQuery(ANCESTORS).execute(Tuple.of(parent.value())).map(rows -> {
       for (Row row : rows) {

@@ -13,6 +13,12 @@ public final class FailureCodes {
    * owner looks the ids up in the journal and decides the commands again. Nothing was written.
    */
   public static final int DUPLICATE_COMMAND = 409_2;
+  /**
+   * The append changes a parent link that would close a cycle in the portfolio tree (another
+   * change committed first). Nothing was written; the owner refuses the parent change and decides
+   * the rest again.
+   */
+  public static final int PARENT_CYCLE = 409_3;
   /** The journal could not be written; nothing about the outcome is known. Retry with the same ids. */
   public static final int UNAVAILABLE = 503_1;
   /** The owner has too many queued commands. */

@@ -31,7 +31,8 @@ public final class MessageJson {
     JsonArray commands = new JsonArray();
     for (CommandEnvelope envelope : request.commands()) {
       JsonObject json = new JsonObject().put("command", CommandJson.toJson(envelope.command()));
-      commands.add(putIfPresent(json, "expectedVersion", envelope.expectedVersion()));
+      putIfPresent(json, "expectedVersion", envelope.expectedVersion());
+      commands.add(putIfPresent(json, "idempotencyKey", envelope.idempotencyKey()));
     }
     return new JsonObject().put("portfolioId", request.portfolioId().value()).put("commands", commands);
   }
@@ -41,7 +42,7 @@ public final class MessageJson {
     for (Object item : json.getJsonArray("commands")) {
       JsonObject envelope = (JsonObject) item;
       commands.add(new CommandEnvelope(CommandJson.fromJson(envelope.getJsonObject("command")),
-          envelope.getLong("expectedVersion")));
+          envelope.getLong("expectedVersion"), envelope.getString("idempotencyKey")));
     }
     return new OwnerRequest.Execute(Json.portfolioId(json, "portfolioId"), commands);
   }

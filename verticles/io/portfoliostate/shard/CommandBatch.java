@@ -3,6 +3,7 @@ package io.portfoliostate.shard;
 import io.portfoliostate.domain.Alert;
 import io.portfoliostate.domain.AlertRules;
 import io.portfoliostate.domain.CommandResult;
+import io.portfoliostate.domain.CreatePortfolio;
 import io.portfoliostate.domain.Decision;
 import io.portfoliostate.domain.IdempotentCommand;
 import io.portfoliostate.domain.PortfolioCommand;
@@ -14,8 +15,10 @@ import io.portfoliostate.domain.PortfolioUpdated;
 import io.portfoliostate.domain.ReferenceData;
 import io.portfoliostate.domain.Rejection;
 import io.portfoliostate.domain.TradeRecorded;
+import io.portfoliostate.domain.UpdatePortfolio;
 import io.portfoliostate.persistence.IdempotencyIndex;
 import io.portfoliostate.protocol.AlertJson;
+import io.portfoliostate.protocol.CommandEnvelope;
 import io.portfoliostate.protocol.CommandOutcome;
 import io.portfoliostate.protocol.EventJson;
 import io.portfoliostate.protocol.JournalAppend;
@@ -51,6 +54,8 @@ final class CommandBatch {
   private final List<Delivery> deliveries = new ArrayList<>();
   private final Map<String, Recorded> recordedHere = new HashMap<>();
   private boolean catalogChanged;
+  /** The command of the batch that changes the parent link, if any: it is the batch's only writer. */
+  PendingCommand parentChange;
   /** How many alerts the batch's events raised (they are journaled with the events). */
   int alertsRaised;
 
@@ -66,14 +71,32 @@ final class CommandBatch {
       int maxRows, Instant now, ReferenceData reference) {
     CommandBatch batch = new CommandBatch(state);
     while (!queue.isEmpty() && batch.rows.size() < maxRows) {
-      batch.decideOne(queue.poll(), index, now, reference);
+      // A parent change goes alone in its append: if the journal finds it would close a cycle,
+      // it alone is refused and the commands around it are decided again.
+      boolean changesParent = changesParent(queue.peek().envelope.command());
+      if (changesParent && batch.hasEvents()) {
+        break;
+      }
+      PendingCommand pending = queue.poll();
+      batch.decideOne(pending, index, now, reference);
+      if (changesParent && batch.hasEvents()) {
+        batch.parentChange = pending;
+        break;
+      }
     }
     return batch;
   }
 
+  private static boolean changesParent(PortfolioCommand command) {
+    return (command instanceof UpdatePortfolio && ((UpdatePortfolio) command).parentId() != null)
+        || (command instanceof CreatePortfolio && ((CreatePortfolio) command).parentId() != null);
+  }
+
   private void decideOne(PendingCommand pending, IdempotencyIndex index, Instant now, ReferenceData reference) {
     PortfolioCommand command = pending.envelope.command();
-    String key = command instanceof IdempotentCommand ? ((IdempotentCommand) command).idempotencyKey() : null;
+    String key = command instanceof IdempotentCommand ? ((IdempotentCommand) command).idempotencyKey()
+        : pending.envelope.idempotencyKey() != null ? CommandEnvelope.KEY_PREFIX + pending.envelope.idempotencyKey()
+        : null;
     if (key != null) {
       Recorded here = recordedHere.get(key);
       if (here != null) {
@@ -92,6 +115,10 @@ final class CommandBatch {
         return;
       }
     }
+    if (pending.refusal != null) {
+      deliver(pending, new CommandOutcome.Refused(pending.refusal));
+      return;
+    }
     Long expected = pending.envelope.expectedVersion();
     long current = after == null ? 0 : after.version();
     if (expected != null && expected != current) {
@@ -104,13 +131,19 @@ final class CommandBatch {
       deliver(pending, new CommandOutcome.Refused(((Decision.Rejected) decision).rejection()));
       return;
     }
-    for (PortfolioEvent event : ((Decision.Accepted) decision).events()) {
+    List<PortfolioEvent> decided = ((Decision.Accepted) decision).events();
+    for (int i = 0; i < decided.size(); i++) {
+      PortfolioEvent event = decided.get(i);
+      // A request key is journaled as the command id of the command's last event: the version
+      // a replay answers with, and the journal's unique index catches a key older than the window.
+      String commandId = event.idempotencyKey() != null ? event.idempotencyKey()
+          : i == decided.size() - 1 ? key : null;
       PortfolioState previous = after;
       after = PortfolioRules.evolve(after, event);
       List<Alert> alerts = AlertRules.raisedBy(previous, event, after);
       alertsRaised += alerts.size();
       events.add(event);
-      rows.add(new JournalAppend.Row(after.version(), EventJson.type(event), event.idempotencyKey(),
+      rows.add(new JournalAppend.Row(after.version(), EventJson.type(event), commandId,
           key == null ? null : pending.contentHash, EventJson.toJson(event).encode(), now,
           event instanceof TradeRecorded ? ((TradeRecorded) event).instrumentId().value() : null,
           AlertJson.toJournal(after.id(), after.version(), now, alerts)));
@@ -124,8 +157,10 @@ final class CommandBatch {
   }
 
   private static CommandOutcome reused(String key) {
+    String id = key.startsWith(CommandEnvelope.KEY_PREFIX) ? "Idempotency-Key " + key.substring(key.indexOf(':') + 1)
+        : key.substring(key.indexOf(':') + 1);
     return new CommandOutcome.Refused(Rejection.of(Rejection.Reason.ID_REUSED,
-        key.substring(key.indexOf(':') + 1) + " was already recorded with other content"));
+        id + " was already recorded with other content"));
   }
 
   private void deliver(PendingCommand pending, CommandOutcome outcome) {

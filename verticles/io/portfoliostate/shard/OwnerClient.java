@@ -1,7 +1,9 @@
 package io.portfoliostate.shard;
 
 import io.portfoliostate.config.Settings.RoutingSettings;
+import io.portfoliostate.domain.IdempotentCommand;
 import io.portfoliostate.protocol.Addresses;
+import io.portfoliostate.protocol.CommandEnvelope;
 import io.portfoliostate.protocol.FailureCodes;
 import io.portfoliostate.protocol.OwnerRequest;
 import io.vertx.core.Context;
@@ -21,8 +23,12 @@ import java.util.concurrent.TimeUnit;
  * How every gateway (HTTP, stream consumers, bridges) reaches the owner of a portfolio: resolve
  * the owner, send, and when the answer is "not owner" (or nobody is listening yet, as while a
  * shard moves, or the owner's node is unreachable or has just left) re-resolve and retry, for a
- * bounded time. A retried command is safe: the owner that finally takes it decides it against
- * committed state, and tradeId/flowId make a repeated write a replay.
+ * bounded time. Only what cannot be applied twice is retried after it may have reached an
+ * owner: reads, and commands that all carry an id (tradeId, flowId, conversionId) or an
+ * Idempotency-Key, whose repetition is a replay. A command without either (a create, PATCH or
+ * targets without a key) is retried only when it surely reached no owner (no handler, "not
+ * owner", a node known gone before sending); when its node is lost while it is in flight, or no
+ * answer comes in time, it fails as {@link OutcomeUnknown}.
  *
  * <p>A node that dies never answers the requests it had received; the event bus would let them
  * wait for the full owner timeout. So requests in flight are tracked per owner node, and when
@@ -51,6 +57,36 @@ public final class OwnerClient {
     shards.onMemberLeft(this::ownerNodeLeft);
   }
 
+  /**
+   * A command may or may not have been applied: its owner did not answer in time, or its node
+   * was lost while the command was in flight. {@link #retrySafe} tells whether sending it again
+   * is a replay (every command carries an id or an idempotency key) or may apply it twice.
+   */
+  public static final class OutcomeUnknown extends RuntimeException {
+    private final boolean retrySafe;
+
+    OutcomeUnknown(String message, boolean retrySafe) {
+      super(message, null, false, false);
+      this.retrySafe = retrySafe;
+    }
+
+    public boolean retrySafe() {
+      return retrySafe;
+    }
+  }
+
+  /** The request was not sent: its owner's node is known to have left. Always safe to retry. */
+  private static final class NotSent extends ReplyException {
+    NotSent() {
+      super(ReplyFailure.ERROR, "the owner's node left the cluster");
+    }
+  }
+
+  /** The longest the owner path takes (retries, then the owner timeout); the gateway waits longer. */
+  public long ownerPathMs() {
+    return settings.ownerPathMs();
+  }
+
   /** Sends {@code request} to its portfolio's owner and returns the reply body. */
   public <T> Future<T> request(OwnerRequest request) {
     long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(settings.notOwnerRetryMs());
@@ -60,11 +96,12 @@ public final class OwnerClient {
   private <T> Future<T> attempt(OwnerRequest request, long deadline, long backoffMs) {
     return send(request).map(OwnerClient::<T>body)
         .recover(failure -> {
-          if (isRetryable(failure) && System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(backoffMs) < deadline) {
+          if (isRetryable(failure, request)
+              && System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(backoffMs) < deadline) {
             return vertx.timer(backoffMs, TimeUnit.MILLISECONDS)
                 .compose(id -> attempt(request, deadline, Math.min(backoffMs * 2, MAX_BACKOFF_MS)));
           }
-          return Future.failedFuture(failure);
+          return Future.failedFuture(outcome(failure, request));
         });
   }
 
@@ -72,7 +109,7 @@ public final class OwnerClient {
     String address = shards.ownerAddress(request.portfolioId());
     String node = Addresses.ownerNode(address);
     if (departed.containsKey(node)) {
-      return Future.failedFuture(new ReplyException(ReplyFailure.ERROR, "the owner's node left the cluster"));
+      return Future.failedFuture(new NotSent());
     }
     Set<InFlight> toNode = inFlight.computeIfAbsent(node, id -> ConcurrentHashMap.newKeySet());
     InFlight pending = new InFlight(Promise.promise(), vertx.getOrCreateContext());
@@ -80,7 +117,7 @@ public final class OwnerClient {
     if (departed.containsKey(node)) {
       // The node left between the check above and now: its in-flight set may be gone already.
       toNode.remove(pending);
-      return Future.failedFuture(new ReplyException(ReplyFailure.ERROR, "the owner's node left the cluster"));
+      return Future.failedFuture(new NotSent());
     }
     DeliveryOptions options = new DeliveryOptions().setSendTimeout(settings.ownerTimeoutMs());
     vertx.eventBus().request(address, request, options).onComplete(answer -> {
@@ -122,15 +159,49 @@ public final class OwnerClient {
     return (T) message.body();
   }
 
-  private static boolean isRetryable(Throwable failure) {
+  private static boolean isRetryable(Throwable failure, OwnerRequest request) {
     if (!(failure instanceof ReplyException)) {
       return false;
     }
     ReplyException reply = (ReplyException) failure;
-    // ERROR: the owner's node could not be reached or left; its partitions are moving.
-    return reply.failureType() == ReplyFailure.NO_HANDLERS
-        || reply.failureType() == ReplyFailure.ERROR
-        || (reply.failureType() == ReplyFailure.RECIPIENT_FAILURE && reply.failureCode() == FailureCodes.NOT_OWNER);
+    // Not delivered, refused unread, or never sent: no owner applied it.
+    if (failure instanceof NotSent || reply.failureType() == ReplyFailure.NO_HANDLERS
+        || (reply.failureType() == ReplyFailure.RECIPIENT_FAILURE && reply.failureCode() == FailureCodes.NOT_OWNER)) {
+      return true;
+    }
+    // ERROR: the owner's node could not be reached or left with the request in flight; the
+    // owner may have committed it before it went. Only a replay is safe to send again.
+    return reply.failureType() == ReplyFailure.ERROR && replayable(request);
+  }
+
+  /** Whether sending the request twice cannot apply it twice: a read, or commands that all carry an id or key. */
+  static boolean replayable(OwnerRequest request) {
+    if (!(request instanceof OwnerRequest.Execute)) {
+      return true;
+    }
+    for (CommandEnvelope envelope : ((OwnerRequest.Execute) request).commands()) {
+      if (!(envelope.command() instanceof IdempotentCommand) && envelope.idempotencyKey() == null) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** A command's failure as the caller should see it: "outcome unknown" when it may have been applied. */
+  private Throwable outcome(Throwable failure, OwnerRequest request) {
+    if (!(request instanceof OwnerRequest.Execute) || !(failure instanceof ReplyException)
+        || failure instanceof NotSent) {
+      return failure;
+    }
+    ReplyFailure type = ((ReplyException) failure).failureType();
+    if (type == ReplyFailure.TIMEOUT) {
+      return new OutcomeUnknown("the owner did not answer within " + settings.ownerTimeoutMs() + " ms",
+          replayable(request));
+    }
+    if (type == ReplyFailure.ERROR) {
+      return new OutcomeUnknown("the owner's node was lost with the command in flight", replayable(request));
+    }
+    return failure;
   }
 
   private record InFlight(Promise<Message<Object>> promise, Context context) {

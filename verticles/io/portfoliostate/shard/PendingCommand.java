@@ -1,6 +1,7 @@
 package io.portfoliostate.shard;
 
 import io.portfoliostate.domain.IdempotentCommand;
+import io.portfoliostate.domain.Rejection;
 import io.portfoliostate.persistence.IdempotencyIndex;
 import io.portfoliostate.protocol.CommandEnvelope;
 
@@ -10,8 +11,13 @@ final class PendingCommand {
   final PendingReply reply;
   final int slot;
   final CommandEnvelope envelope;
-  /** Hash of the command's content when it carries an id, else 0. */
+  /** Hash of the command's content when it carries an id or an idempotency key, else 0. */
   final long contentHash;
+  /**
+   * Set when the journal refused the command's write for a reason found only there (a parent
+   * change that would close a cycle): deciding it again refuses it with this.
+   */
+  Rejection refusal;
   /** When the command was queued, for the queue-wait metric. */
   final long queuedNanos = System.nanoTime();
 
@@ -19,8 +25,8 @@ final class PendingCommand {
     this.reply = reply;
     this.slot = slot;
     this.envelope = envelope;
-    this.contentHash = envelope.command() instanceof IdempotentCommand
-        ? IdempotencyIndex.hash(((IdempotentCommand) envelope.command()).fingerprint())
+    this.contentHash = envelope.command() instanceof IdempotentCommand || envelope.idempotencyKey() != null
+        ? IdempotencyIndex.hash(envelope.command().fingerprint())
         : 0L;
   }
 }

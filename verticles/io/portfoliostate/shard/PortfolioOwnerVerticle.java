@@ -8,6 +8,7 @@ import io.portfoliostate.config.Settings.OwnerSettings;
 import io.portfoliostate.domain.CommandResult;
 import io.portfoliostate.domain.PortfolioId;
 import io.portfoliostate.domain.ReferenceData;
+import io.portfoliostate.domain.Rejection;
 import io.portfoliostate.persistence.IdempotencyIndex;
 import io.portfoliostate.persistence.JournalReader;
 import io.portfoliostate.persistence.JournalWriterVerticle;
@@ -229,6 +230,9 @@ public final class PortfolioOwnerVerticle extends VerticleBase {
               drain(entity);
             } else if (JournalWriterVerticle.failedWith(written.cause(), FailureCodes.DUPLICATE_COMMAND)) {
               lookUpOldIdsAndDecideAgain(entity, batch);
+            } else if (JournalWriterVerticle.failedWith(written.cause(), FailureCodes.PARENT_CYCLE)
+                && batch.parentChange != null) {
+              refuseParentChangeAndDecideAgain(entity, batch);
             } else if (JournalWriterVerticle.failedWith(written.cause(), FailureCodes.NOT_OWNER)) {
               LOG.warn("Portfolio {} was written by another owner; dropping it", entity.id);
               fenced.increment();
@@ -265,6 +269,18 @@ public final class PortfolioOwnerVerticle extends VerticleBase {
         drop(entity, FailureCodes.NOT_OWNER, "not the owner of " + entity.id);
       }
     });
+  }
+
+  /**
+   * The journal refused the append because its parent change would close a cycle (another
+   * parent change committed first). Nothing was written and the state is intact: refuse that
+   * change and decide the batch's commands again, in the same order.
+   */
+  private void refuseParentChangeAndDecideAgain(PortfolioEntity entity, CommandBatch batch) {
+    batch.parentChange.refusal = Rejection.of(Rejection.Reason.PARENT_CYCLE,
+        "would make the portfolio its own ancestor");
+    queuedCommands += batch.requeue(entity.queue);
+    drain(entity);
   }
 
   private void committed(PortfolioEntity entity, CommandBatch batch) {
