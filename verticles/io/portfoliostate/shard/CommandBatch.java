@@ -1,6 +1,8 @@
 package io.portfoliostate.shard;
 
 import io.portfoliostate.domain.Alert;
+import io.portfoliostate.domain.ApplyCorporateAction;
+import io.portfoliostate.domain.CorporateAction;
 import io.portfoliostate.domain.AlertRules;
 import io.portfoliostate.domain.CommandResult;
 import io.portfoliostate.domain.Decision;
@@ -110,8 +112,18 @@ final class CommandBatch {
       List<Alert> alerts = AlertRules.raisedBy(previous, event, after);
       alertsRaised += alerts.size();
       events.add(event);
+      Long hash = key == null ? null : pending.contentHash;
+      CorporateAction applied = ApplyCorporateAction.appliedBy(event);
+      if (applied != null && !event.idempotencyKey().equals(key)) {
+        // An action a late trade applied on the way: recorded under the action's own key and
+        // content, so the fan-out's ApplyCorporateAction is answered as a replay.
+        long actionHash = IdempotencyIndex.hash(ApplyCorporateAction.fingerprint(applied));
+        hash = actionHash;
+        recordedHere.put(event.idempotencyKey(), new Recorded(actionHash, after.version(),
+            CommandResult.of(new ApplyCorporateAction(after.id(), applied), after)));
+      }
       rows.add(new JournalAppend.Row(after.version(), EventJson.type(event), event.idempotencyKey(),
-          key == null ? null : pending.contentHash, EventJson.toJson(event).encode(), now,
+          hash, EventJson.toJson(event).encode(), now,
           event instanceof TradeRecorded ? ((TradeRecorded) event).instrumentId().value() : null,
           AlertJson.toJournal(after.id(), after.version(), now, alerts)));
       catalogChanged |= event instanceof PortfolioCreated || event instanceof PortfolioUpdated;
