@@ -73,6 +73,38 @@ class LateHolderRestartTest {
     assertThat(actionRows(database, "later")).isEqualTo(2);
   }
 
+  /**
+   * A snapshot written before dividends were remembered (no "dividends"): the state does not know
+   * the dividend its journal applied, and a late trade must neither apply it again (the journal's
+   * unique key would refuse it on every retry) nor miss its share.
+   */
+  @Test
+  void aSnapshotThatDoesNotRememberAPaidDividendStillTakesALateTrade() throws Exception {
+    String database = TestDatabase.freshDatabaseUri();
+    try (Node first = TestNode.start(database)) {
+      Api api = new Api(first.httpPort());
+      api.createPortfolio("old-snap");
+      trade(api, "old-snap", "o1", "BUY", "100", "50", 201);
+      action(api, new JsonObject().put("actionId", "os-div").put("type", "CASH_DIVIDEND")
+          .put("amountPerShare", "0.25"));
+      awaitProgress(api, "os-div", 1);
+    }
+    try (Connection connection = TestDatabase.connect(database); Statement statement = connection.createStatement()) {
+      assertThat(statement.executeUpdate("UPDATE portfolio_snapshots SET state = state - 'dividends' "
+          + "WHERE portfolio_id = 'old-snap' AND state ? 'dividends'")).isPositive();
+    }
+
+    try (Node second = TestNode.start(database)) {
+      Api api = new Api(second.httpPort());
+      trade(api, "old-snap", "o2", "SELL", "40", "55", 201);
+      // −5000 + 25, then +2200 and −40 · 0.25 for the share of the dividend the sale undoes.
+      JsonObject state = api.get("/api/v1/portfolios/old-snap").json();
+      assertThat(state.getJsonArray("cash").getJsonObject(0).getString("balance")).isEqualTo("-2785");
+      assertThat(state.getJsonArray("positions").getJsonObject(0).getString("quantity")).isEqualTo("60");
+    }
+    assertThat(actionRows(database, "old-snap")).isEqualTo(1);
+  }
+
   private static void trade(Api api, String portfolio, String id, String side, String quantity, String price,
       int status) {
     Api.Response response = api.post("/api/v1/portfolios/" + portfolio + "/trades",

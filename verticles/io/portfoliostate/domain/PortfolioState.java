@@ -105,6 +105,22 @@ public record PortfolioState(
     return false;
   }
 
+  /**
+   * This state remembering {@code action} as applied, positions and cash unchanged: for an owner
+   * whose state was read from a snapshot written before dividends were remembered, when the
+   * journal says the action was applied (its key is recorded) but the state does not know it.
+   */
+  public PortfolioState remembering(CorporateAction action) {
+    if (hasApplied(action)) {
+      return this;
+    }
+    return action instanceof Split
+        ? new PortfolioState(id, name, baseCurrency, parentId, costMethod, driftThreshold, targets, version,
+            createdAt, updatedAt, positions, cash, splitsWith((Split) action), dividends)
+        : new PortfolioState(id, name, baseCurrency, parentId, costMethod, driftThreshold, targets, version,
+            createdAt, updatedAt, positions, cash, splits, dividendsWith((CashDividend) action));
+  }
+
   private static <K, V> PMap<K, V> persistent(Map<K, V> map) {
     return map instanceof PMap ? (PMap<K, V>) map : HashTreePMap.from(map);
   }

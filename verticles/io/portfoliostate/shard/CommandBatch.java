@@ -35,6 +35,8 @@ import java.util.Map;
  */
 final class CommandBatch {
 
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(CommandBatch.class);
+
   /** A replay of a command recorded in an earlier batch: its result is rebuilt from the journal. */
   record EarlierReplay(PendingCommand command, long version) {
   }
@@ -102,6 +104,15 @@ final class CommandBatch {
       return;
     }
     Decision decision = PortfolioRules.decide(after, command, now, reference);
+    CorporateAction forgotten;
+    while ((forgotten = forgottenAction(decision, index)) != null) {
+      // The journal has the action's key but the state does not remember it (read from a snapshot
+      // written before dividends were remembered): applying it again would hit the journal's unique
+      // index on every retry. The state learns it, and the command is decided again.
+      LOG.warn("Portfolio {} did not remember corporate action {}; decided again", after.id(), forgotten.actionId());
+      after = after.remembering(forgotten);
+      decision = PortfolioRules.decide(after, command, now, reference);
+    }
     if (decision instanceof Decision.Rejected) {
       deliver(pending, new CommandOutcome.Refused(((Decision.Rejected) decision).rejection()));
       return;
@@ -133,6 +144,21 @@ final class CommandBatch {
       recordedHere.put(key, new Recorded(pending.contentHash, after.version(), result));
     }
     deliver(pending, new CommandOutcome.Recorded(result, false));
+  }
+
+  /** An action the decision applies again although its key is recorded already, or null. */
+  private CorporateAction forgottenAction(Decision decision, IdempotencyIndex index) {
+    if (!(decision instanceof Decision.Accepted)) {
+      return null;
+    }
+    for (PortfolioEvent event : ((Decision.Accepted) decision).events()) {
+      CorporateAction applied = ApplyCorporateAction.appliedBy(event);
+      if (applied != null && !after.hasApplied(applied) && (recordedHere.containsKey(event.idempotencyKey())
+          || (index != null && index.get(event.idempotencyKey()) != null))) {
+        return applied;
+      }
+    }
+    return null;
   }
 
   private static CommandOutcome reused(String key) {
