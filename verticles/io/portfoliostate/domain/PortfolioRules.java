@@ -112,6 +112,14 @@ public final class PortfolioRules {
    * A trade's currency defaults to its instrument's, or to the base currency for an instrument
    * without reference data; a currency that contradicts the instrument's, or the currency the
    * position is already kept in, is refused.
+   *
+   * <p>Corporate actions meet a trade here too (issue 17: late holders). The effective actions of
+   * the instrument come from {@code reference}, which every owner has, not only from what was
+   * applied to this portfolio, so a portfolio the fan-out never reached is treated exactly as if
+   * the trade had arrived before the fan-out: the action is applied first (its own event, under
+   * the action's key), the trade is converted by every split it precedes and flagged, and every
+   * dividend paid after the trade's execution is paid (or taken back) on the trade's quantity, as
+   * a {@link DividendApplied} that names the trade.
    */
   private static Decision trade(PortfolioState state, RecordTrade trade, Instant now,
       ReferenceData reference) {
