@@ -167,7 +167,7 @@ class JournalReplayProperties {
     return new PortfolioState(state.id(), state.name(), state.baseCurrency(), state.parentId(),
         state.costMethod(), state.driftThreshold(), new HashMap<>(state.targets()), state.version(),
         state.createdAt(), state.updatedAt(), positions, new HashMap<>(state.cash()),
-        new HashMap<>(state.splits()));
+        new HashMap<>(state.splits()), new HashMap<>(state.dividends()));
   }
 
   /**
@@ -243,7 +243,8 @@ class JournalReplayProperties {
 
     /** The effect of an accepted command, computed from the command's own figures. */
     private void expect(PortfolioCommand command, PortfolioEvent event) {
-      if (command instanceof RecordTrade) {
+      if (command instanceof RecordTrade && event instanceof TradeRecorded) {
+        // (A late trade's share of a dividend, recorded with it, is not the trade's own cash.)
         RecordTrade trade = (RecordTrade) command;
         BigDecimal t = trade.side() == Side.BUY ? trade.quantity() : trade.quantity().negate();
         PositionKey key = trade.positionKey();

@@ -217,7 +217,8 @@ class WireFormatTest {
     PortfolioState state = replay(events);
     int first = events.size();
     Instant now = T0.plusSeconds(60);
-    // A late trade executed before the split: converted by it and flagged.
+    // A late trade executed before the split: converted by it and flagged, and paid the dividend
+    // it missed (its own DividendApplied, under the trade).
     for (PortfolioCommand command : List.of(split, dividend, new RecordTrade(ID, "late-1", InstrumentId.of("AAPL"),
         Side.BUY, new BigDecimal("10"), new BigDecimal("150"), null, null, null, T0.plusSeconds(2)))) {
       now = now.plusSeconds(1);
@@ -227,11 +228,14 @@ class WireFormatTest {
         state = PortfolioRules.evolve(state, event);
       }
     }
-    assertThat(((TradeRecorded) events.get(events.size() - 1)).adjustedBy()).containsExactly("split-7");
+    assertThat(((TradeRecorded) events.get(events.size() - 2)).adjustedBy()).containsExactly("split-7");
+    DividendApplied lateShare = (DividendApplied) events.get(events.size() - 1);
+    assertThat(lateShare.tradeId()).isEqualTo("late-1");
+    assertThat(lateShare.amounts().get(CurrencyCode.of("USD"))).isEqualByComparingTo("1.875");
 
     PortfolioChange change = overTheWire(new PortfolioChange(state, first, events.subList(first, events.size())));
-    assertThat(change.events()).hasSize(3);
-    for (int i = 0; i < 3; i++) {
+    assertThat(change.events()).hasSize(4);
+    for (int i = 0; i < 4; i++) {
       PortfolioEvent sent = events.get(first + i);
       assertThat(change.events().get(i)).isInstanceOf(sent.getClass());
       assertThat(EventJson.toJson(change.events().get(i))).isEqualTo(EventJson.toJson(sent));
@@ -245,6 +249,8 @@ class WireFormatTest {
         .containsExactly(Split.of("split-7", InstrumentId.of("AAPL"), "3:2", effective));
     assertThat(StateJson.toJson(change.state())).isEqualTo(StateJson.toJson(state));
     assertThat(StateJson.fromJson(StateJson.toJson(state)).splits()).isEqualTo(state.splits());
+    assertThat(StateJson.fromJson(StateJson.toJson(state)).dividends()).isEqualTo(state.dividends())
+        .containsOnlyKeys(InstrumentId.of("AAPL"));
   }
 
   @Test

@@ -6,6 +6,8 @@ import io.portfoliostate.domain.CorporateAction;
 import io.portfoliostate.domain.PortfolioId;
 import io.portfoliostate.domain.PortfolioState;
 import io.portfoliostate.domain.Position;
+import io.portfoliostate.market.MarketView;
+import io.portfoliostate.protocol.CommandJson;
 import io.portfoliostate.persistence.CorporateActionStore;
 import io.portfoliostate.persistence.CorporateActionStore.PortfolioStatus;
 import io.portfoliostate.persistence.CorporateActionStore.Progress;
@@ -22,6 +24,7 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.MessageConsumer;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -44,24 +47,44 @@ import org.slf4j.LoggerFactory;
  * out), whose time came while no node was up, or whose holders were unavailable, is taken up
  * again. Correctness does not rest on the lease: the owner recognizes {@code ca:<actionId>}, so
  * an action sent twice to a portfolio applies once; the lease only saves the work twice.
+ *
+ * <p>Late holders (a portfolio whose trade executed before the action arrives after the fan-out
+ * read the holders): every node's owners know every action (the node's market view, loaded at
+ * start, told of each action stored through a cluster-wide publication and refreshed at every
+ * sweep), and an owner applies an effective action the portfolio has not dealt with when such a
+ * trade arrives. The sweep then finds these applications in the journal and adds them to the
+ * action's progress. DONE means the fan-out to the holders it read is finished; late holders
+ * still join the progress afterwards.
  */
 public final class CorporateActionVerticle extends VerticleBase {
 
   private static final Logger LOG = LoggerFactory.getLogger(CorporateActionVerticle.class);
+  /** Late holders recorded per sweep at most. */
+  private static final int LATE_BATCH = 500;
 
   private final String nodeId;
   private final CorporateActionStore store;
   private final OwnerClient owners;
   private final Clock clock;
   private final CorporateActionSettings settings;
+  private final MarketView known;
+  /** Actions changed since then are read again at the next sweep (a publication may be lost). */
+  private Instant actionsSince;
+  /** Late holders recorded in the journal since then are looked for at the next sweep. */
+  private Instant lateSince = Instant.EPOCH;
   private final Set<String> driving = new HashSet<>();
   private final Map<String, Long> timers = new HashMap<>();
   private MessageConsumer<String> consumer;
   private long sweepTimer;
   private boolean stopping;
 
+  /**
+   * @param known the node's view, which its owners decide with: every action stored is made known
+   *     there
+   */
   public CorporateActionVerticle(String nodeId, CorporateActionStore store, OwnerClient owners, Clock clock,
-      CorporateActionSettings settings) {
+      CorporateActionSettings settings, MarketView known) {
+    this.known = known;
     this.nodeId = nodeId;
     this.store = store;
     this.owners = owners;
@@ -71,8 +94,16 @@ public final class CorporateActionVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
+    actionsSince = clock.instant().minus(overlap());
     consumer = vertx.eventBus().localConsumer(Addresses.CORPORATE_ACTIONS,
-        message -> store.action(message.body()).onSuccess(this::schedule));
+        message -> store.action(message.body()).onSuccess(stored -> {
+          if (stored != null) {
+            // Known here before the fan-out starts; elsewhere as soon as the publication arrives.
+            known.addActions(List.of(stored.action()));
+            vertx.eventBus().publish(Addresses.CORPORATE_ACTION_UPDATES, CommandJson.action(stored.action()));
+          }
+          schedule(stored);
+        }));
     sweepTimer = vertx.setPeriodic(1, settings.sweepMs(), id -> sweep());
     return consumer.completion();
   }
@@ -96,6 +127,28 @@ public final class CorporateActionVerticle extends VerticleBase {
   private void sweep() {
     store.unfinished().onSuccess(actions -> actions.forEach(this::schedule))
         .onFailure(e -> LOG.warn("Could not look for unfinished corporate actions", e));
+    Instant started = clock.instant();
+    store.changedSince(actionsSince).onSuccess(actions -> {
+      known.addActions(actions);
+      actionsSince = started.minus(overlap());
+    }).onFailure(e -> LOG.warn("Could not read the corporate actions changed lately", e));
+    store.lateApplications(lateSince, LATE_BATCH)
+        .compose(late -> Future.all(late.stream().map(store::recordLate).toList()).map(all -> late.size()))
+        .onSuccess(found -> {
+          // A full batch leaves more to find: the same window is read again at the next sweep.
+          if (found < LATE_BATCH) {
+            lateSince = started.minus(overlap());
+          }
+        })
+        .onFailure(e -> LOG.warn("Could not look for late holders of corporate actions", e));
+  }
+
+  /**
+   * How far back each sweep reads again what it read before: rows are stamped with their node's
+   * clock before COMMIT, so a row may appear later than its time says (clock skew, a slow commit).
+   */
+  private Duration overlap() {
+    return Duration.ofMillis(Math.max(60_000, 3L * settings.sweepMs()));
   }
 
   /** Drives the action now when it is effective, else at its time (once per node). */

@@ -236,6 +236,11 @@ public final class Node implements AutoCloseable {
           market.load(latest.instruments(), latest.prices(), latest.rates());
           LOG.info("Market view loaded: {} instruments, {} prices, {} FX rates", latest.instruments().size(),
               latest.prices().size(), latest.rates().size());
+          return actionStore.all();
+        })
+        .compose(actions -> {
+          // Before the owners: they convert a late trade by every action already effective.
+          market.addActions(actions);
           return vertx.deployVerticle(new MarketDataWriterVerticle(database, market, nodeId));
         })
         .compose(id -> {
@@ -251,7 +256,7 @@ public final class Node implements AutoCloseable {
         .compose(id -> {
           ownersDeployment = id;
           return vertx.deployVerticle(new CorporateActionVerticle(nodeId, actionStore, owners, clock,
-              settings.corporateActions()));
+              settings.corporateActions(), market));
         })
         .compose(id -> {
           actionsDeployment = id;

@@ -33,4 +33,20 @@ public record ApplyCorporateAction(PortfolioId portfolioId, CorporateAction acti
     return String.join("|", action instanceof Split ? "SPLIT" : "CASH_DIVIDEND", action.instrumentId().value(),
         terms, action.effectiveAt().toString());
   }
+
+  /**
+   * The action whose application to the portfolio {@code event} records (a {@link SplitApplied},
+   * or a {@link DividendApplied} that is not a late trade's share), or null. The owner records
+   * such an event under the action's key when a late trade applies the action on the way, so a
+   * later {@code ApplyCorporateAction} is recognized as a replay.
+   */
+  public static CorporateAction appliedBy(PortfolioEvent event) {
+    if (event instanceof SplitApplied) {
+      return ((SplitApplied) event).split();
+    }
+    if (event instanceof DividendApplied && ((DividendApplied) event).tradeId() == null) {
+      return ((DividendApplied) event).dividend();
+    }
+    return null;
+  }
 }

@@ -8,7 +8,8 @@ import java.time.Instant;
  * compiler about every kind there is.
  *
  * <p>These types hold the arithmetic only. Applying an action to every holder once, and
- * journaling it, is the owner's job and is not wired yet.
+ * journaling it, is the owner's job ({@link ApplyCorporateAction}, and a late trade through
+ * {@link PortfolioRules#decide}).
  */
 public sealed interface CorporateAction permits Split, CashDividend {
 

@@ -87,10 +87,15 @@ public final class PortfolioRules {
    * was dealt with: a second delivery is then a replay, never a second application.
    */
   private static Decision corporateAction(PortfolioState state, CorporateAction action, Instant now) {
+    return Decision.accept(applicationOf(state, action, now));
+  }
+
+  /** The event that applies {@code action} to the positions {@code state} holds. */
+  private static PortfolioEvent applicationOf(PortfolioState state, CorporateAction action, Instant now) {
     if (action instanceof Split) {
       Split split = (Split) action;
-      return Decision.accept(new SplitApplied(split.actionId(), split.instrumentId(), split.numerator(),
-          split.denominator(), split.effectiveAt(), now));
+      return new SplitApplied(split.actionId(), split.instrumentId(), split.numerator(),
+          split.denominator(), split.effectiveAt(), now);
     }
     CashDividend dividend = (CashDividend) action;
     Map<CurrencyCode, BigDecimal> amounts = new TreeMap<>();
@@ -99,14 +104,22 @@ public final class PortfolioRules {
         amounts.merge(position.currency(), dividend.amountFor(position), BigDecimal::add);
       }
     }
-    return Decision.accept(new DividendApplied(dividend.actionId(), dividend.instrumentId(),
-        dividend.amountPerShare(), dividend.effectiveAt(), amounts, now));
+    return new DividendApplied(dividend.actionId(), dividend.instrumentId(),
+        dividend.amountPerShare(), dividend.effectiveAt(), amounts, now);
   }
 
   /**
    * A trade's currency defaults to its instrument's, or to the base currency for an instrument
    * without reference data; a currency that contradicts the instrument's, or the currency the
    * position is already kept in, is refused.
+   *
+   * <p>Corporate actions meet a trade here too (issue 17: late holders). The effective actions of
+   * the instrument come from {@code reference}, which every owner has, not only from what was
+   * applied to this portfolio, so a portfolio the fan-out never reached is treated exactly as if
+   * the trade had arrived before the fan-out: the action is applied first (its own event, under
+   * the action's key), the trade is converted by every split it precedes and flagged, and every
+   * dividend paid after the trade's execution is paid (or taken back) on the trade's quantity, as
+   * a {@link DividendApplied} that names the trade.
    */
   private static Decision trade(PortfolioState state, RecordTrade trade, Instant now,
       ReferenceData reference) {
@@ -124,18 +137,70 @@ public final class PortfolioRules {
       return Decision.reject(Rejection.invalid("currency", "the position in " + trade.instrumentId()
           + " is kept in " + existing.currency() + ", not " + currency));
     }
+    // An effective action the portfolio has not dealt with yet is applied first, as the fan-out
+    // would have applied it, whether or not the fan-out ever reaches the portfolio: when the trade
+    // was executed before it (a late trade: as if it had arrived before the fan-out), and when the
+    // portfolio holds the instrument (the fan-out is on its way: the action applies to what was
+    // held at its effective time, not to this trade).
+    List<PortfolioEvent> events = new ArrayList<>();
+    PortfolioState current = state;
+    for (CorporateAction action : reference.actionsOf(trade.instrumentId())) {
+      if (action.isEffectiveAt(now) && !current.hasApplied(action)
+          && (precedes(trade, action) || holdsOpen(current, action.instrumentId()))) {
+        PortfolioEvent applied = applicationOf(current, action, now);
+        events.add(applied);
+        current = evolve(current, applied);
+      }
+    }
     // A trade executed before a split that was already applied arrives in pre-split terms.
     RecordTrade converted = trade;
     List<String> adjustedBy = new ArrayList<>();
-    for (Split split : state.splitsOf(trade.instrumentId())) {
+    for (Split split : current.splitsOf(trade.instrumentId())) {
       if (split.adjusts(converted)) {
         converted = split.adjust(converted);
         adjustedBy.add(split.actionId());
       }
     }
-    return Decision.accept(new TradeRecorded(converted.tradeId(), converted.instrumentId(), converted.strategy(),
+    events.add(new TradeRecorded(converted.tradeId(), converted.instrumentId(), converted.strategy(),
         converted.side(), converted.quantity(), converted.price(), currency, converted.fees(),
         converted.executedAt() == null ? now : converted.executedAt(), now, adjustedBy));
+    // ... and it changes what was held at every dividend already paid after its execution.
+    for (CashDividend dividend : current.dividendsOf(trade.instrumentId())) {
+      if (precedes(trade, dividend)) {
+        BigDecimal amount = quantityAt(trade, dividend.effectiveAt(), current).multiply(dividend.amountPerShare());
+        events.add(new DividendApplied(dividend.actionId(), dividend.instrumentId(), dividend.amountPerShare(),
+            dividend.effectiveAt(), Map.of(currency, amount), now, trade.tradeId()));
+      }
+    }
+    return new Decision.Accepted(events);
+  }
+
+  private static boolean holdsOpen(PortfolioState state, InstrumentId instrumentId) {
+    for (Position position : state.positions().values()) {
+      if (position.key().instrumentId().equals(instrumentId) && !position.isFlat()) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Whether {@code trade} was executed before {@code action} took effect (a trade without time is not). */
+  private static boolean precedes(RecordTrade trade, CorporateAction action) {
+    return trade.executedAt() != null && trade.executedAt().isBefore(action.effectiveAt());
+  }
+
+  /**
+   * The signed quantity {@code trade} adds to its position as of {@code at}: in the terms of that
+   * time, i.e. converted by the splits effective after its execution and no later than {@code at}.
+   */
+  private static BigDecimal quantityAt(RecordTrade trade, Instant at, PortfolioState state) {
+    BigDecimal quantity = trade.quantity();
+    for (Split split : state.splitsOf(trade.instrumentId())) {
+      if (split.adjusts(trade) && !split.effectiveAt().isAfter(at)) {
+        quantity = split.adjustQuantity(quantity);
+      }
+    }
+    return trade.side().signed(quantity);
   }
 
   /**
@@ -189,27 +254,34 @@ public final class PortfolioRules {
       }
       return new PortfolioState(state.id(), state.name(), state.baseCurrency(), state.parentId(),
           state.costMethod(), state.driftThreshold(), state.targets(), seq, state.createdAt(), at,
-          positions, state.cash(), state.splitsWith(split));
+          positions, state.cash(), state.splitsWith(split), state.dividends());
     }
     if (event instanceof DividendApplied) {
+      DividendApplied dividend = (DividendApplied) event;
       PortfolioState paid = with(state, seq, at, state.positions(), state.cash());
-      for (Map.Entry<CurrencyCode, BigDecimal> amount : ((DividendApplied) event).amounts().entrySet()) {
+      for (Map.Entry<CurrencyCode, BigDecimal> amount : dividend.amounts().entrySet()) {
         paid = with(paid, seq, at, paid.positions(), paid.cashWith(amount.getKey(), amount.getValue()));
       }
-      return paid;
+      if (dividend.tradeId() != null) {
+        return paid;
+      }
+      // Remembered, so that a late trade executed before it receives (or pays) it too.
+      return new PortfolioState(paid.id(), paid.name(), paid.baseCurrency(), paid.parentId(), paid.costMethod(),
+          paid.driftThreshold(), paid.targets(), seq, paid.createdAt(), at, paid.positions(), paid.cash(),
+          paid.splits(), paid.dividendsWith(dividend.dividend()));
     }
     if (event instanceof TargetsSet) {
       TargetsSet targets = (TargetsSet) event;
       return new PortfolioState(state.id(), state.name(), state.baseCurrency(), state.parentId(),
           state.costMethod(), orElse(targets.driftThreshold(), state.driftThreshold()), targets.targets(),
-          seq, state.createdAt(), at, state.positions(), state.cash(), state.splits());
+          seq, state.createdAt(), at, state.positions(), state.cash(), state.splits(), state.dividends());
     }
     if (event instanceof PortfolioUpdated) {
       PortfolioUpdated update = (PortfolioUpdated) event;
       return new PortfolioState(state.id(), orElse(update.name(), state.name()), state.baseCurrency(),
           orElse(update.parentId(), state.parentId()), orElse(update.costMethod(), state.costMethod()),
           orElse(update.driftThreshold(), state.driftThreshold()), state.targets(), seq,
-          state.createdAt(), at, state.positions(), state.cash(), state.splits());
+          state.createdAt(), at, state.positions(), state.cash(), state.splits(), state.dividends());
     }
     throw new IllegalStateException("unhandled event " + event.getClass().getSimpleName());
   }
@@ -218,7 +290,7 @@ public final class PortfolioRules {
       Map<PositionKey, Position> positions, Map<CurrencyCode, BigDecimal> cash) {
     return new PortfolioState(state.id(), state.name(), state.baseCurrency(), state.parentId(),
         state.costMethod(), state.driftThreshold(), state.targets(), seq, state.createdAt(), at,
-        positions, cash, state.splits());
+        positions, cash, state.splits(), state.dividends());
   }
 
   private static <T> T orElse(T value, T fallback) {

@@ -20,6 +20,8 @@ import org.pcollections.PMap;
  * @param cash the balance per currency; a currency appears once any flow or trade touched it
  * @param splits the splits applied, per instrument, in the order applied: a trade executed
  *     before one of them that arrives later is converted by it
+ * @param dividends the cash dividends applied, per instrument, in the order applied: a trade
+ *     executed before one of them that arrives later receives (or pays) it on its quantity
  */
 public record PortfolioState(
     PortfolioId id,
@@ -34,13 +36,24 @@ public record PortfolioState(
     Instant updatedAt,
     Map<PositionKey, Position> positions,
     Map<CurrencyCode, BigDecimal> cash,
-    Map<InstrumentId, List<Split>> splits) {
+    Map<InstrumentId, List<Split>> splits,
+    Map<InstrumentId, List<CashDividend>> dividends) {
 
   public PortfolioState {
     targets = Map.copyOf(targets);
     positions = persistent(positions);
     cash = persistent(cash);
     splits = splits == null ? Map.of() : Map.copyOf(splits);
+    dividends = dividends == null ? Map.of() : Map.copyOf(dividends);
+  }
+
+  /** A state to which no cash dividend was ever applied. */
+  public PortfolioState(PortfolioId id, String name, CurrencyCode baseCurrency, PortfolioId parentId,
+      CostMethod costMethod, BigDecimal driftThreshold, Map<InstrumentId, BigDecimal> targets, long version,
+      Instant createdAt, Instant updatedAt, Map<PositionKey, Position> positions,
+      Map<CurrencyCode, BigDecimal> cash, Map<InstrumentId, List<Split>> splits) {
+    this(id, name, baseCurrency, parentId, costMethod, driftThreshold, targets, version, createdAt, updatedAt,
+        positions, cash, splits, Map.of());
   }
 
   /** A state to which no split was ever applied. */
@@ -49,7 +62,7 @@ public record PortfolioState(
       Instant createdAt, Instant updatedAt, Map<PositionKey, Position> positions,
       Map<CurrencyCode, BigDecimal> cash) {
     this(id, name, baseCurrency, parentId, costMethod, driftThreshold, targets, version, createdAt, updatedAt,
-        positions, cash, Map.of());
+        positions, cash, Map.of(), Map.of());
   }
 
   /** The splits applied to one instrument, in the order applied; empty when none. */
@@ -64,6 +77,48 @@ public record PortfolioState(
     ofInstrument.add(split);
     all.put(split.instrumentId(), List.copyOf(ofInstrument));
     return all;
+  }
+
+  /** The cash dividends applied to one instrument, in the order applied; empty when none. */
+  public List<CashDividend> dividendsOf(InstrumentId instrumentId) {
+    return dividends.getOrDefault(instrumentId, List.of());
+  }
+
+  /** This state's dividends with one more, applied last. */
+  Map<InstrumentId, List<CashDividend>> dividendsWith(CashDividend dividend) {
+    Map<InstrumentId, List<CashDividend>> all = new java.util.HashMap<>(dividends);
+    List<CashDividend> ofInstrument = new ArrayList<>(dividendsOf(dividend.instrumentId()));
+    ofInstrument.add(dividend);
+    all.put(dividend.instrumentId(), List.copyOf(ofInstrument));
+    return all;
+  }
+
+  /** Whether the portfolio has dealt with {@code action} (its SplitApplied or DividendApplied). */
+  public boolean hasApplied(CorporateAction action) {
+    List<? extends CorporateAction> applied = action instanceof Split ? splitsOf(action.instrumentId())
+        : dividendsOf(action.instrumentId());
+    for (CorporateAction one : applied) {
+      if (one.actionId().equals(action.actionId())) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * This state remembering {@code action} as applied, positions and cash unchanged: for an owner
+   * whose state was read from a snapshot written before dividends were remembered, when the
+   * journal says the action was applied (its key is recorded) but the state does not know it.
+   */
+  public PortfolioState remembering(CorporateAction action) {
+    if (hasApplied(action)) {
+      return this;
+    }
+    return action instanceof Split
+        ? new PortfolioState(id, name, baseCurrency, parentId, costMethod, driftThreshold, targets, version,
+            createdAt, updatedAt, positions, cash, splitsWith((Split) action), dividends)
+        : new PortfolioState(id, name, baseCurrency, parentId, costMethod, driftThreshold, targets, version,
+            createdAt, updatedAt, positions, cash, splits, dividendsWith((CashDividend) action));
   }
 
   private static <K, V> PMap<K, V> persistent(Map<K, V> map) {

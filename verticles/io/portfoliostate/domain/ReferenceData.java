@@ -30,6 +30,16 @@ public interface ReferenceData {
     return currencyOf(instrumentId).map(currency -> Instrument.of(instrumentId, currency));
   }
 
+  /**
+   * The corporate actions of {@code instrumentId} known here, effective or not, the earliest
+   * effective first. The rules apply those already effective to a late trade (one executed before
+   * them that arrives after they were fanned out), whether or not the fan-out reached the
+   * portfolio. None by default.
+   */
+  default List<CorporateAction> actionsOf(InstrumentId instrumentId) {
+    return List.of();
+  }
+
   /** An immutable table of these instruments; one record per id. */
   static ReferenceData of(Instrument... instruments) {
     return of(List.of(instruments));

@@ -5,18 +5,22 @@ import io.portfoliostate.protocol.MarketUpdate;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonObject;
+import io.portfoliostate.protocol.CommandJson;
+import java.util.List;
 
 /**
  * Keeps the node's {@link MarketView} in step with the cluster: applies every market update
  * another node committed and published. Its own node's updates it skips, since the writer
  * applied them before answering (applying them again could undo a later correction with the
- * same observation time).
+ * same observation time). It also learns every corporate action stored anywhere in the cluster.
  */
 public final class MarketFeedVerticle extends VerticleBase {
 
   private final String nodeId;
   private final MarketView view;
   private MessageConsumer<MarketUpdate> consumer;
+  private MessageConsumer<JsonObject> actions;
 
   public MarketFeedVerticle(String nodeId, MarketView view) {
     this.nodeId = nodeId;
@@ -31,6 +35,9 @@ public final class MarketFeedVerticle extends VerticleBase {
         view.apply(update.instruments(), update.prices(), update.rates());
       }
     });
-    return consumer.completion();
+    // Every node's own too: the action is stored before it is published, never applied before.
+    actions = vertx.eventBus().consumer(Addresses.CORPORATE_ACTION_UPDATES,
+        message -> view.addActions(List.of(CommandJson.action(message.body()))));
+    return Future.all(consumer.completion(), actions.completion());
   }
 }

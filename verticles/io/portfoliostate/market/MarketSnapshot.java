@@ -8,29 +8,38 @@ import io.portfoliostate.domain.valuation.FxRate;
 import io.portfoliostate.domain.valuation.MarketData;
 import io.portfoliostate.domain.valuation.Price;
 import java.time.Instant;
+import io.portfoliostate.domain.CorporateAction;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Comparator;
+import java.util.List;
 import java.util.Optional;
 import org.pcollections.HashTreePMap;
 import org.pcollections.PMap;
 
 /**
  * What a node knows of the market at one moment: every instrument's reference data and the
- * latest price and rate of each instrument and pair. Immutable; a change makes a new snapshot
+ * latest price and rate of each instrument and pair, and the corporate actions of each instrument. Immutable; a change makes a new snapshot
  * that shares what did not change (persistent maps), so a tick costs O(log n), not a copy, and
  * a valuation reading an older snapshot is never disturbed.
  */
 public final class MarketSnapshot implements ReferenceData {
 
-  private static final MarketSnapshot EMPTY = new MarketSnapshot(HashTreePMap.empty(), MarketData.empty(), null);
+  private static final MarketSnapshot EMPTY = new MarketSnapshot(HashTreePMap.empty(), MarketData.empty(), null,
+      HashTreePMap.empty());
 
   private final PMap<InstrumentId, Instrument> instruments;
   private final MarketData market;
   private final Instant latestAt;
+  /** Every corporate action known, per instrument, the earliest effective first. */
+  private final PMap<InstrumentId, List<CorporateAction>> actions;
 
-  private MarketSnapshot(PMap<InstrumentId, Instrument> instruments, MarketData market, Instant latestAt) {
+  private MarketSnapshot(PMap<InstrumentId, Instrument> instruments, MarketData market, Instant latestAt,
+      PMap<InstrumentId, List<CorporateAction>> actions) {
     this.instruments = instruments;
     this.market = market;
     this.latestAt = latestAt;
+    this.actions = actions;
   }
 
   /** Nothing known: no instrument, no price, no rate. */
@@ -62,6 +71,30 @@ public final class MarketSnapshot implements ReferenceData {
     return latestAt;
   }
 
+  @Override
+  public List<CorporateAction> actionsOf(InstrumentId instrumentId) {
+    return actions.getOrDefault(instrumentId, List.of());
+  }
+
+  /**
+   * This snapshot with these corporate actions known too. An action's content never changes under
+   * its id (a post with other content is refused), so one already known is kept as it is.
+   */
+  public MarketSnapshot withActions(Collection<CorporateAction> added) {
+    PMap<InstrumentId, List<CorporateAction>> next = actions;
+    for (CorporateAction action : added) {
+      List<CorporateAction> ofInstrument = next.getOrDefault(action.instrumentId(), List.of());
+      if (ofInstrument.stream().noneMatch(known -> known.actionId().equals(action.actionId()))) {
+        List<CorporateAction> more = new ArrayList<>(ofInstrument);
+        more.add(action);
+        // Effective time, then id: the order a late trade meets them in, the same on every node.
+        more.sort(Comparator.comparing(CorporateAction::effectiveAt).thenComparing(CorporateAction::actionId));
+        next = next.plus(action.instrumentId(), List.copyOf(more));
+      }
+    }
+    return next == actions ? this : new MarketSnapshot(instruments, market, latestAt, next);
+  }
+
   /** How many instruments are known. */
   public int instrumentCount() {
     return instruments.size();
@@ -73,7 +106,7 @@ public final class MarketSnapshot implements ReferenceData {
     for (Instrument instrument : replaced) {
       next = next.plus(instrument.id(), instrument);
     }
-    return new MarketSnapshot(next, market, latestAt);
+    return new MarketSnapshot(next, market, latestAt, actions);
   }
 
   /** This snapshot with the instruments it does not hold yet (what it holds is as new or newer). */
@@ -84,7 +117,7 @@ public final class MarketSnapshot implements ReferenceData {
         next = next.plus(instrument.id(), instrument);
       }
     }
-    return new MarketSnapshot(next, market, latestAt);
+    return new MarketSnapshot(next, market, latestAt, actions);
   }
 
   /**
@@ -102,7 +135,7 @@ public final class MarketSnapshot implements ReferenceData {
       next = next.with(rate);
       latest = later(latest, rate.at());
     }
-    return new MarketSnapshot(instruments, next, latest);
+    return new MarketSnapshot(instruments, next, latest, actions);
   }
 
   /**
@@ -127,7 +160,7 @@ public final class MarketSnapshot implements ReferenceData {
       }
       latest = later(latest, rate.at());
     }
-    return new MarketSnapshot(instruments, next, latest);
+    return new MarketSnapshot(instruments, next, latest, actions);
   }
 
   private static Instant later(Instant held, Instant seen) {

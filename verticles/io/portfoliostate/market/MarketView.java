@@ -6,7 +6,9 @@ import io.portfoliostate.domain.InstrumentId;
 import io.portfoliostate.domain.ReferenceData;
 import io.portfoliostate.domain.valuation.FxRate;
 import io.portfoliostate.domain.valuation.Price;
+import io.portfoliostate.domain.CorporateAction;
 import java.util.Collection;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.UnaryOperator;
@@ -45,6 +47,15 @@ public final class MarketView implements ReferenceData {
     update(snapshot -> snapshot.withMissingInstruments(instruments).withLoadedQuotes(prices, rates));
   }
 
+  /**
+   * Makes corporate actions known to the node's owners (on start, as they are posted anywhere in
+   * the cluster, and at every sweep of the corporate-action driver): an owner converts a late
+   * trade by every action of its instrument already effective.
+   */
+  public void addActions(Collection<CorporateAction> actions) {
+    update(snapshot -> snapshot.withActions(actions));
+  }
+
   private void update(UnaryOperator<MarketSnapshot> change) {
     // A pure function of the snapshot, so a retry after a lost race is harmless.
     current.updateAndGet(change);
@@ -53,6 +64,11 @@ public final class MarketView implements ReferenceData {
   @Override
   public Optional<CurrencyCode> currencyOf(InstrumentId instrumentId) {
     return current.get().currencyOf(instrumentId);
+  }
+
+  @Override
+  public List<CorporateAction> actionsOf(InstrumentId instrumentId) {
+    return current.get().actionsOf(instrumentId);
   }
 
   @Override

@@ -18,7 +18,7 @@ import java.util.List;
 
 /**
  * The SQL of corporate actions (V4 migration): the actions as posted, their progress per
- * portfolio, the holders of an instrument, and the lease that says which node drives an
+ * portfolio (late holders found in the journal included, V10), the holders of an instrument, and the lease that says which node drives an
  * action's fan-out.
  */
 public final class CorporateActionStore {
@@ -74,6 +74,21 @@ public final class CorporateActionStore {
   private static final String PROGRESS =
       "SELECT portfolio_id, status, version, detail, retrying, updated_at FROM corporate_action_portfolios "
           + "WHERE action_id = $1 ORDER BY portfolio_id";
+  private static final String ALL = SELECT + " ORDER BY effective_at, action_id";
+  private static final String CHANGED = SELECT + " WHERE updated_at >= $1 ORDER BY effective_at, action_id";
+  /**
+   * Applications of an action recorded in the journal since a time (an owner applied it on the way
+   * of a late trade) that the action's progress does not list yet.
+   */
+  private static final String LATE =
+      "SELECT a.action_id, e.portfolio_id, e.seq FROM portfolio_events e "
+          + "JOIN corporate_actions a ON e.command_id = 'ca:' || a.action_id "
+          + "WHERE e.command_id LIKE 'ca:%' AND e.recorded_at >= $1 AND NOT EXISTS (SELECT 1 FROM "
+          + "corporate_action_portfolios p WHERE p.action_id = a.action_id AND p.portfolio_id = e.portfolio_id) "
+          + "ORDER BY e.recorded_at LIMIT $2";
+  private static final String RECORD_ABSENT =
+      "INSERT INTO corporate_action_portfolios (action_id, portfolio_id, status, version, detail, retrying, updated_at) "
+          + "VALUES ($1, $2, 'APPLIED', $3, NULL, false, now()) ON CONFLICT (action_id, portfolio_id) DO NOTHING";
   private static final String RECORD =
       "INSERT INTO corporate_action_portfolios (action_id, portfolio_id, status, version, detail, retrying, updated_at) "
           + "VALUES ($1, $2, $3, $4, $5, $6, now()) ON CONFLICT (action_id, portfolio_id) DO UPDATE SET "
@@ -110,6 +125,50 @@ public final class CorporateActionStore {
       rows.forEach(row -> actions.add(stored(row)));
       return actions;
     });
+  }
+
+  /** Every action stored, the earliest effective first: what a starting node's owners must know. */
+  public Future<List<CorporateAction>> all() {
+    return pool.query(ALL).execute().map(rows -> {
+      List<CorporateAction> actions = new ArrayList<>(rows.size());
+      rows.forEach(row -> actions.add(stored(row).action()));
+      return actions;
+    });
+  }
+
+  /** The actions posted or changed (claimed, released) at or after {@code since}. */
+  public Future<List<CorporateAction>> changedSince(Instant since) {
+    return pool.preparedQuery(CHANGED).execute(Tuple.of(OffsetDateTime.ofInstant(since, ZoneOffset.UTC)))
+        .map(rows -> {
+          List<CorporateAction> actions = new ArrayList<>(rows.size());
+          rows.forEach(row -> actions.add(stored(row).action()));
+          return actions;
+        });
+  }
+
+  /** An action applied to a portfolio with a late trade, found in the journal. */
+  public record LateApplication(String actionId, PortfolioId portfolioId, long version) {
+  }
+
+  /**
+   * Applications of actions to portfolios recorded in the journal at or after {@code since} that
+   * no progress row lists yet (late holders: the owner applied the action with a late trade), at
+   * most {@code limit}.
+   */
+  public Future<List<LateApplication>> lateApplications(Instant since, int limit) {
+    return pool.preparedQuery(LATE).execute(Tuple.of(OffsetDateTime.ofInstant(since, ZoneOffset.UTC), limit))
+        .map(rows -> {
+          List<LateApplication> late = new ArrayList<>(rows.size());
+          rows.forEach(row -> late.add(new LateApplication(row.getString("action_id"),
+              PortfolioId.of(row.getString("portfolio_id")), row.getLong("seq"))));
+          return late;
+        });
+  }
+
+  /** Lists a late holder as APPLIED, unless the fan-out recorded it meanwhile. */
+  public Future<Void> recordLate(LateApplication late) {
+    return pool.preparedQuery(RECORD_ABSENT).execute(Tuple.of(late.actionId(), late.portfolioId().value(),
+        late.version())).mapEmpty();
   }
 
   /** Takes (or renews) the lease on an action for {@code seconds}; false when another node holds it. */

@@ -26,6 +26,12 @@ public final class Addresses {
    */
   public static final String CORPORATE_ACTIONS = "pstate.corporate-actions";
 
+  /**
+   * Where every corporate action stored is published, cluster-wide (the body is the action as
+   * JSON): every node's market view learns it, so that its owners convert late trades by it.
+   */
+  public static final String CORPORATE_ACTION_UPDATES = "pstate.corporate-actions.updates";
+
   private static final String OWNER_PREFIX = "pstate.owner.";
   private static final String UPDATES_PREFIX = "portfolio.updates.";
 

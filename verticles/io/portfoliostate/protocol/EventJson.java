@@ -71,13 +71,14 @@ public final class EventJson {
       DividendApplied e = (DividendApplied) event;
       JsonObject amounts = new JsonObject();
       e.amounts().forEach((currency, amount) -> amounts.put(currency.value(), decimal(amount)));
-      return new JsonObject()
+      JsonObject json = new JsonObject()
           .put("actionId", e.actionId())
           .put("instrumentId", e.instrumentId().value())
           .put("amountPerShare", decimal(e.amountPerShare()))
           .put("effectiveAt", text(e.effectiveAt()))
           .put("amounts", amounts)
           .put("at", text(e.at()));
+      return e.tradeId() == null ? json : json.put("tradeId", e.tradeId());
     }
     if (event instanceof CashFlowRecorded) {
       CashFlowRecorded e = (CashFlowRecorded) event;
@@ -147,7 +148,8 @@ public final class EventJson {
         json.getJsonObject("amounts").forEach(entry ->
             amounts.put(CurrencyCode.of(entry.getKey()), new BigDecimal((String) entry.getValue())));
         return new DividendApplied(json.getString("actionId"), Json.instrumentId(json, "instrumentId"),
-            decimal(json, "amountPerShare"), Json.instant(json, "effectiveAt"), amounts, Json.instant(json, "at"));
+            decimal(json, "amountPerShare"), Json.instant(json, "effectiveAt"), amounts, Json.instant(json, "at"),
+            json.getString("tradeId"));
       case "CashFlowRecorded":
         return new CashFlowRecorded(json.getString("flowId"), CashFlowType.valueOf(json.getString("type")),
             Json.currency(json, "currency"), decimal(json, "amount"), Json.instrumentId(json, "instrumentId"),

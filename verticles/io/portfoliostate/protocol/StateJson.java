@@ -12,6 +12,7 @@ import io.portfoliostate.domain.PortfolioState;
 import io.portfoliostate.domain.Position;
 import io.portfoliostate.domain.PositionKey;
 import io.portfoliostate.domain.Split;
+import io.portfoliostate.domain.CashDividend;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.math.BigDecimal;
@@ -54,7 +55,18 @@ public final class StateJson {
         splits.add(new JsonObject().put("actionId", split.actionId())
             .put("instrumentId", split.instrumentId().value()).put("ratio", split.ratio())
             .put("effectiveAt", text(split.effectiveAt())))));
-    return json.put("splits", splits);
+    json.put("splits", splits);
+    // Written only when there are some, so a state without dividends reads as it always did.
+    if (!state.dividends().isEmpty()) {
+      JsonArray dividends = new JsonArray();
+      new TreeMap<>(state.dividends()).values().forEach(ofInstrument -> ofInstrument.forEach(dividend ->
+          dividends.add(new JsonObject().put("actionId", dividend.actionId())
+              .put("instrumentId", dividend.instrumentId().value())
+              .put("amountPerShare", decimal(dividend.amountPerShare()))
+              .put("effectiveAt", text(dividend.effectiveAt())))));
+      json.put("dividends", dividends);
+    }
+    return json;
   }
 
   /** One position, exactly, lots included. */
@@ -102,11 +114,22 @@ public final class StateJson {
             instrument, split.getString("ratio"), Json.instant(split, "effectiveAt")));
       }
     }
+    Map<InstrumentId, List<CashDividend>> dividends = new HashMap<>();
+    JsonArray paid = json.getJsonArray("dividends");
+    if (paid != null) {
+      for (Object item : paid) {
+        JsonObject dividend = (JsonObject) item;
+        InstrumentId instrument = Json.instrumentId(dividend, "instrumentId");
+        dividends.computeIfAbsent(instrument, id -> new ArrayList<>()).add(new CashDividend(
+            dividend.getString("actionId"), instrument, decimal(dividend, "amountPerShare"),
+            Json.instant(dividend, "effectiveAt")));
+      }
+    }
     return new PortfolioState(Json.portfolioId(json, "id"), json.getString("name"),
         Json.currency(json, "baseCurrency"), Json.portfolioId(json, "parentId"),
         CostMethod.valueOf(json.getString("costMethod")), decimal(json, "driftThreshold"), targets,
         json.getLong("version"), Json.instant(json, "createdAt"), Json.instant(json, "updatedAt"),
-        positions, cash, splits);
+        positions, cash, splits, dividends);
   }
 
   public static Position position(JsonObject json) {

@@ -1,6 +1,8 @@
 package io.portfoliostate.shard;
 
 import io.portfoliostate.domain.Alert;
+import io.portfoliostate.domain.ApplyCorporateAction;
+import io.portfoliostate.domain.CorporateAction;
 import io.portfoliostate.domain.AlertRules;
 import io.portfoliostate.domain.CommandResult;
 import io.portfoliostate.domain.CreatePortfolio;
@@ -35,6 +37,8 @@ import java.util.Map;
  * every command, to be delivered once the append is committed.
  */
 final class CommandBatch {
+
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(CommandBatch.class);
 
   /** A replay of a command recorded in an earlier batch: its result is rebuilt from the journal. */
   record EarlierReplay(PendingCommand command, long version) {
@@ -127,6 +131,15 @@ final class CommandBatch {
       return;
     }
     Decision decision = PortfolioRules.decide(after, command, now, reference);
+    CorporateAction forgotten;
+    while ((forgotten = forgottenAction(decision, index)) != null) {
+      // The journal has the action's key but the state does not remember it (read from a snapshot
+      // written before dividends were remembered): applying it again would hit the journal's unique
+      // index on every retry. The state learns it, and the command is decided again.
+      LOG.warn("Portfolio {} did not remember corporate action {}; decided again", after.id(), forgotten.actionId());
+      after = after.remembering(forgotten);
+      decision = PortfolioRules.decide(after, command, now, reference);
+    }
     if (decision instanceof Decision.Rejected) {
       deliver(pending, new CommandOutcome.Refused(((Decision.Rejected) decision).rejection()));
       return;
@@ -143,8 +156,18 @@ final class CommandBatch {
       List<Alert> alerts = AlertRules.raisedBy(previous, event, after);
       alertsRaised += alerts.size();
       events.add(event);
+      Long hash = key == null ? null : pending.contentHash;
+      CorporateAction applied = ApplyCorporateAction.appliedBy(event);
+      if (applied != null && !event.idempotencyKey().equals(key)) {
+        // An action a late trade applied on the way: recorded under the action's own key and
+        // content, so the fan-out's ApplyCorporateAction is answered as a replay.
+        long actionHash = IdempotencyIndex.hash(ApplyCorporateAction.fingerprint(applied));
+        hash = actionHash;
+        recordedHere.put(event.idempotencyKey(), new Recorded(actionHash, after.version(),
+            CommandResult.of(new ApplyCorporateAction(after.id(), applied), after)));
+      }
       rows.add(new JournalAppend.Row(after.version(), EventJson.type(event), commandId,
-          key == null ? null : pending.contentHash, EventJson.toJson(event).encode(), now,
+          hash, EventJson.toJson(event).encode(), now,
           event instanceof TradeRecorded ? ((TradeRecorded) event).instrumentId().value() : null,
           AlertJson.toJournal(after.id(), after.version(), now, alerts)));
       catalogChanged |= event instanceof PortfolioCreated || event instanceof PortfolioUpdated;
@@ -154,6 +177,21 @@ final class CommandBatch {
       recordedHere.put(key, new Recorded(pending.contentHash, after.version(), result));
     }
     deliver(pending, new CommandOutcome.Recorded(result, false));
+  }
+
+  /** An action the decision applies again although its key is recorded already, or null. */
+  private CorporateAction forgottenAction(Decision decision, IdempotencyIndex index) {
+    if (!(decision instanceof Decision.Accepted)) {
+      return null;
+    }
+    for (PortfolioEvent event : ((Decision.Accepted) decision).events()) {
+      CorporateAction applied = ApplyCorporateAction.appliedBy(event);
+      if (applied != null && !after.hasApplied(applied) && (recordedHere.containsKey(event.idempotencyKey())
+          || (index != null && index.get(event.idempotencyKey()) != null))) {
+        return applied;
+      }
+    }
+    return null;
   }
 
   private static CommandOutcome reused(String key) {
