@@ -19,6 +19,18 @@ class SettingsLoaderTest {
     assertThat(settings.database().isEmbedded()).isTrue();
     assertThat(settings.owners().snapshotEvery()).isEqualTo(1000);
     assertThat(settings.journal().maxInFlight()).isEqualTo(2);
+    assertThat(settings.owners().maxResident()).isEqualTo(100_000);
+    assertThat(settings.owners().maxResidentMb()).isEqualTo(512);
+  }
+
+  @Test
+  void residencyBoundsComeFromTheEnvironmentAndMustBePositive() {
+    Settings.OwnerSettings owners = Settings.from(SettingsLoader.loadJson(Map.of(
+        "PSTATE_OWNER_MAX_RESIDENT", "5000", "PSTATE_OWNER_MAX_RESIDENT_MB", "64"))).owners();
+    assertThat(owners.maxResident()).isEqualTo(5000);
+    assertThat(owners.maxResidentMb()).isEqualTo(64);
+    assertThatThrownBy(() -> Settings.from(SettingsLoader.loadJson(Map.of("PSTATE_OWNER_MAX_RESIDENT", "0"))))
+        .hasMessageContaining("maxResident and maxResidentMb must be positive");
   }
 
   @Test

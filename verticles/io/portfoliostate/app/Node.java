@@ -211,7 +211,7 @@ public final class Node implements AutoCloseable {
   private Future<Void> deploy() {
     Settings.JournalSettings journal = settings.journal();
     Pool snapshotPool = readPool;
-    JournalReader reader = new JournalReader(vertx, readPool, settings.owners().idempotencyWindow());
+    JournalReader reader = new JournalReader(vertx, readPool, settings.owners().idempotencyWindow(), registry);
     SnapshotStore snapshots = new SnapshotStore(snapshotPool);
     int instances = ownerInstances(settings);
     AtomicInteger nextOwner = new AtomicInteger();

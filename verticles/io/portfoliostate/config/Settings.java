@@ -1,5 +1,6 @@
 package io.portfoliostate.config;
 
+import io.vertx.core.VertxOptions;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -117,13 +118,29 @@ public record Settings(
    * @param maxQueuedCommands commands an owner instance queues before it refuses more (503)
    * @param idempotencyWindow recent command ids a portfolio keeps in memory; older ones are
    *     checked against the journal when they come again
+   * @param maxResident portfolios a node holds in memory at most (shared out among its owner
+   *     instances); beyond it the least recently used idle one is evicted
+   * @param maxResidentMb the estimated memory (positions, lots, recent command ids) a node's
+   *     resident portfolios may take, in MiB; beyond it the least recently used idle ones are evicted
    */
   public record OwnerSettings(int instances, int snapshotEvery, long passivateAfterSeconds,
-      int maxQueuedCommands, int idempotencyWindow) {
+      int maxQueuedCommands, int idempotencyWindow, int maxResident, int maxResidentMb) {
+    public OwnerSettings {
+      if (maxResident < 1 || maxResidentMb < 1) {
+        throw new IllegalArgumentException("owners: maxResident and maxResidentMb must be positive");
+      }
+    }
+
     static OwnerSettings from(JsonObject json) {
       return new OwnerSettings(json.getInteger("instances", 0), json.getInteger("snapshotEvery", 1000),
           json.getLong("passivateAfterSeconds", 900L), json.getInteger("maxQueuedCommands", 20_000),
-          json.getInteger("idempotencyWindow", 10_000));
+          json.getInteger("idempotencyWindow", 10_000), json.getInteger("maxResident", 100_000),
+          json.getInteger("maxResidentMb", 512));
+    }
+
+    /** Owner instances a node runs: as configured, or one per event loop. */
+    public int effectiveInstances() {
+      return instances > 0 ? instances : VertxOptions.DEFAULT_EVENT_LOOP_POOL_SIZE;
     }
   }
 

@@ -33,6 +33,8 @@ public final class SettingsLoader {
       Map.entry("PSTATE_JOURNAL_MAX_BATCH_ROWS", "journal.maxBatchRows"),
       Map.entry("PSTATE_OWNER_INSTANCES", "owners.instances"),
       Map.entry("PSTATE_SNAPSHOT_EVERY", "owners.snapshotEvery"),
+      Map.entry("PSTATE_OWNER_MAX_RESIDENT", "owners.maxResident"),
+      Map.entry("PSTATE_OWNER_MAX_RESIDENT_MB", "owners.maxResidentMb"),
       Map.entry("PSTATE_CLUSTER", "cluster.enabled"),
       Map.entry("PSTATE_CLUSTER_NAME", "cluster.name"),
       Map.entry("PSTATE_CLUSTER_CONFIG", "cluster.config"),

@@ -1,5 +1,8 @@
 package io.portfoliostate.persistence;
 
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.portfoliostate.domain.PortfolioEvent;
 import io.portfoliostate.domain.PortfolioId;
 import io.portfoliostate.domain.PortfolioRules;
@@ -19,6 +22,9 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Reads the journal: a portfolio's current state (latest snapshot + journal tail), its state at
@@ -27,9 +33,19 @@ import java.util.List;
  */
 public final class JournalReader {
 
+  private static final Logger LOG = LoggerFactory.getLogger(JournalReader.class);
+
   private static final String LATEST_SNAPSHOT =
       "SELECT seq, state FROM portfolio_snapshots WHERE portfolio_id = $1 AND seq <= $2 "
           + "ORDER BY seq DESC LIMIT 1";
+  /**
+   * What a load needs first, in one round trip: the latest version in the journal (null: the
+   * portfolio does not exist, and the load ends here) and the latest snapshot.
+   */
+  private static final String HEAD =
+      "SELECT (SELECT max(seq) FROM portfolio_events WHERE portfolio_id = $1) AS latest, s.seq, s.state "
+          + "FROM (SELECT 1) AS one LEFT JOIN LATERAL (SELECT seq, state FROM portfolio_snapshots "
+          + "WHERE portfolio_id = $1 ORDER BY seq DESC LIMIT 1) AS s ON true";
   private static final String EVENTS_BETWEEN =
       "SELECT seq, type, payload FROM portfolio_events WHERE portfolio_id = $1 AND seq > $2 AND seq <= $3 "
           + "ORDER BY seq";
@@ -54,57 +70,118 @@ public final class JournalReader {
   private final Vertx vertx;
   private final Pool pool;
   private final int idempotencyWindow;
+  private final Counter unreadable;
 
   /**
    * @param idempotencyWindow how many recent command ids a loaded portfolio keeps in memory
    */
   public JournalReader(Vertx vertx, Pool pool, int idempotencyWindow) {
+    this(vertx, pool, idempotencyWindow, new SimpleMeterRegistry());
+  }
+
+  /**
+   * @param idempotencyWindow how many recent command ids a loaded portfolio keeps in memory
+   * @param registry where unreadable snapshots are counted
+   */
+  public JournalReader(Vertx vertx, Pool pool, int idempotencyWindow, MeterRegistry registry) {
     this.vertx = vertx;
     this.pool = pool;
     this.idempotencyWindow = idempotencyWindow;
+    this.unreadable = Counter.builder("pstate.snapshots.unreadable")
+        .description("Snapshots that failed to parse; the load fell back to an older one or the journal")
+        .register(registry);
   }
 
   /** A portfolio as loaded by its owner: null state when it does not exist. */
   public record Loaded(PortfolioState state, IdempotencyIndex index, long snapshotVersion) {
   }
 
-  /** Loads the current state and the recent idempotency window of a portfolio. */
+  /**
+   * Loads the current state and the recent idempotency window of a portfolio. A portfolio that
+   * does not exist costs one query.
+   */
   public Future<Loaded> load(PortfolioId id) {
-    Future<Replayed> state = stateAt(id, Long.MAX_VALUE);
-    Future<IdempotencyIndex> index = pool.preparedQuery(RECENT_COMMANDS)
-        .execute(Tuple.of(id.value(), (long) idempotencyWindow))
-        .map(rows -> {
-          IdempotencyIndex recent = new IdempotencyIndex(idempotencyWindow);
-          addAll(recent, rows);
-          return recent;
-        });
-    return Future.all(state, index).map(both ->
-        new Loaded(state.result().state(), index.result(), state.result().snapshotVersion()));
+    return pool.preparedQuery(HEAD).execute(Tuple.of(id.value())).compose(head -> {
+      Row row = head.iterator().next();
+      Long latest = row.getLong("latest");
+      if (latest == null) {
+        return Future.succeededFuture(new Loaded(null, new IdempotencyIndex(idempotencyWindow), 0));
+      }
+      Future<Snapshot> base = row.getLong("seq") == null ? Future.succeededFuture(Snapshot.NONE)
+          : readable(id, row).map(Future::succeededFuture).orElseGet(() -> snapshotAtOrBelow(id, row.getLong("seq") - 1));
+      Future<Replayed> state = base.compose(snapshot -> replayFrom(id, snapshot, Long.MAX_VALUE));
+      Future<IdempotencyIndex> index = pool.preparedQuery(RECENT_COMMANDS)
+          .execute(Tuple.of(id.value(), (long) idempotencyWindow))
+          .map(rows -> {
+            IdempotencyIndex recent = new IdempotencyIndex(idempotencyWindow);
+            addAll(recent, rows);
+            return recent;
+          });
+      return Future.all(state, index).map(both ->
+          new Loaded(state.result().state(), index.result(), state.result().snapshotVersion()));
+    });
   }
 
   /** A state rebuilt from a snapshot and the events after it. */
   public record Replayed(PortfolioState state, long snapshotVersion) {
   }
 
+  /** A readable snapshot: the state at {@code version}; no state and version 0 when none. */
+  private record Snapshot(PortfolioState state, long version) {
+    static final Snapshot NONE = new Snapshot(null, 0);
+  }
+
   /** The state right after event {@code version} (or the latest if it has fewer); null state when none. */
   public Future<Replayed> stateAt(PortfolioId id, long version) {
-    return pool.preparedQuery(LATEST_SNAPSHOT).execute(Tuple.of(id.value(), version))
-        .compose(snapshots -> {
-          PortfolioState base = null;
-          long from = 0;
-          if (snapshots.size() > 0) {
-            Row row = snapshots.iterator().next();
-            from = row.getLong("seq");
-            base = StateJson.fromJson((JsonObject) row.getJson("state"));
-          }
-          PortfolioState start = base;
-          long snapshotVersion = from;
-          return pool.preparedQuery(EVENTS_BETWEEN).execute(Tuple.of(id.value(), from, version))
-              .compose(events -> events.size() <= INLINE_REPLAY_LIMIT
-                  ? Future.succeededFuture(new Replayed(replay(id, start, events), snapshotVersion))
-                  // A long tail (snapshots missing) would block every portfolio on this event loop.
-                  : vertx.executeBlocking(() -> new Replayed(replay(id, start, events), snapshotVersion), false));
-        });
+    return snapshotAtOrBelow(id, version).compose(snapshot -> replayFrom(id, snapshot, version));
+  }
+
+  /** The newest readable snapshot at or below {@code version}: an unreadable one is skipped. */
+  private Future<Snapshot> snapshotAtOrBelow(PortfolioId id, long version) {
+    if (version < 1) {
+      return Future.succeededFuture(Snapshot.NONE);
+    }
+    return pool.preparedQuery(LATEST_SNAPSHOT).execute(Tuple.of(id.value(), version)).compose(rows -> {
+      if (rows.size() == 0) {
+        return Future.succeededFuture(Snapshot.NONE);
+      }
+      Row row = rows.iterator().next();
+      return readable(id, row).map(Future::succeededFuture)
+          .orElseGet(() -> snapshotAtOrBelow(id, row.getLong("seq") - 1));
+    });
+  }
+
+  /**
+   * The snapshot in {@code row} (columns seq and state), or empty when it cannot be read back as
+   * the state of this portfolio at that version. A snapshot is only a shortcut: a bad one must
+   * cost a longer replay, never the portfolio.
+   */
+  private Optional<Snapshot> readable(PortfolioId id, Row row) {
+    long seq = row.getLong("seq");
+    try {
+      Object json = row.getJson("state");
+      if (!(json instanceof JsonObject)) {
+        throw new IllegalArgumentException("not a JSON object");
+      }
+      PortfolioState state = StateJson.fromJson((JsonObject) json);
+      if (state.version() != seq || !state.id().equals(id)) {
+        throw new IllegalArgumentException("it holds " + state.id() + " at version " + state.version());
+      }
+      return Optional.of(new Snapshot(state, seq));
+    } catch (RuntimeException e) {
+      unreadable.increment();
+      LOG.warn("Snapshot of portfolio {} at version {} is unreadable ({}); loading from an older one or the journal",
+          id, seq, e.toString());
+      return Optional.empty();
+    }
+  }
+
+  private Future<Replayed> replayFrom(PortfolioId id, Snapshot snapshot, long version) {
+    return pool.preparedQuery(EVENTS_BETWEEN).execute(Tuple.of(id.value(), snapshot.version(), version))
+        .compose(events -> events.size() <= INLINE_REPLAY_LIMIT
+            ? Future.succeededFuture(new Replayed(replay(id, snapshot.state(), events), snapshot.version()))
+            // A long tail (snapshots missing) would block every portfolio on this event loop.
+            : vertx.executeBlocking(() -> new Replayed(replay(id, snapshot.state(), events), snapshot.version()), false));
   }
 
   /** The version current at {@code time} (0 when the portfolio did not exist yet). */

@@ -108,7 +108,7 @@ public final class PortfolioOwnerVerticle extends VerticleBase {
         .description("Time a command waits in its portfolio's queue (load, or the write before it) until decided")
         .publishPercentiles(0.5, 0.99, 0.999).register(registry);
     registry.gauge("pstate.owner.queue.commands", tags, this, owner -> owner.queuedCommands);
-    entities = new ResidentPortfolios(shards, snapshots, settings.passivateAfterSeconds(), registry, tags);
+    entities = new ResidentPortfolios(shards, snapshots, settings, registry, tags);
     long sweepSeconds = Math.max(1, Math.min(10, settings.passivateAfterSeconds()));
     sweepTimer = vertx.setPeriodic(TimeUnit.SECONDS.toMillis(sweepSeconds), id -> entities.passivateIdle());
     refusedNotOwner = Counter.builder("pstate.owner.refused.not_owner")
@@ -194,6 +194,7 @@ public final class PortfolioOwnerVerticle extends VerticleBase {
           loading.snapshotVersion = loaded.result().snapshotVersion();
           loading.loaded.complete();
           drain(loading);
+          entities.loaded(loading);
         } else {
           LOG.error("Could not load portfolio {}", id, loaded.cause());
           drop(loading, FailureCodes.UNAVAILABLE, "portfolio could not be loaded");
@@ -289,6 +290,7 @@ public final class PortfolioOwnerVerticle extends VerticleBase {
       entity.index = new IdempotencyIndex(settings.idempotencyWindow());
     }
     batch.committed(entity.index);
+    entities.resized(entity);
     recordLatency(batch);
     if (batch.alertsRaised > 0) {
       alertsRaised.increment(batch.alertsRaised);
