@@ -2,8 +2,6 @@ package io.portfoliostate.domain;
 
 import java.math.BigDecimal;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 
 /**
@@ -19,7 +17,9 @@ import java.util.List;
  * realizes against its share of the exact cost, and closing the rest takes exactly what is left.
  *
  * @param costBasis |q|·a, exact: the cost of the open quantity (always ≥ 0, for shorts too)
- * @param lots the open lots, in opening order, under a lot cost method; empty under AVERAGE
+ * @param lots the open lots, in opening order, under a lot cost method; empty under AVERAGE. Held
+ *     as a {@link LotBook} (any list given is copied into one): a persistent structure, so that a
+ *     trade costs O(log n) in the number of open lots and shares the rest with the position before
  */
 public record Position(
     PositionKey key,
@@ -34,13 +34,14 @@ public record Position(
     List<Lot> lots) {
 
   public Position {
-    lots = List.copyOf(lots);
+    // Copies a plain list once (a snapshot load, a split); a book from a trade is kept as it is.
+    lots = LotBook.of(lots);
   }
 
   /** A position that holds nothing yet. */
   public static Position empty(PositionKey key, CurrencyCode currency) {
     return new Position(key, currency, BigDecimal.ZERO, BigDecimal.ZERO, BigDecimal.ZERO, BigDecimal.ZERO,
-        BigDecimal.ZERO, null, null, List.of());
+        BigDecimal.ZERO, null, null, LotBook.empty());
   }
 
   public boolean isFlat() {
@@ -67,9 +68,8 @@ public record Position(
       BigDecimal q2 = q.add(t);
       Instant opened = q.signum() == 0 ? executedAt : openedAt;
       if (method.usesLots()) {
-        List<Lot> open = new ArrayList<>(lots);
-        open.add(new Lot(t, price, executedAt, seq));
-        return new Position(key, currency, q2, meanPrice(open), costOf(open), realizedPnl, newFees, opened,
+        LotBook open = book().plus(new Lot(t, price, executedAt, seq));
+        return new Position(key, currency, q2, open.meanPrice(), open.cost(), realizedPnl, newFees, opened,
             recordedAt, open);
       }
       BigDecimal cost2 = costBasis.add(t.abs().multiply(price));
@@ -101,83 +101,25 @@ public record Position(
       for (Lot lot : lots) {
         realized = realized.add(price.subtract(lot.price()).multiply(lot.quantity().abs()).multiply(sign));
       }
-      List<Lot> open = List.of(new Lot(q2, price, executedAt, seq));
-      return new Position(key, currency, q2, price, costOf(open), realized, newFees, executedAt, recordedAt,
+      LotBook open = LotBook.empty().plus(new Lot(q2, price, executedAt, seq));
+      return new Position(key, currency, q2, price, open.cost(), realized, newFees, executedAt, recordedAt,
           open);
     }
     return reduceLots(t.abs(), price, sign, q2, newFees, recordedAt, method);
   }
 
-  /** Closes {@code toClose} units of the open lots in the method's order. */
+  /** Closes {@code toClose} units of the open lots in the method's order. O(k log n) for k lots touched. */
   private Position reduceLots(BigDecimal toClose, BigDecimal price, BigDecimal sign, BigDecimal q2,
       BigDecimal newFees, Instant recordedAt, CostMethod method) {
-    List<Lot> order = new ArrayList<>(lots);
-    order.sort(closingOrder(method, sign.signum() > 0));
-    List<Lot> closedFully = new ArrayList<>();
-    Lot partlyClosed = null;
-    Lot partRemaining = null;
-    BigDecimal realized = realizedPnl;
-    BigDecimal left = toClose;
-    for (Lot lot : order) {
-      if (left.signum() == 0) {
-        break;
-      }
-      BigDecimal available = lot.quantity().abs();
-      BigDecimal closed = available.min(left);
-      realized = realized.add(price.subtract(lot.price()).multiply(closed).multiply(sign));
-      left = left.subtract(closed);
-      if (closed.compareTo(available) == 0) {
-        closedFully.add(lot);
-      } else {
-        partlyClosed = lot;
-        partRemaining = lot.withQuantity(lot.quantity().subtract(closed.multiply(sign)));
-      }
-    }
-    List<Lot> open = new ArrayList<>(lots.size());
-    for (Lot lot : lots) {
-      if (lot == partlyClosed) {
-        open.add(partRemaining);
-      } else if (!closedFully.contains(lot)) {
-        open.add(lot);
-      }
-    }
+    LotBook.Reduction reduction = book().reduce(toClose, price, sign, realizedPnl, method);
+    LotBook open = reduction.remaining();
     Instant opened = q2.signum() == 0 ? null : openedAt;
-    return new Position(key, currency, q2, meanPrice(open), costOf(open), realized, newFees, opened, recordedAt,
-        open);
+    return new Position(key, currency, q2, open.meanPrice(), open.cost(), reduction.realized(), newFees, opened,
+        recordedAt, open);
   }
 
-  private static Comparator<Lot> closingOrder(CostMethod method, boolean longPosition) {
-    Comparator<Lot> byAge = Comparator.comparing(Lot::openedAt).thenComparingLong(Lot::openedSeq);
-    switch (method) {
-      case FIFO:
-        return byAge;
-      case LIFO:
-        return byAge.reversed();
-      case HIFO:
-        Comparator<Lot> byPrice = Comparator.comparing(Lot::price);
-        return (longPosition ? byPrice.reversed() : byPrice).thenComparing(byAge);
-      default:
-        throw new IllegalStateException("no lots under " + method);
-    }
-  }
-
-  /** The exact cost of the open lots: Σ |quantity| · price. */
-  private static BigDecimal costOf(List<Lot> open) {
-    BigDecimal cost = BigDecimal.ZERO;
-    for (Lot lot : open) {
-      cost = cost.add(lot.quantity().abs().multiply(lot.price()));
-    }
-    return cost;
-  }
-
-  /** Quantity-weighted mean price of the open lots; 0 when none are open. */
-  private static BigDecimal meanPrice(List<Lot> open) {
-    BigDecimal units = BigDecimal.ZERO;
-    BigDecimal cost = BigDecimal.ZERO;
-    for (Lot lot : open) {
-      units = units.add(lot.quantity().abs());
-      cost = cost.add(lot.quantity().abs().multiply(lot.price()));
-    }
-    return units.signum() == 0 ? BigDecimal.ZERO : cost.divide(units, Decimals.QUOTIENT);
+  /** The open lots as the book the compact constructor made of them. */
+  private LotBook book() {
+    return (LotBook) lots;
   }
 }
