@@ -133,9 +133,9 @@ public final class Node implements AutoCloseable {
     if (settings.database().isEmbedded()) {
       embedded = EmbeddedDatabase.start(settings.dataDir().resolve("pg").toAbsolutePath().normalize(),
           settings.database().embedded());
-      database = Database.embedded(embedded.port());
+      database = Database.embedded(embedded.port()).withTimeouts(settings.database());
     } else {
-      database = Database.fromUri(settings.database().url());
+      database = Database.fromUri(settings.database().url()).withTimeouts(settings.database());
     }
     try {
       int migrations = Migrations.migrate(database);
