@@ -281,23 +281,24 @@ public record Settings(
   /**
    * Bounds of the writers (journal and market data), and when readiness calls one stuck.
    *
-   * @param marketMaxQueued market-data write requests a node queues behind the one being written;
-   *     more are refused at once (503 with Retry-After; Pulsar prices are redelivered later)
+   * @param marketMaxQueuedRows market-data rows (instruments, prices, rates) a node queues behind the
+   *     write running; a request beyond that is refused at once (503 with Retry-After; Pulsar
+   *     prices are redelivered later). One request larger than this still goes when none waits
    * @param journalMaxQueuedRows journal rows a node queues for a write slot; an append beyond it is
    *     refused at once, and its commands get the "retry with the same ids" 503
    * @param stuckAfterMs a writer whose oldest write has been running this long makes the node
-   *     not ready (as does a full queue)
+   *     not ready, as do writes that have all failed for this long, and a full queue
    */
-  public record WriterSettings(int marketMaxQueued, int journalMaxQueuedRows, long stuckAfterMs) {
+  public record WriterSettings(int marketMaxQueuedRows, int journalMaxQueuedRows, long stuckAfterMs) {
     public WriterSettings {
-      if (marketMaxQueued < 1 || journalMaxQueuedRows < 1 || stuckAfterMs < 1) {
-        throw new IllegalArgumentException("writers: marketMaxQueued, journalMaxQueuedRows and stuckAfterMs must be "
+      if (marketMaxQueuedRows < 1 || journalMaxQueuedRows < 1 || stuckAfterMs < 1) {
+        throw new IllegalArgumentException("writers: marketMaxQueuedRows, journalMaxQueuedRows and stuckAfterMs must be "
             + "positive");
       }
     }
 
     static WriterSettings from(JsonObject json) {
-      return new WriterSettings(json.getInteger("marketMaxQueued", 1000),
+      return new WriterSettings(json.getInteger("marketMaxQueuedRows", 100_000),
           json.getInteger("journalMaxQueuedRows", 100_000), json.getLong("stuckAfterMs", 10_000L));
     }
   }

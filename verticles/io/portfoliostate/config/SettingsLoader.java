@@ -30,7 +30,7 @@ public final class SettingsLoader {
       Map.entry("PSTATE_PG_STATEMENT_TIMEOUT_MS", "database.statementTimeoutMs"),
       Map.entry("PSTATE_PG_LOCK_TIMEOUT_MS", "database.lockTimeoutMs"),
       Map.entry("PSTATE_PG_IDLE_IN_TRANSACTION_TIMEOUT_MS", "database.idleInTransactionTimeoutMs"),
-      Map.entry("PSTATE_MARKET_MAX_QUEUED", "writers.marketMaxQueued"),
+      Map.entry("PSTATE_MARKET_MAX_QUEUED_ROWS", "writers.marketMaxQueuedRows"),
       Map.entry("PSTATE_JOURNAL_MAX_QUEUED_ROWS", "writers.journalMaxQueuedRows"),
       Map.entry("PSTATE_WRITER_STUCK_AFTER_MS", "writers.stuckAfterMs"),
       Map.entry("PSTATE_JOURNAL_MAX_BATCH_ROWS", "journal.maxBatchRows"),

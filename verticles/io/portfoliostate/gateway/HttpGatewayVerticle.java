@@ -128,7 +128,8 @@ public final class HttpGatewayVerticle extends VerticleBase {
     router.get(PORTFOLIO + "/weights").handler(reads::weights);
     router.get(PORTFOLIO + "/exposures").handler(reads::exposures);
     router.get(PORTFOLIO + "/events").handler(handlers::events);
-    MarketHandlers marketHandlers = new MarketHandlers(vertx.eventBus(), market, marketStore, clock);
+    MarketHandlers marketHandlers = new MarketHandlers(vertx.eventBus(), market, marketStore, clock,
+        settings.requestTimeoutMs());
     router.put(INSTRUMENT).handler(marketHandlers::putInstrument);
     router.get(INSTRUMENT).handler(marketHandlers::getInstrument);
     router.post("/api/v1/prices").handler(marketHandlers::postPrices);

@@ -29,8 +29,11 @@ final class MarketHandlers {
   private final MarketView view;
   private final MarketDataStore store;
   private final Clock clock;
+  private final long writeTimeoutMs;
 
-  MarketHandlers(EventBus bus, MarketView view, MarketDataStore store, Clock clock) {
+  /** @param writeTimeoutMs how long a write waits for the writer: the HTTP request's own timeout */
+  MarketHandlers(EventBus bus, MarketView view, MarketDataStore store, Clock clock, long writeTimeoutMs) {
+    this.writeTimeoutMs = writeTimeoutMs;
     this.bus = bus;
     this.view = view;
     this.store = store;
@@ -107,7 +110,9 @@ final class MarketHandlers {
   }
 
   private Future<MarketWrite.Written> write(MarketWrite write) {
-    return bus.<MarketWrite.Written>request(Addresses.MARKET_WRITE, write).map(reply -> reply.body());
+    // The deadline lets the writer drop the write, still queued, once the client has had its 503.
+    return bus.<MarketWrite.Written>request(Addresses.MARKET_WRITE, write, MarketWrite.delivery(writeTimeoutMs))
+        .map(reply -> reply.body());
   }
 
   private static JsonObject instrument(Instrument instrument, Instant updatedAt) {
