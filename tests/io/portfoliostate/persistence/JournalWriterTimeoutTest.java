@@ -10,6 +10,8 @@ import io.vertx.core.json.JsonObject;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -27,7 +29,7 @@ class JournalWriterTimeoutTest {
   @RegisterExtension
   static final RunningNode NODE = new RunningNode(new JsonObject()
       .put("database", new JsonObject().put("lockTimeoutMs", 1500))
-      .put("writers", new JsonObject().put("stuckAfterMs", 300)));
+      .put("writers", new JsonObject().put("stuckAfterMs", 300).put("journalMaxQueuedRows", 1)));
 
   @Test
   void aLockedJournalFailsTradesWithinTheLockTimeoutAndTheNodeRecovers() throws Exception {
@@ -72,6 +74,43 @@ class JournalWriterTimeoutTest {
     JsonObject state = api.get("/api/v1/portfolios/jl-1").json();
     assertThat(state.getLong("version")).isEqualTo(3);
     assertThat(state.getJsonArray("positions").getJsonObject(0).getString("quantity")).isEqualTo("15");
+  }
+
+  @Test
+  void beyondItsBoundTheJournalWriterRefusesAtOnce() throws Exception {
+    Api api = NODE.api();
+    for (int i = 0; i < 4; i++) {
+      api.createPortfolio("jq-" + i);
+    }
+    try (Connection lock = TestDatabase.connect(NODE.databaseUri())) {
+      lock.setAutoCommit(false);
+      try (Statement statement = lock.createStatement()) {
+        statement.execute("LOCK TABLE portfolio_events IN EXCLUSIVE MODE");
+      }
+      // Two appends take both write slots and wait on the lock; one row may queue (the bound).
+      List<CompletableFuture<Api.Response>> waiting = new ArrayList<>();
+      for (int i = 0; i < 3; i++) {
+        waiting.add(api.postAsync("/api/v1/portfolios/jq-" + i + "/trades", trade("q-" + i, "AAPL", "BUY", "1", "10")));
+        Thread.sleep(200);
+      }
+      long start = System.nanoTime();
+      Api.Response refused = api.post("/api/v1/portfolios/jq-3/trades", trade("q-3", "AAPL", "BUY", "1", "10"));
+      long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+      assertThat(refused.status()).as(refused.body()).isEqualTo(503);
+      assertThat(refused.header("Retry-After")).isNotNull();
+      assertThat(refused.json().getString("detail")).contains("retry with the same ids");
+      // Refused, not waiting for the lock timeout (1.5 s) like the appends ahead of it.
+      assertThat(tookMs).as("time to refuse").isLessThan(1_000);
+      for (CompletableFuture<Api.Response> response : waiting) {
+        assertThat(response.get(15, TimeUnit.SECONDS).status()).isEqualTo(503);
+      }
+      lock.rollback();
+    }
+    MarketWriterBackpressureTest.awaitReady(api);
+    Api.Response retried = api.post("/api/v1/portfolios/jq-3/trades", trade("q-3", "AAPL", "BUY", "1", "10"));
+    assertThat(retried.status()).as(retried.body()).isEqualTo(201);
+    assertThat(count("SELECT count(*) FROM portfolio_events WHERE portfolio_id = 'jq-3' AND command_id = 'trade:q-3'"))
+        .isEqualTo(1);
   }
 
   private static long count(String sql) throws Exception {

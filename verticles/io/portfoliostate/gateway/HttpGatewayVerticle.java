@@ -110,6 +110,12 @@ public final class HttpGatewayVerticle extends VerticleBase {
     router.get("/openapi.yaml").handler(ctx -> ctx.response().putHeader("Content-Type", "application/yaml")
         .end(OPENAPI));
 
+    // When the request arrived: a write's deadline counts from here, not from when a loaded event
+    // loop got round to it, so that nothing is written after the client had its timeout.
+    router.route("/api/*").handler(ctx -> {
+      ctx.put(MarketHandlers.ARRIVED_AT, System.currentTimeMillis());
+      ctx.next();
+    });
     router.route("/api/*").handler(TimeoutHandler.create(settings.requestTimeoutMs(), 503));
     router.route("/api/*").handler(BodyHandler.create(false).setBodyLimit(settings.maxBodyBytes()));
     PortfolioHandlers handlers = new PortfolioHandlers(owners, catalog);

@@ -19,6 +19,8 @@ public final class WriterHealth {
   private volatile boolean full;
   /** {@link System#nanoTime()} of the first failure since the last success; 0: the last write succeeded. */
   private volatile long failingSince;
+  /** {@link System#nanoTime()} of the last failure. */
+  private volatile long lastFailure;
 
   /**
    * @param name the writer, as the readiness answer names it
@@ -43,9 +45,11 @@ public final class WriterHealth {
 
   /** A write failed for want of the database (not for its content). */
   public void failed() {
+    long now = System.nanoTime();
     if (failingSince == 0) {
-      failingSince = System.nanoTime();
+      failingSince = now;
     }
+    lastFailure = now;
   }
 
   /** Why the writer cannot take work now, or null when it can. */
@@ -59,8 +63,11 @@ public final class WriterHealth {
         return name + " writer stuck: a write has been running for " + TimeUnit.NANOSECONDS.toMillis(running) + " ms";
       }
     }
+    // Failing only while it keeps failing: a writer left idle after failures (its traffic gone
+    // with its readiness) must become ready again, or no write would ever prove it healthy.
     long since = failingSince;
-    if (since != 0 && System.nanoTime() - since > stuckAfterNanos) {
+    long now = System.nanoTime();
+    if (since != 0 && now - since > stuckAfterNanos && now - lastFailure < stuckAfterNanos) {
       return name + " writer failing: no write has succeeded for "
           + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - since) + " ms";
     }
