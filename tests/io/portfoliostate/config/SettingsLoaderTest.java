@@ -21,6 +21,10 @@ class SettingsLoaderTest {
     assertThat(settings.journal().maxInFlight()).isEqualTo(2);
     assertThat(settings.owners().maxResident()).isEqualTo(100_000);
     assertThat(settings.owners().maxResidentMb()).isEqualTo(512);
+    assertThat(settings.database().statementTimeoutMs()).isEqualTo(30_000);
+    assertThat(settings.database().lockTimeoutMs()).isEqualTo(5_000);
+    assertThat(settings.database().idleInTransactionTimeoutMs()).isEqualTo(60_000);
+    assertThat(settings.writers()).isEqualTo(new Settings.WriterSettings(100_000, 100_000, 10_000));
   }
 
   @Test
@@ -31,6 +35,25 @@ class SettingsLoaderTest {
     assertThat(owners.maxResidentMb()).isEqualTo(64);
     assertThatThrownBy(() -> Settings.from(SettingsLoader.loadJson(Map.of("PSTATE_OWNER_MAX_RESIDENT", "0"))))
         .hasMessageContaining("maxResident and maxResidentMb must be positive");
+  }
+
+  @Test
+  void databaseTimeoutsAndWriterBoundsComeFromTheEnvironment() {
+    Settings settings = Settings.from(SettingsLoader.loadJson(Map.of(
+        "PSTATE_PG_STATEMENT_TIMEOUT_MS", "60000",
+        "PSTATE_PG_LOCK_TIMEOUT_MS", "0",
+        "PSTATE_PG_IDLE_IN_TRANSACTION_TIMEOUT_MS", "120000",
+        "PSTATE_MARKET_MAX_QUEUED_ROWS", "50",
+        "PSTATE_JOURNAL_MAX_QUEUED_ROWS", "5000",
+        "PSTATE_WRITER_STUCK_AFTER_MS", "2000")));
+    assertThat(settings.database().statementTimeoutMs()).isEqualTo(60_000);
+    assertThat(settings.database().lockTimeoutMs()).isZero();
+    assertThat(settings.database().idleInTransactionTimeoutMs()).isEqualTo(120_000);
+    assertThat(settings.writers()).isEqualTo(new Settings.WriterSettings(50, 5000, 2000));
+    assertThatThrownBy(() -> Settings.from(SettingsLoader.loadJson(Map.of("PSTATE_MARKET_MAX_QUEUED_ROWS", "0"))))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("writers");
+    assertThatThrownBy(() -> Settings.from(SettingsLoader.loadJson(Map.of("PSTATE_PG_LOCK_TIMEOUT_MS", "-1"))))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("timeouts");
   }
 
   @Test

@@ -13,6 +13,7 @@ import io.portfoliostate.integration.redis.CacheWriterVerticle;
 import io.portfoliostate.integration.redis.PortfolioCache;
 import io.portfoliostate.observability.NodeStatusVerticle;
 import io.portfoliostate.observability.Readiness;
+import io.portfoliostate.observability.WriterHealth;
 import io.portfoliostate.persistence.Database;
 import io.portfoliostate.persistence.EmbeddedDatabase;
 import io.portfoliostate.persistence.JournalReader;
@@ -77,6 +78,8 @@ public final class Node implements AutoCloseable {
   private final Vertx vertx;
   private final PrometheusMeterRegistry registry;
   private final Readiness readiness;
+  private final WriterHealth journalHealth;
+  private final WriterHealth marketHealth;
   private final Pool readPool;
   private final String nodeId;
   private final ShardMap shards;
@@ -107,7 +110,9 @@ public final class Node implements AutoCloseable {
     this.registry = registry;
     this.nodeId = nodeId;
     this.readPool = database.pool(vertx, settings.database().poolSize(), "reads");
-    this.readiness = new Readiness(readPool, joined);
+    this.journalHealth = new WriterHealth("journal", settings.writers().stuckAfterMs());
+    this.marketHealth = new WriterHealth("market data", settings.writers().stuckAfterMs());
+    this.readiness = new Readiness(readPool, joined, List.of(journalHealth, marketHealth));
     this.shards = shards;
     this.owners = new OwnerClient(vertx, shards, settings.routing());
     CacheSettings cacheSettings = settings.cache();
@@ -133,9 +138,9 @@ public final class Node implements AutoCloseable {
     if (settings.database().isEmbedded()) {
       embedded = EmbeddedDatabase.start(settings.dataDir().resolve("pg").toAbsolutePath().normalize(),
           settings.database().embedded());
-      database = Database.embedded(embedded.port());
+      database = Database.embedded(embedded.port()).withTimeouts(settings.database());
     } else {
-      database = Database.fromUri(settings.database().url());
+      database = Database.fromUri(settings.database().url()).withTimeouts(settings.database());
     }
     try {
       int migrations = Migrations.migrate(database);
@@ -241,11 +246,13 @@ public final class Node implements AutoCloseable {
         .compose(actions -> {
           // Before the owners: they convert a late trade by every action already effective.
           market.addActions(actions);
-          return vertx.deployVerticle(new MarketDataWriterVerticle(database, market, nodeId));
+          return vertx.deployVerticle(new MarketDataWriterVerticle(database, market, nodeId, settings.writers(),
+              marketHealth, registry));
         })
         .compose(id -> {
           marketWriterDeployment = id;
-          return vertx.deployVerticle(new JournalWriterVerticle(database, journal, registry));
+          return vertx.deployVerticle(new JournalWriterVerticle(database, journal, settings.writers(), journalHealth,
+              registry));
         })
         .compose(id -> {
           writerDeployment = id;

@@ -20,7 +20,8 @@ public record Settings(
     ClusterSettings cluster,
     CacheSettings cache,
     PulsarSettings pulsar,
-    CorporateActionSettings corporateActions) {
+    CorporateActionSettings corporateActions,
+    WriterSettings writers) {
 
   public static Settings from(JsonObject json) {
     return new Settings(
@@ -33,7 +34,8 @@ public record Settings(
         ClusterSettings.from(json.getJsonObject("cluster", new JsonObject())),
         CacheSettings.from(json.getJsonObject("cache", new JsonObject())),
         PulsarSettings.from(json.getJsonObject("pulsar", new JsonObject())),
-        CorporateActionSettings.from(json.getJsonObject("corporateActions", new JsonObject())));
+        CorporateActionSettings.from(json.getJsonObject("corporateActions", new JsonObject())),
+        WriterSettings.from(json.getJsonObject("writers", new JsonObject())));
   }
 
   /**
@@ -71,11 +73,27 @@ public record Settings(
    * {@code dataDir/pg}.
    *
    * @param url a {@code postgresql://user:password@host:port/database} URI, or null
+   * @param statementTimeoutMs the longest any statement may run (PostgreSQL {@code
+   *     statement_timeout}, every pool): far above a journal batch's INSERT and COMMIT, even
+   *     behind a slow fsync, but it frees a slot held by a hung statement (0: none)
+   * @param lockTimeoutMs the longest a statement waits for a lock ({@code lock_timeout}): a
+   *     writer blocked by another session fails fast and its caller retries (0: none)
+   * @param idleInTransactionTimeoutMs ends a session left idle inside a transaction ({@code
+   *     idle_in_transaction_session_timeout}), so its locks do not outlive it (0: none)
    */
-  public record DatabaseSettings(String url, int poolSize, EmbeddedSettings embedded) {
+  public record DatabaseSettings(String url, int poolSize, EmbeddedSettings embedded, long statementTimeoutMs,
+      long lockTimeoutMs, long idleInTransactionTimeoutMs) {
+    public DatabaseSettings {
+      if (statementTimeoutMs < 0 || lockTimeoutMs < 0 || idleInTransactionTimeoutMs < 0) {
+        throw new IllegalArgumentException("database: timeouts must be 0 (none) or positive");
+      }
+    }
+
     static DatabaseSettings from(JsonObject json) {
       return new DatabaseSettings(json.getString("url"), json.getInteger("poolSize", 6),
-          EmbeddedSettings.from(json.getJsonObject("embedded", new JsonObject())));
+          EmbeddedSettings.from(json.getJsonObject("embedded", new JsonObject())),
+          json.getLong("statementTimeoutMs", 30_000L), json.getLong("lockTimeoutMs", 5_000L),
+          json.getLong("idleInTransactionTimeoutMs", 60_000L));
     }
 
     public boolean isEmbedded() {
@@ -304,6 +322,31 @@ public record Settings(
     /** Changes published and an alerts topic named. */
     public boolean publishesAlerts() {
       return publishesChanges() && alertsTopic != null && !alertsTopic.isBlank();
+    }
+  }
+
+  /**
+   * Bounds of the writers (journal and market data), and when readiness calls one stuck.
+   *
+   * @param marketMaxQueuedRows market-data rows (instruments, prices, rates) a node queues behind the
+   *     write running; a request beyond that is refused at once (503 with Retry-After; Pulsar
+   *     prices are redelivered later). One request larger than this still goes when none waits
+   * @param journalMaxQueuedRows journal rows a node queues for a write slot; an append beyond it is
+   *     refused at once, and its commands get the "retry with the same ids" 503
+   * @param stuckAfterMs a writer whose oldest write has been running this long makes the node
+   *     not ready, as do writes that have all failed for this long, and a full queue
+   */
+  public record WriterSettings(int marketMaxQueuedRows, int journalMaxQueuedRows, long stuckAfterMs) {
+    public WriterSettings {
+      if (marketMaxQueuedRows < 1 || journalMaxQueuedRows < 1 || stuckAfterMs < 1) {
+        throw new IllegalArgumentException("writers: marketMaxQueuedRows, journalMaxQueuedRows and stuckAfterMs must be "
+            + "positive");
+      }
+    }
+
+    static WriterSettings from(JsonObject json) {
+      return new WriterSettings(json.getInteger("marketMaxQueuedRows", 100_000),
+          json.getInteger("journalMaxQueuedRows", 100_000), json.getLong("stuckAfterMs", 10_000L));
     }
   }
 }

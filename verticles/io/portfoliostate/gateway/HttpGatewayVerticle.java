@@ -113,6 +113,12 @@ public final class HttpGatewayVerticle extends VerticleBase {
     router.get("/docs/").handler(ApiDocs::page);
     ApiDocs.mountAssets(router);
 
+    // When the request arrived: a write's deadline counts from here, not from when a loaded event
+    // loop got round to it, so that nothing is written after the client had its timeout.
+    router.route("/api/*").handler(ctx -> {
+      ctx.put(MarketHandlers.ARRIVED_AT, System.currentTimeMillis());
+      ctx.next();
+    });
     router.route("/api/*").handler(this::deadline);
     router.route("/api/*").handler(BodyHandler.create(false).setBodyLimit(settings.maxBodyBytes()));
     PortfolioHandlers handlers = new PortfolioHandlers(owners, catalog);
@@ -131,7 +137,8 @@ public final class HttpGatewayVerticle extends VerticleBase {
     router.get(PORTFOLIO + "/weights").handler(reads::weights);
     router.get(PORTFOLIO + "/exposures").handler(reads::exposures);
     router.get(PORTFOLIO + "/events").handler(handlers::events);
-    MarketHandlers marketHandlers = new MarketHandlers(vertx.eventBus(), market, marketStore, clock);
+    MarketHandlers marketHandlers = new MarketHandlers(vertx.eventBus(), market, marketStore, clock,
+        settings.requestTimeoutMs());
     router.put(INSTRUMENT).handler(marketHandlers::putInstrument);
     router.get(INSTRUMENT).handler(marketHandlers::getInstrument);
     router.post("/api/v1/prices").handler(marketHandlers::postPrices);

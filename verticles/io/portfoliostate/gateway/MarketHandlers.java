@@ -29,8 +29,13 @@ final class MarketHandlers {
   private final MarketView view;
   private final MarketDataStore store;
   private final Clock clock;
+  private final long writeTimeoutMs;
+  /** The routing-context key of when the request arrived (epoch milliseconds). */
+  static final String ARRIVED_AT = "pstate.arrivedAt";
 
-  MarketHandlers(EventBus bus, MarketView view, MarketDataStore store, Clock clock) {
+  /** @param writeTimeoutMs how long a write waits for the writer: the HTTP request's own timeout */
+  MarketHandlers(EventBus bus, MarketView view, MarketDataStore store, Clock clock, long writeTimeoutMs) {
+    this.writeTimeoutMs = writeTimeoutMs;
     this.bus = bus;
     this.view = view;
     this.store = store;
@@ -101,13 +106,25 @@ final class MarketHandlers {
   }
 
   private void store(RoutingContext ctx, MarketWrite write) {
-    write(write).onSuccess(written -> HttpBodies.json(ctx, 200, new JsonObject().put("stored", write.size())
+    Long arrived = ctx.get(ARRIVED_AT);
+    long left = arrived == null ? writeTimeoutMs : writeTimeoutMs - (System.currentTimeMillis() - arrived);
+    if (left <= 0) {
+      Problems.send(ctx, Problems.unavailable("the request took too long; nothing was written"));
+      return;
+    }
+    write(write, left).onSuccess(written -> HttpBodies.json(ctx, 200, new JsonObject().put("stored", write.size())
             .put("recordedAt", write.recordedAt().toString())))
         .onFailure(failure -> Problems.send(ctx, Problems.of(failure)));
   }
 
   private Future<MarketWrite.Written> write(MarketWrite write) {
-    return bus.<MarketWrite.Written>request(Addresses.MARKET_WRITE, write).map(reply -> reply.body());
+    return write(write, writeTimeoutMs);
+  }
+
+  private Future<MarketWrite.Written> write(MarketWrite write, long timeoutMs) {
+    // The deadline lets the writer drop the write, still queued, once the client has had its 503.
+    return bus.<MarketWrite.Written>request(Addresses.MARKET_WRITE, write, MarketWrite.delivery(timeoutMs))
+        .map(reply -> reply.body());
   }
 
   private static JsonObject instrument(Instrument instrument, Instant updatedAt) {

@@ -1,9 +1,11 @@
 package io.portfoliostate.persistence;
 
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.portfoliostate.config.Settings;
+import io.portfoliostate.observability.WriterHealth;
 import io.portfoliostate.protocol.Addresses;
 import io.portfoliostate.protocol.FailureCodes;
 import io.portfoliostate.protocol.JournalAppend;
@@ -30,6 +32,11 @@ import org.slf4j.LoggerFactory;
  * latency), thousands under load (highest throughput). A second batch overlaps the first only
  * when enough rows wait ({@code concurrentWriteMinRows}): overlapping COMMITs raise throughput
  * under load but lengthen the latency tail under light load.
+ *
+ * <p>Bounded: at most {@code writers.journalMaxQueuedRows} rows wait for a slot; an append beyond
+ * that is refused at once (nothing written; its owner answers "retry with the same ids"). Each
+ * statement runs under the pool's statement and lock timeouts, so a hung one fails and frees its
+ * slot; the oldest running write is reported to readiness.
  */
 public final class JournalWriterVerticle extends VerticleBase {
 
@@ -38,7 +45,11 @@ public final class JournalWriterVerticle extends VerticleBase {
   private final Database database;
   private final Settings.JournalSettings settings;
   private final MeterRegistry registry;
+  private final Settings.WriterSettings limits;
+  private final WriterHealth health;
 
+  /** When each running batch started ({@link System#nanoTime()}), oldest first. */
+  private final List<Long> running = new ArrayList<>();
   private final ArrayDeque<Message<JournalAppend>> buffer = new ArrayDeque<>();
   /** When each buffered append arrived, in buffer order: the wait for a free write slot is measured. */
   private final ArrayDeque<Long> arrivals = new ArrayDeque<>();
@@ -50,10 +61,18 @@ public final class JournalWriterVerticle extends VerticleBase {
   private DistributionSummary batchRows;
   private Timer commitTime;
   private Timer queueWait;
+  private Counter refused;
 
-  public JournalWriterVerticle(Database database, Settings.JournalSettings settings, MeterRegistry registry) {
+  /**
+   * @param limits the bound of the writer's queue
+   * @param health where this writer reports its oldest running write and a full queue, for readiness
+   */
+  public JournalWriterVerticle(Database database, Settings.JournalSettings settings, Settings.WriterSettings limits,
+      WriterHealth health, MeterRegistry registry) {
     this.database = database;
     this.settings = settings;
+    this.limits = limits;
+    this.health = health;
     this.registry = registry;
   }
 
@@ -71,6 +90,8 @@ public final class JournalWriterVerticle extends VerticleBase {
         .description("Time to write and commit one journal batch").publishPercentiles(0.5, 0.99, 0.999)
         .register(registry);
     registry.gauge("pstate.journal.queue.rows", this, writer -> writer.bufferedRows);
+    refused = Counter.builder("pstate.journal.refused")
+        .description("Appends refused because the journal writer's queue was full").register(registry);
     // Local: an owner writes through its own node's writer, never another node's.
     consumer = vertx.eventBus().localConsumer(Addresses.JOURNAL_APPEND, this::onAppend);
     return consumer.completion();
@@ -90,10 +111,23 @@ public final class JournalWriterVerticle extends VerticleBase {
   }
 
   private void onAppend(Message<JournalAppend> message) {
+    int rows = message.body().rows().size();
+    // An append larger than the bound still goes when nothing waits, or it could never go.
+    if (!buffer.isEmpty() && bufferedRows + rows > limits.journalMaxQueuedRows()) {
+      refused.increment();
+      message.fail(FailureCodes.OVERLOADED, "the journal writer is busy (its queue is full); nothing was written");
+      return;
+    }
     buffer.add(message);
     arrivals.add(System.nanoTime());
-    bufferedRows += message.body().rows().size();
+    bufferedRows += rows;
     flush();
+    report();
+  }
+
+  private void report() {
+    health.update(!running.isEmpty(), running.isEmpty() ? 0 : running.get(0),
+        bufferedRows >= limits.journalMaxQueuedRows());
   }
 
   private void flush() {
@@ -101,13 +135,16 @@ public final class JournalWriterVerticle extends VerticleBase {
         && (inFlight == 0 || bufferedRows >= settings.concurrentWriteMinRows())) {
       List<Message<JournalAppend>> batch = takeBatch();
       inFlight++;
-      long started = System.nanoTime();
+      Long started = System.nanoTime();
+      running.add(started);
       write(batch).onComplete(done -> {
         inFlight--;
+        running.remove(started);
         commitTime.record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
         flush();
       });
     }
+    report();
   }
 
   /** Whole appends (a portfolio's events are never split) up to maxBatchRows, at least one. */
@@ -139,6 +176,7 @@ public final class JournalWriterVerticle extends VerticleBase {
     batch.forEach(message -> appends.add(message.body()));
     return writes.insert(appends).transform(result -> {
       if (result.succeeded()) {
+        health.succeeded();
         batch.forEach(message -> message.reply(null));
         return Future.succeededFuture();
       }
@@ -147,6 +185,7 @@ public final class JournalWriterVerticle extends VerticleBase {
         return writeEachAlone(batch);
       }
       LOG.error("Journal batch of {} appends failed", batch.size(), result.cause());
+      health.failed();
       batch.forEach(message -> message.fail(FailureCodes.UNAVAILABLE, "journal unavailable"));
       return Future.succeededFuture();
     });
@@ -157,6 +196,7 @@ public final class JournalWriterVerticle extends VerticleBase {
     for (Message<JournalAppend> message : batch) {
       each.add(writes.insert(List.of(message.body())).transform(result -> {
         if (result.succeeded()) {
+          health.succeeded();
           message.reply(null);
         } else if (result.cause() instanceof JournalWrites.FenceConflict
             && ((JournalWrites.FenceConflict) result.cause()).onCommandId()) {
@@ -170,6 +210,7 @@ public final class JournalWriterVerticle extends VerticleBase {
               + message.body().portfolioId());
         } else {
           LOG.error("Journal append for {} failed", message.body().portfolioId(), result.cause());
+          health.failed();
           message.fail(FailureCodes.UNAVAILABLE, "journal unavailable");
         }
         return Future.<Void>succeededFuture();

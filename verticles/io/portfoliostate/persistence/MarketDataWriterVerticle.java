@@ -1,10 +1,14 @@
 package io.portfoliostate.persistence;
 
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.portfoliostate.config.Settings;
 import io.portfoliostate.domain.Instrument;
 import io.portfoliostate.domain.InstrumentId;
 import io.portfoliostate.domain.valuation.FxRate;
 import io.portfoliostate.domain.valuation.Price;
 import io.portfoliostate.market.MarketView;
+import io.portfoliostate.observability.WriterHealth;
 import io.portfoliostate.protocol.Addresses;
 import io.portfoliostate.protocol.FailureCodes;
 import io.portfoliostate.protocol.MarketUpdate;
@@ -34,6 +38,11 @@ import org.slf4j.LoggerFactory;
  * <p>After COMMIT it applies the batch to its node's {@link MarketView} (so the client that wrote
  * reads its write on this node), publishes it to every node, and answers. Nothing is revalued:
  * portfolios are valued when read.
+ *
+ * <p>Bounded: at most {@code writers.marketMaxQueuedRows} rows wait behind the batch being
+ * written; a request beyond that is refused at once, so that a stuck database costs callers a fast 503 rather
+ * than memory and a late write. A request whose caller has stopped waiting (its deadline header,
+ * see {@link MarketWrite#delivery}) is dropped unwritten when its turn comes.
  */
 public final class MarketDataWriterVerticle extends VerticleBase {
 
@@ -44,20 +53,39 @@ public final class MarketDataWriterVerticle extends VerticleBase {
   private final Database database;
   private final MarketView view;
   private final String nodeId;
+  private final Settings.WriterSettings settings;
+  private final WriterHealth health;
+  private final MeterRegistry registry;
   private final ArrayDeque<Message<MarketWrite>> buffer = new ArrayDeque<>();
+  private int bufferedRows;
   private boolean writing;
+  /** {@link System#nanoTime()} when the running write started. */
+  private long started;
+  private Counter refused;
+  private Counter expired;
   private Pool pool;
   private MarketDataStore store;
   private MessageConsumer<MarketWrite> consumer;
 
-  public MarketDataWriterVerticle(Database database, MarketView view, String nodeId) {
+  /** @param health where this writer reports a running write and a full queue, for readiness */
+  public MarketDataWriterVerticle(Database database, MarketView view, String nodeId, Settings.WriterSettings settings,
+      WriterHealth health, MeterRegistry registry) {
     this.database = database;
     this.view = view;
     this.nodeId = nodeId;
+    this.settings = settings;
+    this.health = health;
+    this.registry = registry;
   }
 
   @Override
   public Future<?> start() {
+    refused = Counter.builder("pstate.market.write.refused")
+        .description("Market data requests refused because the writer's queue was full").register(registry);
+    expired = Counter.builder("pstate.market.write.expired")
+        .description("Queued market data requests dropped unwritten: their caller had stopped waiting")
+        .register(registry);
+    registry.gauge("pstate.market.write.queue.rows", this, writer -> writer.bufferedRows);
     pool = database.pool(vertx, 1, "market-writer");
     store = new MarketDataStore(pool);
     consumer = vertx.eventBus().localConsumer(Addresses.MARKET_WRITE, this::onWrite);
@@ -78,25 +106,59 @@ public final class MarketDataWriterVerticle extends VerticleBase {
   }
 
   private void onWrite(Message<MarketWrite> message) {
+    int rows = message.body().size();
+    // A request larger than the bound still goes when nothing waits, or it could never go.
+    if (!buffer.isEmpty() && bufferedRows + rows > settings.marketMaxQueuedRows()) {
+      // Nothing was written: the caller may send the same request again later.
+      refused.increment();
+      message.fail(FailureCodes.UNAVAILABLE, "the market data writer is busy (its queue is full); retry later");
+      return;
+    }
     buffer.add(message);
+    bufferedRows += rows;
     flush();
+    report(writing ? started : 0);
   }
 
   private void flush() {
-    if (writing || buffer.isEmpty()) {
+    if (writing) {
       return;
     }
     List<Message<MarketWrite>> batch = new ArrayList<>();
     int rows = 0;
+    long now = System.currentTimeMillis();
     while (!buffer.isEmpty() && (batch.isEmpty() || rows + buffer.peek().body().size() <= MAX_BATCH_ROWS)) {
-      rows += buffer.peek().body().size();
-      batch.add(buffer.poll());
+      Message<MarketWrite> next = buffer.poll();
+      bufferedRows -= next.body().size();
+      if (expired(next, now)) {
+        // Its caller has its timeout already: writing it now would only surprise a retry.
+        expired.increment();
+        next.fail(FailureCodes.UNAVAILABLE, "not written: the request's deadline passed while it was queued");
+        continue;
+      }
+      rows += next.body().size();
+      batch.add(next);
+    }
+    if (batch.isEmpty()) {
+      report(0);
+      return;
     }
     writing = true;
+    started = System.nanoTime();
+    report(started);
     write(batch).onComplete(done -> {
       writing = false;
       flush();
     });
+  }
+
+  private static boolean expired(Message<MarketWrite> message, long nowMillis) {
+    String deadline = message.headers().get(MarketWrite.DEADLINE_HEADER);
+    return deadline != null && Long.parseLong(deadline) <= nowMillis;
+  }
+
+  private void report(long writeStarted) {
+    health.update(writing, writeStarted, bufferedRows >= settings.marketMaxQueuedRows());
   }
 
   /**
@@ -119,9 +181,11 @@ public final class MarketDataWriterVerticle extends VerticleBase {
     return store.write(instrumentRows, priceRows, rateRows, recordedAt).transform(result -> {
       if (result.failed()) {
         LOG.error("Market data batch of {} requests failed", batch.size(), result.cause());
+        health.failed();
         batch.forEach(message -> message.fail(FailureCodes.UNAVAILABLE, "market data could not be stored"));
         return Future.succeededFuture();
       }
+      health.succeeded();
       view.apply(instrumentRows, priceRows, rateRows);
       vertx.eventBus().publish(Addresses.MARKET_UPDATES, new MarketUpdate(nodeId, instrumentRows, priceRows,
           rateRows));

@@ -4,6 +4,7 @@ import io.portfoliostate.domain.Instrument;
 import io.portfoliostate.domain.InstrumentId;
 import io.portfoliostate.domain.valuation.FxRate;
 import io.portfoliostate.domain.valuation.Price;
+import io.vertx.core.eventbus.DeliveryOptions;
 import java.time.Instant;
 import java.util.List;
 import java.util.Set;
@@ -21,6 +22,18 @@ public record MarketWrite(List<Instrument> instruments, List<Price> prices, List
     instruments = List.copyOf(instruments);
     prices = List.copyOf(prices);
     rates = List.copyOf(rates);
+  }
+
+  /**
+   * The header that carries when the requester stops waiting (epoch milliseconds): the writer
+   * drops a request still queued then rather than write what nobody waits for any more.
+   */
+  public static final String DEADLINE_HEADER = "pstate-deadline";
+
+  /** Options for a request to the writer that its caller waits {@code timeoutMs} for, deadline included. */
+  public static DeliveryOptions delivery(long timeoutMs) {
+    return new DeliveryOptions().setSendTimeout(timeoutMs).setLocalOnly(true)
+        .addHeader(DEADLINE_HEADER, Long.toString(System.currentTimeMillis() + timeoutMs));
   }
 
   /** How many rows it writes. */

@@ -37,6 +37,7 @@ import org.apache.pulsar.client.api.PulsarClient;
 import org.apache.pulsar.client.api.PulsarClientException;
 import org.apache.pulsar.client.api.Schema;
 import org.apache.pulsar.client.api.SubscriptionType;
+import org.apache.pulsar.client.impl.MultiplierRedeliveryBackoff;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -63,6 +64,8 @@ public final class PulsarIngestVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(PulsarIngestVerticle.class);
   private static final int MAX_GROUP = 200;
   private static final long MAX_RETRY_MS = 5_000;
+  /** How long a batch of prices waits for the market-data writer before it is left to Pulsar's redelivery. */
+  private static final long PRICE_WRITE_TIMEOUT_MS = 10_000;
 
   private final PulsarSettings settings;
   private final OwnerClient owners;
@@ -83,6 +86,7 @@ public final class PulsarIngestVerticle extends VerticleBase {
   private Counter replayed;
   private Counter deadLettered;
   private Counter retried;
+  private Counter pricesRedelivered;
 
   /**
    * @param client the node's Pulsar client (the node closes it)
@@ -110,6 +114,8 @@ public final class PulsarIngestVerticle extends VerticleBase {
     deadLettered = messages("dead_lettered", "Messages that can never apply, sent to the dead-letter topic");
     retried = Counter.builder("pstate.pulsar.in.retries")
         .description("Groups of messages sent again to their owner after a transient failure").register(registry);
+    pricesRedelivered = messages("price_redelivered",
+        "Price messages not stored (writer busy or database unavailable), negatively acknowledged for redelivery");
     registry.gauge("pstate.pulsar.in.held", this, verticle -> verticle.held);
     tradeTopic = qualified(settings.tradeTopic());
     priceTopic = qualified(settings.priceTopic());
@@ -122,6 +128,10 @@ public final class PulsarIngestVerticle extends VerticleBase {
               .subscriptionName(settings.subscription())
               .subscriptionType(SubscriptionType.valueOf(settings.subscriptionType()))
               .receiverQueueSize(Math.max(10, Math.min(1000, settings.maxInFlight())))
+              // A price whose write failed comes back after 1 s, then 2, 4… up to a minute while
+              // the writer stays stuck: no resend loop of this node's own.
+              .negativeAckRedeliveryBackoff(MultiplierRedeliveryBackoff.builder().minDelayMs(1_000)
+                  .maxDelayMs(60_000).multiplier(2).build())
               .batchReceivePolicy(BatchReceivePolicy.builder().maxNumMessages(500)
                   .timeout(5, TimeUnit.MILLISECONDS).build())
               .subscribeAsync(), context);
@@ -229,26 +239,35 @@ public final class PulsarIngestVerticle extends VerticleBase {
       }
     }
     if (!prices.isEmpty()) {
-      storePrices(priceMessages, prices, 50);
+      storePrices(priceMessages, prices);
     }
   }
 
   /**
    * Stores the batch's prices in one write through the node's market-data writer, then
-   * acknowledges them; a failure retries the same write (the latest price is decided by
-   * observation time, so a retried write cannot move it backwards).
+   * acknowledges them. A failure (writer busy or full, database unavailable, no answer in time)
+   * negatively acknowledges them: Pulsar delivers them again later, while this node resends
+   * nothing itself, so that a stuck writer never gathers copies of one write behind the first.
+   * Prices need no order (the latest is decided by observation time), and the write carries its
+   * deadline, so the writer drops it unwritten if it is still queued when this node gives up.
    */
-  private void storePrices(List<Message<byte[]>> messages, List<Price> prices, long retryMs) {
+  private void storePrices(List<Message<byte[]>> messages, List<Price> prices) {
     MarketWrite write = new MarketWrite(List.of(), prices, List.of(), clock.instant());
-    vertx.eventBus().request(Addresses.MARKET_WRITE, write).onComplete(stored -> {
-      if (stored.succeeded()) {
-        applied.increment(messages.size());
-        messages.forEach(this::acknowledge);
-      } else {
-        retried.increment();
-        vertx.setTimer(retryMs, id -> storePrices(messages, prices, Math.min(MAX_RETRY_MS, retryMs * 2)));
-      }
-    });
+    vertx.eventBus().request(Addresses.MARKET_WRITE, write, MarketWrite.delivery(PRICE_WRITE_TIMEOUT_MS))
+        .onComplete(stored -> {
+          if (stored.succeeded()) {
+            applied.increment(messages.size());
+            messages.forEach(this::acknowledge);
+          } else {
+            pricesRedelivered.increment(messages.size());
+            LOG.debug("{} prices not stored ({}); Pulsar will deliver them again", messages.size(),
+                stored.cause().getMessage());
+            messages.forEach(message -> {
+              consumer.negativeAcknowledge(message);
+              released();
+            });
+          }
+        });
   }
 
   /** Sends the messages waiting for one portfolio as one request; the next group after it. */
