@@ -7,7 +7,7 @@ import io.portfoliostate.domain.PortfolioId;
 import io.portfoliostate.fixtures.TestPool;
 import io.portfoliostate.persistence.SecurityStore.Actor;
 import io.portfoliostate.persistence.SecurityStore.Snapshot;
-import io.portfoliostate.persistence.SecurityStore.StoredKey;
+import io.portfoliostate.security.ApiKey;
 import io.portfoliostate.security.ApiKeySecret;
 import io.portfoliostate.security.Entitlements.Grant;
 import io.portfoliostate.security.GlobalRole;
@@ -49,7 +49,7 @@ class SecurityStoreTest {
   void aKeyIsStoredAsItsHashOnlyAndIsUsableUntilRevoked() throws Exception {
     ApiKeySecret.NewKey key = ApiKeySecret.generate();
     Instant expires = Instant.parse("2099-01-01T00:00:00Z");
-    StoredKey stored = await(store.createKey(key, "pricing feed", "market-data-team",
+    ApiKey stored = await(store.createKey(key, "pricing feed", "market-data-team",
         Set.of(GlobalRole.MARKET_DATA), expires, ADMIN));
 
     assertThat(stored.keyId()).isEqualTo(key.keyId());
@@ -68,7 +68,7 @@ class SecurityStoreTest {
     Snapshot before = await(store.load());
     assertThat(before.keysByHash().get(ApiKeySecret.hash(key.text()))).isEqualTo(stored);
 
-    StoredKey revoked = await(store.revokeKey(key.keyId(), ADMIN)).orElseThrow();
+    ApiKey revoked = await(store.revokeKey(key.keyId(), ADMIN)).orElseThrow();
     assertThat(revoked.revokedAt()).isNotNull();
     assertThat(await(store.revokeKey(key.keyId(), ADMIN)).orElseThrow().revokedAt())
         .as("revoking again keeps the first time").isEqualTo(revoked.revokedAt());
@@ -77,7 +77,7 @@ class SecurityStoreTest {
     Snapshot after = await(store.load());
     assertThat(after.keysByHash()).doesNotContainKey(ApiKeySecret.hash(key.text()));
     assertThat(after.version()).isGreaterThan(before.version());
-    assertThat(await(store.keys())).extracting(StoredKey::keyId).contains(key.keyId());
+    assertThat(await(store.keys())).extracting(ApiKey::keyId).contains(key.keyId());
   }
 
   @Test

@@ -1,6 +1,7 @@
 package io.portfoliostate.persistence;
 
 import io.portfoliostate.domain.PortfolioId;
+import io.portfoliostate.security.ApiKey;
 import io.portfoliostate.security.ApiKeySecret;
 import io.portfoliostate.security.Entitlements.Grant;
 import io.portfoliostate.security.GlobalRole;
@@ -61,31 +62,12 @@ public final class SecurityStore {
   public record Actor(String principal, String requestId) {
   }
 
-  /** A stored key, without its hash. */
-  public record StoredKey(String keyId, String name, String owner, Set<GlobalRole> roles, String createdBy,
-      Instant createdAt, Instant expiresAt, Instant revokedAt) {
-
-    /** Whether the key may be used at {@code now}: not revoked, not expired. */
-    public boolean usableAt(Instant now) {
-      return revokedAt == null && (expiresAt == null || now.isBefore(expiresAt));
-    }
-
-    public JsonObject toJson() {
-      JsonArray roleNames = new JsonArray();
-      roles.forEach(role -> roleNames.add(role.wireName()));
-      return new JsonObject().put("keyId", keyId).put("name", name).put("owner", owner).put("roles", roleNames)
-          .put("createdBy", createdBy).put("createdAt", createdAt.toString())
-          .put("expiresAt", expiresAt == null ? null : expiresAt.toString())
-          .put("revokedAt", revokedAt == null ? null : revokedAt.toString());
-    }
-  }
-
   /**
    * One consistent copy of what decides access: the grants, and the usable keys by hash.
    *
    * @param version the security version this copy reflects
    */
-  public record Snapshot(long version, List<Grant> grants, Map<String, StoredKey> keysByHash) {
+  public record Snapshot(long version, List<Grant> grants, Map<String, ApiKey> keysByHash) {
   }
 
   private final Pool pool;
@@ -95,27 +77,27 @@ public final class SecurityStore {
   }
 
   /** Stores a new key (its hash only) and audits it. */
-  public Future<StoredKey> createKey(ApiKeySecret.NewKey key, String name, String owner, Set<GlobalRole> roles,
+  public Future<ApiKey> createKey(ApiKeySecret.NewKey key, String name, String owner, Set<GlobalRole> roles,
       Instant expiresAt, Actor actor) {
     String[] roleNames = roles.stream().map(GlobalRole::wireName).sorted().toArray(String[]::new);
     return change(actor, "api-key.created", key.keyId(), conn -> conn.preparedQuery(INSERT_KEY)
         .execute(Tuple.of(key.keyId(), key.hash(), name, owner, roleNames, actor.principal(), offset(expiresAt)))
-        .map(rows -> new StoredKey(key.keyId(), name, owner, roles, actor.principal(),
+        .map(rows -> new ApiKey(key.keyId(), name, owner, roles, actor.principal(),
             rows.iterator().next().getOffsetDateTime("created_at").toInstant(), expiresAt, null)),
-        StoredKey::toJson);
+        ApiKey::toJson);
   }
 
   /** Revokes a key; empty when there is no such key. Revoking twice keeps the first time. */
-  public Future<Optional<StoredKey>> revokeKey(String keyId, Actor actor) {
+  public Future<Optional<ApiKey>> revokeKey(String keyId, Actor actor) {
     return change(actor, "api-key.revoked", keyId, conn -> conn.preparedQuery(REVOKE_KEY).execute(Tuple.of(keyId))
-        .map(rows -> rows.size() == 0 ? Optional.<StoredKey>empty() : Optional.of(key(rows.iterator().next()))),
-        revoked -> revoked.map(StoredKey::toJson).orElse(new JsonObject().put("found", false)));
+        .map(rows -> rows.size() == 0 ? Optional.<ApiKey>empty() : Optional.of(key(rows.iterator().next()))),
+        revoked -> revoked.map(ApiKey::toJson).orElse(new JsonObject().put("found", false)));
   }
 
   /** Every key ever created, revoked ones included, oldest first. */
-  public Future<List<StoredKey>> keys() {
+  public Future<List<ApiKey>> keys() {
     return pool.query(KEYS).execute().map(rows -> {
-      List<StoredKey> keys = new ArrayList<>();
+      List<ApiKey> keys = new ArrayList<>();
       rows.forEach(row -> keys.add(key(row)));
       return keys;
     });
@@ -165,7 +147,7 @@ public final class SecurityStore {
                     PortfolioRole.fromWireName(row.getString("role")).orElseThrow(),
                     PortfolioId.of(row.getString("portfolio_id"))));
               }
-              Map<String, StoredKey> keys = new HashMap<>();
+              Map<String, ApiKey> keys = new HashMap<>();
               for (Row row : keyRows) {
                 keys.put(row.getString("key_hash"), key(row));
               }
@@ -199,12 +181,12 @@ public final class SecurityStore {
             .map(result))));
   }
 
-  private static StoredKey key(Row row) {
+  private static ApiKey key(Row row) {
     Set<GlobalRole> roles = EnumSet.noneOf(GlobalRole.class);
     for (String name : row.getArrayOfStrings("roles")) {
       GlobalRole.fromWireName(name).ifPresent(roles::add);
     }
-    return new StoredKey(row.getString("key_id"), row.getString("name"), row.getString("owner"), Set.copyOf(roles),
+    return new ApiKey(row.getString("key_id"), row.getString("name"), row.getString("owner"), Set.copyOf(roles),
         row.getString("created_by"), row.getOffsetDateTime("created_at").toInstant(),
         instant(row.getOffsetDateTime("expires_at")), instant(row.getOffsetDateTime("revoked_at")));
   }
