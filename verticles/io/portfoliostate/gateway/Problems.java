@@ -63,6 +63,8 @@ final class Problems {
         return new Problem(409, "id-reused", "Id already used with other content", rejection.detail(), null);
       case VERSION_MISMATCH:
         return new Problem(412, "version-mismatch", "Version mismatch", rejection.detail(), null);
+      case INTERNAL:
+        return new Problem(500, "internal", "Internal error", rejection.detail(), null);
       case INVALID:
       default:
         List<RequestReader.FieldError> errors = rejection.field() == null ? null

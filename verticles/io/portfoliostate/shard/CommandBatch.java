@@ -25,6 +25,8 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The commands of one portfolio decided together against the state the earlier ones produce, in
@@ -32,6 +34,8 @@ import java.util.Map;
  * every command, to be delivered once the append is committed.
  */
 final class CommandBatch {
+
+  private static final Logger LOG = LoggerFactory.getLogger(CommandBatch.class);
 
   /** A replay of a command recorded in an earlier batch: its result is rebuilt from the journal. */
   record EarlierReplay(PendingCommand command, long version) {
@@ -66,7 +70,18 @@ final class CommandBatch {
       int maxRows, Instant now, ReferenceData reference) {
     CommandBatch batch = new CommandBatch(state);
     while (!queue.isEmpty() && batch.rows.size() < maxRows) {
-      batch.decideOne(queue.poll(), index, now, reference);
+      PendingCommand pending = queue.poll();
+      try {
+        batch.decideOne(pending, index, now, reference);
+      } catch (RuntimeException bug) {
+        // A bug in deciding one command must not take the batch down: the command is refused
+        // alone (it added nothing to the batch, see decideOne), the others keep their outcomes.
+        long ref = System.nanoTime();
+        LOG.error("Deciding a command for {} failed; refused it (ref {})", pending.envelope.command().portfolioId(),
+            ref, bug);
+        batch.deliver(pending, new CommandOutcome.Refused(Rejection.of(Rejection.Reason.INTERNAL,
+            "an internal error occurred while deciding the command; it changed nothing (ref " + ref + ")")));
+      }
     }
     return batch;
   }
@@ -104,19 +119,30 @@ final class CommandBatch {
       deliver(pending, new CommandOutcome.Refused(((Decision.Rejected) decision).rejection()));
       return;
     }
-    for (PortfolioEvent event : ((Decision.Accepted) decision).events()) {
-      PortfolioState previous = after;
-      after = PortfolioRules.evolve(after, event);
-      List<Alert> alerts = AlertRules.raisedBy(previous, event, after);
-      alertsRaised += alerts.size();
-      events.add(event);
-      rows.add(new JournalAppend.Row(after.version(), EventJson.type(event), event.idempotencyKey(),
+    // Everything is computed before the batch changes, so that a command whose evolve or
+    // encoding throws half-way leaves no event of its own behind.
+    PortfolioState state = after;
+    List<PortfolioEvent> decided = ((Decision.Accepted) decision).events();
+    List<JournalAppend.Row> decidedRows = new ArrayList<>(decided.size());
+    int alertCount = 0;
+    boolean catalog = false;
+    for (PortfolioEvent event : decided) {
+      PortfolioState previous = state;
+      state = PortfolioRules.evolve(state, event);
+      List<Alert> alerts = AlertRules.raisedBy(previous, event, state);
+      alertCount += alerts.size();
+      decidedRows.add(new JournalAppend.Row(state.version(), EventJson.type(event), event.idempotencyKey(),
           key == null ? null : pending.contentHash, EventJson.toJson(event).encode(), now,
           event instanceof TradeRecorded ? ((TradeRecorded) event).instrumentId().value() : null,
-          AlertJson.toJournal(after.id(), after.version(), now, alerts)));
-      catalogChanged |= event instanceof PortfolioCreated || event instanceof PortfolioUpdated;
+          AlertJson.toJournal(state.id(), state.version(), now, alerts)));
+      catalog |= event instanceof PortfolioCreated || event instanceof PortfolioUpdated;
     }
-    CommandResult result = CommandResult.of(command, after);
+    CommandResult result = CommandResult.of(command, state);
+    after = state;
+    events.addAll(decided);
+    rows.addAll(decidedRows);
+    alertsRaised += alertCount;
+    catalogChanged |= catalog;
     if (key != null) {
       recordedHere.put(key, new Recorded(pending.contentHash, after.version(), result));
     }

@@ -15,6 +15,7 @@ import io.portfoliostate.persistence.SnapshotStore;
 import io.portfoliostate.protocol.Addresses;
 import io.portfoliostate.protocol.CommandOutcome;
 import io.portfoliostate.protocol.FailureCodes;
+import io.portfoliostate.protocol.JournalAppend;
 import io.portfoliostate.protocol.OwnerRequest;
 import io.portfoliostate.protocol.PortfolioChange;
 import io.vertx.core.Future;
@@ -220,8 +221,17 @@ public final class PortfolioOwnerVerticle extends VerticleBase {
         recordLatency(batch);
         continue;
       }
+      JournalAppend append;
+      try {
+        append = batch.append();
+      } catch (RuntimeException bug) {
+        // Nothing was written and the state is unchanged: fail the batch's requests, go on.
+        LOG.error("Building the journal append of {} failed", entity.id, bug);
+        failBatch(batch, FailureCodes.INTERNAL, "an internal error occurred; nothing was recorded");
+        continue;
+      }
       entity.writing = true;
-      vertx.eventBus().request(Addresses.JOURNAL_APPEND, batch.append(), JOURNAL_DELIVERY)
+      vertx.eventBus().request(Addresses.JOURNAL_APPEND, append, JOURNAL_DELIVERY)
           .onComplete(written -> {
             entity.writing = false;
             if (written.succeeded()) {
