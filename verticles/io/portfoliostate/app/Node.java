@@ -28,6 +28,7 @@ import io.portfoliostate.domain.ReferenceData;
 import io.portfoliostate.persistence.Migrations;
 import io.portfoliostate.persistence.PortfolioCatalog;
 import io.portfoliostate.persistence.SnapshotStore;
+import io.portfoliostate.persistence.OwnerEpochs;
 import io.portfoliostate.protocol.Codecs;
 import io.portfoliostate.shard.ClusterMember;
 import io.portfoliostate.shard.HazelcastShardMap;
@@ -226,6 +227,7 @@ public final class Node implements AutoCloseable {
     Pool snapshotPool = readPool;
     JournalReader reader = new JournalReader(vertx, readPool, settings.owners().idempotencyWindow());
     SnapshotStore snapshots = new SnapshotStore(snapshotPool);
+    OwnerEpochs epochs = new OwnerEpochs(readPool);
     int instances = ownerInstances(settings);
     AtomicInteger nextOwner = new AtomicInteger();
     // Millisecond times: what clients and PostgreSQL (microseconds) can both represent exactly.
@@ -258,7 +260,7 @@ public final class Node implements AutoCloseable {
         .compose(id -> {
           writerDeployment = id;
           return vertx.deployVerticle(() -> new PortfolioOwnerVerticle(nodeId, nextOwner.getAndIncrement(),
-              settings.owners(), shards, reader, snapshots, ownerReference, registry, clock, cache != null),
+              settings.owners(), shards, reader, snapshots, epochs, ownerReference, registry, clock, cache != null),
               new DeploymentOptions().setInstances(instances));
         })
         .compose(id -> {

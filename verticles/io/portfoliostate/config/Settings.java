@@ -95,13 +95,16 @@ public record Settings(
    * @param maxQueuedCommands commands an owner instance queues before it refuses more (503)
    * @param idempotencyWindow recent command ids a portfolio keeps in memory; older ones are
    *     checked against the journal when they come again
+   * @param readLeaseMs how long an owner answers strong reads from memory after confirming that
+   *     it still holds the portfolio's ownership epoch; also how long a new owner may have to wait
+   *     before its first write acknowledgment (the previous owner's lease running out)
    */
   public record OwnerSettings(int instances, int snapshotEvery, long passivateAfterSeconds,
-      int maxQueuedCommands, int idempotencyWindow) {
+      int maxQueuedCommands, int idempotencyWindow, long readLeaseMs) {
     static OwnerSettings from(JsonObject json) {
       return new OwnerSettings(json.getInteger("instances", 0), json.getInteger("snapshotEvery", 1000),
           json.getLong("passivateAfterSeconds", 900L), json.getInteger("maxQueuedCommands", 20_000),
-          json.getInteger("idempotencyWindow", 10_000));
+          json.getInteger("idempotencyWindow", 10_000), json.getLong("readLeaseMs", 2_000L));
     }
   }
 

@@ -29,6 +29,7 @@ public final class SettingsLoader {
       Map.entry("PSTATE_PG_EMBEDDED_PORT", "database.embedded.port"),
       Map.entry("PSTATE_JOURNAL_MAX_BATCH_ROWS", "journal.maxBatchRows"),
       Map.entry("PSTATE_OWNER_INSTANCES", "owners.instances"),
+      Map.entry("PSTATE_OWNER_READ_LEASE_MS", "owners.readLeaseMs"),
       Map.entry("PSTATE_SNAPSHOT_EVERY", "owners.snapshotEvery"),
       Map.entry("PSTATE_CLUSTER", "cluster.enabled"),
       Map.entry("PSTATE_CLUSTER_NAME", "cluster.name"),

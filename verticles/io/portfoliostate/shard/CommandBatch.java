@@ -162,12 +162,15 @@ final class CommandBatch {
     return !rows.isEmpty();
   }
 
-  /** The append to journal: every event of the batch, and the catalog row if it changed. */
-  JournalAppend append() {
+  /**
+   * The append to journal: every event of the batch, and the catalog row if it changed, fenced
+   * by the owner's {@code epoch}.
+   */
+  JournalAppend append(long epoch) {
     JournalAppend.CatalogRow catalog = !catalogChanged ? null : new JournalAppend.CatalogRow(after.name(),
         after.baseCurrency().value(), after.parentId() == null ? null : after.parentId().value(),
         after.costMethod().name(), after.createdAt(), after.updatedAt());
-    return new JournalAppend(after.id(), rows, catalog);
+    return new JournalAppend(after.id(), rows, catalog, epoch);
   }
 
   /** After COMMIT: records the new ids in the index and completes every decided command. */
