@@ -44,12 +44,15 @@ final class JournalWrites {
           + "AS u(i, p) ON CONFLICT DO NOTHING";
 
   /**
-   * The current epochs of the batch's portfolios, share-locked until COMMIT: a claim by a new
-   * owner waits for this transaction, so the new owner's load sees its rows, and an append whose
-   * epoch was overtaken is refused before it writes.
+   * The current epochs of the batch's portfolios, key-share locked until COMMIT: a claim by a new
+   * owner (which locks the row FOR UPDATE) waits for this transaction, so the new owner's load
+   * sees its rows, and an append whose epoch was overtaken is refused before it writes. Lease
+   * renewals (no-key updates) do not conflict with it. Locked in id order, like everything that
+   * locks many of these rows.
    */
   private static final String CURRENT_EPOCHS =
-      "SELECT o.portfolio_id, o.epoch FROM portfolio_owners o WHERE o.portfolio_id = ANY($1::text[]) FOR SHARE";
+      "SELECT o.portfolio_id, o.epoch FROM portfolio_owners o WHERE o.portfolio_id = ANY($1::text[]) "
+          + "ORDER BY o.portfolio_id FOR KEY SHARE";
 
   /** Some row did not insert: its sequence number or command id was already written. */
   static final class FenceConflict extends RuntimeException {

@@ -22,11 +22,15 @@ import java.util.Set;
 public final class OwnerEpochs {
 
   /**
+   * Locks the row in the strongest mode first: it waits for every journal append in flight for
+   * the portfolio (they hold a key-share lock on it until COMMIT), so the load after the claim
+   * sees what they wrote, and no append of an older epoch commits after it.
+   */
+  private static final String LOCK = "SELECT 1 FROM portfolio_owners WHERE portfolio_id = $1 FOR UPDATE";
+
+  /**
    * Takes the next epoch and a lease; returns the epoch and how many milliseconds of the
-   * previous holder's lease are left. One statement, so claims and renewals of a portfolio are
-   * serialized by its row lock; an append in flight holds a share lock on the row, so a claim
-   * waits for its COMMIT (and the load after the claim sees it). The previous lease is kept in
-   * the row because RETURNING shows only the new values.
+   * previous holder's lease are left (kept in the row, as RETURNING shows only new values).
    */
   private static final String CLAIM =
       "INSERT INTO portfolio_owners AS o (portfolio_id, epoch, lease_until) "
@@ -36,11 +40,17 @@ public final class OwnerEpochs {
           + "RETURNING o.epoch, GREATEST(0, CEIL(EXTRACT(EPOCH FROM (o.previous_lease_until - clock_timestamp())) "
           + "* 1000))::bigint";
 
-  /** Extends the leases of the portfolios whose epoch is still the one given; returns those. */
+  /**
+   * Extends the leases of the portfolios whose epoch is still the one given; returns those. The
+   * rows are locked in id order first, so that two renewals of overlapping portfolios (two nodes
+   * that both believe they own them) cannot deadlock; the no-key lock does not wait for journal
+   * appends (they hold key-share locks), so renewals never stall commits.
+   */
   private static final String RENEW =
       "UPDATE portfolio_owners AS o SET lease_until = clock_timestamp() + $3 * interval '1 millisecond' "
-          + "FROM UNNEST($1::text[], $2::bigint[]) AS u(p, e) WHERE o.portfolio_id = u.p AND o.epoch = u.e "
-          + "RETURNING o.portfolio_id";
+          + "FROM (SELECT l.portfolio_id, u.e FROM portfolio_owners l JOIN UNNEST($1::text[], $2::bigint[]) AS u(p, e) "
+          + "ON l.portfolio_id = u.p ORDER BY l.portfolio_id FOR NO KEY UPDATE OF l) AS k "
+          + "WHERE o.portfolio_id = k.portfolio_id AND o.epoch = k.e RETURNING o.portfolio_id";
 
   /** A claim: the owner's epoch, and how long the previous holder may still answer reads. */
   public record Claim(long epoch, long previousLeaseMs) {
@@ -54,7 +64,8 @@ public final class OwnerEpochs {
 
   /** Claims {@code id} with a lease of {@code leaseMs}. */
   public Future<Claim> claim(PortfolioId id, long leaseMs) {
-    return pool.preparedQuery(CLAIM).execute(Tuple.of(id.value(), leaseMs)).map(rows -> {
+    return pool.withTransaction(connection -> connection.preparedQuery(LOCK).execute(Tuple.of(id.value()))
+        .compose(locked -> connection.preparedQuery(CLAIM).execute(Tuple.of(id.value(), leaseMs)))).map(rows -> {
       Row row = rows.iterator().next();
       Long left = row.getLong(1);
       return new Claim(row.getLong(0), left == null ? 0 : left);

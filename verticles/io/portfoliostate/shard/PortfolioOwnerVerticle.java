@@ -413,7 +413,9 @@ public final class PortfolioOwnerVerticle extends VerticleBase {
     List<String> ids = new ArrayList<>();
     List<Long> held = new ArrayList<>();
     for (PortfolioEntity entity : entities.all()) {
-      if (entity.isReady() && sent - entity.lastUsedNanos < leaseNanos) {
+      // Used lately and past half its lease: each is renewed about once per half lease.
+      if (entity.isReady() && sent - entity.lastUsedNanos < leaseNanos
+          && entity.leaseUntilNanos - sent < leaseNanos / 2) {
         renewed.add(entity);
         ids.add(entity.id.value());
         held.add(entity.epoch);
