@@ -18,6 +18,7 @@ class SettingsLoaderTest {
     assertThat(settings.dataDir()).isEqualTo(Path.of("./data"));
     assertThat(settings.database().isEmbedded()).isTrue();
     assertThat(settings.owners().snapshotEvery()).isEqualTo(1000);
+    assertThat(settings.owners().readLeaseMs()).isEqualTo(2000);
     assertThat(settings.journal().maxInFlight()).isEqualTo(2);
     assertThat(settings.owners().maxResident()).isEqualTo(100_000);
     assertThat(settings.owners().maxResidentMb()).isEqualTo(512);
@@ -62,12 +63,14 @@ class SettingsLoaderTest {
         "PSTATE_HTTP_PORT", "9090",
         "PSTATE_PG_URL", "postgresql://svc:secret@db.internal:5432/pstate",
         "PSTATE_DATA_DIR", "/var/lib/pstate",
-        "PSTATE_SNAPSHOT_EVERY", "250")));
+        "PSTATE_SNAPSHOT_EVERY", "250",
+        "PSTATE_OWNER_READ_LEASE_MS", "500")));
     assertThat(settings.http().port()).isEqualTo(9090);
     assertThat(settings.database().url()).isEqualTo("postgresql://svc:secret@db.internal:5432/pstate");
     assertThat(settings.database().isEmbedded()).isFalse();
     assertThat(settings.dataDir()).isEqualTo(Path.of("/var/lib/pstate"));
     assertThat(settings.owners().snapshotEvery()).isEqualTo(250);
+    assertThat(settings.owners().readLeaseMs()).isEqualTo(500);
   }
 
   /**

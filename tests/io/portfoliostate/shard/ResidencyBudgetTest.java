@@ -22,7 +22,7 @@ class ResidencyBudgetTest {
 
   @Test
   void portfoliosBeyondTheMemoryBudgetAreEvictedLeastRecentlyUsedFirst() {
-    OwnerSettings settings = new OwnerSettings(1, 1000, 900, 20_000, 10_000, 1_000, 1);
+    OwnerSettings settings = new OwnerSettings(1, 1000, 900, 20_000, 10_000, 1_000, 1, 2_000);
     SimpleMeterRegistry registry = new SimpleMeterRegistry();
     // Nothing evicted here changed since its snapshot, so the snapshot store is never asked.
     ResidentPortfolios resident = new ResidentPortfolios(new LocalShardMap("n", 1), null, settings, registry,

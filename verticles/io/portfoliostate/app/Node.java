@@ -25,9 +25,11 @@ import io.portfoliostate.persistence.MarketDataStore;
 import io.portfoliostate.persistence.MarketDataWriterVerticle;
 import io.portfoliostate.market.MarketFeedVerticle;
 import io.portfoliostate.market.MarketView;
+import io.portfoliostate.domain.ReferenceData;
 import io.portfoliostate.persistence.Migrations;
 import io.portfoliostate.persistence.PortfolioCatalog;
 import io.portfoliostate.persistence.SnapshotStore;
+import io.portfoliostate.persistence.OwnerEpochs;
 import io.portfoliostate.protocol.Codecs;
 import io.portfoliostate.shard.ClusterMember;
 import io.portfoliostate.shard.HazelcastShardMap;
@@ -93,6 +95,8 @@ public final class Node implements AutoCloseable {
   /** One client for what this node consumes and publishes, or null without Pulsar. */
   private PulsarClient pulsar;
   private final MarketView market = new MarketView();
+  /** What owners decide with: the market view, unless a test wraps it. */
+  private ReferenceData ownerReference = market;
   private String feedDeployment;
   private String marketWriterDeployment;
   private String writerDeployment;
@@ -133,6 +137,15 @@ public final class Node implements AutoCloseable {
    * make a node believe it owns what it does not.
    */
   public static Node start(Settings settings, UnaryOperator<ShardMap> routing) throws Exception {
+    return start(settings, routing, UnaryOperator.identity());
+  }
+
+  /**
+   * Starts a node whose owners decide with the node's reference data passed through
+   * {@code reference}: fault-injection tests use it to make deciding a command throw.
+   */
+  public static Node start(Settings settings, UnaryOperator<ShardMap> routing,
+      UnaryOperator<ReferenceData> reference) throws Exception {
     EmbeddedDatabase embedded = null;
     Database database;
     if (settings.database().isEmbedded()) {
@@ -186,6 +199,7 @@ public final class Node implements AutoCloseable {
     }
     Codecs.registerAll(vertx.eventBus());
     Node node = new Node(settings, embedded, database, vertx, registry, nodeId, routing.apply(shards), joined);
+    node.ownerReference = reference.apply(node.market);
     try {
       node.deploy().toCompletionStage().toCompletableFuture().get(120, TimeUnit.SECONDS);
     } catch (Exception e) {
@@ -218,6 +232,7 @@ public final class Node implements AutoCloseable {
     Pool snapshotPool = readPool;
     JournalReader reader = new JournalReader(vertx, readPool, settings.owners().idempotencyWindow(), registry);
     SnapshotStore snapshots = new SnapshotStore(snapshotPool);
+    OwnerEpochs epochs = new OwnerEpochs(readPool);
     int instances = ownerInstances(settings);
     AtomicInteger nextOwner = new AtomicInteger();
     // Millisecond times: what clients and PostgreSQL (microseconds) can both represent exactly.
@@ -257,7 +272,7 @@ public final class Node implements AutoCloseable {
         .compose(id -> {
           writerDeployment = id;
           return vertx.deployVerticle(() -> new PortfolioOwnerVerticle(nodeId, nextOwner.getAndIncrement(),
-              settings.owners(), shards, reader, snapshots, market, registry, clock, cache != null),
+              settings.owners(), shards, reader, snapshots, epochs, ownerReference, registry, clock, cache != null),
               new DeploymentOptions().setInstances(instances));
         })
         .compose(id -> {

@@ -140,9 +140,12 @@ public record Settings(
    *     instances); beyond it the least recently used idle one is evicted
    * @param maxResidentMb the estimated memory (positions, lots, recent command ids) a node's
    *     resident portfolios may take, in MiB; beyond it the least recently used idle ones are evicted
+   * @param readLeaseMs how long an owner answers strong reads from memory after confirming that
+   *     it still holds the portfolio's ownership epoch; also how long a new owner may have to wait
+   *     before its first write acknowledgment (the previous owner's lease running out)
    */
   public record OwnerSettings(int instances, int snapshotEvery, long passivateAfterSeconds,
-      int maxQueuedCommands, int idempotencyWindow, int maxResident, int maxResidentMb) {
+      int maxQueuedCommands, int idempotencyWindow, int maxResident, int maxResidentMb, long readLeaseMs) {
     public OwnerSettings {
       if (maxResident < 1 || maxResidentMb < 1) {
         throw new IllegalArgumentException("owners: maxResident and maxResidentMb must be positive");
@@ -153,7 +156,7 @@ public record Settings(
       return new OwnerSettings(json.getInteger("instances", 0), json.getInteger("snapshotEvery", 1000),
           json.getLong("passivateAfterSeconds", 900L), json.getInteger("maxQueuedCommands", 20_000),
           json.getInteger("idempotencyWindow", 10_000), json.getInteger("maxResident", 100_000),
-          json.getInteger("maxResidentMb", 512));
+          json.getInteger("maxResidentMb", 512), json.getLong("readLeaseMs", 2_000L));
     }
 
     /** Owner instances a node runs: as configured, or one per event loop. */

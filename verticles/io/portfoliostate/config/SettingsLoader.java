@@ -38,6 +38,7 @@ public final class SettingsLoader {
       Map.entry("PSTATE_WRITER_STUCK_AFTER_MS", "writers.stuckAfterMs"),
       Map.entry("PSTATE_JOURNAL_MAX_BATCH_ROWS", "journal.maxBatchRows"),
       Map.entry("PSTATE_OWNER_INSTANCES", "owners.instances"),
+      Map.entry("PSTATE_OWNER_READ_LEASE_MS", "owners.readLeaseMs"),
       Map.entry("PSTATE_SNAPSHOT_EVERY", "owners.snapshotEvery"),
       Map.entry("PSTATE_OWNER_MAX_RESIDENT", "owners.maxResident"),
       Map.entry("PSTATE_OWNER_MAX_RESIDENT_MB", "owners.maxResidentMb"),

@@ -19,7 +19,13 @@ public record Rejection(Reason reason, String detail, String field) {
     /** The caller's expected version is not the current one (412). */
     VERSION_MISMATCH,
     /** The new parent would make the portfolio its own ancestor (409). */
-    PARENT_CYCLE
+    PARENT_CYCLE,
+    /**
+     * Never decided by the rules: deciding the command failed on a bug (an exception), so the
+     * owner refused that command alone and changed nothing (500). Retrying it is pointless until
+     * the bug is fixed, which is why a stream consumer dead-letters it.
+     */
+    INTERNAL
   }
 
   public static Rejection invalid(String field, String detail) {

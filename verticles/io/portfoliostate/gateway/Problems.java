@@ -74,6 +74,8 @@ final class Problems {
         return new Problem(412, "version-mismatch", "Version mismatch", rejection.detail(), null);
       case PARENT_CYCLE:
         return parentCycle(rejection.detail());
+      case INTERNAL:
+        return new Problem(500, "internal", "Internal error", rejection.detail(), null);
       case INVALID:
       default:
         List<RequestReader.FieldError> errors = rejection.field() == null ? null

@@ -18,7 +18,7 @@ import java.util.List;
 
 /**
  * The SQL of corporate actions (V4 migration): the actions as posted, their progress per
- * portfolio (late holders found in the journal included, V10), the holders of an instrument, and the lease that says which node drives an
+ * portfolio (late holders found in the journal included, V8), the holders of an instrument, and the lease that says which node drives an
  * action's fan-out.
  */
 public final class CorporateActionStore {

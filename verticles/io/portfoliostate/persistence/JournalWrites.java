@@ -4,11 +4,14 @@ import io.portfoliostate.protocol.JournalAppend;
 import io.vertx.core.Future;
 import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.List;
 
 /** The SQL of the journal write path: one INSERT of many rows, plus catalog upserts, in one transaction. */
@@ -65,6 +68,17 @@ final class JournalWrites {
       super(detail, null, false, false);
     }
   }
+
+  /**
+   * The current epochs of the batch's portfolios, key-share locked until COMMIT: a claim by a new
+   * owner (which locks the row FOR UPDATE) waits for this transaction, so the new owner's load
+   * sees its rows, and an append whose epoch was overtaken is refused before it writes. Lease
+   * renewals (no-key updates) do not conflict with it. Locked in id order, like everything that
+   * locks many of these rows.
+   */
+  private static final String CURRENT_EPOCHS =
+      "SELECT o.portfolio_id, o.epoch FROM portfolio_owners o WHERE o.portfolio_id = ANY($1::text[]) "
+          + "ORDER BY o.portfolio_id FOR KEY SHARE";
 
   /** Some row did not insert: its sequence number or command id was already written. */
   static final class FenceConflict extends RuntimeException {
@@ -137,13 +151,36 @@ final class JournalWrites {
       }
     }
     Tuple rows = Tuple.of(portfolios, seqs, types, commandIds, hashes, payloads, recorded, alerts);
-    return pool.withTransaction(connection -> connection.preparedQuery(INSERT_EVENTS).execute(rows)
+    Map<String, Long> epochs = new HashMap<>();
+    for (JournalAppend append : appends) {
+      if (append.epoch() > 0) {
+        epochs.put(append.portfolioId().value(), append.epoch());
+      }
+    }
+    return pool.withTransaction(connection -> checkEpochs(connection, epochs)
+        .compose(v -> connection.preparedQuery(INSERT_EVENTS).execute(rows))
         .compose(result -> upsertCatalog(connection, catalog, withParent))
         .compose(v -> insertHoldings(connection, heldInstruments, holders)))
         .recover(failure -> Future.failedFuture(failure instanceof PgException
             && UNIQUE_VIOLATION.equals(((PgException) failure).getSqlState())
             ? new FenceConflict(failure.getMessage(), COMMAND_INDEX.equals(((PgException) failure).getConstraint()))
             : failure));
+  }
+
+  private static Future<Void> checkEpochs(SqlConnection connection, Map<String, Long> epochs) {
+    if (epochs.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    return connection.preparedQuery(CURRENT_EPOCHS).execute(Tuple.of(epochs.keySet().toArray(new String[0])))
+        .compose(current -> {
+          for (Row row : current) {
+            if (row.getLong(1) != epochs.get(row.getString(0)).longValue()) {
+              return Future.failedFuture(new FenceConflict("portfolio " + row.getString(0) + " is at epoch "
+                  + row.getLong(1) + ", the append's owner holds " + epochs.get(row.getString(0)), false));
+            }
+          }
+          return Future.succeededFuture();
+        });
   }
 
   private static Future<Void> insertHoldings(SqlConnection connection, List<String> instruments,

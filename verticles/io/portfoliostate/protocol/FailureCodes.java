@@ -25,6 +25,8 @@ public final class FailureCodes {
   public static final int OVERLOADED = 503_2;
   /** The request itself is unknown to the owner (a bug, never a client's error). */
   public static final int BAD_REQUEST = 500_1;
+  /** The owner failed on a bug while handling the request; nothing was recorded (a 500, never a client's error). */
+  public static final int INTERNAL = 500_2;
   /** The portfolio does not exist. */
   public static final int NOT_FOUND = 404_0;
   /** A historical read asked for a version or time the portfolio never had. */

@@ -10,11 +10,19 @@ import java.util.List;
  * of the sequence numbers was already taken: the sender is a stale owner.
  *
  * @param catalog the portfolio's catalog row to upsert with the events, when they change it
+ * @param epoch the ownership epoch the owner holds the portfolio at; the append is refused
+ *     ({@link FailureCodes#NOT_OWNER}) when another owner has claimed a later one. 0 for a writer
+ *     outside the ownership protocol (tools, benchmarks): not checked.
  */
-public record JournalAppend(PortfolioId portfolioId, List<Row> rows, CatalogRow catalog) {
+public record JournalAppend(PortfolioId portfolioId, List<Row> rows, CatalogRow catalog, long epoch) {
 
   public JournalAppend {
     rows = List.copyOf(rows);
+  }
+
+  /** An append not fenced by an ownership epoch. */
+  public JournalAppend(PortfolioId portfolioId, List<Row> rows, CatalogRow catalog) {
+    this(portfolioId, rows, catalog, 0);
   }
 
   /**

@@ -30,6 +30,8 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The commands of one portfolio decided together against the state the earlier ones produce, in
@@ -38,7 +40,7 @@ import java.util.Map;
  */
 final class CommandBatch {
 
-  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(CommandBatch.class);
+  private static final Logger LOG = LoggerFactory.getLogger(CommandBatch.class);
 
   /** A replay of a command recorded in an earlier batch: its result is rebuilt from the journal. */
   record EarlierReplay(PendingCommand command, long version) {
@@ -82,7 +84,18 @@ final class CommandBatch {
         break;
       }
       PendingCommand pending = queue.poll();
-      batch.decideOne(pending, index, now, reference);
+      try {
+        batch.decideOne(pending, index, now, reference);
+      } catch (RuntimeException bug) {
+        // A bug in deciding one command must not take the batch down: the command is refused
+        // alone (it added nothing to the batch, see decideOne), the others keep their outcomes.
+        long ref = System.nanoTime();
+        LOG.error("Deciding a command for {} failed; refused it (ref {})", pending.envelope.command().portfolioId(),
+            ref, bug);
+        batch.deliver(pending, new CommandOutcome.Refused(Rejection.of(Rejection.Reason.INTERNAL,
+            "an internal error occurred while deciding the command; it changed nothing (ref " + ref + ")")));
+        continue;
+      }
       if (changesParent && batch.hasEvents()) {
         batch.parentChange = pending;
         break;
@@ -144,18 +157,24 @@ final class CommandBatch {
       deliver(pending, new CommandOutcome.Refused(((Decision.Rejected) decision).rejection()));
       return;
     }
+    // Everything is computed before the batch changes, so that a command whose evolve or
+    // encoding throws half-way leaves no event of its own behind.
+    PortfolioState state = after;
     List<PortfolioEvent> decided = ((Decision.Accepted) decision).events();
+    List<JournalAppend.Row> decidedRows = new ArrayList<>(decided.size());
+    Map<String, Recorded> actionsOnTheWay = new HashMap<>();
+    int alertCount = 0;
+    boolean catalog = false;
     for (int i = 0; i < decided.size(); i++) {
       PortfolioEvent event = decided.get(i);
       // A request key is journaled as the command id of the command's last event: the version
       // a replay answers with, and the journal's unique index catches a key older than the window.
       String commandId = event.idempotencyKey() != null ? event.idempotencyKey()
           : i == decided.size() - 1 ? key : null;
-      PortfolioState previous = after;
-      after = PortfolioRules.evolve(after, event);
-      List<Alert> alerts = AlertRules.raisedBy(previous, event, after);
-      alertsRaised += alerts.size();
-      events.add(event);
+      PortfolioState previous = state;
+      state = PortfolioRules.evolve(state, event);
+      List<Alert> alerts = AlertRules.raisedBy(previous, event, state);
+      alertCount += alerts.size();
       Long hash = key == null ? null : pending.contentHash;
       CorporateAction applied = ApplyCorporateAction.appliedBy(event);
       if (applied != null && !event.idempotencyKey().equals(key)) {
@@ -163,16 +182,22 @@ final class CommandBatch {
         // content, so the fan-out's ApplyCorporateAction is answered as a replay.
         long actionHash = IdempotencyIndex.hash(ApplyCorporateAction.fingerprint(applied));
         hash = actionHash;
-        recordedHere.put(event.idempotencyKey(), new Recorded(actionHash, after.version(),
-            CommandResult.of(new ApplyCorporateAction(after.id(), applied), after)));
+        actionsOnTheWay.put(event.idempotencyKey(), new Recorded(actionHash, state.version(),
+            CommandResult.of(new ApplyCorporateAction(state.id(), applied), state)));
       }
-      rows.add(new JournalAppend.Row(after.version(), EventJson.type(event), commandId,
+      decidedRows.add(new JournalAppend.Row(state.version(), EventJson.type(event), commandId,
           hash, EventJson.toJson(event).encode(), now,
           event instanceof TradeRecorded ? ((TradeRecorded) event).instrumentId().value() : null,
-          AlertJson.toJournal(after.id(), after.version(), now, alerts)));
-      catalogChanged |= event instanceof PortfolioCreated || event instanceof PortfolioUpdated;
+          AlertJson.toJournal(state.id(), state.version(), now, alerts)));
+      catalog |= event instanceof PortfolioCreated || event instanceof PortfolioUpdated;
     }
-    CommandResult result = CommandResult.of(command, after);
+    CommandResult result = CommandResult.of(command, state);
+    after = state;
+    events.addAll(decided);
+    rows.addAll(decidedRows);
+    recordedHere.putAll(actionsOnTheWay);
+    alertsRaised += alertCount;
+    catalogChanged |= catalog;
     if (key != null) {
       recordedHere.put(key, new Recorded(pending.contentHash, after.version(), result));
     }
@@ -209,12 +234,15 @@ final class CommandBatch {
     return !rows.isEmpty();
   }
 
-  /** The append to journal: every event of the batch, and the catalog row if it changed. */
-  JournalAppend append() {
+  /**
+   * The append to journal: every event of the batch, and the catalog row if it changed, fenced
+   * by the owner's {@code epoch}.
+   */
+  JournalAppend append(long epoch) {
     JournalAppend.CatalogRow catalog = !catalogChanged ? null : new JournalAppend.CatalogRow(after.name(),
         after.baseCurrency().value(), after.parentId() == null ? null : after.parentId().value(),
         after.costMethod().name(), after.createdAt(), after.updatedAt());
-    return new JournalAppend(after.id(), rows, catalog);
+    return new JournalAppend(after.id(), rows, catalog, epoch);
   }
 
   /** After COMMIT: records the new ids in the index and completes every decided command. */

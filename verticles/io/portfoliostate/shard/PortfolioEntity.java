@@ -26,6 +26,14 @@ final class PortfolioEntity {
   long lastUsedNanos = System.nanoTime();
   /** The estimate this entity last counted for in its owner's memory budget. */
   long countedBytes;
+  /** The ownership epoch this owner claimed the portfolio at; its appends carry it. */
+  long epoch;
+  /** Until when (System.nanoTime) strong reads may be answered from memory without asking again. */
+  long leaseUntilNanos;
+  /** Not before then may a write be decided: the previous owner's read lease runs until then. */
+  long writableAtNanos;
+  /** A timer will drain the queue once the previous owner's lease has run out. */
+  boolean waitingForLease;
 
   PortfolioEntity(PortfolioId id) {
     this.id = id;

@@ -12,10 +12,12 @@ import io.portfoliostate.domain.Rejection;
 import io.portfoliostate.persistence.IdempotencyIndex;
 import io.portfoliostate.persistence.JournalReader;
 import io.portfoliostate.persistence.JournalWriterVerticle;
+import io.portfoliostate.persistence.OwnerEpochs;
 import io.portfoliostate.persistence.SnapshotStore;
 import io.portfoliostate.protocol.Addresses;
 import io.portfoliostate.protocol.CommandOutcome;
 import io.portfoliostate.protocol.FailureCodes;
+import io.portfoliostate.protocol.JournalAppend;
 import io.portfoliostate.protocol.OwnerRequest;
 import io.portfoliostate.protocol.PortfolioChange;
 import io.vertx.core.Future;
@@ -24,6 +26,8 @@ import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
 import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -64,6 +68,8 @@ public final class PortfolioOwnerVerticle extends VerticleBase {
   private final OwnerSettings settings;
   private final JournalReader reader;
   private final SnapshotStore snapshots;
+  private final OwnerEpochs epochs;
+  private final long leaseNanos;
   private final ReferenceData reference;
   private final MeterRegistry registry;
   private final Clock clock;
@@ -77,19 +83,23 @@ public final class PortfolioOwnerVerticle extends VerticleBase {
   private Timer queueWait;
   private long sweepTimer;
   private long ownershipTimer;
+  private long leaseTimer;
+  private boolean renewing;
   private Counter refusedNotOwner;
   private Counter fenced;
   private Counter alertsRaised;
 
   /** @param cacheStates hand every committed state to the node's Redis cache writer */
   public PortfolioOwnerVerticle(String nodeId, int instance, OwnerSettings settings, ShardMap shards,
-      JournalReader reader, SnapshotStore snapshots, ReferenceData reference, MeterRegistry registry, Clock clock,
-      boolean cacheStates) {
+      JournalReader reader, SnapshotStore snapshots, OwnerEpochs epochs, ReferenceData reference,
+      MeterRegistry registry, Clock clock, boolean cacheStates) {
     this.nodeId = nodeId;
     this.instance = instance;
     this.settings = settings;
     this.reader = reader;
     this.snapshots = snapshots;
+    this.epochs = epochs;
+    this.leaseNanos = TimeUnit.MILLISECONDS.toNanos(settings.readLeaseMs());
     this.reference = reference;
     this.registry = registry;
     this.clock = clock;
@@ -121,6 +131,8 @@ public final class PortfolioOwnerVerticle extends VerticleBase {
         .description("Alerts raised by committed events (negative cash, a new short), journaled with them")
         .register(registry);
     ownershipTimer = vertx.setPeriodic(OWNERSHIP_CHECK_MS, id -> entities.releaseMoved());
+    // Renewed well before they run out, so that a portfolio read steadily never waits for a query.
+    leaseTimer = vertx.setPeriodic(Math.max(10, settings.readLeaseMs() / 4), id -> renewLeases());
     consumer = vertx.eventBus().consumer(Addresses.owner(nodeId, instance), this::onRequest);
     return consumer.completion();
   }
@@ -130,6 +142,7 @@ public final class PortfolioOwnerVerticle extends VerticleBase {
   public Future<?> stop() {
     vertx.cancelTimer(sweepTimer);
     vertx.cancelTimer(ownershipTimer);
+    vertx.cancelTimer(leaseTimer);
     return consumer.unregister().compose(v -> idle()).compose(v -> entities.snapshotAll());
   }
 
@@ -158,10 +171,22 @@ public final class PortfolioOwnerVerticle extends VerticleBase {
       execute(message, (OwnerRequest.Execute) request);
     } else if (request instanceof OwnerRequest.Read) {
       OwnerRequest.Read read = (OwnerRequest.Read) request;
-      reads.read(message, entity(read.portfolioId()), read);
+      current(entity(read.portfolioId())).onComplete(entity -> {
+        if (entity.succeeded()) {
+          reads.read(message, entity.result(), read);
+        } else {
+          failRead(message, entity.cause());
+        }
+      });
     } else if (request instanceof OwnerRequest.ReadEvents) {
       OwnerRequest.ReadEvents page = (OwnerRequest.ReadEvents) request;
-      reads.readEvents(message, entity(page.portfolioId()), page);
+      current(entity(page.portfolioId())).onComplete(entity -> {
+        if (entity.succeeded()) {
+          reads.readEvents(message, entity.result(), page);
+        } else {
+          failRead(message, entity.cause());
+        }
+      });
     } else {
       message.fail(FailureCodes.BAD_REQUEST, "unknown request " + request.getClass().getSimpleName());
     }
@@ -187,7 +212,15 @@ public final class PortfolioOwnerVerticle extends VerticleBase {
     if (entity == null) {
       PortfolioEntity loading = new PortfolioEntity(id);
       entities.put(loading);
-      reader.load(id).onComplete(loaded -> {
+      // The claim comes first: once it committed, the previous owner can commit nothing more,
+      // so the load below sees every version that was ever acknowledged.
+      long claimSent = System.nanoTime();
+      epochs.claim(id, settings.readLeaseMs()).compose(claim -> {
+        loading.epoch = claim.epoch();
+        loading.leaseUntilNanos = claimSent + leaseNanos;
+        loading.writableAtNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(claim.previousLeaseMs());
+        return reader.load(id);
+      }).onComplete(loaded -> {
         if (loaded.succeeded()) {
           loading.state = loaded.result().state();
           loading.index = loaded.result().index();
@@ -209,6 +242,29 @@ public final class PortfolioOwnerVerticle extends VerticleBase {
 
   /** Decides everything queued for a portfolio, unless its previous batch is still being written. */
   private void drain(PortfolioEntity entity) {
+    if (!entity.isReady() || entity.writing || entity.queue.isEmpty()) {
+      return;
+    }
+    if (!shards.isLocal(entity.id)) {
+      // The partition moved while these commands waited: deciding them here would write as a
+      // stale owner. The gateway retries them at the new owner.
+      refusedNotOwner.increment(entity.queue.size());
+      drop(entity, FailureCodes.NOT_OWNER, "not the owner of " + entity.id);
+      return;
+    }
+    long leaseLeft = entity.writableAtNanos - System.nanoTime();
+    if (leaseLeft > 0) {
+      // The previous owner may still answer reads from memory until its lease runs out; a write
+      // acknowledged before then could be followed by a stale read there.
+      if (!entity.waitingForLease) {
+        entity.waitingForLease = true;
+        vertx.setTimer(Math.max(1, TimeUnit.NANOSECONDS.toMillis(leaseLeft) + 1), id -> {
+          entity.waitingForLease = false;
+          drain(entity);
+        });
+      }
+      return;
+    }
     while (entity.isReady() && !entity.writing && !entity.queue.isEmpty()) {
       int before = entity.queue.size();
       long decidedNanos = System.nanoTime();
@@ -222,8 +278,17 @@ public final class PortfolioOwnerVerticle extends VerticleBase {
         recordLatency(batch);
         continue;
       }
+      JournalAppend append;
+      try {
+        append = batch.append(entity.epoch);
+      } catch (RuntimeException bug) {
+        // Nothing was written and the state is unchanged: fail the batch's requests, go on.
+        LOG.error("Building the journal append of {} failed", entity.id, bug);
+        failBatch(batch, FailureCodes.INTERNAL, "an internal error occurred; nothing was recorded");
+        continue;
+      }
       entity.writing = true;
-      vertx.eventBus().request(Addresses.JOURNAL_APPEND, batch.append(), JOURNAL_DELIVERY)
+      vertx.eventBus().request(Addresses.JOURNAL_APPEND, append, JOURNAL_DELIVERY)
           .onComplete(written -> {
             entity.writing = false;
             if (written.succeeded()) {
@@ -324,6 +389,92 @@ public final class PortfolioOwnerVerticle extends VerticleBase {
         pending.reply.fail(FailureCodes.UNAVAILABLE, "journal unavailable");
       }
     });
+  }
+
+  /**
+   * The entity to answer a strong read from: {@code entity} while its read lease runs (no query),
+   * else after confirming that this owner still holds its epoch. When another owner claimed it
+   * since, the stale copy is forgotten and the portfolio claimed and loaded afresh.
+   */
+  private Future<PortfolioEntity> current(PortfolioEntity entity) {
+    return entity.whenLoaded().transform(loaded -> {
+      if (loaded.failed() || System.nanoTime() < entity.leaseUntilNanos) {
+        return Future.succeededFuture(entity);
+      }
+      long sent = System.nanoTime();
+      return epochs.renew(List.of(entity.id.value()), List.of(entity.epoch), settings.readLeaseMs())
+          .compose(confirmed -> {
+            if (confirmed.contains(entity.id.value())) {
+              entity.leaseUntilNanos = Math.max(entity.leaseUntilNanos, sent + leaseNanos);
+              return Future.succeededFuture(entity);
+            }
+            fenced.increment();
+            if (!entity.isIdle() || entities.get(entity.id) != entity) {
+              // A write in flight will be fenced by the journal; the gateway retries the read.
+              return Future.failedFuture(new NotCurrent());
+            }
+            LOG.info("Portfolio {} was claimed by another owner; loading it again", entity.id);
+            entities.forget(entity);
+            PortfolioEntity fresh = entity(entity.id);
+            return fresh.whenLoaded().transform(v -> Future.succeededFuture(fresh));
+          });
+    });
+  }
+
+  /** Renews, in one statement, the read leases of the portfolios read or written lately. */
+  private void renewLeases() {
+    if (renewing) {
+      return;
+    }
+    long sent = System.nanoTime();
+    List<PortfolioEntity> renewed = new ArrayList<>();
+    List<String> ids = new ArrayList<>();
+    List<Long> held = new ArrayList<>();
+    for (PortfolioEntity entity : entities.all()) {
+      // Used lately and past half its lease: each is renewed about once per half lease.
+      if (entity.isReady() && sent - entity.lastUsedNanos < leaseNanos
+          && entity.leaseUntilNanos - sent < leaseNanos / 2) {
+        renewed.add(entity);
+        ids.add(entity.id.value());
+        held.add(entity.epoch);
+      }
+    }
+    if (renewed.isEmpty()) {
+      return;
+    }
+    renewing = true;
+    epochs.renew(ids, held, settings.readLeaseMs()).onComplete(confirmed -> {
+      renewing = false;
+      if (confirmed.failed()) {
+        LOG.warn("Could not renew read leases; strong reads will confirm their portfolio first", confirmed.cause());
+        return;
+      }
+      for (PortfolioEntity entity : renewed) {
+        if (confirmed.result().contains(entity.id.value())) {
+          entity.leaseUntilNanos = Math.max(entity.leaseUntilNanos, sent + leaseNanos);
+        } else {
+          // Claimed by another owner: the next read confirms, finds out and loads afresh.
+          entity.leaseUntilNanos = 0;
+        }
+      }
+    });
+  }
+
+  /** Another owner holds the portfolio now and this one is still busy with it. */
+  private static final class NotCurrent extends RuntimeException {
+    NotCurrent() {
+      super("another owner claimed the portfolio", null, false, false);
+    }
+  }
+
+  private void failRead(Message<OwnerRequest> message, Throwable failure) {
+    if (failure instanceof NotCurrent) {
+      refusedNotOwner.increment();
+      message.fail(FailureCodes.NOT_OWNER, "not the owner of " + message.body().portfolioId());
+    } else {
+      LOG.warn("Could not confirm the read lease of {}", message.body().portfolioId(), failure);
+      message.fail(FailureCodes.UNAVAILABLE, "portfolio state could not be confirmed; retry shortly");
+    }
   }
 
   private void failBatch(CommandBatch batch, int code, String reason) {
