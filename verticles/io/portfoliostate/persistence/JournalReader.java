@@ -42,6 +42,8 @@ public final class JournalReader {
    * What a load needs first, in one round trip: the latest version in the journal (null: the
    * portfolio does not exist, and the load ends here) and the latest snapshot.
    */
+  private static final String EXISTS =
+      "SELECT EXISTS (SELECT 1 FROM portfolio_events WHERE portfolio_id = $1) AS found";
   private static final String HEAD =
       "SELECT (SELECT max(seq) FROM portfolio_events WHERE portfolio_id = $1) AS latest, s.seq, s.state "
           + "FROM (SELECT 1) AS one LEFT JOIN LATERAL (SELECT seq, state FROM portfolio_snapshots "
@@ -120,6 +122,12 @@ public final class JournalReader {
       return Future.all(state, index).map(both ->
           new Loaded(state.result().state(), index.result(), state.result().snapshotVersion()));
     });
+  }
+
+  /** Whether the journal holds any event of the portfolio: one index lookup. */
+  public Future<Boolean> exists(PortfolioId id) {
+    return pool.preparedQuery(EXISTS).execute(Tuple.of(id.value()))
+        .map(rows -> rows.iterator().next().getBoolean("found"));
   }
 
   /** A state rebuilt from a snapshot and the events after it. */

@@ -165,12 +165,18 @@ final class CommandBatch {
     Map<String, Recorded> actionsOnTheWay = new HashMap<>();
     int alertCount = 0;
     boolean catalog = false;
+    // A request key (Idempotency-Key) that no event carries is journaled as the command id of the
+    // command's last event: the version a replay answers with, and the journal's unique index
+    // catches a key older than the window. A key an event carries already (a trade's) is not
+    // written twice: a late trade's events may end with a dividend that carries no key.
+    boolean keyCarried = false;
+    for (PortfolioEvent event : decided) {
+      keyCarried |= key != null && key.equals(event.idempotencyKey());
+    }
     for (int i = 0; i < decided.size(); i++) {
       PortfolioEvent event = decided.get(i);
-      // A request key is journaled as the command id of the command's last event: the version
-      // a replay answers with, and the journal's unique index catches a key older than the window.
       String commandId = event.idempotencyKey() != null ? event.idempotencyKey()
-          : i == decided.size() - 1 ? key : null;
+          : !keyCarried && i == decided.size() - 1 ? key : null;
       PortfolioState previous = state;
       state = PortfolioRules.evolve(state, event);
       List<Alert> alerts = AlertRules.raisedBy(previous, event, state);

@@ -171,20 +171,24 @@ public final class PortfolioOwnerVerticle extends VerticleBase {
       execute(message, (OwnerRequest.Execute) request);
     } else if (request instanceof OwnerRequest.Read) {
       OwnerRequest.Read read = (OwnerRequest.Read) request;
-      current(entity(read.portfolioId())).onComplete(entity -> {
-        if (entity.succeeded()) {
-          reads.read(message, entity.result(), read);
-        } else {
+      readable(read.portfolioId()).onComplete(entity -> {
+        if (entity.failed()) {
           failRead(message, entity.cause());
+        } else if (entity.result() == null) {
+          message.fail(FailureCodes.NOT_FOUND, "portfolio " + read.portfolioId() + " does not exist");
+        } else {
+          reads.read(message, entity.result(), read);
         }
       });
     } else if (request instanceof OwnerRequest.ReadEvents) {
       OwnerRequest.ReadEvents page = (OwnerRequest.ReadEvents) request;
-      current(entity(page.portfolioId())).onComplete(entity -> {
-        if (entity.succeeded()) {
-          reads.readEvents(message, entity.result(), page);
-        } else {
+      readable(page.portfolioId()).onComplete(entity -> {
+        if (entity.failed()) {
           failRead(message, entity.cause());
+        } else if (entity.result() == null) {
+          message.fail(FailureCodes.NOT_FOUND, "portfolio " + page.portfolioId() + " does not exist");
+        } else {
+          reads.readEvents(message, entity.result(), page);
         }
       });
     } else {
@@ -205,6 +209,20 @@ public final class PortfolioOwnerVerticle extends VerticleBase {
     }
     queuedCommands += size;
     drain(entity);
+  }
+
+  /**
+   * The entity a read answers from, or null when the portfolio does not exist. A portfolio not in
+   * memory is first looked up in the journal (one index lookup): an unknown id is then answered
+   * without a claim, a load or an entry left behind, so a scan of unknown ids neither fills
+   * memory nor writes an ownership row per id. Answering "not found" from the journal is as strong
+   * as an owner's answer: every version acknowledged before the lookup started is in it.
+   */
+  private Future<PortfolioEntity> readable(PortfolioId id) {
+    if (entities.get(id) != null) {
+      return current(entity(id));
+    }
+    return reader.exists(id).compose(exists -> exists ? current(entity(id)) : Future.succeededFuture(null));
   }
 
   private PortfolioEntity entity(PortfolioId id) {
