@@ -53,6 +53,9 @@ public final class EmbeddedDatabase implements AutoCloseable {
         .setServerConfig("checkpoint_timeout", "15min")
         .setServerConfig("shared_buffers", settings.sharedBuffers())
         .setServerConfig("max_connections", "200")
+        // The journal holds one advisory lock per portfolio of a batch (JournalWrites): room for
+        // every batch in flight, many times over (the lock table has this many per connection).
+        .setServerConfig("max_locks_per_transaction", "1024")
         .start();
     return new EmbeddedDatabase(postgres, dataDirectory);
   }

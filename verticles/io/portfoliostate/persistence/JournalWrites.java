@@ -70,15 +70,27 @@ final class JournalWrites {
   }
 
   /**
-   * The current epochs of the batch's portfolios, key-share locked until COMMIT: a claim by a new
-   * owner (which locks the row FOR UPDATE) waits for this transaction, so the new owner's load
-   * sees its rows, and an append whose epoch was overtaken is refused before it writes. Lease
-   * renewals (no-key updates) do not conflict with it. Locked in id order, like everything that
-   * locks many of these rows.
+   * Shared advisory locks on the batch's portfolios, held until COMMIT: a claim by a new owner
+   * (which takes the same lock exclusively, see {@link OwnerEpochs}) waits for this transaction,
+   * so the new owner's load sees its rows; and once a claim committed, this transaction waits
+   * for it and then reads the new epoch. Advisory locks live in PostgreSQL's lock table only:
+   * unlike row locks (FOR KEY SHARE, tried first), they write nothing to the heap or the WAL,
+   * which cost three quarters of the journal's throughput at a thousand portfolios a batch.
+   * Shared locks never wait for each other, so appends cannot deadlock among themselves.
+   */
+  private static final String LOCK_EPOCHS = "SELECT count(pg_advisory_xact_lock_shared("
+      + OwnerEpochs.LOCK_SPACE + ", hashtext(p))) FROM unnest($1::text[]) AS u(p)";
+
+  /**
+   * The current epochs, read in a statement of its own after the locks are held: under READ
+   * COMMITTED a statement sees what committed before it began, so a claim that committed while
+   * the locks were awaited is seen. One primary-key lookup per portfolio of the batch, written as
+   * a correlated subquery so that no plan can turn it into a scan of the whole table (with
+   * {@code = ANY(array)} the planner sometimes chose a sequential scan that compared every row
+   * with every id: a third of the throughput gone).
    */
   private static final String CURRENT_EPOCHS =
-      "SELECT o.portfolio_id, o.epoch FROM portfolio_owners o WHERE o.portfolio_id = ANY($1::text[]) "
-          + "ORDER BY o.portfolio_id FOR KEY SHARE";
+      "SELECT u.p, (SELECT o.epoch FROM portfolio_owners o WHERE o.portfolio_id = u.p) FROM unnest($1::text[]) AS u(p)";
 
   /** Some row did not insert: its sequence number or command id was already written. */
   static final class FenceConflict extends RuntimeException {
@@ -171,10 +183,13 @@ final class JournalWrites {
     if (epochs.isEmpty()) {
       return Future.succeededFuture();
     }
-    return connection.preparedQuery(CURRENT_EPOCHS).execute(Tuple.of(epochs.keySet().toArray(new String[0])))
+    Tuple portfolios = Tuple.of(epochs.keySet().toArray(new String[0]));
+    return connection.preparedQuery(LOCK_EPOCHS).execute(portfolios)
+        .compose(locked -> connection.preparedQuery(CURRENT_EPOCHS).execute(portfolios))
         .compose(current -> {
           for (Row row : current) {
-            if (row.getLong(1) != epochs.get(row.getString(0)).longValue()) {
+            Long epoch = row.getLong(1);
+            if (epoch == null || epoch != epochs.get(row.getString(0)).longValue()) {
               return Future.failedFuture(new FenceConflict("portfolio " + row.getString(0) + " is at epoch "
                   + row.getLong(1) + ", the append's owner holds " + epochs.get(row.getString(0)), false));
             }

@@ -22,11 +22,19 @@ import java.util.Set;
 public final class OwnerEpochs {
 
   /**
-   * Locks the row in the strongest mode first: it waits for every journal append in flight for
-   * the portfolio (they hold a key-share lock on it until COMMIT), so the load after the claim
-   * sees what they wrote, and no append of an older epoch commits after it.
+   * The key space of the per-portfolio advisory locks (the first of the two int4 keys; the
+   * second is {@code hashtext(portfolio_id)}). PostgreSQL keeps two-key advisory locks apart from
+   * single-bigint ones such as the tree lock. Two portfolios whose ids hash alike share a lock:
+   * that costs a wait now and then, never correctness.
    */
-  private static final String LOCK = "SELECT 1 FROM portfolio_owners WHERE portfolio_id = $1 FOR UPDATE";
+  static final int LOCK_SPACE = 7472;
+
+  /**
+   * Takes the portfolio's advisory lock exclusively first: it waits for every journal append in
+   * flight for the portfolio (they hold it shared until COMMIT), so the load after the claim sees
+   * what they wrote, and no append of an older epoch commits after it (see {@link JournalWrites}).
+   */
+  private static final String LOCK = "SELECT pg_advisory_xact_lock(" + LOCK_SPACE + ", hashtext($1))";
 
   /**
    * Takes the next epoch and a lease; returns the epoch and how many milliseconds of the

@@ -24,6 +24,12 @@ final class PortfolioEntity {
   long snapshotVersion;
   boolean writing;
   long lastUsedNanos = System.nanoTime();
+  /**
+   * When a strong read last asked for it (System.nanoTime; 0: never). Only read portfolios have
+   * their leases renewed: a write needs no lease (the journal fences it by epoch), and renewing
+   * every written portfolio cost a fifth of the journal's throughput.
+   */
+  long lastReadNanos;
   /** The estimate this entity last counted for in its owner's memory budget. */
   long countedBytes;
   /** The ownership epoch this owner claimed the portfolio at; its appends carry it. */

@@ -220,9 +220,14 @@ public final class PortfolioOwnerVerticle extends VerticleBase {
    */
   private Future<PortfolioEntity> readable(PortfolioId id) {
     if (entities.get(id) != null) {
-      return current(entity(id));
+      return current(read(entity(id)));
     }
-    return reader.exists(id).compose(exists -> exists ? current(entity(id)) : Future.succeededFuture(null));
+    return reader.exists(id).compose(exists -> exists ? current(read(entity(id))) : Future.succeededFuture(null));
+  }
+
+  private static PortfolioEntity read(PortfolioEntity entity) {
+    entity.lastReadNanos = System.nanoTime();
+    return entity;
   }
 
   private PortfolioEntity entity(PortfolioId id) {
@@ -439,7 +444,7 @@ public final class PortfolioOwnerVerticle extends VerticleBase {
     });
   }
 
-  /** Renews, in one statement, the read leases of the portfolios read or written lately. */
+  /** Renews, in one statement, the read leases of the portfolios read lately. */
   private void renewLeases() {
     if (renewing) {
       return;
@@ -449,8 +454,8 @@ public final class PortfolioOwnerVerticle extends VerticleBase {
     List<String> ids = new ArrayList<>();
     List<Long> held = new ArrayList<>();
     for (PortfolioEntity entity : entities.all()) {
-      // Used lately and past half its lease: each is renewed about once per half lease.
-      if (entity.isReady() && sent - entity.lastUsedNanos < leaseNanos
+      // Read lately and past half its lease: each is renewed about once per half lease.
+      if (entity.isReady() && sent - entity.lastReadNanos < leaseNanos
           && entity.leaseUntilNanos - sent < leaseNanos / 2) {
         renewed.add(entity);
         ids.add(entity.id.value());
