@@ -5,6 +5,7 @@ import io.vertx.core.Future;
 import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
 import java.time.OffsetDateTime;
@@ -169,8 +170,7 @@ final class JournalWrites {
         epochs.put(append.portfolioId().value(), append.epoch());
       }
     }
-    return pool.withTransaction(connection -> checkEpochs(connection, epochs)
-        .compose(v -> connection.preparedQuery(INSERT_EVENTS).execute(rows))
+    return pool.withTransaction(connection -> insertFenced(connection, epochs, rows)
         .compose(result -> upsertCatalog(connection, catalog, withParent))
         .compose(v -> insertHoldings(connection, heldInstruments, holders)))
         .recover(failure -> Future.failedFuture(failure instanceof PgException
@@ -179,23 +179,31 @@ final class JournalWrites {
             : failure));
   }
 
-  private static Future<Void> checkEpochs(SqlConnection connection, Map<String, Long> epochs) {
+  /**
+   * Locks and reads the batch's epochs, and inserts its events, as three statements sent at once
+   * (the client pipelines them on the connection; PostgreSQL runs them in order, each with the
+   * snapshot of its own start). Waiting for each answer before sending the next cost two round
+   * trips per commit, which doubled a single trade's commit time. An append whose epoch was
+   * overtaken fails here, and the transaction rolls its rows back.
+   */
+  private static Future<RowSet<Row>> insertFenced(SqlConnection connection, Map<String, Long> epochs, Tuple rows) {
     if (epochs.isEmpty()) {
-      return Future.succeededFuture();
+      return connection.preparedQuery(INSERT_EVENTS).execute(rows);
     }
     Tuple portfolios = Tuple.of(epochs.keySet().toArray(new String[0]));
-    return connection.preparedQuery(LOCK_EPOCHS).execute(portfolios)
-        .compose(locked -> connection.preparedQuery(CURRENT_EPOCHS).execute(portfolios))
-        .compose(current -> {
-          for (Row row : current) {
-            Long epoch = row.getLong(1);
-            if (epoch == null || epoch != epochs.get(row.getString(0)).longValue()) {
-              return Future.failedFuture(new FenceConflict("portfolio " + row.getString(0) + " is at epoch "
-                  + row.getLong(1) + ", the append's owner holds " + epochs.get(row.getString(0)), false));
-            }
-          }
-          return Future.succeededFuture();
-        });
+    Future<RowSet<Row>> locked = connection.preparedQuery(LOCK_EPOCHS).execute(portfolios);
+    Future<RowSet<Row>> current = connection.preparedQuery(CURRENT_EPOCHS).execute(portfolios);
+    Future<RowSet<Row>> inserted = connection.preparedQuery(INSERT_EVENTS).execute(rows);
+    return Future.all(locked, current, inserted).compose(all -> {
+      for (Row row : current.result()) {
+        Long epoch = row.getLong(1);
+        if (epoch == null || epoch != epochs.get(row.getString(0)).longValue()) {
+          return Future.failedFuture(new FenceConflict("portfolio " + row.getString(0) + " is at epoch "
+              + epoch + ", the append's owner holds " + epochs.get(row.getString(0)), false));
+        }
+      }
+      return inserted;
+    });
   }
 
   private static Future<Void> insertHoldings(SqlConnection connection, List<String> instruments,
