@@ -218,8 +218,6 @@ public final class HttpGatewayVerticle extends VerticleBase {
     } else if (status == 405) {
       Problems.send(ctx, new Problems.Problem(405, "method-not-allowed", "Method not allowed",
           ctx.request().method() + " is not allowed on " + ctx.request().path(), null));
-    } else if (status == 503) {
-      Problems.send(ctx, Problems.unavailable("the request took too long"));
     } else if (status >= 400 && status < 500) {
       Problems.send(ctx, new Problems.Problem(status, "bad-request", "Bad request", "the request was refused", null));
     } else {
