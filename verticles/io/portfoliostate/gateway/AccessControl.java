@@ -149,6 +149,15 @@ public final class AccessControl {
    * refusal (404 if it may not even read it, else 403) has been sent and the answer is false.
    */
   Future<Boolean> require(RoutingContext ctx, PortfolioId portfolio, PortfolioRole needed) {
+    return require(ctx, portfolio, needed, Problems.portfolioNotFound(portfolio));
+  }
+
+  /**
+   * The same, answering {@code hidden} when the caller may not even read the portfolio: for a
+   * resource on a portfolio (a grant), whose refusal must read as "no such resource" and not
+   * name the portfolio.
+   */
+  Future<Boolean> require(RoutingContext ctx, PortfolioId portfolio, PortfolioRole needed, Problems.Problem hidden) {
     Principal principal = principal(ctx);
     Optional<PortfolioRole> held = state.copy().entitlements().roleOn(principal, portfolio);
     if (held.isPresent() && held.get().includes(needed)) {
@@ -161,7 +170,7 @@ public final class AccessControl {
       }
       forbidden.increment();
       Problems.send(ctx, fresh.isPresent() ? forbidden("needs the " + needed.wireName() + " role on portfolio "
-          + portfolio + " (holds " + fresh.get().wireName() + ")") : Problems.portfolioNotFound(portfolio));
+          + portfolio + " (holds " + fresh.get().wireName() + ")") : hidden);
       return false;
     });
   }

@@ -172,17 +172,16 @@ final class SecurityHandlers {
   /** {@code DELETE /api/v1/grants/{grantId}}: by an admin of the grant's portfolio, or a global admin. */
   void revokeGrant(RoutingContext ctx) {
     String grantId = ctx.pathParam("grantId");
+    // A grant that does not exist and one on a portfolio the caller may not see answer alike, so
+    // that nobody learns which grant ids exist, nor which portfolio a grant is on.
+    Problems.Problem noSuchGrant = new Problems.Problem(404, "not-found", "Not found", "no grant " + grantId, null);
     store.grantById(grantId).compose(found -> {
       if (found.isEmpty()) {
-        // Only a global admin learns that there is no such grant; others cannot tell it from one
-        // on a portfolio they may not see.
-        if (access.require(ctx, GlobalRole.ADMIN)) {
-          Problems.send(ctx, new Problems.Problem(404, "not-found", "Not found", "no grant " + grantId, null));
-        }
+        Problems.send(ctx, noSuchGrant);
         return Future.succeededFuture();
       }
       PortfolioId portfolio = PortfolioId.of(found.get().getString("portfolioId"));
-      return access.require(ctx, portfolio, PortfolioRole.ADMIN).compose(allowed -> !allowed
+      return access.require(ctx, portfolio, PortfolioRole.ADMIN, noSuchGrant).compose(allowed -> !allowed
           ? Future.succeededFuture()
           : store.revokeGrant(grantId, actor(ctx)).compose(deleted -> access.refreshNow().map(deleted))
               .map(deleted -> {
