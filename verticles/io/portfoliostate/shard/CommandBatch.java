@@ -24,12 +24,14 @@ import io.portfoliostate.protocol.CommandEnvelope;
 import io.portfoliostate.protocol.CommandOutcome;
 import io.portfoliostate.protocol.EventJson;
 import io.portfoliostate.protocol.JournalAppend;
+import io.portfoliostate.protocol.Origin;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -64,6 +66,7 @@ final class CommandBatch {
   PendingCommand parentChange;
   /** How many alerts the batch's events raised (they are journaled with the events). */
   int alertsRaised;
+  private Function<String, Origin> actionOrigins = actionId -> null;
 
   private CommandBatch(PortfolioState before) {
     this.before = before;
@@ -75,7 +78,17 @@ final class CommandBatch {
    */
   static CommandBatch decide(PortfolioState state, IdempotencyIndex index, ArrayDeque<PendingCommand> queue,
       int maxRows, Instant now, ReferenceData reference) {
+    return decide(state, index, queue, maxRows, now, reference, actionId -> null);
+  }
+
+  /**
+   * As above; {@code actionOrigins} tells who posted a corporate action (null when this node does
+   * not know): the origin of the events a late trade applies the action with.
+   */
+  static CommandBatch decide(PortfolioState state, IdempotencyIndex index, ArrayDeque<PendingCommand> queue,
+      int maxRows, Instant now, ReferenceData reference, Function<String, Origin> actionOrigins) {
     CommandBatch batch = new CommandBatch(state);
+    batch.actionOrigins = actionOrigins;
     while (!queue.isEmpty() && batch.rows.size() < maxRows) {
       // A parent change goes alone in its append: if the journal finds it would close a cycle,
       // it alone is refused and the commands around it are decided again.
@@ -173,6 +186,8 @@ final class CommandBatch {
     for (PortfolioEvent event : decided) {
       keyCarried |= key != null && key.equals(event.idempotencyKey());
     }
+    // Every event of the command carries the command's origin, encoded once.
+    String origin = pending.envelope.originOrUnknown().toJson().encode();
     for (int i = 0; i < decided.size(); i++) {
       PortfolioEvent event = decided.get(i);
       String commandId = event.idempotencyKey() != null ? event.idempotencyKey()
@@ -194,7 +209,8 @@ final class CommandBatch {
       decidedRows.add(new JournalAppend.Row(state.version(), EventJson.type(event), commandId,
           hash, EventJson.toJson(event).encode(), now,
           event instanceof TradeRecorded ? ((TradeRecorded) event).instrumentId().value() : null,
-          AlertJson.toJournal(state.id(), state.version(), now, alerts)));
+          AlertJson.toJournal(state.id(), state.version(), now, alerts),
+          applied != null && !event.idempotencyKey().equals(key) ? actionOrigin(applied) : origin));
       catalog |= event instanceof PortfolioCreated || event instanceof PortfolioUpdated;
     }
     CommandResult result = CommandResult.of(command, state);
@@ -208,6 +224,15 @@ final class CommandBatch {
       recordedHere.put(key, new Recorded(pending.contentHash, after.version(), result));
     }
     deliver(pending, new CommandOutcome.Recorded(result, false));
+  }
+
+  /**
+   * The origin of an action's events applied on the way of a late trade: the action caused them,
+   * not the trade's sender, exactly as if the fan-out had reached the portfolio first.
+   */
+  private String actionOrigin(CorporateAction applied) {
+    Origin known = actionOrigins.apply(applied.actionId());
+    return (known != null ? known : Origin.corporateAction(applied.actionId(), null, null)).toJson().encode();
   }
 
   /** An action the decision applies again although its key is recorded already, or null. */
