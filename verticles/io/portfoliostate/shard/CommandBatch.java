@@ -7,6 +7,7 @@ import io.portfoliostate.domain.AlertRules;
 import io.portfoliostate.domain.CommandResult;
 import io.portfoliostate.domain.CreatePortfolio;
 import io.portfoliostate.domain.Decision;
+import io.portfoliostate.domain.DividendApplied;
 import io.portfoliostate.domain.IdempotentCommand;
 import io.portfoliostate.domain.PortfolioCommand;
 import io.portfoliostate.domain.PortfolioCreated;
@@ -15,6 +16,7 @@ import io.portfoliostate.domain.PortfolioRules;
 import io.portfoliostate.domain.PortfolioState;
 import io.portfoliostate.domain.PortfolioUpdated;
 import io.portfoliostate.domain.ReferenceData;
+import io.portfoliostate.domain.SplitApplied;
 import io.portfoliostate.domain.Rejection;
 import io.portfoliostate.domain.TradeRecorded;
 import io.portfoliostate.domain.UpdatePortfolio;
@@ -210,7 +212,7 @@ final class CommandBatch {
           hash, EventJson.toJson(event).encode(), now,
           event instanceof TradeRecorded ? ((TradeRecorded) event).instrumentId().value() : null,
           AlertJson.toJournal(state.id(), state.version(), now, alerts),
-          applied != null && !event.idempotencyKey().equals(key) ? actionOrigin(applied) : origin));
+          byActionOnTheWay(command, event) != null ? actionOrigin(byActionOnTheWay(command, event)) : origin));
       catalog |= event instanceof PortfolioCreated || event instanceof PortfolioUpdated;
     }
     CommandResult result = CommandResult.of(command, state);
@@ -230,9 +232,24 @@ final class CommandBatch {
    * The origin of an action's events applied on the way of a late trade: the action caused them,
    * not the trade's sender, exactly as if the fan-out had reached the portfolio first.
    */
-  private String actionOrigin(CorporateAction applied) {
-    Origin known = actionOrigins.apply(applied.actionId());
-    return (known != null ? known : Origin.corporateAction(applied.actionId(), null, null)).toJson().encode();
+  private String actionOrigin(String actionId) {
+    Origin known = actionOrigins.apply(actionId);
+    return (known != null ? known : Origin.corporateAction(actionId, null, null)).toJson().encode();
+  }
+
+  /**
+   * The action whose event a command other than the action's own application journals (a late
+   * trade applies it before the trade, and pays a dividend on what the trade changed after it),
+   * or null.
+   */
+  private static String byActionOnTheWay(PortfolioCommand command, PortfolioEvent event) {
+    if (command instanceof ApplyCorporateAction) {
+      return null;
+    }
+    if (event instanceof SplitApplied) {
+      return ((SplitApplied) event).actionId();
+    }
+    return event instanceof DividendApplied ? ((DividendApplied) event).actionId() : null;
   }
 
   /** An action the decision applies again although its key is recorded already, or null. */
