@@ -7,9 +7,7 @@ import io.vertx.ext.web.RoutingContext;
 /** The origin of a REST request's commands: who called ({@link Principal}) and the request's id. */
 final class Origins {
 
-  /** Where the authentication handler keeps the caller's {@link Principal} in the routing context. */
-  static final String PRINCIPAL = "principal";
-  /** The principal's name when no caller authenticated (authentication off). */
+  /** The principal's name when the context holds none (a route that authenticates nobody). */
   static final String ANONYMOUS = "anonymous";
 
   private Origins() {
@@ -17,11 +15,12 @@ final class Origins {
 
   /**
    * The REST origin of {@code ctx}: the caller's subject ({@code key:<keyId>} for an API key, the
-   * token's {@code sub}), or {@value #ANONYMOUS} when the context holds no principal; and the
-   * request id {@link RequestIds} gave the request.
+   * token's {@code sub}, {@code anonymous} with authentication off), as {@link AccessControl}
+   * put it in the context, or {@value #ANONYMOUS} when it holds none; and the request id
+   * {@link RequestIds} gave the request.
    */
   static Origin rest(RoutingContext ctx) {
-    Object principal = ctx.get(PRINCIPAL);
+    Object principal = ctx.get(AccessControl.PRINCIPAL);
     String subject = principal instanceof Principal ? ((Principal) principal).subject() : ANONYMOUS;
     String requestId = RequestIds.of(ctx);
     return Origin.rest(subject, requestId);
