@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.portfoliostate.fixtures.Api;
 import io.portfoliostate.fixtures.RunningNode;
+import io.portfoliostate.fixtures.TestKeys;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
@@ -39,7 +40,8 @@ class CorporateActionOriginTest {
     post(new JsonObject().put("actionId", "oa-split").put("instrumentId", "OASPL").put("type", "SPLIT")
         .put("ratio", "2:1").put("effectiveAt", EFFECTIVE), "req-split-again", 200);
 
-    JsonObject byAction = new JsonObject().put("principal", "anonymous").put("channel", "CORPORATE_ACTION")
+    JsonObject byAction = new JsonObject().put("principal", "key:" + TestKeys.ADMIN_KEY_ID)
+        .put("channel", "CORPORATE_ACTION")
         .put("requestId", "req-split").put("actionId", "oa-split");
     JsonArray holder = events("oa-spl-holder");
     assertThat(summary(holder)).containsExactly(
@@ -69,7 +71,8 @@ class CorporateActionOriginTest {
         .put("amountPerShare", "0.35").put("effectiveAt", EFFECTIVE), "req-div", 201);
     awaitDone("oa-div");
 
-    JsonObject byAction = new JsonObject().put("principal", "anonymous").put("channel", "CORPORATE_ACTION")
+    JsonObject byAction = new JsonObject().put("principal", "key:" + TestKeys.ADMIN_KEY_ID)
+        .put("channel", "CORPORATE_ACTION")
         .put("requestId", "req-div").put("actionId", "oa-div");
     JsonArray holder = events("oa-div-holder");
     assertThat(summary(holder)).containsExactly(

@@ -6,6 +6,7 @@ import io.portfoliostate.domain.PortfolioId;
 import io.portfoliostate.fixtures.Api;
 import io.portfoliostate.fixtures.TestCluster;
 import io.portfoliostate.fixtures.TestDatabase;
+import io.portfoliostate.fixtures.TestKeys;
 import io.portfoliostate.protocol.Addresses;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -52,13 +53,13 @@ class OriginClusterTest {
             .getJsonArray("events");
         assertThat(events).hasSize(3);
         assertThat(events.getJsonObject(0).getJsonObject("origin")).isEqualTo(new JsonObject()
-            .put("principal", "anonymous").put("channel", "REST").put("requestId", "req-create-" + i));
+            .put("principal", "key:" + TestKeys.ADMIN_KEY_ID).put("channel", "REST").put("requestId", "req-create-" + i));
         assertThat(events.getJsonObject(1).getString("type")).isEqualTo("SplitApplied");
         assertThat(events.getJsonObject(1).getJsonObject("origin")).isEqualTo(new JsonObject()
-            .put("principal", "anonymous").put("channel", "CORPORATE_ACTION").put("requestId", "req-oc-split")
+            .put("principal", "key:" + TestKeys.ADMIN_KEY_ID).put("channel", "CORPORATE_ACTION").put("requestId", "req-oc-split")
             .put("actionId", "oc-split"));
         assertThat(events.getJsonObject(2).getJsonObject("origin")).isEqualTo(new JsonObject()
-            .put("principal", "anonymous").put("channel", "REST").put("requestId", "req-trade-" + i));
+            .put("principal", "key:" + TestKeys.ADMIN_KEY_ID).put("channel", "REST").put("requestId", "req-trade-" + i));
         // 10 @ 30 before a 3:1 split: 30 @ 10.
         assertThat(events.getJsonObject(2).getJsonObject("data").getString("quantity")).isEqualTo("30");
       }

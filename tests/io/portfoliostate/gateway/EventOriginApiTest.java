@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.portfoliostate.app.Node;
 import io.portfoliostate.fixtures.Api;
 import io.portfoliostate.fixtures.TestDatabase;
+import io.portfoliostate.fixtures.TestKeys;
 import io.portfoliostate.fixtures.TestNode;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -21,13 +22,16 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Audit over REST (issue 12): every event a request causes is journaled with the REST origin —
- * the caller ({@code anonymous} while no authentication runs) and the request's id, the one the
- * client sent as {@code X-Request-Id} — and {@code GET /events} shows it. A request without a
+ * the caller ({@code key:<keyId>} of the API key it authenticated with) and the request's id, the
+ * one the client sent as {@code X-Request-Id} — and {@code GET /events} shows it. A request without a
  * usable id gets a generated one, echoed like a given one (on problems too). A replay journals
  * nothing, so the journal keeps the original request's origin; a restart reads them back from
  * the journal. Real node, real PostgreSQL.
  */
 class EventOriginApiTest {
+
+  /** The principal of the tests' admin key, which {@link Api} sends. */
+  private static final String ADMIN = "key:" + TestKeys.ADMIN_KEY_ID;
 
   private static String database;
   private static Node node;
@@ -73,18 +77,63 @@ class EventOriginApiTest {
     // A create with targets is one event (PortfolioCreated carries the targets); each item of a
     // batch carries the batch request's origin.
     assertThat(summary(events)).containsExactly(
-        "1 PortfolioCreated REST anonymous req-create",
-        "2 PortfolioUpdated REST anonymous req-patch",
-        "3 TargetsSet REST anonymous req-targets",
-        "4 CashFlowRecorded REST anonymous req-cash",
-        "5 FxConverted REST anonymous req-fx",
-        "6 TradeRecorded REST anonymous req-trade",
-        "7 TradeRecorded REST anonymous req-batch",
-        "8 TradeRecorded REST anonymous req-batch");
+        "1 PortfolioCreated REST " + ADMIN + " req-create",
+        "2 PortfolioUpdated REST " + ADMIN + " req-patch",
+        "3 TargetsSet REST " + ADMIN + " req-targets",
+        "4 CashFlowRecorded REST " + ADMIN + " req-cash",
+        "5 FxConverted REST " + ADMIN + " req-fx",
+        "6 TradeRecorded REST " + ADMIN + " req-trade",
+        "7 TradeRecorded REST " + ADMIN + " req-batch",
+        "8 TradeRecorded REST " + ADMIN + " req-batch");
     assertThat(events.getJsonObject(0).getJsonObject("data").getJsonObject("targets")).isNotEmpty();
     // Exactly these fields: no Pulsar or action details on a REST origin.
     assertThat(events.getJsonObject(5).getJsonObject("origin")).isEqualTo(new JsonObject()
-        .put("principal", "anonymous").put("channel", "REST").put("requestId", "req-trade"));
+        .put("principal", ADMIN).put("channel", "REST").put("requestId", "req-trade"));
+  }
+
+  @Test
+  void eachCallerIsJournaledUnderItsOwnKeyAndARefusedCallerJournalsNothing() {
+    api.createPortfolio("or-keys");
+    Api.Response created = api.post("/api/v1/api-keys", new JsonObject().put("name", "trading desk"));
+    assertThat(created.status()).as(created.body()).isEqualTo(201);
+    String keyId = created.json().getString("keyId");
+    Api trader = api.asBearer(created.json().getString("key"));
+    // Not granted anything yet: refused, nothing journaled, the answer still names its request.
+    Api.Response refused = trader.send("POST", "/api/v1/portfolios/or-keys/cash-flows", "application/json",
+        new JsonObject().put("flowId", "k-0").put("type", "DEPOSIT").put("currency", "USD").put("amount", "1")
+            .encode(), "X-Request-Id", "req-refused");
+    assertThat(refused.status()).isEqualTo(404);
+    assertThat(refused.header("X-Request-Id")).isEqualTo("req-refused");
+    Api.Response unauthenticated = api.anonymous().send("GET", "/api/v1/portfolios/or-keys", null, null,
+        "X-Request-Id", "req-nobody");
+    assertThat(unauthenticated.status()).isEqualTo(401);
+    assertThat(unauthenticated.header("X-Request-Id")).isEqualTo("req-nobody");
+
+    assertThat(api.post("/api/v1/grants", new JsonObject().put("granteeType", "API_KEY").put("grantee", keyId)
+        .put("role", "trade").put("portfolioId", "or-keys")).status()).isEqualTo(201);
+    Api.Response deposit = trader.send("POST", "/api/v1/portfolios/or-keys/cash-flows", "application/json",
+        new JsonObject().put("flowId", "k-1").put("type", "DEPOSIT").put("currency", "USD").put("amount", "100")
+            .encode(), "X-Request-Id", "req-trader");
+    assertThat(deposit.status()).as(deposit.body()).isEqualTo(201);
+
+    JsonArray events = events("or-keys");
+    assertThat(events.size()).isEqualTo(2);
+    assertThat(events.getJsonObject(0).getJsonObject("origin").getString("principal")).isEqualTo(ADMIN);
+    assertThat(events.getJsonObject(1).getJsonObject("origin")).isEqualTo(new JsonObject()
+        .put("principal", "key:" + keyId).put("channel", "REST").put("requestId", "req-trader"));
+  }
+
+  @Test
+  void withAuthenticationOffTheCallerIsJournaledAsAnonymous() throws Exception {
+    try (Node open = TestNode.start(TestDatabase.freshDatabaseUri(),
+        new JsonObject().put("security", new JsonObject().put("enabled", "off")))) {
+      Api nobody = new Api(open.httpPort()).anonymous();
+      assertThat(nobody.send("POST", "/api/v1/portfolios", "application/json", new JsonObject().put("id", "or-open")
+          .put("name", "O").put("baseCurrency", "USD").encode(), "X-Request-Id", "req-open").status()).isEqualTo(201);
+      assertThat(nobody.get("/api/v1/portfolios/or-open/events").json().getJsonArray("events").getJsonObject(0)
+          .getJsonObject("origin")).isEqualTo(new JsonObject().put("principal", "anonymous").put("channel", "REST")
+          .put("requestId", "req-open"));
+    }
   }
 
   @Test
@@ -109,9 +158,9 @@ class EventOriginApiTest {
         .isEqualTo(longest);
 
     assertThat(summary(events("or-gen"))).containsExactly(
-        "1 PortfolioCreated REST anonymous " + generated,
-        "2 CashFlowRecorded REST anonymous " + replaced,
-        "3 CashFlowRecorded REST anonymous " + longest);
+        "1 PortfolioCreated REST " + ADMIN + " " + generated,
+        "2 CashFlowRecorded REST " + ADMIN + " " + replaced,
+        "3 CashFlowRecorded REST " + ADMIN + " " + longest);
     // Reads are given an id too.
     assertThat(api.get("/api/v1/portfolios/or-gen").header("X-Request-Id")).isNotNull();
   }
@@ -180,7 +229,7 @@ class EventOriginApiTest {
     assertThat(events.getJsonObject(0).containsKey("origin")).isTrue();
     assertThat(events.getJsonObject(0).getValue("origin")).isNull();
     assertThat(events.getJsonObject(1).getJsonObject("origin")).isEqualTo(new JsonObject()
-        .put("principal", "anonymous").put("channel", "REST").put("requestId", "req-kept"));
+        .put("principal", ADMIN).put("channel", "REST").put("requestId", "req-kept"));
     // What the journal holds, read by SQL: the same object.
     assertThat(new JsonObject(query("SELECT origin::text FROM portfolio_events WHERE portfolio_id = 'or-old' "
         + "AND seq = 2"))).isEqualTo(events.getJsonObject(1).getJsonObject("origin"));
@@ -188,7 +237,7 @@ class EventOriginApiTest {
     assertThat(send("POST", "/api/v1/portfolios/or-old/trades", trade("o-2", "AAPL", "BUY", "1", "11"), "req-after")
         .status()).isEqualTo(201);
     assertThat(summary(events("or-old"))).containsExactly("1 PortfolioCreated null",
-        "2 TradeRecorded REST anonymous req-kept", "3 TradeRecorded REST anonymous req-after");
+        "2 TradeRecorded REST " + ADMIN + " req-kept", "3 TradeRecorded REST " + ADMIN + " req-after");
   }
 
   // ---- helpers ---------------------------------------------------------------------------

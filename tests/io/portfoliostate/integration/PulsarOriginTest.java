@@ -6,6 +6,7 @@ import io.portfoliostate.app.Node;
 import io.portfoliostate.fixtures.Api;
 import io.portfoliostate.fixtures.ChangeTopic;
 import io.portfoliostate.fixtures.TestDatabase;
+import io.portfoliostate.fixtures.TestKeys;
 import io.portfoliostate.fixtures.TestNode;
 import io.portfoliostate.fixtures.TestPulsar;
 import io.vertx.core.json.JsonArray;
@@ -88,7 +89,7 @@ class PulsarOriginTest {
 
     JsonArray events = api.get("/api/v1/portfolios/po-1/events").json().getJsonArray("events");
     assertThat(events.getJsonObject(0).getJsonObject("origin")).isEqualTo(new JsonObject()
-        .put("principal", "anonymous").put("channel", "REST").put("requestId", "req-po-1"));
+        .put("principal", "key:" + TestKeys.ADMIN_KEY_ID).put("channel", "REST").put("requestId", "req-po-1"));
     assertThat(events.getJsonObject(1).getJsonObject("origin")).isEqualTo(new JsonObject()
         .put("principal", "pulsar:treasury-" + RUN).put("channel", "PULSAR")
         .put("topic", "persistent://public/default/" + CASH).put("messageId", deposit.toString())

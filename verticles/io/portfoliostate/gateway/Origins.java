@@ -14,14 +14,14 @@ final class Origins {
   }
 
   /**
-   * The REST origin of {@code ctx}: the caller's subject ({@code key:<keyId>} for an API key, the
-   * token's {@code sub}, {@code anonymous} with authentication off), as {@link AccessControl}
-   * put it in the context, or {@value #ANONYMOUS} when it holds none; and the request id
-   * {@link RequestIds} gave the request.
+   * The REST origin of {@code ctx}: the caller as {@link Principal#name()} names it in audit
+   * records ({@code key:<keyId>} for an API key, the token's {@code sub}, {@code anonymous} with
+   * authentication off), from the principal {@link AccessControl} put in the context, or
+   * {@value #ANONYMOUS} when it holds none; and the request id {@link RequestIds} gave the request.
    */
   static Origin rest(RoutingContext ctx) {
     Object principal = ctx.get(AccessControl.PRINCIPAL);
-    String subject = principal instanceof Principal ? ((Principal) principal).subject() : ANONYMOUS;
+    String subject = principal instanceof Principal ? ((Principal) principal).name() : ANONYMOUS;
     String requestId = RequestIds.of(ctx);
     return Origin.rest(subject, requestId);
   }
