@@ -107,6 +107,36 @@ class WireFormatTest {
   }
 
   @Test
+  void everyKindOfOriginCrossesWithItsCommandAndItsEvent() {
+    List<Origin> origins = List.of(Origin.rest("key:k-1", "req-1"),
+        Origin.pulsar("persistent://public/default/trades", "12:3:-1", "desk"),
+        Origin.pulsar("persistent://public/default/trades", "12:4:-1", null),
+        Origin.corporateAction("ca-1", "alice", "req-2"), Origin.corporateAction("ca-2", null, null),
+        Origin.system("bench"));
+    List<CommandEnvelope> envelopes = new ArrayList<>();
+    origins.forEach(origin -> envelopes.add(CommandEnvelope.of(everyCommand().get(5)).withOrigin(origin)));
+    envelopes.add(CommandEnvelope.of(everyCommand().get(6)));
+    OwnerRequest.Execute received = overTheWire(new OwnerRequest.Execute(ID, envelopes));
+    for (int i = 0; i < origins.size(); i++) {
+      assertThat(received.commands().get(i).origin()).isEqualTo(origins.get(i));
+    }
+    // No origin crosses as none: the journal then records the unknown system origin.
+    assertThat(received.commands().get(origins.size()).origin()).isNull();
+    assertThat(received.commands().get(origins.size()).originOrUnknown()).isEqualTo(Origin.system("unknown"));
+    assertThat(Origin.pulsar("t", "1:2:3", null).principal()).isEqualTo("pulsar:unknown");
+    assertThat(Origin.corporateAction("ca-2", null, null).principal()).isEqualTo("unknown");
+
+    List<PortfolioEvent> events = new ArrayList<>();
+    replay(events);
+    PortfolioEvent event = events.get(0);
+    EventPage page = new EventPage(List.of(new EventPage.Entry(1, event, T0, null, origins.get(1)),
+        new EventPage.Entry(2, event, T0, null)), 2);
+    EventPage back = overTheWire(page);
+    assertThat(back.events().get(0).origin()).isEqualTo(origins.get(1));
+    assertThat(back.events().get(1).origin()).isNull();
+  }
+
+  @Test
   void readsCrossWithTheirVersionOrTime() {
     assertThat(overTheWire(new OwnerRequest.Read(ID, 7L, null))).isEqualTo(new OwnerRequest.Read(ID, 7L, null));
     assertThat(overTheWire(new OwnerRequest.Read(ID, null, T0))).isEqualTo(new OwnerRequest.Read(ID, null, T0));

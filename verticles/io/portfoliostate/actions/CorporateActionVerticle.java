@@ -17,6 +17,7 @@ import io.portfoliostate.protocol.Addresses;
 import io.portfoliostate.protocol.CommandEnvelope;
 import io.portfoliostate.protocol.CommandOutcome;
 import io.portfoliostate.protocol.CommandOutcomes;
+import io.portfoliostate.protocol.Origin;
 import io.portfoliostate.protocol.OwnerRequest;
 import io.portfoliostate.shard.OwnerClient;
 import io.vertx.core.Future;
@@ -99,8 +100,10 @@ public final class CorporateActionVerticle extends VerticleBase {
         message -> store.action(message.body()).onSuccess(stored -> {
           if (stored != null) {
             // Known here before the fan-out starts; elsewhere as soon as the publication arrives.
+            known.addActionOrigins(List.of(stored.origin()));
             known.addActions(List.of(stored.action()));
-            vertx.eventBus().publish(Addresses.CORPORATE_ACTION_UPDATES, CommandJson.action(stored.action()));
+            vertx.eventBus().publish(Addresses.CORPORATE_ACTION_UPDATES,
+                CommandJson.action(stored.action()).put("origin", stored.origin().toJson()));
           }
           schedule(stored);
         }));
@@ -129,7 +132,8 @@ public final class CorporateActionVerticle extends VerticleBase {
         .onFailure(e -> LOG.warn("Could not look for unfinished corporate actions", e));
     Instant started = clock.instant();
     store.changedSince(actionsSince).onSuccess(actions -> {
-      known.addActions(actions);
+      known.addActionOrigins(actions.stream().map(StoredAction::origin).toList());
+      known.addActions(actions.stream().map(StoredAction::action).toList());
       actionsSince = started.minus(overlap());
     }).onFailure(e -> LOG.warn("Could not read the corporate actions changed lately", e));
     store.lateApplications(lateSince, LATE_BATCH)
@@ -159,22 +163,23 @@ public final class CorporateActionVerticle extends VerticleBase {
     CorporateAction action = stored.action();
     long wait = Duration.between(clock.instant(), action.effectiveAt()).toMillis();
     if (wait <= 0) {
-      drive(action);
+      drive(action, stored.origin());
     } else if (!timers.containsKey(action.actionId())) {
       timers.put(action.actionId(), vertx.setTimer(wait, id -> {
         timers.remove(action.actionId());
-        drive(action);
+        drive(action, stored.origin());
       }));
     }
   }
 
-  private void drive(CorporateAction action) {
+  /** Fans {@code action} out, its events journaled with {@code origin} (the poster's). */
+  private void drive(CorporateAction action, Origin origin) {
     String id = action.actionId();
     if (stopping || !driving.add(id)) {
       return;
     }
     store.claim(id, nodeId, settings.leaseSeconds())
-        .compose(claimed -> claimed ? fanOut(action) : Future.succeededFuture())
+        .compose(claimed -> claimed ? fanOut(action, origin) : Future.succeededFuture())
         .onComplete(done -> {
           driving.remove(id);
           if (done.failed()) {
@@ -184,7 +189,7 @@ public final class CorporateActionVerticle extends VerticleBase {
   }
 
   /** Sends the action to every holder not dealt with yet, then records the action DONE or not. */
-  private Future<Void> fanOut(CorporateAction action) {
+  private Future<Void> fanOut(CorporateAction action, Origin origin) {
     String id = action.actionId();
     long renewal = vertx.setPeriodic(TimeUnit.SECONDS.toMillis(settings.leaseSeconds()) / 3,
         t -> store.claim(id, nodeId, settings.leaseSeconds()));
@@ -199,7 +204,7 @@ public final class CorporateActionVerticle extends VerticleBase {
       AtomicInteger unsettled = new AtomicInteger();
       List<Future<Void>> workers = new ArrayList<>();
       for (int i = 0; i < Math.min(settings.maxInFlight(), todo.size()); i++) {
-        workers.add(work(next, action, unsettled));
+        workers.add(work(next, action, origin, unsettled));
       }
       return Future.all(workers).compose(all -> {
         // Stopped half-way: whatever was not sent yet is sent by whoever resumes the action.
@@ -209,12 +214,13 @@ public final class CorporateActionVerticle extends VerticleBase {
     }).onComplete(v -> vertx.cancelTimer(renewal));
   }
 
-  private Future<Void> work(Iterator<PortfolioId> next, CorporateAction action, AtomicInteger unsettled) {
+  private Future<Void> work(Iterator<PortfolioId> next, CorporateAction action, Origin origin,
+      AtomicInteger unsettled) {
     if (stopping || !next.hasNext()) {
       return Future.succeededFuture();
     }
     PortfolioId portfolio = next.next();
-    return apply(portfolio, action)
+    return apply(portfolio, action, origin)
         .compose(progress -> {
           if (progress.retrying()) {
             unsettled.incrementAndGet();
@@ -226,12 +232,12 @@ public final class CorporateActionVerticle extends VerticleBase {
           LOG.warn("Could not record corporate action {} for {}", action.actionId(), portfolio, failure);
           return Future.succeededFuture();
         })
-        .compose(v -> work(next, action, unsettled));
+        .compose(v -> work(next, action, origin, unsettled));
   }
 
-  private Future<Progress> apply(PortfolioId portfolio, CorporateAction action) {
+  private Future<Progress> apply(PortfolioId portfolio, CorporateAction action, Origin origin) {
     OwnerRequest request = new OwnerRequest.Execute(portfolio,
-        List.of(CommandEnvelope.of(new ApplyCorporateAction(portfolio, action))));
+        List.of(CommandEnvelope.of(new ApplyCorporateAction(portfolio, action)).withOrigin(origin)));
     return owners.<CommandOutcomes>request(request).map(outcomes -> {
       CommandOutcome outcome = outcomes.outcomes().get(0);
       if (outcome instanceof CommandOutcome.Refused) {

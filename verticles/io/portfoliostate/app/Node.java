@@ -26,6 +26,7 @@ import io.portfoliostate.persistence.CorporateActionStore;
 import io.portfoliostate.persistence.Database;
 import io.portfoliostate.persistence.EmbeddedDatabase;
 import io.portfoliostate.persistence.JournalReader;
+import io.portfoliostate.persistence.CorporateActionStore.StoredAction;
 import io.portfoliostate.persistence.JournalWriterVerticle;
 import io.portfoliostate.persistence.MarketDataStore;
 import io.portfoliostate.persistence.MarketDataWriterVerticle;
@@ -301,7 +302,8 @@ public final class Node implements AutoCloseable {
         })
         .compose(actions -> {
           // Before the owners: they convert a late trade by every action already effective.
-          market.addActions(actions);
+          market.addActionOrigins(actions.stream().map(StoredAction::origin).toList());
+          market.addActions(actions.stream().map(StoredAction::action).toList());
           return vertx.deployVerticle(new MarketDataWriterVerticle(database, market, nodeId, settings.writers(),
               marketHealth, registry));
         })

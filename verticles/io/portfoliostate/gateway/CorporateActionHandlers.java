@@ -49,7 +49,7 @@ final class CorporateActionHandlers {
       return;
     }
     CorporateAction action = parsed.value();
-    store.post(action, clock.instant()).compose(posted -> {
+    store.post(action, clock.instant(), Origins.rest(ctx)).compose(posted -> {
       if (!CorporateActionStore.sameContent(posted.stored().action(), action)) {
         return Future.succeededFuture(new Problems.Problem(409, "id-reused", "Id already used with other content",
             "corporate action " + action.actionId() + " was already posted with other content", null));

@@ -136,6 +136,7 @@ public final class HttpGatewayVerticle extends VerticleBase {
 
     // When the request arrived: a write's deadline counts from here, not from when a loaded event
     // loop got round to it, so that nothing is written after the client had its timeout.
+    routes.filter("/api/*", new RequestIds());
     routes.filter("/api/*", ctx -> {
       ctx.put(MarketHandlers.ARRIVED_AT, System.currentTimeMillis());
       ctx.next();

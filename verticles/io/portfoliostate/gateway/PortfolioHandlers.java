@@ -10,6 +10,7 @@ import io.portfoliostate.protocol.CommandEnvelope;
 import io.portfoliostate.protocol.CommandOutcome;
 import io.portfoliostate.protocol.CommandOutcomes;
 import io.portfoliostate.protocol.EventPage;
+import io.portfoliostate.protocol.Origin;
 import io.portfoliostate.protocol.OwnerRequest;
 import io.portfoliostate.security.GlobalRole;
 import io.portfoliostate.security.PortfolioRole;
@@ -72,7 +73,7 @@ final class PortfolioHandlers {
       return;
     }
     CreatePortfolio create = (CreatePortfolio) parsed.envelope().command();
-    CommandEnvelope envelope = parsed.envelope().withIdempotencyKey(key);
+    CommandEnvelope envelope = parsed.envelope().withIdempotencyKey(key).withOrigin(Origins.rest(ctx));
     mayPlaceUnder(ctx, create.parentId())
         .compose(allowed -> allowed ? checkParent(create.portfolioId(), create.parentId()) : Future.succeededFuture(false))
         .compose(ok -> ok ? executeOne(envelope) : Future.succeededFuture(null))
@@ -110,7 +111,7 @@ final class PortfolioHandlers {
               }
               return !cycle;
             }));
-    CommandEnvelope envelope = parsed.envelope().withIdempotencyKey(key);
+    CommandEnvelope envelope = parsed.envelope().withIdempotencyKey(key).withOrigin(Origins.rest(ctx));
     parentOk.compose(ok -> ok ? executeOne(envelope) : Future.succeededFuture(null))
         .onSuccess(outcome -> {
           if (outcome != null) {
@@ -156,7 +157,7 @@ final class PortfolioHandlers {
         Problems.send(ctx, Problems.invalid(parsed.errors()));
         return;
       }
-      executeOne(parsed.envelope().withIdempotencyKey(key))
+      executeOne(parsed.envelope().withIdempotencyKey(key).withOrigin(Origins.rest(ctx)))
           .onSuccess(outcome -> respond(ctx, outcome, createdStatus))
           .onFailure(failure -> Problems.send(ctx, Problems.of(failure)));
     };
@@ -183,12 +184,14 @@ final class PortfolioHandlers {
       return;
     }
     JsonObject[] results = new JsonObject[items.size()];
+    // Every item was sent by the batch's caller, in the batch's request.
+    Origin origin = Origins.rest(ctx);
     List<CommandEnvelope> valid = new ArrayList<>();
     List<Integer> slots = new ArrayList<>();
     for (int i = 0; i < items.size(); i++) {
       CommandParsers.Parsed parsed = CommandParsers.trade(id, items.get(i), "trades[" + i + "].", null);
       if (parsed.ok()) {
-        valid.add(parsed.envelope());
+        valid.add(parsed.envelope().withOrigin(origin));
         slots.add(i);
       } else {
         results[i] = itemProblem(Problems.invalid(parsed.errors()));

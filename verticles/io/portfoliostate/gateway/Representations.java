@@ -128,6 +128,8 @@ final class Representations {
       if (entry.alerts() != null) {
         event.put("alerts", new JsonArray(entry.alerts()));
       }
+      // Null, not absent, for an event journaled before origins were: nobody recorded its cause.
+      event.put("origin", entry.origin() == null ? null : entry.origin().toJson());
       events.add(event);
       last = entry.version();
     }

@@ -212,6 +212,7 @@ final class SecurityHandlers {
   }
 
   private static SecurityStore.Actor actor(RoutingContext ctx) {
-    return new SecurityStore.Actor(AccessControl.principal(ctx).name(), ctx.request().getHeader("X-Request-Id"));
+    // The id RequestIds gave the request (the client's when usable, else generated): the one its answer echoes.
+    return new SecurityStore.Actor(AccessControl.principal(ctx).name(), RequestIds.of(ctx));
   }
 }

@@ -2,6 +2,7 @@ package io.portfoliostate.market;
 
 import io.portfoliostate.protocol.Addresses;
 import io.portfoliostate.protocol.MarketUpdate;
+import io.portfoliostate.protocol.Origin;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.MessageConsumer;
@@ -36,8 +37,14 @@ public final class MarketFeedVerticle extends VerticleBase {
       }
     });
     // Every node's own too: the action is stored before it is published, never applied before.
-    actions = vertx.eventBus().consumer(Addresses.CORPORATE_ACTION_UPDATES,
-        message -> view.addActions(List.of(CommandJson.action(message.body()))));
+    actions = vertx.eventBus().consumer(Addresses.CORPORATE_ACTION_UPDATES, message -> {
+      // Who posted it first: an owner may apply it as soon as the action is known.
+      Origin origin = Origin.fromJson(message.body().getJsonObject("origin"));
+      if (origin != null) {
+        view.addActionOrigins(List.of(origin));
+      }
+      view.addActions(List.of(CommandJson.action(message.body())));
+    });
     return Future.all(consumer.completion(), actions.completion());
   }
 }

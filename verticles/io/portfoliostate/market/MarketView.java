@@ -8,7 +8,10 @@ import io.portfoliostate.domain.valuation.FxRate;
 import io.portfoliostate.domain.valuation.Price;
 import io.portfoliostate.domain.CorporateAction;
 import java.util.Collection;
+import io.portfoliostate.protocol.Origin;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.UnaryOperator;
@@ -25,9 +28,11 @@ import java.util.function.UnaryOperator;
  * committed before answering (so a client reads its own writes on that node), and the market
  * feed applies what other nodes committed as their publications arrive.
  */
-public final class MarketView implements ReferenceData {
+public final class MarketView implements ReferenceData, Origin.OfActions {
 
   private final AtomicReference<MarketSnapshot> current = new AtomicReference<>(MarketSnapshot.empty());
+  /** Who posted each action known here, by action id: the origin of a late trade's action events. */
+  private final Map<String, Origin> actionOrigins = new ConcurrentHashMap<>();
 
   /** What the node knows now. */
   public MarketSnapshot snapshot() {
@@ -54,6 +59,19 @@ public final class MarketView implements ReferenceData {
    */
   public void addActions(Collection<CorporateAction> actions) {
     update(snapshot -> snapshot.withActions(actions));
+  }
+
+  /**
+   * Makes known who posted corporate actions (each origin names its action): learnt with the
+   * actions themselves, and before an owner can apply them on the way of a late trade.
+   */
+  public void addActionOrigins(Collection<Origin> origins) {
+    origins.forEach(origin -> actionOrigins.put(origin.actionId(), origin));
+  }
+
+  @Override
+  public Origin actionOrigin(String actionId) {
+    return actionOrigins.get(actionId);
   }
 
   private void update(UnaryOperator<MarketSnapshot> change) {

@@ -31,9 +31,17 @@ public final class ChangeStreamStore {
    * One committed change: one journal row, one version of one portfolio.
    *
    * @param alerts the alerts the change raised, as the JSON array the journal keeps, or null
+   * @param origin who caused the change, as the JSON object the journal keeps, or null (journaled
+   *     before V11)
    */
   public record Change(long tx, long globalSeq, String portfolioId, long version, String type, String payload,
-      Instant recordedAt, String alerts) {
+      Instant recordedAt, String alerts, String origin) {
+
+    /** A change without an origin. */
+    public Change(long tx, long globalSeq, String portfolioId, long version, String type, String payload,
+        Instant recordedAt, String alerts) {
+      this(tx, globalSeq, portfolioId, version, type, payload, recordedAt, alerts, null);
+    }
   }
 
   /**
@@ -47,7 +55,7 @@ public final class ChangeStreamStore {
    */
   private static final String NEXT =
       "SELECT e.tx::text AS tx_text, e.global_seq, e.portfolio_id, e.seq, e.type, e.payload::text AS payload, "
-          + "e.recorded_at, e.alerts::text AS alerts FROM portfolio_events e WHERE (e.tx, e.global_seq) > ($1::text::xid8, $2) "
+          + "e.recorded_at, e.alerts::text AS alerts, e.origin::text AS origin FROM portfolio_events e WHERE (e.tx, e.global_seq) > ($1::text::xid8, $2) "
           + "AND e.tx < pg_snapshot_xmin(pg_current_snapshot()) ORDER BY e.tx, e.global_seq LIMIT $3";
   private static final String CURSOR =
       "SELECT tx::text AS tx, global_seq, sequence_id, alert_sequence_id FROM stream_cursors WHERE stream = $1";
@@ -86,7 +94,7 @@ public final class ChangeStreamStore {
           for (Row row : rows) {
             changes.add(new Change(Long.parseLong(row.getString("tx_text")), row.getLong("global_seq"),
                 row.getString("portfolio_id"), row.getLong("seq"), row.getString("type"), row.getString("payload"),
-                row.getOffsetDateTime("recorded_at").toInstant(), row.getString("alerts")));
+                row.getOffsetDateTime("recorded_at").toInstant(), row.getString("alerts"), row.getString("origin")));
           }
           return changes;
         });

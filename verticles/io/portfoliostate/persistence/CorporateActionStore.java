@@ -5,6 +5,7 @@ import io.portfoliostate.domain.CorporateAction;
 import io.portfoliostate.domain.InstrumentId;
 import io.portfoliostate.domain.PortfolioId;
 import io.portfoliostate.protocol.CommandJson;
+import io.portfoliostate.protocol.Origin;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
@@ -29,8 +30,14 @@ public final class CorporateActionStore {
   /** Status of an action in one portfolio. */
   public enum PortfolioStatus { APPLIED, SKIPPED, FAILED }
 
-  /** An action as stored. */
-  public record StoredAction(CorporateAction action, Status status, Instant createdAt, Instant updatedAt) {
+  /**
+   * An action as stored.
+   *
+   * @param origin the origin of the events that apply it: the action id, who posted it and in
+   *     which request ({@code unknown} for an action posted before V11)
+   */
+  public record StoredAction(CorporateAction action, Status status, Instant createdAt, Instant updatedAt,
+      Origin origin) {
   }
 
   /**
@@ -51,10 +58,11 @@ public final class CorporateActionStore {
   }
 
   private static final String INSERT =
-      "INSERT INTO corporate_actions (action_id, instrument_id, content, effective_at, status, created_at, updated_at) "
-          + "VALUES ($1, $2, $3::text::jsonb, $4, 'PENDING', $5, $5) ON CONFLICT (action_id) DO NOTHING RETURNING action_id";
-  private static final String SELECT = "SELECT content::text AS content, status, created_at, updated_at "
-      + "FROM corporate_actions";
+      "INSERT INTO corporate_actions (action_id, instrument_id, content, effective_at, status, created_at, updated_at, "
+          + "created_by, request_id) VALUES ($1, $2, $3::text::jsonb, $4, 'PENDING', $5, $5, $6, $7) "
+          + "ON CONFLICT (action_id) DO NOTHING RETURNING action_id";
+  private static final String SELECT = "SELECT action_id, content::text AS content, status, created_at, updated_at, "
+      + "created_by, request_id FROM corporate_actions";
   private static final String ONE = SELECT + " WHERE action_id = $1";
   private static final String UNFINISHED = SELECT + " WHERE status <> 'DONE' ORDER BY effective_at";
   /**
@@ -102,13 +110,15 @@ public final class CorporateActionStore {
   }
 
   /**
-   * Stores a new action, or returns the one stored under its id: the caller compares contents
-   * (same content is a replay, other content a conflict).
+   * Stores a new action posted by {@code postedBy} (its principal and request id), or returns
+   * the one stored under its id: the caller compares contents (same content is a replay, other
+   * content a conflict). A replay keeps the first poster.
    */
-  public Future<Posted> post(CorporateAction action, Instant now) {
+  public Future<Posted> post(CorporateAction action, Instant now, Origin postedBy) {
     OffsetDateTime at = OffsetDateTime.ofInstant(now, ZoneOffset.UTC);
     return pool.preparedQuery(INSERT).execute(Tuple.of(action.actionId(), action.instrumentId().value(),
-            CommandJson.action(action).encode(), OffsetDateTime.ofInstant(action.effectiveAt(), ZoneOffset.UTC), at))
+            CommandJson.action(action).encode(), OffsetDateTime.ofInstant(action.effectiveAt(), ZoneOffset.UTC), at,
+            postedBy.principal(), postedBy.requestId()))
         .compose(inserted -> action(action.actionId()).map(stored -> new Posted(stored, inserted.rowCount() == 1)));
   }
 
@@ -128,20 +138,20 @@ public final class CorporateActionStore {
   }
 
   /** Every action stored, the earliest effective first: what a starting node's owners must know. */
-  public Future<List<CorporateAction>> all() {
+  public Future<List<StoredAction>> all() {
     return pool.query(ALL).execute().map(rows -> {
-      List<CorporateAction> actions = new ArrayList<>(rows.size());
-      rows.forEach(row -> actions.add(stored(row).action()));
+      List<StoredAction> actions = new ArrayList<>(rows.size());
+      rows.forEach(row -> actions.add(stored(row)));
       return actions;
     });
   }
 
   /** The actions posted or changed (claimed, released) at or after {@code since}. */
-  public Future<List<CorporateAction>> changedSince(Instant since) {
+  public Future<List<StoredAction>> changedSince(Instant since) {
     return pool.preparedQuery(CHANGED).execute(Tuple.of(OffsetDateTime.ofInstant(since, ZoneOffset.UTC)))
         .map(rows -> {
-          List<CorporateAction> actions = new ArrayList<>(rows.size());
-          rows.forEach(row -> actions.add(stored(row).action()));
+          List<StoredAction> actions = new ArrayList<>(rows.size());
+          rows.forEach(row -> actions.add(stored(row)));
           return actions;
         });
   }
@@ -216,6 +226,7 @@ public final class CorporateActionStore {
   private static StoredAction stored(Row row) {
     return new StoredAction(CommandJson.action(new JsonObject(row.getString("content"))),
         Status.valueOf(row.getString("status")), row.getOffsetDateTime("created_at").toInstant(),
-        row.getOffsetDateTime("updated_at").toInstant());
+        row.getOffsetDateTime("updated_at").toInstant(), Origin.corporateAction(row.getString("action_id"),
+            row.getString("created_by"), row.getString("request_id")));
   }
 }

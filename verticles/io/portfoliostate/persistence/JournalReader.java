@@ -9,6 +9,7 @@ import io.portfoliostate.domain.PortfolioRules;
 import io.portfoliostate.domain.PortfolioState;
 import io.portfoliostate.protocol.EventJson;
 import io.portfoliostate.protocol.EventPage;
+import io.portfoliostate.protocol.Origin;
 import io.portfoliostate.protocol.StateJson;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -62,7 +63,8 @@ public final class JournalReader {
   private static final String VERSION_AS_OF =
       "SELECT max(seq) FROM portfolio_events WHERE portfolio_id = $1 AND recorded_at <= $2";
   private static final String EVENT_PAGE =
-      "SELECT seq, type, payload, recorded_at, alerts::text AS alerts FROM portfolio_events WHERE portfolio_id = $1 "
+      "SELECT seq, type, payload, recorded_at, alerts::text AS alerts, origin::text AS origin FROM portfolio_events "
+          + "WHERE portfolio_id = $1 "
           + "AND seq > $2 "
           + "ORDER BY seq LIMIT $3";
 
@@ -209,7 +211,8 @@ public final class JournalReader {
           List<EventPage.Entry> entries = new ArrayList<>(rows.size());
           for (Row row : rows) {
             entries.add(new EventPage.Entry(row.getLong("seq"), event(row),
-                row.getOffsetDateTime("recorded_at").toInstant(), row.getString("alerts")));
+                row.getOffsetDateTime("recorded_at").toInstant(), row.getString("alerts"),
+                Origin.fromText(row.getString("origin"))));
           }
           return entries;
         });

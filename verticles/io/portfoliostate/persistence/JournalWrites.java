@@ -24,11 +24,14 @@ final class JournalWrites {
    * would store JSON strings); the payload column is json (V2 migration). A row whose sequence number or command id is taken violates a
    * unique index and fails the whole transaction; that is rare (a stale owner), so it is cheaper
    * than {@code ON CONFLICT DO NOTHING}, which pays for speculative insertion on every row.
+   * The origin (V11) is one more array of the same statement, so recording who caused each event
+   * costs no round trip.
    */
   private static final String INSERT_EVENTS =
-      "INSERT INTO portfolio_events (portfolio_id, seq, type, command_id, command_hash, payload, recorded_at, alerts) "
-          + "SELECT p, s, t, c, h, d::json, r, a::json FROM UNNEST($1::text[], $2::bigint[], $3::text[], $4::text[], "
-          + "$5::bigint[], $6::text[], $7::timestamptz[], $8::text[]) AS u(p, s, t, c, h, d, r, a)";
+      "INSERT INTO portfolio_events (portfolio_id, seq, type, command_id, command_hash, payload, recorded_at, alerts, "
+          + "origin) SELECT p, s, t, c, h, d::json, r, a::json, o::jsonb FROM UNNEST($1::text[], $2::bigint[], "
+          + "$3::text[], $4::text[], $5::bigint[], $6::text[], $7::timestamptz[], $8::text[], $9::text[]) "
+          + "AS u(p, s, t, c, h, d, r, a, o)";
 
   private static final String UPSERT_CATALOG =
       "INSERT INTO portfolios (id, name, base_currency, parent_id, cost_method, created_at, updated_at) "
@@ -131,6 +134,7 @@ final class JournalWrites {
     String[] payloads = new String[count];
     OffsetDateTime[] recorded = new OffsetDateTime[count];
     String[] alerts = new String[count];
+    String[] origins = new String[count];
     List<Tuple> catalog = new ArrayList<>();
     List<String> withParent = new ArrayList<>();
     List<String> heldInstruments = new ArrayList<>();
@@ -147,6 +151,7 @@ final class JournalWrites {
         payloads[i] = row.payload();
         recorded[i] = OffsetDateTime.ofInstant(row.recordedAt(), ZoneOffset.UTC);
         alerts[i] = row.alerts();
+        origins[i] = row.origin();
         if (row.heldInstrument() != null) {
           heldInstruments.add(row.heldInstrument());
           holders.add(portfolio);
@@ -163,7 +168,7 @@ final class JournalWrites {
         }
       }
     }
-    Tuple rows = Tuple.of(portfolios, seqs, types, commandIds, hashes, payloads, recorded, alerts);
+    Tuple rows = Tuple.of(portfolios, seqs, types, commandIds, hashes, payloads, recorded, alerts, origins);
     Map<String, Long> epochs = new HashMap<>();
     for (JournalAppend append : appends) {
       if (append.epoch() > 0) {

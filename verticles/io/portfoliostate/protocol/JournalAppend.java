@@ -35,9 +35,17 @@ public record JournalAppend(PortfolioId portfolioId, List<Row> rows, CatalogRow 
    *     holdings table that corporate actions fan out over); null for other events
    * @param alerts the alerts the event raised, as the JSON array {@link AlertJson} writes; null
    *     for none (most events)
+   * @param origin who caused the event, as the JSON text of {@link Origin#toJson()}; null only
+   *     for writers outside the owner (tools)
    */
   public record Row(long seq, String type, String commandId, Long commandHash, String payload,
-      Instant recordedAt, String heldInstrument, String alerts) {
+      Instant recordedAt, String heldInstrument, String alerts, String origin) {
+
+    /** A row without an origin. */
+    public Row(long seq, String type, String commandId, Long commandHash, String payload,
+        Instant recordedAt, String heldInstrument, String alerts) {
+      this(seq, type, commandId, commandHash, payload, recordedAt, heldInstrument, alerts, null);
+    }
   }
 
   /** The portfolio's attributes that the catalog table lists. */

@@ -32,6 +32,7 @@ public final class MessageJson {
     for (CommandEnvelope envelope : request.commands()) {
       JsonObject json = new JsonObject().put("command", CommandJson.toJson(envelope.command()));
       putIfPresent(json, "expectedVersion", envelope.expectedVersion());
+      putIfPresent(json, "origin", envelope.origin() == null ? null : envelope.origin().toJson());
       commands.add(putIfPresent(json, "idempotencyKey", envelope.idempotencyKey()));
     }
     return new JsonObject().put("portfolioId", request.portfolioId().value()).put("commands", commands);
@@ -42,7 +43,8 @@ public final class MessageJson {
     for (Object item : json.getJsonArray("commands")) {
       JsonObject envelope = (JsonObject) item;
       commands.add(new CommandEnvelope(CommandJson.fromJson(envelope.getJsonObject("command")),
-          envelope.getLong("expectedVersion"), envelope.getString("idempotencyKey")));
+          envelope.getLong("expectedVersion"), envelope.getString("idempotencyKey"),
+          Origin.fromJson(envelope.getJsonObject("origin"))));
     }
     return new OwnerRequest.Execute(Json.portfolioId(json, "portfolioId"), commands);
   }
@@ -124,7 +126,7 @@ public final class MessageJson {
     for (EventPage.Entry entry : page.events()) {
       events.add(new JsonObject().put("version", entry.version()).put("type", EventJson.type(entry.event()))
           .put("payload", EventJson.toJson(entry.event())).put("recordedAt", text(entry.recordedAt()))
-          .put("alerts", entry.alerts()));
+          .put("alerts", entry.alerts()).put("origin", entry.origin() == null ? null : entry.origin().toJson()));
     }
     return new JsonObject().put("events", events).put("currentVersion", page.currentVersion());
   }
@@ -135,7 +137,7 @@ public final class MessageJson {
       JsonObject entry = (JsonObject) item;
       entries.add(new EventPage.Entry(entry.getLong("version"),
           EventJson.fromJson(entry.getString("type"), entry.getJsonObject("payload")),
-          Json.instant(entry, "recordedAt"), entry.getString("alerts")));
+          Json.instant(entry, "recordedAt"), entry.getString("alerts"), Origin.fromJson(entry.getJsonObject("origin"))));
     }
     return new EventPage(entries, json.getLong("currentVersion"));
   }

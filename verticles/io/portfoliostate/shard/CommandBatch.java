@@ -7,6 +7,7 @@ import io.portfoliostate.domain.AlertRules;
 import io.portfoliostate.domain.CommandResult;
 import io.portfoliostate.domain.CreatePortfolio;
 import io.portfoliostate.domain.Decision;
+import io.portfoliostate.domain.DividendApplied;
 import io.portfoliostate.domain.IdempotentCommand;
 import io.portfoliostate.domain.PortfolioCommand;
 import io.portfoliostate.domain.PortfolioCreated;
@@ -15,6 +16,7 @@ import io.portfoliostate.domain.PortfolioRules;
 import io.portfoliostate.domain.PortfolioState;
 import io.portfoliostate.domain.PortfolioUpdated;
 import io.portfoliostate.domain.ReferenceData;
+import io.portfoliostate.domain.SplitApplied;
 import io.portfoliostate.domain.Rejection;
 import io.portfoliostate.domain.TradeRecorded;
 import io.portfoliostate.domain.UpdatePortfolio;
@@ -24,12 +26,14 @@ import io.portfoliostate.protocol.CommandEnvelope;
 import io.portfoliostate.protocol.CommandOutcome;
 import io.portfoliostate.protocol.EventJson;
 import io.portfoliostate.protocol.JournalAppend;
+import io.portfoliostate.protocol.Origin;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -64,6 +68,7 @@ final class CommandBatch {
   PendingCommand parentChange;
   /** How many alerts the batch's events raised (they are journaled with the events). */
   int alertsRaised;
+  private Function<String, Origin> actionOrigins = actionId -> null;
 
   private CommandBatch(PortfolioState before) {
     this.before = before;
@@ -75,7 +80,17 @@ final class CommandBatch {
    */
   static CommandBatch decide(PortfolioState state, IdempotencyIndex index, ArrayDeque<PendingCommand> queue,
       int maxRows, Instant now, ReferenceData reference) {
+    return decide(state, index, queue, maxRows, now, reference, actionId -> null);
+  }
+
+  /**
+   * As above; {@code actionOrigins} tells who posted a corporate action (null when this node does
+   * not know): the origin of the events a late trade applies the action with.
+   */
+  static CommandBatch decide(PortfolioState state, IdempotencyIndex index, ArrayDeque<PendingCommand> queue,
+      int maxRows, Instant now, ReferenceData reference, Function<String, Origin> actionOrigins) {
     CommandBatch batch = new CommandBatch(state);
+    batch.actionOrigins = actionOrigins;
     while (!queue.isEmpty() && batch.rows.size() < maxRows) {
       // A parent change goes alone in its append: if the journal finds it would close a cycle,
       // it alone is refused and the commands around it are decided again.
@@ -173,6 +188,8 @@ final class CommandBatch {
     for (PortfolioEvent event : decided) {
       keyCarried |= key != null && key.equals(event.idempotencyKey());
     }
+    // Every event of the command carries the command's origin, encoded once.
+    String origin = pending.envelope.originOrUnknown().toJson().encode();
     for (int i = 0; i < decided.size(); i++) {
       PortfolioEvent event = decided.get(i);
       String commandId = event.idempotencyKey() != null ? event.idempotencyKey()
@@ -194,7 +211,8 @@ final class CommandBatch {
       decidedRows.add(new JournalAppend.Row(state.version(), EventJson.type(event), commandId,
           hash, EventJson.toJson(event).encode(), now,
           event instanceof TradeRecorded ? ((TradeRecorded) event).instrumentId().value() : null,
-          AlertJson.toJournal(state.id(), state.version(), now, alerts)));
+          AlertJson.toJournal(state.id(), state.version(), now, alerts),
+          byActionOnTheWay(command, event) != null ? actionOrigin(byActionOnTheWay(command, event)) : origin));
       catalog |= event instanceof PortfolioCreated || event instanceof PortfolioUpdated;
     }
     CommandResult result = CommandResult.of(command, state);
@@ -208,6 +226,30 @@ final class CommandBatch {
       recordedHere.put(key, new Recorded(pending.contentHash, after.version(), result));
     }
     deliver(pending, new CommandOutcome.Recorded(result, false));
+  }
+
+  /**
+   * The origin of an action's events applied on the way of a late trade: the action caused them,
+   * not the trade's sender, exactly as if the fan-out had reached the portfolio first.
+   */
+  private String actionOrigin(String actionId) {
+    Origin known = actionOrigins.apply(actionId);
+    return (known != null ? known : Origin.corporateAction(actionId, null, null)).toJson().encode();
+  }
+
+  /**
+   * The action whose event a command other than the action's own application journals (a late
+   * trade applies it before the trade, and pays a dividend on what the trade changed after it),
+   * or null.
+   */
+  private static String byActionOnTheWay(PortfolioCommand command, PortfolioEvent event) {
+    if (command instanceof ApplyCorporateAction) {
+      return null;
+    }
+    if (event instanceof SplitApplied) {
+      return ((SplitApplied) event).actionId();
+    }
+    return event instanceof DividendApplied ? ((DividendApplied) event).actionId() : null;
   }
 
   /** An action the decision applies again although its key is recorded already, or null. */

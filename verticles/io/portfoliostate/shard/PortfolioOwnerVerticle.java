@@ -18,6 +18,7 @@ import io.portfoliostate.protocol.Addresses;
 import io.portfoliostate.protocol.CommandOutcome;
 import io.portfoliostate.protocol.FailureCodes;
 import io.portfoliostate.protocol.JournalAppend;
+import io.portfoliostate.protocol.Origin;
 import io.portfoliostate.protocol.OwnerRequest;
 import io.portfoliostate.protocol.PortfolioChange;
 import io.vertx.core.Future;
@@ -71,6 +72,7 @@ public final class PortfolioOwnerVerticle extends VerticleBase {
   private final OwnerEpochs epochs;
   private final long leaseNanos;
   private final ReferenceData reference;
+  private final java.util.function.Function<String, Origin> actionOrigins;
   private final MeterRegistry registry;
   private final Clock clock;
   private final ShardMap shards;
@@ -101,6 +103,9 @@ public final class PortfolioOwnerVerticle extends VerticleBase {
     this.epochs = epochs;
     this.leaseNanos = TimeUnit.MILLISECONDS.toNanos(settings.readLeaseMs());
     this.reference = reference;
+    // The node's market view knows the actions and who posted them; a bare reference (tests) does not.
+    this.actionOrigins = reference instanceof Origin.OfActions ? ((Origin.OfActions) reference)::actionOrigin
+        : actionId -> null;
     this.registry = registry;
     this.clock = clock;
     this.shards = shards;
@@ -292,7 +297,7 @@ public final class PortfolioOwnerVerticle extends VerticleBase {
       int before = entity.queue.size();
       long decidedNanos = System.nanoTime();
       CommandBatch batch = CommandBatch.decide(entity.state, entity.index, entity.queue,
-          MAX_ROWS_PER_APPEND, clock.instant(), reference);
+          MAX_ROWS_PER_APPEND, clock.instant(), reference, actionOrigins);
       batch.forEachCommand(pending -> queueWait.record(decidedNanos - pending.queuedNanos, TimeUnit.NANOSECONDS));
       queuedCommands -= before - entity.queue.size();
       batch.earlierReplays.forEach(replay -> replayEarlier(entity, replay));

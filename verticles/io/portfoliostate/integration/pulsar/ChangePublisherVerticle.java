@@ -374,6 +374,7 @@ public final class ChangePublisherVerticle extends VerticleBase {
     if (change.alerts() != null) {
       json.append(",\"alerts\":").append(change.alerts());
     }
+    json.append(",\"origin\":").append(change.origin() == null ? "null" : change.origin());
     json.append("}]}");
     return json.toString().getBytes(StandardCharsets.UTF_8);
   }

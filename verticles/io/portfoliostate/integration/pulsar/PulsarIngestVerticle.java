@@ -14,6 +14,7 @@ import io.portfoliostate.protocol.CommandEnvelope;
 import io.portfoliostate.protocol.CommandOutcome;
 import io.portfoliostate.protocol.CommandOutcomes;
 import io.portfoliostate.protocol.MarketWrite;
+import io.portfoliostate.protocol.Origin;
 import io.portfoliostate.protocol.OwnerRequest;
 import io.portfoliostate.shard.OwnerClient;
 import io.vertx.core.Context;
@@ -49,6 +50,10 @@ import org.slf4j.LoggerFactory;
  * never apply (malformed, invalid, unknown portfolio, id reused with other content) goes to the
  * dead-letter topic with its reason and is acknowledged. A redelivered message is a replay of
  * its tradeId/flowId and changes nothing.
+ *
+ * <p>Trust: the events a message causes are journaled with a PULSAR origin (topic, message id,
+ * and {@code pulsar:<producer name>} as principal). The service does not authenticate producers
+ * itself: Pulsar's authorization on the topics decides who may publish commands.
  *
  * <p>Order: the subscription is Key_Shared by portfolio id (or Failover, one node per partition,
  * when configured so), so a portfolio's messages reach one node at a time, in order; here they are sent to the owner one group at a time per portfolio
@@ -228,12 +233,15 @@ public final class PulsarIngestVerticle extends VerticleBase {
         continue;
       }
       PortfolioId id = parsed.envelope().command().portfolioId();
+      // Trusted as the producer says: Pulsar's own authorization decides who may publish here.
+      CommandEnvelope envelope = parsed.envelope().withOrigin(Origin.pulsar(message.getTopicName(),
+          message.getMessageId().toString(), message.getProducerName()));
       ArrayDeque<Pending> queue = waiting.get(id);
       if (queue != null) {
-        queue.add(new Pending(message, parsed.envelope()));
+        queue.add(new Pending(message, envelope));
       } else {
         queue = new ArrayDeque<>();
-        queue.add(new Pending(message, parsed.envelope()));
+        queue.add(new Pending(message, envelope));
         waiting.put(id, queue);
         sendNext(id, queue);
       }
