@@ -124,7 +124,7 @@ public final class HttpGatewayVerticle extends VerticleBase {
     PortfolioHandlers handlers = new PortfolioHandlers(owners, catalog);
     router.post("/api/v1/portfolios").handler(handlers::create);
     router.get("/api/v1/portfolios").handler(handlers::list);
-    ReadHandlers reads = new ReadHandlers(new StateReads(owners, cache), market, marketStore);
+    ReadHandlers reads = new ReadHandlers(new StateReads(owners, cache), market, marketStore, catalog);
     router.get(PORTFOLIO).handler(reads::read);
     router.patch(PORTFOLIO).handler(handlers::update);
     router.postWithRegex("/api/v1/portfolios/([^/]+)/trades:batch").handler(handlers::tradeBatch);
@@ -137,6 +137,10 @@ public final class HttpGatewayVerticle extends VerticleBase {
     router.get(PORTFOLIO + "/weights").handler(reads::weights);
     router.get(PORTFOLIO + "/exposures").handler(reads::exposures);
     router.get(PORTFOLIO + "/events").handler(handlers::events);
+    // access: read on :id (a reader of a portfolio may read its whole subtree)
+    router.get(PORTFOLIO + "/children").handler(handlers::children);
+    // access: read on :id (a reader of a portfolio may read its whole subtree)
+    router.get(PORTFOLIO + "/descendants").handler(handlers::descendants);
     MarketHandlers marketHandlers = new MarketHandlers(vertx.eventBus(), market, marketStore, clock,
         settings.requestTimeoutMs());
     router.put(INSTRUMENT).handler(marketHandlers::putInstrument);

@@ -1,5 +1,6 @@
 package io.portfoliostate.gateway;
 
+import io.portfoliostate.domain.CostMethod;
 import io.portfoliostate.domain.CreatePortfolio;
 import io.portfoliostate.domain.Identifiers;
 import io.portfoliostate.domain.PortfolioCommand;
@@ -55,13 +56,20 @@ final class PortfolioHandlers {
       return;
     }
     CreatePortfolio create = (CreatePortfolio) parsed.envelope().command();
-    CommandEnvelope envelope = parsed.envelope().withIdempotencyKey(key);
-    checkParent(create.portfolioId(), create.parentId())
-        .compose(ok -> ok ? executeOne(envelope) : Future.succeededFuture(null))
-        .onSuccess(outcome -> {
-          if (outcome != null) {
-            respond(ctx, outcome, 201);
+    // A child is created with its parent's cost method unless it asks for one: the method is
+    // then fixed in the child's own journal (its lots must follow from that journal alone).
+    Future<CommandEnvelope> resolved = create.parentId() == null
+        ? Future.succeededFuture(parsed.envelope().withIdempotencyKey(key))
+        : catalog.costMethodOf(create.parentId()).map(method -> {
+          if (method == null) {
+            throw new ParentMissing(create.parentId());
           }
+          return CommandEnvelope.of(create.withParentCostMethod(CostMethod.valueOf(method)))
+              .withIdempotencyKey(key);
+        });
+    resolved.compose(this::executeOne)
+        .onSuccess(outcome -> {
+          respond(ctx, outcome, 201);
         })
         .onFailure(failure -> Problems.send(ctx, Problems.of(failure)));
   }
@@ -259,6 +267,61 @@ final class PortfolioHandlers {
     }).onFailure(failure -> Problems.send(ctx, Problems.of(failure)));
   }
 
+  /**
+   * {@code GET .../children}: the direct children of a portfolio, paged by id like the list
+   * ({@code after}, {@code limit}); 404 when the portfolio does not exist.
+   */
+  void children(RoutingContext ctx) {
+    subtree(ctx, false);
+  }
+
+  /**
+   * {@code GET .../descendants}: every portfolio below one, at any depth (or down to
+   * {@code maxDepth}), each with its {@code depth} below it and its {@code parentId}, in id order,
+   * paged by id; 404 when the portfolio does not exist. Read from the catalog, which is written
+   * in the journal's transactions: the tree as last committed.
+   */
+  void descendants(RoutingContext ctx) {
+    subtree(ctx, true);
+  }
+
+  private void subtree(RoutingContext ctx, boolean all) {
+    PortfolioId id = pathId(ctx);
+    if (id == null) {
+      return;
+    }
+    String after = ctx.queryParams().get("after");
+    Long limit = HttpBodies.longParam(ctx, "limit", 1, MAX_PAGE);
+    Long maxDepth = all ? HttpBodies.longParam(ctx, "maxDepth", 1, PortfolioCatalog.MAX_DEPTH) : null;
+    if (ctx.response().ended()) {
+      return;
+    }
+    if (!all && ctx.queryParams().contains("maxDepth")) {
+      Problems.send(ctx, Problems.invalid(List.of(new RequestReader.FieldError("maxDepth",
+          "is a parameter of descendants; children are depth 1"))));
+      return;
+    }
+    if (after != null && !Identifiers.isValid(after)) {
+      Problems.send(ctx, Problems.invalid(List.of(new RequestReader.FieldError("after",
+          "is not a valid portfolio id"))));
+      return;
+    }
+    int size = limit == null ? 100 : limit.intValue();
+    catalog.exists(id).compose(exists -> {
+      if (!exists) {
+        throw new NoSuchPortfolio(id);
+      }
+      return all ? catalog.descendants(id, maxDepth == null ? PortfolioCatalog.MAX_DEPTH : maxDepth.intValue(),
+          after, size) : catalog.page(after, id.value(), size);
+    }).onSuccess(items -> {
+      JsonObject json = new JsonObject().put("portfolioId", id.value()).put("items", items);
+      if (items.size() == size) {
+        json.put("nextAfter", items.getJsonObject(items.size() - 1).getString("id"));
+      }
+      HttpBodies.json(ctx, 200, json);
+    }).onFailure(failure -> Problems.send(ctx, Problems.of(failure)));
+  }
+
   /** The portfolio id of the path; null after a 400 was sent. */
   static PortfolioId pathId(RoutingContext ctx) {
     String id = ctx.pathParam("id");
@@ -271,6 +334,13 @@ final class PortfolioHandlers {
       return null;
     }
     return PortfolioId.of(id);
+  }
+
+  /** The portfolio of the path does not exist (answered as every portfolio route does: 404). */
+  static final class NoSuchPortfolio extends RuntimeException {
+    NoSuchPortfolio(PortfolioId id) {
+      super("portfolio " + id + " does not exist", null, false, false);
+    }
   }
 
   /** The named parent does not exist. */
