@@ -7,6 +7,7 @@ import io.portfoliostate.fixtures.Api;
 import io.portfoliostate.fixtures.RunningNode;
 import io.portfoliostate.fixtures.TestDatabase;
 import io.portfoliostate.fixtures.TestNode;
+import io.portfoliostate.security.ApiKeySecret;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.sql.Connection;
@@ -161,6 +162,36 @@ class PortfolioTreeApiTest {
   }
 
   @Test
+  void aSubtreeAdminCannotDetachItsSubtreeAndReadersListOnlyBelowWhatTheyRead() throws Exception {
+    tree("sec-");
+    String key = newKey("desk");
+    grant(key, "admin", "sec-root-a");
+    Api desk = api().asBearer(key);
+
+    Api.Response detach = desk.patch(path("sec-a2"), new JsonObject().putNull("parentId"));
+
+    assertThat(detach.status()).as(detach.body()).isEqualTo(403);
+    assertThat(detach.contentType()).isEqualTo("application/problem+json");
+    assertParents("sec-a2", "sec-a1");
+    assertThat(api().get(path("sec-a2")).json().getLong("version")).isEqualTo(1);
+    // Within its subtree it moves freely.
+    assertThat(desk.patch(path("sec-a3"), new JsonObject().put("parentId", "sec-a1")).status()).isEqualTo(200);
+
+    String reader = newKey("reader");
+    grant(reader, "read", "sec-a1");
+    Api read = api().asBearer(reader);
+    assertThat(ids(read.get(path("sec-a1") + "/descendants").json())).containsExactly("sec-a2", "sec-a3");
+    assertThat(ids(read.get(path("sec-a1") + "/children").json())).containsExactly("sec-a2", "sec-a3");
+    // Above its grant, and elsewhere, a listing answers as for a portfolio that does not exist.
+    for (String above : List.of("sec-root-a", "sec-root-b", "sec-nobody")) {
+      Api.Response hidden = read.get(path(above) + "/descendants");
+      assertThat(hidden.status()).isEqualTo(404);
+      assertThat(hidden.json().getString("type")).isEqualTo("/problems/not-found");
+    }
+    assertThat(read.patch(path("sec-a2"), new JsonObject().putNull("parentId")).status()).isEqualTo(403);
+  }
+
+  @Test
   void movesSurviveARestartThatReplaysTheJournal() throws Exception {
     String database = TestDatabase.freshDatabaseUri();
     JsonObject before;
@@ -198,6 +229,20 @@ class PortfolioTreeApiTest {
   }
 
   // ---- helpers --------------------------------------------------------------------------
+
+  /** An API key with no global role, made by the admin; its text. */
+  private static String newKey(String name) {
+    Api.Response created = api().post("/api/v1/api-keys", new JsonObject().put("name", name)
+        .put("roles", new JsonArray()));
+    assertThat(created.status()).as(created.body()).isEqualTo(201);
+    return created.json().getString("key");
+  }
+
+  private static void grant(String key, String role, String portfolio) {
+    Api.Response granted = api().post("/api/v1/grants", new JsonObject().put("granteeType", "API_KEY")
+        .put("grantee", ApiKeySecret.keyId(key).orElseThrow()).put("role", role).put("portfolioId", portfolio));
+    assertThat(granted.status()).as(granted.body()).isEqualTo(201);
+  }
 
   private static void create(String id, String parent) {
     JsonObject body = new JsonObject().put("id", id).put("name", "Portfolio " + id).put("baseCurrency", "USD");

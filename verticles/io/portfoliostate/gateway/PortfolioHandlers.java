@@ -99,8 +99,11 @@ final class PortfolioHandlers {
       return;
     }
     UpdatePortfolio update = (UpdatePortfolio) parsed.envelope().command();
-    // Moving a subtree under another parent needs admin there too (the route needs it here).
-    Future<Boolean> parentOk = update.parentId() == null ? Future.succeededFuture(true)
+    // Moving a subtree under another parent needs admin there too (the route needs it here);
+    // making it a root needs the global admin role, as creating a root does: detached, it would
+    // leave the subtrees of its former ancestors' admins and readers.
+    Future<Boolean> parentOk = update.clearParent() ? mayPlaceUnder(ctx, null)
+        : update.parentId() == null ? Future.succeededFuture(true)
         : mayPlaceUnder(ctx, update.parentId()).compose(allowed -> !allowed ? Future.succeededFuture(false)
             : checkParent(id, update.parentId())).compose(ok -> !ok ? Future.succeededFuture(false)
             : catalog.wouldCycle(id, update.parentId()).map(cycle -> {
