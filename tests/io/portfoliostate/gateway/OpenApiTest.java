@@ -63,6 +63,8 @@ class OpenApiTest {
       "GET /api/v1/portfolios/{id}/events",
       "GET /api/v1/portfolios/{id}/weights",
       "GET /api/v1/portfolios/{id}/exposures",
+      "GET /api/v1/portfolios/{id}/children",
+      "GET /api/v1/portfolios/{id}/descendants",
       "PUT /api/v1/instruments/{id}",
       "GET /api/v1/instruments/{id}",
       "POST /api/v1/prices",
@@ -409,6 +411,41 @@ class OpenApiTest {
     call("GET", "/api/v1/portfolios/{id}/exposures", p + "/exposures", null, 200);
     call("GET", "/api/v1/portfolios/{id}/exposures", "/api/v1/portfolios/no-such/exposures", null, 404);
     call("GET", "/api/v1/portfolios/{id}/cash", p + "/cash", null, 200);
+    // The tree and the settings: a grandchild with its own settings, moved, made a root, put back.
+    Map<String, Object> grandchild = new LinkedHashMap<>(Map.of("id", "oa-grand", "name", "Grand",
+        "baseCurrency", "EUR", "parentId", "oa-fund", "benchmarkInstrumentId", "SPY", "riskFreeRate", "0.03"));
+    grandchild.put("alertThresholds", Map.of("drift", "0.04", "maxDrawdown", 0.2, "volatility", "0.3",
+        "var95", "0.05"));
+    call("POST", "/api/v1/portfolios", "/api/v1/portfolios", grandchild, 201);
+    String grand = "/api/v1/portfolios/oa-grand";
+    Map<String, Object> clearing = new LinkedHashMap<>();
+    clearing.put("parentId", null);
+    clearing.put("riskFreeRate", null);
+    Map<String, Object> thresholds = new LinkedHashMap<>();
+    thresholds.put("maxDrawdown", null);
+    thresholds.put("var95", "0.06");
+    clearing.put("alertThresholds", thresholds);
+    call("PATCH", "/api/v1/portfolios/{id}", grand, clearing, 200);
+    call("PATCH", "/api/v1/portfolios/{id}", grand, Map.of("parentId", "oa-fund"), 200);
+    call("PATCH", "/api/v1/portfolios/{id}", "/api/v1/portfolios/oa-parent", Map.of("riskFreeRate", "0.02"), 200);
+    call("PATCH", "/api/v1/portfolios/{id}", grand, Map.of("riskFreeRate", "2"), 400);
+    Map<String, Object> grandState = map(call("GET", "/api/v1/portfolios/{id}", grand, null, 200));
+    assertThat(map(map(grandState.get("effectiveSettings")).get("riskFreeRate")))
+        .isEqualTo(Map.of("value", "0.02", "inheritedFrom", "oa-parent"));
+    call("GET", "/api/v1/portfolios/{id}/events", grand + "/events", null, 200);
+    call("GET", "/api/v1/portfolios/{id}/children", "/api/v1/portfolios/oa-parent/children", null, 200);
+    call("GET", "/api/v1/portfolios/{id}/children", "/api/v1/portfolios/oa-parent/children?limit=1&after=oa-a",
+        null, 200);
+    call("GET", "/api/v1/portfolios/{id}/children", "/api/v1/portfolios/no-such/children", null, 404);
+    call("GET", "/api/v1/portfolios/{id}/children", "/api/v1/portfolios/oa-parent/children?limit=0", null, 400);
+    Map<String, Object> below = map(call("GET", "/api/v1/portfolios/{id}/descendants",
+        "/api/v1/portfolios/oa-parent/descendants", null, 200));
+    assertThat(list(below.get("items"))).hasSize(2);
+    call("GET", "/api/v1/portfolios/{id}/descendants", "/api/v1/portfolios/oa-parent/descendants?maxDepth=1&limit=1",
+        null, 200);
+    call("GET", "/api/v1/portfolios/{id}/descendants", "/api/v1/portfolios/no-such/descendants", null, 404);
+    call("GET", "/api/v1/portfolios/{id}/descendants", "/api/v1/portfolios/oa-parent/descendants?maxDepth=0",
+        null, 400);
     // A withdrawal of more than the balance is recorded, and its event carries an alert.
     call("POST", "/api/v1/portfolios/{id}/cash-flows", flows, Map.of("flowId", "wd-1", "type", "WITHDRAWAL",
         "currency", "USD", "amount", "1000000"), 201);

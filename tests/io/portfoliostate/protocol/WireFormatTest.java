@@ -22,6 +22,8 @@ import io.portfoliostate.domain.PortfolioCommand;
 import io.portfoliostate.domain.PortfolioEvent;
 import io.portfoliostate.domain.PortfolioId;
 import io.portfoliostate.domain.PortfolioRules;
+import io.portfoliostate.domain.PortfolioSettings;
+import io.portfoliostate.domain.Setting;
 import io.portfoliostate.domain.PortfolioState;
 import io.portfoliostate.domain.Position;
 import io.portfoliostate.domain.PositionKey;
@@ -39,6 +41,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -104,6 +107,32 @@ class WireFormatTest {
     RecordTrade trade = (RecordTrade) received.commands().get(6).command();
     assertThat(trade.fingerprint()).isEqualTo(((RecordTrade) envelopes.get(6).command()).fingerprint());
     assertThat(trade.strategy()).isEqualTo("momentum");
+  }
+
+  /**
+   * A child inheriting its parent's cost method, with own settings; a move to the root that sets
+   * and removes settings: what a null cannot say crosses explicitly.
+   */
+  @Test
+  void treeAndSettingChangesCrossExactly() {
+    CreatePortfolio child = new CreatePortfolio(ID, "Fund C", CurrencyCode.of("EUR"), PortfolioId.of("parent-1"),
+        null, null, null, PortfolioSettings.of(Map.of(Setting.RISK_FREE_RATE, "0.03", Setting.VAR95, "0.05")),
+        CostMethod.LIFO);
+    UpdatePortfolio toRoot = new UpdatePortfolio(ID, null, null, null, null, true,
+        PortfolioSettings.of(Map.of(Setting.BENCHMARK_INSTRUMENT_ID, "SPY")),
+        Set.of(Setting.MAX_DRAWDOWN, Setting.RISK_FREE_RATE));
+    OwnerRequest.Execute received = overTheWire(new OwnerRequest.Execute(ID,
+        List.of(CommandEnvelope.of(child), CommandEnvelope.of(toRoot))));
+
+    CreatePortfolio childThere = (CreatePortfolio) received.commands().get(0).command();
+    assertThat(childThere).usingRecursiveComparison().withComparatorForType(BigDecimal::compareTo, BigDecimal.class)
+        .isEqualTo(child);
+    assertThat(childThere.costMethod()).isNull();
+    assertThat(childThere.effectiveCostMethod()).isEqualTo(CostMethod.LIFO);
+    assertThat(childThere.fingerprint()).isEqualTo(child.fingerprint());
+    UpdatePortfolio toRootThere = (UpdatePortfolio) received.commands().get(1).command();
+    assertThat(toRootThere).isEqualTo(toRoot);
+    assertThat(toRootThere.fingerprint()).isEqualTo(toRoot.fingerprint());
   }
 
   @Test

@@ -66,8 +66,9 @@ public final class PortfolioRules {
   }
 
   private static Decision create(CreatePortfolio create, Instant now) {
-    return Decision.accept(new PortfolioCreated(create.portfolioId(), create.name(), create.baseCurrency(), create.parentId(),
-        create.costMethod(), create.driftThreshold(), create.targets(), now));
+    return Decision.accept(new PortfolioCreated(create.portfolioId(), create.name(), create.baseCurrency(),
+        create.parentId(), create.effectiveCostMethod(), create.driftThreshold(), create.targets(), now,
+        create.settings()));
   }
 
   private static Decision update(PortfolioState state, UpdatePortfolio update, Instant now) {
@@ -77,7 +78,7 @@ public final class PortfolioRules {
           "the cost method can change only while the portfolio holds no open position"));
     }
     return Decision.accept(new PortfolioUpdated(update.name(), update.parentId(),
-        update.driftThreshold(), method, now));
+        update.driftThreshold(), method, now, update.clearParent(), update.settings(), update.clearedSettings()));
   }
 
   /**
@@ -217,7 +218,7 @@ public final class PortfolioRules {
       PortfolioCreated created = (PortfolioCreated) event;
       return new PortfolioState(created.portfolioId(), created.name(), created.baseCurrency(),
           created.parentId(), created.costMethod(), created.driftThreshold(), created.targets(), 1,
-          created.at(), created.at(), Map.of(), Map.of());
+          created.at(), created.at(), Map.of(), Map.of(), Map.of(), Map.of(), created.settings());
     }
     if (state == null) {
       throw new IllegalStateException("the first event of a portfolio must be its creation");
@@ -254,7 +255,7 @@ public final class PortfolioRules {
       }
       return new PortfolioState(state.id(), state.name(), state.baseCurrency(), state.parentId(),
           state.costMethod(), state.driftThreshold(), state.targets(), seq, state.createdAt(), at,
-          positions, state.cash(), state.splitsWith(split), state.dividends());
+          positions, state.cash(), state.splitsWith(split), state.dividends(), state.settings());
     }
     if (event instanceof DividendApplied) {
       DividendApplied dividend = (DividendApplied) event;
@@ -268,20 +269,23 @@ public final class PortfolioRules {
       // Remembered, so that a late trade executed before it receives (or pays) it too.
       return new PortfolioState(paid.id(), paid.name(), paid.baseCurrency(), paid.parentId(), paid.costMethod(),
           paid.driftThreshold(), paid.targets(), seq, paid.createdAt(), at, paid.positions(), paid.cash(),
-          paid.splits(), paid.dividendsWith(dividend.dividend()));
+          paid.splits(), paid.dividendsWith(dividend.dividend()), paid.settings());
     }
     if (event instanceof TargetsSet) {
       TargetsSet targets = (TargetsSet) event;
       return new PortfolioState(state.id(), state.name(), state.baseCurrency(), state.parentId(),
           state.costMethod(), orElse(targets.driftThreshold(), state.driftThreshold()), targets.targets(),
-          seq, state.createdAt(), at, state.positions(), state.cash(), state.splits(), state.dividends());
+          seq, state.createdAt(), at, state.positions(), state.cash(), state.splits(), state.dividends(),
+          state.settings());
     }
     if (event instanceof PortfolioUpdated) {
       PortfolioUpdated update = (PortfolioUpdated) event;
+      PortfolioId parent = update.parentCleared() ? null : orElse(update.parentId(), state.parentId());
       return new PortfolioState(state.id(), orElse(update.name(), state.name()), state.baseCurrency(),
-          orElse(update.parentId(), state.parentId()), orElse(update.costMethod(), state.costMethod()),
+          parent, orElse(update.costMethod(), state.costMethod()),
           orElse(update.driftThreshold(), state.driftThreshold()), state.targets(), seq,
-          state.createdAt(), at, state.positions(), state.cash(), state.splits(), state.dividends());
+          state.createdAt(), at, state.positions(), state.cash(), state.splits(), state.dividends(),
+          state.settings().applying(update.settings(), update.clearedSettings()));
     }
     throw new IllegalStateException("unhandled event " + event.getClass().getSimpleName());
   }
@@ -290,7 +294,7 @@ public final class PortfolioRules {
       Map<PositionKey, Position> positions, Map<CurrencyCode, BigDecimal> cash) {
     return new PortfolioState(state.id(), state.name(), state.baseCurrency(), state.parentId(),
         state.costMethod(), state.driftThreshold(), state.targets(), seq, state.createdAt(), at,
-        positions, cash, state.splits(), state.dividends());
+        positions, cash, state.splits(), state.dividends(), state.settings());
   }
 
   private static <T> T orElse(T value, T fallback) {

@@ -22,6 +22,8 @@ import org.pcollections.PMap;
  *     before one of them that arrives later is converted by it
  * @param dividends the cash dividends applied, per instrument, in the order applied: a trade
  *     executed before one of them that arrives later receives (or pays) it on its quantity
+ * @param settings the portfolio's own inheritable settings (what it inherits only the catalog
+ *     knows: the owner of a portfolio does not know its ancestors)
  */
 public record PortfolioState(
     PortfolioId id,
@@ -37,14 +39,26 @@ public record PortfolioState(
     Map<PositionKey, Position> positions,
     Map<CurrencyCode, BigDecimal> cash,
     Map<InstrumentId, List<Split>> splits,
-    Map<InstrumentId, List<CashDividend>> dividends) {
+    Map<InstrumentId, List<CashDividend>> dividends,
+    PortfolioSettings settings) {
 
   public PortfolioState {
     targets = Map.copyOf(targets);
+    settings = settings == null ? PortfolioSettings.NONE : settings;
     positions = persistent(positions);
     cash = persistent(cash);
     splits = splits == null ? Map.of() : Map.copyOf(splits);
     dividends = dividends == null ? Map.of() : Map.copyOf(dividends);
+  }
+
+  /** A state without own settings. */
+  public PortfolioState(PortfolioId id, String name, CurrencyCode baseCurrency, PortfolioId parentId,
+      CostMethod costMethod, BigDecimal driftThreshold, Map<InstrumentId, BigDecimal> targets, long version,
+      Instant createdAt, Instant updatedAt, Map<PositionKey, Position> positions,
+      Map<CurrencyCode, BigDecimal> cash, Map<InstrumentId, List<Split>> splits,
+      Map<InstrumentId, List<CashDividend>> dividends) {
+    this(id, name, baseCurrency, parentId, costMethod, driftThreshold, targets, version, createdAt, updatedAt,
+        positions, cash, splits, dividends, PortfolioSettings.NONE);
   }
 
   /** A state to which no cash dividend was ever applied. */
@@ -116,9 +130,9 @@ public record PortfolioState(
     }
     return action instanceof Split
         ? new PortfolioState(id, name, baseCurrency, parentId, costMethod, driftThreshold, targets, version,
-            createdAt, updatedAt, positions, cash, splitsWith((Split) action), dividends)
+            createdAt, updatedAt, positions, cash, splitsWith((Split) action), dividends, settings)
         : new PortfolioState(id, name, baseCurrency, parentId, costMethod, driftThreshold, targets, version,
-            createdAt, updatedAt, positions, cash, splits, dividendsWith((CashDividend) action));
+            createdAt, updatedAt, positions, cash, splits, dividendsWith((CashDividend) action), settings);
   }
 
   private static <K, V> PMap<K, V> persistent(Map<K, V> map) {

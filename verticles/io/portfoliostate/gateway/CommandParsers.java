@@ -8,7 +8,9 @@ import io.portfoliostate.domain.CurrencyCode;
 import io.portfoliostate.domain.InstrumentId;
 import io.portfoliostate.domain.PortfolioCommand;
 import io.portfoliostate.domain.PortfolioId;
+import io.portfoliostate.domain.PortfolioSettings;
 import io.portfoliostate.domain.RecordCashFlow;
+import io.portfoliostate.domain.Setting;
 import io.portfoliostate.domain.RecordTrade;
 import io.portfoliostate.domain.SetTargets;
 import io.portfoliostate.domain.Side;
@@ -16,6 +18,8 @@ import io.portfoliostate.domain.UpdatePortfolio;
 import io.portfoliostate.protocol.CommandEnvelope;
 import java.math.BigDecimal;
 import java.time.Instant;
+import java.util.EnumMap;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -33,10 +37,12 @@ final class CommandParsers {
     }
   }
 
-  static final Set<String> CREATE_FIELDS =
-      Set.of("id", "name", "baseCurrency", "parentId", "costMethod", "driftThreshold", "targets");
-  static final Set<String> UPDATE_FIELDS =
-      Set.of("name", "parentId", "driftThreshold", "costMethod", "expectedVersion");
+  static final Set<String> CREATE_FIELDS = Set.of("id", "name", "baseCurrency", "parentId", "costMethod",
+      "driftThreshold", "targets", "benchmarkInstrumentId", "riskFreeRate", "alertThresholds");
+  static final Set<String> UPDATE_FIELDS = Set.of("name", "parentId", "driftThreshold", "costMethod",
+      "expectedVersion", "benchmarkInstrumentId", "riskFreeRate", "alertThresholds");
+  /** The names in {@code alertThresholds}: {@code drift} is the drift threshold under another name. */
+  static final Set<String> THRESHOLD_FIELDS = Set.of("drift", "maxDrawdown", "volatility", "var95");
   static final Set<String> TRADE_FIELDS = Set.of("tradeId", "instrumentId", "side", "quantity", "price",
       "currency", "fees", "strategy", "executedAt", "expectedVersion");
   static final Set<String> CASH_FLOW_FIELDS =
@@ -55,19 +61,103 @@ final class CommandParsers {
     CurrencyCode base = r.currency("baseCurrency", true);
     PortfolioId parent = r.portfolioId("parentId", false);
     CostMethod method = r.enumeration("costMethod", CostMethod.class, false);
-    BigDecimal threshold = r.decimal("driftThreshold", false);
     Map<InstrumentId, BigDecimal> targets = r.weights("targets", false);
-    return finish(r, null, () -> new CreatePortfolio(id, name, base, parent, method, threshold, targets));
+    Settings settings = settings(r, false);
+    return finish(r, null, () -> new CreatePortfolio(id, name, base, parent, method, settings.driftThreshold,
+        targets, settings.own, null));
   }
 
+  /**
+   * A PATCH. {@code null} counts as absent, except where it is the only way to say "remove":
+   * {@code "parentId": null} makes the portfolio a root, and an inheritable setting given as null
+   * (or {@code "alertThresholds": null}, all of its thresholds) removes the portfolio's own value,
+   * so that it inherits again.
+   */
   static Parsed update(PortfolioId id, Object json, Long ifMatch) {
     RequestReader r = RequestReader.of(json, "", UPDATE_FIELDS);
     String name = r.string("name", false);
     PortfolioId parent = r.portfolioId("parentId", false);
-    BigDecimal threshold = r.decimal("driftThreshold", false);
+    boolean clearParent = r.isNull("parentId");
     CostMethod method = r.enumeration("costMethod", CostMethod.class, false);
+    Settings settings = settings(r, true);
     Long expected = expectedVersion(r, ifMatch);
-    return finish(r, expected, () -> new UpdatePortfolio(id, name, parent, threshold, method));
+    return finish(r, expected, () -> new UpdatePortfolio(id, name, parent, settings.driftThreshold, method,
+        clearParent, settings.own, settings.cleared));
+  }
+
+  /** What a create or PATCH says about settings. */
+  private record Settings(BigDecimal driftThreshold, PortfolioSettings own, Set<Setting> cleared) {
+  }
+
+  /**
+   * The settings of a create or a PATCH: {@code driftThreshold} (or its other name
+   * {@code alertThresholds.drift}; both given must agree), the inheritable settings given, and
+   * on a PATCH ({@code clearing}) those given as null.
+   */
+  private static Settings settings(RequestReader r, boolean clearing) {
+    BigDecimal drift = r.decimal("driftThreshold", false);
+    Map<Setting, String> own = new EnumMap<>(Setting.class);
+    Set<Setting> cleared = EnumSet.noneOf(Setting.class);
+    String benchmark = r.identifier("benchmarkInstrumentId", false);
+    if (benchmark != null) {
+      own.put(Setting.BENCHMARK_INSTRUMENT_ID, benchmark);
+    }
+    BigDecimal rate = r.decimal("riskFreeRate", false);
+    if (rate != null) {
+      checked(r, Setting.RISK_FREE_RATE, rate, own);
+    }
+    if (clearing && r.isNull("benchmarkInstrumentId")) {
+      cleared.add(Setting.BENCHMARK_INSTRUMENT_ID);
+    }
+    if (clearing && r.isNull("riskFreeRate")) {
+      cleared.add(Setting.RISK_FREE_RATE);
+    }
+    if (clearing && r.isNull("alertThresholds")) {
+      for (Setting setting : Setting.values()) {
+        if (setting.thresholdName() != null) {
+          cleared.add(setting);
+        }
+      }
+    }
+    Map<String, Object> thresholds = r.object("alertThresholds");
+    if (thresholds != null) {
+      RequestReader t = r.nested(thresholds, "alertThresholds.");
+      for (String key : thresholds.keySet()) {
+        if (!THRESHOLD_FIELDS.contains(key)) {
+          t.error(key, "is not a known threshold (drift, maxDrawdown, volatility, var95)");
+        }
+      }
+      if (thresholds.containsKey("drift") && thresholds.get("drift") == null && clearing) {
+        t.error("drift", "cannot be removed: every portfolio has its own drift threshold (driftThreshold)");
+      }
+      BigDecimal aliased = t.decimal("drift", false);
+      if (aliased != null && drift != null && aliased.compareTo(drift) != 0) {
+        t.error("drift", "contradicts driftThreshold: they are the same setting");
+      }
+      drift = drift != null ? drift : aliased;
+      for (Setting setting : Setting.values()) {
+        String name = setting.thresholdName();
+        if (name == null) {
+          continue;
+        }
+        BigDecimal value = t.decimal(name, false);
+        if (value != null) {
+          checked(r, setting, value, own);
+        } else if (clearing && thresholds.containsKey(name) && thresholds.get(name) == null) {
+          cleared.add(setting);
+        }
+      }
+    }
+    return new Settings(drift, PortfolioSettings.of(own), cleared);
+  }
+
+  /** Puts a setting's canonical value, or reports the rule it breaks on its field. */
+  private static void checked(RequestReader r, Setting setting, BigDecimal value, Map<Setting, String> own) {
+    try {
+      own.put(setting, setting.canonical(value.toPlainString()));
+    } catch (io.portfoliostate.domain.DomainViolation e) {
+      r.error(setting.path(), e.reason());
+    }
   }
 
   static Parsed trade(PortfolioId id, Object json, String prefix, Long ifMatch) {

@@ -149,7 +149,7 @@ public final class HttpGatewayVerticle extends VerticleBase {
         + "a root"), handlers::create);
     routes.get("/api/v1/portfolios", AccessRule.anyCaller("lists only the portfolios the caller may read"),
         handlers::list);
-    ReadHandlers reads = new ReadHandlers(new StateReads(owners, cache), market, marketStore);
+    ReadHandlers reads = new ReadHandlers(new StateReads(owners, cache), market, marketStore, catalog);
     routes.get(PORTFOLIO, reader, reads::read);
     routes.patch(PORTFOLIO, AccessRule.portfolio(PortfolioRole.ADMIN, "id"), handlers::update);
     routes.addRegex(HttpMethod.POST, "/api/v1/portfolios/([^/]+)/trades:batch", PORTFOLIO + "/trades:batch",
@@ -163,6 +163,9 @@ public final class HttpGatewayVerticle extends VerticleBase {
     routes.get(PORTFOLIO + "/weights", reader, reads::weights);
     routes.get(PORTFOLIO + "/exposures", reader, reads::exposures);
     routes.get(PORTFOLIO + "/events", reader, handlers::events);
+    // A reader of a portfolio may read its whole subtree: no per-row filtering below it.
+    routes.get(PORTFOLIO + "/children", reader, handlers::children);
+    routes.get(PORTFOLIO + "/descendants", reader, handlers::descendants);
     MarketHandlers marketHandlers = new MarketHandlers(vertx.eventBus(), market, marketStore, clock,
         settings.requestTimeoutMs());
     AccessRule marketData = AccessRule.global(GlobalRole.MARKET_DATA);

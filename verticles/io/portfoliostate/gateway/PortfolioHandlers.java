@@ -1,5 +1,6 @@
 package io.portfoliostate.gateway;
 
+import io.portfoliostate.domain.CostMethod;
 import io.portfoliostate.domain.CreatePortfolio;
 import io.portfoliostate.domain.Identifiers;
 import io.portfoliostate.domain.PortfolioCommand;
@@ -73,10 +74,10 @@ final class PortfolioHandlers {
       return;
     }
     CreatePortfolio create = (CreatePortfolio) parsed.envelope().command();
-    CommandEnvelope envelope = parsed.envelope().withIdempotencyKey(key).withOrigin(Origins.rest(ctx));
     mayPlaceUnder(ctx, create.parentId())
-        .compose(allowed -> allowed ? checkParent(create.portfolioId(), create.parentId()) : Future.succeededFuture(false))
-        .compose(ok -> ok ? executeOne(envelope) : Future.succeededFuture(null))
+        .compose(allowed -> allowed ? resolveParent(parsed.envelope().withOrigin(Origins.rest(ctx)), create, key)
+            : Future.<CommandEnvelope>succeededFuture(null))
+        .compose(envelope -> envelope == null ? Future.<CommandOutcome>succeededFuture(null) : executeOne(envelope))
         .onSuccess(outcome -> {
           if (outcome != null) {
             respond(ctx, outcome, 201);
@@ -99,8 +100,11 @@ final class PortfolioHandlers {
       return;
     }
     UpdatePortfolio update = (UpdatePortfolio) parsed.envelope().command();
-    // Moving a subtree under another parent needs admin there too (the route needs it here).
-    Future<Boolean> parentOk = update.parentId() == null ? Future.succeededFuture(true)
+    // Moving a subtree under another parent needs admin there too (the route needs it here);
+    // making it a root needs the global admin role, as creating a root does: detached, it would
+    // leave the subtrees of its former ancestors' admins and readers.
+    Future<Boolean> parentOk = update.clearParent() ? mayPlaceUnder(ctx, null)
+        : update.parentId() == null ? Future.succeededFuture(true)
         : mayPlaceUnder(ctx, update.parentId()).compose(allowed -> !allowed ? Future.succeededFuture(false)
             : checkParent(id, update.parentId())).compose(ok -> !ok ? Future.succeededFuture(false)
             : catalog.wouldCycle(id, update.parentId()).map(cycle -> {
@@ -119,6 +123,24 @@ final class PortfolioHandlers {
           }
         })
         .onFailure(failure -> Problems.send(ctx, Problems.of(failure)));
+  }
+
+  /**
+   * The create to send: a child is created with its parent's cost method unless it asks for one,
+   * so that the method is fixed in the child's own journal (its lots must follow from that
+   * journal alone). Fails with {@link ParentMissing} when the parent does not exist.
+   */
+  private Future<CommandEnvelope> resolveParent(CommandEnvelope parsed, CreatePortfolio create, String key) {
+    if (create.parentId() == null) {
+      return Future.succeededFuture(parsed.withIdempotencyKey(key));
+    }
+    return catalog.costMethodOf(create.parentId()).map(method -> {
+      if (method == null) {
+        throw new ParentMissing(create.parentId());
+      }
+      return new CommandEnvelope(create.withParentCostMethod(CostMethod.valueOf(method)), parsed.expectedVersion(), key,
+          parsed.origin());
+    });
   }
 
   /** A parent must exist when named; the answer is false after a problem was sent. */
@@ -287,6 +309,61 @@ final class PortfolioHandlers {
     }).onFailure(failure -> Problems.send(ctx, Problems.of(failure)));
   }
 
+  /**
+   * {@code GET .../children}: the direct children of a portfolio, paged by id like the list
+   * ({@code after}, {@code limit}); 404 when the portfolio does not exist.
+   */
+  void children(RoutingContext ctx) {
+    subtree(ctx, false);
+  }
+
+  /**
+   * {@code GET .../descendants}: every portfolio below one, at any depth (or down to
+   * {@code maxDepth}), each with its {@code depth} below it and its {@code parentId}, in id order,
+   * paged by id; 404 when the portfolio does not exist. Read from the catalog, which is written
+   * in the journal's transactions: the tree as last committed.
+   */
+  void descendants(RoutingContext ctx) {
+    subtree(ctx, true);
+  }
+
+  private void subtree(RoutingContext ctx, boolean all) {
+    PortfolioId id = pathId(ctx);
+    if (id == null) {
+      return;
+    }
+    String after = ctx.queryParams().get("after");
+    Long limit = HttpBodies.longParam(ctx, "limit", 1, MAX_PAGE);
+    Long maxDepth = all ? HttpBodies.longParam(ctx, "maxDepth", 1, PortfolioCatalog.MAX_DEPTH) : null;
+    if (ctx.response().ended()) {
+      return;
+    }
+    if (!all && ctx.queryParams().contains("maxDepth")) {
+      Problems.send(ctx, Problems.invalid(List.of(new RequestReader.FieldError("maxDepth",
+          "is a parameter of descendants; children are depth 1"))));
+      return;
+    }
+    if (after != null && !Identifiers.isValid(after)) {
+      Problems.send(ctx, Problems.invalid(List.of(new RequestReader.FieldError("after",
+          "is not a valid portfolio id"))));
+      return;
+    }
+    int size = limit == null ? 100 : limit.intValue();
+    catalog.exists(id).compose(exists -> {
+      if (!exists) {
+        throw new NoSuchPortfolio(id);
+      }
+      return all ? catalog.descendants(id, maxDepth == null ? PortfolioCatalog.MAX_DEPTH : maxDepth.intValue(),
+          after, size) : catalog.page(after, id.value(), size);
+    }).onSuccess(items -> {
+      JsonObject json = new JsonObject().put("portfolioId", id.value()).put("items", items);
+      if (items.size() == size) {
+        json.put("nextAfter", items.getJsonObject(items.size() - 1).getString("id"));
+      }
+      HttpBodies.json(ctx, 200, json);
+    }).onFailure(failure -> Problems.send(ctx, Problems.of(failure)));
+  }
+
   /** The portfolio id of the path; null after a 400 was sent. */
   static PortfolioId pathId(RoutingContext ctx) {
     String id = ctx.pathParam("id");
@@ -299,6 +376,13 @@ final class PortfolioHandlers {
       return null;
     }
     return PortfolioId.of(id);
+  }
+
+  /** The portfolio of the path does not exist (answered as every portfolio route does: 404). */
+  static final class NoSuchPortfolio extends RuntimeException {
+    NoSuchPortfolio(PortfolioId id) {
+      super("portfolio " + id + " does not exist", null, false, false);
+    }
   }
 
   /** The named parent does not exist. */

@@ -101,6 +101,9 @@ final class Problems {
 
   /** A failed request to an owner, as the client should see it. */
   static Problem of(Throwable failure) {
+    if (failure instanceof PortfolioHandlers.NoSuchPortfolio) {
+      return new Problem(404, "not-found", "Not found", failure.getMessage(), null);
+    }
     if (failure instanceof PortfolioHandlers.ParentMissing) {
       return invalid(List.of(new RequestReader.FieldError("parentId", failure.getMessage())));
     }

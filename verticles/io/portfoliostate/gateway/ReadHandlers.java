@@ -14,6 +14,7 @@ import io.portfoliostate.domain.valuation.Valuation;
 import io.portfoliostate.market.MarketSnapshot;
 import io.portfoliostate.market.MarketView;
 import io.portfoliostate.persistence.MarketDataStore;
+import io.portfoliostate.persistence.PortfolioCatalog;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
@@ -54,17 +55,36 @@ final class ReadHandlers {
   private final StateReads reads;
   private final MarketView market;
   private final MarketDataStore history;
+  private final PortfolioCatalog catalog;
   private final RenderedAnswers rendered = new RenderedAnswers(RENDERED_BYTES);
 
-  /** @param history where earlier states find the prices and rates of their time */
-  ReadHandlers(StateReads reads, MarketView market, MarketDataStore history) {
+  /**
+   * @param history where earlier states find the prices and rates of their time
+   * @param catalog where the settings a portfolio inherits are resolved
+   */
+  ReadHandlers(StateReads reads, MarketView market, MarketDataStore history, PortfolioCatalog catalog) {
     this.reads = reads;
     this.market = market;
     this.history = history;
+    this.catalog = catalog;
   }
 
+  /**
+   * The state. A read of the current state also shows {@code effectiveSettings}: the owner knows
+   * only the portfolio's own settings, so what it inherits is resolved here, with one query up
+   * its ancestors in the catalog (none for a root). Reads of an earlier state leave them out:
+   * the catalog keeps no history of the ancestors' settings.
+   */
   void read(RoutingContext ctx) {
-    readValued(ctx, "state", Valuations::portfolio);
+    readValued(ctx, "state", Valuations::portfolio, true);
+  }
+
+  /** The state's effective settings: its own and its ancestors' as the catalog has them now. */
+  private Future<JsonObject> effectiveSettings(PortfolioState state) {
+    if (state.parentId() == null) {
+      return Future.succeededFuture(SettingsViews.effective(state, List.of()));
+    }
+    return catalog.settingsUpFrom(state.parentId()).map(chain -> SettingsViews.effective(state, chain));
   }
 
   void positions(RoutingContext ctx) {
@@ -86,29 +106,29 @@ final class ReadHandlers {
             .put("groups", Valuations.groups(Grouping.by(valuation, groupBy), groupBy));
       }
       return json.put("valuation", Valuations.summary(valuation));
-    });
+    }, false);
   }
 
   void cash(RoutingContext ctx) {
-    readValued(ctx, "cash", Valuations::cashView);
+    readValued(ctx, "cash", Valuations::cashView, false);
   }
 
   void weights(RoutingContext ctx) {
-    readValued(ctx, "weights", (state, valuation) -> Valuations.weights(TargetWeights.of(state, valuation)));
+    readValued(ctx, "weights", (state, valuation) -> Valuations.weights(TargetWeights.of(state, valuation)), false);
   }
 
   void exposures(RoutingContext ctx) {
     readValued(ctx, "exposures",
-        (state, valuation) -> Valuations.exposures(state, valuation, Exposures.of(valuation)));
+        (state, valuation) -> Valuations.exposures(state, valuation, Exposures.of(valuation)), false);
   }
 
   /**
    * Reads the committed state (now, or at {@code version} or {@code asOf}), values it with the
    * market of that time, and answers what {@code render} makes of both; {@code ETag} is the
-   * version.
+   * version. {@code withSettings}: a current read adds the state's {@code effectiveSettings}.
    */
   private void readValued(RoutingContext ctx, String view,
-      BiFunction<PortfolioState, PortfolioValuation, Object> render) {
+      BiFunction<PortfolioState, PortfolioValuation, Object> render, boolean withSettings) {
     PortfolioId id = PortfolioHandlers.pathId(ctx);
     if (id == null) {
       return;
@@ -127,6 +147,19 @@ final class ReadHandlers {
     }
     Future<PortfolioState> read = reads.read(ctx, id, version, asOf);
     if (read == null) {
+      return;
+    }
+    if (version == null && asOf == null && withSettings) {
+      read.compose(state -> effectiveSettings(state).map(effective -> {
+            // The inherited values are not part of the version: they join the rendered answer's key.
+            String keyed = view + "|" + effective.encode();
+            return valuedNow(keyed, state, (s, valuation) ->
+                ((JsonObject) render.apply(s, valuation)).put("effectiveSettings", effective));
+          }).onSuccess(body -> {
+            ctx.response().putHeader("ETag", "\"" + state.version() + "\"");
+            HttpBodies.json(ctx, 200, body);
+          }))
+          .onFailure(failure -> Problems.send(ctx, Problems.of(failure)));
       return;
     }
     if (version == null && asOf == null) {

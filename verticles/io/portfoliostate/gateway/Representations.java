@@ -33,6 +33,7 @@ final class Representations {
         .put("costMethod", state.costMethod().name())
         .put("driftThreshold", state.driftThreshold().doubleValue())
         .put("targets", targets)
+        .put("settings", SettingsViews.own(state))
         .put("version", state.version())
         .put("createdAt", state.createdAt().toString())
         .put("updatedAt", state.updatedAt().toString())

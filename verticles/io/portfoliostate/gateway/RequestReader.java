@@ -71,6 +71,14 @@ final class RequestReader {
     return body.get(field) != null;
   }
 
+  /**
+   * Whether the field is given as an explicit JSON {@code null}: the few PATCH fields for which
+   * null means "remove" (a parent, an own setting) ask this; everywhere else null is absent.
+   */
+  boolean isNull(String field) {
+    return body.containsKey(field) && body.get(field) == null;
+  }
+
   void error(String field, String message) {
     errors.add(new FieldError(prefix + field, message));
   }

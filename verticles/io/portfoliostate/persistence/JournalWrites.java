@@ -33,10 +33,15 @@ final class JournalWrites {
           + "$3::text[], $4::text[], $5::bigint[], $6::text[], $7::timestamptz[], $8::text[], $9::text[]) "
           + "AS u(p, s, t, c, h, d, r, a, o)";
 
+  /**
+   * The whole row, as the owner's state has it after the batch: a parent removed (the portfolio
+   * made a root) writes a null parent_id, and the own settings are replaced as a whole.
+   */
   private static final String UPSERT_CATALOG =
-      "INSERT INTO portfolios (id, name, base_currency, parent_id, cost_method, created_at, updated_at) "
-          + "VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, "
-          + "parent_id = EXCLUDED.parent_id, cost_method = EXCLUDED.cost_method, updated_at = EXCLUDED.updated_at";
+      "INSERT INTO portfolios (id, name, base_currency, parent_id, cost_method, created_at, updated_at, settings) "
+          + "VALUES ($1, $2, $3, $4, $5, $6, $7, $8::text::jsonb) ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, "
+          + "parent_id = EXCLUDED.parent_id, cost_method = EXCLUDED.cost_method, updated_at = EXCLUDED.updated_at, "
+          + "settings = EXCLUDED.settings";
 
   /**
    * The portfolios that traded an instrument become its holders (what a corporate action fans
@@ -162,7 +167,9 @@ final class JournalWrites {
       if (row != null) {
         catalog.add(Tuple.of(portfolio, row.name(), row.baseCurrency(), row.parentId(), row.costMethod(),
             OffsetDateTime.ofInstant(row.createdAt(), ZoneOffset.UTC),
-            OffsetDateTime.ofInstant(row.updatedAt(), ZoneOffset.UTC)));
+            OffsetDateTime.ofInstant(row.updatedAt(), ZoneOffset.UTC), row.settings()));
+        // Only a link to a parent can close a cycle: a portfolio made a root (null parent) needs
+        // neither the tree lock nor the check.
         if (row.parentId() != null) {
           withParent.add(portfolio);
         }

@@ -1,6 +1,8 @@
 package io.portfoliostate.persistence;
 
 import io.portfoliostate.domain.PortfolioId;
+import io.portfoliostate.domain.PortfolioSettings;
+import io.portfoliostate.protocol.SettingsJson;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -8,6 +10,7 @@ import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.Tuple;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -50,14 +53,7 @@ public final class PortfolioCatalog {
   private static JsonArray items(RowSet<Row> rows) {
     JsonArray items = new JsonArray();
     for (Row row : rows) {
-      items.add(new JsonObject()
-          .put("id", row.getString("id"))
-          .put("name", row.getString("name"))
-          .put("baseCurrency", row.getString("base_currency"))
-          .put("parentId", row.getString("parent_id"))
-          .put("costMethod", row.getString("cost_method"))
-          .put("createdAt", row.getOffsetDateTime("created_at").toInstant().toString())
-          .put("updatedAt", row.getOffsetDateTime("updated_at").toInstant().toString()));
+      items.add(item(row));
     }
     return items;
   }
@@ -73,8 +69,95 @@ public final class PortfolioCatalog {
         .addArrayOfString(ids)).map(PortfolioCatalog::items);
   }
 
+  private static JsonObject item(Row row) {
+    return new JsonObject()
+        .put("id", row.getString("id"))
+        .put("name", row.getString("name"))
+        .put("baseCurrency", row.getString("base_currency"))
+        .put("parentId", row.getString("parent_id"))
+        .put("costMethod", row.getString("cost_method"))
+        .put("createdAt", row.getOffsetDateTime("created_at").toInstant().toString())
+        .put("updatedAt", row.getOffsetDateTime("updated_at").toInstant().toString());
+  }
+
   public Future<Boolean> exists(PortfolioId id) {
     return pool.preparedQuery(EXISTS).execute(Tuple.of(id.value())).map(rows -> rows.size() > 0);
+  }
+
+  // ---- the tree: subtrees and inherited settings ----------------------------------------
+
+  /**
+   * How deep the recursive walks of the tree may go: the tree cannot hold a cycle (the journal
+   * transaction refuses one under the tree lock), but a bound costs nothing and would stop a
+   * walk through a bad row.
+   */
+  public static final int MAX_DEPTH = 10_000;
+
+  /**
+   * The descendants of {@code $1} down to depth {@code $2} (children are depth 1), each with its
+   * parent and depth, in id order after {@code $3}. The walk follows the parent index down;
+   * every page walks the subtree again, which keeps paging stable when the tree changes between
+   * pages (ids only move in id order).
+   */
+  private static final String DESCENDANTS =
+      "WITH RECURSIVE down(id, name, base_currency, parent_id, cost_method, created_at, updated_at, depth) AS ("
+          + " SELECT id, name, base_currency, parent_id, cost_method, created_at, updated_at, 1"
+          + " FROM portfolios WHERE parent_id = $1"
+          + " UNION ALL SELECT p.id, p.name, p.base_currency, p.parent_id, p.cost_method, p.created_at,"
+          + " p.updated_at, down.depth + 1 FROM portfolios p JOIN down ON p.parent_id = down.id"
+          + " WHERE down.depth < $2)"
+          + " SELECT * FROM down WHERE id > $3 ORDER BY id LIMIT $4";
+
+  /** A portfolio and its ancestors, nearest first, with their own settings. */
+  private static final String ANCESTOR_SETTINGS =
+      "WITH RECURSIVE up(id, parent_id, settings, depth) AS ("
+          + " SELECT id, parent_id, settings, 0 FROM portfolios WHERE id = $1"
+          + " UNION ALL SELECT p.id, p.parent_id, p.settings, up.depth + 1 FROM portfolios p"
+          + " JOIN up ON p.id = up.parent_id WHERE up.depth < " + MAX_DEPTH + ")"
+          + " SELECT id, settings::text FROM up ORDER BY depth";
+
+  private static final String COST_METHOD = "SELECT cost_method FROM portfolios WHERE id = $1";
+
+  /** One portfolio's own settings, as the catalog mirrors them. */
+  public record OwnSettings(PortfolioId id, PortfolioSettings settings) {
+  }
+
+  /**
+   * A page of the descendants of {@code root} (which must exist: check first), at most
+   * {@code maxDepth} levels down, in id order after {@code after}; each item as in {@link #page},
+   * plus its {@code depth} below {@code root}.
+   */
+  public Future<JsonArray> descendants(PortfolioId root, int maxDepth, String after, int limit) {
+    return pool.preparedQuery(DESCENDANTS)
+        .execute(Tuple.of(root.value(), Math.min(maxDepth, MAX_DEPTH), after == null ? "" : after, limit))
+        .map(rows -> {
+          JsonArray items = new JsonArray();
+          for (Row row : rows) {
+            items.add(item(row).put("depth", row.getInteger("depth")));
+          }
+          return items;
+        });
+  }
+
+  /**
+   * The own settings of {@code start} and of each of its ancestors, nearest first ({@code start}
+   * itself first); empty when {@code start} is not in the catalog.
+   */
+  public Future<List<OwnSettings>> settingsUpFrom(PortfolioId start) {
+    return pool.preparedQuery(ANCESTOR_SETTINGS).execute(Tuple.of(start.value())).map(rows -> {
+      List<OwnSettings> chain = new ArrayList<>();
+      for (Row row : rows) {
+        chain.add(new OwnSettings(PortfolioId.of(row.getString(0)),
+            SettingsJson.fromJson(new JsonObject(row.getString(1)))));
+      }
+      return chain;
+    });
+  }
+
+  /** The cost method of a portfolio, or null when it does not exist. */
+  public Future<String> costMethodOf(PortfolioId id) {
+    return pool.preparedQuery(COST_METHOD).execute(Tuple.of(id.value()))
+        .map(rows -> rows.size() == 0 ? null : rows.iterator().next().getString(0));
   }
 
   /**

@@ -60,8 +60,12 @@ public final class CommandJson {
       CreatePortfolio c = (CreatePortfolio) command;
       json.put("type", "CreatePortfolio").put("name", c.name()).put("baseCurrency", c.baseCurrency().value());
       putIfPresent(json, "parentId", text(c.parentId()));
-      return json.put("costMethod", c.costMethod().name()).put("driftThreshold", decimal(c.driftThreshold()))
-          .put("targets", Json.targets(c.targets()));
+      putIfPresent(json, "costMethod", c.costMethod() == null ? null : c.costMethod().name());
+      putIfPresent(json, "parentCostMethod", c.parentCostMethod() == null ? null : c.parentCostMethod().name());
+      if (!c.settings().isEmpty()) {
+        json.put("settings", SettingsJson.toJson(c.settings()));
+      }
+      return json.put("driftThreshold", decimal(c.driftThreshold())).put("targets", Json.targets(c.targets()));
     }
     if (command instanceof UpdatePortfolio) {
       UpdatePortfolio c = (UpdatePortfolio) command;
@@ -69,6 +73,15 @@ public final class CommandJson {
       putIfPresent(json, "name", c.name());
       putIfPresent(json, "parentId", text(c.parentId()));
       putIfPresent(json, "driftThreshold", decimal(c.driftThreshold()));
+      if (c.clearParent()) {
+        json.put("clearParent", true);
+      }
+      if (!c.settings().isEmpty()) {
+        json.put("settings", SettingsJson.toJson(c.settings()));
+      }
+      if (!c.clearedSettings().isEmpty()) {
+        json.put("clearedSettings", SettingsJson.paths(c.clearedSettings()));
+      }
       return putIfPresent(json, "costMethod", c.costMethod() == null ? null : c.costMethod().name());
     }
     if (command instanceof SetTargets) {
@@ -98,13 +111,16 @@ public final class CommandJson {
       case "CreatePortfolio":
         return new CreatePortfolio(Json.portfolioId(json, "portfolioId"), json.getString("name"),
             Json.currency(json, "baseCurrency"), Json.portfolioId(json, "parentId"),
-            CostMethod.valueOf(json.getString("costMethod")), decimal(json, "driftThreshold"),
-            Json.targets(json.getJsonObject("targets")));
+            costMethod(json.getString("costMethod")), decimal(json, "driftThreshold"),
+            Json.targets(json.getJsonObject("targets")), SettingsJson.fromJson(json.getJsonObject("settings")),
+            costMethod(json.getString("parentCostMethod")));
       case "UpdatePortfolio":
         String method = json.getString("costMethod");
         return new UpdatePortfolio(Json.portfolioId(json, "portfolioId"), json.getString("name"),
             Json.portfolioId(json, "parentId"), decimal(json, "driftThreshold"),
-            method == null ? null : CostMethod.valueOf(method));
+            method == null ? null : CostMethod.valueOf(method), json.getBoolean("clearParent", false),
+            SettingsJson.fromJson(json.getJsonObject("settings")),
+            SettingsJson.settings(json.getJsonArray("clearedSettings")));
       case "SetTargets":
         return new SetTargets(Json.portfolioId(json, "portfolioId"), Json.targets(json.getJsonObject("targets")),
             decimal(json, "driftThreshold"));
@@ -113,6 +129,10 @@ public final class CommandJson {
       default:
         throw new IllegalStateException("unknown command type " + type);
     }
+  }
+
+  private static CostMethod costMethod(String name) {
+    return name == null ? null : CostMethod.valueOf(name);
   }
 
   /** A corporate action as JSON, in the fields of the API: also how it is stored. */

@@ -108,10 +108,14 @@ public final class EventJson {
           .put("name", e.name())
           .put("baseCurrency", e.baseCurrency().value());
       putIfPresent(json, "parentId", text(e.parentId()));
-      return json.put("costMethod", e.costMethod().name())
+      json.put("costMethod", e.costMethod().name())
           .put("driftThreshold", decimal(e.driftThreshold()))
-          .put("targets", Json.targets(e.targets()))
-          .put("at", text(e.at()));
+          .put("targets", Json.targets(e.targets()));
+      // Written only when some are set: older rows have no settings, and read as none.
+      if (!e.settings().isEmpty()) {
+        json.put("settings", SettingsJson.toJson(e.settings()));
+      }
+      return json.put("at", text(e.at()));
     }
     if (event instanceof PortfolioUpdated) {
       PortfolioUpdated e = (PortfolioUpdated) event;
@@ -120,6 +124,17 @@ public final class EventJson {
       putIfPresent(json, "parentId", text(e.parentId()));
       putIfPresent(json, "driftThreshold", decimal(e.driftThreshold()));
       putIfPresent(json, "costMethod", e.costMethod() == null ? null : e.costMethod().name());
+      // A parent left unchanged is an absent parentId; a parent removed says so explicitly. Both
+      // written only when they happen, so older rows read as they always did.
+      if (e.parentCleared()) {
+        json.put("parentCleared", true);
+      }
+      if (!e.settings().isEmpty()) {
+        json.put("settings", SettingsJson.toJson(e.settings()));
+      }
+      if (!e.clearedSettings().isEmpty()) {
+        json.put("clearedSettings", SettingsJson.paths(e.clearedSettings()));
+      }
       return json.put("at", text(e.at()));
     }
     if (event instanceof TargetsSet) {
@@ -162,12 +177,15 @@ public final class EventJson {
         return new PortfolioCreated(Json.portfolioId(json, "portfolioId"), json.getString("name"),
             Json.currency(json, "baseCurrency"), Json.portfolioId(json, "parentId"),
             CostMethod.valueOf(json.getString("costMethod")), decimal(json, "driftThreshold"),
-            Json.targets(json.getJsonObject("targets")), Json.instant(json, "at"));
+            Json.targets(json.getJsonObject("targets")), Json.instant(json, "at"),
+            SettingsJson.fromJson(json.getJsonObject("settings")));
       case "PortfolioUpdated":
         String method = json.getString("costMethod");
         return new PortfolioUpdated(json.getString("name"), Json.portfolioId(json, "parentId"),
             decimal(json, "driftThreshold"), method == null ? null : CostMethod.valueOf(method),
-            Json.instant(json, "at"));
+            Json.instant(json, "at"), json.getBoolean("parentCleared", false),
+            SettingsJson.fromJson(json.getJsonObject("settings")),
+            SettingsJson.settings(json.getJsonArray("clearedSettings")));
       case "TargetsSet":
         return new TargetsSet(Json.targets(json.getJsonObject("targets")), decimal(json, "driftThreshold"),
             Json.instant(json, "at"));

@@ -48,8 +48,19 @@ public record JournalAppend(PortfolioId portfolioId, List<Row> rows, CatalogRow 
     }
   }
 
-  /** The portfolio's attributes that the catalog table lists. */
+  /**
+   * The portfolio's attributes that the catalog table lists.
+   *
+   * @param settings the portfolio's own settings as JSON text ({@link SettingsJson}): mirrored
+   *     so that a read can resolve what a portfolio inherits with one query up its ancestors
+   */
   public record CatalogRow(String name, String baseCurrency, String parentId, String costMethod,
-      Instant createdAt, Instant updatedAt) {
+      Instant createdAt, Instant updatedAt, String settings) {
+
+    /** A row without own settings. */
+    public CatalogRow(String name, String baseCurrency, String parentId, String costMethod,
+        Instant createdAt, Instant updatedAt) {
+      this(name, baseCurrency, parentId, costMethod, createdAt, updatedAt, "{}");
+    }
   }
 }

@@ -56,6 +56,10 @@ public final class StateJson {
             .put("instrumentId", split.instrumentId().value()).put("ratio", split.ratio())
             .put("effectiveAt", text(split.effectiveAt())))));
     json.put("splits", splits);
+    // Written only when some are set, so a state without own settings reads as it always did.
+    if (!state.settings().isEmpty()) {
+      json.put("settings", SettingsJson.toJson(state.settings()));
+    }
     // Written only when there are some, so a state without dividends reads as it always did.
     if (!state.dividends().isEmpty()) {
       JsonArray dividends = new JsonArray();
@@ -129,7 +133,7 @@ public final class StateJson {
         Json.currency(json, "baseCurrency"), Json.portfolioId(json, "parentId"),
         CostMethod.valueOf(json.getString("costMethod")), decimal(json, "driftThreshold"), targets,
         json.getLong("version"), Json.instant(json, "createdAt"), Json.instant(json, "updatedAt"),
-        positions, cash, splits, dividends);
+        positions, cash, splits, dividends, SettingsJson.fromJson(json.getJsonObject("settings")));
   }
 
   public static Position position(JsonObject json) {

@@ -289,7 +289,8 @@ final class CommandBatch {
   JournalAppend append(long epoch) {
     JournalAppend.CatalogRow catalog = !catalogChanged ? null : new JournalAppend.CatalogRow(after.name(),
         after.baseCurrency().value(), after.parentId() == null ? null : after.parentId().value(),
-        after.costMethod().name(), after.createdAt(), after.updatedAt());
+        after.costMethod().name(), after.createdAt(), after.updatedAt(),
+        io.portfoliostate.protocol.SettingsJson.toJson(after.settings()).encode());
     return new JournalAppend(after.id(), rows, catalog, epoch);
   }
 
