@@ -287,7 +287,7 @@ public final class Node implements AutoCloseable {
           return vertx.deployVerticle(() -> {
             HttpGatewayVerticle gateway = new HttpGatewayVerticle(settings.http(), owners, catalog, readiness,
                 registry, shards, settings.cluster().enabled() ? settings.cluster().name() : null, market,
-                marketStore, clock, cache, actionStore);
+                marketStore, clock, cache, actionStore, settings.consolidation());
             if (first[0] == null) {
               first[0] = gateway;
             }

@@ -21,7 +21,8 @@ public record Settings(
     CacheSettings cache,
     PulsarSettings pulsar,
     CorporateActionSettings corporateActions,
-    WriterSettings writers) {
+    WriterSettings writers,
+    ConsolidationSettings consolidation) {
 
   public static Settings from(JsonObject json) {
     return new Settings(
@@ -35,7 +36,8 @@ public record Settings(
         CacheSettings.from(json.getJsonObject("cache", new JsonObject())),
         PulsarSettings.from(json.getJsonObject("pulsar", new JsonObject())),
         CorporateActionSettings.from(json.getJsonObject("corporateActions", new JsonObject())),
-        WriterSettings.from(json.getJsonObject("writers", new JsonObject())));
+        WriterSettings.from(json.getJsonObject("writers", new JsonObject())),
+        ConsolidationSettings.from(json.getJsonObject("consolidation", new JsonObject())));
   }
 
   /**
@@ -350,6 +352,27 @@ public record Settings(
     static WriterSettings from(JsonObject json) {
       return new WriterSettings(json.getInteger("marketMaxQueuedRows", 100_000),
           json.getInteger("journalMaxQueuedRows", 100_000), json.getLong("stuckAfterMs", 10_000L));
+    }
+  }
+
+  /**
+   * Consolidated views of a portfolio tree ({@code GET .../consolidated}).
+   *
+   * @param maxPortfolios the largest subtree (root included) a consolidated read accepts; a
+   *     larger one is refused with a 422 before any owner is asked
+   * @param maxInFlight how many owner reads one consolidated read keeps in flight at once: all
+   *     of a subtree up to this size is asked at the same time, a larger one in waves, so that
+   *     one read of a huge tree does not flood the owners and the event bus
+   */
+  public record ConsolidationSettings(int maxPortfolios, int maxInFlight) {
+    public ConsolidationSettings {
+      if (maxPortfolios < 1 || maxInFlight < 1) {
+        throw new IllegalArgumentException("consolidation: maxPortfolios and maxInFlight must be positive");
+      }
+    }
+
+    static ConsolidationSettings from(JsonObject json) {
+      return new ConsolidationSettings(json.getInteger("maxPortfolios", 10_000), json.getInteger("maxInFlight", 256));
     }
   }
 }

@@ -1,6 +1,7 @@
 package io.portfoliostate.gateway;
 
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.portfoliostate.config.Settings.ConsolidationSettings;
 import io.portfoliostate.config.Settings.HttpSettings;
 import io.portfoliostate.integration.redis.PortfolioCache;
 import io.portfoliostate.market.MarketView;
@@ -49,6 +50,7 @@ public final class HttpGatewayVerticle extends VerticleBase {
   private final MarketDataStore marketStore;
   private final Clock clock;
   private final CorporateActionStore actionStore;
+  private final ConsolidationSettings consolidation;
   private HttpServer server;
 
   /**
@@ -58,12 +60,14 @@ public final class HttpGatewayVerticle extends VerticleBase {
    * @param clock stamps market data without an observation time
    * @param cache the shared Redis cache, or null when there is none
    * @param actionStore where corporate actions and their progress are stored
+   * @param consolidation the bounds of consolidated reads of a portfolio tree
    */
   public HttpGatewayVerticle(HttpSettings settings, OwnerClient owners, PortfolioCatalog catalog,
       Readiness readiness, PrometheusMeterRegistry registry, ShardMap shards, String clusterName,
       MarketView market, MarketDataStore marketStore, Clock clock, PortfolioCache cache,
-      CorporateActionStore actionStore) {
+      CorporateActionStore actionStore, ConsolidationSettings consolidation) {
     this.actionStore = actionStore;
+    this.consolidation = consolidation;
     this.settings = settings;
     this.market = market;
     this.marketStore = marketStore;
@@ -137,6 +141,18 @@ public final class HttpGatewayVerticle extends VerticleBase {
     router.get(PORTFOLIO + "/weights").handler(reads::weights);
     router.get(PORTFOLIO + "/exposures").handler(reads::exposures);
     router.get(PORTFOLIO + "/events").handler(handlers::events);
+    ConsolidatedHandlers consolidated = new ConsolidatedHandlers(
+        new SubtreeReads(owners, catalog, consolidation), market);
+    // access: read on :id (a reader of a portfolio may read its whole subtree)
+    router.get(PORTFOLIO + "/consolidated").handler(consolidated::whole);
+    // access: read on :id
+    router.get(PORTFOLIO + "/consolidated/positions").handler(consolidated::positions);
+    // access: read on :id
+    router.get(PORTFOLIO + "/consolidated/cash").handler(consolidated::cash);
+    // access: read on :id
+    router.get(PORTFOLIO + "/consolidated/weights").handler(consolidated::weights);
+    // access: read on :id
+    router.get(PORTFOLIO + "/consolidated/exposures").handler(consolidated::exposures);
     MarketHandlers marketHandlers = new MarketHandlers(vertx.eventBus(), market, marketStore, clock,
         settings.requestTimeoutMs());
     router.put(INSTRUMENT).handler(marketHandlers::putInstrument);
