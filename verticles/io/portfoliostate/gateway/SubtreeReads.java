@@ -171,10 +171,33 @@ final class SubtreeReads {
         first = first == null ? cause : first;
       }
       if (!unanswered.isEmpty()) {
-        return Future.failedFuture(new Unanswered(unanswered, Problems.of(first).detail()));
+        return Future.failedFuture(new Unanswered(unanswered, why(first)));
       }
       return Future.succeededFuture(states);
     });
+  }
+
+  /** Why an owner read failed, in the words of a read (nothing was written, a retry is safe). */
+  private String why(Throwable failure) {
+    if (failure instanceof ReplyException reply) {
+      switch (reply.failureType()) {
+        case TIMEOUT:
+          return "no answer within " + owners.ownerTimeoutMs() + " ms";
+        case NO_HANDLERS:
+          return "no owner available (moving between nodes)";
+        case ERROR:
+          return "the owner's node could not be reached";
+        default:
+          if (reply.failureCode() == FailureCodes.NOT_OWNER) {
+            return "no owner available (moving between nodes)";
+          }
+          if (reply.failureCode() == FailureCodes.OVERLOADED) {
+            return "the owner is overloaded";
+          }
+          break;
+      }
+    }
+    return Problems.of(failure).detail();
   }
 
   /**
@@ -195,7 +218,13 @@ final class SubtreeReads {
     void next() {
       while (next < tree.size()) {
         int index = next++;
-        Future<PortfolioState> read = owners.request(OwnerRequest.Read.current(tree.get(index).id()));
+        Future<PortfolioState> read;
+        try {
+          read = owners.request(OwnerRequest.Read.current(tree.get(index).id()));
+        } catch (RuntimeException bug) {
+          // One read's bug fails that read (a 500 naming it), not the lanes behind it.
+          read = Future.failedFuture(bug);
+        }
         if (read.isComplete()) {
           results.get(index).handle(read);
           continue;
