@@ -1,49 +1,59 @@
 package io.portfoliostate.app;
 
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import io.micrometer.core.instrument.Gauge;
-import io.portfoliostate.config.Settings;
+import io.portfoliostate.actions.CorporateActionVerticle;
 import io.portfoliostate.config.Settings.CacheSettings;
 import io.portfoliostate.config.Settings.ClusterSettings;
+import io.portfoliostate.config.Settings.SecuritySettings;
+import io.portfoliostate.config.Settings;
+import io.portfoliostate.domain.ReferenceData;
+import io.portfoliostate.gateway.AccessControl;
 import io.portfoliostate.gateway.HttpGatewayVerticle;
+import io.portfoliostate.gateway.SecuredRoutes;
 import io.portfoliostate.integration.pulsar.ChangePublisherVerticle;
 import io.portfoliostate.integration.pulsar.PulsarIngestVerticle;
 import io.portfoliostate.integration.redis.CacheWriterVerticle;
 import io.portfoliostate.integration.redis.PortfolioCache;
+import io.portfoliostate.market.MarketFeedVerticle;
+import io.portfoliostate.market.MarketView;
 import io.portfoliostate.observability.NodeStatusVerticle;
 import io.portfoliostate.observability.Readiness;
 import io.portfoliostate.observability.WriterHealth;
+import io.portfoliostate.persistence.ChangeStreamStore;
+import io.portfoliostate.persistence.CorporateActionStore;
 import io.portfoliostate.persistence.Database;
 import io.portfoliostate.persistence.EmbeddedDatabase;
 import io.portfoliostate.persistence.JournalReader;
-import io.portfoliostate.actions.CorporateActionVerticle;
-import io.portfoliostate.persistence.ChangeStreamStore;
-import io.portfoliostate.persistence.CorporateActionStore;
 import io.portfoliostate.persistence.JournalWriterVerticle;
 import io.portfoliostate.persistence.MarketDataStore;
 import io.portfoliostate.persistence.MarketDataWriterVerticle;
-import io.portfoliostate.market.MarketFeedVerticle;
-import io.portfoliostate.market.MarketView;
-import io.portfoliostate.domain.ReferenceData;
 import io.portfoliostate.persistence.Migrations;
-import io.portfoliostate.persistence.PortfolioCatalog;
-import io.portfoliostate.persistence.SnapshotStore;
 import io.portfoliostate.persistence.OwnerEpochs;
+import io.portfoliostate.persistence.PortfolioCatalog;
+import io.portfoliostate.persistence.SecurityStore;
+import io.portfoliostate.persistence.SnapshotStore;
+import io.portfoliostate.protocol.Addresses;
 import io.portfoliostate.protocol.Codecs;
+import io.portfoliostate.security.AdminKeyBootstrap;
+import io.portfoliostate.security.Authenticator;
+import io.portfoliostate.security.OidcTokenVerifier;
+import io.portfoliostate.security.RateLimits;
+import io.portfoliostate.security.SecurityRefreshVerticle;
+import io.portfoliostate.security.SecurityState;
 import io.portfoliostate.shard.ClusterMember;
 import io.portfoliostate.shard.HazelcastShardMap;
 import io.portfoliostate.shard.LocalShardMap;
 import io.portfoliostate.shard.OwnerClient;
 import io.portfoliostate.shard.PortfolioOwnerVerticle;
 import io.portfoliostate.shard.ShardMap;
-import io.portfoliostate.protocol.Addresses;
 import io.vertx.core.DeploymentOptions;
-import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxBuilder;
 import io.vertx.core.VertxOptions;
+import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.micrometer.MetricsDomain;
 import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
@@ -103,7 +113,12 @@ public final class Node implements AutoCloseable {
   private String ownersDeployment;
   private String actionsDeployment;
   private String gatewayDeployment;
+  private String securityDeployment;
   private int httpPort;
+  private final SecurityState securityState = new SecurityState();
+  private OidcTokenVerifier tokens;
+  private String adminKeyId;
+  private SecuredRoutes routes;
 
   private Node(Settings settings, EmbeddedDatabase embedded, Database database, Vertx vertx,
       PrometheusMeterRegistry registry, String nodeId, ShardMap shards, BooleanSupplier joined) {
@@ -146,6 +161,7 @@ public final class Node implements AutoCloseable {
    */
   public static Node start(Settings settings, UnaryOperator<ShardMap> routing,
       UnaryOperator<ReferenceData> reference) throws Exception {
+    checkAuthenticationSwitch(settings);
     EmbeddedDatabase embedded = null;
     Database database;
     if (settings.database().isEmbedded()) {
@@ -210,6 +226,30 @@ public final class Node implements AutoCloseable {
     return node;
   }
 
+  /**
+   * {@code PSTATE_AUTH=off} lets anyone who reaches the port do anything: allowed only when HTTP
+   * listens on a loopback address (nobody else can reach it), and said on every start.
+   */
+  private static void checkAuthenticationSwitch(Settings settings) throws Exception {
+    if (settings.security().enabled()) {
+      return;
+    }
+    String host = settings.http().host();
+    boolean loopback;
+    try {
+      loopback = !host.isBlank() && java.util.Arrays.stream(java.net.InetAddress.getAllByName(host))
+          .allMatch(java.net.InetAddress::isLoopbackAddress);
+    } catch (java.net.UnknownHostException e) {
+      loopback = false;
+    }
+    if (!loopback) {
+      throw new IllegalStateException("PSTATE_AUTH=off is refused: HTTP listens on " + host
+          + ", not on a loopback address only; set PSTATE_HTTP_HOST=127.0.0.1, or leave authentication on");
+    }
+    LOG.warn("AUTHENTICATION IS OFF (PSTATE_AUTH=off): every request on {}:{} is allowed everything. "
+        + "Never run a node like this where others can reach it.", host, settings.http().port());
+  }
+
   private static Vertx await(Future<Vertx> future) throws Exception {
     return future.toCompletionStage().toCompletableFuture().get(120, TimeUnit.SECONDS);
   }
@@ -239,6 +279,7 @@ public final class Node implements AutoCloseable {
     Clock clock = Clock.tick(Clock.systemUTC(), java.time.Duration.ofMillis(1));
     MarketDataStore marketStore = new MarketDataStore(readPool);
     CorporateActionStore actionStore = new CorporateActionStore(readPool);
+    SecurityStore securityStore = new SecurityStore(readPool);
     Future<String> cacheWriter = redis == null ? Future.succeededFuture()
         : vertx.deployVerticle(new CacheWriterVerticle(redis, nodeId, settings.cache(), registry));
     // The feed listens before the load, so nothing published meanwhile is missed; the load
@@ -282,12 +323,16 @@ public final class Node implements AutoCloseable {
         })
         .compose(id -> {
           actionsDeployment = id;
+          return security(securityStore);
+        })
+        .compose(access -> {
           HttpGatewayVerticle[] first = new HttpGatewayVerticle[1];
           PortfolioCatalog catalog = new PortfolioCatalog(readPool);
           return vertx.deployVerticle(() -> {
             HttpGatewayVerticle gateway = new HttpGatewayVerticle(settings.http(), owners, catalog, readiness,
                 registry, shards, settings.cluster().enabled() ? settings.cluster().name() : null, market,
-                marketStore, clock, cache, actionStore, settings.consolidation());
+                marketStore, clock, cache, actionStore, access, settings.security(),
+                settings.consolidation());
             if (first[0] == null) {
               first[0] = gateway;
             }
@@ -295,6 +340,7 @@ public final class Node implements AutoCloseable {
           }, new DeploymentOptions().setInstances(instances)).map(deployment -> {
             gatewayDeployment = deployment;
             httpPort = first[0].port();
+            routes = first[0].routes();
             return null;
           });
         })
@@ -324,6 +370,58 @@ public final class Node implements AutoCloseable {
           changesDeployment = id;
           return null;
         });
+  }
+
+  /**
+   * Access control for the gateways: the admin key made or registered, the identity provider's
+   * keys fetched, the node's copy of keys and grants loaded and then kept current.
+   */
+  private Future<AccessControl> security(SecurityStore store) {
+    SecuritySettings security = settings.security();
+    Future<OidcTokenVerifier> verifier = security.enabled() && security.oidcEnabled()
+        ? OidcTokenVerifier.discover(vertx, new OidcTokenVerifier.Options(security.oidcIssuer(),
+            security.oidcAudience(), security.clockSkewSeconds(), security.rolesClaim(), security.groupsClaim(), 5_000))
+        : Future.succeededFuture();
+    return verifier
+        .compose(found -> {
+          tokens = found;
+          return security.enabled()
+              ? AdminKeyBootstrap.run(vertx, store, settings.adminKeyFile(), security.oidcEnabled())
+              : Future.<String>succeededFuture();
+        })
+        .compose(keyId -> {
+          adminKeyId = keyId;
+          return SecurityRefreshVerticle.load(store, securityState);
+        })
+        .compose(v -> vertx.deployVerticle(new SecurityRefreshVerticle(store, securityState, security.refreshMs(),
+            registry)))
+        .map(id -> {
+          securityDeployment = id;
+          Authenticator authenticator = new Authenticator(() -> securityState.copy().keysByHash(), tokens,
+              Clock.systemUTC());
+          return new AccessControl(security.enabled(), securityState, authenticator, store,
+              new RateLimits(security.rateLimit()), registry);
+        });
+  }
+
+  /** The routes this node serves with their access rules (for the route-matrix test). */
+  public List<SecuredRoutes.Declared> declaredRoutes() {
+    return routes.declared();
+  }
+
+  /** Routes this node serves that were added without an access rule: none, or a test fails. */
+  public List<String> undeclaredRoutes() {
+    return routes.undeclared();
+  }
+
+  /** The id of the bootstrap admin key this node made or registered, or null. */
+  public String adminKeyId() {
+    return adminKeyId;
+  }
+
+  /** The security version whose keys and grants this node enforces. */
+  public long securityVersion() {
+    return securityState.version();
   }
 
   /** The port the HTTP gateway listens on. */
@@ -382,6 +480,7 @@ public final class Node implements AutoCloseable {
     Future<Void> drained = undeploy(statusDeployment)
         .compose(v -> undeploy(actionsDeployment))
         .compose(v -> undeploy(gatewayDeployment))
+        .compose(v -> undeploy(securityDeployment))
         .compose(v -> undeploy(ownersDeployment))
         .compose(v -> undeploy(writerDeployment))
         .compose(v -> undeploy(marketWriterDeployment))
@@ -390,6 +489,9 @@ public final class Node implements AutoCloseable {
         .compose(v -> redis == null ? Future.<Void>succeededFuture() : redis.close())
         .compose(v -> readPool.close());
     await(drained, "drain");
+    if (tokens != null) {
+      tokens.close();
+    }
     // Clustered: leaving the cluster hands this node's partitions to the others; until they
     // have them, gateways elsewhere find no owner and retry (RoutingSettings.notOwnerRetryMs).
     await(vertx.close(), "Vert.x close");

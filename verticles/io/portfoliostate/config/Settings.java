@@ -22,6 +22,7 @@ public record Settings(
     PulsarSettings pulsar,
     CorporateActionSettings corporateActions,
     WriterSettings writers,
+    SecuritySettings security,
     ConsolidationSettings consolidation) {
 
   public static Settings from(JsonObject json) {
@@ -37,7 +38,13 @@ public record Settings(
         PulsarSettings.from(json.getJsonObject("pulsar", new JsonObject())),
         CorporateActionSettings.from(json.getJsonObject("corporateActions", new JsonObject())),
         WriterSettings.from(json.getJsonObject("writers", new JsonObject())),
+        SecuritySettings.from(json.getJsonObject("security", new JsonObject())),
         ConsolidationSettings.from(json.getJsonObject("consolidation", new JsonObject())));
+  }
+
+  /** The admin key file of a node: the configured one, else {@code <dataDir>/admin-key}. */
+  public Path adminKeyFile() {
+    return security.adminKeyFile() != null ? Path.of(security.adminKeyFile()) : dataDir.resolve("admin-key");
   }
 
   /**
@@ -352,6 +359,97 @@ public record Settings(
     static WriterSettings from(JsonObject json) {
       return new WriterSettings(json.getInteger("marketMaxQueuedRows", 100_000),
           json.getInteger("journalMaxQueuedRows", 100_000), json.getLong("stuckAfterMs", 10_000L));
+    }
+  }
+
+  /**
+   * Who may use the service (see docs/operations.md, "Security").
+   *
+   * @param enabled false ({@code PSTATE_AUTH=off}) switches every check off: refused unless HTTP
+   *     listens on a loopback address only, and warned about on every start
+   * @param adminKeyFile where the bootstrap admin key is kept; null for {@code <dataDir>/admin-key}
+   * @param oidcIssuer the identity provider's issuer URL; null accepts API keys only
+   * @param oidcAudience the value access tokens' {@code aud} must hold
+   * @param clockSkewSeconds how far past its expiry a token is still taken
+   * @param rolesClaim the token claim naming global roles
+   * @param groupsClaim the token claim naming groups that grants may name
+   * @param refreshMs how often a node polls for changed keys, grants and parents
+   * @param metricsOpen {@code /metrics} without credentials (default: the operations role)
+   * @param openApiOpen {@code /openapi.yaml} and {@code /docs} without credentials (default: open)
+   * @param rateLimit the per-principal request budget
+   */
+  public record SecuritySettings(boolean enabled, String adminKeyFile, String oidcIssuer, String oidcAudience,
+      long clockSkewSeconds, String rolesClaim, String groupsClaim, long refreshMs, boolean metricsOpen,
+      boolean openApiOpen, RateLimitSettings rateLimit) {
+
+    public SecuritySettings {
+      if (refreshMs < 10 || refreshMs > 1_000) {
+        throw new IllegalArgumentException("security.refreshMs must be 10-1000: grant changes must reach every node "
+            + "within a second");
+      }
+      if (clockSkewSeconds < 0 || clockSkewSeconds > 600) {
+        throw new IllegalArgumentException("security.clockSkewSeconds must be 0-600");
+      }
+      if (oidcIssuer != null && (oidcAudience == null || oidcAudience.isBlank())) {
+        throw new IllegalArgumentException("security.oidcAudience is required with security.oidcIssuer");
+      }
+    }
+
+    /** Whether access tokens of an identity provider are accepted (else API keys only). */
+    public boolean oidcEnabled() {
+      return oidcIssuer != null;
+    }
+
+    static SecuritySettings from(JsonObject json) {
+      String auth = json.getValue("enabled") == null ? "on" : json.getValue("enabled").toString();
+      boolean enabled = switch (auth.toLowerCase(java.util.Locale.ROOT)) {
+        case "on", "true" -> true;
+        case "off", "false" -> false;
+        default -> throw new IllegalArgumentException("security.enabled (PSTATE_AUTH) must be on or off, not " + auth);
+      };
+      return new SecuritySettings(enabled, blankToNull(json.getString("adminKeyFile")),
+          blankToNull(json.getString("oidcIssuer")), blankToNull(json.getString("oidcAudience")),
+          json.getLong("clockSkewSeconds", 30L), json.getString("rolesClaim", "roles"),
+          json.getString("groupsClaim", "groups"), json.getLong("refreshMs", 250L),
+          flag(json, "metricsOpen", false), flag(json, "openApiOpen", true),
+          RateLimitSettings.from(json.getJsonObject("rateLimit", new JsonObject())));
+    }
+
+    private static String blankToNull(String value) {
+      return value == null || value.isBlank() ? null : value;
+    }
+  }
+
+  /** A boolean setting, given as JSON or (from the environment) as text. */
+  static boolean flag(JsonObject json, String key, boolean otherwise) {
+    Object value = json.getValue(key);
+    return value == null ? otherwise : Boolean.parseBoolean(value.toString());
+  }
+
+  /**
+   * A token bucket per principal, per node: {@code burst} requests at once, refilled at
+   * {@code requestsPerSecond}. 0 requests per second switches the limit off.
+   *
+   * @param limitBootstrapAdmin whether the bootstrap admin key is limited too (off by default:
+   *     it is the operator's own key)
+   */
+  public record RateLimitSettings(double requestsPerSecond, int burst, boolean limitBootstrapAdmin) {
+
+    public RateLimitSettings {
+      if (requestsPerSecond < 0 || burst < 0 || (requestsPerSecond > 0 && burst < 1)) {
+        throw new IllegalArgumentException("security.rateLimit: requestsPerSecond >= 0, and burst >= 1 when limited");
+      }
+    }
+
+    public boolean enabled() {
+      return requestsPerSecond > 0;
+    }
+
+    static RateLimitSettings from(JsonObject json) {
+      Object configured = json.getValue("requestsPerSecond");
+      double rate = configured == null ? 0.0 : Double.parseDouble(configured.toString());
+      return new RateLimitSettings(rate, json.getInteger("burst", rate > 0 ? (int) Math.ceil(rate) : 0),
+          flag(json, "limitBootstrapAdmin", false));
     }
   }
 

@@ -63,7 +63,18 @@ public final class SettingsLoader {
       Map.entry("PSTATE_CA_MAX_IN_FLIGHT", "corporateActions.maxInFlight"),
       Map.entry("PSTATE_CONSOLIDATION_MAX_PORTFOLIOS", "consolidation.maxPortfolios"),
       Map.entry("PSTATE_CONSOLIDATION_MAX_IN_FLIGHT", "consolidation.maxInFlight"),
-      Map.entry("PSTATE_CA_LEASE_SECONDS", "corporateActions.leaseSeconds"));
+      Map.entry("PSTATE_CA_LEASE_SECONDS", "corporateActions.leaseSeconds"),
+      Map.entry("PSTATE_AUTH", "security.enabled"),
+      Map.entry("PSTATE_ADMIN_KEY_FILE", "security.adminKeyFile"),
+      Map.entry("PSTATE_OIDC_ISSUER", "security.oidcIssuer"),
+      Map.entry("PSTATE_OIDC_AUDIENCE", "security.oidcAudience"),
+      Map.entry("PSTATE_OIDC_CLOCK_SKEW_SECONDS", "security.clockSkewSeconds"),
+      Map.entry("PSTATE_OIDC_ROLES_CLAIM", "security.rolesClaim"),
+      Map.entry("PSTATE_OIDC_GROUPS_CLAIM", "security.groupsClaim"),
+      Map.entry("PSTATE_METRICS_OPEN", "security.metricsOpen"),
+      Map.entry("PSTATE_OPENAPI_OPEN", "security.openApiOpen"),
+      Map.entry("PSTATE_RATE_LIMIT_PER_SECOND", "security.rateLimit.requestsPerSecond"),
+      Map.entry("PSTATE_RATE_LIMIT_BURST", "security.rateLimit.burst"));
 
   /**
    * Variables whose empty value means something ("publish none"), not "use the default": an

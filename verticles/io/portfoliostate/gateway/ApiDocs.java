@@ -1,7 +1,6 @@
 package io.portfoliostate.gateway;
 
-import io.vertx.core.http.HttpMethod;
-import io.vertx.ext.web.Router;
+import io.portfoliostate.security.AccessRule;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.StaticHandler;
 import java.io.IOException;
@@ -55,11 +54,11 @@ final class ApiDocs {
    * registered by the gateway itself (they are in the OpenAPI document); the viewer's scripts and
    * styles are files of the webjar, not API operations, hence a plain GET route here.
    */
-  static void mountAssets(Router router) {
-    router.route(HttpMethod.GET, "/docs/swagger-initializer.js").handler(ctx -> ctx.response()
+  static void mountAssets(SecuredRoutes routes, AccessRule rule) {
+    routes.files("/docs/swagger-initializer.js", rule, ctx -> ctx.response()
         .putHeader("Content-Type", "text/javascript; charset=utf-8")
         .end(INITIALIZER));
-    router.route(HttpMethod.GET, "/docs/*").handler(StaticHandler.create(WEBJAR + webjarVersion())
+    routes.files("/docs/*", rule, StaticHandler.create(WEBJAR + webjarVersion())
         .setDefaultContentEncoding("UTF-8"));
   }
 

@@ -3,29 +3,32 @@ package io.portfoliostate.gateway;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.portfoliostate.config.Settings.ConsolidationSettings;
 import io.portfoliostate.config.Settings.HttpSettings;
+import io.portfoliostate.config.Settings.SecuritySettings;
 import io.portfoliostate.integration.redis.PortfolioCache;
 import io.portfoliostate.market.MarketView;
 import io.portfoliostate.observability.Readiness;
 import io.portfoliostate.persistence.CorporateActionStore;
 import io.portfoliostate.persistence.MarketDataStore;
 import io.portfoliostate.persistence.PortfolioCatalog;
+import io.portfoliostate.security.AccessRule;
+import io.portfoliostate.security.GlobalRole;
+import io.portfoliostate.security.PortfolioRole;
 import io.portfoliostate.shard.OwnerClient;
 import io.portfoliostate.shard.ShardMap;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.buffer.Buffer;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.time.Clock;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.micrometer.PrometheusScrapingHandler;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.time.Clock;
 
 /**
  * The HTTP gateway: the REST API of API.md, health and metrics. Deployed once per event loop;
@@ -50,8 +53,11 @@ public final class HttpGatewayVerticle extends VerticleBase {
   private final MarketDataStore marketStore;
   private final Clock clock;
   private final CorporateActionStore actionStore;
+  private final AccessControl access;
+  private final SecuritySettings security;
   private final ConsolidationSettings consolidation;
   private HttpServer server;
+  private SecuredRoutes routes;
 
   /**
    * @param clusterName the cluster's name, or null when the node runs alone
@@ -60,13 +66,18 @@ public final class HttpGatewayVerticle extends VerticleBase {
    * @param clock stamps market data without an observation time
    * @param cache the shared Redis cache, or null when there is none
    * @param actionStore where corporate actions and their progress are stored
+   * @param access enforces the access rule of every route
+   * @param security which routes the configuration opens
    * @param consolidation the bounds of consolidated reads of a portfolio tree
    */
   public HttpGatewayVerticle(HttpSettings settings, OwnerClient owners, PortfolioCatalog catalog,
       Readiness readiness, PrometheusMeterRegistry registry, ShardMap shards, String clusterName,
       MarketView market, MarketDataStore marketStore, Clock clock, PortfolioCache cache,
-      CorporateActionStore actionStore, ConsolidationSettings consolidation) {
+      CorporateActionStore actionStore, AccessControl access, SecuritySettings security,
+      ConsolidationSettings consolidation) {
     this.actionStore = actionStore;
+    this.access = access;
+    this.security = security;
     this.consolidation = consolidation;
     this.settings = settings;
     this.market = market;
@@ -106,70 +117,96 @@ public final class HttpGatewayVerticle extends VerticleBase {
     return server.actualPort();
   }
 
+  /** The routes of this gateway with their access rules, and any route added without one. */
+  public SecuredRoutes routes() {
+    return routes;
+  }
+
   private Router router() {
     Router router = Router.router(vertx);
-    router.get("/health/live").handler(ctx -> HttpBodies.json(ctx, 200, new JsonObject().put("status", "UP")));
-    router.get("/health/ready").handler(this::ready);
-    router.get("/metrics").handler(PrometheusScrapingHandler.create(registry));
-    router.get("/openapi.yaml").handler(ctx -> ctx.response().putHeader("Content-Type", "application/yaml")
+    SecuredRoutes routes = new SecuredRoutes(router, access, settings.maxBodyBytes());
+    this.routes = routes;
+    AccessRule health = AccessRule.open("health checks of the orchestrator");
+    routes.get("/health/live", health, ctx -> HttpBodies.json(ctx, 200, new JsonObject().put("status", "UP")));
+    routes.get("/health/ready", health, this::ready);
+    routes.get("/metrics", security.metricsOpen() ? AccessRule.open("configured: security.metricsOpen")
+        : AccessRule.global(GlobalRole.OPERATIONS), PrometheusScrapingHandler.create(registry));
+    AccessRule documentation = security.openApiOpen() ? AccessRule.open("the API's documentation; configured: "
+        + "security.openApiOpen") : AccessRule.anyCaller("the API's documentation");
+    routes.get("/openapi.yaml", documentation, ctx -> ctx.response().putHeader("Content-Type", "application/yaml")
         .end(OPENAPI));
-    router.get("/docs").handler(ApiDocs::page);
-    router.get("/docs/").handler(ApiDocs::page);
-    ApiDocs.mountAssets(router);
+    routes.get("/docs", documentation, ApiDocs::page);
+    routes.get("/docs/", documentation, ApiDocs::page);
+    ApiDocs.mountAssets(routes, documentation);
 
     // When the request arrived: a write's deadline counts from here, not from when a loaded event
     // loop got round to it, so that nothing is written after the client had its timeout.
-    router.route("/api/*").handler(ctx -> {
+    routes.filter("/api/*", ctx -> {
       ctx.put(MarketHandlers.ARRIVED_AT, System.currentTimeMillis());
       ctx.next();
     });
-    router.route("/api/*").handler(this::deadline);
-    router.route("/api/*").handler(BodyHandler.create(false).setBodyLimit(settings.maxBodyBytes()));
-    PortfolioHandlers handlers = new PortfolioHandlers(owners, catalog);
-    router.post("/api/v1/portfolios").handler(handlers::create);
-    router.get("/api/v1/portfolios").handler(handlers::list);
+    routes.filter("/api/*", this::deadline);
+    AccessRule reader = AccessRule.portfolio(PortfolioRole.READ, "id");
+    AccessRule trader = AccessRule.portfolio(PortfolioRole.TRADE, "id");
+    PortfolioHandlers handlers = new PortfolioHandlers(owners, catalog, access);
+    routes.post("/api/v1/portfolios", AccessRule.checkedByHandler("admin on parentId, or the global admin role for "
+        + "a root"), handlers::create);
+    routes.get("/api/v1/portfolios", AccessRule.anyCaller("lists only the portfolios the caller may read"),
+        handlers::list);
     ReadHandlers reads = new ReadHandlers(new StateReads(owners, cache), market, marketStore);
-    router.get(PORTFOLIO).handler(reads::read);
-    router.patch(PORTFOLIO).handler(handlers::update);
-    router.postWithRegex("/api/v1/portfolios/([^/]+)/trades:batch").handler(handlers::tradeBatch);
-    router.post(PORTFOLIO + "/trades").handler(handlers.command(CommandParsers::tradeAt, 201));
-    router.post(PORTFOLIO + "/cash-flows").handler(handlers.command(CommandParsers::cashFlow, 201));
-    router.post(PORTFOLIO + "/fx-conversions").handler(handlers.command(CommandParsers::fxConversion, 201));
-    router.put(PORTFOLIO + "/targets").handler(handlers.command(CommandParsers::targets, 200, true));
-    router.get(PORTFOLIO + "/positions").handler(reads::positions);
-    router.get(PORTFOLIO + "/cash").handler(reads::cash);
-    router.get(PORTFOLIO + "/weights").handler(reads::weights);
-    router.get(PORTFOLIO + "/exposures").handler(reads::exposures);
-    router.get(PORTFOLIO + "/events").handler(handlers::events);
+    routes.get(PORTFOLIO, reader, reads::read);
+    routes.patch(PORTFOLIO, AccessRule.portfolio(PortfolioRole.ADMIN, "id"), handlers::update);
+    routes.addRegex(HttpMethod.POST, "/api/v1/portfolios/([^/]+)/trades:batch", PORTFOLIO + "/trades:batch",
+        AccessRule.portfolio(PortfolioRole.TRADE, "param0"), handlers::tradeBatch);
+    routes.post(PORTFOLIO + "/trades", trader, handlers.command(CommandParsers::tradeAt, 201));
+    routes.post(PORTFOLIO + "/cash-flows", trader, handlers.command(CommandParsers::cashFlow, 201));
+    routes.post(PORTFOLIO + "/fx-conversions", trader, handlers.command(CommandParsers::fxConversion, 201));
+    routes.put(PORTFOLIO + "/targets", trader, handlers.command(CommandParsers::targets, 200, true));
+    routes.get(PORTFOLIO + "/positions", reader, reads::positions);
+    routes.get(PORTFOLIO + "/cash", reader, reads::cash);
+    routes.get(PORTFOLIO + "/weights", reader, reads::weights);
+    routes.get(PORTFOLIO + "/exposures", reader, reads::exposures);
+    routes.get(PORTFOLIO + "/events", reader, handlers::events);
     ConsolidatedHandlers consolidated = new ConsolidatedHandlers(
         new SubtreeReads(owners, catalog, consolidation), market);
-    // access: read on :id (a reader of a portfolio may read its whole subtree)
-    router.get(PORTFOLIO + "/consolidated").handler(consolidated::whole);
-    // access: read on :id
-    router.get(PORTFOLIO + "/consolidated/positions").handler(consolidated::positions);
-    // access: read on :id
-    router.get(PORTFOLIO + "/consolidated/cash").handler(consolidated::cash);
-    // access: read on :id
-    router.get(PORTFOLIO + "/consolidated/weights").handler(consolidated::weights);
-    // access: read on :id
-    router.get(PORTFOLIO + "/consolidated/exposures").handler(consolidated::exposures);
+    // A reader of a portfolio may read its whole subtree summed.
+    routes.get(PORTFOLIO + "/consolidated", reader, consolidated::whole);
+    routes.get(PORTFOLIO + "/consolidated/positions", reader, consolidated::positions);
+    routes.get(PORTFOLIO + "/consolidated/cash", reader, consolidated::cash);
+    routes.get(PORTFOLIO + "/consolidated/weights", reader, consolidated::weights);
+    routes.get(PORTFOLIO + "/consolidated/exposures", reader, consolidated::exposures);
     MarketHandlers marketHandlers = new MarketHandlers(vertx.eventBus(), market, marketStore, clock,
         settings.requestTimeoutMs());
-    router.put(INSTRUMENT).handler(marketHandlers::putInstrument);
-    router.get(INSTRUMENT).handler(marketHandlers::getInstrument);
-    router.post("/api/v1/prices").handler(marketHandlers::postPrices);
-    router.post("/api/v1/fx-rates").handler(marketHandlers::postFxRates);
+    AccessRule marketData = AccessRule.global(GlobalRole.MARKET_DATA);
+    routes.put(INSTRUMENT, marketData, marketHandlers::putInstrument);
+    routes.get(INSTRUMENT, AccessRule.anyCaller("reference data, the same for every caller"),
+        marketHandlers::getInstrument);
+    routes.post("/api/v1/prices", marketData, marketHandlers::postPrices);
+    routes.post("/api/v1/fx-rates", marketData, marketHandlers::postFxRates);
     CorporateActionHandlers actions = new CorporateActionHandlers(actionStore,
         vertx.eventBus(), clock);
-    router.post("/api/v1/corporate-actions").handler(actions::post);
-    router.get("/api/v1/corporate-actions/:id").handler(actions::get);
-    router.get("/api/v1/cluster").handler(new ClusterHandler(vertx, shards, clusterName)::view);
+    AccessRule operations = AccessRule.global(GlobalRole.OPERATIONS);
+    routes.post("/api/v1/corporate-actions", operations, actions::post);
+    // Operations only: an action's progress names every portfolio that holds the instrument.
+    routes.get("/api/v1/corporate-actions/:id", operations, actions::get);
+    routes.get("/api/v1/cluster", operations, new ClusterHandler(vertx, shards, clusterName)::view);
+    SecurityHandlers keysAndGrants = new SecurityHandlers(access, clock);
+    AccessRule admin = AccessRule.global(GlobalRole.ADMIN);
+    routes.post("/api/v1/api-keys", admin, keysAndGrants::createKey);
+    routes.get("/api/v1/api-keys", admin, keysAndGrants::listKeys);
+    routes.delete("/api/v1/api-keys/:keyId", admin, keysAndGrants::revokeKey);
+    routes.post("/api/v1/grants", AccessRule.checkedByHandler("admin on portfolioId"), keysAndGrants::createGrant);
+    routes.get("/api/v1/grants", AccessRule.checkedByHandler("the global admin role, or admin on ?portfolioId="),
+        keysAndGrants::listGrants);
+    routes.delete("/api/v1/grants/:grantId", AccessRule.checkedByHandler("admin on the grant's portfolio"),
+        keysAndGrants::revokeGrant);
+    routes.get("/api/v1/audit", admin, keysAndGrants::audit);
 
     router.errorHandler(404, ctx -> Problems.send(ctx, new Problems.Problem(404, "not-found",
         "Not found", "no resource at " + ctx.request().path(), null)));
     router.errorHandler(405, ctx -> Problems.send(ctx, new Problems.Problem(405, "method-not-allowed",
         "Method not allowed", ctx.request().method() + " is not allowed on " + ctx.request().path(), null)));
-    router.route().failureHandler(this::failure);
+    routes.failures(this::failure);
     return router;
   }
 

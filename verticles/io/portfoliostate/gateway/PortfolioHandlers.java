@@ -11,6 +11,8 @@ import io.portfoliostate.protocol.CommandOutcome;
 import io.portfoliostate.protocol.CommandOutcomes;
 import io.portfoliostate.protocol.EventPage;
 import io.portfoliostate.protocol.OwnerRequest;
+import io.portfoliostate.security.GlobalRole;
+import io.portfoliostate.security.PortfolioRole;
 import io.portfoliostate.shard.OwnerClient;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
@@ -19,6 +21,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * The REST handlers of the portfolio API: parse and check the request, send it to the owner,
@@ -37,10 +40,24 @@ final class PortfolioHandlers {
 
   private final OwnerClient owners;
   private final PortfolioCatalog catalog;
+  private final AccessControl access;
 
-  PortfolioHandlers(OwnerClient owners, PortfolioCatalog catalog) {
+  PortfolioHandlers(OwnerClient owners, PortfolioCatalog catalog, AccessControl access) {
     this.owners = owners;
     this.catalog = catalog;
+    this.access = access;
+  }
+
+  /**
+   * Whether the caller may hang a portfolio under {@code parent}: admin on the parent (its
+   * subtree is the caller's to shape), or the global admin role for a root. False after the
+   * refusal was sent.
+   */
+  private Future<Boolean> mayPlaceUnder(RoutingContext ctx, PortfolioId parent) {
+    if (parent == null) {
+      return Future.succeededFuture(access.require(ctx, GlobalRole.ADMIN));
+    }
+    return access.require(ctx, parent, PortfolioRole.ADMIN);
   }
 
   void create(RoutingContext ctx) {
@@ -56,7 +73,8 @@ final class PortfolioHandlers {
     }
     CreatePortfolio create = (CreatePortfolio) parsed.envelope().command();
     CommandEnvelope envelope = parsed.envelope().withIdempotencyKey(key);
-    checkParent(create.portfolioId(), create.parentId())
+    mayPlaceUnder(ctx, create.parentId())
+        .compose(allowed -> allowed ? checkParent(create.portfolioId(), create.parentId()) : Future.succeededFuture(false))
         .compose(ok -> ok ? executeOne(envelope) : Future.succeededFuture(null))
         .onSuccess(outcome -> {
           if (outcome != null) {
@@ -80,8 +98,10 @@ final class PortfolioHandlers {
       return;
     }
     UpdatePortfolio update = (UpdatePortfolio) parsed.envelope().command();
+    // Moving a subtree under another parent needs admin there too (the route needs it here).
     Future<Boolean> parentOk = update.parentId() == null ? Future.succeededFuture(true)
-        : checkParent(id, update.parentId()).compose(ok -> !ok ? Future.succeededFuture(false)
+        : mayPlaceUnder(ctx, update.parentId()).compose(allowed -> !allowed ? Future.succeededFuture(false)
+            : checkParent(id, update.parentId())).compose(ok -> !ok ? Future.succeededFuture(false)
             : catalog.wouldCycle(id, update.parentId()).map(cycle -> {
               // A fast refusal against committed data only: two concurrent changes can both pass
               // here; the journal transaction checks again under a lock (JournalWrites).
@@ -250,7 +270,12 @@ final class PortfolioHandlers {
       return;
     }
     int size = limit == null ? 100 : limit.intValue();
-    catalog.page(after, parentId, size).onSuccess(items -> {
+    // A caller lists what its grants cover (read from the committed tree); an admin lists all.
+    Optional<List<PortfolioId>> roots = access.readableRoots(ctx);
+    Future<JsonArray> page = roots.isEmpty() ? catalog.page(after, parentId, size)
+        : roots.get().isEmpty() ? Future.succeededFuture(new JsonArray())
+        : catalog.readablePage(after, parentId, size, roots.get());
+    page.onSuccess(items -> {
       JsonObject json = new JsonObject().put("items", items);
       if (items.size() == size) {
         json.put("nextAfter", items.getJsonObject(items.size() - 1).getString("id"));

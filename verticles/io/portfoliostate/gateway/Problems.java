@@ -1,5 +1,6 @@
 package io.portfoliostate.gateway;
 
+import io.portfoliostate.domain.PortfolioId;
 import io.portfoliostate.domain.Rejection;
 import io.portfoliostate.protocol.FailureCodes;
 import io.portfoliostate.shard.OwnerClient;
@@ -84,6 +85,14 @@ final class Problems {
     }
   }
 
+  /**
+   * A portfolio that does not exist — or that the caller may not read: the two answers are the
+   * same, byte for byte, so that a refusal tells nothing about what exists.
+   */
+  static Problem portfolioNotFound(PortfolioId id) {
+    return new Problem(404, "not-found", "Not found", "portfolio " + id + " does not exist", null);
+  }
+
   /** The parent change would close a cycle; the same answer whether the gateway or the journal saw it. */
   static Problem parentCycle(String detail) {
     return new Problem(409, "parent-cycle", "The parent would close a cycle", detail,
@@ -153,7 +162,7 @@ final class Problems {
     if (ctx.response().ended()) {
       return;
     }
-    if (problem.status() == 503 || problem.status() == 429) {
+    if ((problem.status() == 503 || problem.status() == 429) && ctx.response().headers().get("Retry-After") == null) {
       ctx.response().putHeader("Retry-After", "1");
     }
     ctx.response().setStatusCode(problem.status()).putHeader("Content-Type", CONTENT_TYPE)

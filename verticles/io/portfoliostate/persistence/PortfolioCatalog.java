@@ -6,7 +6,9 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.Tuple;
+import java.util.List;
 
 /**
  * The committed list of portfolios and their tree (parent links), read from the catalog table
@@ -17,6 +19,14 @@ public final class PortfolioCatalog {
   private static final String PAGE =
       "SELECT id, name, base_currency, parent_id, cost_method, created_at, updated_at FROM portfolios "
           + "WHERE id > $1 AND ($2::text IS NULL OR parent_id = $2) ORDER BY id LIMIT $3";
+  /** The same page, of the subtrees under $4 only: what a caller with grants there may read. */
+  private static final String READABLE_PAGE =
+      "WITH RECURSIVE readable(id, depth) AS ("
+          + " SELECT id, 0 FROM portfolios WHERE id = ANY($4::text[])"
+          + " UNION SELECT p.id, r.depth + 1 FROM portfolios p JOIN readable r ON p.parent_id = r.id WHERE r.depth < 64)"
+          + " SELECT id, name, base_currency, parent_id, cost_method, created_at, updated_at FROM portfolios"
+          + " WHERE id IN (SELECT id FROM readable) AND id > $1 AND ($2::text IS NULL OR parent_id = $2)"
+          + " ORDER BY id LIMIT $3";
   private static final String EXISTS = "SELECT 1 FROM portfolios WHERE id = $1";
   /** The ancestors of a portfolio, itself included; bounded in depth so a bad row cannot loop forever. */
   private static final String ANCESTORS =
@@ -34,20 +44,33 @@ public final class PortfolioCatalog {
   /** A page of portfolios in id order after {@code after}, optionally only the children of {@code parentId}. */
   public Future<JsonArray> page(String after, String parentId, int limit) {
     return pool.preparedQuery(PAGE).execute(Tuple.of(after == null ? "" : after, parentId, limit))
-        .map(rows -> {
-          JsonArray items = new JsonArray();
-          for (Row row : rows) {
-            items.add(new JsonObject()
-                .put("id", row.getString("id"))
-                .put("name", row.getString("name"))
-                .put("baseCurrency", row.getString("base_currency"))
-                .put("parentId", row.getString("parent_id"))
-                .put("costMethod", row.getString("cost_method"))
-                .put("createdAt", row.getOffsetDateTime("created_at").toInstant().toString())
-                .put("updatedAt", row.getOffsetDateTime("updated_at").toInstant().toString()));
-          }
-          return items;
-        });
+        .map(PortfolioCatalog::items);
+  }
+
+  private static JsonArray items(RowSet<Row> rows) {
+    JsonArray items = new JsonArray();
+    for (Row row : rows) {
+      items.add(new JsonObject()
+          .put("id", row.getString("id"))
+          .put("name", row.getString("name"))
+          .put("baseCurrency", row.getString("base_currency"))
+          .put("parentId", row.getString("parent_id"))
+          .put("costMethod", row.getString("cost_method"))
+          .put("createdAt", row.getOffsetDateTime("created_at").toInstant().toString())
+          .put("updatedAt", row.getOffsetDateTime("updated_at").toInstant().toString()));
+    }
+    return items;
+  }
+
+  /**
+   * A page like {@link #page}, of the portfolios in the subtrees of {@code roots} only (the
+   * portfolios a caller's grants name): a caller lists only what it may read, read from the
+   * committed tree so that a portfolio created a moment ago under a grant is listed.
+   */
+  public Future<JsonArray> readablePage(String after, String parentId, int limit, List<PortfolioId> roots) {
+    String[] ids = roots.stream().map(PortfolioId::value).toArray(String[]::new);
+    return pool.preparedQuery(READABLE_PAGE).execute(Tuple.of(after == null ? "" : after, parentId, limit)
+        .addArrayOfString(ids)).map(PortfolioCatalog::items);
   }
 
   public Future<Boolean> exists(PortfolioId id) {

@@ -46,6 +46,7 @@ public final class SecurityStore {
   private static final String REVOKE_KEY = "UPDATE api_keys SET revoked_at = coalesce(revoked_at, now()) "
       + "WHERE key_id = $1 RETURNING " + KEY_COLUMNS;
   private static final String KEYS = "SELECT " + KEY_COLUMNS + " FROM api_keys ORDER BY created_at, key_id";
+  private static final String KEY_BY_ID = "SELECT " + KEY_COLUMNS + " FROM api_keys WHERE key_id = $1";
   private static final String LIVE_KEYS = "SELECT " + KEY_COLUMNS + " FROM api_keys WHERE revoked_at IS NULL";
   private static final String UPSERT_GRANT = "INSERT INTO grants (grant_id, grantee_type, grantee, role, portfolio_id, "
       + "created_by) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (grantee_type, grantee, portfolio_id) "
@@ -55,6 +56,21 @@ public final class SecurityStore {
       + "RETURNING grantee_type, grantee, role, portfolio_id";
   private static final String GRANTS = "SELECT grant_id, grantee_type, grantee, role, portfolio_id FROM grants "
       + "ORDER BY portfolio_id, grant_id";
+  private static final String PARENTS = "SELECT id, parent_id FROM portfolios WHERE parent_id IS NOT NULL";
+  /** A portfolio's ancestors, nearest first; bounded in depth so that a bad row cannot loop. */
+  private static final String ANCESTORS = "WITH RECURSIVE up(id, depth) AS ("
+      + " SELECT parent_id, 1 FROM portfolios WHERE id = $1 AND parent_id IS NOT NULL"
+      + " UNION ALL SELECT p.parent_id, up.depth + 1 FROM up JOIN portfolios p ON p.id = up.id"
+      + " WHERE p.parent_id IS NOT NULL AND up.depth < 64)"
+      + " SELECT id FROM up ORDER BY depth";
+  private static final String GRANT_COLUMNS = "grant_id, grantee_type, grantee, role, portfolio_id, created_by, "
+      + "created_at";
+  private static final String ALL_GRANTS = "SELECT " + GRANT_COLUMNS + " FROM grants ORDER BY portfolio_id, grant_id";
+  private static final String GRANTS_UNDER = "WITH RECURSIVE sub(id, depth) AS (SELECT $1::text, 0"
+      + " UNION SELECT p.id, sub.depth + 1 FROM portfolios p JOIN sub ON p.parent_id = sub.id WHERE sub.depth < 64)"
+      + " SELECT " + GRANT_COLUMNS + " FROM grants WHERE portfolio_id IN (SELECT id FROM sub)"
+      + " ORDER BY portfolio_id, grant_id";
+  private static final String GRANT_BY_ID = "SELECT " + GRANT_COLUMNS + " FROM grants WHERE grant_id = $1";
   private static final String AUDIT_PAGE = "SELECT version, action, target, actor, request_id, detail, at "
       + "FROM security_audit WHERE version > $1 ORDER BY version LIMIT $2";
 
@@ -67,7 +83,8 @@ public final class SecurityStore {
    *
    * @param version the security version this copy reflects
    */
-  public record Snapshot(long version, List<Grant> grants, Map<String, ApiKey> keysByHash) {
+  public record Snapshot(long version, List<Grant> grants, Map<String, ApiKey> keysByHash,
+      Map<PortfolioId, PortfolioId> parents) {
   }
 
   private final Pool pool;
@@ -103,6 +120,13 @@ public final class SecurityStore {
     });
   }
 
+  /** The key with id {@code keyId} (revoked or not) and the hash stored for it, if there is one. */
+  public Future<Optional<Map.Entry<ApiKey, String>>> key(String keyId) {
+    return pool.preparedQuery(KEY_BY_ID).execute(Tuple.of(keyId)).map(rows -> rows.size() == 0
+        ? Optional.<Map.Entry<ApiKey, String>>empty()
+        : Optional.of(Map.entry(key(rows.iterator().next()), rows.iterator().next().getString("key_hash"))));
+  }
+
   /** Grants {@code role} on {@code portfolio}'s subtree; granting the same grantee there again replaces the role. */
   public Future<Grant> grant(Grantee grantee, PortfolioRole role, PortfolioId portfolio, Actor actor) {
     String newId = "grant-" + UUID.randomUUID();
@@ -111,6 +135,31 @@ public final class SecurityStore {
             actor.principal()))
         .map(rows -> new Grant(rows.iterator().next().getString("grant_id"), grantee, role, portfolio)),
         SecurityStore::grantJson);
+  }
+
+  /** Every grant as stored (with who made it, when), or those on {@code root}'s subtree. */
+  public Future<JsonArray> grantListing(PortfolioId root) {
+    Future<io.vertx.sqlclient.RowSet<Row>> rows = root == null ? pool.query(ALL_GRANTS).execute()
+        : pool.preparedQuery(GRANTS_UNDER).execute(Tuple.of(root.value()));
+    return rows.map(found -> {
+      JsonArray grants = new JsonArray();
+      found.forEach(row -> grants.add(storedGrantJson(row)));
+      return grants;
+    });
+  }
+
+  /** One grant as stored, if there is one. */
+  public Future<Optional<JsonObject>> grantById(String grantId) {
+    return pool.preparedQuery(GRANT_BY_ID).execute(Tuple.of(grantId)).map(rows -> rows.size() == 0
+        ? Optional.<JsonObject>empty() : Optional.of(storedGrantJson(rows.iterator().next())));
+  }
+
+  private static JsonObject storedGrantJson(Row row) {
+    return new JsonObject().put("grantId", row.getString("grant_id"))
+        .put("granteeType", row.getString("grantee_type")).put("grantee", row.getString("grantee"))
+        .put("role", row.getString("role")).put("portfolioId", row.getString("portfolio_id"))
+        .put("createdBy", row.getString("created_by"))
+        .put("createdAt", row.getOffsetDateTime("created_at").toInstant().toString());
   }
 
   /** Removes a grant; empty when there is no such grant. */
@@ -133,13 +182,16 @@ public final class SecurityStore {
     return pool.query(VERSION).execute().map(rows -> rows.iterator().next().getLong("version"));
   }
 
-  /** Grants and usable keys as of one moment (one repeatable-read transaction), with their version. */
+  /**
+   * Grants, usable keys and the parent links of the tree as of one moment (one repeatable-read
+   * transaction), with their version.
+   */
   public Future<Snapshot> load() {
     return pool.withTransaction(conn -> conn.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
         .execute()
         .compose(v -> conn.query(VERSION).execute())
         .compose(versionRows -> conn.query(GRANTS).execute().compose(grantRows -> conn.query(LIVE_KEYS).execute()
-            .map(keyRows -> {
+            .compose(keyRows -> conn.query(PARENTS).execute().map(parentRows -> {
               List<Grant> grants = new ArrayList<>();
               for (Row row : grantRows) {
                 grants.add(new Grant(row.getString("grant_id"),
@@ -151,9 +203,26 @@ public final class SecurityStore {
               for (Row row : keyRows) {
                 keys.put(row.getString("key_hash"), key(row));
               }
+              Map<PortfolioId, PortfolioId> parents = new HashMap<>();
+              for (Row row : parentRows) {
+                parents.put(PortfolioId.of(row.getString("id")), PortfolioId.of(row.getString("parent_id")));
+              }
               return new Snapshot(versionRows.iterator().next().getLong("version"), List.copyOf(grants),
-                  Map.copyOf(keys));
-            }))));
+                  Map.copyOf(keys), Map.copyOf(parents));
+            })))));
+  }
+
+  /**
+   * A portfolio's ancestors as committed now, nearest first: a check that a node's copy of the
+   * tree refuses is made again against this before it is refused, so a portfolio created or
+   * moved a moment ago is not refused to whoever holds a grant above it.
+   */
+  public Future<List<PortfolioId>> ancestors(PortfolioId portfolio) {
+    return pool.preparedQuery(ANCESTORS).execute(Tuple.of(portfolio.value())).map(rows -> {
+      List<PortfolioId> ancestors = new ArrayList<>();
+      rows.forEach(row -> ancestors.add(PortfolioId.of(row.getString("id"))));
+      return ancestors;
+    });
   }
 
   /** A page of the audit trail after {@code afterVersion}, oldest first. */
@@ -191,7 +260,7 @@ public final class SecurityStore {
         instant(row.getOffsetDateTime("expires_at")), instant(row.getOffsetDateTime("revoked_at")));
   }
 
-  private static JsonObject grantJson(Grant grant) {
+  public static JsonObject grantJson(Grant grant) {
     return new JsonObject().put("grantId", grant.grantId()).put("granteeType", grant.grantee().type().name())
         .put("grantee", grant.grantee().name()).put("role", grant.role().wireName())
         .put("portfolioId", grant.portfolio().value());

@@ -67,7 +67,7 @@ public final class Entitlements {
     return version;
   }
 
-  /** The highest role {@code principal} holds on {@code portfolio}, if any. */
+  /** The highest role {@code principal} holds on {@code portfolio}, if any, by this copy's tree. */
   public Optional<PortfolioRole> roleOn(Principal principal, PortfolioId portfolio) {
     if (principal.isAdmin()) {
       return Optional.of(PortfolioRole.ADMIN);
@@ -75,22 +75,43 @@ public final class Entitlements {
     List<Grantee> names = Grantee.of(principal);
     PortfolioRole best = null;
     PortfolioId at = portfolio;
-    for (int depth = 0; at != null && depth < MAX_DEPTH; depth++) {
-      Map<Grantee, PortfolioRole> here = grantsByPortfolio.get(at);
-      if (here != null) {
-        for (Grantee name : names) {
-          PortfolioRole role = here.get(name);
-          if (role != null && (best == null || role.includes(best))) {
-            best = role;
-            if (best == PortfolioRole.ADMIN) {
-              return Optional.of(best);
-            }
-          }
-        }
-      }
+    for (int depth = 0; at != null && depth < MAX_DEPTH && best != PortfolioRole.ADMIN; depth++) {
+      best = better(best, at, names);
       at = parents.get(at);
     }
     return Optional.ofNullable(best);
+  }
+
+  /**
+   * The same, with the portfolio's ancestors given (nearest first, as just read from the
+   * database) instead of taken from this copy's tree: for a portfolio created or moved after
+   * this copy was made. The grants are still this copy's.
+   */
+  public Optional<PortfolioRole> roleOn(Principal principal, PortfolioId portfolio, List<PortfolioId> ancestors) {
+    if (principal.isAdmin()) {
+      return Optional.of(PortfolioRole.ADMIN);
+    }
+    List<Grantee> names = Grantee.of(principal);
+    PortfolioRole best = better(null, portfolio, names);
+    for (int i = 0; i < ancestors.size() && i < MAX_DEPTH && best != PortfolioRole.ADMIN; i++) {
+      best = better(best, ancestors.get(i), names);
+    }
+    return Optional.ofNullable(best);
+  }
+
+  /** The higher of {@code best} and what {@code names} are granted on {@code at} itself. */
+  private PortfolioRole better(PortfolioRole best, PortfolioId at, List<Grantee> names) {
+    Map<Grantee, PortfolioRole> here = grantsByPortfolio.get(at);
+    if (here == null) {
+      return best;
+    }
+    for (Grantee name : names) {
+      PortfolioRole role = here.get(name);
+      if (role != null && (best == null || role.includes(best))) {
+        best = role;
+      }
+    }
+    return best;
   }
 
   /** Whether {@code principal} holds at least {@code needed} on {@code portfolio}. */

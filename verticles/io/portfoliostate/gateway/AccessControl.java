@@ -1,0 +1,260 @@
+package io.portfoliostate.gateway;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.portfoliostate.domain.PortfolioId;
+import io.portfoliostate.persistence.SecurityStore;
+import io.portfoliostate.security.AccessRule;
+import io.portfoliostate.security.AdminKeyBootstrap;
+import io.portfoliostate.security.ApiKey;
+import io.portfoliostate.security.AuthenticationFailure;
+import io.portfoliostate.security.Authenticator;
+import io.portfoliostate.security.GlobalRole;
+import io.portfoliostate.security.PortfolioRole;
+import io.portfoliostate.security.Principal;
+import io.portfoliostate.security.RateLimits;
+import io.portfoliostate.security.SecurityRefreshVerticle;
+import io.portfoliostate.security.SecurityState;
+import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.SecurityPolicyHandler;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Enforces the {@link AccessRule} of every route: authenticates the caller (an API key or an
+ * access token, checked on this node without a call to anyone), takes one request from its
+ * rate-limit bucket, then checks its role. A portfolio the caller may not read answers exactly
+ * as a missing one does (404), one it may read but not change answers 403.
+ *
+ * <p>The check uses the node's copy of the grants and the tree ({@link SecurityState}), a few
+ * map lookups. Only when that copy refuses is the portfolio's ancestry read from the database
+ * and checked again: a portfolio created (or moved) under a caller's grant a moment ago, which
+ * the copy has not caught up with, is not refused to that caller.
+ */
+public final class AccessControl {
+
+  /** The key of the caller's {@link Principal} in the routing context. */
+  public static final String PRINCIPAL = "principal";
+
+  private final boolean enabled;
+  private final SecurityState state;
+  private final Authenticator authenticator;
+  private final SecurityStore store;
+  private final RateLimits limits;
+  private final Counter unauthenticated;
+  private final Counter forbidden;
+  private final Counter limited;
+
+  /**
+   * @param enabled false when authentication is switched off: every caller is allowed everything
+   */
+  public AccessControl(boolean enabled, SecurityState state, Authenticator authenticator, SecurityStore store,
+      RateLimits limits, MeterRegistry registry) {
+    this.enabled = enabled;
+    this.state = state;
+    this.authenticator = authenticator;
+    this.store = store;
+    this.limits = limits;
+    this.unauthenticated = refusals(registry, "unauthenticated");
+    this.forbidden = refusals(registry, "forbidden");
+    this.limited = refusals(registry, "rate-limited");
+  }
+
+  private static Counter refusals(MeterRegistry registry, String reason) {
+    return Counter.builder("pstate.http.refused").tag("reason", reason)
+        .description("Requests refused by access control, by reason").register(registry);
+  }
+
+  /** The caller of a request that passed its route's guard. */
+  public static Principal principal(RoutingContext ctx) {
+    Principal principal = ctx.get(PRINCIPAL);
+    if (principal == null) {
+      throw new IllegalStateException("no principal: the route " + ctx.request().path() + " has no guard");
+    }
+    return principal;
+  }
+
+  /**
+   * The handler that enforces {@code rule}, first on its route. A security-policy handler in
+   * Vert.x's terms, which the router runs before the body handler: Vert.x's own authentication
+   * handlers run after it, which would read a megabyte for a caller with no credentials.
+   */
+  Handler<RoutingContext> guard(AccessRule rule) {
+    if (rule instanceof AccessRule.Open) {
+      return (SecurityPolicyHandler) RoutingContext::next;
+    }
+    return (SecurityPolicyHandler) ctx -> {
+      if (!enabled) {
+        ctx.put(PRINCIPAL, Principal.unauthenticated());
+        ctx.next();
+        return;
+      }
+      HttpServerRequest request = ctx.request();
+      Future<Principal> caller = authenticator.authenticate(request.getHeader("Authorization"),
+          request.getHeader("X-API-Key"));
+      whenDone(ctx, caller, () -> admit(ctx, rule, caller));
+    };
+  }
+
+  private void admit(RoutingContext ctx, AccessRule rule, Future<Principal> caller) {
+    if (caller.failed()) {
+      unauthenticated.increment();
+      refuseUnauthenticated(ctx, caller.cause());
+      return;
+    }
+    Principal principal = caller.result();
+    ctx.put(PRINCIPAL, principal);
+    OptionalLong wait = limits.take(principal, isBootstrapAdmin(principal));
+    if (wait.isPresent()) {
+      limited.increment();
+      long seconds = Math.max(1, TimeUnit.NANOSECONDS.toSeconds(wait.getAsLong() + 999_999_999L));
+      ctx.response().putHeader("Retry-After", Long.toString(seconds));
+      Problems.send(ctx, new Problems.Problem(429, "rate-limited", "Too many requests",
+          "the request rate of " + principal.subject() + " is over its limit; retry after " + seconds + " s", null));
+      return;
+    }
+    if (rule instanceof AccessRule.Global global) {
+      if (principal.has(global.role())) {
+        ctx.next();
+      } else {
+        forbidden.increment();
+        Problems.send(ctx, forbidden("needs the global role " + global.role().wireName()));
+      }
+    } else if (rule instanceof AccessRule.OnPortfolio onPortfolio) {
+      PortfolioId id = parse(ctx.pathParam(onPortfolio.parameter()));
+      if (id == null) {
+        ctx.next(); // the handler refuses the malformed id (400): nothing exists there to hide
+        return;
+      }
+      Future<Boolean> allowed = require(ctx, id, onPortfolio.role());
+      whenDone(ctx, allowed, () -> {
+        if (allowed.succeeded() && allowed.result()) {
+          ctx.next();
+        } else if (allowed.failed()) {
+          Problems.send(ctx, Problems.of(allowed.cause()));
+        }
+      });
+    } else {
+      ctx.next(); // any caller; the handler filters or finishes the check
+    }
+  }
+
+  /**
+   * Whether the caller holds at least {@code needed} on {@code portfolio}; when it does not, the
+   * refusal (404 if it may not even read it, else 403) has been sent and the answer is false.
+   */
+  Future<Boolean> require(RoutingContext ctx, PortfolioId portfolio, PortfolioRole needed) {
+    Principal principal = principal(ctx);
+    Optional<PortfolioRole> held = state.copy().entitlements().roleOn(principal, portfolio);
+    if (held.isPresent() && held.get().includes(needed)) {
+      return Future.succeededFuture(true);
+    }
+    return store.ancestors(portfolio).map(ancestors -> {
+      Optional<PortfolioRole> fresh = state.copy().entitlements().roleOn(principal, portfolio, ancestors);
+      if (fresh.isPresent() && fresh.get().includes(needed)) {
+        return true;
+      }
+      forbidden.increment();
+      Problems.send(ctx, fresh.isPresent() ? forbidden("needs the " + needed.wireName() + " role on portfolio "
+          + portfolio + " (holds " + fresh.get().wireName() + ")") : Problems.portfolioNotFound(portfolio));
+      return false;
+    });
+  }
+
+  /**
+   * Reloads this node's copy now: after a key or grant change through this node, the answer
+   * goes out once this node enforces it (the other nodes follow within their refresh period).
+   */
+  Future<Void> refreshNow() {
+    return SecurityRefreshVerticle.load(store, state);
+  }
+
+  /** The store of keys, grants and their audit trail. */
+  SecurityStore store() {
+    return store;
+  }
+
+  /** Whether the caller holds a global role; when it does not, the 403 has been sent. */
+  boolean require(RoutingContext ctx, GlobalRole role) {
+    if (principal(ctx).has(role)) {
+      return true;
+    }
+    forbidden.increment();
+    Problems.send(ctx, forbidden("needs the global role " + role.wireName()));
+    return false;
+  }
+
+  /**
+   * The portfolios whose subtrees the caller may read by its grants, or empty when it may read
+   * everything (a global admin, or authentication switched off).
+   */
+  Optional<List<PortfolioId>> readableRoots(RoutingContext ctx) {
+    Principal principal = principal(ctx);
+    return principal.isAdmin() ? Optional.empty()
+        : Optional.of(state.copy().entitlements().grantedRoots(principal));
+  }
+
+  private boolean isBootstrapAdmin(Principal principal) {
+    if (principal.kind() != Principal.Kind.API_KEY) {
+      return false;
+    }
+    for (ApiKey key : state.copy().keysByHash().values()) {
+      if (key.keyId().equals(principal.subject())) {
+        return AdminKeyBootstrap.CREATED_BY.equals(key.createdBy());
+      }
+    }
+    return false;
+  }
+
+  private static Problems.Problem forbidden(String detail) {
+    return new Problems.Problem(403, "forbidden", "Forbidden", detail, null);
+  }
+
+  /**
+   * 401 with the challenge of RFC 6750: a request without credentials gets the bare challenge,
+   * one with bad credentials learns that they were refused and why (never which part of a
+   * token's signature failed).
+   */
+  private static void refuseUnauthenticated(RoutingContext ctx, Throwable cause) {
+    boolean sent = ctx.request().getHeader("Authorization") != null || ctx.request().getHeader("X-API-Key") != null;
+    String detail = cause instanceof AuthenticationFailure ? cause.getMessage() : "the credentials could not be checked";
+    String challenge = "Bearer realm=\"portfolio-state\"";
+    if (sent) {
+      challenge += ", error=\"invalid_token\", error_description=\"" + detail.replace("\"", "'") + "\"";
+    }
+    ctx.response().putHeader("WWW-Authenticate", challenge);
+    Problems.send(ctx, new Problems.Problem(401, "unauthenticated", "Unauthenticated", detail, null));
+  }
+
+  private static PortfolioId parse(String text) {
+    try {
+      return text == null ? null : PortfolioId.of(text);
+    } catch (RuntimeException malformed) {
+      return null;
+    }
+  }
+
+  /**
+   * Runs {@code then} when {@code future} is done: at once when it already is (API keys, the
+   * copy's answer), else later with the request paused meanwhile, so that no body arrives
+   * before the route's body handler is there to read it.
+   */
+  private static void whenDone(RoutingContext ctx, Future<?> future, Runnable then) {
+    if (future.isComplete()) {
+      then.run();
+      return;
+    }
+    ctx.request().pause();
+    future.onComplete(done -> {
+      // The route's body handler (if any) attaches and resumes in then.run(); resuming after it
+      // lets a request without one (a GET) finish, and can lose nothing.
+      then.run();
+      ctx.request().resume();
+    });
+  }
+}
