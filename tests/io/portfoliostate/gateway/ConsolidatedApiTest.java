@@ -297,6 +297,30 @@ class ConsolidatedApiTest {
     assertThat(within.json().getJsonArray("portfolios").getJsonObject(5).getInteger("depth")).isEqualTo(5);
   }
 
+  /**
+   * A reader of a portfolio reads its whole subtree summed; a reader of the child only gets the
+   * child's subtree, and the root's view answers it exactly as a missing portfolio.
+   */
+  @Test
+  void aReaderOfAPortfolioReadsItsSubtreeAndNothingAbove() {
+    Api.Response created = api().post("/api/v1/api-keys", new JsonObject().put("name", "eur reader")
+        .put("roles", new JsonArray()));
+    assertThat(created.status()).as(created.body()).isEqualTo(201);
+    String key = created.json().getString("key");
+    Api.Response granted = api().post("/api/v1/grants", new JsonObject().put("granteeType", "API_KEY")
+        .put("grantee", created.json().getString("keyId")).put("role", "read").put("portfolioId", "eur"));
+    assertThat(granted.status()).as(granted.body()).isEqualTo(201);
+    Api reader = api().asBearer(key);
+
+    Api.Response own = reader.get("/api/v1/portfolios/eur/consolidated");
+    assertThat(own.status()).isEqualTo(200);
+    assertThat(own.json().getJsonObject("valuation").getString("nav")).isEqualTo("14324");
+    Api.Response above = reader.get("/api/v1/portfolios/root/consolidated/cash");
+    assertThat(above.status()).isEqualTo(404);
+    assertThat(above.json().getString("type")).isEqualTo("/problems/not-found");
+    assertThat(api().anonymous().get("/api/v1/portfolios/root/consolidated").status()).isEqualTo(401);
+  }
+
   private static JsonObject breakdown(String id, String parent, int depth, String base, long version, String nav,
       String navInRootBase) {
     return new JsonObject().put("id", id).put("parentId", parent).put("depth", depth).put("baseCurrency", base)
