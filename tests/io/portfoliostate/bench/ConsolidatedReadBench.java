@@ -4,6 +4,7 @@ import static io.portfoliostate.bench.BenchSupport.latencyLine;
 
 import io.portfoliostate.app.Node;
 import io.portfoliostate.domain.PortfolioId;
+import io.portfoliostate.fixtures.TestKeys;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.net.URI;
@@ -30,7 +31,8 @@ import org.HdrHistogram.Histogram;
  * evenly under the children; base currencies rotate USD, EUR, GBP; each portfolio deposits cash
  * and holds {@code positions} positions (longs and shorts) in instruments that all have prices,
  * with EUR/USD and GBP/USD quoted, so every read is fully valued. Everything is set up over
- * HTTP, each write through the next node.
+ * HTTP, each write through the next node, with authentication on (every request carries the
+ * tests' admin key, as {@code TestNode} provisions it).
  *
  * <p>One client, one request at a time (closed loop), so the figures are latencies, not
  * throughput. After {@code warmup} reads of each kind, {@code rounds} rounds each take
@@ -61,7 +63,10 @@ public final class ConsolidatedReadBench {
 
     BenchSupport.printMachine("ConsolidatedReadBench", options);
     Path dataDir = BenchSupport.freshDataDir("consolidated");
-    List<Node> nodes = BenchSupport.startNodes(dataDir, options.settingOverrides(), nodeCount);
+    // Authentication stays on (as deployed): every request carries the tests' admin key.
+    JsonObject overrides = new JsonObject().put("security", new JsonObject()
+        .put("adminKeyFile", TestKeys.adminKeyFile().toString())).mergeIn(options.settingOverrides(), true);
+    List<Node> nodes = BenchSupport.startNodes(dataDir, overrides, nodeCount);
     HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
         .connectTimeout(Duration.ofSeconds(5)).build();
     try {
@@ -131,7 +136,8 @@ public final class ConsolidatedReadBench {
   /** {@code count} sequential reads of {@code url}, each recorded in microseconds. */
   private static void measure(HttpClient client, String url, int count, Histogram histogram, int portfolios)
       throws Exception {
-    HttpRequest request = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30)).GET().build();
+    HttpRequest request = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30))
+        .header("Authorization", "Bearer " + TestKeys.ADMIN).GET().build();
     for (int i = 0; i < count; i++) {
       long started = System.nanoTime();
       HttpResponse<String> answer = client.send(request, HttpResponse.BodyHandlers.ofString());
@@ -147,7 +153,8 @@ public final class ConsolidatedReadBench {
   }
 
   private static String get(HttpClient client, String url) throws Exception {
-    HttpResponse<String> answer = client.send(HttpRequest.newBuilder(URI.create(url)).GET().build(),
+    HttpResponse<String> answer = client.send(HttpRequest.newBuilder(URI.create(url))
+        .header("Authorization", "Bearer " + TestKeys.ADMIN).GET().build(),
         HttpResponse.BodyHandlers.ofString());
     if (answer.statusCode() != 200) {
       throw new IllegalStateException(url + " answered " + answer.statusCode() + ": " + answer.body());
@@ -213,6 +220,7 @@ public final class ConsolidatedReadBench {
       Node node = nodes.get(next++ % nodes.size());
       HttpResponse<String> answer = client.send(HttpRequest.newBuilder(
           URI.create("http://127.0.0.1:" + node.httpPort() + path)).header("Content-Type", "application/json")
+          .header("Authorization", "Bearer " + TestKeys.ADMIN)
           .method(method, HttpRequest.BodyPublishers.ofString(body.toString())).build(),
           HttpResponse.BodyHandlers.ofString());
       if (answer.statusCode() / 100 != 2) {
