@@ -12,6 +12,7 @@ import io.portfoliostate.domain.valuation.PositionLine;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.math.BigDecimal;
+import java.util.ArrayList;
 
 /**
  * The JSON of consolidated views (docs/api.md, "Consolidated views"). Every view names the root
@@ -139,7 +140,7 @@ final class ConsolidatedJson {
     }
     return Valuations.summary(consolidated.valuation())
         .put("missing", new JsonObject().put("prices", prices)
-            .put("rates", new JsonArray(new java.util.ArrayList<>(consolidated.missing().rates()))));
+            .put("rates", new JsonArray(new ArrayList<>(consolidated.missing().rates()))));
   }
 
   private static JsonArray portfolios(ConsolidatedValuation consolidated) {

@@ -16,9 +16,12 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 
@@ -75,10 +78,10 @@ public final class Consolidation {
     Map<CurrencyCode, BigDecimal> cash = new TreeMap<>();
     Map<CurrencyCode, BigDecimal> cashRates = new HashMap<>();
     List<Contribution> portfolios = new ArrayList<>(members.size());
-    Map<PortfolioId, Boolean> seen = new HashMap<>();
+    Set<PortfolioId> seen = new HashSet<>();
     for (Member member : members) {
       PortfolioState state = member.state();
-      if (seen.put(state.id(), true) != null || (member.depth() == 0 && member != members.get(0))) {
+      if (!seen.add(state.id()) || (member.depth() == 0 && member != members.get(0))) {
         throw new IllegalArgumentException("portfolio " + state.id() + " is given twice or is a second root");
       }
       PortfolioValuation own = Valuation.value(state, market, reference, asOf);
@@ -108,7 +111,7 @@ public final class Consolidation {
       if (!line.valued()) {
         if (line.price() == null) {
           // No price, or one quoted in a currency with no rate into the position's.
-          var quote = market.price(line.key().instrumentId());
+          Optional<Price> quote = market.price(line.key().instrumentId());
           if (quote.isPresent()) {
             unrated.add(quote.get().currency().value() + "/" + line.currency().value());
           } else {
