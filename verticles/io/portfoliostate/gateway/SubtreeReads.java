@@ -92,8 +92,9 @@ final class SubtreeReads {
 
   private Future<List<Consolidation.Member>> read(PortfolioId root, int retries) {
     int max = settings.maxPortfolios();
-    return catalog.subtree(root, max + 1).recover(failure -> Future.failedFuture(new TreeUnreadable(failure)))
-        .compose(tree -> {
+    Future<List<TreeNode>> subtree = catalog.subtree(root, max + 1)
+        .recover(failure -> Future.failedFuture(new TreeUnreadable(failure)));
+    return subtree.compose(tree -> {
       if (tree.isEmpty()) {
         return Future.failedFuture(new NoSuchRoot(root));
       }
