@@ -58,6 +58,17 @@ class SettingsLoaderTest {
   }
 
   @Test
+  void consolidationBoundsComeFromConfAndTheEnvironmentAndMustBePositive() {
+    assertThat(Settings.from(SettingsLoader.loadJson(Map.of())).consolidation())
+        .isEqualTo(new Settings.ConsolidationSettings(10_000, 256));
+    Settings settings = Settings.from(SettingsLoader.loadJson(Map.of(
+        "PSTATE_CONSOLIDATION_MAX_PORTFOLIOS", "500", "PSTATE_CONSOLIDATION_MAX_IN_FLIGHT", "16")));
+    assertThat(settings.consolidation()).isEqualTo(new Settings.ConsolidationSettings(500, 16));
+    assertThatThrownBy(() -> Settings.from(SettingsLoader.loadJson(Map.of("PSTATE_CONSOLIDATION_MAX_IN_FLIGHT", "0"))))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("consolidation");
+  }
+
+  @Test
   void environmentVariablesOverrideTheDefaults() {
     Settings settings = Settings.from(SettingsLoader.loadJson(Map.of(
         "PSTATE_HTTP_PORT", "9090",

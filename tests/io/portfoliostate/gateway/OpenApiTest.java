@@ -65,6 +65,11 @@ class OpenApiTest {
       "GET /api/v1/portfolios/{id}/exposures",
       "GET /api/v1/portfolios/{id}/children",
       "GET /api/v1/portfolios/{id}/descendants",
+      "GET /api/v1/portfolios/{id}/consolidated",
+      "GET /api/v1/portfolios/{id}/consolidated/positions",
+      "GET /api/v1/portfolios/{id}/consolidated/cash",
+      "GET /api/v1/portfolios/{id}/consolidated/weights",
+      "GET /api/v1/portfolios/{id}/consolidated/exposures",
       "PUT /api/v1/instruments/{id}",
       "GET /api/v1/instruments/{id}",
       "POST /api/v1/prices",
@@ -480,6 +485,17 @@ class OpenApiTest {
     call("GET", "/api/v1/portfolios/{id}/cash", p + "/cash", null, 200);
     call("GET", "/api/v1/portfolios/{id}/weights", p + "/weights", null, 200);
     call("GET", "/api/v1/portfolios/{id}/exposures", p + "/exposures", null, 200);
+    // The tree under oa-parent (oa-fund is its child), summed.
+    String tree = "/api/v1/portfolios/oa-parent/consolidated";
+    call("GET", "/api/v1/portfolios/{id}/consolidated", tree, null, 200);
+    call("GET", "/api/v1/portfolios/{id}/consolidated", tree + "?asOf=" + Instant.now(), null, 400);
+    call("GET", "/api/v1/portfolios/{id}/consolidated", "/api/v1/portfolios/no-such/consolidated", null, 404);
+    call("GET", "/api/v1/portfolios/{id}/consolidated/positions", tree + "/positions", null, 200);
+    call("GET", "/api/v1/portfolios/{id}/consolidated/positions", tree + "/positions?groupBy=sector", null, 200);
+    call("GET", "/api/v1/portfolios/{id}/consolidated/positions", tree + "/positions?groupBy=colour", null, 400);
+    call("GET", "/api/v1/portfolios/{id}/consolidated/cash", tree + "/cash", null, 200);
+    call("GET", "/api/v1/portfolios/{id}/consolidated/weights", tree + "/weights", null, 200);
+    call("GET", "/api/v1/portfolios/{id}/consolidated/exposures", tree + "/exposures", null, 200);
 
     // Corporate actions: a split of what oa-fund holds, posted twice, another under the same id, bad input.
     String actions = "/api/v1/corporate-actions";

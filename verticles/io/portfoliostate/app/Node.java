@@ -333,7 +333,8 @@ public final class Node implements AutoCloseable {
           return vertx.deployVerticle(() -> {
             HttpGatewayVerticle gateway = new HttpGatewayVerticle(settings.http(), owners, catalog, readiness,
                 registry, shards, settings.cluster().enabled() ? settings.cluster().name() : null, market,
-                marketStore, clock, cache, actionStore, access, settings.security());
+                marketStore, clock, cache, actionStore, access, settings.security(),
+                settings.consolidation());
             if (first[0] == null) {
               first[0] = gateway;
             }

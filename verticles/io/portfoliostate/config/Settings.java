@@ -22,7 +22,8 @@ public record Settings(
     PulsarSettings pulsar,
     CorporateActionSettings corporateActions,
     WriterSettings writers,
-    SecuritySettings security) {
+    SecuritySettings security,
+    ConsolidationSettings consolidation) {
 
   public static Settings from(JsonObject json) {
     return new Settings(
@@ -37,7 +38,8 @@ public record Settings(
         PulsarSettings.from(json.getJsonObject("pulsar", new JsonObject())),
         CorporateActionSettings.from(json.getJsonObject("corporateActions", new JsonObject())),
         WriterSettings.from(json.getJsonObject("writers", new JsonObject())),
-        SecuritySettings.from(json.getJsonObject("security", new JsonObject())));
+        SecuritySettings.from(json.getJsonObject("security", new JsonObject())),
+        ConsolidationSettings.from(json.getJsonObject("consolidation", new JsonObject())));
   }
 
   /** The admin key file of a node: the configured one, else {@code <dataDir>/admin-key}. */
@@ -448,6 +450,27 @@ public record Settings(
       double rate = configured == null ? 0.0 : Double.parseDouble(configured.toString());
       return new RateLimitSettings(rate, json.getInteger("burst", rate > 0 ? (int) Math.ceil(rate) : 0),
           flag(json, "limitBootstrapAdmin", false));
+    }
+  }
+
+  /**
+   * Consolidated views of a portfolio tree ({@code GET .../consolidated}).
+   *
+   * @param maxPortfolios the largest subtree (root included) a consolidated read accepts; a
+   *     larger one is refused with a 422 before any owner is asked
+   * @param maxInFlight how many owner reads one consolidated read keeps in flight at once: all
+   *     of a subtree up to this size is asked at the same time, a larger one in waves, so that
+   *     one read of a huge tree does not flood the owners and the event bus
+   */
+  public record ConsolidationSettings(int maxPortfolios, int maxInFlight) {
+    public ConsolidationSettings {
+      if (maxPortfolios < 1 || maxInFlight < 1) {
+        throw new IllegalArgumentException("consolidation: maxPortfolios and maxInFlight must be positive");
+      }
+    }
+
+    static ConsolidationSettings from(JsonObject json) {
+      return new ConsolidationSettings(json.getInteger("maxPortfolios", 10_000), json.getInteger("maxInFlight", 256));
     }
   }
 }

@@ -61,6 +61,8 @@ public final class SettingsLoader {
       Map.entry("PSTATE_PULSAR_ALERTS_TOPIC", "pulsar.alertsTopic"),
       Map.entry("PSTATE_PULSAR_CHANGES_BATCHING", "pulsar.changesBatching"),
       Map.entry("PSTATE_CA_MAX_IN_FLIGHT", "corporateActions.maxInFlight"),
+      Map.entry("PSTATE_CONSOLIDATION_MAX_PORTFOLIOS", "consolidation.maxPortfolios"),
+      Map.entry("PSTATE_CONSOLIDATION_MAX_IN_FLIGHT", "consolidation.maxInFlight"),
       Map.entry("PSTATE_CA_LEASE_SECONDS", "corporateActions.leaseSeconds"),
       Map.entry("PSTATE_AUTH", "security.enabled"),
       Map.entry("PSTATE_ADMIN_KEY_FILE", "security.adminKeyFile"),

@@ -1,6 +1,7 @@
 package io.portfoliostate.gateway;
 
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.portfoliostate.config.Settings.ConsolidationSettings;
 import io.portfoliostate.config.Settings.HttpSettings;
 import io.portfoliostate.config.Settings.SecuritySettings;
 import io.portfoliostate.integration.redis.PortfolioCache;
@@ -54,6 +55,7 @@ public final class HttpGatewayVerticle extends VerticleBase {
   private final CorporateActionStore actionStore;
   private final AccessControl access;
   private final SecuritySettings security;
+  private final ConsolidationSettings consolidation;
   private HttpServer server;
   private SecuredRoutes routes;
 
@@ -66,14 +68,17 @@ public final class HttpGatewayVerticle extends VerticleBase {
    * @param actionStore where corporate actions and their progress are stored
    * @param access enforces the access rule of every route
    * @param security which routes the configuration opens
+   * @param consolidation the bounds of consolidated reads of a portfolio tree
    */
   public HttpGatewayVerticle(HttpSettings settings, OwnerClient owners, PortfolioCatalog catalog,
       Readiness readiness, PrometheusMeterRegistry registry, ShardMap shards, String clusterName,
       MarketView market, MarketDataStore marketStore, Clock clock, PortfolioCache cache,
-      CorporateActionStore actionStore, AccessControl access, SecuritySettings security) {
+      CorporateActionStore actionStore, AccessControl access, SecuritySettings security,
+      ConsolidationSettings consolidation) {
     this.actionStore = actionStore;
     this.access = access;
     this.security = security;
+    this.consolidation = consolidation;
     this.settings = settings;
     this.market = market;
     this.marketStore = marketStore;
@@ -166,6 +171,14 @@ public final class HttpGatewayVerticle extends VerticleBase {
     // A reader of a portfolio may read its whole subtree: no per-row filtering below it.
     routes.get(PORTFOLIO + "/children", reader, handlers::children);
     routes.get(PORTFOLIO + "/descendants", reader, handlers::descendants);
+    ConsolidatedHandlers consolidated = new ConsolidatedHandlers(
+        new SubtreeReads(owners, catalog, consolidation), market);
+    // A reader of a portfolio may read its whole subtree summed.
+    routes.get(PORTFOLIO + "/consolidated", reader, consolidated::whole);
+    routes.get(PORTFOLIO + "/consolidated/positions", reader, consolidated::positions);
+    routes.get(PORTFOLIO + "/consolidated/cash", reader, consolidated::cash);
+    routes.get(PORTFOLIO + "/consolidated/weights", reader, consolidated::weights);
+    routes.get(PORTFOLIO + "/consolidated/exposures", reader, consolidated::exposures);
     MarketHandlers marketHandlers = new MarketHandlers(vertx.eventBus(), market, marketStore, clock,
         settings.requestTimeoutMs());
     AccessRule marketData = AccessRule.global(GlobalRole.MARKET_DATA);

@@ -176,4 +176,36 @@ public final class PortfolioCatalog {
       return false;
     });
   }
+
+  /**
+   * The portfolios of the subtree under {@code root}, root included, as the catalog has them
+   * committed: breadth first, each with its parent and depth (the root's parent is its own, which
+   * may be null). Empty when {@code root} does not exist. At most {@code limit} rows are read (a
+   * caller that allows n asks for n + 1 to tell a subtree that is too large). The depth is
+   * bounded by {@code limit} too, so that a bad row (a cycle, which the journal refuses) cannot
+   * make the recursion run forever.
+   */
+  public Future<java.util.List<TreeNode>> subtree(PortfolioId root, int limit) {
+    return pool.preparedQuery(SUBTREE).execute(Tuple.of(root.value(), limit, limit)).map(rows -> {
+      java.util.List<TreeNode> nodes = new java.util.ArrayList<>(rows.size());
+      for (Row row : rows) {
+        String parent = row.getString("parent_id");
+        nodes.add(new TreeNode(PortfolioId.of(row.getString("id")), parent == null ? null : PortfolioId.of(parent),
+            row.getInteger("depth")));
+      }
+      nodes.sort(java.util.Comparator.comparingInt(TreeNode::depth).thenComparing(node -> node.id().value()));
+      return nodes;
+    });
+  }
+
+  /** The descendants of a root, breadth first; the depth guard is {@code $2}, the row limit {@code $3}. */
+  private static final String SUBTREE =
+      "WITH RECURSIVE down(id, parent_id, depth) AS ("
+          + " SELECT id, parent_id, 0 FROM portfolios WHERE id = $1"
+          + " UNION ALL SELECT p.id, p.parent_id, down.depth + 1 FROM portfolios p JOIN down ON p.parent_id = down.id"
+          + " WHERE down.depth < $2) SELECT id, parent_id, depth FROM down LIMIT $3";
+
+  /** One portfolio of a subtree: its parent (null for a root) and its depth below the subtree's root. */
+  public record TreeNode(PortfolioId id, PortfolioId parentId, int depth) {
+  }
 }

@@ -87,6 +87,11 @@ public final class OwnerClient {
     return settings.ownerPathMs();
   }
 
+  /** How long one owner request waits for its answer. */
+  public long ownerTimeoutMs() {
+    return settings.ownerTimeoutMs();
+  }
+
   /** Sends {@code request} to its portfolio's owner and returns the reply body. */
   public <T> Future<T> request(OwnerRequest request) {
     long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(settings.notOwnerRetryMs());

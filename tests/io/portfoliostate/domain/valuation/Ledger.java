@@ -59,11 +59,13 @@ final class Ledger {
       new Instrument(GILT, GBP, "Bond", null, "GB", Map.of()),
       new Instrument(TM, JPY, "Equity", "Consumer", "JP", Map.of()));
 
+  private final PortfolioId id;
   private PortfolioState state;
   private Instant clock = T0;
   private int ids;
 
-  private Ledger() {
+  private Ledger(PortfolioId id) {
+    this.id = id;
   }
 
   static Ledger in(CurrencyCode base) {
@@ -71,7 +73,14 @@ final class Ledger {
   }
 
   static Ledger in(CurrencyCode base, CostMethod method) {
-    return new Ledger().submit(new CreatePortfolio(FUND, "Fund A", base, null, method, null, null));
+    return new Ledger(FUND).submit(new CreatePortfolio(FUND, "Fund A", base, null, method, null, null));
+  }
+
+  /** A portfolio of a tree: its own id and base currency, under {@code parent} (null: a root). */
+  static Ledger in(String id, CurrencyCode base, String parent) {
+    PortfolioId portfolio = PortfolioId.of(id);
+    return new Ledger(portfolio).submit(new CreatePortfolio(portfolio, "Fund " + id, base,
+        parent == null ? null : PortfolioId.of(parent), CostMethod.AVERAGE, null, null));
   }
 
   Ledger buy(InstrumentId instrument, String quantity, String price) {
@@ -92,28 +101,28 @@ final class Ledger {
 
   /** A trade in a named strategy, no fees. */
   Ledger trade(InstrumentId instrument, Side side, String quantity, String price, String strategy) {
-    return submit(new RecordTrade(FUND, "t-" + ++ids, instrument, side, d(quantity), d(price), null,
+    return submit(new RecordTrade(id, "t-" + ++ids, instrument, side, d(quantity), d(price), null,
         BigDecimal.ZERO, strategy, null));
   }
 
   /** A trade in an explicit currency (null: the default of DOMAIN.md). */
   Ledger trade(InstrumentId instrument, Side side, String quantity, String price, String fees,
       CurrencyCode currency) {
-    return submit(new RecordTrade(FUND, "t-" + ++ids, instrument, side, d(quantity), d(price), currency,
+    return submit(new RecordTrade(id, "t-" + ++ids, instrument, side, d(quantity), d(price), currency,
         d(fees), null, null));
   }
 
   Ledger deposit(CurrencyCode currency, String amount) {
-    return submit(new RecordCashFlow(FUND, "f-" + ++ids, CashFlowType.DEPOSIT, currency, d(amount), null, null));
+    return submit(new RecordCashFlow(id, "f-" + ++ids, CashFlowType.DEPOSIT, currency, d(amount), null, null));
   }
 
   Ledger withdraw(CurrencyCode currency, String amount) {
-    return submit(new RecordCashFlow(FUND, "f-" + ++ids, CashFlowType.WITHDRAWAL, currency, d(amount), null,
+    return submit(new RecordCashFlow(id, "f-" + ++ids, CashFlowType.WITHDRAWAL, currency, d(amount), null,
         null));
   }
 
   Ledger targets(Map<InstrumentId, BigDecimal> targets, String driftThreshold) {
-    return submit(new SetTargets(FUND, targets, driftThreshold == null ? null : d(driftThreshold)));
+    return submit(new SetTargets(id, targets, driftThreshold == null ? null : d(driftThreshold)));
   }
 
   private Ledger submit(PortfolioCommand command) {

@@ -36,7 +36,17 @@ public final class Valuation {
    */
   public static PortfolioValuation value(PortfolioState state, MarketData market, ReferenceData reference,
       Instant asOf) {
-    CurrencyCode base = state.baseCurrency();
+    return value(state, state.baseCurrency(), market, reference, asOf);
+  }
+
+  /**
+   * The valuation of {@code state} at {@code asOf} in {@code base} rather than its own base
+   * currency: how a consolidated view values each portfolio of a tree in the root's currency,
+   * converting every line directly (not the portfolio's NAV through its own base, which would
+   * take two rates, and a cross rate need not equal the product of its legs).
+   */
+  public static PortfolioValuation value(PortfolioState state, CurrencyCode base, MarketData market,
+      ReferenceData reference, Instant asOf) {
     List<PositionLine> positions = new ArrayList<>(state.positions().size());
     List<Position> held = new ArrayList<>(state.positions().values());
     held.sort(Comparator.comparing(Position::key));
