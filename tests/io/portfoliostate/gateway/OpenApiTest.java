@@ -69,7 +69,14 @@ class OpenApiTest {
       "POST /api/v1/fx-rates",
       "POST /api/v1/corporate-actions",
       "GET /api/v1/corporate-actions/{id}",
-      "GET /api/v1/cluster");
+      "GET /api/v1/cluster",
+      "POST /api/v1/api-keys",
+      "GET /api/v1/api-keys",
+      "DELETE /api/v1/api-keys/{keyId}",
+      "POST /api/v1/grants",
+      "GET /api/v1/grants",
+      "DELETE /api/v1/grants/{grantId}",
+      "GET /api/v1/audit");
 
   private static final Set<String> HTTP_METHODS = Set.of("get", "put", "post", "delete", "options", "head", "patch",
       "trace");
@@ -129,7 +136,7 @@ class OpenApiTest {
   void everyDocumentedOperationIsRouted() {
     for (String operation : documentedOperations()) {
       String method = operation.substring(0, operation.indexOf(' '));
-      String path = operation.substring(operation.indexOf(' ') + 1).replace("{id}", PROBE_ID);
+      String path = operation.substring(operation.indexOf(' ') + 1).replaceAll("\\{\\w+}", PROBE_ID);
       Api.Response response = api.send(method, path, null, null);
       assertThat(routerRefused(response)).as("%s answered %s %s", operation, response.status(), response.body())
           .isFalse();
@@ -143,7 +150,7 @@ class OpenApiTest {
     for (String path : paths().keySet()) {
       for (String method : List.of("GET", "POST", "PUT", "PATCH", "DELETE")) {
         if (!documented.contains(method + " " + path)) {
-          Api.Response response = api.send(method, path.replace("{id}", PROBE_ID), null, null);
+          Api.Response response = api.send(method, path.replaceAll("\\{\\w+}", PROBE_ID), null, null);
           assertThat(routerRefused(response)).as("%s %s answered %s %s", method, path, response.status(),
               response.body()).isTrue();
           assertThat(response.contentType()).isEqualTo("application/problem+json");
@@ -162,8 +169,15 @@ class OpenApiTest {
       assertThat(resolve(ref)).as("%s resolves", ref).isNotNull();
     }
     Map<String, Object> components = map(doc.get("components"));
+    List<String> required = list(doc.get("security")).stream().flatMap(scheme -> map(scheme).keySet().stream())
+        .toList();
     for (Map.Entry<String, Object> section : components.entrySet()) {
       for (String name : map(section.getValue()).keySet()) {
+        if (section.getKey().equals("securitySchemes")) {
+          // Schemes are named by security requirements, not referenced.
+          assertThat(required).as("security scheme %s is required by the document", name).contains(name);
+          continue;
+        }
         assertThat(refs).as("component %s/%s is used", section.getKey(), name)
             .contains("#/components/" + section.getKey() + "/" + name);
       }
@@ -211,6 +225,8 @@ class OpenApiTest {
     expected.put("POST /api/v1/prices", MarketParsers.PRICE_FIELDS);
     expected.put("POST /api/v1/fx-rates", MarketParsers.FX_RATE_FIELDS);
     expected.put("POST /api/v1/corporate-actions", CorporateActionParsers.FIELDS);
+    expected.put("POST /api/v1/api-keys", SecurityHandlers.KEY_FIELDS);
+    expected.put("POST /api/v1/grants", SecurityHandlers.GRANT_FIELDS);
 
     Set<String> withBodies = new TreeSet<>();
     paths().keySet().forEach(path -> operations(path).forEach((method, operation) -> {
@@ -242,7 +258,7 @@ class OpenApiTest {
         "PUT /api/v1/portfolios/{id}/targets")) {
       String method = operation.substring(0, operation.indexOf(' '));
       String path = operation.substring(operation.indexOf(' ') + 1);
-      Api.Response response = api.send(method, path.replace("{id}", PROBE_ID), "application/json", "{}");
+      Api.Response response = api.send(method, path.replaceAll("\\{\\w+}", PROBE_ID), "application/json", "{}");
       assertThat(response.status()).as(operation).isEqualTo(400);
       assertThat(requiredIn(response.json().getJsonArray("errors").getList(), ""))
           .as("required fields of %s", operation)

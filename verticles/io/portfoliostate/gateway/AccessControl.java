@@ -13,6 +13,7 @@ import io.portfoliostate.security.GlobalRole;
 import io.portfoliostate.security.PortfolioRole;
 import io.portfoliostate.security.Principal;
 import io.portfoliostate.security.RateLimits;
+import io.portfoliostate.security.SecurityRefreshVerticle;
 import io.portfoliostate.security.SecurityState;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
@@ -171,6 +172,19 @@ public final class AccessControl {
           + portfolio + " (holds " + fresh.get().wireName() + ")") : Problems.portfolioNotFound(portfolio));
       return false;
     });
+  }
+
+  /**
+   * Reloads this node's copy now: after a key or grant change through this node, the answer
+   * goes out once this node enforces it (the other nodes follow within their refresh period).
+   */
+  Future<Void> refreshNow() {
+    return SecurityRefreshVerticle.load(store, state);
+  }
+
+  /** The store of keys, grants and their audit trail. */
+  SecurityStore store() {
+    return store;
   }
 
   /** Whether the caller holds a global role; when it does not, the 403 has been sent. */

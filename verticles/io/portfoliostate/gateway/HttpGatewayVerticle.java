@@ -177,6 +177,17 @@ public final class HttpGatewayVerticle extends VerticleBase {
     // Operations only: an action's progress names every portfolio that holds the instrument.
     routes.get("/api/v1/corporate-actions/:id", operations, actions::get);
     routes.get("/api/v1/cluster", operations, new ClusterHandler(vertx, shards, clusterName)::view);
+    SecurityHandlers keysAndGrants = new SecurityHandlers(access, clock);
+    AccessRule admin = AccessRule.global(GlobalRole.ADMIN);
+    routes.post("/api/v1/api-keys", admin, keysAndGrants::createKey);
+    routes.get("/api/v1/api-keys", admin, keysAndGrants::listKeys);
+    routes.delete("/api/v1/api-keys/:keyId", admin, keysAndGrants::revokeKey);
+    routes.post("/api/v1/grants", AccessRule.checkedByHandler("admin on portfolioId"), keysAndGrants::createGrant);
+    routes.get("/api/v1/grants", AccessRule.checkedByHandler("the global admin role, or admin on ?portfolioId="),
+        keysAndGrants::listGrants);
+    routes.delete("/api/v1/grants/:grantId", AccessRule.checkedByHandler("admin on the grant's portfolio"),
+        keysAndGrants::revokeGrant);
+    routes.get("/api/v1/audit", admin, keysAndGrants::audit);
 
     router.errorHandler(404, ctx -> Problems.send(ctx, new Problems.Problem(404, "not-found",
         "Not found", "no resource at " + ctx.request().path(), null)));

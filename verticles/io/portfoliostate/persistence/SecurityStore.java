@@ -63,6 +63,14 @@ public final class SecurityStore {
       + " UNION ALL SELECT p.parent_id, up.depth + 1 FROM up JOIN portfolios p ON p.id = up.id"
       + " WHERE p.parent_id IS NOT NULL AND up.depth < 64)"
       + " SELECT id FROM up ORDER BY depth";
+  private static final String GRANT_COLUMNS = "grant_id, grantee_type, grantee, role, portfolio_id, created_by, "
+      + "created_at";
+  private static final String ALL_GRANTS = "SELECT " + GRANT_COLUMNS + " FROM grants ORDER BY portfolio_id, grant_id";
+  private static final String GRANTS_UNDER = "WITH RECURSIVE sub(id, depth) AS (SELECT $1::text, 0"
+      + " UNION SELECT p.id, sub.depth + 1 FROM portfolios p JOIN sub ON p.parent_id = sub.id WHERE sub.depth < 64)"
+      + " SELECT " + GRANT_COLUMNS + " FROM grants WHERE portfolio_id IN (SELECT id FROM sub)"
+      + " ORDER BY portfolio_id, grant_id";
+  private static final String GRANT_BY_ID = "SELECT " + GRANT_COLUMNS + " FROM grants WHERE grant_id = $1";
   private static final String AUDIT_PAGE = "SELECT version, action, target, actor, request_id, detail, at "
       + "FROM security_audit WHERE version > $1 ORDER BY version LIMIT $2";
 
@@ -127,6 +135,31 @@ public final class SecurityStore {
             actor.principal()))
         .map(rows -> new Grant(rows.iterator().next().getString("grant_id"), grantee, role, portfolio)),
         SecurityStore::grantJson);
+  }
+
+  /** Every grant as stored (with who made it, when), or those on {@code root}'s subtree. */
+  public Future<JsonArray> grantListing(PortfolioId root) {
+    Future<io.vertx.sqlclient.RowSet<Row>> rows = root == null ? pool.query(ALL_GRANTS).execute()
+        : pool.preparedQuery(GRANTS_UNDER).execute(Tuple.of(root.value()));
+    return rows.map(found -> {
+      JsonArray grants = new JsonArray();
+      found.forEach(row -> grants.add(storedGrantJson(row)));
+      return grants;
+    });
+  }
+
+  /** One grant as stored, if there is one. */
+  public Future<Optional<JsonObject>> grantById(String grantId) {
+    return pool.preparedQuery(GRANT_BY_ID).execute(Tuple.of(grantId)).map(rows -> rows.size() == 0
+        ? Optional.<JsonObject>empty() : Optional.of(storedGrantJson(rows.iterator().next())));
+  }
+
+  private static JsonObject storedGrantJson(Row row) {
+    return new JsonObject().put("grantId", row.getString("grant_id"))
+        .put("granteeType", row.getString("grantee_type")).put("grantee", row.getString("grantee"))
+        .put("role", row.getString("role")).put("portfolioId", row.getString("portfolio_id"))
+        .put("createdBy", row.getString("created_by"))
+        .put("createdAt", row.getOffsetDateTime("created_at").toInstant().toString());
   }
 
   /** Removes a grant; empty when there is no such grant. */
@@ -227,7 +260,7 @@ public final class SecurityStore {
         instant(row.getOffsetDateTime("expires_at")), instant(row.getOffsetDateTime("revoked_at")));
   }
 
-  private static JsonObject grantJson(Grant grant) {
+  public static JsonObject grantJson(Grant grant) {
     return new JsonObject().put("grantId", grant.grantId()).put("granteeType", grant.grantee().type().name())
         .put("grantee", grant.grantee().name()).put("role", grant.role().wireName())
         .put("portfolioId", grant.portfolio().value());

@@ -35,6 +35,18 @@ public record Principal(String subject, Kind kind, Set<GlobalRole> roles, Set<St
     return new Principal("anonymous", Kind.UNAUTHENTICATED, Set.of(GlobalRole.ADMIN), Set.of());
   }
 
+  /**
+   * How the principal is named in audit records and event origins: {@code key:<keyId>} for an
+   * API key (a key id and a token subject cannot be confused), the subject for a token.
+   */
+  public String name() {
+    return switch (kind) {
+      case API_KEY -> "key:" + subject;
+      case TOKEN -> subject;
+      case UNAUTHENTICATED -> "anonymous";
+    };
+  }
+
   public boolean has(GlobalRole role) {
     return roles.contains(GlobalRole.ADMIN) || roles.contains(role);
   }
