@@ -13,6 +13,7 @@ import io.portfoliostate.domain.InstrumentId;
 import io.portfoliostate.domain.PortfolioId;
 import io.portfoliostate.domain.RecordTrade;
 import io.portfoliostate.domain.Side;
+import io.portfoliostate.fixtures.TestKeys;
 import io.portfoliostate.protocol.CommandEnvelope;
 import io.portfoliostate.protocol.CommandOutcome;
 import io.portfoliostate.protocol.CommandOutcomes;
@@ -51,6 +52,14 @@ final class BenchSupport {
 
   /** Every figure below is in milliseconds; histograms hold microseconds. */
   static final long HISTOGRAM_MAX_MICROS = TimeUnit.SECONDS.toMicros(120);
+
+  /**
+   * The header every benchmark client sends: the tests' admin key, which the nodes below
+   * register from {@link TestKeys#adminKeyFile()} (the key the service processes read too).
+   */
+  static final String AUTHORIZATION = "Authorization";
+  /** The value of {@link #AUTHORIZATION}. */
+  static final String ADMIN_BEARER = "Bearer " + TestKeys.ADMIN;
 
   private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss", Locale.ROOT);
   private static final Pattern EMBEDDED_PORT = Pattern.compile("\\(port (\\d+)\\)");
@@ -131,14 +140,23 @@ final class BenchSupport {
     return settings(dataDir, new JsonObject());
   }
 
-  /** The same, with {@code overrides} merged in first (the data folder, host and port still win). */
+  /**
+   * The same, with {@code overrides} merged in first (the data folder, host and port still win).
+   * The admin key is the tests' ({@link TestKeys#ADMIN}), unless an override names another file.
+   */
   static Settings settings(Path dataDir, JsonObject overrides) {
     JsonObject json = SettingsLoader.loadJson(Map.of());
+    withAdminKey(json);
     json.mergeIn(overrides, true);
     json.put("dataDir", dataDir.toString());
     json.getJsonObject("http").put("host", "127.0.0.1").put("port", 0);
     json.getJsonObject("database").putNull("url");
     return Settings.from(json);
+  }
+
+  /** Points {@code json}'s nodes at the tests' admin key file, so that {@link #ADMIN_BEARER} opens every route. */
+  private static void withAdminKey(JsonObject json) {
+    json.getJsonObject("security").put("adminKeyFile", TestKeys.adminKeyFile().toString());
   }
 
   static Node startNode(Path dataDir) throws Exception {
@@ -179,6 +197,7 @@ final class BenchSupport {
           throw new IllegalStateException("no embedded port in " + nodes.get(0).describeDatabase());
         }
         JsonObject json = SettingsLoader.loadJson(Map.of());
+        withAdminKey(json);
         json.mergeIn(clustered, true);
         json.getJsonObject("http").put("host", "127.0.0.1").put("port", 0);
         json.getJsonObject("database").put("url", io.portfoliostate.persistence.Database.embeddedUri(
@@ -305,7 +324,7 @@ final class BenchSupport {
     }
     java.net.http.HttpResponse<String> answer = java.net.http.HttpClient.newHttpClient().send(
         java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + port + "/api/v1/prices"))
-            .header("Content-Type", "application/json")
+            .header("Content-Type", "application/json").header(AUTHORIZATION, ADMIN_BEARER)
             .POST(java.net.http.HttpRequest.BodyPublishers.ofString(ticks.encode())).build(),
         java.net.http.HttpResponse.BodyHandlers.ofString());
     if (answer.statusCode() / 100 != 2) {

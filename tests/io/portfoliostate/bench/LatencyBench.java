@@ -413,7 +413,8 @@ public final class LatencyBench {
 
     private Future<Void> send(long intended) {
       PortfolioId id = BenchSupport.portfolio(portfolios[ThreadLocalRandom.current().nextInt(portfolios.length)]);
-      RequestOptions request = new RequestOptions().setHost("127.0.0.1").setPort(port);
+      RequestOptions request = new RequestOptions().setHost("127.0.0.1").setPort(port)
+          .putHeader(BenchSupport.AUTHORIZATION, BenchSupport.ADMIN_BEARER);
       Buffer body = null;
       int expected;
       if (phase.equals("live")) {

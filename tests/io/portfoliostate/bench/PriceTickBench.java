@@ -122,7 +122,8 @@ public final class PriceTickBench {
     }
     body.append(']');
     RequestOptions request = new RequestOptions().setMethod(HttpMethod.POST).setHost("127.0.0.1").setPort(port)
-        .setURI("/api/v1/prices").putHeader("content-type", "application/json");
+        .setURI("/api/v1/prices").putHeader("content-type", "application/json")
+        .putHeader(BenchSupport.AUTHORIZATION, BenchSupport.ADMIN_BEARER);
     return http.request(request)
         .compose(req -> req.send(Buffer.buffer(body.toString())))
         .compose(response -> response.body().map(b -> response.statusCode()))

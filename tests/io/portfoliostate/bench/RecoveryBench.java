@@ -320,7 +320,8 @@ public final class RecoveryBench {
 
   /** The JSON body of a GET; a problem+json body carries its own status. */
   private static Future<JsonObject> get(HttpClientAgent client, int port, String uri) {
-    return client.request(new RequestOptions().setMethod(HttpMethod.GET).setHost("127.0.0.1").setPort(port).setURI(uri))
+    return client.request(new RequestOptions().setMethod(HttpMethod.GET).setHost("127.0.0.1").setPort(port).setURI(uri)
+            .putHeader(BenchSupport.AUTHORIZATION, BenchSupport.ADMIN_BEARER))
         .compose(req -> req.send())
         .compose(response -> response.body().map(body -> {
           JsonObject json = body.toJsonObject();

@@ -85,7 +85,8 @@ final class ServerProcessTarget implements AutoCloseable {
 
   /** The service's own latency quantiles, scraped from {@code /metrics}. */
   void printServerLatency() throws Exception {
-    String metrics = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port() + "/metrics")).build(),
+    String metrics = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port() + "/metrics"))
+            .header(BenchSupport.AUTHORIZATION, BenchSupport.ADMIN_BEARER).build(),
         HttpResponse.BodyHandlers.ofString()).body();
     for (String line : metrics.split("\n")) {
       if ((line.startsWith("pstate_command_latency_seconds{") || line.startsWith("pstate_journal_commit_seconds{"))
@@ -111,7 +112,8 @@ final class ServerProcessTarget implements AutoCloseable {
 
   private CompletableFuture<Void> post(String path, JsonObject body, int expected) {
     return http.sendAsync(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port() + path))
-            .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body.encode())).build(),
+            .header("Content-Type", "application/json").header(BenchSupport.AUTHORIZATION, BenchSupport.ADMIN_BEARER)
+            .POST(HttpRequest.BodyPublishers.ofString(body.encode())).build(),
         HttpResponse.BodyHandlers.ofString()).thenAccept(response -> {
           if (response.statusCode() != expected) {
             throw new IllegalStateException("POST " + path + " answered " + response.statusCode() + ": "

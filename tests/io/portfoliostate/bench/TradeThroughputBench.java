@@ -359,7 +359,8 @@ public final class TradeThroughputBench {
       RequestOptions request = new RequestOptions().setMethod(HttpMethod.POST).setHost("127.0.0.1")
           .setPort(ports[(int) (requests++ % ports.length)])
           .setURI("/api/v1/portfolios/" + id.value() + "/trades:batch")
-          .putHeader("content-type", "application/json");
+          .putHeader("content-type", "application/json")
+          .putHeader(BenchSupport.AUTHORIZATION, BenchSupport.ADMIN_BEARER);
       long sent = System.nanoTime();
       outstanding++;
       client.request(request)

@@ -131,7 +131,8 @@ public final class WriterStallBench {
   private static CompletableFuture<HttpResponse<String>> send(HttpClient http, String method, String uri,
       String body) {
     HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(uri)).timeout(Duration.ofSeconds(120))
-        .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body))
+        .header(BenchSupport.AUTHORIZATION, BenchSupport.ADMIN_BEARER);
     if (body != null) {
       request.header("Content-Type", "application/json");
     }

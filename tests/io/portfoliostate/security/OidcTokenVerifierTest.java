@@ -162,6 +162,28 @@ class OidcTokenVerifierTest {
     assertThat(refusal(before)).as("the old key is no longer published").isNotBlank();
   }
 
+  @Test
+  void aRememberedTokenIsRefusedOnceItExpires() throws Exception {
+    // No skew, so that the token's own expiry is the end; a token is remembered once verified.
+    OidcTokenVerifier strict = await(OidcTokenVerifier.discover(vertx,
+        new OidcTokenVerifier.Options(issuer, AUDIENCE, 0, "roles", "groups", 0)));
+    try {
+      Instant expiry = Instant.now().plusSeconds(2);
+      String shortLived = sign(KEYS.current, claims("alice", expiry));
+      assertThat(await(strict.verify(shortLived)).subject()).isEqualTo("alice");
+      assertThat(await(strict.verify(shortLived)).subject()).as("again, remembered").isEqualTo("alice");
+
+      // JWT times are whole seconds: wait until the truncated expiry has certainly passed.
+      Thread.sleep(Math.max(0, expiry.plusMillis(1_100).toEpochMilli() - System.currentTimeMillis()));
+
+      Throwable failure = strict.verify(shortLived).toCompletionStage().toCompletableFuture()
+          .handle((principal, error) -> error).get(20, TimeUnit.SECONDS);
+      assertThat(failure).isInstanceOf(AuthenticationFailure.class).hasMessageContaining("expired");
+    } finally {
+      strict.close();
+    }
+  }
+
   private static JWTClaimsSet claims(String subject, Instant expiry) {
     JWTClaimsSet.Builder claims = new JWTClaimsSet.Builder().subject(subject).issuer(issuer).audience(AUDIENCE)
         .issueTime(Date.from(Instant.now().minusSeconds(300)));

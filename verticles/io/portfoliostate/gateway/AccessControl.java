@@ -20,8 +20,11 @@ import io.vertx.core.Handler;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.SecurityPolicyHandler;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.OptionalLong;
 import java.util.concurrent.TimeUnit;
 
@@ -49,6 +52,11 @@ public final class AccessControl {
   private final Counter unauthenticated;
   private final Counter forbidden;
   private final Counter limited;
+  /** The ids of the bootstrap admin keys among one copy of the usable keys (that map itself). */
+  private volatile BootstrapKeys bootstrapKeys = new BootstrapKeys(Map.of(), Set.of());
+
+  private record BootstrapKeys(Map<String, ApiKey> keys, Set<String> ids) {
+  }
 
   /**
    * @param enabled false when authentication is switched off: every caller is allowed everything
@@ -212,12 +220,21 @@ public final class AccessControl {
     if (principal.kind() != Principal.Kind.API_KEY) {
       return false;
     }
-    for (ApiKey key : state.copy().keysByHash().values()) {
-      if (key.keyId().equals(principal.subject())) {
-        return AdminKeyBootstrap.CREATED_BY.equals(key.createdBy());
+    Map<String, ApiKey> keys = state.copy().keysByHash();
+    BootstrapKeys index = bootstrapKeys;
+    if (index.keys() != keys) {
+      // A new copy of the keys (its map is replaced whole on every security version): index it
+      // once, rather than walk every key on every request.
+      Set<String> ids = new HashSet<>();
+      for (ApiKey key : keys.values()) {
+        if (AdminKeyBootstrap.CREATED_BY.equals(key.createdBy())) {
+          ids.add(key.keyId());
+        }
       }
+      index = new BootstrapKeys(keys, Set.copyOf(ids));
+      bootstrapKeys = index;
     }
-    return false;
+    return index.ids().contains(principal.subject());
   }
 
   private static Problems.Problem forbidden(String detail) {

@@ -62,13 +62,14 @@ public final class Authenticator {
   }
 
   private Future<Principal> key(String text) {
-    if (ApiKeySecret.keyId(text).isEmpty()) {
-      return refuse("malformed API key");
-    }
+    // The lookup first: every stored key was well-formed when it was made or registered, so a key
+    // that is found needs no check of its shape (a regular expression, which cost more than the
+    // hash and the lookup together: BENCHMARKS.md, "Authentication overhead"). Only a miss says
+    // which refusal it is. The text is at most a header long (the HTTP server bounds headers).
     ApiKey key = keysByHash.get().get(ApiKeySecret.hash(text));
     if (key == null) {
       // Unknown and revoked keys answer alike: which one it was would help only a thief.
-      return refuse("unknown or revoked API key");
+      return refuse(ApiKeySecret.keyId(text).isEmpty() ? "malformed API key" : "unknown or revoked API key");
     }
     if (!key.usableAt(clock.instant())) {
       return refuse("the API key expired at " + key.expiresAt());

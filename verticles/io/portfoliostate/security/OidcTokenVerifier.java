@@ -1,5 +1,7 @@
 package io.portfoliostate.security;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
@@ -34,10 +36,20 @@ import org.slf4j.LoggerFactory;
  * accepts a token without an {@code aud} claim, and sends tokens it cannot verify to the
  * provider's introspection or userinfo endpoint — a network call per bad token, which is what
  * this service must not do.
+ *
+ * <p>A token verified once is remembered by its text until it expires (with the skew), so a
+ * client that sends the same token with every request pays for the signature once: the RSA
+ * check doubled the CPU of a state read (BENCHMARKS.md, "Authentication overhead"). Nothing is
+ * lost by it: a token cannot be revoked before its expiry, and the remembered tokens are
+ * forgotten whenever the keys are fetched again, so a key the issuer stopped publishing stops
+ * being honoured as soon as it would have been without them. Only verified tokens are kept, at
+ * most {@link #REMEMBERED} of them, so nobody can fill the map without valid tokens.
  */
 public final class OidcTokenVerifier {
 
   private static final Logger LOG = LoggerFactory.getLogger(OidcTokenVerifier.class);
+  /** How many verified tokens are remembered at most (the least recently used go first). */
+  static final int REMEMBERED = 10_000;
 
   /**
    * @param issuer the issuer URL, exactly as in the tokens' {@code iss}
@@ -59,6 +71,11 @@ public final class OidcTokenVerifier {
   /** The fetch under way, shared by every caller that met an unknown key meanwhile; guarded by this. */
   private Future<Void> refreshing;
   private long lastFetchNanos;
+  private final Cache<String, Verified> verified = Caffeine.newBuilder().maximumSize(REMEMBERED).build();
+
+  /** A token's caller, and until when (epoch milliseconds, skew included) the token may be used. */
+  private record Verified(Principal principal, long usableUntilMillis) {
+  }
 
   private OidcTokenVerifier(Vertx vertx, HttpClient http, Options options, String jwksUri) {
     this.vertx = vertx;
@@ -89,14 +106,37 @@ public final class OidcTokenVerifier {
 
   /** The caller a token proves, or a failed future with an {@link AuthenticationFailure}. */
   public Future<Principal> verify(String token) {
-    return keys.authenticate(new TokenCredentials(token))
+    Verified known = verified.getIfPresent(token);
+    if (known != null) {
+      if (System.currentTimeMillis() < known.usableUntilMillis()) {
+        return Future.succeededFuture(known.principal());
+      }
+      verified.invalidate(token); // expired meanwhile: the check below refuses it with its reason
+    }
+    JWTAuth checking = keys;
+    return checking.authenticate(new TokenCredentials(token))
         .recover(failure -> {
           if (failure instanceof NoSuchKeyIdException) {
             return refreshKeys().compose(v -> keys.authenticate(new TokenCredentials(token)));
           }
           return Future.failedFuture(failure);
         })
-        .compose(this::principal, failure -> Future.failedFuture(new AuthenticationFailure(reason(failure))));
+        .compose(user -> principal(user).onSuccess(principal -> remember(checking, token, user, principal)),
+            failure -> Future.failedFuture(new AuthenticationFailure(reason(failure))));
+  }
+
+  /** Remembers a verified token, unless the keys that verified it were replaced meanwhile. */
+  private void remember(JWTAuth checkedWith, String token, User user, Principal principal) {
+    JsonObject claims = user.attributes().getJsonObject("accessToken", new JsonObject());
+    long until = (claims.getLong("exp") + options.skewSeconds()) * 1000L;
+    if (System.currentTimeMillis() < until) {
+      verified.put(token, new Verified(principal, until));
+      if (checkedWith != keys) {
+        // The keys were replaced meanwhile: their replacement forgets every remembered token
+        // after it is in place, so this one, put before or after, goes too.
+        verified.invalidate(token);
+      }
+    }
   }
 
   public void close() {
@@ -203,6 +243,7 @@ public final class OidcTokenVerifier {
         throw new IllegalStateException("the JWKS of " + options.issuer() + " has no signing key");
       }
       keys = JWTAuth.create(vertx, authOptions);
+      verified.invalidateAll();
       LOG.info("Loaded {} signing key(s) of {}", usable, options.issuer());
       return null;
     });
