@@ -66,6 +66,8 @@ class RouteMatrixTest {
   /** A portfolio id nobody created. */
   private static final String MISSING = "mx-nowhere";
   private static final String HELD = "MX-EQ";
+  /** The group claim value the reader's grant names (the other roles are granted to subjects). */
+  private static final String READERS = "mx-readers";
 
   private final FixedKey signing = new FixedKey();
   private final AtomicInteger sequence = new AtomicInteger();
@@ -73,7 +75,6 @@ class RouteMatrixTest {
   private String issuer;
   private Node node;
   private Api admin;
-  private String readersGroup;
 
   /** The provider's one signing key, which the test also holds to sign tokens by hand. */
   static final class FixedKey extends KeyProvider {
@@ -157,8 +158,7 @@ class RouteMatrixTest {
     expect(admin.post("/api/v1/corporate-actions", new JsonObject().put("actionId", "mx-action")
         .put("instrumentId", "MX-CA").put("type", "CASH_DIVIDEND").put("amountPerShare", "0.5")
         .put("effectiveAt", "2099-01-01T00:00:00Z")), 201);
-    readersGroup = "mx-readers";
-    grant("GROUP", readersGroup, "read", ROOT);
+    grant("GROUP", READERS, "read", ROOT);
     grant("SUBJECT", "tom", "trade", ROOT);
     grant("SUBJECT", "ada", "admin", ROOT);
     grant("SUBJECT", "olga", "read", OTHER);
@@ -511,7 +511,7 @@ class RouteMatrixTest {
     callers.add(new Caller("a reader of another subtree", api.asBearer(token("corp", "olga", AUDIENCE, Map.of())),
         false, null, none));
     callers.add(new Caller("a reader (by group)", api.asBearer(token("corp", "rita", AUDIENCE,
-        Map.of("groups", List.of(readersGroup, "unrelated")))), false, PortfolioRole.READ, none));
+        Map.of("groups", List.of(READERS, "unrelated")))), false, PortfolioRole.READ, none));
     callers.add(new Caller("a trader", api.asBearer(token("corp", "tom", AUDIENCE, Map.of())), false,
         PortfolioRole.TRADE, none));
     callers.add(new Caller("a portfolio admin", api.asBearer(token("corp", "ada", AUDIENCE, Map.of())), false,
