@@ -243,6 +243,13 @@ class SecurityApiTest {
     assertThat(badGrant.json().getJsonArray("errors").stream().map(e -> ((JsonObject) e).getString("field"))
         .toList()).contains("granteeType", "role", "portfolioId");
     assertThat(admin().get("/api/v1/audit?afterVersion=-1").status()).isEqualTo(400);
+    // A grant on a portfolio that does not exist would wait for one made later under that id.
+    long audited = admin().get("/api/v1/audit?limit=1000").json().getJsonArray("items").size();
+    Api.Response onMissing = admin().post("/api/v1/grants", new JsonObject().put("granteeType", "SUBJECT")
+        .put("grantee", "alice").put("role", "read").put("portfolioId", "typo-portfolio"));
+    assertThat(onMissing.status()).isEqualTo(404);
+    assertThat(onMissing.json().getString("detail")).isEqualTo("portfolio typo-portfolio does not exist");
+    assertThat(admin().get("/api/v1/audit?limit=1000").json().getJsonArray("items").size()).isEqualTo(audited);
   }
 
   /** docs/security.md lists every route with the rule the router enforces, and nothing else. */

@@ -132,7 +132,15 @@ final class SecurityHandlers {
       Problems.send(ctx, Problems.invalid(reader.errors()));
       return;
     }
+    // A global admin passes the check for any id: a grant on a portfolio that does not exist (a
+    // typo) would lie in wait for one created later under that id, so it is refused as missing.
     access.require(ctx, portfolio, PortfolioRole.ADMIN)
+        .compose(allowed -> !allowed ? Future.succeededFuture(false) : store.portfolioExists(portfolio).map(exists -> {
+          if (!exists) {
+            Problems.send(ctx, Problems.portfolioNotFound(portfolio));
+          }
+          return exists;
+        }))
         .compose(allowed -> !allowed ? Future.succeededFuture((JsonObject) null)
             : store.grant(new Grantee(type, grantee), role, portfolio, actor(ctx))
                 .compose(grant -> access.refreshNow().map(v -> SecurityStore.grantJson(grant))))

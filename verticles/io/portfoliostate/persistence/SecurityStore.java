@@ -120,6 +120,12 @@ public final class SecurityStore {
     });
   }
 
+  /** Whether a portfolio with this id exists (grants are given on existing portfolios only). */
+  public Future<Boolean> portfolioExists(PortfolioId portfolio) {
+    return pool.preparedQuery("SELECT 1 FROM portfolios WHERE id = $1").execute(Tuple.of(portfolio.value()))
+        .map(rows -> rows.size() > 0);
+  }
+
   /** The key with id {@code keyId} (revoked or not) and the hash stored for it, if there is one. */
   public Future<Optional<Map.Entry<ApiKey, String>>> key(String keyId) {
     return pool.preparedQuery(KEY_BY_ID).execute(Tuple.of(keyId)).map(rows -> rows.size() == 0
