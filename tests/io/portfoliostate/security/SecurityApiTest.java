@@ -241,4 +241,21 @@ class SecurityApiTest {
         .toList()).contains("granteeType", "role", "portfolioId");
     assertThat(admin().get("/api/v1/audit?afterVersion=-1").status()).isEqualTo(400);
   }
+
+  /** docs/security.md lists every route with the rule the router enforces, and nothing else. */
+  @Test
+  void theRouteTableOfTheDocsIsTheRouters() throws Exception {
+    java.util.regex.Matcher row = java.util.regex.Pattern.compile("(?m)^\\| `([A-Z]+ [^`]+)` \\| (.+) \\|$")
+        .matcher(java.nio.file.Files.readString(java.nio.file.Path.of("docs/security.md")));
+    java.util.Map<String, String> documented = new java.util.LinkedHashMap<>();
+    while (row.find()) {
+      if (row.group(1).matches("(GET|POST|PUT|PATCH|DELETE) /.*")) {
+        documented.put(row.group(1), row.group(2));
+      }
+    }
+    java.util.Map<String, String> served = new java.util.LinkedHashMap<>();
+    NODE.node().declaredRoutes().forEach(route -> served.put(route.method().name() + " " + route.path(),
+        route.rule().describe()));
+    assertThat(documented).isEqualTo(served);
+  }
 }
