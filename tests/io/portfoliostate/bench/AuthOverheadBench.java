@@ -57,7 +57,9 @@ import org.HdrHistogram.Histogram;
  *       access token of mock-oauth2-server (in this JVM, on loopback) whose subject holds the
  *       same grant: the signature is checked on every request;</li>
  *   <li>{@code off}: a second node, identically seeded, started with {@code security.enabled=off}
- *       (PSTATE_AUTH=off, loopback only), called with no credentials.</li>
+ *       (PSTATE_AUTH=off, loopback only), called with no credentials;</li>
+ *   <li>{@code offkey} (with {@code control=true}): that node called with the admin key, which it
+ *       ignores: what sending and parsing the header alone costs.</li>
  * </ul>
  *
  * Each target gets a closed-loop load of {@code connections} requests in flight over as many
@@ -71,7 +73,7 @@ import org.HdrHistogram.Histogram;
  * p50/p99 of the response time (sent to body received, HdrHistogram) over all rounds.
  *
  * <p>Options (key=value): children=8 trades=20 instruments=10 connections=32 seconds=3 warmups=3
- * rounds=15 token=true, and {@code set.<path>=value} settings for both nodes; {@code only=micro} runs
+ * rounds=15 token=true control=false, and {@code set.<path>=value} settings for both nodes; {@code only=micro} runs
  * only the in-process measurement of the checks that ends every run.
  */
 public final class AuthOverheadBench {
@@ -110,6 +112,7 @@ public final class AuthOverheadBench {
     int warmups = options.integer("warmups", 3);
     int rounds = options.integer("rounds", 15);
     boolean withToken = options.string("token", "true").equals("true");
+    boolean withHeaderControl = options.string("control", "false").equals("true");
     BenchSupport.printMachine("AuthOverheadBench", options);
     if (options.string("only", "").equals("micro")) {
       microChecks(ApiKeySecret.generate(), children);
@@ -179,6 +182,10 @@ public final class AuthOverheadBench {
             on.httpPort(), "Bearer " + token));
       }
       targets.add(new Target("off", "auth off (PSTATE_AUTH=off, loopback), no credentials", off.httpPort(), null));
+      if (withHeaderControl) {
+        targets.add(new Target("offkey", "auth off, the admin key sent anyway: what the header alone costs",
+            off.httpPort(), BenchSupport.ADMIN_BEARER));
+      }
       check(on.httpPort(), targets, uris.get(0));
 
       HttpClientAgent client = clientVertx.createHttpClient(
