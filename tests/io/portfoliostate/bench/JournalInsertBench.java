@@ -29,9 +29,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * Each variant gets a fresh database; the rounds alternate so that drift hits every variant.
  *
  * <p>The statement text is a copy of {@code JournalWrites.INSERT_EVENTS} (private there), without
- * its conflict clause: keep them in step.
+ * its conflict clause: keep them in step. The variant with origins (V11) binds one more array,
+ * a REST origin per row with its own request id, as the journal writer does since V11; the
+ * others leave the column null, as before V11.
  *
- * <p>Options (key=value): rows=200000 batch=500 rounds=2 portfolios=10000
+ * <p>Options (key=value): rows=200000 batch=500 rounds=2 portfolios=10000 variants=all|origin
+ * (origin: only the journal without origins, with them in jsonb, and in json)
  */
 public final class JournalInsertBench {
 
@@ -39,6 +42,14 @@ public final class JournalInsertBench {
       "INSERT INTO portfolio_events (portfolio_id, seq, type, command_id, command_hash, payload, recorded_at) "
           + "SELECT p, s, t, c, h, d::json, r FROM UNNEST($1::text[], $2::bigint[], $3::text[], $4::text[], "
           + "$5::bigint[], $6::text[], $7::timestamptz[]) AS u(p, s, t, c, h, d, r) ";
+
+  /** Since V11: one more array, the origin of every row, cast to jsonb. */
+  private static final String INSERT_WITH_ORIGIN =
+      "INSERT INTO portfolio_events (portfolio_id, seq, type, command_id, command_hash, payload, recorded_at, origin) "
+          + "SELECT p, s, t, c, h, d::json, r, o::jsonb FROM UNNEST($1::text[], $2::bigint[], $3::text[], $4::text[], "
+          + "$5::bigint[], $6::text[], $7::timestamptz[], $8::text[]) AS u(p, s, t, c, h, d, r, o) ";
+  private static final String WITH_ORIGIN = "with origins: a REST origin per row (the journal since V11)";
+  private static final String WITH_ORIGIN_JSON = "with origins in a json column instead of jsonb (not taken)";
 
   /** name → the statement's tail. */
   private static final Map<String, String> VARIANTS = new LinkedHashMap<>();
@@ -51,6 +62,9 @@ public final class JournalInsertBench {
     // Earlier variants (ON CONFLICT clauses, a jsonb payload) and their figures are in
     // BENCHMARKS.md; the code that ran them is in the history before V5.
     VARIANTS.put(CURRENT, "");
+    VARIANTS.put(WITH_ORIGIN, "");
+    VARIANTS.put(WITH_ORIGIN_JSON, "");
+    SCHEMA.put(WITH_ORIGIN_JSON, "ALTER TABLE portfolio_events ALTER COLUMN origin TYPE json");
     VARIANTS.put("payload json, no tx column (the journal from V2 to V4)", "");
     SCHEMA.put("payload json, no tx column (the journal from V2 to V4)",
         "DROP INDEX portfolio_events_stream; ALTER TABLE portfolio_events DROP COLUMN tx");
@@ -65,6 +79,9 @@ public final class JournalInsertBench {
     int batch = options.integer("batch", 500);
     int rounds = options.integer("rounds", 2);
     int portfolios = options.integer("portfolios", 10_000);
+    if ("origin".equals(options.string("variants", "all"))) {
+      VARIANTS.keySet().retainAll(java.util.Set.of(CURRENT, WITH_ORIGIN, WITH_ORIGIN_JSON));
+    }
     BenchSupport.printMachine("JournalInsertBench", options);
     Path dataDir = BenchSupport.freshDataDir("journal-insert");
     EmbeddedPostgres postgres = EmbeddedPostgres.builder()
@@ -100,8 +117,10 @@ public final class JournalInsertBench {
           Pool pool = db.pool(vertx, 2, "journal-insert-bench");
           BenchSupport.CpuMeter cpu = new BenchSupport.CpuMeter(dataDir).start();
           long started = System.nanoTime();
-          String insert = INSERT;
-          BenchSupport.await(insertAll(pool, insert + variant.getValue(), rows, batch, portfolios), 900);
+          boolean origins = variant.getKey().startsWith("with origins");
+          String insert = !origins ? INSERT : variant.getKey().equals(WITH_ORIGIN_JSON)
+              ? INSERT_WITH_ORIGIN.replace("o::jsonb", "o::json") : INSERT_WITH_ORIGIN;
+          BenchSupport.await(insertAll(pool, insert + variant.getValue(), rows, batch, portfolios, origins), 900);
           double seconds = (System.nanoTime() - started) / 1e9;
           double[] cores = cpu.cores();
           double perRow = cores[3] * seconds * 1e6 / rows;
@@ -124,19 +143,20 @@ public final class JournalInsertBench {
   }
 
   /** {@code rows} trade events spread over {@code portfolios}, {@code batch} per transaction, 2 in flight. */
-  private static Future<Void> insertAll(Pool pool, String sql, int rows, int batch, int portfolios) {
+  private static Future<Void> insertAll(Pool pool, String sql, int rows, int batch, int portfolios,
+      boolean origins) {
     Promise<Void> done = Promise.promise();
     AtomicLong next = new AtomicLong();
     AtomicLong finished = new AtomicLong();
     long batches = (rows + batch - 1) / batch;
     for (int i = 0; i < 2; i++) {
-      insertNext(pool, sql, rows, batch, portfolios, batches, next, finished, done);
+      insertNext(pool, sql, rows, batch, portfolios, origins, batches, next, finished, done);
     }
     return done.future();
   }
 
-  private static void insertNext(Pool pool, String sql, int rows, int batch, int portfolios, long batches,
-      AtomicLong next, AtomicLong finished, Promise<Void> done) {
+  private static void insertNext(Pool pool, String sql, int rows, int batch, int portfolios, boolean origins,
+      long batches, AtomicLong next, AtomicLong finished, Promise<Void> done) {
     long b = next.getAndIncrement();
     if (b >= batches) {
       return;
@@ -149,6 +169,7 @@ public final class JournalInsertBench {
     Long[] hashes = new Long[count];
     String[] payloads = new String[count];
     OffsetDateTime[] recorded = new OffsetDateTime[count];
+    String[] originTexts = new String[count];
     ThreadLocalRandom random = ThreadLocalRandom.current();
     OffsetDateTime now = OffsetDateTime.now(ZoneOffset.UTC);
     for (int i = 0; i < count; i++) {
@@ -163,8 +184,11 @@ public final class JournalInsertBench {
           + "\",\"price\":\"" + (10 + random.nextInt(200)) + ".25\",\"currency\":\"USD\",\"fees\":\"0\","
           + "\"executedAt\":\"" + now.toInstant() + "\",\"at\":\"" + now.toInstant() + "\"}";
       recorded[i] = now;
+      originTexts[i] = io.portfoliostate.protocol.Origin.rest("key:bench" + (n % 20),
+          java.util.UUID.randomUUID().toString()).toJson().encode();
     }
-    Tuple tuple = Tuple.of(ids, seqs, types, commandIds, hashes, payloads, recorded);
+    Tuple tuple = origins ? Tuple.of(ids, seqs, types, commandIds, hashes, payloads, recorded, originTexts)
+        : Tuple.of(ids, seqs, types, commandIds, hashes, payloads, recorded);
     pool.withTransaction(connection -> connection.preparedQuery(sql).execute(tuple)).onComplete(result -> {
       if (result.failed() || result.result().rowCount() != count) {
         done.tryFail(result.failed() ? result.cause() : new IllegalStateException("inserted "
@@ -172,7 +196,7 @@ public final class JournalInsertBench {
       } else if (finished.incrementAndGet() == batches) {
         done.tryComplete();
       } else {
-        insertNext(pool, sql, rows, batch, portfolios, batches, next, finished, done);
+        insertNext(pool, sql, rows, batch, portfolios, origins, batches, next, finished, done);
       }
     });
   }

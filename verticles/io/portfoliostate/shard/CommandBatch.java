@@ -68,6 +68,7 @@ final class CommandBatch {
   PendingCommand parentChange;
   /** How many alerts the batch's events raised (they are journaled with the events). */
   int alertsRaised;
+  /** Who posted each corporate action, as the node knows it. */
   private Function<String, Origin> actionOrigins = actionId -> null;
 
   private CommandBatch(PortfolioState before) {
@@ -77,15 +78,8 @@ final class CommandBatch {
 
   /**
    * Takes commands from {@code queue} until it is empty or {@code maxRows} events are decided.
-   */
-  static CommandBatch decide(PortfolioState state, IdempotencyIndex index, ArrayDeque<PendingCommand> queue,
-      int maxRows, Instant now, ReferenceData reference) {
-    return decide(state, index, queue, maxRows, now, reference, actionId -> null);
-  }
-
-  /**
-   * As above; {@code actionOrigins} tells who posted a corporate action (null when this node does
-   * not know): the origin of the events a late trade applies the action with.
+   * {@code actionOrigins} tells who posted a corporate action (null when this node does not
+   * know): the origin of the events a late trade applies the action with.
    */
   static CommandBatch decide(PortfolioState state, IdempotencyIndex index, ArrayDeque<PendingCommand> queue,
       int maxRows, Instant now, ReferenceData reference, Function<String, Origin> actionOrigins) {
