@@ -80,6 +80,7 @@ final class PortfolioHandlers {
         .compose(envelope -> envelope == null ? Future.<CommandOutcome>succeededFuture(null) : executeOne(envelope))
         .onSuccess(outcome -> {
           if (outcome != null) {
+            catalog.forgetSettings(); // its settings or place in the tree may be new
             respond(ctx, outcome, 201);
           }
         })
@@ -119,6 +120,7 @@ final class PortfolioHandlers {
     parentOk.compose(ok -> ok ? executeOne(envelope) : Future.succeededFuture(null))
         .onSuccess(outcome -> {
           if (outcome != null) {
+            catalog.forgetSettings(); // its settings or place in the tree may have changed
             respond(ctx, outcome, 200);
           }
         })

@@ -1,5 +1,7 @@
 package io.portfoliostate.persistence;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import io.portfoliostate.domain.PortfolioId;
 import io.portfoliostate.domain.PortfolioSettings;
 import io.portfoliostate.protocol.SettingsJson;
@@ -10,8 +12,10 @@ import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.Tuple;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The committed list of portfolios and their tree (parent links), read from the catalog table
@@ -39,6 +43,13 @@ public final class PortfolioCatalog {
           + " WHERE up.depth < 64) SELECT id FROM up";
 
   private final Pool pool;
+
+  /** How long a chain of settings read from the catalog is used before it is read again. */
+  public static final Duration SETTINGS_MEMORY = Duration.ofSeconds(1);
+
+  private final Cache<PortfolioId, List<OwnSettings>> settingsMemory = Caffeine.newBuilder().maximumSize(100_000)
+      .expireAfterWrite(SETTINGS_MEMORY).build();
+  private final AtomicLong settingsGeneration = new AtomicLong();
 
   public PortfolioCatalog(Pool pool) {
     this.pool = pool;
@@ -142,16 +153,41 @@ public final class PortfolioCatalog {
   /**
    * The own settings of {@code start} and of each of its ancestors, nearest first ({@code start}
    * itself first); empty when {@code start} is not in the catalog.
+   *
+   * <p>Remembered for {@link #SETTINGS_MEMORY} per start: every current read of a child portfolio
+   * needs its ancestors' settings, and one query per read kept PostgreSQL half a core busy on
+   * reads alone (BENCHMARKS.md, "Authentication overhead", run 8). A change through this node
+   * ({@link #forgetSettings}) is seen by its next read; a change through another node within
+   * {@link #SETTINGS_MEMORY}.
    */
   public Future<List<OwnSettings>> settingsUpFrom(PortfolioId start) {
+    List<OwnSettings> known = settingsMemory.getIfPresent(start);
+    if (known != null) {
+      return Future.succeededFuture(known);
+    }
+    long generation = settingsGeneration.get();
     return pool.preparedQuery(ANCESTOR_SETTINGS).execute(Tuple.of(start.value())).map(rows -> {
       List<OwnSettings> chain = new ArrayList<>();
       for (Row row : rows) {
         chain.add(new OwnSettings(PortfolioId.of(row.getString(0)),
             SettingsJson.fromJson(new JsonObject(row.getString(1)))));
       }
-      return chain;
+      List<OwnSettings> read = List.copyOf(chain);
+      // A query that began before a change was forgotten may have read the old settings: not kept.
+      if (settingsGeneration.get() == generation) {
+        settingsMemory.put(start, read);
+      }
+      return read;
     });
+  }
+
+  /**
+   * Forgets every remembered chain of settings: called after a portfolio was created, changed
+   * or moved through this node, before its answer goes out.
+   */
+  public void forgetSettings() {
+    settingsGeneration.incrementAndGet();
+    settingsMemory.invalidateAll();
   }
 
   /** The cost method of a portfolio, or null when it does not exist. */
