@@ -6,16 +6,14 @@ import io.portfoliostate.app.Node;
 import io.portfoliostate.domain.PortfolioId;
 import io.portfoliostate.fixtures.Api;
 import io.portfoliostate.fixtures.TestDatabase;
+import io.portfoliostate.fixtures.ForwardingShardMap;
 import io.portfoliostate.fixtures.TestNode;
 import io.portfoliostate.protocol.Addresses;
-import io.portfoliostate.shard.ClusterMember;
 import io.portfoliostate.shard.ShardMap;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
 
@@ -34,35 +32,10 @@ class ConsolidatedUnavailableTest {
   @Test
   void aSilentDescendantIsA503NamingItAndNothingIsSummed() throws Exception {
     Set<PortfolioId> silenced = ConcurrentHashMap.newKeySet();
-    UnaryOperator<ShardMap> routing = shards -> new ShardMap() {
+    UnaryOperator<ShardMap> routing = shards -> new ForwardingShardMap(shards) {
       @Override
       public String ownerAddress(PortfolioId id) {
         return silenced.contains(id) ? SILENT : shards.ownerAddress(id);
-      }
-
-      @Override
-      public boolean isLocal(PortfolioId id) {
-        return shards.isLocal(id);
-      }
-
-      @Override
-      public long epoch() {
-        return shards.epoch();
-      }
-
-      @Override
-      public boolean settled() {
-        return shards.settled();
-      }
-
-      @Override
-      public void onMemberLeft(Consumer<String> listener) {
-        shards.onMemberLeft(listener);
-      }
-
-      @Override
-      public List<ClusterMember> members() {
-        return shards.members();
       }
     };
     JsonObject overrides = new JsonObject().put("routing", new JsonObject()

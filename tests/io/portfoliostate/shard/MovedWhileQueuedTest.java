@@ -7,6 +7,7 @@ import io.portfoliostate.app.Node;
 import io.portfoliostate.domain.PortfolioId;
 import io.portfoliostate.fixtures.Api;
 import io.portfoliostate.fixtures.TestDatabase;
+import io.portfoliostate.fixtures.ForwardingShardMap;
 import io.portfoliostate.fixtures.TestNode;
 import io.vertx.core.json.JsonObject;
 import java.sql.Connection;
@@ -17,7 +18,6 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
 
@@ -32,35 +32,10 @@ class MovedWhileQueuedTest {
   void queuedCommandsAreNotWrittenAfterThePartitionMoved() throws Exception {
     String database = TestDatabase.freshDatabaseUri();
     AtomicBoolean moved = new AtomicBoolean();
-    UnaryOperator<ShardMap> routing = shards -> new ShardMap() {
-      @Override
-      public String ownerAddress(PortfolioId id) {
-        return shards.ownerAddress(id);
-      }
-
+    UnaryOperator<ShardMap> routing = shards -> new ForwardingShardMap(shards) {
       @Override
       public boolean isLocal(PortfolioId id) {
         return !moved.get() && shards.isLocal(id);
-      }
-
-      @Override
-      public long epoch() {
-        return shards.epoch();
-      }
-
-      @Override
-      public boolean settled() {
-        return shards.settled();
-      }
-
-      @Override
-      public void onMemberLeft(Consumer<String> listener) {
-        shards.onMemberLeft(listener);
-      }
-
-      @Override
-      public List<ClusterMember> members() {
-        return shards.members();
       }
     };
     JsonObject overrides = new JsonObject().put("routing", new JsonObject().put("notOwnerRetryMs", 500));

@@ -55,10 +55,10 @@ final class ApiDocs {
    * styles are files of the webjar, not API operations, hence a plain GET route here.
    */
   static void mountAssets(SecuredRoutes routes, AccessRule rule) {
-    routes.files("/docs/swagger-initializer.js", rule, ctx -> ctx.response()
+    routes.get("/docs/swagger-initializer.js", rule, ctx -> ctx.response()
         .putHeader("Content-Type", "text/javascript; charset=utf-8")
         .end(INITIALIZER));
-    routes.files("/docs/*", rule, StaticHandler.create(WEBJAR + webjarVersion())
+    routes.get("/docs/*", rule, StaticHandler.create(WEBJAR + webjarVersion())
         .setDefaultContentEncoding("UTF-8"));
   }
 

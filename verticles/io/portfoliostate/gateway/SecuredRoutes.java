@@ -93,11 +93,6 @@ public final class SecuredRoutes {
     known.add(router.route().failureHandler(handler));
   }
 
-  /** Static files under {@code path}, open or not as {@code rule} says. */
-  void files(String path, AccessRule rule, Handler<RoutingContext> handler) {
-    add(HttpMethod.GET, path, rule, handler);
-  }
-
   public List<Declared> declared() {
     return List.copyOf(declared);
   }

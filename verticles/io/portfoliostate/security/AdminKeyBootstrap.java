@@ -11,7 +11,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.EnumSet;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -108,8 +107,7 @@ public final class AdminKeyBootstrap {
       } catch (UnsupportedOperationException notPosix) {
         Files.createFile(file);
       }
-      Files.writeString(file, text + "\n", StandardCharsets.UTF_8, EnumSet.of(StandardOpenOption.WRITE,
-          StandardOpenOption.TRUNCATE_EXISTING).toArray(new StandardOpenOption[0]));
+      Files.writeString(file, text + "\n", StandardCharsets.UTF_8, StandardOpenOption.WRITE);
     } catch (FileAlreadyExistsException raced) {
       throw new IllegalStateException("the admin key file " + file + " appeared while this node was starting; "
           + "start again", raced);
