@@ -60,7 +60,10 @@ class CorporateActionOriginTest {
         "SplitApplied CORPORATE_ACTION req-split",
         "TradeRecorded REST req-late");
     assertThat(late.getJsonObject(1).getJsonObject("origin")).isEqualTo(byAction);
-    assertThat(late.getJsonObject(2).getJsonObject("data").getString("quantity")).isEqualTo("20");
+    // Recorded as sent; its restated position carries it through the split (20 after it).
+    assertThat(late.getJsonObject(2).getJsonObject("data").getString("quantity")).isEqualTo("10");
+    assertThat(late.getJsonObject(2).getJsonObject("data").getJsonObject("restated").getJsonArray("positions")
+        .getJsonObject(0).getString("quantity")).isEqualTo("20");
   }
 
   @Test

@@ -158,6 +158,18 @@ class TimelineRulesTest {
     }
 
     @Test
+    void aCancelThatLeavesALaterSaleShortRaisesTheShortOpenedAlert() {
+      Fixtures.Book book = Fixtures.Book.of(Fixtures.create(CostMethod.FIFO)).record(
+          trade("b1", Side.BUY, "10", "100", day(1)), trade("s1", Side.SELL, "4", "110", day(2)));
+      PortfolioState before = book.state();
+
+      book.record(new CancelTrade(FUND, "b1", null));
+
+      assertThat(AlertRules.raisedBy(before, book.lastEvent(), book.state())).containsExactly(
+          new Alert.ShortOpened(PositionKey.of(AAPL, "default"), d("-4"), d("6")));
+    }
+
+    @Test
     void cancellingThePositionsOnlyTradeRemovesThePosition() {
       Fixtures.Book book = Fixtures.Book.of(Fixtures.create(CostMethod.FIFO))
           .record(trade("b1", Side.BUY, "10", "100", day(1)))

@@ -39,15 +39,28 @@ public final class AlertRules {
       alerts.sort((a, b) -> ((Alert.CashNegative) a).currency().compareTo(((Alert.CashNegative) b).currency()));
     }
     if (event instanceof TradeRecorded trade) {
-      PositionKey key = trade.positionKey();
-      Position now = after.positions().get(key);
-      Position was = before.positions().get(key);
-      BigDecimal previous = was == null ? BigDecimal.ZERO : was.quantity();
-      if (now != null && now.quantity().signum() < 0 && previous.signum() >= 0) {
-        alerts = add(alerts, new Alert.ShortOpened(key, now.quantity(), previous));
+      alerts = shortOpened(alerts, trade.positionKey(), before, after);
+    } else if (event instanceof TradeCancelled || event instanceof TradeAmended) {
+      // A restatement decides the same way on the positions it restated: a cancelled purchase can
+      // leave a later sale short, an amended side can open one.
+      Restatement restatement = event instanceof TradeCancelled cancel ? cancel.restatement()
+          : ((TradeAmended) event).restatement();
+      for (Position position : restatement.positions()) {
+        alerts = shortOpened(alerts, position.key(), before, after);
       }
     }
     return alerts == null ? List.of() : alerts;
+  }
+
+  private static List<Alert> shortOpened(List<Alert> alerts, PositionKey key, PortfolioState before,
+      PortfolioState after) {
+    Position now = after.positions().get(key);
+    Position was = before.positions().get(key);
+    BigDecimal previous = was == null ? BigDecimal.ZERO : was.quantity();
+    if (now != null && now.quantity().signum() < 0 && previous.signum() >= 0) {
+      return add(alerts, new Alert.ShortOpened(key, now.quantity(), previous));
+    }
+    return alerts;
   }
 
   private static List<Alert> add(List<Alert> alerts, Alert alert) {

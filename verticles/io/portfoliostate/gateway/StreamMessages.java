@@ -13,7 +13,9 @@ import java.util.stream.Collectors;
 
 /**
  * Commands that arrive as stream messages rather than HTTP requests (API.md, Pulsar: a
- * {@code trade-executions} message is the trade command JSON plus {@code portfolioId}; a
+ * {@code trade-executions} message is the trade command JSON plus {@code portfolioId}, or, with
+ * {@code "action": "CANCEL"} or {@code "AMEND"} and the {@code tradeId}, the body of a cancel or
+ * an amendment as posted to {@code .../trades/{tradeId}:cancel} or {@code :amend}; a
  * {@code cash-movements} message the cash-flow JSON plus {@code portfolioId}; a {@code
  * market-prices} message one price as posted to the REST API). Parsed by the
  * same rules as the REST bodies, so a message means exactly what the same JSON posted would.
@@ -51,9 +53,28 @@ public final class StreamMessages {
       return new Parsed(null, "invalid: portfolioId must be an identifier (1-64 of A-Z a-z 0-9 . _ : -)");
     }
     PortfolioId portfolio = PortfolioId.of((String) id);
-    CommandParsers.Parsed parsed = kind == Kind.TRADE
-        ? CommandParsers.tradeAt(portfolio, body, null)
-        : CommandParsers.cashFlow(portfolio, body, null);
+    CommandParsers.Parsed parsed;
+    if (kind == Kind.TRADE && body.containsKey("action")) {
+      Object action = body.remove("action");
+      Object tradeId = body.remove("tradeId");
+      if (!(tradeId instanceof String) || !Identifiers.isValid((String) tradeId)) {
+        return new Parsed(null, "invalid: tradeId must be an identifier (1-64 of A-Z a-z 0-9 . _ : -)");
+      }
+      if ("CANCEL".equals(action)) {
+        parsed = CommandParsers.cancel(portfolio, (String) tradeId, body, null);
+      } else if ("AMEND".equals(action)) {
+        parsed = CommandParsers.amend(portfolio, (String) tradeId, body, null);
+      } else if ("RECORD".equals(action)) {
+        body.put("tradeId", tradeId);
+        parsed = CommandParsers.tradeAt(portfolio, body, null);
+      } else {
+        return new Parsed(null, "invalid: action must be RECORD (the default), CANCEL or AMEND");
+      }
+    } else {
+      parsed = kind == Kind.TRADE
+          ? CommandParsers.tradeAt(portfolio, body, null)
+          : CommandParsers.cashFlow(portfolio, body, null);
+    }
     if (!parsed.ok()) {
       return new Parsed(null, "invalid: " + describe(parsed.errors()));
     }

@@ -11,12 +11,16 @@ import io.vertx.core.eventbus.Message;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The read side of an owner: answers from a portfolio's committed state, and from the journal
  * for earlier versions and the history. Runs on the owner's event loop, like the owner.
  */
 final class OwnerReads {
+
+  private static final Logger LOG = LoggerFactory.getLogger(OwnerReads.class);
 
   /** A longer journal is folded on a worker thread, not on the owner's event loop. */
   private static final int INLINE_FOLD_LIMIT = 2_000;
@@ -74,6 +78,7 @@ final class OwnerReads {
           if (folded.succeeded()) {
             message.reply(folded.result());
           } else {
+            LOG.warn("Could not read {} as of {}: {}", entity.id, asOf, folded.cause().toString());
             message.fail(FailureCodes.UNAVAILABLE, "journal unavailable");
           }
         });

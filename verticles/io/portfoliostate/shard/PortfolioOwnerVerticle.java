@@ -82,7 +82,8 @@ public final class PortfolioOwnerVerticle extends VerticleBase {
   private final ShardMap shards;
   private final boolean cacheStates;
   private ResidentPortfolios entities;
-  private final OwnerReads reads;
+  /** Made in {@link #start}: it folds long journals on this verticle's Vert.x, known only once deployed. */
+  private OwnerReads reads;
   private int queuedCommands;
   private MessageConsumer<OwnerRequest> consumer;
   private Timer commandLatency;
@@ -115,11 +116,11 @@ public final class PortfolioOwnerVerticle extends VerticleBase {
     this.clock = clock;
     this.shards = shards;
     this.cacheStates = cacheStates;
-    this.reads = new OwnerReads(vertx, reader);
   }
 
   @Override
   public Future<?> start() {
+    reads = new OwnerReads(vertx, reader);
     Tags tags = Tags.of("instance", Integer.toString(instance));
     commandLatency = Timer.builder("pstate.command.latency")
         .description("From an owner receiving a command request to its reply (after COMMIT)")
