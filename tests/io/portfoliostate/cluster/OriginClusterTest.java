@@ -60,8 +60,10 @@ class OriginClusterTest {
             .put("actionId", "oc-split"));
         assertThat(events.getJsonObject(2).getJsonObject("origin")).isEqualTo(new JsonObject()
             .put("principal", "key:" + TestKeys.ADMIN_KEY_ID).put("channel", "REST").put("requestId", "req-trade-" + i));
-        // 10 @ 30 before a 3:1 split: 30 @ 10.
-        assertThat(events.getJsonObject(2).getJsonObject("data").getString("quantity")).isEqualTo("30");
+        // 10 @ 30 before a 3:1 split, recorded as sent: its restated position holds 30 @ 10.
+        assertThat(events.getJsonObject(2).getJsonObject("data").getString("quantity")).isEqualTo("10");
+        assertThat(events.getJsonObject(2).getJsonObject("data").getJsonObject("restated").getJsonArray("positions")
+            .getJsonObject(0).getString("quantity")).isEqualTo("30");
       }
       // Both nodes owned some: the split's origin was learnt by the node that did not receive the POST.
       assertThat(java.util.stream.IntStream.range(0, PORTFOLIOS).map(i -> ownerIndex(cluster, "oc-" + i))
