@@ -286,12 +286,14 @@ class LiveBridgeTest {
       assertThat(client.awaitClosed(WAIT)).isEqualTo(4001);
       assertThat(client.closeReason()).isEqualTo("registration flood: more than 50 per second");
     }
-    try (BridgeClient client = BridgeClient.connect(port(), TestKeys.ADMIN)) {
+    // Without permessage-deflate, so that the frame on the wire is as large as its text.
+    try (BridgeClient client = BridgeClient.connectSlow(port(), TestKeys.ADMIN)) {
       client.register("portfolio.updates.lb-flood");
       assertThat(client.body("portfolio.updates.lb-flood", WAIT).getString("kind")).isEqualTo("snapshot");
       client.sendText(new JsonObject().put("type", "register").put("address", "portfolio.updates.lb-flood")
           .put("headers", new JsonObject().put("padding", "x".repeat(70_000))).encode());
-      assertThat(client.awaitClosed(WAIT)).isEqualTo(1009);
+      // 1009 when the close frame gets through, 1006 when the server drops the connection first.
+      assertThat(client.awaitClosed(WAIT)).isIn(1009, 1006);
     }
     // Nothing of it reached the owner: the portfolio is at its first version.
     assertThat(admin().get("/api/v1/portfolios/lb-flood").json().getLong("version")).isEqualTo(1);
