@@ -99,7 +99,7 @@ class DashboardBrowserTest {
     WebElement aapl = row("AAPL");
     assertThat(cells(aapl)).containsExactly("AAPL", "1,500", "180.00", "195.00", "$292,500.00", "+$22,500.00",
         "25.66%", "25.00%", "+0.66%");
-    assertThat(aapl.getDomAttribute("class")).doesNotContain("breach");
+    assertThat(Objects.toString(aapl.getDomAttribute("class"), "")).doesNotContain("breach");
     assertThat(cell(aapl, ".market-value").getDomAttribute("title")).isEqualTo("292500");
     // A short line, and a EUR line valued in USD with its P&L in euros.
     assertThat(cells(row("XOM")).subList(1, 6)).containsExactly("-200", "111.00", "104.50", "-$20,900.00",
@@ -178,7 +178,7 @@ class DashboardBrowserTest {
     show(id, "");
     awaitLive();
     browser.await("DRF on target", LIVE, () -> "0".equals(browser.text("#breaches")));
-    assertThat(row("DRF").getDomAttribute("class")).doesNotContain("breach");
+    assertThat(Objects.toString(row("DRF").getDomAttribute("class"), "")).doesNotContain("breach");
 
     api().postPrices(price("DRF", "120"));
     browser.await("the breach marked", LIVE, () -> Objects.toString(row("DRF").getDomAttribute("class"), "")
@@ -258,6 +258,10 @@ class DashboardBrowserTest {
         assertThat(shot.getWidth()).isEqualTo(size[0]);
         assertThat(Chromium.distinctColours(shot)).as("colours in the %dx%d rendering", size[0], size[1])
             .isGreaterThan(200);
+        // And the whole page, for people to look at (not checked further).
+        long height = ((Number) browser.js("return document.documentElement.scrollHeight;")).longValue();
+        browser.size(size[0], (int) height);
+        browser.screenshot(SHOTS.resolve("dashboard-" + size[0] + "-full.png"));
       }
       assertNoConsoleErrors();
     } finally {
