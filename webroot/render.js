@@ -270,7 +270,9 @@ export function allocation(model) {
       continue;
     }
     const max = Math.max(...grouped.groups.map((g) => Math.abs(fmt.num(g.weight) || 0)), 0.0001);
-    list.replaceChildren(...grouped.groups.map((g) => {
+    // Largest first: what people read an allocation for.
+    const ordered = grouped.groups.slice().sort((a, b) => (fmt.num(b.weight) || 0) - (fmt.num(a.weight) || 0));
+    list.replaceChildren(...ordered.map((g) => {
       const w = fmt.num(g.weight);
       const li = el('li', { title: `${g.key}: ${g.marketValueBase} ${base} (${g.weight})` });
       li.dataset.key = g.key;
