@@ -11,6 +11,8 @@ import io.portfoliostate.config.Settings;
 import io.portfoliostate.domain.ReferenceData;
 import io.portfoliostate.gateway.AccessControl;
 import io.portfoliostate.gateway.HttpGatewayVerticle;
+import io.portfoliostate.live.LiveBridge;
+import io.portfoliostate.live.LiveHub;
 import io.portfoliostate.gateway.SecuredRoutes;
 import io.portfoliostate.integration.pulsar.ChangePublisherVerticle;
 import io.portfoliostate.integration.pulsar.PulsarIngestVerticle;
@@ -114,6 +116,7 @@ public final class Node implements AutoCloseable {
   private String ownersDeployment;
   private String actionsDeployment;
   private String gatewayDeployment;
+  private String liveDeployment;
   private String securityDeployment;
   private int httpPort;
   private final SecurityState securityState = new SecurityState();
@@ -328,13 +331,20 @@ public final class Node implements AutoCloseable {
           return security(securityStore);
         })
         .compose(access -> {
+          LiveHub hub = new LiveHub(nodeId, settings.live(), owners, reader, market, registry);
+          return vertx.deployVerticle(hub).map(id -> {
+            liveDeployment = id;
+            return new LiveBridge(hub, access, settings.live());
+          });
+        })
+        .compose(live -> {
           HttpGatewayVerticle[] first = new HttpGatewayVerticle[1];
           PortfolioCatalog catalog = new PortfolioCatalog(readPool);
           return vertx.deployVerticle(() -> {
             HttpGatewayVerticle gateway = new HttpGatewayVerticle(settings.http(), owners, catalog, readiness,
                 registry, shards, settings.cluster().enabled() ? settings.cluster().name() : null, market,
-                marketStore, clock, cache, actionStore, access, settings.security(),
-                settings.consolidation());
+                marketStore, clock, cache, actionStore, live.access(), settings.security(),
+                settings.consolidation(), live);
             if (first[0] == null) {
               first[0] = gateway;
             }
@@ -482,6 +492,7 @@ public final class Node implements AutoCloseable {
     Future<Void> drained = undeploy(statusDeployment)
         .compose(v -> undeploy(actionsDeployment))
         .compose(v -> undeploy(gatewayDeployment))
+        .compose(v -> undeploy(liveDeployment))
         .compose(v -> undeploy(securityDeployment))
         .compose(v -> undeploy(ownersDeployment))
         .compose(v -> undeploy(writerDeployment))

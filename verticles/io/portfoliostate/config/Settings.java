@@ -23,7 +23,8 @@ public record Settings(
     CorporateActionSettings corporateActions,
     WriterSettings writers,
     SecuritySettings security,
-    ConsolidationSettings consolidation) {
+    ConsolidationSettings consolidation,
+    LiveSettings live) {
 
   public static Settings from(JsonObject json) {
     return new Settings(
@@ -39,7 +40,8 @@ public record Settings(
         CorporateActionSettings.from(json.getJsonObject("corporateActions", new JsonObject())),
         WriterSettings.from(json.getJsonObject("writers", new JsonObject())),
         SecuritySettings.from(json.getJsonObject("security", new JsonObject())),
-        ConsolidationSettings.from(json.getJsonObject("consolidation", new JsonObject())));
+        ConsolidationSettings.from(json.getJsonObject("consolidation", new JsonObject())),
+        LiveSettings.from(json.getJsonObject("live", new JsonObject())));
   }
 
   /** The admin key file of a node: the configured one, else {@code <dataDir>/admin-key}. */
@@ -471,6 +473,48 @@ public record Settings(
 
     static ConsolidationSettings from(JsonObject json) {
       return new ConsolidationSettings(json.getInteger("maxPortfolios", 10_000), json.getInteger("maxInFlight", 256));
+    }
+  }
+
+  /**
+   * The SockJS event-bus bridge and live updates (docs/live-updates.md).
+   *
+   * @param valuationsPerSecond the most valued views pushed per second per portfolio (conflated)
+   * @param slowClientTimeoutMs how long a socket's write queue may stay full before it is closed
+   * @param maxQueuedPerSocket changes held for a socket whose write queue is full; past it the
+   *     socket is closed at once (a gap would break the no-gap promise)
+   * @param maxResumeVersions how many missed versions a resume replays; further behind, a resync
+   * @param maxRegistrations registrations one socket may hold
+   * @param registrationsPerSecond registrations one socket may make per second before it is closed
+   * @param maxFrameBytes the largest frame a client may send
+   * @param interestLeaseMs how long an owner keeps sending a portfolio's changes to a node that
+   *     stopped renewing its interest
+   * @param renewMs how often a node renews its interests (and checks it missed no version)
+   * @param driftRecoverFraction a breached line recovers when its drift is back within this
+   *     fraction of the threshold (the hysteresis band)
+   */
+  public record LiveSettings(int valuationsPerSecond, long slowClientTimeoutMs, int maxQueuedPerSocket,
+      int maxResumeVersions, int maxRegistrations, int registrationsPerSecond, int maxFrameBytes,
+      long interestLeaseMs, long renewMs, double driftRecoverFraction) {
+    public LiveSettings {
+      if (valuationsPerSecond < 1 || slowClientTimeoutMs < 1 || maxQueuedPerSocket < 1 || maxResumeVersions < 1
+          || maxRegistrations < 1 || registrationsPerSecond < 1 || maxFrameBytes < 1024 || renewMs < 10
+          || interestLeaseMs <= renewMs) {
+        throw new IllegalArgumentException("live: limits must be positive, maxFrameBytes at least 1024, "
+            + "renewMs at least 10 and interestLeaseMs longer than renewMs");
+      }
+      if (!(driftRecoverFraction > 0 && driftRecoverFraction <= 1)) {
+        throw new IllegalArgumentException("live: driftRecoverFraction must be in (0, 1]");
+      }
+    }
+
+    static LiveSettings from(JsonObject json) {
+      return new LiveSettings(json.getInteger("valuationsPerSecond", 4),
+          json.getLong("slowClientTimeoutMs", 10_000L), json.getInteger("maxQueuedPerSocket", 10_000),
+          json.getInteger("maxResumeVersions", 1_000), json.getInteger("maxRegistrations", 100),
+          json.getInteger("registrationsPerSecond", 50), json.getInteger("maxFrameBytes", 65_536),
+          json.getLong("interestLeaseMs", 5_000L), json.getLong("renewMs", 1_000L),
+          json.getDouble("driftRecoverFraction", 0.8));
     }
   }
 }

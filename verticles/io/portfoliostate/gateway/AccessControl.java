@@ -43,6 +43,8 @@ public final class AccessControl {
 
   /** The key of the caller's {@link Principal} in the routing context. */
   public static final String PRINCIPAL = "principal";
+  /** The query parameter that may carry the credential where a header cannot (the SockJS bridge). */
+  public static final String ACCESS_TOKEN = "access_token";
 
   private final boolean enabled;
   private final SecurityState state;
@@ -93,6 +95,14 @@ public final class AccessControl {
    * handlers run after it, which would read a megabyte for a caller with no credentials.
    */
   Handler<RoutingContext> guard(AccessRule rule) {
+    return guard(rule, false);
+  }
+
+  /**
+   * The same; with {@code queryToken}, the credential may instead come in the query parameter
+   * {@value #ACCESS_TOKEN} (the SockJS bridge: a browser cannot set a header on a WebSocket).
+   */
+  Handler<RoutingContext> guard(AccessRule rule, boolean queryToken) {
     if (rule instanceof AccessRule.Open) {
       return (SecurityPolicyHandler) RoutingContext::next;
     }
@@ -103,10 +113,38 @@ public final class AccessControl {
         return;
       }
       HttpServerRequest request = ctx.request();
-      Future<Principal> caller = authenticator.authenticate(request.getHeader("Authorization"),
-          request.getHeader("X-API-Key"));
+      String authorization = request.getHeader("Authorization");
+      String apiKey = request.getHeader("X-API-Key");
+      String token = queryToken ? request.getParam(ACCESS_TOKEN) : null;
+      Future<Principal> caller;
+      if (token != null && (authorization != null || apiKey != null)) {
+        caller = Future.failedFuture(new AuthenticationFailure("two credentials: send either a header or "
+            + ACCESS_TOKEN + ", not both"));
+      } else {
+        caller = authenticator.authenticate(token != null ? "Bearer " + token : authorization, apiKey);
+      }
       whenDone(ctx, caller, () -> admit(ctx, rule, caller));
     };
+  }
+
+  /**
+   * The highest role {@code principal} holds on {@code portfolio}: from this node's copy, or
+   * when that refuses, again with the portfolio's ancestry read from the database (a portfolio
+   * created or moved under a grant a moment ago). For checks outside an HTTP request (a
+   * registration on the SockJS bridge); a refusal is counted like a request's.
+   */
+  public Future<Optional<PortfolioRole>> roleOn(Principal principal, PortfolioId portfolio, PortfolioRole needed) {
+    Optional<PortfolioRole> held = state.copy().entitlements().roleOn(principal, portfolio);
+    if (held.isPresent() && held.get().includes(needed)) {
+      return Future.succeededFuture(held);
+    }
+    return store.ancestors(portfolio).map(ancestors -> {
+      Optional<PortfolioRole> fresh = state.copy().entitlements().roleOn(principal, portfolio, ancestors);
+      if (fresh.isEmpty() || !fresh.get().includes(needed)) {
+        forbidden.increment();
+      }
+      return fresh;
+    });
   }
 
   private void admit(RoutingContext ctx, AccessRule rule, Future<Principal> caller) {

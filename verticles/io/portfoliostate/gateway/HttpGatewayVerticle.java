@@ -5,6 +5,7 @@ import io.portfoliostate.config.Settings.ConsolidationSettings;
 import io.portfoliostate.config.Settings.HttpSettings;
 import io.portfoliostate.config.Settings.SecuritySettings;
 import io.portfoliostate.integration.redis.PortfolioCache;
+import io.portfoliostate.live.LiveBridge;
 import io.portfoliostate.market.MarketView;
 import io.portfoliostate.observability.Readiness;
 import io.portfoliostate.persistence.CorporateActionStore;
@@ -56,6 +57,7 @@ public final class HttpGatewayVerticle extends VerticleBase {
   private final AccessControl access;
   private final SecuritySettings security;
   private final ConsolidationSettings consolidation;
+  private final LiveBridge live;
   private HttpServer server;
   private SecuredRoutes routes;
 
@@ -69,12 +71,14 @@ public final class HttpGatewayVerticle extends VerticleBase {
    * @param access enforces the access rule of every route
    * @param security which routes the configuration opens
    * @param consolidation the bounds of consolidated reads of a portfolio tree
+   * @param live the SockJS event-bus bridge at {@code /eventbus}
    */
   public HttpGatewayVerticle(HttpSettings settings, OwnerClient owners, PortfolioCatalog catalog,
       Readiness readiness, PrometheusMeterRegistry registry, ShardMap shards, String clusterName,
       MarketView market, MarketDataStore marketStore, Clock clock, PortfolioCache cache,
       CorporateActionStore actionStore, AccessControl access, SecuritySettings security,
-      ConsolidationSettings consolidation) {
+      ConsolidationSettings consolidation, LiveBridge live) {
+    this.live = live;
     this.actionStore = actionStore;
     this.access = access;
     this.security = security;
@@ -97,6 +101,10 @@ public final class HttpGatewayVerticle extends VerticleBase {
     server = vertx.createHttpServer(new HttpServerOptions()
         .setHost(settings.host()).setPort(settings.port())
         .setCompressionSupported(true)
+        // Bridge clients (docs/live-updates.md): permessage-deflate, and no frame above the limit.
+        .setPerMessageWebSocketCompressionSupported(true)
+        .setMaxWebSocketFrameSize(live.maxFrameBytes())
+        .setMaxWebSocketMessageSize(live.maxFrameBytes())
         .setMaxFormAttributeSize(0));
     return server.requestHandler(router()).listen();
   }
@@ -206,6 +214,7 @@ public final class HttpGatewayVerticle extends VerticleBase {
     routes.delete("/api/v1/grants/:grantId", AccessRule.checkedByHandler("admin on the grant's portfolio"),
         keysAndGrants::revokeGrant);
     routes.get("/api/v1/audit", admin, keysAndGrants::audit);
+    BridgeRoute.mount(routes, vertx, live);
 
     router.errorHandler(404, ctx -> Problems.send(ctx, new Problems.Problem(404, "not-found",
         "Not found", "no resource at " + ctx.request().path(), null)));

@@ -60,6 +60,20 @@ public final class SecuredRoutes {
     return route;
   }
 
+  /**
+   * A sub-router (the SockJS bridge) mounted at {@code path} (ending in {@code /*}), every request
+   * under it guarded by {@code rule} first, with the credential also accepted in the query
+   * parameter {@code access_token}. Declared as {@code GET path}: its transports use GET and POST
+   * and a WebSocket upgrade, all under the same rule.
+   */
+  Route mount(String path, AccessRule rule, Router sub) {
+    known.add(router.route(path).handler(access.guard(rule, true)));
+    Route mounted = router.route(path).subRouter(sub);
+    known.add(mounted);
+    declared.add(new Declared(HttpMethod.GET, path, rule));
+    return mounted;
+  }
+
   Route get(String path, AccessRule rule, Handler<RoutingContext> handler) {
     return add(HttpMethod.GET, path, rule, handler);
   }

@@ -5,6 +5,7 @@ import io.portfoliostate.protocol.MarketUpdate;
 import io.portfoliostate.protocol.Origin;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
 import io.portfoliostate.protocol.CommandJson;
@@ -17,6 +18,8 @@ import java.util.List;
  * same observation time). It also learns every corporate action stored anywhere in the cluster.
  */
 public final class MarketFeedVerticle extends VerticleBase {
+
+  private static final DeliveryOptions LOCAL_ONLY = new DeliveryOptions().setLocalOnly(true);
 
   private final String nodeId;
   private final MarketView view;
@@ -35,6 +38,9 @@ public final class MarketFeedVerticle extends VerticleBase {
       if (!nodeId.equals(update.origin())) {
         view.apply(update.instruments(), update.prices(), update.rates());
       }
+      // After the view has it: the live hub values with the view (nobody listening costs a
+      // local lookup).
+      vertx.eventBus().publish(Addresses.LIVE_MARKET, update, LOCAL_ONLY);
     });
     // Every node's own too: the action is stored before it is published, never applied before.
     actions = vertx.eventBus().consumer(Addresses.CORPORATE_ACTION_UPDATES, message -> {

@@ -32,8 +32,17 @@ public final class Addresses {
    */
   public static final String CORPORATE_ACTION_UPDATES = "pstate.corporate-actions.updates";
 
+  /**
+   * Where a node's market feed hands each market update to the node's live hub (node-local):
+   * prices for the bridge's {@code prices.<id>} subscribers, and revaluations.
+   */
+  public static final String LIVE_MARKET = "pstate.live.market";
+
   private static final String OWNER_PREFIX = "pstate.owner.";
   private static final String UPDATES_PREFIX = "portfolio.updates.";
+  private static final String ALERTS_PREFIX = "portfolio.alerts.";
+  private static final String VALUATION_PREFIX = "portfolio.valuation.";
+  private static final String PRICES_PREFIX = "prices.";
 
   private Addresses() {
   }
@@ -61,8 +70,34 @@ public final class Addresses {
     return "pstate.node." + nodeId + ".leaving";
   }
 
-  /** Where each committed change of a portfolio is published (API.md, live updates). */
+  /**
+   * The bridge address of a portfolio's committed changes (API.md, live updates). Bridge clients
+   * register for it; the node's live hub writes to their sockets itself (docs/live-updates.md).
+   */
   public static String updates(PortfolioId id) {
     return UPDATES_PREFIX + id.value();
+  }
+
+  /** The bridge address of a portfolio's alerts: published node-locally to the bridge's consumers. */
+  public static String alerts(PortfolioId id) {
+    return ALERTS_PREFIX + id.value();
+  }
+
+  /** The bridge address of a portfolio's valued view (conflated; written by the live hub). */
+  public static String valuation(PortfolioId id) {
+    return VALUATION_PREFIX + id.value();
+  }
+
+  /** The bridge address of an instrument's prices: published node-locally to the bridge's consumers. */
+  public static String prices(String instrumentId) {
+    return PRICES_PREFIX + instrumentId;
+  }
+
+  /**
+   * Where an owner sends each committed change of a portfolio that a node's live hub follows
+   * (the node registered its interest with a {@link OwnerRequest.Watch}). One consumer per node.
+   */
+  public static String live(String nodeId) {
+    return "pstate.live." + nodeId + ".changes";
   }
 }

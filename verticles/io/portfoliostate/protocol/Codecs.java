@@ -20,6 +20,7 @@ public final class Codecs {
     wire(OwnerRequest.Read.class, JsonWireCodec.of(OwnerRequest.Read.class, MessageJson::read, MessageJson::read));
     wire(OwnerRequest.ReadEvents.class,
         JsonWireCodec.of(OwnerRequest.ReadEvents.class, MessageJson::readEvents, MessageJson::readEvents));
+    wire(OwnerRequest.Watch.class, JsonWireCodec.of(OwnerRequest.Watch.class, MessageJson::watch, MessageJson::watch));
     wire(CommandOutcomes.class, JsonWireCodec.of(CommandOutcomes.class, MessageJson::outcomes, MessageJson::outcomes));
     wire(EventPage.class, JsonWireCodec.of(EventPage.class, MessageJson::eventPage, MessageJson::eventPage));
     wire(PortfolioState.class, JsonWireCodec.of(PortfolioState.class, StateJson::toJson, StateJson::fromJson));

@@ -60,6 +60,16 @@ public final class MessageJson {
         Json.instant(json, "asOf"));
   }
 
+  public static JsonObject watch(OwnerRequest.Watch request) {
+    return new JsonObject().put("portfolioId", request.portfolioId().value()).put("nodeId", request.nodeId())
+        .put("leaseMs", request.leaseMs());
+  }
+
+  public static OwnerRequest.Watch watch(JsonObject json) {
+    return new OwnerRequest.Watch(Json.portfolioId(json, "portfolioId"), json.getString("nodeId"),
+        json.getLong("leaseMs"));
+  }
+
   public static JsonObject readEvents(OwnerRequest.ReadEvents request) {
     return new JsonObject().put("portfolioId", request.portfolioId().value())
         .put("afterVersion", request.afterVersion()).put("limit", request.limit());

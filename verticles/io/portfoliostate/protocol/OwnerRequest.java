@@ -32,4 +32,13 @@ public sealed interface OwnerRequest {
   /** Read a page of the change history; the reply is a {@link EventPage}. */
   record ReadEvents(PortfolioId portfolioId, long afterVersion, int limit) implements OwnerRequest {
   }
+
+  /**
+   * A node's live hub follows the portfolio: the owner sends every change it commits in the
+   * next {@code leaseMs} to {@link Addresses#live} of {@code nodeId}, and renews the lease on
+   * each Watch. The reply is the current {@link io.portfoliostate.domain.PortfolioState}, taken
+   * on the owner's thread together with recording the interest: every change after it is sent.
+   */
+  record Watch(PortfolioId portfolioId, String nodeId, long leaseMs) implements OwnerRequest {
+  }
 }

@@ -40,6 +40,12 @@ final class PortfolioEntity {
   long writableAtNanos;
   /** A timer will drain the queue once the previous owner's lease has run out. */
   boolean waitingForLease;
+  /**
+   * The nodes whose live hubs follow this portfolio, with when (System.nanoTime) their interest
+   * runs out unless renewed; null (the common case) when no node follows it, so that a commit
+   * nobody watches costs one null check.
+   */
+  java.util.Map<String, Long> watchers;
 
   PortfolioEntity(PortfolioId id) {
     this.id = id;

@@ -57,12 +57,16 @@ public final class PortfolioOwnerVerticle extends VerticleBase {
   private static final DeliveryOptions JOURNAL_DELIVERY = new DeliveryOptions().setSendTimeout(60_000)
       .setLocalOnly(true);
   /**
-   * Changes are published to this node's subscribers only (and committed states handed to this
-   * node's cache writer), for the same reason: a clustered publish to an address nobody
-   * subscribed to costs a Hazelcast lookup per commit. Live subscribers on other nodes (the
-   * SockJS bridge) need an interest registry first; until then nothing outside this node listens.
+   * Committed states are handed to this node's cache writer only, for the same reason: a
+   * clustered send to an address costs a Hazelcast lookup when nobody subscribed. Live
+   * subscribers (the SockJS bridge, on any node) are reached through an interest registry
+   * instead of a cluster-wide publish: each following node's hub registers with a {@link
+   * OwnerRequest.Watch}, and a commit is sent to those nodes only (none: nothing is sent).
    */
   private static final DeliveryOptions LOCAL_ONLY = new DeliveryOptions().setLocalOnly(true);
+
+  /** To another node's live hub: the change carries its own version, a lost one shows as a gap. */
+  private static final DeliveryOptions WATCHER_DELIVERY = new DeliveryOptions();
 
   private final String nodeId;
   private final int instance;
@@ -196,8 +200,55 @@ public final class PortfolioOwnerVerticle extends VerticleBase {
           reads.readEvents(message, entity.result(), page);
         }
       });
+    } else if (request instanceof OwnerRequest.Watch) {
+      watch(message, (OwnerRequest.Watch) request);
     } else {
       message.fail(FailureCodes.BAD_REQUEST, "unknown request " + request.getClass().getSimpleName());
+    }
+  }
+
+  /**
+   * Records (or renews) a node's interest in a portfolio and answers its current state. Both on
+   * this thread, between commits: every change committed after the answered version is sent to
+   * the node, so its hub misses nothing unless the portfolio moves to another owner (the hub
+   * notices a gap by version and reads it from the journal).
+   */
+  private void watch(Message<OwnerRequest> message, OwnerRequest.Watch watch) {
+    readable(watch.portfolioId()).onComplete(found -> {
+      if (found.failed()) {
+        failRead(message, found.cause());
+      } else if (found.result() == null) {
+        message.fail(FailureCodes.NOT_FOUND, "portfolio " + watch.portfolioId() + " does not exist");
+      } else if (!shards.isLocal(watch.portfolioId())) {
+        refusedNotOwner.increment();
+        message.fail(FailureCodes.NOT_OWNER, "not the owner of " + watch.portfolioId());
+      } else {
+        PortfolioEntity entity = found.result();
+        if (entity.watchers == null) {
+          entity.watchers = new java.util.HashMap<>(4);
+        }
+        entity.watchers.put(watch.nodeId(), System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(watch.leaseMs()));
+        message.reply(entity.state);
+      }
+    });
+  }
+
+  /** Sends a committed change to every node that follows the portfolio; forgets lapsed ones. */
+  private void sendToWatchers(PortfolioEntity entity, PortfolioChange change) {
+    long now = System.nanoTime();
+    java.util.Iterator<java.util.Map.Entry<String, Long>> watchers = entity.watchers.entrySet().iterator();
+    while (watchers.hasNext()) {
+      java.util.Map.Entry<String, Long> watcher = watchers.next();
+      if (watcher.getValue() - now < 0) {
+        watchers.remove();
+      } else {
+        // Local delivery for this node's own hub: no cluster lookup, no encoding.
+        vertx.eventBus().send(Addresses.live(watcher.getKey()), change,
+            nodeId.equals(watcher.getKey()) ? LOCAL_ONLY : WATCHER_DELIVERY);
+      }
+    }
+    if (entity.watchers.isEmpty()) {
+      entity.watchers = null;
     }
   }
 
@@ -388,9 +439,10 @@ public final class PortfolioOwnerVerticle extends VerticleBase {
     if (batch.alertsRaised > 0) {
       alertsRaised.increment(batch.alertsRaised);
     }
-    vertx.eventBus().publish(Addresses.updates(entity.id),
-        new PortfolioChange(batch.after, batch.before == null ? 0 : batch.before.version(), batch.events),
-        LOCAL_ONLY);
+    if (entity.watchers != null) {
+      sendToWatchers(entity, new PortfolioChange(batch.after, batch.before == null ? 0 : batch.before.version(),
+          batch.events));
+    }
     if (cacheStates) {
       vertx.eventBus().send(Addresses.CACHE_PUT, batch.after, LOCAL_ONLY);
     }

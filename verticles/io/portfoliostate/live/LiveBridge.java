@@ -1,0 +1,193 @@
+package io.portfoliostate.live;
+
+import io.portfoliostate.config.Settings.LiveSettings;
+import io.portfoliostate.gateway.AccessControl;
+import io.portfoliostate.security.PortfolioRole;
+import io.portfoliostate.security.Principal;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.bridge.BridgeEventType;
+import io.vertx.ext.bridge.PermittedOptions;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.handler.sockjs.BridgeEvent;
+import io.vertx.ext.web.handler.sockjs.SockJSBridgeOptions;
+import io.vertx.ext.web.handler.sockjs.SockJSHandler;
+import io.vertx.ext.web.handler.sockjs.SockJSHandlerOptions;
+import io.vertx.ext.web.handler.sockjs.SockJSSocket;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The SockJS event-bus bridge at {@code /eventbus} (docs/live-updates.md): Vert.x's bridge
+ * parses the frames, keeps the permitted addresses (regexes, nothing inbound) and pings; this
+ * class checks every registration against the caller's entitlements and hands it to the node's
+ * {@link LiveHub}, which writes the messages itself (the bridge would write without looking at
+ * the socket's write queue, and once per socket instead of once per node).
+ *
+ * <p>The caller is authenticated before the bridge sees the request (the route's guard, with
+ * the credential in {@code access_token} or a header); its principal is the one of the request
+ * that opened the socket.
+ */
+public final class LiveBridge {
+
+  private final LiveHub hub;
+  private final AccessControl access;
+  private final LiveSettings settings;
+  private final Map<SockJSSocket, LiveSocket> sockets = new ConcurrentHashMap<>();
+
+  public LiveBridge(LiveHub hub, AccessControl access, LiveSettings settings) {
+    this.hub = hub;
+    this.access = access;
+    this.settings = settings;
+  }
+
+  /** The node's access control, which the gateway's routes share with the bridge. */
+  public AccessControl access() {
+    return access;
+  }
+
+  /** The largest frame a client may send (the HTTP server's WebSocket frame and message limit). */
+  public int maxFrameBytes() {
+    return settings.maxFrameBytes();
+  }
+
+  /** The sub-router to mount at {@code /eventbus/*}. */
+  public Router router(Vertx vertx) {
+    SockJSHandlerOptions options = new SockJSHandlerOptions()
+        // No session cookie: nothing here is sticky to a session, and no cookie means no CSRF surface.
+        .setInsertJSESSIONID(false)
+        .setRegisterWriteHandler(false);
+    SockJSBridgeOptions bridge = new SockJSBridgeOptions()
+        .addOutboundPermitted(new PermittedOptions().setAddressRegex(Target.UPDATES))
+        .addOutboundPermitted(new PermittedOptions().setAddressRegex(Target.VALUATION))
+        .addOutboundPermitted(new PermittedOptions().setAddressRegex(Target.ALERTS))
+        .addOutboundPermitted(new PermittedOptions().setAddressRegex(Target.PRICES))
+        // One more than ours, so that a client meets our refusal (with its address) first.
+        .setMaxHandlersPerSocket(settings.maxRegistrations() + 1)
+        .setMaxAddressLength(200);
+    return SockJSHandler.create(vertx, options).bridge(bridge, this::onEvent);
+  }
+
+  private void onEvent(BridgeEvent event) {
+    BridgeEventType type = event.type();
+    SockJSSocket socket = event.socket();
+    switch (type) {
+      case SOCKET_CREATED -> {
+        Principal principal = socket.routingContext() == null ? null
+            : socket.routingContext().get(AccessControl.PRINCIPAL);
+        if (principal == null) {
+          // Cannot happen behind the route's guard; refuse rather than serve someone unknown.
+          event.complete(false);
+          return;
+        }
+        sockets.put(socket, new LiveSocket(socket, Vertx.currentContext(), principal, hub.metrics(),
+            settings.maxQueuedPerSocket()));
+        event.complete(true);
+      }
+      case REGISTER -> register(event, sockets.get(socket));
+      case REGISTERED -> registered(event, sockets.get(socket));
+      case UNREGISTER -> {
+        LiveSocket live = sockets.get(socket);
+        JsonObject raw = event.getRawMessage();
+        if (live != null && raw != null && raw.getValue("address") instanceof String address) {
+          live.registrations--;
+          hub.unsubscribe(live, address);
+        }
+        event.complete(true);
+      }
+      case SOCKET_CLOSED -> {
+        LiveSocket live = sockets.remove(socket);
+        if (live != null) {
+          live.markClosed();
+          hub.closed(live);
+        }
+        event.complete(true);
+      }
+      case SEND, PUBLISH -> {
+        // Nothing inbound: every write goes through the REST API.
+        hub.metrics().refused.increment();
+        event.complete(false);
+      }
+      default -> event.complete(true);
+    }
+  }
+
+  private void register(BridgeEvent event, LiveSocket live) {
+    JsonObject raw = event.getRawMessage();
+    String address = raw == null || !(raw.getValue("address") instanceof String a) ? null : a;
+    Target target = Target.of(address);
+    if (live == null || address == null || target == null) {
+      // Not ours: the bridge refuses it (access_denied) or reports the malformed frame.
+      event.complete(true);
+      return;
+    }
+    if (!live.countRegistration(settings.registrationsPerSecond())) {
+      hub.metrics().refused.increment();
+      event.complete(false);
+      live.close(LiveSocket.REGISTRATION_FLOOD, "registration flood: more than " + settings.registrationsPerSecond()
+          + " per second");
+      return;
+    }
+    if (live.registrations >= settings.maxRegistrations()) {
+      refuse(event, live, address, "too_many_registrations", "at most " + settings.maxRegistrations()
+          + " registrations per socket");
+      return;
+    }
+    Object from = raw.getJsonObject("headers") == null ? null : raw.getJsonObject("headers").getValue("fromVersion");
+    if (from != null && (target.kind() != LiveHub.Kind.UPDATES || fromVersion(from) == null)) {
+      refuse(event, live, address, "bad_request", target.kind() != LiveHub.Kind.UPDATES
+          ? "fromVersion applies to portfolio.updates.<id> only" : "fromVersion must be a version: 0 or more");
+      return;
+    }
+    if (target.portfolio() == null) {
+      live.registrations++;
+      event.complete(true);
+      return;
+    }
+    access.roleOn(live.principal, target.portfolio(), PortfolioRole.READ).onComplete(role -> {
+      if (role.succeeded() && role.result().isPresent() && role.result().get().includes(PortfolioRole.READ)) {
+        live.registrations++;
+        event.complete(true);
+      } else if (role.failed()) {
+        refuse(event, live, address, "unavailable", "the caller's entitlements could not be checked; register again");
+      } else {
+        // As the REST API answers 404 for both: a portfolio it may not read looks missing.
+        refuse(event, live, address, "not_found", "no portfolio " + target.portfolio().value()
+            + " (or not readable by " + live.principal.name() + ")");
+      }
+    });
+  }
+
+  private void refuse(BridgeEvent event, LiveSocket live, String address, String code, String message) {
+    hub.metrics().refused.increment();
+    live.error(address, code, message);
+    event.complete(false);
+  }
+
+  private void registered(BridgeEvent event, LiveSocket live) {
+    JsonObject raw = event.getRawMessage();
+    Target target = raw == null ? null : Target.of(raw.getString("address"));
+    if (live != null && target != null) {
+      String address = raw.getString("address");
+      if (target.portfolio() == null) {
+        hub.subscribePrices(live, address, target.instrumentId());
+      } else {
+        JsonObject headers = raw.getJsonObject("headers");
+        Long from = headers == null ? null : fromVersion(headers.getValue("fromVersion"));
+        hub.subscribe(live, address, target.kind(), target.portfolio(), from);
+      }
+    }
+    event.complete(true);
+  }
+
+  /** A version from a header: a number or a decimal string, 0 or more; null when it is neither. */
+  static Long fromVersion(Object value) {
+    if (value instanceof Number number && number.doubleValue() == number.longValue() && number.longValue() >= 0) {
+      return number.longValue();
+    }
+    if (value instanceof String text && text.matches("[0-9]{1,18}")) {
+      return Long.parseLong(text);
+    }
+    return null;
+  }
+}

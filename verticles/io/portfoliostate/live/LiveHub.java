@@ -1,0 +1,592 @@
+package io.portfoliostate.live;
+
+import io.portfoliostate.config.Settings.LiveSettings;
+import io.portfoliostate.domain.PortfolioId;
+import io.portfoliostate.domain.PortfolioRules;
+import io.portfoliostate.domain.PortfolioState;
+import io.portfoliostate.domain.PositionKey;
+import io.portfoliostate.domain.valuation.Price;
+import io.portfoliostate.domain.valuation.PortfolioValuation;
+import io.portfoliostate.domain.valuation.Valuation;
+import io.portfoliostate.gateway.LiveMessages;
+import io.portfoliostate.market.MarketSnapshot;
+import io.portfoliostate.market.MarketView;
+import io.portfoliostate.persistence.JournalReader;
+import io.portfoliostate.protocol.Addresses;
+import io.portfoliostate.protocol.EventPage;
+import io.portfoliostate.protocol.MarketUpdate;
+import io.portfoliostate.protocol.OwnerRequest;
+import io.portfoliostate.protocol.PortfolioChange;
+import io.portfoliostate.shard.OwnerClient;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonObject;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The node's live hub: one subscription per followed portfolio for the whole node, fanned out to
+ * the node's bridge sockets. Interest is registered with the portfolio's owner (an {@link
+ * OwnerRequest.Watch}, renewed every {@code renewMs}); the owner sends each commit to the
+ * following nodes only, so a commit nobody follows costs the owner one null check and no
+ * cluster lookup, and 1,000 sockets on one portfolio cost one message per commit per node.
+ *
+ * <p>The hub keeps each followed portfolio's state at the last version it delivered and checks
+ * every change against it: a duplicate is dropped, a gap (a change lost while the portfolio
+ * moved, or sent before this node's interest reached a new owner) is read from the journal
+ * first. A change's body, a valuation, a price is encoded once and written to every socket as
+ * is. Everything here runs on the hub's own context; sockets are written on theirs.
+ */
+public final class LiveHub extends VerticleBase {
+
+  private static final Logger LOG = LoggerFactory.getLogger(LiveHub.class);
+  private static final long SLOW_CHECK_MS = 250;
+
+  /** What a registration follows. */
+  enum Kind {
+    UPDATES, VALUATION, ALERTS
+  }
+
+  /** One socket's registration on a followed portfolio. */
+  private static final class Sub {
+    final Set<Kind> kinds = new HashSet<>(4);
+    /** Live frames held while a resume replays from the journal: versions and frames. */
+    List<Held> held;
+  }
+
+  private record Held(long version, Buffer frame) {
+  }
+
+  /** A portfolio followed by this node. */
+  private final class Followed {
+    final PortfolioId id;
+    final String updatesAddress;
+    final String valuationAddress;
+    final String alertsAddress;
+    final Map<LiveSocket, Sub> subs = new LinkedHashMap<>();
+    /** The state at the last version delivered; null until the owner answered the first Watch. */
+    PortfolioState state;
+    /** Changes that arrived before the first answer, or while a gap is read from the journal. */
+    final List<PortfolioChange> pending = new ArrayList<>();
+    boolean filling;
+    /** Subscriptions waiting for the first answer: socket, kind, fromVersion (or null). */
+    final List<Object[]> waiting = new ArrayList<>();
+    long lastValuationNanos;
+    boolean valuationScheduled;
+    Buffer latestValuation;
+    boolean valuationStale = true;
+
+    Followed(PortfolioId id) {
+      this.id = id;
+      this.updatesAddress = Addresses.updates(id);
+      this.valuationAddress = Addresses.valuation(id);
+      this.alertsAddress = Addresses.alerts(id);
+    }
+
+    boolean has(Kind kind) {
+      for (Sub sub : subs.values()) {
+        if (sub.kinds.contains(kind)) {
+          return true;
+        }
+      }
+      return false;
+    }
+  }
+
+  private final String nodeId;
+  private final LiveSettings settings;
+  private final OwnerClient owners;
+  private final JournalReader reader;
+  private final MarketView market;
+  private final LiveMetrics metrics;
+  private final Map<PortfolioId, Followed> followed = new HashMap<>();
+  private final Map<String, Set<LiveSocket>> prices = new HashMap<>();
+  /** Every address each socket holds, to forget it whole when it closes. */
+  private final Map<LiveSocket, Set<String>> sockets = new HashMap<>();
+  private Context hub;
+  private MessageConsumer<PortfolioChange> changes;
+  private MessageConsumer<MarketUpdate> ticks;
+  private long renewTimer;
+  private long slowTimer;
+
+  public LiveHub(String nodeId, LiveSettings settings, OwnerClient owners, JournalReader reader, MarketView market,
+      MeterRegistry registry) {
+    this.nodeId = nodeId;
+    this.settings = settings;
+    this.owners = owners;
+    this.reader = reader;
+    this.market = market;
+    this.metrics = new LiveMetrics(registry);
+  }
+
+  @Override
+  public Future<?> start() {
+    hub = context;
+    changes = vertx.eventBus().consumer(Addresses.live(nodeId), message -> onChange(message.body()));
+    ticks = vertx.eventBus().localConsumer(Addresses.LIVE_MARKET, message -> onMarket(message.body()));
+    renewTimer = vertx.setPeriodic(settings.renewMs(), id -> renew());
+    slowTimer = vertx.setPeriodic(SLOW_CHECK_MS, id -> checkSlow());
+    return Future.all(changes.completion(), ticks.completion());
+  }
+
+  @Override
+  public Future<?> stop() {
+    vertx.cancelTimer(renewTimer);
+    vertx.cancelTimer(slowTimer);
+    for (LiveSocket socket : sockets.keySet()) {
+      socket.context.runOnContext(v -> socket.close(LiveSocket.SHUTTING_DOWN, "node shutting down"));
+    }
+    return Future.all(changes.unregister(), ticks.unregister());
+  }
+
+  LiveMetrics metrics() {
+    return metrics;
+  }
+
+  /** How many portfolios this node follows now (tests, metrics). */
+  public int followedCount() {
+    return metrics.followed.get();
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Registrations (called from the sockets' contexts)
+
+  /** The socket registered for a portfolio address; the bridge already checked the caller may read it. */
+  void subscribe(LiveSocket socket, String address, Kind kind, PortfolioId id, Long fromVersion) {
+    hub.runOnContext(v -> {
+      sockets.computeIfAbsent(socket, s -> new HashSet<>()).add(address);
+      metrics.subscribers.incrementAndGet();
+      Followed f = followed.get(id);
+      if (f == null) {
+        f = new Followed(id);
+        followed.put(id, f);
+        metrics.followed.set(followed.size());
+        follow(f);
+      }
+      if (f.state == null) {
+        f.waiting.add(new Object[] {socket, kind, fromVersion});
+      } else {
+        start(f, socket, kind, fromVersion);
+      }
+    });
+  }
+
+  /** The socket registered for an instrument's prices. */
+  void subscribePrices(LiveSocket socket, String address, String instrumentId) {
+    hub.runOnContext(v -> {
+      sockets.computeIfAbsent(socket, s -> new HashSet<>()).add(address);
+      metrics.subscribers.incrementAndGet();
+      prices.computeIfAbsent(instrumentId, i -> new HashSet<>()).add(socket);
+    });
+  }
+
+  void unsubscribe(LiveSocket socket, String address) {
+    hub.runOnContext(v -> {
+      Set<String> held = sockets.get(socket);
+      if (held != null && held.remove(address)) {
+        forget(socket, address);
+      }
+    });
+  }
+
+  void closed(LiveSocket socket) {
+    hub.runOnContext(v -> {
+      Set<String> held = sockets.remove(socket);
+      if (held != null) {
+        held.forEach(address -> forget(socket, address));
+      }
+    });
+  }
+
+  private void forget(LiveSocket socket, String address) {
+    metrics.subscribers.decrementAndGet();
+    Target target = Target.of(address);
+    if (target == null) {
+      return;
+    }
+    if (target.instrumentId() != null) {
+      Set<LiveSocket> subs = prices.get(target.instrumentId());
+      if (subs != null && subs.remove(socket) && subs.isEmpty()) {
+        prices.remove(target.instrumentId());
+      }
+      return;
+    }
+    Followed f = followed.get(target.portfolio());
+    if (f == null) {
+      return;
+    }
+    Sub sub = f.subs.get(socket);
+    if (sub != null) {
+      sub.kinds.remove(target.kind());
+      if (sub.kinds.isEmpty()) {
+        f.subs.remove(socket);
+      }
+    }
+    f.waiting.removeIf(w -> w[0] == socket && w[1] == target.kind());
+    if (f.subs.isEmpty() && f.waiting.isEmpty()) {
+      // The owner's lease on this node's interest runs out by itself; changes until then are ignored.
+      followed.remove(f.id);
+      metrics.followed.set(followed.size());
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Following a portfolio
+
+  private Future<PortfolioState> watch(PortfolioId id) {
+    return owners.request(new OwnerRequest.Watch(id, nodeId, settings.interestLeaseMs()));
+  }
+
+  private void follow(Followed f) {
+    watch(f.id).onComplete(answer -> {
+      if (followed.get(f.id) != f) {
+        return;
+      }
+      if (answer.failed()) {
+        boolean missing = answer.cause().getMessage() != null && answer.cause().getMessage().contains("does not exist");
+        for (Object[] w : f.waiting) {
+          LiveSocket socket = (LiveSocket) w[0];
+          String address = address(f, (Kind) w[1]);
+          socket.context.runOnContext(v -> socket.error(address, missing ? "not_found" : "unavailable",
+              missing ? "no portfolio " + f.id : "the portfolio could not be followed now; register again"));
+        }
+        f.waiting.clear();
+        if (f.subs.isEmpty()) {
+          followed.remove(f.id);
+          metrics.followed.set(followed.size());
+        }
+        return;
+      }
+      f.state = answer.result();
+      List<Object[]> waiting = new ArrayList<>(f.waiting);
+      f.waiting.clear();
+      for (Object[] w : waiting) {
+        start(f, (LiveSocket) w[0], (Kind) w[1], (Long) w[2]);
+      }
+      List<PortfolioChange> early = new ArrayList<>(f.pending);
+      f.pending.clear();
+      early.forEach(change -> apply(f, change));
+    });
+  }
+
+  /** Renews every interest; an answer newer than what was delivered means a change was missed. */
+  private void renew() {
+    for (Followed f : new ArrayList<>(followed.values())) {
+      if (f.state == null) {
+        continue;
+      }
+      watch(f.id).onSuccess(state -> {
+        if (followed.get(f.id) == f && state != null && !f.filling && state.version() > f.state.version()) {
+          fill(f, state);
+        }
+      });
+    }
+  }
+
+  private void start(Followed f, LiveSocket socket, Kind kind, Long fromVersion) {
+    Sub sub = f.subs.computeIfAbsent(socket, s -> new Sub());
+    sub.kinds.add(kind);
+    PortfolioState state = f.state;
+    if (kind == Kind.VALUATION) {
+      Buffer frame = valuationFrame(f);
+      socket.context.runOnContext(v -> socket.offerValuation(f.valuationAddress, frame));
+    } else if (kind == Kind.UPDATES) {
+      if (fromVersion == null) {
+        Buffer frame = LiveSocket.frame(f.updatesAddress, LiveMessages.snapshot(state));
+        socket.context.runOnContext(v -> socket.deliver(frame));
+      } else if (fromVersion == state.version()) {
+        // Up to date: live changes follow.
+      } else if (fromVersion > state.version() || state.version() - fromVersion > settings.maxResumeVersions()) {
+        String reason = fromVersion > state.version()
+            ? "version " + fromVersion + " is ahead of the portfolio's " + state.version()
+            : (state.version() - fromVersion) + " versions behind (at most " + settings.maxResumeVersions()
+                + " are replayed)";
+        Buffer frame = LiveSocket.frame(f.updatesAddress, LiveMessages.resync(state, reason));
+        socket.context.runOnContext(v -> socket.deliver(frame));
+      } else {
+        resume(f, socket, sub, fromVersion, state.version());
+      }
+    }
+  }
+
+  /** Replays versions after {@code fromVersion} from the journal to one socket, then what arrived meanwhile. */
+  private void resume(Followed f, LiveSocket socket, Sub sub, long fromVersion, long through) {
+    sub.held = new ArrayList<>();
+    replay(f.id, null, fromVersion, (int) (through - fromVersion)).onComplete(replayed -> {
+      List<Held> held = sub.held;
+      sub.held = null;
+      if (f.subs.get(socket) != sub) {
+        return;
+      }
+      List<Buffer> frames = new ArrayList<>();
+      long last;
+      if (replayed.failed() || replayed.result().last() == null
+          || replayed.result().last().version() < through) {
+        if (replayed.failed()) {
+          LOG.warn("Could not replay {} after {} for a resume", f.id, fromVersion, replayed.cause());
+        }
+        // Not brought up to date change by change: the current state then, and what follows.
+        frames.add(LiveSocket.frame(f.updatesAddress, LiveMessages.resync(f.state, "the missed changes "
+            + "could not be read")));
+        last = f.state.version();
+      } else {
+        replayed.result().bodies().forEach(body -> frames.add(LiveSocket.frame(f.updatesAddress, body)));
+        last = replayed.result().last().version();
+      }
+      for (Held h : held) {
+        if (h.version() > last) {
+          frames.add(h.frame());
+        }
+      }
+      socket.context.runOnContext(v -> frames.forEach(socket::deliver));
+    });
+  }
+
+  /** The changes after {@code fromVersion} read from the journal, one per event, and the state they reach. */
+  private record Replay(List<JsonObject> bodies, List<JsonObject> alerts, PortfolioState last) {
+  }
+
+  private Future<Replay> replay(PortfolioId id, PortfolioState from, long fromVersion, int limit) {
+    Future<PortfolioState> start = from != null || fromVersion == 0 ? Future.succeededFuture(from)
+        : reader.stateAt(id, fromVersion).map(JournalReader.Replayed::state);
+    return start.compose(state -> reader.events(id, fromVersion, limit).map(entries -> {
+      List<JsonObject> bodies = new ArrayList<>(entries.size());
+      List<JsonObject> alerts = new ArrayList<>();
+      PortfolioState at = state;
+      for (EventPage.Entry entry : entries) {
+        PortfolioState next = PortfolioRules.evolve(at, entry.event());
+        LiveMessages.Change change = LiveMessages.change(at, entry.version() - 1, List.of(entry.event()), next);
+        bodies.add(change.body());
+        alerts.addAll(change.alerts());
+        at = next;
+      }
+      return new Replay(bodies, alerts, at);
+    }));
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Changes
+
+  private void onChange(PortfolioChange change) {
+    Followed f = followed.get(change.state().id());
+    if (f == null) {
+      return; // no longer followed here; the owner forgets this node when its lease runs out
+    }
+    if (f.state == null || f.filling) {
+      f.pending.add(change);
+      return;
+    }
+    apply(f, change);
+  }
+
+  private void apply(Followed f, PortfolioChange change) {
+    long version = change.state().version();
+    if (version <= f.state.version()) {
+      return; // already delivered (read from the journal after a gap)
+    }
+    if (change.fromVersion() != f.state.version()) {
+      f.pending.add(change);
+      fill(f, change.state());
+      return;
+    }
+    LiveMessages.Change body = LiveMessages.change(f.state, change.fromVersion(), change.events(), change.state());
+    f.state = change.state();
+    publish(f, version, body.body(), body.alerts());
+  }
+
+  /** Delivers one change (and its alerts) to the portfolio's subscribers, and revalues. */
+  private void publish(Followed f, long version, JsonObject body, List<JsonObject> alerts) {
+    Buffer frame = LiveSocket.frame(f.updatesAddress, body);
+    List<Buffer> alertFrames = new ArrayList<>(alerts.size());
+    alerts.forEach(alert -> alertFrames.add(LiveSocket.frame(f.alertsAddress, alert)));
+    Map<Context, List<Runnable>> byContext = new HashMap<>(4);
+    for (Map.Entry<LiveSocket, Sub> entry : f.subs.entrySet()) {
+      LiveSocket socket = entry.getKey();
+      Sub sub = entry.getValue();
+      if (sub.kinds.contains(Kind.UPDATES)) {
+        if (sub.held != null) {
+          sub.held.add(new Held(version, frame));
+        } else {
+          byContext.computeIfAbsent(socket.context, c -> new ArrayList<>()).add(() -> socket.deliver(frame));
+        }
+      }
+      if (!alertFrames.isEmpty() && sub.kinds.contains(Kind.ALERTS)) {
+        byContext.computeIfAbsent(socket.context, c -> new ArrayList<>())
+            .add(() -> alertFrames.forEach(socket::deliver));
+      }
+    }
+    run(byContext);
+    f.valuationStale = true;
+    scheduleValuation(f);
+  }
+
+  /**
+   * A change was missed: reads the versions after the last delivered one from the journal and
+   * delivers them, then what waited. If they cannot be read (or are too many), the subscribers
+   * get a resync with {@code newer}, the newest state known.
+   */
+  private void fill(Followed f, PortfolioState newer) {
+    f.filling = true;
+    long after = f.state.version();
+    int missing = (int) Math.min(Integer.MAX_VALUE, newer.version() - after);
+    Future<Replay> read = missing > settings.maxResumeVersions()
+        ? Future.failedFuture("too far behind") : replay(f.id, f.state, after, missing);
+    read.onComplete(replayed -> {
+      f.filling = false;
+      if (followed.get(f.id) != f) {
+        return;
+      }
+      if (replayed.succeeded() && replayed.result().last() != null && replayed.result().last().version() > after) {
+        List<JsonObject> bodies = replayed.result().bodies();
+        for (JsonObject body : bodies) {
+          // Alerts of replayed changes go with the change whose version raised them.
+          long version = body.getLong("version");
+          List<JsonObject> alerts = replayed.result().alerts().stream()
+              .filter(alert -> alert.getLong("version") == version).toList();
+          publish(f, version, body, alerts);
+        }
+        f.state = replayed.result().last();
+      } else if (newer.version() > after) {
+        LOG.info("Portfolio {}: versions after {} could not be replayed; resync at {}", f.id, after,
+            newer.version());
+        f.state = newer;
+        Buffer frame = LiveSocket.frame(f.updatesAddress, LiveMessages.resync(newer, "changes were missed"));
+        Map<Context, List<Runnable>> byContext = new HashMap<>(4);
+        f.subs.forEach((socket, sub) -> {
+          if (sub.kinds.contains(Kind.UPDATES)) {
+            byContext.computeIfAbsent(socket.context, c -> new ArrayList<>()).add(() -> socket.deliver(frame));
+          }
+        });
+        run(byContext);
+      }
+      List<PortfolioChange> waiting = new ArrayList<>(f.pending);
+      f.pending.clear();
+      for (PortfolioChange change : waiting) {
+        if (f.filling) {
+          f.pending.add(change);
+        } else {
+          apply(f, change);
+        }
+      }
+    });
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Valuations and prices
+
+  private void onMarket(MarketUpdate update) {
+    for (Price price : update.prices()) {
+      Set<LiveSocket> subs = prices.get(price.instrumentId().value());
+      if (subs != null && !subs.isEmpty()) {
+        Buffer frame = LiveSocket.frame(Addresses.prices(price.instrumentId().value()), LiveMessages.price(price));
+        Map<Context, List<Runnable>> byContext = new HashMap<>(4);
+        subs.forEach(socket -> byContext.computeIfAbsent(socket.context, c -> new ArrayList<>())
+            .add(() -> socket.deliver(frame)));
+        run(byContext);
+      }
+    }
+    boolean rates = !update.rates().isEmpty();
+    Set<String> priced = new HashSet<>();
+    update.prices().forEach(price -> priced.add(price.instrumentId().value()));
+    for (Followed f : followed.values()) {
+      if (f.state != null && (rates || holdsAny(f.state, priced))) {
+        f.valuationStale = true;
+        scheduleValuation(f);
+      }
+    }
+  }
+
+  private static boolean holdsAny(PortfolioState state, Set<String> instruments) {
+    for (PositionKey key : state.positions().keySet()) {
+      if (instruments.contains(key.instrumentId().value())) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** At most {@code valuationsPerSecond} per portfolio: now if the last was long enough ago, else once, later. */
+  private void scheduleValuation(Followed f) {
+    if (f.valuationScheduled || !f.has(Kind.VALUATION)) {
+      return;
+    }
+    long interval = TimeUnit.SECONDS.toNanos(1) / settings.valuationsPerSecond();
+    long wait = f.lastValuationNanos + interval - System.nanoTime();
+    if (wait <= 0) {
+      pushValuation(f);
+      return;
+    }
+    f.valuationScheduled = true;
+    vertx.setTimer(Math.max(1, TimeUnit.NANOSECONDS.toMillis(wait)), id -> {
+      f.valuationScheduled = false;
+      if (followed.get(f.id) == f) {
+        pushValuation(f);
+      }
+    });
+  }
+
+  /** Values the portfolio once and offers the result to every valuation subscriber. */
+  private void pushValuation(Followed f) {
+    f.lastValuationNanos = System.nanoTime();
+    Buffer frame = valuationFrame(f);
+    Map<Context, List<Runnable>> byContext = new HashMap<>(4);
+    f.subs.forEach((socket, sub) -> {
+      if (sub.kinds.contains(Kind.VALUATION)) {
+        byContext.computeIfAbsent(socket.context, c -> new ArrayList<>())
+            .add(() -> socket.offerValuation(f.valuationAddress, frame));
+      }
+    });
+    run(byContext);
+  }
+
+  private Buffer valuationFrame(Followed f) {
+    if (f.valuationStale || f.latestValuation == null) {
+      MarketSnapshot snapshot = market.snapshot();
+      Instant latest = snapshot.latestAt();
+      Instant asOf = latest == null || latest.isBefore(f.state.updatedAt()) ? f.state.updatedAt() : latest;
+      PortfolioValuation valuation = Valuation.value(f.state, snapshot.market(), snapshot, asOf);
+      f.latestValuation = LiveSocket.frame(f.valuationAddress, LiveMessages.valuation(f.state, valuation));
+      f.valuationStale = false;
+    }
+    return f.latestValuation;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+
+  private void checkSlow() {
+    long now = System.nanoTime();
+    long timeoutNanos = TimeUnit.MILLISECONDS.toNanos(settings.slowClientTimeoutMs());
+    Map<Context, List<Runnable>> byContext = new HashMap<>(4);
+    for (LiveSocket socket : sockets.keySet()) {
+      byContext.computeIfAbsent(socket.context, c -> new ArrayList<>())
+          .add(() -> socket.checkSlow(now, timeoutNanos, settings.slowClientTimeoutMs()));
+    }
+    run(byContext);
+  }
+
+  /** One task per socket context: a change to 1,000 sockets costs two tasks on two event loops. */
+  private static void run(Map<Context, List<Runnable>> byContext) {
+    byContext.forEach((context, tasks) -> context.runOnContext(v -> tasks.forEach(Runnable::run)));
+  }
+
+  private static String address(Followed f, Kind kind) {
+    return switch (kind) {
+      case UPDATES -> f.updatesAddress;
+      case VALUATION -> f.valuationAddress;
+      case ALERTS -> f.alertsAddress;
+    };
+  }
+}

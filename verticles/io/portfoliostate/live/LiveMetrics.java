@@ -1,0 +1,37 @@
+package io.portfoliostate.live;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/** The bridge's meters ({@code pstate.live.*}): subscribers, messages sent, conflated, dropped, disconnects. */
+final class LiveMetrics {
+
+  final AtomicInteger subscribers = new AtomicInteger();
+  final AtomicInteger followed = new AtomicInteger();
+  final Counter sent;
+  final Counter conflated;
+  final Counter dropped;
+  final Counter refused;
+  private final MeterRegistry registry;
+
+  LiveMetrics(MeterRegistry registry) {
+    this.registry = registry;
+    registry.gauge("pstate.live.subscribers", subscribers);
+    registry.gauge("pstate.live.portfolios.followed", followed);
+    sent = Counter.builder("pstate.live.sent")
+        .description("Messages written to bridge sockets (snapshots, changes, valuations, alerts, prices)")
+        .register(registry);
+    conflated = Counter.builder("pstate.live.conflated")
+        .description("Valuations replaced by a newer one before a slow socket could take them").register(registry);
+    dropped = Counter.builder("pstate.live.dropped")
+        .description("Messages discarded because their socket was closed as a slow consumer").register(registry);
+    refused = Counter.builder("pstate.live.refused")
+        .description("Bridge registrations and frames refused (addresses, entitlements, floods)").register(registry);
+  }
+
+  Counter disconnects(String reason) {
+    return Counter.builder("pstate.live.disconnects").tag("reason", reason)
+        .description("Bridge sockets the server closed, by reason").register(registry);
+  }
+}

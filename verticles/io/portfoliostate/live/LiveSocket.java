@@ -1,0 +1,185 @@
+package io.portfoliostate.live;
+
+import io.portfoliostate.security.Principal;
+import io.vertx.core.Context;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.handler.sockjs.SockJSSocket;
+import java.util.ArrayDeque;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * One bridge socket as the live hub sees it: who is on it, and what is waiting for it. Touched
+ * only on the socket's own context (the gateway event loop that accepted it): the hub hands
+ * frames over with one task per context, never writes from its own thread.
+ *
+ * <p>The bridge writes to a socket without looking at its write queue; this class looks. While
+ * the queue is full, changes and alerts wait in a bounded backlog (dropping one would break
+ * the no-gap promise), a valuation replaces the one waiting for the same address (only the
+ * latest value matters), and a socket that stays full longer than the configured time, or whose
+ * backlog overflows, is closed with a reason (docs/live-updates.md, close codes).
+ */
+final class LiveSocket {
+
+  /** WebSocket/SockJS close code of a slow consumer. */
+  static final int SLOW_CONSUMER = 4000;
+  /** Close code of a socket that registers too fast. */
+  static final int REGISTRATION_FLOOD = 4001;
+  /** Close code when the node stops. */
+  static final int SHUTTING_DOWN = 4002;
+
+  final SockJSSocket socket;
+  final Context context;
+  final Principal principal;
+  private final LiveMetrics metrics;
+  private final int maxQueued;
+  private final ArrayDeque<Buffer> backlog = new ArrayDeque<>();
+  private final Map<String, Buffer> latestValuations = new LinkedHashMap<>();
+  /** When (System.nanoTime) the write queue was first seen full without draining since; 0 if not. */
+  private long fullSinceNanos;
+  private boolean draining;
+  private boolean closed;
+  /** Registrations made in the current one-second window, and when it started. */
+  private int registrationsInWindow;
+  private long windowStartNanos;
+  /** Registrations held now. */
+  int registrations;
+
+  LiveSocket(SockJSSocket socket, Context context, Principal principal, LiveMetrics metrics, int maxQueued) {
+    this.socket = socket;
+    this.context = context;
+    this.principal = principal;
+    this.metrics = metrics;
+    this.maxQueued = maxQueued;
+  }
+
+  /** Counts one registration; false when the socket made more than {@code perSecond} in the last second. */
+  boolean countRegistration(int perSecond) {
+    long now = System.nanoTime();
+    if (now - windowStartNanos > 1_000_000_000L) {
+      windowStartNanos = now;
+      registrationsInWindow = 0;
+    }
+    return ++registrationsInWindow <= perSecond;
+  }
+
+  /** A message that must arrive (a change, a snapshot, an alert, a price): written, or queued behind the full queue. */
+  void deliver(Buffer frame) {
+    if (closed) {
+      return;
+    }
+    if (backlog.isEmpty() && !socket.writeQueueFull()) {
+      write(frame);
+      return;
+    }
+    if (backlog.size() >= maxQueued) {
+      metrics.dropped.increment(backlog.size() + 1 + latestValuations.size());
+      close(SLOW_CONSUMER, "slow consumer: more than " + maxQueued + " messages waiting");
+      return;
+    }
+    backlog.add(frame);
+    becameFull();
+  }
+
+  /** A valuation: written, or kept as the latest for its address until the queue drains. */
+  void offerValuation(String address, Buffer frame) {
+    if (closed) {
+      return;
+    }
+    if (backlog.isEmpty() && latestValuations.isEmpty() && !socket.writeQueueFull()) {
+      write(frame);
+      return;
+    }
+    if (latestValuations.put(address, frame) != null) {
+      metrics.conflated.increment();
+    }
+    becameFull();
+  }
+
+  /** An error frame about one address: {@code {type: err, address, body, message}}. */
+  void error(String address, String code, String message) {
+    deliverFrame(new JsonObject().put("type", "err").put("address", address).put("body", code)
+        .put("message", message));
+  }
+
+  private void deliverFrame(JsonObject frame) {
+    if (!closed) {
+      write(frame.toBuffer());
+    }
+  }
+
+  /** Closes the socket when its queue has been full for longer than {@code timeoutNanos}. */
+  void checkSlow(long now, long timeoutNanos, long timeoutMs) {
+    if (!closed && fullSinceNanos != 0 && now - fullSinceNanos > timeoutNanos) {
+      metrics.dropped.increment(backlog.size() + latestValuations.size());
+      close(SLOW_CONSUMER, "slow consumer: write queue full for more than " + timeoutMs + " ms");
+    }
+  }
+
+  void close(int code, String reason) {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    backlog.clear();
+    latestValuations.clear();
+    metrics.disconnects(reason.startsWith("slow") ? "slow-consumer" : reason.startsWith("registration")
+        ? "registration-flood" : "shutdown").increment();
+    socket.close(code, reason);
+  }
+
+  boolean isClosed() {
+    return closed;
+  }
+
+  /** The socket is gone (closed by either side): nothing more is written. */
+  void markClosed() {
+    closed = true;
+    backlog.clear();
+    latestValuations.clear();
+  }
+
+  private void becameFull() {
+    if (fullSinceNanos == 0) {
+      fullSinceNanos = System.nanoTime();
+    }
+    if (!draining) {
+      draining = true;
+      socket.drainHandler(v -> drain());
+    }
+  }
+
+  private void drain() {
+    draining = false;
+    while (!closed && !backlog.isEmpty() && !socket.writeQueueFull()) {
+      write(backlog.poll());
+    }
+    if (backlog.isEmpty()) {
+      var pending = latestValuations.values().iterator();
+      while (!closed && pending.hasNext() && !socket.writeQueueFull()) {
+        write(pending.next());
+        pending.remove();
+      }
+    }
+    if (backlog.isEmpty() && latestValuations.isEmpty()) {
+      fullSinceNanos = 0;
+    } else if (!closed) {
+      becameFull();
+    }
+  }
+
+  private void write(Buffer frame) {
+    socket.write(frame);
+    metrics.sent.increment();
+  }
+
+  /**
+   * A bridge {@code rec} frame, as the event-bus bridge client expects it: encoded once per
+   * message and written to every subscriber as is.
+   */
+  static Buffer frame(String address, JsonObject body) {
+    return new JsonObject().put("type", "rec").put("address", address).put("headers", new JsonObject())
+        .put("body", body).toBuffer();
+  }
+}
