@@ -219,7 +219,7 @@ async function showPortfolio(id) {
   if (mine !== generation) {
     return;
   }
-  model = { ...read, id, alerts: alertsOf(read.events) };
+  model = { ...read, id, alerts: alertsOf(read.events), seenVersion: read.portfolio.version };
   $('portfolio').hidden = false;
   drawAll();
   if (liveAllowed && window.SockJS) {
@@ -246,7 +246,7 @@ async function refresh(mine) {
   const liveAlerts = model.alerts.filter((a) => !read.events.some((e) => (e.alerts || []).some((x) => x.alertId === a.alertId)));
   const alerts = mergeAlerts(alertsOf(read.events), liveAlerts);
   const changed = changedInstruments(model.portfolio, read.portfolio);
-  model = { ...read, id: model.id, alerts };
+  model = { ...read, id: model.id, alerts, seenVersion: Math.max(model.seenVersion, read.portfolio.version) };
   drawAll(changed, fresh, new Set(alerts.filter((a) => !knownAlerts.has(a.alertId)).map((a) => a.alertId)));
 }
 
@@ -353,7 +353,7 @@ function goLive(id, mine) {
     },
   });
   bus.register(`portfolio.updates.${id}`, (body) => onUpdate(body, mine), {
-    headers: () => ({ fromVersion: String(model.portfolio.version) }),
+    headers: () => ({ fromVersion: String(model.seenVersion) }),
     onError: (code, message) => setConnection(connectionState, `updates refused: ${code} ${message || ''}`),
   });
   bus.register(`portfolio.valuation.${id}`, (body) => onValuation(body, mine));
@@ -370,9 +370,12 @@ function onUpdate(body, mine) {
     refresh(mine);
     return;
   }
-  if (body.kind !== 'change' || body.version <= model.portfolio.version) {
+  // Changes are counted apart from valuations: a valuation of version N may come before the
+  // change N itself (they travel on different addresses), and must not make the page skip it.
+  if (body.kind !== 'change' || body.version <= model.seenVersion) {
     return;
   }
+  model.seenVersion = body.version;
   const p = model.portfolio;
   const changed = new Set();
   // Apply the summary: touched positions and every cash balance after the change. Their valued
@@ -388,7 +391,7 @@ function onUpdate(body, mine) {
     const old = new Map((p.cash || []).map((c) => [c.currency, c]));
     p.cash = body.summary.cash.map((c) => ({ ...(old.get(c.currency) || {}), ...c }));
   }
-  p.version = body.version;
+  p.version = Math.max(p.version, body.version);
   const events = body.events || [];
   model.events = [...model.events, ...events].slice(-FEED_LENGTH);
   model.dayEvents = [...model.dayEvents, ...events];

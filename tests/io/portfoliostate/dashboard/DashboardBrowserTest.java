@@ -202,6 +202,71 @@ class DashboardBrowserTest {
     assertNoConsoleErrors();
   }
 
+  /** Selling what the portfolio does not hold opens a short: the alert is in the feed within a second. */
+  @Test
+  void anAlertAppearsInTheAlertsFeedWithinASecond() {
+    String id = api().createPortfolio("dash-alert");
+    api().deposit(id, "USD", "1000");
+    show(id, "");
+    awaitLive();
+    long version = post(id, trade("a-1", "NVDA", "SELL", "5", "200")).json().getLong("version");
+    String alertId = id + "/" + version + "/1";
+    long took = browser.await("the SHORT_OPENED alert", LIVE,
+        () -> !browser.all("#alerts li[data-alert-id='" + alertId + "']").isEmpty());
+    assertThat(took).isLessThanOrEqualTo(1000);
+    assertThat(browser.attribute("#alerts li[data-alert-id='" + alertId + "']", "data-type")).isEqualTo("SHORT_OPENED");
+    // Once, though it comes both with the change and on the alerts address.
+    assertThat(browser.all("#alerts li[data-alert-id]")).hasSize(1);
+    assertThat(browser.text("#alerts-count")).isEqualTo("1");
+    assertNoConsoleErrors();
+  }
+
+  /**
+   * The socket drops under a live page: the indicator says reconnecting, then live again with the
+   * reconnect counted, and a trade made meanwhile shows (the page registers again from the last
+   * version it has). The drop is the browser's WebSocket closed under SockJS, as a network failure
+   * would; a script added before the page's own keeps a hand on each socket the page opens.
+   */
+  @Test
+  void theConnectionIndicatorShowsReconnects() {
+    String id = api().createPortfolio("dash-reconnect");
+    api().deposit(id, "USD", "1000");
+    Object hook = browser.driver().executeCdpCommand("Page.addScriptToEvaluateOnNewDocument", java.util.Map.of(
+        "source", "window.__sockets = []; const Native = window.WebSocket;"
+            + " window.WebSocket = function (...args) { const s = new Native(...args); window.__sockets.push(s);"
+            + " window.__frames = window.__frames || []; s.addEventListener('message', e => window.__frames.push(e.data));"
+            + " const send = s.send.bind(s); s.send = d => { window.__frames.push('OUT ' + d); send(d); };"
+            + " return s; }; window.WebSocket.prototype = Native.prototype;"
+            + " Object.assign(window.WebSocket, {CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3});"));
+    try {
+      show(id, "");
+      awaitLive();
+      assertThat(browser.attribute("#connection", "data-reconnects")).isEqualTo("0");
+      long version = post(id, trade("r-1", "XOM", "BUY", "1", "100")).json().getLong("version");
+      browser.await("the trade live", LIVE,
+          () -> !browser.all("#changes li[data-version='" + version + "']").isEmpty());
+      browser.js("window.__sockets.forEach(s => s.close());");
+      browser.await("the lost connection", Duration.ofSeconds(5),
+          () -> "reconnecting".equals(browser.attribute("#connection", "data-state")));
+      long missed = post(id, trade("r-2", "XOM", "BUY", "2", "100")).json().getLong("version");
+      browser.await("live again", Duration.ofSeconds(10),
+          () -> "live".equals(browser.attribute("#connection", "data-state")));
+      assertThat(browser.attribute("#connection", "data-reconnects")).isEqualTo("1");
+      assertThat(browser.text("#connection")).isEqualTo("live · 1 reconnect");
+      try {
+        browser.await("the trade made while away", Duration.ofSeconds(3),
+            () -> !browser.all("#changes li[data-version='" + missed + "']").isEmpty());
+      } catch (AssertionError e) {
+        throw new AssertionError(e.getMessage() + " FRAMES " + browser.js("return window.__frames.join('\\n');"), e);
+      }
+      assertThat(browser.all("#changes li[data-version]").stream().map(li -> li.getDomAttribute("data-version"))
+          .toList()).as("each version once").containsExactly("4", "3", "2", "1");
+    } finally {
+      browser.driver().executeCdpCommand("Page.removeScriptToEvaluateOnNewDocument",
+          java.util.Map.of("identifier", ((java.util.Map<?, ?>) hook).get("identifier")));
+    }
+  }
+
   /** With the live connection off the page polls the API, and says so. */
   @Test
   void pollsTheApiWhenTheLiveConnectionIsOff() {
