@@ -37,6 +37,11 @@ class DashboardAssetsTest {
     assertThat(page.contentType()).isEqualTo("text/html;charset=UTF-8");
     assertThat(page.body()).isEqualTo(Files.readString(Path.of("webroot/index.html")));
     assertThat(anonymous().get("/app/index.html").body()).isEqualTo(page.body());
+    // Its own files and this origin only; the browser tests see no violation of it.
+    assertThat(page.header("Content-Security-Policy")).isEqualTo("default-src 'self'; img-src 'self' data:; "
+        + "object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'");
+    assertThat(page.header("X-Content-Type-Options")).isEqualTo("nosniff");
+    assertThat(page.header("Referrer-Policy")).isEqualTo("no-referrer");
   }
 
   @Test

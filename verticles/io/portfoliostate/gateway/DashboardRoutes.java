@@ -20,6 +20,14 @@ final class DashboardRoutes {
   private DashboardRoutes() {
   }
 
+  /**
+   * The page runs only its own files and the webjars' (no inline script, nothing from elsewhere),
+   * talks only to this origin (REST and the bridge's SockJS/WebSocket), and cannot be framed. A
+   * credential typed into it can then only go where the page sends it.
+   */
+  static final String CONTENT_SECURITY_POLICY = "default-src 'self'; img-src 'self' data:; object-src 'none'; "
+      + "base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
   /** Declares {@code GET /}, {@code GET /app/*} and {@code GET /webjars/*}. */
   static void mount(SecuredRoutes routes) {
     AccessRule page = AccessRule.open("static page; every API call it makes is authenticated");
@@ -27,7 +35,13 @@ final class DashboardRoutes {
         .setIndexPage("index.html");
     // "/" is the index page itself (not a redirect): a short address for people to type.
     routes.get("/", page, ctx -> ctx.reroute("/app/index.html"));
-    routes.get("/app/*", page, files);
+    routes.get("/app/*", page, ctx -> {
+      ctx.response().putHeader("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+          .putHeader("X-Content-Type-Options", "nosniff")
+          // The bridge's URL carries the credential: no page address leaves in a Referer.
+          .putHeader("Referrer-Policy", "no-referrer");
+      files.handle(ctx);
+    });
     routes.get("/webjars/*", page, StaticHandler.create(WEBJARS).setDefaultContentEncoding("UTF-8"));
   }
 }
