@@ -69,6 +69,21 @@ class SettingsLoaderTest {
   }
 
   @Test
+  void liveSettingsComeFromConfAndTheEnvironmentAndAreChecked() {
+    assertThat(Settings.from(SettingsLoader.loadJson(Map.of())).live()).isEqualTo(
+        new Settings.LiveSettings(4, 10_000, 10_000, 1_000, 100, 50, 65_536, 5_000, 1_000, 0.8));
+    Settings settings = Settings.from(SettingsLoader.loadJson(Map.of("PSTATE_LIVE_VALUATIONS_PER_SECOND", "10",
+        "PSTATE_LIVE_SLOW_CLIENT_TIMEOUT_MS", "2500", "PSTATE_LIVE_MAX_RESUME_VERSIONS", "50")));
+    assertThat(settings.live().valuationsPerSecond()).isEqualTo(10);
+    assertThat(settings.live().slowClientTimeoutMs()).isEqualTo(2500);
+    assertThat(settings.live().maxResumeVersions()).isEqualTo(50);
+    assertThatThrownBy(() -> Settings.from(SettingsLoader.loadJson(Map.of("PSTATE_LIVE_VALUATIONS_PER_SECOND", "0"))))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("live");
+    assertThatThrownBy(() -> new Settings.LiveSettings(4, 10_000, 10_000, 1_000, 100, 50, 65_536, 5_000, 1_000, 1.5))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("driftRecoverFraction");
+  }
+
+  @Test
   void environmentVariablesOverrideTheDefaults() {
     Settings settings = Settings.from(SettingsLoader.loadJson(Map.of(
         "PSTATE_HTTP_PORT", "9090",

@@ -84,7 +84,8 @@ class OpenApiTest {
       "POST /api/v1/grants",
       "GET /api/v1/grants",
       "DELETE /api/v1/grants/{grantId}",
-      "GET /api/v1/audit");
+      "GET /api/v1/audit",
+      "GET /eventbus/info");
 
   private static final Set<String> HTTP_METHODS = Set.of("get", "put", "post", "delete", "options", "head", "patch",
       "trace");
@@ -135,7 +136,9 @@ class OpenApiTest {
         .filter(route -> !route.path().startsWith("/docs/") || route.path().equals("/docs/"))
         // The dashboard's files and scripts, like the viewer's: files, not API operations.
         .filter(route -> !route.path().equals("/app/*") && !route.path().equals("/webjars/*"))
-        .map(route -> route.method().name() + " " + route.path().replaceAll("/:([A-Za-z][A-Za-z0-9_]*)", "/{$1}"))
+        // The SockJS bridge is mounted at /eventbus/*; the document describes its info request.
+        .map(route -> route.method().name() + " " + route.path().replace("/eventbus/*", "/eventbus/info")
+            .replaceAll("/:([A-Za-z][A-Za-z0-9_]*)", "/{$1}"))
         .toList();
     assertThat(declared).doesNotHaveDuplicates().containsExactlyInAnyOrderElementsOf(ROUTES);
     assertThat(node.undeclaredRoutes()).as("routes added to the router without an access rule").isEmpty();
@@ -179,8 +182,15 @@ class OpenApiTest {
       assertThat(resolve(ref)).as("%s resolves", ref).isNotNull();
     }
     Map<String, Object> components = map(doc.get("components"));
-    List<String> required = list(doc.get("security")).stream().flatMap(scheme -> map(scheme).keySet().stream())
-        .toList();
+    List<String> required = new ArrayList<>(list(doc.get("security")).stream()
+        .flatMap(scheme -> map(scheme).keySet().stream()).toList());
+    // And those an operation requires of its own (the bridge's query-string credential).
+    paths().keySet().forEach(path -> operations(path).values().forEach(operation -> {
+      Object own = map(operation).get("security");
+      if (own != null) {
+        list(own).forEach(scheme -> required.addAll(map(scheme).keySet()));
+      }
+    }));
     for (Map.Entry<String, Object> section : components.entrySet()) {
       for (String name : map(section.getValue()).keySet()) {
         if (section.getKey().equals("securitySchemes")) {

@@ -274,4 +274,26 @@ class LiveBridgeTest {
         .setURI("/eventbus/websocket?access_token=" + TestKeys.ADMIN)
         .addHeader("Authorization", "Bearer " + TestKeys.ADMIN))).hasMessageContaining("401");
   }
+
+  @Test
+  void aFloodOfRegistrationsOrAnOversizedFrameClosesTheSocket() throws Exception {
+    admin().createPortfolio("lb-flood");
+    try (BridgeClient client = BridgeClient.connect(port(), TestKeys.ADMIN)) {
+      // 60 in a burst: over the 50 per second a socket may make.
+      for (int i = 0; i < 60; i++) {
+        client.register("prices.LB-FLOOD-" + i);
+      }
+      assertThat(client.awaitClosed(WAIT)).isEqualTo(4001);
+      assertThat(client.closeReason()).isEqualTo("registration flood: more than 50 per second");
+    }
+    try (BridgeClient client = BridgeClient.connect(port(), TestKeys.ADMIN)) {
+      client.register("portfolio.updates.lb-flood");
+      assertThat(client.body("portfolio.updates.lb-flood", WAIT).getString("kind")).isEqualTo("snapshot");
+      client.sendText(new JsonObject().put("type", "register").put("address", "portfolio.updates.lb-flood")
+          .put("headers", new JsonObject().put("padding", "x".repeat(70_000))).encode());
+      assertThat(client.awaitClosed(WAIT)).isEqualTo(1009);
+    }
+    // Nothing of it reached the owner: the portfolio is at its first version.
+    assertThat(admin().get("/api/v1/portfolios/lb-flood").json().getLong("version")).isEqualTo(1);
+  }
 }

@@ -421,6 +421,8 @@ class RouteMatrixTest {
     table.put("PUT /api/v1/instruments/:id", new Row((portfolio, n) -> new Request("PUT", "/api/v1/instruments/MX-I"
         + n, new JsonObject().put("currency", "USD"), "/api/v1/instruments/MX-I" + n, null), 201, null, false));
     table.put("GET /api/v1/instruments/:id", get(path -> "/api/v1/instruments/" + HELD, 200, everyone200));
+    // The bridge's info request: any caller; each registration is checked by the bridge (LiveBridgeTest).
+    table.put("GET /eventbus/*", get(path -> "/eventbus/info", 200, everyone200));
     // Each price and rate differs from the last, so a refused one that got through would show in the fund's value.
     table.put("POST /api/v1/prices", new Row((portfolio, n) -> new Request("POST", "/api/v1/prices", new JsonArray()
         .add(new JsonObject().put("instrumentId", HELD).put("price", String.valueOf(100 + n))), null, null), 200, null,

@@ -11,7 +11,9 @@ import io.portfoliostate.config.Settings;
 import io.portfoliostate.domain.ReferenceData;
 import io.portfoliostate.gateway.AccessControl;
 import io.portfoliostate.gateway.HttpGatewayVerticle;
+import io.portfoliostate.live.DriftMonitor;
 import io.portfoliostate.live.LiveBridge;
+import io.portfoliostate.persistence.DriftAlertStore;
 import io.portfoliostate.live.LiveHub;
 import io.portfoliostate.gateway.SecuredRoutes;
 import io.portfoliostate.integration.pulsar.ChangePublisherVerticle;
@@ -117,6 +119,7 @@ public final class Node implements AutoCloseable {
   private String actionsDeployment;
   private String gatewayDeployment;
   private String liveDeployment;
+  private String driftDeployment;
   private String securityDeployment;
   private int httpPort;
   private final SecurityState securityState = new SecurityState();
@@ -332,8 +335,12 @@ public final class Node implements AutoCloseable {
         })
         .compose(access -> {
           LiveHub hub = new LiveHub(nodeId, settings.live(), owners, reader, market, registry);
-          return vertx.deployVerticle(hub).map(id -> {
+          return vertx.deployVerticle(hub).compose(id -> {
             liveDeployment = id;
+            return vertx.deployVerticle(new DriftMonitor(settings.live(), new DriftAlertStore(readPool), market,
+                shards, clock, registry));
+          }).map(id -> {
+            driftDeployment = id;
             return new LiveBridge(hub, access, settings.live());
           });
         })
@@ -493,6 +500,7 @@ public final class Node implements AutoCloseable {
         .compose(v -> undeploy(actionsDeployment))
         .compose(v -> undeploy(gatewayDeployment))
         .compose(v -> undeploy(liveDeployment))
+        .compose(v -> undeploy(driftDeployment))
         .compose(v -> undeploy(securityDeployment))
         .compose(v -> undeploy(ownersDeployment))
         .compose(v -> undeploy(writerDeployment))

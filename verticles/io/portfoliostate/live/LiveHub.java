@@ -119,6 +119,7 @@ public final class LiveHub extends VerticleBase {
   private Context hub;
   private MessageConsumer<PortfolioChange> changes;
   private MessageConsumer<MarketUpdate> ticks;
+  private MessageConsumer<JsonObject> drift;
   private long renewTimer;
   private long slowTimer;
 
@@ -137,9 +138,10 @@ public final class LiveHub extends VerticleBase {
     hub = context;
     changes = vertx.eventBus().consumer(Addresses.live(nodeId), message -> onChange(message.body()));
     ticks = vertx.eventBus().localConsumer(Addresses.LIVE_MARKET, message -> onMarket(message.body()));
+    drift = vertx.eventBus().consumer(Addresses.LIVE_ALERTS, message -> onDriftAlert(message.body()));
     renewTimer = vertx.setPeriodic(settings.renewMs(), id -> renew());
     slowTimer = vertx.setPeriodic(SLOW_CHECK_MS, id -> checkSlow());
-    return Future.all(changes.completion(), ticks.completion());
+    return Future.all(changes.completion(), ticks.completion(), drift.completion());
   }
 
   @Override
@@ -149,7 +151,7 @@ public final class LiveHub extends VerticleBase {
     for (LiveSocket socket : sockets.keySet()) {
       socket.context.runOnContext(v -> socket.close(LiveSocket.SHUTTING_DOWN, "node shutting down"));
     }
-    return Future.all(changes.unregister(), ticks.unregister());
+    return Future.all(changes.unregister(), ticks.unregister(), drift.unregister());
   }
 
   LiveMetrics metrics() {
@@ -482,6 +484,22 @@ public final class LiveHub extends VerticleBase {
         }
       }
     });
+  }
+
+  /** A drift alert stored by some node's monitor: to this node's sockets on the portfolio's alerts. */
+  private void onDriftAlert(JsonObject alert) {
+    Followed f = followed.get(PortfolioId.of(alert.getString("portfolioId")));
+    if (f == null) {
+      return;
+    }
+    Buffer frame = LiveSocket.frame(f.alertsAddress, LiveMessages.alert(alert));
+    Map<Context, List<Runnable>> byContext = new HashMap<>(4);
+    f.subs.forEach((socket, sub) -> {
+      if (sub.kinds.contains(Kind.ALERTS)) {
+        byContext.computeIfAbsent(socket.context, c -> new ArrayList<>()).add(() -> socket.deliver(frame));
+      }
+    });
+    run(byContext);
   }
 
   // ---------------------------------------------------------------------------------------------

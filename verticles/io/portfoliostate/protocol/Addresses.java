@@ -38,6 +38,19 @@ public final class Addresses {
    */
   public static final String LIVE_MARKET = "pstate.live.market";
 
+  /**
+   * Where owners hand the committed (or loaded) state of a portfolio with targets to their
+   * node's drift monitor (node-local): drift alerts move with prices, so the monitor keeps the
+   * states it values on every tick.
+   */
+  public static final String DRIFT_STATES = "pstate.live.drift.states";
+
+  /**
+   * Where a drift alert, once stored, is published to every node's live hub (cluster-wide: rare,
+   * one message per alert), for the sockets registered on {@code portfolio.alerts.<id>}.
+   */
+  public static final String LIVE_ALERTS = "pstate.live.alerts";
+
   private static final String OWNER_PREFIX = "pstate.owner.";
   private static final String UPDATES_PREFIX = "portfolio.updates.";
   private static final String ALERTS_PREFIX = "portfolio.alerts.";

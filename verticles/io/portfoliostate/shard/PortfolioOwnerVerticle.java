@@ -305,6 +305,9 @@ public final class PortfolioOwnerVerticle extends VerticleBase {
           loading.index = loaded.result().index();
           loading.snapshotVersion = loaded.result().snapshotVersion();
           loading.loaded.complete();
+          if (loading.state != null && !loading.state.targets().isEmpty()) {
+            vertx.eventBus().send(Addresses.DRIFT_STATES, loading.state, LOCAL_ONLY);
+          }
           drain(loading);
           entities.loaded(loading);
         } else {
@@ -445,6 +448,10 @@ public final class PortfolioOwnerVerticle extends VerticleBase {
     }
     if (cacheStates) {
       vertx.eventBus().send(Addresses.CACHE_PUT, batch.after, LOCAL_ONLY);
+    }
+    if (!batch.after.targets().isEmpty() || batch.before != null && !batch.before.targets().isEmpty()) {
+      // Drift is against targets: a portfolio without any has nothing to drift from.
+      vertx.eventBus().send(Addresses.DRIFT_STATES, batch.after, LOCAL_ONLY);
     }
     if (batch.after.version() - entity.snapshotVersion >= settings.snapshotEvery()) {
       long version = batch.after.version();
