@@ -179,7 +179,8 @@ class DashboardBrowserTest {
 
   /**
    * Target 0.5 of DRF, threshold 0.02: 50 at 100 of a NAV of 10,000 is on target. At 120 DRF is
-   * 6,000 of 11,000 (54.55 %, drift +4.55 %) and cash 45.45 % against its 50 %: two breaches.
+   * 6,000 of 11,000 (54.55 %, drift +4.55 %) and cash 45.45 % against its 50 %: two breaches,
+   * and the bridge's drift alert; back at 100 both are on target again and the alert recovers.
    */
   @Test
   void aDriftBreachShows() {
@@ -199,6 +200,17 @@ class DashboardBrowserTest {
     assertThat(cells(row("DRF")).subList(6, 9)).containsExactly("54.55%", "50.00%", "+4.55%");
     assertThat(browser.text("#breaches")).isEqualTo("2");
     assertThat(browser.attribute("#breaches", "title")).isEqualTo("DRF, cash:USD");
+    // The bridge's drift alert, raised by the price, in the alerts feed.
+    String breached = "#alerts li[data-alert-id='dash-drift/drift/DRF/1']";
+    browser.await("the DRIFT_BREACHED alert", LIVE, () -> !browser.all(breached).isEmpty());
+    assertThat(browser.attribute(breached, "data-type")).isEqualTo("DRIFT_BREACHED");
+
+    // Back on target: the mark goes, and the recovery is in the feed.
+    api().postPrices(price("DRF", "100"));
+    browser.await("the breach gone", LIVE, () -> "0".equals(browser.text("#breaches")));
+    assertThat(Objects.toString(row("DRF").getDomAttribute("class"), "")).doesNotContain("breach");
+    browser.await("the DRIFT_RECOVERED alert", LIVE,
+        () -> !browser.all("#alerts li[data-type='DRIFT_RECOVERED']").isEmpty());
     assertNoConsoleErrors();
   }
 
