@@ -43,7 +43,8 @@ import org.HdrHistogram.Histogram;
  * second over the first.
  *
  * <p>Options (key=value): nodes=1 subscribers=1000 portfolios=100 rate=2000 seconds=20 warmup=5
- * inFlight=64 phases=throughput,latency, and set.&lt;path&gt;=value for node settings.
+ * inFlight=64 phases=throughput,latency compress=true (the clients offer permessage-deflate, as
+ * browsers do), and set.&lt;path&gt;=value for node settings.
  */
 public final class LiveBench {
 
@@ -90,7 +91,8 @@ public final class LiveBench {
         alone = trades.closedLoop(inFlight, seconds);
         System.out.printf("throughput, 0 subscribers: %,.0f commits/s%n", alone);
       }
-      List<WebSocket> sockets = connect(clients, front.httpPort(), ids, subscribers, trades, delivered);
+      boolean compress = options.string("compress", "true").equals("true");
+      List<WebSocket> sockets = connect(clients, front.httpPort(), ids, subscribers, trades, delivered, compress);
       System.out.printf("%,d subscribers connected to %s%n", sockets.size(), front.nodeId());
       if (phases.contains("throughput")) {
         trades.closedLoop(inFlight, warmup);
@@ -121,9 +123,9 @@ public final class LiveBench {
 
   /** Opens {@code count} sockets, each following one of {@code ids} in turn; records each change's latency. */
   private static List<WebSocket> connect(Vertx vertx, int port, List<PortfolioId> ids, int count, Trades trades,
-      Histogram delivered) throws Exception {
+      Histogram delivered, boolean compress) throws Exception {
     WebSocketClient client = vertx.createWebSocketClient(new WebSocketClientOptions().setMaxConnections(count + 10)
-        .setTryUsePerMessageCompression(true));
+        .setTryUsePerMessageCompression(compress));
     List<WebSocket> sockets = new ArrayList<>();
     AtomicLong snapshots = new AtomicLong();
     for (int i = 0; i < count; i++) {
@@ -176,8 +178,9 @@ public final class LiveBench {
       this.instruments = instruments;
     }
 
+    /** When the trade that made {@code version} was meant to be sent: every subscriber's copy is measured. */
     Long sentAt(PortfolioId id, long version) {
-      return sentAt.remove(id.value() + "/" + version);
+      return sentAt.get(id.value() + "/" + version);
     }
 
     private Future<Long> send(PortfolioId id) {

@@ -69,7 +69,7 @@ final class LiveSocket {
     if (closed) {
       return;
     }
-    if (backlog.isEmpty() && !socket.writeQueueFull()) {
+    if (backlog.isEmpty() && !full()) {
       write(frame);
       return;
     }
@@ -87,7 +87,7 @@ final class LiveSocket {
     if (closed) {
       return;
     }
-    if (backlog.isEmpty() && latestValuations.isEmpty() && !socket.writeQueueFull()) {
+    if (backlog.isEmpty() && latestValuations.isEmpty() && !full()) {
       write(frame);
       return;
     }
@@ -140,6 +140,19 @@ final class LiveSocket {
     latestValuations.clear();
   }
 
+  /**
+   * Whether the socket's write queue is full. A socket the client just closed throws here
+   * before the bridge reports it closed: it is closed for us from then on.
+   */
+  private boolean full() {
+    try {
+      return socket.writeQueueFull();
+    } catch (IllegalStateException closedMeanwhile) {
+      markClosed();
+      return true;
+    }
+  }
+
   private void becameFull() {
     if (fullSinceNanos == 0) {
       fullSinceNanos = System.nanoTime();
@@ -152,12 +165,12 @@ final class LiveSocket {
 
   private void drain() {
     draining = false;
-    while (!closed && !backlog.isEmpty() && !socket.writeQueueFull()) {
+    while (!closed && !backlog.isEmpty() && !full()) {
       write(backlog.poll());
     }
     if (backlog.isEmpty()) {
       var pending = latestValuations.values().iterator();
-      while (!closed && pending.hasNext() && !socket.writeQueueFull()) {
+      while (!closed && pending.hasNext() && !full()) {
         write(pending.next());
         pending.remove();
       }
@@ -170,6 +183,9 @@ final class LiveSocket {
   }
 
   private void write(Buffer frame) {
+    if (closed) {
+      return;
+    }
     socket.write(frame);
     metrics.sent.increment();
   }
