@@ -49,6 +49,7 @@ class OpenApiTest {
       "GET /openapi.yaml",
       "GET /docs",
       "GET /docs/",
+      "GET /",
       "POST /api/v1/portfolios",
       "GET /api/v1/portfolios",
       "GET /api/v1/portfolios/{id}",
@@ -129,12 +130,14 @@ class OpenApiTest {
 
   /**
    * The list above is what the router serves: every route the gateway declares (with its access
-   * rule) but the viewer's static files, and no route added without a rule.
+   * rule) but the viewer's and the dashboard's static files, and no route added without a rule.
    */
   @Test
   void theListAboveIsWhatTheRouterServes() {
     List<String> declared = node.declaredRoutes().stream()
         .filter(route -> !route.path().startsWith("/docs/") || route.path().equals("/docs/"))
+        // The dashboard's files and scripts, like the viewer's: files, not API operations.
+        .filter(route -> !route.path().equals("/app/*") && !route.path().equals("/webjars/*"))
         // The SockJS bridge is mounted at /eventbus/*; the document describes its info request.
         .map(route -> route.method().name() + " " + route.path().replace("/eventbus/*", "/eventbus/info")
             .replaceAll("/:([A-Za-z][A-Za-z0-9_]*)", "/{$1}"))

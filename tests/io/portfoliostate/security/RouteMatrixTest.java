@@ -390,6 +390,9 @@ class RouteMatrixTest {
     table.put("GET /docs", get(path -> "/docs", 301, null));
     table.put("GET /docs/", get(path -> "/docs/", 200, null));
     table.put("GET /docs/*", get(path -> "/docs/swagger-initializer.js", 200, null));
+    table.put("GET /", get(path -> "/", 200, null));
+    table.put("GET /app/*", get(path -> "/app/dashboard.js", 200, null));
+    table.put("GET /webjars/*", get(path -> "/webjars/sockjs-client/1.6.1/dist/sockjs.min.js", 200, null));
 
     // Creating a child needs admin on its parent (the fund here): 404 for whoever cannot read it.
     table.put("POST /api/v1/portfolios", new Row((portfolio, n) -> new Request("POST", "/api/v1/portfolios",

@@ -146,6 +146,7 @@ public final class HttpGatewayVerticle extends VerticleBase {
     routes.get("/docs", documentation, ApiDocs::page);
     routes.get("/docs/", documentation, ApiDocs::page);
     ApiDocs.mountAssets(routes, documentation);
+    DashboardRoutes.mount(routes);
 
     // When the request arrived: a write's deadline counts from here, not from when a loaded event
     // loop got round to it, so that nothing is written after the client had its timeout.
