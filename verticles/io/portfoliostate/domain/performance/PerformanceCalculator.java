@@ -98,8 +98,9 @@ public final class PerformanceCalculator {
     BigDecimal[] netFlows = new BigDecimal[days];
     BigDecimal[] incomes = new BigDecimal[days];
     TreeSet<String> unvalued = new TreeSet<>();
-    Map<PositionKey, String> groupOf = new HashMap<>();
-    Map<PositionKey, BigDecimal> spentBefore = new HashMap<>();
+    // Everything a position needs every day, found with one lookup: its line, its price track,
+    // what it had paid in at the previous point.
+    Map<PositionKey, Slot> slots = new HashMap<>();
     Map<String, Line> lines = new TreeMap<>();
     Price benchmarkBefore = null;
     Price benchmarkFirst = null;
@@ -111,39 +112,41 @@ public final class PerformanceCalculator {
       cursor.moveTo(end);
       PortfolioState state = in.states().get(i);
       BigDecimal nav = BigDecimal.ZERO;
-      Map<String, BigDecimal[]> groupDay = new HashMap<>();
-      Map<String, Boolean> groupValued = new HashMap<>();
-      Map<InstrumentId, List<Position>> heldBy = new HashMap<>();
       if (state != null) {
         for (Position position : state.positions().values()) {
           PositionKey key = position.key();
-          String group = groupOf.computeIfAbsent(key, k -> groupBy.keyOf(new PositionLine(position,
-              in.reference().instrument(k.instrumentId()).orElse(null), null, null, null)));
+          Slot slot = slots.get(key);
+          if (slot == null) {
+            String group = groupBy.keyOf(new PositionLine(position,
+                in.reference().instrument(key.instrumentId()).orElse(null), null, null, null));
+            slot = new Slot(lines.computeIfAbsent(group, g -> new Line(days)), cursor.track(key.instrumentId()));
+            slots.put(key, slot);
+          }
+          Line line = slot.line;
+          line.seen[i] = true;
           BigDecimal rate = cursor.fx(position.currency(), base);
           BigDecimal marketValue = null;
           if (position.isFlat()) {
             marketValue = BigDecimal.ZERO;
           } else {
-            BigDecimal price = cursor.price(key.instrumentId(), position.currency());
+            BigDecimal price = slot.track.price(position.currency());
             if (price != null && rate != null) {
               marketValue = position.quantity().multiply(price).multiply(rate);
             } else {
               unvalued.add(key.instrumentId().value());
             }
-            heldBy.computeIfAbsent(key.instrumentId(), id -> new ArrayList<>()).add(position);
           }
           BigDecimal spent = spent(position);
-          BigDecimal spentChange = spent.subtract(spentBefore.getOrDefault(key, BigDecimal.ZERO));
-          spentBefore.put(key, spent);
-          BigDecimal[] figures = groupDay.computeIfAbsent(group, g -> new BigDecimal[] {BigDecimal.ZERO,
-              BigDecimal.ZERO, BigDecimal.ZERO});
+          BigDecimal spentChange = spent.subtract(slot.spent);
+          slot.spent = spent;
           if (marketValue == null || (spentChange.signum() != 0 && rate == null)) {
-            groupValued.put(group, false);
+            line.unvalued[i] = true;
           } else {
             nav = nav.add(marketValue);
-            figures[0] = figures[0].add(marketValue);
+            line.marketValue[i] = line.marketValue[i] == null ? marketValue : line.marketValue[i].add(marketValue);
             if (spentChange.signum() != 0) {
-              figures[1] = figures[1].add(spentChange.multiply(rate));
+              BigDecimal bought = spentChange.multiply(rate);
+              line.bought[i] = line.bought[i] == null ? bought : line.bought[i].add(bought);
             }
           }
         }
@@ -162,12 +165,10 @@ public final class PerformanceCalculator {
       navs[i] = nav;
       netFlows[i] = flows[i].external(cursor, base, unvalued);
       incomes[i] = flows[i].income(cursor, base, unvalued);
-      flows[i].attributeDividends(cursor, base, heldBy, groupOf, groupDay);
-
-      for (Map.Entry<String, BigDecimal[]> entry : groupDay.entrySet()) {
-        lines.computeIfAbsent(entry.getKey(), k -> new Line(days))
-            .record(i, groupValued.getOrDefault(entry.getKey(), true) ? entry.getValue() : null);
+      if (state != null) {
+        flows[i].attributeDividends(i, cursor, base, state, slots);
       }
+
       if (in.benchmark() != null) {
         Price observed = cursor.observed(in.benchmark());
         if (observed != null && benchmarkBefore != null) {
@@ -352,11 +353,12 @@ public final class PerformanceCalculator {
     }
 
     /**
-     * Adds each dividend to the group of the line that received it. Several lines of one
-     * instrument (strategies) share it by their quantities at the day's end.
+     * Adds each dividend to the line that received it. Several positions of one instrument
+     * (strategies) share it by their quantities at the day's end; when none holds it any more
+     * (sold the same day), the instrument's first position has it.
      */
-    void attributeDividends(PriceHistory.Cursor cursor, CurrencyCode base, Map<InstrumentId, List<Position>> heldBy,
-        Map<PositionKey, String> groupOf, Map<String, BigDecimal[]> groupDay) {
+    void attributeDividends(int day, PriceHistory.Cursor cursor, CurrencyCode base, PortfolioState state,
+        Map<PositionKey, Slot> slots) {
       dividends.forEach((instrument, amounts) -> {
         BigDecimal total = BigDecimal.ZERO;
         for (Map.Entry<CurrencyCode, BigDecimal> amount : amounts.entrySet()) {
@@ -365,31 +367,29 @@ public final class PerformanceCalculator {
             total = total.add(amount.getValue().multiply(rate));
           }
         }
-        List<Position> holders = heldBy.getOrDefault(instrument, List.of());
+        List<Position> holders = new ArrayList<>();
+        Position any = null;
+        for (Position position : state.positions().values()) {
+          if (position.key().instrumentId().equals(instrument)) {
+            any = any == null ? position : any;
+            if (!position.isFlat()) {
+              holders.add(position);
+            }
+          }
+        }
         if (holders.isEmpty()) {
-          // Received on what was sold the same day: the line of the instrument's first key.
-          BigDecimal received = total;
-          groupOf.entrySet().stream().filter(e -> e.getKey().instrumentId().equals(instrument)).findFirst()
-              .ifPresent(e -> add(groupDay, e.getValue(), amountsOf(received)));
+          if (any != null) {
+            slots.get(any.key()).line.addIncome(day, total);
+          }
           return;
         }
         BigDecimal quantity = holders.stream().map(Position::quantity).reduce(BigDecimal.ZERO, BigDecimal::add);
         for (Position holder : holders) {
           BigDecimal share = holders.size() == 1 || quantity.signum() == 0 ? total
               : total.multiply(holder.quantity()).divide(quantity, RATIO);
-          add(groupDay, groupOf.get(holder.key()), amountsOf(share));
+          slots.get(holder.key()).line.addIncome(day, share);
         }
       });
-    }
-
-    private static BigDecimal[] amountsOf(BigDecimal income) {
-      return new BigDecimal[] {BigDecimal.ZERO, BigDecimal.ZERO, income};
-    }
-
-    private static void add(Map<String, BigDecimal[]> groupDay, String group, BigDecimal[] amounts) {
-      BigDecimal[] figures = groupDay.computeIfAbsent(group, g -> new BigDecimal[] {BigDecimal.ZERO, BigDecimal.ZERO,
-          BigDecimal.ZERO});
-      figures[2] = figures[2].add(amounts[2]);
     }
 
     private static BigDecimal inBase(Map<CurrencyCode, BigDecimal> amounts, PriceHistory.Cursor cursor,
@@ -407,51 +407,75 @@ public final class PerformanceCalculator {
     }
   }
 
+  /** What the loop keeps per position: its line, its price track, what it had paid in so far. */
+  private static final class Slot {
+    final Line line;
+    final PriceHistory.Cursor.Track track;
+    BigDecimal spent = BigDecimal.ZERO;
+
+    Slot(Line line, PriceHistory.Cursor.Track track) {
+      this.line = line;
+      this.track = track;
+    }
+  }
+
   /**
    * One line (an instrument or a group) through the window: its market value, net purchases and
-   * income per day in the base currency; null on a day it could not be valued.
+   * income per day in the base currency; unvalued on a day one of its positions could not be.
    */
   private static final class Line {
     final BigDecimal[] marketValue;
     final BigDecimal[] bought;
     final BigDecimal[] income;
     final boolean[] seen;
+    final boolean[] unvalued;
 
     Line(int days) {
       marketValue = new BigDecimal[days];
       bought = new BigDecimal[days];
       income = new BigDecimal[days];
       seen = new boolean[days];
+      unvalued = new boolean[days];
     }
 
-    void record(int day, BigDecimal[] figures) {
+    void addIncome(int day, BigDecimal amount) {
       seen[day] = true;
-      if (figures != null) {
-        marketValue[day] = figures[0];
-        bought[day] = figures[1];
-        income[day] = figures[2];
+      income[day] = income[day] == null ? amount : income[day].add(amount);
+    }
+
+    /** The value at a day's end: 0 before the line existed, null when unvalued. */
+    private BigDecimal value(int day) {
+      if (!seen[day]) {
+        return BigDecimal.ZERO;
       }
+      if (unvalued[day]) {
+        return null;
+      }
+      return marketValue[day] == null ? BigDecimal.ZERO : marketValue[day];
     }
 
     /**
      * The day's return: (MV_i + income − MV_{i−1} − bought) / base, where the base is MV_{i−1}
      * plus the day's net purchases when they add to the line's exposure (taken at the start, like
      * an external flow), else MV_{i−1} alone (a sale is taken at the end: its proceeds are part of
-     * the day's outcome). Null without a value either day or with a zero base.
+     * the day's outcome). Null without a value either day or with a zero base. The gain is exact;
+     * the quotient, a ratio, is taken in doubles.
      */
     Double dayReturn(int i) {
-      BigDecimal before = seen[i - 1] ? marketValue[i - 1] : BigDecimal.ZERO;
-      if (!seen[i] || before == null || marketValue[i] == null) {
+      BigDecimal before = value(i - 1);
+      BigDecimal after = value(i);
+      if (!seen[i] || before == null || after == null) {
         return null;
       }
-      BigDecimal flow = bought[i];
+      BigDecimal flow = bought[i] == null ? BigDecimal.ZERO : bought[i];
       boolean adds = before.signum() == 0 || flow.signum() == before.signum();
       BigDecimal base = adds ? before.add(flow) : before;
       if (base.signum() == 0) {
         return null;
       }
-      BigDecimal gain = marketValue[i].add(income[i]).subtract(before).subtract(flow);
-      return gain.divide(base, RATIO).doubleValue();
+      BigDecimal gain = income[i] == null ? after.subtract(before).subtract(flow)
+          : after.add(income[i]).subtract(before).subtract(flow);
+      return gain.doubleValue() / base.doubleValue();
     }
 
     Contribution contribution(String key, BigDecimal[] navs) {
@@ -465,9 +489,9 @@ public final class PerformanceCalculator {
         }
         any = true;
         index *= 1 + r;
-        BigDecimal before = seen[i - 1] ? marketValue[i - 1] : BigDecimal.ZERO;
+        BigDecimal before = value(i - 1);
         if (navs[i - 1].signum() > 0 && before.signum() != 0) {
-          contribution += before.divide(navs[i - 1], RATIO).doubleValue() * r;
+          contribution += before.doubleValue() / navs[i - 1].doubleValue() * r;
         }
       }
       return new Contribution(key, contribution, any ? index - 1 : null);

@@ -79,7 +79,7 @@ public final class PriceHistory {
   /** The market at successive, non-decreasing times. */
   public final class Cursor {
 
-    private final Map<InstrumentId, Integer> positions = new HashMap<>();
+    private final Map<InstrumentId, Track> tracks = new HashMap<>();
     private MarketData market = MarketData.empty();
     private int nextRate;
     private Instant at = Instant.MIN;
@@ -98,18 +98,17 @@ public final class PriceHistory {
       }
     }
 
+    /**
+     * The prices of one instrument as this cursor moves: a caller that asks every day keeps the
+     * track and saves the map lookup.
+     */
+    public Track track(InstrumentId instrumentId) {
+      return tracks.computeIfAbsent(instrumentId, id -> new Track(id, prices.get(id)));
+    }
+
     /** The price observed last at or before the cursor's time, as observed; null when none. */
     public Price observed(InstrumentId instrumentId) {
-      Series series = prices.get(instrumentId);
-      if (series == null) {
-        return null;
-      }
-      int index = positions.getOrDefault(instrumentId, -1);
-      while (index + 1 < series.at.length && !series.at[index + 1].isAfter(at)) {
-        index++;
-      }
-      positions.put(instrumentId, index);
-      return index < 0 ? null : series.prices[index];
+      return track(instrumentId).observed();
     }
 
     /**
@@ -117,21 +116,51 @@ public final class PriceHistory {
      * the cursor's rate (34 digits) when quoted in another currency; null when no price or rate.
      */
     public BigDecimal price(InstrumentId instrumentId, CurrencyCode currency) {
-      Price observed = observed(instrumentId);
-      if (observed == null) {
-        return null;
-      }
-      BigDecimal price = adjusted(instrumentId, observed.price(), observed.at(), at);
-      if (observed.currency().equals(currency)) {
-        return price;
-      }
-      BigDecimal rate = fx(observed.currency(), currency);
-      return rate == null ? null : price.multiply(rate, Decimals.QUOTIENT);
+      return track(instrumentId).price(currency);
     }
 
     /** How many {@code to} one {@code from} is worth at the cursor's time; null when not quoted. */
     public BigDecimal fx(CurrencyCode from, CurrencyCode to) {
       return market.fx(from, to).orElse(null);
+    }
+
+    /** One instrument's prices, read forward with the cursor. */
+    public final class Track {
+      private final InstrumentId instrumentId;
+      private final Series series;
+      private final boolean splits;
+      private int index = -1;
+
+      private Track(InstrumentId instrumentId, Series series) {
+        this.instrumentId = instrumentId;
+        this.series = series;
+        this.splits = PriceHistory.this.splits.containsKey(instrumentId);
+      }
+
+      /** The price observed last at or before the cursor's time, as observed; null when none. */
+      public Price observed() {
+        if (series == null) {
+          return null;
+        }
+        while (index + 1 < series.at.length && !series.at[index + 1].isAfter(at)) {
+          index++;
+        }
+        return index < 0 ? null : series.prices[index];
+      }
+
+      /** As {@link Cursor#price}. */
+      public BigDecimal price(CurrencyCode currency) {
+        Price observed = observed();
+        if (observed == null) {
+          return null;
+        }
+        BigDecimal price = splits ? adjusted(instrumentId, observed.price(), observed.at(), at) : observed.price();
+        if (observed.currency().equals(currency)) {
+          return price;
+        }
+        BigDecimal rate = fx(observed.currency(), currency);
+        return rate == null ? null : price.multiply(rate, Decimals.QUOTIENT);
+      }
     }
   }
 
