@@ -32,12 +32,17 @@ public final class PerformanceHistory {
 
   private static final String JOURNAL =
       "SELECT seq, type, payload FROM portfolio_events WHERE portfolio_id = $1 ORDER BY seq";
+  /**
+   * Per instrument, one backward probe of the primary key for the last observation at or before
+   * the window, then one forward range scan from it to the window's end: the rows come out
+   * grouped by instrument and in time order, so nothing sorts them, here or in Java.
+   */
   private static final String PRICES =
-      "SELECT instrument_id, at, price::text AS price, currency FROM prices "
-          + "WHERE instrument_id = ANY($1::text[]) AND at > $2 AND at <= $3 "
-          + "UNION ALL SELECT p.instrument_id, p.at, p.price::text, p.currency FROM UNNEST($1::text[]) AS u(i) "
+      "SELECT p.instrument_id, p.at, p.price::text AS price, p.currency FROM UNNEST($1::text[]) WITH ORDINALITY AS u(i, n) "
+          + "CROSS JOIN LATERAL (SELECT coalesce((SELECT at FROM prices WHERE instrument_id = u.i AND at <= $2 "
+          + "ORDER BY at DESC LIMIT 1), $2) AS since) s "
           + "CROSS JOIN LATERAL (SELECT instrument_id, at, price, currency FROM prices "
-          + "WHERE instrument_id = u.i AND at <= $2 ORDER BY at DESC LIMIT 1) p";
+          + "WHERE instrument_id = u.i AND at >= s.since AND at <= $3 ORDER BY at) p";
   private static final String RATES =
       "SELECT base, quote, at, rate::text AS rate FROM fx_rates "
           + "WHERE base = ANY($1::text[]) AND quote = ANY($1::text[]) AND at > $2 AND at <= $3 "

@@ -136,17 +136,22 @@ public final class PerformanceCalculator {
               unvalued.add(key.instrumentId().value());
             }
           }
-          BigDecimal spent = spent(position);
-          BigDecimal spentChange = spent.subtract(slot.spent);
-          slot.spent = spent;
+          // An untouched position is the same object from day to day (the state's maps are
+          // persistent): nothing bought or sold, and its amount paid in need not be recomputed.
+          BigDecimal spentChange = BigDecimal.ZERO;
+          if (position != slot.last) {
+            BigDecimal spent = spent(position);
+            spentChange = spent.subtract(slot.spent);
+            slot.spent = spent;
+            slot.last = position;
+          }
           if (marketValue == null || (spentChange.signum() != 0 && rate == null)) {
             line.unvalued[i] = true;
           } else {
             nav = nav.add(marketValue);
-            line.marketValue[i] = line.marketValue[i] == null ? marketValue : line.marketValue[i].add(marketValue);
+            line.marketValue[i] += marketValue.doubleValue();
             if (spentChange.signum() != 0) {
-              BigDecimal bought = spentChange.multiply(rate);
-              line.bought[i] = line.bought[i] == null ? bought : line.bought[i].add(bought);
+              line.bought[i] += spentChange.multiply(rate).doubleValue();
             }
           }
         }
@@ -412,6 +417,7 @@ public final class PerformanceCalculator {
     final Line line;
     final PriceHistory.Cursor.Track track;
     BigDecimal spent = BigDecimal.ZERO;
+    Position last;
 
     Slot(Line line, PriceHistory.Cursor.Track track) {
       this.line = line;
@@ -422,60 +428,46 @@ public final class PerformanceCalculator {
   /**
    * One line (an instrument or a group) through the window: its market value, net purchases and
    * income per day in the base currency; unvalued on a day one of its positions could not be.
+   * Only ratios are made of these figures, so they are doubles: the NAVs stay exact decimals.
    */
   private static final class Line {
-    final BigDecimal[] marketValue;
-    final BigDecimal[] bought;
-    final BigDecimal[] income;
+    final double[] marketValue;
+    final double[] bought;
+    final double[] income;
     final boolean[] seen;
     final boolean[] unvalued;
 
     Line(int days) {
-      marketValue = new BigDecimal[days];
-      bought = new BigDecimal[days];
-      income = new BigDecimal[days];
+      marketValue = new double[days];
+      bought = new double[days];
+      income = new double[days];
       seen = new boolean[days];
       unvalued = new boolean[days];
     }
 
     void addIncome(int day, BigDecimal amount) {
       seen[day] = true;
-      income[day] = income[day] == null ? amount : income[day].add(amount);
-    }
-
-    /** The value at a day's end: 0 before the line existed, null when unvalued. */
-    private BigDecimal value(int day) {
-      if (!seen[day]) {
-        return BigDecimal.ZERO;
-      }
-      if (unvalued[day]) {
-        return null;
-      }
-      return marketValue[day] == null ? BigDecimal.ZERO : marketValue[day];
+      income[day] += amount.doubleValue();
     }
 
     /**
      * The day's return: (MV_i + income − MV_{i−1} − bought) / base, where the base is MV_{i−1}
      * plus the day's net purchases when they add to the line's exposure (taken at the start, like
      * an external flow), else MV_{i−1} alone (a sale is taken at the end: its proceeds are part of
-     * the day's outcome). Null without a value either day or with a zero base. The gain is exact;
-     * the quotient, a ratio, is taken in doubles.
+     * the day's outcome). Null without a value either day or with a zero base.
      */
     Double dayReturn(int i) {
-      BigDecimal before = value(i - 1);
-      BigDecimal after = value(i);
-      if (!seen[i] || before == null || after == null) {
+      if (!seen[i] || unvalued[i] || (seen[i - 1] && unvalued[i - 1])) {
         return null;
       }
-      BigDecimal flow = bought[i] == null ? BigDecimal.ZERO : bought[i];
-      boolean adds = before.signum() == 0 || flow.signum() == before.signum();
-      BigDecimal base = adds ? before.add(flow) : before;
-      if (base.signum() == 0) {
+      double before = seen[i - 1] ? marketValue[i - 1] : 0;
+      double flow = bought[i];
+      boolean adds = before == 0 || Math.signum(flow) == Math.signum(before);
+      double base = adds ? before + flow : before;
+      if (base == 0) {
         return null;
       }
-      BigDecimal gain = income[i] == null ? after.subtract(before).subtract(flow)
-          : after.add(income[i]).subtract(before).subtract(flow);
-      return gain.doubleValue() / base.doubleValue();
+      return (marketValue[i] + income[i] - before - flow) / base;
     }
 
     Contribution contribution(String key, BigDecimal[] navs) {
@@ -489,9 +481,9 @@ public final class PerformanceCalculator {
         }
         any = true;
         index *= 1 + r;
-        BigDecimal before = value(i - 1);
-        if (navs[i - 1].signum() > 0 && before.signum() != 0) {
-          contribution += before.doubleValue() / navs[i - 1].doubleValue() * r;
+        double before = seen[i - 1] ? marketValue[i - 1] : 0;
+        if (navs[i - 1].signum() > 0 && before != 0) {
+          contribution += before / navs[i - 1].doubleValue() * r;
         }
       }
       return new Contribution(key, contribution, any ? index - 1 : null);

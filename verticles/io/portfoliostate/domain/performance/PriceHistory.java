@@ -80,6 +80,11 @@ public final class PriceHistory {
   public final class Cursor {
 
     private final Map<InstrumentId, Track> tracks = new HashMap<>();
+    /**
+     * The conversions asked for at the current time: a few pairs, asked once per position per
+     * day, so a short list scanned beats a map.
+     */
+    private final List<Conversion> converted = new ArrayList<>();
     private MarketData market = MarketData.empty();
     private int nextRate;
     private Instant at = Instant.MIN;
@@ -93,6 +98,7 @@ public final class PriceHistory {
         throw new IllegalArgumentException("the cursor moves forward only: " + time + " is before " + at);
       }
       at = time;
+      converted.clear();
       while (nextRate < rates.size() && !rates.get(nextRate).at().isAfter(time)) {
         market = market.with(rates.get(nextRate++));
       }
@@ -121,7 +127,17 @@ public final class PriceHistory {
 
     /** How many {@code to} one {@code from} is worth at the cursor's time; null when not quoted. */
     public BigDecimal fx(CurrencyCode from, CurrencyCode to) {
-      return market.fx(from, to).orElse(null);
+      if (from.equals(to)) {
+        return BigDecimal.ONE;
+      }
+      for (Conversion conversion : converted) {
+        if (conversion.from().equals(from) && conversion.to().equals(to)) {
+          return conversion.rate();
+        }
+      }
+      BigDecimal rate = market.fx(from, to).orElse(null);
+      converted.add(new Conversion(from, to, rate));
+      return rate;
     }
 
     /** One instrument's prices, read forward with the cursor. */
@@ -164,14 +180,25 @@ public final class PriceHistory {
     }
   }
 
+  /** A rate looked up at the cursor's time; null when none is quoted. */
+  private record Conversion(CurrencyCode from, CurrencyCode to, BigDecimal rate) {
+  }
+
   /** One instrument's prices sorted by observation time, the last of equal times kept. */
   private static final class Series {
     final Instant[] at;
     final Price[] prices;
 
     Series(List<Price> list) {
-      List<Price> sorted = new ArrayList<>(list);
-      sorted.sort(Comparator.comparing(Price::at));
+      List<Price> sorted = list;
+      // The history arrives sorted by (instrument, time) from the database: checked, not re-sorted.
+      for (int i = 1; i < list.size(); i++) {
+        if (list.get(i).at().isBefore(list.get(i - 1).at())) {
+          sorted = new ArrayList<>(list);
+          sorted.sort(Comparator.comparing(Price::at));
+          break;
+        }
+      }
       List<Price> distinct = new ArrayList<>(sorted.size());
       for (Price price : sorted) {
         if (!distinct.isEmpty() && distinct.get(distinct.size() - 1).at().equals(price.at())) {
