@@ -79,13 +79,15 @@ public final class PerformanceBench {
       String year = base + "/api/v1/portfolios/" + ID + "/performance?from=" + from + "&to=" + to;
       Timer compute = node.registry().timer("pstate.performance.compute");
 
+      long firstCpu = processCpuNanos();
       long firstStarted = System.nanoTime();
       String first = get(client, year);
       double firstMs = (System.nanoTime() - firstStarted) / 1e6;
+      double firstCpuMs = (processCpuNanos() - firstCpu) / 1e6;
       double firstCompute = compute.totalTime(TimeUnit.MILLISECONDS);
       JsonObject answer = new JsonObject(first);
-      System.out.printf(Locale.ROOT, "first call: %.1f ms (compute %.1f ms); %,d bytes, %d points, complete %s, "
-          + "TWR %s, NAV at the end %s%n", firstMs, firstCompute, first.length(), answer.getJsonArray("series").size(),
+      System.out.printf(Locale.ROOT, "first call: %.1f ms (compute %.1f ms, JVM CPU %.1f ms); %,d bytes, %d points, complete %s, "
+          + "TWR %s, NAV at the end %s%n", firstMs, firstCompute, firstCpuMs, first.length(), answer.getJsonArray("series").size(),
           answer.getBoolean("complete"), answer.getValue("twr"),
           answer.getJsonArray("series").getJsonObject(answer.getJsonArray("series").size() - 1).getString("nav"));
 
@@ -100,7 +102,8 @@ public final class PerformanceBench {
       System.out.println();
       System.out.printf(Locale.ROOT, "=== PerformanceBench summary (%d positions, %,d events, %d days of prices)%n",
           positions, written, weekdays.size());
-      System.out.printf(Locale.ROOT, "FIRST    %.1f ms (compute %.1f ms)%n", firstMs, firstCompute);
+      System.out.printf(Locale.ROOT, "FIRST    %.1f ms (compute %.1f ms, JVM CPU %.1f ms)%n", firstMs, firstCompute,
+          firstCpuMs);
       System.out.printf(Locale.ROOT, "REPEATED %4d days: %s%n", weekdays.size(), latencyLine(repeated));
       lines.forEach(line -> System.out.println("REPEATED " + line));
     } finally {
@@ -114,15 +117,29 @@ public final class PerformanceBench {
       throws Exception {
     Histogram histogram = new Histogram(BenchSupport.HISTOGRAM_MAX_MICROS, 3);
     double computeBefore = compute.totalTime(TimeUnit.MILLISECONDS);
+    double[] cpu = new double[count];
     for (int i = 0; i < count; i++) {
+      long cpuStarted = processCpuNanos();
       long started = System.nanoTime();
       get(client, url);
       histogram.recordValue(Math.min(TimeUnit.NANOSECONDS.toMicros(System.nanoTime() - started),
           BenchSupport.HISTOGRAM_MAX_MICROS));
+      cpu[i] = (processCpuNanos() - cpuStarted) / 1e6;
     }
+    java.util.Arrays.sort(cpu);
     double computeMean = (compute.totalTime(TimeUnit.MILLISECONDS) - computeBefore) / count;
-    System.out.printf(Locale.ROOT, "%s: %s (compute mean %.1f ms)%n", label, latencyLine(histogram), computeMean);
+    System.out.printf(Locale.ROOT, "%s: %s (compute mean %.1f ms; JVM CPU per call p50 %.1f p99 %.1f ms)%n", label,
+        latencyLine(histogram), computeMean, cpu[count / 2], cpu[Math.min(count - 1, (int) Math.ceil(count * 0.99) - 1)]);
     return histogram;
+  }
+
+  /**
+   * CPU time of this JVM (the node and the client; PostgreSQL is another process): on a shared VM
+   * whose other load stretches wall-clock times, what a call costs on its own.
+   */
+  private static long processCpuNanos() {
+    return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+        .getOperatingSystemMXBean()).getProcessCpuTime();
   }
 
   /** The last {@code count} weekdays up to today. */
