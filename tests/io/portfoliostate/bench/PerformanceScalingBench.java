@@ -15,7 +15,7 @@ import io.portfoliostate.domain.Side;
 import io.portfoliostate.domain.TradeRecorded;
 import io.portfoliostate.domain.performance.PerformanceCalculator;
 import io.portfoliostate.domain.performance.PerformanceReport;
-import io.portfoliostate.domain.performance.PerformanceStates;
+import io.portfoliostate.domain.timeline.BusinessTime;
 import io.portfoliostate.domain.performance.PriceHistory;
 import io.portfoliostate.domain.valuation.FxRate;
 import io.portfoliostate.domain.valuation.Price;
@@ -71,7 +71,7 @@ public final class PerformanceScalingBench {
     for (int i = 0; i < warmup + runs; i++) {
       long cpuStarted = threads.getCurrentThreadCpuTime();
       long started = System.nanoTime();
-      List<PortfolioState> states = PerformanceStates.at(book.journal, book.ends);
+      List<PortfolioState> states = BusinessTime.at(book.journal, book.ends);
       long folded = System.nanoTime();
       PerformanceReport report = PerformanceCalculator.compute(new PerformanceCalculator.Inputs(book.dates.get(0),
           book.dates.get(book.dates.size() - 1), CurrencyCode.USD, book.dates, states, book.journal,

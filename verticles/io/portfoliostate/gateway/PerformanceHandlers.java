@@ -23,8 +23,8 @@ import io.portfoliostate.domain.performance.Contribution;
 import io.portfoliostate.domain.performance.DailyPoint;
 import io.portfoliostate.domain.performance.PerformanceCalculator;
 import io.portfoliostate.domain.performance.PerformanceReport;
-import io.portfoliostate.domain.performance.PerformanceStates;
 import io.portfoliostate.domain.performance.PriceHistory;
+import io.portfoliostate.domain.timeline.BusinessTime;
 import io.portfoliostate.domain.valuation.FxRate;
 import io.portfoliostate.domain.valuation.GroupBy;
 import io.portfoliostate.domain.valuation.Price;
@@ -219,7 +219,7 @@ final class PerformanceHandlers {
       List<PortfolioEvent> journal, List<Price> prices, List<FxRate> rates, List<Split> splits,
       InstrumentId benchmark, double riskFree, GroupBy groupBy) {
     List<Instant> ends = dates.stream().map(PerformanceCalculator::endOf).toList();
-    List<PortfolioState> states = PerformanceStates.at(journal, ends);
+    List<PortfolioState> states = BusinessTime.at(journal, ends);
     return PerformanceCalculator.compute(new PerformanceCalculator.Inputs(from, to, base, dates, states, journal,
         new PriceHistory(prices, rates, splits), market, benchmark, riskFree, groupBy));
   }
