@@ -262,7 +262,8 @@ class PerformanceApiTest {
    * execution on: 10 PL-1 bought at 100 on Monday (cash 0, NAV 1,000 every day at a flat 100,
    * then 110 from Wednesday); a second buy of 10 at 100 executed Tuesday but recorded after the
    * first read, financed by a deposit on Tuesday. Before: 1,000, 1,000, 1,100. After: Tuesday
-   * 2,000 (flow 1,000), Wednesday 2,200; Wednesday's return stays 0.1.
+   * 2,000 (flow 1,000), Wednesday 2,200; Wednesday's return stays 0.1. Once the late trade is
+   * cancelled (the timeline's cancel): 1,000, 2,000 (the deposit as cash), 2,100.
    */
   @Test
   void aBackDatedTradeChangesPastNavs() {
@@ -279,6 +280,15 @@ class PerformanceApiTest {
     assertThat(navs(after)).containsExactly("1000", "2000", "2200");
     assertThat(column(after, "netFlow")).containsExactly("1000", "1000", "0");
     assertThat(after.getJsonArray("series").getJsonObject(2).getDouble("dailyReturn")).isCloseTo(0.1, within(EXACT));
+
+    // Cancelling the late trade restates them again: Tuesday's 1,000 deposited stays as cash.
+    Api.Response cancelled = api().post("/api/v1/portfolios/" + id + "/trades/t-2:cancel",
+        new JsonObject().put("reason", "booked in error"));
+    assertThat(cancelled.status()).as(cancelled.body()).isEqualTo(200);
+    JsonObject restated = performance(id, "?from=2024-01-01&to=2024-01-03");
+    assertThat(navs(restated)).containsExactly("1000", "2000", "2100");
+    assertThat(restated.getJsonArray("series").getJsonObject(2).getDouble("dailyReturn"))
+        .isCloseTo(100.0 / 2000, within(EXACT));
   }
 
   /**
