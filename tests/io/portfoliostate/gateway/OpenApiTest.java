@@ -66,6 +66,7 @@ class OpenApiTest {
       "GET /api/v1/portfolios/{id}/events",
       "GET /api/v1/portfolios/{id}/weights",
       "GET /api/v1/portfolios/{id}/exposures",
+      "GET /api/v1/portfolios/{id}/performance",
       "GET /api/v1/portfolios/{id}/children",
       "GET /api/v1/portfolios/{id}/descendants",
       "GET /api/v1/portfolios/{id}/consolidated",
@@ -445,6 +446,10 @@ class OpenApiTest {
     call("GET", "/api/v1/portfolios/{id}/weights", p + "/weights?version=2", null, 200);
     call("GET", "/api/v1/portfolios/{id}/exposures", p + "/exposures", null, 200);
     call("GET", "/api/v1/portfolios/{id}/exposures", "/api/v1/portfolios/no-such/exposures", null, 404);
+    call("GET", "/api/v1/portfolios/{id}/performance", p + "/performance", null, 200);
+    call("GET", "/api/v1/portfolios/{id}/performance", p + "/performance?period=MTD&groupBy=sector", null, 200);
+    call("GET", "/api/v1/portfolios/{id}/performance", p + "/performance?from=2026-13-01", null, 400);
+    call("GET", "/api/v1/portfolios/{id}/performance", "/api/v1/portfolios/no-such/performance", null, 404);
     call("GET", "/api/v1/portfolios/{id}/cash", p + "/cash", null, 200);
     // The tree and the settings: a grandchild with its own settings, moved, made a root, put back.
     Map<String, Object> grandchild = new LinkedHashMap<>(Map.of("id", "oa-grand", "name", "Grand",

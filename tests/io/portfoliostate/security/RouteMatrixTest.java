@@ -427,8 +427,8 @@ class RouteMatrixTest {
             .put("toCurrency", "EUR").put("fromAmount", "10").put("rate", "0.9"), 201));
     table.put("PUT /api/v1/portfolios/:id/targets", write("PUT", (portfolio, n) -> p + portfolio + "/targets",
         n -> new JsonObject().put("targets", new JsonObject().put(HELD, "0." + (10 + n % 80))), 200));
-    for (String view : List.of("positions", "cash", "weights", "exposures", "events", "children", "descendants",
-        "consolidated", "consolidated/positions", "consolidated/cash", "consolidated/weights",
+    for (String view : List.of("positions", "cash", "weights", "exposures", "performance", "events", "children",
+        "descendants", "consolidated", "consolidated/positions", "consolidated/cash", "consolidated/weights",
         "consolidated/exposures")) {
       table.put("GET /api/v1/portfolios/:id/" + view, get(path -> p + path + "/" + view, 200, null));
     }

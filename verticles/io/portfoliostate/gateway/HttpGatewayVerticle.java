@@ -10,6 +10,7 @@ import io.portfoliostate.market.MarketView;
 import io.portfoliostate.observability.Readiness;
 import io.portfoliostate.persistence.CorporateActionStore;
 import io.portfoliostate.persistence.MarketDataStore;
+import io.portfoliostate.persistence.PerformanceHistory;
 import io.portfoliostate.persistence.PortfolioCatalog;
 import io.portfoliostate.security.AccessRule;
 import io.portfoliostate.security.GlobalRole;
@@ -182,6 +183,8 @@ public final class HttpGatewayVerticle extends VerticleBase {
     routes.get(PORTFOLIO + "/cash", reader, reads::cash);
     routes.get(PORTFOLIO + "/weights", reader, reads::weights);
     routes.get(PORTFOLIO + "/exposures", reader, reads::exposures);
+    new PerformanceHandlers(vertx, PerformanceHistory.sharing(marketStore), catalog, market, clock, registry)
+        .register(routes, reader);
     routes.get(PORTFOLIO + "/events", reader, handlers::events);
     // A reader of a portfolio may read its whole subtree: no per-row filtering below it.
     routes.get(PORTFOLIO + "/children", reader, handlers::children);

@@ -92,6 +92,11 @@ public final class MarketDataStore {
     this.pool = pool;
   }
 
+  /** The pool this store reads: the history of performance reads shares it. */
+  Pool pool() {
+    return pool;
+  }
+
   /**
    * Writes one batch in one transaction; each id or key at most once (the writer folds
    * duplicates, since one statement cannot touch a row twice).

@@ -1,0 +1,492 @@
+package io.portfoliostate.domain.performance;
+
+import io.portfoliostate.domain.CashFlowRecorded;
+import io.portfoliostate.domain.CashFlowType;
+import io.portfoliostate.domain.CurrencyCode;
+import io.portfoliostate.domain.DividendApplied;
+import io.portfoliostate.domain.InstrumentId;
+import io.portfoliostate.domain.PortfolioEvent;
+import io.portfoliostate.domain.PortfolioState;
+import io.portfoliostate.domain.Position;
+import io.portfoliostate.domain.PositionKey;
+import io.portfoliostate.domain.ReferenceData;
+import io.portfoliostate.domain.valuation.GroupBy;
+import io.portfoliostate.domain.valuation.PositionLine;
+import io.portfoliostate.domain.valuation.Price;
+import java.math.BigDecimal;
+import java.math.MathContext;
+import java.time.DayOfWeek;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.LocalTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/**
+ * Computes a {@link PerformanceReport} from the states of a portfolio at the end of each weekday
+ * of a window and the price history. Stateless, like the valuation: the same inputs give the
+ * same report.
+ *
+ * <p>The states come from a business-time fold of the journal (what the portfolio held at each
+ * day's end, as the journal knows it now); this class values them and reads the flows of each
+ * day from the journal's cash-flow and dividend events by their business time. What each line
+ * bought or sold in a day is read off the states themselves (the change of its cost basis,
+ * realized P&amp;L and fees), so a back-dated, cancelled or amended trade needs nothing here.
+ */
+public final class PerformanceCalculator {
+
+  /** Where a ratio of decimals is taken before it becomes a double: far beyond a double's digits. */
+  private static final MathContext RATIO = MathContext.DECIMAL64;
+  private static final LocalTime END_OF_DAY = LocalTime.of(23, 59, 59, 999_000_000);
+
+  /**
+   * What the report is computed from.
+   *
+   * @param dates the weekdays of the window, ascending ({@link #weekdays})
+   * @param states the portfolio at the end of each date, same size; null before it existed
+   * @param journal the portfolio's events in journal order
+   * @param benchmark the benchmark instrument, or null
+   * @param riskFree the annual risk-free rate for Sharpe
+   * @param groupBy how contributions are grouped; null: by instrument
+   */
+  public record Inputs(LocalDate from, LocalDate to, CurrencyCode baseCurrency, List<LocalDate> dates,
+      List<PortfolioState> states, List<PortfolioEvent> journal, PriceHistory history, ReferenceData reference,
+      InstrumentId benchmark, double riskFree, GroupBy groupBy) {
+  }
+
+  private PerformanceCalculator() {
+  }
+
+  /** Monday to Friday from {@code from} to {@code to}, both included. */
+  public static List<LocalDate> weekdays(LocalDate from, LocalDate to) {
+    List<LocalDate> dates = new ArrayList<>();
+    for (LocalDate date = from; !date.isAfter(to); date = date.plusDays(1)) {
+      if (date.getDayOfWeek() != DayOfWeek.SATURDAY && date.getDayOfWeek() != DayOfWeek.SUNDAY) {
+        dates.add(date);
+      }
+    }
+    return dates;
+  }
+
+  /** The end of a day: 23:59:59.999 UTC, the time a day's NAV is taken at. */
+  public static Instant endOf(LocalDate date) {
+    return date.atTime(END_OF_DAY).toInstant(ZoneOffset.UTC);
+  }
+
+  /** The report of {@code in}. */
+  public static PerformanceReport compute(Inputs in) {
+    int days = in.dates().size();
+    if (in.states().size() != days) {
+      throw new IllegalArgumentException(days + " dates but " + in.states().size() + " states");
+    }
+    Instant[] ends = new Instant[days];
+    for (int i = 0; i < days; i++) {
+      ends[i] = endOf(in.dates().get(i));
+    }
+    DayFlows[] flows = flowsByDay(in, ends);
+    GroupBy groupBy = in.groupBy() == null ? GroupBy.INSTRUMENT : in.groupBy();
+    CurrencyCode base = in.baseCurrency();
+
+    PriceHistory.Cursor cursor = in.history().cursor();
+    BigDecimal[] navs = new BigDecimal[days];
+    BigDecimal[] netFlows = new BigDecimal[days];
+    BigDecimal[] incomes = new BigDecimal[days];
+    TreeSet<String> unvalued = new TreeSet<>();
+    // Everything a position needs every day, found with one lookup: its line, its price track,
+    // what it had paid in at the previous point.
+    Map<PositionKey, Slot> slots = new HashMap<>();
+    Map<String, Line> lines = new TreeMap<>();
+    Price benchmarkBefore = null;
+    Price benchmarkFirst = null;
+    Price benchmarkLast = null;
+    Double[] benchmarkReturns = new Double[days];
+
+    for (int i = 0; i < days; i++) {
+      Instant end = ends[i];
+      cursor.moveTo(end);
+      PortfolioState state = in.states().get(i);
+      BigDecimal nav = BigDecimal.ZERO;
+      if (state != null) {
+        for (Position position : state.positions().values()) {
+          PositionKey key = position.key();
+          Slot slot = slots.get(key);
+          if (slot == null) {
+            String group = groupBy.keyOf(new PositionLine(position,
+                in.reference().instrument(key.instrumentId()).orElse(null), null, null, null));
+            slot = new Slot(lines.computeIfAbsent(group, g -> new Line(days)), cursor.track(key.instrumentId()));
+            slots.put(key, slot);
+          }
+          Line line = slot.line;
+          line.seen[i] = true;
+          BigDecimal rate = cursor.fx(position.currency(), base);
+          BigDecimal marketValue = null;
+          if (position.isFlat()) {
+            marketValue = BigDecimal.ZERO;
+          } else {
+            BigDecimal price = slot.track.price(position.currency());
+            if (price != null && rate != null) {
+              marketValue = position.quantity().multiply(price).multiply(rate);
+            } else {
+              unvalued.add(key.instrumentId().value());
+            }
+          }
+          // An untouched position is the same object from day to day (the state's maps are
+          // persistent): nothing bought or sold, and its amount paid in need not be recomputed.
+          BigDecimal spentChange = BigDecimal.ZERO;
+          if (position != slot.last) {
+            BigDecimal spent = spent(position);
+            spentChange = spent.subtract(slot.spent);
+            slot.spent = spent;
+            slot.last = position;
+          }
+          if (marketValue == null || (spentChange.signum() != 0 && rate == null)) {
+            line.unvalued[i] = true;
+          } else {
+            nav = nav.add(marketValue);
+            line.marketValue[i] += marketValue.doubleValue();
+            if (spentChange.signum() != 0) {
+              line.bought[i] += spentChange.multiply(rate).doubleValue();
+            }
+          }
+        }
+        for (Map.Entry<CurrencyCode, BigDecimal> balance : state.cash().entrySet()) {
+          if (balance.getValue().signum() == 0) {
+            continue;
+          }
+          BigDecimal rate = cursor.fx(balance.getKey(), base);
+          if (rate == null) {
+            unvalued.add("cash:" + balance.getKey().value());
+          } else {
+            nav = nav.add(balance.getValue().multiply(rate));
+          }
+        }
+      }
+      navs[i] = nav;
+      netFlows[i] = flows[i].external(cursor, base, unvalued);
+      incomes[i] = flows[i].income(cursor, base, unvalued);
+      if (state != null) {
+        flows[i].attributeDividends(i, cursor, base, state, slots);
+      }
+
+      if (in.benchmark() != null) {
+        Price observed = cursor.observed(in.benchmark());
+        if (observed != null && benchmarkBefore != null) {
+          benchmarkReturns[i] = ratio(in.history().adjusted(in.benchmark(), observed.price(), observed.at(), end),
+              in.history().adjusted(in.benchmark(), benchmarkBefore.price(), benchmarkBefore.at(), end));
+        }
+        if (observed != null && benchmarkFirst == null && i == 0) {
+          benchmarkFirst = observed;
+        }
+        benchmarkBefore = observed;
+        benchmarkLast = observed;
+      }
+    }
+
+    List<DailyPoint> series = new ArrayList<>(days);
+    Double[] returns = new Double[days];
+    boolean chainBroken = false;
+    double index = 1;
+    for (int i = 0; i < days; i++) {
+      Double cumulative;
+      if (i == 0) {
+        cumulative = 0.0;
+      } else {
+        BigDecimal start = navs[i - 1].add(netFlows[i]);
+        returns[i] = start.signum() > 0 ? ratio(navs[i], start) : null;
+        chainBroken |= returns[i] == null;
+        if (!chainBroken) {
+          index *= 1 + returns[i];
+        }
+        cumulative = chainBroken ? null : index - 1;
+      }
+      series.add(new DailyPoint(in.dates().get(i), navs[i], netFlows[i], incomes[i], returns[i], cumulative));
+    }
+    Double twr = days == 0 || chainBroken ? null : index - 1;
+
+    double[] defined = Arrays.stream(returns).filter(r -> r != null).mapToDouble(Double::doubleValue).toArray();
+    Double volatility = ReturnStatistics.volatility(defined);
+    Double sharpe = ReturnStatistics.sharpe(defined, in.riskFree());
+    Double maxDrawdown = days == 0 ? null : ReturnStatistics.maxDrawdown(defined);
+    Double varFraction = ReturnStatistics.valueAtRisk95(defined);
+    BigDecimal var95 = varFraction == null ? null
+        : BigDecimal.valueOf(varFraction).multiply(navs[days - 1]).round(RATIO);
+
+    Double beta = null;
+    Double benchmarkReturn = null;
+    if (in.benchmark() != null) {
+      List<double[]> pairs = new ArrayList<>();
+      for (int i = 1; i < days; i++) {
+        if (returns[i] != null && benchmarkReturns[i] != null) {
+          pairs.add(new double[] {returns[i], benchmarkReturns[i]});
+        }
+      }
+      beta = ReturnStatistics.beta(pairs.stream().mapToDouble(p -> p[0]).toArray(),
+          pairs.stream().mapToDouble(p -> p[1]).toArray());
+      if (benchmarkFirst != null && benchmarkLast != null) {
+        Instant last = ends[days - 1];
+        benchmarkReturn = ratio(in.history().adjusted(in.benchmark(), benchmarkLast.price(), benchmarkLast.at(), last),
+            in.history().adjusted(in.benchmark(), benchmarkFirst.price(), benchmarkFirst.at(), last));
+      }
+    }
+
+    List<Contribution> contributions = new ArrayList<>(lines.size());
+    lines.forEach((key, line) -> contributions.add(line.contribution(key, navs)));
+    return new PerformanceReport(in.from(), in.to(), base, twr, mwr(in.dates(), navs, flows), volatility,
+        maxDrawdown, var95, sharpe, beta, in.benchmark(), benchmarkReturn, in.riskFree(), series,
+        unvalued.isEmpty(), List.copyOf(unvalued), groupBy, contributions);
+  }
+
+  /**
+   * What a line has paid in, in its currency, since it opened: signed cost of what it holds −
+   * realized P&amp;L + fees. Its change over a day is the day's net purchases at trade prices plus
+   * fees (a sale: minus its proceeds), whatever the cost method, and a split changes none of it.
+   */
+  private static BigDecimal spent(Position position) {
+    BigDecimal cost = position.quantity().signum() < 0 ? position.costBasis().negate() : position.costBasis();
+    return cost.subtract(position.realizedPnl()).add(position.fees());
+  }
+
+  /** a / b − 1, computed as (a − b) / b in decimals and only then a double. */
+  static double ratio(BigDecimal a, BigDecimal b) {
+    return a.subtract(b).divide(b, RATIO).doubleValue();
+  }
+
+  /**
+   * XIRR over −V_0 on the first day, each external flow of a later day from the investor's side
+   * on its own business date, and +V_end on the last day.
+   */
+  private static Double mwr(List<LocalDate> dates, BigDecimal[] navs, DayFlows[] flows) {
+    int days = dates.size();
+    if (days < 2) {
+      return null;
+    }
+    List<Xirr.Flow> cashFlows = new ArrayList<>();
+    cashFlows.add(new Xirr.Flow(dates.get(0), -navs[0].doubleValue()));
+    for (int i = 1; i < days; i++) {
+      for (Map.Entry<LocalDate, BigDecimal> dated : flows[i].externalByDate.entrySet()) {
+        cashFlows.add(new Xirr.Flow(dated.getKey(), -dated.getValue().doubleValue()));
+      }
+    }
+    cashFlows.add(new Xirr.Flow(dates.get(days - 1), navs[days - 1].doubleValue()));
+    return Xirr.rate(cashFlows);
+  }
+
+  /** The journal's flows and dividends put in the sub-period of their business time. */
+  private static DayFlows[] flowsByDay(Inputs in, Instant[] ends) {
+    DayFlows[] flows = new DayFlows[ends.length];
+    for (int i = 0; i < flows.length; i++) {
+      flows[i] = new DayFlows();
+    }
+    if (ends.length == 0) {
+      return flows;
+    }
+    Instant start = in.dates().get(0).atStartOfDay().toInstant(ZoneOffset.UTC);
+    for (PortfolioEvent event : in.journal()) {
+      if (event instanceof CashFlowRecorded flow) {
+        Instant time = flow.occurredAt() == null ? flow.at() : flow.occurredAt();
+        int day = dayOf(time, start, ends);
+        if (day >= 0) {
+          flows[day].add(flow, time);
+        }
+      } else if (event instanceof DividendApplied dividend) {
+        int day = dayOf(dividend.effectiveAt(), start, ends);
+        if (day >= 0) {
+          flows[day].add(dividend);
+        }
+      }
+    }
+    return flows;
+  }
+
+  /** The index of the first day whose end is at or after {@code time}; -1 outside the window. */
+  private static int dayOf(Instant time, Instant start, Instant[] ends) {
+    if (time.isBefore(start) || time.isAfter(ends[ends.length - 1])) {
+      return -1;
+    }
+    int found = Arrays.binarySearch(ends, time);
+    return found >= 0 ? found : -found - 1;
+  }
+
+  /** One sub-period's external flows and income, per currency until the day's rates convert them. */
+  private static final class DayFlows {
+    final Map<CurrencyCode, BigDecimal> external = new TreeMap<>();
+    final Map<CurrencyCode, BigDecimal> income = new TreeMap<>();
+    /** Per instrument and currency: its dividends, for the lines' returns. */
+    final Map<InstrumentId, Map<CurrencyCode, BigDecimal>> dividends = new HashMap<>();
+    final Map<LocalDate, BigDecimal> externalByDate = new TreeMap<>();
+    private final List<Map.Entry<LocalDate, Map.Entry<CurrencyCode, BigDecimal>>> dated = new ArrayList<>();
+
+    void add(CashFlowRecorded flow, Instant time) {
+      if (flow.type().external()) {
+        external.merge(flow.currency(), flow.cashEffect(), BigDecimal::add);
+        dated.add(Map.entry(time.atZone(ZoneOffset.UTC).toLocalDate(), Map.entry(flow.currency(), flow.cashEffect())));
+      } else if (flow.type() == CashFlowType.DIVIDEND || flow.type() == CashFlowType.INTEREST) {
+        income.merge(flow.currency(), flow.cashEffect(), BigDecimal::add);
+        if (flow.type() == CashFlowType.DIVIDEND && flow.instrumentId() != null) {
+          dividends.computeIfAbsent(flow.instrumentId(), id -> new TreeMap<>())
+              .merge(flow.currency(), flow.cashEffect(), BigDecimal::add);
+        }
+      }
+    }
+
+    void add(DividendApplied dividend) {
+      dividend.amounts().forEach((currency, amount) -> {
+        income.merge(currency, amount, BigDecimal::add);
+        dividends.computeIfAbsent(dividend.instrumentId(), id -> new TreeMap<>()).merge(currency, amount, BigDecimal::add);
+      });
+    }
+
+    /** The external flows in the base currency at the day's rates (also kept by date for XIRR). */
+    BigDecimal external(PriceHistory.Cursor cursor, CurrencyCode base, TreeSet<String> unvalued) {
+      for (Map.Entry<LocalDate, Map.Entry<CurrencyCode, BigDecimal>> flow : dated) {
+        BigDecimal rate = cursor.fx(flow.getValue().getKey(), base);
+        if (rate != null) {
+          externalByDate.merge(flow.getKey(), flow.getValue().getValue().multiply(rate), BigDecimal::add);
+        }
+      }
+      return inBase(external, cursor, base, unvalued);
+    }
+
+    BigDecimal income(PriceHistory.Cursor cursor, CurrencyCode base, TreeSet<String> unvalued) {
+      return inBase(income, cursor, base, unvalued);
+    }
+
+    /**
+     * Adds each dividend to the line that received it. Several positions of one instrument
+     * (strategies) share it by their quantities at the day's end; when none holds it any more
+     * (sold the same day), the instrument's first position has it.
+     */
+    void attributeDividends(int day, PriceHistory.Cursor cursor, CurrencyCode base, PortfolioState state,
+        Map<PositionKey, Slot> slots) {
+      dividends.forEach((instrument, amounts) -> {
+        BigDecimal total = BigDecimal.ZERO;
+        for (Map.Entry<CurrencyCode, BigDecimal> amount : amounts.entrySet()) {
+          BigDecimal rate = cursor.fx(amount.getKey(), base);
+          if (rate != null) {
+            total = total.add(amount.getValue().multiply(rate));
+          }
+        }
+        List<Position> holders = new ArrayList<>();
+        Position any = null;
+        for (Position position : state.positions().values()) {
+          if (position.key().instrumentId().equals(instrument)) {
+            any = any == null ? position : any;
+            if (!position.isFlat()) {
+              holders.add(position);
+            }
+          }
+        }
+        if (holders.isEmpty()) {
+          if (any != null) {
+            slots.get(any.key()).line.addIncome(day, total);
+          }
+          return;
+        }
+        BigDecimal quantity = holders.stream().map(Position::quantity).reduce(BigDecimal.ZERO, BigDecimal::add);
+        for (Position holder : holders) {
+          BigDecimal share = holders.size() == 1 || quantity.signum() == 0 ? total
+              : total.multiply(holder.quantity()).divide(quantity, RATIO);
+          slots.get(holder.key()).line.addIncome(day, share);
+        }
+      });
+    }
+
+    private static BigDecimal inBase(Map<CurrencyCode, BigDecimal> amounts, PriceHistory.Cursor cursor,
+        CurrencyCode base, TreeSet<String> unvalued) {
+      BigDecimal sum = BigDecimal.ZERO;
+      for (Map.Entry<CurrencyCode, BigDecimal> amount : amounts.entrySet()) {
+        BigDecimal rate = cursor.fx(amount.getKey(), base);
+        if (rate == null) {
+          unvalued.add("cash:" + amount.getKey().value());
+        } else {
+          sum = sum.add(amount.getValue().multiply(rate));
+        }
+      }
+      return sum;
+    }
+  }
+
+  /** What the loop keeps per position: its line, its price track, what it had paid in so far. */
+  private static final class Slot {
+    final Line line;
+    final PriceHistory.Cursor.Track track;
+    BigDecimal spent = BigDecimal.ZERO;
+    Position last;
+
+    Slot(Line line, PriceHistory.Cursor.Track track) {
+      this.line = line;
+      this.track = track;
+    }
+  }
+
+  /**
+   * One line (an instrument or a group) through the window: its market value, net purchases and
+   * income per day in the base currency; unvalued on a day one of its positions could not be.
+   * Only ratios are made of these figures, so they are doubles: the NAVs stay exact decimals.
+   */
+  private static final class Line {
+    final double[] marketValue;
+    final double[] bought;
+    final double[] income;
+    final boolean[] seen;
+    final boolean[] unvalued;
+
+    Line(int days) {
+      marketValue = new double[days];
+      bought = new double[days];
+      income = new double[days];
+      seen = new boolean[days];
+      unvalued = new boolean[days];
+    }
+
+    void addIncome(int day, BigDecimal amount) {
+      seen[day] = true;
+      income[day] += amount.doubleValue();
+    }
+
+    /**
+     * The day's return: (MV_i + income − MV_{i−1} − bought) / base, where the base is MV_{i−1}
+     * plus the day's net purchases when they add to the line's exposure (taken at the start, like
+     * an external flow), else MV_{i−1} alone (a sale is taken at the end: its proceeds are part of
+     * the day's outcome). Null without a value either day or with a zero base.
+     */
+    Double dayReturn(int i) {
+      if (!seen[i] || unvalued[i] || (seen[i - 1] && unvalued[i - 1])) {
+        return null;
+      }
+      double before = seen[i - 1] ? marketValue[i - 1] : 0;
+      double flow = bought[i];
+      boolean adds = before == 0 || Math.signum(flow) == Math.signum(before);
+      double base = adds ? before + flow : before;
+      if (base == 0) {
+        return null;
+      }
+      return (marketValue[i] + income[i] - before - flow) / base;
+    }
+
+    Contribution contribution(String key, BigDecimal[] navs) {
+      double contribution = 0;
+      double index = 1;
+      boolean any = false;
+      for (int i = 1; i < navs.length; i++) {
+        Double r = dayReturn(i);
+        if (r == null) {
+          continue;
+        }
+        any = true;
+        index *= 1 + r;
+        double before = seen[i - 1] ? marketValue[i - 1] : 0;
+        if (navs[i - 1].signum() > 0 && before != 0) {
+          contribution += before / navs[i - 1].doubleValue() * r;
+        }
+      }
+      return new Contribution(key, contribution, any ? index - 1 : null);
+    }
+  }
+}

@@ -1,0 +1,364 @@
+package io.portfoliostate.gateway;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.portfoliostate.domain.CashFlowRecorded;
+import io.portfoliostate.domain.CorporateAction;
+import io.portfoliostate.domain.CurrencyCode;
+import io.portfoliostate.domain.Decimals;
+import io.portfoliostate.domain.DividendApplied;
+import io.portfoliostate.domain.DomainViolation;
+import io.portfoliostate.domain.FxConverted;
+import io.portfoliostate.domain.Identifiers;
+import io.portfoliostate.domain.InstrumentId;
+import io.portfoliostate.domain.PortfolioCreated;
+import io.portfoliostate.domain.PortfolioEvent;
+import io.portfoliostate.domain.PortfolioId;
+import io.portfoliostate.domain.PortfolioState;
+import io.portfoliostate.domain.Setting;
+import io.portfoliostate.domain.Split;
+import io.portfoliostate.domain.SplitApplied;
+import io.portfoliostate.domain.TradeRecorded;
+import io.portfoliostate.domain.performance.Contribution;
+import io.portfoliostate.domain.performance.DailyPoint;
+import io.portfoliostate.domain.performance.PerformanceCalculator;
+import io.portfoliostate.domain.performance.PerformanceReport;
+import io.portfoliostate.domain.performance.PriceHistory;
+import io.portfoliostate.domain.timeline.BusinessTime;
+import io.portfoliostate.domain.valuation.FxRate;
+import io.portfoliostate.domain.valuation.GroupBy;
+import io.portfoliostate.domain.valuation.Price;
+import io.portfoliostate.market.MarketView;
+import io.portfoliostate.persistence.PerformanceHistory;
+import io.portfoliostate.persistence.PortfolioCatalog;
+import io.portfoliostate.security.AccessRule;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeParseException;
+import java.time.temporal.IsoFields;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code GET /api/v1/portfolios/{id}/performance} (docs/performance.md): the portfolio's daily
+ * series over a window and its return and risk figures.
+ *
+ * <p>Three statements on the read pool (the journal, the window's prices, its FX rates), then
+ * the business-time fold, the valuation of every weekday and the statistics on a worker thread:
+ * for a large book they take tens of milliseconds, which an event loop must not spend.
+ */
+final class PerformanceHandlers {
+
+  /** The longest window: beyond it a request is a mistake (or an attack on the CPU), not an analysis. */
+  static final int MAX_YEARS = 30;
+
+  private static final Logger LOG = LoggerFactory.getLogger(PerformanceHandlers.class);
+
+  private final Vertx vertx;
+  private final PerformanceHistory history;
+  private final PortfolioCatalog catalog;
+  private final MarketView market;
+  private final Clock clock;
+  private final Timer computing;
+
+  /**
+   * @param market reference data (groups) and the corporate actions known to the node (splits)
+   * @param clock what "today" is: the default end of a window
+   */
+  PerformanceHandlers(Vertx vertx, PerformanceHistory history, PortfolioCatalog catalog, MarketView market,
+      Clock clock, MeterRegistry registry) {
+    this.vertx = vertx;
+    this.history = history;
+    this.catalog = catalog;
+    this.market = market;
+    this.clock = clock;
+    this.computing = Timer.builder("pstate.performance.compute")
+        .description("Time to fold, value and measure one performance window, on a worker thread")
+        .register(registry);
+  }
+
+  /** Declares the route with its rule: read on the portfolio. */
+  void register(SecuredRoutes routes, AccessRule reader) {
+    routes.get("/api/v1/portfolios/:id/performance", reader, this::performance);
+  }
+
+  /** The parameters of one request, checked. */
+  private record Query(String period, LocalDate from, LocalDate to, InstrumentId benchmark, Double riskFree,
+      GroupBy groupBy) {
+  }
+
+  void performance(RoutingContext ctx) {
+    PortfolioId id = PortfolioHandlers.pathId(ctx);
+    if (id == null) {
+      return;
+    }
+    List<RequestReader.FieldError> errors = new ArrayList<>();
+    Query query = query(ctx, errors);
+    if (!errors.isEmpty()) {
+      Problems.send(ctx, Problems.invalid(errors));
+      return;
+    }
+    Future<Boolean> benchmarkKnown = query.benchmark() == null ? Future.succeededFuture(true)
+        : history.known(query.benchmark());
+    benchmarkKnown.compose(known -> {
+      if (!known) {
+        Problems.send(ctx, Problems.invalid(List.of(new RequestReader.FieldError("benchmark",
+            "is not a known instrument: no reference data and no price"))));
+        return Future.succeededFuture();
+      }
+      return history.journal(id).compose(read -> {
+        if (read.isEmpty()) {
+          Problems.send(ctx, Problems.portfolioNotFound(id));
+          return Future.succeededFuture();
+        }
+        // 5,000 events are a few milliseconds of JSON: parsed on a worker, not the event loop.
+        return vertx.executeBlocking(read::events, false).compose(journal -> catalog.settingsUpFrom(id)
+            .compose(chain -> answer(ctx, id, query, journal, chain)));
+      });
+    }).onFailure(failure -> {
+      if (!ctx.response().ended()) {
+        LOG.warn("Performance of {} failed: {}", id, failure.toString());
+        Problems.send(ctx, failure instanceof DomainViolation || failure instanceof IllegalArgumentException
+            ? Problems.of(failure) : Problems.unavailable("the journal or the price history could not be read; "
+                + "retry shortly"));
+      }
+    });
+  }
+
+  private Future<Void> answer(RoutingContext ctx, PortfolioId id, Query query, List<PortfolioEvent> journal,
+      List<PortfolioCatalog.OwnSettings> chain) {
+    LocalDate today = LocalDate.now(clock.withZone(ZoneOffset.UTC));
+    LocalDate to = query.to() != null ? query.to() : today;
+    LocalDate from = query.from() != null ? query.from() : start(query.period(), to, journal);
+    if (from.isAfter(to)) {
+      Problems.send(ctx, Problems.invalid(List.of(new RequestReader.FieldError(query.from() != null ? "from" : "to",
+          "the window starts after it ends (" + from + " > " + to + ")"))));
+      return Future.succeededFuture();
+    }
+    if (from.plusYears(MAX_YEARS).isBefore(to)) {
+      Problems.send(ctx, Problems.invalid(List.of(new RequestReader.FieldError("from",
+          "the window is longer than " + MAX_YEARS + " years"))));
+      return Future.succeededFuture();
+    }
+    InstrumentId benchmark = query.benchmark();
+    if (benchmark == null) {
+      String inherited = setting(chain, Setting.BENCHMARK_INSTRUMENT_ID);
+      benchmark = inherited == null ? null : InstrumentId.of(inherited);
+    }
+    double riskFree = query.riskFree() != null ? query.riskFree()
+        : Double.parseDouble(setting(chain, Setting.RISK_FREE_RATE));
+    InstrumentId measuredAgainst = benchmark;
+
+    List<LocalDate> dates = PerformanceCalculator.weekdays(from, to);
+    Instant start = from.atStartOfDay().toInstant(ZoneOffset.UTC);
+    Instant end = PerformanceCalculator.endOf(to);
+    Set<InstrumentId> instruments = new LinkedHashSet<>();
+    Set<CurrencyCode> currencies = new LinkedHashSet<>(List.of(CurrencyCode.USD));
+    CurrencyCode base = null;
+    List<Split> splits = new ArrayList<>();
+    for (PortfolioEvent event : journal) {
+      if (event instanceof PortfolioCreated created) {
+        base = created.baseCurrency();
+        currencies.add(base);
+      } else if (event instanceof TradeRecorded trade) {
+        instruments.add(trade.instrumentId());
+        currencies.add(trade.currency());
+      } else if (event instanceof CashFlowRecorded flow) {
+        currencies.add(flow.currency());
+      } else if (event instanceof FxConverted conversion) {
+        currencies.add(conversion.fromCurrency());
+        currencies.add(conversion.toCurrency());
+      } else if (event instanceof DividendApplied dividend) {
+        currencies.addAll(dividend.amounts().keySet());
+      } else if (event instanceof SplitApplied split) {
+        splits.add(split.split());
+      }
+    }
+    if (measuredAgainst != null) {
+      instruments.add(measuredAgainst);
+    }
+    for (InstrumentId instrument : instruments) {
+      for (CorporateAction action : market.actionsOf(instrument)) {
+        if (action instanceof Split split) {
+          splits.add(split);
+        }
+      }
+    }
+    CurrencyCode baseCurrency = base;
+    GroupBy groupBy = query.groupBy();
+    return history.prices(instruments, start, end).compose(texts -> {
+      Set<CurrencyCode> all = new HashSet<>(currencies);
+      all.addAll(texts.currencies());
+      return history.rates(all, start, end).compose(rates -> vertx.executeBlocking(() -> {
+        long began = System.nanoTime();
+        PerformanceReport report = compute(from, to, baseCurrency, dates, journal, texts.prices(), rates, splits,
+            measuredAgainst, riskFree, groupBy);
+        JsonObject json = json(id, report);
+        computing.record(System.nanoTime() - began, java.util.concurrent.TimeUnit.NANOSECONDS);
+        return json;
+      }, false));
+    }).map(json -> {
+      HttpBodies.json(ctx, 200, json);
+      return null;
+    });
+  }
+
+  private PerformanceReport compute(LocalDate from, LocalDate to, CurrencyCode base, List<LocalDate> dates,
+      List<PortfolioEvent> journal, List<Price> prices, List<FxRate> rates, List<Split> splits,
+      InstrumentId benchmark, double riskFree, GroupBy groupBy) {
+    List<Instant> ends = dates.stream().map(PerformanceCalculator::endOf).toList();
+    List<PortfolioState> states = BusinessTime.at(journal, ends);
+    return PerformanceCalculator.compute(new PerformanceCalculator.Inputs(from, to, base, dates, states, journal,
+        new PriceHistory(prices, rates, splits), market, benchmark, riskFree, groupBy));
+  }
+
+  /**
+   * The first day of a period ending {@code to}: the day before the period begins, so that its
+   * NAV is the start value and the period's first day has a return (MTD from the last day of the
+   * previous month, 1Y from the same date a year earlier); ITD from the portfolio's first day.
+   */
+  private static LocalDate start(String period, LocalDate to, List<PortfolioEvent> journal) {
+    return switch (period == null ? "ITD" : period) {
+      case "MTD" -> to.withDayOfMonth(1).minusDays(1);
+      case "QTD" -> to.with(IsoFields.DAY_OF_QUARTER, 1).minusDays(1);
+      case "YTD" -> to.withDayOfYear(1).minusDays(1);
+      case "1Y" -> to.minusYears(1);
+      case "3Y" -> to.minusYears(3);
+      default -> inception(journal);
+    };
+  }
+
+  /** The business date of the portfolio's earliest fact (a back-dated trade may precede its creation). */
+  private static LocalDate inception(List<PortfolioEvent> journal) {
+    Instant first = Instant.MAX;
+    for (PortfolioEvent event : journal) {
+      Instant time = event.at();
+      if (event instanceof TradeRecorded trade && trade.executedAt() != null) {
+        time = trade.executedAt();
+      } else if (event instanceof CashFlowRecorded flow && flow.occurredAt() != null) {
+        time = flow.occurredAt();
+      }
+      if (time.isBefore(first)) {
+        first = time;
+      }
+    }
+    return first.atZone(ZoneOffset.UTC).toLocalDate();
+  }
+
+  private static String setting(List<PortfolioCatalog.OwnSettings> chain, Setting setting) {
+    for (PortfolioCatalog.OwnSettings own : chain) {
+      String value = own.settings().get(setting);
+      if (value != null) {
+        return value;
+      }
+    }
+    return setting.defaultValue();
+  }
+
+  private static Query query(RoutingContext ctx, List<RequestReader.FieldError> errors) {
+    String period = ctx.queryParams().get("period");
+    if (period != null && !List.of("MTD", "QTD", "YTD", "1Y", "3Y", "ITD").contains(period)) {
+      errors.add(new RequestReader.FieldError("period", "must be one of MTD, QTD, YTD, 1Y, 3Y, ITD"));
+    }
+    LocalDate from = date(ctx, "from", errors);
+    LocalDate to = date(ctx, "to", errors);
+    if (period != null && from != null) {
+      errors.add(new RequestReader.FieldError("period", "give either period or from, not both"));
+    }
+    String benchmarkText = ctx.queryParams().get("benchmark");
+    InstrumentId benchmark = null;
+    if (benchmarkText != null) {
+      if (Identifiers.isValid(benchmarkText)) {
+        benchmark = InstrumentId.of(benchmarkText);
+      } else {
+        errors.add(new RequestReader.FieldError("benchmark", "must be 1-64 characters of A-Z a-z 0-9 . _ : -"));
+      }
+    }
+    String riskFreeText = ctx.queryParams().get("riskFree");
+    Double riskFree = null;
+    if (riskFreeText != null) {
+      try {
+        riskFree = Decimals.parse(riskFreeText).doubleValue();
+      } catch (IllegalArgumentException e) {
+        errors.add(new RequestReader.FieldError("riskFree", "must be a finite decimal number (an annual rate, "
+            + "0.03 for 3 %)"));
+      }
+    }
+    String groupByText = ctx.queryParams().get("groupBy");
+    GroupBy groupBy = null;
+    if (groupByText != null) {
+      try {
+        groupBy = GroupBy.parse(groupByText);
+      } catch (DomainViolation e) {
+        errors.add(new RequestReader.FieldError("groupBy", e.reason()));
+      }
+    }
+    return new Query(period, from, to, benchmark, riskFree, groupBy);
+  }
+
+  private static LocalDate date(RoutingContext ctx, String name, List<RequestReader.FieldError> errors) {
+    String text = ctx.queryParams().get(name);
+    if (text == null) {
+      return null;
+    }
+    try {
+      return LocalDate.parse(text);
+    } catch (DateTimeParseException e) {
+      errors.add(new RequestReader.FieldError(name, "must be a date YYYY-MM-DD"));
+      return null;
+    }
+  }
+
+  /** The answer: ratios as JSON numbers (null where none exists), NAVs and flows as decimal strings. */
+  static JsonObject json(PortfolioId id, PerformanceReport report) {
+    JsonArray series = new JsonArray();
+    for (DailyPoint point : report.series()) {
+      series.add(new JsonObject()
+          .put("date", point.date().toString())
+          .put("nav", Decimals.plain(point.nav()))
+          .put("netFlow", Decimals.plain(point.netFlow()))
+          .put("income", Decimals.plain(point.income()))
+          .put("dailyReturn", point.dailyReturn())
+          .put("cumulativeReturn", point.cumulativeReturn()));
+    }
+    JsonArray contributions = new JsonArray();
+    for (Contribution contribution : report.contributions()) {
+      contributions.add(new JsonObject()
+          .put("key", contribution.key())
+          .put("contribution", contribution.contribution())
+          .put("return", contribution.lineReturn()));
+    }
+    return new JsonObject()
+        .put("portfolioId", id.value())
+        .put("from", report.from().toString())
+        .put("to", report.to().toString())
+        .put("baseCurrency", report.baseCurrency().value())
+        .put("twr", report.twr())
+        .put("mwr", report.mwr())
+        .put("volatility", report.volatility())
+        .put("maxDrawdown", report.maxDrawdown())
+        .put("var95", report.var95() == null ? null : Decimals.plain(report.var95()))
+        .put("sharpe", report.sharpe())
+        .put("beta", report.beta())
+        .put("benchmark", report.benchmark() == null ? null : report.benchmark().value())
+        .put("benchmarkReturn", report.benchmarkReturn())
+        .put("riskFree", report.riskFree())
+        .put("complete", report.complete())
+        .put("unvalued", new JsonArray(new ArrayList<>(report.unvalued())))
+        .put("groupBy", report.groupBy().apiName())
+        .put("contributions", contributions)
+        .put("series", series);
+  }
+}
