@@ -12,6 +12,8 @@ import io.portfoliostate.domain.ReferenceData;
 import io.portfoliostate.gateway.AccessControl;
 import io.portfoliostate.gateway.HttpGatewayVerticle;
 import io.portfoliostate.gateway.SecuredRoutes;
+import io.portfoliostate.integration.duckdb.AnalyticsFeedVerticle;
+import io.portfoliostate.integration.duckdb.AnalyticsStore;
 import io.portfoliostate.integration.pulsar.ChangePublisherVerticle;
 import io.portfoliostate.integration.pulsar.PulsarIngestVerticle;
 import io.portfoliostate.integration.redis.CacheWriterVerticle;
@@ -120,6 +122,9 @@ public final class Node implements AutoCloseable {
   private OidcTokenVerifier tokens;
   private String adminKeyId;
   private SecuredRoutes routes;
+  /** The node's analytics store, or null when analytics are off. */
+  private AnalyticsStore analytics;
+  private String analyticsDeployment;
 
   private Node(Settings settings, EmbeddedDatabase embedded, Database database, Vertx vertx,
       PrometheusMeterRegistry registry, String nodeId, ShardMap shards, BooleanSupplier joined) {
@@ -327,6 +332,7 @@ public final class Node implements AutoCloseable {
           actionsDeployment = id;
           return security(securityStore);
         })
+        .compose(access -> analytics(readPool).map(access))
         .compose(access -> {
           HttpGatewayVerticle[] first = new HttpGatewayVerticle[1];
           PortfolioCatalog catalog = new PortfolioCatalog(readPool);
@@ -334,7 +340,7 @@ public final class Node implements AutoCloseable {
             HttpGatewayVerticle gateway = new HttpGatewayVerticle(settings.http(), owners, catalog, readiness,
                 registry, shards, settings.cluster().enabled() ? settings.cluster().name() : null, market,
                 marketStore, clock, cache, actionStore, access, settings.security(),
-                settings.consolidation());
+                settings.consolidation(), analytics, settings.analytics());
             if (first[0] == null) {
               first[0] = gateway;
             }
@@ -372,6 +378,33 @@ public final class Node implements AutoCloseable {
           changesDeployment = id;
           return null;
         });
+  }
+
+  /**
+   * The analytics store opened (on a worker: DuckDB blocks) and its feed deployed, when enabled:
+   * before the gateways, which answer from it.
+   */
+  private Future<Void> analytics(Pool pool) {
+    if (!settings.analytics().enabled()) {
+      return Future.succeededFuture();
+    }
+    return vertx.executeBlocking(() -> AnalyticsStore.open(settings.analyticsDir(), settings.analytics()))
+        .compose(store -> {
+          analytics = store;
+          LOG.info("Analytics store {} opened at global_seq {} ({} changes)", store.folder(), store.analyticsSeq(),
+              store.changes());
+          return vertx.deployVerticle(new AnalyticsFeedVerticle(store, new ChangeStreamStore(pool), market,
+              settings.analytics(), registry));
+        })
+        .map(id -> {
+          analyticsDeployment = id;
+          return null;
+        });
+  }
+
+  /** The node's analytics store, or null when analytics are off. */
+  public AnalyticsStore analyticsStore() {
+    return analytics;
   }
 
   /**
@@ -483,6 +516,12 @@ public final class Node implements AutoCloseable {
         .compose(v -> undeploy(actionsDeployment))
         .compose(v -> undeploy(gatewayDeployment))
         .compose(v -> undeploy(securityDeployment))
+        .compose(v -> undeploy(analyticsDeployment))
+        .compose(v -> analytics == null ? Future.<Void>succeededFuture()
+            : vertx.executeBlocking(() -> {
+              analytics.close();
+              return null;
+            }))
         .compose(v -> undeploy(ownersDeployment))
         .compose(v -> undeploy(writerDeployment))
         .compose(v -> undeploy(marketWriterDeployment))

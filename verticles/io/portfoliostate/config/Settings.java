@@ -23,7 +23,8 @@ public record Settings(
     CorporateActionSettings corporateActions,
     WriterSettings writers,
     SecuritySettings security,
-    ConsolidationSettings consolidation) {
+    ConsolidationSettings consolidation,
+    AnalyticsSettings analytics) {
 
   public static Settings from(JsonObject json) {
     return new Settings(
@@ -39,7 +40,13 @@ public record Settings(
         CorporateActionSettings.from(json.getJsonObject("corporateActions", new JsonObject())),
         WriterSettings.from(json.getJsonObject("writers", new JsonObject())),
         SecuritySettings.from(json.getJsonObject("security", new JsonObject())),
-        ConsolidationSettings.from(json.getJsonObject("consolidation", new JsonObject())));
+        ConsolidationSettings.from(json.getJsonObject("consolidation", new JsonObject())),
+        AnalyticsSettings.from(json.getJsonObject("analytics", new JsonObject())));
+  }
+
+  /** The folder of the node's analytics store: the configured one, else {@code <dataDir>/analytics}. */
+  public Path analyticsDir() {
+    return analytics.dir() != null ? Path.of(analytics.dir()) : dataDir.resolve("analytics");
   }
 
   /** The admin key file of a node: the configured one, else {@code <dataDir>/admin-key}. */
@@ -471,6 +478,35 @@ public record Settings(
 
     static ConsolidationSettings from(JsonObject json) {
       return new ConsolidationSettings(json.getInteger("maxPortfolios", 10_000), json.getInteger("maxInFlight", 256));
+    }
+  }
+
+  /**
+   * The analytics store (issue 16): an in-process DuckDB per node, fed from the journal.
+   *
+   * @param enabled whether the node keeps a store and serves /api/v1/analytics
+   * @param dir the store's folder; null for {@code <dataDir>/analytics}
+   * @param batchRows journal changes read and appended per round
+   * @param pollMs the pause between rounds when the store has caught up
+   * @param minSeqWaitMs how long a request with {@code minSeq} waits for the store before a 503
+   * @param memoryLimit DuckDB's {@code memory_limit} for the whole store (e.g. "512MB")
+   * @param threads DuckDB's own thread pool for one query
+   * @param readers worker threads that run analytics queries (each with its own connection)
+   */
+  public record AnalyticsSettings(boolean enabled, String dir, int batchRows, long pollMs, long minSeqWaitMs,
+      String memoryLimit, int threads, int readers) {
+    public AnalyticsSettings {
+      if (batchRows < 1 || pollMs < 1 || minSeqWaitMs < 0 || threads < 1 || readers < 1) {
+        throw new IllegalArgumentException("analytics: batchRows, pollMs, threads and readers must be positive, "
+            + "minSeqWaitMs not negative");
+      }
+    }
+
+    static AnalyticsSettings from(JsonObject json) {
+      String dir = json.getString("dir");
+      return new AnalyticsSettings(json.getBoolean("enabled", true), dir == null || dir.isBlank() ? null : dir,
+          json.getInteger("batchRows", 20_000), json.getLong("pollMs", 50L), json.getLong("minSeqWaitMs", 5_000L),
+          json.getString("memoryLimit", "512MB"), json.getInteger("threads", 2), json.getInteger("readers", 2));
     }
   }
 }
