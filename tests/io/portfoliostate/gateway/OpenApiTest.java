@@ -44,6 +44,10 @@ class OpenApiTest {
    */
   private static final Set<String> ROUTES = Set.of(
       "GET /health/live",
+      "GET /api/v1/analytics/status",
+      "GET /api/v1/analytics/exposures",
+      "GET /api/v1/analytics/concentration",
+      "GET /api/v1/analytics/overlap",
       "GET /health/ready",
       "GET /metrics",
       "GET /openapi.yaml",
@@ -496,6 +500,12 @@ class OpenApiTest {
     call("GET", "/api/v1/portfolios/{id}/consolidated/cash", tree + "/cash", null, 200);
     call("GET", "/api/v1/portfolios/{id}/consolidated/weights", tree + "/weights", null, 200);
     call("GET", "/api/v1/portfolios/{id}/consolidated/exposures", tree + "/exposures", null, 200);
+    // The analytics store's answers (whatever it has read by now: only their shape is checked here).
+    call("GET", "/api/v1/analytics/status", "/api/v1/analytics/status", null, 200);
+    call("GET", "/api/v1/analytics/exposures", "/api/v1/analytics/exposures?root=oa-parent", null, 200);
+    call("GET", "/api/v1/analytics/exposures", "/api/v1/analytics/exposures?currency=dollars", null, 400);
+    call("GET", "/api/v1/analytics/concentration", "/api/v1/analytics/concentration?top=3", null, 200);
+    call("GET", "/api/v1/analytics/overlap", "/api/v1/analytics/overlap?a=oa-parent&b=oa-fund", null, 200);
 
     // Corporate actions: a split of what oa-fund holds, posted twice, another under the same id, bad input.
     String actions = "/api/v1/corporate-actions";

@@ -504,7 +504,9 @@ public record Settings(
 
     static AnalyticsSettings from(JsonObject json) {
       String dir = json.getString("dir");
-      return new AnalyticsSettings(json.getBoolean("enabled", true), dir == null || dir.isBlank() ? null : dir,
+      // The environment gives text ("false"): read either form.
+      boolean enabled = Boolean.parseBoolean(json.getValue("enabled", true).toString());
+      return new AnalyticsSettings(enabled, dir == null || dir.isBlank() ? null : dir,
           json.getInteger("batchRows", 20_000), json.getLong("pollMs", 50L), json.getLong("minSeqWaitMs", 5_000L),
           json.getString("memoryLimit", "512MB"), json.getInteger("threads", 2), json.getInteger("readers", 2));
     }
