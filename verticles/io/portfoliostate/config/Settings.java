@@ -492,9 +492,10 @@ public record Settings(
    * @param memoryLimit DuckDB's {@code memory_limit} for the whole store (e.g. "512MB")
    * @param threads DuckDB's own thread pool for one query
    * @param readers worker threads that run analytics queries (each with its own connection)
+   * @param query the bounds of one custom SQL query
    */
   public record AnalyticsSettings(boolean enabled, String dir, int batchRows, long pollMs, long minSeqWaitMs,
-      String memoryLimit, int threads, int readers) {
+      String memoryLimit, int threads, int readers, QuerySettings query) {
     public AnalyticsSettings {
       if (batchRows < 1 || pollMs < 1 || minSeqWaitMs < 0 || threads < 1 || readers < 1) {
         throw new IllegalArgumentException("analytics: batchRows, pollMs, threads and readers must be positive, "
@@ -508,7 +509,32 @@ public record Settings(
       boolean enabled = Boolean.parseBoolean(json.getValue("enabled", true).toString());
       return new AnalyticsSettings(enabled, dir == null || dir.isBlank() ? null : dir,
           json.getInteger("batchRows", 20_000), json.getLong("pollMs", 50L), json.getLong("minSeqWaitMs", 5_000L),
-          json.getString("memoryLimit", "512MB"), json.getInteger("threads", 2), json.getInteger("readers", 2));
+          json.getString("memoryLimit", "512MB"), json.getInteger("threads", 2), json.getInteger("readers", 2),
+          QuerySettings.from(json.getJsonObject("query", new JsonObject())));
+    }
+  }
+
+  /**
+   * Custom SQL over the analytics views ({@code POST /api/v1/analytics/query}).
+   *
+   * @param timeoutSeconds the time limit of one query (408 beyond)
+   * @param maxRows the most rows one answer holds (413 beyond)
+   * @param maxSqlChars the longest query text (413 beyond)
+   * @param memoryLimit DuckDB's {@code memory_limit} of a query's own database (413 beyond)
+   * @param maxTempSize DuckDB's {@code max_temp_directory_size} of a query's own database
+   */
+  public record QuerySettings(int timeoutSeconds, int maxRows, int maxSqlChars, String memoryLimit,
+      String maxTempSize) {
+    public QuerySettings {
+      if (timeoutSeconds < 1 || maxRows < 1 || maxSqlChars < 1) {
+        throw new IllegalArgumentException("analytics.query: timeoutSeconds, maxRows and maxSqlChars must be positive");
+      }
+    }
+
+    static QuerySettings from(JsonObject json) {
+      return new QuerySettings(json.getInteger("timeoutSeconds", 10), json.getInteger("maxRows", 10_000),
+          json.getInteger("maxSqlChars", 20_000), json.getString("memoryLimit", "256MB"),
+          json.getString("maxTempSize", "256MB"));
     }
   }
 }

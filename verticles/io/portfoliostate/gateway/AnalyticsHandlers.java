@@ -1,6 +1,7 @@
 package io.portfoliostate.gateway;
 
 import io.portfoliostate.config.Settings.AnalyticsSettings;
+import io.portfoliostate.config.Settings.QuerySettings;
 import io.portfoliostate.domain.CurrencyCode;
 import io.portfoliostate.domain.Identifiers;
 import io.portfoliostate.domain.PortfolioId;
@@ -8,6 +9,7 @@ import io.portfoliostate.domain.valuation.SetAnalytics;
 import io.portfoliostate.integration.duckdb.AnalyticsQueries;
 import io.portfoliostate.integration.duckdb.AnalyticsQueries.PortfolioSet;
 import io.portfoliostate.integration.duckdb.AnalyticsStore;
+import io.portfoliostate.integration.duckdb.QuerySandbox;
 import io.portfoliostate.market.MarketSnapshot;
 import io.portfoliostate.market.MarketView;
 import io.portfoliostate.security.AccessRule;
@@ -47,6 +49,7 @@ final class AnalyticsHandlers {
   private final MarketView market;
   private final AccessControl access;
   private final WorkerExecutor readers;
+  private final QuerySandbox sandbox;
 
   private AnalyticsHandlers(Vertx vertx, AnalyticsStore store, AnalyticsSettings settings, MarketView market,
       AccessControl access) {
@@ -58,6 +61,9 @@ final class AnalyticsHandlers {
     // Shared by name: every gateway instance of the node uses the same few reader threads, each
     // with its own DuckDB connection. Closed with the verticle that made it.
     this.readers = vertx.createSharedWorkerExecutor("pstate-analytics-read", settings.readers());
+    QuerySettings query = settings.query();
+    this.sandbox = new QuerySandbox(store, new QuerySandbox.Limits(query.maxSqlChars(), query.maxRows(),
+        query.timeoutSeconds(), query.memoryLimit(), query.maxTempSize()));
   }
 
   /** Declares the analytics routes on {@code routes}; none when the node keeps no store. */
@@ -75,6 +81,67 @@ final class AnalyticsHandlers {
     routes.get("/api/v1/analytics/concentration", set, handlers::concentration);
     routes.get("/api/v1/analytics/overlap", AccessRule.checkedByHandler("read on ?a= and on ?b="),
         handlers::overlap);
+    routes.post("/api/v1/analytics/query", AccessRule.anyCaller("the query sees only the portfolios the caller "
+        + "may read"), handlers::query);
+  }
+
+  /**
+   * Custom read-only SQL over the documented views, each limited to the portfolios the caller
+   * may read, in a sandbox of its own ({@link QuerySandbox}).
+   */
+  private void query(RoutingContext ctx) {
+    Object body = HttpBodies.json(ctx);
+    if (body == null) {
+      return;
+    }
+    List<RequestReader.FieldError> errors = new ArrayList<>();
+    JsonObject request = body instanceof JsonObject json ? json : null;
+    String sql = request == null ? null : request.getValue("sql") instanceof String text ? text : null;
+    Object params = request == null ? null : request.getValue("params");
+    if (sql == null || sql.isBlank()) {
+      errors.add(new RequestReader.FieldError("sql", "is required (a SELECT over the documented views)"));
+    }
+    if (params != null && !(params instanceof JsonObject)) {
+      errors.add(new RequestReader.FieldError("params", "must be an object of parameter name to value"));
+    }
+    if (!errors.isEmpty()) {
+      Problems.send(ctx, Problems.invalid(errors));
+      return;
+    }
+    Long minSeq = HttpBodies.longParam(ctx, "minSeq", 0, Long.MAX_VALUE);
+    if (ctx.response().ended()) {
+      return;
+    }
+    PortfolioSet set = access.readableRoots(ctx)
+        .map(roots -> PortfolioSet.subtrees(roots.stream().map(PortfolioId::value).toList()))
+        .orElse(PortfolioSet.all());
+    JsonObject values = params == null ? new JsonObject() : (JsonObject) params;
+    awaitSeq(minSeq == null ? 0 : minSeq, System.currentTimeMillis() + settings.minSeqWaitMs())
+        .compose(reached -> {
+          if (!reached) {
+            Problems.send(ctx, Problems.unavailable("the analytics store has not read global_seq " + minSeq
+                + " yet (it is at " + store.analyticsSeq() + "); retry"));
+            return Future.<Void>succeededFuture();
+          }
+          long seq = store.analyticsSeq();
+          return readers.executeBlocking(() -> {
+            try {
+              return sandbox.run(sql, values, set);
+            } catch (QuerySandbox.Refused refused) {
+              return new JsonObject().put("refused", refused.status()).put("slug", refused.slug())
+                  .put("detail", refused.getMessage());
+            }
+          }, false).map(answer -> {
+            if (answer.containsKey("refused")) {
+              Problems.send(ctx, new Problems.Problem(answer.getInteger("refused"), answer.getString("slug"),
+                  "Query refused", answer.getString("detail"), null));
+            } else {
+              HttpBodies.json(ctx, 200, answer.put("analyticsSeq", seq));
+            }
+            return null;
+          });
+        })
+        .onFailure(failure -> Problems.send(ctx, Problems.of(failure)));
   }
 
   private void status(RoutingContext ctx) {
