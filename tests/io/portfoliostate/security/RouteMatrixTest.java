@@ -468,6 +468,9 @@ class RouteMatrixTest {
     table.put("GET /api/v1/analytics/overlap", new Row((portfolio, n) -> new Request("GET",
         "/api/v1/analytics/overlap?a=" + portfolio + "&b=" + portfolio, null, null, portfolio), 200, readsFund,
         false));
+    // Any caller may query; the views hold only what it may read (AnalyticsQueryApiTest checks that).
+    table.put("POST /api/v1/analytics/query", new Row((portfolio, n) -> new Request("POST", "/api/v1/analytics/query",
+        new JsonObject().put("sql", "SELECT count(*) AS n FROM positions"), null, null), 200, everyone200, false));
     return table;
   }
 

@@ -42,6 +42,8 @@ final class AnalyticsHandlers {
   private static final long MIN_SEQ_POLL_MS = 10;
   private static final int MAX_LISTED = 1000;
   private static final int MAX_TOP = 1000;
+  /** The fields of a custom query's body. */
+  static final java.util.Set<String> QUERY_FIELDS = java.util.Set.of("sql", "params");
 
   private final Vertx vertx;
   private final AnalyticsStore store;
@@ -95,14 +97,34 @@ final class AnalyticsHandlers {
       return;
     }
     List<RequestReader.FieldError> errors = new ArrayList<>();
-    JsonObject request = body instanceof JsonObject json ? json : null;
-    String sql = request == null ? null : request.getValue("sql") instanceof String text ? text : null;
-    Object params = request == null ? null : request.getValue("params");
-    if (sql == null || sql.isBlank()) {
-      errors.add(new RequestReader.FieldError("sql", "is required (a SELECT over the documented views)"));
+    Map<?, ?> request = body instanceof Map<?, ?> map ? map : null;
+    String sql = request != null && request.get("sql") instanceof String text ? text : null;
+    Object params = request == null ? null : request.get("params");
+    if (request == null) {
+      errors.add(new RequestReader.FieldError("body", "must be an object with sql and params"));
+    } else {
+      request.keySet().stream().map(String::valueOf).filter(name -> !QUERY_FIELDS.contains(name)).sorted()
+          .forEach(name -> errors.add(new RequestReader.FieldError(name, "is not a field of a query")));
+      if (sql == null || sql.isBlank()) {
+        errors.add(new RequestReader.FieldError("sql", "is required (a SELECT over the documented views)"));
+      }
     }
-    if (params != null && !(params instanceof JsonObject)) {
+    if (params != null && !(params instanceof Map)) {
       errors.add(new RequestReader.FieldError("params", "must be an object of parameter name to value"));
+    }
+    JsonObject values = new JsonObject();
+    if (params instanceof Map<?, ?> given) {
+      given.forEach((name, value) -> {
+        if (value instanceof JsonInput.Number number) {
+          BigDecimal decimal = new BigDecimal(number.text());
+          values.put(String.valueOf(name), decimal.scale() <= 0 && decimal.toBigInteger().bitLength() < 63
+              ? (Object) decimal.longValueExact() : decimal);
+        } else if (value == null || value instanceof String || value instanceof Boolean) {
+          values.put(String.valueOf(name), value);
+        } else {
+          errors.add(new RequestReader.FieldError("params." + name, "must be a string, number, boolean or null"));
+        }
+      });
     }
     if (!errors.isEmpty()) {
       Problems.send(ctx, Problems.invalid(errors));
@@ -115,7 +137,6 @@ final class AnalyticsHandlers {
     PortfolioSet set = access.readableRoots(ctx)
         .map(roots -> PortfolioSet.subtrees(roots.stream().map(PortfolioId::value).toList()))
         .orElse(PortfolioSet.all());
-    JsonObject values = params == null ? new JsonObject() : (JsonObject) params;
     awaitSeq(minSeq == null ? 0 : minSeq, System.currentTimeMillis() + settings.minSeqWaitMs())
         .compose(reached -> {
           if (!reached) {
