@@ -87,11 +87,18 @@ public final class AnalyticsStore implements AutoCloseable {
           + "SELECT portfolio_id, portfolio_id, 0 FROM portfolios UNION ALL "
           + "SELECT t.root_id, p.portfolio_id, t.depth + 1 FROM t JOIN portfolios p ON p.parent_id = t.portfolio_id) "
           + "SELECT root_id, portfolio_id, depth FROM t",
+      // Each split's factor with every later split's of the same instrument and portfolio
+      // multiplied in; a trade takes the factor of the first split after it (an ASOF join), so
+      // the fold stays one pass over the trades however many there are.
+      "CREATE OR REPLACE VIEW split_factors AS SELECT portfolio_id, instrument_id, version, "
+          + "product(numerator::DOUBLE / denominator) OVER (PARTITION BY portfolio_id, instrument_id "
+          + "ORDER BY version DESC ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS factor FROM splits",
       "CREATE OR REPLACE VIEW positions AS SELECT t.portfolio_id, t.instrument_id, t.strategy, "
-          + "CAST(sum(t.signed_quantity * coalesce((SELECT product(s.numerator) / product(s.denominator) FROM splits s "
-          + "WHERE s.portfolio_id = t.portfolio_id AND s.instrument_id = t.instrument_id AND s.version > t.version), 1)) "
-          + "AS " + DECIMAL + ") AS quantity, any_value(t.currency) AS currency, count(*) AS trades, "
-          + "max(t.version) AS last_trade_version FROM trades t GROUP BY t.portfolio_id, t.instrument_id, t.strategy",
+          + "CAST(sum(t.signed_quantity * coalesce(f.factor, 1)) AS " + DECIMAL + ") AS quantity, "
+          + "any_value(t.currency) AS currency, count(*) AS trades, max(t.version) AS last_trade_version "
+          + "FROM trades t ASOF LEFT JOIN split_factors f ON t.portfolio_id = f.portfolio_id "
+          + "AND t.instrument_id = f.instrument_id AND f.version >= t.version "
+          + "GROUP BY t.portfolio_id, t.instrument_id, t.strategy",
       "CREATE OR REPLACE VIEW cash AS SELECT portfolio_id, currency, sum(amount) AS balance "
           + "FROM cash_movements GROUP BY portfolio_id, currency");
 
