@@ -131,7 +131,7 @@ class CorporateActionApiTest {
   }
 
   @Test
-  void aLateTradeExecutedBeforeTheSplitIsConvertedAndFlagged() {
+  void aLateTradeExecutedBeforeTheSplitIsFoldedBeforeItAndFlagged() {
     String id = portfolio("late-1", "AVERAGE");
     trades(id, trade("e1", "LATE", "BUY", "100", "50").put("executedAt", "2026-01-01T10:00:00Z"));
     post(split("late-split", "LATE", "2:1", Instant.parse("2026-01-02T00:00:00Z")));
@@ -140,7 +140,8 @@ class CorporateActionApiTest {
     trades(id, trade("e2", "LATE", "BUY", "10", "60").put("executedAt", "2026-01-01T12:00:00Z"),
         trade("e3", "LATE", "BUY", "10", "31").put("executedAt", "2026-01-03T12:00:00Z"));
 
-    // 200 @ 25, then 20 @ 30 (converted), then 10 @ 31 (after: as sent): 230 @ (5000 + 600 + 310) / 230.
+    // 100 @ 50 and 10 @ 60 before the split (200 @ 25 and 20 @ 30 after it), then 10 @ 31:
+    // 230 @ (5000 + 600 + 310) / 230.
     JsonObject position = position(id, "LATE", "default");
     assertThat(position.getString("quantity")).isEqualTo("230");
     assertThat(position.getString("costBasis")).isEqualTo("5910");
@@ -148,8 +149,11 @@ class CorporateActionApiTest {
     assertThat(events).hasSize(2);
     JsonObject converted = events.getJsonObject(0);
     assertThat(converted.getString("type")).isEqualTo("TradeRecorded");
-    assertThat(payload(converted).getString("quantity")).isEqualTo("20");
-    assertThat(payload(converted).getString("price")).isEqualTo("30");
+    // As sent: the journal keeps the fact as it arrived; its restated position carries it through the split.
+    assertThat(payload(converted).getString("quantity")).isEqualTo("10");
+    assertThat(payload(converted).getString("price")).isEqualTo("60");
+    assertThat(payload(converted).getJsonObject("restated").getJsonArray("positions").getJsonObject(0)
+        .getString("costBasis")).isEqualTo("5600");
     assertThat(payload(converted).getJsonArray("adjustedBy")).containsExactly("late-split");
     assertThat(payload(events.getJsonObject(1)).getString("quantity")).isEqualTo("10");
     assertThat(payload(events.getJsonObject(1)).containsKey("adjustedBy")).isFalse();

@@ -31,7 +31,7 @@ class LateHolderTest {
   private static final String AFTER = "2026-01-03T12:00:00Z";
 
   @Test
-  void aFirstTradeExecutedBeforeADoneSplitIsConvertedAndTheLateHolderShowsInTheProgress() {
+  void aFirstTradeExecutedBeforeADoneSplitIsFoldedBeforeItAndTheLateHolderShowsInTheProgress() {
     String early = portfolio("lh-spl-early");
     trades(early, trade("se1", "LHSPL", "BUY", "100", "50").put("executedAt", BEFORE));
     post(new JsonObject().put("actionId", "lh-split").put("instrumentId", "LHSPL").put("type", "SPLIT")
@@ -50,10 +50,13 @@ class LateHolderTest {
     assertThat(position.getString("costBasis")).isEqualTo("600");
     JsonArray events = events(late);
     assertThat(types(events)).containsExactly("PortfolioCreated", "SplitApplied", "TradeRecorded");
+    // Recorded as sent, flagged with the split it crossed; its restated position holds 20 @ 30.
     JsonObject recorded = events.getJsonObject(2).getJsonObject("data");
-    assertThat(recorded.getString("quantity")).isEqualTo("20");
-    assertThat(recorded.getString("price")).isEqualTo("30");
+    assertThat(recorded.getString("quantity")).isEqualTo("10");
+    assertThat(recorded.getString("price")).isEqualTo("60");
     assertThat(recorded.getJsonArray("adjustedBy")).containsExactly("lh-split");
+    assertThat(recorded.getJsonObject("restated").getJsonArray("positions").getJsonObject(0).getString("quantity"))
+        .isEqualTo("20");
     // Bought after the split: as sent, and the split is not applied to it.
     assertThat(position(after, "LHSPL").getString("quantity")).isEqualTo("10");
     assertThat(types(events(after))).containsExactly("PortfolioCreated", "TradeRecorded");

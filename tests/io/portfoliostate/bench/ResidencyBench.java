@@ -157,7 +157,7 @@ public final class ResidencyBench {
   }
 
   private static Future<?> read(Node node, PortfolioId id, Long version) {
-    return node.owners().request(new OwnerRequest.Read(id, version, null)).recover(failure ->
+    return node.owners().request(new OwnerRequest.Read(id, version, null, null)).recover(failure ->
         failure instanceof ReplyException && ((ReplyException) failure).failureCode() == FailureCodes.NOT_FOUND
             ? Future.succeededFuture()
             : Future.failedFuture(failure));

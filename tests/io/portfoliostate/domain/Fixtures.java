@@ -122,7 +122,7 @@ final class Fixtures {
   static PortfolioState replay(PortfolioState state, List<PortfolioEvent> events) {
     PortfolioState current = state;
     for (PortfolioEvent event : events) {
-      current = PortfolioRules.evolve(current, event);
+      current = Ledgers.evolve(current, event);
     }
     return current;
   }
@@ -215,10 +215,10 @@ final class Fixtures {
     /** Decides {@code command} now; applies its events if it is accepted. */
     Decision submit(PortfolioCommand command) {
       clock = clock.plus(Duration.ofMinutes(1));
-      Decision decision = PortfolioRules.decide(state, command, clock, reference);
+      Decision decision = Ledgers.decide(state, command, clock, reference);
       if (decision instanceof Decision.Accepted) {
         for (PortfolioEvent event : ((Decision.Accepted) decision).events()) {
-          state = PortfolioRules.evolve(state, event);
+          state = Ledgers.evolve(state, event);
           events.add(event);
         }
       }

@@ -191,7 +191,7 @@ class JournalReplayProperties {
     Map<PositionKey, Position> positions = new HashMap<>();
     state.positions().forEach((key, p) -> positions.put(key, new Position(p.key(), p.currency(),
         p.quantity(), p.averageCost(), p.costBasis(), p.realizedPnl(), p.fees(), p.openedAt(), p.updatedAt(),
-        new ArrayList<>(p.lots()))));
+        new ArrayList<>(p.lots()), p.lastExecutedAt())));
     return new PortfolioState(state.id(), state.name(), state.baseCurrency(), state.parentId(),
         state.costMethod(), state.driftThreshold(), new HashMap<>(state.targets()), state.version(),
         state.createdAt(), state.updatedAt(), positions, new HashMap<>(state.cash()),
@@ -254,16 +254,16 @@ class JournalReplayProperties {
     }
 
     private void submit(PortfolioCommand command, Instant now) {
-      Decision decision = PortfolioRules.decide(state, command, now, REFERENCE);
+      Decision decision = Ledgers.decide(state, command, now, REFERENCE);
       if (decision instanceof Decision.Rejected) {
-        // only malformed or inconsistent input may be refused: here, a contradicting currency
-        // or a cost method change while positions are open
+        // only malformed or inconsistent input may be refused: here, a contradicting currency,
+        // a cost method change while positions are open, or a trade executed in the future
         Rejection rejection = ((Decision.Rejected) decision).rejection();
-        assertThat(rejection.field()).isIn("currency", "costMethod");
+        assertThat(rejection.field()).isIn("currency", "costMethod", "executedAt");
         return;
       }
       for (PortfolioEvent event : ((Decision.Accepted) decision).events()) {
-        state = PortfolioRules.evolve(state, event);
+        state = Ledgers.evolve(state, event);
         events.add(event);
         expect(command, event);
       }
@@ -333,6 +333,9 @@ class JournalReplayProperties {
     return Arbitraries.oneOf(splits, dividends);
   }
 
+  /** Trade ids are unique, as the owner's idempotency makes them (a reused id is a replay). */
+  private static final java.util.concurrent.atomic.AtomicLong TRADE_IDS = new java.util.concurrent.atomic.AtomicLong();
+
   private Arbitrary<PortfolioCommand> trades() {
     Arbitrary<InstrumentId> instruments = Arbitraries.of(AAPL, SAP, XYZ);
     Arbitrary<String> strategies = Arbitraries.of("", "momentum");
@@ -353,7 +356,7 @@ class JournalReplayProperties {
     Arbitrary<Integer> executions = Arbitraries.integers().between(-20, 30);
     return Combinators.combine(instruments, strategies, sides, quantities, prices, fees, currencyModes, executions)
         .as((instrument, strategy, side, quantity, price, fee, currencyMode, execution) ->
-            new RecordTrade(FUND, "trade-gen", instrument, side, quantity, price,
+            new RecordTrade(FUND, "trade-gen-" + TRADE_IDS.incrementAndGet(), instrument, side, quantity, price,
                 currency(instrument, currencyMode), fee, strategy.isEmpty() ? null : strategy,
                 execution < 0 ? null : T0.plus(Duration.ofMinutes(execution))));
   }

@@ -50,13 +50,13 @@ class LateCorporateActionRulesTest {
   }
 
   private static PortfolioState created() {
-    return Fixtures.replay(null, ((Decision.Accepted) PortfolioRules.decide(null, Fixtures.create(CostMethod.AVERAGE),
+    return Fixtures.replay(null, ((Decision.Accepted) Ledgers.decide(null, Fixtures.create(CostMethod.AVERAGE),
         T0, REFERENCE)).events());
   }
 
   private static List<PortfolioEvent> decide(PortfolioState state, PortfolioCommand command, Instant now,
       ReferenceData reference) {
-    Decision decision = PortfolioRules.decide(state, command, now, reference);
+    Decision decision = Ledgers.decide(state, command, now, reference);
     assertThat(decision).as(command.toString()).isInstanceOf(Decision.Accepted.class);
     return ((Decision.Accepted) decision).events();
   }
@@ -66,24 +66,33 @@ class LateCorporateActionRulesTest {
   }
 
   @Test
-  void aFirstTradeBeforeAnEffectiveSplitAppliesTheSplitThenIsConvertedAndFlagged() {
+  void aFirstTradeBeforeAnEffectiveSplitAppliesTheSplitThenIsFoldedBeforeItAndFlagged() {
     List<PortfolioEvent> events = decide(created(), trade("t1", Side.BUY, "10", "60", minute(1)), NOW,
         knowing(SPLIT));
 
     assertThat(events).hasSize(2);
     assertThat(events.get(0)).isEqualTo(new SplitApplied("split-1", AAPL, 2, 1, SPLIT_AT, NOW));
+    // Recorded as sent, flagged, and placed before the split on the position's timeline: the
+    // position restated through the split holds 20 @ 30.
     TradeRecorded recorded = (TradeRecorded) events.get(1);
-    assertThat(recorded.quantity()).isEqualByComparingTo("20");
-    assertThat(recorded.price()).isEqualByComparingTo("30");
+    assertThat(recorded.quantity()).isEqualByComparingTo("10");
+    assertThat(recorded.price()).isEqualByComparingTo("60");
     assertThat(recorded.adjustedBy()).containsExactly("split-1");
+    assertThat(recorded.restated().positions()).singleElement().satisfies(position -> {
+      assertThat(position.quantity()).isEqualByComparingTo("20");
+      assertThat(position.averageCost()).isEqualByComparingTo("30");
+    });
     PortfolioState after = Fixtures.replay(created(), events);
     assertThat(after.hasApplied(SPLIT)).isTrue();
     assertThat(after.positions().get(PositionKey.of(AAPL, "default")).quantity()).isEqualByComparingTo("20");
 
-    // A second late trade: the split is not applied again, the trade is converted by it.
+    // A second late trade: the split is not applied again; the position is folded again with it.
     List<PortfolioEvent> second = decide(after, trade("t2", Side.BUY, "4", "50", minute(2)), NOW, knowing(SPLIT));
     assertThat(second).hasSize(1);
-    assertThat(((TradeRecorded) second.get(0)).quantity()).isEqualByComparingTo("8");
+    assertThat(((TradeRecorded) second.get(0)).quantity()).isEqualByComparingTo("4");
+    Position restated = Fixtures.replay(after, second).positions().get(PositionKey.of(AAPL, "default"));
+    assertThat(restated.quantity()).isEqualByComparingTo("28");
+    assertThat(restated.costBasis()).isEqualByComparingTo("800"); // 10 · 60 + 4 · 50, through the split
   }
 
   @Test

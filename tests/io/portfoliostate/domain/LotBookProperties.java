@@ -47,7 +47,7 @@ class LotBookProperties {
       position = position.apply(fill.quantity(), fill.price(), BigDecimal.ZERO, executedAt, seq, recordedAt, method);
       expected = ListLots.apply(expected, fill.quantity(), fill.price(), executedAt, seq, recordedAt, method);
 
-      assertThat(position).isEqualTo(expected);
+      assertThat(withoutLastExecution(position)).isEqualTo(expected);
       assertThat(new ArrayList<>(position.lots())).isEqualTo(expected.lots());
       assertThat(position.averageCost().scale()).isEqualTo(expected.averageCost().scale());
       assertThat(position.costBasis().scale()).isEqualTo(expected.costBasis().scale());
@@ -71,7 +71,7 @@ class LotBookProperties {
         expected = ListLots.apply(expected, fill.quantity(), fill.price(), at, seq, at, method);
       }
 
-      assertThat(position).isEqualTo(expected);
+      assertThat(withoutLastExecution(position)).isEqualTo(expected);
       assertThat(position.averageCost()).hasToString("100");
       assertThat(position.costBasis()).hasToString("500");
     }
@@ -90,7 +90,7 @@ class LotBookProperties {
     }
     Position reloaded = new Position(position.key(), position.currency(), position.quantity(), position.averageCost(),
         position.costBasis(), position.realizedPnl(), position.fees(), position.openedAt(), position.updatedAt(),
-        new ArrayList<>(position.lots()));
+        new ArrayList<>(position.lots()), position.lastExecutedAt());
     BigDecimal t = position.quantity().signum() >= 0 ? close.negate() : close;
 
     assertThat(reloaded).isEqualTo(position);
@@ -225,5 +225,11 @@ class LotBookProperties {
       }
       return units.signum() == 0 ? BigDecimal.ZERO : cost.divide(units, Decimals.QUOTIENT);
     }
+  }
+
+  /** The reference model below does not keep the latest execution time: compared without it. */
+  private static Position withoutLastExecution(Position p) {
+    return new Position(p.key(), p.currency(), p.quantity(), p.averageCost(), p.costBasis(), p.realizedPnl(), p.fees(),
+        p.openedAt(), p.updatedAt(), p.lots());
   }
 }

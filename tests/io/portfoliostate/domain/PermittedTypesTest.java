@@ -28,28 +28,42 @@ class PermittedTypesTest {
 
   private static final Instant NOW = Instant.parse("2026-03-02T14:30:00Z");
 
-  /** One instance of each event type, valid on a freshly created portfolio (or on none, for the creation). */
-  private static final Map<Class<?>, PortfolioEvent> EVENTS = Map.of(
-      PortfolioCreated.class, new PortfolioCreated(FUND, "Fund A", USD, null, CostMethod.FIFO, d("0.02"),
-          Map.of(), NOW),
-      PortfolioUpdated.class, new PortfolioUpdated("Renamed", null, null, null, NOW),
-      TargetsSet.class, new TargetsSet(Map.of(AAPL, d("0.5")), d("0.03"), NOW),
-      TradeRecorded.class, new TradeRecorded("t-1", AAPL, "default", Side.BUY, d("10"), d("100"), USD,
-          d("1"), NOW, NOW),
-      CashFlowRecorded.class, new CashFlowRecorded("f-1", CashFlowType.DEPOSIT, USD, d("100"), null, NOW, NOW),
-      FxConverted.class, new FxConverted("fx-1", USD, EUR, d("100"), d("0.9"), d("90"), NOW),
-      SplitApplied.class, new SplitApplied("split-1", AAPL, 2, 1, NOW, NOW),
-      DividendApplied.class, new DividendApplied("div-1", AAPL, d("0.5"), NOW, Map.of(), NOW));
+  private static final TradeRecorded TRADE = new TradeRecorded("t-1", AAPL, "default", Side.BUY, d("10"), d("100"),
+      USD, d("1"), NOW, NOW);
 
-  /** One instance of each concrete command type, acceptable on a freshly created portfolio. */
-  private static final Map<Class<?>, PortfolioCommand> COMMANDS = Map.of(
-      CreatePortfolio.class, Fixtures.create(),
-      UpdatePortfolio.class, new UpdatePortfolio(FUND, "Renamed", null, null, null),
-      SetTargets.class, Fixtures.targets(Map.of(AAPL, d("0.5")), null),
-      RecordTrade.class, Fixtures.buy(AAPL, "10", "100", "1"),
-      RecordCashFlow.class, Fixtures.deposit(USD, "100"),
-      ConvertFx.class, Fixtures.convert(USD, EUR, "100", "0.9"),
-      ApplyCorporateAction.class, new ApplyCorporateAction(FUND, new CashDividend("div-1", AAPL, d("0.5"), NOW)));
+  /** One instance of each event type, valid on a freshly created portfolio (or on none, for the creation). */
+  private static final Map<Class<?>, PortfolioEvent> EVENTS = Map.ofEntries(
+      Map.entry(PortfolioCreated.class, new PortfolioCreated(FUND, "Fund A", USD, null, CostMethod.FIFO, d("0.02"),
+          Map.of(), NOW)),
+      Map.entry(PortfolioUpdated.class, new PortfolioUpdated("Renamed", null, null, null, NOW)),
+      Map.entry(TargetsSet.class, new TargetsSet(Map.of(AAPL, d("0.5")), d("0.03"), NOW)),
+      Map.entry(TradeRecorded.class, TRADE),
+      Map.entry(CashFlowRecorded.class, new CashFlowRecorded("f-1", CashFlowType.DEPOSIT, USD, d("100"), null, NOW,
+          NOW)),
+      Map.entry(FxConverted.class, new FxConverted("fx-1", USD, EUR, d("100"), d("0.9"), d("90"), NOW)),
+      Map.entry(SplitApplied.class, new SplitApplied("split-1", AAPL, 2, 1, NOW, NOW)),
+      Map.entry(DividendApplied.class, new DividendApplied("div-1", AAPL, d("0.5"), NOW, Map.of(), NOW)),
+      Map.entry(TradeCancelled.class, new TradeCancelled("t-1", "booked twice", TRADE,
+          new Restatement(List.of(), List.of()), NOW)),
+      Map.entry(TradeAmended.class, new TradeAmended("t-1", 1, null, TRADE, new TradeRecorded("t-1", AAPL, "default",
+          Side.BUY, d("10"), d("101"), USD, d("1"), NOW, NOW), new Restatement(List.of(), List.of()), "amend:t-1:0",
+          NOW)));
+
+  /**
+   * One instance of each concrete command type, acceptable on a freshly created portfolio (on one
+   * holding trade t-1, for a cancel or an amendment).
+   */
+  private static final Map<Class<?>, PortfolioCommand> COMMANDS = Map.ofEntries(
+      Map.entry(CreatePortfolio.class, Fixtures.create()),
+      Map.entry(UpdatePortfolio.class, new UpdatePortfolio(FUND, "Renamed", null, null, null)),
+      Map.entry(SetTargets.class, Fixtures.targets(Map.of(AAPL, d("0.5")), null)),
+      Map.entry(RecordTrade.class, Fixtures.buy(AAPL, "10", "100", "1")),
+      Map.entry(RecordCashFlow.class, Fixtures.deposit(USD, "100")),
+      Map.entry(ConvertFx.class, Fixtures.convert(USD, EUR, "100", "0.9")),
+      Map.entry(ApplyCorporateAction.class, new ApplyCorporateAction(FUND, new CashDividend("div-1", AAPL, d("0.5"),
+          NOW))),
+      Map.entry(CancelTrade.class, new CancelTrade(FUND, "t-1", "booked twice")),
+      Map.entry(AmendTrade.class, new AmendTrade(FUND, "t-1", null, null, d("101"), null, null, null, null, null)));
 
   /** The concrete types of a sealed hierarchy: sealed sub-interfaces are expanded. */
   static Class<?>[] leaves(Class<?> sealed) {
@@ -66,7 +80,7 @@ class PermittedTypesTest {
   }
 
   private static PortfolioState createdPortfolio() {
-    return PortfolioRules.evolve(null, EVENTS.get(PortfolioCreated.class));
+    return Ledgers.evolve(null, EVENTS.get(PortfolioCreated.class));
   }
 
   @Test
@@ -89,7 +103,7 @@ class PermittedTypesTest {
           assertThat(event).as("a sample %s in EVENTS", type.getSimpleName()).isNotNull();
           PortfolioState before = type == PortfolioCreated.class ? null : createdPortfolio();
 
-          PortfolioState after = PortfolioRules.evolve(before, event);
+          PortfolioState after = Ledgers.evolve(before, event);
 
           assertThat(after.version()).isEqualTo(before == null ? 1L : before.version() + 1);
           assertThat(after.updatedAt()).isEqualTo(event.at());
@@ -105,9 +119,11 @@ class PermittedTypesTest {
         type.getSimpleName(), () -> {
           PortfolioCommand command = COMMANDS.get(type);
           assertThat(command).as("a sample %s in COMMANDS", type.getSimpleName()).isNotNull();
-          PortfolioState before = type == CreatePortfolio.class ? null : createdPortfolio();
+          PortfolioState before = type == CreatePortfolio.class ? null
+              : type == CancelTrade.class || type == AmendTrade.class ? Ledgers.evolve(createdPortfolio(), TRADE)
+              : createdPortfolio();
 
-          Decision decision = PortfolioRules.decide(before, command, NOW, REFERENCE);
+          Decision decision = Ledgers.decide(before, command, NOW, REFERENCE);
 
           assertThat(decision).isInstanceOf(Decision.Accepted.class);
           List<PortfolioEvent> events = ((Decision.Accepted) decision).events();

@@ -53,7 +53,7 @@ class PortfolioRulesTest {
 
     @Test
     void createsThePortfolioWithTheDefaultsOfDomainMd() {
-      Decision decision = PortfolioRules.decide(null, create(), NOW, REFERENCE);
+      Decision decision = Ledgers.decide(null, create(), NOW, REFERENCE);
 
       assertThat(decision).isEqualTo(new Decision.Accepted(List.of(new PortfolioCreated(FUND, "Fund A",
           USD, null, CostMethod.AVERAGE, new BigDecimal("0.02"), Map.of(), NOW))));
@@ -120,7 +120,7 @@ class PortfolioRulesTest {
   @ParameterizedTest
   @MethodSource("everyCommandButCreate")
   void aCommandToAMissingPortfolioIsRejectedAsNotFound(PortfolioCommand command) {
-    Decision decision = PortfolioRules.decide(null, command, NOW, REFERENCE);
+    Decision decision = Ledgers.decide(null, command, NOW, REFERENCE);
 
     assertThat(decision).isInstanceOfSatisfying(Decision.Rejected.class,
         rejected -> assertThat(rejected.rejection().reason()).isEqualTo(Rejection.Reason.NOT_FOUND));
@@ -649,9 +649,10 @@ class PortfolioRulesTest {
   @Test
   void eachCommandTypeIsCoveredAbove() {
     // Guards this class: when a command is added, PermittedTypesTest fails, and so does this list.
-    // ApplyCorporateAction is covered in CorporateActionRulesTest.
+    // ApplyCorporateAction is covered in CorporateActionRulesTest, CancelTrade and AmendTrade in
+    // TimelineRulesTest.
     assertThat(Arrays.stream(PermittedTypesTest.leaves(PortfolioCommand.class)).map(Class::getSimpleName))
         .containsExactlyInAnyOrder("CreatePortfolio", "UpdatePortfolio", "SetTargets", "RecordTrade",
-            "RecordCashFlow", "ConvertFx", "ApplyCorporateAction");
+            "RecordCashFlow", "ConvertFx", "ApplyCorporateAction", "CancelTrade", "AmendTrade");
   }
 }

@@ -102,7 +102,7 @@ class PortfolioTreeRulesTest {
     CreatePortfolio create = new CreatePortfolio(FUND, "Fund A", USD, PARENT, null, null, null)
         .withParentCostMethod(CostMethod.FIFO);
 
-    Decision decision = PortfolioRules.decide(null, create, NOW, REFERENCE);
+    Decision decision = Ledgers.decide(null, create, NOW, REFERENCE);
 
     assertThat(((PortfolioCreated) ((Decision.Accepted) decision).events().get(0)).costMethod())
         .isEqualTo(CostMethod.FIFO);

@@ -156,20 +156,20 @@ class ReferenceDataTest {
     private final ReferenceData reference = ReferenceData.of(APPLE, SAP_SE);
 
     private PortfolioState created() {
-      return PortfolioRules.evolve(null,
-          ((Decision.Accepted) PortfolioRules.decide(null, create(), T0, reference)).events().get(0));
+      return Ledgers.evolve(null,
+          ((Decision.Accepted) Ledgers.decide(null, create(), T0, reference)).events().get(0));
     }
 
     @Test
     void aTradeDefaultsToItsInstrumentsCurrency() {
-      Decision decision = PortfolioRules.decide(created(), buy(SAP, "10", "200"), T0, reference);
+      Decision decision = Ledgers.decide(created(), buy(SAP, "10", "200"), T0, reference);
 
       assertThat(((TradeRecorded) ((Decision.Accepted) decision).events().get(0)).currency()).isEqualTo(EUR);
     }
 
     @Test
     void aTradeInAnotherCurrencyThanTheInstrumentsIsRejected() {
-      Decision decision = PortfolioRules.decide(created(), trade(SAP, Side.BUY, "10", "200", "0", USD), T0,
+      Decision decision = Ledgers.decide(created(), trade(SAP, Side.BUY, "10", "200", "0", USD), T0,
           reference);
 
       Rejection rejection = ((Decision.Rejected) decision).rejection();
@@ -180,7 +180,7 @@ class ReferenceDataTest {
 
     @Test
     void anInstrumentMissingFromTheTableTradesInTheBaseCurrency() {
-      Decision decision = PortfolioRules.decide(created(), buy(XYZ, "10", "5"), T0, reference);
+      Decision decision = Ledgers.decide(created(), buy(XYZ, "10", "5"), T0, reference);
 
       TradeRecorded recorded = (TradeRecorded) ((Decision.Accepted) decision).events().get(0);
       assertThat(recorded.currency()).isEqualTo(USD);

@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * Reads of an earlier state ({@code ?asOf=T}, {@code ?version=N}) valued with the market as it
+ * Reads of an earlier state as the system knew it ({@code ?knownAt=T}, {@code ?version=N}) valued with the market as it
  * was, through the REST API against a real node and PostgreSQL: each price and rate the one
  * observed last at or before T (for a version, the time it was recorded), {@code valuation.asOf}
  * saying which time that is, DOMAIN.md's figures exactly. The read of the current state keeps
@@ -59,7 +59,7 @@ class AsOfValuationApiTest {
     assertThat(latestPrice.status()).isEqualTo(200);
 
     Instant between = r3.plusMillis(1);
-    Api.Response then = api().get(state(id) + "?asOf=" + between);
+    Api.Response then = api().get(state(id) + "?knownAt=" + between);
     assertThat(then.status()).isEqualTo(200);
     assertThat(then.contentType()).startsWith("application/json");
     assertThat(then.header("ETag")).isEqualTo("\"3\"");
@@ -78,7 +78,7 @@ class AsOfValuationApiTest {
         .put("balance", "9000").put("balanceBase", "9000"));
     assertThat(thenState.getJsonObject("valuation")).isEqualTo(valuation("10200", true, between));
 
-    JsonObject atT2 = api().get(state(id) + "?asOf=" + t2).json();
+    JsonObject atT2 = api().get(state(id) + "?knownAt=" + t2).json();
     assertThat(atT2.getLong("version")).isEqualTo(3);
     assertThat(atT2.getJsonArray("positions").getJsonObject(0).getString("marketValue")).isEqualTo("1300");
     assertThat(atT2.getJsonObject("valuation")).isEqualTo(valuation("10300", true, t2));
@@ -131,7 +131,7 @@ class AsOfValuationApiTest {
     assertThat(positions.json().getJsonObject("valuation")).isEqualTo(valuation("10200", true, r3));
 
     Instant between = r3.plusMillis(1);
-    JsonObject bySector = api().get(path(id, "positions?groupBy=sector&asOf=" + between)).json();
+    JsonObject bySector = api().get(path(id, "positions?groupBy=sector&knownAt=" + between)).json();
     assertThat(bySector.getLong("version")).isEqualTo(3);
     JsonObject technology = bySector.getJsonArray("groups").getJsonObject(0);
     assertThat(technology.getString("key")).isEqualTo("Technology");
@@ -147,7 +147,7 @@ class AsOfValuationApiTest {
             .put("balanceBase", "8450")))
         .put("cashBase", "8450").put("complete", true).put("asOf", r4.toString()));
 
-    JsonArray weights = new JsonArray(api().get(path(id, "weights?asOf=" + between)).body());
+    JsonArray weights = new JsonArray(api().get(path(id, "weights?knownAt=" + between)).body());
     assertThat(weights).containsExactly(
         new JsonObject().put("key", "AS-2").put("weight", ratio("1200", "10200")).put("targetWeight", 0.0)
             .put("drift", drift("1200", "10200", "0")).put("breached", true),
@@ -187,7 +187,7 @@ class AsOfValuationApiTest {
         rate("EUR", "USD", "1.2", after), rate("GBP", "USD", "1.6", after));
     api().postPrices(price("ASF.DE", "120", before), price("ASF.DE", "150", after));
 
-    for (String query : new String[] {"?version=3", "?asOf=" + r.plusMillis(1)}) {
+    for (String query : new String[] {"?version=3", "?knownAt=" + r.plusMillis(1)}) {
       JsonObject then = api().get(state(id) + query).json();
       JsonObject line = then.getJsonArray("positions").getJsonObject(0);
       assertThat(line.getString("currency")).isEqualTo("EUR");
@@ -238,7 +238,7 @@ class AsOfValuationApiTest {
     assertThat(read.json().getJsonObject("valuation")).isEqualTo(valuation("950", false, r));
 
     assertThat(api().get(path(id, "cash?version=4")).json().getBoolean("complete")).isFalse();
-    assertThat(api().get(path(id, "exposures?asOf=" + r)).json().getBoolean("complete")).isFalse();
+    assertThat(api().get(path(id, "exposures?knownAt=" + r)).json().getBoolean("complete")).isFalse();
     assertThat(new JsonArray(api().get(path(id, "weights?version=4")).body()).getJsonObject(0))
         .isEqualTo(new JsonObject().put("key", "ASM-1").putNull("weight").put("targetWeight", 0.0)
             .putNull("drift").putNull("breached"));

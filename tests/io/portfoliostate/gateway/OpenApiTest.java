@@ -60,6 +60,8 @@ class OpenApiTest {
       "PATCH /api/v1/portfolios/{id}",
       "POST /api/v1/portfolios/{id}/trades:batch",
       "POST /api/v1/portfolios/{id}/trades",
+      "POST /api/v1/portfolios/{id}/trades/{tradeId}:cancel",
+      "POST /api/v1/portfolios/{id}/trades/{tradeId}:amend",
       "POST /api/v1/portfolios/{id}/cash-flows",
       "POST /api/v1/portfolios/{id}/fx-conversions",
       "PUT /api/v1/portfolios/{id}/targets",
@@ -229,6 +231,8 @@ class OpenApiTest {
     expected.put("PATCH /api/v1/portfolios/{id}", CommandParsers.UPDATE_FIELDS);
     expected.put("POST /api/v1/portfolios/{id}/trades", CommandParsers.TRADE_FIELDS);
     expected.put("POST /api/v1/portfolios/{id}/trades:batch", Set.of("trades"));
+    expected.put("POST /api/v1/portfolios/{id}/trades/{tradeId}:cancel", CommandParsers.CANCEL_FIELDS);
+    expected.put("POST /api/v1/portfolios/{id}/trades/{tradeId}:amend", CommandParsers.AMEND_FIELDS);
     expected.put("POST /api/v1/portfolios/{id}/cash-flows", CommandParsers.CASH_FLOW_FIELDS);
     expected.put("POST /api/v1/portfolios/{id}/fx-conversions", CommandParsers.FX_FIELDS);
     expected.put("PUT /api/v1/portfolios/{id}/targets", CommandParsers.TARGET_FIELDS);
@@ -379,6 +383,19 @@ class OpenApiTest {
         trade("b-1", "BUY", "1", "100"), trade("t-1", "BUY", "10", 100), trade("b-2", "BUY", "-5", "1"))), 200);
     call("POST", "/api/v1/portfolios/{id}/trades:batch", p + "/trades:batch", Map.of("trades", List.of()), 400);
 
+    call("POST", "/api/v1/portfolios/{id}/trades/{tradeId}:amend", p + "/trades/t-6:amend",
+        Map.of("price", "95", "reason", "price was wrong"), 200);
+    call("POST", "/api/v1/portfolios/{id}/trades/{tradeId}:amend", p + "/trades/t-6:amend",
+        Map.of("instrumentId", "MSFT"), 400);
+    call("POST", "/api/v1/portfolios/{id}/trades/{tradeId}:amend", p + "/trades/no-such:amend",
+        Map.of("price", "95"), 404);
+    call("POST", "/api/v1/portfolios/{id}/trades/{tradeId}:cancel", p + "/trades/t-6:cancel",
+        Map.of("reason", "booked twice"), 200);
+    call("POST", "/api/v1/portfolios/{id}/trades/{tradeId}:amend", p + "/trades/t-6:amend",
+        Map.of("price", "96"), 409);
+    call("POST", "/api/v1/portfolios/{id}/trades/{tradeId}:cancel", p + "/trades/t-6:cancel",
+        Map.of("reason", "booked twice", "tradeId", "t-6"), 400);
+
     call("POST", "/api/v1/portfolios/{id}/fx-conversions", p + "/fx-conversions", Map.of("conversionId", "fx-1",
         "fromCurrency", "USD", "toCurrency", "EUR", "fromAmount", 1000, "rate", "0.92"), 201);
     call("PUT", "/api/v1/portfolios/{id}/targets", p + "/targets", Map.of("targets", Map.of("AAPL", "0.4",
@@ -466,7 +483,7 @@ class OpenApiTest {
         200));
     assertThat(list(all.get("events")).stream().map(e -> map(e).get("type")).distinct().toList())
         .as("every event type was seen").containsExactlyInAnyOrder("PortfolioCreated", "CashFlowRecorded",
-            "TradeRecorded", "FxConverted", "TargetsSet", "PortfolioUpdated");
+            "TradeRecorded", "TradeAmended", "TradeCancelled", "FxConverted", "TargetsSet", "PortfolioUpdated");
     assertThat(list(all.get("events")).stream().filter(e -> map(e).containsKey("alerts")).toList())
         .as("events with alerts").hasSize(1);
     call("GET", "/api/v1/portfolios/{id}/events", p + "/events?limit=1001", null, 400);

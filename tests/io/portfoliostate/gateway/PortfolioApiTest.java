@@ -304,12 +304,19 @@ class PortfolioApiTest {
     assertThat(v2.getJsonArray("positions").getJsonObject(0).getString("quantity")).isEqualTo("10");
     JsonObject v3 = api().get("/api/v1/portfolios/" + id + "?version=3").json();
     assertThat(v3.getJsonArray("positions").getJsonObject(0).getString("averageCost")).isEqualTo("150");
-    JsonObject then = api().get("/api/v1/portfolios/" + id + "?asOf=" + between).json();
+    // As the system knew it then (system time): version 2.
+    JsonObject then = api().get("/api/v1/portfolios/" + id + "?knownAt=" + between).json();
     assertThat(then.getLong("version")).isEqualTo(2);
     assertThat(api().get("/api/v1/portfolios/" + id + "?version=9").status()).isEqualTo(404);
     assertThat(api().get("/api/v1/portfolios/" + id + "?version=0").status()).isEqualTo(400);
-    assertThat(api().get("/api/v1/portfolios/" + id + "?asOf=2020-01-01T00:00:00Z").status()).isEqualTo(404);
+    assertThat(api().get("/api/v1/portfolios/" + id + "?knownAt=2020-01-01T00:00:00Z").status()).isEqualTo(404);
+    // As of a business time before any trade was executed: the portfolio, holding nothing.
+    JsonObject before = api().get("/api/v1/portfolios/" + id + "?asOf=2020-01-01T00:00:00Z").json();
+    assertThat(before.getJsonArray("positions")).isEmpty();
+    assertThat(before.getLong("version")).isEqualTo(4);
     assertThat(api().get("/api/v1/portfolios/" + id + "?asOf=yesterday").status()).isEqualTo(400);
+    assertThat(api().get("/api/v1/portfolios/" + id + "?knownAt=yesterday").status()).isEqualTo(400);
+    assertThat(api().get("/api/v1/portfolios/" + id + "?version=2&knownAt=" + between).status()).isEqualTo(400);
 
     JsonObject page = api().get("/api/v1/portfolios/" + id + "/events?afterVersion=1&limit=2").json();
     assertThat(page.getLong("currentVersion")).isEqualTo(4);

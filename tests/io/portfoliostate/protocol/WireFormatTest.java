@@ -1,5 +1,7 @@
 package io.portfoliostate.protocol;
 
+import io.portfoliostate.domain.Ledgers;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.portfoliostate.domain.ApplyCorporateAction;
@@ -167,8 +169,10 @@ class WireFormatTest {
 
   @Test
   void readsCrossWithTheirVersionOrTime() {
-    assertThat(overTheWire(new OwnerRequest.Read(ID, 7L, null))).isEqualTo(new OwnerRequest.Read(ID, 7L, null));
-    assertThat(overTheWire(new OwnerRequest.Read(ID, null, T0))).isEqualTo(new OwnerRequest.Read(ID, null, T0));
+    assertThat(overTheWire(new OwnerRequest.Read(ID, 7L, null, null))).isEqualTo(new OwnerRequest.Read(ID, 7L, null, null));
+    assertThat(overTheWire(new OwnerRequest.Read(ID, null, T0, null))).isEqualTo(new OwnerRequest.Read(ID, null, T0, null));
+    assertThat(overTheWire(new OwnerRequest.Read(ID, null, T0, T0.plusSeconds(60))))
+        .isEqualTo(new OwnerRequest.Read(ID, null, T0, T0.plusSeconds(60)));
     assertThat(overTheWire(OwnerRequest.Read.current(ID))).isEqualTo(OwnerRequest.Read.current(ID));
     assertThat(overTheWire(new OwnerRequest.ReadEvents(ID, 40, 100))).isEqualTo(new OwnerRequest.ReadEvents(ID, 40, 100));
   }
@@ -281,10 +285,10 @@ class WireFormatTest {
     for (PortfolioCommand command : List.of(split, dividend, new RecordTrade(ID, "late-1", InstrumentId.of("AAPL"),
         Side.BUY, new BigDecimal("10"), new BigDecimal("150"), null, null, null, T0.plusSeconds(2)))) {
       now = now.plusSeconds(1);
-      for (PortfolioEvent event : ((Decision.Accepted) PortfolioRules.decide(state, command, now, ReferenceData.NONE))
+      for (PortfolioEvent event : ((Decision.Accepted) Ledgers.decide(state, command, now, ReferenceData.NONE))
           .events()) {
         events.add(event);
-        state = PortfolioRules.evolve(state, event);
+        state = Ledgers.evolve(state, event);
       }
     }
     assertThat(((TradeRecorded) events.get(events.size() - 2)).adjustedBy()).containsExactly("split-7");
@@ -332,11 +336,11 @@ class WireFormatTest {
     Instant now = T0;
     for (PortfolioCommand command : everyCommand()) {
       now = now.plusSeconds(1);
-      Decision decision = PortfolioRules.decide(state, command, now, ReferenceData.NONE);
+      Decision decision = Ledgers.decide(state, command, now, ReferenceData.NONE);
       assertThat(decision).as(command.toString()).isInstanceOf(Decision.Accepted.class);
       for (PortfolioEvent event : ((Decision.Accepted) decision).events()) {
         events.add(event);
-        state = PortfolioRules.evolve(state, event);
+        state = Ledgers.evolve(state, event);
       }
     }
     return state;

@@ -71,6 +71,8 @@ class RouteMatrixTest {
 
   private final FixedKey signing = new FixedKey();
   private final AtomicInteger sequence = new AtomicInteger();
+  /** Trades recorded at the start for the cancel samples to cancel: more than there are callers. */
+  private static final int CANCELLABLE = 100;
   private MockOAuth2Server provider;
   private String issuer;
   private Node node;
@@ -153,6 +155,11 @@ class RouteMatrixTest {
     admin.deposit(FUND, "USD", "100000");
     admin.deposit(FUND, "EUR", "1000");
     expect(admin.post("/api/v1/portfolios/" + FUND + "/trades", Api.trade("setup-1", HELD, "BUY", "10", "100")), 201);
+    JsonArray cancellable = new JsonArray();
+    for (int i = 1; i <= CANCELLABLE; i++) {
+      cancellable.add(Api.trade("mx-x" + i, HELD, "BUY", "1", "98"));
+    }
+    expect(admin.post("/api/v1/portfolios/" + FUND + "/trades:batch", new JsonObject().put("trades", cancellable)), 200);
     admin.postPrices(new JsonObject().put("instrumentId", HELD).put("price", "100"));
     admin.postRates(new JsonObject().put("base", "EUR").put("quote", "USD").put("rate", "1.10"));
     expect(admin.post("/api/v1/corporate-actions", new JsonObject().put("actionId", "mx-action")
@@ -401,6 +408,14 @@ class RouteMatrixTest {
             .add(Api.trade("mx-b" + n + "-2", HELD, "SELL", "1", "101"))), 200, false));
     table.put("POST /api/v1/portfolios/:id/trades", write("POST", (portfolio, n) -> p + portfolio + "/trades",
         n -> Api.trade("mx-t" + n, HELD, "BUY", "1", "99"), 201));
+    // A cancel needs a trade to cancel: each sample takes the next of those recorded at the start.
+    AtomicInteger cancellable = new AtomicInteger();
+    table.put("POST /api/v1/portfolios/:id/trades/:tradeId:cancel", write("POST", (portfolio, n) -> p + portfolio
+        + "/trades/mx-x" + cancellable.incrementAndGet() + ":cancel",
+        n -> new JsonObject().put("reason", "matrix sample " + n), 200));
+    table.put("POST /api/v1/portfolios/:id/trades/:tradeId:amend", write("POST", (portfolio, n) -> p + portfolio
+        + "/trades/setup-1:amend", n -> new JsonObject().put("fees", java.math.BigDecimal.valueOf(n, 2).toPlainString()),
+        200));
     table.put("POST /api/v1/portfolios/:id/cash-flows", write("POST", (portfolio, n) -> p + portfolio + "/cash-flows",
         n -> new JsonObject().put("flowId", "mx-f" + n).put("type", "DEPOSIT").put("currency", "USD")
             .put("amount", "10"), 201));

@@ -1,5 +1,8 @@
 package io.portfoliostate.domain;
 
+import java.util.List;
+import java.util.LinkedHashMap;
+
 import java.math.BigDecimal;
 import java.util.Map;
 
@@ -19,6 +22,31 @@ public record CommandResult(
     Position position,
     Map<CurrencyCode, BigDecimal> cash,
     PortfolioState portfolio) {
+
+  /**
+   * The result of {@code command}, given the state right after its events and the events
+   * (a cancel or an amendment answers with the position of the trade they name, which only
+   * their event tells: the command names the trade, not its position).
+   */
+  public static CommandResult of(PortfolioCommand command, PortfolioState after, List<PortfolioEvent> events) {
+    if (command instanceof CancelTrade || command instanceof AmendTrade) {
+      for (PortfolioEvent event : events) {
+        TradeRecorded trade = event instanceof TradeCancelled ? ((TradeCancelled) event).cancelled()
+            : event instanceof TradeAmended ? ((TradeAmended) event).amended() : null;
+        if (trade != null) {
+          Map<CurrencyCode, BigDecimal> cash = new LinkedHashMap<>();
+          cash.put(trade.currency(), after.balance(trade.currency()));
+          if (event instanceof TradeAmended) {
+            CurrencyCode previous = ((TradeAmended) event).previous().currency();
+            cash.put(previous, after.balance(previous));
+          }
+          return new CommandResult(after.id(), after.version(), after.positions().get(trade.positionKey()),
+              cash, null);
+        }
+      }
+    }
+    return of(command, after);
+  }
 
   /** The result of {@code command}, given the state right after its events. */
   public static CommandResult of(PortfolioCommand command, PortfolioState after) {

@@ -6,7 +6,7 @@ package io.portfoliostate.domain;
  * conflict.
  */
 public sealed interface IdempotentCommand extends PortfolioCommand
-    permits RecordTrade, RecordCashFlow, ConvertFx, ApplyCorporateAction {
+    permits RecordTrade, RecordCashFlow, ConvertFx, ApplyCorporateAction, CancelTrade, AmendTrade {
 
   /** The id, prefixed by the kind of command, so a tradeId and a flowId never collide. */
   String idempotencyKey();

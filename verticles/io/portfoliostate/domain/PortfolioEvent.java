@@ -9,7 +9,7 @@ import java.time.Instant;
  */
 public sealed interface PortfolioEvent
     permits PortfolioCreated, PortfolioUpdated, TargetsSet, TradeRecorded, CashFlowRecorded, FxConverted,
-    SplitApplied, DividendApplied {
+    SplitApplied, DividendApplied, TradeCancelled, TradeAmended {
 
   /** When the event was recorded. */
   Instant at();

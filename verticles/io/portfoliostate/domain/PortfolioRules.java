@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.Optional;
+import io.portfoliostate.domain.timeline.TradeLedger;
 
 /**
  * The two pure functions that run a portfolio: {@link #decide} turns a command into events (or a
@@ -29,6 +30,19 @@ public final class PortfolioRules {
    */
   public static Decision decide(PortfolioState state, PortfolioCommand command, Instant now,
       ReferenceData reference) {
+    return decide(state, null, command, now, reference);
+  }
+
+  /**
+   * Decides a command against the state it would apply to and the portfolio's trades as they
+   * stand, which a back-dated trade, a cancel or an amendment folds again.
+   *
+   * @param ledger the portfolio's trades, or null when not loaded: only the commands for which
+   *     {@link #needsLedger} says so need it (the owner loads it for them)
+   * @throws IllegalStateException when the command needs the ledger and none is given
+   */
+  public static Decision decide(PortfolioState state, TradeLedger ledger, PortfolioCommand command, Instant now,
+      ReferenceData reference) {
     if (command instanceof CreatePortfolio) {
       return state != null
           ? Decision.reject(Rejection.of(Rejection.Reason.ALREADY_EXISTS,
@@ -40,10 +54,23 @@ public final class PortfolioRules {
           "portfolio " + command.portfolioId() + " does not exist"));
     }
     if (command instanceof RecordTrade) {
-      return trade(state, (RecordTrade) command, now, reference);
+      Rejection late = BusinessTimes.check("executedAt", ((RecordTrade) command).executedAt(), now);
+      return late != null ? Decision.reject(late) : trade(state, ledger, (RecordTrade) command, now, reference);
+    }
+    if (command instanceof CancelTrade) {
+      return Corrections.cancel(state, requireLedger(ledger, command), (CancelTrade) command, now);
+    }
+    if (command instanceof AmendTrade) {
+      Rejection late = BusinessTimes.check("executedAt", ((AmendTrade) command).executedAt(), now);
+      return late != null ? Decision.reject(late)
+          : Corrections.amend(state, requireLedger(ledger, command), (AmendTrade) command, now, reference);
     }
     if (command instanceof RecordCashFlow) {
       RecordCashFlow flow = (RecordCashFlow) command;
+      Rejection late = BusinessTimes.check("occurredAt", flow.occurredAt(), now);
+      if (late != null) {
+        return Decision.reject(late);
+      }
       return Decision.accept(new CashFlowRecorded(flow.flowId(), flow.type(), flow.currency(),
           flow.amount(), flow.instrumentId(), flow.occurredAt() == null ? now : flow.occurredAt(), now));
     }
@@ -122,7 +149,69 @@ public final class PortfolioRules {
    * dividend paid after the trade's execution is paid (or taken back) on the trade's quantity, as
    * a {@link DividendApplied} that names the trade.
    */
-  private static Decision trade(PortfolioState state, RecordTrade trade, Instant now,
+  /**
+   * Whether deciding {@code command} against {@code state} needs the portfolio's trades: a cancel,
+   * an amendment, and a trade that is not the latest on its position's timeline (executed before a
+   * trade already in the position, before a split already applied to its instrument, or into a
+   * position whose latest execution time is not known).
+   */
+  public static boolean needsLedger(PortfolioState state, PortfolioCommand command, Instant now,
+      ReferenceData reference) {
+    if (command instanceof CancelTrade || command instanceof AmendTrade) {
+      return state != null;
+    }
+    if (!(command instanceof RecordTrade) || state == null) {
+      return false;
+    }
+    RecordTrade trade = (RecordTrade) command;
+    Position existing = state.positions().get(trade.positionKey());
+    if (existing == null) {
+      return false;
+    }
+    Instant executedAt = trade.executedAt() == null ? now : trade.executedAt();
+    if (!existing.precedes(executedAt)) {
+      return true;
+    }
+    for (Split split : state.splitsOf(trade.instrumentId())) {
+      if (split.effectiveAt().isAfter(executedAt)) {
+        return true;
+      }
+    }
+    for (CorporateAction action : reference.actionsOf(trade.instrumentId())) {
+      if (action instanceof Split && action.effectiveAt().isAfter(executedAt)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static TradeLedger requireLedger(TradeLedger ledger, PortfolioCommand command) {
+    if (ledger == null) {
+      throw new IllegalStateException(command.getClass().getSimpleName() + " needs the portfolio's trades");
+    }
+    return ledger;
+  }
+
+  /**
+   * A trade's currency defaults to its instrument's, or to the base currency for an instrument
+   * without reference data; a currency that contradicts the instrument's, or the currency the
+   * position is already kept in, is refused.
+   *
+   * <p>Corporate actions meet a trade here too (issue 17: late holders). The effective actions of
+   * the instrument come from {@code reference}, which every owner has, not only from what was
+   * applied to this portfolio, so a portfolio the fan-out never reached is treated exactly as if
+   * the trade had arrived before the fan-out: the action is applied first (its own event, under
+   * the action's key).
+   *
+   * <p>Then the trade takes its place on its position's timeline (DOMAIN.md, Time). Executed at or
+   * after everything already in the position (the common case), it is folded on top. Otherwise —
+   * executed before a trade already there, or before a split already applied — the position is
+   * folded again in execution order with the trade in its place, and the event carries the
+   * restated position; the trade is recorded as sent (the journal keeps facts as they arrived),
+   * flagged with the splits it crossed. Every dividend already paid whose holding the trade
+   * changes is paid again on the difference, as a {@link DividendApplied} that names the trade.
+   */
+  private static Decision trade(PortfolioState state, TradeLedger ledger, RecordTrade trade, Instant now,
       ReferenceData reference) {
     Optional<CurrencyCode> known = reference.currencyOf(trade.instrumentId());
     CurrencyCode currency = trade.currency();
@@ -153,26 +242,37 @@ public final class PortfolioRules {
         current = evolve(current, applied);
       }
     }
-    // A trade executed before a split that was already applied arrives in pre-split terms.
-    RecordTrade converted = trade;
-    List<String> adjustedBy = new ArrayList<>();
+    Instant executedAt = trade.executedAt() == null ? now : trade.executedAt();
+    List<String> crossed = new ArrayList<>();
     for (Split split : current.splitsOf(trade.instrumentId())) {
-      if (split.adjusts(converted)) {
-        converted = split.adjust(converted);
-        adjustedBy.add(split.actionId());
+      if (split.effectiveAt().isAfter(executedAt)) {
+        crossed.add(split.actionId());
       }
     }
-    events.add(new TradeRecorded(converted.tradeId(), converted.instrumentId(), converted.strategy(),
-        converted.side(), converted.quantity(), converted.price(), currency, converted.fees(),
-        converted.executedAt() == null ? now : converted.executedAt(), now, adjustedBy));
-    // ... and it changes what was held at every dividend already paid after its execution.
-    for (CashDividend dividend : current.dividendsOf(trade.instrumentId())) {
-      if (precedes(trade, dividend)) {
-        BigDecimal amount = quantityAt(trade, dividend.effectiveAt(), current).multiply(dividend.amountPerShare());
-        events.add(new DividendApplied(dividend.actionId(), dividend.instrumentId(), dividend.amountPerShare(),
-            dividend.effectiveAt(), Map.of(currency, amount), now, trade.tradeId()));
+    Position position = current.positions().get(trade.positionKey());
+    TradeRecorded sent = new TradeRecorded(trade.tradeId(), trade.instrumentId(), trade.strategy(), trade.side(),
+        trade.quantity(), trade.price(), currency, trade.fees(), executedAt, now);
+    if (crossed.isEmpty() && (position == null || position.precedes(executedAt))) {
+      events.add(sent);
+      // ... and it changes what was held at every dividend already paid after its execution.
+      for (CashDividend dividend : current.dividendsOf(trade.instrumentId())) {
+        if (precedes(trade, dividend)) {
+          BigDecimal amount = trade.side().signed(trade.quantity()).multiply(dividend.amountPerShare());
+          events.add(new DividendApplied(dividend.actionId(), dividend.instrumentId(), dividend.amountPerShare(),
+              dividend.effectiveAt(), Map.of(currency, amount), now, trade.tradeId()));
+        }
       }
+      return new Decision.Accepted(events);
     }
+    TradeLedger before = position == null ? TradeLedger.EMPTY : requireLedger(ledger, trade);
+    long seq = current.version() + 1;
+    TradeLedger.Entry entry = new TradeLedger.Entry(sent, seq, executedAt, 0, false);
+    TradeLedger after = before.with(entry);
+    Restatement restatement = Corrections.restate(current, after, List.of(trade.positionKey()), now);
+    events.add(new TradeRecorded(sent.tradeId(), sent.instrumentId(), sent.strategy(), sent.side(), sent.quantity(),
+        sent.price(), currency, sent.fees(), executedAt, now, crossed, restatement));
+    events.addAll(Corrections.dividendsRestated(current, before, after, List.of(trade.positionKey()),
+        trade.tradeId(), now));
     return new Decision.Accepted(events);
   }
 
@@ -188,20 +288,6 @@ public final class PortfolioRules {
   /** Whether {@code trade} was executed before {@code action} took effect (a trade without time is not). */
   private static boolean precedes(RecordTrade trade, CorporateAction action) {
     return trade.executedAt() != null && trade.executedAt().isBefore(action.effectiveAt());
-  }
-
-  /**
-   * The signed quantity {@code trade} adds to its position as of {@code at}: in the terms of that
-   * time, i.e. converted by the splits effective after its execution and no later than {@code at}.
-   */
-  private static BigDecimal quantityAt(RecordTrade trade, Instant at, PortfolioState state) {
-    BigDecimal quantity = trade.quantity();
-    for (Split split : state.splitsOf(trade.instrumentId())) {
-      if (split.adjusts(trade) && !split.effectiveAt().isAfter(at)) {
-        quantity = split.adjustQuantity(quantity);
-      }
-    }
-    return trade.side().signed(quantity);
   }
 
   /**
@@ -227,11 +313,28 @@ public final class PortfolioRules {
     Instant at = event.at();
     if (event instanceof TradeRecorded) {
       TradeRecorded trade = (TradeRecorded) event;
+      if (trade.restated() != null) {
+        return with(state, seq, at, trade.restated().applyTo(state.positions()),
+            state.cashWith(trade.currency(), trade.cashEffect()));
+      }
       PositionKey key = trade.positionKey();
       Position before = state.positions().getOrDefault(key, Position.empty(key, trade.currency()));
       Position after = before.apply(trade.signedQuantity(), trade.price(), trade.fees(),
           trade.executedAt(), seq, at, state.costMethod());
       return with(state, seq, at, state.positionsWith(after), state.cashWith(trade.currency(), trade.cashEffect()));
+    }
+    if (event instanceof TradeCancelled) {
+      TradeCancelled cancel = (TradeCancelled) event;
+      TradeRecorded cancelled = cancel.cancelled();
+      return with(state, seq, at, cancel.restatement().applyTo(state.positions()),
+          state.cashWith(cancelled.currency(), cancelled.cashEffect().negate()));
+    }
+    if (event instanceof TradeAmended) {
+      TradeAmended amend = (TradeAmended) event;
+      PortfolioState undone = with(state, seq, at, state.positions(),
+          state.cashWith(amend.previous().currency(), amend.previous().cashEffect().negate()));
+      return with(state, seq, at, amend.restatement().applyTo(state.positions()),
+          undone.cashWith(amend.amended().currency(), amend.amended().cashEffect()));
     }
     if (event instanceof CashFlowRecorded) {
       CashFlowRecorded flow = (CashFlowRecorded) event;

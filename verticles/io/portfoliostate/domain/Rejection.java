@@ -20,6 +20,10 @@ public record Rejection(Reason reason, String detail, String field) {
     VERSION_MISMATCH,
     /** The new parent would make the portfolio its own ancestor (409). */
     PARENT_CYCLE,
+    /** A cancel or an amendment names a trade the portfolio never recorded (404). */
+    TRADE_NOT_FOUND,
+    /** A cancel or an amendment of a trade that is cancelled (409). */
+    TRADE_CANCELLED,
     /**
      * Never decided by the rules: deciding the command failed on a bug (an exception), so the
      * owner refused that command alone and changed nothing (500). Retrying it is pointless until

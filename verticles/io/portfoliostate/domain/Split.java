@@ -103,7 +103,8 @@ public record Split(String actionId, InstrumentId instrumentId, long numerator, 
     }
     BigDecimal quantity = lots.isEmpty() ? adjustQuantity(position.quantity()) : lotQuantity;
     return new Position(position.key(), position.currency(), quantity, adjustPrice(position.averageCost()),
-        position.costBasis(), position.realizedPnl(), position.fees(), position.openedAt(), appliedAt, lots);
+        position.costBasis(), position.realizedPnl(), position.fees(), position.openedAt(), appliedAt, lots,
+        position.lastExecutedAt());
   }
 
   /**

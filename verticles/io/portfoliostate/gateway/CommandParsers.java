@@ -1,5 +1,7 @@
 package io.portfoliostate.gateway;
 
+import io.portfoliostate.domain.AmendTrade;
+import io.portfoliostate.domain.CancelTrade;
 import io.portfoliostate.domain.CashFlowType;
 import io.portfoliostate.domain.ConvertFx;
 import io.portfoliostate.domain.CostMethod;
@@ -16,6 +18,7 @@ import io.portfoliostate.domain.SetTargets;
 import io.portfoliostate.domain.Side;
 import io.portfoliostate.domain.UpdatePortfolio;
 import io.portfoliostate.protocol.CommandEnvelope;
+import io.vertx.core.json.JsonObject;
 import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.EnumMap;
@@ -45,6 +48,10 @@ final class CommandParsers {
   static final Set<String> THRESHOLD_FIELDS = Set.of("drift", "maxDrawdown", "volatility", "var95");
   static final Set<String> TRADE_FIELDS = Set.of("tradeId", "instrumentId", "side", "quantity", "price",
       "currency", "fees", "strategy", "executedAt", "expectedVersion");
+  static final Set<String> CANCEL_FIELDS = Set.of("reason", "expectedVersion");
+  /** What an amendment may change; the others (tradeId, instrumentId, portfolioId) are refused by name. */
+  static final Set<String> AMEND_FIELDS = Set.of("side", "quantity", "price", "fees", "currency", "strategy",
+      "executedAt", "reason", "expectedVersion");
   static final Set<String> CASH_FLOW_FIELDS =
       Set.of("flowId", "type", "currency", "amount", "instrumentId", "occurredAt", "expectedVersion");
   static final Set<String> FX_FIELDS =
@@ -174,6 +181,42 @@ final class CommandParsers {
     Long expected = expectedVersion(r, ifMatch);
     return finish(r, expected, () -> new RecordTrade(id, tradeId, instrument, side, quantity, price,
         currency, fees, strategy, executedAt));
+  }
+
+  /** A cancel of the trade {@code tradeId} (from the path): {@code {reason?}}. */
+  static Parsed cancel(PortfolioId id, String tradeId, Object json, Long ifMatch) {
+    RequestReader r = RequestReader.of(json, "", CANCEL_FIELDS);
+    String reason = r.string("reason", false);
+    Long expected = expectedVersion(r, ifMatch);
+    return finish(r, expected, () -> new CancelTrade(id, tradeId, reason));
+  }
+
+  /**
+   * An amendment of the trade {@code tradeId} (from the path): the fields that change. The ids
+   * and the instrument cannot change, and are refused with that reason rather than as unknown.
+   */
+  static Parsed amend(PortfolioId id, String tradeId, Object json, Long ifMatch) {
+    if (json instanceof JsonObject) {
+      for (String fixed : List.of("tradeId", "instrumentId", "portfolioId")) {
+        if (((JsonObject) json).getValue(fixed) != null) {
+          return new Parsed(null, List.of(new RequestReader.FieldError(fixed, fixed.equals("instrumentId")
+              ? "cannot be amended: a trade in another instrument is another trade (cancel this one, record that one)"
+              : "cannot be amended: it names the trade")));
+        }
+      }
+    }
+    RequestReader r = RequestReader.of(json, "", AMEND_FIELDS);
+    Side side = r.enumeration("side", Side.class, false);
+    BigDecimal quantity = r.decimal("quantity", false);
+    BigDecimal price = r.decimal("price", false);
+    BigDecimal fees = r.decimal("fees", false);
+    CurrencyCode currency = r.currency("currency", false);
+    String strategy = r.identifier("strategy", false);
+    Instant executedAt = r.instant("executedAt", false);
+    String reason = r.string("reason", false);
+    Long expected = expectedVersion(r, ifMatch);
+    return finish(r, expected, () -> new AmendTrade(id, tradeId, side, quantity, price, fees, currency, strategy,
+        executedAt, reason));
   }
 
   /** A single trade request (the batch parses items with their index as prefix). */

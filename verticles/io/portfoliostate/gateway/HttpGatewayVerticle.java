@@ -168,6 +168,12 @@ public final class HttpGatewayVerticle extends VerticleBase {
     routes.addRegex(HttpMethod.POST, "/api/v1/portfolios/([^/]+)/trades:batch", PORTFOLIO + "/trades:batch",
         AccessRule.portfolio(PortfolioRole.TRADE, "param0"), handlers::tradeBatch);
     routes.post(PORTFOLIO + "/trades", trader, handlers.command(CommandParsers::tradeAt, 201));
+    routes.addRegex(HttpMethod.POST, "/api/v1/portfolios/([^/]+)/trades/([^/]+):cancel",
+        PORTFOLIO + "/trades/:tradeId:cancel", AccessRule.portfolio(PortfolioRole.TRADE, "param0"),
+        handlers.correction(CommandParsers::cancel));
+    routes.addRegex(HttpMethod.POST, "/api/v1/portfolios/([^/]+)/trades/([^/]+):amend",
+        PORTFOLIO + "/trades/:tradeId:amend", AccessRule.portfolio(PortfolioRole.TRADE, "param0"),
+        handlers.correction(CommandParsers::amend));
     routes.post(PORTFOLIO + "/cash-flows", trader, handlers.command(CommandParsers::cashFlow, 201));
     routes.post(PORTFOLIO + "/fx-conversions", trader, handlers.command(CommandParsers::fxConversion, 201));
     routes.put(PORTFOLIO + "/targets", trader, handlers.command(CommandParsers::targets, 200, true));

@@ -187,6 +187,28 @@ final class PortfolioHandlers {
     };
   }
 
+  /** What a correction of one trade (cancel, amend) parses its body into: the trade id is the path's. */
+  @FunctionalInterface
+  interface CorrectionParser {
+    CommandParsers.Parsed parse(PortfolioId id, String tradeId, Object body, Long ifMatch);
+  }
+
+  /**
+   * A cancel or an amendment of the trade in the path ({@code param0} the portfolio,
+   * {@code param1} the trade): answered like a trade, 200 with the restated position and cash.
+   */
+  Handler<RoutingContext> correction(CorrectionParser parser) {
+    return ctx -> {
+      String tradeId = ctx.pathParam("param1");
+      if (!Identifiers.isValid(tradeId)) {
+        Problems.send(ctx, Problems.invalid(List.of(new RequestReader.FieldError("tradeId",
+            "must be 1-64 characters of A-Z a-z 0-9 . _ : -"))));
+        return;
+      }
+      command((id, body, ifMatch) -> parser.parse(id, tradeId, body, ifMatch), 200).handle(ctx);
+    };
+  }
+
   /** Up to {@value #MAX_BATCH} trades for one portfolio; one outcome per item, in order. */
   void tradeBatch(RoutingContext ctx) {
     PortfolioId id = pathId(ctx);

@@ -75,6 +75,10 @@ final class Problems {
         return new Problem(412, "version-mismatch", "Version mismatch", rejection.detail(), null);
       case PARENT_CYCLE:
         return parentCycle(rejection.detail());
+      case TRADE_NOT_FOUND:
+        return new Problem(404, "trade-not-found", "Trade not found", rejection.detail(), null);
+      case TRADE_CANCELLED:
+        return new Problem(409, "trade-cancelled", "The trade is cancelled", rejection.detail(), null);
       case INTERNAL:
         return new Problem(500, "internal", "Internal error", rejection.detail(), null);
       case INVALID:

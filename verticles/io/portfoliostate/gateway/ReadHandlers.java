@@ -37,9 +37,11 @@ import org.slf4j.LoggerFactory;
  * node knows. It is not the time of the read, so the same state and the same market give the
  * same answer on every node and after a restart.
  *
- * <p>A read of an earlier state is valued with the market as it was: with {@code asOf=T}, each
+ * <p>A read of an earlier state is valued with the market as it was: with {@code asOf=T} (business
+ * time: the trades executed by T, see {@link io.portfoliostate.domain.timeline.BusinessTime}), each
  * price and rate the state needs is the one observed last at or before T, and
- * {@code valuation.asOf} is T; with {@code version=N}, the same at the time version N was
+ * {@code valuation.asOf} is T; with {@code knownAt=K} alone (system time: what was recorded by K),
+ * the same at K; with {@code version=N}, the same at the time version N was
  * recorded (its {@code updatedAt}), which {@code valuation.asOf} then states. Only the
  * instruments and pairs the state needs ({@link MarketNeeds}) are read from the history, in one
  * statement for prices and one for rates. Reference data (currency, sector, ...) is today's:
@@ -140,16 +142,22 @@ final class ReadHandlers {
     if (ctx.response().ended()) {
       return;
     }
-    if (version != null && asOf != null) {
-      Problems.send(ctx, Problems.invalid(List.of(new RequestReader.FieldError("asOf",
-          "give either version or asOf, not both"))));
+    String knownAtText = ctx.queryParams().get("knownAt");
+    Instant knownAt = knownAtText == null ? null : RequestReader.parseInstant(knownAtText, () -> Problems.send(ctx,
+        Problems.invalid(List.of(new RequestReader.FieldError("knownAt", "must be an ISO-8601 time with a zone")))));
+    if (ctx.response().ended()) {
       return;
     }
-    Future<PortfolioState> read = reads.read(ctx, id, version, asOf);
+    if (version != null && (asOf != null || knownAt != null)) {
+      Problems.send(ctx, Problems.invalid(List.of(new RequestReader.FieldError(asOf != null ? "asOf" : "knownAt",
+          "give either version, or asOf and/or knownAt"))));
+      return;
+    }
+    Future<PortfolioState> read = reads.read(ctx, id, version, asOf, knownAt);
     if (read == null) {
       return;
     }
-    if (version == null && asOf == null && withSettings) {
+    if (version == null && asOf == null && knownAt == null && withSettings) {
       read.compose(state -> effectiveSettings(state).map(effective -> {
             // The inherited values are not part of the version: they join the rendered answer's key.
             String keyed = view + "|" + effective.encode();
@@ -162,7 +170,7 @@ final class ReadHandlers {
           .onFailure(failure -> Problems.send(ctx, Problems.of(failure)));
       return;
     }
-    if (version == null && asOf == null) {
+    if (version == null && asOf == null && knownAt == null) {
       read
           .onSuccess(state -> {
             ctx.response().putHeader("ETag", "\"" + state.version() + "\"");
@@ -173,7 +181,8 @@ final class ReadHandlers {
     }
     read
         .onSuccess(state -> {
-          Instant time = asOf != null ? asOf : state.updatedAt();
+          // Business time T: the market of T; system time K alone: the market as it was at K.
+          Instant time = asOf != null ? asOf : knownAt != null ? knownAt : state.updatedAt();
           marketAt(state, time)
               .onSuccess(then -> {
                 PortfolioValuation valuation = Valuation.value(state, then, market.snapshot(), time);

@@ -38,7 +38,7 @@ final class StateReads {
    * The state asked for, or a failed future (its problem is the caller's to send). Answers 400
    * itself (and returns null) for bad {@code consistency} or {@code minVersion} parameters.
    */
-  Future<PortfolioState> read(RoutingContext ctx, PortfolioId id, Long version, Instant asOf) {
+  Future<PortfolioState> read(RoutingContext ctx, PortfolioId id, Long version, Instant asOf, Instant knownAt) {
     String consistency = ctx.queryParams().get("consistency");
     if (consistency != null && !consistency.equals("strong") && !consistency.equals("cached")) {
       Problems.send(ctx, Problems.invalid(List.of(new RequestReader.FieldError("consistency",
@@ -50,9 +50,9 @@ final class StateReads {
       return null;
     }
     boolean cached = "cached".equals(consistency);
-    if (cached && (version != null || asOf != null)) {
+    if (cached && (version != null || asOf != null || knownAt != null)) {
       Problems.send(ctx, Problems.invalid(List.of(new RequestReader.FieldError("consistency",
-          "cached reads serve the latest state; version and asOf are read from the owner"))));
+          "cached reads serve the latest state; version, asOf and knownAt are read from the owner"))));
       return null;
     }
     if (cached && cache != null) {
@@ -66,15 +66,15 @@ final class StateReads {
           }
           return Future.succeededFuture(state.state());
         }
-        return fromOwner(ctx, id, null, null, minVersion);
+        return fromOwner(ctx, id, null, null, null, minVersion);
       });
     }
-    return fromOwner(ctx, id, version, asOf, minVersion);
+    return fromOwner(ctx, id, version, asOf, knownAt, minVersion);
   }
 
   private Future<PortfolioState> fromOwner(RoutingContext ctx, PortfolioId id, Long version, Instant asOf,
-      Long minVersion) {
-    return owners.<PortfolioState>request(new OwnerRequest.Read(id, version, asOf)).compose(state -> {
+      Instant knownAt, Long minVersion) {
+    return owners.<PortfolioState>request(new OwnerRequest.Read(id, version, asOf, knownAt)).compose(state -> {
       if (minVersion != null && state.version() < minVersion) {
         return Future.failedFuture(new ReplyException(ReplyFailure.RECIPIENT_FAILURE, FailureCodes.NO_SUCH_VERSION,
             "portfolio " + id + " has no version " + minVersion + " (it is at version " + state.version() + ")"));

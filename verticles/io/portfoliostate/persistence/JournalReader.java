@@ -7,6 +7,7 @@ import io.portfoliostate.domain.PortfolioEvent;
 import io.portfoliostate.domain.PortfolioId;
 import io.portfoliostate.domain.PortfolioRules;
 import io.portfoliostate.domain.PortfolioState;
+import io.portfoliostate.domain.timeline.TradeLedger;
 import io.portfoliostate.protocol.EventJson;
 import io.portfoliostate.protocol.EventPage;
 import io.portfoliostate.protocol.Origin;
@@ -60,6 +61,10 @@ public final class JournalReader {
   private static final String COMMANDS_BY_ID =
       "SELECT command_id, command_hash, seq FROM portfolio_events WHERE portfolio_id = $1 "
           + "AND command_id = ANY($2::text[])";
+  /** The trade events of a portfolio up to a version: what its ledger is built from. */
+  private static final String TRADE_EVENTS =
+      "SELECT seq, type, payload FROM portfolio_events WHERE portfolio_id = $1 AND seq <= $2 "
+          + "AND type IN ('TradeRecorded', 'TradeCancelled', 'TradeAmended', 'SplitApplied') ORDER BY seq";
   private static final String VERSION_AS_OF =
       "SELECT max(seq) FROM portfolio_events WHERE portfolio_id = $1 AND recorded_at <= $2";
   private static final String EVENT_PAGE =
@@ -192,6 +197,39 @@ public final class JournalReader {
             ? Future.succeededFuture(new Replayed(replay(id, snapshot.state(), events), snapshot.version()))
             // A long tail (snapshots missing) would block every portfolio on this event loop.
             : vertx.executeBlocking(() -> new Replayed(replay(id, snapshot.state(), events), snapshot.version()), false));
+  }
+
+  /**
+   * The portfolio's trades as they stood at {@code version}: its trade, cancel and amendment events
+   * (and its splits, which place a trade recorded converted by them), folded into a ledger off the
+   * event loop when there are many.
+   */
+  public Future<TradeLedger> ledger(PortfolioId id, long version) {
+    return pool.preparedQuery(TRADE_EVENTS).execute(Tuple.of(id.value(), version)).compose(rows ->
+        rows.size() <= INLINE_REPLAY_LIMIT ? Future.succeededFuture(ledgerOf(rows))
+            : vertx.executeBlocking(() -> ledgerOf(rows), false));
+  }
+
+  private static TradeLedger ledgerOf(RowSet<Row> rows) {
+    TradeLedger ledger = TradeLedger.EMPTY;
+    for (Row row : rows) {
+      ledger = ledger.evolve(event(row), row.getLong("seq"));
+    }
+    return ledger;
+  }
+
+  /**
+   * The portfolio's events up to {@code version}, in order: what a read as of a business time
+   * folds ({@link io.portfoliostate.domain.timeline.BusinessTime}).
+   */
+  public Future<List<PortfolioEvent>> eventsUpTo(PortfolioId id, long version) {
+    return pool.preparedQuery(EVENTS_BETWEEN).execute(Tuple.of(id.value(), 0L, version)).map(rows -> {
+      List<PortfolioEvent> events = new ArrayList<>(rows.size());
+      for (Row row : rows) {
+        events.add(event(row));
+      }
+      return events;
+    });
   }
 
   /** The version current at {@code time} (0 when the portfolio did not exist yet). */

@@ -15,6 +15,8 @@ import io.portfoliostate.domain.CreatePortfolio;
 import io.portfoliostate.domain.PortfolioCommand;
 import io.portfoliostate.domain.RecordCashFlow;
 import io.portfoliostate.domain.RecordTrade;
+import io.portfoliostate.domain.CancelTrade;
+import io.portfoliostate.domain.AmendTrade;
 import io.portfoliostate.domain.SetTargets;
 import io.portfoliostate.domain.Side;
 import io.portfoliostate.domain.UpdatePortfolio;
@@ -52,6 +54,23 @@ public final class CommandJson {
       return json.put("type", "ConvertFx").put("conversionId", c.conversionId())
           .put("fromCurrency", c.fromCurrency().value()).put("toCurrency", c.toCurrency().value())
           .put("fromAmount", decimal(c.fromAmount())).put("rate", decimal(c.rate()));
+    }
+    if (command instanceof CancelTrade) {
+      CancelTrade c = (CancelTrade) command;
+      json.put("type", "CancelTrade").put("tradeId", c.tradeId());
+      return putIfPresent(json, "reason", c.reason());
+    }
+    if (command instanceof AmendTrade) {
+      AmendTrade c = (AmendTrade) command;
+      json.put("type", "AmendTrade").put("tradeId", c.tradeId());
+      putIfPresent(json, "side", c.side() == null ? null : c.side().name());
+      putIfPresent(json, "quantity", c.quantity() == null ? null : decimal(c.quantity()));
+      putIfPresent(json, "price", c.price() == null ? null : decimal(c.price()));
+      putIfPresent(json, "fees", c.fees() == null ? null : decimal(c.fees()));
+      putIfPresent(json, "currency", c.currency() == null ? null : c.currency().value());
+      putIfPresent(json, "strategy", c.strategy());
+      putIfPresent(json, "executedAt", text(c.executedAt()));
+      return putIfPresent(json, "reason", c.reason());
     }
     if (command instanceof ApplyCorporateAction) {
       return json.put("type", "ApplyCorporateAction").put("action", action(((ApplyCorporateAction) command).action()));
@@ -100,6 +119,15 @@ public final class CommandJson {
             Json.instrumentId(json, "instrumentId"), Side.valueOf(json.getString("side")),
             decimal(json, "quantity"), decimal(json, "price"), Json.currency(json, "currency"),
             decimal(json, "fees"), json.getString("strategy"), Json.instant(json, "executedAt"));
+      case "CancelTrade":
+        return new CancelTrade(Json.portfolioId(json, "portfolioId"), json.getString("tradeId"),
+            json.getString("reason"));
+      case "AmendTrade":
+        String side = json.getString("side");
+        return new AmendTrade(Json.portfolioId(json, "portfolioId"), json.getString("tradeId"),
+            side == null ? null : Side.valueOf(side), decimal(json, "quantity"), decimal(json, "price"),
+            decimal(json, "fees"), Json.currency(json, "currency"), json.getString("strategy"),
+            Json.instant(json, "executedAt"), json.getString("reason"));
       case "RecordCashFlow":
         return new RecordCashFlow(Json.portfolioId(json, "portfolioId"), json.getString("flowId"),
             CashFlowType.valueOf(json.getString("flowType")), Json.currency(json, "currency"),

@@ -17,6 +17,11 @@ import io.portfoliostate.domain.PortfolioUpdated;
 import io.portfoliostate.domain.Side;
 import io.portfoliostate.domain.TargetsSet;
 import io.portfoliostate.domain.TradeRecorded;
+import io.portfoliostate.domain.TradeCancelled;
+import io.portfoliostate.domain.TradeAmended;
+import io.portfoliostate.domain.Restatement;
+import io.portfoliostate.domain.Position;
+import io.portfoliostate.domain.PositionKey;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.math.BigDecimal;
@@ -43,20 +48,78 @@ public final class EventJson {
   public static JsonObject toJson(PortfolioEvent event) {
     if (event instanceof TradeRecorded) {
       TradeRecorded e = (TradeRecorded) event;
-      JsonObject json = new JsonObject()
-          .put("tradeId", e.tradeId())
-          .put("instrumentId", e.instrumentId().value())
-          .put("strategy", e.strategy())
-          .put("side", e.side().name())
-          .put("quantity", decimal(e.quantity()))
-          .put("price", decimal(e.price()))
-          .put("currency", e.currency().value())
-          .put("fees", decimal(e.fees()))
-          .put("executedAt", text(e.executedAt()))
-          .put("at", text(e.at()));
-      // Written only when a split converted the trade: older rows have no such field.
-      return e.adjusted() ? json.put("adjustedBy", new JsonArray(new ArrayList<>(e.adjustedBy()))) : json;
+      JsonObject json = trade(e);
+      // Written only when the trade crossed a split: older rows have no such field.
+      if (e.adjusted()) {
+        json.put("adjustedBy", new JsonArray(new ArrayList<>(e.adjustedBy())));
+      }
+      return e.restated() == null ? json : json.put("restated", restatement(e.restated()));
     }
+    if (event instanceof TradeCancelled) {
+      TradeCancelled e = (TradeCancelled) event;
+      JsonObject json = new JsonObject().put("tradeId", e.tradeId());
+      putIfPresent(json, "reason", e.reason());
+      return json.put("cancelled", trade(e.cancelled()))
+          .put("restated", restatement(e.restatement()))
+          .put("at", text(e.at()));
+    }
+    if (event instanceof TradeAmended) {
+      TradeAmended e = (TradeAmended) event;
+      JsonObject json = new JsonObject().put("tradeId", e.tradeId()).put("amendment", e.amendment());
+      putIfPresent(json, "reason", e.reason());
+      return json.put("previous", trade(e.previous()))
+          .put("amended", trade(e.amended()))
+          .put("restated", restatement(e.restatement()))
+          .put("key", e.key())
+          .put("at", text(e.at()));
+    }
+    return others(event);
+  }
+
+  /** A trade's own fields (a version kept by a cancel or an amendment has no others). */
+  private static JsonObject trade(TradeRecorded e) {
+    JsonObject json = new JsonObject()
+        .put("tradeId", e.tradeId())
+        .put("instrumentId", e.instrumentId().value())
+        .put("strategy", e.strategy())
+        .put("side", e.side().name())
+        .put("quantity", decimal(e.quantity()))
+        .put("price", decimal(e.price()))
+        .put("currency", e.currency().value())
+        .put("fees", decimal(e.fees()))
+        .put("executedAt", text(e.executedAt()))
+        .put("at", text(e.at()));
+    // A version recorded converted by splits (before the timeline) says so; see TradeLedger.
+    return e.convertedBySplits() ? json.put("adjustedBy", new JsonArray(new ArrayList<>(e.adjustedBy()))) : json;
+  }
+
+  private static TradeRecorded trade(JsonObject json) {
+    return new TradeRecorded(json.getString("tradeId"), Json.instrumentId(json, "instrumentId"),
+        json.getString("strategy"), Side.valueOf(json.getString("side")),
+        decimal(json, "quantity"), decimal(json, "price"), Json.currency(json, "currency"),
+        decimal(json, "fees"), Json.instant(json, "executedAt"), Json.instant(json, "at"),
+        strings(json.getJsonArray("adjustedBy")));
+  }
+
+  private static JsonObject restatement(Restatement restatement) {
+    JsonArray positions = new JsonArray();
+    restatement.positions().forEach(position -> positions.add(StateJson.position(position)));
+    JsonArray removed = new JsonArray();
+    restatement.removed().forEach(key -> removed.add(new JsonObject()
+        .put("instrumentId", key.instrumentId().value()).put("strategy", key.strategy())));
+    return new JsonObject().put("positions", positions).put("removed", removed);
+  }
+
+  private static Restatement restatement(JsonObject json) {
+    List<Position> positions = new ArrayList<>();
+    json.getJsonArray("positions").forEach(item -> positions.add(StateJson.position((JsonObject) item)));
+    List<PositionKey> removed = new ArrayList<>();
+    json.getJsonArray("removed").forEach(item -> removed.add(new PositionKey(
+        Json.instrumentId((JsonObject) item, "instrumentId"), ((JsonObject) item).getString("strategy"))));
+    return new Restatement(positions, removed);
+  }
+
+  private static JsonObject others(PortfolioEvent event) {
     if (event instanceof SplitApplied) {
       SplitApplied e = (SplitApplied) event;
       return new JsonObject()
@@ -149,11 +212,20 @@ public final class EventJson {
   public static PortfolioEvent fromJson(String type, JsonObject json) {
     switch (type) {
       case "TradeRecorded":
+        JsonObject restated = json.getJsonObject("restated");
         return new TradeRecorded(json.getString("tradeId"), Json.instrumentId(json, "instrumentId"),
             json.getString("strategy"), Side.valueOf(json.getString("side")),
             decimal(json, "quantity"), decimal(json, "price"), Json.currency(json, "currency"),
             decimal(json, "fees"), Json.instant(json, "executedAt"), Json.instant(json, "at"),
-            strings(json.getJsonArray("adjustedBy")));
+            strings(json.getJsonArray("adjustedBy")), restated == null ? null : restatement(restated));
+      case "TradeCancelled":
+        return new TradeCancelled(json.getString("tradeId"), json.getString("reason"),
+            trade(json.getJsonObject("cancelled")), restatement(json.getJsonObject("restated")),
+            Json.instant(json, "at"));
+      case "TradeAmended":
+        return new TradeAmended(json.getString("tradeId"), json.getInteger("amendment"), json.getString("reason"),
+            trade(json.getJsonObject("previous")), trade(json.getJsonObject("amended")),
+            restatement(json.getJsonObject("restated")), json.getString("key"), Json.instant(json, "at"));
       case "SplitApplied":
         return new SplitApplied(json.getString("actionId"), Json.instrumentId(json, "instrumentId"),
             json.getLong("numerator"), json.getLong("denominator"), Json.instant(json, "effectiveAt"),

@@ -52,12 +52,13 @@ public final class MessageJson {
   public static JsonObject read(OwnerRequest.Read request) {
     JsonObject json = new JsonObject().put("portfolioId", request.portfolioId().value());
     putIfPresent(json, "version", request.version());
-    return putIfPresent(json, "asOf", text(request.asOf()));
+    putIfPresent(json, "asOf", text(request.asOf()));
+    return putIfPresent(json, "knownAt", text(request.knownAt()));
   }
 
   public static OwnerRequest.Read read(JsonObject json) {
     return new OwnerRequest.Read(Json.portfolioId(json, "portfolioId"), json.getLong("version"),
-        Json.instant(json, "asOf"));
+        Json.instant(json, "asOf"), Json.instant(json, "knownAt"));
   }
 
   public static JsonObject readEvents(OwnerRequest.ReadEvents request) {

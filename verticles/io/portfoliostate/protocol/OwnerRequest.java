@@ -20,12 +20,13 @@ public sealed interface OwnerRequest {
   }
 
   /**
-   * Read the committed state: the current one, or the one at a version or time. The reply is a
+   * Read the committed state: the current one, the one at a version, or the one as of a business
+   * time {@code asOf} and/or as known at a system time {@code knownAt}. The reply is a
    * {@link io.portfoliostate.domain.PortfolioState}.
    */
-  record Read(PortfolioId portfolioId, Long version, Instant asOf) implements OwnerRequest {
+  record Read(PortfolioId portfolioId, Long version, Instant asOf, Instant knownAt) implements OwnerRequest {
     public static Read current(PortfolioId id) {
-      return new Read(id, null, null);
+      return new Read(id, null, null, null);
     }
   }
 

@@ -86,6 +86,7 @@ public final class StateJson {
         .put("fees", decimal(position.fees()));
     putIfPresent(json, "openedAt", text(position.openedAt()));
     putIfPresent(json, "updatedAt", text(position.updatedAt()));
+    putIfPresent(json, "lastExecutedAt", text(position.lastExecutedAt()));
     JsonArray lots = new JsonArray();
     for (Lot lot : position.lots()) {
       lots.add(new JsonObject()
@@ -146,6 +147,6 @@ public final class StateJson {
     PositionKey key = new PositionKey(Json.instrumentId(json, "instrumentId"), json.getString("strategy"));
     return new Position(key, Json.currency(json, "currency"), decimal(json, "quantity"),
         decimal(json, "averageCost"), decimal(json, "costBasis"), decimal(json, "realizedPnl"), decimal(json, "fees"),
-        Json.instant(json, "openedAt"), Json.instant(json, "updatedAt"), lots);
+        Json.instant(json, "openedAt"), Json.instant(json, "updatedAt"), lots, Json.instant(json, "lastExecutedAt"));
   }
 }

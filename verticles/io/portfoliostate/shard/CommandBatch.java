@@ -13,6 +13,7 @@ import io.portfoliostate.domain.PortfolioCommand;
 import io.portfoliostate.domain.PortfolioCreated;
 import io.portfoliostate.domain.PortfolioEvent;
 import io.portfoliostate.domain.PortfolioRules;
+import io.portfoliostate.domain.timeline.TradeLedger;
 import io.portfoliostate.domain.PortfolioState;
 import io.portfoliostate.domain.PortfolioUpdated;
 import io.portfoliostate.domain.ReferenceData;
@@ -58,6 +59,13 @@ final class CommandBatch {
 
   final PortfolioState before;
   PortfolioState after;
+  /** The portfolio's trades after the batch, or null while the owner has not loaded them. */
+  TradeLedger ledger;
+  /**
+   * The batch stopped before a command that needs the portfolio's trades (a cancel, an amendment,
+   * a back-dated trade) because they are not loaded: the owner loads them, then decides on.
+   */
+  boolean ledgerNeeded;
   final List<PortfolioEvent> events = new ArrayList<>();
   final List<JournalAppend.Row> rows = new ArrayList<>();
   final List<EarlierReplay> earlierReplays = new ArrayList<>();
@@ -83,9 +91,24 @@ final class CommandBatch {
    */
   static CommandBatch decide(PortfolioState state, IdempotencyIndex index, ArrayDeque<PendingCommand> queue,
       int maxRows, Instant now, ReferenceData reference, Function<String, Origin> actionOrigins) {
+    return decide(state, null, index, queue, maxRows, now, reference, actionOrigins);
+  }
+
+  /**
+   * As above, with the portfolio's trades ({@code ledger}, null when not loaded): the batch stops
+   * before the first command that needs them when they are not loaded ({@link #ledgerNeeded}).
+   */
+  static CommandBatch decide(PortfolioState state, TradeLedger ledger, IdempotencyIndex index,
+      ArrayDeque<PendingCommand> queue, int maxRows, Instant now, ReferenceData reference,
+      Function<String, Origin> actionOrigins) {
     CommandBatch batch = new CommandBatch(state);
+    batch.ledger = ledger;
     batch.actionOrigins = actionOrigins;
     while (!queue.isEmpty() && batch.rows.size() < maxRows) {
+      if (ledger == null && PortfolioRules.needsLedger(batch.after, queue.peek().envelope.command(), now, reference)) {
+        batch.ledgerNeeded = true;
+        break;
+      }
       // A parent change goes alone in its append: if the journal finds it would close a cycle,
       // it alone is refused and the commands around it are decided again.
       boolean changesParent = changesParent(queue.peek().envelope.command());
@@ -152,7 +175,7 @@ final class CommandBatch {
           "expected version " + expected + ", the portfolio is at version " + current)));
       return;
     }
-    Decision decision = PortfolioRules.decide(after, command, now, reference);
+    Decision decision = PortfolioRules.decide(after, ledger, command, now, reference);
     CorporateAction forgotten;
     while ((forgotten = forgottenAction(decision, index)) != null) {
       // The journal has the action's key but the state does not remember it (read from a snapshot
@@ -160,7 +183,7 @@ final class CommandBatch {
       // index on every retry. The state learns it, and the command is decided again.
       LOG.warn("Portfolio {} did not remember corporate action {}; decided again", after.id(), forgotten.actionId());
       after = after.remembering(forgotten);
-      decision = PortfolioRules.decide(after, command, now, reference);
+      decision = PortfolioRules.decide(after, ledger, command, now, reference);
     }
     if (decision instanceof Decision.Rejected) {
       deliver(pending, new CommandOutcome.Refused(((Decision.Rejected) decision).rejection()));
@@ -169,6 +192,7 @@ final class CommandBatch {
     // Everything is computed before the batch changes, so that a command whose evolve or
     // encoding throws half-way leaves no event of its own behind.
     PortfolioState state = after;
+    TradeLedger trades = ledger;
     List<PortfolioEvent> decided = ((Decision.Accepted) decision).events();
     List<JournalAppend.Row> decidedRows = new ArrayList<>(decided.size());
     Map<String, Recorded> actionsOnTheWay = new HashMap<>();
@@ -190,6 +214,7 @@ final class CommandBatch {
           : !keyCarried && i == decided.size() - 1 ? key : null;
       PortfolioState previous = state;
       state = PortfolioRules.evolve(state, event);
+      trades = trades == null ? null : trades.evolve(event, state.version());
       List<Alert> alerts = AlertRules.raisedBy(previous, event, state);
       alertCount += alerts.size();
       Long hash = key == null ? null : pending.contentHash;
@@ -209,8 +234,9 @@ final class CommandBatch {
           byActionOnTheWay(command, event) != null ? actionOrigin(byActionOnTheWay(command, event)) : origin));
       catalog |= event instanceof PortfolioCreated || event instanceof PortfolioUpdated;
     }
-    CommandResult result = CommandResult.of(command, state);
+    CommandResult result = CommandResult.of(command, state, decided);
     after = state;
+    ledger = trades;
     events.addAll(decided);
     rows.addAll(decidedRows);
     recordedHere.putAll(actionsOnTheWay);

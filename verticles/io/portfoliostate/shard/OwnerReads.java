@@ -1,10 +1,14 @@
 package io.portfoliostate.shard;
 
+import io.portfoliostate.domain.timeline.BusinessTime;
 import io.portfoliostate.persistence.JournalReader;
 import io.portfoliostate.protocol.EventPage;
 import io.portfoliostate.protocol.FailureCodes;
 import io.portfoliostate.protocol.OwnerRequest;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.Message;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -14,13 +18,22 @@ import java.util.List;
  */
 final class OwnerReads {
 
+  /** A longer journal is folded on a worker thread, not on the owner's event loop. */
+  private static final int INLINE_FOLD_LIMIT = 2_000;
+
+  private final Vertx vertx;
   private final JournalReader reader;
 
-  OwnerReads(JournalReader reader) {
+  OwnerReads(Vertx vertx, JournalReader reader) {
+    this.vertx = vertx;
     this.reader = reader;
   }
 
-  /** The committed state: current, at a version, or as of a time. */
+  /**
+   * The committed state: current, at a version, as known at a system time ({@code knownAt}: the
+   * version recorded last by then), or as of a business time ({@code asOf}: the journal known now,
+   * or known at {@code knownAt}, folded by {@link BusinessTime}).
+   */
   void read(Message<OwnerRequest> message, PortfolioEntity entity, OwnerRequest.Read request) {
     entity.whenLoaded().onComplete(loaded -> {
       if (loaded.failed()) {
@@ -29,18 +42,41 @@ final class OwnerReads {
         message.fail(FailureCodes.NOT_FOUND, "portfolio " + request.portfolioId() + " does not exist");
       } else if (request.version() != null) {
         readVersion(message, entity, request.version());
-      } else if (request.asOf() != null) {
-        reader.versionAsOf(entity.id, request.asOf()).onComplete(version -> {
+      } else if (request.knownAt() != null) {
+        reader.versionAsOf(entity.id, request.knownAt()).onComplete(version -> {
           if (version.failed()) {
             message.fail(FailureCodes.UNAVAILABLE, "journal unavailable");
-          } else {
+          } else if (request.asOf() == null) {
             readVersion(message, entity, Math.min(version.result(), entity.version()));
+          } else {
+            readAsOf(message, entity, Math.min(version.result(), entity.version()), request.asOf());
           }
         });
+      } else if (request.asOf() != null) {
+        readAsOf(message, entity, entity.version(), request.asOf());
       } else {
         message.reply(entity.state);
       }
     });
+  }
+
+  /** The state as of business time {@code asOf}, as the journal up to {@code version} knows it. */
+  private void readAsOf(Message<OwnerRequest> message, PortfolioEntity entity, long version, Instant asOf) {
+    if (version < 1) {
+      message.fail(FailureCodes.NO_SUCH_VERSION, "portfolio " + entity.id + " was not recorded yet then");
+      return;
+    }
+    reader.eventsUpTo(entity.id, version)
+        .compose(events -> events.size() <= INLINE_FOLD_LIMIT ? Future.succeededFuture(BusinessTime.asOf(events, asOf))
+            // A long journal would hold every portfolio of this event loop.
+            : vertx.executeBlocking(() -> BusinessTime.asOf(events, asOf), false))
+        .onComplete(folded -> {
+          if (folded.succeeded()) {
+            message.reply(folded.result());
+          } else {
+            message.fail(FailureCodes.UNAVAILABLE, "journal unavailable");
+          }
+        });
   }
 
   private void readVersion(Message<OwnerRequest> message, PortfolioEntity entity, long version) {

@@ -3,6 +3,7 @@ package io.portfoliostate.shard;
 import io.portfoliostate.domain.PortfolioId;
 import io.portfoliostate.domain.PortfolioState;
 import io.portfoliostate.domain.Position;
+import io.portfoliostate.domain.timeline.TradeLedger;
 import io.portfoliostate.persistence.IdempotencyIndex;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -21,6 +22,14 @@ final class PortfolioEntity {
   /** The committed state; null when the portfolio does not exist. */
   PortfolioState state;
   IdempotencyIndex index;
+  /**
+   * The portfolio's trades as they stand, loaded from the journal the first time a cancel, an
+   * amendment or a back-dated trade needs them, then kept up to date with every commit; null
+   * until then (most portfolios never need them).
+   */
+  TradeLedger ledger;
+  /** The ledger is being read from the journal: deciding waits for it. */
+  boolean loadingLedger;
   long snapshotVersion;
   boolean writing;
   long lastUsedNanos = System.nanoTime();
@@ -69,6 +78,8 @@ final class PortfolioEntity {
   static final long LOT_BYTES = 220;
   /** A recent command id: a string, hash and version boxed in a linked map entry (1.46 MB for 10,000). */
   static final long COMMAND_ID_BYTES = 150;
+  /** A trade in the ledger: a recorded trade (ids, five decimals, two instants) in two persistent maps. */
+  static final long LEDGER_TRADE_BYTES = 400;
   /** A cash balance, a target, or a split: a small map entry with a BigDecimal. */
   static final long ENTRY_BYTES = 120;
 
@@ -80,6 +91,9 @@ final class PortfolioEntity {
     long bytes = BASE_BYTES;
     if (index != null) {
       bytes += COMMAND_ID_BYTES * index.size();
+    }
+    if (ledger != null) {
+      bytes += LEDGER_TRADE_BYTES * ledger.size();
     }
     if (state != null) {
       for (Position position : state.positions().values()) {

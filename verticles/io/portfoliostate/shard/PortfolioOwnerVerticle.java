@@ -5,7 +5,10 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import io.portfoliostate.config.Settings.OwnerSettings;
+import io.portfoliostate.domain.AmendTrade;
+import io.portfoliostate.domain.CancelTrade;
 import io.portfoliostate.domain.CommandResult;
+import io.portfoliostate.domain.PortfolioCommand;
 import io.portfoliostate.domain.PortfolioId;
 import io.portfoliostate.domain.ReferenceData;
 import io.portfoliostate.domain.Rejection;
@@ -16,6 +19,7 @@ import io.portfoliostate.persistence.OwnerEpochs;
 import io.portfoliostate.persistence.SnapshotStore;
 import io.portfoliostate.protocol.Addresses;
 import io.portfoliostate.protocol.CommandOutcome;
+import io.portfoliostate.protocol.EventPage;
 import io.portfoliostate.protocol.FailureCodes;
 import io.portfoliostate.protocol.JournalAppend;
 import io.portfoliostate.protocol.Origin;
@@ -83,6 +87,7 @@ public final class PortfolioOwnerVerticle extends VerticleBase {
   private MessageConsumer<OwnerRequest> consumer;
   private Timer commandLatency;
   private Timer queueWait;
+  private Timer ledgerLoads;
   private long sweepTimer;
   private long ownershipTimer;
   private long leaseTimer;
@@ -110,7 +115,7 @@ public final class PortfolioOwnerVerticle extends VerticleBase {
     this.clock = clock;
     this.shards = shards;
     this.cacheStates = cacheStates;
-    this.reads = new OwnerReads(reader);
+    this.reads = new OwnerReads(vertx, reader);
   }
 
   @Override
@@ -122,6 +127,10 @@ public final class PortfolioOwnerVerticle extends VerticleBase {
     queueWait = Timer.builder("pstate.owner.queue.wait")
         .description("Time a command waits in its portfolio's queue (load, or the write before it) until decided")
         .publishPercentiles(0.5, 0.99, 0.999).register(registry);
+    ledgerLoads = Timer.builder("pstate.owner.ledger.load")
+        .description("Reading a portfolio's trades from the journal, the first time a cancel, an amendment or a "
+            + "back-dated trade needs them")
+        .publishPercentiles(0.5, 0.99).register(registry);
     registry.gauge("pstate.owner.queue.commands", tags, this, owner -> owner.queuedCommands);
     entities = new ResidentPortfolios(shards, snapshots, settings, registry, tags);
     long sweepSeconds = Math.max(1, Math.min(10, settings.passivateAfterSeconds()));
@@ -293,10 +302,10 @@ public final class PortfolioOwnerVerticle extends VerticleBase {
       }
       return;
     }
-    while (entity.isReady() && !entity.writing && !entity.queue.isEmpty()) {
+    while (entity.isReady() && !entity.writing && !entity.loadingLedger && !entity.queue.isEmpty()) {
       int before = entity.queue.size();
       long decidedNanos = System.nanoTime();
-      CommandBatch batch = CommandBatch.decide(entity.state, entity.index, entity.queue,
+      CommandBatch batch = CommandBatch.decide(entity.state, entity.ledger, entity.index, entity.queue,
           MAX_ROWS_PER_APPEND, clock.instant(), reference, actionOrigins);
       batch.forEachCommand(pending -> queueWait.record(decidedNanos - pending.queuedNanos, TimeUnit.NANOSECONDS));
       queuedCommands -= before - entity.queue.size();
@@ -304,6 +313,10 @@ public final class PortfolioOwnerVerticle extends VerticleBase {
       if (!batch.hasEvents()) {
         batch.deliverWithoutWrite();
         recordLatency(batch);
+        if (batch.ledgerNeeded) {
+          loadLedger(entity);
+          return;
+        }
         continue;
       }
       JournalAppend append;
@@ -379,6 +392,7 @@ public final class PortfolioOwnerVerticle extends VerticleBase {
 
   private void committed(PortfolioEntity entity, CommandBatch batch) {
     entity.state = batch.after;
+    entity.ledger = batch.ledger;
     if (entity.index == null) {
       entity.index = new IdempotencyIndex(settings.idempotencyWindow());
     }
@@ -401,9 +415,47 @@ public final class PortfolioOwnerVerticle extends VerticleBase {
     }
   }
 
+  /**
+   * Reads the portfolio's trades from the journal (up to the committed version: nothing is being
+   * written meanwhile, deciding waits), then decides on. A failed read fails the waiting commands:
+   * their senders retry as for any unavailable journal.
+   */
+  private void loadLedger(PortfolioEntity entity) {
+    entity.loadingLedger = true;
+    long version = entity.version();
+    long started = System.nanoTime();
+    reader.ledger(entity.id, version).onComplete(loaded -> {
+      entity.loadingLedger = false;
+      if (loaded.succeeded() && entity.version() == version && entities.get(entity.id) == entity) {
+        entity.ledger = loaded.result();
+        ledgerLoads.record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
+        drain(entity);
+      } else if (entities.get(entity.id) == entity) {
+        LOG.warn("Could not read the trades of {}", entity.id, loaded.cause());
+        drop(entity, FailureCodes.UNAVAILABLE, "journal unavailable");
+      }
+    });
+  }
+
   /** The original result of a command recorded in an earlier batch, rebuilt from the journal. */
   private void replayEarlier(PortfolioEntity entity, CommandBatch.EarlierReplay replay) {
     PendingCommand pending = replay.command();
+    PortfolioCommand command = pending.envelope.command();
+    if (command instanceof CancelTrade || command instanceof AmendTrade) {
+      // Their result names the trade's position, which only their event tells.
+      Future.all(reader.stateAt(entity.id, replay.version()), reader.events(entity.id, replay.version() - 1, 1))
+          .onComplete(read -> {
+            if (read.succeeded()) {
+              JournalReader.Replayed state = read.result().resultAt(0);
+              List<EventPage.Entry> events = read.result().resultAt(1);
+              pending.reply.complete(pending.slot, new CommandOutcome.Recorded(CommandResult.of(command,
+                  state.state(), events.stream().map(EventPage.Entry::event).toList()), true));
+            } else {
+              pending.reply.fail(FailureCodes.UNAVAILABLE, "journal unavailable");
+            }
+          });
+      return;
+    }
     if (entity.state != null && entity.state.version() == replay.version()) {
       pending.reply.complete(pending.slot, new CommandOutcome.Recorded(
           CommandResult.of(pending.envelope.command(), entity.state), true));

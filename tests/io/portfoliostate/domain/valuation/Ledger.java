@@ -1,5 +1,7 @@
 package io.portfoliostate.domain.valuation;
 
+import io.portfoliostate.domain.Ledgers;
+
 import static io.portfoliostate.domain.valuation.MarketFixtures.AAPL;
 import static io.portfoliostate.domain.valuation.MarketFixtures.EUR;
 import static io.portfoliostate.domain.valuation.MarketFixtures.GBP;
@@ -127,12 +129,12 @@ final class Ledger {
 
   private Ledger submit(PortfolioCommand command) {
     clock = clock.plus(Duration.ofMinutes(1));
-    Decision decision = PortfolioRules.decide(state, command, clock, REFERENCE);
+    Decision decision = Ledgers.decide(state, command, clock, REFERENCE);
     if (!(decision instanceof Decision.Accepted)) {
       throw new AssertionError("rejected " + command + ": " + decision);
     }
     for (PortfolioEvent event : ((Decision.Accepted) decision).events()) {
-      state = PortfolioRules.evolve(state, event);
+      state = Ledgers.evolve(state, event);
     }
     return this;
   }
