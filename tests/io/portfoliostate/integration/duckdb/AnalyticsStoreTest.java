@@ -137,6 +137,43 @@ class AnalyticsStoreTest {
     }
   }
 
+  private static JsonObject restated(String instrument, String quantity) {
+    return new JsonObject().put("positions", new io.vertx.core.json.JsonArray().add(new JsonObject()
+        .put("instrumentId", instrument).put("strategy", "default").put("currency", "USD").put("quantity", quantity)))
+        .put("removed", new io.vertx.core.json.JsonArray());
+  }
+
+  /**
+   * The timeline's corrections: buy 100 and 50 X @ 10, a 2:1 split (300), a back-dated buy of 10
+   * @ 10 executed before the split, journaled with its restated position (320), a buy of 5 @ 5
+   * (325), then the cancel of the 50 (restated 225). Cash −1,000 − 500 − 100 − 25 + 500 = −1,125.
+   */
+  @Test
+  void restatedPositionsAndCancelsFoldLikeTheOwner() throws Exception {
+    try (AnalyticsStore store = AnalyticsStore.open(folder, SETTINGS)) {
+      AnalyticsFeedVerticle feed = new AnalyticsFeedVerticle(store, null, new MarketView(), SETTINGS,
+          new SimpleMeterRegistry());
+      JsonObject fifty = trade("x2", "X", "BUY", "50", "10", "0", "USD");
+      feed.append(List.of(change("p9", 1, "PortfolioCreated", created("p9", "USD", null)),
+          change("p9", 2, "TradeRecorded", trade("x1", "X", "BUY", "100", "10", "0", "USD")),
+          change("p9", 3, "TradeRecorded", fifty),
+          change("p9", 4, "SplitApplied", new JsonObject().put("actionId", "s9").put("instrumentId", "X")
+              .put("numerator", 2).put("denominator", 1).put("effectiveAt", AT.toString()).put("at", AT.toString())),
+          change("p9", 5, "TradeRecorded", trade("x3", "X", "BUY", "10", "10", "0", "USD")
+              .put("restated", restated("X", "320"))),
+          change("p9", 6, "TradeRecorded", trade("x4", "X", "BUY", "5", "5", "0", "USD"))));
+      assertThat(rows(store, "SELECT quantity FROM positions WHERE portfolio_id = 'p9'")).containsExactly("325");
+      feed.append(List.of(change("p9", 7, "TradeCancelled", new JsonObject().put("tradeId", "x2")
+          .put("reason", "wrong account").put("cancelled", fifty).put("restated", restated("X", "225"))
+          .put("at", AT.toString()))));
+      assertThat(rows(store, "SELECT quantity FROM positions WHERE portfolio_id = 'p9'")).containsExactly("225");
+      assertThat(rows(store, "SELECT currency, balance FROM cash WHERE portfolio_id = 'p9'"))
+          .containsExactly("USD|-1125");
+      assertThat(rows(store, "SELECT trade_id, kind, reason, quantity FROM trade_corrections"))
+          .containsExactly("x2|CANCEL|wrong account|50");
+    }
+  }
+
   @Test
   void aReopenedStoreResumesAtItsCursor() throws Exception {
     List<Change> journal = journal();

@@ -143,7 +143,9 @@ public final class AnalyticsFeedVerticle extends VerticleBase {
           DuckDBAppender flows = connection.createAppender("main", "cash_flows");
           DuckDBAppender movements = connection.createAppender("main", "cash_movements");
           DuckDBAppender splits = connection.createAppender("main", "splits");
-          DuckDBAppender portfolios = connection.createAppender("main", "portfolio_changes")) {
+          DuckDBAppender portfolios = connection.createAppender("main", "portfolio_changes");
+          DuckDBAppender marks = connection.createAppender("main", "position_marks");
+          DuckDBAppender corrections = connection.createAppender("main", "trade_corrections")) {
         for (Change change : batch) {
           maxSeq = Math.max(maxSeq, change.globalSeq());
           OffsetDateTime recorded = time(change.recordedAt());
@@ -154,20 +156,31 @@ public final class AnalyticsFeedVerticle extends VerticleBase {
           JsonObject payload = new JsonObject(change.payload());
           switch (change.type()) {
             case "TradeRecorded" -> {
-              BigDecimal quantity = new BigDecimal(payload.getString("quantity"));
-              BigDecimal price = new BigDecimal(payload.getString("price"));
-              BigDecimal fees = new BigDecimal(payload.getString("fees"));
-              BigDecimal signed = "SELL".equals(payload.getString("side")) ? quantity.negate() : quantity;
-              String currency = payload.getString("currency");
+              JsonObject restated = payload.getJsonObject("restated");
               trades.beginRow().append(change.globalSeq()).append(change.portfolioId()).append(change.version())
                   .append(payload.getString("tradeId")).append(payload.getString("instrumentId"))
                   .append(payload.getString("strategy")).append(payload.getString("side"))
-                  .append(exact(quantity)).append(exact(signed)).append(exact(price)).append(currency)
-                  .append(exact(fees));
+                  .append(exact(decimal(payload, "quantity"))).append(exact(signed(payload)))
+                  .append(exact(decimal(payload, "price"))).append(payload.getString("currency"))
+                  .append(exact(decimal(payload, "fees")));
               nullableTime(trades, payload.getString("executedAt"));
-              trades.append(recorded).endRow();
-              // DOMAIN.md: a trade's cash effect is −(t·p + f) in its currency.
-              movement(movements, change, currency, signed.multiply(price).add(fees).negate(), "trade");
+              trades.append(recorded).append(restated != null).endRow();
+              movement(movements, change, payload.getString("currency"), cashEffect(payload), "trade");
+              marks(marks, change, restated);
+            }
+            case "TradeCancelled" -> {
+              JsonObject cancelled = payload.getJsonObject("cancelled");
+              correction(corrections, change, payload, "CANCEL", cancelled, recorded);
+              movement(movements, change, cancelled.getString("currency"), cashEffect(cancelled).negate(), "cancel");
+              marks(marks, change, payload.getJsonObject("restated"));
+            }
+            case "TradeAmended" -> {
+              JsonObject previous = payload.getJsonObject("previous");
+              JsonObject amended = payload.getJsonObject("amended");
+              correction(corrections, change, payload, "AMEND", amended, recorded);
+              movement(movements, change, previous.getString("currency"), cashEffect(previous).negate(), "amend");
+              movement(movements, change, amended.getString("currency"), cashEffect(amended), "amend");
+              marks(marks, change, payload.getJsonObject("restated"));
             }
             case "CashFlowRecorded" -> {
               BigDecimal amount = new BigDecimal(payload.getString("amount"));
@@ -286,6 +299,51 @@ public final class AnalyticsFeedVerticle extends VerticleBase {
     } finally {
       connection.setAutoCommit(true);
     }
+  }
+
+  private static BigDecimal decimal(JsonObject json, String field) {
+    return new BigDecimal(json.getString(field));
+  }
+
+  /** t of DOMAIN.md: +quantity for a BUY, −quantity for a SELL. */
+  private static BigDecimal signed(JsonObject trade) {
+    BigDecimal quantity = decimal(trade, "quantity");
+    return "SELL".equals(trade.getString("side")) ? quantity.negate() : quantity;
+  }
+
+  /** DOMAIN.md: a trade's cash effect is −(t·p + f) in its currency. */
+  private static BigDecimal cashEffect(JsonObject trade) {
+    return signed(trade).multiply(decimal(trade, "price")).add(decimal(trade, "fees")).negate();
+  }
+
+  /** The whole quantity of each position a restatement names (0 for one it removed), at the change's version. */
+  private static void marks(DuckDBAppender marks, Change change, JsonObject restated) throws SQLException {
+    if (restated == null) {
+      return;
+    }
+    for (Object item : restated.getJsonArray("positions")) {
+      JsonObject position = (JsonObject) item;
+      marks.beginRow().append(change.globalSeq()).append(change.portfolioId()).append(change.version())
+          .append(position.getString("instrumentId")).append(position.getString("strategy"))
+          .append(position.getString("currency")).append(exact(decimal(position, "quantity"))).endRow();
+    }
+    for (Object item : restated.getJsonArray("removed")) {
+      JsonObject key = (JsonObject) item;
+      marks.beginRow().append(change.globalSeq()).append(change.portfolioId()).append(change.version())
+          .append(key.getString("instrumentId")).append(key.getString("strategy")).appendNull()
+          .append(exact(BigDecimal.ZERO)).endRow();
+    }
+  }
+
+  private static void correction(DuckDBAppender corrections, Change change, JsonObject payload, String kind,
+      JsonObject trade, OffsetDateTime recorded) throws SQLException {
+    corrections.beginRow().append(change.globalSeq()).append(change.portfolioId()).append(change.version())
+        .append(payload.getString("tradeId")).append(kind);
+    nullable(corrections, payload.getString("reason"));
+    corrections.append(exact(decimal(trade, "quantity"))).append(exact(decimal(trade, "price")))
+        .append(exact(decimal(trade, "fees")));
+    nullableTime(corrections, trade.getString("executedAt"));
+    corrections.append(recorded).endRow();
   }
 
   private static void movement(DuckDBAppender movements, Change change, String currency, BigDecimal amount,

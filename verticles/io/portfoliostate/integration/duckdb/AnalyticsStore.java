@@ -48,7 +48,15 @@ public final class AnalyticsStore implements AutoCloseable {
       "CREATE TABLE IF NOT EXISTS trades (global_seq BIGINT NOT NULL, portfolio_id VARCHAR NOT NULL, "
           + "version BIGINT NOT NULL, trade_id VARCHAR NOT NULL, instrument_id VARCHAR NOT NULL, strategy VARCHAR, "
           + "side VARCHAR NOT NULL, quantity " + DECIMAL + ", signed_quantity " + DECIMAL + ", price " + DECIMAL
-          + ", currency VARCHAR, fees " + DECIMAL + ", executed_at TIMESTAMPTZ, recorded_at TIMESTAMPTZ NOT NULL)",
+          + ", currency VARCHAR, fees " + DECIMAL + ", executed_at TIMESTAMPTZ, recorded_at TIMESTAMPTZ NOT NULL, "
+          + "restated BOOLEAN NOT NULL)",
+      "CREATE TABLE IF NOT EXISTS position_marks (global_seq BIGINT NOT NULL, portfolio_id VARCHAR NOT NULL, "
+          + "version BIGINT NOT NULL, instrument_id VARCHAR NOT NULL, strategy VARCHAR NOT NULL, currency VARCHAR, "
+          + "quantity " + DECIMAL + ")",
+      "CREATE TABLE IF NOT EXISTS trade_corrections (global_seq BIGINT NOT NULL, portfolio_id VARCHAR NOT NULL, "
+          + "version BIGINT NOT NULL, trade_id VARCHAR NOT NULL, kind VARCHAR NOT NULL, reason VARCHAR, "
+          + "quantity " + DECIMAL + ", price " + DECIMAL + ", fees " + DECIMAL + ", executed_at TIMESTAMPTZ, "
+          + "recorded_at TIMESTAMPTZ NOT NULL)",
       "CREATE TABLE IF NOT EXISTS cash_flows (global_seq BIGINT NOT NULL, portfolio_id VARCHAR NOT NULL, "
           + "version BIGINT NOT NULL, flow_id VARCHAR NOT NULL, type VARCHAR NOT NULL, currency VARCHAR NOT NULL, "
           + "amount " + DECIMAL + ", signed_amount " + DECIMAL + ", instrument_id VARCHAR, occurred_at TIMESTAMPTZ, "
@@ -93,12 +101,23 @@ public final class AnalyticsStore implements AutoCloseable {
       "CREATE OR REPLACE VIEW split_factors AS SELECT portfolio_id, instrument_id, version, "
           + "product(numerator::DOUBLE / denominator) OVER (PARTITION BY portfolio_id, instrument_id "
           + "ORDER BY version DESC ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS factor FROM splits",
-      "CREATE OR REPLACE VIEW positions AS SELECT t.portfolio_id, t.instrument_id, t.strategy, "
-          + "CAST(sum(t.signed_quantity * coalesce(f.factor, 1)) AS " + DECIMAL + ") AS quantity, "
-          + "any_value(t.currency) AS currency, count(*) AS trades, max(t.version) AS last_trade_version "
-          + "FROM trades t ASOF LEFT JOIN split_factors f ON t.portfolio_id = f.portfolio_id "
-          + "AND t.instrument_id = f.instrument_id AND f.version >= t.version "
-          + "GROUP BY t.portfolio_id, t.instrument_id, t.strategy",
+      // A restatement (a back-dated trade, a cancel, an amendment) marks a position's whole
+      // quantity at its version; later trades add to the latest mark, each times the splits after it.
+      "CREATE OR REPLACE VIEW latest_marks AS SELECT portfolio_id, instrument_id, strategy, "
+          + "arg_max(quantity, version) AS quantity, arg_max(currency, version) AS currency, max(version) AS version "
+          + "FROM position_marks GROUP BY portfolio_id, instrument_id, strategy",
+      "CREATE OR REPLACE VIEW positions AS WITH deltas AS ("
+          + "SELECT t.portfolio_id, t.instrument_id, t.strategy, t.currency, t.version, "
+          + "t.signed_quantity * coalesce(f.factor, 1) AS q FROM trades t ASOF LEFT JOIN split_factors f "
+          + "ON t.portfolio_id = f.portfolio_id AND t.instrument_id = f.instrument_id AND f.version >= t.version "
+          + "LEFT JOIN latest_marks m ON m.portfolio_id = t.portfolio_id AND m.instrument_id = t.instrument_id "
+          + "AND m.strategy = t.strategy WHERE NOT t.restated AND (m.version IS NULL OR t.version > m.version)), "
+          + "marks AS (SELECT m.portfolio_id, m.instrument_id, m.strategy, m.currency, m.version, "
+          + "m.quantity * coalesce(f.factor, 1) AS q FROM latest_marks m ASOF LEFT JOIN split_factors f "
+          + "ON m.portfolio_id = f.portfolio_id AND m.instrument_id = f.instrument_id AND f.version >= m.version) "
+          + "SELECT portfolio_id, instrument_id, strategy, CAST(sum(q) AS " + DECIMAL + ") AS quantity, "
+          + "any_value(currency) AS currency, max(version) AS last_change_version "
+          + "FROM (SELECT * FROM deltas UNION ALL SELECT * FROM marks) GROUP BY portfolio_id, instrument_id, strategy",
       "CREATE OR REPLACE VIEW cash AS SELECT portfolio_id, currency, sum(amount) AS balance "
           + "FROM cash_movements GROUP BY portfolio_id, currency");
 

@@ -291,8 +291,8 @@ public final class QuerySandbox {
   private static Map<String, String> filters() {
     Map<String, String> views = new LinkedHashMap<>();
     String byPortfolio = "portfolio_id IN {members}";
-    for (String view : List.of("events", "trades", "cash_flows", "cash_movements", "splits", "positions", "cash",
-        "portfolios")) {
+    for (String view : List.of("events", "trades", "trade_corrections", "cash_flows", "cash_movements", "splits",
+        "positions", "cash", "portfolios")) {
       views.put(view, byPortfolio);
     }
     views.put("portfolio_tree", "root_id IN {members} AND portfolio_id IN {members}");
