@@ -286,6 +286,11 @@ public final class Node implements AutoCloseable {
     MarketDataStore marketStore = new MarketDataStore(readPool);
     CorporateActionStore actionStore = new CorporateActionStore(readPool);
     SecurityStore securityStore = new SecurityStore(readPool);
+    // Opened meanwhile, off the critical path: loading DuckDB's native library takes seconds on a
+    // busy machine, and nothing before the gateways needs the store.
+    Future<AnalyticsStore> analyticsOpening = settings.analytics().enabled()
+        ? vertx.executeBlocking(() -> AnalyticsStore.open(settings.analyticsDir(), settings.analytics()), false)
+        : Future.succeededFuture();
     Future<String> cacheWriter = redis == null ? Future.succeededFuture()
         : vertx.deployVerticle(new CacheWriterVerticle(redis, nodeId, settings.cache(), registry));
     // The feed listens before the load, so nothing published meanwhile is missed; the load
@@ -332,7 +337,7 @@ public final class Node implements AutoCloseable {
           actionsDeployment = id;
           return security(securityStore);
         })
-        .compose(access -> analytics(readPool).map(access))
+        .compose(access -> analytics(analyticsOpening, readPool).map(access))
         .compose(access -> {
           HttpGatewayVerticle[] first = new HttpGatewayVerticle[1];
           PortfolioCatalog catalog = new PortfolioCatalog(readPool);
@@ -381,14 +386,14 @@ public final class Node implements AutoCloseable {
   }
 
   /**
-   * The analytics store opened (on a worker: DuckDB blocks) and its feed deployed, when enabled:
-   * before the gateways, which answer from it.
+   * The analytics store (opened on a worker since the start of the deployment: DuckDB blocks) and
+   * its feed deployed, when enabled: before the gateways, which answer from it.
    */
-  private Future<Void> analytics(Pool pool) {
+  private Future<Void> analytics(Future<AnalyticsStore> opening, Pool pool) {
     if (!settings.analytics().enabled()) {
       return Future.succeededFuture();
     }
-    return vertx.executeBlocking(() -> AnalyticsStore.open(settings.analyticsDir(), settings.analytics()))
+    return opening
         .compose(store -> {
           analytics = store;
           LOG.info("Analytics store {} opened at global_seq {} ({} changes)", store.folder(), store.analyticsSeq(),
