@@ -44,6 +44,11 @@ class OpenApiTest {
    */
   private static final Set<String> ROUTES = Set.of(
       "GET /health/live",
+      "GET /api/v1/analytics/status",
+      "GET /api/v1/analytics/exposures",
+      "GET /api/v1/analytics/concentration",
+      "GET /api/v1/analytics/overlap",
+      "POST /api/v1/analytics/query",
       "GET /health/ready",
       "GET /metrics",
       "GET /openapi.yaml",
@@ -252,6 +257,7 @@ class OpenApiTest {
     expected.put("POST /api/v1/corporate-actions", CorporateActionParsers.FIELDS);
     expected.put("POST /api/v1/api-keys", SecurityHandlers.KEY_FIELDS);
     expected.put("POST /api/v1/grants", SecurityHandlers.GRANT_FIELDS);
+    expected.put("POST /api/v1/analytics/query", AnalyticsHandlers.QUERY_FIELDS);
 
     Set<String> withBodies = new TreeSet<>();
     paths().keySet().forEach(path -> operations(path).forEach((method, operation) -> {
@@ -531,6 +537,15 @@ class OpenApiTest {
     call("GET", "/api/v1/portfolios/{id}/consolidated/cash", tree + "/cash", null, 200);
     call("GET", "/api/v1/portfolios/{id}/consolidated/weights", tree + "/weights", null, 200);
     call("GET", "/api/v1/portfolios/{id}/consolidated/exposures", tree + "/exposures", null, 200);
+    // The analytics store's answers (whatever it has read by now: only their shape is checked here).
+    call("GET", "/api/v1/analytics/status", "/api/v1/analytics/status", null, 200);
+    call("GET", "/api/v1/analytics/exposures", "/api/v1/analytics/exposures?root=oa-parent", null, 200);
+    call("GET", "/api/v1/analytics/exposures", "/api/v1/analytics/exposures?currency=dollars", null, 400);
+    call("GET", "/api/v1/analytics/concentration", "/api/v1/analytics/concentration?top=3", null, 200);
+    call("GET", "/api/v1/analytics/overlap", "/api/v1/analytics/overlap?a=oa-parent&b=oa-fund", null, 200);
+    call("POST", "/api/v1/analytics/query", "/api/v1/analytics/query", Map.of("sql",
+        "SELECT portfolio_id, quantity FROM positions WHERE quantity > :least", "params", Map.of("least", 0)), 200);
+    call("POST", "/api/v1/analytics/query", "/api/v1/analytics/query", Map.of("sql", "DROP VIEW positions"), 400);
 
     // Corporate actions: a split of what oa-fund holds, posted twice, another under the same id, bad input.
     String actions = "/api/v1/corporate-actions";

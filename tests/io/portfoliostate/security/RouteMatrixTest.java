@@ -477,6 +477,20 @@ class RouteMatrixTest {
       return new Request("DELETE", "/api/v1/grants/" + grantId, null, "/api/v1/grants", grantId);
     }, 200, caller -> onFund(caller, PortfolioRole.ADMIN, 200), true));
     table.put("GET /api/v1/audit", get(path -> "/api/v1/audit", 200, null));
+    // Analytics: the status for anyone; a set named by the fund needs read on it (a global admin
+    // gets an empty set for a missing one, not a 404).
+    table.put("GET /api/v1/analytics/status", get(path -> "/api/v1/analytics/status", 200, everyone200));
+    Function<Caller, Integer> readsFund = caller -> onFund(caller, PortfolioRole.READ, 200);
+    table.put("GET /api/v1/analytics/exposures", new Row((portfolio, n) -> new Request("GET",
+        "/api/v1/analytics/exposures?root=" + portfolio, null, null, portfolio), 200, readsFund, false));
+    table.put("GET /api/v1/analytics/concentration", new Row((portfolio, n) -> new Request("GET",
+        "/api/v1/analytics/concentration?portfolios=" + portfolio, null, null, portfolio), 200, readsFund, false));
+    table.put("GET /api/v1/analytics/overlap", new Row((portfolio, n) -> new Request("GET",
+        "/api/v1/analytics/overlap?a=" + portfolio + "&b=" + portfolio, null, null, portfolio), 200, readsFund,
+        false));
+    // Any caller may query; the views hold only what it may read (AnalyticsQueryApiTest checks that).
+    table.put("POST /api/v1/analytics/query", new Row((portfolio, n) -> new Request("POST", "/api/v1/analytics/query",
+        new JsonObject().put("sql", "SELECT count(*) AS n FROM positions"), null, null), 200, everyone200, false));
     return table;
   }
 

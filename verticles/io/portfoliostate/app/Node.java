@@ -16,6 +16,8 @@ import io.portfoliostate.live.LiveBridge;
 import io.portfoliostate.persistence.DriftAlertStore;
 import io.portfoliostate.live.LiveHub;
 import io.portfoliostate.gateway.SecuredRoutes;
+import io.portfoliostate.integration.duckdb.AnalyticsFeedVerticle;
+import io.portfoliostate.integration.duckdb.AnalyticsStore;
 import io.portfoliostate.integration.pulsar.ChangePublisherVerticle;
 import io.portfoliostate.integration.pulsar.PulsarIngestVerticle;
 import io.portfoliostate.integration.redis.CacheWriterVerticle;
@@ -126,6 +128,9 @@ public final class Node implements AutoCloseable {
   private OidcTokenVerifier tokens;
   private String adminKeyId;
   private SecuredRoutes routes;
+  /** The node's analytics store, or null when analytics are off. */
+  private AnalyticsStore analytics;
+  private String analyticsDeployment;
 
   private Node(Settings settings, EmbeddedDatabase embedded, Database database, Vertx vertx,
       PrometheusMeterRegistry registry, String nodeId, ShardMap shards, BooleanSupplier joined) {
@@ -287,6 +292,11 @@ public final class Node implements AutoCloseable {
     MarketDataStore marketStore = new MarketDataStore(readPool);
     CorporateActionStore actionStore = new CorporateActionStore(readPool);
     SecurityStore securityStore = new SecurityStore(readPool);
+    // Opened meanwhile, off the critical path: loading DuckDB's native library takes seconds on a
+    // busy machine, and nothing before the gateways needs the store.
+    Future<AnalyticsStore> analyticsOpening = settings.analytics().enabled()
+        ? vertx.executeBlocking(() -> AnalyticsStore.open(settings.analyticsDir(), settings.analytics()), false)
+        : Future.succeededFuture();
     Future<String> cacheWriter = redis == null ? Future.succeededFuture()
         : vertx.deployVerticle(new CacheWriterVerticle(redis, nodeId, settings.cache(), registry));
     // The feed listens before the load, so nothing published meanwhile is missed; the load
@@ -333,6 +343,7 @@ public final class Node implements AutoCloseable {
           actionsDeployment = id;
           return security(securityStore);
         })
+        .compose(access -> analytics(analyticsOpening, readPool).map(access))
         .compose(access -> {
           LiveHub hub = new LiveHub(nodeId, settings.live(), owners, reader, market, registry);
           return vertx.deployVerticle(hub).compose(id -> {
@@ -351,7 +362,7 @@ public final class Node implements AutoCloseable {
             HttpGatewayVerticle gateway = new HttpGatewayVerticle(settings.http(), owners, catalog, readiness,
                 registry, shards, settings.cluster().enabled() ? settings.cluster().name() : null, market,
                 marketStore, clock, cache, actionStore, live.access(), settings.security(),
-                settings.consolidation(), live);
+                settings.consolidation(), live, analytics, settings.analytics());
             if (first[0] == null) {
               first[0] = gateway;
             }
@@ -389,6 +400,33 @@ public final class Node implements AutoCloseable {
           changesDeployment = id;
           return null;
         });
+  }
+
+  /**
+   * The analytics store (opened on a worker since the start of the deployment: DuckDB blocks) and
+   * its feed deployed, when enabled: before the gateways, which answer from it.
+   */
+  private Future<Void> analytics(Future<AnalyticsStore> opening, Pool pool) {
+    if (!settings.analytics().enabled()) {
+      return Future.succeededFuture();
+    }
+    return opening
+        .compose(store -> {
+          analytics = store;
+          LOG.info("Analytics store {} opened at global_seq {} ({} changes)", store.folder(), store.analyticsSeq(),
+              store.changes());
+          return vertx.deployVerticle(new AnalyticsFeedVerticle(store, new ChangeStreamStore(pool), market,
+              settings.analytics(), registry));
+        })
+        .map(id -> {
+          analyticsDeployment = id;
+          return null;
+        });
+  }
+
+  /** The node's analytics store, or null when analytics are off. */
+  public AnalyticsStore analyticsStore() {
+    return analytics;
   }
 
   /**
@@ -502,6 +540,12 @@ public final class Node implements AutoCloseable {
         .compose(v -> undeploy(liveDeployment))
         .compose(v -> undeploy(driftDeployment))
         .compose(v -> undeploy(securityDeployment))
+        .compose(v -> undeploy(analyticsDeployment))
+        .compose(v -> analytics == null ? Future.<Void>succeededFuture()
+            : vertx.executeBlocking(() -> {
+              analytics.close();
+              return null;
+            }))
         .compose(v -> undeploy(ownersDeployment))
         .compose(v -> undeploy(writerDeployment))
         .compose(v -> undeploy(marketWriterDeployment))

@@ -24,7 +24,8 @@ public record Settings(
     WriterSettings writers,
     SecuritySettings security,
     ConsolidationSettings consolidation,
-    LiveSettings live) {
+    LiveSettings live,
+    AnalyticsSettings analytics) {
 
   public static Settings from(JsonObject json) {
     return new Settings(
@@ -41,7 +42,13 @@ public record Settings(
         WriterSettings.from(json.getJsonObject("writers", new JsonObject())),
         SecuritySettings.from(json.getJsonObject("security", new JsonObject())),
         ConsolidationSettings.from(json.getJsonObject("consolidation", new JsonObject())),
-        LiveSettings.from(json.getJsonObject("live", new JsonObject())));
+        LiveSettings.from(json.getJsonObject("live", new JsonObject())),
+        AnalyticsSettings.from(json.getJsonObject("analytics", new JsonObject())));
+  }
+
+  /** The folder of the node's analytics store: the configured one, else {@code <dataDir>/analytics}. */
+  public Path analyticsDir() {
+    return analytics.dir() != null ? Path.of(analytics.dir()) : dataDir.resolve("analytics");
   }
 
   /** The admin key file of a node: the configured one, else {@code <dataDir>/admin-key}. */
@@ -515,6 +522,63 @@ public record Settings(
           json.getInteger("registrationsPerSecond", 50), json.getInteger("maxFrameBytes", 65_536),
           json.getLong("interestLeaseMs", 5_000L), json.getLong("renewMs", 1_000L),
           json.getDouble("driftRecoverFraction", 0.8));
+    }
+  }
+
+  /**
+   * The analytics store (issue 16): an in-process DuckDB per node, fed from the journal.
+   *
+   * @param enabled whether the node keeps a store and serves /api/v1/analytics
+   * @param dir the store's folder; null for {@code <dataDir>/analytics}
+   * @param batchRows journal changes read and appended per round
+   * @param pollMs the pause between rounds when the store has caught up
+   * @param minSeqWaitMs how long a request with {@code minSeq} waits for the store before a 503
+   * @param memoryLimit DuckDB's {@code memory_limit} for the whole store (e.g. "512MB")
+   * @param threads DuckDB's own thread pool for one query
+   * @param readers worker threads that run analytics queries (each with its own connection)
+   * @param query the bounds of one custom SQL query
+   */
+  public record AnalyticsSettings(boolean enabled, String dir, int batchRows, long pollMs, long minSeqWaitMs,
+      String memoryLimit, int threads, int readers, QuerySettings query) {
+    public AnalyticsSettings {
+      if (batchRows < 1 || pollMs < 1 || minSeqWaitMs < 0 || threads < 1 || readers < 1) {
+        throw new IllegalArgumentException("analytics: batchRows, pollMs, threads and readers must be positive, "
+            + "minSeqWaitMs not negative");
+      }
+    }
+
+    static AnalyticsSettings from(JsonObject json) {
+      String dir = json.getString("dir");
+      // The environment gives text ("false"): read either form.
+      boolean enabled = Boolean.parseBoolean(json.getValue("enabled", true).toString());
+      return new AnalyticsSettings(enabled, dir == null || dir.isBlank() ? null : dir,
+          json.getInteger("batchRows", 20_000), json.getLong("pollMs", 50L), json.getLong("minSeqWaitMs", 5_000L),
+          json.getString("memoryLimit", "512MB"), json.getInteger("threads", 2), json.getInteger("readers", 2),
+          QuerySettings.from(json.getJsonObject("query", new JsonObject())));
+    }
+  }
+
+  /**
+   * Custom SQL over the analytics views ({@code POST /api/v1/analytics/query}).
+   *
+   * @param timeoutSeconds the time limit of one query (408 beyond)
+   * @param maxRows the most rows one answer holds (413 beyond)
+   * @param maxSqlChars the longest query text (413 beyond)
+   * @param memoryLimit DuckDB's {@code memory_limit} of a query's own database (413 beyond)
+   * @param maxTempSize DuckDB's {@code max_temp_directory_size} of a query's own database
+   */
+  public record QuerySettings(int timeoutSeconds, int maxRows, int maxSqlChars, String memoryLimit,
+      String maxTempSize) {
+    public QuerySettings {
+      if (timeoutSeconds < 1 || maxRows < 1 || maxSqlChars < 1) {
+        throw new IllegalArgumentException("analytics.query: timeoutSeconds, maxRows and maxSqlChars must be positive");
+      }
+    }
+
+    static QuerySettings from(JsonObject json) {
+      return new QuerySettings(json.getInteger("timeoutSeconds", 10), json.getInteger("maxRows", 10_000),
+          json.getInteger("maxSqlChars", 20_000), json.getString("memoryLimit", "256MB"),
+          json.getString("maxTempSize", "256MB"));
     }
   }
 }

@@ -77,7 +77,13 @@ public final class SettingsLoader {
       Map.entry("PSTATE_METRICS_OPEN", "security.metricsOpen"),
       Map.entry("PSTATE_OPENAPI_OPEN", "security.openApiOpen"),
       Map.entry("PSTATE_RATE_LIMIT_PER_SECOND", "security.rateLimit.requestsPerSecond"),
-      Map.entry("PSTATE_RATE_LIMIT_BURST", "security.rateLimit.burst"));
+      Map.entry("PSTATE_RATE_LIMIT_BURST", "security.rateLimit.burst"),
+      Map.entry("PSTATE_ANALYTICS", "analytics.enabled"),
+      Map.entry("PSTATE_ANALYTICS_DIR", "analytics.dir"),
+      Map.entry("PSTATE_ANALYTICS_MEMORY_LIMIT", "analytics.memoryLimit"),
+      Map.entry("PSTATE_ANALYTICS_MIN_SEQ_WAIT_MS", "analytics.minSeqWaitMs"),
+      Map.entry("PSTATE_ANALYTICS_QUERY_TIMEOUT_SECONDS", "analytics.query.timeoutSeconds"),
+      Map.entry("PSTATE_ANALYTICS_QUERY_MAX_ROWS", "analytics.query.maxRows"));
 
   /**
    * Variables whose empty value means something ("publish none"), not "use the default": an

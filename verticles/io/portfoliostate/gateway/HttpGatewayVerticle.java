@@ -1,9 +1,11 @@
 package io.portfoliostate.gateway;
 
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.portfoliostate.config.Settings.AnalyticsSettings;
 import io.portfoliostate.config.Settings.ConsolidationSettings;
 import io.portfoliostate.config.Settings.HttpSettings;
 import io.portfoliostate.config.Settings.SecuritySettings;
+import io.portfoliostate.integration.duckdb.AnalyticsStore;
 import io.portfoliostate.integration.redis.PortfolioCache;
 import io.portfoliostate.live.LiveBridge;
 import io.portfoliostate.market.MarketView;
@@ -59,6 +61,8 @@ public final class HttpGatewayVerticle extends VerticleBase {
   private final SecuritySettings security;
   private final ConsolidationSettings consolidation;
   private final LiveBridge live;
+  private final AnalyticsStore analytics;
+  private final AnalyticsSettings analyticsSettings;
   private HttpServer server;
   private SecuredRoutes routes;
 
@@ -73,13 +77,18 @@ public final class HttpGatewayVerticle extends VerticleBase {
    * @param security which routes the configuration opens
    * @param consolidation the bounds of consolidated reads of a portfolio tree
    * @param live the SockJS event-bus bridge at {@code /eventbus}
+   * @param analytics the node's analytics store, or null when it keeps none
+   * @param analyticsSettings the bounds of analytics requests
    */
   public HttpGatewayVerticle(HttpSettings settings, OwnerClient owners, PortfolioCatalog catalog,
       Readiness readiness, PrometheusMeterRegistry registry, ShardMap shards, String clusterName,
       MarketView market, MarketDataStore marketStore, Clock clock, PortfolioCache cache,
       CorporateActionStore actionStore, AccessControl access, SecuritySettings security,
-      ConsolidationSettings consolidation, LiveBridge live) {
+      ConsolidationSettings consolidation, LiveBridge live, AnalyticsStore analytics,
+      AnalyticsSettings analyticsSettings) {
     this.live = live;
+    this.analytics = analytics;
+    this.analyticsSettings = analyticsSettings;
     this.actionStore = actionStore;
     this.access = access;
     this.security = security;
@@ -224,6 +233,7 @@ public final class HttpGatewayVerticle extends VerticleBase {
         keysAndGrants::revokeGrant);
     routes.get("/api/v1/audit", admin, keysAndGrants::audit);
     BridgeRoute.mount(routes, vertx, live);
+    AnalyticsHandlers.mount(routes, vertx, analytics, analyticsSettings, market, access);
 
     router.errorHandler(404, ctx -> Problems.send(ctx, new Problems.Problem(404, "not-found",
         "Not found", "no resource at " + ctx.request().path(), null)));

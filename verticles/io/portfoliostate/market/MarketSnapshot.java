@@ -57,6 +57,11 @@ public final class MarketSnapshot implements ReferenceData {
     return instrument(instrumentId).map(Instrument::currency);
   }
 
+  /** Every instrument known (for the analytics store's copy of the reference data). */
+  public java.util.Collection<Instrument> instruments() {
+    return instruments.values();
+  }
+
   @Override
   public Optional<Instrument> instrument(InstrumentId instrumentId) {
     return Optional.ofNullable(instruments.get(instrumentId));

@@ -1,0 +1,220 @@
+package io.portfoliostate.bench;
+
+import io.portfoliostate.app.Node;
+import io.portfoliostate.domain.InstrumentId;
+import io.portfoliostate.domain.PortfolioId;
+import io.portfoliostate.integration.duckdb.AnalyticsStore;
+import io.portfoliostate.protocol.CommandEnvelope;
+import io.portfoliostate.protocol.CommandOutcome;
+import io.portfoliostate.protocol.CommandOutcomes;
+import io.portfoliostate.protocol.OwnerRequest;
+import io.vertx.core.json.JsonObject;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Stream;
+import org.HdrHistogram.Histogram;
+
+/**
+ * The analytics store (issue 16), measured on one node with an embedded PostgreSQL:
+ *
+ * <ol>
+ *   <li>initial load: {@code events} journal rows (a PortfolioCreated per portfolio, the rest
+ *       trades) written straight into PostgreSQL, then a node started on them with an empty
+ *       store, timed until the store holds every row; the store's size on disk against the
+ *       journal's;
+ *   <li>restart: the node stopped and started again on the same store, timed until it is open
+ *       and caught up (the resume that a rebuild would be compared with);
+ *   <li>delay from COMMIT to visible in analytics: while trades are written at {@code rate}/s
+ *       through the in-process API, a sampler records one trade every {@code sampleMs}: its
+ *       answer (sent after COMMIT) to the moment the store holds its {@code global_seq};
+ *   <li>export: the positions view and the trades table copied to Parquet.
+ * </ol>
+ *
+ * <p>Options (key=value): events=1000000 portfolios=1000 instruments=50 rate=2000 seconds=20
+ * sampleMs=50
+ */
+public final class AnalyticsBench {
+
+  private AnalyticsBench() {
+  }
+
+  public static void main(String[] args) throws Exception {
+    BenchSupport.Options options = new BenchSupport.Options(args);
+    int events = options.integer("events", 1_000_000);
+    int portfolios = options.integer("portfolios", 1000);
+    int instrumentCount = options.integer("instruments", 50);
+    int rate = options.integer("rate", 2000);
+    int seconds = options.integer("seconds", 20);
+    int sampleMs = options.integer("sampleMs", 50);
+    BenchSupport.printMachine("AnalyticsBench", options);
+    Path data = BenchSupport.freshDataDir("analytics");
+    JsonObject off = new JsonObject().put("analytics", new JsonObject().put("enabled", false));
+    JsonObject on = new JsonObject().put("analytics", new JsonObject().put("enabled", true));
+
+    // 1. The journal, written straight into PostgreSQL by a node without a store.
+    Node writer = BenchSupport.startNode(data, off);
+    long journalBytes;
+    try (Connection pg = BenchSupport.jdbc(writer)) {
+      long started = System.nanoTime();
+      fillJournal(pg, events, portfolios, instrumentCount);
+      System.out.printf("journal: %,d rows inserted in %d ms%n", events, BenchSupport.millisSince(started));
+      journalBytes = scalar(pg, "SELECT pg_total_relation_size('portfolio_events')");
+    }
+    writer.close();
+
+    Node node = BenchSupport.startNode(data, on);
+    long loadStarted = System.nanoTime();
+    AnalyticsStore store = node.analyticsStore();
+    while (store.changes() < events) {
+      Thread.sleep(20);
+    }
+    long loadMs = BenchSupport.millisSince(loadStarted);
+    System.out.printf(Locale.ROOT, "initial load: %,d journal rows in %,d ms = %,.0f rows/s (after node start)%n",
+        events, loadMs, events * 1000.0 / loadMs);
+    Path storeDir = data.resolve("analytics");
+    System.out.printf(Locale.ROOT, "sizes: journal (table and indexes) %,.1f MB, store %,.1f MB (%.2f of the journal)%n",
+        journalBytes / 1e6, size(storeDir) / 1e6, size(storeDir) / (double) journalBytes);
+    exports(store, storeDir);
+    node.close();
+
+    // 2. Restart on the same store: resume.
+    long restartStarted = System.nanoTime();
+    node = BenchSupport.startNode(data, on);
+    store = node.analyticsStore();
+    while (store.changes() < events) {
+      Thread.sleep(5);
+    }
+    System.out.printf("restart: node started and store caught up in %,d ms (held %,d changes at open)%n",
+        BenchSupport.millisSince(restartStarted), store.changes());
+
+    // 3. COMMIT -> visible under load.
+    try {
+      delay(node, store, rate, seconds, sampleMs, instrumentCount);
+    } finally {
+      node.close();
+    }
+  }
+
+  private static void fillJournal(Connection pg, int events, int portfolios, int instruments) throws Exception {
+    String at = "to_char(now() AT TIME ZONE 'utc', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')";
+    try (Statement statement = pg.createStatement()) {
+      statement.execute("INSERT INTO portfolio_events (portfolio_id, seq, type, payload, recorded_at) "
+          + "SELECT 'ab-' || p, 1, 'PortfolioCreated', json_build_object('portfolioId', 'ab-' || p, 'name', "
+          + "'AB ' || p, 'baseCurrency', 'USD', 'costMethod', 'AVERAGE', 'driftThreshold', '0.02', 'targets', "
+          + "'{}'::json, 'at', " + at + "), now() FROM generate_series(0, " + (portfolios - 1) + ") p");
+      int trades = events - portfolios;
+      int chunk = 200_000;
+      for (int from = 0; from < trades; from += chunk) {
+        int to = Math.min(trades, from + chunk) - 1;
+        statement.execute("INSERT INTO portfolio_events (portfolio_id, seq, type, command_id, payload, recorded_at) "
+            + "SELECT 'ab-' || (i % " + portfolios + "), 2 + i / " + portfolios + ", 'TradeRecorded', 'trade:ab-t' || i, "
+            + "json_build_object('tradeId', 'ab-t' || i, 'instrumentId', 'INS' || (i % " + instruments + "), "
+            + "'strategy', 'default', 'side', CASE WHEN i % 3 = 0 THEN 'SELL' ELSE 'BUY' END, 'quantity', "
+            + "(1 + i % 100)::text, 'price', (10 + i % 200)::text || '.25', 'currency', 'USD', 'fees', '1', "
+            + "'executedAt', " + at + ", 'at', " + at + "), now() FROM generate_series(" + from + ", " + to + ") i");
+      }
+    }
+  }
+
+  private static void exports(AnalyticsStore store, Path dir) throws Exception {
+    try (Statement statement = store.reader().createStatement()) {
+      for (String view : List.of("positions", "trades")) {
+        Path file = dir.resolve("bench-" + view + ".parquet");
+        long started = System.nanoTime();
+        long rows;
+        try (ResultSet count = statement.executeQuery("SELECT count(*) FROM " + view)) {
+          count.next();
+          rows = count.getLong(1);
+        }
+        statement.execute("COPY (SELECT * FROM " + view + ") TO '" + file + "' (FORMAT parquet)");
+        long ms = Math.max(1, BenchSupport.millisSince(started));
+        System.out.printf(Locale.ROOT, "export: %s, %,d rows to Parquet in %,d ms = %,.0f rows/s, %,.1f MB%n", view,
+            rows, ms, rows * 1000.0 / ms, Files.size(file) / 1e6);
+        Files.delete(file);
+      }
+    }
+  }
+
+  private static void delay(Node node, AnalyticsStore store, int rate, int seconds, int sampleMs, int instrumentCount)
+      throws Exception {
+    int writers = 200;
+    BenchSupport.createPortfolios(node, writers);
+    InstrumentId[] instruments = BenchSupport.instruments(instrumentCount);
+    AtomicLong sent = new AtomicLong();
+    AtomicInteger inFlight = new AtomicInteger();
+    AtomicLong failed = new AtomicLong();
+    int perTick = Math.max(1, rate / 100);
+    long timer = node.vertx().setPeriodic(10, id -> {
+      for (int i = 0; i < perTick && inFlight.get() < 10_000; i++) {
+        PortfolioId portfolio = BenchSupport.portfolio(ThreadLocalRandom.current().nextInt(writers));
+        long n = sent.incrementAndGet();
+        inFlight.incrementAndGet();
+        node.owners().<CommandOutcomes>request(new OwnerRequest.Execute(portfolio, List.of(CommandEnvelope.of(
+            BenchSupport.randomTrade(portfolio, "load-" + n, instruments))))).onComplete(reply -> {
+              inFlight.decrementAndGet();
+              if (reply.failed()) {
+                failed.incrementAndGet();
+              }
+            });
+      }
+    });
+    Histogram histogram = new Histogram(BenchSupport.HISTOGRAM_MAX_MICROS, 3);
+    long started = System.nanoTime();
+    long sentBefore = sent.get();
+    try (Connection pg = BenchSupport.jdbc(node);
+        PreparedStatement seqOf = pg.prepareStatement(
+            "SELECT global_seq FROM portfolio_events WHERE portfolio_id = ? AND seq = ?")) {
+      PortfolioId probe = BenchSupport.portfolio(0);
+      int n = 0;
+      Thread.sleep(2000); // the load settles first
+      long measureFrom = System.nanoTime();
+      while (System.nanoTime() - measureFrom < TimeUnit.SECONDS.toNanos(seconds)) {
+        CommandOutcomes outcomes = BenchSupport.await(node.owners().<CommandOutcomes>request(
+            new OwnerRequest.Execute(probe, List.of(CommandEnvelope.of(
+                BenchSupport.randomTrade(probe, "probe-" + n++, instruments))))), 30);
+        long committed = System.nanoTime();
+        CommandOutcome.Recorded recorded = (CommandOutcome.Recorded) outcomes.outcomes().get(0);
+        seqOf.setString(1, probe.value());
+        seqOf.setLong(2, recorded.result().version());
+        long globalSeq;
+        try (ResultSet row = seqOf.executeQuery()) {
+          row.next();
+          globalSeq = row.getLong(1);
+        }
+        while (!store.holds(globalSeq)) {
+          Thread.sleep(1);
+        }
+        histogram.recordValue(Math.max(1, TimeUnit.NANOSECONDS.toMicros(System.nanoTime() - committed)));
+        Thread.sleep(sampleMs);
+      }
+    } finally {
+      node.vertx().cancelTimer(timer);
+    }
+    double achieved = (sent.get() - sentBefore) / ((System.nanoTime() - started) / 1e9);
+    System.out.printf(Locale.ROOT, "COMMIT -> visible in analytics at %,.0f trades/s offered (%,d failed): %s%n",
+        achieved, failed.get(), BenchSupport.latencyLine(histogram));
+  }
+
+  private static long scalar(Connection pg, String sql) throws Exception {
+    try (Statement statement = pg.createStatement(); ResultSet row = statement.executeQuery(sql)) {
+      row.next();
+      return row.getLong(1);
+    }
+  }
+
+  private static long size(Path dir) throws Exception {
+    try (Stream<Path> files = Files.walk(dir)) {
+      return files.filter(Files::isRegularFile).mapToLong(path -> path.toFile().length()).sum();
+    }
+  }
+}

@@ -1,0 +1,355 @@
+package io.portfoliostate.gateway;
+
+import io.portfoliostate.config.Settings.AnalyticsSettings;
+import io.portfoliostate.config.Settings.QuerySettings;
+import io.portfoliostate.domain.CurrencyCode;
+import io.portfoliostate.domain.Identifiers;
+import io.portfoliostate.domain.PortfolioId;
+import io.portfoliostate.domain.valuation.SetAnalytics;
+import io.portfoliostate.integration.duckdb.AnalyticsQueries;
+import io.portfoliostate.integration.duckdb.AnalyticsQueries.PortfolioSet;
+import io.portfoliostate.integration.duckdb.AnalyticsStore;
+import io.portfoliostate.integration.duckdb.QuerySandbox;
+import io.portfoliostate.market.MarketSnapshot;
+import io.portfoliostate.market.MarketView;
+import io.portfoliostate.security.AccessRule;
+import io.portfoliostate.security.PortfolioRole;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.WorkerExecutor;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+import java.math.BigDecimal;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The cross-portfolio analytics routes ({@code /api/v1/analytics/...}, issue 16), answered from
+ * the node's {@link AnalyticsStore} on its reader threads. A request names its set of
+ * portfolios as {@code portfolios=a,b} (each must be readable), {@code root=x} (x must be
+ * readable; its subtree is), or nothing (everything the caller may read). Every answer carries
+ * {@code analyticsSeq}; {@code minSeq=n} waits (up to {@code analytics.minSeqWaitMs}) until the
+ * store holds the journal change with {@code global_seq} n, else answers 503 with Retry-After.
+ */
+final class AnalyticsHandlers {
+
+  /** How often a request with {@code minSeq} looks again whether the store has read that far. */
+  private static final long MIN_SEQ_POLL_MS = 10;
+  private static final int MAX_LISTED = 1000;
+  private static final int MAX_TOP = 1000;
+  /** The fields of a custom query's body. */
+  static final java.util.Set<String> QUERY_FIELDS = java.util.Set.of("sql", "params");
+
+  private final Vertx vertx;
+  private final AnalyticsStore store;
+  private final AnalyticsSettings settings;
+  private final MarketView market;
+  private final AccessControl access;
+  private final WorkerExecutor readers;
+  private final QuerySandbox sandbox;
+
+  private AnalyticsHandlers(Vertx vertx, AnalyticsStore store, AnalyticsSettings settings, MarketView market,
+      AccessControl access) {
+    this.vertx = vertx;
+    this.store = store;
+    this.settings = settings;
+    this.market = market;
+    this.access = access;
+    // Shared by name: every gateway instance of the node uses the same few reader threads, each
+    // with its own DuckDB connection. Closed with the verticle that made it.
+    this.readers = vertx.createSharedWorkerExecutor("pstate-analytics-read", settings.readers());
+    QuerySettings query = settings.query();
+    this.sandbox = new QuerySandbox(store, new QuerySandbox.Limits(query.maxSqlChars(), query.maxRows(),
+        query.timeoutSeconds(), query.memoryLimit(), query.maxTempSize()));
+  }
+
+  /** Declares the analytics routes on {@code routes}; none when the node keeps no store. */
+  static void mount(SecuredRoutes routes, Vertx vertx, AnalyticsStore store, AnalyticsSettings settings,
+      MarketView market, AccessControl access) {
+    if (store == null) {
+      return;
+    }
+    AnalyticsHandlers handlers = new AnalyticsHandlers(vertx, store, settings, market, access);
+    routes.get("/api/v1/analytics/status", AccessRule.anyCaller("how far the store has read; no portfolio data"),
+        handlers::status);
+    AccessRule set = AccessRule.checkedByHandler("read on each of ?portfolios= or on ?root=; without them, "
+        + "only the portfolios the caller may read");
+    routes.get("/api/v1/analytics/exposures", set, handlers::exposures);
+    routes.get("/api/v1/analytics/concentration", set, handlers::concentration);
+    routes.get("/api/v1/analytics/overlap", AccessRule.checkedByHandler("read on ?a= and on ?b="),
+        handlers::overlap);
+    routes.post("/api/v1/analytics/query", AccessRule.anyCaller("the query sees only the portfolios the caller "
+        + "may read"), handlers::query);
+  }
+
+  /**
+   * Custom read-only SQL over the documented views, each limited to the portfolios the caller
+   * may read, in a sandbox of its own ({@link QuerySandbox}).
+   */
+  private void query(RoutingContext ctx) {
+    Object body = HttpBodies.json(ctx);
+    if (body == null) {
+      return;
+    }
+    List<RequestReader.FieldError> errors = new ArrayList<>();
+    Map<?, ?> request = body instanceof Map<?, ?> map ? map : null;
+    String sql = request != null && request.get("sql") instanceof String text ? text : null;
+    Object params = request == null ? null : request.get("params");
+    if (request == null) {
+      errors.add(new RequestReader.FieldError("body", "must be an object with sql and params"));
+    } else {
+      request.keySet().stream().map(String::valueOf).filter(name -> !QUERY_FIELDS.contains(name)).sorted()
+          .forEach(name -> errors.add(new RequestReader.FieldError(name, "is not a field of a query")));
+      if (sql == null || sql.isBlank()) {
+        errors.add(new RequestReader.FieldError("sql", "is required (a SELECT over the documented views)"));
+      }
+    }
+    if (params != null && !(params instanceof Map)) {
+      errors.add(new RequestReader.FieldError("params", "must be an object of parameter name to value"));
+    }
+    JsonObject values = new JsonObject();
+    if (params instanceof Map<?, ?> given) {
+      given.forEach((name, value) -> {
+        if (value instanceof JsonInput.Number number) {
+          BigDecimal decimal = new BigDecimal(number.text());
+          values.put(String.valueOf(name), decimal.scale() <= 0 && decimal.toBigInteger().bitLength() < 63
+              ? (Object) decimal.longValueExact() : decimal);
+        } else if (value == null || value instanceof String || value instanceof Boolean) {
+          values.put(String.valueOf(name), value);
+        } else {
+          errors.add(new RequestReader.FieldError("params." + name, "must be a string, number, boolean or null"));
+        }
+      });
+    }
+    if (!errors.isEmpty()) {
+      Problems.send(ctx, Problems.invalid(errors));
+      return;
+    }
+    Long minSeq = HttpBodies.longParam(ctx, "minSeq", 0, Long.MAX_VALUE);
+    if (ctx.response().ended()) {
+      return;
+    }
+    PortfolioSet set = access.readableRoots(ctx)
+        .map(roots -> PortfolioSet.subtrees(roots.stream().map(PortfolioId::value).toList()))
+        .orElse(PortfolioSet.all());
+    awaitSeq(minSeq == null ? 0 : minSeq, System.currentTimeMillis() + settings.minSeqWaitMs())
+        .compose(reached -> {
+          if (!reached) {
+            Problems.send(ctx, Problems.unavailable("the analytics store has not read global_seq " + minSeq
+                + " yet (it is at " + store.analyticsSeq() + "); retry"));
+            return Future.<Void>succeededFuture();
+          }
+          long seq = store.analyticsSeq();
+          return readers.executeBlocking(() -> {
+            try {
+              return sandbox.run(sql, values, set);
+            } catch (QuerySandbox.Refused refused) {
+              return new JsonObject().put("refused", refused.status()).put("slug", refused.slug())
+                  .put("detail", refused.getMessage());
+            }
+          }, false).map(answer -> {
+            if (answer.containsKey("refused")) {
+              Problems.send(ctx, new Problems.Problem(answer.getInteger("refused"), answer.getString("slug"),
+                  "Query refused", answer.getString("detail"), null));
+            } else {
+              HttpBodies.json(ctx, 200, answer.put("analyticsSeq", seq));
+            }
+            return null;
+          });
+        })
+        .onFailure(failure -> Problems.send(ctx, Problems.of(failure)));
+  }
+
+  private void status(RoutingContext ctx) {
+    HttpBodies.json(ctx, 200, new JsonObject().put("analyticsSeq", store.analyticsSeq())
+        .put("changes", store.changes()));
+  }
+
+  private void exposures(RoutingContext ctx) {
+    analyse(ctx, analytics -> {
+      SetAnalytics.Exposure e = analytics.exposures();
+      return header(analytics).put("long", e.longExposure()).put("short", e.shortExposure())
+          .put("gross", e.gross()).put("net", e.net())
+          .put("bySector", ratios(e.bySector()))
+          .put("byCountry", ratios(e.byCountry()))
+          .put("byCurrency", ratios(e.byCurrency()))
+          .put("byAssetClass", ratios(e.byAssetClass()))
+          .put("byFactor", ratios(e.byFactor()));
+    });
+  }
+
+  private void concentration(RoutingContext ctx) {
+    Long top = HttpBodies.longParam(ctx, "top", 1, MAX_TOP);
+    if (ctx.response().ended()) {
+      return;
+    }
+    int limit = top == null ? 10 : top.intValue();
+    analyse(ctx, analytics -> {
+      JsonArray lines = new JsonArray();
+      for (SetAnalytics.Concentration line : analytics.concentration(limit)) {
+        lines.add(new JsonObject().put("instrumentId", line.instrumentId().value())
+            .put("quantity", plain(line.quantity())).put("marketValue", plain(line.marketValue()))
+            .put("weight", line.weight()).put("portfolios", line.portfolios()));
+      }
+      return header(analytics).put("top", lines);
+    });
+  }
+
+  private void overlap(RoutingContext ctx) {
+    String a = ctx.queryParams().get("a");
+    String b = ctx.queryParams().get("b");
+    List<RequestReader.FieldError> errors = new ArrayList<>();
+    if (!Identifiers.isValid(a)) {
+      errors.add(new RequestReader.FieldError("a", "must be a portfolio id"));
+    }
+    if (!Identifiers.isValid(b)) {
+      errors.add(new RequestReader.FieldError("b", "must be a portfolio id"));
+    }
+    if (!errors.isEmpty()) {
+      Problems.send(ctx, Problems.invalid(errors));
+      return;
+    }
+    CurrencyCode currency = currency(ctx);
+    Long minSeq = HttpBodies.longParam(ctx, "minSeq", 0, Long.MAX_VALUE);
+    if (ctx.response().ended()) {
+      return;
+    }
+    requireEach(ctx, List.of(a, b), 0)
+        .compose(allowed -> allowed ? run(ctx, PortfolioSet.listed(List.of(a, b)), currency, minSeq, analytics -> {
+          JsonArray shared = new JsonArray();
+          for (SetAnalytics.Shared line : analytics.overlap(a, b)) {
+            shared.add(new JsonObject().put("instrumentId", line.instrumentId().value())
+                .put("quantityA", plain(line.quantityA())).put("quantityB", plain(line.quantityB()))
+                .put("weightA", line.weightA()).put("weightB", line.weightB()));
+          }
+          return new JsonObject().put("analyticsSeq", store.analyticsSeq()).put("currency", currency.value())
+              .put("a", new JsonObject().put("portfolioId", a).put("nav", plain(analytics.navOf(a))))
+              .put("b", new JsonObject().put("portfolioId", b).put("nav", plain(analytics.navOf(b))))
+              .put("complete", analytics.complete()).put("shared", shared);
+        }) : Future.<Void>succeededFuture())
+        .onFailure(failure -> Problems.send(ctx, Problems.of(failure)));
+  }
+
+  private JsonObject header(SetAnalytics analytics) {
+    return new JsonObject().put("analyticsSeq", store.analyticsSeq()).put("currency", analytics.currency().value())
+        .put("portfolios", new JsonArray(new ArrayList<>(analytics.portfolios())))
+        .put("nav", plain(analytics.nav())).put("complete", analytics.complete());
+  }
+
+  /** Resolves the request's set (checking access), then answers {@code render} of its analytics. */
+  private void analyse(RoutingContext ctx, java.util.function.Function<SetAnalytics, JsonObject> render) {
+    String listed = ctx.queryParams().get("portfolios");
+    String root = ctx.queryParams().get("root");
+    if (listed != null && root != null) {
+      Problems.send(ctx, Problems.invalid(List.of(new RequestReader.FieldError("root",
+          "cannot be combined with portfolios"))));
+      return;
+    }
+    List<String> ids = listed == null ? List.of() : Arrays.asList(listed.split(",", -1));
+    if (listed != null && (ids.size() > MAX_LISTED || !ids.stream().allMatch(Identifiers::isValid))) {
+      Problems.send(ctx, Problems.invalid(List.of(new RequestReader.FieldError("portfolios",
+          "must be 1-" + MAX_LISTED + " portfolio ids separated by commas"))));
+      return;
+    }
+    if (root != null && !Identifiers.isValid(root)) {
+      Problems.send(ctx, Problems.invalid(List.of(new RequestReader.FieldError("root", "must be a portfolio id"))));
+      return;
+    }
+    CurrencyCode currency = currency(ctx);
+    Long minSeq = HttpBodies.longParam(ctx, "minSeq", 0, Long.MAX_VALUE);
+    if (ctx.response().ended()) {
+      return;
+    }
+    Future<Optional<PortfolioSet>> set;
+    if (listed != null) {
+      set = requireEach(ctx, ids, 0).map(ok -> ok ? Optional.of(PortfolioSet.listed(ids)) : Optional.empty());
+    } else if (root != null) {
+      set = requireEach(ctx, List.of(root), 0)
+          .map(ok -> ok ? Optional.of(PortfolioSet.subtrees(List.of(root))) : Optional.empty());
+    } else {
+      set = Future.succeededFuture(Optional.of(access.readableRoots(ctx)
+          .map(roots -> PortfolioSet.subtrees(roots.stream().map(PortfolioId::value).toList()))
+          .orElse(PortfolioSet.all())));
+    }
+    set.compose(resolved -> resolved.isPresent() ? run(ctx, resolved.get(), currency, minSeq, render)
+            : Future.<Void>succeededFuture())
+        .onFailure(failure -> Problems.send(ctx, Problems.of(failure)));
+  }
+
+  /** Read on each id in turn; false once one was refused (the refusal has been sent). */
+  private Future<Boolean> requireEach(RoutingContext ctx, List<String> ids, int from) {
+    if (from == ids.size()) {
+      return Future.succeededFuture(true);
+    }
+    return access.require(ctx, PortfolioId.of(ids.get(from)), PortfolioRole.READ)
+        .compose(ok -> ok ? requireEach(ctx, ids, from + 1) : Future.succeededFuture(false));
+  }
+
+  private Future<Void> run(RoutingContext ctx, PortfolioSet set, CurrencyCode currency, Long minSeq,
+      java.util.function.Function<SetAnalytics, JsonObject> render) {
+    MarketSnapshot snapshot = market.snapshot();
+    return awaitSeq(minSeq == null ? 0 : minSeq, System.currentTimeMillis() + settings.minSeqWaitMs())
+        .compose(reached -> {
+          if (!reached) {
+            Problems.send(ctx, Problems.unavailable("the analytics store has not read global_seq " + minSeq
+                + " yet (it is at " + store.analyticsSeq() + "); retry"));
+            return Future.succeededFuture();
+          }
+          return readers.executeBlocking(() -> AnalyticsQueries.contents(store.reader(), set), false)
+              .map(contents -> {
+                SetAnalytics analytics = SetAnalytics.of(contents.portfolioIds(), contents.holdings(),
+                    contents.cash(), snapshot, snapshot.market(), currency);
+                HttpBodies.json(ctx, 200, render.apply(analytics));
+                return null;
+              });
+        });
+  }
+
+  /** Whether the store holds the change {@code globalSeq} before {@code deadline}, looking again every few ms. */
+  private Future<Boolean> awaitSeq(long globalSeq, long deadline) {
+    if (globalSeq <= 0) {
+      return Future.succeededFuture(true);
+    }
+    return readers.executeBlocking(() -> store.holds(globalSeq), false).compose(held -> {
+      if (held) {
+        return Future.succeededFuture(true);
+      }
+      if (System.currentTimeMillis() >= deadline) {
+        return Future.succeededFuture(false);
+      }
+      Promise<Boolean> later = Promise.promise();
+      vertx.setTimer(MIN_SEQ_POLL_MS, id -> awaitSeq(globalSeq, deadline).onComplete(later));
+      return later.future();
+    });
+  }
+
+  /** ?currency=, USD when absent; null after a 400 was sent. */
+  private static CurrencyCode currency(RoutingContext ctx) {
+    String text = ctx.queryParams().get("currency");
+    if (text == null) {
+      return CurrencyCode.USD;
+    }
+    try {
+      return CurrencyCode.of(text);
+    } catch (IllegalArgumentException e) {
+      Problems.send(ctx, Problems.invalid(List.of(new RequestReader.FieldError("currency",
+          "must be a three-letter currency code"))));
+      return null;
+    }
+  }
+
+  private static JsonObject ratios(Map<String, Double> ratios) {
+    JsonObject json = new JsonObject();
+    ratios.forEach(json::put);
+    return json;
+  }
+
+  private static String plain(BigDecimal value) {
+    return value.signum() == 0 ? "0" : value.stripTrailingZeros().toPlainString();
+  }
+}

@@ -1,0 +1,382 @@
+package io.portfoliostate.integration.duckdb;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.portfoliostate.config.Settings.AnalyticsSettings;
+import io.portfoliostate.domain.CashFlowType;
+import io.portfoliostate.domain.Instrument;
+import io.portfoliostate.domain.valuation.FxRate;
+import io.portfoliostate.domain.valuation.Price;
+import io.portfoliostate.market.MarketSnapshot;
+import io.portfoliostate.market.MarketView;
+import io.portfoliostate.persistence.ChangeStreamStore;
+import io.portfoliostate.persistence.ChangeStreamStore.Change;
+import io.portfoliostate.persistence.ChangeStreamStore.Position;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.WorkerExecutor;
+import io.vertx.core.json.JsonObject;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Map;
+import org.duckdb.DuckDBAppender;
+import org.duckdb.DuckDBConnection;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Feeds the node's {@link AnalyticsStore} from the journal, which is the outbox here as for the
+ * Pulsar publisher: committed changes in {@code (tx, global_seq)} order over finished
+ * transactions ({@link ChangeStreamStore}), so that no late commit slips behind the cursor. Each
+ * batch goes in through DuckDB appenders, with the cursor, in one DuckDB transaction: after a
+ * crash the store resumes exactly where its last batch ended, never twice and never with a gap.
+ *
+ * <p>Every node runs its own feed into its own store (there is no leader): each store holds the
+ * whole journal, so any node answers any analytics request. The market view's instruments,
+ * latest prices and FX rates are copied in whenever the view changed.
+ *
+ * <p>DuckDB work runs on a one-thread worker pool of its own: the appenders of one connection
+ * must not be used by two threads at once, and the event loop never waits on DuckDB.
+ */
+public final class AnalyticsFeedVerticle extends VerticleBase {
+
+  private static final Logger LOG = LoggerFactory.getLogger(AnalyticsFeedVerticle.class);
+  private static final int SCALE = 18;
+
+  private final AnalyticsStore store;
+  private final ChangeStreamStore journal;
+  private final MarketView market;
+  private final AnalyticsSettings settings;
+  private final MeterRegistry registry;
+  private WorkerExecutor executor;
+  private Counter read;
+  private Counter failures;
+  private Timer batches;
+  private MarketSnapshot copiedMarket;
+  private long timer = -1;
+  private boolean stopped;
+
+  public AnalyticsFeedVerticle(AnalyticsStore store, ChangeStreamStore journal, MarketView market,
+      AnalyticsSettings settings, MeterRegistry registry) {
+    this.store = store;
+    this.journal = journal;
+    this.market = market;
+    this.settings = settings;
+    this.registry = registry;
+  }
+
+  @Override
+  public Future<?> start() {
+    executor = vertx.createSharedWorkerExecutor("pstate-analytics-feed", 1);
+    read = Counter.builder("pstate.analytics.changes").description("journal changes read into the analytics store")
+        .register(registry);
+    failures = Counter.builder("pstate.analytics.failures")
+        .description("feed rounds of the analytics store that failed (retried)").register(registry);
+    batches = Timer.builder("pstate.analytics.batch").description("time to append one batch to the analytics store")
+        .register(registry);
+    Gauge.builder("pstate.analytics.seq", store, AnalyticsStore::analyticsSeq)
+        .description("the highest global_seq the analytics store has read").register(registry);
+    round();
+    return Future.succeededFuture();
+  }
+
+  @Override
+  public Future<?> stop() {
+    stopped = true;
+    vertx.cancelTimer(timer);
+    return executor.close();
+  }
+
+  /** One round: market copy if it changed, then the next batch; again at once while batches come full. */
+  private void round() {
+    if (stopped) {
+      return;
+    }
+    MarketSnapshot snapshot = market.snapshot();
+    journal.next(store.position(), settings.batchRows())
+        .compose(batch -> executor.executeBlocking(() -> {
+          long started = System.nanoTime();
+          if (snapshot != copiedMarket) {
+            copyMarket(snapshot);
+            copiedMarket = snapshot;
+          }
+          if (!batch.isEmpty()) {
+            append(batch);
+            batches.record(System.nanoTime() - started, java.util.concurrent.TimeUnit.NANOSECONDS);
+            read.increment(batch.size());
+          }
+          return batch.size();
+        }, true))
+        .onComplete(result -> {
+          if (stopped) {
+            return;
+          }
+          if (result.failed()) {
+            failures.increment();
+            LOG.warn("Analytics feed round failed, retrying: {}", result.cause().toString());
+            timer = vertx.setTimer(settings.pollMs() * 10, id -> round());
+          } else if (result.result() == settings.batchRows()) {
+            vertx.runOnContext(v -> round());
+          } else {
+            timer = vertx.setTimer(settings.pollMs(), id -> round());
+          }
+        });
+  }
+
+  /** One batch and the cursor after it, in one DuckDB transaction. */
+  void append(List<Change> batch) throws SQLException {
+    DuckDBConnection connection = store.writer();
+    connection.setAutoCommit(false);
+    long maxSeq = 0;
+    try {
+      try (DuckDBAppender events = connection.createAppender("main", "events");
+          DuckDBAppender trades = connection.createAppender("main", "trades");
+          DuckDBAppender flows = connection.createAppender("main", "cash_flows");
+          DuckDBAppender movements = connection.createAppender("main", "cash_movements");
+          DuckDBAppender splits = connection.createAppender("main", "splits");
+          DuckDBAppender portfolios = connection.createAppender("main", "portfolio_changes");
+          DuckDBAppender marks = connection.createAppender("main", "position_marks");
+          DuckDBAppender corrections = connection.createAppender("main", "trade_corrections")) {
+        for (Change change : batch) {
+          maxSeq = Math.max(maxSeq, change.globalSeq());
+          OffsetDateTime recorded = time(change.recordedAt());
+          events.beginRow().append(change.globalSeq()).append(change.portfolioId()).append(change.version())
+              .append(change.type()).append(recorded).append(change.payload());
+          nullable(events, change.origin());
+          events.endRow();
+          JsonObject payload = new JsonObject(change.payload());
+          switch (change.type()) {
+            case "TradeRecorded" -> {
+              JsonObject restated = payload.getJsonObject("restated");
+              trades.beginRow().append(change.globalSeq()).append(change.portfolioId()).append(change.version())
+                  .append(payload.getString("tradeId")).append(payload.getString("instrumentId"))
+                  .append(payload.getString("strategy")).append(payload.getString("side"))
+                  .append(exact(decimal(payload, "quantity"))).append(exact(signed(payload)))
+                  .append(exact(decimal(payload, "price"))).append(payload.getString("currency"))
+                  .append(exact(decimal(payload, "fees")));
+              nullableTime(trades, payload.getString("executedAt"));
+              trades.append(recorded).append(restated != null).endRow();
+              movement(movements, change, payload.getString("currency"), cashEffect(payload), "trade");
+              marks(marks, change, restated);
+            }
+            case "TradeCancelled" -> {
+              JsonObject cancelled = payload.getJsonObject("cancelled");
+              correction(corrections, change, payload, "CANCEL", cancelled, recorded);
+              movement(movements, change, cancelled.getString("currency"), cashEffect(cancelled).negate(), "cancel");
+              marks(marks, change, payload.getJsonObject("restated"));
+            }
+            case "TradeAmended" -> {
+              JsonObject previous = payload.getJsonObject("previous");
+              JsonObject amended = payload.getJsonObject("amended");
+              correction(corrections, change, payload, "AMEND", amended, recorded);
+              movement(movements, change, previous.getString("currency"), cashEffect(previous).negate(), "amend");
+              movement(movements, change, amended.getString("currency"), cashEffect(amended), "amend");
+              marks(marks, change, payload.getJsonObject("restated"));
+            }
+            case "CashFlowRecorded" -> {
+              BigDecimal amount = new BigDecimal(payload.getString("amount"));
+              BigDecimal signed = amount.multiply(BigDecimal.valueOf(
+                  CashFlowType.valueOf(payload.getString("type")).sign()));
+              flows.beginRow().append(change.globalSeq()).append(change.portfolioId()).append(change.version())
+                  .append(payload.getString("flowId")).append(payload.getString("type"))
+                  .append(payload.getString("currency")).append(exact(amount)).append(exact(signed));
+              nullable(flows, payload.getString("instrumentId"));
+              nullableTime(flows, payload.getString("occurredAt"));
+              flows.append(recorded).endRow();
+              movement(movements, change, payload.getString("currency"), signed, "cash-flow");
+            }
+            case "FxConverted" -> {
+              movement(movements, change, payload.getString("fromCurrency"),
+                  new BigDecimal(payload.getString("fromAmount")).negate(), "fx");
+              movement(movements, change, payload.getString("toCurrency"),
+                  new BigDecimal(payload.getString("toAmount")), "fx");
+            }
+            case "DividendApplied" -> {
+              for (Map.Entry<String, Object> amount : payload.getJsonObject("amounts")) {
+                movement(movements, change, amount.getKey(), new BigDecimal((String) amount.getValue()), "dividend");
+              }
+            }
+            case "SplitApplied" -> {
+              splits.beginRow().append(change.globalSeq()).append(change.portfolioId()).append(change.version())
+                  .append(payload.getString("actionId")).append(payload.getString("instrumentId"))
+                  .append(payload.getLong("numerator")).append(payload.getLong("denominator"));
+              nullableTime(splits, payload.getString("effectiveAt"));
+              splits.endRow();
+            }
+            case "PortfolioCreated" -> {
+              portfolios.beginRow().append(change.globalSeq()).append(change.portfolioId()).append(change.version())
+                  .append(payload.getString("name")).append(payload.getString("baseCurrency"));
+              nullable(portfolios, payload.getString("parentId"));
+              portfolios.append(true).append(recorded).endRow();
+            }
+            case "PortfolioUpdated" -> {
+              boolean parentSet = payload.getString("parentId") != null || payload.getBoolean("parentCleared", false);
+              String name = payload.getString("name");
+              if (name != null || parentSet) {
+                portfolios.beginRow().append(change.globalSeq()).append(change.portfolioId())
+                    .append(change.version());
+                nullable(portfolios, name);
+                portfolios.appendNull();
+                nullable(portfolios, payload.getString("parentId"));
+                portfolios.append(parentSet).append(recorded).endRow();
+              }
+            }
+            default -> {
+              // TargetsSet changes nothing the store folds; its event row is kept above.
+            }
+          }
+        }
+      }
+      Position last = new Position(batch.get(batch.size() - 1).tx(), batch.get(batch.size() - 1).globalSeq(), 0, 0);
+      long total = store.changes() + batch.size();
+      long highest = Math.max(store.analyticsSeq(), maxSeq);
+      try (PreparedStatement cursor = connection.prepareStatement(
+          "INSERT OR REPLACE INTO store_cursor VALUES (1, ?, ?, ?, ?)")) {
+        cursor.setLong(1, last.tx());
+        cursor.setLong(2, last.globalSeq());
+        cursor.setLong(3, total);
+        cursor.setLong(4, highest);
+        cursor.execute();
+      }
+      connection.commit();
+      store.advanced(last, batch.size(), maxSeq);
+    } catch (SQLException | RuntimeException e) {
+      connection.rollback();
+      throw e;
+    } finally {
+      connection.setAutoCommit(true);
+    }
+  }
+
+  /** Replaces the store's copy of the reference data and latest market data with {@code snapshot}'s. */
+  void copyMarket(MarketSnapshot snapshot) throws SQLException {
+    DuckDBConnection connection = store.writer();
+    connection.setAutoCommit(false);
+    try {
+      try (Statement statement = connection.createStatement()) {
+        statement.execute("DELETE FROM instruments");
+        statement.execute("DELETE FROM instrument_factors");
+        statement.execute("DELETE FROM prices");
+        statement.execute("DELETE FROM fx_rates");
+      }
+      try (DuckDBAppender instruments = connection.createAppender("main", "instruments");
+          DuckDBAppender factors = connection.createAppender("main", "instrument_factors");
+          DuckDBAppender prices = connection.createAppender("main", "prices");
+          DuckDBAppender rates = connection.createAppender("main", "fx_rates")) {
+        for (Instrument instrument : snapshot.instruments()) {
+          instruments.beginRow().append(instrument.id().value()).append(instrument.currency().value());
+          nullable(instruments, instrument.assetClass());
+          nullable(instruments, instrument.sector());
+          nullable(instruments, instrument.country());
+          instruments.endRow();
+          for (Map.Entry<String, BigDecimal> factor : instrument.factors().entrySet()) {
+            factors.beginRow().append(instrument.id().value()).append(factor.getKey())
+                .append(exact(factor.getValue())).endRow();
+          }
+        }
+        for (Price price : snapshot.market().prices()) {
+          prices.beginRow().append(price.instrumentId().value()).append(exact(price.price()))
+              .append(price.currency().value()).append(time(price.at())).endRow();
+        }
+        for (FxRate rate : snapshot.market().rates()) {
+          rates.beginRow().append(rate.base().value()).append(rate.quote().value()).append(exact(rate.rate()))
+              .append(time(rate.at())).endRow();
+        }
+      }
+      connection.commit();
+    } catch (SQLException | RuntimeException e) {
+      connection.rollback();
+      throw e;
+    } finally {
+      connection.setAutoCommit(true);
+    }
+  }
+
+  private static BigDecimal decimal(JsonObject json, String field) {
+    return new BigDecimal(json.getString(field));
+  }
+
+  /** t of DOMAIN.md: +quantity for a BUY, −quantity for a SELL. */
+  private static BigDecimal signed(JsonObject trade) {
+    BigDecimal quantity = decimal(trade, "quantity");
+    return "SELL".equals(trade.getString("side")) ? quantity.negate() : quantity;
+  }
+
+  /** DOMAIN.md: a trade's cash effect is −(t·p + f) in its currency. */
+  private static BigDecimal cashEffect(JsonObject trade) {
+    return signed(trade).multiply(decimal(trade, "price")).add(decimal(trade, "fees")).negate();
+  }
+
+  /** The whole quantity of each position a restatement names (0 for one it removed), at the change's version. */
+  private static void marks(DuckDBAppender marks, Change change, JsonObject restated) throws SQLException {
+    if (restated == null) {
+      return;
+    }
+    for (Object item : restated.getJsonArray("positions")) {
+      JsonObject position = (JsonObject) item;
+      marks.beginRow().append(change.globalSeq()).append(change.portfolioId()).append(change.version())
+          .append(position.getString("instrumentId")).append(position.getString("strategy"))
+          .append(position.getString("currency")).append(exact(decimal(position, "quantity"))).endRow();
+    }
+    for (Object item : restated.getJsonArray("removed")) {
+      JsonObject key = (JsonObject) item;
+      marks.beginRow().append(change.globalSeq()).append(change.portfolioId()).append(change.version())
+          .append(key.getString("instrumentId")).append(key.getString("strategy")).appendNull()
+          .append(exact(BigDecimal.ZERO)).endRow();
+    }
+  }
+
+  private static void correction(DuckDBAppender corrections, Change change, JsonObject payload, String kind,
+      JsonObject trade, OffsetDateTime recorded) throws SQLException {
+    corrections.beginRow().append(change.globalSeq()).append(change.portfolioId()).append(change.version())
+        .append(payload.getString("tradeId")).append(kind);
+    nullable(corrections, payload.getString("reason"));
+    corrections.append(exact(decimal(trade, "quantity"))).append(exact(decimal(trade, "price")))
+        .append(exact(decimal(trade, "fees")));
+    nullableTime(corrections, trade.getString("executedAt"));
+    corrections.append(recorded).endRow();
+  }
+
+  private static void movement(DuckDBAppender movements, Change change, String currency, BigDecimal amount,
+      String cause) throws SQLException {
+    movements.beginRow().append(change.globalSeq()).append(change.portfolioId()).append(change.version())
+        .append(currency).append(exact(amount)).append(cause).endRow();
+  }
+
+  /**
+   * The store's decimal scale. Input has at most 18 places (Decimals.MAX_SCALE); a product such
+   * as a trade's cash effect can have more and is rounded half-even at the 18th place.
+   */
+  private static BigDecimal exact(BigDecimal value) {
+    return value.setScale(SCALE, RoundingMode.HALF_EVEN);
+  }
+
+  private static OffsetDateTime time(Instant instant) {
+    return OffsetDateTime.ofInstant(instant, ZoneOffset.UTC);
+  }
+
+  private static void nullable(DuckDBAppender appender, String value) throws SQLException {
+    if (value == null) {
+      appender.appendNull();
+    } else {
+      appender.append(value);
+    }
+  }
+
+  private static void nullableTime(DuckDBAppender appender, String value) throws SQLException {
+    if (value == null) {
+      appender.appendNull();
+    } else {
+      appender.append(time(Instant.parse(value)));
+    }
+  }
+}

@@ -1,0 +1,262 @@
+package io.portfoliostate.integration.duckdb;
+
+import io.portfoliostate.config.Settings.AnalyticsSettings;
+import io.portfoliostate.persistence.ChangeStreamStore.Position;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import org.duckdb.DuckDBConnection;
+
+/**
+ * The node's analytics store: one in-process DuckDB database in a folder of its own, fed from
+ * the journal (see {@link AnalyticsFeedVerticle}) and read by the analytics routes. Tables hold
+ * what the journal says (events, trades, cash flows, cash movements, splits, portfolio changes)
+ * and a copy of the node's market view (instruments, their factors, latest prices and FX
+ * rates); views fold them into the documented shapes ({@code positions}, {@code cash},
+ * {@code portfolios}, {@code portfolio_tree}). docs/analytics.md lists every column.
+ *
+ * <p>Every method here blocks: callers run it on a worker thread, never on an event loop.
+ * DuckDB connections are not meant to be shared by threads at once, so each thread that reads
+ * gets its own {@link DuckDBConnection#duplicate() duplicate} of the one database (kept in a
+ * thread local, closed with the store); the writer (the feed) uses the first connection from
+ * one thread at a time.
+ */
+public final class AnalyticsStore implements AutoCloseable {
+
+  /** The file of the database inside the store's folder. */
+  public static final String FILE = "analytics.duckdb";
+
+  /** Exact decimals as the journal's input rules allow (Decimals: 20 integer digits, 18 after the point). */
+  static final String DECIMAL = "DECIMAL(38,18)";
+
+  private static final List<String> TABLES = List.of(
+      "CREATE TABLE IF NOT EXISTS store_cursor (id INTEGER PRIMARY KEY, tx BIGINT NOT NULL, "
+          + "global_seq BIGINT NOT NULL, changes BIGINT NOT NULL, max_global_seq BIGINT NOT NULL)",
+      "CREATE TABLE IF NOT EXISTS events (global_seq BIGINT NOT NULL, portfolio_id VARCHAR NOT NULL, "
+          + "version BIGINT NOT NULL, type VARCHAR NOT NULL, recorded_at TIMESTAMPTZ NOT NULL, payload JSON, "
+          + "origin JSON)",
+      "CREATE TABLE IF NOT EXISTS trades (global_seq BIGINT NOT NULL, portfolio_id VARCHAR NOT NULL, "
+          + "version BIGINT NOT NULL, trade_id VARCHAR NOT NULL, instrument_id VARCHAR NOT NULL, strategy VARCHAR, "
+          + "side VARCHAR NOT NULL, quantity " + DECIMAL + ", signed_quantity " + DECIMAL + ", price " + DECIMAL
+          + ", currency VARCHAR, fees " + DECIMAL + ", executed_at TIMESTAMPTZ, recorded_at TIMESTAMPTZ NOT NULL, "
+          + "restated BOOLEAN NOT NULL)",
+      "CREATE TABLE IF NOT EXISTS position_marks (global_seq BIGINT NOT NULL, portfolio_id VARCHAR NOT NULL, "
+          + "version BIGINT NOT NULL, instrument_id VARCHAR NOT NULL, strategy VARCHAR NOT NULL, currency VARCHAR, "
+          + "quantity " + DECIMAL + ")",
+      "CREATE TABLE IF NOT EXISTS trade_corrections (global_seq BIGINT NOT NULL, portfolio_id VARCHAR NOT NULL, "
+          + "version BIGINT NOT NULL, trade_id VARCHAR NOT NULL, kind VARCHAR NOT NULL, reason VARCHAR, "
+          + "quantity " + DECIMAL + ", price " + DECIMAL + ", fees " + DECIMAL + ", executed_at TIMESTAMPTZ, "
+          + "recorded_at TIMESTAMPTZ NOT NULL)",
+      "CREATE TABLE IF NOT EXISTS cash_flows (global_seq BIGINT NOT NULL, portfolio_id VARCHAR NOT NULL, "
+          + "version BIGINT NOT NULL, flow_id VARCHAR NOT NULL, type VARCHAR NOT NULL, currency VARCHAR NOT NULL, "
+          + "amount " + DECIMAL + ", signed_amount " + DECIMAL + ", instrument_id VARCHAR, occurred_at TIMESTAMPTZ, "
+          + "recorded_at TIMESTAMPTZ NOT NULL)",
+      "CREATE TABLE IF NOT EXISTS cash_movements (global_seq BIGINT NOT NULL, portfolio_id VARCHAR NOT NULL, "
+          + "version BIGINT NOT NULL, currency VARCHAR NOT NULL, amount " + DECIMAL + ", cause VARCHAR NOT NULL)",
+      "CREATE TABLE IF NOT EXISTS splits (global_seq BIGINT NOT NULL, portfolio_id VARCHAR NOT NULL, "
+          + "version BIGINT NOT NULL, action_id VARCHAR NOT NULL, instrument_id VARCHAR NOT NULL, "
+          + "numerator BIGINT NOT NULL, denominator BIGINT NOT NULL, effective_at TIMESTAMPTZ)",
+      "CREATE TABLE IF NOT EXISTS portfolio_changes (global_seq BIGINT NOT NULL, portfolio_id VARCHAR NOT NULL, "
+          + "version BIGINT NOT NULL, name VARCHAR, base_currency VARCHAR, parent_id VARCHAR, "
+          + "parent_set BOOLEAN NOT NULL, recorded_at TIMESTAMPTZ NOT NULL)",
+      "CREATE TABLE IF NOT EXISTS instruments (instrument_id VARCHAR NOT NULL, currency VARCHAR NOT NULL, "
+          + "asset_class VARCHAR, sector VARCHAR, country VARCHAR)",
+      "CREATE TABLE IF NOT EXISTS instrument_factors (instrument_id VARCHAR NOT NULL, factor VARCHAR NOT NULL, "
+          + "loading " + DECIMAL + ")",
+      "CREATE TABLE IF NOT EXISTS prices (instrument_id VARCHAR NOT NULL, price " + DECIMAL + ", "
+          + "currency VARCHAR NOT NULL, observed_at TIMESTAMPTZ)",
+      "CREATE TABLE IF NOT EXISTS fx_rates (base VARCHAR NOT NULL, quote VARCHAR NOT NULL, rate " + DECIMAL
+          + ", observed_at TIMESTAMPTZ)");
+
+  /**
+   * The folds. A position's quantity is the sum of its trades, each multiplied by every split of
+   * its instrument journaled after it in the same portfolio (a trade journaled after a split is
+   * already in post-split terms; a late trade executed before it was converted by the owner,
+   * DOMAIN.md). The split factor is a quotient of integer products taken as a double: exact for
+   * ratios such as 2:1 or 3:2 on quantities of up to 15 significant digits.
+   */
+  private static final List<String> VIEWS = List.of(
+      "CREATE OR REPLACE VIEW portfolios AS SELECT portfolio_id, "
+          + "arg_max(name, version) FILTER (WHERE name IS NOT NULL) AS name, "
+          + "arg_max(base_currency, version) FILTER (WHERE base_currency IS NOT NULL) AS base_currency, "
+          + "arg_max_null(parent_id, version) FILTER (WHERE parent_set) AS parent_id, "
+          + "max(version) AS changed_at_version FROM portfolio_changes GROUP BY portfolio_id",
+      "CREATE OR REPLACE VIEW portfolio_tree AS WITH RECURSIVE t(root_id, portfolio_id, depth) AS ("
+          + "SELECT portfolio_id, portfolio_id, 0 FROM portfolios UNION ALL "
+          + "SELECT t.root_id, p.portfolio_id, t.depth + 1 FROM t JOIN portfolios p ON p.parent_id = t.portfolio_id) "
+          + "SELECT root_id, portfolio_id, depth FROM t",
+      // Each split's factor with every later split's of the same instrument and portfolio
+      // multiplied in; a trade takes the factor of the first split after it (an ASOF join), so
+      // the fold stays one pass over the trades however many there are.
+      "CREATE OR REPLACE VIEW split_factors AS SELECT portfolio_id, instrument_id, version, "
+          + "product(numerator::DOUBLE / denominator) OVER (PARTITION BY portfolio_id, instrument_id "
+          + "ORDER BY version DESC ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS factor FROM splits",
+      // A restatement (a back-dated trade, a cancel, an amendment) marks a position's whole
+      // quantity at its version; later trades add to the latest mark, each times the splits after it.
+      "CREATE OR REPLACE VIEW latest_marks AS SELECT portfolio_id, instrument_id, strategy, "
+          + "arg_max(quantity, version) AS quantity, arg_max(currency, version) AS currency, max(version) AS version "
+          + "FROM position_marks GROUP BY portfolio_id, instrument_id, strategy",
+      "CREATE OR REPLACE VIEW positions AS WITH deltas AS ("
+          + "SELECT t.portfolio_id, t.instrument_id, t.strategy, t.currency, t.version, "
+          + "t.signed_quantity * coalesce(f.factor, 1) AS q FROM trades t ASOF LEFT JOIN split_factors f "
+          + "ON t.portfolio_id = f.portfolio_id AND t.instrument_id = f.instrument_id AND f.version >= t.version "
+          + "LEFT JOIN latest_marks m ON m.portfolio_id = t.portfolio_id AND m.instrument_id = t.instrument_id "
+          + "AND m.strategy = t.strategy WHERE NOT t.restated AND (m.version IS NULL OR t.version > m.version)), "
+          + "marks AS (SELECT m.portfolio_id, m.instrument_id, m.strategy, m.currency, m.version, "
+          + "m.quantity * coalesce(f.factor, 1) AS q FROM latest_marks m ASOF LEFT JOIN split_factors f "
+          + "ON m.portfolio_id = f.portfolio_id AND m.instrument_id = f.instrument_id AND f.version >= m.version) "
+          + "SELECT portfolio_id, instrument_id, strategy, CAST(sum(q) AS " + DECIMAL + ") AS quantity, "
+          + "any_value(currency) AS currency, max(version) AS last_change_version "
+          + "FROM (SELECT * FROM deltas UNION ALL SELECT * FROM marks) GROUP BY portfolio_id, instrument_id, strategy",
+      "CREATE OR REPLACE VIEW cash AS SELECT portfolio_id, currency, sum(amount) AS balance "
+          + "FROM cash_movements GROUP BY portfolio_id, currency");
+
+  private final Path folder;
+  private final DuckDBConnection writer;
+  private final List<Connection> readers = new ArrayList<>();
+  private final ThreadLocal<Connection> threadReader = new ThreadLocal<>();
+  private volatile Position position;
+  private volatile long changes;
+  private volatile long maxGlobalSeq;
+
+  private AnalyticsStore(Path folder, DuckDBConnection writer, Position position, long changes, long maxGlobalSeq) {
+    this.folder = folder;
+    this.writer = writer;
+    this.position = position;
+    this.changes = changes;
+    this.maxGlobalSeq = maxGlobalSeq;
+  }
+
+  /**
+   * Opens (or creates) the store in {@code settings.dir()}, with its tables and views, and reads
+   * how far it had got. Blocks.
+   */
+  public static AnalyticsStore open(Path folder, AnalyticsSettings settings) {
+    try {
+      Files.createDirectories(folder);
+      Properties properties = new Properties();
+      properties.setProperty("memory_limit", settings.memoryLimit());
+      properties.setProperty("threads", Integer.toString(settings.threads()));
+      DuckDBConnection connection = (DuckDBConnection) DriverManager.getConnection(
+          "jdbc:duckdb:" + folder.resolve(FILE).toAbsolutePath(), properties);
+      try (Statement statement = connection.createStatement()) {
+        for (String sql : TABLES) {
+          statement.execute(sql);
+        }
+        for (String sql : VIEWS) {
+          statement.execute(sql);
+        }
+        try (ResultSet rows = statement.executeQuery(
+            "SELECT tx, global_seq, changes, max_global_seq FROM store_cursor WHERE id = 1")) {
+          if (rows.next()) {
+            return new AnalyticsStore(folder, connection, new Position(rows.getLong(1), rows.getLong(2), 0, 0),
+                rows.getLong(3), rows.getLong(4));
+          }
+        }
+      }
+      return new AnalyticsStore(folder, connection, Position.START, 0, 0);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (SQLException e) {
+      throw new IllegalStateException("the analytics store in " + folder + " could not be opened: " + e.getMessage(), e);
+    }
+  }
+
+  /** The folder of the database. */
+  public Path folder() {
+    return folder;
+  }
+
+  /** The last journal change read, in the outbox's order ({@code tx}, {@code global_seq}). */
+  public Position position() {
+    return position;
+  }
+
+  /** How many journal changes the store holds. */
+  public long changes() {
+    return changes;
+  }
+
+  /**
+   * The highest {@code global_seq} the store has read: every answer's {@code analyticsSeq}. The
+   * journal draws {@code global_seq} at insert and its connections cache blocks of numbers, so
+   * this is a high-water mark, not a promise that every smaller number was read; whether one
+   * change was read is {@link #holds}.
+   */
+  public long analyticsSeq() {
+    return maxGlobalSeq;
+  }
+
+  /** The writer's connection, for the feed alone (one thread at a time). */
+  DuckDBConnection writer() {
+    return writer;
+  }
+
+  /** Called by the feed after it committed a batch. */
+  void advanced(Position to, long added, long maxSeq) {
+    position = to;
+    changes += added;
+    maxGlobalSeq = Math.max(maxGlobalSeq, maxSeq);
+  }
+
+  /** Whether the change with this {@code global_seq} has been read. Blocks. */
+  public boolean holds(long globalSeq) throws SQLException {
+    if (globalSeq <= 0) {
+      return true;
+    }
+    if (globalSeq > maxGlobalSeq) {
+      return false;
+    }
+    try (PreparedStatement statement = reader().prepareStatement("SELECT 1 FROM events WHERE global_seq = ?")) {
+      statement.setLong(1, globalSeq);
+      try (ResultSet rows = statement.executeQuery()) {
+        return rows.next();
+      }
+    }
+  }
+
+  /**
+   * This thread's reading connection, a duplicate of the store's database made on first use.
+   * Only for worker threads of the store's pools.
+   */
+  public Connection reader() throws SQLException {
+    Connection connection = threadReader.get();
+    if (connection == null || connection.isClosed()) {
+      connection = writer.duplicate();
+      synchronized (readers) {
+        readers.add(connection);
+      }
+      threadReader.set(connection);
+    }
+    return connection;
+  }
+
+  @Override
+  public void close() {
+    synchronized (readers) {
+      for (Connection connection : readers) {
+        closeQuietly(connection);
+      }
+      readers.clear();
+    }
+    closeQuietly(writer);
+  }
+
+  private static void closeQuietly(Connection connection) {
+    try {
+      connection.close();
+    } catch (SQLException e) {
+      // Closing: nothing more to do with it.
+    }
+  }
+}
