@@ -15,8 +15,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Late holders across a restart: what a late trade applied is rebuilt the same by the next node
  * (journal and snapshot), a replayed late trade changes nothing, and the next node, which never
- * heard the actions published, knows them from the database: a late trade there is converted and
- * paid too, and no action is applied twice to a portfolio.
+ * heard the actions published, knows them from the database: a late trade there is folded before
+ * the split and paid too, and no action is applied twice to a portfolio.
  */
 class LateHolderRestartTest {
 
@@ -53,7 +53,7 @@ class LateHolderRestartTest {
 
       // The same trade again: the original answer, nothing applied or paid twice.
       trade(api, "late", "l1", "BUY", "10", "60", 200);
-      // Another late trade in the same portfolio: converted, its share paid, no action again.
+      // Another late trade in the same portfolio: folded before the split, its share paid, no action again.
       trade(api, "late", "l2", "BUY", "2", "40", 201);
       JsonObject after = api.get("/api/v1/portfolios/late").json();
       assertThat(after.getJsonArray("positions").getJsonObject(0).getString("quantity")).isEqualTo("24");

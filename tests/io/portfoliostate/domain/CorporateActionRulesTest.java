@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
  * Corporate actions through decide and evolve (DOMAIN.md, Corporate actions): a split restates
  * every position in the instrument, whatever the strategy, and nothing else; a dividend moves
  * cash by q · amountPerShare per position; a trade executed before an applied split is
- * converted and flagged. Exact figures throughout.
+ * folded before it (its position restated through the split) and flagged. Exact figures throughout.
  */
 class CorporateActionRulesTest {
 

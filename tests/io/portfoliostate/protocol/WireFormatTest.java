@@ -280,7 +280,7 @@ class WireFormatTest {
     PortfolioState state = replay(events);
     int first = events.size();
     Instant now = T0.plusSeconds(60);
-    // A late trade executed before the split: converted by it and flagged, and paid the dividend
+    // A late trade executed before the split: folded before it (restated) and flagged, and paid the dividend
     // it missed (its own DividendApplied, under the trade).
     for (PortfolioCommand command : List.of(split, dividend, new RecordTrade(ID, "late-1", InstrumentId.of("AAPL"),
         Side.BUY, new BigDecimal("10"), new BigDecimal("150"), null, null, null, T0.plusSeconds(2)))) {
