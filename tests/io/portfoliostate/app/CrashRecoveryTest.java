@@ -8,7 +8,6 @@ import io.portfoliostate.config.SettingsLoader;
 import io.portfoliostate.fixtures.Api;
 import io.portfoliostate.fixtures.ServiceProcess;
 import io.portfoliostate.persistence.EmbeddedDatabase;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.math.BigDecimal;
 import java.nio.file.Path;
@@ -70,7 +69,7 @@ class CrashRecoveryTest {
       Api api = restarted.api();
       for (int p = 0; p < PORTFOLIOS; p++) {
         String id = "crash-" + p;
-        List<JsonObject> events = allEvents(api, id);
+        List<JsonObject> events = api.journal(id);
         Map<String, Integer> seen = new HashMap<>();
         BigDecimal quantity = BigDecimal.ZERO;
         for (JsonObject event : events) {
@@ -194,20 +193,6 @@ class CrashRecoveryTest {
       return true;
     } catch (RuntimeException connectionLost) {
       return false;
-    }
-  }
-
-  private static List<JsonObject> allEvents(Api api, String id) {
-    List<JsonObject> events = new ArrayList<>();
-    long after = 0;
-    while (true) {
-      JsonArray page = api.get("/api/v1/portfolios/" + id + "/events?limit=1000&afterVersion=" + after).json()
-          .getJsonArray("events");
-      if (page.isEmpty()) {
-        return events;
-      }
-      page.forEach(e -> events.add((JsonObject) e));
-      after = events.get(events.size() - 1).getLong("version");
     }
   }
 }

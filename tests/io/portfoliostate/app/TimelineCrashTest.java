@@ -86,7 +86,7 @@ class TimelineCrashTest {
       for (int p = 0; p < PORTFOLIOS; p++) {
         String id = "tc-" + p;
         Map<String, Integer> journaled = new HashMap<>();
-        for (JsonObject event : allEvents(api, id)) {
+        for (JsonObject event : api.journal(id)) {
           JsonObject data = event.getJsonObject("data");
           switch (event.getString("type")) {
             case "TradeAmended" -> journaled.merge("amend:" + data.getString("tradeId") + ":"
@@ -158,19 +158,5 @@ class TimelineCrashTest {
     state.getJsonArray("cash").forEach(line -> figures.add(((JsonObject) line).getString("currency") + " "
         + ((JsonObject) line).getString("balance")));
     return figures;
-  }
-
-  private static List<JsonObject> allEvents(Api api, String id) {
-    List<JsonObject> events = new ArrayList<>();
-    long after = 0;
-    while (true) {
-      JsonArray page = api.get("/api/v1/portfolios/" + id + "/events?limit=1000&afterVersion=" + after).json()
-          .getJsonArray("events");
-      if (page.isEmpty()) {
-        return events;
-      }
-      page.forEach(e -> events.add((JsonObject) e));
-      after = events.get(events.size() - 1).getLong("version");
-    }
   }
 }
