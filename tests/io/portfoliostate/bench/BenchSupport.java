@@ -108,7 +108,8 @@ final class BenchSupport {
             }
             node = child;
           }
-          node.put(path[path.length - 1], value.matches("-?\\d+") ? (Object) Long.parseLong(value) : value);
+          node.put(path[path.length - 1], value.matches("-?\\d+") ? (Object) Long.parseLong(value)
+              : value.equals("true") || value.equals("false") ? (Object) Boolean.parseBoolean(value) : value);
         }
       });
       return overrides;
