@@ -63,8 +63,10 @@ public final class JournalReader {
           + "AND command_id = ANY($2::text[])";
   /** The trade events of a portfolio up to a version: what its ledger is built from. */
   private static final String TRADE_EVENTS =
-      "SELECT seq, type, payload FROM portfolio_events WHERE portfolio_id = $1 AND seq <= $2 "
+      "SELECT seq, type, payload::text AS payload FROM portfolio_events WHERE portfolio_id = $1 AND seq <= $2 "
           + "AND type IN ('TradeRecorded', 'TradeCancelled', 'TradeAmended', 'SplitApplied') ORDER BY seq";
+  private static final String EVENT_TEXTS =
+      "SELECT type, payload::text AS payload FROM portfolio_events WHERE portfolio_id = $1 AND seq <= $2 ORDER BY seq";
   private static final String VERSION_AS_OF =
       "SELECT max(seq) FROM portfolio_events WHERE portfolio_id = $1 AND recorded_at <= $2";
   private static final String EVENT_PAGE =
@@ -213,7 +215,9 @@ public final class JournalReader {
   private static TradeLedger ledgerOf(RowSet<Row> rows) {
     TradeLedger ledger = TradeLedger.EMPTY;
     for (Row row : rows) {
-      ledger = ledger.evolve(event(row), row.getLong("seq"));
+      // Text parsed here, on the worker for a long history (see eventsUpTo).
+      ledger = ledger.evolve(EventJson.fromJson(row.getString("type"), new JsonObject(row.getString("payload"))),
+          row.getLong("seq"));
     }
     return ledger;
   }
@@ -223,13 +227,19 @@ public final class JournalReader {
    * folds ({@link io.portfoliostate.domain.timeline.BusinessTime}).
    */
   public Future<List<PortfolioEvent>> eventsUpTo(PortfolioId id, long version) {
-    return pool.preparedQuery(EVENTS_BETWEEN).execute(Tuple.of(id.value(), 0L, version)).map(rows -> {
-      List<PortfolioEvent> events = new ArrayList<>(rows.size());
-      for (Row row : rows) {
-        events.add(event(row));
-      }
-      return events;
-    });
+    // Payloads as text, parsed here: a long journal is parsed on a worker thread, not on the
+    // caller's event loop (the client would decode every JSON payload on the loop).
+    return pool.preparedQuery(EVENT_TEXTS).execute(Tuple.of(id.value(), version)).compose(rows ->
+        rows.size() <= INLINE_REPLAY_LIMIT ? Future.succeededFuture(parsed(rows))
+            : vertx.executeBlocking(() -> parsed(rows), false));
+  }
+
+  private static List<PortfolioEvent> parsed(RowSet<Row> rows) {
+    List<PortfolioEvent> events = new ArrayList<>(rows.size());
+    for (Row row : rows) {
+      events.add(EventJson.fromJson(row.getString("type"), new JsonObject(row.getString("payload"))));
+    }
+    return events;
   }
 
   /** The version current at {@code time} (0 when the portfolio did not exist yet). */
