@@ -8,3 +8,7 @@
 -- are published once, in seq order, by the first leader after the upgrade.
 ALTER TABLE drift_alerts ADD COLUMN tx xid8 NOT NULL DEFAULT pg_current_xact_id();
 CREATE INDEX drift_alerts_stream ON drift_alerts (tx, seq);
+
+-- Which portfolios have (or had) targets: each node's drift monitor looks them up now and then,
+-- to watch the ones it owns that no command or read has loaded since a restart or a move.
+CREATE INDEX portfolio_events_targets ON portfolio_events (portfolio_id) WHERE type = 'TargetsSet';
