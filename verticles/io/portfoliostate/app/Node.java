@@ -352,7 +352,7 @@ public final class Node implements AutoCloseable {
                 shards, owners, clock, registry));
           }).map(id -> {
             driftDeployment = id;
-            return new LiveBridge(hub, access, settings.live());
+            return new LiveBridge(vertx, hub, access, settings.live());
           });
         })
         .compose(live -> {

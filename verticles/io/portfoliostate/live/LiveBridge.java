@@ -14,6 +14,7 @@ import io.vertx.ext.web.handler.sockjs.SockJSBridgeOptions;
 import io.vertx.ext.web.handler.sockjs.SockJSHandler;
 import io.vertx.ext.web.handler.sockjs.SockJSHandlerOptions;
 import io.vertx.ext.web.handler.sockjs.SockJSSocket;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -27,6 +28,12 @@ import java.util.concurrent.ConcurrentHashMap;
  * <p>The caller is authenticated before the bridge sees the request (the route's guard, with
  * the credential in {@code access_token} or a header); its principal is the one of the request
  * that opened the socket.
+ *
+ * <p>Entitlements can change while a socket is open. Every second the bridge looks whether the
+ * node's security version moved (a key, grant or parent link changed); if it did, each socket's
+ * credential and registrations are checked again: a socket whose API key was revoked or expired
+ * is closed ({@value LiveSocket#CREDENTIAL_REVOKED}), and a registration on a portfolio its
+ * caller may no longer read is dropped with an {@code access_revoked} error frame.
  */
 public final class LiveBridge {
 
@@ -34,11 +41,50 @@ public final class LiveBridge {
   private final AccessControl access;
   private final LiveSettings settings;
   private final Map<SockJSSocket, LiveSocket> sockets = new ConcurrentHashMap<>();
+  private static final long RECHECK_EVERY_MS = 1_000;
+  /** The security version the open sockets were last checked against. */
+  private long checkedVersion;
 
-  public LiveBridge(LiveHub hub, AccessControl access, LiveSettings settings) {
+  public LiveBridge(Vertx vertx, LiveHub hub, AccessControl access, LiveSettings settings) {
     this.hub = hub;
     this.access = access;
     this.settings = settings;
+    this.checkedVersion = access.securityVersion();
+    // Cancelled when the node's Vert.x closes.
+    vertx.setPeriodic(RECHECK_EVERY_MS, id -> recheckIfSecurityChanged());
+  }
+
+  private void recheckIfSecurityChanged() {
+    long version = access.securityVersion();
+    if (version == checkedVersion) {
+      return;
+    }
+    checkedVersion = version;
+    for (LiveSocket live : sockets.values()) {
+      live.context.runOnContext(v -> recheck(live));
+    }
+  }
+
+  /** On the socket's context: closes it if its credential is gone, drops what it may no longer read. */
+  private void recheck(LiveSocket live) {
+    if (live.isClosed()) {
+      return;
+    }
+    if (!access.stillValid(live.principal)) {
+      live.close(LiveSocket.CREDENTIAL_REVOKED, "credential revoked or expired");
+      return;
+    }
+    for (String address : List.copyOf(live.portfolioAddresses)) {
+      Target target = Target.of(address);
+      access.roleOn(live.principal, target.portfolio(), PortfolioRole.READ).onSuccess(role -> {
+        if ((role.isEmpty() || !role.get().includes(PortfolioRole.READ)) && live.portfolioAddresses.remove(address)) {
+          hub.metrics().revoked.increment();
+          hub.unsubscribe(live, address);
+          live.error(address, "access_revoked", live.principal.name() + " may no longer read portfolio "
+              + target.portfolio().value() + "; the registration is dropped");
+        }
+      });
+    }
   }
 
   /** The node's access control, which the gateway's routes share with the bridge. */
@@ -91,6 +137,7 @@ public final class LiveBridge {
         JsonObject raw = event.getRawMessage();
         if (live != null && raw != null && raw.getValue("address") instanceof String address) {
           live.registrations--;
+          live.portfolioAddresses.remove(address);
           hub.unsubscribe(live, address);
         }
         event.complete(true);
@@ -174,6 +221,7 @@ public final class LiveBridge {
       } else {
         JsonObject headers = raw.getJsonObject("headers");
         Long from = headers == null ? null : fromVersion(headers.getValue("fromVersion"));
+        live.portfolioAddresses.add(address);
         hub.subscribe(live, address, target.kind(), target.portfolio(), from);
       }
     }

@@ -6,8 +6,10 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.handler.sockjs.SockJSSocket;
 import java.util.ArrayDeque;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * One bridge socket as the live hub sees it: who is on it, and what is waiting for it. Touched
@@ -28,6 +30,8 @@ final class LiveSocket {
   static final int REGISTRATION_FLOOD = 4001;
   /** Close code when the node stops. */
   static final int SHUTTING_DOWN = 4002;
+  /** Close code when the socket's API key was revoked or expired while it was open. */
+  static final int CREDENTIAL_REVOKED = 4003;
 
   final SockJSSocket socket;
   final Context context;
@@ -45,6 +49,8 @@ final class LiveSocket {
   private long windowStartNanos;
   /** Registrations held now. */
   int registrations;
+  /** The portfolio addresses registered, to check again when entitlements change (its context only). */
+  final Set<String> portfolioAddresses = new HashSet<>();
 
   LiveSocket(SockJSSocket socket, Context context, Principal principal, LiveMetrics metrics, int maxQueued) {
     this.socket = socket;
@@ -125,7 +131,7 @@ final class LiveSocket {
     backlog.clear();
     latestValuations.clear();
     metrics.disconnects(reason.startsWith("slow") ? "slow-consumer" : reason.startsWith("registration")
-        ? "registration-flood" : "shutdown").increment();
+        ? "registration-flood" : reason.startsWith("credential") ? "credential-revoked" : "shutdown").increment();
     socket.close(code, reason);
   }
 
