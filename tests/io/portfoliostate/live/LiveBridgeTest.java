@@ -338,6 +338,16 @@ class LiveBridgeTest {
       // 1009 when the close frame gets through, 1006 when the server drops the connection first.
       assertThat(client.awaitClosed(WAIT)).isIn(1009, 1006);
     }
+    // With permessage-deflate the frame on the wire is a few kilobytes; inflated, it is too big.
+    try (BridgeClient client = BridgeClient.connect(port(), TestKeys.ADMIN)) {
+      assertThat(client.extensions).contains("permessage-deflate");
+      client.register("portfolio.updates.lb-flood");
+      assertThat(client.body("portfolio.updates.lb-flood", WAIT).getString("kind")).isEqualTo("snapshot");
+      client.sendText(new JsonObject().put("type", "register").put("address", "portfolio.updates.lb-flood")
+          .put("headers", new JsonObject().put("padding", "x".repeat(900_000))).encode());
+      assertThat(client.awaitClosed(WAIT)).isEqualTo(1009);
+      assertThat(client.closeReason()).isEqualTo("message too big: more than 65536 bytes");
+    }
     // Nothing of it reached the owner: the portfolio is at its first version.
     assertThat(admin().get("/api/v1/portfolios/lb-flood").json().getLong("version")).isEqualTo(1);
   }

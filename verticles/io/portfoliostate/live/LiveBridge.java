@@ -17,6 +17,8 @@ import io.vertx.ext.web.handler.sockjs.SockJSSocket;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The SockJS event-bus bridge at {@code /eventbus} (docs/live-updates.md): Vert.x's bridge
@@ -36,6 +38,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * caller may no longer read is dropped with an {@code access_revoked} error frame.
  */
 public final class LiveBridge {
+
+  private static final Logger LOG = LoggerFactory.getLogger(LiveBridge.class);
 
   private final LiveHub hub;
   private final AccessControl access;
@@ -126,9 +130,12 @@ public final class LiveBridge {
           event.complete(false);
           return;
         }
-        sockets.put(socket, new LiveSocket(socket, Vertx.currentContext(), principal, hub.metrics(),
-            settings.maxQueuedPerSocket()));
+        LiveSocket live = new LiveSocket(socket, Vertx.currentContext(), principal, hub.metrics(),
+            settings.maxQueuedPerSocket());
+        sockets.put(socket, live);
         event.complete(true);
+        // After the bridge has set up the socket (it sets an exception handler that only logs).
+        live.context.runOnContext(v -> socket.exceptionHandler(failure -> onFailure(live, failure)));
       }
       case REGISTER -> register(event, sockets.get(socket));
       case REGISTERED -> registered(event, sockets.get(socket));
@@ -156,6 +163,22 @@ public final class LiveBridge {
         event.complete(false);
       }
       default -> event.complete(true);
+    }
+  }
+
+  /**
+   * A failure on a socket. With permessage-deflate the frame-size limit applies to the frame as
+   * sent (compressed); once inflated, a message over {@code maxFrameBytes} is refused by Vert.x
+   * with an exception on the socket and the socket would stay open, so it is closed here as the
+   * uncompressed case is (1009).
+   */
+  private void onFailure(LiveSocket live, Throwable failure) {
+    if (failure instanceof IllegalStateException && failure.getMessage() != null
+        && failure.getMessage().contains("max message size")) {
+      hub.metrics().refused.increment();
+      live.close(LiveSocket.MESSAGE_TOO_BIG, "message too big: more than " + settings.maxFrameBytes() + " bytes");
+    } else if (!live.isClosed()) {
+      LOG.debug("Bridge socket of {} failed: {}", live.principal.name(), failure.toString());
     }
   }
 

@@ -32,6 +32,8 @@ final class LiveSocket {
   static final int SHUTTING_DOWN = 4002;
   /** Close code when the socket's API key was revoked or expired while it was open. */
   static final int CREDENTIAL_REVOKED = 4003;
+  /** WebSocket close code of a message over the size limit (RFC 6455). */
+  static final int MESSAGE_TOO_BIG = 1009;
 
   final SockJSSocket socket;
   final Context context;
@@ -130,8 +132,13 @@ final class LiveSocket {
     closed = true;
     backlog.clear();
     latestValuations.clear();
-    metrics.disconnects(reason.startsWith("slow") ? "slow-consumer" : reason.startsWith("registration")
-        ? "registration-flood" : reason.startsWith("credential") ? "credential-revoked" : "shutdown").increment();
+    metrics.disconnects(switch (code) {
+      case SLOW_CONSUMER -> "slow-consumer";
+      case REGISTRATION_FLOOD -> "registration-flood";
+      case CREDENTIAL_REVOKED -> "credential-revoked";
+      case MESSAGE_TOO_BIG -> "message-too-big";
+      default -> "shutdown";
+    }).increment();
     socket.close(code, reason);
   }
 
