@@ -9,6 +9,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.bridge.BridgeEventType;
 import io.vertx.ext.bridge.PermittedOptions;
 import io.vertx.ext.web.Router;
+import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.ext.web.handler.sockjs.BridgeEvent;
 import io.vertx.ext.web.handler.sockjs.SockJSBridgeOptions;
 import io.vertx.ext.web.handler.sockjs.SockJSHandler;
@@ -115,7 +116,11 @@ public final class LiveBridge {
         // One more than ours, so that a client meets our refusal (with its address) first.
         .setMaxHandlersPerSocket(settings.maxRegistrations() + 1)
         .setMaxAddressLength(200);
-    return SockJSHandler.create(vertx, options).bridge(bridge, this::onEvent);
+    Router router = SockJSHandler.create(vertx, options).bridge(bridge, this::onEvent);
+    // The polling transports (xhr_send and the like) read their frames from a body: bounded as a
+    // WebSocket frame is, and read before SockJS's own routes.
+    router.post().order(-1).handler(BodyHandler.create(false).setBodyLimit(settings.maxFrameBytes()));
+    return router;
   }
 
   private void onEvent(BridgeEvent event) {

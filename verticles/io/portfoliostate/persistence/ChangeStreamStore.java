@@ -45,7 +45,7 @@ public final class ChangeStreamStore {
   }
 
   /**
-   * One stored drift alert (V14, V19), as the drift outbox gives it.
+   * One stored drift alert (V14, V17), as the drift outbox gives it.
    *
    * @param seq the row's {@code seq}, its place in {@code (tx, seq)} order within its transaction
    * @param alert the alert's JSON, as stored

@@ -27,7 +27,7 @@ public final class DriftAlertStore {
   private static final String RAISE = "INSERT INTO drift_alerts (portfolio_id, line_key, n, type, alert) "
       + "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (portfolio_id, line_key, n) DO NOTHING";
 
-  /** A loose index scan over the partial index of V19: one probe per portfolio, not per event. */
+  /** A loose index scan over the partial index of V17: one probe per portfolio, not per event. */
   private static final String WITH_TARGETS = "WITH RECURSIVE ids AS ("
       + "(SELECT portfolio_id FROM portfolio_events WHERE type = 'TargetsSet' ORDER BY portfolio_id LIMIT 1) "
       + "UNION ALL SELECT (SELECT e.portfolio_id FROM portfolio_events e WHERE e.type = 'TargetsSet' "
