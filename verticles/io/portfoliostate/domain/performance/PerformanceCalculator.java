@@ -319,6 +319,8 @@ public final class PerformanceCalculator {
     final Map<CurrencyCode, BigDecimal> income = new TreeMap<>();
     /** Per instrument and currency: its dividends, for the lines' returns. */
     final Map<InstrumentId, Map<CurrencyCode, BigDecimal>> dividends = new HashMap<>();
+    /** Per instrument and currency: the amount per share of its applied cash dividends (not late trades' shares). */
+    final Map<InstrumentId, Map<CurrencyCode, BigDecimal>> perShare = new HashMap<>();
     final Map<LocalDate, BigDecimal> externalByDate = new TreeMap<>();
     private final List<Map.Entry<LocalDate, Map.Entry<CurrencyCode, BigDecimal>>> dated = new ArrayList<>();
 
@@ -340,6 +342,10 @@ public final class PerformanceCalculator {
         income.merge(currency, amount, BigDecimal::add);
         dividends.computeIfAbsent(dividend.instrumentId(), id -> new TreeMap<>()).merge(currency, amount, BigDecimal::add);
       });
+      if (dividend.tradeId() == null && dividend.amountPerShare() != null && dividend.amounts().size() == 1) {
+        perShare.computeIfAbsent(dividend.instrumentId(), id -> new TreeMap<>())
+            .merge(dividend.amounts().keySet().iterator().next(), dividend.amountPerShare(), BigDecimal::add);
+      }
     }
 
     /** The external flows in the base currency at the day's rates (also kept by date for XIRR). */
@@ -358,9 +364,16 @@ public final class PerformanceCalculator {
     }
 
     /**
-     * Adds each dividend to the line that received it. Several positions of one instrument
-     * (strategies) share it by their quantities at the day's end; when none holds it any more
-     * (sold the same day), the instrument's first position has it.
+     * Adds each dividend to the line that received it. DOMAIN.md pays a cash dividend per
+     * position: q · amountPerShare, negative for a short; so when several positions (strategies)
+     * hold the instrument, each receives its own quantity × the amount per share (a long and a
+     * short of equal size receive +x and −x, though the portfolio's total is 0). The quantities
+     * are those at the day's end: what the portfolio received and those shares differ only when
+     * the holdings changed between the dividend's effective time and the day's end, or by a late
+     * trade's share; that remainder goes to the instrument's first position, so the lines still
+     * add up to what was received. A dividend known only by its total (a {@code DIVIDEND} cash
+     * flow) is shared by quantity; when none holds the instrument any more (sold the same day),
+     * its first position has it all.
      */
     void attributeDividends(int day, PriceHistory.Cursor cursor, CurrencyCode base, PortfolioState state,
         Map<PositionKey, Slot> slots) {
@@ -388,11 +401,30 @@ public final class PerformanceCalculator {
           }
           return;
         }
+        BigDecimal[] shares = new BigDecimal[holders.size()];
+        Map<CurrencyCode, BigDecimal> perShareOf = perShare.get(instrument);
         BigDecimal quantity = holders.stream().map(Position::quantity).reduce(BigDecimal.ZERO, BigDecimal::add);
-        for (Position holder : holders) {
-          BigDecimal share = holders.size() == 1 || quantity.signum() == 0 ? total
-              : total.multiply(holder.quantity()).divide(quantity, RATIO);
-          slots.get(holder.key()).line.addIncome(day, share);
+        BigDecimal attributed = BigDecimal.ZERO;
+        for (int h = 0; h < shares.length; h++) {
+          Position holder = holders.get(h);
+          if (perShareOf != null) {
+            BigDecimal share = BigDecimal.ZERO;
+            for (Map.Entry<CurrencyCode, BigDecimal> one : perShareOf.entrySet()) {
+              BigDecimal rate = cursor.fx(one.getKey(), base);
+              if (rate != null) {
+                share = share.add(holder.quantity().multiply(one.getValue()).multiply(rate));
+              }
+            }
+            shares[h] = share;
+          } else {
+            shares[h] = holders.size() == 1 || quantity.signum() == 0 ? (h == 0 ? total : BigDecimal.ZERO)
+                : total.multiply(holder.quantity()).divide(quantity, RATIO);
+          }
+          attributed = attributed.add(shares[h]);
+        }
+        shares[0] = shares[0].add(total.subtract(attributed));
+        for (int h = 0; h < shares.length; h++) {
+          slots.get(holders.get(h).key()).line.addIncome(day, shares[h]);
         }
       });
     }
