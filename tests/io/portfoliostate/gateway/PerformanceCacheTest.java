@@ -10,6 +10,7 @@ import io.portfoliostate.domain.PortfolioSettings;
 import io.portfoliostate.domain.InstrumentId;
 import io.portfoliostate.domain.PortfolioId;
 import io.portfoliostate.domain.performance.PriceHistory;
+import io.portfoliostate.domain.timeline.BusinessTime;
 import io.portfoliostate.domain.valuation.Price;
 import io.portfoliostate.protocol.MarketUpdate;
 import java.math.BigDecimal;
@@ -79,8 +80,9 @@ class PerformanceCacheTest {
     PerformanceCache.Journal first = cache.keepJournal(p, 4, events(4));
     PerformanceCache.Window week = new PerformanceCache.Window(java.time.LocalDate.of(2024, 1, 1),
         java.time.LocalDate.of(2024, 1, 5));
-    cache.keepStates(first, week, List.of());
-    assertThat(cache.journal(p).states(week)).isEmpty();
+    BusinessTime.Series states = new BusinessTime.Series(List.of(), List.of());
+    cache.keepStates(first, week, states);
+    assertThat(cache.journal(p).states(week)).isSameAs(states);
     PerformanceCache.Journal second = cache.keepJournal(p, 5, events(5));
     assertThat(cache.journal(p)).isSameAs(second);
     assertThat(second.states(week)).isNull();

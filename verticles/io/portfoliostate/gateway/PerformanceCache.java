@@ -3,7 +3,7 @@ package io.portfoliostate.gateway;
 import io.portfoliostate.domain.InstrumentId;
 import io.portfoliostate.domain.PortfolioEvent;
 import io.portfoliostate.domain.PortfolioId;
-import io.portfoliostate.domain.PortfolioState;
+import io.portfoliostate.domain.timeline.BusinessTime;
 import io.portfoliostate.domain.performance.PriceHistory;
 import io.portfoliostate.domain.valuation.Price;
 import io.portfoliostate.protocol.MarketUpdate;
@@ -47,7 +47,7 @@ final class PerformanceCache {
   static final class Journal {
     final long version;
     final List<PortfolioEvent> events;
-    private final LinkedHashMap<Window, List<PortfolioState>> states = new LinkedHashMap<>(8, 0.75f, true);
+    private final LinkedHashMap<Window, BusinessTime.Series> states = new LinkedHashMap<>(8, 0.75f, true);
 
     Journal(long version, List<PortfolioEvent> events) {
       this.version = version;
@@ -55,7 +55,7 @@ final class PerformanceCache {
     }
 
     /** The states of {@code window} at this version, null when not kept. */
-    List<PortfolioState> states(Window window) {
+    BusinessTime.Series states(Window window) {
       return states.get(window);
     }
   }
@@ -121,7 +121,7 @@ final class PerformanceCache {
   }
 
   /** Keeps the states of {@code window} with the journal they were folded from. */
-  void keepStates(Journal journal, Window window, List<PortfolioState> states) {
+  void keepStates(Journal journal, Window window, BusinessTime.Series states) {
     journal.states.put(window, states);
     for (Iterator<Window> it = journal.states.keySet().iterator();
         journal.states.size() > WINDOWS_PER_PORTFOLIO && it.hasNext(); ) {

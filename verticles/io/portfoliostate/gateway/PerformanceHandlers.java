@@ -14,7 +14,6 @@ import io.portfoliostate.domain.InstrumentId;
 import io.portfoliostate.domain.PortfolioCreated;
 import io.portfoliostate.domain.PortfolioEvent;
 import io.portfoliostate.domain.PortfolioId;
-import io.portfoliostate.domain.PortfolioState;
 import io.portfoliostate.domain.Setting;
 import io.portfoliostate.domain.Split;
 import io.portfoliostate.domain.SplitApplied;
@@ -295,11 +294,12 @@ final class PerformanceHandlers {
     GroupBy groupBy = query.groupBy();
     PerformanceCache.Window window = new PerformanceCache.Window(from, to);
     // The fold (journal only) runs on one worker while the prices are read and parsed on another.
-    List<PortfolioState> keptStates = kept.states(window);
-    Future<List<PortfolioState>> states = keptStates != null ? Future.succeededFuture(keptStates)
+    BusinessTime.Series keptStates = kept.states(window);
+    Future<BusinessTime.Series> states = keptStates != null ? Future.succeededFuture(keptStates)
         : vertx.executeBlocking(() -> {
           long began = System.nanoTime();
-          List<PortfolioState> folded = BusinessTime.at(journal, dates.stream().map(PerformanceCalculator::endOf).toList());
+          BusinessTime.Series folded = BusinessTime.series(journal,
+              dates.stream().map(PerformanceCalculator::endOf).toList());
           folding.record(System.nanoTime() - began, java.util.concurrent.TimeUnit.NANOSECONDS);
           return folded;
         }, false).map(folded -> {
@@ -314,7 +314,8 @@ final class PerformanceHandlers {
     return Future.all(states, marketData).compose(both -> vertx.executeBlocking(() -> {
       long began = System.nanoTime();
       PerformanceReport report = PerformanceCalculator.compute(new PerformanceCalculator.Inputs(from, to, baseCurrency,
-          dates, states.result(), journal, marketData.result(), market, measuredAgainst, riskFree, groupBy));
+          dates, states.result().states(), journal, marketData.result(), market, measuredAgainst, riskFree, groupBy),
+          states.result().changed());
       JsonObject json = json(id, report);
       computing.record(System.nanoTime() - began, java.util.concurrent.TimeUnit.NANOSECONDS);
       return json;

@@ -154,9 +154,13 @@ class PerformanceCalculatorTest {
     List<Instant> ends = dates.stream().map(PerformanceCalculator::endOf).toList();
     ReferenceData reference = id -> id.equals(A) || id.equals(B) ? java.util.Optional.of(USD)
         : java.util.Optional.empty();
-    return PerformanceCalculator.compute(new PerformanceCalculator.Inputs(MONDAY, to, USD, dates,
-        BusinessTime.at(journal, ends), journal, new PriceHistory(prices, List.of(), List.of()), reference, null, 0,
-        groupBy));
+    BusinessTime.Series states = BusinessTime.series(journal, ends);
+    PerformanceCalculator.Inputs inputs = new PerformanceCalculator.Inputs(MONDAY, to, USD, dates, states.states(),
+        journal, new PriceHistory(prices, List.of(), List.of()), reference, null, 0, groupBy);
+    PerformanceReport walked = PerformanceCalculator.compute(inputs);
+    // Told the changed positions, the valuation looks only those up: the same report.
+    assertThat(PerformanceCalculator.compute(inputs, states.changed())).isEqualTo(walked);
+    return walked;
   }
 
   private static TradeRecorded trade(String id, InstrumentId instrument, Side side, String quantity, String price,

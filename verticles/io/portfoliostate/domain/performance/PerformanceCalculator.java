@@ -81,8 +81,21 @@ public final class PerformanceCalculator {
 
   /** The report of {@code in}. */
   public static PerformanceReport compute(Inputs in) {
+    return compute(in, null);
+  }
+
+  /**
+   * The report of {@code in}, told which positions each state changed ({@link
+   * io.portfoliostate.domain.timeline.BusinessTime.Series#changed}, for the same states): the
+   * valuation then keeps its lines in a list and looks up only those, instead of walking every
+   * state's map and finding each position's line by its key every day.
+   *
+   * @param changed per date, the keys of the positions that differ from the date before (all at
+   *     the first); null: worked out by walking each state
+   */
+  public static PerformanceReport compute(Inputs in, List<List<PositionKey>> changed) {
     int days = in.dates().size();
-    if (in.states().size() != days) {
+    if (in.states().size() != days || (changed != null && changed.size() != days)) {
       throw new IllegalArgumentException(days + " dates but " + in.states().size() + " states");
     }
     Instant[] ends = new Instant[days];
@@ -102,6 +115,9 @@ public final class PerformanceCalculator {
     // what it had paid in at the previous point.
     Map<PositionKey, Slot> slots = new HashMap<>();
     Map<String, Line> lines = new TreeMap<>();
+    // The slots of the positions of the state last walked, and that state's map of positions.
+    List<Slot> active = new ArrayList<>();
+    Map<PositionKey, Position> walked = null;
     Price benchmarkBefore = null;
     Price benchmarkFirst = null;
     Price benchmarkLast = null;
@@ -113,15 +129,29 @@ public final class PerformanceCalculator {
       PortfolioState state = in.states().get(i);
       BigDecimal nav = BigDecimal.ZERO;
       if (state != null) {
-        for (Position position : state.positions().values()) {
-          PositionKey key = position.key();
-          Slot slot = slots.get(key);
-          if (slot == null) {
-            String group = groupBy.keyOf(new PositionLine(position,
-                in.reference().instrument(key.instrumentId()).orElse(null), null, null, null));
-            slot = new Slot(lines.computeIfAbsent(group, g -> new Line(days)), cursor.track(key.instrumentId()));
-            slots.put(key, slot);
+        if (state.positions() != walked) {
+          if (changed != null && walked != null) {
+            for (PositionKey key : changed.get(i)) {
+              Slot slot = slot(key, state.positions().get(key), slots, lines, in, groupBy, cursor, days);
+              if (slot.position == null) {
+                active.add(slot);
+              }
+              slot.position = state.positions().get(key);
+            }
+          } else {
+            // Without the changes (or at the first state): every position of the state, in its order.
+            active.clear();
+            for (Position position : state.positions().values()) {
+              Slot slot = slot(position.key(), position, slots, lines, in, groupBy, cursor, days);
+              slot.position = position;
+              active.add(slot);
+            }
           }
+          walked = state.positions();
+        }
+        for (Slot slot : active) {
+          Position position = slot.position;
+          PositionKey key = position.key();
           Line line = slot.line;
           line.seen[i] = true;
           BigDecimal rate = cursor.fx(position.currency(), base);
@@ -131,7 +161,9 @@ public final class PerformanceCalculator {
           } else {
             BigDecimal price = slot.track.price(position.currency());
             if (price != null && rate != null) {
-              marketValue = position.quantity().multiply(price).multiply(rate);
+              marketValue = position.quantity().multiply(price);
+              // × 1 changes neither the value nor its scale: skipped for positions in the base currency.
+              marketValue = rate == BigDecimal.ONE ? marketValue : marketValue.multiply(rate);
             } else {
               unvalued.add(key.instrumentId().value());
             }
@@ -240,6 +272,19 @@ public final class PerformanceCalculator {
     return new PerformanceReport(in.from(), in.to(), base, twr, mwr(in.dates(), navs, flows), volatility,
         maxDrawdown, var95, sharpe, beta, in.benchmark(), benchmarkReturn, in.riskFree(), series,
         unvalued.isEmpty(), List.copyOf(unvalued), groupBy, contributions);
+  }
+
+  /** The slot of a position: found by its key, or made with its line and price track the first time. */
+  private static Slot slot(PositionKey key, Position position, Map<PositionKey, Slot> slots, Map<String, Line> lines,
+      Inputs in, GroupBy groupBy, PriceHistory.Cursor cursor, int days) {
+    Slot slot = slots.get(key);
+    if (slot == null) {
+      String group = groupBy.keyOf(new PositionLine(position, in.reference().instrument(key.instrumentId()).orElse(null),
+          null, null, null));
+      slot = new Slot(lines.computeIfAbsent(group, g -> new Line(days)), cursor.track(key.instrumentId()));
+      slots.put(key, slot);
+    }
+    return slot;
   }
 
   /**
@@ -449,6 +494,8 @@ public final class PerformanceCalculator {
     final Line line;
     final PriceHistory.Cursor.Track track;
     BigDecimal spent = BigDecimal.ZERO;
+    /** The position as of the day being valued; null until it first appears. */
+    Position position;
     Position last;
 
     Slot(Line line, PriceHistory.Cursor.Track track) {
