@@ -38,7 +38,12 @@ class PerformanceCacheApiTest {
     trade(id, "t-1", "PC-1", "BUY", "10", "100", "2024-01-01T10:00:00Z");
     prices("PC-1", "2024-01-01", "100", "2024-01-03", "110");
     assertThat(navs(id, WEEK)).containsExactly("1000", "1000", "1100", "1100", "1100");
+    double statesKept = cacheCount("states", "hit");
+    double pricesKept = cacheCount("prices", "hit");
     assertThat(navs(id, WEEK)).containsExactly("1000", "1000", "1100", "1100", "1100");
+    // The second read of the week used the kept fold and the kept series of PC-1.
+    assertThat(cacheCount("states", "hit")).isEqualTo(statesKept + 1);
+    assertThat(cacheCount("prices", "hit")).isEqualTo(pricesKept + 1);
 
     prices("PC-1", "2024-01-02", "105");
     assertThat(navs(id, WEEK)).containsExactly("1000", "1050", "1100", "1100", "1100");
@@ -119,6 +124,10 @@ class PerformanceCacheApiTest {
           .put("at", dateThenPrice[i] + "T16:00:00Z"));
     }
     api().postPrices(prices.toArray(new JsonObject[0]));
+  }
+
+  private static double cacheCount(String kind, String result) {
+    return NODE.node().registry().counter("pstate.performance.cache", "kind", kind, "result", result).count();
   }
 
   private static Api api() {

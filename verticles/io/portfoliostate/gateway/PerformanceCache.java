@@ -19,8 +19,8 @@ import java.util.function.LongSupplier;
 
 /**
  * What one gateway keeps between performance reads (docs/performance.md, Caching): per portfolio
- * its parsed journal at a version and the business-time states of the last few windows asked at
- * that version; per (instrument, window) the window's price series. Both bounded, least recently
+ * its parsed journal at a version, the window-independent part of its business-time fold, and
+ * the states of the last few windows asked at that version; per (instrument, window) the window's price series. Both bounded, least recently
  * used first out, and touched only on the gateway's event loop (no locks).
  *
  * <p>Why each stays right in a cluster:
@@ -47,6 +47,8 @@ final class PerformanceCache {
   static final class Journal {
     final long version;
     final List<PortfolioEvent> events;
+    /** The window-independent part of the fold, once a read has made it (set on the event loop). */
+    BusinessTime.Prepared prepared;
     private final LinkedHashMap<Window, BusinessTime.Series> states = new LinkedHashMap<>(8, 0.75f, true);
 
     Journal(long version, List<PortfolioEvent> events) {

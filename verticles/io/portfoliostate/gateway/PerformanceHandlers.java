@@ -80,6 +80,7 @@ final class PerformanceHandlers {
   private final Timer computing;
   private final Timer folding;
   private final PerformanceCache cache;
+  private final MeterRegistry registry;
 
   /**
    * @param market reference data (groups) and the corporate actions known to the node (splits)
@@ -101,6 +102,18 @@ final class PerformanceHandlers {
         .register(registry);
     this.cache = new PerformanceCache(caching.journalEvents(), caching.prices(), caching.priceTtlSeconds(),
         System::nanoTime);
+    this.registry = registry;
+  }
+
+  /**
+   * Counts what the caches answered: {@code pstate.performance.cache} by kind (journal: nothing
+   * appended since the kept version; states: the window's fold kept; prices: per instrument) and
+   * result (hit, miss).
+   */
+  private void count(String kind, boolean hit, int n) {
+    if (n > 0) {
+      registry.counter("pstate.performance.cache", "kind", kind, "result", hit ? "hit" : "miss").increment(n);
+    }
   }
 
   /**
@@ -111,6 +124,10 @@ final class PerformanceHandlers {
     routes.get("/api/v1/portfolios/:id/performance", reader, this::performance);
     vertx.eventBus().<MarketUpdate>consumer(Addresses.MARKET_UPDATES,
         message -> cache.onMarketUpdate(message.body()));
+  }
+
+  /** A fold's result and the window-independent part it was made from (kept with the journal). */
+  private record Folded(BusinessTime.Prepared prepared, BusinessTime.Series series) {
   }
 
   /** The parameters of one request, checked. */
@@ -163,6 +180,7 @@ final class PerformanceHandlers {
     PerformanceCache.Journal kept = cache.journal(id);
     long after = kept == null ? 0 : kept.version;
     return history.journalAfter(id, after).compose(read -> {
+      count("journal", read.isEmpty() && kept != null, 1);
       if (read.isEmpty()) {
         return Future.succeededFuture(kept);
       }
@@ -217,6 +235,8 @@ final class PerformanceHandlers {
         missing.add(instrument);
       }
     }
+    count("prices", true, found.size());
+    count("prices", false, missing.size());
     if (missing.isEmpty()) {
       return Future.succeededFuture(found);
     }
@@ -295,17 +315,20 @@ final class PerformanceHandlers {
     PerformanceCache.Window window = new PerformanceCache.Window(from, to);
     // The fold (journal only) runs on one worker while the prices are read and parsed on another.
     BusinessTime.Series keptStates = kept.states(window);
+    BusinessTime.Prepared prepared = kept.prepared;
+    count("states", keptStates != null, 1);
     Future<BusinessTime.Series> states = keptStates != null ? Future.succeededFuture(keptStates)
         : vertx.executeBlocking(() -> {
           long began = System.nanoTime();
-          BusinessTime.Series folded = BusinessTime.series(journal,
-              dates.stream().map(PerformanceCalculator::endOf).toList());
+          BusinessTime.Prepared ready = prepared != null ? prepared : BusinessTime.prepare(journal);
+          BusinessTime.Series folded = ready.series(dates.stream().map(PerformanceCalculator::endOf).toList());
           folding.record(System.nanoTime() - began, java.util.concurrent.TimeUnit.NANOSECONDS);
-          return folded;
+          return new Folded(ready, folded);
         }, false).map(folded -> {
-              cache.keepStates(kept, window, folded);
-              return folded;
-            });
+          kept.prepared = folded.prepared();
+          cache.keepStates(kept, window, folded.series());
+          return folded.series();
+        });
     Future<PriceHistory> marketData = prices(instruments, start, end).compose(series -> {
       Set<CurrencyCode> all = new HashSet<>(currencies);
       series.forEach(one -> all.addAll(one.currencies()));

@@ -70,13 +70,20 @@ public final class BusinessTime {
 
   /** As {@link #at}, with the positions each time changed. */
   public static Series series(List<PortfolioEvent> journal, List<Instant> times) {
+    return prepare(journal).series(times);
+  }
+
+  /**
+   * The part of the fold that does not depend on the times asked: the journal as known at its
+   * end, each position's trades as they stand (cancels and amendments applied) in execution
+   * order, the cash facts and splits sorted by business time. A reader that asks several windows
+   * of one journal version prepares once.
+   *
+   * @throws IllegalArgumentException when the journal is empty
+   */
+  public static Prepared prepare(List<PortfolioEvent> journal) {
     if (journal.isEmpty()) {
       throw new IllegalArgumentException("a portfolio's journal starts with its creation");
-    }
-    for (int i = 1; i < times.size(); i++) {
-      if (times.get(i).isBefore(times.get(i - 1))) {
-        throw new IllegalArgumentException("times must be ascending");
-      }
     }
     TradeLedger ledger = TradeLedger.EMPTY;
     PortfolioState known = null;
@@ -102,7 +109,40 @@ public final class BusinessTime {
     List<Split> splits = new ArrayList<>();
     known.splits().values().forEach(splits::addAll);
     splits.sort(Comparator.comparing(Split::effectiveAt));
+    return new Prepared(known, List.copyOf(entries), List.copyOf(cash), List.copyOf(splits));
+  }
 
+  /** A journal prepared for {@link #series}: immutable, so it may be kept and shared. */
+  public static final class Prepared {
+    private final PortfolioState known;
+    private final List<TradeLedger.Entry> entries;
+    private final List<CashFact> cash;
+    private final List<Split> splits;
+
+    private Prepared(PortfolioState known, List<TradeLedger.Entry> entries, List<CashFact> cash, List<Split> splits) {
+      this.known = known;
+      this.entries = entries;
+      this.cash = cash;
+      this.splits = splits;
+    }
+
+    /**
+     * The states as of each of {@code times} (ascending) and the positions each changed.
+     *
+     * @throws IllegalArgumentException when the times are not ascending
+     */
+    public Series series(List<Instant> times) {
+      for (int i = 1; i < times.size(); i++) {
+        if (times.get(i).isBefore(times.get(i - 1))) {
+          throw new IllegalArgumentException("times must be ascending");
+        }
+      }
+      return walk(known, entries, cash, splits, times);
+    }
+  }
+
+  private static Series walk(PortfolioState known, List<TradeLedger.Entry> entries, List<CashFact> cash,
+      List<Split> splits, List<Instant> times) {
     List<PortfolioState> states = new ArrayList<>(times.size());
     List<List<PositionKey>> changed = new ArrayList<>(times.size());
     PMap<PositionKey, Position> positions = HashTreePMap.empty();
