@@ -55,6 +55,8 @@ import org.slf4j.LoggerFactory;
  * is followed by one message per alert on the alerts topic, under its own fixed producer name.
  * Alerts are numbered in stream order too (the n-th alert of the stream has sequence id n, kept
  * in the cursor next to the change's), so the same rule keeps them free of gaps and duplicates.
+ * Drift alerts, which are not in the journal, follow their own outbox to the same topic under a
+ * producer of their own ({@link DriftAlertPublisher}), while this node leads.
  */
 public final class ChangePublisherVerticle extends VerticleBase {
 
@@ -80,6 +82,9 @@ public final class ChangePublisherVerticle extends VerticleBase {
   private Producer<byte[]> producer;
   /** Null when alerts are not published. */
   private Producer<byte[]> alertProducer;
+  /** Null when alerts are not published or not yet opened. */
+  private Producer<byte[]> driftProducer;
+  private DriftAlertPublisher drift;
   private Lock lock;
   private boolean leading;
   /** Counts leaderships, so that a poll timer of an earlier one never runs a second loop. */
@@ -104,6 +109,7 @@ public final class ChangePublisherVerticle extends VerticleBase {
   private Future<?> cycle = Future.succeededFuture();
   private Counter published;
   private Counter alertsPublished;
+  private Counter driftPublished;
   private Counter skipped;
   private Counter abdications;
   private Timer delay;
@@ -129,6 +135,9 @@ public final class ChangePublisherVerticle extends VerticleBase {
         .register(registry);
     alertsPublished = Counter.builder("pstate.alerts.published")
         .description("Alerts published to the alerts topic and acknowledged by the broker")
+        .register(registry);
+    driftPublished = Counter.builder("pstate.alerts.drift.published")
+        .description("Drift alerts published to the alerts topic and acknowledged by the broker")
         .register(registry);
     skipped = Counter.builder("pstate.changes.skipped")
         .description("Changes a new leader found in the topic already (published before a crash or hand-over)")
@@ -220,15 +229,57 @@ public final class ChangePublisherVerticle extends VerticleBase {
                   : ", and alerts to " + settings.alertsTopic() + " after alert " + cursor.alertSequenceId()
                       + " (the broker has up to " + alertsBrokerLast + ")");
           follow(term);
+          publishDriftAlerts(term);
         })
         .onFailure(this::abdicate);
   }
 
+  /** Starts the drift alerts' outbox for this leadership, when alerts are published at all. */
+  private void publishDriftAlerts(long leadership) {
+    if (!settings.publishesAlerts()) {
+      return;
+    }
+    String stream = settings.alertsTopic() + DriftAlertPublisher.STREAM_SUFFIX;
+    openProducer(settings.alertsTopic(), settings.alertsProducerName() + DriftAlertPublisher.PRODUCER_SUFFIX)
+        .compose(opened -> {
+          if (leadership != term || !leading) {
+            return close(opened).compose(v -> Future.failedFuture("no longer leading"));
+          }
+          driftProducer = opened;
+          return store.cursor(stream);
+        })
+        .onSuccess(cursor -> {
+          if (leadership != term || !leading) {
+            return;
+          }
+          drift = new DriftAlertPublisher(vertx, context, store, driftProducer, stream, cursor,
+              settings.changesPollMs(), clock, driftPublished, failure -> {
+                if (leadership == term) {
+                  abdicate(failure);
+                }
+              });
+          drift.start();
+        })
+        .onFailure(failure -> {
+          if (leadership == term && leading) {
+            abdicate(failure);
+          }
+        });
+  }
+
+  /**
+   * Opens one of the leader's producers. The changes producer is the exclusive one: opening it
+   * fences off any other node that still believes it leads, which then stops and closes all its
+   * producers. The alerts topic has two producers (the journal's alerts and the drift alerts),
+   * and a topic takes only one exclusive producer, so both are shared; each keeps a fixed name,
+   * which the broker lets only one connection hold at a time, and its de-duplication is per name.
+   */
   private Future<Producer<byte[]>> openProducer(String topic, String producerName) {
+    boolean changes = topic.equals(settings.changesTopic());
     ProducerBuilder<byte[]> builder = client.newProducer(Schema.BYTES)
         .topic(topic)
         .producerName(producerName)
-        .accessMode(ProducerAccessMode.ExclusiveWithFencing)
+        .accessMode(changes ? ProducerAccessMode.ExclusiveWithFencing : ProducerAccessMode.Shared)
         // Reading stops at PAGE unacknowledged messages, so at most one page more is pending:
         // PAGE changes, and their alerts (a change raises a few at most).
         .maxPendingMessages(10 * PAGE)
@@ -416,7 +467,10 @@ public final class ChangePublisherVerticle extends VerticleBase {
   private Future<Void> resign() {
     boolean wasLeading = leading;
     leading = false;
-    Future<Void> saved = wasLeading ? saveCursor().otherwiseEmpty() : Future.succeededFuture();
+    Future<Void> driftStopped = drift == null ? Future.succeededFuture() : drift.stop(STOP_WAIT_MS);
+    drift = null;
+    Future<Void> saved = (wasLeading ? saveCursor().otherwiseEmpty() : Future.<Void>succeededFuture())
+        .transform(ignored -> driftStopped);
     return saved.transform(ignored -> closeProducer()).onComplete(closed -> {
       if (lock != null) {
         lock.release();
@@ -428,9 +482,11 @@ public final class ChangePublisherVerticle extends VerticleBase {
   private Future<Void> closeProducer() {
     Future<Void> changes = close(producer);
     Future<Void> alerts = close(alertProducer);
+    Future<Void> drifts = close(driftProducer);
     producer = null;
     alertProducer = null;
-    return Future.join(changes, alerts).mapEmpty();
+    driftProducer = null;
+    return Future.join(changes, alerts, drifts).mapEmpty();
   }
 
   private Future<Void> close(Producer<byte[]> closing) {
