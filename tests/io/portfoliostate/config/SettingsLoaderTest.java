@@ -128,7 +128,7 @@ class SettingsLoaderTest {
   @Test
   void performanceCachesHaveBoundsFromConfAndTheEnvironment() {
     assertThat(Settings.from(SettingsLoader.loadJson(Map.of())).http().performance())
-        .isEqualTo(new Settings.PerformanceCacheSettings(200_000, 2_000_000, 300));
+        .isEqualTo(new Settings.PerformanceCacheSettings(100_000, 1_000_000, 300));
     assertThat(Settings.from(SettingsLoader.loadJson(Map.of("PSTATE_PERFORMANCE_CACHE_EVENTS", "0",
         "PSTATE_PERFORMANCE_CACHE_PRICES", "500", "PSTATE_PERFORMANCE_PRICE_TTL_SECONDS", "10"))).http().performance())
         .isEqualTo(new Settings.PerformanceCacheSettings(0, 500, 10));

@@ -108,8 +108,8 @@ public record Settings(
     }
 
     static PerformanceCacheSettings from(JsonObject json) {
-      return new PerformanceCacheSettings(json.getInteger("journalEvents", 200_000),
-          json.getInteger("prices", 2_000_000), json.getLong("priceTtlSeconds", 300L));
+      return new PerformanceCacheSettings(json.getInteger("journalEvents", 100_000),
+          json.getInteger("prices", 1_000_000), json.getLong("priceTtlSeconds", 300L));
     }
   }
 
