@@ -46,11 +46,7 @@ class DriftAlertStreamTest {
   private static JsonObject settings(String run) {
     return new JsonObject()
         .put("live", new JsonObject().put("valuationsPerSecond", 50).put("driftScanMs", 500))
-        .put("pulsar", new JsonObject().put("serviceUrl", TestPulsar.shared().serviceUrl())
-            .put("tradeTopic", "trades-" + run).put("cashTopic", "cash-" + run).put("priceTopic", "prices-" + run)
-            .put("deadLetterTopic", "dead-" + run).put("changesTopic", "changes-" + run)
-            .put("changesProducerName", "changes-" + run).put("alertsTopic", "alerts-" + run)
-            .put("alertsProducerName", "alerts-" + run));
+        .put("pulsar", TestPulsar.shared().settingsFor(run));
   }
 
   @Test

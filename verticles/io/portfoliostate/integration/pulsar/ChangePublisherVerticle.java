@@ -66,7 +66,6 @@ public final class ChangePublisherVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(ChangePublisherVerticle.class);
   private static final long LOCK_WAIT_MS = 5_000;
   private static final long RETRY_MS = 1_000;
-  private static final long SAVE_EVERY_MS = 500;
   private static final long STOP_WAIT_MS = 5_000;
   private static final int PAGE = 1_000;
   private static final long WATCH_EVERY_MS = 5_000;
@@ -104,8 +103,8 @@ public final class ChangePublisherVerticle extends VerticleBase {
   private long publishedThrough;
   /** The same for the alerts topic. */
   private long alertsPublishedThrough;
-  private long savedSequenceId;
-  private long savedAt;
+  /** The saved cursor of the changes stream, while leading. */
+  private StreamCursor saved;
   private Future<?> cycle = Future.succeededFuture();
   private Counter published;
   private Counter alertsPublished;
@@ -218,7 +217,7 @@ public final class ChangePublisherVerticle extends VerticleBase {
           sent = cursor;
           unacknowledged = 0;
           acks = Future.succeededFuture();
-          savedSequenceId = cursor.sequenceId();
+          saved = new StreamCursor(store, settings.changesTopic(), clock, cursor);
           publishedThrough = Math.max(brokerLast, cursor.sequenceId());
           long alertsBrokerLast = alertProducer == null ? -1 : alertProducer.getLastSequenceId();
           alertsPublishedThrough = Math.max(alertsBrokerLast, cursor.alertSequenceId());
@@ -328,7 +327,7 @@ public final class ChangePublisherVerticle extends VerticleBase {
         abdicate(unpublishable);
         return;
       }
-      saveNowAndThen();
+      saved.saveNowAndThen(position);
       if (changes.size() == PAGE) {
         follow(leadership);
       } else {
@@ -430,25 +429,6 @@ public final class ChangePublisherVerticle extends VerticleBase {
     return json.toString().getBytes(StandardCharsets.UTF_8);
   }
 
-  private void saveNowAndThen() {
-    long now = clock.millis();
-    if (position.sequenceId() > savedSequenceId && now - savedAt >= SAVE_EVERY_MS) {
-      savedAt = now;
-      saveCursor();
-    }
-  }
-
-  private Future<Void> saveCursor() {
-    Position saving = position;
-    if (saving.sequenceId() <= savedSequenceId) {
-      return Future.succeededFuture();
-    }
-    return store.save(settings.changesTopic(), saving, clock.instant())
-        .onSuccess(saved -> savedSequenceId = Math.max(savedSequenceId, saving.sequenceId()))
-        .onFailure(failure -> LOG.warn("Could not save the changes cursor (it is saved again later): {}",
-            failure.toString()));
-  }
-
   /** Stops leading after an error: saves what was acknowledged, lets go of producer and lock, campaigns again. */
   private void abdicate(Throwable cause) {
     if (stopping || resigning) {
@@ -469,9 +449,9 @@ public final class ChangePublisherVerticle extends VerticleBase {
     leading = false;
     Future<Void> driftStopped = drift == null ? Future.succeededFuture() : drift.stop(STOP_WAIT_MS);
     drift = null;
-    Future<Void> saved = (wasLeading ? saveCursor().otherwiseEmpty() : Future.<Void>succeededFuture())
+    Future<Void> cursorSaved = (wasLeading && saved != null ? saved.save(position) : Future.<Void>succeededFuture())
         .transform(ignored -> driftStopped);
-    return saved.transform(ignored -> closeProducer()).onComplete(closed -> {
+    return cursorSaved.transform(ignored -> closeProducer()).onComplete(closed -> {
       if (lock != null) {
         lock.release();
         lock = null;

@@ -40,23 +40,19 @@ final class DriftAlertPublisher {
 
   private static final Logger LOG = LoggerFactory.getLogger(DriftAlertPublisher.class);
   private static final int PAGE = 1_000;
-  private static final long SAVE_EVERY_MS = 500;
 
   private final Vertx vertx;
   private final Context context;
   private final ChangeStreamStore store;
   private final Producer<byte[]> producer;
-  private final String stream;
+  private final StreamCursor saved;
   private final long pollMs;
-  private final Clock clock;
   private final Counter published;
   private final Consumer<Throwable> onError;
   /** The last alert handed to the producer, and the last the broker acknowledged. */
   private Position sent;
   private Position position;
   private final long publishedThrough;
-  private long savedSequenceId;
-  private long savedAt;
   private int unacknowledged;
   private Future<Void> acks = Future.succeededFuture();
   private Future<?> cycle = Future.succeededFuture();
@@ -74,14 +70,12 @@ final class DriftAlertPublisher {
     this.context = context;
     this.store = store;
     this.producer = producer;
-    this.stream = stream;
+    this.saved = new StreamCursor(store, stream, clock, cursor);
     this.pollMs = pollMs;
-    this.clock = clock;
     this.published = published;
     this.onError = onError;
     this.sent = cursor;
     this.position = cursor;
-    this.savedSequenceId = cursor.sequenceId();
     this.publishedThrough = Math.max(producer.getLastSequenceId(), cursor.sequenceId());
   }
 
@@ -101,8 +95,8 @@ final class DriftAlertPublisher {
     long wait = vertx.setTimer(waitMs, id -> settled.tryComplete());
     return settled.future().compose(v -> {
       vertx.cancelTimer(wait);
-      return saveCursor();
-    }).otherwiseEmpty();
+      return saved.save(position);
+    });
   }
 
   private void follow() {
@@ -120,7 +114,7 @@ final class DriftAlertPublisher {
         return;
       }
       publish(alerts);
-      saveNowAndThen();
+      saved.saveNowAndThen(position);
       if (alerts.size() == PAGE) {
         follow();
       } else {
@@ -174,24 +168,5 @@ final class DriftAlertPublisher {
       running = false;
       onError.accept(cause);
     }
-  }
-
-  private void saveNowAndThen() {
-    long now = clock.millis();
-    if (position.sequenceId() > savedSequenceId && now - savedAt >= SAVE_EVERY_MS) {
-      savedAt = now;
-      saveCursor();
-    }
-  }
-
-  private Future<Void> saveCursor() {
-    Position saving = position;
-    if (saving.sequenceId() <= savedSequenceId) {
-      return Future.succeededFuture();
-    }
-    return store.save(stream, saving, clock.instant())
-        .onSuccess(saved -> savedSequenceId = Math.max(savedSequenceId, saving.sequenceId()))
-        .onFailure(failure -> LOG.warn("Could not save the drift alerts cursor (it is saved again later): {}",
-            failure.toString()));
   }
 }
