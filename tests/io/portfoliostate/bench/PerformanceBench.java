@@ -78,6 +78,11 @@ public final class PerformanceBench {
       LocalDate to = weekdays.get(weekdays.size() - 1);
       String year = base + "/api/v1/portfolios/" + ID + "/performance?from=" + from + "&to=" + to;
       Timer compute = node.registry().timer("pstate.performance.compute");
+      Timer fold = node.registry().timer("pstate.performance.fold");
+
+      String floorUrl = base + "/api/v1/instruments/PB0";
+      get(client, floorUrl);
+      Histogram floor = measure(client, i -> floorUrl, calls, compute, fold, "floor (GET one instrument)");
 
       long firstCpu = processCpuNanos();
       long firstStarted = System.nanoTime();
@@ -85,26 +90,31 @@ public final class PerformanceBench {
       double firstMs = (System.nanoTime() - firstStarted) / 1e6;
       double firstCpuMs = (processCpuNanos() - firstCpu) / 1e6;
       double firstCompute = compute.totalTime(TimeUnit.MILLISECONDS);
+      double firstFold = fold.totalTime(TimeUnit.MILLISECONDS);
       JsonObject answer = new JsonObject(first);
-      System.out.printf(Locale.ROOT, "first call: %.1f ms (compute %.1f ms, JVM CPU %.1f ms); %,d bytes, %d points, complete %s, "
-          + "TWR %s, NAV at the end %s%n", firstMs, firstCompute, firstCpuMs, first.length(), answer.getJsonArray("series").size(),
+      System.out.printf(Locale.ROOT, "first call: %.1f ms (fold %.1f ms, compute %.1f ms, JVM CPU %.1f ms); %,d bytes, %d points, "
+          + "complete %s, TWR %s, NAV at the end %s%n", firstMs, firstFold, firstCompute, firstCpuMs, first.length(),
+          answer.getJsonArray("series").size(),
           answer.getBoolean("complete"), answer.getValue("twr"),
           answer.getJsonArray("series").getJsonObject(answer.getJsonArray("series").size() - 1).getString("nav"));
 
-      Histogram repeated = measure(client, year, calls, compute, "1 year");
+      Histogram repeated = measure(client, i -> year, calls, compute, fold, "1 year, same window (kept)");
       List<String> lines = new ArrayList<>();
-      for (int share : new int[] {4, 2}) {
-        LocalDate shorter = weekdays.get(weekdays.size() - weekdays.size() / share);
-        String url = base + "/api/v1/portfolios/" + ID + "/performance?from=" + shorter + "&to=" + to;
-        Histogram h = measure(client, url, calls, compute, (weekdays.size() / share) + " days");
-        lines.add(String.format(Locale.ROOT, "%4d days: %s", weekdays.size() / share, latencyLine(h)));
+      for (int share : new int[] {1, 2, 4}) {
+        // A window never asked before on every call: it starts one calendar day later each time.
+        LocalDate start = weekdays.get(weekdays.size() - weekdays.size() / share).minusDays(calls + 1L);
+        String label = (share == 1 ? "1 year" : (weekdays.size() / share) + " days") + ", a new window each call";
+        Histogram h = measure(client, i -> base + "/api/v1/portfolios/" + ID + "/performance?from="
+            + start.plusDays(i) + "&to=" + to, calls, compute, fold, label);
+        lines.add(String.format(Locale.ROOT, "%s: %s", label, latencyLine(h)));
       }
       System.out.println();
       System.out.printf(Locale.ROOT, "=== PerformanceBench summary (%d positions, %,d events, %d days of prices)%n",
           positions, written, weekdays.size());
-      System.out.printf(Locale.ROOT, "FIRST    %.1f ms (compute %.1f ms, JVM CPU %.1f ms)%n", firstMs, firstCompute,
-          firstCpuMs);
-      System.out.printf(Locale.ROOT, "REPEATED %4d days: %s%n", weekdays.size(), latencyLine(repeated));
+      System.out.printf(Locale.ROOT, "FLOOR    %s%n", latencyLine(floor));
+      System.out.printf(Locale.ROOT, "FIRST    %.1f ms (fold %.1f ms, compute %.1f ms, JVM CPU %.1f ms) = %.1f x the floor's p50%n",
+          firstMs, firstFold, firstCompute, firstCpuMs, firstMs / BenchSupport.ms(floor.getValueAtPercentile(50)));
+      System.out.printf(Locale.ROOT, "REPEATED %4d days, same window (kept): %s%n", weekdays.size(), latencyLine(repeated));
       lines.forEach(line -> System.out.println("REPEATED " + line));
     } finally {
       node.close();
@@ -112,24 +122,28 @@ public final class PerformanceBench {
     }
   }
 
-  /** {@code count} sequential calls; prints the median share of the node's compute timer. */
-  private static Histogram measure(HttpClient client, String url, int count, Timer compute, String label)
-      throws Exception {
+  /** {@code count} sequential calls; prints the mean of the node's fold and compute timers per call. */
+  private static Histogram measure(HttpClient client, java.util.function.IntFunction<String> url, int count,
+      Timer compute, Timer fold, String label) throws Exception {
     Histogram histogram = new Histogram(BenchSupport.HISTOGRAM_MAX_MICROS, 3);
     double computeBefore = compute.totalTime(TimeUnit.MILLISECONDS);
+    double foldBefore = fold.totalTime(TimeUnit.MILLISECONDS);
     double[] cpu = new double[count];
     for (int i = 0; i < count; i++) {
+      String target = url.apply(i);
       long cpuStarted = processCpuNanos();
       long started = System.nanoTime();
-      get(client, url);
+      get(client, target);
       histogram.recordValue(Math.min(TimeUnit.NANOSECONDS.toMicros(System.nanoTime() - started),
           BenchSupport.HISTOGRAM_MAX_MICROS));
       cpu[i] = (processCpuNanos() - cpuStarted) / 1e6;
     }
     java.util.Arrays.sort(cpu);
     double computeMean = (compute.totalTime(TimeUnit.MILLISECONDS) - computeBefore) / count;
-    System.out.printf(Locale.ROOT, "%s: %s (compute mean %.1f ms; JVM CPU per call p50 %.1f p99 %.1f ms)%n", label,
-        latencyLine(histogram), computeMean, cpu[count / 2], cpu[Math.min(count - 1, (int) Math.ceil(count * 0.99) - 1)]);
+    double foldMean = (fold.totalTime(TimeUnit.MILLISECONDS) - foldBefore) / count;
+    System.out.printf(Locale.ROOT, "%s: %s (fold mean %.1f ms, compute mean %.1f ms; JVM CPU per call p50 %.1f p99 %.1f ms)%n",
+        label, latencyLine(histogram), foldMean, computeMean, cpu[count / 2],
+        cpu[Math.min(count - 1, (int) Math.ceil(count * 0.99) - 1)]);
     return histogram;
   }
 

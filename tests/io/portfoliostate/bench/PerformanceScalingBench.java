@@ -9,7 +9,6 @@ import io.portfoliostate.domain.PortfolioCreated;
 import io.portfoliostate.domain.PortfolioEvent;
 import io.portfoliostate.domain.PortfolioId;
 import io.portfoliostate.domain.PortfolioSettings;
-import io.portfoliostate.domain.PortfolioState;
 import io.portfoliostate.domain.ReferenceData;
 import io.portfoliostate.domain.Side;
 import io.portfoliostate.domain.TradeRecorded;
@@ -71,11 +70,13 @@ public final class PerformanceScalingBench {
     for (int i = 0; i < warmup + runs; i++) {
       long cpuStarted = threads.getCurrentThreadCpuTime();
       long started = System.nanoTime();
-      List<PortfolioState> states = BusinessTime.at(book.journal, book.ends);
+      BusinessTime.Series states = BusinessTime.series(book.journal, book.ends);
       long folded = System.nanoTime();
+      // As the gateway: the prices as series (parsed from PostgreSQL's text into arrays there), the changes told.
       PerformanceReport report = PerformanceCalculator.compute(new PerformanceCalculator.Inputs(book.dates.get(0),
-          book.dates.get(book.dates.size() - 1), CurrencyCode.USD, book.dates, states, book.journal,
-          new PriceHistory(book.prices, book.rates, List.of()), ReferenceData.NONE, null, 0, null));
+          book.dates.get(book.dates.size() - 1), CurrencyCode.USD, book.dates, states.states(), book.journal,
+          PriceHistory.ofSeries(book.series, book.rates, List.of()), ReferenceData.NONE, null, 0, null),
+          states.changed());
       long done = System.nanoTime();
       if (report.series().size() != days) {
         throw new IllegalStateException("series of " + report.series().size());
@@ -100,6 +101,7 @@ public final class PerformanceScalingBench {
     final List<Instant> ends;
     final List<Price> prices = new ArrayList<>();
     final List<FxRate> rates = new ArrayList<>();
+    final List<PriceHistory.Series> series = new ArrayList<>();
 
     Book(int events, int positions, int days) {
       Random random = new Random(42);
@@ -127,6 +129,9 @@ public final class PerformanceScalingBench {
         eurUsd *= 1 + random.nextGaussian() * 0.004;
         rates.add(new FxRate(eur, CurrencyCode.USD, BigDecimal.valueOf(Math.round(eurUsd * 100_000), 5), at));
       }
+      Map<InstrumentId, List<Price>> byInstrument = new java.util.LinkedHashMap<>();
+      prices.forEach(price -> byInstrument.computeIfAbsent(price.instrumentId(), id -> new ArrayList<>()).add(price));
+      byInstrument.forEach((id, list) -> series.add(PriceHistory.Series.of(id, list)));
       Instant created = dates.get(0).atStartOfDay().toInstant(java.time.ZoneOffset.UTC);
       journal.add(new PortfolioCreated(PortfolioId.of("scaling"), "Scaling", CurrencyCode.USD, null,
           CostMethod.AVERAGE, new BigDecimal("0.02"), Map.of(), created, PortfolioSettings.NONE));

@@ -126,6 +126,17 @@ class SettingsLoaderTest {
    * own answer reaches the client before the gateway gives up.
    */
   @Test
+  void performanceCachesHaveBoundsFromConfAndTheEnvironment() {
+    assertThat(Settings.from(SettingsLoader.loadJson(Map.of())).http().performance())
+        .isEqualTo(new Settings.PerformanceCacheSettings(100_000, 1_000_000, 300));
+    assertThat(Settings.from(SettingsLoader.loadJson(Map.of("PSTATE_PERFORMANCE_CACHE_EVENTS", "0",
+        "PSTATE_PERFORMANCE_CACHE_PRICES", "500", "PSTATE_PERFORMANCE_PRICE_TTL_SECONDS", "10"))).http().performance())
+        .isEqualTo(new Settings.PerformanceCacheSettings(0, 500, 10));
+    assertThatThrownBy(() -> Settings.from(SettingsLoader.loadJson(Map.of("PSTATE_PERFORMANCE_CACHE_PRICES", "-1"))))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("http.performance");
+  }
+
+  @Test
   void theGatewayDeadlineIsLongerThanTheOwnerPath() {
     Settings defaults = Settings.from(SettingsLoader.loadJson(Map.of()));
     assertThat(defaults.routing().ownerPathMs()).isEqualTo(3000 + 8000);

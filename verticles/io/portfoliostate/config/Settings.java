@@ -61,8 +61,10 @@ public record Settings(
    *
    * @param requestTimeoutMs the least time the gateway waits before answering "no answer in
    *     time"; raised to {@link #answerDeadlineMs} when the owner path can take longer
+   * @param performance what the gateway keeps between performance reads
    */
-  public record HttpSettings(String host, int port, int maxBodyBytes, long requestTimeoutMs) {
+  public record HttpSettings(String host, int port, int maxBodyBytes, long requestTimeoutMs,
+      PerformanceCacheSettings performance) {
 
     /**
      * What the gateway's own checks (a parent's existence, the tree) may take on top of the
@@ -72,7 +74,8 @@ public record Settings(
 
     static HttpSettings from(JsonObject json) {
       return new HttpSettings(json.getString("host", "0.0.0.0"), json.getInteger("port", 8080),
-          json.getInteger("maxBodyBytes", 1 << 20), json.getLong("requestTimeoutMs", 10_000L));
+          json.getInteger("maxBodyBytes", 1 << 20), json.getLong("requestTimeoutMs", 10_000L),
+          PerformanceCacheSettings.from(json.getJsonObject("performance", new JsonObject())));
     }
 
     /**
@@ -83,6 +86,30 @@ public record Settings(
      */
     public long answerDeadlineMs(long ownerPathMs) {
       return Math.max(requestTimeoutMs, ownerPathMs + GATEWAY_MARGIN_MS);
+    }
+  }
+
+  /**
+   * The caches of {@code GET /portfolios/{id}/performance}, per gateway instance
+   * (docs/performance.md, Caching): parsed journals (with the business-time states of their last
+   * windows) and price series of windows. 0 keeps nothing of that kind.
+   *
+   * @param journalEvents how many journal events, over all portfolios, are kept parsed
+   * @param prices how many prices, over all kept windows, are kept
+   * @param priceTtlSeconds how long a kept price series is used without a market update to drop
+   *     it: the bound on staleness for a node that misses the cluster's publications
+   */
+  public record PerformanceCacheSettings(int journalEvents, int prices, long priceTtlSeconds) {
+
+    public PerformanceCacheSettings {
+      if (journalEvents < 0 || prices < 0 || priceTtlSeconds < 0) {
+        throw new IllegalArgumentException("http.performance: journalEvents, prices and priceTtlSeconds must be >= 0");
+      }
+    }
+
+    static PerformanceCacheSettings from(JsonObject json) {
+      return new PerformanceCacheSettings(json.getInteger("journalEvents", 100_000),
+          json.getInteger("prices", 1_000_000), json.getLong("priceTtlSeconds", 300L));
     }
   }
 

@@ -192,8 +192,8 @@ public final class HttpGatewayVerticle extends VerticleBase {
     routes.get(PORTFOLIO + "/cash", reader, reads::cash);
     routes.get(PORTFOLIO + "/weights", reader, reads::weights);
     routes.get(PORTFOLIO + "/exposures", reader, reads::exposures);
-    new PerformanceHandlers(vertx, PerformanceHistory.sharing(marketStore), catalog, market, clock, registry)
-        .register(routes, reader);
+    new PerformanceHandlers(vertx, PerformanceHistory.sharing(marketStore), catalog, market, clock, registry,
+        settings.performance()).register(routes, reader);
     routes.get(PORTFOLIO + "/events", reader, handlers::events);
     // A reader of a portfolio may read its whole subtree: no per-row filtering below it.
     routes.get(PORTFOLIO + "/children", reader, handlers::children);

@@ -14,7 +14,6 @@ import io.portfoliostate.domain.InstrumentId;
 import io.portfoliostate.domain.PortfolioCreated;
 import io.portfoliostate.domain.PortfolioEvent;
 import io.portfoliostate.domain.PortfolioId;
-import io.portfoliostate.domain.PortfolioState;
 import io.portfoliostate.domain.Setting;
 import io.portfoliostate.domain.Split;
 import io.portfoliostate.domain.SplitApplied;
@@ -25,12 +24,13 @@ import io.portfoliostate.domain.performance.PerformanceCalculator;
 import io.portfoliostate.domain.performance.PerformanceReport;
 import io.portfoliostate.domain.performance.PriceHistory;
 import io.portfoliostate.domain.timeline.BusinessTime;
-import io.portfoliostate.domain.valuation.FxRate;
 import io.portfoliostate.domain.valuation.GroupBy;
-import io.portfoliostate.domain.valuation.Price;
 import io.portfoliostate.market.MarketView;
 import io.portfoliostate.persistence.PerformanceHistory;
 import io.portfoliostate.persistence.PortfolioCatalog;
+import io.portfoliostate.config.Settings;
+import io.portfoliostate.protocol.Addresses;
+import io.portfoliostate.protocol.MarketUpdate;
 import io.portfoliostate.security.AccessRule;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -55,14 +55,20 @@ import org.slf4j.LoggerFactory;
  * {@code GET /api/v1/portfolios/{id}/performance} (docs/performance.md): the portfolio's daily
  * series over a window and its return and risk figures.
  *
- * <p>Three statements on the read pool (the journal, the window's prices, its FX rates), then
- * the business-time fold, the valuation of every weekday and the statistics on a worker thread:
- * for a large book they take tens of milliseconds, which an event loop must not spend.
+ * <p>At most three statements on the read pool (the journal appended since the kept version,
+ * the window's prices not kept, its FX rates); the parsing, the business-time fold, the
+ * valuation of every weekday and the statistics run on worker threads — the fold on one while
+ * the prices are read and parsed for another: for a large book they take tens of milliseconds,
+ * which an event loop must not spend. What is kept between reads, and why it stays right, is
+ * {@link PerformanceCache}'s.
  */
 final class PerformanceHandlers {
 
   /** The longest window: beyond it a request is a mistake (or an attack on the CPU), not an analysis. */
   static final int MAX_YEARS = 30;
+
+  /** From this many events a journal is parsed in two halves at once. */
+  private static final int PARALLEL_PARSE_EVENTS = 2_000;
 
   private static final Logger LOG = LoggerFactory.getLogger(PerformanceHandlers.class);
 
@@ -72,26 +78,56 @@ final class PerformanceHandlers {
   private final MarketView market;
   private final Clock clock;
   private final Timer computing;
+  private final Timer folding;
+  private final PerformanceCache cache;
+  private final MeterRegistry registry;
 
   /**
    * @param market reference data (groups) and the corporate actions known to the node (splits)
    * @param clock what "today" is: the default end of a window
+   * @param caching the bounds of what is kept between reads
    */
   PerformanceHandlers(Vertx vertx, PerformanceHistory history, PortfolioCatalog catalog, MarketView market,
-      Clock clock, MeterRegistry registry) {
+      Clock clock, MeterRegistry registry, Settings.PerformanceCacheSettings caching) {
     this.vertx = vertx;
     this.history = history;
     this.catalog = catalog;
     this.market = market;
     this.clock = clock;
     this.computing = Timer.builder("pstate.performance.compute")
-        .description("Time to fold, value and measure one performance window, on a worker thread")
+        .description("Time to value every day of one performance window and measure it, on a worker thread")
         .register(registry);
+    this.folding = Timer.builder("pstate.performance.fold")
+        .description("Time to fold a journal into the states of every day of a window (not counted when kept)")
+        .register(registry);
+    this.cache = new PerformanceCache(caching.journalEvents(), caching.prices(), caching.priceTtlSeconds(),
+        System::nanoTime);
+    this.registry = registry;
   }
 
-  /** Declares the route with its rule: read on the portfolio. */
+  /**
+   * Counts what the caches answered: {@code pstate.performance.cache} by kind (journal: nothing
+   * appended since the kept version; states: the window's fold kept; prices: per instrument) and
+   * result (hit, miss).
+   */
+  private void count(String kind, boolean hit, int n) {
+    if (n > 0) {
+      registry.counter("pstate.performance.cache", "kind", kind, "result", hit ? "hit" : "miss").increment(n);
+    }
+  }
+
+  /**
+   * Declares the route with its rule (read on the portfolio), and listens to the cluster's
+   * market updates, which drop the price series they change from the cache.
+   */
   void register(SecuredRoutes routes, AccessRule reader) {
     routes.get("/api/v1/portfolios/:id/performance", reader, this::performance);
+    vertx.eventBus().<MarketUpdate>consumer(Addresses.MARKET_UPDATES,
+        message -> cache.onMarketUpdate(message.body()));
+  }
+
+  /** A fold's result and the window-independent part it was made from (kept with the journal). */
+  private record Folded(BusinessTime.Prepared prepared, BusinessTime.Series series) {
   }
 
   /** The parameters of one request, checked. */
@@ -118,14 +154,12 @@ final class PerformanceHandlers {
             "is not a known instrument: no reference data and no price"))));
         return Future.succeededFuture();
       }
-      return history.journal(id).compose(read -> {
-        if (read.isEmpty()) {
+      return journal(id).compose(journal -> {
+        if (journal == null) {
           Problems.send(ctx, Problems.portfolioNotFound(id));
           return Future.succeededFuture();
         }
-        // 5,000 events are a few milliseconds of JSON: parsed on a worker, not the event loop.
-        return vertx.executeBlocking(read::events, false).compose(journal -> catalog.settingsUpFrom(id)
-            .compose(chain -> answer(ctx, id, query, journal, chain)));
+        return catalog.settingsUpFrom(id).compose(chain -> answer(ctx, id, query, journal, chain));
       });
     }).onFailure(failure -> {
       if (!ctx.response().ended()) {
@@ -137,8 +171,88 @@ final class PerformanceHandlers {
     });
   }
 
-  private Future<Void> answer(RoutingContext ctx, PortfolioId id, Query query, List<PortfolioEvent> journal,
+  /**
+   * The portfolio's journal, parsed: what the cache keeps plus the events appended since, read
+   * from PostgreSQL every time (one probe of the primary key when nothing was appended); null
+   * when the portfolio does not exist.
+   */
+  private Future<PerformanceCache.Journal> journal(PortfolioId id) {
+    PerformanceCache.Journal kept = cache.journal(id);
+    long after = kept == null ? 0 : kept.version;
+    return history.journalAfter(id, after).compose(read -> {
+      count("journal", read.isEmpty() && kept != null, 1);
+      if (read.isEmpty()) {
+        return Future.succeededFuture(kept);
+      }
+      long version = read.seqs()[read.seqs().length - 1];
+      boolean whole = read.contiguousAfter(after) == read.types().size();
+      return parse(read).map(parsed -> {
+        List<PortfolioEvent> events = parsed;
+        if (kept != null) {
+          events = new ArrayList<>(kept.events.size() + parsed.size());
+          events.addAll(kept.events);
+          events.addAll(parsed);
+        }
+        // A gap in the sequence numbers (a later event committed before an earlier one) is used
+        // for this answer but not kept: the next read asks again from the kept version.
+        return whole ? cache.keepJournal(id, version, events) : new PerformanceCache.Journal(version, events);
+      });
+    });
+  }
+
+  /**
+   * Parses journal texts on workers: a long journal in two halves at once (JSON parsing was a
+   * fifth of a year's read, and the node has more than one core), a short one in one go.
+   */
+  private Future<List<PortfolioEvent>> parse(PerformanceHistory.Journal read) {
+    int size = read.types().size();
+    if (size < PARALLEL_PARSE_EVENTS) {
+      return vertx.executeBlocking(read::events, false);
+    }
+    int half = size / 2;
+    Future<List<PortfolioEvent>> first = vertx.executeBlocking(() -> read.events(0, half), false);
+    Future<List<PortfolioEvent>> second = vertx.executeBlocking(() -> read.events(half, size), false);
+    return Future.all(first, second).map(both -> {
+      List<PortfolioEvent> events = new ArrayList<>(size);
+      events.addAll(first.result());
+      events.addAll(second.result());
+      return events;
+    });
+  }
+
+  /**
+   * The price series of {@code instruments} for the window: those the cache keeps, and the
+   * others read in one statement and parsed on a worker (then kept).
+   */
+  private Future<List<PriceHistory.Series>> prices(Set<InstrumentId> instruments, Instant start, Instant end) {
+    List<PriceHistory.Series> found = new ArrayList<>(instruments.size());
+    List<InstrumentId> missing = new ArrayList<>();
+    for (InstrumentId instrument : instruments) {
+      PriceHistory.Series kept = cache.prices(instrument, start, end);
+      if (kept != null) {
+        found.add(kept);
+      } else {
+        missing.add(instrument);
+      }
+    }
+    count("prices", true, found.size());
+    count("prices", false, missing.size());
+    if (missing.isEmpty()) {
+      return Future.succeededFuture(found);
+    }
+    long epoch = cache.priceEpoch();
+    return history.prices(missing, start, end)
+        .compose(texts -> vertx.executeBlocking(texts::series, false))
+        .map(read -> {
+          cache.keepPrices(read, start, end, epoch);
+          found.addAll(read);
+          return found;
+        });
+  }
+
+  private Future<Void> answer(RoutingContext ctx, PortfolioId id, Query query, PerformanceCache.Journal kept,
       List<PortfolioCatalog.OwnSettings> chain) {
+    List<PortfolioEvent> journal = kept.events;
     LocalDate today = LocalDate.now(clock.withZone(ZoneOffset.UTC));
     LocalDate to = query.to() != null ? query.to() : today;
     LocalDate from = query.from() != null ? query.from() : start(query.period(), to, journal);
@@ -198,30 +312,40 @@ final class PerformanceHandlers {
     }
     CurrencyCode baseCurrency = base;
     GroupBy groupBy = query.groupBy();
-    return history.prices(instruments, start, end).compose(texts -> {
+    PerformanceCache.Window window = new PerformanceCache.Window(from, to);
+    // The fold (journal only) runs on one worker while the prices are read and parsed on another.
+    BusinessTime.Series keptStates = kept.states(window);
+    BusinessTime.Prepared prepared = kept.prepared;
+    count("states", keptStates != null, 1);
+    Future<BusinessTime.Series> states = keptStates != null ? Future.succeededFuture(keptStates)
+        : vertx.executeBlocking(() -> {
+          long began = System.nanoTime();
+          BusinessTime.Prepared ready = prepared != null ? prepared : BusinessTime.prepare(journal);
+          BusinessTime.Series folded = ready.series(dates.stream().map(PerformanceCalculator::endOf).toList());
+          folding.record(System.nanoTime() - began, java.util.concurrent.TimeUnit.NANOSECONDS);
+          return new Folded(ready, folded);
+        }, false).map(folded -> {
+          kept.prepared = folded.prepared();
+          cache.keepStates(kept, window, folded.series());
+          return folded.series();
+        });
+    Future<PriceHistory> marketData = prices(instruments, start, end).compose(series -> {
       Set<CurrencyCode> all = new HashSet<>(currencies);
-      all.addAll(texts.currencies());
-      return history.rates(all, start, end).compose(rates -> vertx.executeBlocking(() -> {
-        long began = System.nanoTime();
-        PerformanceReport report = compute(from, to, baseCurrency, dates, journal, texts.prices(), rates, splits,
-            measuredAgainst, riskFree, groupBy);
-        JsonObject json = json(id, report);
-        computing.record(System.nanoTime() - began, java.util.concurrent.TimeUnit.NANOSECONDS);
-        return json;
-      }, false));
-    }).map(json -> {
+      series.forEach(one -> all.addAll(one.currencies()));
+      return history.rates(all, start, end).map(rates -> PriceHistory.ofSeries(series, rates, splits));
+    });
+    return Future.all(states, marketData).compose(both -> vertx.executeBlocking(() -> {
+      long began = System.nanoTime();
+      PerformanceReport report = PerformanceCalculator.compute(new PerformanceCalculator.Inputs(from, to, baseCurrency,
+          dates, states.result().states(), journal, marketData.result(), market, measuredAgainst, riskFree, groupBy),
+          states.result().changed());
+      JsonObject json = json(id, report);
+      computing.record(System.nanoTime() - began, java.util.concurrent.TimeUnit.NANOSECONDS);
+      return json;
+    }, false)).map(json -> {
       HttpBodies.json(ctx, 200, json);
       return null;
     });
-  }
-
-  private PerformanceReport compute(LocalDate from, LocalDate to, CurrencyCode base, List<LocalDate> dates,
-      List<PortfolioEvent> journal, List<Price> prices, List<FxRate> rates, List<Split> splits,
-      InstrumentId benchmark, double riskFree, GroupBy groupBy) {
-    List<Instant> ends = dates.stream().map(PerformanceCalculator::endOf).toList();
-    List<PortfolioState> states = BusinessTime.at(journal, ends);
-    return PerformanceCalculator.compute(new PerformanceCalculator.Inputs(from, to, base, dates, states, journal,
-        new PriceHistory(prices, rates, splits), market, benchmark, riskFree, groupBy));
   }
 
   /**

@@ -4,6 +4,7 @@ import io.portfoliostate.domain.CurrencyCode;
 import io.portfoliostate.domain.InstrumentId;
 import io.portfoliostate.domain.PortfolioEvent;
 import io.portfoliostate.domain.PortfolioId;
+import io.portfoliostate.domain.performance.PriceHistory;
 import io.portfoliostate.domain.valuation.FxRate;
 import io.portfoliostate.domain.valuation.Price;
 import io.portfoliostate.protocol.EventJson;
@@ -17,6 +18,7 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
@@ -34,7 +36,7 @@ public final class PerformanceHistory {
 
   /** The payloads as text: parsed by {@link Journal#events()} on the caller's worker. */
   private static final String JOURNAL =
-      "SELECT type, payload::text AS payload FROM portfolio_events WHERE portfolio_id = $1 ORDER BY seq";
+      "SELECT type, payload::text AS payload, seq FROM portfolio_events WHERE portfolio_id = $1 AND seq > $2 ORDER BY seq";
   /**
    * Per instrument, one backward probe of the primary key for the last observation at or before
    * the window, then one forward range scan from it to the window's end, folded into one text
@@ -70,8 +72,17 @@ public final class PerformanceHistory {
     return new PerformanceHistory(market.pool());
   }
 
-  /** A portfolio's journal as read: types and payload texts, parsed on demand (off the event loop). */
-  public record Journal(List<String> types, List<String> payloads) {
+  /**
+   * A portfolio's journal as read: types and payload texts, parsed on demand (off the event loop).
+   *
+   * @param seqs the sequence number of each event
+   */
+  public record Journal(List<String> types, List<String> payloads, long[] seqs) {
+
+    /** A journal read without its sequence numbers (they are then 1, 2, ...). */
+    public Journal(List<String> types, List<String> payloads) {
+      this(types, payloads, java.util.stream.LongStream.rangeClosed(1, types.size()).toArray());
+    }
 
     public boolean isEmpty() {
       return types.isEmpty();
@@ -79,24 +90,54 @@ public final class PerformanceHistory {
 
     /** The events in journal order. */
     public List<PortfolioEvent> events() {
-      List<PortfolioEvent> events = new ArrayList<>(types.size());
-      for (int i = 0; i < types.size(); i++) {
+      return events(0, types.size());
+    }
+
+    /** The events {@code from} (included) to {@code to} (excluded): a long journal parses in parts, in parallel. */
+    public List<PortfolioEvent> events(int from, int to) {
+      List<PortfolioEvent> events = new ArrayList<>(to - from);
+      for (int i = from; i < to; i++) {
         events.add(EventJson.fromJson(types.get(i), new JsonObject(payloads.get(i))));
       }
       return events;
+    }
+
+    /**
+     * How many events from the first follow each other without a gap from {@code after} + 1: a
+     * reader that keeps what it read trusts no more than those (a later sequence number committed
+     * before an earlier one would otherwise hide the earlier for ever).
+     */
+    public int contiguousAfter(long after) {
+      int n = 0;
+      while (n < seqs.length && seqs[n] == after + n + 1) {
+        n++;
+      }
+      return n;
     }
   }
 
   /** Every event of the portfolio in journal order, unparsed; empty when it does not exist. */
   public Future<Journal> journal(PortfolioId id) {
-    return pool.preparedQuery(JOURNAL).execute(Tuple.of(id.value())).map(rows -> {
+    return journalAfter(id, 0);
+  }
+
+  /**
+   * The events of the portfolio after sequence number {@code after}, in journal order, unparsed:
+   * what a reader that keeps the journal asks to learn what was appended since (a correction —
+   * cancel, amendment, back-dated trade — is an appended event too).
+   */
+  public Future<Journal> journalAfter(PortfolioId id, long after) {
+    return pool.preparedQuery(JOURNAL).execute(Tuple.of(id.value(), after)).map(rows -> {
       List<String> types = new ArrayList<>(rows.size());
       List<String> payloads = new ArrayList<>(rows.size());
+      long[] seqs = new long[rows.size()];
+      int n = 0;
       for (Row row : rows) {
         types.add(row.getString(0));
         payloads.add(row.getString(1));
+        seqs[n++] = row.getLong(2);
       }
-      return new Journal(types, payloads);
+      return new Journal(types, payloads, seqs);
     });
   }
 
@@ -121,6 +162,58 @@ public final class PerformanceHistory {
         }
       }
       return prices;
+    }
+
+    /**
+     * Every instrument's prices as a {@link PriceHistory.Series}: parsed straight into arrays (no
+     * {@link Price} or {@link Instant} per observation), in time order as the statement sorts them.
+     */
+    public List<PriceHistory.Series> series() {
+      List<PriceHistory.Series> series = new ArrayList<>(instruments.size());
+      for (int i = 0; i < instruments.size(); i++) {
+        series.add(parse(InstrumentId.of(instruments.get(i)), points.get(i)));
+      }
+      return series;
+    }
+
+    /** {@code micros price currency,...}: one scan of the text, a decimal and a long per point. */
+    static PriceHistory.Series parse(InstrumentId instrument, String text) {
+      int capacity = 1;
+      for (int i = 0; i < text.length(); i++) {
+        if (text.charAt(i) == ',') {
+          capacity++;
+        }
+      }
+      long[] micros = new long[capacity];
+      BigDecimal[] prices = new BigDecimal[capacity];
+      CurrencyCode[] currencies = new CurrencyCode[capacity];
+      char[] chars = text.toCharArray();
+      CurrencyCode currency = null;
+      int n = 0;
+      int start = 0;
+      while (start < chars.length) {
+        int end = text.indexOf(',', start);
+        end = end < 0 ? chars.length : end;
+        int first = text.indexOf(' ', start);
+        int second = text.indexOf(' ', first + 1);
+        long time = Long.parseLong(text, start, first, 10);
+        // One instrument is quoted in one currency almost always: one object for all its prices.
+        if (currency == null || !text.regionMatches(second + 1, currency.value(), 0, end - second - 1)
+            || currency.value().length() != end - second - 1) {
+          currency = CurrencyCode.of(text.substring(second + 1, end));
+        }
+        // Equal times cannot come from the primary key; kept as the later, like Series.of, all the same.
+        if (n > 0 && micros[n - 1] == time) {
+          n--;
+        }
+        micros[n] = time;
+        prices[n] = new BigDecimal(chars, first + 1, second - first - 1);
+        currencies[n] = currency;
+        n++;
+        start = end + 1;
+      }
+      return new PriceHistory.Series(instrument, n == capacity ? micros : Arrays.copyOf(micros, n),
+          n == capacity ? prices : Arrays.copyOf(prices, n), n == capacity ? currencies : Arrays.copyOf(currencies, n));
     }
 
     /** The currencies the prices are quoted in (a few words per instrument: cheap anywhere). */

@@ -7,6 +7,7 @@ import io.portfoliostate.domain.CashFlowRecorded;
 import io.portfoliostate.domain.CashFlowType;
 import io.portfoliostate.domain.CostMethod;
 import io.portfoliostate.domain.CurrencyCode;
+import io.portfoliostate.domain.DividendApplied;
 import io.portfoliostate.domain.InstrumentId;
 import io.portfoliostate.domain.PortfolioCreated;
 import io.portfoliostate.domain.PortfolioEvent;
@@ -92,6 +93,44 @@ class PerformanceCalculatorTest {
     assertThat(report.contributions().get(0).lineReturn()).isCloseTo(0.0, within(EXACT));
   }
 
+  /**
+   * A dividend is each position's own, q · amountPerShare (DOMAIN.md): strategy "long" holds 100
+   * X and strategy "short" is short 100 X, both at 10 on Monday, a flat price; on Tuesday X pays
+   * 1 a share. The portfolio receives 100 − 100 = 0, NAV stays 2,000 — but "long" received 100
+   * (return 100 / 1,000 = 0.1, weight 0.5) and "short" paid 100 (return (−1,000 − 100 + 1,000) /
+   * −1,000 = 0.1, the instrument's, weight −0.5). Sharing the portfolio's total by quantity would
+   * have given both 0.
+   */
+  @Test
+  void aDividendIsEachStrategysOwnQuantityTimesTheAmountPerShare() {
+    InstrumentId x = InstrumentId.of("X");
+    List<PortfolioEvent> journal = List.of(
+        new PortfolioCreated(PortfolioId.of("calc"), "Calc", USD, null, CostMethod.AVERAGE, new BigDecimal("0.02"),
+            Map.of(), at("2024-01-01T08:00:00Z"), PortfolioSettings.NONE),
+        new CashFlowRecorded("d-1", CashFlowType.DEPOSIT, USD, new BigDecimal("2000"), null,
+            at("2024-01-01T09:00:00Z"), at("2024-01-01T09:00:00Z")),
+        new TradeRecorded("t-1", x, "long", Side.BUY, new BigDecimal("100"), BigDecimal.TEN, USD, BigDecimal.ZERO,
+            at("2024-01-01T10:00:00Z"), at("2024-01-01T10:00:00Z")),
+        new TradeRecorded("t-2", x, "short", Side.SELL, new BigDecimal("100"), BigDecimal.TEN, USD, BigDecimal.ZERO,
+            at("2024-01-01T10:00:00Z"), at("2024-01-01T10:00:00Z")),
+        new DividendApplied("div-x", x, BigDecimal.ONE, at("2024-01-02T12:00:00Z"), Map.of(USD, BigDecimal.ZERO),
+            at("2024-01-02T12:00:00Z")));
+    List<Price> prices = List.of(price(x, "10", "2024-01-01"), price(x, "10", "2024-01-02"));
+
+    PerformanceReport report = compute(journal, prices, LocalDate.of(2024, 1, 2), GroupBy.STRATEGY);
+
+    assertThat(report.series()).extracting(point -> point.nav().toPlainString()).containsExactly("2000", "2000");
+    assertThat(report.series().get(1).income()).isEqualByComparingTo("0");
+    Contribution longs = report.contributions().get(0);
+    Contribution shorts = report.contributions().get(1);
+    assertThat(longs.key()).isEqualTo("long");
+    assertThat(longs.lineReturn()).isCloseTo(0.1, within(EXACT));
+    assertThat(longs.contribution()).isCloseTo(0.05, within(EXACT));
+    assertThat(shorts.key()).isEqualTo("short");
+    assertThat(shorts.lineReturn()).isCloseTo(0.1, within(EXACT));
+    assertThat(shorts.contribution()).isCloseTo(-0.05, within(EXACT));
+  }
+
   @Test
   void aWindowWithoutMoneyHasNoRatiosAtAll() {
     List<PortfolioEvent> journal = List.of(new PortfolioCreated(PortfolioId.of("calc"), "Calc", USD, null,
@@ -115,9 +154,13 @@ class PerformanceCalculatorTest {
     List<Instant> ends = dates.stream().map(PerformanceCalculator::endOf).toList();
     ReferenceData reference = id -> id.equals(A) || id.equals(B) ? java.util.Optional.of(USD)
         : java.util.Optional.empty();
-    return PerformanceCalculator.compute(new PerformanceCalculator.Inputs(MONDAY, to, USD, dates,
-        BusinessTime.at(journal, ends), journal, new PriceHistory(prices, List.of(), List.of()), reference, null, 0,
-        groupBy));
+    BusinessTime.Series states = BusinessTime.series(journal, ends);
+    PerformanceCalculator.Inputs inputs = new PerformanceCalculator.Inputs(MONDAY, to, USD, dates, states.states(),
+        journal, new PriceHistory(prices, List.of(), List.of()), reference, null, 0, groupBy);
+    PerformanceReport walked = PerformanceCalculator.compute(inputs);
+    // Told the changed positions, the valuation looks only those up: the same report.
+    assertThat(PerformanceCalculator.compute(inputs, states.changed())).isEqualTo(walked);
+    return walked;
   }
 
   private static TradeRecorded trade(String id, InstrumentId instrument, Side side, String quantity, String price,

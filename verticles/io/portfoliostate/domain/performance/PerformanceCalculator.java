@@ -81,8 +81,21 @@ public final class PerformanceCalculator {
 
   /** The report of {@code in}. */
   public static PerformanceReport compute(Inputs in) {
+    return compute(in, null);
+  }
+
+  /**
+   * The report of {@code in}, told which positions each state changed ({@link
+   * io.portfoliostate.domain.timeline.BusinessTime.Series#changed}, for the same states): the
+   * valuation then keeps its lines in a list and looks up only those, instead of walking every
+   * state's map and finding each position's line by its key every day.
+   *
+   * @param changed per date, the keys of the positions that differ from the date before (all at
+   *     the first); null: worked out by walking each state
+   */
+  public static PerformanceReport compute(Inputs in, List<List<PositionKey>> changed) {
     int days = in.dates().size();
-    if (in.states().size() != days) {
+    if (in.states().size() != days || (changed != null && changed.size() != days)) {
       throw new IllegalArgumentException(days + " dates but " + in.states().size() + " states");
     }
     Instant[] ends = new Instant[days];
@@ -102,6 +115,9 @@ public final class PerformanceCalculator {
     // what it had paid in at the previous point.
     Map<PositionKey, Slot> slots = new HashMap<>();
     Map<String, Line> lines = new TreeMap<>();
+    // The slots of the positions of the state last walked, and that state's map of positions.
+    List<Slot> active = new ArrayList<>();
+    Map<PositionKey, Position> walked = null;
     Price benchmarkBefore = null;
     Price benchmarkFirst = null;
     Price benchmarkLast = null;
@@ -113,15 +129,29 @@ public final class PerformanceCalculator {
       PortfolioState state = in.states().get(i);
       BigDecimal nav = BigDecimal.ZERO;
       if (state != null) {
-        for (Position position : state.positions().values()) {
-          PositionKey key = position.key();
-          Slot slot = slots.get(key);
-          if (slot == null) {
-            String group = groupBy.keyOf(new PositionLine(position,
-                in.reference().instrument(key.instrumentId()).orElse(null), null, null, null));
-            slot = new Slot(lines.computeIfAbsent(group, g -> new Line(days)), cursor.track(key.instrumentId()));
-            slots.put(key, slot);
+        if (state.positions() != walked) {
+          if (changed != null && walked != null) {
+            for (PositionKey key : changed.get(i)) {
+              Slot slot = slot(key, state.positions().get(key), slots, lines, in, groupBy, cursor, days);
+              if (slot.position == null) {
+                active.add(slot);
+              }
+              slot.position = state.positions().get(key);
+            }
+          } else {
+            // Without the changes (or at the first state): every position of the state, in its order.
+            active.clear();
+            for (Position position : state.positions().values()) {
+              Slot slot = slot(position.key(), position, slots, lines, in, groupBy, cursor, days);
+              slot.position = position;
+              active.add(slot);
+            }
           }
+          walked = state.positions();
+        }
+        for (Slot slot : active) {
+          Position position = slot.position;
+          PositionKey key = position.key();
           Line line = slot.line;
           line.seen[i] = true;
           BigDecimal rate = cursor.fx(position.currency(), base);
@@ -131,7 +161,9 @@ public final class PerformanceCalculator {
           } else {
             BigDecimal price = slot.track.price(position.currency());
             if (price != null && rate != null) {
-              marketValue = position.quantity().multiply(price).multiply(rate);
+              marketValue = position.quantity().multiply(price);
+              // × 1 changes neither the value nor its scale: skipped for positions in the base currency.
+              marketValue = rate == BigDecimal.ONE ? marketValue : marketValue.multiply(rate);
             } else {
               unvalued.add(key.instrumentId().value());
             }
@@ -242,6 +274,19 @@ public final class PerformanceCalculator {
         unvalued.isEmpty(), List.copyOf(unvalued), groupBy, contributions);
   }
 
+  /** The slot of a position: found by its key, or made with its line and price track the first time. */
+  private static Slot slot(PositionKey key, Position position, Map<PositionKey, Slot> slots, Map<String, Line> lines,
+      Inputs in, GroupBy groupBy, PriceHistory.Cursor cursor, int days) {
+    Slot slot = slots.get(key);
+    if (slot == null) {
+      String group = groupBy.keyOf(new PositionLine(position, in.reference().instrument(key.instrumentId()).orElse(null),
+          null, null, null));
+      slot = new Slot(lines.computeIfAbsent(group, g -> new Line(days)), cursor.track(key.instrumentId()));
+      slots.put(key, slot);
+    }
+    return slot;
+  }
+
   /**
    * What a line has paid in, in its currency, since it opened: signed cost of what it holds −
    * realized P&amp;L + fees. Its change over a day is the day's net purchases at trade prices plus
@@ -319,6 +364,8 @@ public final class PerformanceCalculator {
     final Map<CurrencyCode, BigDecimal> income = new TreeMap<>();
     /** Per instrument and currency: its dividends, for the lines' returns. */
     final Map<InstrumentId, Map<CurrencyCode, BigDecimal>> dividends = new HashMap<>();
+    /** Per instrument and currency: the amount per share of its applied cash dividends (not late trades' shares). */
+    final Map<InstrumentId, Map<CurrencyCode, BigDecimal>> perShare = new HashMap<>();
     final Map<LocalDate, BigDecimal> externalByDate = new TreeMap<>();
     private final List<Map.Entry<LocalDate, Map.Entry<CurrencyCode, BigDecimal>>> dated = new ArrayList<>();
 
@@ -340,6 +387,10 @@ public final class PerformanceCalculator {
         income.merge(currency, amount, BigDecimal::add);
         dividends.computeIfAbsent(dividend.instrumentId(), id -> new TreeMap<>()).merge(currency, amount, BigDecimal::add);
       });
+      if (dividend.tradeId() == null && dividend.amountPerShare() != null && dividend.amounts().size() == 1) {
+        perShare.computeIfAbsent(dividend.instrumentId(), id -> new TreeMap<>())
+            .merge(dividend.amounts().keySet().iterator().next(), dividend.amountPerShare(), BigDecimal::add);
+      }
     }
 
     /** The external flows in the base currency at the day's rates (also kept by date for XIRR). */
@@ -358,9 +409,16 @@ public final class PerformanceCalculator {
     }
 
     /**
-     * Adds each dividend to the line that received it. Several positions of one instrument
-     * (strategies) share it by their quantities at the day's end; when none holds it any more
-     * (sold the same day), the instrument's first position has it.
+     * Adds each dividend to the line that received it. DOMAIN.md pays a cash dividend per
+     * position: q · amountPerShare, negative for a short; so when several positions (strategies)
+     * hold the instrument, each receives its own quantity × the amount per share (a long and a
+     * short of equal size receive +x and −x, though the portfolio's total is 0). The quantities
+     * are those at the day's end: what the portfolio received and those shares differ only when
+     * the holdings changed between the dividend's effective time and the day's end, or by a late
+     * trade's share; that remainder goes to the instrument's first position, so the lines still
+     * add up to what was received. A dividend known only by its total (a {@code DIVIDEND} cash
+     * flow) is shared by quantity; when none holds the instrument any more (sold the same day),
+     * its first position has it all.
      */
     void attributeDividends(int day, PriceHistory.Cursor cursor, CurrencyCode base, PortfolioState state,
         Map<PositionKey, Slot> slots) {
@@ -388,11 +446,30 @@ public final class PerformanceCalculator {
           }
           return;
         }
+        BigDecimal[] shares = new BigDecimal[holders.size()];
+        Map<CurrencyCode, BigDecimal> perShareOf = perShare.get(instrument);
         BigDecimal quantity = holders.stream().map(Position::quantity).reduce(BigDecimal.ZERO, BigDecimal::add);
-        for (Position holder : holders) {
-          BigDecimal share = holders.size() == 1 || quantity.signum() == 0 ? total
-              : total.multiply(holder.quantity()).divide(quantity, RATIO);
-          slots.get(holder.key()).line.addIncome(day, share);
+        BigDecimal attributed = BigDecimal.ZERO;
+        for (int h = 0; h < shares.length; h++) {
+          Position holder = holders.get(h);
+          if (perShareOf != null) {
+            BigDecimal share = BigDecimal.ZERO;
+            for (Map.Entry<CurrencyCode, BigDecimal> one : perShareOf.entrySet()) {
+              BigDecimal rate = cursor.fx(one.getKey(), base);
+              if (rate != null) {
+                share = share.add(holder.quantity().multiply(one.getValue()).multiply(rate));
+              }
+            }
+            shares[h] = share;
+          } else {
+            shares[h] = holders.size() == 1 || quantity.signum() == 0 ? (h == 0 ? total : BigDecimal.ZERO)
+                : total.multiply(holder.quantity()).divide(quantity, RATIO);
+          }
+          attributed = attributed.add(shares[h]);
+        }
+        shares[0] = shares[0].add(total.subtract(attributed));
+        for (int h = 0; h < shares.length; h++) {
+          slots.get(holders.get(h).key()).line.addIncome(day, shares[h]);
         }
       });
     }
@@ -417,6 +494,8 @@ public final class PerformanceCalculator {
     final Line line;
     final PriceHistory.Cursor.Track track;
     BigDecimal spent = BigDecimal.ZERO;
+    /** The position as of the day being valued; null until it first appears. */
+    Position position;
     Position last;
 
     Slot(Line line, PriceHistory.Cursor.Track track) {

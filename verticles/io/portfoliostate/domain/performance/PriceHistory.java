@@ -10,11 +10,14 @@ import io.portfoliostate.domain.valuation.Price;
 import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The prices, FX rates and splits of a window, walked forward in time by a {@link Cursor}: at
@@ -22,10 +25,12 @@ import java.util.Map;
  * the terms of that time when a split became effective after the observation (DOMAIN.md: prices
  * before a split's effective time are adjusted, so a split is never a gain or a loss).
  *
- * <p>Each instrument's prices are kept as sorted arrays and the cursor moves an index per
- * instrument, so a series of D days over N instruments with P prices costs O(P + D·N), not a
- * search per day. Rates are few; the cursor folds them into a {@link MarketData} and converts by
- * its rules (direct, inverse, cross through USD).
+ * <p>Each instrument's prices are kept as a {@link Series}: parallel arrays of observation times
+ * (epoch microseconds, PostgreSQL's precision) and decimals, not one {@link Price} object each (a
+ * year of 500 instruments is 130,500 prices: objects and {@link Instant}s were most of what a read
+ * allocated). The cursor moves an index per instrument, so a series of D days over N instruments
+ * with P prices costs O(P + D·N), not a search per day. Rates are few; the cursor folds them into
+ * a {@link MarketData} and converts by its rules (direct, inverse, cross through USD).
  */
 public final class PriceHistory {
 
@@ -39,11 +44,28 @@ public final class PriceHistory {
    * @param splits of the instruments concerned; the same action id given twice counts once
    */
   public PriceHistory(Collection<Price> prices, Collection<FxRate> rates, Collection<Split> splits) {
+    this(rates, splits);
     Map<InstrumentId, List<Price>> byInstrument = new HashMap<>();
     for (Price price : prices) {
       byInstrument.computeIfAbsent(price.instrumentId(), id -> new ArrayList<>()).add(price);
     }
-    byInstrument.forEach((id, list) -> this.prices.put(id, new Series(list)));
+    byInstrument.forEach((id, list) -> this.prices.put(id, Series.of(id, list)));
+  }
+
+  /**
+   * The history of prices already in series (one per instrument; of two for one instrument the
+   * later in the collection wins), rates in any order and splits as for the constructor.
+   */
+  public static PriceHistory ofSeries(Collection<Series> series, Collection<FxRate> rates,
+      Collection<Split> splits) {
+    PriceHistory history = new PriceHistory(rates, splits);
+    for (Series one : series) {
+      history.prices.put(one.instrumentId(), one);
+    }
+    return history;
+  }
+
+  private PriceHistory(Collection<FxRate> rates, Collection<Split> splits) {
     List<FxRate> sortedRates = new ArrayList<>(rates);
     sortedRates.sort(Comparator.comparing(FxRate::at));
     this.rates = sortedRates;
@@ -87,7 +109,10 @@ public final class PriceHistory {
     private final List<Conversion> converted = new ArrayList<>();
     private MarketData market = MarketData.empty();
     private int nextRate;
+    /** Incremented whenever a rate is applied: a track's last conversion is valid while it stays. */
+    private int rateChanges;
     private Instant at = Instant.MIN;
+    private long atMicros = Long.MIN_VALUE;
 
     private Cursor() {
     }
@@ -98,9 +123,11 @@ public final class PriceHistory {
         throw new IllegalArgumentException("the cursor moves forward only: " + time + " is before " + at);
       }
       at = time;
+      atMicros = floorMicros(time);
       converted.clear();
       while (nextRate < rates.size() && !rates.get(nextRate).at().isAfter(time)) {
         market = market.with(rates.get(nextRate++));
+        rateChanges++;
       }
     }
 
@@ -146,6 +173,11 @@ public final class PriceHistory {
       private final Series series;
       private final boolean splits;
       private int index = -1;
+      /** The last answer of {@link #price} and what it depended on: most days ask again unchanged. */
+      private int pricedIndex = -2;
+      private int pricedRates = -1;
+      private CurrencyCode pricedIn;
+      private BigDecimal priced;
 
       private Track(InstrumentId instrumentId, Series series) {
         this.instrumentId = instrumentId;
@@ -153,29 +185,44 @@ public final class PriceHistory {
         this.splits = PriceHistory.this.splits.containsKey(instrumentId);
       }
 
+      private int advance() {
+        if (series != null) {
+          long[] times = series.micros;
+          while (index + 1 < times.length && times[index + 1] <= atMicros) {
+            index++;
+          }
+        }
+        return index;
+      }
+
       /** The price observed last at or before the cursor's time, as observed; null when none. */
       public Price observed() {
-        if (series == null) {
-          return null;
-        }
-        while (index + 1 < series.at.length && !series.at[index + 1].isAfter(at)) {
-          index++;
-        }
-        return index < 0 ? null : series.prices[index];
+        int i = advance();
+        return i < 0 ? null : series.price(i);
       }
 
       /** As {@link Cursor#price}. */
       public BigDecimal price(CurrencyCode currency) {
-        Price observed = observed();
-        if (observed == null) {
+        int i = advance();
+        if (i < 0) {
           return null;
         }
-        BigDecimal price = splits ? adjusted(instrumentId, observed.price(), observed.at(), at) : observed.price();
-        if (observed.currency().equals(currency)) {
-          return price;
+        // Without a split the answer depends only on the observation, the currency and the rates.
+        if (!splits && i == pricedIndex && currency.equals(pricedIn) && rateChanges == pricedRates) {
+          return priced;
         }
-        BigDecimal rate = fx(observed.currency(), currency);
-        return rate == null ? null : price.multiply(rate, Decimals.QUOTIENT);
+        BigDecimal observed = series.prices[i];
+        CurrencyCode quotedIn = series.currencies[i];
+        BigDecimal price = splits ? adjusted(instrumentId, observed, series.at(i), at) : observed;
+        if (!quotedIn.equals(currency)) {
+          BigDecimal rate = fx(quotedIn, currency);
+          price = rate == null ? null : price.multiply(rate, Decimals.QUOTIENT);
+        }
+        pricedIndex = i;
+        pricedIn = currency;
+        pricedRates = rateChanges;
+        priced = price;
+        return price;
       }
     }
   }
@@ -184,12 +231,48 @@ public final class PriceHistory {
   private record Conversion(CurrencyCode from, CurrencyCode to, BigDecimal rate) {
   }
 
-  /** One instrument's prices sorted by observation time, the last of equal times kept. */
-  private static final class Series {
-    final Instant[] at;
-    final Price[] prices;
+  /** Whole microseconds at or before {@code time}. */
+  static long floorMicros(Instant time) {
+    return Math.multiplyExact(time.getEpochSecond(), 1_000_000L) + time.getNano() / 1_000;
+  }
 
-    Series(List<Price> list) {
+  /**
+   * One instrument's prices sorted by observation time, distinct times, as parallel arrays: the
+   * times in epoch microseconds (PostgreSQL's precision; a time finer than that is rounded up, so
+   * an observation never counts before it happened), the decimals as observed, the currency of
+   * each (almost always one object shared by all).
+   */
+  public static final class Series {
+    private final InstrumentId instrumentId;
+    private final long[] micros;
+    private final BigDecimal[] prices;
+    private final CurrencyCode[] currencies;
+
+    /**
+     * Takes the arrays as they are (not copied: the caller gives them up).
+     *
+     * @param micros strictly ascending observation times, epoch microseconds
+     * @param prices the price observed at each time, &gt; 0
+     * @param currencies the currency of each price
+     * @throws IllegalArgumentException when the lengths differ or the times do not ascend strictly
+     */
+    public Series(InstrumentId instrumentId, long[] micros, BigDecimal[] prices, CurrencyCode[] currencies) {
+      if (micros.length != prices.length || micros.length != currencies.length) {
+        throw new IllegalArgumentException("a series needs as many prices and currencies as times");
+      }
+      for (int i = 1; i < micros.length; i++) {
+        if (micros[i] <= micros[i - 1]) {
+          throw new IllegalArgumentException("the times of a series ascend strictly");
+        }
+      }
+      this.instrumentId = instrumentId;
+      this.micros = micros;
+      this.prices = prices;
+      this.currencies = currencies;
+    }
+
+    /** The series of {@code list} (one instrument's prices in any order; of equal times the later in the list). */
+    public static Series of(InstrumentId instrumentId, List<Price> list) {
       List<Price> sorted = list;
       // The history arrives sorted by (instrument, time) from the database: checked, not re-sorted.
       for (int i = 1; i < list.size(); i++) {
@@ -199,19 +282,58 @@ public final class PriceHistory {
           break;
         }
       }
-      List<Price> distinct = new ArrayList<>(sorted.size());
+      long[] micros = new long[sorted.size()];
+      BigDecimal[] prices = new BigDecimal[sorted.size()];
+      CurrencyCode[] currencies = new CurrencyCode[sorted.size()];
+      int n = 0;
       for (Price price : sorted) {
-        if (!distinct.isEmpty() && distinct.get(distinct.size() - 1).at().equals(price.at())) {
-          distinct.set(distinct.size() - 1, price);
-        } else {
-          distinct.add(price);
+        long time = ceilMicros(price.at());
+        if (n > 0 && micros[n - 1] == time) {
+          n--;
+        }
+        micros[n] = time;
+        prices[n] = price.price();
+        currencies[n] = price.currency();
+        n++;
+      }
+      return new Series(instrumentId, Arrays.copyOf(micros, n), Arrays.copyOf(prices, n),
+          Arrays.copyOf(currencies, n));
+    }
+
+    private static long ceilMicros(Instant time) {
+      return Math.multiplyExact(time.getEpochSecond(), 1_000_000L) + (time.getNano() + 999) / 1_000;
+    }
+
+    public InstrumentId instrumentId() {
+      return instrumentId;
+    }
+
+    /** How many prices it holds. */
+    public int size() {
+      return micros.length;
+    }
+
+    /** The observation time of the {@code i}-th price. */
+    public Instant at(int i) {
+      return Instant.ofEpochSecond(Math.floorDiv(micros[i], 1_000_000L), Math.floorMod(micros[i], 1_000_000L) * 1_000L);
+    }
+
+    /** The currencies its prices are quoted in (one, almost always). */
+    public Set<CurrencyCode> currencies() {
+      Set<CurrencyCode> distinct = new HashSet<>();
+      CurrencyCode last = null;
+      for (CurrencyCode currency : currencies) {
+        if (currency != last) {
+          distinct.add(currency);
+          last = currency;
         }
       }
-      at = new Instant[distinct.size()];
-      prices = distinct.toArray(new Price[0]);
-      for (int i = 0; i < at.length; i++) {
-        at[i] = prices[i].at();
-      }
+      return distinct;
+    }
+
+    /** The {@code i}-th price as a {@link Price}. */
+    public Price price(int i) {
+      return new Price(instrumentId, prices[i], currencies[i], at(i));
     }
   }
 }

@@ -54,13 +54,36 @@ public final class BusinessTime {
    * @throws IllegalArgumentException when the journal is empty or the times are not ascending
    */
   public static List<PortfolioState> at(List<PortfolioEvent> journal, List<Instant> times) {
+    return series(journal, times).states();
+  }
+
+  /**
+   * States at successive times, and which positions each one changed.
+   *
+   * @param states the state as of each time
+   * @param changed per time, the keys of the positions that are not the same object as at the
+   *     time before (all of them at the first time): a trade folded, a split applied. Positions
+   *     are never removed, so a reader that values every day need only look these up.
+   */
+  public record Series(List<PortfolioState> states, List<List<PositionKey>> changed) {
+  }
+
+  /** As {@link #at}, with the positions each time changed. */
+  public static Series series(List<PortfolioEvent> journal, List<Instant> times) {
+    return prepare(journal).series(times);
+  }
+
+  /**
+   * The part of the fold that does not depend on the times asked: the journal as known at its
+   * end, each position's trades as they stand (cancels and amendments applied) in execution
+   * order, the cash facts and splits sorted by business time. A reader that asks several windows
+   * of one journal version prepares once.
+   *
+   * @throws IllegalArgumentException when the journal is empty
+   */
+  public static Prepared prepare(List<PortfolioEvent> journal) {
     if (journal.isEmpty()) {
       throw new IllegalArgumentException("a portfolio's journal starts with its creation");
-    }
-    for (int i = 1; i < times.size(); i++) {
-      if (times.get(i).isBefore(times.get(i - 1))) {
-        throw new IllegalArgumentException("times must be ascending");
-      }
     }
     TradeLedger ledger = TradeLedger.EMPTY;
     PortfolioState known = null;
@@ -86,26 +109,62 @@ public final class BusinessTime {
     List<Split> splits = new ArrayList<>();
     known.splits().values().forEach(splits::addAll);
     splits.sort(Comparator.comparing(Split::effectiveAt));
+    return new Prepared(known, List.copyOf(entries), List.copyOf(cash), List.copyOf(splits));
+  }
 
+  /** A journal prepared for {@link #series}: immutable, so it may be kept and shared. */
+  public static final class Prepared {
+    private final PortfolioState known;
+    private final List<TradeLedger.Entry> entries;
+    private final List<CashFact> cash;
+    private final List<Split> splits;
+
+    private Prepared(PortfolioState known, List<TradeLedger.Entry> entries, List<CashFact> cash, List<Split> splits) {
+      this.known = known;
+      this.entries = entries;
+      this.cash = cash;
+      this.splits = splits;
+    }
+
+    /**
+     * The states as of each of {@code times} (ascending) and the positions each changed.
+     *
+     * @throws IllegalArgumentException when the times are not ascending
+     */
+    public Series series(List<Instant> times) {
+      for (int i = 1; i < times.size(); i++) {
+        if (times.get(i).isBefore(times.get(i - 1))) {
+          throw new IllegalArgumentException("times must be ascending");
+        }
+      }
+      return walk(known, entries, cash, splits, times);
+    }
+  }
+
+  private static Series walk(PortfolioState known, List<TradeLedger.Entry> entries, List<CashFact> cash,
+      List<Split> splits, List<Instant> times) {
     List<PortfolioState> states = new ArrayList<>(times.size());
+    List<List<PositionKey>> changed = new ArrayList<>(times.size());
     PMap<PositionKey, Position> positions = HashTreePMap.empty();
     PMap<CurrencyCode, BigDecimal> balances = HashTreePMap.empty();
     int nextEntry = 0;
     int nextSplit = 0;
     int nextCash = 0;
     for (Instant t : times) {
+      List<PositionKey> touched = new ArrayList<>();
       while (true) {
         boolean entryDue = nextEntry < entries.size() && !entries.get(nextEntry).foldAt().isAfter(t);
         boolean splitDue = nextSplit < splits.size() && !splits.get(nextSplit).effectiveAt().isAfter(t);
         if (splitDue && (!entryDue
             || !splits.get(nextSplit).effectiveAt().isAfter(entries.get(nextEntry).foldAt()))) {
-          positions = split(positions, splits.get(nextSplit++));
+          positions = split(positions, splits.get(nextSplit++), touched);
         } else if (entryDue) {
           TradeLedger.Entry entry = entries.get(nextEntry++);
           TradeRecorded trade = entry.trade();
           Position before = positions.getOrDefault(entry.key(), Position.empty(entry.key(), trade.currency()));
           positions = positions.plus(entry.key(), before.apply(trade.signedQuantity(), trade.price(), trade.fees(),
               trade.executedAt(), entry.seq(), trade.at(), known.costMethod()));
+          touched.add(entry.key());
         } else {
           break;
         }
@@ -119,15 +178,18 @@ public final class BusinessTime {
           known.costMethod(), known.driftThreshold(), known.targets(), known.version(), known.createdAt(),
           known.updatedAt(), positions, balances, effective(known.splits(), t), effective(known.dividends(), t),
           known.settings()));
+      changed.add(states.size() == 1 ? List.copyOf(positions.keySet()) : touched);
     }
-    return states;
+    return new Series(states, changed);
   }
 
-  private static PMap<PositionKey, Position> split(PMap<PositionKey, Position> positions, Split split) {
+  private static PMap<PositionKey, Position> split(PMap<PositionKey, Position> positions, Split split,
+      List<PositionKey> touched) {
     PMap<PositionKey, Position> after = positions;
     for (Position position : positions.values()) {
       if (position.key().instrumentId().equals(split.instrumentId()) && !position.isFlat()) {
         after = after.plus(position.key(), split.applyTo(position, position.updatedAt()));
+        touched.add(position.key());
       }
     }
     return after;

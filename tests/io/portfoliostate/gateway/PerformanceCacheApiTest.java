@@ -1,0 +1,136 @@
+package io.portfoliostate.gateway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.portfoliostate.fixtures.Api;
+import io.portfoliostate.fixtures.RunningNode;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * What the gateway keeps between performance reads never outlives what it was made of: a read
+ * after a price recorded back in the window, a back-dated trade, a cancel or an amendment answers
+ * as a node that never kept anything would (through the REST API of a real node and
+ * PostgreSQL; the figures are worked out in each comment, as in {@link PerformanceApiTest}).
+ */
+class PerformanceCacheApiTest {
+
+  @RegisterExtension
+  static final RunningNode NODE = new RunningNode();
+
+  private static final String WEEK = "?from=2024-01-01&to=2024-01-05";
+
+  /**
+   * 10 PC-1 bought at 100 on Monday with the 1,000 deposited; closes 100 (Mon), 110 (Wed): NAVs
+   * 1,000, 1,000, 1,100, 1,100, 1,100. Then, each after a read that kept the week's series:
+   * a price recorded for Tuesday (105: Tuesday 1,050); Wednesday's close corrected to 120
+   * (1,200 from Wednesday); a price after the window's end (Monday 8th), which changes nothing
+   * in the week but is seen by the window that holds it.
+   */
+  @Test
+  void aPriceRecordedBackInTheWindowChangesTheNextAnswer() {
+    api().putInstrument("PC-1", new JsonObject().put("currency", "USD"));
+    String id = api().createPortfolio("pc-prices");
+    flow(id, "d-1", "1000", "2024-01-01T09:00:00Z");
+    trade(id, "t-1", "PC-1", "BUY", "10", "100", "2024-01-01T10:00:00Z");
+    prices("PC-1", "2024-01-01", "100", "2024-01-03", "110");
+    assertThat(navs(id, WEEK)).containsExactly("1000", "1000", "1100", "1100", "1100");
+    double statesKept = cacheCount("states", "hit");
+    double pricesKept = cacheCount("prices", "hit");
+    assertThat(navs(id, WEEK)).containsExactly("1000", "1000", "1100", "1100", "1100");
+    // The second read of the week used the kept fold and the kept series of PC-1.
+    assertThat(cacheCount("states", "hit")).isEqualTo(statesKept + 1);
+    assertThat(cacheCount("prices", "hit")).isEqualTo(pricesKept + 1);
+
+    prices("PC-1", "2024-01-02", "105");
+    assertThat(navs(id, WEEK)).containsExactly("1000", "1050", "1100", "1100", "1100");
+
+    prices("PC-1", "2024-01-03", "120");
+    assertThat(navs(id, WEEK)).containsExactly("1000", "1050", "1200", "1200", "1200");
+
+    assertThat(navs(id, "?from=2024-01-01&to=2024-01-08")).containsExactly("1000", "1050", "1200", "1200", "1200",
+        "1200");
+    prices("PC-1", "2024-01-08", "90");
+    assertThat(navs(id, WEEK)).containsExactly("1000", "1050", "1200", "1200", "1200");
+    assertThat(navs(id, "?from=2024-01-01&to=2024-01-08")).containsExactly("1000", "1050", "1200", "1200", "1200",
+        "900");
+  }
+
+  /**
+   * Two windows read and kept (the week, and Wednesday to Friday); then a buy of 10 more at 100
+   * executed on Tuesday, recorded late with a deposit of 1,000 on Tuesday: both windows restate
+   * (week 1,000, 2,000, 2,200, 2,200, 2,200; Wed–Fri 2,200 each). Its amendment to 5 at 100
+   * (cash 500 stays): 1,000, 2,000, 2,150 from Wednesday. Its cancel: 2,000 then 2,100.
+   */
+  @Test
+  void aBackDatedTradeItsAmendmentAndItsCancelRestateEveryKeptWindow() {
+    api().putInstrument("PC-2", new JsonObject().put("currency", "USD"));
+    String id = api().createPortfolio("pc-trades");
+    flow(id, "d-1", "1000", "2024-01-01T09:00:00Z");
+    trade(id, "t-1", "PC-2", "BUY", "10", "100", "2024-01-01T10:00:00Z");
+    prices("PC-2", "2024-01-01", "100", "2024-01-03", "110");
+    String midweek = "?from=2024-01-03&to=2024-01-05";
+    assertThat(navs(id, WEEK)).containsExactly("1000", "1000", "1100", "1100", "1100");
+    assertThat(navs(id, midweek)).containsExactly("1100", "1100", "1100");
+
+    flow(id, "d-2", "1000", "2024-01-02T09:00:00Z");
+    trade(id, "t-2", "PC-2", "BUY", "10", "100", "2024-01-02T10:00:00Z");
+    assertThat(navs(id, WEEK)).containsExactly("1000", "2000", "2200", "2200", "2200");
+    assertThat(navs(id, midweek)).containsExactly("2200", "2200", "2200");
+
+    Api.Response amended = api().post("/api/v1/portfolios/" + id + "/trades/t-2:amend",
+        new JsonObject().put("quantity", "5").put("reason", "half of it"));
+    assertThat(amended.status()).as(amended.body()).isEqualTo(200);
+    assertThat(navs(id, WEEK)).containsExactly("1000", "2000", "2150", "2150", "2150");
+    assertThat(navs(id, midweek)).containsExactly("2150", "2150", "2150");
+
+    Api.Response cancelled = api().post("/api/v1/portfolios/" + id + "/trades/t-2:cancel",
+        new JsonObject().put("reason", "booked in error"));
+    assertThat(cancelled.status()).as(cancelled.body()).isEqualTo(200);
+    assertThat(navs(id, WEEK)).containsExactly("1000", "2000", "2100", "2100", "2100");
+    assertThat(navs(id, midweek)).containsExactly("2100", "2100", "2100");
+  }
+
+  private static List<String> navs(String id, String query) {
+    Api.Response response = api().get("/api/v1/portfolios/" + id + "/performance" + query);
+    assertThat(response.status()).as(response.body()).isEqualTo(200);
+    List<String> navs = new ArrayList<>();
+    response.json().getJsonArray("series").forEach(point -> navs.add(((JsonObject) point).getString("nav")));
+    return navs;
+  }
+
+  private static void flow(String portfolio, String flowId, String amount, String occurredAt) {
+    Api.Response response = api().post("/api/v1/portfolios/" + portfolio + "/cash-flows", new JsonObject()
+        .put("flowId", flowId).put("type", "DEPOSIT").put("currency", "USD").put("amount", amount)
+        .put("occurredAt", occurredAt));
+    assertThat(response.status()).as(response.body()).isEqualTo(201);
+  }
+
+  private static void trade(String portfolio, String tradeId, String instrument, String side, String quantity,
+      String price, String executedAt) {
+    Api.Response response = api().post("/api/v1/portfolios/" + portfolio + "/trades",
+        Api.trade(tradeId, instrument, side, quantity, price).put("executedAt", executedAt));
+    assertThat(response.status()).as(response.body()).isEqualTo(201);
+  }
+
+  /** Closes observed at 16:00 UTC of each date: pairs of date and price. */
+  private static void prices(String instrument, String... dateThenPrice) {
+    List<JsonObject> prices = new ArrayList<>();
+    for (int i = 0; i < dateThenPrice.length; i += 2) {
+      prices.add(new JsonObject().put("instrumentId", instrument).put("price", dateThenPrice[i + 1])
+          .put("at", dateThenPrice[i] + "T16:00:00Z"));
+    }
+    api().postPrices(prices.toArray(new JsonObject[0]));
+  }
+
+  private static double cacheCount(String kind, String result) {
+    return NODE.node().registry().counter("pstate.performance.cache", "kind", kind, "result", result).count();
+  }
+
+  private static Api api() {
+    return NODE.api();
+  }
+}
