@@ -205,7 +205,7 @@ final class SavedQueryHandlers {
   private void run(RoutingContext ctx) {
     String name = ctx.pathParam("param0");
     Object body;
-    if (ctx.body().length() == 0) {
+    if (ctx.body().length() <= 0) {
       body = Map.of();
     } else {
       body = HttpBodies.json(ctx);
@@ -310,10 +310,19 @@ final class SavedQueryHandlers {
         return value instanceof Boolean ? value : null;
       case "integer":
       case "decimal":
-        if (!(value instanceof JsonInput.Number number)) {
+        BigDecimal decimal;
+        if (value instanceof JsonInput.Number number) {
+          decimal = new BigDecimal(number.text());
+        } else if (value instanceof String text && type.equals("decimal")) {
+          // Decimals may come as strings, as everywhere in the API (exact, never a double).
+          try {
+            decimal = io.portfoliostate.domain.Decimals.parse(text);
+          } catch (IllegalArgumentException e) {
+            return null;
+          }
+        } else {
           return null;
         }
-        BigDecimal decimal = new BigDecimal(number.text());
         if (type.equals("decimal")) {
           return decimal;
         }

@@ -53,9 +53,9 @@ public final class SavedQueryStore {
   public Future<Optional<SavedQuery>> create(String name, String description, String sql, JsonArray parameters,
       String author, Instant now) {
     return pool.preparedQuery("INSERT INTO saved_queries (name, description, sql, parameters, author, version, "
-            + "created_at, updated_at) VALUES ($1, $2, $3, $4::jsonb, $5, 1, $6, $6) ON CONFLICT (name) DO NOTHING "
+            + "created_at, updated_at) VALUES ($1, $2, $3, $4, $5, 1, $6, $6) ON CONFLICT (name) DO NOTHING "
             + "RETURNING " + COLUMNS)
-        .execute(Tuple.of(name, description, sql, parameters.encode(), author, offset(now)))
+        .execute(Tuple.of(name, description, sql, parameters, author, offset(now)))
         .map(rows -> rows.size() == 0 ? Optional.empty() : Optional.of(query(rows.iterator().next())));
   }
 
@@ -79,9 +79,9 @@ public final class SavedQueryStore {
    */
   public Future<Change> update(String name, long readVersion, String description, String sql,
       JsonArray parameters, Instant now) {
-    return pool.preparedQuery("UPDATE saved_queries SET description = $3, sql = $4, parameters = $5::jsonb, "
+    return pool.preparedQuery("UPDATE saved_queries SET description = $3, sql = $4, parameters = $5, "
             + "version = version + 1, updated_at = $6 WHERE name = $1 AND version = $2")
-        .execute(Tuple.of(name, readVersion, description, sql, parameters.encode(), offset(now)))
+        .execute(Tuple.of(name, readVersion, description, sql, parameters, offset(now)))
         .compose(rows -> rows.rowCount() > 0 ? Future.succeededFuture(Change.DONE) : missed(name));
   }
 
