@@ -38,7 +38,7 @@ public final class JournalIds {
       String[] part = keys.subList(from, Math.min(keys.size(), from + PER_QUERY)).toArray(String[]::new);
       chain = chain.compose(v -> pool.preparedQuery("SELECT command_id, command_hash FROM portfolio_events "
               + "WHERE portfolio_id = $1 AND command_id = ANY($2)")
-          .execute(Tuple.of(portfolioId, part))
+          .execute(Tuple.tuple().addString(portfolioId).addArrayOfString(part))
           .map(rows -> {
             rows.forEach(row -> found.put(row.getString("command_id"), row.getLong("command_hash")));
             return null;
