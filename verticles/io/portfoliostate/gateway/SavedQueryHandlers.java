@@ -474,11 +474,15 @@ final class SavedQueryHandlers {
     return new Problems.Problem(404, "not-found", "Not found", "no saved query named " + name, null);
   }
 
-  /** The path's name; null after a 404 (a name that cannot exist). */
+  /**
+   * The path's name; null after a 404. A name that cannot exist ({@code x:run} read with GET)
+   * is answered as the router answers a path it does not serve.
+   */
   private static String name(RoutingContext ctx) {
     String name = ctx.pathParam("name");
     if (name == null || !NAME.matcher(name).matches()) {
-      Problems.send(ctx, notFound(String.valueOf(name)));
+      Problems.send(ctx, new Problems.Problem(404, "not-found", "Not found", "no resource at "
+          + ctx.request().path(), null));
       return null;
     }
     return name;
