@@ -257,6 +257,12 @@ public final class HttpGatewayVerticle extends VerticleBase {
    * unknown and whether the request can be retried safely.
    */
   private void deadline(RoutingContext ctx) {
+    if (ctx.request().method() == HttpMethod.POST && ctx.request().path().endsWith("/imports")) {
+      // A CSV import sends many owner requests in turn, each under its own owner-path deadline,
+      // and answers which rows are recorded when one fails: one deadline for all would cut it off.
+      ctx.next();
+      return;
+    }
     long deadlineMs = settings.answerDeadlineMs(owners.ownerPathMs());
     long timer = vertx.setTimer(deadlineMs, id -> {
       if (!ctx.response().ended()) {
@@ -285,7 +291,7 @@ public final class HttpGatewayVerticle extends VerticleBase {
     String path = ctx.request().path();
     if (ctx.request().method() == HttpMethod.POST) {
       return path.endsWith("/trades") || path.endsWith("/trades:batch") || path.endsWith("/cash-flows")
-          || path.endsWith("/fx-conversions");
+          || path.endsWith("/fx-conversions") || path.endsWith("/imports");
     }
     return ctx.request().method() == HttpMethod.PUT && path.startsWith("/api/v1/instruments/");
   }
