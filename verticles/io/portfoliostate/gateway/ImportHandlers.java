@@ -121,24 +121,26 @@ final class ImportHandlers {
           } catch (CsvImport.Unreadable unreadable) {
             throw new UnreadableFile(unreadable);
           }
-        }, false).compose(rows -> plan(id, rows)).compose(plan -> {
-          long bad = plan.stream().filter(Planned::bad).count();
+        }, false).compose(rows -> plan(id, rows))
+        // A report of 100,000 rows takes a while to build and encode: not on the event loop.
+        .compose(plan -> vertx.executeBlocking(() -> prepared(id, options, plan, state), false))
+        .compose(prepared -> {
           if (options.dryRun()) {
-            count("dry-run", plan);
-            HttpBodies.json(ctx, 200, report(id, options, plan, state).put("dryRun", true)
-                .put("wouldApply", bad == 0 || options.validRowsOnly()));
+            count("dry-run");
+            HttpBodies.json(ctx, 200, prepared.rendered());
             return Future.<Void>succeededFuture();
           }
-          if (bad > 0 && !options.validRowsOnly()) {
-            count("refused-file", plan);
-            JsonObject report = report(id, options, plan, state);
+          if (prepared.bad() > 0 && !options.validRowsOnly()) {
+            count("refused-file");
             Problems.send(ctx, new Problems.Problem(400, "import-has-bad-rows", "The file has bad rows",
-                bad + " of " + plan.size() + " rows are bad; nothing was imported (fix them, or import the others "
-                    + "with validRowsOnly=true)", null, new JsonObject().put("rows", plan.size()).put("bad", bad)
-                    .put("badRows", report.getJsonArray("badRows"))));
+                prepared.bad() + " of " + prepared.plan().size() + " rows are bad; nothing was imported (fix them, "
+                    + "or import the others with validRowsOnly=true)", null, new JsonObject()
+                    .put("rows", prepared.plan().size()).put("bad", prepared.bad())
+                    .put("badRows", prepared.report().getJsonArray("badRows"))));
             return Future.<Void>succeededFuture();
           }
-          return apply(ctx, id, options, plan, state, origin);
+          count("imported");
+          return apply(ctx, id, options, prepared, state, origin);
         }))
         .onFailure(failure -> {
           if (failure instanceof UnreadableFile unreadable) {
@@ -149,6 +151,20 @@ final class ImportHandlers {
             Problems.send(ctx, Problems.of(failure));
           }
         });
+  }
+
+  /** A plan with its report; for a dry run, the whole answer already encoded. */
+  private record Prepared(List<Planned> plan, JsonObject report, long bad, io.vertx.core.buffer.Buffer rendered) {
+  }
+
+  private Prepared prepared(PortfolioId id, CsvImport.Options options, List<Planned> plan, PortfolioState state) {
+    long bad = plan.stream().filter(Planned::bad).count();
+    JsonObject report = report(id, options, plan, state);
+    io.vertx.core.buffer.Buffer rendered = null;
+    if (options.dryRun()) {
+      rendered = report.put("dryRun", true).put("wouldApply", bad == 0 || options.validRowsOnly()).toBuffer();
+    }
+    return new Prepared(plan, report, bad, rendered);
   }
 
   /** A file {@link CsvImport} cannot read, carried through the worker's future. */
@@ -174,7 +190,7 @@ final class ImportHandlers {
         keys.add(((IdempotentCommand) row.envelope().command()).idempotencyKey());
       }
     }
-    return journal.recorded(id.value(), keys).map(recorded -> {
+    return journal.recorded(id.value(), keys).compose(recorded -> vertx.executeBlocking(() -> {
       Map<String, long[]> earlier = new HashMap<>();
       List<Planned> plan = new ArrayList<>(rows.size());
       for (CsvImport.Row row : rows) {
@@ -201,7 +217,7 @@ final class ImportHandlers {
         }
       }
       return plan;
-    });
+    }, false));
   }
 
   /** The report of a plan: counts, totals of the new rows, the bad rows and every row's fate. */
@@ -296,10 +312,11 @@ final class ImportHandlers {
    * Sends the good rows in file order, {@code commandsPerRequest} at a time, each request after
    * the previous one's answer; answers what each row did.
    */
-  private Future<Void> apply(RoutingContext ctx, PortfolioId id, CsvImport.Options options, List<Planned> plan,
+  private Future<Void> apply(RoutingContext ctx, PortfolioId id, CsvImport.Options options, Prepared prepared,
       PortfolioState state, Origin origin) {
+    List<Planned> plan = prepared.plan();
     List<Planned> sendable = plan.stream().filter(planned -> !planned.bad()).toList();
-    JsonObject report = report(id, options, plan, state);
+    JsonObject report = prepared.report();
     long[] counts = new long[3];
     JsonArray refused = new JsonArray();
     long[] version = {state.version()};
@@ -350,7 +367,7 @@ final class ImportHandlers {
     });
   }
 
-  private void count(String outcome, List<Planned> plan) {
+  private void count(String outcome) {
     registry.counter("pstate.imports.files", "outcome", outcome).increment();
   }
 
