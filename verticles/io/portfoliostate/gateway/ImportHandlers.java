@@ -230,7 +230,9 @@ final class ImportHandlers {
     int replays = 0;
     for (Planned planned : plan) {
       JsonObject line = new JsonObject().put("line", planned.row().line()).put("status", planned.status());
-      if (planned.row().envelope() != null) {
+      // Each row's command only in a dry run: the import answers counts, and a statement of
+      // 100,000 rows would otherwise be rendered once more for nothing.
+      if (planned.row().envelope() != null && options.dryRun()) {
         line.put("command", CommandJson.toJson(planned.row().envelope().command()));
       }
       if (planned.bad()) {
@@ -257,7 +259,9 @@ final class ImportHandlers {
         fresh++;
         total(planned.row().envelope().command(), state, byInstrument, byCurrency);
       }
-      lines.add(line);
+      if (options.dryRun()) {
+        lines.add(line);
+      }
     }
     JsonObject instruments = new JsonObject();
     byInstrument.forEach((instrument, t) -> instruments.put(instrument, new JsonObject().put("trades", t[0].intValue())
@@ -267,7 +271,7 @@ final class ImportHandlers {
     return new JsonObject().put("portfolioId", id.value()).put("kind", options.kind().wireName)
         .put("rows", plan.size()).put("new", fresh).put("replays", replays).put("bad", badRows.size())
         .put("totals", new JsonObject().put("byInstrument", instruments).put("cashByCurrency", currencies))
-        .put("badRows", badRows).put("lines", lines);
+        .put("badRows", badRows).put("lines", options.dryRun() ? lines : null);
   }
 
   /**
