@@ -21,7 +21,7 @@ import java.util.List;
  *   <li>{@code re-import}: the same file again, every row a replay.</li>
  * </ul>
  *
- * Times are from sending the file to the whole answer. Options: rows=100000 runs=3.
+ * Times are from sending the file to the whole answer. Options: rows=100000 runs=3 perRequest=500.
  */
 public final class ImportBench {
 
@@ -32,8 +32,10 @@ public final class ImportBench {
     BenchSupport.Options options = new BenchSupport.Options(args);
     int rows = options.integer("rows", 100_000);
     int runs = options.integer("runs", 3);
+    int perRequest = options.integer("perRequest", 500);
     BenchSupport.printMachine("ImportBench", options);
-    Node node = BenchSupport.startNode(BenchSupport.freshDataDir("imports"));
+    Node node = BenchSupport.startNode(BenchSupport.freshDataDir("imports"), new JsonObject().put("imports",
+        new JsonObject().put("commandsPerRequest", perRequest)));
     HttpClient http = HttpClient.newHttpClient();
     String base = "http://127.0.0.1:" + node.httpPort() + "/api/v1";
     try {
