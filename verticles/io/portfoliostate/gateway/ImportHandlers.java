@@ -319,9 +319,12 @@ final class ImportHandlers {
   private Future<Void> apply(RoutingContext ctx, PortfolioId id, CsvImport.Options options, Prepared prepared,
       PortfolioState state, Origin origin) {
     List<Planned> plan = prepared.plan();
-    List<Planned> sendable = plan.stream().filter(planned -> !planned.bad()).toList();
+    // A replay is not sent: its id is in the journal with the same content hash (or on an earlier
+    // line, which is sent), exactly the owner's own replay test, so the owner would change
+    // nothing and answer the original result, which it rebuilds from the journal row by row.
+    List<Planned> sendable = plan.stream().filter(planned -> planned.status().equals("new")).toList();
     JsonObject report = prepared.report();
-    long[] counts = new long[3];
+    long[] counts = {0, report.getInteger("replays"), 0};
     JsonArray refused = new JsonArray();
     long[] version = {state.version()};
     Future<Void> chain = Future.succeededFuture();
