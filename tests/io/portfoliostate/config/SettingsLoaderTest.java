@@ -105,6 +105,16 @@ class SettingsLoaderTest {
   }
 
   @Test
+  void importSettingsComeFromConfAndTheEnvironment() {
+    assertThat(Settings.from(SettingsLoader.loadJson(Map.of())).imports())
+        .isEqualTo(new Settings.ImportSettings(32 << 20, 200_000, 500));
+    assertThat(Settings.from(SettingsLoader.loadJson(Map.of("PSTATE_IMPORT_MAX_BYTES", "1048576",
+        "PSTATE_IMPORT_MAX_ROWS", "1000"))).imports()).isEqualTo(new Settings.ImportSettings(1 << 20, 1_000, 500));
+    assertThatThrownBy(() -> Settings.from(SettingsLoader.loadJson(Map.of("PSTATE_IMPORT_MAX_ROWS", "0"))))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("imports");
+  }
+
+  @Test
   void environmentVariablesOverrideTheDefaults() {
     Settings settings = Settings.from(SettingsLoader.loadJson(Map.of(
         "PSTATE_HTTP_PORT", "9090",

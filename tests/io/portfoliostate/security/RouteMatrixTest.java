@@ -359,7 +359,8 @@ class RouteMatrixTest {
   }
 
   private static Api.Response send(Api api, Request request) {
-    return api.send(request.method(), request.path(), request.body() == null ? null : "application/json",
+    return api.send(request.method(), request.path(), request.body() == null ? null
+        : request.body() instanceof String ? "text/csv" : "application/json",
         request.body() == null ? null : request.body().toString());
   }
 
@@ -491,7 +492,34 @@ class RouteMatrixTest {
     // Any caller may query; the views hold only what it may read (AnalyticsQueryApiTest checks that).
     table.put("POST /api/v1/analytics/query", new Row((portfolio, n) -> new Request("POST", "/api/v1/analytics/query",
         new JsonObject().put("sql", "SELECT count(*) AS n FROM positions"), null, null), 200, everyone200, false));
+    // Saved queries: any caller saves, lists, reads and runs (a run sees only the runner's
+    // portfolios: SavedQueryApiTest); only the author (here the global admin) or an admin changes one.
+    String q = "/api/v1/analytics/queries";
+    table.put("POST " + q, new Row((portfolio, n) -> new Request("POST", q, new JsonObject().put("name", "mx-q" + n)
+        .put("sql", "SELECT count(*) AS n FROM positions"), null, null), 201, caller -> 201, false));
+    table.put("GET " + q, get(path -> q, 200, everyone200));
+    table.put("GET " + q + "/:name", new Row((Preparing) (portfolio, n) -> new Request("GET", q + "/"
+        + savedQuery(n), null, null, null), 200, everyone200, false));
+    Function<Caller, Integer> adminOnly = caller -> caller.roles().contains(GlobalRole.ADMIN) ? 200 : 403;
+    table.put("PUT " + q + "/:name", new Row((Preparing) (portfolio, n) -> new Request("PUT", q + "/"
+        + savedQuery(n), new JsonObject().put("sql", "SELECT 2 AS two"), null, null), 200, adminOnly, false));
+    table.put("DELETE " + q + "/:name", new Row((Preparing) (portfolio, n) -> new Request("DELETE", q + "/"
+        + savedQuery(n), null, null, null), 204, caller -> adminOnly.apply(caller) == 200 ? 204 : 403, false));
+    table.put("POST " + q + "/:name:run", new Row((Preparing) (portfolio, n) -> new Request("POST", q + "/"
+        + savedQuery(n) + ":run", new JsonObject(), null, null), 200, everyone200, false));
+    // A CSV import needs trade on the portfolio, like the commands its rows become.
+    table.put("POST /api/v1/portfolios/:id/imports", write("POST", (portfolio, n) -> p + portfolio
+        + "/imports?kind=cash-flows", n -> "flowId,type,currency,amount\nmx-i" + n + ",DEPOSIT,USD,10\n", 200));
     return table;
+  }
+
+  /** A saved query made by the global admin for one sample request. */
+  private String savedQuery(int n) {
+    String name = "mx-sq" + n;
+    Api.Response created = admin.post("/api/v1/analytics/queries", new JsonObject().put("name", name)
+        .put("sql", "SELECT count(*) AS n FROM cash"));
+    assertThat(created.status()).as(created.body()).isEqualTo(201);
+    return name;
   }
 
   private static Row get(Function<String, String> path, int ok, Function<Caller, Integer> expect) {

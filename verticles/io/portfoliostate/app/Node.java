@@ -362,7 +362,7 @@ public final class Node implements AutoCloseable {
             HttpGatewayVerticle gateway = new HttpGatewayVerticle(settings.http(), owners, catalog, readiness,
                 registry, shards, settings.cluster().enabled() ? settings.cluster().name() : null, market,
                 marketStore, clock, cache, actionStore, live.access(), settings.security(),
-                settings.consolidation(), live, analytics, settings.analytics());
+                settings.consolidation(), live, analytics, settings.analytics(), settings.imports());
             if (first[0] == null) {
               first[0] = gateway;
             }

@@ -25,7 +25,8 @@ public record Settings(
     SecuritySettings security,
     ConsolidationSettings consolidation,
     LiveSettings live,
-    AnalyticsSettings analytics) {
+    AnalyticsSettings analytics,
+    ImportSettings imports) {
 
   public static Settings from(JsonObject json) {
     return new Settings(
@@ -43,7 +44,8 @@ public record Settings(
         SecuritySettings.from(json.getJsonObject("security", new JsonObject())),
         ConsolidationSettings.from(json.getJsonObject("consolidation", new JsonObject())),
         LiveSettings.from(json.getJsonObject("live", new JsonObject())),
-        AnalyticsSettings.from(json.getJsonObject("analytics", new JsonObject())));
+        AnalyticsSettings.from(json.getJsonObject("analytics", new JsonObject())),
+        ImportSettings.from(json.getJsonObject("imports", new JsonObject())));
   }
 
   /** The folder of the node's analytics store: the configured one, else {@code <dataDir>/analytics}. */
@@ -608,6 +610,27 @@ public record Settings(
       return new QuerySettings(json.getInteger("timeoutSeconds", 10), json.getInteger("maxRows", 10_000),
           json.getInteger("maxSqlChars", 20_000), json.getString("memoryLimit", "256MB"),
           json.getString("maxTempSize", "256MB"));
+    }
+  }
+
+  /**
+   * CSV imports of trades and cash flows ({@code POST /api/v1/portfolios/{id}/imports}).
+   *
+   * @param maxBytes the largest CSV body accepted (413 beyond); read by the import route itself,
+   *     not by the 1 MiB body limit of the other routes
+   * @param maxRows the most data rows in one file (413 beyond)
+   * @param commandsPerRequest rows sent to the owner in one request (in file order)
+   */
+  public record ImportSettings(int maxBytes, int maxRows, int commandsPerRequest) {
+    public ImportSettings {
+      if (maxBytes < 1 || maxRows < 1 || commandsPerRequest < 1) {
+        throw new IllegalArgumentException("imports: maxBytes, maxRows and commandsPerRequest must be positive");
+      }
+    }
+
+    static ImportSettings from(JsonObject json) {
+      return new ImportSettings(json.getInteger("maxBytes", 32 << 20), json.getInteger("maxRows", 200_000),
+          json.getInteger("commandsPerRequest", 500));
     }
   }
 }

@@ -2,6 +2,7 @@ package io.portfoliostate.gateway;
 
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.portfoliostate.config.Settings.AnalyticsSettings;
+import io.portfoliostate.config.Settings.ImportSettings;
 import io.portfoliostate.config.Settings.ConsolidationSettings;
 import io.portfoliostate.config.Settings.HttpSettings;
 import io.portfoliostate.config.Settings.SecuritySettings;
@@ -63,6 +64,7 @@ public final class HttpGatewayVerticle extends VerticleBase {
   private final LiveBridge live;
   private final AnalyticsStore analytics;
   private final AnalyticsSettings analyticsSettings;
+  private final ImportSettings imports;
   private HttpServer server;
   private SecuredRoutes routes;
 
@@ -79,13 +81,15 @@ public final class HttpGatewayVerticle extends VerticleBase {
    * @param live the SockJS event-bus bridge at {@code /eventbus}
    * @param analytics the node's analytics store, or null when it keeps none
    * @param analyticsSettings the bounds of analytics requests
+   * @param imports the bounds of CSV imports
    */
   public HttpGatewayVerticle(HttpSettings settings, OwnerClient owners, PortfolioCatalog catalog,
       Readiness readiness, PrometheusMeterRegistry registry, ShardMap shards, String clusterName,
       MarketView market, MarketDataStore marketStore, Clock clock, PortfolioCache cache,
       CorporateActionStore actionStore, AccessControl access, SecuritySettings security,
       ConsolidationSettings consolidation, LiveBridge live, AnalyticsStore analytics,
-      AnalyticsSettings analyticsSettings) {
+      AnalyticsSettings analyticsSettings, ImportSettings imports) {
+    this.imports = imports;
     this.live = live;
     this.analytics = analytics;
     this.analyticsSettings = analyticsSettings;
@@ -234,6 +238,8 @@ public final class HttpGatewayVerticle extends VerticleBase {
     routes.get("/api/v1/audit", admin, keysAndGrants::audit);
     BridgeRoute.mount(routes, vertx, live);
     AnalyticsHandlers.mount(routes, vertx, analytics, analyticsSettings, market, access);
+    ImportHandlers.mount(routes, vertx, owners, marketStore, market, imports, registry);
+    SavedQueryHandlers.mount(routes, vertx, analytics, analyticsSettings, marketStore, access, clock);
 
     router.errorHandler(404, ctx -> Problems.send(ctx, new Problems.Problem(404, "not-found",
         "Not found", "no resource at " + ctx.request().path(), null)));
@@ -251,6 +257,12 @@ public final class HttpGatewayVerticle extends VerticleBase {
    * unknown and whether the request can be retried safely.
    */
   private void deadline(RoutingContext ctx) {
+    if (ctx.request().method() == HttpMethod.POST && ctx.request().path().endsWith("/imports")) {
+      // A CSV import sends many owner requests in turn, each under its own owner-path deadline,
+      // and answers which rows are recorded when one fails: one deadline for all would cut it off.
+      ctx.next();
+      return;
+    }
     long deadlineMs = settings.answerDeadlineMs(owners.ownerPathMs());
     long timer = vertx.setTimer(deadlineMs, id -> {
       if (!ctx.response().ended()) {
@@ -279,7 +291,7 @@ public final class HttpGatewayVerticle extends VerticleBase {
     String path = ctx.request().path();
     if (ctx.request().method() == HttpMethod.POST) {
       return path.endsWith("/trades") || path.endsWith("/trades:batch") || path.endsWith("/cash-flows")
-          || path.endsWith("/fx-conversions");
+          || path.endsWith("/fx-conversions") || path.endsWith("/imports");
     }
     return ctx.request().method() == HttpMethod.PUT && path.startsWith("/api/v1/instruments/");
   }
@@ -300,7 +312,8 @@ public final class HttpGatewayVerticle extends VerticleBase {
     int status = ctx.statusCode();
     if (status == 413) {
       Problems.send(ctx, new Problems.Problem(413, "body-too-large", "Body too large",
-          "the body exceeds " + settings.maxBodyBytes() + " bytes", null));
+          "the body exceeds " + (ctx.get(SecuredRoutes.BODY_LIMIT) instanceof Integer limit ? limit
+              : settings.maxBodyBytes()) + " bytes", null));
     } else if (status == 405) {
       Problems.send(ctx, new Problems.Problem(405, "method-not-allowed", "Method not allowed",
           ctx.request().method() + " is not allowed on " + ctx.request().path(), null));

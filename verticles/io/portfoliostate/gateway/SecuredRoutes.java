@@ -61,6 +61,28 @@ public final class SecuredRoutes {
   }
 
   /**
+   * A POST whose body may be larger than the other routes' limit (a CSV import): read whole up
+   * to {@code bodyLimit} bytes, else 413 naming that limit ({@link #BODY_LIMIT} in the context).
+   */
+  Route post(String path, AccessRule rule, int bodyLimit, Handler<RoutingContext> handler) {
+    Route route = router.route(HttpMethod.POST, path);
+    Handler<RoutingContext> guard = access.guard(rule);
+    // Vert.x allows no handler of ours between the guard and the body handler: the guard marks it.
+    route.handler((io.vertx.ext.web.handler.SecurityPolicyHandler) ctx -> {
+      ctx.put(BODY_LIMIT, bodyLimit);
+      guard.handle(ctx);
+    });
+    route.handler(BodyHandler.create(false).setBodyLimit(bodyLimit));
+    route.handler(handler);
+    known.add(route);
+    declared.add(new Declared(HttpMethod.POST, path, rule));
+    return route;
+  }
+
+  /** The key of a route's own body limit in the routing context, when it has one. */
+  static final String BODY_LIMIT = "bodyLimit";
+
+  /**
    * A sub-router (the SockJS bridge) mounted at {@code path} (ending in {@code /*}), every request
    * under it guarded by {@code rule} first, with the credential also accepted in the query
    * parameter {@code access_token}. Declared as {@code GET path}: its transports use GET and POST

@@ -134,6 +134,51 @@ public final class QuerySandbox {
     }
   }
 
+  /**
+   * Checks {@code sql} as a saved query is checked before it is stored: the same reading of the
+   * text as {@link #run}, and DuckDB preparing it in a locked sandbox over empty copies of the
+   * views it names (so a missing view or column, a bad syntax or a statement that does not
+   * return rows is refused), without running it. Returns the distinct parameter names it uses,
+   * in order of first use. Blocks.
+   */
+  public List<String> check(String sql) throws Refused, SQLException {
+    if (sql.length() > limits.maxSqlChars()) {
+      throw new Refused(413, "query-too-long", "the query is longer than " + limits.maxSqlChars() + " characters");
+    }
+    SqlText text = SqlText.of(sql);
+    if (!text.single()) {
+      throw new Refused(400, "query-refused", "one statement only");
+    }
+    if (!text.startsLikeARead()) {
+      throw new Refused(400, "query-refused", "only reads are allowed (SELECT, WITH, FROM, ...); got "
+          + (text.firstKeyword() == null ? "nothing" : text.firstKeyword()));
+    }
+    Path scratch = scratch();
+    try {
+      Map<String, Path> copied = new LinkedHashMap<>();
+      PortfolioSet nobody = PortfolioSet.listed(List.of());
+      for (Map.Entry<String, String> view : VIEWS.entrySet()) {
+        if (text.mentions(view.getKey())) {
+          // Empty copies: the check needs the columns, never anybody's rows.
+          copied.put(view.getKey(), copy(view.getKey(), view.getValue() == null ? "false" : view.getValue(),
+              nobody, scratch));
+        }
+      }
+      try (Connection sandbox = sandbox(scratch, copied);
+          PreparedStatement statement = sandbox.prepareStatement(text.positional())) {
+        if (statement.getMetaData() instanceof DuckDBResultSetMetaData meta
+            && meta.getReturnType() != StatementReturnType.QUERY_RESULT) {
+          throw new Refused(400, "query-refused", "only reads are allowed");
+        }
+      } catch (SQLException e) {
+        throw refusal(e, 0);
+      }
+      return List.copyOf(new java.util.LinkedHashSet<>(text.parameters()));
+    } finally {
+      delete(scratch);
+    }
+  }
+
   /** Copies a view, limited to the set, into the scratch folder as Parquet, on this thread's trusted connection. */
   private Path copy(String view, String portfolioFilter, PortfolioSet set, Path scratch) throws SQLException {
     Path file = scratch.resolve(view + ".parquet");

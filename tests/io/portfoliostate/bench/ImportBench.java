@@ -1,0 +1,105 @@
+package io.portfoliostate.bench;
+
+import io.portfoliostate.app.Node;
+import io.vertx.core.json.JsonObject;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * What a CSV import of a broker statement costs (issue 16): one node in this JVM, a file of
+ * {@code rows} trades over 100 instruments (buys and sells alternating), posted to
+ * {@code POST /api/v1/portfolios/{id}/imports}, each run into a fresh portfolio:
+ *
+ * <ul>
+ *   <li>{@code dry run}: read, checked, looked up in the journal, reported row by row (nothing changes);</li>
+ *   <li>{@code import}: the same, then every row through the portfolio's owner, in file order, a
+ *       few hundred per request, each acknowledged after COMMIT;</li>
+ *   <li>{@code re-import}: the same file again, every row a replay.</li>
+ * </ul>
+ *
+ * Times are from sending the file to the whole answer. Options: rows=100000 runs=3 perRequest=500.
+ */
+public final class ImportBench {
+
+  private ImportBench() {
+  }
+
+  public static void main(String[] args) throws Exception {
+    BenchSupport.Options options = new BenchSupport.Options(args);
+    int rows = options.integer("rows", 100_000);
+    int runs = options.integer("runs", 3);
+    int perRequest = options.integer("perRequest", 500);
+    BenchSupport.printMachine("ImportBench", options);
+    Node node = BenchSupport.startNode(BenchSupport.freshDataDir("imports"), new JsonObject().put("imports",
+        new JsonObject().put("commandsPerRequest", perRequest)));
+    HttpClient http = HttpClient.newHttpClient();
+    String base = "http://127.0.0.1:" + node.httpPort() + "/api/v1";
+    try {
+      for (int i = 0; i < 100; i++) {
+        send(http, "PUT", base + "/instruments/IB" + i, "application/json",
+            new JsonObject().put("currency", "USD").encode(), 201);
+      }
+      StringBuilder csv = new StringBuilder("tradeId,instrumentId,side,quantity,price,fees\n");
+      for (int i = 0; i < rows; i++) {
+        csv.append("b-").append(i).append(",IB").append(i % 100).append(i % 2 == 0 ? ",BUY," : ",SELL,")
+            .append(i % 2 == 0 ? "10" : "4").append(',').append(100 + i % 37).append('.').append(i % 100)
+            .append(",1.5\n");
+      }
+      String file = csv.toString();
+      System.out.printf("file: %d rows, %.1f MB%n", rows, file.length() / 1e6);
+      List<Double> dry = new ArrayList<>();
+      List<Double> real = new ArrayList<>();
+      List<Double> again = new ArrayList<>();
+      for (int run = 0; run < runs; run++) {
+        String id = "ib-" + run;
+        send(http, "POST", base + "/portfolios", "application/json", new JsonObject().put("id", id)
+            .put("name", id).put("baseCurrency", "USD").encode(), 201);
+        String url = base + "/portfolios/" + id + "/imports?kind=trades";
+        dry.add(timed(http, url + "&dryRun=true", file, rows, "\"new\":" + rows));
+        real.add(timed(http, url, file, rows, "\"applied\":" + rows));
+        again.add(timed(http, url, file, rows, "\"replayed\":" + rows));
+        System.out.printf("run %d: dry run %.0f ms, import %.0f ms, re-import %.0f ms%n", run + 1,
+            dry.get(run), real.get(run), again.get(run));
+      }
+      print("dry run", dry, rows);
+      print("import", real, rows);
+      print("re-import (all replays)", again, rows);
+    } finally {
+      node.close();
+    }
+  }
+
+  private static void print(String what, List<Double> millis, int rows) {
+    double median = BenchSupport.median(millis);
+    System.out.printf("%-24s median %.0f ms = %.0f rows/s (runs: %s)%n", what, median, rows / (median / 1000.0),
+        millis);
+  }
+
+  private static double timed(HttpClient http, String url, String file, int rows, String expected) throws Exception {
+    long started = System.nanoTime();
+    String body = send(http, "POST", url, "text/csv", file, 200);
+    double millis = (System.nanoTime() - started) / 1e6;
+    if (!body.contains(expected)) {
+      throw new IllegalStateException(url + " did not answer " + expected + ": "
+          + body.substring(0, Math.min(500, body.length())));
+    }
+    return millis;
+  }
+
+  private static String send(HttpClient http, String method, String url, String type, String body, int status)
+      throws Exception {
+    HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(url))
+        .timeout(java.time.Duration.ofMinutes(10)).header("Content-Type", type)
+        .header(BenchSupport.AUTHORIZATION, BenchSupport.ADMIN_BEARER)
+        .method(method, HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+    if (response.statusCode() != status) {
+      throw new IllegalStateException(url + " answered " + response.statusCode() + ": "
+          + response.body().substring(0, Math.min(500, response.body().length())));
+    }
+    return response.body();
+  }
+}
