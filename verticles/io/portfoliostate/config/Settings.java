@@ -25,7 +25,8 @@ public record Settings(
     SecuritySettings security,
     ConsolidationSettings consolidation,
     LiveSettings live,
-    AnalyticsSettings analytics) {
+    AnalyticsSettings analytics,
+    ExportSettings exports) {
 
   public static Settings from(JsonObject json) {
     return new Settings(
@@ -43,7 +44,13 @@ public record Settings(
         SecuritySettings.from(json.getJsonObject("security", new JsonObject())),
         ConsolidationSettings.from(json.getJsonObject("consolidation", new JsonObject())),
         LiveSettings.from(json.getJsonObject("live", new JsonObject())),
-        AnalyticsSettings.from(json.getJsonObject("analytics", new JsonObject())));
+        AnalyticsSettings.from(json.getJsonObject("analytics", new JsonObject())),
+        ExportSettings.from(json.getJsonObject("exports", new JsonObject())));
+  }
+
+  /** The folder of export jobs' files: the configured one, else {@code <dataDir>/exports}. */
+  public Path exportsDir() {
+    return exports.dir() != null ? Path.of(exports.dir()) : dataDir.resolve("exports");
   }
 
   /** The folder of the node's analytics store: the configured one, else {@code <dataDir>/analytics}. */
