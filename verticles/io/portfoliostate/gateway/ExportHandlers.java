@@ -44,7 +44,8 @@ final class ExportHandlers {
 
   private static final int MAX_LISTED = 1000;
   private static final String JOBS = "/api/v1/export-jobs";
-  private static final Set<String> JOB_FIELDS = Set.of("dataset", "format", "portfolios", "root", "asOf");
+  /** The fields of a job's body. */
+  static final Set<String> JOB_FIELDS = Set.of("dataset", "format", "portfolios", "root", "asOf");
 
   private final ExportJobs jobs;
   private final ExportSettings settings;

@@ -17,7 +17,7 @@ public final class ExportStore {
 
   private static final String INSERT_JOB =
       "INSERT INTO export_jobs (job_id, created_by, dataset, format, request, state, node, lease_until)"
-          + " VALUES ($1, $2, $3, $4, $5::jsonb, 'RUNNING', $6, now() + $7::bigint * interval '1 millisecond')";
+          + " VALUES ($1, $2, $3, $4, $5::text::jsonb, 'RUNNING', $6, now() + $7::bigint * interval '1 millisecond')";
   private static final String RUNNING_OF =
       "SELECT count(*) FROM export_jobs WHERE created_by = $1 AND state = 'RUNNING'";
   private static final String PROGRESS =
