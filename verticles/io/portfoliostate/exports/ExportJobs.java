@@ -23,6 +23,8 @@ import org.slf4j.LoggerFactory;
 public final class ExportJobs {
 
   private static final Logger LOG = LoggerFactory.getLogger(ExportJobs.class);
+  /** How often a job's row is updated with its progress (and its lease renewed) at most. */
+  private static final long PROGRESS_MS = 250;
 
   /** Refused: the caller already runs as many jobs as {@code exports.maxJobsPerCaller} allows. */
   public static final class TooManyJobs extends RuntimeException {
@@ -89,7 +91,7 @@ public final class ExportJobs {
     String name = jobId + "." + format.extension();
     Path part = dir.resolve(name + ".part");
     store.progress(jobId, portfolios.size(), 0, 0, settings.leaseMs())
-        .compose(v -> runner.toFile("job", dataset, format, portfolios, asOf, part, settings.leaseMs() / 3,
+        .compose(v -> runner.toFile("job", dataset, format, portfolios, asOf, part, Math.min(settings.leaseMs() / 3, PROGRESS_MS),
             (total, done, rows) -> store.progress(jobId, total, done, rows, settings.leaseMs())))
         .compose(result -> runner.onWorker(() -> {
           Files.move(part, dir.resolve(name), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);

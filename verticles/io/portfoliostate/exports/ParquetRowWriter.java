@@ -30,6 +30,7 @@ final class ParquetRowWriter implements RowWriter {
   private final DuckDBConnection connection;
   private final DuckDBAppender appender;
   private final List<ExportDataset.Column> columns;
+  private final java.util.concurrent.locks.Lock lock;
 
   ParquetRowWriter(ExportDataset dataset, Path file, String memoryLimit) throws SQLException, IOException {
     this.dataset = dataset;
@@ -54,6 +55,9 @@ final class ParquetRowWriter implements RowWriter {
       }
       statement.execute(create.append(')').toString());
       this.appender = connection.createAppender(DuckDBConnection.DEFAULT_SCHEMA, "export_rows");
+      // The export's batches run one after the other, but not always on the same thread of the
+      // export pool: the appender's own lock orders them (it is never contended).
+      this.lock = appender.unsafeBreakThreadConfinement();
     } catch (SQLException e) {
       connection.close();
       throw e;
@@ -62,6 +66,15 @@ final class ParquetRowWriter implements RowWriter {
 
   @Override
   public void write(Object[] row) throws SQLException {
+    lock.lock();
+    try {
+      append(row);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private void append(Object[] row) throws SQLException {
     appender.beginRow();
     for (int i = 0; i < row.length; i++) {
       Object value = row[i];
@@ -82,7 +95,12 @@ final class ParquetRowWriter implements RowWriter {
 
   @Override
   public long finish() throws SQLException, IOException {
-    appender.close();
+    lock.lock();
+    try {
+      appender.close();
+    } finally {
+      lock.unlock();
+    }
     try (Statement statement = connection.createStatement()) {
       statement.execute("COPY export_rows TO '" + file.toAbsolutePath().toString().replace("'", "''")
           + "' (FORMAT parquet, COMPRESSION zstd)");
@@ -93,12 +111,15 @@ final class ParquetRowWriter implements RowWriter {
 
   @Override
   public void close() {
+    lock.lock();
     try {
       if (!appender.isClosed()) {
         appender.close();
       }
     } catch (SQLException ignored) {
       // closing after a failure
+    } finally {
+      lock.unlock();
     }
     try {
       connection.close();
