@@ -138,6 +138,11 @@ public final class ExportSchedulerVerticle extends VerticleBase {
     LOG.info("Scheduled export {} of {} claimed (attempt {}) by {}", schedule.name(), date, attempt, nodeId);
     List<PortfolioId> roots = schedule.root() == null ? null : List.of(PortfolioId.of(schedule.root()));
     return runner.source().portfolios(roots, MAX_PORTFOLIOS)
+        .compose(portfolios -> roots != null && portfolios.isEmpty()
+            // A configured root that does not exist is a mistake to report, not an empty file.
+            ? Future.failedFuture(new IllegalStateException("the root portfolio " + schedule.root()
+                + " does not exist"))
+            : Future.succeededFuture(portfolios))
         .compose(portfolios -> runner.toFile("schedule", dataset, format, portfolios, asOf, temporary,
             settings.leaseMs() / 3, (total, doneCount, rows) ->
                 store.renew(schedule.name(), date, nodeId, attempt, settings.leaseMs(), rows)
