@@ -18,6 +18,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -25,7 +26,11 @@ import org.junit.jupiter.api.Test;
  * leaves only a temporary file and a claim whose lease runs out; the restarted service takes the
  * claim over, writes the whole file from the start, renames it into place, removes the killed
  * run's leftovers, and the file's rows are the REST reads as of the scheduled time.
+ *
+ * <p>Tagged slow (two service starts and a lease to wait out: about 50 s on a loaded 2-core
+ * machine): {@code mvn -B test -Dtest=ExportScheduleCrashTest -Dexcluded.test.groups=}.
  */
+@Tag("slow")
 class ExportScheduleCrashTest {
 
   private static final String SCHEDULE = "crash-eod";
