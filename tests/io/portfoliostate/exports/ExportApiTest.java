@@ -173,7 +173,7 @@ class ExportApiTest {
         if (want == null) {
           assertThat(value).as(what).isNull();
         } else if (column.type() == ExportDataset.Type.DECIMAL) {
-          // DECIMAL(38,18): a quotient with more places (an average cost) is rounded half-even at the 18th.
+          // DECIMAL(38,18): a quotient with more places (an average cost) is rounded at the 18th.
           assertThat((BigDecimal) value).as(what)
               .isEqualByComparingTo(new BigDecimal(want).setScale(18, java.math.RoundingMode.HALF_EVEN));
         } else if (column.type() == ExportDataset.Type.DOUBLE) {
