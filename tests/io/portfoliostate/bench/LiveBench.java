@@ -10,6 +10,9 @@ import io.portfoliostate.protocol.OwnerRequest;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.http.WebSocket;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketClientOptions;
@@ -20,8 +23,12 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.IntFunction;
+import java.util.regex.Pattern;
 import org.HdrHistogram.Histogram;
 
 /**
@@ -42,8 +49,11 @@ import org.HdrHistogram.Histogram;
  * seconds}, first with no subscriber, then with the subscribers connected; the ratio is the
  * second over the first.
  *
+ * <p>{@code floor}: the machine's own floor for the same fan-out (see {@link #floor}), after the
+ * latency phase, with a change message it delivered as the content.
+ *
  * <p>Options (key=value): nodes=1 subscribers=1000 portfolios=100 rate=2000 seconds=20 warmup=5
- * inFlight=64 phases=throughput,latency compress=true (the clients offer permessage-deflate, as
+ * inFlight=64 phases=throughput,latency,floor compress=true (the clients offer permessage-deflate, as
  * browsers do), and set.&lt;path&gt;=value for node settings.
  */
 public final class LiveBench {
@@ -60,7 +70,7 @@ public final class LiveBench {
     int seconds = options.integer("seconds", 20);
     int warmup = options.integer("warmup", 5);
     int inFlight = options.integer("inFlight", 64);
-    String phases = options.string("phases", "throughput,latency");
+    String phases = options.string("phases", "throughput,latency,floor");
     BenchSupport.printMachine("LiveBench", options);
     Path dataDir = BenchSupport.freshDataDir("live");
     List<Node> nodes = BenchSupport.startNodes(dataDir, options.settingOverrides(), nodeCount);
@@ -92,7 +102,9 @@ public final class LiveBench {
         System.out.printf("throughput, 0 subscribers: %,.0f commits/s%n", alone);
       }
       boolean compress = options.string("compress", "true").equals("true");
-      List<WebSocket> sockets = connect(clients, front.httpPort(), ids, subscribers, trades, delivered, compress);
+      AtomicReference<String> sample = new AtomicReference<>();
+      List<WebSocket> sockets = connect(clients, front.httpPort(), ids, subscribers, trades, delivered, compress,
+          sample);
       System.out.printf("%,d subscribers connected to %s%n", sockets.size(), front.nodeId());
       if (phases.contains("throughput")) {
         trades.closedLoop(inFlight, warmup);
@@ -115,23 +127,44 @@ public final class LiveBench {
         }
       }
       sockets.forEach(WebSocket::close);
+      if (phases.contains("floor")) {
+        floor(clients, subscribers, ids.size(), rate, seconds, warmup, compress, sample.get());
+      }
     } finally {
       clients.close();
       BenchSupport.closeAll(nodes);
     }
   }
 
+  /** When the change that made {@code version} of group {@code group} was meant to be sent, or null. */
+  private interface SentAt {
+    Long at(int group, long version);
+  }
+
   /** Opens {@code count} sockets, each following one of {@code ids} in turn; records each change's latency. */
   private static List<WebSocket> connect(Vertx vertx, int port, List<PortfolioId> ids, int count, Trades trades,
-      Histogram delivered, boolean compress) throws Exception {
+      Histogram delivered, boolean compress, AtomicReference<String> sample) throws Exception {
+    return connect(vertx, port, "/eventbus/websocket?access_token=" + TestKeys.ADMIN, ids.size(), count,
+        group -> new JsonObject().put("type", "register").put("address", "portfolio.updates." + ids.get(group).value())
+            .encode(),
+        (group, version) -> trades.sentAt(ids.get(group), version), delivered, compress, sample);
+  }
+
+  /**
+   * Opens {@code count} sockets on {@code uri}, socket i in group i % groups, registered with
+   * {@code registration}; records the latency of each change message it receives.
+   */
+  private static List<WebSocket> connect(Vertx vertx, int port, String uri, int groups, int count,
+      IntFunction<String> registration, SentAt sentAt, Histogram delivered, boolean compress,
+      AtomicReference<String> sample) throws Exception {
     WebSocketClient client = vertx.createWebSocketClient(new WebSocketClientOptions().setMaxConnections(count + 10)
         .setTryUsePerMessageCompression(compress));
     List<WebSocket> sockets = new ArrayList<>();
     AtomicLong snapshots = new AtomicLong();
     for (int i = 0; i < count; i++) {
-      PortfolioId id = ids.get(i % ids.size());
+      int group = i % groups;
       WebSocket socket = BenchSupport.await(client.connect(new WebSocketConnectOptions().setHost("127.0.0.1")
-          .setPort(port).setURI("/eventbus/websocket?access_token=" + TestKeys.ADMIN)), 30);
+          .setPort(port).setURI(uri)), 30);
       socket.handler(data -> {
         long now = System.nanoTime();
         String text = data.toString();
@@ -145,7 +178,10 @@ public final class LiveBench {
         }
         int v = text.indexOf("\"version\":", text.indexOf("\"fromVersion\":"));
         long version = Long.parseLong(text.substring(v + 10, text.indexOf(',', v)));
-        Long sent = trades.sentAt(id, version);
+        if (sample != null && version % 64 == 0) {
+          sample.set(text);
+        }
+        Long sent = sentAt.at(group, version);
         if (sent != null) {
           synchronized (delivered) {
             delivered.recordValue(Math.min(BenchSupport.HISTOGRAM_MAX_MICROS, (now - sent) / 1000));
@@ -154,14 +190,102 @@ public final class LiveBench {
       });
       long pinger = vertx.setPeriodic(5000, t -> socket.writeTextMessage("{\"type\":\"ping\"}"));
       socket.closeHandler(v -> vertx.cancelTimer(pinger));
-      socket.writeTextMessage(new JsonObject().put("type", "register").put("address", "portfolio.updates." + id.value())
-          .encode());
+      socket.writeTextMessage(registration.apply(group));
       sockets.add(socket);
     }
     while (snapshots.get() < count) {
       Thread.sleep(20);
     }
     return sockets;
+  }
+
+  /**
+   * The machine's floor for the same fan-out, in the same run: a bare Vert.x WebSocket server in
+   * this JVM (no bridge, no owner, no commit), the same clients (same client Vert.x, same
+   * compression), and {@code rate} messages per second, each written to every socket of one of
+   * {@code groups} groups in turn, at the same size and content as the service's change messages
+   * ({@code sample}, one the clients received; its versions replaced). What the service adds to
+   * delivery is its latency over this one.
+   */
+  private static void floor(Vertx clients, int subscribers, int groups, int rate, int seconds, int warmup,
+      boolean compress, String sample) throws Exception {
+    String template = sample != null ? sample
+        : "{\"type\":\"rec\",\"address\":\"floor\",\"headers\":{},\"body\":{\"kind\":\"change\","
+            + "\"fromVersion\":0,\"version\":1,\"events\":[]}}";
+    Pattern versions = Pattern.compile("\"fromVersion\":\\d+,\"version\":\\d+");
+    Vertx server = Vertx.vertx();
+    try {
+      List<List<ServerWebSocket>> members = new ArrayList<>();
+      for (int g = 0; g < groups; g++) {
+        members.add(new CopyOnWriteArrayList<>());
+      }
+      HttpServer http = BenchSupport.await(server.createHttpServer(new HttpServerOptions().setHost("127.0.0.1")
+          .setPort(0).setPerMessageWebSocketCompressionSupported(true))
+          .webSocketHandler(ws -> ws.textMessageHandler(text -> {
+            if (text.chars().allMatch(Character::isDigit)) {
+              members.get(Integer.parseInt(text)).add(ws);
+              ws.writeTextMessage("{\"body\":{\"kind\":\"snapshot\"}}");
+            }
+          })).listen(), 30);
+      ConcurrentHashMap<String, Long> sentAt = new ConcurrentHashMap<>();
+      Histogram delivered = new Histogram(BenchSupport.HISTOGRAM_MAX_MICROS, 3);
+      List<WebSocket> sockets = connect(clients, http.actualPort(), "/floor", groups, subscribers,
+          String::valueOf, (group, version) -> sentAt.get(group + "/" + version), delivered, compress, null);
+      long[] version = new long[groups];
+      for (int round = 0; round < 2; round++) {
+        int phaseSeconds = round == 0 ? warmup : seconds;
+        long total = (long) rate * phaseSeconds;
+        long interval = TimeUnit.SECONDS.toNanos(1) / rate;
+        long start = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(50);
+        AtomicLong next = new AtomicLong();
+        io.vertx.core.Promise<Void> sent = io.vertx.core.Promise.promise();
+        server.runOnContext(v -> server.setPeriodic(1, timer -> {
+          long now = System.nanoTime();
+          while (next.get() < total && start + next.get() * interval <= now) {
+            long n = next.getAndIncrement();
+            int g = (int) (n % groups);
+            long to = ++version[g];
+            sentAt.put(g + "/" + to, start + n * interval);
+            String text = versions.matcher(template).replaceFirst("\"fromVersion\":" + (to - 1) + ",\"version\":" + to);
+            for (ServerWebSocket ws : members.get(g)) {
+              ws.writeTextMessage(text);
+            }
+          }
+          if (next.get() >= total) {
+            server.cancelTimer(timer);
+            sent.complete();
+          }
+        }));
+        BenchSupport.await(sent.future(), phaseSeconds + 120L);
+        // Until every copy has arrived (or 30 s more): a late copy is the latency being measured.
+        long copies = total * (subscribers / groups);
+        long waitUntil = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (round == 1 && System.nanoTime() < waitUntil) {
+          synchronized (delivered) {
+            if (delivered.getTotalCount() >= copies) {
+              break;
+            }
+          }
+          Thread.sleep(20);
+        }
+        Thread.sleep(round == 0 ? 1000 : 0);
+        if (round == 0) {
+          synchronized (delivered) {
+            delivered.reset();
+          }
+        }
+      }
+      synchronized (delivered) {
+        System.out.printf("floor at %d messages/s to groups of %d sockets (%,d bytes each), bare Vert.x WebSocket "
+            + "server:%n", rate, subscribers / groups, template.length());
+        System.out.printf("  client (intended send -> message):            %s (%,d of %,d messages)%n",
+            BenchSupport.latencyLine(delivered), delivered.getTotalCount(),
+            (long) rate * seconds * (subscribers / groups));
+      }
+      sockets.forEach(WebSocket::close);
+    } finally {
+      server.close();
+    }
   }
 
   /** Trades sent to the owners through one node, at most one in flight per portfolio. */

@@ -60,12 +60,7 @@ class ChangeStreamTest {
   }
 
   private static JsonObject pulsar(String run, boolean batching) {
-    return new JsonObject().put("pulsar", new JsonObject().put("changesBatching", batching)
-        .put("serviceUrl", TestPulsar.shared().serviceUrl())
-        .put("tradeTopic", "trades-" + run).put("cashTopic", "cash-" + run).put("priceTopic", "prices-" + run)
-        .put("deadLetterTopic", "dead-" + run).put("changesTopic", "changes-" + run)
-        .put("changesProducerName", "changes-" + run).put("alertsTopic", "alerts-" + run)
-        .put("alertsProducerName", "alerts-" + run));
+    return new JsonObject().put("pulsar", TestPulsar.shared().settingsFor(run).put("changesBatching", batching));
   }
 
   private static String run() {

@@ -47,10 +47,11 @@ class LiveBridgeTest {
     return created.json().getString("key");
   }
 
-  private static void grant(String key, String role, String portfolio) {
+  private static String grant(String key, String role, String portfolio) {
     Api.Response granted = admin().post("/api/v1/grants", new JsonObject().put("granteeType", "API_KEY")
         .put("grantee", ApiKeySecret.keyId(key).orElseThrow()).put("role", role).put("portfolioId", portfolio));
     assertThat(granted.status()).as(granted.body()).isEqualTo(201);
+    return granted.json().getString("grantId");
   }
 
   private static void deposit(String portfolio, String flowId, String amount) {
@@ -262,6 +263,47 @@ class LiveBridgeTest {
   }
 
   @Test
+  void aRevokedGrantDropsItsRegistrationsAndARevokedKeyClosesTheSocket() throws Exception {
+    admin().createPortfolio("lb-granted");
+    admin().createPortfolio("lb-kept");
+    String reader = newKey("lb-revoked-reader");
+    String grantId = grant(reader, "read", "lb-granted");
+    grant(reader, "read", "lb-kept");
+    try (BridgeClient client = BridgeClient.connect(port(), reader)) {
+      client.register("portfolio.updates.lb-granted");
+      client.register("portfolio.updates.lb-kept");
+      // The two snapshots, in either order.
+      List<JsonObject> snapshots = List.of(client.next(f -> "rec".equals(f.getString("type")), WAIT),
+          client.next(f -> "rec".equals(f.getString("type")), WAIT));
+      assertThat(snapshots).extracting(f -> f.getString("address")).containsExactlyInAnyOrder(
+          "portfolio.updates.lb-granted", "portfolio.updates.lb-kept");
+      assertThat(snapshots).extracting(f -> f.getJsonObject("body").getString("kind")).containsOnly("snapshot");
+
+      assertThat(admin().send("DELETE", "/api/v1/grants/" + grantId, null, null).status()).isEqualTo(200);
+      JsonObject revoked = client.next(f -> "err".equals(f.getString("type")), WAIT);
+      assertThat(revoked.getString("address")).isEqualTo("portfolio.updates.lb-granted");
+      assertThat(revoked.getString("body")).isEqualTo("access_revoked");
+      // Changes of the portfolio it may no longer read stop; the other's keep coming.
+      deposit("lb-granted", "lb-g1", "10");
+      deposit("lb-kept", "lb-k1", "20");
+      List<JsonObject> seen = new java.util.ArrayList<>();
+      JsonObject frame;
+      do {
+        frame = client.next(WAIT);
+        seen.add(frame);
+      } while (!("rec".equals(frame.getString("type")) && "portfolio.updates.lb-kept".equals(frame.getString("address"))));
+      assertThat(frame.getJsonObject("body").getLong("version")).isEqualTo(2);
+      assertThat(seen).noneMatch(f -> "portfolio.updates.lb-granted".equals(f.getString("address")));
+      assertThat(client.quiet(Duration.ofMillis(500))).isTrue();
+
+      assertThat(admin().send("DELETE", "/api/v1/api-keys/" + ApiKeySecret.keyId(reader).orElseThrow(), null, null)
+          .status()).isEqualTo(200);
+      assertThat(client.awaitClosed(WAIT)).isEqualTo(4003);
+      assertThat(client.closeReason()).isEqualTo("credential revoked or expired");
+    }
+  }
+
+  @Test
   void theCredentialMayComeAsAHeaderButNotTwice() throws Exception {
     admin().createPortfolio("lb-header");
     try (BridgeClient client = BridgeClient.connect(port(), new io.vertx.core.http.WebSocketConnectOptions()
@@ -295,6 +337,16 @@ class LiveBridgeTest {
           .put("headers", new JsonObject().put("padding", "x".repeat(70_000))).encode());
       // 1009 when the close frame gets through, 1006 when the server drops the connection first.
       assertThat(client.awaitClosed(WAIT)).isIn(1009, 1006);
+    }
+    // With permessage-deflate the frame on the wire is a few kilobytes; inflated, it is too big.
+    try (BridgeClient client = BridgeClient.connect(port(), TestKeys.ADMIN)) {
+      assertThat(client.extensions).contains("permessage-deflate");
+      client.register("portfolio.updates.lb-flood");
+      assertThat(client.body("portfolio.updates.lb-flood", WAIT).getString("kind")).isEqualTo("snapshot");
+      client.sendText(new JsonObject().put("type", "register").put("address", "portfolio.updates.lb-flood")
+          .put("headers", new JsonObject().put("padding", "x".repeat(900_000))).encode());
+      assertThat(client.awaitClosed(WAIT)).isEqualTo(1009);
+      assertThat(client.closeReason()).isEqualTo("message too big: more than 65536 bytes");
     }
     // Nothing of it reached the owner: the portfolio is at its first version.
     assertThat(admin().get("/api/v1/portfolios/lb-flood").json().getLong("version")).isEqualTo(1);

@@ -357,10 +357,10 @@ public final class Node implements AutoCloseable {
           return vertx.deployVerticle(hub).compose(id -> {
             liveDeployment = id;
             return vertx.deployVerticle(new DriftMonitor(settings.live(), new DriftAlertStore(readPool), market,
-                shards, clock, registry));
+                shards, owners, clock, registry));
           }).map(id -> {
             driftDeployment = id;
-            return new LiveBridge(hub, access, settings.live());
+            return new LiveBridge(vertx, hub, access, settings.live());
           });
         })
         .compose(live -> exports(marketStore, clock).map(live))

@@ -506,16 +506,18 @@ public record Settings(
    * @param renewMs how often a node renews its interests (and checks it missed no version)
    * @param driftRecoverFraction a breached line recovers when its drift is back within this
    *     fraction of the threshold (the hysteresis band)
+   * @param driftScanMs how often a node looks for portfolios with targets that it owns and does not
+   *     watch for drift yet (not loaded since a restart or a move), and loads them
    */
   public record LiveSettings(int valuationsPerSecond, long slowClientTimeoutMs, int maxQueuedPerSocket,
       int maxResumeVersions, int maxRegistrations, int registrationsPerSecond, int maxFrameBytes,
-      long interestLeaseMs, long renewMs, double driftRecoverFraction) {
+      long interestLeaseMs, long renewMs, double driftRecoverFraction, long driftScanMs) {
     public LiveSettings {
       if (valuationsPerSecond < 1 || slowClientTimeoutMs < 1 || maxQueuedPerSocket < 1 || maxResumeVersions < 1
           || maxRegistrations < 1 || registrationsPerSecond < 1 || maxFrameBytes < 1024 || renewMs < 10
-          || interestLeaseMs <= renewMs) {
+          || interestLeaseMs <= renewMs || driftScanMs < 100) {
         throw new IllegalArgumentException("live: limits must be positive, maxFrameBytes at least 1024, "
-            + "renewMs at least 10 and interestLeaseMs longer than renewMs");
+            + "renewMs at least 10, interestLeaseMs longer than renewMs and driftScanMs at least 100");
       }
       if (!(driftRecoverFraction > 0 && driftRecoverFraction <= 1)) {
         throw new IllegalArgumentException("live: driftRecoverFraction must be in (0, 1]");
@@ -528,7 +530,7 @@ public record Settings(
           json.getInteger("maxResumeVersions", 1_000), json.getInteger("maxRegistrations", 100),
           json.getInteger("registrationsPerSecond", 50), json.getInteger("maxFrameBytes", 65_536),
           json.getLong("interestLeaseMs", 5_000L), json.getLong("renewMs", 1_000L),
-          json.getDouble("driftRecoverFraction", 0.8));
+          json.getDouble("driftRecoverFraction", 0.8), json.getLong("driftScanMs", 30_000L));
     }
   }
 

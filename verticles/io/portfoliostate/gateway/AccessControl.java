@@ -80,6 +80,19 @@ public final class AccessControl {
         .description("Requests refused by access control, by reason").register(registry);
   }
 
+  /** The security version this node enforces: it moves with every key, grant or parent link change. */
+  public long securityVersion() {
+    return state.version();
+  }
+
+  /**
+   * Whether a caller authenticated earlier (a bridge socket's) may still act: with security off,
+   * always; else its API key must still be usable ({@link Authenticator#stillUsable}).
+   */
+  public boolean stillValid(Principal principal) {
+    return !enabled || authenticator.stillUsable(principal);
+  }
+
   /** The caller of a request that passed its route's guard. */
   public static Principal principal(RoutingContext ctx) {
     Principal principal = ctx.get(PRINCIPAL);

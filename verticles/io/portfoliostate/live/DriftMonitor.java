@@ -16,6 +16,8 @@ import io.portfoliostate.market.MarketView;
 import io.portfoliostate.persistence.DriftAlertStore;
 import io.portfoliostate.protocol.Addresses;
 import io.portfoliostate.protocol.MarketUpdate;
+import io.portfoliostate.protocol.OwnerRequest;
+import io.portfoliostate.shard.OwnerClient;
 import io.portfoliostate.shard.ShardMap;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -24,8 +26,10 @@ import io.vertx.core.json.JsonObject;
 import java.math.BigDecimal;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -42,6 +46,11 @@ import org.slf4j.LoggerFactory;
  * delivers it, so it is raised once even while a portfolio moves between nodes. Delivered to
  * every node's live hub ({@link Addresses#LIVE_ALERTS}), which hands it to the sockets
  * registered on {@code portfolio.alerts.<id>}.
+ *
+ * <p>A portfolio is watched from the moment its owner loads it. So that a portfolio with targets
+ * that nothing has loaded since a restart or a move is watched too, the monitor looks up every
+ * {@code driftScanMs} which portfolios have targets ({@link DriftAlertStore#portfoliosWithTargets})
+ * and reads the ones this node owns and does not watch yet, a few at a time, through their owner.
  */
 public final class DriftMonitor extends VerticleBase {
 
@@ -63,18 +72,28 @@ public final class DriftMonitor extends VerticleBase {
   private final DriftAlertStore store;
   private final MarketView market;
   private final ShardMap shards;
+  private final OwnerClient owners;
   private final Clock clock;
   private final Map<PortfolioId, Watched> watched = new HashMap<>();
   private final Counter raised;
   private MessageConsumer<PortfolioState> states;
   private MessageConsumer<MarketUpdate> ticks;
+  private long scanTimer = -1;
+  /** Portfolios a scan read that have no targets now (they were cleared): not read again by scans. */
+  private final Set<PortfolioId> cleared = new HashSet<>();
 
-  public DriftMonitor(LiveSettings settings, DriftAlertStore store, MarketView market, ShardMap shards, Clock clock,
-      MeterRegistry registry) {
+  /** Portfolios the owners are asked to read at once by a scan: a restart must not stampede them. */
+  private static final int SCAN_READS_IN_FLIGHT = 8;
+  /** The first scan waits for the node's shards to settle a little. */
+  private static final long FIRST_SCAN_MS = 1_000;
+
+  public DriftMonitor(LiveSettings settings, DriftAlertStore store, MarketView market, ShardMap shards,
+      OwnerClient owners, Clock clock, MeterRegistry registry) {
     this.settings = settings;
     this.store = store;
     this.market = market;
     this.shards = shards;
+    this.owners = owners;
     this.clock = clock;
     this.raised = Counter.builder("pstate.alerts.drift")
         .description("Drift alerts raised (breaches and recoveries), stored once cluster-wide").register(registry);
@@ -84,10 +103,55 @@ public final class DriftMonitor extends VerticleBase {
   public Future<?> start() {
     states = vertx.eventBus().localConsumer(Addresses.DRIFT_STATES, message -> onState(message.body()));
     ticks = vertx.eventBus().localConsumer(Addresses.LIVE_MARKET, message -> onMarket(message.body()));
+    scanTimer = vertx.setTimer(Math.min(FIRST_SCAN_MS, settings.driftScanMs()), id -> scan());
     return Future.all(states.completion(), ticks.completion());
   }
 
+  @Override
+  public Future<?> stop() {
+    vertx.cancelTimer(scanTimer);
+    return Future.succeededFuture();
+  }
+
+  /** Watches the portfolios with targets this node owns that nothing has loaded yet; then again later. */
+  private void scan() {
+    store.portfoliosWithTargets().compose(ids -> {
+      Iterator<PortfolioId> unwatched = ids.stream()
+          .filter(id -> !watched.containsKey(id) && !cleared.contains(id) && shards.isLocal(id)).iterator();
+      List<Future<Void>> lanes = new ArrayList<>(SCAN_READS_IN_FLIGHT);
+      for (int i = 0; i < SCAN_READS_IN_FLIGHT; i++) {
+        lanes.add(readEach(unwatched));
+      }
+      return Future.join(lanes);
+    }).onComplete(done -> {
+      if (done.failed()) {
+        LOG.warn("Could not look for portfolios with targets to watch for drift: {}", done.cause().toString());
+      }
+      scanTimer = vertx.setTimer(settings.driftScanMs(), id -> scan());
+    });
+  }
+
+  /** Reads the next portfolio through its owner and watches it, until none is left. */
+  private Future<Void> readEach(Iterator<PortfolioId> ids) {
+    if (!ids.hasNext()) {
+      return Future.succeededFuture();
+    }
+    PortfolioId id = ids.next();
+    return owners.<PortfolioState>request(OwnerRequest.Read.current(id))
+        .onSuccess(state -> {
+          if (state != null && state.targets().isEmpty()) {
+            cleared.add(id);
+          } else if (state != null && shards.isLocal(id)) {
+            onState(state);
+          }
+        })
+        .<Void>mapEmpty()
+        .otherwiseEmpty() // gone, moved or busy: the next scan tries again
+        .compose(v -> readEach(ids));
+  }
+
   private void onState(PortfolioState state) {
+    cleared.remove(state.id());
     Watched w = watched.get(state.id());
     if (w == null) {
       if (state.targets().isEmpty()) {

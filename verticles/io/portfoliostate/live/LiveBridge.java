@@ -14,8 +14,11 @@ import io.vertx.ext.web.handler.sockjs.SockJSBridgeOptions;
 import io.vertx.ext.web.handler.sockjs.SockJSHandler;
 import io.vertx.ext.web.handler.sockjs.SockJSHandlerOptions;
 import io.vertx.ext.web.handler.sockjs.SockJSSocket;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The SockJS event-bus bridge at {@code /eventbus} (docs/live-updates.md): Vert.x's bridge
@@ -27,18 +30,65 @@ import java.util.concurrent.ConcurrentHashMap;
  * <p>The caller is authenticated before the bridge sees the request (the route's guard, with
  * the credential in {@code access_token} or a header); its principal is the one of the request
  * that opened the socket.
+ *
+ * <p>Entitlements can change while a socket is open. Every second the bridge looks whether the
+ * node's security version moved (a key, grant or parent link changed); if it did, each socket's
+ * credential and registrations are checked again: a socket whose API key was revoked or expired
+ * is closed ({@value LiveSocket#CREDENTIAL_REVOKED}), and a registration on a portfolio its
+ * caller may no longer read is dropped with an {@code access_revoked} error frame.
  */
 public final class LiveBridge {
+
+  private static final Logger LOG = LoggerFactory.getLogger(LiveBridge.class);
 
   private final LiveHub hub;
   private final AccessControl access;
   private final LiveSettings settings;
   private final Map<SockJSSocket, LiveSocket> sockets = new ConcurrentHashMap<>();
+  private static final long RECHECK_EVERY_MS = 1_000;
+  /** The security version the open sockets were last checked against. */
+  private long checkedVersion;
 
-  public LiveBridge(LiveHub hub, AccessControl access, LiveSettings settings) {
+  public LiveBridge(Vertx vertx, LiveHub hub, AccessControl access, LiveSettings settings) {
     this.hub = hub;
     this.access = access;
     this.settings = settings;
+    this.checkedVersion = access.securityVersion();
+    // Cancelled when the node's Vert.x closes.
+    vertx.setPeriodic(RECHECK_EVERY_MS, id -> recheckIfSecurityChanged());
+  }
+
+  private void recheckIfSecurityChanged() {
+    long version = access.securityVersion();
+    if (version == checkedVersion) {
+      return;
+    }
+    checkedVersion = version;
+    for (LiveSocket live : sockets.values()) {
+      live.context.runOnContext(v -> recheck(live));
+    }
+  }
+
+  /** On the socket's context: closes it if its credential is gone, drops what it may no longer read. */
+  private void recheck(LiveSocket live) {
+    if (live.isClosed()) {
+      return;
+    }
+    if (!access.stillValid(live.principal)) {
+      live.close(LiveSocket.CREDENTIAL_REVOKED, "credential revoked or expired");
+      return;
+    }
+    for (String address : List.copyOf(live.portfolioAddresses)) {
+      Target target = Target.of(address);
+      access.roleOn(live.principal, target.portfolio(), PortfolioRole.READ).onSuccess(role -> {
+        if ((role.isEmpty() || !role.get().includes(PortfolioRole.READ)) && live.portfolioAddresses.remove(address)) {
+          hub.metrics().revoked.increment();
+          hub.unsubscribe(live, address);
+          live.error(address, "access_revoked", live.principal.name() + " may no longer read portfolio "
+              + target.portfolio().value() + "; the registration is dropped");
+        }
+      });
+    }
   }
 
   /** The node's access control, which the gateway's routes share with the bridge. */
@@ -80,9 +130,12 @@ public final class LiveBridge {
           event.complete(false);
           return;
         }
-        sockets.put(socket, new LiveSocket(socket, Vertx.currentContext(), principal, hub.metrics(),
-            settings.maxQueuedPerSocket()));
+        LiveSocket live = new LiveSocket(socket, Vertx.currentContext(), principal, hub.metrics(),
+            settings.maxQueuedPerSocket());
+        sockets.put(socket, live);
         event.complete(true);
+        // After the bridge has set up the socket (it sets an exception handler that only logs).
+        live.context.runOnContext(v -> socket.exceptionHandler(failure -> onFailure(live, failure)));
       }
       case REGISTER -> register(event, sockets.get(socket));
       case REGISTERED -> registered(event, sockets.get(socket));
@@ -91,6 +144,7 @@ public final class LiveBridge {
         JsonObject raw = event.getRawMessage();
         if (live != null && raw != null && raw.getValue("address") instanceof String address) {
           live.registrations--;
+          live.portfolioAddresses.remove(address);
           hub.unsubscribe(live, address);
         }
         event.complete(true);
@@ -109,6 +163,22 @@ public final class LiveBridge {
         event.complete(false);
       }
       default -> event.complete(true);
+    }
+  }
+
+  /**
+   * A failure on a socket. With permessage-deflate the frame-size limit applies to the frame as
+   * sent (compressed); once inflated, a message over {@code maxFrameBytes} is refused by Vert.x
+   * with an exception on the socket and the socket would stay open, so it is closed here as the
+   * uncompressed case is (1009).
+   */
+  private void onFailure(LiveSocket live, Throwable failure) {
+    if (failure instanceof IllegalStateException && failure.getMessage() != null
+        && failure.getMessage().contains("max message size")) {
+      hub.metrics().refused.increment();
+      live.close(LiveSocket.MESSAGE_TOO_BIG, "message too big: more than " + settings.maxFrameBytes() + " bytes");
+    } else if (!live.isClosed()) {
+      LOG.debug("Bridge socket of {} failed: {}", live.principal.name(), failure.toString());
     }
   }
 
@@ -174,6 +244,7 @@ public final class LiveBridge {
       } else {
         JsonObject headers = raw.getJsonObject("headers");
         Long from = headers == null ? null : fromVersion(headers.getValue("fromVersion"));
+        live.portfolioAddresses.add(address);
         hub.subscribe(live, address, target.kind(), target.portfolio(), from);
       }
     }

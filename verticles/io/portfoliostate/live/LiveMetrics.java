@@ -13,6 +13,7 @@ final class LiveMetrics {
   final Counter conflated;
   final Counter dropped;
   final Counter refused;
+  final Counter revoked;
   private final MeterRegistry registry;
 
   LiveMetrics(MeterRegistry registry) {
@@ -28,6 +29,8 @@ final class LiveMetrics {
         .description("Messages discarded because their socket was closed as a slow consumer").register(registry);
     refused = Counter.builder("pstate.live.refused")
         .description("Bridge registrations and frames refused (addresses, entitlements, floods)").register(registry);
+    revoked = Counter.builder("pstate.live.revoked")
+        .description("Registrations dropped because their caller may no longer read the portfolio").register(registry);
   }
 
   Counter disconnects(String reason) {

@@ -6,8 +6,10 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.handler.sockjs.SockJSSocket;
 import java.util.ArrayDeque;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * One bridge socket as the live hub sees it: who is on it, and what is waiting for it. Touched
@@ -28,6 +30,10 @@ final class LiveSocket {
   static final int REGISTRATION_FLOOD = 4001;
   /** Close code when the node stops. */
   static final int SHUTTING_DOWN = 4002;
+  /** Close code when the socket's API key was revoked or expired while it was open. */
+  static final int CREDENTIAL_REVOKED = 4003;
+  /** WebSocket close code of a message over the size limit (RFC 6455). */
+  static final int MESSAGE_TOO_BIG = 1009;
 
   final SockJSSocket socket;
   final Context context;
@@ -45,6 +51,8 @@ final class LiveSocket {
   private long windowStartNanos;
   /** Registrations held now. */
   int registrations;
+  /** The portfolio addresses registered, to check again when entitlements change (its context only). */
+  final Set<String> portfolioAddresses = new HashSet<>();
 
   LiveSocket(SockJSSocket socket, Context context, Principal principal, LiveMetrics metrics, int maxQueued) {
     this.socket = socket;
@@ -124,8 +132,13 @@ final class LiveSocket {
     closed = true;
     backlog.clear();
     latestValuations.clear();
-    metrics.disconnects(reason.startsWith("slow") ? "slow-consumer" : reason.startsWith("registration")
-        ? "registration-flood" : "shutdown").increment();
+    metrics.disconnects(switch (code) {
+      case SLOW_CONSUMER -> "slow-consumer";
+      case REGISTRATION_FLOOD -> "registration-flood";
+      case CREDENTIAL_REVOKED -> "credential-revoked";
+      case MESSAGE_TOO_BIG -> "message-too-big";
+      default -> "shutdown";
+    }).increment();
     socket.close(code, reason);
   }
 

@@ -45,6 +45,15 @@ public final class ChangeStreamStore {
   }
 
   /**
+   * One stored drift alert (V14, V19), as the drift outbox gives it.
+   *
+   * @param seq the row's {@code seq}, its place in {@code (tx, seq)} order within its transaction
+   * @param alert the alert's JSON, as stored
+   */
+  public record DriftAlert(long tx, long seq, String portfolioId, String type, String alert, Instant raisedAt) {
+  }
+
+  /**
    * {@code tx < xmin} of a fresh snapshot: every transaction below it has committed or aborted,
    * and none can start below it, so no row can appear behind the cursor later. The row
    * comparison walks the {@code (tx, global_seq)} index from the cursor.
@@ -57,6 +66,11 @@ public final class ChangeStreamStore {
       "SELECT e.tx::text AS tx_text, e.global_seq, e.portfolio_id, e.seq, e.type, e.payload::text AS payload, "
           + "e.recorded_at, e.alerts::text AS alerts, e.origin::text AS origin FROM portfolio_events e WHERE (e.tx, e.global_seq) > ($1::text::xid8, $2) "
           + "AND e.tx < pg_snapshot_xmin(pg_current_snapshot()) ORDER BY e.tx, e.global_seq LIMIT $3";
+  /** The drift alerts in the same order and under the same rule as {@link #NEXT}. */
+  private static final String NEXT_DRIFT =
+      "SELECT d.tx::text AS tx_text, d.seq, d.portfolio_id, d.type, d.alert::text AS alert, d.raised_at "
+          + "FROM drift_alerts d WHERE (d.tx, d.seq) > ($1::text::xid8, $2) "
+          + "AND d.tx < pg_snapshot_xmin(pg_current_snapshot()) ORDER BY d.tx, d.seq LIMIT $3";
   private static final String CURSOR =
       "SELECT tx::text AS tx, global_seq, sequence_id, alert_sequence_id FROM stream_cursors WHERE stream = $1";
   /** Never moves a cursor backwards, whoever saves last. */
@@ -97,6 +111,23 @@ public final class ChangeStreamStore {
                 row.getOffsetDateTime("recorded_at").toInstant(), row.getString("alerts"), row.getString("origin")));
           }
           return changes;
+        });
+  }
+
+  /**
+   * Up to {@code limit} drift alerts after {@code after}, in stream order; the position's
+   * {@code globalSeq} is the alert row's {@code seq}.
+   */
+  public Future<List<DriftAlert>> nextDriftAlerts(Position after, int limit) {
+    return pool.preparedQuery(NEXT_DRIFT).execute(Tuple.of(Long.toString(after.tx()), after.globalSeq(), limit))
+        .map(rows -> {
+          List<DriftAlert> alerts = new ArrayList<>(rows.size());
+          for (Row row : rows) {
+            alerts.add(new DriftAlert(Long.parseLong(row.getString("tx_text")), row.getLong("seq"),
+                row.getString("portfolio_id"), row.getString("type"), row.getString("alert"),
+                row.getOffsetDateTime("raised_at").toInstant()));
+          }
+          return alerts;
         });
   }
 

@@ -6,7 +6,9 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -25,6 +27,13 @@ public final class DriftAlertStore {
   private static final String RAISE = "INSERT INTO drift_alerts (portfolio_id, line_key, n, type, alert) "
       + "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (portfolio_id, line_key, n) DO NOTHING";
 
+  /** A loose index scan over the partial index of V19: one probe per portfolio, not per event. */
+  private static final String WITH_TARGETS = "WITH RECURSIVE ids AS ("
+      + "(SELECT portfolio_id FROM portfolio_events WHERE type = 'TargetsSet' ORDER BY portfolio_id LIMIT 1) "
+      + "UNION ALL SELECT (SELECT e.portfolio_id FROM portfolio_events e WHERE e.type = 'TargetsSet' "
+      + "AND e.portfolio_id > ids.portfolio_id ORDER BY e.portfolio_id LIMIT 1) FROM ids "
+      + "WHERE ids.portfolio_id IS NOT NULL) SELECT portfolio_id FROM ids WHERE portfolio_id IS NOT NULL";
+
   private final Pool pool;
 
   public DriftAlertStore(Pool pool) {
@@ -39,6 +48,17 @@ public final class DriftAlertStore {
         last.put(row.getString("line_key"), new Last(row.getInteger("n"), row.getString("type").endsWith("BREACHED")));
       }
       return last;
+    });
+  }
+
+  /** Every portfolio that has ever had targets set (some may have cleared them since). */
+  public Future<List<PortfolioId>> portfoliosWithTargets() {
+    return pool.query(WITH_TARGETS).execute().map(rows -> {
+      List<PortfolioId> ids = new ArrayList<>(rows.size());
+      for (Row row : rows) {
+        ids.add(PortfolioId.of(row.getString(0)));
+      }
+      return ids;
     });
   }
 

@@ -77,6 +77,24 @@ public final class Authenticator {
     return Future.succeededFuture(new Principal(key.keyId(), Principal.Kind.API_KEY, key.roles(), Set.of()));
   }
 
+  /**
+   * Whether a principal authenticated earlier may still act now: an API key that is still in the
+   * node's copy of usable keys (not revoked) and not expired. A token's principal is taken as it
+   * was verified (the bridge checks entitlements again, not the token: see docs/live-updates.md).
+   */
+  public boolean stillUsable(Principal principal) {
+    if (principal.kind() != Principal.Kind.API_KEY) {
+      return true;
+    }
+    var now = clock.instant();
+    for (ApiKey key : keysByHash.get().values()) {
+      if (key.keyId().equals(principal.subject())) {
+        return key.usableAt(now);
+      }
+    }
+    return false;
+  }
+
   private static Future<Principal> refuse(String reason) {
     return Future.failedFuture(new AuthenticationFailure(reason));
   }

@@ -55,6 +55,8 @@ import org.slf4j.LoggerFactory;
  * is followed by one message per alert on the alerts topic, under its own fixed producer name.
  * Alerts are numbered in stream order too (the n-th alert of the stream has sequence id n, kept
  * in the cursor next to the change's), so the same rule keeps them free of gaps and duplicates.
+ * Drift alerts, which are not in the journal, follow their own outbox to the same topic under a
+ * producer of their own ({@link DriftAlertPublisher}), while this node leads.
  */
 public final class ChangePublisherVerticle extends VerticleBase {
 
@@ -64,7 +66,6 @@ public final class ChangePublisherVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(ChangePublisherVerticle.class);
   private static final long LOCK_WAIT_MS = 5_000;
   private static final long RETRY_MS = 1_000;
-  private static final long SAVE_EVERY_MS = 500;
   private static final long STOP_WAIT_MS = 5_000;
   private static final int PAGE = 1_000;
   private static final long WATCH_EVERY_MS = 5_000;
@@ -80,6 +81,9 @@ public final class ChangePublisherVerticle extends VerticleBase {
   private Producer<byte[]> producer;
   /** Null when alerts are not published. */
   private Producer<byte[]> alertProducer;
+  /** Null when alerts are not published or not yet opened. */
+  private Producer<byte[]> driftProducer;
+  private DriftAlertPublisher drift;
   private Lock lock;
   private boolean leading;
   /** Counts leaderships, so that a poll timer of an earlier one never runs a second loop. */
@@ -99,11 +103,12 @@ public final class ChangePublisherVerticle extends VerticleBase {
   private long publishedThrough;
   /** The same for the alerts topic. */
   private long alertsPublishedThrough;
-  private long savedSequenceId;
-  private long savedAt;
+  /** The saved cursor of the changes stream, while leading. */
+  private StreamCursor saved;
   private Future<?> cycle = Future.succeededFuture();
   private Counter published;
   private Counter alertsPublished;
+  private Counter driftPublished;
   private Counter skipped;
   private Counter abdications;
   private Timer delay;
@@ -129,6 +134,9 @@ public final class ChangePublisherVerticle extends VerticleBase {
         .register(registry);
     alertsPublished = Counter.builder("pstate.alerts.published")
         .description("Alerts published to the alerts topic and acknowledged by the broker")
+        .register(registry);
+    driftPublished = Counter.builder("pstate.alerts.drift.published")
+        .description("Drift alerts published to the alerts topic and acknowledged by the broker")
         .register(registry);
     skipped = Counter.builder("pstate.changes.skipped")
         .description("Changes a new leader found in the topic already (published before a crash or hand-over)")
@@ -209,7 +217,7 @@ public final class ChangePublisherVerticle extends VerticleBase {
           sent = cursor;
           unacknowledged = 0;
           acks = Future.succeededFuture();
-          savedSequenceId = cursor.sequenceId();
+          saved = new StreamCursor(store, settings.changesTopic(), clock, cursor);
           publishedThrough = Math.max(brokerLast, cursor.sequenceId());
           long alertsBrokerLast = alertProducer == null ? -1 : alertProducer.getLastSequenceId();
           alertsPublishedThrough = Math.max(alertsBrokerLast, cursor.alertSequenceId());
@@ -220,15 +228,57 @@ public final class ChangePublisherVerticle extends VerticleBase {
                   : ", and alerts to " + settings.alertsTopic() + " after alert " + cursor.alertSequenceId()
                       + " (the broker has up to " + alertsBrokerLast + ")");
           follow(term);
+          publishDriftAlerts(term);
         })
         .onFailure(this::abdicate);
   }
 
+  /** Starts the drift alerts' outbox for this leadership, when alerts are published at all. */
+  private void publishDriftAlerts(long leadership) {
+    if (!settings.publishesAlerts()) {
+      return;
+    }
+    String stream = settings.alertsTopic() + DriftAlertPublisher.STREAM_SUFFIX;
+    openProducer(settings.alertsTopic(), settings.alertsProducerName() + DriftAlertPublisher.PRODUCER_SUFFIX)
+        .compose(opened -> {
+          if (leadership != term || !leading) {
+            return close(opened).compose(v -> Future.failedFuture("no longer leading"));
+          }
+          driftProducer = opened;
+          return store.cursor(stream);
+        })
+        .onSuccess(cursor -> {
+          if (leadership != term || !leading) {
+            return;
+          }
+          drift = new DriftAlertPublisher(vertx, context, store, driftProducer, stream, cursor,
+              settings.changesPollMs(), clock, driftPublished, failure -> {
+                if (leadership == term) {
+                  abdicate(failure);
+                }
+              });
+          drift.start();
+        })
+        .onFailure(failure -> {
+          if (leadership == term && leading) {
+            abdicate(failure);
+          }
+        });
+  }
+
+  /**
+   * Opens one of the leader's producers. The changes producer is the exclusive one: opening it
+   * fences off any other node that still believes it leads, which then stops and closes all its
+   * producers. The alerts topic has two producers (the journal's alerts and the drift alerts),
+   * and a topic takes only one exclusive producer, so both are shared; each keeps a fixed name,
+   * which the broker lets only one connection hold at a time, and its de-duplication is per name.
+   */
   private Future<Producer<byte[]>> openProducer(String topic, String producerName) {
+    boolean changes = topic.equals(settings.changesTopic());
     ProducerBuilder<byte[]> builder = client.newProducer(Schema.BYTES)
         .topic(topic)
         .producerName(producerName)
-        .accessMode(ProducerAccessMode.ExclusiveWithFencing)
+        .accessMode(changes ? ProducerAccessMode.ExclusiveWithFencing : ProducerAccessMode.Shared)
         // Reading stops at PAGE unacknowledged messages, so at most one page more is pending:
         // PAGE changes, and their alerts (a change raises a few at most).
         .maxPendingMessages(10 * PAGE)
@@ -277,7 +327,7 @@ public final class ChangePublisherVerticle extends VerticleBase {
         abdicate(unpublishable);
         return;
       }
-      saveNowAndThen();
+      saved.saveNowAndThen(position);
       if (changes.size() == PAGE) {
         follow(leadership);
       } else {
@@ -379,25 +429,6 @@ public final class ChangePublisherVerticle extends VerticleBase {
     return json.toString().getBytes(StandardCharsets.UTF_8);
   }
 
-  private void saveNowAndThen() {
-    long now = clock.millis();
-    if (position.sequenceId() > savedSequenceId && now - savedAt >= SAVE_EVERY_MS) {
-      savedAt = now;
-      saveCursor();
-    }
-  }
-
-  private Future<Void> saveCursor() {
-    Position saving = position;
-    if (saving.sequenceId() <= savedSequenceId) {
-      return Future.succeededFuture();
-    }
-    return store.save(settings.changesTopic(), saving, clock.instant())
-        .onSuccess(saved -> savedSequenceId = Math.max(savedSequenceId, saving.sequenceId()))
-        .onFailure(failure -> LOG.warn("Could not save the changes cursor (it is saved again later): {}",
-            failure.toString()));
-  }
-
   /** Stops leading after an error: saves what was acknowledged, lets go of producer and lock, campaigns again. */
   private void abdicate(Throwable cause) {
     if (stopping || resigning) {
@@ -416,8 +447,11 @@ public final class ChangePublisherVerticle extends VerticleBase {
   private Future<Void> resign() {
     boolean wasLeading = leading;
     leading = false;
-    Future<Void> saved = wasLeading ? saveCursor().otherwiseEmpty() : Future.succeededFuture();
-    return saved.transform(ignored -> closeProducer()).onComplete(closed -> {
+    Future<Void> driftStopped = drift == null ? Future.succeededFuture() : drift.stop(STOP_WAIT_MS);
+    drift = null;
+    Future<Void> cursorSaved = (wasLeading && saved != null ? saved.save(position) : Future.<Void>succeededFuture())
+        .transform(ignored -> driftStopped);
+    return cursorSaved.transform(ignored -> closeProducer()).onComplete(closed -> {
       if (lock != null) {
         lock.release();
         lock = null;
@@ -428,9 +462,11 @@ public final class ChangePublisherVerticle extends VerticleBase {
   private Future<Void> closeProducer() {
     Future<Void> changes = close(producer);
     Future<Void> alerts = close(alertProducer);
+    Future<Void> drifts = close(driftProducer);
     producer = null;
     alertProducer = null;
-    return Future.join(changes, alerts).mapEmpty();
+    driftProducer = null;
+    return Future.join(changes, alerts, drifts).mapEmpty();
   }
 
   private Future<Void> close(Producer<byte[]> closing) {
