@@ -27,7 +27,7 @@ import org.junit.jupiter.api.Test;
  * claim over, writes the whole file from the start, renames it into place, removes the killed
  * run's leftovers, and the file's rows are the REST reads as of the scheduled time.
  *
- * <p>Tagged slow (two service starts and a lease to wait out: about 50 s on a loaded 2-core
+ * <p>Tagged slow (two service starts and a lease to wait out: 28-52 s on a loaded 2-core
  * machine): {@code mvn -B test -Dtest=ExportScheduleCrashTest -Dexcluded.test.groups=}.
  */
 @Tag("slow")
