@@ -234,4 +234,33 @@ class SettingsLoaderTest {
     assertThat(clustered.cluster().host()).isEqualTo("10.0.0.11");
     assertThat(clustered.cluster().name()).isEqualTo("pstate-prod");
   }
+
+  @Test
+  void exportSettingsAndSchedulesComeFromConfAFileAndTheEnvironment(@TempDir Path dir) throws Exception {
+    Settings defaults = Settings.from(SettingsLoader.loadJson(Map.of("PSTATE_DATA_DIR", "/var/lib/pstate")));
+    assertThat(defaults.exports()).isEqualTo(new ExportSettings(null, 100, 10_000_000L, 2, 30_000L, 5_000L, 0L,
+        "256MB", java.util.List.of()));
+    assertThat(defaults.exportsDir()).isEqualTo(Path.of("/var/lib/pstate/exports"));
+
+    Path file = dir.resolve("exports.json");
+    Files.writeString(file, "{\"exports\": {\"schedules\": [{\"name\": \"eod\", \"dataset\": \"positions\","
+        + " \"format\": \"parquet\", \"time\": \"22:30\", \"weekdays\": [\"MON\", \"friday\"],"
+        + " \"root\": \"fund-a\", \"folder\": \"/exports\"}]}}");
+    Settings configured = Settings.from(SettingsLoader.loadJson(Map.of("PSTATE_CONFIG", file.toString(),
+        "PSTATE_EXPORTS_DIR", "/shared/exports", "PSTATE_EXPORTS_MAX_ROWS", "500")));
+    assertThat(configured.exportsDir()).isEqualTo(Path.of("/shared/exports"));
+    assertThat(configured.exports().maxRows()).isEqualTo(500L);
+    assertThat(configured.exports().schedules()).containsExactly(new ExportSettings.Schedule("eod", "positions",
+        "parquet", java.time.LocalTime.of(22, 30), java.util.Set.of(java.time.DayOfWeek.MONDAY,
+            java.time.DayOfWeek.FRIDAY), "fund-a", "/exports"));
+
+    Files.writeString(file, "{\"exports\": {\"schedules\": [{\"name\": \"eod\", \"dataset\": \"positions\","
+        + " \"time\": \"25:00\", \"folder\": \"/exports\"}]}}");
+    assertThatThrownBy(() -> Settings.from(SettingsLoader.loadJson(Map.of("PSTATE_CONFIG", file.toString()))))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("exports.schedules.eod.time");
+    Files.writeString(file, "{\"exports\": {\"schedules\": [{\"name\": \"a\", \"dataset\": \"cash\","
+        + " \"folder\": \"/x\"}, {\"name\": \"a\", \"dataset\": \"cash\", \"folder\": \"/y\"}]}}");
+    assertThatThrownBy(() -> Settings.from(SettingsLoader.loadJson(Map.of("PSTATE_CONFIG", file.toString()))))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("used twice");
+  }
 }

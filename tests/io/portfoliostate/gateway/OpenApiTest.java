@@ -56,6 +56,10 @@ class OpenApiTest {
       "DELETE /api/v1/analytics/queries/{name}",
       "POST /api/v1/analytics/queries/{name}:run",
       "POST /api/v1/portfolios/{id}/imports",
+      "GET /api/v1/exports/{dataset}",
+      "POST /api/v1/export-jobs",
+      "GET /api/v1/export-jobs/{jobId}",
+      "GET /api/v1/export-jobs/{jobId}/file",
       "GET /health/ready",
       "GET /metrics",
       "GET /openapi.yaml",
@@ -268,6 +272,7 @@ class OpenApiTest {
     expected.put("POST /api/v1/analytics/queries", Set.of("name", "description", "sql", "parameters"));
     expected.put("PUT /api/v1/analytics/queries/{name}", Set.of("description", "sql", "parameters"));
     expected.put("POST /api/v1/analytics/queries/{name}:run", Set.of("params"));
+    expected.put("POST /api/v1/export-jobs", ExportHandlers.JOB_FIELDS);
 
     Set<String> withBodies = new TreeSet<>();
     paths().keySet().forEach(path -> operations(path).forEach((method, operation) -> {
@@ -354,7 +359,7 @@ class OpenApiTest {
    * undocumented field); every accepted request body must match its documented schema.
    */
   @Test
-  void liveAnswersMatchTheDocument() {
+  void liveAnswersMatchTheDocument() throws InterruptedException {
     String p = "/api/v1/portfolios/oa-fund";
     String trades = p + "/trades";
     call("POST", "/api/v1/portfolios", "/api/v1/portfolios", Map.of("id", "oa-parent", "name", "Parent",
@@ -558,6 +563,20 @@ class OpenApiTest {
     call("POST", "/api/v1/analytics/query", "/api/v1/analytics/query", Map.of("sql",
         "SELECT portfolio_id, quantity FROM positions WHERE quantity > :least", "params", Map.of("least", 0)), 200);
     call("POST", "/api/v1/analytics/query", "/api/v1/analytics/query", Map.of("sql", "DROP VIEW positions"), 400);
+    // Exports: a stream, a job followed until done and its file, bad input, someone else's job.
+    call("GET", "/api/v1/exports/{dataset}", "/api/v1/exports/positions?root=oa-parent", null, 200);
+    call("GET", "/api/v1/exports/{dataset}", "/api/v1/exports/colours?root=oa-parent", null, 400);
+    Map<String, Object> job = map(call("POST", "/api/v1/export-jobs", "/api/v1/export-jobs",
+        Map.of("dataset", "cash", "format", "csv", "root", "oa-parent"), 202));
+    String jobPath = "/api/v1/export-jobs/" + job.get("jobId");
+    for (int i = 0; i < 500 && !"DONE".equals(map(call("GET", "/api/v1/export-jobs/{jobId}", jobPath, null, 200))
+        .get("state")); i++) {
+      Thread.sleep(20);
+    }
+    call("GET", "/api/v1/export-jobs/{jobId}/file", jobPath + "/file", null, 200);
+    call("POST", "/api/v1/export-jobs", "/api/v1/export-jobs", Map.of("dataset", "cash", "format", "xls"), 400);
+    call("GET", "/api/v1/export-jobs/{jobId}", "/api/v1/export-jobs/exp-00000000-0000-0000-0000-000000000000",
+        null, 404);
 
     // Corporate actions: a split of what oa-fund holds, posted twice, another under the same id, bad input.
     String actions = "/api/v1/corporate-actions";

@@ -510,6 +510,25 @@ class RouteMatrixTest {
     // A CSV import needs trade on the portfolio, like the commands its rows become.
     table.put("POST /api/v1/portfolios/:id/imports", write("POST", (portfolio, n) -> p + portfolio
         + "/imports?kind=cash-flows", n -> "flowId,type,currency,amount\nmx-i" + n + ",DEPOSIT,USD,10\n", 200));
+    // Exports: a set named by the fund needs read on it (a global admin exports nothing for a
+    // missing one, not a 404); a job is seen by its creator (here the global admin who made it)
+    // and global admins only: to everyone else it does not exist.
+    table.put("GET /api/v1/exports/:dataset", new Row((portfolio, n) -> new Request("GET",
+        "/api/v1/exports/valuations?portfolios=" + portfolio, null, null, portfolio), 200, readsFund, false));
+    table.put("POST /api/v1/export-jobs", new Row((portfolio, n) -> new Request("POST", "/api/v1/export-jobs",
+        new JsonObject().put("dataset", "valuations").put("portfolios", new JsonArray().add(portfolio)), null,
+        portfolio), 202, caller -> onFund(caller, PortfolioRole.READ, 202), false));
+    Function<Caller, Integer> adminsOnly = caller -> caller.has(GlobalRole.ADMIN) ? 200 : 404;
+    table.put("GET /api/v1/export-jobs/:jobId", new Row((Preparing) (portfolio, n) -> {
+      String jobId = portfolio.equals(MISSING) ? "exp-00000000-0000-0000-0000-00000000000" + (n % 10)
+          : finishedExportJob(portfolio);
+      return new Request("GET", "/api/v1/export-jobs/" + jobId, null, null, jobId);
+    }, 200, adminsOnly, true));
+    table.put("GET /api/v1/export-jobs/:jobId/file", new Row((Preparing) (portfolio, n) -> {
+      String jobId = portfolio.equals(MISSING) ? "exp-00000000-0000-0000-0000-00000000000" + (n % 10)
+          : finishedExportJob(portfolio);
+      return new Request("GET", "/api/v1/export-jobs/" + jobId + "/file", null, null, jobId);
+    }, 200, adminsOnly, true));
     return table;
   }
 
@@ -747,6 +766,25 @@ class RouteMatrixTest {
         .put("grantee", grantee).put("role", role).put("portfolioId", portfolio));
     expect(response, 201);
     return response.json();
+  }
+
+  /** An export job of {@code portfolio}'s valuations, made by the global admin, once it is done. */
+  private String finishedExportJob(String portfolio) {
+    Api.Response started = admin.post("/api/v1/export-jobs", new JsonObject().put("dataset", "valuations")
+        .put("portfolios", new JsonArray().add(portfolio)));
+    expect(started, 202);
+    String jobId = started.json().getString("jobId");
+    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+    while (!"DONE".equals(admin.get("/api/v1/export-jobs/" + jobId).json().getString("state"))) {
+      assertThat(System.nanoTime()).as("export job " + jobId + " done in time").isLessThan(deadline);
+      try {
+        Thread.sleep(20);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException(e);
+      }
+    }
+    return jobId;
   }
 
   private JsonObject createKey(String name, String role) {

@@ -9,7 +9,13 @@ import io.portfoliostate.config.Settings.ClusterSettings;
 import io.portfoliostate.config.Settings.SecuritySettings;
 import io.portfoliostate.config.Settings;
 import io.portfoliostate.domain.ReferenceData;
+import io.portfoliostate.exports.ExportJobs;
+import io.portfoliostate.exports.ExportMetrics;
+import io.portfoliostate.exports.ExportRunner;
+import io.portfoliostate.exports.ExportSchedulerVerticle;
 import io.portfoliostate.gateway.AccessControl;
+import io.portfoliostate.gateway.ExportRows;
+import io.portfoliostate.persistence.ExportStore;
 import io.portfoliostate.gateway.HttpGatewayVerticle;
 import io.portfoliostate.live.DriftMonitor;
 import io.portfoliostate.live.LiveBridge;
@@ -131,6 +137,8 @@ public final class Node implements AutoCloseable {
   /** The node's analytics store, or null when analytics are off. */
   private AnalyticsStore analytics;
   private String analyticsDeployment;
+  private ExportJobs exports;
+  private String exportsDeployment;
 
   private Node(Settings settings, EmbeddedDatabase embedded, Database database, Vertx vertx,
       PrometheusMeterRegistry registry, String nodeId, ShardMap shards, BooleanSupplier joined) {
@@ -355,6 +363,7 @@ public final class Node implements AutoCloseable {
             return new LiveBridge(vertx, hub, access, settings.live());
           });
         })
+        .compose(live -> exports(marketStore, clock).map(live))
         .compose(live -> {
           HttpGatewayVerticle[] first = new HttpGatewayVerticle[1];
           PortfolioCatalog catalog = new PortfolioCatalog(readPool);
@@ -362,7 +371,8 @@ public final class Node implements AutoCloseable {
             HttpGatewayVerticle gateway = new HttpGatewayVerticle(settings.http(), owners, catalog, readiness,
                 registry, shards, settings.cluster().enabled() ? settings.cluster().name() : null, market,
                 marketStore, clock, cache, actionStore, live.access(), settings.security(),
-                settings.consolidation(), live, analytics, settings.analytics(), settings.imports());
+                settings.consolidation(), live, analytics, settings.analytics(), settings.imports(), exports,
+                settings.exports());
             if (first[0] == null) {
               first[0] = gateway;
             }
@@ -422,6 +432,27 @@ public final class Node implements AutoCloseable {
           analyticsDeployment = id;
           return null;
         });
+  }
+
+  /**
+   * Exports: the jobs and their runner for the gateways, and the scheduler of the configured
+   * exports (every node runs one; claims in the database make each run happen once).
+   */
+  private Future<Void> exports(MarketDataStore marketStore, Clock clock) {
+    ExportStore store = new ExportStore(readPool);
+    ExportRunner runner = new ExportRunner(vertx, new ExportRows(owners, marketStore, market,
+        new PortfolioCatalog(readPool)), settings.exports(), new ExportMetrics(registry));
+    exports = new ExportJobs(store, runner, settings.exports(), settings.exportsDir(), nodeId);
+    return vertx.deployVerticle(new ExportSchedulerVerticle(settings.exports(), store, runner, nodeId, clock))
+        .map(id -> {
+          exportsDeployment = id;
+          return null;
+        });
+  }
+
+  /** The node's export jobs (and their runner). */
+  public ExportJobs exportJobs() {
+    return exports;
   }
 
   /** The node's analytics store, or null when analytics are off. */
@@ -537,6 +568,7 @@ public final class Node implements AutoCloseable {
     Future<Void> drained = undeploy(statusDeployment)
         .compose(v -> undeploy(actionsDeployment))
         .compose(v -> undeploy(gatewayDeployment))
+        .compose(v -> undeploy(exportsDeployment))
         .compose(v -> undeploy(liveDeployment))
         .compose(v -> undeploy(driftDeployment))
         .compose(v -> undeploy(securityDeployment))

@@ -26,7 +26,7 @@ public record Settings(
     ConsolidationSettings consolidation,
     LiveSettings live,
     AnalyticsSettings analytics,
-    ImportSettings imports) {
+    ImportSettings imports, ExportSettings exports) {
 
   public static Settings from(JsonObject json) {
     return new Settings(
@@ -45,7 +45,13 @@ public record Settings(
         ConsolidationSettings.from(json.getJsonObject("consolidation", new JsonObject())),
         LiveSettings.from(json.getJsonObject("live", new JsonObject())),
         AnalyticsSettings.from(json.getJsonObject("analytics", new JsonObject())),
-        ImportSettings.from(json.getJsonObject("imports", new JsonObject())));
+        ImportSettings.from(json.getJsonObject("imports", new JsonObject())),
+        ExportSettings.from(json.getJsonObject("exports", new JsonObject())));
+  }
+
+  /** The folder of export jobs' files: the configured one, else {@code <dataDir>/exports}. */
+  public Path exportsDir() {
+    return exports.dir() != null ? Path.of(exports.dir()) : dataDir.resolve("exports");
   }
 
   /** The folder of the node's analytics store: the configured one, else {@code <dataDir>/analytics}. */

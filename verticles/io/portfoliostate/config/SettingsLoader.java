@@ -88,7 +88,9 @@ public final class SettingsLoader {
       Map.entry("PSTATE_ANALYTICS_QUERY_TIMEOUT_SECONDS", "analytics.query.timeoutSeconds"),
       Map.entry("PSTATE_ANALYTICS_QUERY_MAX_ROWS", "analytics.query.maxRows"),
       Map.entry("PSTATE_IMPORT_MAX_BYTES", "imports.maxBytes"),
-      Map.entry("PSTATE_IMPORT_MAX_ROWS", "imports.maxRows"));
+      Map.entry("PSTATE_IMPORT_MAX_ROWS", "imports.maxRows"),
+      Map.entry("PSTATE_EXPORTS_DIR", "exports.dir"),
+      Map.entry("PSTATE_EXPORTS_MAX_ROWS", "exports.maxRows"));
 
   /**
    * Variables whose empty value means something ("publish none"), not "use the default": an

@@ -65,6 +65,8 @@ public final class HttpGatewayVerticle extends VerticleBase {
   private final AnalyticsStore analytics;
   private final AnalyticsSettings analyticsSettings;
   private final ImportSettings imports;
+  private final io.portfoliostate.exports.ExportJobs exports;
+  private final io.portfoliostate.config.ExportSettings exportSettings;
   private HttpServer server;
   private SecuredRoutes routes;
 
@@ -82,14 +84,19 @@ public final class HttpGatewayVerticle extends VerticleBase {
    * @param analytics the node's analytics store, or null when it keeps none
    * @param analyticsSettings the bounds of analytics requests
    * @param imports the bounds of CSV imports
+   * @param exports the node's export jobs (and their runner), or null when it serves no exports
+   * @param exportSettings the bounds of exports
    */
   public HttpGatewayVerticle(HttpSettings settings, OwnerClient owners, PortfolioCatalog catalog,
       Readiness readiness, PrometheusMeterRegistry registry, ShardMap shards, String clusterName,
       MarketView market, MarketDataStore marketStore, Clock clock, PortfolioCache cache,
       CorporateActionStore actionStore, AccessControl access, SecuritySettings security,
       ConsolidationSettings consolidation, LiveBridge live, AnalyticsStore analytics,
-      AnalyticsSettings analyticsSettings, ImportSettings imports) {
+      AnalyticsSettings analyticsSettings, ImportSettings imports, io.portfoliostate.exports.ExportJobs exports,
+      io.portfoliostate.config.ExportSettings exportSettings) {
     this.imports = imports;
+    this.exports = exports;
+    this.exportSettings = exportSettings;
     this.live = live;
     this.analytics = analytics;
     this.analyticsSettings = analyticsSettings;
@@ -240,6 +247,7 @@ public final class HttpGatewayVerticle extends VerticleBase {
     AnalyticsHandlers.mount(routes, vertx, analytics, analyticsSettings, market, access);
     ImportHandlers.mount(routes, vertx, owners, marketStore, market, imports, registry);
     SavedQueryHandlers.mount(routes, vertx, analytics, analyticsSettings, marketStore, access, clock);
+    ExportHandlers.mount(routes, exports, exportSettings, access);
 
     router.errorHandler(404, ctx -> Problems.send(ctx, new Problems.Problem(404, "not-found",
         "Not found", "no resource at " + ctx.request().path(), null)));
@@ -265,7 +273,8 @@ public final class HttpGatewayVerticle extends VerticleBase {
     }
     long deadlineMs = settings.answerDeadlineMs(owners.ownerPathMs());
     long timer = vertx.setTimer(deadlineMs, id -> {
-      if (!ctx.response().ended()) {
+      // A streamed export whose answer has begun is past any deadline's reach: it ends or is cut.
+      if (!ctx.response().ended() && !ctx.response().headWritten()) {
         Problems.send(ctx, Problems.outcomeUnknown("no answer within " + deadlineMs + " ms",
             isRead(ctx), retrySafe(ctx)));
       }
