@@ -153,6 +153,9 @@ public final class AnalyticsFeedVerticle extends VerticleBase {
               .append(change.type()).append(recorded).append(change.payload());
           nullable(events, change.origin());
           events.endRow();
+          if (flat(change, trades, flows, movements, recorded)) {
+            continue;
+          }
           JsonObject payload = new JsonObject(change.payload());
           switch (change.type()) {
             case "TradeRecorded" -> {
@@ -301,6 +304,54 @@ public final class AnalyticsFeedVerticle extends VerticleBase {
     }
   }
 
+  private static final String[] TRADE_FIELDS =
+      {"tradeId", "instrumentId", "strategy", "side", "quantity", "price", "currency", "fees", "executedAt"};
+  private static final String[] FLOW_FIELDS = {"flowId", "type", "currency", "amount", "instrumentId", "occurredAt"};
+
+  /**
+   * The hot path: an in-order trade or a cash flow (flat payloads) read with the streaming
+   * parser, each decimal parsed once. False when the change is of another type or not flat (a
+   * back-dated trade carries its restatement): the caller reads it whole.
+   */
+  private static boolean flat(Change change, DuckDBAppender trades, DuckDBAppender flows,
+      DuckDBAppender movements, OffsetDateTime recorded) throws SQLException {
+    if ("TradeRecorded".equals(change.type())) {
+      FlatPayload trade = FlatPayload.scan(change.payload(), TRADE_FIELDS);
+      if (trade == null) {
+        return false;
+      }
+      BigDecimal quantity = new BigDecimal(trade.get(4));
+      BigDecimal signed = "SELL".equals(trade.get(3)) ? quantity.negate() : quantity;
+      BigDecimal price = new BigDecimal(trade.get(5));
+      BigDecimal fees = new BigDecimal(trade.get(7));
+      trades.beginRow().append(change.globalSeq()).append(change.portfolioId()).append(change.version())
+          .append(trade.get(0)).append(trade.get(1)).append(trade.get(2)).append(trade.get(3))
+          .append(exact(quantity)).append(exact(signed)).append(exact(price)).append(trade.get(6))
+          .append(exact(fees));
+      nullableTime(trades, trade.get(8));
+      trades.append(recorded).append(false).endRow();
+      // DOMAIN.md: a trade's cash effect is −(t·p + f) in its currency.
+      movement(movements, change, trade.get(6), signed.multiply(price).add(fees).negate(), "trade");
+      return true;
+    }
+    if ("CashFlowRecorded".equals(change.type())) {
+      FlatPayload flow = FlatPayload.scan(change.payload(), FLOW_FIELDS);
+      if (flow == null) {
+        return false;
+      }
+      BigDecimal amount = new BigDecimal(flow.get(3));
+      BigDecimal signed = amount.multiply(BigDecimal.valueOf(CashFlowType.valueOf(flow.get(1)).sign()));
+      flows.beginRow().append(change.globalSeq()).append(change.portfolioId()).append(change.version())
+          .append(flow.get(0)).append(flow.get(1)).append(flow.get(2)).append(exact(amount)).append(exact(signed));
+      nullable(flows, flow.get(4));
+      nullableTime(flows, flow.get(5));
+      flows.append(recorded).endRow();
+      movement(movements, change, flow.get(2), signed, "cash-flow");
+      return true;
+    }
+    return false;
+  }
+
   private static BigDecimal decimal(JsonObject json, String field) {
     return new BigDecimal(json.getString(field));
   }
@@ -376,7 +427,7 @@ public final class AnalyticsFeedVerticle extends VerticleBase {
     if (value == null) {
       appender.appendNull();
     } else {
-      appender.append(time(Instant.parse(value)));
+      appender.append(FlatPayload.time(value));
     }
   }
 }
