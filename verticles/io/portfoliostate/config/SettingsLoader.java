@@ -83,7 +83,8 @@ public final class SettingsLoader {
       Map.entry("PSTATE_ANALYTICS_MEMORY_LIMIT", "analytics.memoryLimit"),
       Map.entry("PSTATE_ANALYTICS_MIN_SEQ_WAIT_MS", "analytics.minSeqWaitMs"),
       Map.entry("PSTATE_ANALYTICS_QUERY_TIMEOUT_SECONDS", "analytics.query.timeoutSeconds"),
-      Map.entry("PSTATE_ANALYTICS_QUERY_MAX_ROWS", "analytics.query.maxRows"));
+      Map.entry("PSTATE_ANALYTICS_QUERY_MAX_ROWS", "analytics.query.maxRows"),
+      Map.entry("PSTATE_ANALYTICS_SERIES_DAYS", "analytics.series.days"));
 
   /**
    * Variables whose empty value means something ("publish none"), not "use the default": an

@@ -234,6 +234,7 @@ public final class HttpGatewayVerticle extends VerticleBase {
     routes.get("/api/v1/audit", admin, keysAndGrants::audit);
     BridgeRoute.mount(routes, vertx, live);
     AnalyticsHandlers.mount(routes, vertx, analytics, analyticsSettings, market, access);
+    SeriesAnalyticsHandlers.mount(routes, vertx, analytics, analyticsSettings, access, clock, registry);
 
     router.errorHandler(404, ctx -> Problems.send(ctx, new Problems.Problem(404, "not-found",
         "Not found", "no resource at " + ctx.request().path(), null)));
