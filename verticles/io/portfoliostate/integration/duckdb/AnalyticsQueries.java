@@ -157,8 +157,9 @@ public final class AnalyticsQueries {
             series.add(current);
           }
           double value = rows.getDouble(7);
+          Double dailyReturn = rows.wasNull() ? null : value;
           current.points().add(new NavPoint(rows.getObject(3, LocalDate.class), rows.getString(4), rows.getString(5),
-              rows.getString(6), rows.wasNull() ? null : value));
+              rows.getString(6), dailyReturn));
         }
       }
     }
