@@ -137,6 +137,19 @@ public final class AnalyticsQueries {
     }
   }
 
+  /** How many portfolios' daily series are computed and wait for no recomputation. Blocks. */
+  public static long seriesUpToDate(Connection connection) throws SQLException {
+    try (PreparedStatement statement = connection.prepareStatement(
+        "SELECT count(*) FROM daily_done d WHERE NOT EXISTS (SELECT 1 FROM daily_pending p "
+            + "WHERE p.portfolio_id = d.portfolio_id AND p.seq > d.seq) "
+            + "AND NOT EXISTS (SELECT 1 FROM daily_marks m WHERE m.portfolio_id = d.portfolio_id)")) {
+      try (ResultSet rows = statement.executeQuery()) {
+        rows.next();
+        return rows.getLong(1);
+      }
+    }
+  }
+
   /** The daily series of every member of {@code set} from {@code from} to {@code to}, by portfolio and date. Blocks. */
   public static List<NavSeries> navs(Connection connection, PortfolioSet set, LocalDate from, LocalDate to)
       throws SQLException {

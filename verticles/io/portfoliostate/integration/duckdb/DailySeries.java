@@ -149,20 +149,26 @@ final class DailySeries {
           }
         }
       }
+      // The marks of moved instruments and currencies are looked up only when something moved
+      // (the lookup reads the trades); a new day is found in daily_done alone.
+      String moved = instruments.isEmpty() && currencies.isEmpty() ? "" : "SELECT t.portfolio_id, x.from_date "
+          + "FROM daily_moved x JOIN (SELECT DISTINCT portfolio_id, instrument_id FROM trades) t "
+          + "ON x.kind = 'instrument' AND t.instrument_id = x.key UNION ALL SELECT c.portfolio_id, x.from_date "
+          + "FROM daily_moved x JOIN (SELECT DISTINCT portfolio_id, currency FROM cash_movements UNION "
+          + "SELECT portfolio_id, base_currency FROM portfolios) c ON x.kind = 'currency' AND c.currency = x.key "
+          + "UNION ALL ";
       try (PreparedStatement statement = connection.prepareStatement(
           "INSERT OR REPLACE INTO daily_marks SELECT n.portfolio_id, least(min(n.from_date), "
-              + "any_value(m.from_date)) FROM (SELECT t.portfolio_id, x.from_date FROM daily_moved x JOIN "
-              + "(SELECT DISTINCT portfolio_id, instrument_id FROM trades) t ON x.kind = 'instrument' "
-              + "AND t.instrument_id = x.key UNION ALL SELECT c.portfolio_id, x.from_date FROM daily_moved x JOIN "
-              + "(SELECT DISTINCT portfolio_id, currency FROM cash_movements UNION SELECT portfolio_id, base_currency "
-              + "FROM portfolios) c ON x.kind = 'currency' AND c.currency = x.key UNION ALL "
-              + "SELECT portfolio_id, through FROM daily_done WHERE through < ?) n "
-              + "LEFT JOIN daily_marks m ON m.portfolio_id = n.portfolio_id GROUP BY n.portfolio_id")) {
+              + "any_value(m.from_date)) FROM (" + moved + "SELECT portfolio_id, through AS from_date FROM daily_done "
+              + "WHERE through < ?) n LEFT JOIN daily_marks m ON m.portfolio_id = n.portfolio_id "
+              + "GROUP BY n.portfolio_id")) {
         statement.setObject(1, lastWeekday(today));
         statement.execute();
       }
-      try (Statement statement = connection.createStatement()) {
-        statement.execute("DELETE FROM daily_moved");
+      if (!moved.isEmpty()) {
+        try (Statement statement = connection.createStatement()) {
+          statement.execute("DELETE FROM daily_moved");
+        }
       }
       connection.commit();
     } catch (SQLException | RuntimeException e) {
