@@ -30,7 +30,8 @@ import java.util.Map;
  *
  * <p>The same source runs against an older build to compare (it finds the feed's constructor and
  * {@code append} by reflection: {@code append} is package-private, and the constructor that
- * keeps daily series is new). Options: changes=200000 batch=750 rounds=5 portfolios=2000
+ * keeps daily series is new; {@code series=false} leaves the series' marks out). Options:
+ * changes=200000 batch=750 rounds=5 portfolios=2000 series=true
  */
 public final class FeedBench {
 
@@ -43,6 +44,7 @@ public final class FeedBench {
     int batch = options.integer("batch", 750);
     int rounds = options.integer("rounds", 5);
     int portfolios = options.integer("portfolios", 2000);
+    boolean series = !"false".equals(options.string("series", "true"));
     BenchSupport.printMachine("FeedBench", options);
     Settings.AnalyticsSettings settings = Settings.from(SettingsLoader.loadJson(Map.of())).analytics();
     List<Change> journal = new ArrayList<>(changes);
@@ -65,7 +67,8 @@ public final class FeedBench {
     for (int round = 0; round <= rounds; round++) {
       Path folder = Files.createTempDirectory("feed-bench");
       try (AnalyticsStore store = AnalyticsStore.open(folder, settings)) {
-        AnalyticsFeedVerticle feed = feed(store, settings);
+        AnalyticsFeedVerticle feed = series ? feed(store, settings)
+            : new AnalyticsFeedVerticle(store, null, new MarketView(), settings, new SimpleMeterRegistry());
         Method append = AnalyticsFeedVerticle.class.getDeclaredMethod("append", List.class);
         append.setAccessible(true);
         long cpu = threads.getCurrentThreadCpuTime();

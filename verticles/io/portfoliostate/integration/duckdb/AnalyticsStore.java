@@ -80,9 +80,8 @@ public final class AnalyticsStore implements AutoCloseable {
       // The daily series (DailySeries). The feed marks portfolios pending (daily_pending, in
       // each batch's transaction); the series worker writes the rest: the two never update the
       // same table, so their transactions cannot conflict.
-      "CREATE TABLE IF NOT EXISTS daily_pending (portfolio_id VARCHAR PRIMARY KEY, from_date DATE NOT NULL, "
+      "CREATE TABLE IF NOT EXISTS daily_pending (portfolio_id VARCHAR NOT NULL, from_date DATE NOT NULL, "
           + "seq BIGINT NOT NULL)",
-      "CREATE TABLE IF NOT EXISTS daily_pending_batch (portfolio_id VARCHAR NOT NULL, from_date DATE NOT NULL)",
       "CREATE TABLE IF NOT EXISTS daily_marks (portfolio_id VARCHAR PRIMARY KEY, from_date DATE NOT NULL)",
       "CREATE TABLE IF NOT EXISTS daily_moved (kind VARCHAR NOT NULL, key VARCHAR NOT NULL, from_date DATE NOT NULL)",
       "CREATE TABLE IF NOT EXISTS daily_done (portfolio_id VARCHAR PRIMARY KEY, seq BIGINT NOT NULL, "

@@ -113,8 +113,9 @@ final class DailySeries {
   List<Job> pending(Connection connection, int limit) throws SQLException {
     List<Job> jobs = new ArrayList<>();
     try (PreparedStatement statement = connection.prepareStatement(
-        "WITH feed AS (SELECT p.portfolio_id, p.from_date, p.seq FROM daily_pending p LEFT JOIN daily_done d "
-            + "ON d.portfolio_id = p.portfolio_id WHERE d.seq IS NULL OR p.seq > d.seq), "
+        "WITH feed AS (SELECT p.portfolio_id, min(p.from_date) AS from_date, max(p.seq) AS seq FROM daily_pending p "
+            + "LEFT JOIN daily_done d ON d.portfolio_id = p.portfolio_id WHERE d.seq IS NULL OR p.seq > d.seq "
+            + "GROUP BY p.portfolio_id), "
             + "marks AS (SELECT m.portfolio_id, m.from_date, coalesce(d.seq, 0) AS seq FROM daily_marks m "
             + "LEFT JOIN daily_done d ON d.portfolio_id = m.portfolio_id) "
             + "SELECT portfolio_id, min(from_date) AS from_date, max(seq) AS seq FROM "
@@ -181,26 +182,16 @@ final class DailySeries {
 
   /**
    * Marks the portfolios a feed batch changed, each from the first business date it changed, in
-   * the batch's own transaction on the feed's connection ({@code daily_pending}). A mark made
-   * after the last refresh of the portfolio starts afresh; one still waiting keeps the earlier
-   * date. {@code seq} grows with every batch. Blocks.
+   * the batch's own transaction on the feed's connection: one appended row per portfolio and
+   * batch in {@code daily_pending} (no index, no update: an upsert per portfolio cost the feed
+   * more than reading the batch). {@code seq} grows with every batch. Blocks.
    */
   static void markChanged(DuckDBConnection connection, Map<String, LocalDate> changed, long seq)
       throws SQLException {
-    try (DuckDBAppender batch = connection.createAppender("main", "daily_pending_batch")) {
+    try (DuckDBAppender pending = connection.createAppender("main", "daily_pending")) {
       for (Map.Entry<String, LocalDate> entry : changed.entrySet()) {
-        batch.beginRow().append(entry.getKey()).append(entry.getValue()).endRow();
+        pending.beginRow().append(entry.getKey()).append(entry.getValue()).append(seq).endRow();
       }
-    }
-    try (PreparedStatement statement = connection.prepareStatement(
-        "INSERT OR REPLACE INTO daily_pending SELECT b.portfolio_id, CASE WHEN p.seq IS NULL OR p.seq <= "
-            + "coalesce(d.seq, -1) THEN b.from_date ELSE least(p.from_date, b.from_date) END, ? "
-            + "FROM daily_pending_batch b LEFT JOIN daily_pending p ON p.portfolio_id = b.portfolio_id "
-            + "LEFT JOIN daily_done d ON d.portfolio_id = b.portfolio_id");
-        Statement clear = connection.createStatement()) {
-      statement.setLong(1, seq);
-      statement.execute();
-      clear.execute("DELETE FROM daily_pending_batch");
     }
   }
 
@@ -345,6 +336,9 @@ final class DailySeries {
         statement.execute("INSERT OR REPLACE INTO daily_done SELECT portfolio_id, max(seq), max(through) "
             + "FROM daily_done_log GROUP BY portfolio_id");
         statement.execute("DELETE FROM daily_done_log");
+        // Marks the refreshes covered; the feed only appends newer ones, so this never conflicts.
+        statement.execute("DELETE FROM daily_pending p USING daily_done d WHERE d.portfolio_id = p.portfolio_id "
+            + "AND p.seq <= d.seq");
       }
       connection.commit();
     } catch (SQLException | RuntimeException e) {
