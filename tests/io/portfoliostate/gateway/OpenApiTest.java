@@ -48,6 +48,8 @@ class OpenApiTest {
       "GET /api/v1/analytics/exposures",
       "GET /api/v1/analytics/concentration",
       "GET /api/v1/analytics/overlap",
+      "GET /api/v1/analytics/nav",
+      "GET /api/v1/analytics/correlation",
       "POST /api/v1/analytics/query",
       "POST /api/v1/analytics/queries",
       "GET /api/v1/analytics/queries",
@@ -560,6 +562,9 @@ class OpenApiTest {
     call("GET", "/api/v1/analytics/exposures", "/api/v1/analytics/exposures?currency=dollars", null, 400);
     call("GET", "/api/v1/analytics/concentration", "/api/v1/analytics/concentration?top=3", null, 200);
     call("GET", "/api/v1/analytics/overlap", "/api/v1/analytics/overlap?a=oa-parent&b=oa-fund", null, 200);
+    call("GET", "/api/v1/analytics/nav", "/api/v1/analytics/nav?root=oa-parent", null, 200);
+    call("GET", "/api/v1/analytics/nav", "/api/v1/analytics/nav?from=someday", null, 400);
+    call("GET", "/api/v1/analytics/correlation", "/api/v1/analytics/correlation?root=oa-parent", null, 200);
     call("POST", "/api/v1/analytics/query", "/api/v1/analytics/query", Map.of("sql",
         "SELECT portfolio_id, quantity FROM positions WHERE quantity > :least", "params", Map.of("least", 0)), 200);
     call("POST", "/api/v1/analytics/query", "/api/v1/analytics/query", Map.of("sql", "DROP VIEW positions"), 400);

@@ -489,6 +489,10 @@ class RouteMatrixTest {
     table.put("GET /api/v1/analytics/overlap", new Row((portfolio, n) -> new Request("GET",
         "/api/v1/analytics/overlap?a=" + portfolio + "&b=" + portfolio, null, null, portfolio), 200, readsFund,
         false));
+    table.put("GET /api/v1/analytics/nav", new Row((portfolio, n) -> new Request("GET",
+        "/api/v1/analytics/nav?root=" + portfolio, null, null, portfolio), 200, readsFund, false));
+    table.put("GET /api/v1/analytics/correlation", new Row((portfolio, n) -> new Request("GET",
+        "/api/v1/analytics/correlation?portfolios=" + portfolio, null, null, portfolio), 200, readsFund, false));
     // Any caller may query; the views hold only what it may read (AnalyticsQueryApiTest checks that).
     table.put("POST /api/v1/analytics/query", new Row((portfolio, n) -> new Request("POST", "/api/v1/analytics/query",
         new JsonObject().put("sql", "SELECT count(*) AS n FROM positions"), null, null), 200, everyone200, false));

@@ -41,6 +41,7 @@ import io.portfoliostate.persistence.JournalReader;
 import io.portfoliostate.persistence.CorporateActionStore.StoredAction;
 import io.portfoliostate.persistence.JournalWriterVerticle;
 import io.portfoliostate.persistence.MarketDataStore;
+import io.portfoliostate.persistence.PerformanceHistory;
 import io.portfoliostate.persistence.MarketDataWriterVerticle;
 import io.portfoliostate.persistence.Migrations;
 import io.portfoliostate.persistence.OwnerEpochs;
@@ -426,7 +427,8 @@ public final class Node implements AutoCloseable {
           LOG.info("Analytics store {} opened at global_seq {} ({} changes)", store.folder(), store.analyticsSeq(),
               store.changes());
           return vertx.deployVerticle(new AnalyticsFeedVerticle(store, new ChangeStreamStore(pool), market,
-              settings.analytics(), registry));
+              settings.analytics(), registry, PerformanceHistory.sharing(new MarketDataStore(pool)),
+              java.time.Clock.systemUTC()));
         })
         .map(id -> {
           analyticsDeployment = id;

@@ -576,7 +576,7 @@ public record Settings(
    * @param query the bounds of one custom SQL query
    */
   public record AnalyticsSettings(boolean enabled, String dir, int batchRows, long pollMs, long minSeqWaitMs,
-      String memoryLimit, int threads, int readers, QuerySettings query) {
+      String memoryLimit, int threads, int readers, QuerySettings query, SeriesSettings series) {
     public AnalyticsSettings {
       if (batchRows < 1 || pollMs < 1 || minSeqWaitMs < 0 || threads < 1 || readers < 1) {
         throw new IllegalArgumentException("analytics: batchRows, pollMs, threads and readers must be positive, "
@@ -591,7 +591,28 @@ public record Settings(
       return new AnalyticsSettings(enabled, dir == null || dir.isBlank() ? null : dir,
           json.getInteger("batchRows", 20_000), json.getLong("pollMs", 50L), json.getLong("minSeqWaitMs", 5_000L),
           json.getString("memoryLimit", "512MB"), json.getInteger("threads", 2), json.getInteger("readers", 2),
-          QuerySettings.from(json.getJsonObject("query", new JsonObject())));
+          QuerySettings.from(json.getJsonObject("query", new JsonObject())),
+          SeriesSettings.from(json.getJsonObject("series", new JsonObject())));
+    }
+  }
+
+  /**
+   * The analytics store's daily series (NAV, returns and positions per weekday).
+   *
+   * @param days how many weekdays back from today the series reach (783: three years)
+   * @param intervalMs pause between refreshes of pending portfolios once none is left
+   * @param batch portfolios recomputed per refresh
+   */
+  public record SeriesSettings(int days, long intervalMs, int batch) {
+    public SeriesSettings {
+      if (days < 1 || intervalMs < 1 || batch < 1) {
+        throw new IllegalArgumentException("analytics.series: days, intervalMs and batch must be positive");
+      }
+    }
+
+    static SeriesSettings from(JsonObject json) {
+      return new SeriesSettings(json.getInteger("days", 783), json.getLong("intervalMs", 1_000L),
+          json.getInteger("batch", 100));
     }
   }
 

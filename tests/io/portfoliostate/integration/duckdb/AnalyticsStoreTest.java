@@ -193,4 +193,46 @@ class AnalyticsStoreTest {
           .containsExactly("p1|AAPL|160", "p2|MSFT|5");
     }
   }
+
+  /**
+   * In-order trades and cash flows take the feed's streaming path: every column as the whole
+   * parse gives it, times with 0 to 9 digits of fraction, a trade's adjustedBy array skipped.
+   */
+  @Test
+  void flatPayloadsAreReadColumnForColumn() throws Exception {
+    try (AnalyticsStore store = AnalyticsStore.open(folder, SETTINGS)) {
+      AnalyticsFeedVerticle feed = new AnalyticsFeedVerticle(store, null, new MarketView(), SETTINGS,
+          new SimpleMeterRegistry());
+      feed.append(List.of(
+          change("p1", 1, "TradeRecorded", trade("t1", "AAPL", "SELL", "2.5", "100.125", "0.333333333333333333",
+              "USD").put("executedAt", "2026-11-30T09:15:00.123456789Z").put("adjustedBy", List.of("s0"))),
+          change("p1", 2, "TradeRecorded", trade("t2", "AAPL", "BUY", "3", "7", "0", "EUR")
+              .put("executedAt", "2026-11-30T09:15:01Z")),
+          change("p1", 3, "CashFlowRecorded", new JsonObject().put("flowId", "w1").put("type", "WITHDRAWAL")
+              .put("currency", "USD").put("amount", "12.5").put("instrumentId", "AAPL")
+              .put("occurredAt", "2026-11-29T23:59:59.9Z").put("at", AT.toString()))));
+
+      assertThat(rows(store, "SELECT trade_id, instrument_id, strategy, side, quantity, signed_quantity, price, "
+          + "currency, fees, epoch_ns(executed_at), restated FROM trades ORDER BY version")).containsExactly(
+          "t1|AAPL|default|SELL|2.5|-2.5|100.125|USD|0.333333333333333333|"
+              + (Instant.parse("2026-11-30T09:15:00Z").getEpochSecond() * 1_000_000_000L + 123_456_000L) + "|false",
+          "t2|AAPL|default|BUY|3|3|7|EUR|0|" + Instant.parse("2026-11-30T09:15:01Z").toEpochMilli() * 1_000_000L
+              + "|false");
+      // −(−2.5 × 100.125 + 0.333…) = 250.3125 − 0.333333333333333333; −(3 × 7 + 0) = −21.
+      assertThat(rows(store, "SELECT currency, amount, cause FROM cash_movements ORDER BY version")).containsExactly(
+          "USD|249.979166666666666667|trade", "EUR|-21|trade", "USD|-12.5|cash-flow");
+      assertThat(rows(store, "SELECT flow_id, type, currency, amount, signed_amount, instrument_id, "
+          + "epoch_ms(occurred_at) FROM cash_flows")).containsExactly("w1|WITHDRAWAL|USD|12.5|-12.5|AAPL|"
+          + Instant.parse("2026-11-29T23:59:59.900Z").toEpochMilli());
+    }
+  }
+
+  @Test
+  void journalTimesAreReadAsInstantParseReadsThem() {
+    for (String text : List.of("2026-12-05T23:55:53Z", "2026-12-05T23:55:53.2Z", "2026-12-05T23:55:53.204Z",
+        "2026-12-05T00:00:00.000001Z", "2026-12-05T00:00:00.123456789Z", "0001-01-01T00:00:00Z",
+        "+12026-01-01T00:00:00Z")) {
+      assertThat(FlatPayload.time(text).toInstant()).as(text).isEqualTo(Instant.parse(text));
+    }
+  }
 }

@@ -14,7 +14,11 @@ import io.portfoliostate.market.MarketView;
 import io.portfoliostate.persistence.ChangeStreamStore;
 import io.portfoliostate.persistence.ChangeStreamStore.Change;
 import io.portfoliostate.persistence.ChangeStreamStore.Position;
+import io.portfoliostate.persistence.PerformanceHistory;
+import io.portfoliostate.protocol.Addresses;
+import io.portfoliostate.protocol.MarketUpdate;
 import io.vertx.core.Future;
+import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.WorkerExecutor;
 import io.vertx.core.json.JsonObject;
@@ -23,9 +27,14 @@ import java.math.RoundingMode;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.sql.Connection;
+import java.time.Clock;
 import java.time.Instant;
+import java.time.LocalDate;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.duckdb.DuckDBAppender;
@@ -64,14 +73,37 @@ public final class AnalyticsFeedVerticle extends VerticleBase {
   private MarketSnapshot copiedMarket;
   private long timer = -1;
   private boolean stopped;
+  private final DailySeries series;
+  private final Clock clock;
+  private WorkerExecutor seriesExecutor;
+  private MessageConsumer<MarketUpdate> marketUpdates;
+  private long seriesTimer = -1;
+  private Timer refreshes;
+  /** Instruments and currencies whose history moved, by first date moved; taken by the next refresh. */
+  private final Map<String, LocalDate> movedInstruments = new HashMap<>();
+  private final Map<String, LocalDate> movedCurrencies = new HashMap<>();
 
+  /** A feed without daily series (the store's tables and views only). */
   public AnalyticsFeedVerticle(AnalyticsStore store, ChangeStreamStore journal, MarketView market,
       AnalyticsSettings settings, MeterRegistry registry) {
+    this(store, journal, market, settings, registry, null, Clock.systemUTC());
+  }
+
+  /**
+   * A feed that also keeps the daily series up to date.
+   *
+   * @param history the price and FX history (the performance read's), or null for no series
+   * @param clock what today is: the last day of the series
+   */
+  public AnalyticsFeedVerticle(AnalyticsStore store, ChangeStreamStore journal, MarketView market,
+      AnalyticsSettings settings, MeterRegistry registry, PerformanceHistory history, Clock clock) {
     this.store = store;
     this.journal = journal;
     this.market = market;
     this.settings = settings;
     this.registry = registry;
+    this.series = history == null ? null : new DailySeries(store, history, market, settings.series().days());
+    this.clock = clock;
   }
 
   @Override
@@ -86,14 +118,100 @@ public final class AnalyticsFeedVerticle extends VerticleBase {
     Gauge.builder("pstate.analytics.seq", store, AnalyticsStore::analyticsSeq)
         .description("the highest global_seq the analytics store has read").register(registry);
     round();
-    return Future.succeededFuture();
+    if (series == null) {
+      return Future.succeededFuture();
+    }
+    seriesExecutor = vertx.createSharedWorkerExecutor("pstate-analytics-series", 1);
+    refreshes = Timer.builder("pstate.analytics.series.refresh")
+        .description("time to recompute one batch of pending portfolios' daily series").register(registry);
+    Gauge.builder("pstate.analytics.series.pending", this, feed -> feed.pendingSeen)
+        .description("portfolios whose daily series waited for a refresh at the last one").register(registry);
+    // A price or rate, even back-dated, changes the days from its observation on of every
+    // portfolio that deals in it. Every node's feed sees every node's publications.
+    marketUpdates = vertx.eventBus().consumer(Addresses.MARKET_UPDATES, message -> {
+      MarketUpdate update = message.body();
+      for (Price price : update.prices()) {
+        movedInstruments.merge(price.instrumentId().value(), day(price.at()), DailySeries::earlier);
+      }
+      for (FxRate rate : update.rates()) {
+        movedCurrencies.merge(rate.base().value(), day(rate.at()), DailySeries::earlier);
+        movedCurrencies.merge(rate.quote().value(), day(rate.at()), DailySeries::earlier);
+      }
+    });
+    refresh();
+    return marketUpdates.completion();
   }
 
   @Override
   public Future<?> stop() {
     stopped = true;
     vertx.cancelTimer(timer);
-    return executor.close();
+    vertx.cancelTimer(seriesTimer);
+    Future<Void> consumer = marketUpdates == null ? Future.succeededFuture() : marketUpdates.unregister();
+    return consumer.compose(v -> seriesExecutor == null ? Future.succeededFuture() : seriesExecutor.close())
+        .compose(v -> executor.close());
+  }
+
+  private volatile int pendingSeen;
+
+  /**
+   * One refresh of the daily series: up to {@code analytics.series.batch} pending portfolios
+   * folded, valued and written; the next after {@code analytics.series.intervalMs}, or four
+   * times as long as this one took if that is longer.
+   */
+  private void refresh() {
+    if (stopped) {
+      return;
+    }
+    Map<String, LocalDate> instruments = new HashMap<>(movedInstruments);
+    Map<String, LocalDate> currencies = new HashMap<>(movedCurrencies);
+    movedInstruments.clear();
+    movedCurrencies.clear();
+    LocalDate today = LocalDate.now(clock.withZone(ZoneOffset.UTC));
+    long began = System.nanoTime();
+    seriesExecutor.executeBlocking(() -> {
+      Connection reader = store.reader();
+      series.mark(store.seriesWriter(), instruments, currencies, today);
+      List<DailySeries.Job> jobs = series.pending(reader, settings.series().batch());
+      pendingSeen = jobs.size();
+      return series.prepare(reader, jobs, today);
+    }, false).compose(prepared -> {
+      List<Future<DailySeries.Loaded>> loads = new ArrayList<>();
+      for (DailySeries.Prepared one : prepared) {
+        loads.add(series.load(one));
+      }
+      return Future.all(loads).compose(all -> seriesExecutor.executeBlocking(() -> {
+        List<DailySeries.Loaded> loaded = all.list();
+        series.write(store.seriesWriter(), loaded);
+        return loaded.size();
+      }, false));
+    }).onComplete(result -> {
+      if (stopped) {
+        return;
+      }
+      if (result.failed()) {
+        failures.increment();
+        // What was taken is marked again: the next refresh covers it.
+        instruments.forEach((id, date) -> movedInstruments.merge(id, date, DailySeries::earlier));
+        currencies.forEach((code, date) -> movedCurrencies.merge(code, date, DailySeries::earlier));
+        LOG.warn("Analytics daily series refresh failed, retrying: {}", result.cause().toString());
+        seriesTimer = vertx.setTimer(settings.series().intervalMs(), id -> refresh());
+      } else if (result.result() > 0) {
+        long took = System.nanoTime() - began;
+        refreshes.record(took, java.util.concurrent.TimeUnit.NANOSECONDS);
+        // Paced: at most a fifth of one core on the series however fast trades come (on a
+        // 2-core node the rest belongs to the write path); pending portfolios wait meanwhile,
+        // and a portfolio changed many times in a pause is recomputed once.
+        long pause = Math.max(settings.series().intervalMs(), 4 * took / 1_000_000);
+        seriesTimer = vertx.setTimer(pause, id -> refresh());
+      } else {
+        seriesTimer = vertx.setTimer(settings.series().intervalMs(), id -> refresh());
+      }
+    });
+  }
+
+  private static LocalDate day(Instant at) {
+    return at.atZone(ZoneOffset.UTC).toLocalDate();
   }
 
   /** One round: market copy if it changed, then the next batch; again at once while batches come full. */
@@ -137,6 +255,8 @@ public final class AnalyticsFeedVerticle extends VerticleBase {
     DuckDBConnection connection = store.writer();
     connection.setAutoCommit(false);
     long maxSeq = 0;
+    // Each portfolio the batch changed, from the first business date it changed (daily series).
+    Map<String, LocalDate> changed = series == null ? null : new HashMap<>();
     try {
       try (DuckDBAppender events = connection.createAppender("main", "events");
           DuckDBAppender trades = connection.createAppender("main", "trades");
@@ -153,7 +273,20 @@ public final class AnalyticsFeedVerticle extends VerticleBase {
               .append(change.type()).append(recorded).append(change.payload());
           nullable(events, change.origin());
           events.endRow();
+          LocalDate flatDate = flat(change, trades, flows, movements, recorded);
+          if (flatDate != null) {
+            if (changed != null) {
+              changed.merge(change.portfolioId(), flatDate, DailySeries::earlier);
+            }
+            continue;
+          }
           JsonObject payload = new JsonObject(change.payload());
+          if (changed != null) {
+            LocalDate date = businessDate(change.type(), payload, recorded);
+            if (date != null) {
+              changed.merge(change.portfolioId(), date, DailySeries::earlier);
+            }
+          }
           switch (change.type()) {
             case "TradeRecorded" -> {
               JsonObject restated = payload.getJsonObject("restated");
@@ -236,6 +369,9 @@ public final class AnalyticsFeedVerticle extends VerticleBase {
           }
         }
       }
+      if (changed != null && !changed.isEmpty()) {
+        DailySeries.markChanged(connection, changed, store.changes() + batch.size());
+      }
       Position last = new Position(batch.get(batch.size() - 1).tx(), batch.get(batch.size() - 1).globalSeq(), 0, 0);
       long total = store.changes() + batch.size();
       long highest = Math.max(store.analyticsSeq(), maxSeq);
@@ -298,6 +434,88 @@ public final class AnalyticsFeedVerticle extends VerticleBase {
       throw e;
     } finally {
       connection.setAutoCommit(true);
+    }
+  }
+
+  private static final String[] TRADE_FIELDS =
+      {"tradeId", "instrumentId", "strategy", "side", "quantity", "price", "currency", "fees", "executedAt"};
+  private static final String[] FLOW_FIELDS = {"flowId", "type", "currency", "amount", "instrumentId", "occurredAt"};
+
+  /**
+   * The hot path: an in-order trade or a cash flow (flat payloads) read with the streaming
+   * parser, each decimal parsed once. False when the change is of another type or not flat (a
+   * back-dated trade carries its restatement): the caller reads it whole.
+   */
+  private static LocalDate flat(Change change, DuckDBAppender trades, DuckDBAppender flows,
+      DuckDBAppender movements, OffsetDateTime recorded) throws SQLException {
+    if ("TradeRecorded".equals(change.type())) {
+      FlatPayload trade = FlatPayload.scan(change.payload(), TRADE_FIELDS);
+      if (trade == null) {
+        return null;
+      }
+      BigDecimal quantity = new BigDecimal(trade.get(4));
+      BigDecimal signed = "SELL".equals(trade.get(3)) ? quantity.negate() : quantity;
+      BigDecimal price = new BigDecimal(trade.get(5));
+      BigDecimal fees = new BigDecimal(trade.get(7));
+      trades.beginRow().append(change.globalSeq()).append(change.portfolioId()).append(change.version())
+          .append(trade.get(0)).append(trade.get(1)).append(trade.get(2)).append(trade.get(3))
+          .append(exact(quantity)).append(exact(signed)).append(exact(price)).append(trade.get(6))
+          .append(exact(fees));
+      OffsetDateTime executed = trade.get(8) == null ? null : FlatPayload.time(trade.get(8));
+      nullable(trades, executed);
+      trades.append(recorded).append(false).endRow();
+      // DOMAIN.md: a trade's cash effect is −(t·p + f) in its currency.
+      movement(movements, change, trade.get(6), signed.multiply(price).add(fees).negate(), "trade");
+      return (executed == null ? recorded : executed).toLocalDate();
+    }
+    if ("CashFlowRecorded".equals(change.type())) {
+      FlatPayload flow = FlatPayload.scan(change.payload(), FLOW_FIELDS);
+      if (flow == null) {
+        return null;
+      }
+      BigDecimal amount = new BigDecimal(flow.get(3));
+      BigDecimal signed = amount.multiply(BigDecimal.valueOf(CashFlowType.valueOf(flow.get(1)).sign()));
+      flows.beginRow().append(change.globalSeq()).append(change.portfolioId()).append(change.version())
+          .append(flow.get(0)).append(flow.get(1)).append(flow.get(2)).append(exact(amount)).append(exact(signed));
+      nullable(flows, flow.get(4));
+      OffsetDateTime occurred = flow.get(5) == null ? null : FlatPayload.time(flow.get(5));
+      nullable(flows, occurred);
+      flows.append(recorded).endRow();
+      movement(movements, change, flow.get(2), signed, "cash-flow");
+      return (occurred == null ? recorded : occurred).toLocalDate();
+    }
+    return null;
+  }
+
+  /**
+   * The first business date a change can alter in its portfolio's daily series (UTC): a trade's
+   * execution, the earlier trade of a correction, a flow's date, an action's effective date; a
+   * creation alters all of it; null for what changes no figure (a rename, a move, targets).
+   */
+  private static LocalDate businessDate(String type, JsonObject payload, OffsetDateTime recorded) {
+    return switch (type) {
+      case "PortfolioCreated" -> LocalDate.of(1970, 1, 1);
+      case "PortfolioUpdated", "TargetsSet" -> null;
+      case "TradeRecorded" -> date(payload.getString("executedAt"), recorded);
+      case "TradeCancelled" -> date(payload.getJsonObject("cancelled").getString("executedAt"), recorded);
+      case "TradeAmended" -> DailySeries.earlier(
+          date(payload.getJsonObject("previous").getString("executedAt"), recorded),
+          date(payload.getJsonObject("amended").getString("executedAt"), recorded));
+      case "CashFlowRecorded" -> date(payload.getString("occurredAt"), recorded);
+      default -> DailySeries.earlier(date(payload.getString("effectiveAt"), recorded),
+          date(payload.getString("at"), recorded));
+    };
+  }
+
+  private static LocalDate date(String instant, OffsetDateTime otherwise) {
+    return (instant == null ? otherwise : FlatPayload.time(instant)).toLocalDate();
+  }
+
+  private static void nullable(DuckDBAppender appender, OffsetDateTime value) throws SQLException {
+    if (value == null) {
+      appender.appendNull();
+    } else {
+      appender.append(value);
     }
   }
 
@@ -376,7 +594,7 @@ public final class AnalyticsFeedVerticle extends VerticleBase {
     if (value == null) {
       appender.appendNull();
     } else {
-      appender.append(time(Instant.parse(value)));
+      appender.append(FlatPayload.time(value));
     }
   }
 }

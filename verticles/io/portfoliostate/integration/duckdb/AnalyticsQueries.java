@@ -9,6 +9,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.time.LocalDate;
 import java.util.List;
 
 /**
@@ -94,5 +95,139 @@ public final class AnalyticsQueries {
       }
     }
     return new SetContents(ids, holdings, cash);
+  }
+
+  /** One weekday of a portfolio's daily series as the store holds it (texts exact, as the performance read gives them). */
+  public record NavPoint(LocalDate date, String nav, String netFlow, String income, Double dailyReturn) {
+  }
+
+  /** A portfolio's daily series over a window. */
+  public record NavSeries(String portfolioId, String baseCurrency, List<NavPoint> points) {
+  }
+
+  /** The members of {@code set}, by id. Blocks. */
+  public static List<String> members(Connection connection, PortfolioSet set) throws SQLException {
+    List<String> ids = new ArrayList<>();
+    try (PreparedStatement statement = connection.prepareStatement(
+        "SELECT portfolio_id FROM (" + set.sql() + ") ORDER BY portfolio_id")) {
+      set.bind(statement, 1);
+      try (ResultSet rows = statement.executeQuery()) {
+        while (rows.next()) {
+          ids.add(rows.getString(1));
+        }
+      }
+    }
+    return ids;
+  }
+
+  /**
+   * How many members of {@code set} wait for a refresh of their daily series since a change the
+   * feed read (not counting new prices). Blocks.
+   */
+  public static long seriesPending(Connection connection, PortfolioSet set) throws SQLException {
+    try (PreparedStatement statement = connection.prepareStatement(
+        "WITH members AS (" + set.sql() + ") SELECT count(*) FROM daily_pending p JOIN members m "
+            + "ON m.portfolio_id = p.portfolio_id LEFT JOIN daily_done d ON d.portfolio_id = p.portfolio_id "
+            + "WHERE d.seq IS NULL OR p.seq > d.seq")) {
+      set.bind(statement, 1);
+      try (ResultSet rows = statement.executeQuery()) {
+        rows.next();
+        return rows.getLong(1);
+      }
+    }
+  }
+
+  /** How many portfolios' daily series are computed and wait for no recomputation. Blocks. */
+  public static long seriesUpToDate(Connection connection) throws SQLException {
+    try (PreparedStatement statement = connection.prepareStatement(
+        "SELECT count(*) FROM daily_done d WHERE NOT EXISTS (SELECT 1 FROM daily_pending p "
+            + "WHERE p.portfolio_id = d.portfolio_id AND p.seq > d.seq) "
+            + "AND NOT EXISTS (SELECT 1 FROM daily_marks m WHERE m.portfolio_id = d.portfolio_id)")) {
+      try (ResultSet rows = statement.executeQuery()) {
+        rows.next();
+        return rows.getLong(1);
+      }
+    }
+  }
+
+  /** The daily series of every member of {@code set} from {@code from} to {@code to}, by portfolio and date. Blocks. */
+  public static List<NavSeries> navs(Connection connection, PortfolioSet set, LocalDate from, LocalDate to)
+      throws SQLException {
+    List<NavSeries> series = new ArrayList<>();
+    try (PreparedStatement statement = connection.prepareStatement(
+        "WITH members AS (" + set.sql() + ") SELECT n.portfolio_id, n.base_currency, n.date, n.nav, n.net_flow, "
+            + "n.income, n.daily_return FROM daily_nav n JOIN members m ON m.portfolio_id = n.portfolio_id "
+            + "WHERE n.date BETWEEN ? AND ? ORDER BY n.portfolio_id, n.date")) {
+      int index = set.bind(statement, 1);
+      statement.setObject(index, from);
+      statement.setObject(index + 1, to);
+      try (ResultSet rows = statement.executeQuery()) {
+        NavSeries current = null;
+        while (rows.next()) {
+          String id = rows.getString(1);
+          if (current == null || !current.portfolioId().equals(id)) {
+            current = new NavSeries(id, rows.getString(2), new ArrayList<>());
+            series.add(current);
+          }
+          double value = rows.getDouble(7);
+          Double dailyReturn = rows.wasNull() ? null : value;
+          current.points().add(new NavPoint(rows.getObject(3, LocalDate.class), rows.getString(4), rows.getString(5),
+              rows.getString(6), dailyReturn));
+        }
+      }
+    }
+    return series;
+  }
+
+  /** Daily returns of a set over a window: one row per portfolio, one column per date, NaN where none. */
+  public record ReturnMatrix(List<String> portfolioIds, List<LocalDate> dates, double[][] returns) {
+  }
+
+  /**
+   * The daily returns of every member of {@code set} in [{@code from}, {@code to}], laid out for
+   * {@code Correlation}: the dates are those on which at least one member has a return. Blocks.
+   */
+  public static ReturnMatrix returns(Connection connection, PortfolioSet set, LocalDate from, LocalDate to)
+      throws SQLException {
+    List<String> ids = members(connection, set);
+    java.util.Map<String, Integer> row = new java.util.HashMap<>();
+    for (int i = 0; i < ids.size(); i++) {
+      row.put(ids.get(i), i);
+    }
+    List<LocalDate> dates = new ArrayList<>();
+    java.util.Map<LocalDate, Integer> column = new java.util.HashMap<>();
+    List<String> portfolios = new ArrayList<>();
+    List<LocalDate> days = new ArrayList<>();
+    List<Double> values = new ArrayList<>();
+    try (PreparedStatement statement = connection.prepareStatement(
+        "WITH members AS (" + set.sql() + ") SELECT r.portfolio_id, r.date, r.daily_return FROM daily_returns r "
+            + "JOIN members m ON m.portfolio_id = r.portfolio_id WHERE r.date BETWEEN ? AND ? ORDER BY r.date")) {
+      int index = set.bind(statement, 1);
+      statement.setObject(index, from);
+      statement.setObject(index + 1, to);
+      try (ResultSet rows = statement.executeQuery()) {
+        while (rows.next()) {
+          LocalDate date = rows.getObject(2, LocalDate.class);
+          if (!column.containsKey(date)) {
+            column.put(date, dates.size());
+            dates.add(date);
+          }
+          portfolios.add(rows.getString(1));
+          days.add(date);
+          values.add(rows.getDouble(3));
+        }
+      }
+    }
+    double[][] returns = new double[ids.size()][dates.size()];
+    for (double[] line : returns) {
+      java.util.Arrays.fill(line, Double.NaN);
+    }
+    for (int k = 0; k < values.size(); k++) {
+      Integer i = row.get(portfolios.get(k));
+      if (i != null) {
+        returns[i][column.get(days.get(k))] = values.get(k);
+      }
+    }
+    return new ReturnMatrix(ids, dates, returns);
   }
 }

@@ -76,7 +76,23 @@ public final class AnalyticsStore implements AutoCloseable {
       "CREATE TABLE IF NOT EXISTS prices (instrument_id VARCHAR NOT NULL, price " + DECIMAL + ", "
           + "currency VARCHAR NOT NULL, observed_at TIMESTAMPTZ)",
       "CREATE TABLE IF NOT EXISTS fx_rates (base VARCHAR NOT NULL, quote VARCHAR NOT NULL, rate " + DECIMAL
-          + ", observed_at TIMESTAMPTZ)");
+          + ", observed_at TIMESTAMPTZ)",
+      // The daily series (DailySeries). The feed marks portfolios pending (daily_pending, in
+      // each batch's transaction); the series worker writes the rest: the two never update the
+      // same table, so their transactions cannot conflict.
+      "CREATE TABLE IF NOT EXISTS daily_pending (portfolio_id VARCHAR NOT NULL, from_date DATE NOT NULL, "
+          + "seq BIGINT NOT NULL)",
+      "CREATE TABLE IF NOT EXISTS daily_marks (portfolio_id VARCHAR PRIMARY KEY, from_date DATE NOT NULL)",
+      "CREATE TABLE IF NOT EXISTS daily_moved (kind VARCHAR NOT NULL, key VARCHAR NOT NULL, from_date DATE NOT NULL)",
+      "CREATE TABLE IF NOT EXISTS daily_done (portfolio_id VARCHAR PRIMARY KEY, seq BIGINT NOT NULL, "
+          + "through DATE NOT NULL)",
+      "CREATE TABLE IF NOT EXISTS daily_done_log (portfolio_id VARCHAR NOT NULL, seq BIGINT NOT NULL, "
+          + "through DATE NOT NULL)",
+      "CREATE TABLE IF NOT EXISTS daily_nav (portfolio_id VARCHAR NOT NULL, date DATE NOT NULL, "
+          + "base_currency VARCHAR NOT NULL, nav VARCHAR NOT NULL, nav_value DOUBLE NOT NULL, net_flow VARCHAR NOT NULL, "
+          + "income VARCHAR NOT NULL, daily_return DOUBLE)",
+      "CREATE TABLE IF NOT EXISTS daily_position_spans (portfolio_id VARCHAR NOT NULL, instrument_id VARCHAR NOT NULL, "
+          + "strategy VARCHAR NOT NULL, quantity " + DECIMAL + ", from_date DATE NOT NULL, to_date DATE NOT NULL)");
 
   /**
    * The folds. A position's quantity is the sum of its trades, each multiplied by every split of
@@ -119,10 +135,17 @@ public final class AnalyticsStore implements AutoCloseable {
           + "any_value(currency) AS currency, max(version) AS last_change_version "
           + "FROM (SELECT * FROM deltas UNION ALL SELECT * FROM marks) GROUP BY portfolio_id, instrument_id, strategy",
       "CREATE OR REPLACE VIEW cash AS SELECT portfolio_id, currency, sum(amount) AS balance "
-          + "FROM cash_movements GROUP BY portfolio_id, currency");
+          + "FROM cash_movements GROUP BY portfolio_id, currency",
+      // A span of equal quantity becomes one row per weekday in it.
+      "CREATE OR REPLACE VIEW daily_positions AS SELECT s.portfolio_id, d.date, s.instrument_id, s.strategy, "
+          + "s.quantity FROM daily_position_spans s, LATERAL (SELECT CAST(unnest(generate_series(s.from_date, "
+          + "s.to_date, INTERVAL 1 DAY)) AS DATE) AS date) d WHERE isodow(d.date) <= 5",
+      "CREATE OR REPLACE VIEW daily_returns AS SELECT portfolio_id, date, daily_return FROM daily_nav "
+          + "WHERE daily_return IS NOT NULL");
 
   private final Path folder;
   private final DuckDBConnection writer;
+  private DuckDBConnection seriesWriter;
   private final List<Connection> readers = new ArrayList<>();
   private final ThreadLocal<Connection> threadReader = new ThreadLocal<>();
   private volatile Position position;
@@ -202,6 +225,17 @@ public final class AnalyticsStore implements AutoCloseable {
     return writer;
   }
 
+  /**
+   * The daily series worker's own connection (made on first use): the series are written beside
+   * the feed's batches, in transactions of their own. One thread at a time.
+   */
+  synchronized DuckDBConnection seriesWriter() throws SQLException {
+    if (seriesWriter == null) {
+      seriesWriter = (DuckDBConnection) writer.duplicate();
+    }
+    return seriesWriter;
+  }
+
   /** Called by the feed after it committed a batch. */
   void advanced(Position to, long added, long maxSeq) {
     position = to;
@@ -248,6 +282,11 @@ public final class AnalyticsStore implements AutoCloseable {
         closeQuietly(connection);
       }
       readers.clear();
+    }
+    synchronized (this) {
+      if (seriesWriter != null) {
+        closeQuietly(seriesWriter);
+      }
     }
     closeQuietly(writer);
   }

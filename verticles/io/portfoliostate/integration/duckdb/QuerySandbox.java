@@ -337,7 +337,7 @@ public final class QuerySandbox {
     Map<String, String> views = new LinkedHashMap<>();
     String byPortfolio = "portfolio_id IN {members}";
     for (String view : List.of("events", "trades", "trade_corrections", "cash_flows", "cash_movements", "splits",
-        "positions", "cash", "portfolios")) {
+        "positions", "cash", "portfolios", "daily_nav", "daily_returns", "daily_positions")) {
       views.put(view, byPortfolio);
     }
     views.put("portfolio_tree", "root_id IN {members} AND portfolio_id IN {members}");

@@ -1,0 +1,253 @@
+package io.portfoliostate.gateway;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.portfoliostate.config.Settings.AnalyticsSettings;
+import io.portfoliostate.domain.Identifiers;
+import io.portfoliostate.domain.PortfolioId;
+import io.portfoliostate.domain.analytics.Correlation;
+import io.portfoliostate.integration.duckdb.AnalyticsQueries;
+import io.portfoliostate.integration.duckdb.AnalyticsQueries.NavPoint;
+import io.portfoliostate.integration.duckdb.AnalyticsQueries.NavSeries;
+import io.portfoliostate.integration.duckdb.AnalyticsQueries.PortfolioSet;
+import io.portfoliostate.integration.duckdb.AnalyticsQueries.ReturnMatrix;
+import io.portfoliostate.integration.duckdb.AnalyticsStore;
+import io.portfoliostate.security.AccessRule;
+import io.portfoliostate.security.PortfolioRole;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.WorkerExecutor;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+import java.time.Clock;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+
+/**
+ * The analytics routes over the store's daily series (docs/analytics.md): {@code nav} (each
+ * member's daily NAV and return) and {@code correlation} (the Pearson matrix of their daily
+ * returns). A set is named as for the other analytics routes: {@code portfolios=a,b} (each
+ * readable), {@code root=x} (x readable), or nothing (everything the caller may read).
+ *
+ * <p>With {@code minSeq=n} an answer waits until the store holds change n <em>and</em> no member
+ * of the set waits for its series to be recomputed, so a caller reads the series its own write
+ * changed. The reads and the matrix run on the store's reader threads, never an event loop.
+ */
+final class SeriesAnalyticsHandlers {
+
+  private static final long MIN_SEQ_POLL_MS = 10;
+  private static final int MAX_LISTED = 1000;
+  /** The longest window: ten years of days. */
+  private static final int MAX_DAYS = 3660;
+
+  private final Vertx vertx;
+  private final AnalyticsStore store;
+  private final AnalyticsSettings settings;
+  private final AccessControl access;
+  private final Clock clock;
+  private final WorkerExecutor readers;
+  private final Timer correlating;
+
+  private SeriesAnalyticsHandlers(Vertx vertx, AnalyticsStore store, AnalyticsSettings settings,
+      AccessControl access, Clock clock, MeterRegistry registry) {
+    this.vertx = vertx;
+    this.store = store;
+    this.settings = settings;
+    this.access = access;
+    this.clock = clock;
+    // The same shared pool as the other analytics routes (same name, same size).
+    this.readers = vertx.createSharedWorkerExecutor("pstate-analytics-read", settings.readers());
+    this.correlating = Timer.builder("pstate.analytics.correlation")
+        .description("time to read a set's daily returns and compute their correlation matrix").register(registry);
+  }
+
+  /** Declares the routes on {@code routes}; none when the node keeps no store. */
+  static void mount(SecuredRoutes routes, Vertx vertx, AnalyticsStore store, AnalyticsSettings settings,
+      AccessControl access, Clock clock, MeterRegistry registry) {
+    if (store == null) {
+      return;
+    }
+    SeriesAnalyticsHandlers handlers = new SeriesAnalyticsHandlers(vertx, store, settings, access, clock, registry);
+    AccessRule set = AccessRule.checkedByHandler("read on each of ?portfolios= or on ?root=; without them, "
+        + "only the portfolios the caller may read");
+    routes.get("/api/v1/analytics/nav", set, handlers::nav);
+    routes.get("/api/v1/analytics/correlation", set, handlers::correlation);
+  }
+
+  /** A checked request: its set, window and freshness. */
+  private record Request(PortfolioSet set, LocalDate from, LocalDate to, long minSeq) {
+  }
+
+  private void nav(RoutingContext ctx) {
+    answer(ctx, request -> {
+      List<NavSeries> series = AnalyticsQueries.navs(store.reader(), request.set(), request.from(), request.to());
+      JsonArray portfolios = new JsonArray();
+      for (NavSeries one : series) {
+        JsonArray points = new JsonArray();
+        for (NavPoint point : one.points()) {
+          points.add(new JsonObject().put("date", point.date().toString()).put("nav", point.nav())
+              .put("netFlow", point.netFlow()).put("income", point.income()).put("dailyReturn", point.dailyReturn()));
+        }
+        portfolios.add(new JsonObject().put("portfolioId", one.portfolioId())
+            .put("baseCurrency", one.baseCurrency()).put("series", points));
+      }
+      return new JsonObject().put("portfolios", portfolios);
+    });
+  }
+
+  private void correlation(RoutingContext ctx) {
+    answer(ctx, request -> {
+      long began = System.nanoTime();
+      ReturnMatrix returns = AnalyticsQueries.returns(store.reader(), request.set(), request.from(), request.to());
+      double[][] matrix = Correlation.matrix(returns.returns());
+      JsonArray rows = new JsonArray();
+      for (double[] line : matrix) {
+        JsonArray row = new JsonArray();
+        for (double value : line) {
+          row.add(Double.isNaN(value) ? null : value);
+        }
+        rows.add(row);
+      }
+      correlating.record(System.nanoTime() - began, TimeUnit.NANOSECONDS);
+      return new JsonObject().put("portfolios", new JsonArray(new ArrayList<>(returns.portfolioIds())))
+          .put("matrix", rows).put("days", returns.dates().size());
+    });
+  }
+
+  /** Checks the request, resolves its set, waits for {@code minSeq}, then answers {@code body} of it. */
+  private void answer(RoutingContext ctx, Blocking body) {
+    String listed = ctx.queryParams().get("portfolios");
+    String root = ctx.queryParams().get("root");
+    List<RequestReader.FieldError> errors = new ArrayList<>();
+    if (listed != null && root != null) {
+      errors.add(new RequestReader.FieldError("root", "cannot be combined with portfolios"));
+    }
+    List<String> ids = listed == null ? List.of() : Arrays.asList(listed.split(",", -1));
+    if (listed != null && (ids.size() > MAX_LISTED || !ids.stream().allMatch(Identifiers::isValid))) {
+      errors.add(new RequestReader.FieldError("portfolios",
+          "must be 1-" + MAX_LISTED + " portfolio ids separated by commas"));
+    }
+    if (root != null && !Identifiers.isValid(root)) {
+      errors.add(new RequestReader.FieldError("root", "must be a portfolio id"));
+    }
+    LocalDate today = LocalDate.now(clock.withZone(ZoneOffset.UTC));
+    LocalDate to = date(ctx, "to", errors);
+    LocalDate from = date(ctx, "from", errors);
+    if (errors.isEmpty()) {
+      to = to == null ? today : to;
+      from = from == null ? to.minusYears(1) : from;
+      if (from.isAfter(to)) {
+        errors.add(new RequestReader.FieldError("from", "the window starts after it ends (" + from + " > " + to + ")"));
+      } else if (from.plusDays(MAX_DAYS).isBefore(to)) {
+        errors.add(new RequestReader.FieldError("from", "the window is longer than " + MAX_DAYS + " days"));
+      }
+    }
+    if (!errors.isEmpty()) {
+      Problems.send(ctx, Problems.invalid(errors));
+      return;
+    }
+    Long minSeq = HttpBodies.longParam(ctx, "minSeq", 0, Long.MAX_VALUE);
+    if (ctx.response().ended()) {
+      return;
+    }
+    LocalDate windowFrom = from;
+    LocalDate windowTo = to;
+    Future<Optional<PortfolioSet>> set;
+    if (listed != null) {
+      set = requireEach(ctx, ids, 0).map(ok -> ok ? Optional.of(PortfolioSet.listed(ids)) : Optional.empty());
+    } else if (root != null) {
+      set = requireEach(ctx, List.of(root), 0)
+          .map(ok -> ok ? Optional.of(PortfolioSet.subtrees(List.of(root))) : Optional.empty());
+    } else {
+      set = Future.succeededFuture(Optional.of(access.readableRoots(ctx)
+          .map(roots -> PortfolioSet.subtrees(roots.stream().map(PortfolioId::value).toList()))
+          .orElse(PortfolioSet.all())));
+    }
+    set.compose(resolved -> {
+      if (resolved.isEmpty()) {
+        return Future.<Void>succeededFuture();
+      }
+      Request request = new Request(resolved.get(), windowFrom, windowTo, minSeq == null ? 0 : minSeq);
+      return await(request, System.currentTimeMillis() + settings.minSeqWaitMs()).compose(reached -> {
+        if (!reached) {
+          Problems.send(ctx, Problems.unavailable("the analytics store has not read global_seq " + minSeq
+              + " and recomputed the series it changed yet (it is at " + store.analyticsSeq() + "); retry"));
+          return Future.<Void>succeededFuture();
+        }
+        long seq = store.analyticsSeq();
+        return readers.executeBlocking(() -> body.apply(request), false).map(json -> {
+          HttpBodies.json(ctx, 200, new JsonObject().put("analyticsSeq", seq).put("from", windowFrom.toString())
+              .put("to", windowTo.toString()).mergeIn(json));
+          return null;
+        });
+      });
+    }).onFailure(failure -> Problems.send(ctx, Problems.of(failure)));
+  }
+
+  /** Whether, before {@code deadline}, the store holds change minSeq and the set's series are recomputed past it. */
+  private Future<Boolean> await(Request request, long deadline) {
+    if (request.minSeq() <= 0) {
+      return Future.succeededFuture(true);
+    }
+    return readers.executeBlocking(() -> store.holds(request.minSeq())
+        && AnalyticsQueries.seriesPending(store.reader(), request.set()) == 0, false).compose(ready -> {
+          if (ready) {
+            return Future.succeededFuture(true);
+          }
+          if (System.currentTimeMillis() >= deadline) {
+            return Future.succeededFuture(false);
+          }
+          Promise<Boolean> later = Promise.promise();
+          vertx.setTimer(MIN_SEQ_POLL_MS, id -> await(request, deadline).onComplete(later));
+          return later.future();
+        });
+  }
+
+  /** Read on each id in turn; false once one was refused (the refusal has been sent). */
+  private Future<Boolean> requireEach(RoutingContext ctx, List<String> ids, int from) {
+    if (from == ids.size()) {
+      return Future.succeededFuture(true);
+    }
+    return access.require(ctx, PortfolioId.of(ids.get(from)), PortfolioRole.READ)
+        .compose(ok -> ok ? requireEach(ctx, ids, from + 1) : Future.succeededFuture(false));
+  }
+
+  private static LocalDate date(RoutingContext ctx, String name, List<RequestReader.FieldError> errors) {
+    String text = ctx.queryParams().get(name);
+    if (text == null) {
+      return null;
+    }
+    try {
+      return LocalDate.parse(text);
+    } catch (DateTimeParseException e) {
+      errors.add(new RequestReader.FieldError(name, "must be a date (YYYY-MM-DD)"));
+      return null;
+    }
+  }
+
+  /** A read of the store for a checked request (on a reader thread). */
+  @FunctionalInterface
+  private interface Blocking extends Function<Request, JsonObject> {
+    JsonObject read(Request request) throws Exception;
+
+    @Override
+    default JsonObject apply(Request request) {
+      try {
+        return read(request);
+      } catch (RuntimeException e) {
+        throw e;
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
+    }
+  }
+}

@@ -1,0 +1,472 @@
+package io.portfoliostate.integration.duckdb;
+
+import io.portfoliostate.domain.CashFlowRecorded;
+import io.portfoliostate.domain.CorporateAction;
+import io.portfoliostate.domain.CurrencyCode;
+import io.portfoliostate.domain.Decimals;
+import io.portfoliostate.domain.DividendApplied;
+import io.portfoliostate.domain.FxConverted;
+import io.portfoliostate.domain.InstrumentId;
+import io.portfoliostate.domain.PortfolioCreated;
+import io.portfoliostate.domain.PortfolioEvent;
+import io.portfoliostate.domain.PortfolioState;
+import io.portfoliostate.domain.Position;
+import io.portfoliostate.domain.PositionKey;
+import io.portfoliostate.domain.Split;
+import io.portfoliostate.domain.SplitApplied;
+import io.portfoliostate.domain.TradeRecorded;
+import io.portfoliostate.domain.performance.DailyPoint;
+import io.portfoliostate.domain.performance.PerformanceCalculator;
+import io.portfoliostate.domain.performance.PerformanceReport;
+import io.portfoliostate.domain.performance.PriceHistory;
+import io.portfoliostate.domain.timeline.BusinessTime;
+import io.portfoliostate.domain.valuation.FxRate;
+import io.portfoliostate.domain.valuation.Price;
+import io.portfoliostate.market.MarketView;
+import io.portfoliostate.persistence.PerformanceHistory;
+import io.portfoliostate.protocol.EventJson;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.DayOfWeek;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.duckdb.DuckDBAppender;
+import org.duckdb.DuckDBConnection;
+
+/**
+ * The store's daily series (docs/analytics.md): each portfolio's NAV and return at the end of
+ * every weekday in business time, and the quantity of each of its positions, over a window of
+ * {@code analytics.series.days} weekdays ending today.
+ *
+ * <p>The figures are those of {@code GET /portfolios/{id}/performance} by construction: the
+ * same fold ({@link BusinessTime#at}) of the portfolio's journal (read from the store's
+ * {@code events}), the same price and FX history read from PostgreSQL through
+ * {@link PerformanceHistory}, valued by the same {@link PerformanceCalculator}. Price history
+ * stays in PostgreSQL, where it is indexed by instrument and time; the store keeps the results.
+ *
+ * <p>Incremental: a change to a portfolio marks it <em>pending from</em> the first business date
+ * it can change (a trade's execution date, a flow's date, a correction's earlier date, a split's
+ * effective date); a price or rate marks the portfolios that deal in it from its observation
+ * date; a new day marks every portfolio from that day. A refresh recomputes a pending portfolio
+ * from the weekday before its date (the fold itself reads the whole journal) and replaces only
+ * the days from its date on. Blocking methods run on the feed's series worker.
+ */
+final class DailySeries {
+
+  /** One portfolio to recompute: from {@code from} on, as of the journal up to {@code seq}. */
+  record Job(String portfolioId, LocalDate from, long seq) {
+  }
+
+  /** What a job needs read from PostgreSQL: its journal parsed, its window and its instruments. */
+  record Prepared(Job job, List<PortfolioEvent> journal, CurrencyCode base, LocalDate windowStart,
+      LocalDate computeFrom, LocalDate today, Set<InstrumentId> instruments, Set<CurrencyCode> currencies,
+      List<Split> splits) {
+  }
+
+  /** Prepared with its price history. */
+  record Loaded(Prepared prepared, List<Price> prices, List<FxRate> rates) {
+  }
+
+  private final AnalyticsStore store;
+  private final PerformanceHistory history;
+  private final MarketView market;
+  private final int days;
+
+  DailySeries(AnalyticsStore store, PerformanceHistory history, MarketView market, int days) {
+    this.store = store;
+    this.history = history;
+    this.market = market;
+    this.days = days;
+  }
+
+  /** The first weekday of the window ending {@code today}: {@code days} weekdays in all. */
+  LocalDate windowStart(LocalDate today) {
+    LocalDate date = lastWeekday(today);
+    for (int i = 1; i < days; i++) {
+      date = previousWeekday(date);
+    }
+    return date;
+  }
+
+  /**
+   * Up to {@code limit} pending portfolios, oldest mark first: a portfolio is pending while the
+   * feed's latest mark ({@code daily_pending.seq}) is newer than the refresh that last covered it
+   * ({@code daily_done.seq}). The feed and the refresh write different tables, so their
+   * transactions never conflict. Blocks.
+   */
+  List<Job> pending(Connection connection, int limit) throws SQLException {
+    List<Job> jobs = new ArrayList<>();
+    try (PreparedStatement statement = connection.prepareStatement(
+        "WITH feed AS (SELECT p.portfolio_id, min(p.from_date) AS from_date, max(p.seq) AS seq FROM daily_pending p "
+            + "LEFT JOIN daily_done d ON d.portfolio_id = p.portfolio_id WHERE d.seq IS NULL OR p.seq > d.seq "
+            + "GROUP BY p.portfolio_id), "
+            + "marks AS (SELECT m.portfolio_id, m.from_date, coalesce(d.seq, 0) AS seq FROM daily_marks m "
+            + "LEFT JOIN daily_done d ON d.portfolio_id = m.portfolio_id) "
+            + "SELECT portfolio_id, min(from_date) AS from_date, max(seq) AS seq FROM "
+            + "(SELECT * FROM feed UNION ALL SELECT * FROM marks) GROUP BY portfolio_id ORDER BY seq LIMIT ?")) {
+      statement.setInt(1, limit);
+      try (ResultSet rows = statement.executeQuery()) {
+        while (rows.next()) {
+          jobs.add(new Job(rows.getString(1), rows.getObject(2, LocalDate.class), rows.getLong(3)));
+        }
+      }
+    }
+    return jobs;
+  }
+
+  /**
+   * Marks (in {@code daily_marks}, which only the series worker writes) the portfolios that deal
+   * in a moved instrument or currency from the first date it moved, and every portfolio whose
+   * series was last computed before the last weekday up to {@code today} from that day (a new
+   * day; a day computed before its last prices came). Blocks.
+   */
+  void mark(DuckDBConnection connection, Map<String, LocalDate> instruments, Map<String, LocalDate> currencies,
+      LocalDate today) throws SQLException {
+    connection.setAutoCommit(false);
+    try {
+      if (!instruments.isEmpty() || !currencies.isEmpty()) {
+        try (DuckDBAppender moved = connection.createAppender("main", "daily_moved")) {
+          for (Map.Entry<String, LocalDate> entry : instruments.entrySet()) {
+            moved.beginRow().append("instrument").append(entry.getKey()).append(entry.getValue()).endRow();
+          }
+          for (Map.Entry<String, LocalDate> entry : currencies.entrySet()) {
+            moved.beginRow().append("currency").append(entry.getKey()).append(entry.getValue()).endRow();
+          }
+        }
+      }
+      // The marks of moved instruments and currencies are looked up only when something moved
+      // (the lookup reads the trades); a new day is found in daily_done alone.
+      String moved = instruments.isEmpty() && currencies.isEmpty() ? "" : "SELECT t.portfolio_id, x.from_date "
+          + "FROM daily_moved x JOIN (SELECT DISTINCT portfolio_id, instrument_id FROM trades) t "
+          + "ON x.kind = 'instrument' AND t.instrument_id = x.key UNION ALL SELECT c.portfolio_id, x.from_date "
+          + "FROM daily_moved x JOIN (SELECT DISTINCT portfolio_id, currency FROM cash_movements UNION "
+          + "SELECT portfolio_id, base_currency FROM portfolios) c ON x.kind = 'currency' AND c.currency = x.key "
+          + "UNION ALL ";
+      try (PreparedStatement statement = connection.prepareStatement(
+          "INSERT OR REPLACE INTO daily_marks SELECT n.portfolio_id, least(min(n.from_date), "
+              + "any_value(m.from_date)) FROM (" + moved + "SELECT portfolio_id, through AS from_date FROM daily_done "
+              + "WHERE through < ?) n LEFT JOIN daily_marks m ON m.portfolio_id = n.portfolio_id "
+              + "GROUP BY n.portfolio_id")) {
+        statement.setObject(1, lastWeekday(today));
+        statement.execute();
+      }
+      if (!moved.isEmpty()) {
+        try (Statement statement = connection.createStatement()) {
+          statement.execute("DELETE FROM daily_moved");
+        }
+      }
+      connection.commit();
+    } catch (SQLException | RuntimeException e) {
+      connection.rollback();
+      throw e;
+    } finally {
+      connection.setAutoCommit(true);
+    }
+  }
+
+  /**
+   * Marks the portfolios a feed batch changed, each from the first business date it changed, in
+   * the batch's own transaction on the feed's connection: one appended row per portfolio and
+   * batch in {@code daily_pending} (no index, no update: an upsert per portfolio cost the feed
+   * more than reading the batch). {@code seq} grows with every batch. Blocks.
+   */
+  static void markChanged(DuckDBConnection connection, Map<String, LocalDate> changed, long seq)
+      throws SQLException {
+    try (DuckDBAppender pending = connection.createAppender("main", "daily_pending")) {
+      for (Map.Entry<String, LocalDate> entry : changed.entrySet()) {
+        pending.beginRow().append(entry.getKey()).append(entry.getValue()).append(seq).endRow();
+      }
+    }
+  }
+
+  /** The earlier of two dates (for merging marks). */
+  static LocalDate earlier(LocalDate a, LocalDate b) {
+    return a.isBefore(b) ? a : b;
+  }
+
+  /** The journals of {@code jobs} from the store, parsed, with each one's window. Blocks. */
+  List<Prepared> prepare(Connection connection, List<Job> jobs, LocalDate today) throws SQLException {
+    Map<String, List<PortfolioEvent>> journals = new LinkedHashMap<>();
+    for (Job job : jobs) {
+      journals.put(job.portfolioId(), new ArrayList<>());
+    }
+    try (PreparedStatement statement = connection.prepareStatement(
+        "SELECT portfolio_id, type, payload FROM events WHERE list_contains(string_split(?, ','), portfolio_id) "
+            + "ORDER BY portfolio_id, version")) {
+      statement.setString(1, String.join(",", journals.keySet()));
+      try (ResultSet rows = statement.executeQuery()) {
+        while (rows.next()) {
+          journals.get(rows.getString(1)).add(EventJson.fromJson(rows.getString(2), new JsonObject(rows.getString(3))));
+        }
+      }
+    }
+    LocalDate windowStart = windowStart(today);
+    List<Prepared> prepared = new ArrayList<>();
+    for (Job job : jobs) {
+      List<PortfolioEvent> journal = journals.get(job.portfolioId());
+      if (journal.isEmpty() || !(journal.get(0) instanceof PortfolioCreated)) {
+        // Not in the store (yet): nothing to compute; the refresh is recorded all the same.
+        prepared.add(new Prepared(job, List.of(), null, windowStart, today, today, Set.of(), Set.of(), List.of()));
+        continue;
+      }
+      LocalDate first = max(inception(journal), windowStart);
+      // The weekday before the first changed day: its NAV is the start the changed day's return needs.
+      LocalDate computeFrom = max(first, previousWeekday(max(job.from(), first)));
+      Set<InstrumentId> instruments = new LinkedHashSet<>();
+      // As the performance read: USD is always among the currencies whose rates are read.
+      Set<CurrencyCode> currencies = new LinkedHashSet<>(List.of(CurrencyCode.USD));
+      CurrencyCode base = null;
+      List<Split> splits = new ArrayList<>();
+      for (PortfolioEvent event : journal) {
+        if (event instanceof PortfolioCreated created) {
+          base = created.baseCurrency();
+          currencies.add(base);
+        } else if (event instanceof TradeRecorded trade) {
+          instruments.add(trade.instrumentId());
+          currencies.add(trade.currency());
+        } else if (event instanceof CashFlowRecorded flow) {
+          currencies.add(flow.currency());
+        } else if (event instanceof FxConverted conversion) {
+          currencies.add(conversion.fromCurrency());
+          currencies.add(conversion.toCurrency());
+        } else if (event instanceof DividendApplied dividend) {
+          currencies.addAll(dividend.amounts().keySet());
+        } else if (event instanceof SplitApplied split) {
+          splits.add(split.split());
+        }
+      }
+      for (InstrumentId instrument : instruments) {
+        for (CorporateAction action : market.actionsOf(instrument)) {
+          if (action instanceof Split split) {
+            splits.add(split);
+          }
+        }
+      }
+      prepared.add(new Prepared(job, journal, base, first, computeFrom, max(today, computeFrom), instruments,
+          currencies, splits));
+    }
+    return prepared;
+  }
+
+  /** The prices and rates of a job's window, from PostgreSQL (the performance read's statements). */
+  Future<Loaded> load(Prepared prepared) {
+    if (prepared.base() == null) {
+      return Future.succeededFuture(new Loaded(prepared, List.of(), List.of()));
+    }
+    Instant start = prepared.computeFrom().atStartOfDay().toInstant(ZoneOffset.UTC);
+    Instant end = PerformanceCalculator.endOf(prepared.today());
+    return history.prices(prepared.instruments(), start, end).compose(texts -> {
+      Set<CurrencyCode> all = new HashSet<>(prepared.currencies());
+      all.addAll(texts.currencies());
+      return history.rates(all, start, end).map(rates -> new Loaded(prepared, texts.prices(), rates));
+    });
+  }
+
+  /**
+   * Folds and values each loaded job, then replaces its days from its first changed date and
+   * records the refresh, all in one transaction of {@code connection}. Blocks.
+   */
+  void write(DuckDBConnection connection, List<Loaded> loaded) throws SQLException {
+    connection.setAutoCommit(false);
+    try {
+      try (DuckDBAppender navs = connection.createAppender("main", "daily_nav");
+          DuckDBAppender spans = connection.createAppender("main", "daily_position_spans");
+          DuckDBAppender done = connection.createAppender("main", "daily_done_log")) {
+        for (Loaded one : loaded) {
+          Prepared p = one.prepared();
+          String id = p.job().portfolioId();
+          if (p.base() == null) {
+            done.beginRow().append(id).append(p.job().seq()).append(p.today()).endRow();
+            continue;
+          }
+          List<LocalDate> dates = PerformanceCalculator.weekdays(p.computeFrom(), p.today());
+          // Days from here on are replaced; the weekday before is computed only for its NAV.
+          LocalDate replaceFrom = p.computeFrom().equals(p.windowStart()) ? p.computeFrom()
+              : nextWeekday(p.computeFrom());
+          delete(connection, id, replaceFrom, p.windowStart());
+          if (!dates.isEmpty()) {
+            List<Instant> ends = dates.stream().map(PerformanceCalculator::endOf).toList();
+            List<PortfolioState> states = BusinessTime.at(p.journal(), ends);
+            PerformanceReport report = PerformanceCalculator.compute(new PerformanceCalculator.Inputs(
+                p.computeFrom(), p.today(), p.base(), dates, states, p.journal(),
+                new PriceHistory(one.prices(), one.rates(), p.splits()), market, null, 0.0, null));
+            for (DailyPoint point : report.series()) {
+              if (point.date().isBefore(replaceFrom)) {
+                continue;
+              }
+              navs.beginRow().append(id).append(point.date()).append(p.base().value())
+                  .append(Decimals.plain(point.nav())).append(point.nav().doubleValue())
+                  .append(Decimals.plain(point.netFlow())).append(Decimals.plain(point.income()));
+              if (point.dailyReturn() == null) {
+                navs.appendNull();
+              } else {
+                navs.append(point.dailyReturn().doubleValue());
+              }
+              navs.endRow();
+            }
+            spans(spans, id, dates, states, replaceFrom);
+          }
+          done.beginRow().append(id).append(p.job().seq()).append(p.today()).endRow();
+        }
+      }
+      try (PreparedStatement marks = connection.prepareStatement(
+          "DELETE FROM daily_marks WHERE list_contains(string_split(?, ','), portfolio_id)")) {
+        marks.setString(1, String.join(",", loaded.stream().map(one -> one.prepared().job().portfolioId()).toList()));
+        marks.execute();
+      }
+      try (Statement statement = connection.createStatement()) {
+        // The latest refresh of each portfolio; the log table is appended (no row is updated
+        // twice in a transaction) and folded here.
+        statement.execute("INSERT OR REPLACE INTO daily_done SELECT portfolio_id, max(seq), max(through) "
+            + "FROM daily_done_log GROUP BY portfolio_id");
+        statement.execute("DELETE FROM daily_done_log");
+        // Marks the refreshes covered; the feed only appends newer ones, so this never conflicts.
+        statement.execute("DELETE FROM daily_pending p USING daily_done d WHERE d.portfolio_id = p.portfolio_id "
+            + "AND p.seq <= d.seq");
+      }
+      connection.commit();
+    } catch (SQLException | RuntimeException e) {
+      connection.rollback();
+      throw e;
+    } finally {
+      connection.setAutoCommit(true);
+    }
+  }
+
+  /** Removes a portfolio's days from {@code from} on, and those before the window. */
+  private static void delete(Connection connection, String id, LocalDate from, LocalDate windowStart)
+      throws SQLException {
+    try (PreparedStatement navs = connection.prepareStatement(
+        "DELETE FROM daily_nav WHERE portfolio_id = ? AND (date >= ? OR date < ?)");
+        PreparedStatement after = connection.prepareStatement(
+            "DELETE FROM daily_position_spans WHERE portfolio_id = ? AND (from_date >= ? OR to_date < ?)");
+        PreparedStatement cut = connection.prepareStatement(
+            "UPDATE daily_position_spans SET to_date = ? WHERE portfolio_id = ? AND to_date >= ?")) {
+      navs.setString(1, id);
+      navs.setObject(2, from);
+      navs.setObject(3, windowStart);
+      navs.execute();
+      after.setString(1, id);
+      after.setObject(2, from);
+      after.setObject(3, windowStart);
+      after.execute();
+      try (PreparedStatement clip = connection.prepareStatement(
+          "UPDATE daily_position_spans SET from_date = ? WHERE portfolio_id = ? AND from_date < ?")) {
+        clip.setObject(1, windowStart);
+        clip.setString(2, id);
+        clip.setObject(3, windowStart);
+        clip.execute();
+      }
+      cut.setObject(1, previousWeekday(from));
+      cut.setString(2, id);
+      cut.setObject(3, from);
+      cut.execute();
+    }
+  }
+
+  /**
+   * Each position's quantity over the days, as spans of equal quantity (a position held a year
+   * unchanged is one row, not 261); flat days are left out.
+   */
+  private static void spans(DuckDBAppender spans, String id, List<LocalDate> dates, List<PortfolioState> states,
+      LocalDate from) throws SQLException {
+    Map<PositionKey, Open> open = new HashMap<>();
+    for (int i = 0; i < dates.size(); i++) {
+      LocalDate date = dates.get(i);
+      if (date.isBefore(from)) {
+        continue;
+      }
+      PortfolioState state = states.get(i);
+      Map<PositionKey, Position> positions = state == null ? Map.of() : state.positions();
+      for (Map.Entry<PositionKey, Open> entry : List.copyOf(open.entrySet())) {
+        Position now = positions.get(entry.getKey());
+        if (now == null || now.quantity().compareTo(entry.getValue().quantity()) != 0) {
+          close(spans, id, entry.getKey(), entry.getValue());
+          open.remove(entry.getKey());
+        }
+      }
+      for (Position position : positions.values()) {
+        if (position.quantity().signum() == 0) {
+          continue;
+        }
+        Open span = open.get(position.key());
+        open.put(position.key(), span == null ? new Open(position.quantity(), date, date)
+            : new Open(span.quantity(), span.since(), date));
+      }
+    }
+    for (Map.Entry<PositionKey, Open> entry : open.entrySet()) {
+      close(spans, id, entry.getKey(), entry.getValue());
+    }
+  }
+
+  /** A position's quantity unchanged from {@code since} to {@code last}. */
+  private record Open(BigDecimal quantity, LocalDate since, LocalDate last) {
+  }
+
+  private static void close(DuckDBAppender spans, String id, PositionKey key, Open span) throws SQLException {
+    // Quantities as the store keeps them: 18 places, half-even (a split can leave more).
+    spans.beginRow().append(id).append(key.instrumentId().value()).append(key.strategy())
+        .append(span.quantity().setScale(18, RoundingMode.HALF_EVEN)).append(span.since()).append(span.last())
+        .endRow();
+  }
+
+  /** The business date of the portfolio's earliest fact (a back-dated trade may precede its creation). */
+  static LocalDate inception(List<PortfolioEvent> journal) {
+    Instant first = Instant.MAX;
+    for (PortfolioEvent event : journal) {
+      Instant time = event.at();
+      if (event instanceof TradeRecorded trade && trade.executedAt() != null) {
+        time = trade.executedAt();
+      } else if (event instanceof CashFlowRecorded flow && flow.occurredAt() != null) {
+        time = flow.occurredAt();
+      }
+      if (time.isBefore(first)) {
+        first = time;
+      }
+    }
+    return first.atZone(ZoneOffset.UTC).toLocalDate();
+  }
+
+  static LocalDate previousWeekday(LocalDate date) {
+    LocalDate day = date.minusDays(1);
+    while (day.getDayOfWeek() == DayOfWeek.SATURDAY || day.getDayOfWeek() == DayOfWeek.SUNDAY) {
+      day = day.minusDays(1);
+    }
+    return day;
+  }
+
+  static LocalDate nextWeekday(LocalDate date) {
+    LocalDate day = date.plusDays(1);
+    while (day.getDayOfWeek() == DayOfWeek.SATURDAY || day.getDayOfWeek() == DayOfWeek.SUNDAY) {
+      day = day.plusDays(1);
+    }
+    return day;
+  }
+
+  /** {@code date}, or the Friday before it on a weekend. */
+  static LocalDate lastWeekday(LocalDate date) {
+    return date.getDayOfWeek() == DayOfWeek.SATURDAY || date.getDayOfWeek() == DayOfWeek.SUNDAY
+        ? previousWeekday(date) : date;
+  }
+
+  private static LocalDate max(LocalDate a, LocalDate b) {
+    return a.isAfter(b) ? a : b;
+  }
+
+}
