@@ -28,7 +28,7 @@ final class Json {
 
   static Instant instant(JsonObject json, String field) {
     String text = json.getString(field);
-    return text == null ? null : Instant.parse(text);
+    return text == null ? null : InstantText.parse(text);
   }
 
   static String text(Instant value) {

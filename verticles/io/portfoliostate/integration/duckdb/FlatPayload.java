@@ -3,9 +3,8 @@ package io.portfoliostate.integration.duckdb;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import io.portfoliostate.protocol.InstantText;
 import java.io.IOException;
-import java.time.Instant;
-import java.time.LocalDateTime;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 
@@ -81,50 +80,8 @@ final class FlatPayload {
     throw new IllegalArgumentException(name + " was not scanned");
   }
 
-  /**
-   * An instant as the journal writes it ({@code Instant.toString()}: {@code 2026-12-05T23:55:53.204Z},
-   * 0 to 9 digits of fraction, years 0000-9999) without a {@code DateTimeFormatter}; anything
-   * else through {@link Instant#parse}.
-   */
+  /** An instant as the journal writes it, read without a formatter ({@link InstantText}), in UTC. */
   static OffsetDateTime time(String text) {
-    int length = text.length();
-    if (length >= 20 && length <= 30 && text.charAt(4) == '-' && text.charAt(7) == '-' && text.charAt(10) == 'T'
-        && text.charAt(13) == ':' && text.charAt(16) == ':' && text.charAt(length - 1) == 'Z'
-        && (length == 20 || text.charAt(19) == '.')) {
-      int nanos = 0;
-      if (length > 20) {
-        int digits = length - 21;
-        if (digits < 1 || digits > 9) {
-          return OffsetDateTime.ofInstant(Instant.parse(text), ZoneOffset.UTC);
-        }
-        nanos = digits(text, 20, length - 1);
-        for (int i = digits; i < 9; i++) {
-          nanos *= 10;
-        }
-      }
-      int year = digits(text, 0, 4);
-      int month = digits(text, 5, 7);
-      int day = digits(text, 8, 10);
-      int hour = digits(text, 11, 13);
-      int minute = digits(text, 14, 16);
-      int second = digits(text, 17, 19);
-      if (year >= 0 && month >= 0 && day >= 0 && hour >= 0 && minute >= 0 && second >= 0 && nanos >= 0) {
-        return LocalDateTime.of(year, month, day, hour, minute, second, nanos).atOffset(ZoneOffset.UTC);
-      }
-    }
-    return OffsetDateTime.ofInstant(Instant.parse(text), ZoneOffset.UTC);
-  }
-
-  /** The decimal number in {@code text[from, to)}, or -1 if a character is not a digit. */
-  private static int digits(String text, int from, int to) {
-    int value = 0;
-    for (int i = from; i < to; i++) {
-      char c = text.charAt(i);
-      if (c < '0' || c > '9') {
-        return -1;
-      }
-      value = value * 10 + (c - '0');
-    }
-    return value;
+    return OffsetDateTime.ofInstant(InstantText.parse(text), ZoneOffset.UTC);
   }
 }
