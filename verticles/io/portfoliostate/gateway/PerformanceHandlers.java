@@ -3,23 +3,19 @@ package io.portfoliostate.gateway;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.portfoliostate.domain.CashFlowRecorded;
-import io.portfoliostate.domain.CorporateAction;
 import io.portfoliostate.domain.CurrencyCode;
 import io.portfoliostate.domain.Decimals;
-import io.portfoliostate.domain.DividendApplied;
 import io.portfoliostate.domain.DomainViolation;
-import io.portfoliostate.domain.FxConverted;
 import io.portfoliostate.domain.Identifiers;
 import io.portfoliostate.domain.InstrumentId;
-import io.portfoliostate.domain.PortfolioCreated;
 import io.portfoliostate.domain.PortfolioEvent;
 import io.portfoliostate.domain.PortfolioId;
 import io.portfoliostate.domain.Setting;
 import io.portfoliostate.domain.Split;
-import io.portfoliostate.domain.SplitApplied;
 import io.portfoliostate.domain.TradeRecorded;
 import io.portfoliostate.domain.performance.Contribution;
 import io.portfoliostate.domain.performance.DailyPoint;
+import io.portfoliostate.domain.performance.MarketNeeds;
 import io.portfoliostate.domain.performance.PerformanceCalculator;
 import io.portfoliostate.domain.performance.PerformanceReport;
 import io.portfoliostate.domain.performance.PriceHistory;
@@ -45,7 +41,6 @@ import java.time.format.DateTimeParseException;
 import java.time.temporal.IsoFields;
 import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import org.slf4j.Logger;
@@ -278,39 +273,14 @@ final class PerformanceHandlers {
     List<LocalDate> dates = PerformanceCalculator.weekdays(from, to);
     Instant start = from.atStartOfDay().toInstant(ZoneOffset.UTC);
     Instant end = PerformanceCalculator.endOf(to);
-    Set<InstrumentId> instruments = new LinkedHashSet<>();
-    Set<CurrencyCode> currencies = new LinkedHashSet<>(List.of(CurrencyCode.USD));
-    CurrencyCode base = null;
-    List<Split> splits = new ArrayList<>();
-    for (PortfolioEvent event : journal) {
-      if (event instanceof PortfolioCreated created) {
-        base = created.baseCurrency();
-        currencies.add(base);
-      } else if (event instanceof TradeRecorded trade) {
-        instruments.add(trade.instrumentId());
-        currencies.add(trade.currency());
-      } else if (event instanceof CashFlowRecorded flow) {
-        currencies.add(flow.currency());
-      } else if (event instanceof FxConverted conversion) {
-        currencies.add(conversion.fromCurrency());
-        currencies.add(conversion.toCurrency());
-      } else if (event instanceof DividendApplied dividend) {
-        currencies.addAll(dividend.amounts().keySet());
-      } else if (event instanceof SplitApplied split) {
-        splits.add(split.split());
-      }
-    }
+    MarketNeeds needs = MarketNeeds.of(journal);
+    Set<InstrumentId> instruments = needs.instruments();
+    Set<CurrencyCode> currencies = needs.currencies();
     if (measuredAgainst != null) {
       instruments.add(measuredAgainst);
     }
-    for (InstrumentId instrument : instruments) {
-      for (CorporateAction action : market.actionsOf(instrument)) {
-        if (action instanceof Split split) {
-          splits.add(split);
-        }
-      }
-    }
-    CurrencyCode baseCurrency = base;
+    List<Split> splits = needs.splits(instruments, market::actionsOf);
+    CurrencyCode baseCurrency = needs.base();
     GroupBy groupBy = query.groupBy();
     PerformanceCache.Window window = new PerformanceCache.Window(from, to);
     // The fold (journal only) runs on one worker while the prices are read and parsed on another.

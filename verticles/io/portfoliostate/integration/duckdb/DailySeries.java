@@ -1,11 +1,8 @@
 package io.portfoliostate.integration.duckdb;
 
 import io.portfoliostate.domain.CashFlowRecorded;
-import io.portfoliostate.domain.CorporateAction;
 import io.portfoliostate.domain.CurrencyCode;
 import io.portfoliostate.domain.Decimals;
-import io.portfoliostate.domain.DividendApplied;
-import io.portfoliostate.domain.FxConverted;
 import io.portfoliostate.domain.InstrumentId;
 import io.portfoliostate.domain.PortfolioCreated;
 import io.portfoliostate.domain.PortfolioEvent;
@@ -13,9 +10,9 @@ import io.portfoliostate.domain.PortfolioState;
 import io.portfoliostate.domain.Position;
 import io.portfoliostate.domain.PositionKey;
 import io.portfoliostate.domain.Split;
-import io.portfoliostate.domain.SplitApplied;
 import io.portfoliostate.domain.TradeRecorded;
 import io.portfoliostate.domain.performance.DailyPoint;
+import io.portfoliostate.domain.performance.MarketNeeds;
 import io.portfoliostate.domain.performance.PerformanceCalculator;
 import io.portfoliostate.domain.performance.PerformanceReport;
 import io.portfoliostate.domain.performance.PriceHistory;
@@ -42,7 +39,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -228,38 +224,12 @@ final class DailySeries {
       LocalDate first = max(inception(journal), windowStart);
       // The weekday before the first changed day: its NAV is the start the changed day's return needs.
       LocalDate computeFrom = max(first, previousWeekday(max(job.from(), first)));
-      Set<InstrumentId> instruments = new LinkedHashSet<>();
-      // As the performance read: USD is always among the currencies whose rates are read.
-      Set<CurrencyCode> currencies = new LinkedHashSet<>(List.of(CurrencyCode.USD));
-      CurrencyCode base = null;
-      List<Split> splits = new ArrayList<>();
-      for (PortfolioEvent event : journal) {
-        if (event instanceof PortfolioCreated created) {
-          base = created.baseCurrency();
-          currencies.add(base);
-        } else if (event instanceof TradeRecorded trade) {
-          instruments.add(trade.instrumentId());
-          currencies.add(trade.currency());
-        } else if (event instanceof CashFlowRecorded flow) {
-          currencies.add(flow.currency());
-        } else if (event instanceof FxConverted conversion) {
-          currencies.add(conversion.fromCurrency());
-          currencies.add(conversion.toCurrency());
-        } else if (event instanceof DividendApplied dividend) {
-          currencies.addAll(dividend.amounts().keySet());
-        } else if (event instanceof SplitApplied split) {
-          splits.add(split.split());
-        }
-      }
-      for (InstrumentId instrument : instruments) {
-        for (CorporateAction action : market.actionsOf(instrument)) {
-          if (action instanceof Split split) {
-            splits.add(split);
-          }
-        }
-      }
-      prepared.add(new Prepared(job, journal, base, first, computeFrom, max(today, computeFrom), instruments,
-          currencies, splits));
+      // As the performance read values the same journal.
+      MarketNeeds needs = MarketNeeds.of(journal);
+      Set<InstrumentId> instruments = needs.instruments();
+      List<Split> splits = needs.splits(instruments, market::actionsOf);
+      prepared.add(new Prepared(job, journal, needs.base(), first, computeFrom, max(today, computeFrom), instruments,
+          needs.currencies(), splits));
     }
     return prepared;
   }
