@@ -15,7 +15,6 @@ import io.portfoliostate.market.MarketView;
 import io.portfoliostate.security.AccessRule;
 import io.portfoliostate.security.PortfolioRole;
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
 import io.vertx.core.json.JsonArray;
@@ -38,8 +37,6 @@ import java.util.Optional;
  */
 final class AnalyticsHandlers {
 
-  /** How often a request with {@code minSeq} looks again whether the store has read that far. */
-  private static final long MIN_SEQ_POLL_MS = 10;
   private static final int MAX_LISTED = 1000;
   private static final int MAX_TOP = 1000;
   /** The fields of a custom query's body. */
@@ -310,23 +307,12 @@ final class AnalyticsHandlers {
         });
   }
 
-  /** Whether the store holds the change {@code globalSeq} before {@code deadline}, looking again every few ms. */
+  /** Whether the store holds the change {@code globalSeq} before {@code deadline}. */
   private Future<Boolean> awaitSeq(long globalSeq, long deadline) {
-    if (globalSeq <= 0) {
-      return Future.succeededFuture(true);
-    }
-    return readers.executeBlocking(() -> store.holds(globalSeq), false).compose(held -> {
-      if (held) {
-        return Future.succeededFuture(true);
-      }
-      if (System.currentTimeMillis() >= deadline) {
-        return Future.succeededFuture(false);
-      }
-      Promise<Boolean> later = Promise.promise();
-      vertx.setTimer(MIN_SEQ_POLL_MS, id -> awaitSeq(globalSeq, deadline).onComplete(later));
-      return later.future();
-    });
+    return globalSeq <= 0 ? Future.succeededFuture(true)
+        : StoreWait.until(vertx, readers, deadline, () -> store.holds(globalSeq));
   }
+
 
   /** ?currency=, USD when absent; null after a 400 was sent. */
   private static CurrencyCode currency(RoutingContext ctx) {

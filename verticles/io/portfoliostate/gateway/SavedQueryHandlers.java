@@ -13,7 +13,6 @@ import io.portfoliostate.persistence.SavedQueryStore.SavedQuery;
 import io.portfoliostate.security.AccessRule;
 import io.portfoliostate.security.Principal;
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
 import io.vertx.core.http.HttpMethod;
@@ -51,7 +50,6 @@ final class SavedQueryHandlers {
   private static final Set<String> PARAMETER_FIELDS = Set.of("name", "type", "default", "description");
   private static final Set<String> RUN_FIELDS = Set.of("params");
   private static final int MAX_DESCRIPTION = 2_000;
-  private static final long MIN_SEQ_POLL_MS = 10;
 
   private final Vertx vertx;
   private final AnalyticsStore analytics;
@@ -501,19 +499,8 @@ final class SavedQueryHandlers {
   }
 
   private Future<Boolean> awaitSeq(long globalSeq, long deadline) {
-    if (globalSeq <= 0) {
-      return Future.succeededFuture(true);
-    }
-    return readers.executeBlocking(() -> analytics.holds(globalSeq), false).compose(held -> {
-      if (held) {
-        return Future.succeededFuture(true);
-      }
-      if (System.currentTimeMillis() >= deadline) {
-        return Future.succeededFuture(false);
-      }
-      Promise<Boolean> later = Promise.promise();
-      vertx.setTimer(MIN_SEQ_POLL_MS, id -> awaitSeq(globalSeq, deadline).onComplete(later));
-      return later.future();
-    });
+    return globalSeq <= 0 ? Future.succeededFuture(true)
+        : StoreWait.until(vertx, readers, deadline, () -> analytics.holds(globalSeq));
   }
+
 }

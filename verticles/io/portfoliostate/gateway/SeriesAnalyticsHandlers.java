@@ -15,7 +15,6 @@ import io.portfoliostate.integration.duckdb.AnalyticsStore;
 import io.portfoliostate.security.AccessRule;
 import io.portfoliostate.security.PortfolioRole;
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
 import io.vertx.core.json.JsonArray;
@@ -44,7 +43,6 @@ import java.util.function.Function;
  */
 final class SeriesAnalyticsHandlers {
 
-  private static final long MIN_SEQ_POLL_MS = 10;
   private static final int MAX_LISTED = 1000;
   /** The longest window: ten years of days. */
   private static final int MAX_DAYS = 3660;
@@ -195,22 +193,11 @@ final class SeriesAnalyticsHandlers {
 
   /** Whether, before {@code deadline}, the store holds change minSeq and the set's series are recomputed past it. */
   private Future<Boolean> await(Request request, long deadline) {
-    if (request.minSeq() <= 0) {
-      return Future.succeededFuture(true);
-    }
-    return readers.executeBlocking(() -> store.holds(request.minSeq())
-        && AnalyticsQueries.seriesPending(store.reader(), request.set()) == 0, false).compose(ready -> {
-          if (ready) {
-            return Future.succeededFuture(true);
-          }
-          if (System.currentTimeMillis() >= deadline) {
-            return Future.succeededFuture(false);
-          }
-          Promise<Boolean> later = Promise.promise();
-          vertx.setTimer(MIN_SEQ_POLL_MS, id -> await(request, deadline).onComplete(later));
-          return later.future();
-        });
+    return request.minSeq() <= 0 ? Future.succeededFuture(true)
+        : StoreWait.until(vertx, readers, deadline, () -> store.holds(request.minSeq())
+            && AnalyticsQueries.seriesPending(store.reader(), request.set()) == 0);
   }
+
 
   /** Read on each id in turn; false once one was refused (the refusal has been sent). */
   private Future<Boolean> requireEach(RoutingContext ctx, List<String> ids, int from) {
