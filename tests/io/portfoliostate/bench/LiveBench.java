@@ -124,6 +124,11 @@ public final class LiveBench {
       clients.connect(front.httpPort(), "/eventbus/websocket?access_token=" + TestKeys.ADMIN, registrations,
           subscribers, compress);
       System.out.printf("%,d subscribers connected to %s%n", subscribers, front.nodeId());
+      // What the subscribers cost with no commit at all (pings, timers, renewals): the part of a
+      // phase's CPU that does not grow with commits.
+      Cpu idle = Cpu.now(clients);
+      Thread.sleep(5000);
+      System.out.printf("idle, %d subscribers, no commit: %s%n", subscribers, idle.perCommit(clients, 0));
       if (phases.contains("throughput")) {
         trades.closedLoop(inFlight, warmup);
         Cpu cpu = Cpu.now(clients);
@@ -338,6 +343,7 @@ public final class LiveBench {
    * come back on its standard output.
    */
   static final class ChildClients implements ClientSide {
+    static final String ANSWER = "= ";
     private final Process process;
     private final BufferedReader out;
     private final java.util.concurrent.LinkedBlockingQueue<String> lines = new java.util.concurrent.LinkedBlockingQueue<>();
@@ -372,11 +378,17 @@ public final class LiveBench {
 
     private synchronized String ask(String command) throws Exception {
       lines.put(command);
-      String answer = out.readLine();
-      if (answer == null) {
-        throw new IllegalStateException("the client JVM ended; see clients.log");
+      while (true) {
+        String answer = out.readLine();
+        if (answer == null) {
+          throw new IllegalStateException("the client JVM ended; see clients.log");
+        }
+        // Answers are tagged: anything else on the child's standard output (a JVM warning) is not one.
+        if (answer.startsWith(ANSWER)) {
+          return answer.substring(ANSWER.length());
+        }
+        System.out.println("client JVM: " + answer);
       }
-      return answer;
     }
 
     @Override
@@ -458,28 +470,28 @@ public final class LiveBench {
             List<String> registrations = List.of(words).subList(5, words.length);
             sockets.addAll(connect(vertx, Integer.parseInt(words[1]), words[2], registrations,
                 Integer.parseInt(words[3]), Boolean.parseBoolean(words[4]), latencies));
-            out.println("OK");
+            out.println(ChildClients.ANSWER + "OK");
           }
           case "RESET" -> {
             latencies.reset();
-            out.println("OK");
+            out.println(ChildClients.ANSWER + "OK");
           }
-          case "REPORT" -> out.println(latencies.report());
-          case "COUNT" -> out.println(latencies.count());
-          case "SAMPLE" -> out.println(latencies.sample.get() == null ? "" : latencies.sample.get());
+          case "REPORT" -> out.println(ChildClients.ANSWER + latencies.report());
+          case "COUNT" -> out.println(ChildClients.ANSWER + latencies.count());
+          case "SAMPLE" -> out.println(ChildClients.ANSWER + (latencies.sample.get() == null ? "" : latencies.sample.get()));
           case "CLOSE" -> {
             sockets.forEach(WebSocket::close);
             sockets.clear();
-            out.println("OK");
+            out.println(ChildClients.ANSWER + "OK");
           }
-          case "CPU" -> out.println(processCpuNanos());
+          case "CPU" -> out.println(ChildClients.ANSWER + processCpuNanos());
           case "EXIT" -> {
-            out.println("OK");
+            out.println(ChildClients.ANSWER + "OK");
             out.flush();
             vertx.close();
             System.exit(0);
           }
-          default -> out.println("unknown " + words[0]);
+          default -> out.println(ChildClients.ANSWER + "unknown " + words[0]);
         }
         out.flush();
       }
