@@ -110,6 +110,11 @@ public final class LiveBench {
       System.out.printf("%d portfolios followed (of %d created), owned by %s%n", ids.size(), created + 1,
           owner.nodeId());
       Trades trades = new Trades(front, ids, instruments, clients);
+      // What the node costs with no commit and no subscriber (its pollers and timers).
+      Cpu quiet = Cpu.now(clients);
+      Thread.sleep(5000);
+      System.out.printf("idle, 0 subscribers, no commit: %s%n", quiet.idle(clients));
+      double quietCores = Cpu.idleCores;
       double alone = 0;
       if (phases.contains("throughput")) {
         trades.closedLoop(inFlight, warmup);
@@ -128,7 +133,7 @@ public final class LiveBench {
       // phase's CPU that does not grow with commits.
       Cpu idle = Cpu.now(clients);
       Thread.sleep(5000);
-      System.out.printf("idle, %d subscribers, no commit: %s%n", subscribers, idle.perCommit(clients, 0));
+      System.out.printf("idle, %d subscribers, no commit: %s%n", subscribers, idle.idle(clients));
       if (phases.contains("throughput")) {
         trades.closedLoop(inFlight, warmup);
         Cpu cpu = Cpu.now(clients);
@@ -150,6 +155,8 @@ public final class LiveBench {
       String sample = clients.sample();
       clients.closeSockets();
       if (phases.contains("floor")) {
+        // The floor's server runs beside the node, which has no subscriber left.
+        Cpu.idleCores = quietCores;
         floor(clients, subscribers, ids.size(), rate, seconds, warmup, compress, sample);
       }
     } finally {
@@ -164,19 +171,35 @@ public final class LiveBench {
   /** The CPU time of this JVM (and of the client JVM, if separate) at the start of a phase. */
   private record Cpu(long server, long client, long wall, long commits) {
 
+    /** The cores this JVM used idle, last measured (0 before). */
+    static double idleCores;
+
     static Cpu now(ClientSide clients) throws Exception {
       return new Cpu(processCpuNanos(), clients.cpuNanos(), System.nanoTime(), Trades.COMMITS.get());
     }
 
+    /** The cores this JVM used since then with nothing to do: the part of a phase that is not per commit. */
+    String idle(ClientSide clients) throws Exception {
+      double cores = (processCpuNanos() - server) / (double) (System.nanoTime() - wall);
+      idleCores = cores;
+      long clientNanos = clients.cpuNanos();
+      return String.format(Locale.ROOT, "server JVM %.3f cores%s; load average %s", cores, clientNanos < 0 ? ""
+          : String.format(Locale.ROOT, "; client JVM %.3f cores", (clientNanos - client)
+              / (double) (System.nanoTime() - wall)), loadAverage());
+    }
+
     /** CPU per commit since then: this JVM's, and the clients' when they have their own. */
     String perCommit(ClientSide clients, long commits) throws Exception {
+      long elapsed = System.nanoTime() - wall;
       double serverMicros = (processCpuNanos() - server) / 1e3 / Math.max(1, commits);
-      double cores = (processCpuNanos() - server) / (double) (System.nanoTime() - wall);
+      // Over the idle cost last measured: what the commits themselves (and their copies) cost.
+      double marginalMicros = ((processCpuNanos() - server) - idleCores * elapsed) / 1e3 / Math.max(1, commits);
+      double cores = (processCpuNanos() - server) / (double) elapsed;
       long clientNanos = clients.cpuNanos();
       String clientPart = clientNanos < 0 ? "" : String.format(Locale.ROOT, "; client JVM %.0f µs per commit",
           (clientNanos - client) / 1e3 / Math.max(1, commits));
-      return String.format(Locale.ROOT, "server JVM CPU %.0f µs per commit (%.2f cores)%s; load average %s",
-          serverMicros, cores, clientPart, loadAverage());
+      return String.format(Locale.ROOT, "server JVM CPU %.0f µs per commit (%.2f cores; %.0f µs over the idle "
+          + "%.3f cores)%s; load average %s", serverMicros, cores, marginalMicros, idleCores, clientPart, loadAverage());
     }
   }
 
