@@ -106,8 +106,10 @@ public record Settings(
    * @param prices how many prices, over all kept windows, are kept
    * @param priceTtlSeconds how long a kept price series is used without a market update to drop
    *     it: the bound on staleness for a node that misses the cluster's publications
+   * @param warmUp whether the node computes a synthetic year of performance on a worker once it
+   *     is ready, so that the first real read does not run interpreted code
    */
-  public record PerformanceCacheSettings(int journalEvents, int prices, long priceTtlSeconds) {
+  public record PerformanceCacheSettings(int journalEvents, int prices, long priceTtlSeconds, boolean warmUp) {
 
     public PerformanceCacheSettings {
       if (journalEvents < 0 || prices < 0 || priceTtlSeconds < 0) {
@@ -117,7 +119,7 @@ public record Settings(
 
     static PerformanceCacheSettings from(JsonObject json) {
       return new PerformanceCacheSettings(json.getInteger("journalEvents", 100_000),
-          json.getInteger("prices", 1_000_000), json.getLong("priceTtlSeconds", 300L));
+          json.getInteger("prices", 1_000_000), json.getLong("priceTtlSeconds", 300L), flag(json, "warmUp", false));
     }
   }
 
