@@ -135,9 +135,10 @@ public final class PerformanceBench {
       System.out.printf(Locale.ROOT, "OTHER    first call of another portfolio, warm node: %s%n", otherLine);
       Timer warmUp = node.registry().find("pstate.performance.warmup").timer();
       System.out.printf(Locale.ROOT, "WARM-UP  %s%n", warmUp == null || warmUp.count() == 0 ? "none"
-          : String.format(Locale.ROOT, "%d rounds at start, %.1f ms of wall time in all (slowest round %.1f ms; "
-              + "its CPU is in the node's log)", warmUp.count(), warmUp.totalTime(TimeUnit.MILLISECONDS),
-              warmUp.max(TimeUnit.MILLISECONDS)));
+          : String.format(Locale.ROOT, "%d rounds at start, %.1f ms of wall time in all (slowest round %.1f ms), "
+              + "%.1f ms of CPU", warmUp.count(), warmUp.totalTime(TimeUnit.MILLISECONDS),
+              warmUp.max(TimeUnit.MILLISECONDS),
+              node.registry().timer("pstate.performance.warmup.cpu").totalTime(TimeUnit.MILLISECONDS)));
       lines.forEach(line -> System.out.println("REPEATED " + line));
     } finally {
       node.close();

@@ -175,6 +175,10 @@ final class PerformanceHandlers {
         return made;
       }, false));
     }
+    Timer cpuTimer = Timer.builder("pstate.performance.warmup.cpu")
+        .description("CPU time the warm-up took on its worker threads, all rounds and the synthetic book")
+        .register(registry);
+    book.onSuccess(done -> cpuTimer.record(cpu[0], java.util.concurrent.TimeUnit.NANOSECONDS));
     book.onSuccess(done -> LOG.info("Performance warm-up: {} rounds of a synthetic year ({} positions, {} trades) "
             + "in {} ms, {} ms of CPU", WARM_UP_ROUNDS, PerformanceWarmUp.POSITIONS, PerformanceWarmUp.TRADES,
             (System.nanoTime() - began) / 1_000_000, cpu[0] / 1_000_000))
