@@ -107,7 +107,8 @@ public record Settings(
    * @param priceTtlSeconds how long a kept price series is used without a market update to drop
    *     it: the bound on staleness for a node that misses the cluster's publications
    * @param warmUp whether the node computes a synthetic year of performance on a worker once it
-   *     is ready, so that the first real read does not run interpreted code
+   *     is ready, so that the first real read does not run interpreted code (about 2 s of CPU at
+   *     start; off by default)
    */
   public record PerformanceCacheSettings(int journalEvents, int prices, long priceTtlSeconds, boolean warmUp) {
 
