@@ -119,6 +119,10 @@ final class PerformanceHandlers {
       return new PerformancePrices(caching.prices(), caching.priceTtlSeconds(), System::nanoTime);
     });
     this.listens = created[0];
+    if (listens) {
+      io.micrometer.core.instrument.Gauge.builder("pstate.performance.prices.kept", prices,
+          PerformancePrices::keptPrices).description("Prices the node keeps for performance reads").register(registry);
+    }
     this.warmUp = caching.warmUp();
     this.registry = registry;
   }
@@ -307,7 +311,8 @@ final class PerformanceHandlers {
     }
     long epoch = prices.epoch();
     long endMicros = PerformancePrices.micros(end);
-    return history.prices(missing, start, PerformanceHistory.LATEST)
+    // With nothing kept, the window's end is enough; else the rest of the history, for the next windows.
+    return history.prices(missing, start, prices.keeps() ? PerformanceHistory.LATEST : end)
         .compose(texts -> vertx.executeBlocking(texts::series, false))
         .map(read -> {
           prices.keep(missing, read, start, epoch);

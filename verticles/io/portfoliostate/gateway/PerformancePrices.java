@@ -117,6 +117,11 @@ final class PerformancePrices implements Shareable {
     this.nanos = nanos;
   }
 
+  /** Whether anything is kept at all (a bound of 0 keeps nothing). */
+  boolean keeps() {
+    return maxPrices > 0;
+  }
+
   /** The epoch to hand back with a load's result to {@link #keep}. */
   synchronized long epoch() {
     return epoch;
