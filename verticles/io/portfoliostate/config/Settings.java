@@ -98,14 +98,14 @@ public record Settings(
   }
 
   /**
-   * The caches of {@code GET /portfolios/{id}/performance}, per gateway instance
-   * (docs/performance.md, Caching): parsed journals (with the business-time states of their last
-   * windows) and price series of windows. 0 keeps nothing of that kind.
+   * The caches of {@code GET /portfolios/{id}/performance} (docs/performance.md, Caching):
+   * parsed journals with the business-time states of their last windows, per gateway instance,
+   * and each instrument's price history from a time on, per node. 0 keeps nothing of that kind.
    *
-   * @param journalEvents how many journal events, over all portfolios, are kept parsed
-   * @param prices how many prices, over all kept windows, are kept
-   * @param priceTtlSeconds how long a kept price series is used without a market update to drop
-   *     it: the bound on staleness for a node that misses the cluster's publications
+   * @param journalEvents how many journal events, over all portfolios, each gateway instance keeps parsed
+   * @param prices how many prices, over all instruments, the node keeps
+   * @param priceTtlSeconds how long a kept price history is used after its load: the bound on
+   *     staleness for a node that misses the cluster's publications
    * @param warmUp whether the node computes a synthetic year of performance on a worker once it
    *     is ready, so that the first real read does not run interpreted code (about 2 s of CPU at
    *     start; off by default)
