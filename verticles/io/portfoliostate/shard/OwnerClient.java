@@ -185,7 +185,9 @@ public final class OwnerClient {
       return true;
     }
     for (CommandEnvelope envelope : ((OwnerRequest.Execute) request).commands()) {
-      if (!(envelope.command() instanceof IdempotentCommand) && envelope.idempotencyKey() == null) {
+      // A batch's items all carry ids: sent twice, the second is a replay item by item.
+      if (!(envelope.command() instanceof IdempotentCommand) && envelope.idempotencyKey() == null
+          && !(envelope.command() instanceof io.portfoliostate.domain.ApplyBatch)) {
         return false;
       }
     }
