@@ -95,6 +95,17 @@ class BatchCommandTest {
       JsonObject state = api.get("/api/v1/portfolios/batch-1").json();
       assertThat(state.getLong("version")).isEqualTo(10L);
       assertThat(state.getJsonArray("positions").getJsonObject(0).getString("quantity")).isEqualTo("66");
+
+      // A batch past PortfolioOwnerVerticle.OFF_LOOP_BATCH_ITEMS is decided on a worker: the same outcome.
+      IdempotentCommand[] large = new IdempotentCommand[PortfolioOwnerVerticle.OFF_LOOP_BATCH_ITEMS + 200];
+      for (int i = 0; i < large.length; i++) {
+        large[i] = buy(i == 7 ? "n-1" : "l-" + i, "1");
+      }
+      CommandOutcome.Recorded bulk = (CommandOutcome.Recorded) send(node, false, large);
+      assertThat(bulk.replayedItems()).containsExactly(7);
+      assertThat(bulk.result().version()).isEqualTo(10L + large.length - 1);
+      assertThat(api.get("/api/v1/portfolios/batch-1").json().getJsonArray("positions").getJsonObject(0)
+          .getString("quantity")).isEqualTo(String.valueOf(66 + large.length - 1));
     }
     try (Connection connection = TestDatabase.connect(database); Statement sql = connection.createStatement()) {
       ResultSet rows = sql.executeQuery("SELECT count(*), count(DISTINCT xmin::text) FROM portfolio_events "

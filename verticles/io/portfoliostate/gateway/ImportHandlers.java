@@ -342,7 +342,7 @@ final class ImportHandlers {
     sendable.forEach(planned -> items.add((IdempotentCommand) planned.row().envelope().command()));
     ApplyBatch batch = new ApplyBatch(id, items, options.validRowsOnly());
     return owners.<CommandOutcomes>request(new OwnerRequest.Execute(id,
-        List.of(new CommandEnvelope(batch, null, null, origin)))).map(outcomes -> {
+        List.of(new CommandEnvelope(batch, null, null, origin))), settings.ownerTimeoutMs()).map(outcomes -> {
           CommandOutcome outcome = outcomes.outcomes().get(0);
           if (outcome instanceof CommandOutcome.Refused refusedBatch) {
             if (refusedBatch.items().isEmpty()) {
@@ -372,7 +372,7 @@ final class ImportHandlers {
           Problems.Problem problem = Problems.of(failure);
           Problems.send(ctx, new Problems.Problem(problem.status(), problem.slug(), problem.title(), problem.detail()
               + "; the file's rows are recorded all or none: import the same file again (recorded rows replay)",
-              null, new JsonObject().put("appliedRows", 0)));
+              null, problem.extensions()));
           return Future.succeededFuture();
         });
   }
