@@ -143,7 +143,7 @@ public final class ExportSchedulerVerticle extends VerticleBase {
             ? Future.failedFuture(new IllegalStateException("the root portfolio " + schedule.root()
                 + " does not exist"))
             : Future.succeededFuture(portfolios))
-        .compose(portfolios -> runner.toFile("schedule", dataset, format, portfolios, asOf, temporary,
+        .compose(portfolios -> runner.toFile("schedule", dataset, format, portfolios, ExportWindow.asOf(asOf), temporary,
             settings.leaseMs() / 3, (total, doneCount, rows) ->
                 store.renew(schedule.name(), date, nodeId, attempt, settings.leaseMs(), rows)
                     .compose(held -> held ? Future.<Void>succeededFuture()

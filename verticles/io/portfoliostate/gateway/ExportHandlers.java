@@ -8,6 +8,7 @@ import io.portfoliostate.exports.ExportDataset;
 import io.portfoliostate.exports.ExportFormat;
 import io.portfoliostate.exports.ExportJobs;
 import io.portfoliostate.exports.ExportRunner;
+import io.portfoliostate.exports.ExportWindow;
 import io.portfoliostate.exports.RowSource;
 import io.portfoliostate.exports.RowText;
 import io.portfoliostate.persistence.ExportStore;
@@ -23,6 +24,7 @@ import io.vertx.ext.web.RoutingContext;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -45,7 +47,11 @@ final class ExportHandlers {
   private static final int MAX_LISTED = 1000;
   private static final String JOBS = "/api/v1/export-jobs";
   /** The fields of a job's body. */
-  static final Set<String> JOB_FIELDS = Set.of("dataset", "format", "portfolios", "root", "asOf");
+  static final Set<String> JOB_FIELDS = Set.of("dataset", "format", "portfolios", "root", "asOf", "period", "from",
+      "to");
+  /** The query parameters of a streamed export. */
+  private static final Set<String> STREAM_PARAMETERS = Set.of("portfolios", "root", "asOf", "format", "period",
+      "from", "to");
 
   private final ExportJobs jobs;
   private final ExportSettings settings;
@@ -80,16 +86,27 @@ final class ExportHandlers {
   }
 
   /** What a request asks for, checked. */
-  private record Ask(ExportDataset dataset, ExportFormat format, List<String> listed, String root, Instant asOf) {
+  private record Ask(ExportDataset dataset, ExportFormat format, List<String> listed, String root,
+      ExportWindow window) {
     JsonObject toJson() {
-      return new JsonObject().put("dataset", dataset.wireName()).put("format", format.wireName())
+      JsonObject json = new JsonObject().put("dataset", dataset.wireName()).put("format", format.wireName())
           .put("portfolios", listed == null ? null : new JsonArray(new ArrayList<>(listed))).put("root", root)
-          .put("asOf", asOf == null ? null : asOf.toString());
+          .put("asOf", window.asOf() == null ? null : window.asOf().toString());
+      if (dataset.windowed()) {
+        json.put("period", window.period()).put("from", window.from() == null ? null : window.from().toString())
+            .put("to", window.to() == null ? null : window.to().toString());
+      }
+      return json;
     }
   }
 
-  private static Ask check(String dataset, Object format, Object listed, Object root, Object asOf,
-      List<RequestReader.FieldError> errors) {
+  /**
+   * The request checked. {@code asOf} is the time of the datasets of a moment; the performance
+   * series takes a window of days instead, as {@code GET .../performance} does: {@code period}
+   * or {@code from}, and {@code to} (dates), each refused with the other datasets.
+   */
+  private static Ask check(String dataset, Object format, Object listed, Object root, Object asOf, Object period,
+      Object from, Object to, List<RequestReader.FieldError> errors) {
     Optional<ExportDataset> parsedDataset = ExportDataset.parse(dataset);
     if (parsedDataset.isEmpty()) {
       errors.add(new RequestReader.FieldError("dataset", "must be one of " + ExportDataset.names()));
@@ -120,7 +137,58 @@ final class ExportHandlers {
         errors.add(new RequestReader.FieldError("asOf", "must be an ISO-8601 time with a zone (business time)"));
       }
     }
-    return errors.isEmpty() ? new Ask(parsedDataset.get(), parsedFormat.get(), ids, (String) root, time) : null;
+    boolean windowed = parsedDataset.isPresent() && parsedDataset.get().windowed();
+    String periodName = null;
+    LocalDate fromDate = null;
+    LocalDate toDate = null;
+    if (windowed) {
+      if (asOf != null) {
+        errors.add(new RequestReader.FieldError("asOf", "does not apply to the performance series: give period, or "
+            + "from and to"));
+      }
+      if (period != null) {
+        periodName = period instanceof String text && ExportWindow.PERIODS.contains(text) ? text : null;
+        if (periodName == null) {
+          errors.add(new RequestReader.FieldError("period", "must be one of " + String.join(", ", ExportWindow.PERIODS)));
+        }
+      }
+      fromDate = date("from", from, errors);
+      toDate = date("to", to, errors);
+      if (period != null && from != null) {
+        errors.add(new RequestReader.FieldError("period", "give either period or from, not both"));
+      }
+      if (fromDate != null && toDate != null && fromDate.isAfter(toDate)) {
+        errors.add(new RequestReader.FieldError("from", "the window starts after it ends (" + fromDate + " > "
+            + toDate + ")"));
+      }
+      if (fromDate != null && toDate != null && fromDate.plusYears(MAX_YEARS).isBefore(toDate)) {
+        errors.add(new RequestReader.FieldError("from", "the window is longer than " + MAX_YEARS + " years"));
+      }
+    } else if (parsedDataset.isPresent()) {
+      for (Map.Entry<String, Object> given : java.util.Arrays.asList(Map.entry("period", period == null ? "" : period),
+          Map.entry("from", from == null ? "" : from), Map.entry("to", to == null ? "" : to))) {
+        if (!"".equals(given.getValue())) {
+          errors.add(new RequestReader.FieldError(given.getKey(), "applies to the performance series only (use asOf)"));
+        }
+      }
+    }
+    return errors.isEmpty() ? new Ask(parsedDataset.get(), parsedFormat.get(), ids, (String) root,
+        new ExportWindow(time, periodName, fromDate, toDate)) : null;
+  }
+
+  /** The longest window of the performance series, as {@code GET .../performance} allows. */
+  private static final int MAX_YEARS = 30;
+
+  private static LocalDate date(String name, Object value, List<RequestReader.FieldError> errors) {
+    if (value == null) {
+      return null;
+    }
+    try {
+      return LocalDate.parse((String) value);
+    } catch (ClassCastException | java.time.format.DateTimeParseException e) {
+      errors.add(new RequestReader.FieldError(name, "must be a date YYYY-MM-DD"));
+      return null;
+    }
   }
 
   /**
@@ -169,12 +237,12 @@ final class ExportHandlers {
     List<RequestReader.FieldError> errors = new ArrayList<>();
     var params = ctx.queryParams();
     for (String name : params.names()) {
-      if (!Set.of("portfolios", "root", "asOf", "format").contains(name)) {
+      if (!STREAM_PARAMETERS.contains(name)) {
         errors.add(new RequestReader.FieldError(name, "is not a parameter of an export"));
       }
     }
     Ask ask = check(ctx.pathParam("dataset"), params.get("format"), params.get("portfolios"), params.get("root"),
-        params.get("asOf"), errors);
+        params.get("asOf"), params.get("period"), params.get("from"), params.get("to"), errors);
     if (!errors.isEmpty()) {
       Problems.send(ctx, Problems.invalid(errors));
       return;
@@ -259,14 +327,14 @@ final class ExportHandlers {
     if (from == ids.size()) {
       return Future.succeededFuture();
     }
-    return source.rows(ask.dataset(), ids.get(from), ask.asOf(), sink)
+    return source.rows(ask.dataset(), ids.get(from), ask.window(), sink)
         .compose(v -> each(ask, ids, from + 1, sink));
   }
 
   /** Parquet needs the whole file before its footer: written to a scratch file, sent, deleted. */
   private Future<Void> parquet(RoutingContext ctx, Ask ask, List<PortfolioId> ids) {
     Path file = jobs.dir().resolve("streams").resolve(UUID.randomUUID() + ".parquet");
-    return runner.toFile("stream", ask.dataset(), ask.format(), ids, ask.asOf(), file, Long.MAX_VALUE,
+    return runner.toFile("stream", ask.dataset(), ask.format(), ids, ask.window(), file, Long.MAX_VALUE,
             (total, done, rows) -> Future.succeededFuture())
         .compose(result -> {
           if (ctx.response().ended()) {
@@ -301,7 +369,7 @@ final class ExportHandlers {
       listed = null;
     }
     Ask ask = check(dataset instanceof String text ? text : null, request.get("format"), listed,
-        request.get("root"), request.get("asOf"), errors);
+        request.get("root"), request.get("asOf"), request.get("period"), request.get("from"), request.get("to"), errors);
     if (!errors.isEmpty()) {
       Problems.send(ctx, Problems.invalid(errors));
       return;
@@ -311,7 +379,7 @@ final class ExportHandlers {
       if (ids.isEmpty()) {
         return Future.<Void>succeededFuture();
       }
-      return jobs.start(createdBy, ask.dataset(), ask.format(), ids.get(), ask.asOf(), ask.toJson())
+      return jobs.start(createdBy, ask.dataset(), ask.format(), ids.get(), ask.window(), ask.toJson())
           .compose(jobId -> store.job(jobId)).map(job -> {
             String location = JOBS + "/" + job.get().jobId();
             ctx.response().putHeader("Location", location);
