@@ -446,6 +446,7 @@ public final class Node implements AutoCloseable {
         new PortfolioCatalog(readPool), clock, registry, settings.http().performance()), settings.exports(),
         new ExportMetrics(registry));
     exports = new ExportJobs(store, runner, settings.exports(), settings.exportsDir(), nodeId);
+    io.portfoliostate.exports.ExportFilePeers.serve(vertx, exports, nodeId);
     return vertx.deployVerticle(new ExportSchedulerVerticle(settings.exports(), store, runner, nodeId, clock))
         .map(id -> {
           exportsDeployment = id;

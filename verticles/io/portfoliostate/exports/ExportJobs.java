@@ -56,6 +56,11 @@ public final class ExportJobs {
     return runner;
   }
 
+  /** The id of this node (the one its jobs record as theirs). */
+  public String nodeId() {
+    return nodeId;
+  }
+
   /** The folder of the jobs' files. */
   public Path dir() {
     return dir;

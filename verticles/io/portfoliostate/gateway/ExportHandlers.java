@@ -5,6 +5,7 @@ import io.portfoliostate.domain.Identifiers;
 import io.portfoliostate.domain.PortfolioId;
 import io.portfoliostate.security.PortfolioRole;
 import io.portfoliostate.exports.ExportDataset;
+import io.portfoliostate.exports.ExportFilePeers;
 import io.portfoliostate.exports.ExportFormat;
 import io.portfoliostate.exports.ExportJobs;
 import io.portfoliostate.exports.ExportRunner;
@@ -420,6 +421,54 @@ final class ExportHandlers {
         .onFailure(failure -> Problems.send(ctx, Problems.of(failure)));
   }
 
+  private static Problems.Problem gone(ExportStore.Job job, String why) {
+    return new Problems.Problem(410, "export-file-gone", "Export file gone", "the file of job " + job.jobId()
+        + " cannot be served: " + why + " (node " + job.node() + ")", null);
+  }
+
+  /**
+   * The file of a job another node wrote, streamed from that node over the cluster's event bus
+   * ({@link ExportFilePeers}), chunk after chunk as the client takes them. A node that left the
+   * cluster (or no longer holds the file) is a 410 before the first byte; a failure after it cuts
+   * the transfer, as a streamed export does.
+   */
+  private Future<Void> fromPeer(RoutingContext ctx, ExportStore.Job job) {
+    return ExportFilePeers.fetch(ctx.vertx(), job.node(), job.file(), 0).transform(first -> {
+      if (first.failed()) {
+        Problems.send(ctx, gone(job, "the node that wrote it does not serve it (" + first.cause().getMessage() + ")"));
+        return Future.<Void>succeededFuture();
+      }
+      ExportFormat format = ExportFormat.parse(job.format()).orElseThrow();
+      ctx.response().putHeader("Content-Type", format.contentType())
+          .putHeader("Content-Disposition", "attachment; filename=\"" + job.file() + "\"")
+          .putHeader("Content-Length", String.valueOf(first.result().size()));
+      return relay(ctx, job, first.result(), 0);
+    });
+  }
+
+  private Future<Void> relay(RoutingContext ctx, ExportStore.Job job, ExportFilePeers.Chunk chunk, long offset) {
+    HttpServerResponse response = ctx.response();
+    long next = offset + chunk.data().length();
+    if (next >= chunk.size() || chunk.data().length() == 0) {
+      return response.end(chunk.data());
+    }
+    response.write(chunk.data());
+    Future<Void> drained = Future.succeededFuture();
+    if (response.writeQueueFull()) {
+      Promise<Void> drain = Promise.promise();
+      response.drainHandler(v -> drain.tryComplete());
+      response.closeHandler(v -> drain.tryFail("the client went away"));
+      drained = drain.future();
+    }
+    return drained.compose(v -> ExportFilePeers.fetch(ctx.vertx(), job.node(), job.file(), next))
+        .compose(more -> relay(ctx, job, more, next))
+        .onFailure(failure -> {
+          if (!response.ended()) {
+            response.reset();
+          }
+        });
+  }
+
   private void file(RoutingContext ctx) {
     visibleJob(ctx).compose(found -> {
       if (found.isEmpty()) {
@@ -434,10 +483,11 @@ final class ExportHandlers {
       }
       Path file = jobs.fileOf(job.file());
       return runner.onWorker(() -> Files.isRegularFile(file)).compose(present -> {
+        if (!present && !job.node().equals(jobs.nodeId())) {
+          return fromPeer(ctx, job);
+        }
         if (!present) {
-          Problems.send(ctx, new Problems.Problem(410, "export-file-gone", "Export file gone",
-              "the file of job " + job.jobId() + " is not in this node's export folder (written by node "
-                  + job.node() + "; exports.dir must be a folder every node sees)", null));
+          Problems.send(ctx, gone(job, "it is not in the export folder of the node that wrote it"));
           return Future.<Void>succeededFuture();
         }
         ExportFormat format = ExportFormat.parse(job.format()).orElseThrow();
