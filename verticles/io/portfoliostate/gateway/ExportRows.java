@@ -50,15 +50,20 @@ public final class ExportRows implements RowSource {
   private final MarketDataStore history;
   private final MarketView market;
   private final PortfolioCatalog catalog;
-  /** The performance read itself, for the performance series; null: that dataset has no rows. */
-  private final PerformanceHandlers performance;
+  /**
+   * The performance read itself, for the performance series, made at the first such export; null:
+   * that dataset has no rows. Made late on purpose: the first performance read made on a node
+   * owns the node-wide price store and makes it follow market updates when its route is
+   * registered, which only the gateways' instances are.
+   */
+  private final java.util.function.Supplier<PerformanceHandlers> performance;
 
   public ExportRows(OwnerClient owners, MarketDataStore history, MarketView market, PortfolioCatalog catalog) {
     this(owners, history, market, catalog, null);
   }
 
   private ExportRows(OwnerClient owners, MarketDataStore history, MarketView market, PortfolioCatalog catalog,
-      PerformanceHandlers performance) {
+      java.util.function.Supplier<PerformanceHandlers> performance) {
     this.owners = owners;
     this.history = history;
     this.market = market;
@@ -74,8 +79,16 @@ public final class ExportRows implements RowSource {
    */
   public static ExportRows withPerformance(Vertx vertx, OwnerClient owners, MarketDataStore history, MarketView market,
       PortfolioCatalog catalog, Clock clock, MeterRegistry registry, Settings.PerformanceCacheSettings caching) {
-    return new ExportRows(owners, history, market, catalog, new PerformanceHandlers(vertx,
-        PerformanceHistory.sharing(history), catalog, market, clock, registry, caching));
+    PerformanceHandlers[] made = new PerformanceHandlers[1];
+    return new ExportRows(owners, history, market, catalog, () -> {
+      synchronized (made) {
+        if (made[0] == null) {
+          made[0] = new PerformanceHandlers(vertx, PerformanceHistory.sharing(history), catalog, market, clock,
+              registry, caching);
+        }
+        return made[0];
+      }
+    });
   }
 
   /**
@@ -148,7 +161,7 @@ public final class ExportRows implements RowSource {
       return Future.failedFuture(new IllegalStateException("this node exports no performance series"));
     }
     Reply.Kept answer = new Reply.Kept();
-    return performance.report(id, window.period(), window.from(), window.to(), answer).compose(exists -> {
+    return performance.get().report(id, window.period(), window.from(), window.to(), answer).compose(exists -> {
       if (!exists) {
         return Future.<Void>succeededFuture();
       }
