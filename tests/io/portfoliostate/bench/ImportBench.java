@@ -16,12 +16,12 @@ import java.util.List;
  *
  * <ul>
  *   <li>{@code dry run}: read, checked, looked up in the journal, reported row by row (nothing changes);</li>
- *   <li>{@code import}: the same, then every row through the portfolio's owner, in file order, a
- *       few hundred per request, each acknowledged after COMMIT;</li>
+ *   <li>{@code import}: the same, then every row through the portfolio's owner as one batch
+ *       command (one decision, one journal transaction), acknowledged after COMMIT;</li>
  *   <li>{@code re-import}: the same file again, every row a replay.</li>
  * </ul>
  *
- * Times are from sending the file to the whole answer. Options: rows=100000 runs=3 perRequest=500.
+ * Times are from sending the file to the whole answer. Options: rows=100000 runs=3 perTransaction=100000.
  */
 public final class ImportBench {
 
@@ -32,10 +32,10 @@ public final class ImportBench {
     BenchSupport.Options options = new BenchSupport.Options(args);
     int rows = options.integer("rows", 100_000);
     int runs = options.integer("runs", 3);
-    int perRequest = options.integer("perRequest", 500);
+    int perTransaction = options.integer("perTransaction", 100_000);
     BenchSupport.printMachine("ImportBench", options);
     Node node = BenchSupport.startNode(BenchSupport.freshDataDir("imports"), new JsonObject().put("imports",
-        new JsonObject().put("commandsPerRequest", perRequest)));
+        new JsonObject().put("maxRowsPerTransaction", perTransaction)));
     HttpClient http = HttpClient.newHttpClient();
     String base = "http://127.0.0.1:" + node.httpPort() + "/api/v1";
     try {

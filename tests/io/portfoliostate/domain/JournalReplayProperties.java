@@ -63,6 +63,60 @@ class JournalReplayProperties {
   }
 
   /**
+   * A batch of trades and cash flows (issue 16's atomic import) decides exactly as its items one
+   * by one: with refused items skipped, the same events and the same state, and replaying its
+   * events rebuilds that state; without skipping, it is refused whole when any item is refused
+   * (listing each), and otherwise records the same events.
+   */
+  @Property(tries = TRIES)
+  void aBatchDecidesAsItsItemsOneByOne(@ForAll("batchItems") List<PortfolioCommand> items) {
+    for (CostMethod method : CostMethod.values()) {
+      Run created = Run.of(method, List.of());
+      Instant now = T0.plus(Duration.ofHours(1));
+      PortfolioState state = created.state;
+      List<PortfolioEvent> oneByOne = new ArrayList<>();
+      List<Integer> refusedOneByOne = new ArrayList<>();
+      for (int i = 0; i < items.size(); i++) {
+        Decision decision = Ledgers.decide(state, items.get(i), now, REFERENCE);
+        if (decision instanceof Decision.Rejected) {
+          refusedOneByOne.add(i);
+          continue;
+        }
+        for (PortfolioEvent event : ((Decision.Accepted) decision).events()) {
+          state = Ledgers.evolve(state, event);
+          oneByOne.add(event);
+        }
+      }
+      List<IdempotentCommand> commands = items.stream().map(IdempotentCommand.class::cast).toList();
+      BatchDecision skipping = BatchDecision.decide(created.state, Ledgers.ledgerOf(created.state),
+          new ApplyBatch(FUND, commands, true), now, REFERENCE);
+      List<PortfolioEvent> batched = new ArrayList<>();
+      skipping.applied().forEach(item -> batched.addAll(item.events()));
+      assertThat(batched).isEqualTo(oneByOne);
+      assertThat(skipping.after()).isEqualTo(state);
+      assertThat(skipping.refused().stream().map(BatchDecision.Refusal::index).toList()).isEqualTo(refusedOneByOne);
+      List<PortfolioEvent> journal = new ArrayList<>(created.events);
+      journal.addAll(batched);
+      assertThat(Fixtures.replay(null, journal)).isEqualTo(state);
+
+      Decision atomic = PortfolioRules.decide(created.state, Ledgers.ledgerOf(created.state),
+          new ApplyBatch(FUND, commands, false), now, REFERENCE);
+      if (refusedOneByOne.isEmpty()) {
+        assertThat(((Decision.Accepted) atomic).events()).isEqualTo(oneByOne);
+      } else {
+        assertThat(atomic).isInstanceOf(Decision.Rejected.class);
+        assertThat(((Decision.Rejected) atomic).rejection().detail())
+            .startsWith(refusedOneByOne.size() + " of " + items.size() + " items refused");
+      }
+    }
+  }
+
+  @Provide
+  Arbitrary<List<PortfolioCommand>> batchItems() {
+    return Arbitraries.frequencyOf(Tuple.of(6, trades()), Tuple.of(1, flows())).list().ofMinSize(1).ofMaxSize(40);
+  }
+
+  /**
    * The same through the journal's and the snapshots' JSON, as a restart reads them: a parent
    * removed stays removed (not "left unchanged"), a setting removed stays removed. Compared in
    * the canonical JSON, since the journal keeps decimals without trailing zeros (10.000 is 10).

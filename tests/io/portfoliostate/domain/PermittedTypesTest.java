@@ -63,6 +63,8 @@ class PermittedTypesTest {
       Map.entry(ApplyCorporateAction.class, new ApplyCorporateAction(FUND, new CashDividend("div-1", AAPL, d("0.5"),
           NOW))),
       Map.entry(CancelTrade.class, new CancelTrade(FUND, "t-1", "booked twice")),
+      Map.entry(ApplyBatch.class, new ApplyBatch(FUND, List.of(Fixtures.buy(AAPL, "10", "100", "1"),
+          Fixtures.deposit(USD, "100")), false)),
       Map.entry(AmendTrade.class, new AmendTrade(FUND, "t-1", null, null, d("101"), null, null, null, null, null)));
 
   /** The concrete types of a sealed hierarchy: sealed sub-interfaces are expanded. */

@@ -234,6 +234,97 @@ class ExportApiTest {
 
   // ---- entitlements ------------------------------------------------------------------------
 
+  // ---- the performance series ---------------------------------------------------------------
+
+  /** The series of GET .../performance over the window, one JSON object per weekday. */
+  private static List<JsonObject> restSeries(String id, String window) {
+    Api.Response read = api().get("/api/v1/portfolios/" + id + "/performance?" + window);
+    expect(read, 200);
+    return read.json().getJsonArray("series").stream().map(JsonObject.class::cast).toList();
+  }
+
+  /** ex-a's subtree (ex-a, ex-b) over five weeks: each row is the performance read's, string for string. */
+  @Test
+  void thePerformanceSeriesIsThePerformanceReadOfEachPortfolioInEveryFormat() throws Exception {
+    String window = "from=2026-02-02&to=2026-03-06";
+    List<JsonObject> expected = new ArrayList<>();
+    for (String id : List.of("ex-a", "ex-b")) {
+      for (JsonObject point : restSeries(id, window)) {
+        expected.add(new JsonObject().put("portfolioId", id).mergeIn(point));
+      }
+    }
+    // 25 weekdays each; ex-a's NAV moves with its AAPL bought at 180 and 190 and valued at 200.
+    assertThat(expected).hasSize(50);
+    assertThat(expected.get(0).getString("date")).isEqualTo("2026-02-02");
+    assertThat(expected.get(0).getString("nav")).isEqualTo("20000");
+    assertThat(expected.stream().filter(row -> row.getString("portfolioId").equals("ex-a")
+        && row.getString("date").equals("2026-03-02")).findFirst().orElseThrow().getString("nav")).isEqualTo("21100");
+
+    Api.Response csv = api().get("/api/v1/exports/performance?root=ex-a&" + window);
+    expect(csv, 200);
+    assertThat(csv.contentType()).startsWith("text/csv");
+    List<Map<String, String>> csvRows = csv(csv.body());
+    assertThat(csvRows).hasSameSizeAs(expected);
+    for (int i = 0; i < csvRows.size(); i++) {
+      JsonObject want = expected.get(i);
+      Map<String, String> row = csvRows.get(i);
+      for (ExportDataset.Column column : ExportDataset.PERFORMANCE.columns()) {
+        Object value = want.getValue(column.name());
+        assertThat(row.get(column.name())).as(column.name() + " of row " + i)
+            .isEqualTo(value == null ? null : value instanceof String text ? text : io.vertx.core.json.Json.encode(value));
+      }
+    }
+
+    Api.Response ndjson = api().get("/api/v1/exports/performance?format=ndjson&portfolios=ex-a,ex-b&" + window);
+    expect(ndjson, 200);
+    assertThat(ndjson(ndjson.body())).containsExactlyElementsOf(expected);
+
+    List<Map<String, Object>> parquet = parquet(bytes("/api/v1/exports/performance?format=parquet&root=ex-a&"
+        + window, TestKeys.ADMIN));
+    assertThat(parquet).hasSameSizeAs(expected);
+    for (int i = 0; i < parquet.size(); i++) {
+      JsonObject want = expected.get(i);
+      Map<String, Object> row = parquet.get(i);
+      for (ExportDataset.Column column : ExportDataset.PERFORMANCE.columns()) {
+        Object value = row.get(column.name());
+        Object rest = want.getValue(column.name());
+        String what = column.name() + " of row " + i;
+        if (rest == null) {
+          assertThat(value).as(what).isNull();
+        } else if (column.type() == ExportDataset.Type.DECIMAL) {
+          assertThat((BigDecimal) value).as(what).isEqualByComparingTo((String) rest);
+        } else if (column.type() == ExportDataset.Type.DOUBLE) {
+          assertThat((Double) value).as(what).isEqualTo(((Number) rest).doubleValue());
+        } else {
+          assertThat(value).as(what).isEqualTo(rest);
+        }
+      }
+    }
+
+    // As a job, with a period: the same rows as the read with the same period.
+    Api.Response started = api().post("/api/v1/export-jobs", new JsonObject().put("dataset", "performance")
+        .put("format", "ndjson").put("portfolios", new JsonArray().add("ex-b")).put("period", "ITD")
+        .put("to", "2026-03-06"));
+    assertThat(started.status()).as(started.body()).isEqualTo(202);
+    JsonObject job = awaitDone(api(), started.header("Location"));
+    assertThat(job.getString("state")).as(job.encode()).isEqualTo("DONE");
+    assertThat(job.getJsonObject("request").getString("period")).isEqualTo("ITD");
+    Api.Response file = api().get(started.header("Location") + "/file");
+    expect(file, 200);
+    List<JsonObject> itd = restSeries("ex-b", "period=ITD&to=2026-03-06").stream()
+        .map(point -> new JsonObject().put("portfolioId", "ex-b").mergeIn(point)).toList();
+    assertThat(itd).isNotEmpty();
+    assertThat(ndjson(file.body())).containsExactlyElementsOf(itd);
+    assertThat(job.getLong("rowsWritten")).isEqualTo((long) itd.size());
+
+    // A window the read refuses is refused alike; asOf is not the performance series' time.
+    assertProblem(api().get("/api/v1/exports/performance?root=ex-a&from=2026-03-06&to=2026-02-02"), 400, "from");
+    assertProblem(api().get("/api/v1/exports/performance?root=ex-a&asOf=" + AS_OF), 400, "asOf");
+    assertProblem(api().get("/api/v1/exports/performance?root=ex-a&period=5Y"), 400, "period");
+    assertProblem(api().get("/api/v1/exports/performance?root=ex-a&period=YTD&from=2026-01-02"), 400, "period");
+    assertProblem(api().get("/api/v1/exports/positions?root=ex-a&from=2026-01-02"), 400, "from");
+  }
+
   @Test
   void aReaderExportsOnlyItsPortfoliosAndSeesOnlyItsJobs() throws Exception {
     String reader = newKey("export reader");

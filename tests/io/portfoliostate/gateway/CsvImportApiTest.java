@@ -162,6 +162,93 @@ class CsvImportApiTest {
         .isEqualTo("tradeId t-2 is already recorded in this portfolio with other content");
   }
 
+  private static long journalRows(String portfolio) throws Exception {
+    try (java.sql.Connection connection = io.portfoliostate.fixtures.TestDatabase.connect(NODE.databaseUri());
+        java.sql.PreparedStatement count = connection.prepareStatement(
+            "SELECT count(*) FROM portfolio_events WHERE portfolio_id = ?")) {
+      count.setString(1, portfolio);
+      try (java.sql.ResultSet rows = count.executeQuery()) {
+        rows.next();
+        return rows.getLong(1);
+      }
+    }
+  }
+
+  /**
+   * Rows 3 and 6 are refused by the owner alone (the dry run cannot know: ZZZ and ZZY have no
+   * reference data, their positions are kept in the currency of their first trade, ZZY's opened
+   * on line 5 of the same file): the whole file changes nothing.
+   */
+  private static final String OWNER_REFUSES = """
+      tradeId,instrumentId,side,quantity,price,currency
+      a-1,IMA,BUY,10,10,
+      a-2,ZZZ,BUY,5,6,USD
+      a-3,IMB,BUY,1,20,
+      a-4,ZZY,BUY,2,3,EUR
+      a-5,ZZY,BUY,1,3,USD
+      """;
+
+  @Test
+  void aRowTheOwnerRefusesRefusesTheWholeFileUnlessValidRowsOnly() throws Exception {
+    api().createPortfolio("imp-e");
+    api().deposit("imp-e", "USD", "10000");
+    Api.Response eur = api().post("/api/v1/portfolios/imp-e/trades", Api.trade("e-0", "ZZZ", "BUY", "10", "5")
+        .put("currency", "EUR"));
+    assertThat(eur.status()).as(eur.body()).isEqualTo(201);
+    String before = api().get("/api/v1/portfolios/imp-e").body();
+    assertThat(journalRows("imp-e")).isEqualTo(3L);
+
+    JsonObject dry = importCsv("imp-e", OWNER_REFUSES, options("kind", "trades", "dryRun", "true")).json();
+    assertThat(dry.getInteger("bad")).isEqualTo(0);
+    assertThat(dry.getBoolean("wouldApply")).isTrue();
+
+    Api.Response refused = importCsv("imp-e", OWNER_REFUSES, options("kind", "trades"));
+    assertProblem(refused, 400, "/problems/import-rows-refused");
+    JsonObject problem = refused.json();
+    assertThat(problem.getInteger("rows")).isEqualTo(5);
+    assertThat(problem.getInteger("refusedCount")).isEqualTo(2);
+    JsonArray rows = problem.getJsonArray("refused");
+    assertThat(rows.stream().map(r -> ((JsonObject) r).getInteger("line")).toList()).containsExactly(3, 6);
+    assertThat(rows.getJsonObject(0).getJsonObject("problem").getString("detail"))
+        .isEqualTo("the position in ZZZ is kept in EUR, not USD");
+    assertThat(rows.getJsonObject(1).getJsonObject("problem").getString("detail"))
+        .isEqualTo("the position in ZZY is kept in EUR, not USD");
+    assertThat(rows.getJsonObject(0).getJsonObject("problem").getInteger("status")).isEqualTo(400);
+    // Nothing of the file: not lines 2 and 4 before the refused row, not line 5 between them.
+    assertThat(api().get("/api/v1/portfolios/imp-e").body()).isEqualTo(before);
+    assertThat(journalRows("imp-e")).isEqualTo(3L);
+
+    Api.Response valid = importCsv("imp-e", OWNER_REFUSES, options("kind", "trades", "validRowsOnly", "true"));
+    assertThat(valid.status()).as(valid.body()).isEqualTo(200);
+    JsonObject done = valid.json();
+    assertThat(done.getLong("applied")).isEqualTo(3L);
+    assertThat(done.getLong("replayed")).isEqualTo(0L);
+    assertThat(done.getJsonArray("refused").stream().map(r -> ((JsonObject) r).getInteger("line")).toList())
+        .containsExactly(3, 6);
+    assertThat(done.getLong("version")).isEqualTo(6L);
+    JsonObject state = api().get("/api/v1/portfolios/imp-e").json();
+    assertThat(state.getLong("version")).isEqualTo(6L);
+    assertThat(position(state, "IMA").getString("quantity")).isEqualTo("10");
+    assertThat(position(state, "IMB").getString("quantity")).isEqualTo("1");
+    assertThat(position(state, "ZZY").getString("quantity")).isEqualTo("2");
+    assertThat(position(state, "ZZZ").getString("quantity")).isEqualTo("10");
+    // USD 10000 − 10 × 10 − 1 × 20; EUR −10 × 5 − 2 × 3.
+    assertThat(cash(state, "USD")).isEqualTo("9880");
+    assertThat(cash(state, "EUR")).isEqualTo("-56");
+    assertThat(journalRows("imp-e")).isEqualTo(6L);
+
+    // Again: the three recorded rows replay, the two refused ones are refused again, nothing changes.
+    String after = api().get("/api/v1/portfolios/imp-e").body();
+    JsonObject again = importCsv("imp-e", OWNER_REFUSES, options("kind", "trades", "validRowsOnly", "true")).json();
+    assertThat(again.getLong("applied")).isEqualTo(0L);
+    assertThat(again.getLong("replayed")).isEqualTo(3L);
+    assertThat(again.getJsonArray("refused").size()).isEqualTo(2);
+    assertThat(again.getBoolean("changed")).isFalse();
+    assertProblem(importCsv("imp-e", OWNER_REFUSES, options("kind", "trades")), 400, "/problems/import-rows-refused");
+    assertThat(api().get("/api/v1/portfolios/imp-e").body()).isEqualTo(after);
+    assertThat(journalRows("imp-e")).isEqualTo(6L);
+  }
+
   @Test
   void aStatementWithItsOwnColumnsSemicolonsAndDecimalCommas() {
     api().createPortfolio("imp-b");

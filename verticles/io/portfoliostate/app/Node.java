@@ -442,9 +442,11 @@ public final class Node implements AutoCloseable {
    */
   private Future<Void> exports(MarketDataStore marketStore, Clock clock) {
     ExportStore store = new ExportStore(readPool);
-    ExportRunner runner = new ExportRunner(vertx, new ExportRows(owners, marketStore, market,
-        new PortfolioCatalog(readPool)), settings.exports(), new ExportMetrics(registry));
+    ExportRunner runner = new ExportRunner(vertx, ExportRows.withPerformance(vertx, owners, marketStore, market,
+        new PortfolioCatalog(readPool), clock, registry, settings.http().performance()), settings.exports(),
+        new ExportMetrics(registry));
     exports = new ExportJobs(store, runner, settings.exports(), settings.exportsDir(), nodeId);
+    io.portfoliostate.exports.ExportFilePeers.serve(vertx, exports, nodeId);
     return vertx.deployVerticle(new ExportSchedulerVerticle(settings.exports(), store, runner, nodeId, clock))
         .map(id -> {
           exportsDeployment = id;

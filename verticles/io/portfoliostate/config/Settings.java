@@ -650,18 +650,22 @@ public record Settings(
    * @param maxBytes the largest CSV body accepted (413 beyond); read by the import route itself,
    *     not by the 1 MiB body limit of the other routes
    * @param maxRows the most data rows in one file (413 beyond)
-   * @param commandsPerRequest rows sent to the owner in one request (in file order)
+   * @param maxRowsPerTransaction the most new rows one import records: they are one command to
+   *     the owner and one journal transaction, all or nothing (413 beyond; split the file)
+   * @param ownerTimeoutMs how long the import waits for the owner to decide and commit the file
+   *     (seconds at 100,000 rows; other commands keep {@code routing.ownerTimeoutMs})
    */
-  public record ImportSettings(int maxBytes, int maxRows, int commandsPerRequest) {
+  public record ImportSettings(int maxBytes, int maxRows, int maxRowsPerTransaction, long ownerTimeoutMs) {
     public ImportSettings {
-      if (maxBytes < 1 || maxRows < 1 || commandsPerRequest < 1) {
-        throw new IllegalArgumentException("imports: maxBytes, maxRows and commandsPerRequest must be positive");
+      if (maxBytes < 1 || maxRows < 1 || maxRowsPerTransaction < 1 || ownerTimeoutMs < 1) {
+        throw new IllegalArgumentException(
+            "imports: maxBytes, maxRows, maxRowsPerTransaction and ownerTimeoutMs must be positive");
       }
     }
 
     static ImportSettings from(JsonObject json) {
       return new ImportSettings(json.getInteger("maxBytes", 32 << 20), json.getInteger("maxRows", 200_000),
-          json.getInteger("commandsPerRequest", 500));
+          json.getInteger("maxRowsPerTransaction", 100_000), json.getLong("ownerTimeoutMs", 120_000L));
     }
   }
 }

@@ -5,7 +5,7 @@ package io.portfoliostate.domain;
  * ranges); the rules that need the portfolio's state run in {@link PortfolioRules#decide}.
  */
 public sealed interface PortfolioCommand
-    permits CreatePortfolio, UpdatePortfolio, SetTargets, IdempotentCommand {
+    permits CreatePortfolio, UpdatePortfolio, SetTargets, IdempotentCommand, ApplyBatch {
 
   PortfolioId portfolioId();
 

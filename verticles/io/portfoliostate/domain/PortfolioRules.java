@@ -89,7 +89,30 @@ public final class PortfolioRules {
     if (command instanceof ApplyCorporateAction) {
       return corporateAction(state, ((ApplyCorporateAction) command).action(), now);
     }
+    if (command instanceof ApplyBatch batch) {
+      return batch(state, ledger, batch, now, reference);
+    }
     throw new IllegalStateException("unhandled command " + command.getClass().getSimpleName());
+  }
+
+  /**
+   * A batch as one decision ({@link BatchDecision}): all its events, or the refusal naming every
+   * refused item. The owner decides batches through {@link BatchDecision#decide} itself, to
+   * journal each item under its own id; this is the same decision for callers that need only
+   * the events.
+   */
+  private static Decision batch(PortfolioState state, TradeLedger ledger, ApplyBatch batch, Instant now,
+      ReferenceData reference) {
+    BatchDecision decision = BatchDecision.decide(state, ledger, batch, now, reference);
+    if (decision == BatchDecision.NEEDS_LEDGER) {
+      throw new IllegalStateException("this batch needs the portfolio's trades");
+    }
+    if (!decision.accepted(batch) || decision.applied().isEmpty()) {
+      return Decision.reject(decision.rejection(batch));
+    }
+    List<PortfolioEvent> events = new ArrayList<>();
+    decision.applied().forEach(item -> events.addAll(item.events()));
+    return new Decision.Accepted(events);
   }
 
   private static Decision create(CreatePortfolio create, Instant now) {

@@ -37,7 +37,15 @@ public enum ExportDataset {
   /** One row per journal event recorded by the export's time, as {@code GET .../events} gives it. */
   EVENTS("events", true, List.of(
       text("portfolioId"), bigint("version"), text("type"), text("recordedAt"), json("data"), json("alerts"),
-      json("origin")));
+      json("origin"))),
+  /**
+   * One row per portfolio and weekday of a window: the daily series of {@code GET .../performance}
+   * (date, NAV, net external flow, income, daily and cumulative time-weighted return), taken from
+   * that read's own answer.
+   */
+  PERFORMANCE("performance", false, List.of(
+      text("portfolioId"), text("date"), decimal("nav"), decimal("netFlow"), decimal("income"),
+      real("dailyReturn"), real("cumulativeReturn")));
 
   /** The type of a column. */
   public enum Type {
@@ -74,6 +82,11 @@ public enum ExportDataset {
   /** The dataset's name in paths and requests. */
   public String wireName() {
     return wireName;
+  }
+
+  /** Whether the dataset is taken over a window of days (performance), not as of a time. */
+  public boolean windowed() {
+    return this == PERFORMANCE;
   }
 
   /** Whether the dataset is a long series (trades, events), read page by page from the journal. */

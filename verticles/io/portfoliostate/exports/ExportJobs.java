@@ -8,7 +8,6 @@ import io.vertx.core.json.JsonObject;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
 import org.slf4j.Logger;
@@ -57,6 +56,11 @@ public final class ExportJobs {
     return runner;
   }
 
+  /** The id of this node (the one its jobs record as theirs). */
+  public String nodeId() {
+    return nodeId;
+  }
+
   /** The folder of the jobs' files. */
   public Path dir() {
     return dir;
@@ -72,7 +76,7 @@ public final class ExportJobs {
    * background. {@code request} is kept with the job (what was asked, for its readers).
    */
   public Future<String> start(String createdBy, ExportDataset dataset, ExportFormat format,
-      List<PortfolioId> portfolios, Instant asOf, JsonObject request) {
+      List<PortfolioId> portfolios, ExportWindow window, JsonObject request) {
     return store.runningOf(createdBy).compose(running -> {
       if (running >= settings.maxJobsPerCaller()) {
         return Future.failedFuture(new TooManyJobs(settings.maxJobsPerCaller()));
@@ -80,18 +84,18 @@ public final class ExportJobs {
       String jobId = "exp-" + UUID.randomUUID();
       return store.insertJob(jobId, createdBy, dataset.wireName(), format.wireName(), request, nodeId,
           settings.leaseMs()).map(v -> {
-            run(jobId, dataset, format, portfolios, asOf);
+            run(jobId, dataset, format, portfolios, window);
             return jobId;
           });
     });
   }
 
   private void run(String jobId, ExportDataset dataset, ExportFormat format, List<PortfolioId> portfolios,
-      Instant asOf) {
+      ExportWindow window) {
     String name = jobId + "." + format.extension();
     Path part = dir.resolve(name + ".part");
     store.progress(jobId, portfolios.size(), 0, 0, settings.leaseMs())
-        .compose(v -> runner.toFile("job", dataset, format, portfolios, asOf, part, Math.min(settings.leaseMs() / 3, PROGRESS_MS),
+        .compose(v -> runner.toFile("job", dataset, format, portfolios, window, part, Math.min(settings.leaseMs() / 3, PROGRESS_MS),
             (total, done, rows) -> store.progress(jobId, total, done, rows, settings.leaseMs())))
         .compose(result -> runner.onWorker(() -> {
           Files.move(part, dir.resolve(name), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);

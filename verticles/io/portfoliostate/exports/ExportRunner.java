@@ -9,7 +9,6 @@ import io.vertx.core.WorkerExecutor;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 
 /**
@@ -67,11 +66,11 @@ public final class ExportRunner {
   }
 
   /**
-   * Writes {@code dataset} of {@code portfolios} as of {@code asOf} into {@code file} as
+   * Writes {@code dataset} of {@code portfolios} as of {@code window} into {@code file} as
    * {@code format}; on failure the file is deleted. {@code kind} tags the metrics.
    */
   public Future<Result> toFile(String kind, ExportDataset dataset, ExportFormat format, List<PortfolioId> portfolios,
-      Instant asOf, Path file, long progressEveryMs, Progress progress) {
+      ExportWindow window, Path file, long progressEveryMs, Progress progress) {
     long started = System.nanoTime();
     return workers.executeBlocking(() -> {
       Files.createDirectories(file.getParent());
@@ -89,7 +88,7 @@ public final class ExportRunner {
         written[0] += rows.size();
         return null;
       }, false);
-      return each(dataset, portfolios, asOf, 0, sink, done -> {
+      return each(dataset, portfolios, window, 0, sink, done -> {
         long now = System.currentTimeMillis();
         if (done < portfolios.size() && now - reported[0] < progressEveryMs) {
           return Future.succeededFuture();
@@ -113,15 +112,15 @@ public final class ExportRunner {
   }
 
   /** Reads portfolio {@code from} and on, each when the one before is written. */
-  private Future<Void> each(ExportDataset dataset, List<PortfolioId> portfolios, Instant asOf, int from,
+  private Future<Void> each(ExportDataset dataset, List<PortfolioId> portfolios, ExportWindow window, int from,
       RowSource.Sink sink, java.util.function.IntFunction<Future<Void>> afterEach) {
     if (from == portfolios.size()) {
       return Future.succeededFuture();
     }
-    return source.rows(dataset, portfolios.get(from), asOf, sink)
+    return source.rows(dataset, portfolios.get(from), window, sink)
         .compose(v -> afterEach.apply(from + 1))
         .compose(v -> pause())
-        .compose(v -> each(dataset, portfolios, asOf, from + 1, sink, afterEach));
+        .compose(v -> each(dataset, portfolios, window, from + 1, sink, afterEach));
   }
 
   private Future<Void> pause() {

@@ -132,6 +132,8 @@ public final class ExportSchedulerVerticle extends VerticleBase {
     ExportDataset dataset = datasets.get(schedule.name());
     ExportFormat format = formats.get(schedule.name());
     Instant asOf = date.atTime(schedule.time()).toInstant(ZoneOffset.UTC);
+    // The performance series of a scheduled run: every day from inception through the run's date.
+    ExportWindow window = dataset.windowed() ? new ExportWindow(null, null, null, date) : ExportWindow.asOf(asOf);
     Path folder = Path.of(schedule.folder()).resolve(date.toString());
     String name = schedule.name() + "." + format.extension();
     Path temporary = folder.resolve("." + schedule.name() + "." + attempt + "-" + nodeId + ".tmp");
@@ -143,7 +145,7 @@ public final class ExportSchedulerVerticle extends VerticleBase {
             ? Future.failedFuture(new IllegalStateException("the root portfolio " + schedule.root()
                 + " does not exist"))
             : Future.succeededFuture(portfolios))
-        .compose(portfolios -> runner.toFile("schedule", dataset, format, portfolios, asOf, temporary,
+        .compose(portfolios -> runner.toFile("schedule", dataset, format, portfolios, window, temporary,
             settings.leaseMs() / 3, (total, doneCount, rows) ->
                 store.renew(schedule.name(), date, nodeId, attempt, settings.leaseMs(), rows)
                     .compose(held -> held ? Future.<Void>succeededFuture()

@@ -2,7 +2,6 @@ package io.portfoliostate.exports;
 
 import io.portfoliostate.domain.PortfolioId;
 import io.vertx.core.Future;
-import java.time.Instant;
 import java.util.List;
 
 /** Where an export's rows come from: the portfolios of a set, then each one's rows. */
@@ -21,10 +20,11 @@ public interface RowSource {
   Future<List<PortfolioId>> portfolios(List<PortfolioId> roots, int limit);
 
   /**
-   * Hands the rows of {@code dataset} of portfolio {@code id} as of {@code asOf} (null: now) to
-   * {@code sink}, batch by batch; a portfolio that does not exist (any more, or yet) has none.
+   * Hands the rows of {@code dataset} of portfolio {@code id} as of {@code window}'s time (or in
+   * its window of days, for the performance series) to {@code sink}, batch by batch; a
+   * portfolio that does not exist (any more, or yet) has none.
    */
-  Future<Void> rows(ExportDataset dataset, PortfolioId id, Instant asOf, Sink sink);
+  Future<Void> rows(ExportDataset dataset, PortfolioId id, ExportWindow window, Sink sink);
 
   /** More portfolios than an export may span. */
   final class TooMany extends RuntimeException {

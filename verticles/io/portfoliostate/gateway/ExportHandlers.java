@@ -5,9 +5,11 @@ import io.portfoliostate.domain.Identifiers;
 import io.portfoliostate.domain.PortfolioId;
 import io.portfoliostate.security.PortfolioRole;
 import io.portfoliostate.exports.ExportDataset;
+import io.portfoliostate.exports.ExportFilePeers;
 import io.portfoliostate.exports.ExportFormat;
 import io.portfoliostate.exports.ExportJobs;
 import io.portfoliostate.exports.ExportRunner;
+import io.portfoliostate.exports.ExportWindow;
 import io.portfoliostate.exports.RowSource;
 import io.portfoliostate.exports.RowText;
 import io.portfoliostate.persistence.ExportStore;
@@ -23,6 +25,7 @@ import io.vertx.ext.web.RoutingContext;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -45,7 +48,11 @@ final class ExportHandlers {
   private static final int MAX_LISTED = 1000;
   private static final String JOBS = "/api/v1/export-jobs";
   /** The fields of a job's body. */
-  static final Set<String> JOB_FIELDS = Set.of("dataset", "format", "portfolios", "root", "asOf");
+  static final Set<String> JOB_FIELDS = Set.of("dataset", "format", "portfolios", "root", "asOf", "period", "from",
+      "to");
+  /** The query parameters of a streamed export. */
+  private static final Set<String> STREAM_PARAMETERS = Set.of("portfolios", "root", "asOf", "format", "period",
+      "from", "to");
 
   private final ExportJobs jobs;
   private final ExportSettings settings;
@@ -80,16 +87,27 @@ final class ExportHandlers {
   }
 
   /** What a request asks for, checked. */
-  private record Ask(ExportDataset dataset, ExportFormat format, List<String> listed, String root, Instant asOf) {
+  private record Ask(ExportDataset dataset, ExportFormat format, List<String> listed, String root,
+      ExportWindow window) {
     JsonObject toJson() {
-      return new JsonObject().put("dataset", dataset.wireName()).put("format", format.wireName())
+      JsonObject json = new JsonObject().put("dataset", dataset.wireName()).put("format", format.wireName())
           .put("portfolios", listed == null ? null : new JsonArray(new ArrayList<>(listed))).put("root", root)
-          .put("asOf", asOf == null ? null : asOf.toString());
+          .put("asOf", window.asOf() == null ? null : window.asOf().toString());
+      if (dataset.windowed()) {
+        json.put("period", window.period()).put("from", window.from() == null ? null : window.from().toString())
+            .put("to", window.to() == null ? null : window.to().toString());
+      }
+      return json;
     }
   }
 
-  private static Ask check(String dataset, Object format, Object listed, Object root, Object asOf,
-      List<RequestReader.FieldError> errors) {
+  /**
+   * The request checked. {@code asOf} is the time of the datasets of a moment; the performance
+   * series takes a window of days instead, as {@code GET .../performance} does: {@code period}
+   * or {@code from}, and {@code to} (dates), each refused with the other datasets.
+   */
+  private static Ask check(String dataset, Object format, Object listed, Object root, Object asOf, Object period,
+      Object from, Object to, List<RequestReader.FieldError> errors) {
     Optional<ExportDataset> parsedDataset = ExportDataset.parse(dataset);
     if (parsedDataset.isEmpty()) {
       errors.add(new RequestReader.FieldError("dataset", "must be one of " + ExportDataset.names()));
@@ -120,7 +138,58 @@ final class ExportHandlers {
         errors.add(new RequestReader.FieldError("asOf", "must be an ISO-8601 time with a zone (business time)"));
       }
     }
-    return errors.isEmpty() ? new Ask(parsedDataset.get(), parsedFormat.get(), ids, (String) root, time) : null;
+    boolean windowed = parsedDataset.isPresent() && parsedDataset.get().windowed();
+    String periodName = null;
+    LocalDate fromDate = null;
+    LocalDate toDate = null;
+    if (windowed) {
+      if (asOf != null) {
+        errors.add(new RequestReader.FieldError("asOf", "does not apply to the performance series: give period, or "
+            + "from and to"));
+      }
+      if (period != null) {
+        periodName = period instanceof String text && ExportWindow.PERIODS.contains(text) ? text : null;
+        if (periodName == null) {
+          errors.add(new RequestReader.FieldError("period", "must be one of " + String.join(", ", ExportWindow.PERIODS)));
+        }
+      }
+      fromDate = date("from", from, errors);
+      toDate = date("to", to, errors);
+      if (period != null && from != null) {
+        errors.add(new RequestReader.FieldError("period", "give either period or from, not both"));
+      }
+      if (fromDate != null && toDate != null && fromDate.isAfter(toDate)) {
+        errors.add(new RequestReader.FieldError("from", "the window starts after it ends (" + fromDate + " > "
+            + toDate + ")"));
+      }
+      if (fromDate != null && toDate != null && fromDate.plusYears(MAX_YEARS).isBefore(toDate)) {
+        errors.add(new RequestReader.FieldError("from", "the window is longer than " + MAX_YEARS + " years"));
+      }
+    } else if (parsedDataset.isPresent()) {
+      for (Map.Entry<String, Object> given : java.util.Arrays.asList(Map.entry("period", period == null ? "" : period),
+          Map.entry("from", from == null ? "" : from), Map.entry("to", to == null ? "" : to))) {
+        if (!"".equals(given.getValue())) {
+          errors.add(new RequestReader.FieldError(given.getKey(), "applies to the performance series only (use asOf)"));
+        }
+      }
+    }
+    return errors.isEmpty() ? new Ask(parsedDataset.get(), parsedFormat.get(), ids, (String) root,
+        new ExportWindow(time, periodName, fromDate, toDate)) : null;
+  }
+
+  /** The longest window of the performance series, as {@code GET .../performance} allows. */
+  private static final int MAX_YEARS = 30;
+
+  private static LocalDate date(String name, Object value, List<RequestReader.FieldError> errors) {
+    if (value == null) {
+      return null;
+    }
+    try {
+      return LocalDate.parse((String) value);
+    } catch (ClassCastException | java.time.format.DateTimeParseException e) {
+      errors.add(new RequestReader.FieldError(name, "must be a date YYYY-MM-DD"));
+      return null;
+    }
   }
 
   /**
@@ -169,12 +238,12 @@ final class ExportHandlers {
     List<RequestReader.FieldError> errors = new ArrayList<>();
     var params = ctx.queryParams();
     for (String name : params.names()) {
-      if (!Set.of("portfolios", "root", "asOf", "format").contains(name)) {
+      if (!STREAM_PARAMETERS.contains(name)) {
         errors.add(new RequestReader.FieldError(name, "is not a parameter of an export"));
       }
     }
     Ask ask = check(ctx.pathParam("dataset"), params.get("format"), params.get("portfolios"), params.get("root"),
-        params.get("asOf"), errors);
+        params.get("asOf"), params.get("period"), params.get("from"), params.get("to"), errors);
     if (!errors.isEmpty()) {
       Problems.send(ctx, Problems.invalid(errors));
       return;
@@ -259,14 +328,14 @@ final class ExportHandlers {
     if (from == ids.size()) {
       return Future.succeededFuture();
     }
-    return source.rows(ask.dataset(), ids.get(from), ask.asOf(), sink)
+    return source.rows(ask.dataset(), ids.get(from), ask.window(), sink)
         .compose(v -> each(ask, ids, from + 1, sink));
   }
 
   /** Parquet needs the whole file before its footer: written to a scratch file, sent, deleted. */
   private Future<Void> parquet(RoutingContext ctx, Ask ask, List<PortfolioId> ids) {
     Path file = jobs.dir().resolve("streams").resolve(UUID.randomUUID() + ".parquet");
-    return runner.toFile("stream", ask.dataset(), ask.format(), ids, ask.asOf(), file, Long.MAX_VALUE,
+    return runner.toFile("stream", ask.dataset(), ask.format(), ids, ask.window(), file, Long.MAX_VALUE,
             (total, done, rows) -> Future.succeededFuture())
         .compose(result -> {
           if (ctx.response().ended()) {
@@ -301,7 +370,7 @@ final class ExportHandlers {
       listed = null;
     }
     Ask ask = check(dataset instanceof String text ? text : null, request.get("format"), listed,
-        request.get("root"), request.get("asOf"), errors);
+        request.get("root"), request.get("asOf"), request.get("period"), request.get("from"), request.get("to"), errors);
     if (!errors.isEmpty()) {
       Problems.send(ctx, Problems.invalid(errors));
       return;
@@ -311,7 +380,7 @@ final class ExportHandlers {
       if (ids.isEmpty()) {
         return Future.<Void>succeededFuture();
       }
-      return jobs.start(createdBy, ask.dataset(), ask.format(), ids.get(), ask.asOf(), ask.toJson())
+      return jobs.start(createdBy, ask.dataset(), ask.format(), ids.get(), ask.window(), ask.toJson())
           .compose(jobId -> store.job(jobId)).map(job -> {
             String location = JOBS + "/" + job.get().jobId();
             ctx.response().putHeader("Location", location);
@@ -352,6 +421,54 @@ final class ExportHandlers {
         .onFailure(failure -> Problems.send(ctx, Problems.of(failure)));
   }
 
+  private static Problems.Problem gone(ExportStore.Job job, String why) {
+    return new Problems.Problem(410, "export-file-gone", "Export file gone", "the file of job " + job.jobId()
+        + " cannot be served: " + why + " (node " + job.node() + ")", null);
+  }
+
+  /**
+   * The file of a job another node wrote, streamed from that node over the cluster's event bus
+   * ({@link ExportFilePeers}), chunk after chunk as the client takes them. A node that left the
+   * cluster (or no longer holds the file) is a 410 before the first byte; a failure after it cuts
+   * the transfer, as a streamed export does.
+   */
+  private Future<Void> fromPeer(RoutingContext ctx, ExportStore.Job job) {
+    return ExportFilePeers.fetch(ctx.vertx(), job.node(), job.file(), 0).transform(first -> {
+      if (first.failed()) {
+        Problems.send(ctx, gone(job, "the node that wrote it does not serve it (" + first.cause().getMessage() + ")"));
+        return Future.<Void>succeededFuture();
+      }
+      ExportFormat format = ExportFormat.parse(job.format()).orElseThrow();
+      ctx.response().putHeader("Content-Type", format.contentType())
+          .putHeader("Content-Disposition", "attachment; filename=\"" + job.file() + "\"")
+          .putHeader("Content-Length", String.valueOf(first.result().size()));
+      return relay(ctx, job, first.result(), 0);
+    });
+  }
+
+  private Future<Void> relay(RoutingContext ctx, ExportStore.Job job, ExportFilePeers.Chunk chunk, long offset) {
+    HttpServerResponse response = ctx.response();
+    long next = offset + chunk.data().length();
+    if (next >= chunk.size() || chunk.data().length() == 0) {
+      return response.end(chunk.data());
+    }
+    response.write(chunk.data());
+    Future<Void> drained = Future.succeededFuture();
+    if (response.writeQueueFull()) {
+      Promise<Void> drain = Promise.promise();
+      response.drainHandler(v -> drain.tryComplete());
+      response.closeHandler(v -> drain.tryFail("the client went away"));
+      drained = drain.future();
+    }
+    return drained.compose(v -> ExportFilePeers.fetch(ctx.vertx(), job.node(), job.file(), next))
+        .compose(more -> relay(ctx, job, more, next))
+        .onFailure(failure -> {
+          if (!response.ended()) {
+            response.reset();
+          }
+        });
+  }
+
   private void file(RoutingContext ctx) {
     visibleJob(ctx).compose(found -> {
       if (found.isEmpty()) {
@@ -366,10 +483,11 @@ final class ExportHandlers {
       }
       Path file = jobs.fileOf(job.file());
       return runner.onWorker(() -> Files.isRegularFile(file)).compose(present -> {
+        if (!present && !job.node().equals(jobs.nodeId())) {
+          return fromPeer(ctx, job);
+        }
         if (!present) {
-          Problems.send(ctx, new Problems.Problem(410, "export-file-gone", "Export file gone",
-              "the file of job " + job.jobId() + " is not in this node's export folder (written by node "
-                  + job.node() + "; exports.dir must be a folder every node sees)", null));
+          Problems.send(ctx, gone(job, "it is not in the export folder of the node that wrote it"));
           return Future.<Void>succeededFuture();
         }
         ExportFormat format = ExportFormat.parse(job.format()).orElseThrow();

@@ -7,7 +7,13 @@ import io.portfoliostate.domain.valuation.MarketData;
 import io.portfoliostate.domain.valuation.MarketNeeds;
 import io.portfoliostate.domain.valuation.PortfolioValuation;
 import io.portfoliostate.domain.valuation.Valuation;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.portfoliostate.config.Settings;
 import io.portfoliostate.exports.ExportDataset;
+import io.portfoliostate.exports.ExportWindow;
+import io.portfoliostate.persistence.PerformanceHistory;
+import io.vertx.core.Vertx;
+import java.time.Clock;
 import io.portfoliostate.exports.RowSource;
 import io.portfoliostate.market.MarketSnapshot;
 import io.portfoliostate.market.MarketView;
@@ -44,12 +50,45 @@ public final class ExportRows implements RowSource {
   private final MarketDataStore history;
   private final MarketView market;
   private final PortfolioCatalog catalog;
+  /**
+   * The performance read itself, for the performance series, made at the first such export; null:
+   * that dataset has no rows. Made late on purpose: the first performance read made on a node
+   * owns the node-wide price store and makes it follow market updates when its route is
+   * registered, which only the gateways' instances are.
+   */
+  private final java.util.function.Supplier<PerformanceHandlers> performance;
 
   public ExportRows(OwnerClient owners, MarketDataStore history, MarketView market, PortfolioCatalog catalog) {
+    this(owners, history, market, catalog, null);
+  }
+
+  private ExportRows(OwnerClient owners, MarketDataStore history, MarketView market, PortfolioCatalog catalog,
+      java.util.function.Supplier<PerformanceHandlers> performance) {
     this.owners = owners;
     this.history = history;
     this.market = market;
     this.catalog = catalog;
+    this.performance = performance;
+  }
+
+  /**
+   * The rows of every dataset, the performance series included: taken from the answer of
+   * {@code GET .../performance} as the node's own performance read computes it (its journal and
+   * price caches, its calculator, {@code clock} for "today"), so the export and the read cannot
+   * differ.
+   */
+  public static ExportRows withPerformance(Vertx vertx, OwnerClient owners, MarketDataStore history, MarketView market,
+      PortfolioCatalog catalog, Clock clock, MeterRegistry registry, Settings.PerformanceCacheSettings caching) {
+    PerformanceHandlers[] made = new PerformanceHandlers[1];
+    return new ExportRows(owners, history, market, catalog, () -> {
+      synchronized (made) {
+        if (made[0] == null) {
+          made[0] = new PerformanceHandlers(vertx, PerformanceHistory.sharing(history), catalog, market, clock,
+              registry, caching);
+        }
+        return made[0];
+      }
+    });
   }
 
   /**
@@ -97,7 +136,11 @@ public final class ExportRows implements RowSource {
    * {@code asOf}) has no rows.
    */
   @Override
-  public Future<Void> rows(ExportDataset dataset, PortfolioId id, Instant asOf, Sink sink) {
+  public Future<Void> rows(ExportDataset dataset, PortfolioId id, ExportWindow window, Sink sink) {
+    if (dataset == ExportDataset.PERFORMANCE) {
+      return performance(id, window, sink);
+    }
+    Instant asOf = window.asOf();
     if (dataset.longSeries()) {
       return page(dataset, id, asOf, 0, sink);
     }
@@ -105,6 +148,44 @@ public final class ExportRows implements RowSource {
         .compose(state -> valued(state, asOf))
         .compose(valued -> sink.accept(rowsOf(dataset, valued.state(), valued.valuation())),
             failure -> absent(failure) ? Future.succeededFuture() : Future.failedFuture(failure));
+  }
+
+  /**
+   * The series of {@code GET .../performance?period=&from=&to=} of one portfolio, row for row: its
+   * decimals as the read's strings, its returns as the read's numbers. A portfolio whose window
+   * holds no day (created after {@code to}) has no rows; any other refusal of the window fails
+   * the export with the read's own reason.
+   */
+  private Future<Void> performance(PortfolioId id, ExportWindow window, Sink sink) {
+    if (performance == null) {
+      return Future.failedFuture(new IllegalStateException("this node exports no performance series"));
+    }
+    Reply.Kept answer = new Reply.Kept();
+    return performance.get().report(id, window.period(), window.from(), window.to(), answer).compose(exists -> {
+      if (!exists) {
+        return Future.<Void>succeededFuture();
+      }
+      if (answer.problem() != null) {
+        Problems.Problem problem = answer.problem();
+        boolean empty = problem.detail() != null && problem.detail().contains("starts after it ends")
+            || problem.errors() != null && problem.errors().stream()
+                .anyMatch(error -> error.message().contains("starts after it ends"));
+        return empty ? Future.<Void>succeededFuture()
+            : Future.<Void>failedFuture(new IllegalArgumentException("performance of " + id + ": " + problem.detail()));
+      }
+      JsonArray series = ((JsonObject) answer.body()).getJsonArray("series");
+      List<Object[]> rows = new ArrayList<>(series.size());
+      for (int i = 0; i < series.size(); i++) {
+        JsonObject point = series.getJsonObject(i);
+        rows.add(new Object[] {id.value(), point.getString("date"), point.getString("nav"), point.getString("netFlow"),
+            point.getString("income"), ratio(point.getValue("dailyReturn")), ratio(point.getValue("cumulativeReturn"))});
+      }
+      return rows.isEmpty() ? Future.<Void>succeededFuture() : sink.accept(rows);
+    });
+  }
+
+  private static Double ratio(Object value) {
+    return value == null ? null : ((Number) value).doubleValue();
   }
 
   private static boolean absent(Throwable failure) {

@@ -108,4 +108,9 @@ final class HttpBodies {
       ctx.response().setStatusCode(status).putHeader("Content-Type", "application/json").end(text);
     }
   }
+
+  /** Answers a JSON object or array to {@code reply} (a response, or kept: see {@link Reply}). */
+  static void json(Reply reply, int status, Object body) {
+    reply.json(status, body);
+  }
 }

@@ -2,6 +2,8 @@ package io.portfoliostate.gateway;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.portfoliostate.config.Settings.ImportSettings;
+import io.portfoliostate.domain.ApplyBatch;
+import io.portfoliostate.domain.BatchDecision;
 import io.portfoliostate.domain.CurrencyCode;
 import io.portfoliostate.domain.IdempotentCommand;
 import io.portfoliostate.domain.PortfolioCommand;
@@ -43,10 +45,10 @@ import java.util.TreeMap;
  * each row (the command it becomes; new, or a replay of an id already recorded or earlier in the
  * file), every bad row with its line and reason, and the totals of what would change, and
  * changes nothing. The real import refuses a file with any bad row unless
- * {@code validRowsOnly=true}, then sends the rows in file order to the portfolio's owner, a few
- * hundred per request: idempotent by tradeId/flowId, so importing the same file again changes
- * nothing and says so. The rows are separate commands: a row the owner refuses (a state it
- * alone knows) is reported and the rows before and after it stay applied.
+ * {@code validRowsOnly=true}, then sends the rows in file order to the portfolio's owner in one
+ * request: idempotent by tradeId/flowId, so importing the same file again changes
+ * nothing and says so. The new rows are one {@link ApplyBatch}: a row the owner refuses (a state
+ * it alone knows) refuses the whole file, which changes nothing, unless {@code validRowsOnly}.
  */
 final class ImportHandlers {
 
@@ -139,7 +141,6 @@ final class ImportHandlers {
                     .put("badRows", prepared.report().getJsonArray("badRows"))));
             return Future.<Void>succeededFuture();
           }
-          count("imported");
           return apply(ctx, id, options, prepared, state, origin);
         }))
         .onFailure(failure -> {
@@ -313,65 +314,91 @@ final class ImportHandlers {
   }
 
   /**
-   * Sends the good rows in file order, {@code commandsPerRequest} at a time, each request after
-   * the previous one's answer; answers what each row did.
+   * Sends the new rows, in file order, to the portfolio's owner as one {@link ApplyBatch}: one
+   * decision and one journal transaction, so the file is recorded whole or not at all (with
+   * {@code validRowsOnly}, every row the owner accepts, still in one transaction). Answers what
+   * each row did.
    */
   private Future<Void> apply(RoutingContext ctx, PortfolioId id, CsvImport.Options options, Prepared prepared,
       PortfolioState state, Origin origin) {
     List<Planned> plan = prepared.plan();
     // A replay is not sent: its id is in the journal with the same content hash (or on an earlier
-    // line, which is sent), exactly the owner's own replay test, so the owner would change
-    // nothing and answer the original result, which it rebuilds from the journal row by row.
+    // line, which is sent), exactly the owner's own replay test. Should one be recorded in the
+    // meantime by someone else, the owner finds it a replay too (ApplyBatch checks each item's id).
     List<Planned> sendable = plan.stream().filter(planned -> planned.status().equals("new")).toList();
     JsonObject report = prepared.report();
-    long[] counts = {0, report.getInteger("replays"), 0};
-    JsonArray refused = new JsonArray();
-    long[] version = {state.version()};
-    Future<Void> chain = Future.succeededFuture();
-    int[] sentThrough = {0};
-    for (int from = 0; from < sendable.size(); from += settings.commandsPerRequest()) {
-      List<Planned> chunk = sendable.subList(from, Math.min(sendable.size(), from + settings.commandsPerRequest()));
-      chain = chain.compose(v -> {
-        List<CommandEnvelope> envelopes = chunk.stream().map(p -> p.row().envelope().withOrigin(origin)).toList();
-        return owners.<CommandOutcomes>request(new OwnerRequest.Execute(id, envelopes)).map(outcomes -> {
-          for (int i = 0; i < chunk.size(); i++) {
-            CommandOutcome outcome = outcomes.outcomes().get(i);
-            if (outcome instanceof CommandOutcome.Recorded recorded) {
-              counts[recorded.replay() ? 1 : 0]++;
-              version[0] = Math.max(version[0], recorded.result().version());
-            } else {
-              counts[2]++;
-              refused.add(new JsonObject().put("line", chunk.get(i).row().line())
-                  .put("problem", Problems.of(((CommandOutcome.Refused) outcome).rejection()).toJson()));
-            }
-          }
-          sentThrough[0] = chunk.get(chunk.size() - 1).row().line();
-          return null;
-        });
-      });
-    }
-    return chain.map(v -> {
-      registry.counter("pstate.imports.rows", "outcome", "applied").increment(counts[0]);
-      registry.counter("pstate.imports.rows", "outcome", "replayed").increment(counts[1]);
-      registry.counter("pstate.imports.rows", "outcome", "refused").increment(counts[2]);
-      registry.counter("pstate.imports.rows", "outcome", "skipped").increment(report.getInteger("bad"));
-      JsonObject answer = new JsonObject().put("portfolioId", id.value()).put("kind", options.kind().wireName)
-          .put("dryRun", false).put("rows", plan.size()).put("applied", counts[0]).put("replayed", counts[1])
-          .put("refused", refused).put("skipped", report.getJsonArray("badRows")).put("version", version[0])
-          .put("changed", counts[0] > 0);
-      HttpBodies.json(ctx, 200, answer);
-      return (Void) null;
-    }).recover(failure -> {
-      // Rows before the failed request stay applied; the failed one's outcome is unknown. The
-      // same file again is safe: applied rows replay.
-      Problems.Problem problem = Problems.of(failure);
-      JsonObject extensions = new JsonObject().put("appliedRows", counts[0]).put("replayedRows", counts[1])
-          .put("confirmedThroughLine", sentThrough[0]);
-      Problems.send(ctx, new Problems.Problem(problem.status(), problem.slug(), problem.title(), problem.detail()
-          + "; the rows through line " + sentThrough[0] + " are recorded, later ones may not be: import the same "
-          + "file again (recorded rows replay)", null, extensions));
+    if (sendable.size() > settings.maxRowsPerTransaction()) {
+      count("refused-file");
+      Problems.send(ctx, new Problems.Problem(413, "import-too-large", "The file is too large",
+          sendable.size() + " new rows; at most " + settings.maxRowsPerTransaction() + " are recorded in one "
+              + "transaction (imports.maxRowsPerTransaction): split the file; nothing was imported", null));
       return Future.succeededFuture();
-    });
+    }
+    if (sendable.isEmpty()) {
+      answer(ctx, id, options, plan.size(), 0, report.getInteger("replays"), new JsonArray(), report, state.version());
+      return Future.succeededFuture();
+    }
+    List<IdempotentCommand> items = new ArrayList<>(sendable.size());
+    sendable.forEach(planned -> items.add((IdempotentCommand) planned.row().envelope().command()));
+    ApplyBatch batch = new ApplyBatch(id, items, options.validRowsOnly());
+    return owners.<CommandOutcomes>request(new OwnerRequest.Execute(id,
+        List.of(new CommandEnvelope(batch, null, null, origin))), settings.ownerTimeoutMs()).map(outcomes -> {
+          CommandOutcome outcome = outcomes.outcomes().get(0);
+          if (outcome instanceof CommandOutcome.Refused refusedBatch) {
+            if (refusedBatch.items().isEmpty()) {
+              Problems.send(ctx, Problems.of(refusedBatch.rejection()));
+              return (Void) null;
+            }
+            count("refused-by-owner");
+            registry.counter("pstate.imports.rows", "outcome", "refused").increment(refusedBatch.items().size());
+            Problems.Problem summary = Problems.of(refusedBatch.rejection());
+            JsonArray refused = refusedLines(sendable, refusedBatch.items());
+            Problems.send(ctx, new Problems.Problem(summary.status(), "import-rows-refused",
+                "The portfolio refused rows of the file", refused.size() + " of " + sendable.size() + " new rows were "
+                    + "refused by the portfolio; nothing was imported (fix them, or import the others with "
+                    + "validRowsOnly=true)", null, new JsonObject().put("rows", plan.size())
+                    .put("refusedCount", refused.size()).put("refused", refused)));
+            return (Void) null;
+          }
+          CommandOutcome.Recorded recorded = (CommandOutcome.Recorded) outcome;
+          int replayedHere = recorded.replayedItems().size();
+          int applied = sendable.size() - replayedHere - recorded.skippedItems().size();
+          answer(ctx, id, options, plan.size(), applied, report.getInteger("replays") + replayedHere,
+              refusedLines(sendable, recorded.skippedItems()), report, recorded.result().version());
+          return (Void) null;
+        }).recover(failure -> {
+          // One request, one transaction: the file is recorded whole or not at all, and when the
+          // answer was lost the same file again tells which (recorded rows replay).
+          Problems.Problem problem = Problems.of(failure);
+          Problems.send(ctx, new Problems.Problem(problem.status(), problem.slug(), problem.title(), problem.detail()
+              + "; the file's rows are recorded all or none: import the same file again (recorded rows replay)",
+              null, problem.extensions()));
+          return Future.succeededFuture();
+        });
+  }
+
+  /** The refused items of a batch as lines of the file, each with the owner's problem. */
+  private static JsonArray refusedLines(List<Planned> sendable, List<BatchDecision.Refusal> refusals) {
+    JsonArray lines = new JsonArray();
+    for (BatchDecision.Refusal refusal : refusals) {
+      lines.add(new JsonObject().put("line", sendable.get(refusal.index()).row().line())
+          .put("problem", Problems.of(refusal.rejection()).toJson()));
+    }
+    return lines;
+  }
+
+  private void answer(RoutingContext ctx, PortfolioId id, CsvImport.Options options, int rows, int applied,
+      int replayed, JsonArray refused, JsonObject report, long version) {
+    count("imported");
+    registry.counter("pstate.imports.rows", "outcome", "applied").increment(applied);
+    registry.counter("pstate.imports.rows", "outcome", "replayed").increment(replayed);
+    registry.counter("pstate.imports.rows", "outcome", "refused").increment(refused.size());
+    registry.counter("pstate.imports.rows", "outcome", "skipped").increment(report.getInteger("bad"));
+    JsonObject answer = new JsonObject().put("portfolioId", id.value()).put("kind", options.kind().wireName)
+        .put("dryRun", false).put("rows", rows).put("applied", applied).put("replayed", replayed)
+        .put("refused", refused).put("skipped", report.getJsonArray("badRows")).put("version", version)
+        .put("changed", applied > 0);
+    HttpBodies.json(ctx, 200, answer);
   }
 
   private void count(String outcome) {

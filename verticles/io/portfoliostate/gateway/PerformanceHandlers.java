@@ -228,7 +228,7 @@ final class PerformanceHandlers {
           Problems.send(ctx, Problems.portfolioNotFound(id));
           return Future.succeededFuture();
         }
-        return catalog.settingsUpFrom(id).compose(chain -> answer(ctx, id, query, journal, chain));
+        return catalog.settingsUpFrom(id).compose(chain -> answer(Reply.of(ctx), id, query, journal, chain));
       });
     }).onFailure(failure -> {
       if (!ctx.response().ended()) {
@@ -383,7 +383,19 @@ final class PerformanceHandlers {
     return new BusinessTime.Series(states, changed);
   }
 
-  private Future<Void> answer(RoutingContext ctx, PortfolioId id, Query query, PerformanceCache.Journal kept,
+  /**
+   * What {@code GET .../performance?period=&from=&to=} answers for {@code id} (its benchmark and
+   * risk-free rate inherited), handed to {@code reply} without an HTTP request: the performance
+   * export's rows are this answer's series. Completes with false, answering nothing, when the
+   * portfolio does not exist.
+   */
+  Future<Boolean> report(PortfolioId id, String period, LocalDate from, LocalDate to, Reply reply) {
+    Query query = new Query(period, from, to, null, null, null);
+    return journal(id).compose(journal -> journal == null ? Future.succeededFuture(false)
+        : catalog.settingsUpFrom(id).compose(chain -> answer(reply, id, query, journal, chain)).map(true));
+  }
+
+  private Future<Void> answer(Reply ctx, PortfolioId id, Query query, PerformanceCache.Journal kept,
       List<PortfolioCatalog.OwnSettings> chain) {
     List<PortfolioEvent> journal = kept.events;
     LocalDate today = LocalDate.now(clock.withZone(ZoneOffset.UTC));

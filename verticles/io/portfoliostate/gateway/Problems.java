@@ -165,6 +165,11 @@ final class Problems {
     return new Problem(503, "unavailable", "Service unavailable", detail, null);
   }
 
+  /** Answers {@code problem} to {@code reply} (a response, or kept: see {@link Reply}). */
+  static void send(Reply reply, Problem problem) {
+    reply.problem(problem);
+  }
+
   static void send(RoutingContext ctx, Problem problem) {
     if (ctx.response().ended()) {
       return;

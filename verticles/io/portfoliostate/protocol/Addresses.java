@@ -70,6 +70,11 @@ public final class Addresses {
     return ownerAddress.substring(OWNER_PREFIX.length(), ownerAddress.lastIndexOf('.'));
   }
 
+  /** Where a node serves chunks of the export job files it wrote (exports.ExportFilePeers). */
+  public static String exportFile(String nodeId) {
+    return "pstate.node." + nodeId + ".export-file";
+  }
+
   /** Where a node answers questions about itself (what it serves, what it holds). */
   public static String nodeStatus(String nodeId) {
     return "pstate.node." + nodeId + ".status";

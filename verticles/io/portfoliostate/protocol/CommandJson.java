@@ -4,7 +4,9 @@ import static io.portfoliostate.protocol.Json.decimal;
 import static io.portfoliostate.protocol.Json.putIfPresent;
 import static io.portfoliostate.protocol.Json.text;
 
+import io.portfoliostate.domain.ApplyBatch;
 import io.portfoliostate.domain.ApplyCorporateAction;
+import io.portfoliostate.domain.IdempotentCommand;
 import io.portfoliostate.domain.CashDividend;
 import io.portfoliostate.domain.CashFlowType;
 import io.portfoliostate.domain.CorporateAction;
@@ -20,7 +22,10 @@ import io.portfoliostate.domain.AmendTrade;
 import io.portfoliostate.domain.SetTargets;
 import io.portfoliostate.domain.Side;
 import io.portfoliostate.domain.UpdatePortfolio;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Commands as JSON, for the clustered event bus: a gateway on one node sends a command to the
@@ -34,6 +39,11 @@ public final class CommandJson {
 
   public static JsonObject toJson(PortfolioCommand command) {
     JsonObject json = new JsonObject().put("portfolioId", command.portfolioId().value());
+    if (command instanceof ApplyBatch batch) {
+      JsonArray items = new JsonArray(new ArrayList<>(batch.items().size()));
+      batch.items().forEach(item -> items.add(toJson(item)));
+      return json.put("type", "ApplyBatch").put("skipRefused", batch.skipRefused()).put("items", items);
+    }
     if (command instanceof RecordTrade) {
       RecordTrade c = (RecordTrade) command;
       json.put("type", "RecordTrade").put("tradeId", c.tradeId()).put("instrumentId", c.instrumentId().value())
@@ -154,6 +164,17 @@ public final class CommandJson {
             decimal(json, "driftThreshold"));
       case "ApplyCorporateAction":
         return new ApplyCorporateAction(Json.portfolioId(json, "portfolioId"), action(json.getJsonObject("action")));
+      case "ApplyBatch":
+        JsonArray items = json.getJsonArray("items");
+        List<IdempotentCommand> commands = new ArrayList<>(items.size());
+        for (int i = 0; i < items.size(); i++) {
+          PortfolioCommand item = fromJson(items.getJsonObject(i));
+          if (!(item instanceof IdempotentCommand)) {
+            throw new io.portfoliostate.domain.DomainViolation("items[" + i + "]", "must be a trade or a cash flow");
+          }
+          commands.add((IdempotentCommand) item);
+        }
+        return new ApplyBatch(Json.portfolioId(json, "portfolioId"), commands, json.getBoolean("skipRefused", false));
       default:
         throw new IllegalStateException("unknown command type " + type);
     }

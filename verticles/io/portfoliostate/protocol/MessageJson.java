@@ -4,6 +4,7 @@ import static io.portfoliostate.protocol.Json.decimal;
 import static io.portfoliostate.protocol.Json.putIfPresent;
 import static io.portfoliostate.protocol.Json.text;
 
+import io.portfoliostate.domain.BatchDecision;
 import io.portfoliostate.domain.CommandResult;
 import io.portfoliostate.domain.CurrencyCode;
 import io.portfoliostate.domain.PortfolioEvent;
@@ -86,12 +87,21 @@ public final class MessageJson {
     for (CommandOutcome outcome : outcomes.outcomes()) {
       if (outcome instanceof CommandOutcome.Recorded) {
         CommandOutcome.Recorded recorded = (CommandOutcome.Recorded) outcome;
-        items.add(new JsonObject().put("result", result(recorded.result())).put("replay", recorded.replay()));
+        JsonObject json = new JsonObject().put("result", result(recorded.result())).put("replay", recorded.replay());
+        if (!recorded.replayedItems().isEmpty()) {
+          json.put("replayedItems", new JsonArray(new ArrayList<>(recorded.replayedItems())));
+        }
+        if (!recorded.skippedItems().isEmpty()) {
+          json.put("skippedItems", refusals(recorded.skippedItems()));
+        }
+        items.add(json);
       } else {
-        Rejection rejection = ((CommandOutcome.Refused) outcome).rejection();
-        JsonObject refused = new JsonObject().put("reason", rejection.reason().name())
-            .put("detail", rejection.detail());
-        items.add(new JsonObject().put("refused", putIfPresent(refused, "field", rejection.field())));
+        CommandOutcome.Refused refusedOutcome = (CommandOutcome.Refused) outcome;
+        JsonObject refused = rejection(refusedOutcome.rejection());
+        if (!refusedOutcome.items().isEmpty()) {
+          refused.put("items", refusals(refusedOutcome.items()));
+        }
+        items.add(new JsonObject().put("refused", refused));
       }
     }
     return new JsonObject().put("outcomes", items);
@@ -103,13 +113,48 @@ public final class MessageJson {
       JsonObject outcome = (JsonObject) item;
       JsonObject refused = outcome.getJsonObject("refused");
       if (refused == null) {
-        outcomes.add(new CommandOutcome.Recorded(result(outcome.getJsonObject("result")), outcome.getBoolean("replay")));
+        List<Integer> replayed = new ArrayList<>();
+        JsonArray replayedItems = outcome.getJsonArray("replayedItems", new JsonArray());
+        for (int i = 0; i < replayedItems.size(); i++) {
+          replayed.add(replayedItems.getInteger(i));
+        }
+        outcomes.add(new CommandOutcome.Recorded(result(outcome.getJsonObject("result")), outcome.getBoolean("replay"),
+            replayed, refusals(outcome.getJsonArray("skippedItems"))));
       } else {
-        outcomes.add(new CommandOutcome.Refused(new Rejection(Rejection.Reason.valueOf(refused.getString("reason")),
-            refused.getString("detail"), refused.getString("field"))));
+        outcomes.add(new CommandOutcome.Refused(rejection(refused), refusals(refused.getJsonArray("items"))));
       }
     }
     return new CommandOutcomes(outcomes);
+  }
+
+  private static JsonObject rejection(Rejection rejection) {
+    JsonObject json = new JsonObject().put("reason", rejection.reason().name()).put("detail", rejection.detail());
+    return putIfPresent(json, "field", rejection.field());
+  }
+
+  private static Rejection rejection(JsonObject json) {
+    return new Rejection(Rejection.Reason.valueOf(json.getString("reason")), json.getString("detail"),
+        json.getString("field"));
+  }
+
+  /** A batch's refused items: {@code [{"index":3,"reason":...,"detail":...,"field":...}]}. */
+  private static JsonArray refusals(List<BatchDecision.Refusal> refusals) {
+    JsonArray array = new JsonArray();
+    for (BatchDecision.Refusal refusal : refusals) {
+      array.add(rejection(refusal.rejection()).put("index", refusal.index()));
+    }
+    return array;
+  }
+
+  private static List<BatchDecision.Refusal> refusals(JsonArray array) {
+    List<BatchDecision.Refusal> refusals = new ArrayList<>();
+    if (array != null) {
+      for (int i = 0; i < array.size(); i++) {
+        JsonObject json = array.getJsonObject(i);
+        refusals.add(new BatchDecision.Refusal(json.getInteger("index"), rejection(json)));
+      }
+    }
+    return refusals;
   }
 
   private static JsonObject result(CommandResult result) {

@@ -1,7 +1,9 @@
 package io.portfoliostate.shard;
 
 import io.portfoliostate.domain.Alert;
+import io.portfoliostate.domain.ApplyBatch;
 import io.portfoliostate.domain.ApplyCorporateAction;
+import io.portfoliostate.domain.BatchDecision;
 import io.portfoliostate.domain.CorporateAction;
 import io.portfoliostate.domain.AlertRules;
 import io.portfoliostate.domain.CommandResult;
@@ -76,6 +78,9 @@ final class CommandBatch {
   PendingCommand parentChange;
   /** How many alerts the batch's events raised (they are journaled with the events). */
   int alertsRaised;
+  /** The command whose origin {@link #originText} holds, encoded once for all its items. */
+  private PendingCommand originOf;
+  private String originText;
   /** Who posted each corporate action, as the node knows it. */
   private Function<String, Origin> actionOrigins = actionId -> null;
 
@@ -108,6 +113,24 @@ final class CommandBatch {
       if (ledger == null && PortfolioRules.needsLedger(batch.after, queue.peek().envelope.command(), now, reference)) {
         batch.ledgerNeeded = true;
         break;
+      }
+      if (queue.peek().envelope.command() instanceof ApplyBatch) {
+        PendingCommand head = queue.peek();
+        try {
+          if (!batch.decideBatch(queue, index, now, reference)) {
+            batch.ledgerNeeded = true;
+            break;
+          }
+        } catch (RuntimeException bug) {
+          // As below: the batch is refused alone and took nothing into the append (its savepoint).
+          queue.remove(head);
+          long ref = System.nanoTime();
+          LOG.error("Deciding a batch for {} failed; refused it (ref {})", head.envelope.command().portfolioId(),
+              ref, bug);
+          batch.deliver(head, new CommandOutcome.Refused(Rejection.of(Rejection.Reason.INTERNAL,
+              "an internal error occurred while deciding the batch; it changed nothing (ref " + ref + ")")));
+        }
+        continue;
       }
       // A parent change goes alone in its append: if the journal finds it would close a cycle,
       // it alone is refused and the commands around it are decided again.
@@ -189,11 +212,22 @@ final class CommandBatch {
       deliver(pending, new CommandOutcome.Refused(((Decision.Rejected) decision).rejection()));
       return;
     }
-    // Everything is computed before the batch changes, so that a command whose evolve or
-    // encoding throws half-way leaves no event of its own behind.
+    List<PortfolioEvent> decided = ((Decision.Accepted) decision).events();
+    CommandResult result = record(pending, command, key, key == null ? null : pending.contentHash, decided, now);
+    deliver(pending, new CommandOutcome.Recorded(result, false));
+  }
+
+  /**
+   * Adds the events of one decided command to the batch, with their journal rows, and remembers
+   * the command's key; returns its result. Everything is computed before the batch changes, so
+   * that a command whose evolve or encoding throws half-way leaves no event of its own behind.
+   *
+   * @param hash the content hash journaled with the key, or null when the command has none
+   */
+  private CommandResult record(PendingCommand pending, PortfolioCommand command, String key, Long hash,
+      List<PortfolioEvent> decided, Instant now) {
     PortfolioState state = after;
     TradeLedger trades = ledger;
-    List<PortfolioEvent> decided = ((Decision.Accepted) decision).events();
     List<JournalAppend.Row> decidedRows = new ArrayList<>(decided.size());
     Map<String, Recorded> actionsOnTheWay = new HashMap<>();
     int alertCount = 0;
@@ -206,8 +240,12 @@ final class CommandBatch {
     for (PortfolioEvent event : decided) {
       keyCarried |= key != null && key.equals(event.idempotencyKey());
     }
-    // Every event of the command carries the command's origin, encoded once.
-    String origin = pending.envelope.originOrUnknown().toJson().encode();
+    // Every event of the command carries the command's origin, encoded once (per batch).
+    if (originOf != pending) {
+      originOf = pending;
+      originText = pending.envelope.originOrUnknown().toJson().encode();
+    }
+    String origin = originText;
     for (int i = 0; i < decided.size(); i++) {
       PortfolioEvent event = decided.get(i);
       String commandId = event.idempotencyKey() != null ? event.idempotencyKey()
@@ -217,18 +255,18 @@ final class CommandBatch {
       trades = trades == null ? null : trades.evolve(event, state.version());
       List<Alert> alerts = AlertRules.raisedBy(previous, event, state);
       alertCount += alerts.size();
-      Long hash = key == null ? null : pending.contentHash;
+      Long rowHash = key == null ? null : hash;
       CorporateAction applied = ApplyCorporateAction.appliedBy(event);
       if (applied != null && !event.idempotencyKey().equals(key)) {
         // An action a late trade applied on the way: recorded under the action's own key and
         // content, so the fan-out's ApplyCorporateAction is answered as a replay.
         long actionHash = IdempotencyIndex.hash(ApplyCorporateAction.fingerprint(applied));
-        hash = actionHash;
+        rowHash = actionHash;
         actionsOnTheWay.put(event.idempotencyKey(), new Recorded(actionHash, state.version(),
             CommandResult.of(new ApplyCorporateAction(state.id(), applied), state)));
       }
       decidedRows.add(new JournalAppend.Row(state.version(), EventJson.type(event), commandId,
-          hash, EventJson.toJson(event).encode(), now,
+          rowHash, EventJson.toJson(event).encode(), now,
           event instanceof TradeRecorded ? ((TradeRecorded) event).instrumentId().value() : null,
           AlertJson.toJournal(state.id(), state.version(), now, alerts),
           byActionOnTheWay(command, event) != null ? actionOrigin(byActionOnTheWay(command, event)) : origin));
@@ -243,9 +281,154 @@ final class CommandBatch {
     alertsRaised += alertCount;
     catalogChanged |= catalog;
     if (key != null) {
-      recordedHere.put(key, new Recorded(pending.contentHash, after.version(), result));
+      recordedHere.put(key, new Recorded(hash, after.version(), result));
     }
-    deliver(pending, new CommandOutcome.Recorded(result, false));
+    return result;
+  }
+
+  /**
+   * Decides the {@link ApplyBatch} at the head of {@code queue} as one decision and takes it off
+   * the queue; returns false, leaving it queued and the batch unchanged, when it needs the
+   * portfolio's trades, which are not loaded.
+   *
+   * <p>Replays inside a batch: each item's key is looked up first, as for a command of its own
+   * (in this append, then in the owner's index of recent ids; an id older than the index is
+   * caught by the journal's unique index, looked up, and the batch decided again). The same
+   * content is a replay: left out, and listed. Other content is refused as id-reused. An id twice
+   * in the batch: the second is a replay of the first (refused with it if the first is refused)
+   * or, with other content, refused. The other items go to {@link BatchDecision#decide}; when any
+   * item is refused (and the batch does not skip refused items) the batch changes nothing and
+   * its refusal lists every refused item. Otherwise every applied item's events join this append
+   * under the item's own key, so the batch commits whole or not at all.
+   */
+  private boolean decideBatch(ArrayDeque<PendingCommand> queue, IdempotencyIndex index, Instant now,
+      ReferenceData reference) {
+    PendingCommand pending = queue.peek();
+    ApplyBatch batch = (ApplyBatch) pending.envelope.command();
+    List<IdempotentCommand> items = batch.items();
+    List<IdempotentCommand> fresh = new ArrayList<>(items.size());
+    int[] freshIndex = new int[items.size()];
+    long[] freshHash = new long[items.size()];
+    List<Integer> replayed = new ArrayList<>();
+    List<BatchDecision.Refusal> refused = new ArrayList<>();
+    // key -> {index in the batch, hash} of its first item, to tell replays inside the batch
+    Map<String, long[]> firstOf = new HashMap<>();
+    Map<Integer, Integer> replayOfItem = new HashMap<>();
+    Long expected = pending.envelope.expectedVersion();
+    long current = after == null ? 0 : after.version();
+    if (expected != null && expected != current) {
+      queue.poll();
+      deliver(pending, new CommandOutcome.Refused(Rejection.of(Rejection.Reason.VERSION_MISMATCH,
+          "expected version " + expected + ", the portfolio is at version " + current)));
+      return true;
+    }
+    for (int i = 0; i < items.size(); i++) {
+      IdempotentCommand item = items.get(i);
+      String key = item.idempotencyKey();
+      long hash = IdempotencyIndex.hash(item.fingerprint());
+      long[] first = firstOf.get(key);
+      if (first != null) {
+        if (first[1] == hash) {
+          replayed.add(i);
+          replayOfItem.put(i, (int) first[0]);
+        } else {
+          refused.add(new BatchDecision.Refusal(i, ((CommandOutcome.Refused) reused(key)).rejection()));
+        }
+        continue;
+      }
+      firstOf.put(key, new long[] {i, hash});
+      Recorded here = recordedHere.get(key);
+      IdempotencyIndex.Entry earlier = here != null || index == null ? null : index.get(key);
+      if (here != null || earlier != null) {
+        if ((here != null ? here.hash : earlier.hash()) == hash) {
+          replayed.add(i);
+        } else {
+          refused.add(new BatchDecision.Refusal(i, ((CommandOutcome.Refused) reused(key)).rejection()));
+        }
+        continue;
+      }
+      freshIndex[fresh.size()] = i;
+      freshHash[fresh.size()] = hash;
+      fresh.add(item);
+    }
+    BatchDecision decision = null;
+    if (!fresh.isEmpty()) {
+      decision = BatchDecision.decide(after, ledger, batch.with(fresh), now, reference);
+      if (decision == BatchDecision.NEEDS_LEDGER) {
+        return false;
+      }
+      java.util.Set<Integer> refusedHere = new java.util.HashSet<>();
+      for (BatchDecision.Refusal refusal : decision.refused()) {
+        refused.add(new BatchDecision.Refusal(freshIndex[refusal.index()], refusal.rejection()));
+        refusedHere.add(freshIndex[refusal.index()]);
+      }
+      // A repeat of a refused item is refused with it, not a replay of something recorded.
+      for (Map.Entry<Integer, Integer> repeat : replayOfItem.entrySet()) {
+        if (refusedHere.contains(repeat.getValue())) {
+          replayed.remove(repeat.getKey());
+          refused.add(new BatchDecision.Refusal(repeat.getKey(), refusedRejection(refused, repeat.getValue())));
+        }
+      }
+      refused.sort(java.util.Comparator.comparingInt(BatchDecision.Refusal::index));
+    }
+    queue.poll();
+    if (!refused.isEmpty() && !batch.skipRefused()) {
+      deliver(pending, new CommandOutcome.Refused(BatchDecision.rejectionOf(refused, items.size()), refused));
+      return true;
+    }
+    if (after == null) {
+      // Nothing fresh and nothing recorded: only ids reused of a portfolio that does not exist.
+      deliver(pending, new CommandOutcome.Refused(Rejection.of(Rejection.Reason.NOT_FOUND,
+          "portfolio " + batch.portfolioId() + " does not exist")));
+      return true;
+    }
+    Savepoint savepoint = new Savepoint();
+    try {
+      if (decision != null) {
+        for (BatchDecision.Item item : decision.applied()) {
+          record(pending, item.command(), item.command().idempotencyKey(), freshHash[item.index()], item.events(),
+              now);
+        }
+      }
+    } catch (RuntimeException bug) {
+      savepoint.rollback();
+      throw bug;
+    }
+    boolean nothingNew = decision == null || decision.applied().isEmpty();
+    deliver(pending, new CommandOutcome.Recorded(new CommandResult(after.id(), after.version(), null,
+        Map.copyOf(after.cash()), null), nothingNew && refused.isEmpty(), replayed, refused));
+    return true;
+  }
+
+  private static Rejection refusedRejection(List<BatchDecision.Refusal> refused, int index) {
+    for (BatchDecision.Refusal refusal : refused) {
+      if (refusal.index() == index) {
+        return refusal.rejection();
+      }
+    }
+    throw new IllegalStateException("item " + index + " is not refused");
+  }
+
+  /** What the batch holds before a command, to take back a command that threw half-way. */
+  private final class Savepoint {
+    private final PortfolioState state = after;
+    private final TradeLedger trades = ledger;
+    private final int eventCount = events.size();
+    private final int rowCount = rows.size();
+    private final Map<String, Recorded> recorded = new HashMap<>(recordedHere);
+    private final int alerts = alertsRaised;
+    private final boolean catalog = catalogChanged;
+
+    void rollback() {
+      after = state;
+      ledger = trades;
+      events.subList(eventCount, events.size()).clear();
+      rows.subList(rowCount, rows.size()).clear();
+      recordedHere.clear();
+      recordedHere.putAll(recorded);
+      alertsRaised = alerts;
+      catalogChanged = catalog;
+    }
   }
 
   /**

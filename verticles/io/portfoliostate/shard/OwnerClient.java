@@ -94,23 +94,31 @@ public final class OwnerClient {
 
   /** Sends {@code request} to its portfolio's owner and returns the reply body. */
   public <T> Future<T> request(OwnerRequest request) {
-    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(settings.notOwnerRetryMs());
-    return attempt(request, deadline, FIRST_BACKOFF_MS);
+    return request(request, settings.ownerTimeoutMs());
   }
 
-  private <T> Future<T> attempt(OwnerRequest request, long deadline, long backoffMs) {
-    return send(request).map(OwnerClient::<T>body)
+  /**
+   * As {@link #request(OwnerRequest)}, waiting up to {@code timeoutMs} for the answer: for a
+   * request known to take longer than a command (an imported file as one batch).
+   */
+  public <T> Future<T> request(OwnerRequest request, long timeoutMs) {
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(settings.notOwnerRetryMs());
+    return attempt(request, deadline, FIRST_BACKOFF_MS, timeoutMs);
+  }
+
+  private <T> Future<T> attempt(OwnerRequest request, long deadline, long backoffMs, long timeoutMs) {
+    return send(request, timeoutMs).map(OwnerClient::<T>body)
         .recover(failure -> {
           if (isRetryable(failure, request)
               && System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(backoffMs) < deadline) {
             return vertx.timer(backoffMs, TimeUnit.MILLISECONDS)
-                .compose(id -> attempt(request, deadline, Math.min(backoffMs * 2, MAX_BACKOFF_MS)));
+                .compose(id -> attempt(request, deadline, Math.min(backoffMs * 2, MAX_BACKOFF_MS), timeoutMs));
           }
-          return Future.failedFuture(outcome(failure, request));
+          return Future.failedFuture(outcome(failure, request, timeoutMs));
         });
   }
 
-  private Future<Message<Object>> send(OwnerRequest request) {
+  private Future<Message<Object>> send(OwnerRequest request, long timeoutMs) {
     String address = shards.ownerAddress(request.portfolioId());
     String node = Addresses.ownerNode(address);
     if (departed.containsKey(node)) {
@@ -124,7 +132,7 @@ public final class OwnerClient {
       toNode.remove(pending);
       return Future.failedFuture(new NotSent());
     }
-    DeliveryOptions options = new DeliveryOptions().setSendTimeout(settings.ownerTimeoutMs());
+    DeliveryOptions options = new DeliveryOptions().setSendTimeout(timeoutMs);
     vertx.eventBus().request(address, request, options).onComplete(answer -> {
       toNode.remove(pending);
       if (answer.succeeded()) {
@@ -185,7 +193,9 @@ public final class OwnerClient {
       return true;
     }
     for (CommandEnvelope envelope : ((OwnerRequest.Execute) request).commands()) {
-      if (!(envelope.command() instanceof IdempotentCommand) && envelope.idempotencyKey() == null) {
+      // A batch's items all carry ids: sent twice, the second is a replay item by item.
+      if (!(envelope.command() instanceof IdempotentCommand) && envelope.idempotencyKey() == null
+          && !(envelope.command() instanceof io.portfoliostate.domain.ApplyBatch)) {
         return false;
       }
     }
@@ -193,14 +203,14 @@ public final class OwnerClient {
   }
 
   /** A command's failure as the caller should see it: "outcome unknown" when it may have been applied. */
-  private Throwable outcome(Throwable failure, OwnerRequest request) {
+  private Throwable outcome(Throwable failure, OwnerRequest request, long timeoutMs) {
     if (!(request instanceof OwnerRequest.Execute) || !(failure instanceof ReplyException)
         || failure instanceof NotSent) {
       return failure;
     }
     ReplyFailure type = ((ReplyException) failure).failureType();
     if (type == ReplyFailure.TIMEOUT) {
-      return new OutcomeUnknown("the owner did not answer within " + settings.ownerTimeoutMs() + " ms",
+      return new OutcomeUnknown("the owner did not answer within " + timeoutMs + " ms",
           replayable(request));
     }
     if (type == ReplyFailure.ERROR) {

@@ -6,6 +6,9 @@ import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import io.portfoliostate.config.Settings.OwnerSettings;
 import io.portfoliostate.domain.AmendTrade;
+import io.portfoliostate.domain.ApplyBatch;
+import io.portfoliostate.domain.PortfolioState;
+import io.portfoliostate.domain.timeline.TradeLedger;
 import io.portfoliostate.domain.CancelTrade;
 import io.portfoliostate.domain.CommandResult;
 import io.portfoliostate.domain.PortfolioCommand;
@@ -31,6 +34,8 @@ import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
 import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -51,6 +56,8 @@ public final class PortfolioOwnerVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(PortfolioOwnerVerticle.class);
   /** The most events one portfolio puts into one journal append. */
   private static final int MAX_ROWS_PER_APPEND = 1000;
+  /** From this many items an {@link ApplyBatch} is decided on a worker (see decideOffTheLoop). */
+  static final int OFF_LOOP_BATCH_ITEMS = 1_000;
   /** How often an owner looks whether partitions moved, to let go of what it no longer owns. */
   private static final long OWNERSHIP_CHECK_MS = 250;
   /**
@@ -358,55 +365,111 @@ public final class PortfolioOwnerVerticle extends VerticleBase {
       return;
     }
     while (entity.isReady() && !entity.writing && !entity.loadingLedger && !entity.queue.isEmpty()) {
+      if (entity.queue.peek().envelope.command() instanceof ApplyBatch large
+          && large.items().size() >= OFF_LOOP_BATCH_ITEMS) {
+        decideOffTheLoop(entity);
+        return;
+      }
       int before = entity.queue.size();
       long decidedNanos = System.nanoTime();
       CommandBatch batch = CommandBatch.decide(entity.state, entity.ledger, entity.index, entity.queue,
           MAX_ROWS_PER_APPEND, clock.instant(), reference, actionOrigins);
       batch.forEachCommand(pending -> queueWait.record(decidedNanos - pending.queuedNanos, TimeUnit.NANOSECONDS));
       queuedCommands -= before - entity.queue.size();
-      batch.earlierReplays.forEach(replay -> replayEarlier(entity, replay));
-      if (!batch.hasEvents()) {
-        batch.deliverWithoutWrite();
-        recordLatency(batch);
-        if (batch.ledgerNeeded) {
-          loadLedger(entity);
-          return;
-        }
-        continue;
+      if (!submit(entity, batch)) {
+        return;
       }
-      JournalAppend append;
-      try {
-        append = batch.append(entity.epoch);
-      } catch (RuntimeException bug) {
-        // Nothing was written and the state is unchanged: fail the batch's requests, go on.
-        LOG.error("Building the journal append of {} failed", entity.id, bug);
-        failBatch(batch, FailureCodes.INTERNAL, "an internal error occurred; nothing was recorded");
-        continue;
-      }
-      entity.writing = true;
-      vertx.eventBus().request(Addresses.JOURNAL_APPEND, append, JOURNAL_DELIVERY)
-          .onComplete(written -> {
-            entity.writing = false;
-            if (written.succeeded()) {
-              committed(entity, batch);
-              drain(entity);
-            } else if (JournalWriterVerticle.failedWith(written.cause(), FailureCodes.DUPLICATE_COMMAND)) {
-              lookUpOldIdsAndDecideAgain(entity, batch);
-            } else if (JournalWriterVerticle.failedWith(written.cause(), FailureCodes.PARENT_CYCLE)
-                && batch.parentChange != null) {
-              refuseParentChangeAndDecideAgain(entity, batch);
-            } else if (JournalWriterVerticle.failedWith(written.cause(), FailureCodes.NOT_OWNER)) {
-              LOG.warn("Portfolio {} was written by another owner; dropping it", entity.id);
-              fenced.increment();
-              failBatch(batch, FailureCodes.NOT_OWNER, "not the owner of " + entity.id);
-              drop(entity, FailureCodes.NOT_OWNER, "not the owner of " + entity.id);
-            } else {
-              // The outcome is unknown (the COMMIT may have happened): reload before deciding again.
-              failBatch(batch, FailureCodes.UNAVAILABLE, "journal unavailable; retry with the same ids");
-              drop(entity, FailureCodes.UNAVAILABLE, "journal unavailable; retry with the same ids");
-            }
-          });
     }
+  }
+
+  /**
+   * A large {@link ApplyBatch} (an imported file: up to 100,000 items) is decided on a worker:
+   * deciding and encoding it takes seconds, which on the event loop would stall every other
+   * portfolio of this owner. Meanwhile the portfolio counts as writing, so nothing else of it is
+   * decided, its committed state, index and trades stay as they are (they change only on this
+   * loop, after a commit), and reads go on from the committed state.
+   */
+  private void decideOffTheLoop(PortfolioEntity entity) {
+    PendingCommand head = entity.queue.poll();
+    queuedCommands--;
+    entity.writing = true;
+    PortfolioState state = entity.state;
+    TradeLedger ledger = entity.ledger;
+    IdempotencyIndex index = entity.index;
+    Instant now = clock.instant();
+    long decidedNanos = System.nanoTime();
+    vertx.executeBlocking(() -> CommandBatch.decide(state, ledger, index, new ArrayDeque<>(List.of(head)),
+        MAX_ROWS_PER_APPEND, now, reference, actionOrigins), false).onComplete(decided -> {
+          entity.writing = false;
+          if (decided.failed()) {
+            LOG.error("Deciding a batch of {} failed", entity.id, decided.cause());
+            head.reply.fail(FailureCodes.INTERNAL, "an internal error occurred; nothing was recorded");
+            drain(entity);
+            return;
+          }
+          CommandBatch batch = decided.result();
+          if (batch.ledgerNeeded) {
+            entity.queue.addFirst(head);
+            queuedCommands++;
+            loadLedger(entity);
+            return;
+          }
+          queueWait.record(decidedNanos - head.queuedNanos, TimeUnit.NANOSECONDS);
+          if (submit(entity, batch)) {
+            drain(entity);
+          }
+        });
+  }
+
+  /**
+   * Delivers a decided batch's outcomes, at once when it wrote nothing, else after its append
+   * is committed; returns whether the caller may decide on (false: a write or a ledger load is
+   * under way, which drains the queue when done).
+   */
+  private boolean submit(PortfolioEntity entity, CommandBatch batch) {
+    batch.earlierReplays.forEach(replay -> replayEarlier(entity, replay));
+    if (!batch.hasEvents()) {
+      batch.deliverWithoutWrite();
+      recordLatency(batch);
+      if (batch.ledgerNeeded) {
+        loadLedger(entity);
+        return false;
+      }
+      return true;
+    }
+    JournalAppend append;
+    try {
+      append = batch.append(entity.epoch);
+    } catch (RuntimeException bug) {
+      // Nothing was written and the state is unchanged: fail the batch's requests, go on.
+      LOG.error("Building the journal append of {} failed", entity.id, bug);
+      failBatch(batch, FailureCodes.INTERNAL, "an internal error occurred; nothing was recorded");
+      return true;
+    }
+    entity.writing = true;
+    vertx.eventBus().request(Addresses.JOURNAL_APPEND, append, JOURNAL_DELIVERY)
+        .onComplete(written -> {
+          entity.writing = false;
+          if (written.succeeded()) {
+            committed(entity, batch);
+            drain(entity);
+          } else if (JournalWriterVerticle.failedWith(written.cause(), FailureCodes.DUPLICATE_COMMAND)) {
+            lookUpOldIdsAndDecideAgain(entity, batch);
+          } else if (JournalWriterVerticle.failedWith(written.cause(), FailureCodes.PARENT_CYCLE)
+              && batch.parentChange != null) {
+            refuseParentChangeAndDecideAgain(entity, batch);
+          } else if (JournalWriterVerticle.failedWith(written.cause(), FailureCodes.NOT_OWNER)) {
+            LOG.warn("Portfolio {} was written by another owner; dropping it", entity.id);
+            fenced.increment();
+            failBatch(batch, FailureCodes.NOT_OWNER, "not the owner of " + entity.id);
+            drop(entity, FailureCodes.NOT_OWNER, "not the owner of " + entity.id);
+          } else {
+            // The outcome is unknown (the COMMIT may have happened): reload before deciding again.
+            failBatch(batch, FailureCodes.UNAVAILABLE, "journal unavailable; retry with the same ids");
+            drop(entity, FailureCodes.UNAVAILABLE, "journal unavailable; retry with the same ids");
+          }
+        });
+    return false;
   }
 
   /**
