@@ -146,6 +146,10 @@ public final class AnalyticsStore implements AutoCloseable {
   private final Path folder;
   private final DuckDBConnection writer;
   private DuckDBConnection seriesWriter;
+  /** The feed's kept appenders, or null (feed thread only). */
+  private FeedAppenders feedAppenders;
+  /** The cursor's update, prepared on the writer's connection (feed thread only). */
+  private PreparedStatement saveCursor;
   private final List<Connection> readers = new ArrayList<>();
   private final ThreadLocal<Connection> threadReader = new ThreadLocal<>();
   private volatile Position position;
@@ -179,15 +183,15 @@ public final class AnalyticsStore implements AutoCloseable {
         for (String sql : VIEWS) {
           statement.execute(sql);
         }
+        // The cursor's one row exists from the start: each batch updates it in place.
+        statement.execute("INSERT OR IGNORE INTO store_cursor VALUES (1, 0, 0, 0, 0)");
         try (ResultSet rows = statement.executeQuery(
             "SELECT tx, global_seq, changes, max_global_seq FROM store_cursor WHERE id = 1")) {
-          if (rows.next()) {
-            return new AnalyticsStore(folder, connection, new Position(rows.getLong(1), rows.getLong(2), 0, 0),
-                rows.getLong(3), rows.getLong(4));
-          }
+          rows.next();
+          return new AnalyticsStore(folder, connection, new Position(rows.getLong(1), rows.getLong(2), 0, 0),
+              rows.getLong(3), rows.getLong(4));
         }
       }
-      return new AnalyticsStore(folder, connection, Position.START, 0, 0);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     } catch (SQLException e) {
@@ -234,6 +238,55 @@ public final class AnalyticsStore implements AutoCloseable {
       seriesWriter = (DuckDBConnection) writer.duplicate();
     }
     return seriesWriter;
+  }
+
+  /**
+   * Writes the cursor (the last change of a batch, the count held, the highest
+   * {@code global_seq}) on the writer's connection, in its current transaction: the feed calls it
+   * first in each batch, which also begins that transaction. The statement is prepared once.
+   */
+  void saveCursor(Position last, long total, long highest) throws SQLException {
+    if (saveCursor == null) {
+      saveCursor = writer.prepareStatement(
+          "UPDATE store_cursor SET tx = ?, global_seq = ?, changes = ?, max_global_seq = ? WHERE id = 1");
+    }
+    saveCursor.setLong(1, last.tx());
+    saveCursor.setLong(2, last.globalSeq());
+    saveCursor.setLong(3, total);
+    saveCursor.setLong(4, highest);
+    saveCursor.execute();
+  }
+
+  /** The feed's appenders on the writer's connection, kept from batch to batch (feed thread only). */
+  FeedAppenders feedAppenders() {
+    if (feedAppenders == null) {
+      feedAppenders = new FeedAppenders(writer);
+    }
+    return feedAppenders;
+  }
+
+  /**
+   * Drops the feed's appenders after a failed batch, with whatever rows they had not flushed:
+   * closing an appender flushes it, so they are closed inside a transaction that is then rolled
+   * back (begun by a statement, as each batch's is). The next batch makes new ones.
+   */
+  void discardFeedAppenders() throws SQLException {
+    if (feedAppenders == null) {
+      return;
+    }
+    FeedAppenders dropped = feedAppenders;
+    feedAppenders = null;
+    boolean autoCommit = writer.getAutoCommit();
+    writer.setAutoCommit(false);
+    try {
+      try (Statement statement = writer.createStatement()) {
+        statement.execute("SELECT 1");
+      }
+      dropped.closeQuietly();
+    } finally {
+      writer.rollback();
+      writer.setAutoCommit(autoCommit);
+    }
   }
 
   /** Called by the feed after it committed a batch. */
@@ -284,6 +337,18 @@ public final class AnalyticsStore implements AutoCloseable {
       readers.clear();
     }
     synchronized (this) {
+      if (feedAppenders != null) {
+        // They hold no rows between batches; closed before their connection.
+        feedAppenders.closeQuietly();
+        feedAppenders = null;
+      }
+      if (saveCursor != null) {
+        try {
+          saveCursor.close();
+        } catch (SQLException e) {
+          // Closing: the connection goes next.
+        }
+      }
       if (seriesWriter != null) {
         closeQuietly(seriesWriter);
       }
