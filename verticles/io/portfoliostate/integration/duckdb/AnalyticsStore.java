@@ -296,6 +296,29 @@ public final class AnalyticsStore implements AutoCloseable {
     maxGlobalSeq = Math.max(maxGlobalSeq, maxSeq);
   }
 
+  /**
+   * Whether the store has read the change at {@code (tx, globalSeq)} of the outbox's order (the
+   * journal row's {@code tx} and {@code global_seq}): its cursor is at or past it. A comparison in
+   * memory, no DuckDB work: for a caller that knows the change's transaction, unlike
+   * {@link #holds}, which has only the {@code global_seq} and looks it up.
+   */
+  public boolean passed(long tx, long globalSeq) {
+    Position at = position;
+    return at.tx() > tx || (at.tx() == tx && at.globalSeq() >= globalSeq);
+  }
+
+  /**
+   * DuckDB's own memory in use (its buffer manager's, every tag: tables, indexes, query state),
+   * in bytes. Blocks.
+   */
+  public long memoryBytes() throws SQLException {
+    try (Statement statement = reader().createStatement();
+        ResultSet row = statement.executeQuery("SELECT sum(memory_usage_bytes) FROM duckdb_memory()")) {
+      row.next();
+      return row.getLong(1);
+    }
+  }
+
   /** Whether the change with this {@code global_seq} has been read. Blocks. */
   public boolean holds(long globalSeq) throws SQLException {
     if (globalSeq <= 0) {
