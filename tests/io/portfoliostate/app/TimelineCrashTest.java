@@ -66,8 +66,13 @@ class TimelineCrashTest {
           }
         });
       }
-      // Kill in the middle of the burst: the writers are still sending.
-      Thread.sleep(1_500);
+      // Kill in the middle of the burst, the writers still sending: once enough corrections were
+      // acknowledged to make the check mean something (a count, not a fixed sleep, so that a
+      // loaded machine does not leave too few), or after 30 s.
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (acknowledgedCount(acknowledged) < 40 && System.nanoTime() < deadline) {
+        Thread.sleep(50);
+      }
       service.kill();
       postgres.destroyForcibly();
       postgres.onExit().get(30, TimeUnit.SECONDS);
@@ -77,8 +82,7 @@ class TimelineCrashTest {
     } finally {
       service.kill();
     }
-    int total = acknowledged.values().stream().mapToInt(Set::size).sum();
-    assertThat(total).isGreaterThan(20);
+    assertThat(acknowledgedCount(acknowledged)).isGreaterThan(20);
 
     ServiceProcess restarted = ServiceProcess.start(dataDir);
     try {
@@ -108,6 +112,10 @@ class TimelineCrashTest {
     } finally {
       restarted.terminate();
     }
+  }
+
+  private static int acknowledgedCount(Map<String, Set<String>> acknowledged) {
+    return acknowledged.values().stream().mapToInt(Set::size).sum();
   }
 
   /** One correction: mostly amendments of an early trade, some cancels and back-dated trades. */

@@ -34,13 +34,15 @@ import org.HdrHistogram.Histogram;
  * {@code executedAt} until the journal holds {@code events} events. Everything goes through the
  * API, as a client would write it.
  *
- * <p>Measured, one request at a time: the <b>first call</b> (the JVM has never run the code:
- * what the first user of a fresh node waits), then {@code calls} repeated calls of the same
- * window. Nothing is cached between calls, so a repeated call is what any later window of the
- * same size costs on a warm node. Then, for how the cost grows with the days, the same number
- * of calls for windows of a quarter and half a year. The node's own timer
- * ({@code pstate.performance.compute}: the fold, valuation and statistics on the worker) splits
- * each figure into compute and the rest (three queries, JSON, HTTP).
+ * <p>Measured, one request at a time: the <b>first call</b> (the JVM has run the code only in
+ * the node's warm-up, if {@code http.performance.warmUp} is on: {@code set.http.performance.warmUp=false}
+ * measures a JVM that never ran it), then {@code calls} calls of the same window (kept whole), the
+ * <b>first call of a second portfolio</b> of the same shape on the now warm node (its journal read
+ * and parsed, its year folded; the prices already kept), then, for how the cost grows with the
+ * days, calls each with a window never asked before (a year, half and a quarter of one, starting a
+ * day later each call). The node's timers ({@code pstate.performance.fold} and
+ * {@code .compute}: the work on the workers) split each figure into fold, compute and the rest
+ * (statements, JSON, HTTP).
  *
  * <p>Options (key=value): positions=500 events=5000 days=261 (weekdays of prices, ending today)
  * calls=50.
@@ -48,6 +50,8 @@ import org.HdrHistogram.Histogram;
 public final class PerformanceBench {
 
   private static final String ID = "perf-bench";
+  /** A second portfolio of the same shape, read only once, last: a first read on a warm node. */
+  private static final String OTHER = "perf-bench-2";
 
   private PerformanceBench() {
   }
@@ -71,6 +75,7 @@ public final class PerformanceBench {
       List<LocalDate> weekdays = weekdays(days);
       long started = System.nanoTime();
       int written = setUp(client, base, positions, events, weekdays);
+      book(client, base, OTHER, positions, events, weekdays, new Random(43));
       System.out.printf(Locale.ROOT, "set up %d instruments, %,d prices, %,d events in %,d ms%n", positions,
           positions * weekdays.size(), written, BenchSupport.millisSince(started));
 
@@ -99,6 +104,18 @@ public final class PerformanceBench {
           answer.getJsonArray("series").getJsonObject(answer.getJsonArray("series").size() - 1).getString("nav"));
 
       Histogram repeated = measure(client, i -> year, calls, compute, fold, "1 year, same window (kept)");
+      // The first read of a portfolio never asked before, on a node warm from the reads above:
+      // its journal read and parsed, its year folded; the prices are the node's already.
+      double otherFold = fold.totalTime(TimeUnit.MILLISECONDS);
+      double otherCompute = compute.totalTime(TimeUnit.MILLISECONDS);
+      long otherCpu = processCpuNanos();
+      long otherStarted = System.nanoTime();
+      get(client, base + "/api/v1/portfolios/" + OTHER + "/performance?from=" + from + "&to=" + to);
+      double otherMs = (System.nanoTime() - otherStarted) / 1e6;
+      String otherLine = String.format(Locale.ROOT, "%.1f ms (fold %.1f ms, compute %.1f ms, JVM CPU %.1f ms)", otherMs,
+          fold.totalTime(TimeUnit.MILLISECONDS) - otherFold, compute.totalTime(TimeUnit.MILLISECONDS) - otherCompute,
+          (processCpuNanos() - otherCpu) / 1e6);
+      System.out.println("first call of another portfolio on the warm node: " + otherLine);
       List<String> lines = new ArrayList<>();
       for (int share : new int[] {1, 2, 4}) {
         // A window never asked before on every call: it starts one calendar day later each time.
@@ -115,6 +132,13 @@ public final class PerformanceBench {
       System.out.printf(Locale.ROOT, "FIRST    %.1f ms (fold %.1f ms, compute %.1f ms, JVM CPU %.1f ms) = %.1f x the floor's p50%n",
           firstMs, firstFold, firstCompute, firstCpuMs, firstMs / BenchSupport.ms(floor.getValueAtPercentile(50)));
       System.out.printf(Locale.ROOT, "REPEATED %4d days, same window (kept): %s%n", weekdays.size(), latencyLine(repeated));
+      System.out.printf(Locale.ROOT, "OTHER    first call of another portfolio, warm node: %s%n", otherLine);
+      Timer warmUp = node.registry().find("pstate.performance.warmup").timer();
+      System.out.printf(Locale.ROOT, "WARM-UP  %s%n", warmUp == null || warmUp.count() == 0 ? "none"
+          : String.format(Locale.ROOT, "%d rounds at start, %.1f ms of wall time in all (slowest round %.1f ms), "
+              + "%.1f ms of CPU", warmUp.count(), warmUp.totalTime(TimeUnit.MILLISECONDS),
+              warmUp.max(TimeUnit.MILLISECONDS),
+              node.registry().timer("pstate.performance.warmup.cpu").totalTime(TimeUnit.MILLISECONDS)));
       lines.forEach(line -> System.out.println("REPEATED " + line));
     } finally {
       node.close();
@@ -201,11 +225,16 @@ public final class PerformanceBench {
       send(client, "POST", base + "/api/v1/prices", prices);
     }
     send(client, "POST", base + "/api/v1/fx-rates", rates);
+    return book(client, base, ID, positions, events, weekdays, random);
+  }
 
-    send(client, "POST", base + "/api/v1/portfolios", new JsonObject().put("id", ID).put("name", "Bench")
+  /** A portfolio of the bench's shape, its trades drawn from {@code random}; returns the events journaled. */
+  private static int book(HttpClient client, String base, String id, int positions, int events,
+      List<LocalDate> weekdays, Random random) throws Exception {
+    send(client, "POST", base + "/api/v1/portfolios", new JsonObject().put("id", id).put("name", "Bench")
         .put("baseCurrency", "USD"));
     int written = 1;
-    String path = base + "/api/v1/portfolios/" + ID;
+    String path = base + "/api/v1/portfolios/" + id;
     LocalDate first = weekdays.get(0);
     int flows = 0;
     for (int month = 0; month < 12 && written < events; month++) {

@@ -59,6 +59,76 @@ public final class PerformanceScalingBench {
     for (int days : options.integers("days", "65,130,261,783")) {
       run(5000, 500, days, warmup, runs);
     }
+    steps(new Book(5000, 500, 261), warmup, runs);
+  }
+
+  /**
+   * The steps of a read of a portfolio never read before, each alone (thread CPU, medians): its
+   * journal's payloads parsed from text, a year of prices parsed from the statement's text form,
+   * the business-time fold, the valuation and statistics; then what a new window of a kept
+   * portfolio costs instead of the first two and the fold: a slice of each instrument's arrays.
+   */
+  private static void steps(Book book, int warmup, int runs) {
+    List<String> types = new ArrayList<>();
+    List<String> payloads = new ArrayList<>();
+    for (PortfolioEvent event : book.journal) {
+      types.add(io.portfoliostate.protocol.EventJson.type(event));
+      payloads.add(io.portfoliostate.protocol.EventJson.toJson(event).encode());
+    }
+    List<String> names = new ArrayList<>();
+    List<String> points = new ArrayList<>();
+    List<String> quotedIn = new ArrayList<>();
+    for (PriceHistory.Series one : book.series) {
+      StringBuilder text = new StringBuilder();
+      for (int i = 0; i < one.size(); i++) {
+        text.append(i == 0 ? "" : ",").append(one.micros(i)).append(' ').append(one.decimal(i).toPlainString())
+            .append(' ').append(one.currency(i).value());
+      }
+      names.add(one.instrumentId().value());
+      points.add(text.toString());
+      quotedIn.add(one.currency(0).value());
+    }
+    io.portfoliostate.persistence.PerformanceHistory.Journal journal =
+        new io.portfoliostate.persistence.PerformanceHistory.Journal(types, payloads);
+    io.portfoliostate.persistence.PerformanceHistory.PriceTexts texts =
+        new io.portfoliostate.persistence.PerformanceHistory.PriceTexts(names, points, quotedIn);
+    long end = book.series.get(0).micros(book.series.get(0).size() - 1);
+    step("parse 5,000 events from their payloads", warmup, runs, () -> journal.events().size());
+    step("parse 130,500 prices from the statement's text", warmup, runs, () -> texts.series().size());
+    step("slice 500 instruments' kept arrays (a new window)", warmup, runs, () -> {
+      int n = 0;
+      for (PriceHistory.Series one : book.series) {
+        n += one.upTo(end - 1).size();
+      }
+      return n;
+    });
+    step("fold: prepare + 261 states", warmup, runs, () -> BusinessTime.series(book.journal, book.ends).states().size());
+    BusinessTime.Series states = BusinessTime.series(book.journal, book.ends);
+    step("valuation and statistics of 261 days", warmup, runs, () -> PerformanceCalculator.compute(
+        new PerformanceCalculator.Inputs(book.dates.get(0), book.dates.get(book.dates.size() - 1), CurrencyCode.USD,
+            book.dates, states.states(), book.journal, PriceHistory.ofSeries(book.series, book.rates, List.of()),
+            ReferenceData.NONE, null, 0, null), states.changed()).series().size());
+  }
+
+  private static void step(String label, int warmup, int runs, java.util.function.IntSupplier work) {
+    java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
+    double[] cpu = new double[runs];
+    double[] wall = new double[runs];
+    for (int i = 0; i < warmup + runs; i++) {
+      long cpuStarted = threads.getCurrentThreadCpuTime();
+      long started = System.nanoTime();
+      if (work.getAsInt() <= 0) {
+        throw new IllegalStateException(label + " gave nothing");
+      }
+      if (i >= warmup) {
+        wall[i - warmup] = (System.nanoTime() - started) / 1e6;
+        cpu[i - warmup] = (threads.getCurrentThreadCpuTime() - cpuStarted) / 1e6;
+      }
+    }
+    Arrays.sort(cpu);
+    Arrays.sort(wall);
+    System.out.printf(Locale.ROOT, "STEP %-52s wall p50 %8.1f ms   thread CPU p50 %8.1f ms%n", label, wall[runs / 2],
+        cpu[runs / 2]);
   }
 
   private static void run(int events, int positions, int days, int warmup, int runs) {

@@ -139,10 +139,11 @@ class SettingsLoaderTest {
   @Test
   void performanceCachesHaveBoundsFromConfAndTheEnvironment() {
     assertThat(Settings.from(SettingsLoader.loadJson(Map.of())).http().performance())
-        .isEqualTo(new Settings.PerformanceCacheSettings(100_000, 1_000_000, 300));
+        .isEqualTo(new Settings.PerformanceCacheSettings(100_000, 1_000_000, 300, false));
     assertThat(Settings.from(SettingsLoader.loadJson(Map.of("PSTATE_PERFORMANCE_CACHE_EVENTS", "0",
-        "PSTATE_PERFORMANCE_CACHE_PRICES", "500", "PSTATE_PERFORMANCE_PRICE_TTL_SECONDS", "10"))).http().performance())
-        .isEqualTo(new Settings.PerformanceCacheSettings(0, 500, 10));
+        "PSTATE_PERFORMANCE_CACHE_PRICES", "500", "PSTATE_PERFORMANCE_PRICE_TTL_SECONDS", "10",
+        "PSTATE_PERFORMANCE_WARM_UP", "true"))).http().performance())
+        .isEqualTo(new Settings.PerformanceCacheSettings(0, 500, 10, true));
     assertThatThrownBy(() -> Settings.from(SettingsLoader.loadJson(Map.of("PSTATE_PERFORMANCE_CACHE_PRICES", "-1"))))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("http.performance");
   }

@@ -111,4 +111,33 @@ class BusinessTimeTest {
     assertThatThrownBy(() -> BusinessTime.at(journal(), List.of(day(2), day(1))))
         .isInstanceOf(IllegalArgumentException.class);
   }
+
+  /**
+   * Folding on from a state of day 2 gives, for days 3, 4 and 6, the very states a fold from the
+   * journal's start gives (the day-2 snapshot holds the deposit and the amended b1; after it come
+   * the SAP purchase, the sale and nothing for the cancelled b5), and a time before the snapshot
+   * is refused.
+   */
+  @Test
+  void foldingOnFromAKeptStateGivesTheStatesOfAFoldFromTheStart() {
+    BusinessTime.Prepared prepared = BusinessTime.prepare(journal());
+    List<Instant> later = List.of(day(3), day(4), day(6));
+    PortfolioState snapshot = prepared.series(List.of(day(1), day(2))).states().get(1);
+
+    BusinessTime.Series resumed = prepared.seriesFrom(snapshot, day(2), later);
+    BusinessTime.Series fresh = prepared.series(later);
+
+    for (int i = 0; i < later.size(); i++) {
+      assertThat(resumed.states().get(i).positions()).isEqualTo(fresh.states().get(i).positions());
+      assertThat(resumed.states().get(i).cash()).isEqualTo(fresh.states().get(i).cash());
+    }
+    assertThat(resumed.states().get(1).positions().get(PositionKey.of(AAPL, "default")).quantity())
+        .isEqualByComparingTo("70");
+    assertThat(resumed.states().get(1).balance(USD)).isEqualByComparingTo("4360");
+    assertThat(resumed.changed().get(0)).hasSize(2);
+    assertThat(resumed.changed().get(1)).containsExactly(PositionKey.of(AAPL, "default"));
+    assertThat(resumed.changed().get(2)).isEmpty();
+    assertThatThrownBy(() -> prepared.seriesFrom(snapshot, day(2), List.of(day(1))))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
 }

@@ -94,6 +94,48 @@ class PerformanceCacheApiTest {
     assertThat(navs(id, midweek)).containsExactly("2100", "2100", "2100");
   }
 
+  /**
+   * The node keeps PC-3's prices from the first window's start on; later windows are slices of
+   * them and fold on from the week kept. 10 PC-3 bought at 100 on Monday 1st with the 1,000
+   * deposited; closes 100 (1st) and 110 (3rd). Then, each after reads that kept what they used:
+   * a close of 120 on Tuesday 9th, after everything kept (appended): the 8th–12th is 1,100 then
+   * 1,200; a close of 105 recorded back for Friday 5th: the 3rd–9th is 1,100, 1,100, 1,050, 1,050,
+   * 1,200; PC-4 bought (5 at 20 on the 8th, with 100 deposited) before any price of it: the
+   * 8th–12th leaves it out (1,050, then 1,200) and is incomplete; then its closes of 20 (8th) and
+   * 30 (10th): 1,150, 1,300, 1,350, 1,350, 1,350.
+   */
+  @Test
+  void laterWindowsAreSlicesOfTheKeptHistoryAndSeeEveryPriceRecordedSince() {
+    api().putInstrument("PC-3", new JsonObject().put("currency", "USD"));
+    api().putInstrument("PC-4", new JsonObject().put("currency", "USD"));
+    String id = api().createPortfolio("pc-history");
+    flow(id, "d-1", "1000", "2024-01-01T09:00:00Z");
+    trade(id, "t-1", "PC-3", "BUY", "10", "100", "2024-01-01T10:00:00Z");
+    prices("PC-3", "2024-01-01", "100", "2024-01-03", "110");
+    assertThat(navs(id, WEEK)).containsExactly("1000", "1000", "1100", "1100", "1100");
+
+    prices("PC-3", "2024-01-09", "120");
+    double missed = cacheCount("prices", "miss");
+    assertThat(navs(id, "?from=2024-01-08&to=2024-01-12")).containsExactly("1100", "1200", "1200", "1200", "1200");
+    // Served from the history kept since the 1st, with the appended close: no read of prices.
+    assertThat(cacheCount("prices", "miss")).isEqualTo(missed);
+
+    prices("PC-3", "2024-01-05", "105");
+    assertThat(navs(id, "?from=2024-01-03&to=2024-01-09")).containsExactly("1100", "1100", "1050", "1050", "1200");
+
+    flow(id, "d-2", "100", "2024-01-08T09:00:00Z");
+    trade(id, "t-2", "PC-4", "BUY", "5", "20", "2024-01-08T10:00:00Z");
+    Api.Response unpriced = api().get("/api/v1/portfolios/" + id + "/performance?from=2024-01-08&to=2024-01-12");
+    assertThat(unpriced.json().getBoolean("complete")).isFalse();
+    assertThat(unpriced.json().getJsonArray("unvalued").getList()).containsExactly("PC-4");
+    assertThat(navs(id, "?from=2024-01-08&to=2024-01-12")).containsExactly("1050", "1200", "1200", "1200", "1200");
+
+    prices("PC-4", "2024-01-08", "20", "2024-01-10", "30");
+    Api.Response priced = api().get("/api/v1/portfolios/" + id + "/performance?from=2024-01-08&to=2024-01-12");
+    assertThat(priced.json().getBoolean("complete")).isTrue();
+    assertThat(navs(id, "?from=2024-01-08&to=2024-01-12")).containsExactly("1150", "1300", "1350", "1350", "1350");
+  }
+
   private static List<String> navs(String id, String query) {
     Api.Response response = api().get("/api/v1/portfolios/" + id + "/performance" + query);
     assertThat(response.status()).as(response.body()).isEqualTo(200);

@@ -2,77 +2,38 @@ package io.portfoliostate.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.portfoliostate.domain.CashFlowType;
 import io.portfoliostate.domain.CostMethod;
+import io.portfoliostate.domain.CreatePortfolio;
+import io.portfoliostate.domain.Decision;
+import io.portfoliostate.domain.Ledgers;
+import io.portfoliostate.domain.PortfolioCommand;
+import io.portfoliostate.domain.PortfolioState;
+import io.portfoliostate.domain.RecordCashFlow;
+import io.portfoliostate.domain.RecordTrade;
+import io.portfoliostate.domain.ReferenceData;
+import io.portfoliostate.domain.Side;
 import io.portfoliostate.domain.CurrencyCode;
 import io.portfoliostate.domain.PortfolioCreated;
 import io.portfoliostate.domain.PortfolioEvent;
 import io.portfoliostate.domain.PortfolioSettings;
 import io.portfoliostate.domain.InstrumentId;
 import io.portfoliostate.domain.PortfolioId;
-import io.portfoliostate.domain.performance.PriceHistory;
+import io.portfoliostate.domain.performance.PerformanceCalculator;
 import io.portfoliostate.domain.timeline.BusinessTime;
-import io.portfoliostate.domain.valuation.Price;
-import io.portfoliostate.protocol.MarketUpdate;
 import java.math.BigDecimal;
 import java.time.Instant;
+import java.time.LocalDate;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
-/** The bounds, the time to live and the invalidation rules of {@link PerformanceCache}, on its own. */
+/** The bounds of {@link PerformanceCache} and what a kept window gives another, on its own. */
 class PerformanceCacheTest {
 
   private static final Instant FROM = Instant.parse("2024-01-01T00:00:00Z");
-  private static final Instant TO = Instant.parse("2024-01-05T23:59:59.999Z");
-  private static final InstrumentId A = InstrumentId.of("A");
-  private static final InstrumentId B = InstrumentId.of("B");
 
-  private final AtomicLong now = new AtomicLong();
-  private final PerformanceCache cache = new PerformanceCache(10, 5, 60, now::get);
-
-  @Test
-  void aPriceAtOrBeforeTheWindowsEndDropsOnlyItsInstrumentsSeries() {
-    cache.keepPrices(List.of(series(A, 3), series(B, 2)), FROM, TO, cache.priceEpoch());
-    cache.onMarketUpdate(update(price(A, TO.plusMillis(1))));
-    assertThat(cache.prices(A, FROM, TO)).isNotNull();
-    cache.onMarketUpdate(update(price(A, TO)));
-    assertThat(cache.prices(A, FROM, TO)).isNull();
-    assertThat(cache.prices(B, FROM, TO)).isNotNull();
-    // Before the window counts too: it may be the window's opening price.
-    cache.onMarketUpdate(update(price(B, FROM.minusSeconds(86_400))));
-    assertThat(cache.prices(B, FROM, TO)).isNull();
-    assertThat(cache.keptSeries()).isZero();
-  }
-
-  @Test
-  void aReadBegunBeforeAPriceArrivedIsUsedButNotKept() {
-    long epoch = cache.priceEpoch();
-    cache.onMarketUpdate(update(price(B, FROM)));
-    cache.keepPrices(List.of(series(A, 3)), FROM, TO, epoch);
-    assertThat(cache.prices(A, FROM, TO)).isNull();
-    cache.keepPrices(List.of(series(A, 3)), FROM, TO, cache.priceEpoch());
-    assertThat(cache.prices(A, FROM, TO)).isNotNull();
-  }
-
-  @Test
-  void seriesExpireAfterTheirTimeToLiveAndTheLeastRecentlyUsedGoFirst() {
-    cache.keepPrices(List.of(series(A, 3)), FROM, TO, cache.priceEpoch());
-    now.addAndGet(30_000_000_000L);
-    cache.keepPrices(List.of(series(B, 2)), FROM, TO, cache.priceEpoch());
-    now.addAndGet(30_000_000_001L);
-    assertThat(cache.prices(A, FROM, TO)).isNull();
-    assertThat(cache.prices(B, FROM, TO)).isNotNull();
-
-    // 5 prices at most: B (2) used last, C (3) fits, D (1) pushes out the least recently used.
-    cache.keepPrices(List.of(series(InstrumentId.of("C"), 3)), FROM, TO, cache.priceEpoch());
-    assertThat(cache.prices(B, FROM, TO)).isNotNull();
-    cache.keepPrices(List.of(series(InstrumentId.of("D"), 1)), FROM, TO, cache.priceEpoch());
-    assertThat(cache.prices(InstrumentId.of("C"), FROM, TO)).isNull();
-    assertThat(cache.prices(B, FROM, TO)).isNotNull();
-    // Another window of the same instrument is another entry.
-    assertThat(cache.prices(B, FROM.plusSeconds(1), TO)).isNull();
-  }
+  private final PerformanceCache cache = new PerformanceCache(10);
 
   @Test
   void journalsAreBoundedByTheirEventsAndANewVersionReplacesTheStates() {
@@ -94,29 +55,65 @@ class PerformanceCacheTest {
     assertThat(cache.journal(PortfolioId.of("q"))).isNotNull();
   }
 
+  /**
+   * A window inside a kept one is a slice of its states (its first day's changed positions are
+   * all of them); one reaching past it is not, but the kept window is the one to fold on from.
+   */
+  @Test
+  void aWindowInsideAKeptOneIsASliceOfItsStates() {
+    List<PortfolioEvent> journal = tradedEveryDay();
+    PerformanceCache.Journal kept = cache.keepJournal(PortfolioId.of("p"), 3, journal);
+    PerformanceCache.Window twoWeeks = new PerformanceCache.Window(LocalDate.of(2024, 1, 1), LocalDate.of(2024, 1, 12));
+    List<LocalDate> dates = PerformanceCalculator.weekdays(twoWeeks.from(), twoWeeks.to());
+    BusinessTime.Series states = BusinessTime.series(journal, dates.stream().map(PerformanceCalculator::endOf).toList());
+    cache.keepStates(kept, twoWeeks, states);
+
+    // Wednesday 3rd (a Saturday start counts from Monday) to Tuesday 9th: weekdays 3 to 7 of the kept ten.
+    BusinessTime.Series inside = kept.states(new PerformanceCache.Window(LocalDate.of(2024, 1, 3), LocalDate.of(2024, 1, 9)));
+    assertThat(inside.states()).containsExactlyElementsOf(states.states().subList(2, 7));
+    assertThat(inside.changed().get(0)).containsExactlyInAnyOrderElementsOf(states.states().get(2).positions().keySet());
+    assertThat(inside.changed().subList(1, 5)).isEqualTo(states.changed().subList(3, 7));
+    BusinessTime.Series fromSaturday = kept.states(new PerformanceCache.Window(LocalDate.of(2024, 1, 6),
+        LocalDate.of(2024, 1, 12)));
+    assertThat(fromSaturday.states()).containsExactlyElementsOf(states.states().subList(5, 10));
+
+    PerformanceCache.Window beyond = new PerformanceCache.Window(LocalDate.of(2024, 1, 3), LocalDate.of(2024, 1, 19));
+    assertThat(kept.states(beyond)).isNull();
+    assertThat(kept.before(beyond).getKey()).isEqualTo(twoWeeks);
+    assertThat(kept.before(new PerformanceCache.Window(LocalDate.of(2023, 12, 29), LocalDate.of(2024, 1, 5)))).isNull();
+  }
+
+  /** A deposit on 1 January 2024, then a purchase of 1 A at 10 executed every day to the 19th. */
+  private static List<PortfolioEvent> tradedEveryDay() {
+    PortfolioId fund = PortfolioId.of("p");
+    InstrumentId a = InstrumentId.of("A");
+    ReferenceData reference = instrument -> java.util.Optional.of(CurrencyCode.USD);
+    List<PortfolioCommand> commands = new java.util.ArrayList<>();
+    commands.add(new CreatePortfolio(fund, "P", CurrencyCode.USD, null, CostMethod.AVERAGE, null, null));
+    commands.add(new RecordCashFlow(fund, "dep", CashFlowType.DEPOSIT, CurrencyCode.USD, new BigDecimal("1000"), null,
+        FROM));
+    for (int day = 0; day < 19; day++) {
+      commands.add(new RecordTrade(fund, "t" + day, a, Side.BUY, BigDecimal.ONE, BigDecimal.TEN, null, null, null,
+          FROM.plusSeconds(86_400L * day + 36_000)));
+    }
+    PortfolioState state = null;
+    List<PortfolioEvent> events = new java.util.ArrayList<>();
+    Instant now = FROM.plusSeconds(40 * 86_400);
+    for (PortfolioCommand command : commands) {
+      now = now.plusSeconds(60);
+      Decision decision = Ledgers.decide(state, command, now, reference);
+      assertThat(decision).as("decision on %s", command).isInstanceOf(Decision.Accepted.class);
+      for (PortfolioEvent event : ((Decision.Accepted) decision).events()) {
+        state = Ledgers.evolve(state, event);
+        events.add(event);
+      }
+    }
+    return events;
+  }
+
   private static List<PortfolioEvent> events(int count) {
     PortfolioEvent created = new PortfolioCreated(PortfolioId.of("p"), "P", CurrencyCode.USD, null, CostMethod.AVERAGE,
         new BigDecimal("0.02"), Map.of(), FROM, PortfolioSettings.NONE);
     return java.util.Collections.nCopies(count, created);
-  }
-
-  private static PriceHistory.Series series(InstrumentId instrument, int size) {
-    long[] micros = new long[size];
-    BigDecimal[] prices = new BigDecimal[size];
-    CurrencyCode[] currencies = new CurrencyCode[size];
-    for (int i = 0; i < size; i++) {
-      micros[i] = FROM.getEpochSecond() * 1_000_000L + i * 86_400_000_000L;
-      prices[i] = BigDecimal.TEN;
-      currencies[i] = CurrencyCode.USD;
-    }
-    return new PriceHistory.Series(instrument, micros, prices, currencies);
-  }
-
-  private static Price price(InstrumentId instrument, Instant at) {
-    return new Price(instrument, BigDecimal.ONE, CurrencyCode.USD, at);
-  }
-
-  private static MarketUpdate update(Price price) {
-    return new MarketUpdate("node", List.of(), List.of(price), List.of());
   }
 }

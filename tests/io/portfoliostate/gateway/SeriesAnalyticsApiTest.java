@@ -114,19 +114,27 @@ class SeriesAnalyticsApiTest {
     book("co-d", "CO-D", "2026-11-04", d);
     long seq = journalEnd();
 
-    JsonObject answer = api().get("/api/v1/analytics/correlation?portfolios=co-a,co-b,co-c,co-d"
-        + "&from=2026-11-02&to=2026-11-09&minSeq=" + seq).json();
-    assertThat(answer.getString("from")).isEqualTo("2026-11-02");
-    assertThat(answer.getString("to")).isEqualTo("2026-11-09");
-    assertThat(answer.getJsonArray("portfolios")).containsExactly("co-a", "co-b", "co-c", "co-d");
-    assertThat(answer.getInteger("days")).isEqualTo(5);
-    JsonArray m = answer.getJsonArray("matrix");
     double ab = pearson(a, b);
     // D's days are Thursday 5th, Friday 6th and Monday 9th: A's and B's last three.
     double ad = pearson(new double[] {a[2], a[3], a[4]}, d);
     double bd = pearson(new double[] {b[2], b[3], b[4]}, d);
     double[][] expected = {{1, ab, Double.NaN, ad}, {ab, 1, Double.NaN, bd},
         {Double.NaN, Double.NaN, Double.NaN, Double.NaN}, {ad, bd, Double.NaN, 1}};
+    // The prices are not journal changes (minSeq does not wait for them): asked again until the
+    // series have caught up with every book's prices (each book's come in one call), that is
+    // until every figure expected is there.
+    JsonObject answer;
+    long deadline = System.currentTimeMillis() + 20_000;
+    do {
+      answer = api().get("/api/v1/analytics/correlation?portfolios=co-a,co-b,co-c,co-d"
+          + "&from=2026-11-02&to=2026-11-09&minSeq=" + seq).json();
+      Thread.sleep(50);
+    } while (!allThere(answer, expected) && System.currentTimeMillis() < deadline);
+    assertThat(answer.getString("from")).isEqualTo("2026-11-02");
+    assertThat(answer.getString("to")).isEqualTo("2026-11-09");
+    assertThat(answer.getJsonArray("portfolios")).containsExactly("co-a", "co-b", "co-c", "co-d");
+    assertThat(answer.getInteger("days")).isEqualTo(5);
+    JsonArray m = answer.getJsonArray("matrix");
     for (int i = 0; i < 4; i++) {
       for (int j = 0; j < 4; j++) {
         Object value = m.getJsonArray(i).getValue(j);
@@ -195,6 +203,22 @@ class SeriesAnalyticsApiTest {
       points.add(price.toPlainString());
     }
     prices(instrument, points.toArray(new String[0]));
+  }
+
+  /** Whether the matrix has a figure wherever one is expected. */
+  private static boolean allThere(JsonObject answer, double[][] expected) {
+    JsonArray m = answer.getJsonArray("matrix");
+    if (m == null || m.size() != expected.length) {
+      return false;
+    }
+    for (int i = 0; i < expected.length; i++) {
+      for (int j = 0; j < expected.length; j++) {
+        if (!Double.isNaN(expected[i][j]) && m.getJsonArray(i).getValue(j) == null) {
+          return false;
+        }
+      }
+    }
+    return true;
   }
 
   /** Polls the store's series until it is the performance read's (the refresh follows the feed), then returns it. */

@@ -4,15 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.portfoliostate.app.Node;
 import io.portfoliostate.fixtures.Api;
-import io.portfoliostate.fixtures.TestDatabase;
-import io.portfoliostate.fixtures.TestNode;
-import io.portfoliostate.fixtures.TestPulsar;
+import io.portfoliostate.fixtures.PulsarNode;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.apache.pulsar.client.api.BatcherBuilder;
 import org.apache.pulsar.client.api.Consumer;
@@ -24,6 +21,7 @@ import org.apache.pulsar.client.api.SubscriptionInitialPosition;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Trades and cash movements published to Pulsar, against a real broker: they end in the exact
@@ -32,11 +30,12 @@ import org.junit.jupiter.api.Test;
  */
 class PulsarIngestTest {
 
-  private static final String RUN = UUID.randomUUID().toString().substring(0, 8);
-  private static final String TRADES = "trades-" + RUN;
-  private static final String CASH = "cash-" + RUN;
-  private static final String DEAD = "dead-" + RUN;
-  private static final String PRICES = "prices-" + RUN;
+  @RegisterExtension
+  static final PulsarNode PULSAR = new PulsarNode();
+  private static final String TRADES = PULSAR.topic("trades");
+  private static final String CASH = PULSAR.topic("cash");
+  private static final String DEAD = PULSAR.topic("dead");
+  private static final String PRICES = PULSAR.topic("prices");
 
   private static PulsarClient client;
   private static Producer<byte[]> trades;
@@ -47,25 +46,20 @@ class PulsarIngestTest {
 
   @BeforeAll
   static void start() throws Exception {
-    String url = TestPulsar.shared().serviceUrl();
-    client = PulsarClient.builder().serviceUrl(url).build();
+    client = PULSAR.client();
+    node = PULSAR.node();
+    api = PULSAR.api();
     trades = producer(TRADES);
     cash = producer(CASH);
     prices = producer(PRICES);
-    node = TestNode.start(TestDatabase.freshDatabaseUri(), new JsonObject().put("pulsar", new JsonObject()
-        .put("serviceUrl", url).put("tradeTopic", TRADES).put("cashTopic", CASH).put("priceTopic", PRICES).put("deadLetterTopic", DEAD)
-        .put("changesTopic", "changes-" + RUN).put("changesProducerName", "changes-" + RUN)
-        .put("alertsTopic", "alerts-" + RUN)));
-    api = new Api(node.httpPort());
   }
 
   @AfterAll
   static void stop() throws Exception {
-    if (node != null) {
-      node.close();
-    }
-    if (client != null) {
-      client.close();
+    for (Producer<byte[]> producer : new Producer[] {trades, cash, prices}) {
+      if (producer != null) {
+        producer.close();
+      }
     }
   }
 

@@ -98,16 +98,19 @@ public record Settings(
   }
 
   /**
-   * The caches of {@code GET /portfolios/{id}/performance}, per gateway instance
-   * (docs/performance.md, Caching): parsed journals (with the business-time states of their last
-   * windows) and price series of windows. 0 keeps nothing of that kind.
+   * The caches of {@code GET /portfolios/{id}/performance} (docs/performance.md, Caching):
+   * parsed journals with the business-time states of their last windows, per gateway instance,
+   * and each instrument's price history from a time on, per node. 0 keeps nothing of that kind.
    *
-   * @param journalEvents how many journal events, over all portfolios, are kept parsed
-   * @param prices how many prices, over all kept windows, are kept
-   * @param priceTtlSeconds how long a kept price series is used without a market update to drop
-   *     it: the bound on staleness for a node that misses the cluster's publications
+   * @param journalEvents how many journal events, over all portfolios, each gateway instance keeps parsed
+   * @param prices how many prices, over all instruments, the node keeps
+   * @param priceTtlSeconds how long a kept price history is used after its load: the bound on
+   *     staleness for a node that misses the cluster's publications
+   * @param warmUp whether the node computes a synthetic year of performance on a worker once it
+   *     is ready, so that the first real read does not run interpreted code (about 2 s of CPU at
+   *     start; off by default)
    */
-  public record PerformanceCacheSettings(int journalEvents, int prices, long priceTtlSeconds) {
+  public record PerformanceCacheSettings(int journalEvents, int prices, long priceTtlSeconds, boolean warmUp) {
 
     public PerformanceCacheSettings {
       if (journalEvents < 0 || prices < 0 || priceTtlSeconds < 0) {
@@ -117,7 +120,7 @@ public record Settings(
 
     static PerformanceCacheSettings from(JsonObject json) {
       return new PerformanceCacheSettings(json.getInteger("journalEvents", 100_000),
-          json.getInteger("prices", 1_000_000), json.getLong("priceTtlSeconds", 300L));
+          json.getInteger("prices", 1_000_000), json.getLong("priceTtlSeconds", 300L), flag(json, "warmUp", false));
     }
   }
 

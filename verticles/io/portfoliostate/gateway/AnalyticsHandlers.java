@@ -1,10 +1,8 @@
 package io.portfoliostate.gateway;
 
 import io.portfoliostate.config.Settings.AnalyticsSettings;
-import io.portfoliostate.config.Settings.QuerySettings;
 import io.portfoliostate.domain.CurrencyCode;
 import io.portfoliostate.domain.Identifiers;
-import io.portfoliostate.domain.PortfolioId;
 import io.portfoliostate.domain.valuation.SetAnalytics;
 import io.portfoliostate.integration.duckdb.AnalyticsQueries;
 import io.portfoliostate.integration.duckdb.AnalyticsQueries.PortfolioSet;
@@ -13,19 +11,15 @@ import io.portfoliostate.integration.duckdb.QuerySandbox;
 import io.portfoliostate.market.MarketSnapshot;
 import io.portfoliostate.market.MarketView;
 import io.portfoliostate.security.AccessRule;
-import io.portfoliostate.security.PortfolioRole;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.WorkerExecutor;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import java.math.BigDecimal;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 
 /**
  * The cross-portfolio analytics routes ({@code /api/v1/analytics/...}, issue 16), answered from
@@ -37,32 +31,18 @@ import java.util.Optional;
  */
 final class AnalyticsHandlers {
 
-  private static final int MAX_LISTED = 1000;
   private static final int MAX_TOP = 1000;
   /** The fields of a custom query's body. */
   static final java.util.Set<String> QUERY_FIELDS = java.util.Set.of("sql", "params");
 
-  private final Vertx vertx;
+  private final AnalyticsReads reads;
   private final AnalyticsStore store;
-  private final AnalyticsSettings settings;
   private final MarketView market;
-  private final AccessControl access;
-  private final WorkerExecutor readers;
-  private final QuerySandbox sandbox;
 
-  private AnalyticsHandlers(Vertx vertx, AnalyticsStore store, AnalyticsSettings settings, MarketView market,
-      AccessControl access) {
-    this.vertx = vertx;
-    this.store = store;
-    this.settings = settings;
+  private AnalyticsHandlers(AnalyticsReads reads, MarketView market) {
+    this.reads = reads;
+    this.store = reads.store();
     this.market = market;
-    this.access = access;
-    // Shared by name: every gateway instance of the node uses the same few reader threads, each
-    // with its own DuckDB connection. Closed with the verticle that made it.
-    this.readers = vertx.createSharedWorkerExecutor("pstate-analytics-read", settings.readers());
-    QuerySettings query = settings.query();
-    this.sandbox = new QuerySandbox(store, new QuerySandbox.Limits(query.maxSqlChars(), query.maxRows(),
-        query.timeoutSeconds(), query.memoryLimit(), query.maxTempSize()));
   }
 
   /** Declares the analytics routes on {@code routes}; none when the node keeps no store. */
@@ -71,7 +51,7 @@ final class AnalyticsHandlers {
     if (store == null) {
       return;
     }
-    AnalyticsHandlers handlers = new AnalyticsHandlers(vertx, store, settings, market, access);
+    AnalyticsHandlers handlers = new AnalyticsHandlers(new AnalyticsReads(vertx, store, settings, access), market);
     routes.get("/api/v1/analytics/status", AccessRule.anyCaller("how far the store has read; no portfolio data"),
         handlers::status);
     AccessRule set = AccessRule.checkedByHandler("read on each of ?portfolios= or on ?root=; without them, "
@@ -131,33 +111,18 @@ final class AnalyticsHandlers {
     if (ctx.response().ended()) {
       return;
     }
-    PortfolioSet set = access.readableRoots(ctx)
-        .map(roots -> PortfolioSet.subtrees(roots.stream().map(PortfolioId::value).toList()))
-        .orElse(PortfolioSet.all());
-    awaitSeq(minSeq == null ? 0 : minSeq, System.currentTimeMillis() + settings.minSeqWaitMs())
+    PortfolioSet set = reads.readable(ctx);
+    reads.awaitSeq(ctx, minSeq)
         .compose(reached -> {
           if (!reached) {
-            Problems.send(ctx, Problems.unavailable("the analytics store has not read global_seq " + minSeq
-                + " yet (it is at " + store.analyticsSeq() + "); retry"));
             return Future.<Void>succeededFuture();
           }
           long seq = store.analyticsSeq();
-          return readers.executeBlocking(() -> {
-            try {
-              return sandbox.run(sql, values, set);
-            } catch (QuerySandbox.Refused refused) {
-              return new JsonObject().put("refused", refused.status()).put("slug", refused.slug())
-                  .put("detail", refused.getMessage());
-            }
-          }, false).map(answer -> {
-            if (answer.containsKey("refused")) {
-              Problems.send(ctx, new Problems.Problem(answer.getInteger("refused"), answer.getString("slug"),
-                  "Query refused", answer.getString("detail"), null));
-            } else {
-              HttpBodies.json(ctx, 200, answer.put("analyticsSeq", seq));
-            }
-            return null;
-          });
+          return reads.sandboxed(ctx, () -> reads.sandbox().run(sql, values, set))
+              .map(answer -> {
+                answer.ifPresent(json -> HttpBodies.json(ctx, 200, json.put("analyticsSeq", seq)));
+                return null;
+              });
         })
         .onFailure(failure -> Problems.send(ctx, Problems.of(failure)));
   }
@@ -216,7 +181,7 @@ final class AnalyticsHandlers {
     if (ctx.response().ended()) {
       return;
     }
-    requireEach(ctx, List.of(a, b), 0)
+    reads.requireEach(ctx, List.of(a, b), 0)
         .compose(allowed -> allowed ? run(ctx, PortfolioSet.listed(List.of(a, b)), currency, minSeq, analytics -> {
           JsonArray shared = new JsonArray();
           for (SetAnalytics.Shared line : analytics.overlap(a, b)) {
@@ -240,21 +205,10 @@ final class AnalyticsHandlers {
 
   /** Resolves the request's set (checking access), then answers {@code render} of its analytics. */
   private void analyse(RoutingContext ctx, java.util.function.Function<SetAnalytics, JsonObject> render) {
-    String listed = ctx.queryParams().get("portfolios");
-    String root = ctx.queryParams().get("root");
-    if (listed != null && root != null) {
-      Problems.send(ctx, Problems.invalid(List.of(new RequestReader.FieldError("root",
-          "cannot be combined with portfolios"))));
-      return;
-    }
-    List<String> ids = listed == null ? List.of() : Arrays.asList(listed.split(",", -1));
-    if (listed != null && (ids.size() > MAX_LISTED || !ids.stream().allMatch(Identifiers::isValid))) {
-      Problems.send(ctx, Problems.invalid(List.of(new RequestReader.FieldError("portfolios",
-          "must be 1-" + MAX_LISTED + " portfolio ids separated by commas"))));
-      return;
-    }
-    if (root != null && !Identifiers.isValid(root)) {
-      Problems.send(ctx, Problems.invalid(List.of(new RequestReader.FieldError("root", "must be a portfolio id"))));
+    List<RequestReader.FieldError> errors = new ArrayList<>();
+    AnalyticsReads.SetRequest request = AnalyticsReads.setRequest(ctx, errors);
+    if (!errors.isEmpty()) {
+      Problems.send(ctx, Problems.invalid(errors));
       return;
     }
     CurrencyCode currency = currency(ctx);
@@ -262,42 +216,21 @@ final class AnalyticsHandlers {
     if (ctx.response().ended()) {
       return;
     }
-    Future<Optional<PortfolioSet>> set;
-    if (listed != null) {
-      set = requireEach(ctx, ids, 0).map(ok -> ok ? Optional.of(PortfolioSet.listed(ids)) : Optional.empty());
-    } else if (root != null) {
-      set = requireEach(ctx, List.of(root), 0)
-          .map(ok -> ok ? Optional.of(PortfolioSet.subtrees(List.of(root))) : Optional.empty());
-    } else {
-      set = Future.succeededFuture(Optional.of(access.readableRoots(ctx)
-          .map(roots -> PortfolioSet.subtrees(roots.stream().map(PortfolioId::value).toList()))
-          .orElse(PortfolioSet.all())));
-    }
-    set.compose(resolved -> resolved.isPresent() ? run(ctx, resolved.get(), currency, minSeq, render)
+    reads.resolve(ctx, request)
+        .compose(resolved -> resolved.isPresent() ? run(ctx, resolved.get(), currency, minSeq, render)
             : Future.<Void>succeededFuture())
         .onFailure(failure -> Problems.send(ctx, Problems.of(failure)));
-  }
-
-  /** Read on each id in turn; false once one was refused (the refusal has been sent). */
-  private Future<Boolean> requireEach(RoutingContext ctx, List<String> ids, int from) {
-    if (from == ids.size()) {
-      return Future.succeededFuture(true);
-    }
-    return access.require(ctx, PortfolioId.of(ids.get(from)), PortfolioRole.READ)
-        .compose(ok -> ok ? requireEach(ctx, ids, from + 1) : Future.succeededFuture(false));
   }
 
   private Future<Void> run(RoutingContext ctx, PortfolioSet set, CurrencyCode currency, Long minSeq,
       java.util.function.Function<SetAnalytics, JsonObject> render) {
     MarketSnapshot snapshot = market.snapshot();
-    return awaitSeq(minSeq == null ? 0 : minSeq, System.currentTimeMillis() + settings.minSeqWaitMs())
+    return reads.awaitSeq(ctx, minSeq)
         .compose(reached -> {
           if (!reached) {
-            Problems.send(ctx, Problems.unavailable("the analytics store has not read global_seq " + minSeq
-                + " yet (it is at " + store.analyticsSeq() + "); retry"));
             return Future.succeededFuture();
           }
-          return readers.executeBlocking(() -> AnalyticsQueries.contents(store.reader(), set), false)
+          return reads.readers().executeBlocking(() -> AnalyticsQueries.contents(store.reader(), set), false)
               .map(contents -> {
                 SetAnalytics analytics = SetAnalytics.of(contents.portfolioIds(), contents.holdings(),
                     contents.cash(), snapshot, snapshot.market(), currency);
@@ -305,12 +238,6 @@ final class AnalyticsHandlers {
                 return null;
               });
         });
-  }
-
-  /** Whether the store holds the change {@code globalSeq} before {@code deadline}. */
-  private Future<Boolean> awaitSeq(long globalSeq, long deadline) {
-    return globalSeq <= 0 ? Future.succeededFuture(true)
-        : StoreWait.until(vertx, readers, deadline, () -> store.holds(globalSeq));
   }
 
 

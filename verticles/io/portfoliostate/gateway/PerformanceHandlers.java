@@ -10,6 +10,8 @@ import io.portfoliostate.domain.Identifiers;
 import io.portfoliostate.domain.InstrumentId;
 import io.portfoliostate.domain.PortfolioEvent;
 import io.portfoliostate.domain.PortfolioId;
+import io.portfoliostate.domain.PortfolioState;
+import io.portfoliostate.domain.PositionKey;
 import io.portfoliostate.domain.Setting;
 import io.portfoliostate.domain.Split;
 import io.portfoliostate.domain.TradeRecorded;
@@ -42,6 +44,7 @@ import java.time.temporal.IsoFields;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -65,6 +68,15 @@ final class PerformanceHandlers {
   /** From this many events a journal is parsed in two halves at once. */
   private static final int PARALLEL_PARSE_EVENTS = 2_000;
 
+  /** How long after the gateway starts the warm-up begins: the node finishes starting first. */
+  private static final long WARM_UP_DELAY_MS = 1_000;
+
+  /** Rounds of the warm-up: enough for the JIT to compile the hot loops with its optimizing compiler. */
+  private static final int WARM_UP_ROUNDS = 3;
+
+  /** The node-wide local map holding the shared price store. */
+  private static final String SHARED = "pstate.performance";
+
   private static final Logger LOG = LoggerFactory.getLogger(PerformanceHandlers.class);
 
   private final Vertx vertx;
@@ -75,6 +87,11 @@ final class PerformanceHandlers {
   private final Timer computing;
   private final Timer folding;
   private final PerformanceCache cache;
+  /** The node's prices, shared by its gateway instances. */
+  private final PerformancePrices prices;
+  /** Whether this instance made {@link #prices}, and so applies the market updates to it (once per node). */
+  private final boolean listens;
+  private final boolean warmUp;
   private final MeterRegistry registry;
 
   /**
@@ -95,8 +112,18 @@ final class PerformanceHandlers {
     this.folding = Timer.builder("pstate.performance.fold")
         .description("Time to fold a journal into the states of every day of a window (not counted when kept)")
         .register(registry);
-    this.cache = new PerformanceCache(caching.journalEvents(), caching.prices(), caching.priceTtlSeconds(),
-        System::nanoTime);
+    this.cache = new PerformanceCache(caching.journalEvents());
+    boolean[] created = new boolean[1];
+    this.prices = vertx.sharedData().<String, PerformancePrices>getLocalMap(SHARED).computeIfAbsent("prices", key -> {
+      created[0] = true;
+      return new PerformancePrices(caching.prices(), caching.priceTtlSeconds(), System::nanoTime);
+    });
+    this.listens = created[0];
+    if (listens) {
+      io.micrometer.core.instrument.Gauge.builder("pstate.performance.prices.kept", prices,
+          PerformancePrices::keptPrices).description("Prices the node keeps for performance reads").register(registry);
+    }
+    this.warmUp = caching.warmUp();
     this.registry = registry;
   }
 
@@ -112,13 +139,59 @@ final class PerformanceHandlers {
   }
 
   /**
-   * Declares the route with its rule (read on the portfolio), and listens to the cluster's
-   * market updates, which drop the price series they change from the cache.
+   * Declares the route with its rule (read on the portfolio); the instance that made the node's
+   * price store listens to the cluster's market updates, which extend or drop what it keeps.
    */
   void register(SecuredRoutes routes, AccessRule reader) {
     routes.get("/api/v1/portfolios/:id/performance", reader, this::performance);
-    vertx.eventBus().<MarketUpdate>consumer(Addresses.MARKET_UPDATES,
-        message -> cache.onMarketUpdate(message.body()));
+    if (listens) {
+      vertx.eventBus().<MarketUpdate>consumer(Addresses.MARKET_UPDATES,
+          message -> prices.onMarketUpdate(message.body()));
+      if (warmUp) {
+        vertx.setTimer(WARM_UP_DELAY_MS, timer -> warmUp());
+      }
+    }
+  }
+
+  /**
+   * Runs {@link PerformanceWarmUp} on a worker, a round at a time (a node closing meanwhile stops
+   * it between rounds): once per node, never on an event loop, and its failure only logged.
+   */
+  private void warmUp() {
+    long began = System.nanoTime();
+    Timer timer = Timer.builder("pstate.performance.warmup")
+        .description("Time of each round of the synthetic performance read a node runs once it has started")
+        .register(registry);
+    long[] cpu = new long[1];
+    Future<PerformanceWarmUp> book = vertx.executeBlocking(() -> {
+      long cpuBefore = threadCpuNanos();
+      PerformanceWarmUp made = new PerformanceWarmUp();
+      cpu[0] += threadCpuNanos() - cpuBefore;
+      return made;
+    }, false);
+    for (int round = 0; round < WARM_UP_ROUNDS; round++) {
+      book = book.compose(made -> vertx.executeBlocking(() -> {
+        long cpuBefore = threadCpuNanos();
+        long started = System.nanoTime();
+        made.round();
+        timer.record(System.nanoTime() - started, java.util.concurrent.TimeUnit.NANOSECONDS);
+        cpu[0] += threadCpuNanos() - cpuBefore;
+        return made;
+      }, false));
+    }
+    Timer cpuTimer = Timer.builder("pstate.performance.warmup.cpu")
+        .description("CPU time the warm-up took on its worker threads, all rounds and the synthetic book")
+        .register(registry);
+    book.onSuccess(done -> cpuTimer.record(cpu[0], java.util.concurrent.TimeUnit.NANOSECONDS));
+    book.onSuccess(done -> LOG.info("Performance warm-up: {} rounds of a synthetic year ({} positions, {} trades) "
+            + "in {} ms, {} ms of CPU", WARM_UP_ROUNDS, PerformanceWarmUp.POSITIONS, PerformanceWarmUp.TRADES,
+            (System.nanoTime() - began) / 1_000_000, cpu[0] / 1_000_000))
+        .onFailure(failure -> LOG.warn("Performance warm-up stopped: {}", failure.toString()));
+  }
+
+  private static long threadCpuNanos() {
+    java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
+    return threads.isCurrentThreadCpuTimeSupported() ? threads.getCurrentThreadCpuTime() : 0;
   }
 
   /** A fold's result and the window-independent part it was made from (kept with the journal). */
@@ -216,33 +289,97 @@ final class PerformanceHandlers {
   }
 
   /**
-   * The price series of {@code instruments} for the window: those the cache keeps, and the
-   * others read in one statement and parsed on a worker (then kept).
+   * The price series of {@code instruments} for the window: slices of what the node keeps, and
+   * for the others one statement reading their history from the window's start on, parsed on a
+   * worker, kept for the next windows, and cut at the window's end.
    */
   private Future<List<PriceHistory.Series>> prices(Set<InstrumentId> instruments, Instant start, Instant end) {
     List<PriceHistory.Series> found = new ArrayList<>(instruments.size());
     List<InstrumentId> missing = new ArrayList<>();
     for (InstrumentId instrument : instruments) {
-      PriceHistory.Series kept = cache.prices(instrument, start, end);
-      if (kept != null) {
-        found.add(kept);
-      } else {
+      PerformancePrices.Found kept = prices.find(instrument, start, end);
+      if (!kept.kept()) {
         missing.add(instrument);
+      } else if (kept.series() != null) {
+        found.add(kept.series());
       }
     }
-    count("prices", true, found.size());
+    count("prices", true, instruments.size() - missing.size());
     count("prices", false, missing.size());
     if (missing.isEmpty()) {
       return Future.succeededFuture(found);
     }
-    long epoch = cache.priceEpoch();
-    return history.prices(missing, start, end)
+    long epoch = prices.epoch();
+    long endMicros = PerformancePrices.micros(end);
+    // With nothing kept, the window's end is enough; else the rest of the history, for the next windows.
+    return history.prices(missing, start, prices.keeps() ? PerformanceHistory.LATEST : end)
         .compose(texts -> vertx.executeBlocking(texts::series, false))
         .map(read -> {
-          cache.keepPrices(read, start, end, epoch);
-          found.addAll(read);
+          prices.keep(missing, read, start, epoch);
+          for (PriceHistory.Series series : read) {
+            PriceHistory.Series window = series.upTo(endMicros);
+            if (window != null) {
+              found.add(window);
+            }
+          }
           return found;
         });
+  }
+
+  /**
+   * The states of every weekday of {@code window} at the kept journal's version: kept (or a slice
+   * of a kept window holding it), folded on from the last state of a kept window that starts
+   * before it, or folded from the journal's start.
+   */
+  private Future<BusinessTime.Series> states(PerformanceCache.Journal kept, PerformanceCache.Window window,
+      List<LocalDate> dates) {
+    BusinessTime.Series keptStates = kept.states(window);
+    count("states", keptStates != null, 1);
+    if (keptStates != null) {
+      return Future.succeededFuture(keptStates);
+    }
+    BusinessTime.Prepared prepared = kept.prepared;
+    List<PortfolioEvent> journal = kept.events;
+    Map.Entry<PerformanceCache.Window, BusinessTime.Series> base = kept.before(window);
+    return vertx.executeBlocking(() -> {
+      long began = System.nanoTime();
+      BusinessTime.Prepared ready = prepared != null ? prepared : BusinessTime.prepare(journal);
+      BusinessTime.Series folded = base == null ? ready.series(dates.stream().map(PerformanceCalculator::endOf).toList())
+          : foldOn(ready, base.getKey(), base.getValue(), window, dates);
+      folding.record(System.nanoTime() - began, java.util.concurrent.TimeUnit.NANOSECONDS);
+      return new Folded(ready, folded);
+    }, false).map(folded -> {
+      kept.prepared = folded.prepared();
+      cache.keepStates(kept, window, folded.series());
+      return folded.series();
+    });
+  }
+
+  /**
+   * The states of {@code window} from a kept window starting at or before it: the days they
+   * share sliced from it, the days after it folded on from its last state.
+   */
+  static BusinessTime.Series foldOn(BusinessTime.Prepared ready, PerformanceCache.Window keptWindow,
+      BusinessTime.Series keptStates, PerformanceCache.Window window, List<LocalDate> dates) {
+    int shared = 0;
+    while (shared < dates.size() && !dates.get(shared).isAfter(keptWindow.to())) {
+      shared++;
+    }
+    List<LocalDate> keptDates = PerformanceCalculator.weekdays(keptWindow.from(), keptWindow.to());
+    PortfolioState last = keptStates.states().get(keptStates.states().size() - 1);
+    BusinessTime.Series rest = ready.seriesFrom(last, PerformanceCalculator.endOf(keptDates.get(keptDates.size() - 1)),
+        dates.subList(shared, dates.size()).stream().map(PerformanceCalculator::endOf).toList());
+    if (shared == 0) {
+      return rest;
+    }
+    BusinessTime.Series head = PerformanceCache.slice(keptWindow, keptStates, window.from(), shared);
+    List<PortfolioState> states = new ArrayList<>(dates.size());
+    List<List<PositionKey>> changed = new ArrayList<>(dates.size());
+    states.addAll(head.states());
+    states.addAll(rest.states());
+    changed.addAll(head.changed());
+    changed.addAll(rest.changed());
+    return new BusinessTime.Series(states, changed);
   }
 
   private Future<Void> answer(RoutingContext ctx, PortfolioId id, Query query, PerformanceCache.Journal kept,
@@ -284,21 +421,7 @@ final class PerformanceHandlers {
     GroupBy groupBy = query.groupBy();
     PerformanceCache.Window window = new PerformanceCache.Window(from, to);
     // The fold (journal only) runs on one worker while the prices are read and parsed on another.
-    BusinessTime.Series keptStates = kept.states(window);
-    BusinessTime.Prepared prepared = kept.prepared;
-    count("states", keptStates != null, 1);
-    Future<BusinessTime.Series> states = keptStates != null ? Future.succeededFuture(keptStates)
-        : vertx.executeBlocking(() -> {
-          long began = System.nanoTime();
-          BusinessTime.Prepared ready = prepared != null ? prepared : BusinessTime.prepare(journal);
-          BusinessTime.Series folded = ready.series(dates.stream().map(PerformanceCalculator::endOf).toList());
-          folding.record(System.nanoTime() - began, java.util.concurrent.TimeUnit.NANOSECONDS);
-          return new Folded(ready, folded);
-        }, false).map(folded -> {
-          kept.prepared = folded.prepared();
-          cache.keepStates(kept, window, folded.series());
-          return folded.series();
-        });
+    Future<BusinessTime.Series> states = states(kept, window, dates);
     Future<PriceHistory> marketData = prices(instruments, start, end).compose(series -> {
       Set<CurrencyCode> all = new HashSet<>(currencies);
       series.forEach(one -> all.addAll(one.currencies()));

@@ -1,11 +1,8 @@
 package io.portfoliostate.gateway;
 
 import io.portfoliostate.config.Settings.AnalyticsSettings;
-import io.portfoliostate.config.Settings.QuerySettings;
-import io.portfoliostate.domain.PortfolioId;
 import io.portfoliostate.integration.duckdb.AnalyticsQueries.PortfolioSet;
 import io.portfoliostate.integration.duckdb.AnalyticsStore;
-import io.portfoliostate.integration.duckdb.QuerySandbox;
 import io.portfoliostate.persistence.MarketDataStore;
 import io.portfoliostate.persistence.SavedQueryStore;
 import io.portfoliostate.persistence.SavedQueryStore.Change;
@@ -14,7 +11,6 @@ import io.portfoliostate.security.AccessRule;
 import io.portfoliostate.security.Principal;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.WorkerExecutor;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -51,28 +47,18 @@ final class SavedQueryHandlers {
   private static final Set<String> RUN_FIELDS = Set.of("params");
   private static final int MAX_DESCRIPTION = 2_000;
 
-  private final Vertx vertx;
+  private final AnalyticsReads reads;
   private final AnalyticsStore analytics;
-  private final AnalyticsSettings settings;
   private final SavedQueryStore store;
   private final AccessControl access;
   private final Clock clock;
-  private final WorkerExecutor readers;
-  private final QuerySandbox sandbox;
 
-  private SavedQueryHandlers(Vertx vertx, AnalyticsStore analytics, AnalyticsSettings settings,
-      SavedQueryStore store, AccessControl access, Clock clock) {
-    this.vertx = vertx;
-    this.analytics = analytics;
-    this.settings = settings;
+  private SavedQueryHandlers(AnalyticsReads reads, SavedQueryStore store, AccessControl access, Clock clock) {
+    this.reads = reads;
+    this.analytics = reads.store();
     this.store = store;
     this.access = access;
     this.clock = clock;
-    // The same shared pool as the other analytics routes: its few threads hold DuckDB connections.
-    this.readers = vertx.createSharedWorkerExecutor("pstate-analytics-read", settings.readers());
-    QuerySettings query = settings.query();
-    this.sandbox = new QuerySandbox(analytics, new QuerySandbox.Limits(query.maxSqlChars(), query.maxRows(),
-        query.timeoutSeconds(), query.memoryLimit(), query.maxTempSize()));
   }
 
   /** Declares the saved-query routes; none when the node keeps no analytics store. */
@@ -81,7 +67,7 @@ final class SavedQueryHandlers {
     if (analytics == null) {
       return;
     }
-    SavedQueryHandlers handlers = new SavedQueryHandlers(vertx, analytics, settings,
+    SavedQueryHandlers handlers = new SavedQueryHandlers(new AnalyticsReads(vertx, analytics, settings, access),
         SavedQueryStore.sharing(marketStore), access, clock);
     AccessRule anyone = AccessRule.anyCaller("a saved query is text; each run sees only the runner's portfolios");
     routes.post(QUERIES, anyone, handlers::create);
@@ -221,9 +207,7 @@ final class SavedQueryHandlers {
     if (ctx.response().ended()) {
       return;
     }
-    PortfolioSet set = access.readableRoots(ctx)
-        .map(roots -> PortfolioSet.subtrees(roots.stream().map(PortfolioId::value).toList()))
-        .orElse(PortfolioSet.all());
+    PortfolioSet set = reads.readable(ctx);
     store.get(name).compose(found -> {
       if (found.isEmpty()) {
         Problems.send(ctx, notFound(name));
@@ -236,30 +220,16 @@ final class SavedQueryHandlers {
         Problems.send(ctx, Problems.invalid(errors));
         return Future.<Void>succeededFuture();
       }
-      return awaitSeq(minSeq == null ? 0 : minSeq, System.currentTimeMillis() + settings.minSeqWaitMs())
+      return reads.awaitSeq(ctx, minSeq)
           .compose(reached -> {
             if (!reached) {
-              Problems.send(ctx, Problems.unavailable("the analytics store has not read global_seq " + minSeq
-                  + " yet (it is at " + analytics.analyticsSeq() + "); retry"));
               return Future.<Void>succeededFuture();
             }
             long seq = analytics.analyticsSeq();
-            return readers.executeBlocking(() -> {
-              try {
-                return sandbox.run(query.sql(), values, set);
-              } catch (QuerySandbox.Refused refused) {
-                return new JsonObject().put("refused", refused.status()).put("slug", refused.slug())
-                    .put("detail", refused.getMessage());
-              }
-            }, false).map(answer -> {
-              if (answer.containsKey("refused")) {
-                Problems.send(ctx, new Problems.Problem(answer.getInteger("refused"), answer.getString("slug"),
-                    "Query refused", answer.getString("detail"), null));
-              } else {
-                HttpBodies.json(ctx, 200, new JsonObject().put("query", query.name())
-                    .put("queryVersion", query.version()).put("params", values).put("analyticsSeq", seq)
-                    .mergeIn(answer));
-              }
+            return reads.sandboxed(ctx, () -> reads.sandbox().run(query.sql(), values, set)).map(answer -> {
+              answer.ifPresent(json -> HttpBodies.json(ctx, 200, new JsonObject().put("query", query.name())
+                  .put("queryVersion", query.version()).put("params", values).put("analyticsSeq", seq)
+                  .mergeIn(json)));
               return null;
             });
           });
@@ -402,34 +372,26 @@ final class SavedQueryHandlers {
    * false after the refusal was sent.
    */
   private Future<Boolean> checked(RoutingContext ctx, Definition definition) {
-    return readers.executeBlocking(() -> {
-      try {
-        return new JsonObject().put("used", new JsonArray(sandbox.check(definition.sql())));
-      } catch (QuerySandbox.Refused refused) {
-        return new JsonObject().put("refused", refused.status()).put("slug", refused.slug())
-            .put("detail", refused.getMessage());
-      }
-    }, false).map(answer -> {
-      if (answer.containsKey("refused")) {
-        Problems.send(ctx, new Problems.Problem(answer.getInteger("refused"), answer.getString("slug"),
-            "Query refused", answer.getString("detail"), null));
-        return false;
-      }
-      Set<String> used = new TreeSet<>();
-      answer.getJsonArray("used").forEach(name -> used.add((String) name));
-      Set<String> declared = new TreeSet<>();
-      definition.parameters().forEach(p -> declared.add(((JsonObject) p).getString("name")));
-      List<RequestReader.FieldError> errors = new ArrayList<>();
-      used.stream().filter(name -> !declared.contains(name)).forEach(name -> errors.add(
-          new RequestReader.FieldError("parameters", ":" + name + " is used in the SQL but not declared")));
-      declared.stream().filter(name -> !used.contains(name)).forEach(name -> errors.add(
-          new RequestReader.FieldError("parameters", name + " is declared but not used in the SQL")));
-      if (!errors.isEmpty()) {
-        Problems.send(ctx, Problems.invalid(errors));
-        return false;
-      }
-      return true;
-    });
+    return reads.sandboxed(ctx, () -> new JsonObject().put("used", new JsonArray(reads.sandbox().check(definition.sql()))))
+        .map(checked -> {
+          if (checked.isEmpty()) {
+            return false;
+          }
+          Set<String> used = new TreeSet<>();
+          checked.get().getJsonArray("used").forEach(name -> used.add((String) name));
+          Set<String> declared = new TreeSet<>();
+          definition.parameters().forEach(p -> declared.add(((JsonObject) p).getString("name")));
+          List<RequestReader.FieldError> errors = new ArrayList<>();
+          used.stream().filter(name -> !declared.contains(name)).forEach(name -> errors.add(
+              new RequestReader.FieldError("parameters", ":" + name + " is used in the SQL but not declared")));
+          declared.stream().filter(name -> !used.contains(name)).forEach(name -> errors.add(
+              new RequestReader.FieldError("parameters", name + " is declared but not used in the SQL")));
+          if (!errors.isEmpty()) {
+            Problems.send(ctx, Problems.invalid(errors));
+            return false;
+          }
+          return true;
+        });
   }
 
   /**
@@ -498,9 +460,5 @@ final class SavedQueryHandlers {
         .put("updatedAt", query.updatedAt().toString());
   }
 
-  private Future<Boolean> awaitSeq(long globalSeq, long deadline) {
-    return globalSeq <= 0 ? Future.succeededFuture(true)
-        : StoreWait.until(vertx, readers, deadline, () -> analytics.holds(globalSeq));
-  }
 
 }

@@ -3,8 +3,6 @@ package io.portfoliostate.gateway;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.portfoliostate.config.Settings.AnalyticsSettings;
-import io.portfoliostate.domain.Identifiers;
-import io.portfoliostate.domain.PortfolioId;
 import io.portfoliostate.domain.analytics.Correlation;
 import io.portfoliostate.integration.duckdb.AnalyticsQueries;
 import io.portfoliostate.integration.duckdb.AnalyticsQueries.NavPoint;
@@ -13,10 +11,8 @@ import io.portfoliostate.integration.duckdb.AnalyticsQueries.PortfolioSet;
 import io.portfoliostate.integration.duckdb.AnalyticsQueries.ReturnMatrix;
 import io.portfoliostate.integration.duckdb.AnalyticsStore;
 import io.portfoliostate.security.AccessRule;
-import io.portfoliostate.security.PortfolioRole;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.WorkerExecutor;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
@@ -25,9 +21,7 @@ import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
@@ -43,27 +37,18 @@ import java.util.function.Function;
  */
 final class SeriesAnalyticsHandlers {
 
-  private static final int MAX_LISTED = 1000;
   /** The longest window: ten years of days. */
   private static final int MAX_DAYS = 3660;
 
-  private final Vertx vertx;
+  private final AnalyticsReads reads;
   private final AnalyticsStore store;
-  private final AnalyticsSettings settings;
-  private final AccessControl access;
   private final Clock clock;
-  private final WorkerExecutor readers;
   private final Timer correlating;
 
-  private SeriesAnalyticsHandlers(Vertx vertx, AnalyticsStore store, AnalyticsSettings settings,
-      AccessControl access, Clock clock, MeterRegistry registry) {
-    this.vertx = vertx;
-    this.store = store;
-    this.settings = settings;
-    this.access = access;
+  private SeriesAnalyticsHandlers(AnalyticsReads reads, Clock clock, MeterRegistry registry) {
+    this.reads = reads;
+    this.store = reads.store();
     this.clock = clock;
-    // The same shared pool as the other analytics routes (same name, same size).
-    this.readers = vertx.createSharedWorkerExecutor("pstate-analytics-read", settings.readers());
     this.correlating = Timer.builder("pstate.analytics.correlation")
         .description("time to read a set's daily returns and compute their correlation matrix").register(registry);
   }
@@ -74,7 +59,8 @@ final class SeriesAnalyticsHandlers {
     if (store == null) {
       return;
     }
-    SeriesAnalyticsHandlers handlers = new SeriesAnalyticsHandlers(vertx, store, settings, access, clock, registry);
+    SeriesAnalyticsHandlers handlers = new SeriesAnalyticsHandlers(new AnalyticsReads(vertx, store, settings, access),
+        clock, registry);
     AccessRule set = AccessRule.checkedByHandler("read on each of ?portfolios= or on ?root=; without them, "
         + "only the portfolios the caller may read");
     routes.get("/api/v1/analytics/nav", set, handlers::nav);
@@ -123,20 +109,8 @@ final class SeriesAnalyticsHandlers {
 
   /** Checks the request, resolves its set, waits for {@code minSeq}, then answers {@code body} of it. */
   private void answer(RoutingContext ctx, Blocking body) {
-    String listed = ctx.queryParams().get("portfolios");
-    String root = ctx.queryParams().get("root");
     List<RequestReader.FieldError> errors = new ArrayList<>();
-    if (listed != null && root != null) {
-      errors.add(new RequestReader.FieldError("root", "cannot be combined with portfolios"));
-    }
-    List<String> ids = listed == null ? List.of() : Arrays.asList(listed.split(",", -1));
-    if (listed != null && (ids.size() > MAX_LISTED || !ids.stream().allMatch(Identifiers::isValid))) {
-      errors.add(new RequestReader.FieldError("portfolios",
-          "must be 1-" + MAX_LISTED + " portfolio ids separated by commas"));
-    }
-    if (root != null && !Identifiers.isValid(root)) {
-      errors.add(new RequestReader.FieldError("root", "must be a portfolio id"));
-    }
+    AnalyticsReads.SetRequest named = AnalyticsReads.setRequest(ctx, errors);
     LocalDate today = LocalDate.now(clock.withZone(ZoneOffset.UTC));
     LocalDate to = date(ctx, "to", errors);
     LocalDate from = date(ctx, "from", errors);
@@ -159,53 +133,25 @@ final class SeriesAnalyticsHandlers {
     }
     LocalDate windowFrom = from;
     LocalDate windowTo = to;
-    Future<Optional<PortfolioSet>> set;
-    if (listed != null) {
-      set = requireEach(ctx, ids, 0).map(ok -> ok ? Optional.of(PortfolioSet.listed(ids)) : Optional.empty());
-    } else if (root != null) {
-      set = requireEach(ctx, List.of(root), 0)
-          .map(ok -> ok ? Optional.of(PortfolioSet.subtrees(List.of(root))) : Optional.empty());
-    } else {
-      set = Future.succeededFuture(Optional.of(access.readableRoots(ctx)
-          .map(roots -> PortfolioSet.subtrees(roots.stream().map(PortfolioId::value).toList()))
-          .orElse(PortfolioSet.all())));
-    }
-    set.compose(resolved -> {
+    reads.resolve(ctx, named).compose(resolved -> {
       if (resolved.isEmpty()) {
         return Future.<Void>succeededFuture();
       }
       Request request = new Request(resolved.get(), windowFrom, windowTo, minSeq == null ? 0 : minSeq);
-      return await(request, System.currentTimeMillis() + settings.minSeqWaitMs()).compose(reached -> {
+      // Read your own writes: the change, and the series it marked for recomputation.
+      return reads.awaitSeq(ctx, minSeq, () -> AnalyticsQueries.seriesPending(store.reader(), request.set()) == 0,
+          "read global_seq " + minSeq + " and recomputed the series it changed").compose(reached -> {
         if (!reached) {
-          Problems.send(ctx, Problems.unavailable("the analytics store has not read global_seq " + minSeq
-              + " and recomputed the series it changed yet (it is at " + store.analyticsSeq() + "); retry"));
           return Future.<Void>succeededFuture();
         }
         long seq = store.analyticsSeq();
-        return readers.executeBlocking(() -> body.apply(request), false).map(json -> {
+        return reads.readers().executeBlocking(() -> body.apply(request), false).map(json -> {
           HttpBodies.json(ctx, 200, new JsonObject().put("analyticsSeq", seq).put("from", windowFrom.toString())
               .put("to", windowTo.toString()).mergeIn(json));
           return null;
         });
       });
     }).onFailure(failure -> Problems.send(ctx, Problems.of(failure)));
-  }
-
-  /** Whether, before {@code deadline}, the store holds change minSeq and the set's series are recomputed past it. */
-  private Future<Boolean> await(Request request, long deadline) {
-    return request.minSeq() <= 0 ? Future.succeededFuture(true)
-        : StoreWait.until(vertx, readers, deadline, () -> store.holds(request.minSeq())
-            && AnalyticsQueries.seriesPending(store.reader(), request.set()) == 0);
-  }
-
-
-  /** Read on each id in turn; false once one was refused (the refusal has been sent). */
-  private Future<Boolean> requireEach(RoutingContext ctx, List<String> ids, int from) {
-    if (from == ids.size()) {
-      return Future.succeededFuture(true);
-    }
-    return access.require(ctx, PortfolioId.of(ids.get(from)), PortfolioRole.READ)
-        .compose(ok -> ok ? requireEach(ctx, ids, from + 1) : Future.succeededFuture(false));
   }
 
   private static LocalDate date(RoutingContext ctx, String name, List<RequestReader.FieldError> errors) {

@@ -61,6 +61,12 @@ public final class PerformanceHistory {
   private static final String KNOWN =
       "SELECT EXISTS (SELECT 1 FROM instruments WHERE id = $1) OR EXISTS (SELECT 1 FROM prices WHERE instrument_id = $1)";
 
+  /**
+   * A window end after any observation: {@link #prices} up to it reads an instrument's whole
+   * history from a time on (what a reader that keeps it and appends what it is told asks).
+   */
+  public static final Instant LATEST = Instant.parse("9999-12-31T23:59:59Z");
+
   private final Pool pool;
 
   private PerformanceHistory(Pool pool) {

@@ -87,6 +87,10 @@ class QuerySandboxTest {
   }
 
   private QuerySandbox.Refused refused(String sql) {
+    return refused(sandbox, sql);
+  }
+
+  private static QuerySandbox.Refused refused(QuerySandbox sandbox, String sql) {
     try {
       sandbox.run(sql, new JsonObject(), PortfolioSet.all());
     } catch (QuerySandbox.Refused e) {
@@ -181,7 +185,9 @@ class QuerySandboxTest {
     QuerySandbox.Refused slow = refused("SELECT count(*) FROM range(10000000000000) t(i) WHERE hash(i) % 7 = 3");
     assertThat(slow.status()).as(slow.getMessage()).isEqualTo(408);
     assertThat((System.nanoTime() - started) / 1_000_000).isBetween(900L, 5_000L);
-    QuerySandbox.Refused big = refused("SELECT max(length(s)) FROM (SELECT string_agg(i::VARCHAR, ',') AS s "
+    // The memory limit, with a time limit long enough that a loaded machine reaches it first.
+    QuerySandbox patient = new QuerySandbox(store, new QuerySandbox.Limits(2_000, 5, 60, "64MB", "16MB"));
+    QuerySandbox.Refused big = refused(patient, "SELECT max(length(s)) FROM (SELECT string_agg(i::VARCHAR, ',') AS s "
         + "FROM range(50000000) t(i))");
     assertThat(big.status()).as(big.getMessage()).isEqualTo(413);
   }

@@ -331,6 +331,35 @@ public final class PriceHistory {
       return distinct;
     }
 
+    /** The observation time of the {@code i}-th price, epoch microseconds. */
+    public long micros(int i) {
+      return micros[i];
+    }
+
+    /** The {@code i}-th price as observed. */
+    public BigDecimal decimal(int i) {
+      return prices[i];
+    }
+
+    /** The currency of the {@code i}-th price. */
+    public CurrencyCode currency(int i) {
+      return currencies[i];
+    }
+
+    /**
+     * This series without the prices observed after {@code micros} (epoch microseconds); itself
+     * when there are none; null when every price is after it.
+     */
+    public Series upTo(long micros) {
+      int found = Arrays.binarySearch(this.micros, micros);
+      int n = found >= 0 ? found + 1 : -found - 1;
+      if (n == this.micros.length) {
+        return this;
+      }
+      return n == 0 ? null : new Series(instrumentId, Arrays.copyOf(this.micros, n), Arrays.copyOf(prices, n),
+          Arrays.copyOf(currencies, n));
+    }
+
     /** The {@code i}-th price as a {@link Price}. */
     public Price price(int i) {
       return new Price(instrumentId, prices[i], currencies[i], at(i));

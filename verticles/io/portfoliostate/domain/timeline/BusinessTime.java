@@ -132,17 +132,51 @@ public final class BusinessTime {
      * @throws IllegalArgumentException when the times are not ascending
      */
     public Series series(List<Instant> times) {
+      ascending(times);
+      return walk(known, entries, cash, splits, times, null, null);
+    }
+
+    /**
+     * As {@link #series}, folded on from {@code snapshot}, a state this journal version gave as of
+     * {@code snapshotAt} (a kept window's state): only the facts after it are folded, not the
+     * journal from its start. The first state's changed positions are all of them.
+     *
+     * @throws IllegalArgumentException when the times are not ascending or begin before {@code snapshotAt}
+     */
+    public Series seriesFrom(PortfolioState snapshot, Instant snapshotAt, List<Instant> times) {
+      ascending(times);
+      if (!times.isEmpty() && times.get(0).isBefore(snapshotAt)) {
+        throw new IllegalArgumentException("the times must not begin before the snapshot");
+      }
+      return walk(known, entries, cash, splits, times, snapshot, snapshotAt);
+    }
+
+    private static void ascending(List<Instant> times) {
       for (int i = 1; i < times.size(); i++) {
         if (times.get(i).isBefore(times.get(i - 1))) {
           throw new IllegalArgumentException("times must be ascending");
         }
       }
-      return walk(known, entries, cash, splits, times);
     }
   }
 
+  /** How many of {@code sorted} (ascending by {@code time}) are at or before {@code at}. */
+  private static <T> int countUpTo(List<T> sorted, java.util.function.Function<T, Instant> time, Instant at) {
+    int low = 0;
+    int high = sorted.size();
+    while (low < high) {
+      int mid = (low + high) >>> 1;
+      if (time.apply(sorted.get(mid)).isAfter(at)) {
+        high = mid;
+      } else {
+        low = mid + 1;
+      }
+    }
+    return low;
+  }
+
   private static Series walk(PortfolioState known, List<TradeLedger.Entry> entries, List<CashFact> cash,
-      List<Split> splits, List<Instant> times) {
+      List<Split> splits, List<Instant> times, PortfolioState snapshot, Instant snapshotAt) {
     List<PortfolioState> states = new ArrayList<>(times.size());
     List<List<PositionKey>> changed = new ArrayList<>(times.size());
     PMap<PositionKey, Position> positions = HashTreePMap.empty();
@@ -150,6 +184,15 @@ public final class BusinessTime {
     int nextEntry = 0;
     int nextSplit = 0;
     int nextCash = 0;
+    if (snapshot != null) {
+      // The snapshot is the fold of every fact at or before its time (the walk below stops at
+      // exactly those): the same lists, sorted by time, resume after them.
+      positions = (PMap<PositionKey, Position>) snapshot.positions();
+      balances = (PMap<CurrencyCode, BigDecimal>) snapshot.cash();
+      nextEntry = countUpTo(entries, TradeLedger.Entry::foldAt, snapshotAt);
+      nextSplit = countUpTo(splits, Split::effectiveAt, snapshotAt);
+      nextCash = countUpTo(cash, CashFact::at, snapshotAt);
+    }
     for (Instant t : times) {
       List<PositionKey> touched = new ArrayList<>();
       while (true) {

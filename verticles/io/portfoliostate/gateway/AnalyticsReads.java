@@ -1,0 +1,171 @@
+package io.portfoliostate.gateway;
+
+import io.portfoliostate.config.Settings.AnalyticsSettings;
+import io.portfoliostate.config.Settings.QuerySettings;
+import io.portfoliostate.domain.Identifiers;
+import io.portfoliostate.domain.PortfolioId;
+import io.portfoliostate.integration.duckdb.AnalyticsQueries.PortfolioSet;
+import io.portfoliostate.integration.duckdb.AnalyticsStore;
+import io.portfoliostate.integration.duckdb.QuerySandbox;
+import io.portfoliostate.security.PortfolioRole;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.WorkerExecutor;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+
+/**
+ * What every analytics route does the same way: reads the store on the node's few reader threads
+ * (each holds a DuckDB connection; never an event loop), names its set of portfolios as
+ * {@code ?portfolios=a,b} (each must be readable), {@code ?root=x} (x must be readable; its
+ * subtree is) or nothing (everything the caller may read), waits for {@code ?minSeq=} (read your
+ * own writes), and runs custom SQL in the {@link QuerySandbox}.
+ */
+final class AnalyticsReads {
+
+  /** The most portfolios {@code ?portfolios=} may list. */
+  static final int MAX_LISTED = 1000;
+
+  private final Vertx vertx;
+  private final AnalyticsStore store;
+  private final AnalyticsSettings settings;
+  private final AccessControl access;
+  private final WorkerExecutor readers;
+  private final QuerySandbox sandbox;
+
+  AnalyticsReads(Vertx vertx, AnalyticsStore store, AnalyticsSettings settings, AccessControl access) {
+    this.vertx = vertx;
+    this.store = store;
+    this.settings = settings;
+    this.access = access;
+    // Shared by name: every gateway instance and every analytics route of the node uses the same
+    // few reader threads. Closed with the verticle that made it.
+    this.readers = vertx.createSharedWorkerExecutor("pstate-analytics-read", settings.readers());
+    QuerySettings query = settings.query();
+    this.sandbox = new QuerySandbox(store, new QuerySandbox.Limits(query.maxSqlChars(), query.maxRows(),
+        query.timeoutSeconds(), query.memoryLimit(), query.maxTempSize()));
+  }
+
+  /** The store these reads answer from. */
+  AnalyticsStore store() {
+    return store;
+  }
+
+  /** The reader threads. */
+  WorkerExecutor readers() {
+    return readers;
+  }
+
+  /** The sandbox custom SQL runs in. */
+  QuerySandbox sandbox() {
+    return sandbox;
+  }
+
+  /** A request's set as named, before access is checked: listed ids, a root, or neither. */
+  record SetRequest(List<String> listed, String root) {
+  }
+
+  /** Reads {@code ?portfolios=} and {@code ?root=}, adding what is wrong with them to {@code errors}. */
+  static SetRequest setRequest(RoutingContext ctx, List<RequestReader.FieldError> errors) {
+    String listed = ctx.queryParams().get("portfolios");
+    String root = ctx.queryParams().get("root");
+    if (listed != null && root != null) {
+      errors.add(new RequestReader.FieldError("root", "cannot be combined with portfolios"));
+    }
+    List<String> ids = listed == null ? null : Arrays.asList(listed.split(",", -1));
+    if (ids != null && (ids.size() > MAX_LISTED || !ids.stream().allMatch(Identifiers::isValid))) {
+      errors.add(new RequestReader.FieldError("portfolios",
+          "must be 1-" + MAX_LISTED + " portfolio ids separated by commas"));
+    }
+    if (root != null && !Identifiers.isValid(root)) {
+      errors.add(new RequestReader.FieldError("root", "must be a portfolio id"));
+    }
+    return new SetRequest(ids, root);
+  }
+
+  /**
+   * The set once the caller's read on each named portfolio is checked; empty after the refusal
+   * (a 404, like a missing portfolio) was sent.
+   */
+  Future<Optional<PortfolioSet>> resolve(RoutingContext ctx, SetRequest request) {
+    if (request.listed() != null) {
+      return requireEach(ctx, request.listed(), 0)
+          .map(ok -> ok ? Optional.of(PortfolioSet.listed(request.listed())) : Optional.empty());
+    }
+    if (request.root() != null) {
+      return requireEach(ctx, List.of(request.root()), 0)
+          .map(ok -> ok ? Optional.of(PortfolioSet.subtrees(List.of(request.root()))) : Optional.empty());
+    }
+    return Future.succeededFuture(Optional.of(readable(ctx)));
+  }
+
+  /** Everything the caller may read. */
+  PortfolioSet readable(RoutingContext ctx) {
+    return access.readableRoots(ctx)
+        .map(roots -> PortfolioSet.subtrees(roots.stream().map(PortfolioId::value).toList()))
+        .orElse(PortfolioSet.all());
+  }
+
+  /** Read on each id in turn; false once one was refused (the refusal has been sent). */
+  Future<Boolean> requireEach(RoutingContext ctx, List<String> ids, int from) {
+    if (from == ids.size()) {
+      return Future.succeededFuture(true);
+    }
+    return access.require(ctx, PortfolioId.of(ids.get(from)), PortfolioRole.READ)
+        .compose(ok -> ok ? requireEach(ctx, ids, from + 1) : Future.succeededFuture(false));
+  }
+
+  /**
+   * Waits (up to {@code analytics.minSeqWaitMs}) until the store holds the journal change
+   * {@code minSeq} and {@code alsoReady} holds; false after a 503 with Retry-After was sent.
+   *
+   * @param waitingFor what the 503 says is not done yet, after "the analytics store has not"
+   */
+  Future<Boolean> awaitSeq(RoutingContext ctx, Long minSeq, Callable<Boolean> alsoReady, String waitingFor) {
+    if (minSeq == null || minSeq <= 0) {
+      return Future.succeededFuture(true);
+    }
+    long deadline = System.currentTimeMillis() + settings.minSeqWaitMs();
+    return StoreWait.until(vertx, readers, deadline, () -> store.holds(minSeq) && alsoReady.call())
+        .map(reached -> {
+          if (!reached) {
+            Problems.send(ctx, Problems.unavailable("the analytics store has not " + waitingFor
+                + " yet (it is at " + store.analyticsSeq() + "); retry"));
+          }
+          return reached;
+        });
+  }
+
+  /** {@link #awaitSeq(RoutingContext, Long, Callable, String)} for the change alone. */
+  Future<Boolean> awaitSeq(RoutingContext ctx, Long minSeq) {
+    return awaitSeq(ctx, minSeq, () -> true, "read global_seq " + minSeq);
+  }
+
+  /**
+   * Runs {@code work} (a query in the sandbox) on a reader thread: its answer, or empty after a
+   * refusal of the sandbox (400, 408 or 413) was sent as problem+json.
+   */
+  Future<Optional<JsonObject>> sandboxed(RoutingContext ctx, Callable<JsonObject> work) {
+    return readers.executeBlocking(() -> {
+      try {
+        return new Outcome(work.call(), null);
+      } catch (QuerySandbox.Refused refused) {
+        return new Outcome(null, refused);
+      }
+    }, false).map(outcome -> {
+      if (outcome.refused() != null) {
+        Problems.send(ctx, new Problems.Problem(outcome.refused().status(), outcome.refused().slug(),
+            "Query refused", outcome.refused().getMessage(), null));
+        return Optional.empty();
+      }
+      return Optional.of(outcome.answer());
+    });
+  }
+
+  private record Outcome(JsonObject answer, QuerySandbox.Refused refused) {
+  }
+}
