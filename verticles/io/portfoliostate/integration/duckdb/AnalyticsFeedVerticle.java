@@ -60,6 +60,10 @@ public final class AnalyticsFeedVerticle extends VerticleBase {
 
   private static final Logger LOG = LoggerFactory.getLogger(AnalyticsFeedVerticle.class);
   private static final int SCALE = 18;
+  /** A batch smaller than this makes the next round wait for more (see {@link #pause}). */
+  private static final int SMALL_BATCH = 200;
+  /** The longest wait after a small batch, in polls ({@code analytics.pollMs} each). */
+  private static final int SMALL_BATCH_POLLS = 5;
 
   private final AnalyticsStore store;
   private final ChangeStreamStore journal;
@@ -244,10 +248,30 @@ public final class AnalyticsFeedVerticle extends VerticleBase {
             timer = vertx.setTimer(settings.pollMs() * 10, id -> round());
           } else if (result.result() == settings.batchRows()) {
             vertx.runOnContext(v -> round());
-          } else {
+          } else if (result.result() >= SMALL_BATCH) {
             timer = vertx.setTimer(settings.pollMs(), id -> round());
+          } else {
+            timer = vertx.setTimer(settings.pollMs(), id -> pause(1));
           }
         });
+  }
+
+  /**
+   * After a small batch, the next round waits up to {@value #SMALL_BATCH_POLLS} polls for more
+   * changes to gather, unless a request waits for the store ({@link AnalyticsStore#awaited}): most
+   * of a batch's cost is fixed (DuckDB's commit and its fsync), so at a few hundred trades a
+   * second committing every poll cost the node several times more CPU per trade than at
+   * thousands (BENCHMARKS.md). A {@code minSeq} request is served as soon as before.
+   */
+  private void pause(int polls) {
+    if (stopped) {
+      return;
+    }
+    if (polls >= SMALL_BATCH_POLLS || store.awaited()) {
+      round();
+    } else {
+      timer = vertx.setTimer(settings.pollMs(), id -> pause(polls + 1));
+    }
   }
 
   /**

@@ -155,6 +155,8 @@ public final class AnalyticsStore implements AutoCloseable {
   private volatile Position position;
   private volatile long changes;
   private volatile long maxGlobalSeq;
+  /** Set when {@link #holds} said no: a request waits for the feed. */
+  private volatile boolean awaited;
 
   private AnalyticsStore(Path folder, DuckDBConnection writer, Position position, long changes, long maxGlobalSeq) {
     this.folder = folder;
@@ -319,20 +321,40 @@ public final class AnalyticsStore implements AutoCloseable {
     }
   }
 
-  /** Whether the change with this {@code global_seq} has been read. Blocks. */
+  /**
+   * Whether the change with this {@code global_seq} has been read. Blocks. A no also tells the
+   * feed that a request waits (see {@link #awaited}).
+   */
   public boolean holds(long globalSeq) throws SQLException {
     if (globalSeq <= 0) {
       return true;
     }
     if (globalSeq > maxGlobalSeq) {
+      awaited = true;
       return false;
     }
     try (PreparedStatement statement = reader().prepareStatement("SELECT 1 FROM events WHERE global_seq = ?")) {
       statement.setLong(1, globalSeq);
       try (ResultSet rows = statement.executeQuery()) {
-        return rows.next();
+        boolean held = rows.next();
+        if (!held) {
+          awaited = true;
+        }
+        return held;
       }
     }
+  }
+
+  /**
+   * Whether a request has waited for a change the store had not read since the last call (and
+   * clears it): the feed then reads at once instead of letting a small batch grow.
+   */
+  boolean awaited() {
+    if (!awaited) {
+      return false;
+    }
+    awaited = false;
+    return true;
   }
 
   /**
