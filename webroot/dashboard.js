@@ -383,7 +383,10 @@ function onUpdate(body, mine) {
   const positions = new Map((p.positions || []).map((x) => [`${x.instrumentId}/${x.strategy}`, x]));
   for (const position of (body.summary && body.summary.positions) || []) {
     const key = `${position.instrumentId}/${position.strategy}`;
-    positions.set(key, { ...(positions.get(key) || {}), ...position });
+    // The summary leaves the lots out (a position can have thousands): the old ones are stale.
+    const merged = { ...(positions.get(key) || {}), ...position };
+    delete merged.lots;
+    positions.set(key, merged);
     changed.add(position.instrumentId);
   }
   p.positions = [...positions.values()].sort((a, b) => a.instrumentId.localeCompare(b.instrumentId));

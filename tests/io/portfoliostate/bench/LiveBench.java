@@ -18,16 +18,20 @@ import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketClientOptions;
 import io.vertx.core.http.WebSocketConnectOptions;
 import io.vertx.core.json.JsonObject;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.Locale;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.IntFunction;
 import java.util.regex.Pattern;
 import org.HdrHistogram.Histogram;
 
@@ -36,7 +40,7 @@ import org.HdrHistogram.Histogram;
  * WebSocket endpoint, and what subscribers cost a commit.
  *
  * <p>{@code latency}: {@code subscribers} WebSocket clients (one client Vert.x with one event
- * loop, in this JVM) each register {@code portfolio.updates.<id>} of one of {@code portfolios}
+ * loop) each register {@code portfolio.updates.<id>} of one of {@code portfolios}
  * portfolios (spread evenly), then trades are committed at {@code rate} per second (evenly
  * spaced, one in flight per portfolio, the rest queued), sent to the owners through the node's
  * owner client. Each latency runs from the trade's <em>intended</em> send time (so a stall counts
@@ -52,9 +56,15 @@ import org.HdrHistogram.Histogram;
  * <p>{@code floor}: the machine's own floor for the same fan-out (see {@link #floor}), after the
  * latency phase, with a change message it delivered as the content.
  *
+ * <p>{@code clients=process} (the default) runs the clients in a JVM of their own ({@link
+ * ClientProcess}: one Vert.x, one event loop), so that this JVM's CPU is the server's; send times
+ * go to it over a pipe (both JVMs read the same monotonic clock). {@code clients=jvm} keeps them
+ * in this JVM, as the first measurements did. Each phase prints this JVM's CPU time per commit
+ * (and the client JVM's), the robust figure on a shared machine, and the load average.
+ *
  * <p>Options (key=value): nodes=1 subscribers=1000 portfolios=100 rate=2000 seconds=20 warmup=5
  * inFlight=64 phases=throughput,latency,floor compress=true (the clients offer permessage-deflate, as
- * browsers do), and set.&lt;path&gt;=value for node settings.
+ * browsers do) clients=process|jvm, and set.&lt;path&gt;=value for node settings.
  */
 public final class LiveBench {
 
@@ -71,12 +81,18 @@ public final class LiveBench {
     int warmup = options.integer("warmup", 5);
     int inFlight = options.integer("inFlight", 64);
     String phases = options.string("phases", "throughput,latency,floor");
+    boolean compress = options.string("compress", "true").equals("true");
+    boolean separate = options.string("clients", "process").equals("process");
     BenchSupport.printMachine("LiveBench", options);
     Path dataDir = BenchSupport.freshDataDir("live");
     List<Node> nodes = BenchSupport.startNodes(dataDir, options.settingOverrides(), nodeCount);
     Node front = nodes.get(0);
     Node owner = nodes.get(nodes.size() - 1);
-    Vertx clients = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1));
+    Vertx clientVertx = separate ? null : Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1));
+    ClientSide clients = separate ? new ChildClients(dataDir) : new InProcessClients(clientVertx);
+    System.out.printf("clients: %s, %s%n", separate ? "a separate JVM (this JVM's CPU is the server's)"
+        : "in this JVM (one client event loop; its CPU counts as the server's)",
+        compress ? "permessage-deflate" : "no compression");
     try {
       InstrumentId[] instruments = BenchSupport.instruments(50);
       BenchSupport.postPrices(front, instruments);
@@ -93,74 +109,430 @@ public final class LiveBench {
       }
       System.out.printf("%d portfolios followed (of %d created), owned by %s%n", ids.size(), created + 1,
           owner.nodeId());
-      Trades trades = new Trades(front, ids, instruments);
-      Histogram delivered = new Histogram(BenchSupport.HISTOGRAM_MAX_MICROS, 3);
+      Trades trades = new Trades(front, ids, instruments, clients);
+      // What the node costs with no commit and no subscriber (its pollers and timers).
+      Cpu quiet = Cpu.now(clients);
+      Thread.sleep(5000);
+      System.out.printf("idle, 0 subscribers, no commit: %s%n", quiet.idle(clients));
+      double quietCores = Cpu.idleCores;
       double alone = 0;
       if (phases.contains("throughput")) {
         trades.closedLoop(inFlight, warmup);
+        Cpu cpu = Cpu.now(clients);
         alone = trades.closedLoop(inFlight, seconds);
-        System.out.printf("throughput, 0 subscribers: %,.0f commits/s%n", alone);
+        System.out.printf("throughput, 0 subscribers: %,.0f commits/s; %s%n", alone,
+            cpu.perCommit(clients, trades.committedSince(cpu)));
       }
-      boolean compress = options.string("compress", "true").equals("true");
-      AtomicReference<String> sample = new AtomicReference<>();
-      List<WebSocket> sockets = connect(clients, front.httpPort(), ids, subscribers, trades, delivered, compress,
-          sample);
-      System.out.printf("%,d subscribers connected to %s%n", sockets.size(), front.nodeId());
+      List<String> registrations = new ArrayList<>();
+      ids.forEach(id -> registrations.add(new JsonObject().put("type", "register")
+          .put("address", "portfolio.updates." + id.value()).encode()));
+      clients.connect(front.httpPort(), "/eventbus/websocket?access_token=" + TestKeys.ADMIN, registrations,
+          subscribers, compress);
+      System.out.printf("%,d subscribers connected to %s%n", subscribers, front.nodeId());
+      // What the subscribers cost with no commit at all (pings, timers, renewals): the part of a
+      // phase's CPU that does not grow with commits.
+      Cpu idle = Cpu.now(clients);
+      Thread.sleep(5000);
+      System.out.printf("idle, %d subscribers, no commit: %s%n", subscribers, idle.idle(clients));
       if (phases.contains("throughput")) {
         trades.closedLoop(inFlight, warmup);
+        Cpu cpu = Cpu.now(clients);
         double with = trades.closedLoop(inFlight, seconds);
-        System.out.printf("throughput, %d subscribers: %,.0f commits/s; ratio %.3f%n", subscribers, with,
-            with / alone);
+        System.out.printf("throughput, %d subscribers: %,.0f commits/s; ratio %.3f; %s%n", subscribers, with,
+            with / alone, cpu.perCommit(clients, trades.committedSince(cpu)));
       }
       if (phases.contains("latency")) {
         trades.fixedRate(rate, warmup);
-        synchronized (delivered) {
-          delivered.reset();
-        }
+        clients.reset();
+        Cpu cpu = Cpu.now(clients);
         Histogram committed = trades.fixedRate(rate, seconds);
         Thread.sleep(1000);
-        synchronized (delivered) {
-          System.out.printf("latency at %d commits/s, %d subscribers, %d node(s):%n", rate, subscribers, nodeCount);
-          System.out.printf("  commit (intended send -> reply after COMMIT): %s%n", BenchSupport.latencyLine(committed));
-          System.out.printf("  client (intended send -> change message):     %s (%,d messages)%n",
-              BenchSupport.latencyLine(delivered), delivered.getTotalCount());
-        }
+        System.out.printf("latency at %d commits/s, %d subscribers, %d node(s): %s%n", rate, subscribers, nodeCount,
+            cpu.perCommit(clients, trades.committedSince(cpu)));
+        System.out.printf("  commit (intended send -> reply after COMMIT): %s%n", BenchSupport.latencyLine(committed));
+        System.out.printf("  client (intended send -> change message):     %s%n", clients.report());
       }
-      sockets.forEach(WebSocket::close);
+      String sample = clients.sample();
+      clients.closeSockets();
       if (phases.contains("floor")) {
-        floor(clients, subscribers, ids.size(), rate, seconds, warmup, compress, sample.get());
+        // The floor's server runs beside the node, which has no subscriber left.
+        Cpu.idleCores = quietCores;
+        floor(clients, subscribers, ids.size(), rate, seconds, warmup, compress, sample);
       }
     } finally {
       clients.close();
+      if (clientVertx != null) {
+        clientVertx.close();
+      }
       BenchSupport.closeAll(nodes);
     }
   }
 
-  /** When the change that made {@code version} of group {@code group} was meant to be sent, or null. */
-  private interface SentAt {
-    Long at(int group, long version);
+  /** The CPU time of this JVM (and of the client JVM, if separate) at the start of a phase. */
+  private record Cpu(long server, long client, long wall, long commits) {
+
+    /** The cores this JVM used idle, last measured (0 before). */
+    static double idleCores;
+
+    static Cpu now(ClientSide clients) throws Exception {
+      return new Cpu(processCpuNanos(), clients.cpuNanos(), System.nanoTime(), Trades.COMMITS.get());
+    }
+
+    /** The cores this JVM used since then with nothing to do: the part of a phase that is not per commit. */
+    String idle(ClientSide clients) throws Exception {
+      double cores = (processCpuNanos() - server) / (double) (System.nanoTime() - wall);
+      idleCores = cores;
+      long clientNanos = clients.cpuNanos();
+      return String.format(Locale.ROOT, "server JVM %.3f cores%s; load average %s", cores, clientNanos < 0 ? ""
+          : String.format(Locale.ROOT, "; client JVM %.3f cores", (clientNanos - client)
+              / (double) (System.nanoTime() - wall)), loadAverage());
+    }
+
+    /** CPU per commit since then: this JVM's, and the clients' when they have their own. */
+    String perCommit(ClientSide clients, long commits) throws Exception {
+      long elapsed = System.nanoTime() - wall;
+      double serverMicros = (processCpuNanos() - server) / 1e3 / Math.max(1, commits);
+      // Over the idle cost last measured: what the commits themselves (and their copies) cost.
+      double marginalMicros = ((processCpuNanos() - server) - idleCores * elapsed) / 1e3 / Math.max(1, commits);
+      double cores = (processCpuNanos() - server) / (double) elapsed;
+      long clientNanos = clients.cpuNanos();
+      String clientPart = clientNanos < 0 ? "" : String.format(Locale.ROOT, "; client JVM %.0f µs per commit",
+          (clientNanos - client) / 1e3 / Math.max(1, commits));
+      return String.format(Locale.ROOT, "server JVM CPU %.0f µs per commit (%.2f cores; %.0f µs over the idle "
+          + "%.3f cores)%s; load average %s", serverMicros, cores, marginalMicros, idleCores, clientPart, loadAverage());
+    }
   }
 
-  /** Opens {@code count} sockets, each following one of {@code ids} in turn; records each change's latency. */
-  private static List<WebSocket> connect(Vertx vertx, int port, List<PortfolioId> ids, int count, Trades trades,
-      Histogram delivered, boolean compress, AtomicReference<String> sample) throws Exception {
-    return connect(vertx, port, "/eventbus/websocket?access_token=" + TestKeys.ADMIN, ids.size(), count,
-        group -> new JsonObject().put("type", "register").put("address", "portfolio.updates." + ids.get(group).value())
-            .encode(),
-        (group, version) -> trades.sentAt(ids.get(group), version), delivered, compress, sample);
+  static long processCpuNanos() {
+    return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+        .getProcessCpuTime();
+  }
+
+  static String loadAverage() {
+    try {
+      String[] fields = Files.readString(Path.of("/proc/loadavg")).trim().split(" ");
+      return fields[0] + " " + fields[1] + " " + fields[2];
+    } catch (java.io.IOException e) {
+      return "unknown";
+    }
   }
 
   /**
-   * Opens {@code count} sockets on {@code uri}, socket i in group i % groups, registered with
-   * {@code registration}; records the latency of each change message it receives.
+   * The subscribers' side: {@code count} WebSocket clients, socket i in group i % groups (the
+   * group's registration frame is sent once the socket is open), each recording the latency of
+   * every change message from the intended send time of the commit (or floor message) that made
+   * its version.
    */
-  private static List<WebSocket> connect(Vertx vertx, int port, String uri, int groups, int count,
-      IntFunction<String> registration, SentAt sentAt, Histogram delivered, boolean compress,
-      AtomicReference<String> sample) throws Exception {
+  interface ClientSide extends AutoCloseable {
+
+    /** Connects and registers every socket; returns once each has its snapshot. */
+    void connect(int port, String uri, List<String> registrations, int count, boolean compress) throws Exception;
+
+    /** The commit (or message) that makes {@code version} of {@code group} was meant to be sent at {@code nanos}. */
+    void sent(int group, long version, long nanos);
+
+    /** Forgets the latencies recorded so far (after a warm-up). */
+    void reset() throws Exception;
+
+    /** The latency line of what was recorded since the last reset, with the count. */
+    String report() throws Exception;
+
+    /** How many copies were recorded since the last reset. */
+    long received() throws Exception;
+
+    /** One change message the clients received (for the floor's content), or null. */
+    String sample() throws Exception;
+
+    /** Closes the sockets (the client side stays, for the floor). */
+    void closeSockets() throws Exception;
+
+    /** The CPU time of the clients' own JVM, or -1 when they share this one. */
+    long cpuNanos() throws Exception;
+  }
+
+  /** The clients in this JVM, on one event loop of their own Vert.x. */
+  static final class InProcessClients implements ClientSide {
+    private final Vertx vertx;
+    private final Latencies latencies = new Latencies();
+    private final List<WebSocket> sockets = new ArrayList<>();
+
+    InProcessClients(Vertx vertx) {
+      this.vertx = vertx;
+    }
+
+    @Override
+    public void connect(int port, String uri, List<String> registrations, int count, boolean compress)
+        throws Exception {
+      sockets.addAll(LiveBench.connect(vertx, port, uri, registrations, count, compress, latencies));
+    }
+
+    @Override
+    public void sent(int group, long version, long nanos) {
+      latencies.sent(group, version, nanos);
+    }
+
+    @Override
+    public void reset() {
+      latencies.reset();
+    }
+
+    @Override
+    public String report() {
+      return latencies.report();
+    }
+
+    @Override
+    public long received() {
+      return latencies.count();
+    }
+
+    @Override
+    public String sample() {
+      return latencies.sample.get();
+    }
+
+    @Override
+    public void closeSockets() {
+      sockets.forEach(WebSocket::close);
+      sockets.clear();
+    }
+
+    @Override
+    public long cpuNanos() {
+      return -1;
+    }
+
+    @Override
+    public void close() {
+      closeSockets();
+    }
+  }
+
+  /**
+   * Latencies matched by group and version. An arrival whose send time is not known yet (the
+   * line telling it is still on its way from the other JVM) waits for it.
+   */
+  static final class Latencies {
+    private final java.util.HashMap<Long, Long> sentAt = new java.util.HashMap<>();
+    private final java.util.HashMap<Long, List<Long>> early = new java.util.HashMap<>();
+    private final Histogram histogram = new Histogram(BenchSupport.HISTOGRAM_MAX_MICROS, 3);
+    final AtomicReference<String> sample = new AtomicReference<>();
+
+    private static long key(int group, long version) {
+      return ((long) group << 40) | version;
+    }
+
+    synchronized void sent(int group, long version, long nanos) {
+      long key = key(group, version);
+      sentAt.put(key, nanos);
+      List<Long> waiting = early.remove(key);
+      if (waiting != null) {
+        waiting.forEach(arrived -> record(arrived - nanos));
+      }
+    }
+
+    synchronized void arrived(int group, long version, long now) {
+      long key = key(group, version);
+      Long sent = sentAt.get(key);
+      if (sent != null) {
+        record(now - sent);
+      } else {
+        early.computeIfAbsent(key, k -> new ArrayList<>()).add(now);
+      }
+    }
+
+    private void record(long nanos) {
+      histogram.recordValue(Math.max(0, Math.min(BenchSupport.HISTOGRAM_MAX_MICROS, nanos / 1000)));
+    }
+
+    synchronized void reset() {
+      histogram.reset();
+      // Arrivals of the first versions of a phase have no send time (the version was not known).
+      early.clear();
+    }
+
+    synchronized long count() {
+      return histogram.getTotalCount();
+    }
+
+    synchronized String report() {
+      return BenchSupport.latencyLine(histogram);
+    }
+  }
+
+  /**
+   * The clients in a JVM of their own ({@link ClientProcess}), so that this JVM's CPU is the
+   * server's alone. Commands and send times go over its standard input, one line each; answers
+   * come back on its standard output.
+   */
+  static final class ChildClients implements ClientSide {
+    static final String ANSWER = "= ";
+    private final Process process;
+    private final BufferedReader out;
+    private final java.util.concurrent.LinkedBlockingQueue<String> lines = new java.util.concurrent.LinkedBlockingQueue<>();
+    private final Thread writer;
+
+    ChildClients(Path dataDir) throws Exception {
+      List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+          "-Xmx1g", "-XX:+UseParallelGC", "-cp", System.getProperty("java.class.path"),
+          ClientProcess.class.getName()));
+      process = new ProcessBuilder(command).redirectError(dataDir.resolve("clients.log").toFile()).start();
+      out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+      java.io.Writer in = new java.io.BufferedWriter(new java.io.OutputStreamWriter(process.getOutputStream(),
+          StandardCharsets.UTF_8));
+      // The send times come from event loops: a thread of its own writes them, never blocking one.
+      writer = new Thread(() -> {
+        try {
+          while (true) {
+            String line = lines.take();
+            in.write(line);
+            in.write('\n');
+            if (lines.isEmpty()) {
+              in.flush();
+            }
+          }
+        } catch (InterruptedException | java.io.IOException e) {
+          // closed
+        }
+      }, "live-bench-clients-writer");
+      writer.setDaemon(true);
+      writer.start();
+    }
+
+    private synchronized String ask(String command) throws Exception {
+      lines.put(command);
+      while (true) {
+        String answer = out.readLine();
+        if (answer == null) {
+          throw new IllegalStateException("the client JVM ended; see clients.log");
+        }
+        // Answers are tagged: anything else on the child's standard output (a JVM warning) is not one.
+        if (answer.startsWith(ANSWER)) {
+          return answer.substring(ANSWER.length());
+        }
+        System.out.println("client JVM: " + answer);
+      }
+    }
+
+    @Override
+    public void connect(int port, String uri, List<String> registrations, int count, boolean compress)
+        throws Exception {
+      ask("CONNECT " + port + " " + uri + " " + count + " " + compress + " " + String.join(" ", registrations));
+    }
+
+    @Override
+    public void sent(int group, long version, long nanos) {
+      lines.add("S " + group + " " + version + " " + nanos);
+    }
+
+    @Override
+    public void reset() throws Exception {
+      ask("RESET");
+    }
+
+    @Override
+    public String report() throws Exception {
+      return ask("REPORT");
+    }
+
+    @Override
+    public long received() throws Exception {
+      return Long.parseLong(ask("COUNT"));
+    }
+
+    @Override
+    public String sample() throws Exception {
+      String sample = ask("SAMPLE");
+      return sample.isEmpty() ? null : sample;
+    }
+
+    @Override
+    public void closeSockets() throws Exception {
+      ask("CLOSE");
+    }
+
+    @Override
+    public long cpuNanos() throws Exception {
+      return Long.parseLong(ask("CPU"));
+    }
+
+    @Override
+    public void close() throws Exception {
+      try {
+        ask("EXIT");
+      } catch (Exception e) {
+        // already gone
+      }
+      writer.interrupt();
+      process.destroy();
+      process.waitFor(10, TimeUnit.SECONDS);
+    }
+  }
+
+  /**
+   * The client JVM of {@code clients=process}: one Vert.x with one event loop, commanded over
+   * standard input by {@link ChildClients}.
+   */
+  public static final class ClientProcess {
+
+    private ClientProcess() {
+    }
+
+    public static void main(String[] args) throws Exception {
+      Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1));
+      Latencies latencies = new Latencies();
+      List<WebSocket> sockets = new ArrayList<>();
+      BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+      java.io.PrintStream out = System.out;
+      String line;
+      while ((line = in.readLine()) != null) {
+        String[] words = line.split(" ");
+        switch (words[0]) {
+          case "S" -> latencies.sent(Integer.parseInt(words[1]), Long.parseLong(words[2]), Long.parseLong(words[3]));
+          case "CONNECT" -> {
+            List<String> registrations = List.of(words).subList(5, words.length);
+            sockets.addAll(connect(vertx, Integer.parseInt(words[1]), words[2], registrations,
+                Integer.parseInt(words[3]), Boolean.parseBoolean(words[4]), latencies));
+            out.println(ChildClients.ANSWER + "OK");
+          }
+          case "RESET" -> {
+            latencies.reset();
+            out.println(ChildClients.ANSWER + "OK");
+          }
+          case "REPORT" -> out.println(ChildClients.ANSWER + latencies.report());
+          case "COUNT" -> out.println(ChildClients.ANSWER + latencies.count());
+          case "SAMPLE" -> out.println(ChildClients.ANSWER + (latencies.sample.get() == null ? "" : latencies.sample.get()));
+          case "CLOSE" -> {
+            sockets.forEach(WebSocket::close);
+            sockets.clear();
+            out.println(ChildClients.ANSWER + "OK");
+          }
+          case "CPU" -> out.println(ChildClients.ANSWER + processCpuNanos());
+          case "EXIT" -> {
+            out.println(ChildClients.ANSWER + "OK");
+            out.flush();
+            vertx.close();
+            System.exit(0);
+          }
+          default -> out.println(ChildClients.ANSWER + "unknown " + words[0]);
+        }
+        out.flush();
+      }
+      vertx.close();
+    }
+  }
+
+  /**
+   * Opens {@code count} sockets on {@code uri}, socket i in group i % groups registered with
+   * {@code registrations.get(group)}; records the latency of each change message it receives.
+   */
+  static List<WebSocket> connect(Vertx vertx, int port, String uri, List<String> registrations, int count,
+      boolean compress, Latencies latencies) throws Exception {
     WebSocketClient client = vertx.createWebSocketClient(new WebSocketClientOptions().setMaxConnections(count + 10)
         .setTryUsePerMessageCompression(compress));
     List<WebSocket> sockets = new ArrayList<>();
     AtomicLong snapshots = new AtomicLong();
+    int groups = registrations.size();
     for (int i = 0; i < count; i++) {
       int group = i % groups;
       WebSocket socket = BenchSupport.await(client.connect(new WebSocketConnectOptions().setHost("127.0.0.1")
@@ -178,19 +550,14 @@ public final class LiveBench {
         }
         int v = text.indexOf("\"version\":", text.indexOf("\"fromVersion\":"));
         long version = Long.parseLong(text.substring(v + 10, text.indexOf(',', v)));
-        if (sample != null && (version % 64 == 0 || sample.get() == null)) {
-          sample.set(text);
+        if (version % 64 == 0 || latencies.sample.get() == null) {
+          latencies.sample.set(text);
         }
-        Long sent = sentAt.at(group, version);
-        if (sent != null) {
-          synchronized (delivered) {
-            delivered.recordValue(Math.min(BenchSupport.HISTOGRAM_MAX_MICROS, (now - sent) / 1000));
-          }
-        }
+        latencies.arrived(group, version, now);
       });
       long pinger = vertx.setPeriodic(5000, t -> socket.writeTextMessage("{\"type\":\"ping\"}"));
       socket.closeHandler(v -> vertx.cancelTimer(pinger));
-      socket.writeTextMessage(registration.apply(group));
+      socket.writeTextMessage(registrations.get(group));
       sockets.add(socket);
     }
     while (snapshots.get() < count) {
@@ -207,7 +574,7 @@ public final class LiveBench {
    * ({@code sample}, one the clients received; its versions replaced). What the service adds to
    * delivery is its latency over this one.
    */
-  private static void floor(Vertx clients, int subscribers, int groups, int rate, int seconds, int warmup,
+  private static void floor(ClientSide clients, int subscribers, int groups, int rate, int seconds, int warmup,
       boolean compress, String sample) throws Exception {
     String template = sample != null ? sample
         : "{\"type\":\"rec\",\"address\":\"floor\",\"headers\":{},\"body\":{\"kind\":\"change\","
@@ -227,11 +594,16 @@ public final class LiveBench {
               ws.writeTextMessage("{\"body\":{\"kind\":\"snapshot\"}}");
             }
           })).listen(), 30);
-      ConcurrentHashMap<String, Long> sentAt = new ConcurrentHashMap<>();
-      Histogram delivered = new Histogram(BenchSupport.HISTOGRAM_MAX_MICROS, 3);
-      List<WebSocket> sockets = connect(clients, http.actualPort(), "/floor", groups, subscribers,
-          String::valueOf, (group, version) -> sentAt.get(group + "/" + version), delivered, compress, null);
+      List<String> registrations = new ArrayList<>();
+      for (int g = 0; g < groups; g++) {
+        registrations.add(String.valueOf(g));
+      }
+      clients.connect(http.actualPort(), "/floor", registrations, subscribers, compress);
+      Cpu cpu = null;
+      long floorSent = 0;
       long[] version = new long[groups];
+      // Versions of their own, far from the service's (the clients match send times by group and version).
+      java.util.Arrays.fill(version, 1_000_000_000L);
       for (int round = 0; round < 2; round++) {
         int phaseSeconds = round == 0 ? warmup : seconds;
         long total = (long) rate * phaseSeconds;
@@ -245,7 +617,7 @@ public final class LiveBench {
             long n = next.getAndIncrement();
             int g = (int) (n % groups);
             long to = ++version[g];
-            sentAt.put(g + "/" + to, start + n * interval);
+            clients.sent(g, to, start + n * interval);
             String text = versions.matcher(template).replaceFirst("\"fromVersion\":" + (to - 1) + ",\"version\":" + to);
             for (ServerWebSocket ws : members.get(g)) {
               ws.writeTextMessage(text);
@@ -260,29 +632,24 @@ public final class LiveBench {
         // Until every copy has arrived (or 30 s more): a late copy is the latency being measured.
         long copies = total * (subscribers / groups);
         long waitUntil = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (round == 1 && System.nanoTime() < waitUntil) {
-          synchronized (delivered) {
-            if (delivered.getTotalCount() >= copies) {
-              break;
-            }
-          }
-          Thread.sleep(20);
+        while (round == 1 && System.nanoTime() < waitUntil && clients.received() < copies) {
+          Thread.sleep(100);
         }
         Thread.sleep(round == 0 ? 1000 : 0);
         if (round == 0) {
-          synchronized (delivered) {
-            delivered.reset();
-          }
+          clients.reset();
+          cpu = Cpu.now(clients);
+          floorSent = 0;
+        } else {
+          floorSent = total;
         }
       }
-      synchronized (delivered) {
-        System.out.printf("floor at %d messages/s to groups of %d sockets (%,d bytes each), bare Vert.x WebSocket "
-            + "server:%n", rate, subscribers / groups, template.length());
-        System.out.printf("  client (intended send -> message):            %s (%,d of %,d messages)%n",
-            BenchSupport.latencyLine(delivered), delivered.getTotalCount(),
-            (long) rate * seconds * (subscribers / groups));
-      }
-      sockets.forEach(WebSocket::close);
+      System.out.printf("floor at %d messages/s to groups of %d sockets (%,d bytes each), bare Vert.x WebSocket "
+          + "server: %s%n", rate, subscribers / groups, template.length(), cpu.perCommit(clients, floorSent)
+          .replace("per commit", "per message"));
+      System.out.printf("  client (intended send -> message):            %s (of %,d messages)%n",
+          clients.report(), (long) rate * seconds * (subscribers / groups));
+      clients.closeSockets();
     } finally {
       server.close();
     }
@@ -293,18 +660,21 @@ public final class LiveBench {
     private final Node node;
     private final List<PortfolioId> ids;
     private final InstrumentId[] instruments;
-    private final ConcurrentHashMap<String, Long> sentAt = new ConcurrentHashMap<>();
+    /** Trades recorded (committed) so far, for the CPU per commit. */
+    static final AtomicLong COMMITS = new AtomicLong();
+    private final ClientSide clients;
     private final AtomicLong sequence = new AtomicLong();
 
-    Trades(Node node, List<PortfolioId> ids, InstrumentId[] instruments) {
+    Trades(Node node, List<PortfolioId> ids, InstrumentId[] instruments, ClientSide clients) {
       this.node = node;
       this.ids = ids;
       this.instruments = instruments;
+      this.clients = clients;
     }
 
-    /** When the trade that made {@code version} was meant to be sent: every subscriber's copy is measured. */
-    Long sentAt(PortfolioId id, long version) {
-      return sentAt.get(id.value() + "/" + version);
+    /** Commits since {@code cpu} was taken. */
+    long committedSince(Cpu cpu) {
+      return COMMITS.get() - cpu.commits();
     }
 
     private Future<Long> send(PortfolioId id) {
@@ -312,8 +682,11 @@ public final class LiveBench {
           BenchSupport.randomTrade(id, "live-" + sequence.incrementAndGet(), instruments))));
       return node.owners().<CommandOutcomes>request(request).map(outcomes -> {
         io.portfoliostate.protocol.CommandOutcome outcome = outcomes.outcomes().get(0);
-        return outcome instanceof io.portfoliostate.protocol.CommandOutcome.Recorded recorded
-            ? recorded.result().version() : -1L;
+        if (outcome instanceof io.portfoliostate.protocol.CommandOutcome.Recorded recorded) {
+          COMMITS.incrementAndGet();
+          return recorded.result().version();
+        }
+        return -1L;
       });
     }
 
@@ -398,7 +771,7 @@ public final class LiveBench {
       PortfolioId id = ids.get(p);
       if (version[p] >= 0) {
         // The next version of a portfolio with one trade in flight is known before it commits.
-        sentAt.put(id.value() + "/" + (version[p] + 1), intended);
+        clients.sent(p, version[p] + 1, intended);
       }
       send(id).onComplete(r -> {
         long now = System.nanoTime();

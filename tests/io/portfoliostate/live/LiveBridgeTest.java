@@ -263,6 +263,50 @@ class LiveBridgeTest {
   }
 
   @Test
+  void aTradesChangeCarriesTheJournaledEventAndItsPositionWithoutLots() throws Exception {
+    admin().createPortfolio(new JsonObject().put("id", "lb-lots").put("name", "Lots").put("baseCurrency", "USD")
+        .put("costMethod", "FIFO"));
+    admin().putInstrument("LB-LOT", new JsonObject().put("currency", "USD"));
+    deposit("lb-lots", "lb-l1", "10000");
+    assertThat(admin().post("/api/v1/portfolios/lb-lots/trades", Api.trade("lb-b1", "LB-LOT", "BUY", "10", "100"))
+        .status()).isEqualTo(201);
+    assertThat(admin().post("/api/v1/portfolios/lb-lots/trades", Api.trade("lb-b2", "LB-LOT", "BUY", "5", "110"))
+        .status()).isEqualTo(201);
+    try (BridgeClient client = BridgeClient.connect(port(), TestKeys.ADMIN)) {
+      client.register("portfolio.updates.lb-lots");
+      JsonObject snapshot = client.body("portfolio.updates.lb-lots", WAIT);
+      // The snapshot is the REST state: the position with both its lots.
+      assertThat(snapshot.getJsonObject("state").getJsonArray("positions").getJsonObject(0).getJsonArray("lots"))
+          .hasSize(2);
+      assertThat(admin().post("/api/v1/portfolios/lb-lots/trades", Api.trade("lb-s1", "LB-LOT", "SELL", "12", "120"))
+          .status()).isEqualTo(201);
+      JsonObject change = client.body("portfolio.updates.lb-lots", WAIT);
+      assertThat(change.getLong("version")).isEqualTo(5);
+
+      // The event is the journal's, as GET .../events lists it (without its origin).
+      JsonObject listed = admin().get("/api/v1/portfolios/lb-lots/events?afterVersion=4").json()
+          .getJsonArray("events").getJsonObject(0);
+      listed.remove("origin");
+      assertThat(change.getJsonArray("events")).isEqualTo(new JsonArray().add(listed));
+
+      // The touched position as the REST API shows it, without its lots: FIFO closed the lot of
+      // 10 and 2 of the 5, leaving 3 at 110.
+      JsonObject position = change.getJsonObject("summary").getJsonArray("positions").getJsonObject(0);
+      assertThat(position.containsKey("lots")).isFalse();
+      assertThat(position.getString("quantity")).isEqualTo("3");
+      assertThat(position.getString("costBasis")).isEqualTo("330");
+      JsonObject rest = admin().get("/api/v1/portfolios/lb-lots").json().getJsonArray("positions").getJsonObject(0);
+      assertThat(rest.getJsonArray("lots")).hasSize(1);
+      for (String field : position.fieldNames()) {
+        assertThat(position.getValue(field)).as(field).isEqualTo(rest.getValue(field));
+      }
+      // 10000 - 1000 - 550 + 1440.
+      assertThat(change.getJsonObject("summary").getJsonArray("cash"))
+          .isEqualTo(new JsonArray().add(new JsonObject().put("currency", "USD").put("balance", "9890")));
+    }
+  }
+
+  @Test
   void aRevokedGrantDropsItsRegistrationsAndARevokedKeyClosesTheSocket() throws Exception {
     admin().createPortfolio("lb-granted");
     admin().createPortfolio("lb-kept");

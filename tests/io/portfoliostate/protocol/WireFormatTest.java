@@ -239,6 +239,15 @@ class WireFormatTest {
     assertThat(change.fromVersion()).isEqualTo(3);
     assertThat(change.events()).hasSize(events.size() - 3);
     assertThat(StateJson.toJson(change.state())).isEqualTo(StateJson.toJson(state));
+    assertThat(change.recorded()).isEmpty();
+    // With the events as the journal recorded them (text and alerts): they cross as they are.
+    List<EventText> recorded = new ArrayList<>();
+    for (int i = 3; i < events.size(); i++) {
+      recorded.add(new EventText(i + 1, EventJson.type(events.get(i)), T0.plusMillis(i),
+          EventJson.toJson(events.get(i)).encode(), entries.get(i).alerts()));
+    }
+    PortfolioChange withText = overTheWire(new PortfolioChange(state, 3, events.subList(3, events.size()), recorded));
+    assertThat(withText.recorded()).isEqualTo(recorded);
   }
 
   @Test

@@ -102,7 +102,8 @@ public record Settings(
    * parsed journals with the business-time states of their last windows, per gateway instance,
    * and each instrument's price history from a time on, per node. 0 keeps nothing of that kind.
    *
-   * @param journalEvents how many journal events, over all portfolios, each gateway instance keeps parsed
+   * @param journalEvents how many journal events, over all portfolios, the node keeps parsed (one
+   *     cache shared by its gateway instances)
    * @param prices how many prices, over all instruments, the node keeps
    * @param priceTtlSeconds how long a kept price history is used after its load: the bound on
    *     staleness for a node that misses the cluster's publications

@@ -1,6 +1,5 @@
 package io.portfoliostate.gateway;
 
-import io.portfoliostate.domain.Alert;
 import io.portfoliostate.domain.AlertRules;
 import io.portfoliostate.domain.Decimals;
 import io.portfoliostate.domain.PortfolioEvent;
@@ -14,11 +13,15 @@ import io.portfoliostate.domain.valuation.Price;
 import io.portfoliostate.domain.valuation.TargetWeights;
 import io.portfoliostate.protocol.AlertJson;
 import io.portfoliostate.protocol.EventJson;
+import io.portfoliostate.protocol.EventPage;
+import io.portfoliostate.protocol.EventText;
+import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -44,69 +47,135 @@ public final class LiveMessages {
   }
 
   /**
-   * A change: the events that took {@code before} (at {@code fromVersion}) to {@code after},
-   * with their alerts, and a summary of the positions they touched and every cash balance.
+   * A change: the events that took {@code before} (at {@code fromVersion}) to {@code after}, as
+   * the journal recorded them (with their alerts), and a summary of the positions they touched
+   * (without their lots) and every cash balance. Nothing is evolved and no event is encoded
+   * again: the body is spliced from the recorded text, once per commit for every subscriber.
    *
    * @param before the state before the change, or null before the portfolio's creation
+   * @param recorded the change's events as recorded, one per event of {@code events}, in order
+   */
+  public static Change change(PortfolioState before, long fromVersion, List<PortfolioEvent> events,
+      List<EventText> recorded, PortfolioState after) {
+    StringBuilder body = new StringBuilder(256 + 256 * recorded.size());
+    body.append("{\"kind\":\"change\",\"portfolioId\":").append(Json.encode(after.id().value()))
+        .append(",\"fromVersion\":").append(fromVersion).append(",\"version\":").append(after.version())
+        .append(",\"events\":[");
+    List<JsonObject> alerts = List.of();
+    for (int i = 0; i < recorded.size(); i++) {
+      EventText event = recorded.get(i);
+      if (i > 0) {
+        body.append(',');
+      }
+      body.append("{\"version\":").append(event.version()).append(",\"type\":").append(Json.encode(event.type()))
+          .append(",\"recordedAt\":\"").append(event.recordedAt()).append("\",\"data\":").append(event.data());
+      if (event.alerts() != null) {
+        body.append(",\"alerts\":").append(event.alerts());
+        if (alerts.isEmpty()) {
+          alerts = new ArrayList<>();
+        }
+        for (Object alert : new JsonArray(event.alerts())) {
+          alerts.add(((JsonObject) alert).put("kind", "alert"));
+        }
+      }
+      body.append('}');
+    }
+    body.append("],\"summary\":").append(summary(before, events, after).encode()).append('}');
+    return new Change(after.version(), body.toString(), alerts);
+  }
+
+  /**
+   * A change whose recorded text the sender did not give: each event is evolved again from
+   * {@code before} for the alerts it raised (AlertRules is a pure function of before, event,
+   * after, so they are the journal's), with the change's time as every event's.
    */
   public static Change change(PortfolioState before, long fromVersion, List<PortfolioEvent> events,
       PortfolioState after) {
-    JsonArray eventsJson = new JsonArray();
-    List<JsonObject> alerts = new ArrayList<>();
-    Set<PositionKey> touched = new TreeSet<>();
+    List<EventText> recorded = new ArrayList<>(events.size());
     PortfolioState state = before;
     long version = fromVersion;
     for (PortfolioEvent event : events) {
       version++;
-      // The state after each event, as the owner evolved it: the alerts are then exactly the
-      // journal's (AlertRules is a pure function of before, event, after).
       PortfolioState next = PortfolioRules.evolve(state, event);
-      JsonObject json = new JsonObject().put("version", version).put("type", EventJson.type(event))
-          .put("recordedAt", after.updatedAt().toString()).put("data", EventJson.toJson(event));
-      List<Alert> raised = AlertRules.raisedBy(state, event, next);
-      if (!raised.isEmpty()) {
-        JsonArray array = new JsonArray(AlertJson.toJournal(after.id(), version, after.updatedAt(), raised));
-        json.put("alerts", array);
-        array.forEach(alert -> alerts.add(((JsonObject) alert).copy().put("kind", "alert")));
-      }
-      eventsJson.add(json);
+      recorded.add(new EventText(version, EventJson.type(event), after.updatedAt(), EventJson.toJson(event).encode(),
+          AlertJson.toJournal(after.id(), version, after.updatedAt(), AlertRules.raisedBy(state, event, next))));
+      state = next;
+    }
+    return change(before, fromVersion, events, recorded, after);
+  }
+
+  /**
+   * The positions the events touched, as they are after the change, without their lots (they
+   * can be thousands: a client reads them from the REST API), and every cash balance.
+   */
+  private static JsonObject summary(PortfolioState before, List<PortfolioEvent> events, PortfolioState after) {
+    Set<PositionKey> touched = new TreeSet<>();
+    boolean others = false;
+    for (PortfolioEvent event : events) {
       if (event instanceof TradeRecorded trade) {
         touched.add(trade.positionKey());
-      } else if (state != null && next != null && !state.positions().equals(next.positions())) {
-        // A corporate action, a cancel or amend: every position that differs.
-        for (PositionKey key : next.positions().keySet()) {
-          if (!next.positions().get(key).equals(state.positions().get(key))) {
-            touched.add(key);
-          }
-        }
-        for (PositionKey key : state.positions().keySet()) {
-          if (!next.positions().containsKey(key)) {
-            touched.add(key);
-          }
+      } else {
+        others = true;
+      }
+    }
+    if (others && before != null && before.positions() != after.positions()) {
+      // A corporate action, a cancel or amend: every position that differs. The maps are
+      // persistent, so an untouched position is the same object before and after.
+      for (Map.Entry<PositionKey, Position> entry : after.positions().entrySet()) {
+        Position old = before.positions().get(entry.getKey());
+        if (old != entry.getValue() && !entry.getValue().equals(old)) {
+          touched.add(entry.getKey());
         }
       }
-      state = next;
+      for (PositionKey key : before.positions().keySet()) {
+        if (!after.positions().containsKey(key)) {
+          touched.add(key);
+        }
+      }
     }
     JsonArray positions = new JsonArray();
     for (PositionKey key : touched) {
       Position position = after.positions().get(key);
       if (position != null) {
-        positions.add(Representations.position(position));
+        positions.add(Representations.positionWithoutLots(position));
       } else {
         positions.add(new JsonObject().put("instrumentId", key.instrumentId().value())
             .put("strategy", key.strategy()).put("quantity", "0"));
       }
     }
-    JsonObject summary = new JsonObject().put("updatedAt", after.updatedAt().toString())
+    return new JsonObject().put("updatedAt", after.updatedAt().toString())
         .put("positions", positions).put("cash", Representations.cash(after.cash()));
-    JsonObject body = new JsonObject().put("kind", "change").put("portfolioId", after.id().value())
-        .put("fromVersion", fromVersion).put("version", after.version()).put("events", eventsJson)
-        .put("summary", summary);
-    return new Change(body, alerts);
   }
 
-  /** A change's body, and the alerts its events raised (each a body of its own). */
-  public record Change(JsonObject body, List<JsonObject> alerts) {
+  /**
+   * The changes of journal entries, one per entry, from {@code state} at the version before the
+   * first (a resume or a gap read from the journal): each entry's state is evolved here, since
+   * the journal holds events, not states.
+   *
+   * @param state the state before the first entry, or null before the portfolio's creation
+   */
+  public static Replayed replayed(PortfolioState state, List<EventPage.Entry> entries) {
+    List<Change> changes = new ArrayList<>(entries.size());
+    PortfolioState at = state;
+    for (EventPage.Entry entry : entries) {
+      PortfolioState next = PortfolioRules.evolve(at, entry.event());
+      EventText text = new EventText(entry.version(), EventJson.type(entry.event()), entry.recordedAt(),
+          EventJson.toJson(entry.event()).encode(), entry.alerts());
+      changes.add(change(at, entry.version() - 1, List.of(entry.event()), List.of(text), next));
+      at = next;
+    }
+    return new Replayed(changes, at);
+  }
+
+  /** Changes read from the journal, and the state after the last. */
+  public record Replayed(List<Change> changes, PortfolioState last) {
+  }
+
+  /**
+   * A change's body as JSON text (written into every subscriber's frame as is), its version,
+   * and the alerts its events raised (each a body of its own).
+   */
+  public record Change(long version, String body, List<JsonObject> alerts) {
   }
 
   /** {@code {kind: valuation, portfolioId, version, asOf, baseCurrency, nav, complete, positions, cash, weights}}. */

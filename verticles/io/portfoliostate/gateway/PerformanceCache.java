@@ -6,6 +6,7 @@ import io.portfoliostate.domain.PortfolioState;
 import io.portfoliostate.domain.PositionKey;
 import io.portfoliostate.domain.performance.PerformanceCalculator;
 import io.portfoliostate.domain.timeline.BusinessTime;
+import io.vertx.core.shareddata.Shareable;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -14,18 +15,19 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * What one gateway keeps between performance reads (docs/performance.md, Caching): per portfolio
+ * What the node keeps between performance reads (docs/performance.md, Caching): per portfolio
  * its parsed journal at a version, the window-independent part of its business-time fold, and
  * the states of the last few windows asked at that version. Bounded by events, least recently
- * used first out, and touched only on the gateway's event loop (no locks). The prices are kept
- * node-wide by {@link PerformancePrices}.
+ * used first out. One per node, shared by its gateway instances (a caller's next request may
+ * reach another instance's event loop), so it locks: briefly, around map updates, never around
+ * a parse or a fold. The prices are kept node-wide by {@link PerformancePrices}.
  *
  * <p>Why it stays right in a cluster: the journal is append-only (a cancel, an amendment, a
  * back-dated trade are appended events), and every read asks PostgreSQL for the events after the
  * kept version: the database, not a message, says whether the journal moved. States are kept per
  * version, so any appended event makes them unused.
  */
-final class PerformanceCache {
+final class PerformanceCache implements Shareable {
 
   /** A window of the series: its first and last day. */
   record Window(LocalDate from, LocalDate to) {
@@ -35,8 +37,8 @@ final class PerformanceCache {
   static final class Journal {
     final long version;
     final List<PortfolioEvent> events;
-    /** The window-independent part of the fold, once a read has made it (set on the event loop). */
-    BusinessTime.Prepared prepared;
+    /** The window-independent part of the fold, once a read has made it (immutable once made). */
+    volatile BusinessTime.Prepared prepared;
     private final LinkedHashMap<Window, BusinessTime.Series> states = new LinkedHashMap<>(8, 0.75f, true);
 
     Journal(long version, List<PortfolioEvent> events) {
@@ -48,7 +50,7 @@ final class PerformanceCache {
      * The states of {@code window} at this version: those kept for it, or the slice of a kept
      * window that holds it (its weekdays are a run of the kept one's); null when neither.
      */
-    BusinessTime.Series states(Window window) {
+    synchronized BusinessTime.Series states(Window window) {
       BusinessTime.Series exact = states.get(window);
       if (exact != null) {
         return exact;
@@ -67,7 +69,7 @@ final class PerformanceCache {
      * The kept window starting at or before {@code window} that reaches furthest, to fold on from
      * its last state rather than from the journal's start; null when none.
      */
-    Map.Entry<Window, BusinessTime.Series> before(Window window) {
+    synchronized Map.Entry<Window, BusinessTime.Series> before(Window window) {
       Map.Entry<Window, BusinessTime.Series> best = null;
       for (Map.Entry<Window, BusinessTime.Series> kept : states.entrySet()) {
         Window holder = kept.getKey();
@@ -109,7 +111,7 @@ final class PerformanceCache {
   }
 
   /** The kept journal of {@code id}, or null. */
-  Journal journal(PortfolioId id) {
+  synchronized Journal journal(PortfolioId id) {
     return journals.get(id);
   }
 
@@ -118,7 +120,7 @@ final class PerformanceCache {
    * one, and with it its states); returns what is now kept, or an unkept entry when the journal
    * alone is larger than the bound.
    */
-  Journal keepJournal(PortfolioId id, long version, List<PortfolioEvent> events) {
+  synchronized Journal keepJournal(PortfolioId id, long version, List<PortfolioEvent> events) {
     Journal journal = new Journal(version, events);
     Journal old = journals.remove(id);
     if (old != null) {
@@ -137,11 +139,13 @@ final class PerformanceCache {
 
   /** Keeps the states of {@code window} with the journal they were folded from. */
   void keepStates(Journal journal, Window window, BusinessTime.Series states) {
-    journal.states.put(window, states);
-    for (Iterator<Window> it = journal.states.keySet().iterator();
-        journal.states.size() > WINDOWS_PER_PORTFOLIO && it.hasNext(); ) {
-      it.next();
-      it.remove();
+    synchronized (journal) {
+      journal.states.put(window, states);
+      for (Iterator<Window> it = journal.states.keySet().iterator();
+          journal.states.size() > WINDOWS_PER_PORTFOLIO && it.hasNext(); ) {
+        it.next();
+        it.remove();
+      }
     }
   }
 }

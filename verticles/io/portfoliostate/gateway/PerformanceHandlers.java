@@ -112,7 +112,8 @@ final class PerformanceHandlers {
     this.folding = Timer.builder("pstate.performance.fold")
         .description("Time to fold a journal into the states of every day of a window (not counted when kept)")
         .register(registry);
-    this.cache = new PerformanceCache(caching.journalEvents());
+    this.cache = vertx.sharedData().<String, PerformanceCache>getLocalMap(SHARED)
+        .computeIfAbsent("journals", key -> new PerformanceCache(caching.journalEvents()));
     boolean[] created = new boolean[1];
     this.prices = vertx.sharedData().<String, PerformancePrices>getLocalMap(SHARED).computeIfAbsent("prices", key -> {
       created[0] = true;

@@ -55,6 +55,11 @@ final class Representations {
           .put("price", Decimals.plain(lot.price()))
           .put("openedAt", lot.openedAt().toString()));
     }
+    return positionWithoutLots(p).put("lots", lots);
+  }
+
+  /** A position as {@link #position} shows it, without its open lots (the live change summary). */
+  static JsonObject positionWithoutLots(Position p) {
     return new JsonObject()
         .put("instrumentId", p.key().instrumentId().value())
         .put("strategy", p.key().strategy())
@@ -65,8 +70,7 @@ final class Representations {
         .put("fees", Decimals.plain(p.fees()))
         .put("currency", p.currency().value())
         .put("openedAt", p.openedAt() == null ? null : p.openedAt().toString())
-        .put("updatedAt", p.updatedAt() == null ? null : p.updatedAt().toString())
-        .put("lots", lots);
+        .put("updatedAt", p.updatedAt() == null ? null : p.updatedAt().toString());
   }
 
   static JsonArray cash(Map<CurrencyCode, BigDecimal> balances) {

@@ -2,7 +2,6 @@ package io.portfoliostate.live;
 
 import io.portfoliostate.config.Settings.LiveSettings;
 import io.portfoliostate.domain.PortfolioId;
-import io.portfoliostate.domain.PortfolioRules;
 import io.portfoliostate.domain.PortfolioState;
 import io.portfoliostate.domain.PositionKey;
 import io.portfoliostate.domain.valuation.Price;
@@ -13,7 +12,6 @@ import io.portfoliostate.market.MarketSnapshot;
 import io.portfoliostate.market.MarketView;
 import io.portfoliostate.persistence.JournalReader;
 import io.portfoliostate.protocol.Addresses;
-import io.portfoliostate.protocol.EventPage;
 import io.portfoliostate.protocol.MarketUpdate;
 import io.portfoliostate.protocol.OwnerRequest;
 import io.portfoliostate.protocol.PortfolioChange;
@@ -345,7 +343,7 @@ public final class LiveHub extends VerticleBase {
             + "could not be read")));
         last = f.state.version();
       } else {
-        replayed.result().bodies().forEach(body -> frames.add(LiveSocket.frame(f.updatesAddress, body)));
+        replayed.result().changes().forEach(change -> frames.add(LiveSocket.frame(f.updatesAddress, change.body())));
         last = replayed.result().last().version();
       }
       for (Held h : held) {
@@ -358,25 +356,11 @@ public final class LiveHub extends VerticleBase {
   }
 
   /** The changes after {@code fromVersion} read from the journal, one per event, and the state they reach. */
-  private record Replay(List<JsonObject> bodies, List<JsonObject> alerts, PortfolioState last) {
-  }
-
-  private Future<Replay> replay(PortfolioId id, PortfolioState from, long fromVersion, int limit) {
+  private Future<LiveMessages.Replayed> replay(PortfolioId id, PortfolioState from, long fromVersion, int limit) {
     Future<PortfolioState> start = from != null || fromVersion == 0 ? Future.succeededFuture(from)
         : reader.stateAt(id, fromVersion).map(JournalReader.Replayed::state);
-    return start.compose(state -> reader.events(id, fromVersion, limit).map(entries -> {
-      List<JsonObject> bodies = new ArrayList<>(entries.size());
-      List<JsonObject> alerts = new ArrayList<>();
-      PortfolioState at = state;
-      for (EventPage.Entry entry : entries) {
-        PortfolioState next = PortfolioRules.evolve(at, entry.event());
-        LiveMessages.Change change = LiveMessages.change(at, entry.version() - 1, List.of(entry.event()), next);
-        bodies.add(change.body());
-        alerts.addAll(change.alerts());
-        at = next;
-      }
-      return new Replay(bodies, alerts, at);
-    }));
+    return start.compose(state -> reader.events(id, fromVersion, limit)
+        .map(entries -> LiveMessages.replayed(state, entries)));
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -404,13 +388,15 @@ public final class LiveHub extends VerticleBase {
       fill(f, change.state());
       return;
     }
-    LiveMessages.Change body = LiveMessages.change(f.state, change.fromVersion(), change.events(), change.state());
+    LiveMessages.Change body = change.recorded().isEmpty()
+        ? LiveMessages.change(f.state, change.fromVersion(), change.events(), change.state())
+        : LiveMessages.change(f.state, change.fromVersion(), change.events(), change.recorded(), change.state());
     f.state = change.state();
     publish(f, version, body.body(), body.alerts());
   }
 
   /** Delivers one change (and its alerts) to the portfolio's subscribers, and revalues. */
-  private void publish(Followed f, long version, JsonObject body, List<JsonObject> alerts) {
+  private void publish(Followed f, long version, String body, List<JsonObject> alerts) {
     Buffer frame = LiveSocket.frame(f.updatesAddress, body);
     List<Buffer> alertFrames = new ArrayList<>(alerts.size());
     alerts.forEach(alert -> alertFrames.add(LiveSocket.frame(f.alertsAddress, alert)));
@@ -444,7 +430,7 @@ public final class LiveHub extends VerticleBase {
     f.filling = true;
     long after = f.state.version();
     int missing = (int) Math.min(Integer.MAX_VALUE, newer.version() - after);
-    Future<Replay> read = missing > settings.maxResumeVersions()
+    Future<LiveMessages.Replayed> read = missing > settings.maxResumeVersions()
         ? Future.failedFuture("too far behind") : replay(f.id, f.state, after, missing);
     read.onComplete(replayed -> {
       f.filling = false;
@@ -452,13 +438,8 @@ public final class LiveHub extends VerticleBase {
         return;
       }
       if (replayed.succeeded() && replayed.result().last() != null && replayed.result().last().version() > after) {
-        List<JsonObject> bodies = replayed.result().bodies();
-        for (JsonObject body : bodies) {
-          // Alerts of replayed changes go with the change whose version raised them.
-          long version = body.getLong("version");
-          List<JsonObject> alerts = replayed.result().alerts().stream()
-              .filter(alert -> alert.getLong("version") == version).toList();
-          publish(f, version, body, alerts);
+        for (LiveMessages.Change change : replayed.result().changes()) {
+          publish(f, change.version(), change.body(), change.alerts());
         }
         f.state = replayed.result().last();
       } else if (newer.version() > after) {

@@ -208,7 +208,12 @@ final class LiveSocket {
    * message and written to every subscriber as is.
    */
   static Buffer frame(String address, JsonObject body) {
-    return new JsonObject().put("type", "rec").put("address", address).put("headers", new JsonObject())
-        .put("body", body).toBuffer();
+    return frame(address, body.encode());
+  }
+
+  /** A bridge {@code rec} frame around a body that is JSON text already. */
+  static Buffer frame(String address, String body) {
+    return Buffer.buffer("{\"type\":\"rec\",\"address\":" + io.vertx.core.json.Json.encode(address)
+        + ",\"headers\":{},\"body\":" + body + "}");
   }
 }

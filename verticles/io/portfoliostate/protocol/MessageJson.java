@@ -155,7 +155,17 @@ public final class MessageJson {
 
   public static JsonObject change(PortfolioChange change) {
     return new JsonObject().put("state", StateJson.toJson(change.state()))
-        .put("fromVersion", change.fromVersion()).put("events", events(change.events()));
+        .put("fromVersion", change.fromVersion()).put("events", events(change.events()))
+        .put("recorded", recorded(change.recorded()));
+  }
+
+  private static JsonArray recorded(List<EventText> recorded) {
+    JsonArray array = new JsonArray();
+    for (EventText text : recorded) {
+      array.add(new JsonObject().put("version", text.version()).put("type", text.type())
+          .put("recordedAt", text.recordedAt().toString()).put("data", text.data()).put("alerts", text.alerts()));
+    }
+    return array;
   }
 
   public static PortfolioChange change(JsonObject json) {
@@ -164,7 +174,17 @@ public final class MessageJson {
       JsonObject event = (JsonObject) item;
       events.add(EventJson.fromJson(event.getString("type"), event.getJsonObject("payload")));
     }
-    return new PortfolioChange(StateJson.fromJson(json.getJsonObject("state")), json.getLong("fromVersion"), events);
+    List<EventText> recorded = new ArrayList<>();
+    JsonArray texts = json.getJsonArray("recorded");
+    if (texts != null) {
+      for (Object item : texts) {
+        JsonObject text = (JsonObject) item;
+        recorded.add(new EventText(text.getLong("version"), text.getString("type"), Json.instant(text, "recordedAt"),
+            text.getString("data"), text.getString("alerts")));
+      }
+    }
+    return new PortfolioChange(StateJson.fromJson(json.getJsonObject("state")), json.getLong("fromVersion"), events,
+        recorded);
   }
 
   private static JsonArray events(List<PortfolioEvent> events) {

@@ -458,8 +458,9 @@ public final class PortfolioOwnerVerticle extends VerticleBase {
       alertsRaised.increment(batch.alertsRaised);
     }
     if (entity.watchers != null) {
-      sendToWatchers(entity, new PortfolioChange(batch.after, batch.before == null ? 0 : batch.before.version(),
-          batch.events));
+      // With the text the journal got: the hubs neither evolve nor encode the events again.
+      sendToWatchers(entity, PortfolioChange.committed(batch.after,
+          batch.before == null ? 0 : batch.before.version(), batch.events, batch.rows));
     }
     if (cacheStates) {
       vertx.eventBus().send(Addresses.CACHE_PUT, batch.after, LOCAL_ONLY);
