@@ -1,6 +1,7 @@
 package io.portfoliostate.integration.duckdb;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.portfoliostate.config.Settings;
@@ -191,6 +192,47 @@ class AnalyticsStoreTest {
       assertThat(rows(store, "SELECT count(*) FROM events")).containsExactly("14");
       assertThat(rows(store, "SELECT portfolio_id, instrument_id, quantity FROM positions ORDER BY 1, 2"))
           .containsExactly("p1|AAPL|160", "p2|MSFT|5");
+    }
+  }
+
+  /**
+   * A batch that fails part-way (its third change is a cancel without the trade it cancels)
+   * leaves nothing behind: not the rows appended before the failure, not a moved cursor, neither
+   * in the open store nor after a reopen; the same feed then appends the good changes. DuckDB's
+   * appenders commit on their own unless the batch's transaction has begun before their flush.
+   */
+  @Test
+  void aFailedBatchLeavesNothingBehind() throws Exception {
+    List<Change> journal = journal();
+    Change fifth = journal.get(4);
+    try (AnalyticsStore store = AnalyticsStore.open(folder, SETTINGS)) {
+      AnalyticsFeedVerticle feed = new AnalyticsFeedVerticle(store, null, new MarketView(), SETTINGS,
+          new SimpleMeterRegistry());
+      feed.append(journal.subList(0, 5));
+      List<Change> bad = new ArrayList<>(journal.subList(5, 7));
+      bad.add(change("p1", 8, "TradeCancelled", new JsonObject().put("tradeId", "t1").put("at", AT.toString())));
+      assertThatThrownBy(() -> feed.append(bad)).isInstanceOf(NullPointerException.class);
+
+      assertThat(rows(store, "SELECT count(*), max(global_seq) FROM events")).containsExactly("5|15");
+      assertThat(rows(store, "SELECT count(*) FROM trades")).containsExactly("2");
+      assertThat(rows(store, "SELECT count(*) FROM cash_movements")).containsExactly("3");
+      assertThat(rows(store, "SELECT tx, global_seq, changes, max_global_seq FROM store_cursor"))
+          .containsExactly(fifth.tx() + "|15|5|15");
+      assertThat(store.changes()).isEqualTo(5);
+      assertThat(store.position()).isEqualTo(new Position(fifth.tx(), fifth.globalSeq(), 0, 0));
+
+      feed.append(journal.subList(5, 8));
+      assertThat(rows(store, "SELECT count(*), max(global_seq) FROM events")).containsExactly("8|24");
+    }
+    try (AnalyticsStore store = AnalyticsStore.open(folder, SETTINGS)) {
+      assertThat(store.changes()).isEqualTo(8);
+      new AnalyticsFeedVerticle(store, null, new MarketView(), SETTINGS, new SimpleMeterRegistry())
+          .append(journal.subList(8, journal.size()));
+      assertThat(rows(store, "SELECT count(*), count(DISTINCT global_seq) FROM events")).containsExactly("14|14");
+      assertThat(rows(store, "SELECT portfolio_id, instrument_id, quantity FROM positions ORDER BY 1, 2"))
+          .containsExactly("p1|AAPL|160", "p2|MSFT|5");
+      assertThat(rows(store, "SELECT portfolio_id, currency, balance FROM cash ORDER BY 1, 2"))
+          .containsExactly("p1|EUR|900", "p1|USD|-2313", "p2|USD|-2000");
     }
   }
 

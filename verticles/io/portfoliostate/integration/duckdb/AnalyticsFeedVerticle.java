@@ -60,6 +60,10 @@ public final class AnalyticsFeedVerticle extends VerticleBase {
 
   private static final Logger LOG = LoggerFactory.getLogger(AnalyticsFeedVerticle.class);
   private static final int SCALE = 18;
+  /** A batch smaller than this makes the next round wait for more (see {@link #pause}). */
+  private static final int SMALL_BATCH = 200;
+  /** The longest wait after a small batch, in polls ({@code analytics.pollMs} each). */
+  private static final int SMALL_BATCH_POLLS = 5;
 
   private final AnalyticsStore store;
   private final ChangeStreamStore journal;
@@ -244,149 +248,179 @@ public final class AnalyticsFeedVerticle extends VerticleBase {
             timer = vertx.setTimer(settings.pollMs() * 10, id -> round());
           } else if (result.result() == settings.batchRows()) {
             vertx.runOnContext(v -> round());
-          } else {
+          } else if (result.result() >= SMALL_BATCH) {
             timer = vertx.setTimer(settings.pollMs(), id -> round());
+          } else {
+            timer = vertx.setTimer(settings.pollMs(), id -> pause(1));
           }
         });
   }
 
-  /** One batch and the cursor after it, in one DuckDB transaction. */
+  /**
+   * After a small batch, the next round waits up to {@value #SMALL_BATCH_POLLS} polls for more
+   * changes to gather, unless a request waits for the store ({@link AnalyticsStore#awaited}): most
+   * of a batch's cost is fixed (DuckDB's commit and its fsync), so at a few hundred trades a
+   * second committing every poll cost the node several times more CPU per trade than at
+   * thousands (BENCHMARKS.md). A {@code minSeq} request is served as soon as before.
+   */
+  private void pause(int polls) {
+    if (stopped) {
+      return;
+    }
+    if (polls >= SMALL_BATCH_POLLS || store.awaited()) {
+      round();
+    } else {
+      timer = vertx.setTimer(settings.pollMs(), id -> pause(polls + 1));
+    }
+  }
+
+  /**
+   * One batch and the cursor after it, in one DuckDB transaction.
+   *
+   * <p>The cursor's update runs first, and that matters: DuckDB's JDBC connection begins a
+   * transaction only when a statement runs, and an appender flushed before that commits its rows
+   * on its own (checked against duckdb_jdbc 2.0.0.1: rows flushed that way survived a rollback).
+   * With the transaction begun, the kept appenders' flushes join it and a failed batch leaves
+   * nothing behind. The appenders are kept from batch to batch (making one costs a few hundred
+   * microseconds of the feeding thread, and a batch used nine); after a failure they are dropped
+   * with their unflushed rows ({@link AnalyticsStore#discardFeedAppenders}).
+   */
   void append(List<Change> batch) throws SQLException {
     DuckDBConnection connection = store.writer();
-    connection.setAutoCommit(false);
     long maxSeq = 0;
+    for (Change change : batch) {
+      maxSeq = Math.max(maxSeq, change.globalSeq());
+    }
+    Position last = new Position(batch.get(batch.size() - 1).tx(), batch.get(batch.size() - 1).globalSeq(), 0, 0);
+    long total = store.changes() + batch.size();
+    long highest = Math.max(store.analyticsSeq(), maxSeq);
     // Each portfolio the batch changed, from the first business date it changed (daily series).
     Map<String, LocalDate> changed = series == null ? null : new HashMap<>();
+    connection.setAutoCommit(false);
     try {
-      try (DuckDBAppender events = connection.createAppender("main", "events");
-          DuckDBAppender trades = connection.createAppender("main", "trades");
-          DuckDBAppender flows = connection.createAppender("main", "cash_flows");
-          DuckDBAppender movements = connection.createAppender("main", "cash_movements");
-          DuckDBAppender splits = connection.createAppender("main", "splits");
-          DuckDBAppender portfolios = connection.createAppender("main", "portfolio_changes");
-          DuckDBAppender marks = connection.createAppender("main", "position_marks");
-          DuckDBAppender corrections = connection.createAppender("main", "trade_corrections")) {
-        for (Change change : batch) {
-          maxSeq = Math.max(maxSeq, change.globalSeq());
-          OffsetDateTime recorded = time(change.recordedAt());
-          events.beginRow().append(change.globalSeq()).append(change.portfolioId()).append(change.version())
-              .append(change.type()).append(recorded).append(change.payload());
-          nullable(events, change.origin());
-          events.endRow();
-          LocalDate flatDate = flat(change, trades, flows, movements, recorded);
-          if (flatDate != null) {
-            if (changed != null) {
-              changed.merge(change.portfolioId(), flatDate, DailySeries::earlier);
-            }
-            continue;
-          }
-          JsonObject payload = new JsonObject(change.payload());
+      store.saveCursor(last, total, highest);
+      FeedAppenders tables = store.feedAppenders();
+      DuckDBAppender events = tables.get("events");
+      DuckDBAppender trades = tables.get("trades");
+      DuckDBAppender movements = tables.get("cash_movements");
+      for (Change change : batch) {
+        OffsetDateTime recorded = time(change.recordedAt());
+        events.beginRow().append(change.globalSeq()).append(change.portfolioId()).append(change.version())
+            .append(change.type()).append(recorded).append(change.payload());
+        nullable(events, change.origin());
+        events.endRow();
+        LocalDate flatDate = flat(change, tables, trades, movements, recorded);
+        if (flatDate != null) {
           if (changed != null) {
-            LocalDate date = businessDate(change.type(), payload, recorded);
-            if (date != null) {
-              changed.merge(change.portfolioId(), date, DailySeries::earlier);
+            changed.merge(change.portfolioId(), flatDate, DailySeries::earlier);
+          }
+          continue;
+        }
+        JsonObject payload = new JsonObject(change.payload());
+        if (changed != null) {
+          LocalDate date = businessDate(change.type(), payload, recorded);
+          if (date != null) {
+            changed.merge(change.portfolioId(), date, DailySeries::earlier);
+          }
+        }
+        switch (change.type()) {
+          case "TradeRecorded" -> {
+            JsonObject restated = payload.getJsonObject("restated");
+            trades.beginRow().append(change.globalSeq()).append(change.portfolioId()).append(change.version())
+                .append(payload.getString("tradeId")).append(payload.getString("instrumentId"))
+                .append(payload.getString("strategy")).append(payload.getString("side"))
+                .append(exact(decimal(payload, "quantity"))).append(exact(signed(payload)))
+                .append(exact(decimal(payload, "price"))).append(payload.getString("currency"))
+                .append(exact(decimal(payload, "fees")));
+            nullableTime(trades, payload.getString("executedAt"));
+            trades.append(recorded).append(restated != null).endRow();
+            movement(movements, change, payload.getString("currency"), cashEffect(payload), "trade");
+            marks(tables.get("position_marks"), change, restated);
+          }
+          case "TradeCancelled" -> {
+            JsonObject cancelled = payload.getJsonObject("cancelled");
+            correction(tables.get("trade_corrections"), change, payload, "CANCEL", cancelled, recorded);
+            movement(movements, change, cancelled.getString("currency"), cashEffect(cancelled).negate(), "cancel");
+            marks(tables.get("position_marks"), change, payload.getJsonObject("restated"));
+          }
+          case "TradeAmended" -> {
+            JsonObject previous = payload.getJsonObject("previous");
+            JsonObject amended = payload.getJsonObject("amended");
+            correction(tables.get("trade_corrections"), change, payload, "AMEND", amended, recorded);
+            movement(movements, change, previous.getString("currency"), cashEffect(previous).negate(), "amend");
+            movement(movements, change, amended.getString("currency"), cashEffect(amended), "amend");
+            marks(tables.get("position_marks"), change, payload.getJsonObject("restated"));
+          }
+          case "CashFlowRecorded" -> {
+            BigDecimal amount = new BigDecimal(payload.getString("amount"));
+            BigDecimal signed = amount.multiply(BigDecimal.valueOf(
+                CashFlowType.valueOf(payload.getString("type")).sign()));
+            DuckDBAppender flows = tables.get("cash_flows");
+            flows.beginRow().append(change.globalSeq()).append(change.portfolioId()).append(change.version())
+                .append(payload.getString("flowId")).append(payload.getString("type"))
+                .append(payload.getString("currency")).append(exact(amount)).append(exact(signed));
+            nullable(flows, payload.getString("instrumentId"));
+            nullableTime(flows, payload.getString("occurredAt"));
+            flows.append(recorded).endRow();
+            movement(movements, change, payload.getString("currency"), signed, "cash-flow");
+          }
+          case "FxConverted" -> {
+            movement(movements, change, payload.getString("fromCurrency"),
+                new BigDecimal(payload.getString("fromAmount")).negate(), "fx");
+            movement(movements, change, payload.getString("toCurrency"),
+                new BigDecimal(payload.getString("toAmount")), "fx");
+          }
+          case "DividendApplied" -> {
+            for (Map.Entry<String, Object> amount : payload.getJsonObject("amounts")) {
+              movement(movements, change, amount.getKey(), new BigDecimal((String) amount.getValue()), "dividend");
             }
           }
-          switch (change.type()) {
-            case "TradeRecorded" -> {
-              JsonObject restated = payload.getJsonObject("restated");
-              trades.beginRow().append(change.globalSeq()).append(change.portfolioId()).append(change.version())
-                  .append(payload.getString("tradeId")).append(payload.getString("instrumentId"))
-                  .append(payload.getString("strategy")).append(payload.getString("side"))
-                  .append(exact(decimal(payload, "quantity"))).append(exact(signed(payload)))
-                  .append(exact(decimal(payload, "price"))).append(payload.getString("currency"))
-                  .append(exact(decimal(payload, "fees")));
-              nullableTime(trades, payload.getString("executedAt"));
-              trades.append(recorded).append(restated != null).endRow();
-              movement(movements, change, payload.getString("currency"), cashEffect(payload), "trade");
-              marks(marks, change, restated);
-            }
-            case "TradeCancelled" -> {
-              JsonObject cancelled = payload.getJsonObject("cancelled");
-              correction(corrections, change, payload, "CANCEL", cancelled, recorded);
-              movement(movements, change, cancelled.getString("currency"), cashEffect(cancelled).negate(), "cancel");
-              marks(marks, change, payload.getJsonObject("restated"));
-            }
-            case "TradeAmended" -> {
-              JsonObject previous = payload.getJsonObject("previous");
-              JsonObject amended = payload.getJsonObject("amended");
-              correction(corrections, change, payload, "AMEND", amended, recorded);
-              movement(movements, change, previous.getString("currency"), cashEffect(previous).negate(), "amend");
-              movement(movements, change, amended.getString("currency"), cashEffect(amended), "amend");
-              marks(marks, change, payload.getJsonObject("restated"));
-            }
-            case "CashFlowRecorded" -> {
-              BigDecimal amount = new BigDecimal(payload.getString("amount"));
-              BigDecimal signed = amount.multiply(BigDecimal.valueOf(
-                  CashFlowType.valueOf(payload.getString("type")).sign()));
-              flows.beginRow().append(change.globalSeq()).append(change.portfolioId()).append(change.version())
-                  .append(payload.getString("flowId")).append(payload.getString("type"))
-                  .append(payload.getString("currency")).append(exact(amount)).append(exact(signed));
-              nullable(flows, payload.getString("instrumentId"));
-              nullableTime(flows, payload.getString("occurredAt"));
-              flows.append(recorded).endRow();
-              movement(movements, change, payload.getString("currency"), signed, "cash-flow");
-            }
-            case "FxConverted" -> {
-              movement(movements, change, payload.getString("fromCurrency"),
-                  new BigDecimal(payload.getString("fromAmount")).negate(), "fx");
-              movement(movements, change, payload.getString("toCurrency"),
-                  new BigDecimal(payload.getString("toAmount")), "fx");
-            }
-            case "DividendApplied" -> {
-              for (Map.Entry<String, Object> amount : payload.getJsonObject("amounts")) {
-                movement(movements, change, amount.getKey(), new BigDecimal((String) amount.getValue()), "dividend");
-              }
-            }
-            case "SplitApplied" -> {
-              splits.beginRow().append(change.globalSeq()).append(change.portfolioId()).append(change.version())
-                  .append(payload.getString("actionId")).append(payload.getString("instrumentId"))
-                  .append(payload.getLong("numerator")).append(payload.getLong("denominator"));
-              nullableTime(splits, payload.getString("effectiveAt"));
-              splits.endRow();
-            }
-            case "PortfolioCreated" -> {
-              portfolios.beginRow().append(change.globalSeq()).append(change.portfolioId()).append(change.version())
-                  .append(payload.getString("name")).append(payload.getString("baseCurrency"));
+          case "SplitApplied" -> {
+            DuckDBAppender splits = tables.get("splits");
+            splits.beginRow().append(change.globalSeq()).append(change.portfolioId()).append(change.version())
+                .append(payload.getString("actionId")).append(payload.getString("instrumentId"))
+                .append(payload.getLong("numerator")).append(payload.getLong("denominator"));
+            nullableTime(splits, payload.getString("effectiveAt"));
+            splits.endRow();
+          }
+          case "PortfolioCreated" -> {
+            DuckDBAppender portfolios = tables.get("portfolio_changes");
+            portfolios.beginRow().append(change.globalSeq()).append(change.portfolioId()).append(change.version())
+                .append(payload.getString("name")).append(payload.getString("baseCurrency"));
+            nullable(portfolios, payload.getString("parentId"));
+            portfolios.append(true).append(recorded).endRow();
+          }
+          case "PortfolioUpdated" -> {
+            boolean parentSet = payload.getString("parentId") != null || payload.getBoolean("parentCleared", false);
+            String name = payload.getString("name");
+            if (name != null || parentSet) {
+              DuckDBAppender portfolios = tables.get("portfolio_changes");
+              portfolios.beginRow().append(change.globalSeq()).append(change.portfolioId())
+                  .append(change.version());
+              nullable(portfolios, name);
+              portfolios.appendNull();
               nullable(portfolios, payload.getString("parentId"));
-              portfolios.append(true).append(recorded).endRow();
+              portfolios.append(parentSet).append(recorded).endRow();
             }
-            case "PortfolioUpdated" -> {
-              boolean parentSet = payload.getString("parentId") != null || payload.getBoolean("parentCleared", false);
-              String name = payload.getString("name");
-              if (name != null || parentSet) {
-                portfolios.beginRow().append(change.globalSeq()).append(change.portfolioId())
-                    .append(change.version());
-                nullable(portfolios, name);
-                portfolios.appendNull();
-                nullable(portfolios, payload.getString("parentId"));
-                portfolios.append(parentSet).append(recorded).endRow();
-              }
-            }
-            default -> {
-              // TargetsSet changes nothing the store folds; its event row is kept above.
-            }
+          }
+          default -> {
+            // TargetsSet changes nothing the store folds; its event row is kept above.
           }
         }
       }
       if (changed != null && !changed.isEmpty()) {
-        DailySeries.markChanged(connection, changed, store.changes() + batch.size());
+        DailySeries.markChanged(tables.get("daily_pending"), changed, total);
       }
-      Position last = new Position(batch.get(batch.size() - 1).tx(), batch.get(batch.size() - 1).globalSeq(), 0, 0);
-      long total = store.changes() + batch.size();
-      long highest = Math.max(store.analyticsSeq(), maxSeq);
-      try (PreparedStatement cursor = connection.prepareStatement(
-          "INSERT OR REPLACE INTO store_cursor VALUES (1, ?, ?, ?, ?)")) {
-        cursor.setLong(1, last.tx());
-        cursor.setLong(2, last.globalSeq());
-        cursor.setLong(3, total);
-        cursor.setLong(4, highest);
-        cursor.execute();
-      }
+      tables.flush();
       connection.commit();
       store.advanced(last, batch.size(), maxSeq);
     } catch (SQLException | RuntimeException e) {
       connection.rollback();
+      try {
+        store.discardFeedAppenders();
+      } catch (SQLException dropping) {
+        e.addSuppressed(dropping);
+      }
       throw e;
     } finally {
       connection.setAutoCommit(true);
@@ -446,7 +480,7 @@ public final class AnalyticsFeedVerticle extends VerticleBase {
    * parser, each decimal parsed once. False when the change is of another type or not flat (a
    * back-dated trade carries its restatement): the caller reads it whole.
    */
-  private static LocalDate flat(Change change, DuckDBAppender trades, DuckDBAppender flows,
+  private static LocalDate flat(Change change, FeedAppenders tables, DuckDBAppender trades,
       DuckDBAppender movements, OffsetDateTime recorded) throws SQLException {
     if ("TradeRecorded".equals(change.type())) {
       FlatPayload trade = FlatPayload.scan(change.payload(), TRADE_FIELDS);
@@ -475,6 +509,7 @@ public final class AnalyticsFeedVerticle extends VerticleBase {
       }
       BigDecimal amount = new BigDecimal(flow.get(3));
       BigDecimal signed = amount.multiply(BigDecimal.valueOf(CashFlowType.valueOf(flow.get(1)).sign()));
+      DuckDBAppender flows = tables.get("cash_flows");
       flows.beginRow().append(change.globalSeq()).append(change.portfolioId()).append(change.version())
           .append(flow.get(0)).append(flow.get(1)).append(flow.get(2)).append(exact(amount)).append(exact(signed));
       nullable(flows, flow.get(4));

@@ -146,11 +146,17 @@ public final class AnalyticsStore implements AutoCloseable {
   private final Path folder;
   private final DuckDBConnection writer;
   private DuckDBConnection seriesWriter;
+  /** The feed's kept appenders, or null (feed thread only). */
+  private FeedAppenders feedAppenders;
+  /** The cursor's update, prepared on the writer's connection (feed thread only). */
+  private PreparedStatement saveCursor;
   private final List<Connection> readers = new ArrayList<>();
   private final ThreadLocal<Connection> threadReader = new ThreadLocal<>();
   private volatile Position position;
   private volatile long changes;
   private volatile long maxGlobalSeq;
+  /** Set when {@link #holds} said no: a request waits for the feed. */
+  private volatile boolean awaited;
 
   private AnalyticsStore(Path folder, DuckDBConnection writer, Position position, long changes, long maxGlobalSeq) {
     this.folder = folder;
@@ -179,15 +185,15 @@ public final class AnalyticsStore implements AutoCloseable {
         for (String sql : VIEWS) {
           statement.execute(sql);
         }
+        // The cursor's one row exists from the start: each batch updates it in place.
+        statement.execute("INSERT OR IGNORE INTO store_cursor VALUES (1, 0, 0, 0, 0)");
         try (ResultSet rows = statement.executeQuery(
             "SELECT tx, global_seq, changes, max_global_seq FROM store_cursor WHERE id = 1")) {
-          if (rows.next()) {
-            return new AnalyticsStore(folder, connection, new Position(rows.getLong(1), rows.getLong(2), 0, 0),
-                rows.getLong(3), rows.getLong(4));
-          }
+          rows.next();
+          return new AnalyticsStore(folder, connection, new Position(rows.getLong(1), rows.getLong(2), 0, 0),
+              rows.getLong(3), rows.getLong(4));
         }
       }
-      return new AnalyticsStore(folder, connection, Position.START, 0, 0);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     } catch (SQLException e) {
@@ -236,6 +242,55 @@ public final class AnalyticsStore implements AutoCloseable {
     return seriesWriter;
   }
 
+  /**
+   * Writes the cursor (the last change of a batch, the count held, the highest
+   * {@code global_seq}) on the writer's connection, in its current transaction: the feed calls it
+   * first in each batch, which also begins that transaction. The statement is prepared once.
+   */
+  void saveCursor(Position last, long total, long highest) throws SQLException {
+    if (saveCursor == null) {
+      saveCursor = writer.prepareStatement(
+          "UPDATE store_cursor SET tx = ?, global_seq = ?, changes = ?, max_global_seq = ? WHERE id = 1");
+    }
+    saveCursor.setLong(1, last.tx());
+    saveCursor.setLong(2, last.globalSeq());
+    saveCursor.setLong(3, total);
+    saveCursor.setLong(4, highest);
+    saveCursor.execute();
+  }
+
+  /** The feed's appenders on the writer's connection, kept from batch to batch (feed thread only). */
+  FeedAppenders feedAppenders() {
+    if (feedAppenders == null) {
+      feedAppenders = new FeedAppenders(writer);
+    }
+    return feedAppenders;
+  }
+
+  /**
+   * Drops the feed's appenders after a failed batch, with whatever rows they had not flushed:
+   * closing an appender flushes it, so they are closed inside a transaction that is then rolled
+   * back (begun by a statement, as each batch's is). The next batch makes new ones.
+   */
+  void discardFeedAppenders() throws SQLException {
+    if (feedAppenders == null) {
+      return;
+    }
+    FeedAppenders dropped = feedAppenders;
+    feedAppenders = null;
+    boolean autoCommit = writer.getAutoCommit();
+    writer.setAutoCommit(false);
+    try {
+      try (Statement statement = writer.createStatement()) {
+        statement.execute("SELECT 1");
+      }
+      dropped.closeQuietly();
+    } finally {
+      writer.rollback();
+      writer.setAutoCommit(autoCommit);
+    }
+  }
+
   /** Called by the feed after it committed a batch. */
   void advanced(Position to, long added, long maxSeq) {
     position = to;
@@ -243,20 +298,63 @@ public final class AnalyticsStore implements AutoCloseable {
     maxGlobalSeq = Math.max(maxGlobalSeq, maxSeq);
   }
 
-  /** Whether the change with this {@code global_seq} has been read. Blocks. */
+  /**
+   * Whether the store has read the change at {@code (tx, globalSeq)} of the outbox's order (the
+   * journal row's {@code tx} and {@code global_seq}): its cursor is at or past it. A comparison in
+   * memory, no DuckDB work: for a caller that knows the change's transaction, unlike
+   * {@link #holds}, which has only the {@code global_seq} and looks it up.
+   */
+  public boolean passed(long tx, long globalSeq) {
+    Position at = position;
+    return at.tx() > tx || (at.tx() == tx && at.globalSeq() >= globalSeq);
+  }
+
+  /**
+   * DuckDB's own memory in use (its buffer manager's, every tag: tables, indexes, query state),
+   * in bytes. Blocks.
+   */
+  public long memoryBytes() throws SQLException {
+    try (Statement statement = reader().createStatement();
+        ResultSet row = statement.executeQuery("SELECT sum(memory_usage_bytes) FROM duckdb_memory()")) {
+      row.next();
+      return row.getLong(1);
+    }
+  }
+
+  /**
+   * Whether the change with this {@code global_seq} has been read. Blocks. A no also tells the
+   * feed that a request waits (see {@link #awaited}).
+   */
   public boolean holds(long globalSeq) throws SQLException {
     if (globalSeq <= 0) {
       return true;
     }
     if (globalSeq > maxGlobalSeq) {
+      awaited = true;
       return false;
     }
     try (PreparedStatement statement = reader().prepareStatement("SELECT 1 FROM events WHERE global_seq = ?")) {
       statement.setLong(1, globalSeq);
       try (ResultSet rows = statement.executeQuery()) {
-        return rows.next();
+        boolean held = rows.next();
+        if (!held) {
+          awaited = true;
+        }
+        return held;
       }
     }
+  }
+
+  /**
+   * Whether a request has waited for a change the store had not read since the last call (and
+   * clears it): the feed then reads at once instead of letting a small batch grow.
+   */
+  boolean awaited() {
+    if (!awaited) {
+      return false;
+    }
+    awaited = false;
+    return true;
   }
 
   /**
@@ -284,6 +382,18 @@ public final class AnalyticsStore implements AutoCloseable {
       readers.clear();
     }
     synchronized (this) {
+      if (feedAppenders != null) {
+        // They hold no rows between batches; closed before their connection.
+        feedAppenders.closeQuietly();
+        feedAppenders = null;
+      }
+      if (saveCursor != null) {
+        try {
+          saveCursor.close();
+        } catch (SQLException e) {
+          // Closing: the connection goes next.
+        }
+      }
       if (seriesWriter != null) {
         closeQuietly(seriesWriter);
       }

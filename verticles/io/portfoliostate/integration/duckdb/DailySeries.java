@@ -180,14 +180,12 @@ final class DailySeries {
    * Marks the portfolios a feed batch changed, each from the first business date it changed, in
    * the batch's own transaction on the feed's connection: one appended row per portfolio and
    * batch in {@code daily_pending} (no index, no update: an upsert per portfolio cost the feed
-   * more than reading the batch). {@code seq} grows with every batch. Blocks.
+   * more than reading the batch), through the feed's kept appender of that table. {@code seq}
+   * grows with every batch. Blocks.
    */
-  static void markChanged(DuckDBConnection connection, Map<String, LocalDate> changed, long seq)
-      throws SQLException {
-    try (DuckDBAppender pending = connection.createAppender("main", "daily_pending")) {
-      for (Map.Entry<String, LocalDate> entry : changed.entrySet()) {
-        pending.beginRow().append(entry.getKey()).append(entry.getValue()).append(seq).endRow();
-      }
+  static void markChanged(DuckDBAppender pending, Map<String, LocalDate> changed, long seq) throws SQLException {
+    for (Map.Entry<String, LocalDate> entry : changed.entrySet()) {
+      pending.beginRow().append(entry.getKey()).append(entry.getValue()).append(seq).endRow();
     }
   }
 
