@@ -650,9 +650,10 @@ class PortfolioRulesTest {
   void eachCommandTypeIsCoveredAbove() {
     // Guards this class: when a command is added, PermittedTypesTest fails, and so does this list.
     // ApplyCorporateAction is covered in CorporateActionRulesTest, CancelTrade and AmendTrade in
-    // TimelineRulesTest.
+    // TimelineRulesTest, ApplyBatch in JournalReplayProperties (a batch decides as its items one by
+    // one) and BatchCommandTest (replays and reused ids inside a batch, one transaction).
     assertThat(Arrays.stream(PermittedTypesTest.leaves(PortfolioCommand.class)).map(Class::getSimpleName))
         .containsExactlyInAnyOrder("CreatePortfolio", "UpdatePortfolio", "SetTargets", "RecordTrade",
-            "RecordCashFlow", "ConvertFx", "ApplyCorporateAction", "CancelTrade", "AmendTrade");
+            "RecordCashFlow", "ConvertFx", "ApplyCorporateAction", "CancelTrade", "AmendTrade", "ApplyBatch");
   }
 }
