@@ -81,6 +81,9 @@ final class LiveSocket {
       write(frame);
       return;
     }
+    if (closed) {
+      return;
+    }
     if (backlog.size() >= maxQueued) {
       metrics.dropped.increment(backlog.size() + 1 + latestValuations.size());
       close(SLOW_CONSUMER, "slow consumer: more than " + maxQueued + " messages waiting");
@@ -97,6 +100,9 @@ final class LiveSocket {
     }
     if (backlog.isEmpty() && latestValuations.isEmpty() && !full()) {
       write(frame);
+      return;
+    }
+    if (closed) {
       return;
     }
     if (latestValuations.put(address, frame) != null) {
@@ -172,7 +178,12 @@ final class LiveSocket {
     }
     if (!draining) {
       draining = true;
-      socket.drainHandler(v -> drain());
+      try {
+        socket.drainHandler(v -> drain());
+      } catch (IllegalStateException closedMeanwhile) {
+        // Closed by the client between the write and here, before the bridge reported it.
+        markClosed();
+      }
     }
   }
 
