@@ -71,19 +71,22 @@ class SettingsLoaderTest {
   @Test
   void liveSettingsComeFromConfAndTheEnvironmentAndAreChecked() {
     assertThat(Settings.from(SettingsLoader.loadJson(Map.of())).live()).isEqualTo(
-        new Settings.LiveSettings(4, 10_000, 10_000, 1_000, 100, 50, 65_536, 5_000, 1_000, 0.8, 30_000));
+        new Settings.LiveSettings(4, 10_000, 10_000, 1_000, 100, 50, 65_536, 5_000, 1_000, 0.8, 30_000,
+            true));
     Settings settings = Settings.from(SettingsLoader.loadJson(Map.of("PSTATE_LIVE_VALUATIONS_PER_SECOND", "10",
         "PSTATE_LIVE_SLOW_CLIENT_TIMEOUT_MS", "2500", "PSTATE_LIVE_MAX_RESUME_VERSIONS", "50")));
     assertThat(settings.live().valuationsPerSecond()).isEqualTo(10);
     assertThat(settings.live().slowClientTimeoutMs()).isEqualTo(2500);
     assertThat(settings.live().maxResumeVersions()).isEqualTo(50);
+    assertThat(Settings.from(SettingsLoader.loadJson(Map.of("PSTATE_LIVE_COMPRESSION", "false"))).live().compression())
+        .isFalse();
     assertThatThrownBy(() -> Settings.from(SettingsLoader.loadJson(Map.of("PSTATE_LIVE_VALUATIONS_PER_SECOND", "0"))))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("live");
     assertThat(settings.live().driftScanMs()).isEqualTo(30_000);
     assertThatThrownBy(() -> new Settings.LiveSettings(4, 10_000, 10_000, 1_000, 100, 50, 65_536, 5_000, 1_000, 1.5,
-        30_000)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("driftRecoverFraction");
+        30_000, true)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("driftRecoverFraction");
     assertThatThrownBy(() -> new Settings.LiveSettings(4, 10_000, 10_000, 1_000, 100, 50, 65_536, 5_000, 1_000, 0.8,
-        50)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("driftScanMs");
+        50, true)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("driftScanMs");
   }
 
   @Test

@@ -540,10 +540,13 @@ public record Settings(
    *     fraction of the threshold (the hysteresis band)
    * @param driftScanMs how often a node looks for portfolios with targets that it owns and does not
    *     watch for drift yet (not loaded since a restart or a move), and loads them
+   * @param compression whether the HTTP server accepts a WebSocket client's permessage-deflate
+   *     offer (on by default, as browsers offer it; off trades bandwidth for CPU: compressing every
+   *     copy for every socket is the largest cost of a busy bridge, see BENCHMARKS.md)
    */
   public record LiveSettings(int valuationsPerSecond, long slowClientTimeoutMs, int maxQueuedPerSocket,
       int maxResumeVersions, int maxRegistrations, int registrationsPerSecond, int maxFrameBytes,
-      long interestLeaseMs, long renewMs, double driftRecoverFraction, long driftScanMs) {
+      long interestLeaseMs, long renewMs, double driftRecoverFraction, long driftScanMs, boolean compression) {
     public LiveSettings {
       if (valuationsPerSecond < 1 || slowClientTimeoutMs < 1 || maxQueuedPerSocket < 1 || maxResumeVersions < 1
           || maxRegistrations < 1 || registrationsPerSecond < 1 || maxFrameBytes < 1024 || renewMs < 10
@@ -562,7 +565,8 @@ public record Settings(
           json.getInteger("maxResumeVersions", 1_000), json.getInteger("maxRegistrations", 100),
           json.getInteger("registrationsPerSecond", 50), json.getInteger("maxFrameBytes", 65_536),
           json.getLong("interestLeaseMs", 5_000L), json.getLong("renewMs", 1_000L),
-          json.getDouble("driftRecoverFraction", 0.8), json.getLong("driftScanMs", 30_000L));
+          json.getDouble("driftRecoverFraction", 0.8), json.getLong("driftScanMs", 30_000L),
+          flag(json, "compression", true));
     }
   }
 

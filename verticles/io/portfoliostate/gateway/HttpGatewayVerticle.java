@@ -122,8 +122,9 @@ public final class HttpGatewayVerticle extends VerticleBase {
     server = vertx.createHttpServer(new HttpServerOptions()
         .setHost(settings.host()).setPort(settings.port())
         .setCompressionSupported(true)
-        // Bridge clients (docs/live-updates.md): permessage-deflate, and no frame above the limit.
-        .setPerMessageWebSocketCompressionSupported(true)
+        // Bridge clients (docs/live-updates.md): permessage-deflate unless live.compression is off,
+        // and no frame above the limit.
+        .setPerMessageWebSocketCompressionSupported(live.compression())
         .setMaxWebSocketFrameSize(live.maxFrameBytes())
         .setMaxWebSocketMessageSize(live.maxFrameBytes())
         .setMaxFormAttributeSize(0));

@@ -97,6 +97,11 @@ public final class LiveBridge {
     return access;
   }
 
+  /** Whether the HTTP server accepts permessage-deflate from bridge clients ({@code live.compression}). */
+  public boolean compression() {
+    return settings.compression();
+  }
+
   /** The largest frame a client may send (the HTTP server's WebSocket frame and message limit). */
   public int maxFrameBytes() {
     return settings.maxFrameBytes();
