@@ -75,6 +75,23 @@ final class HttpBodies {
     return null;
   }
 
+  /**
+   * The query parameter {@code name} as a date (YYYY-MM-DD): null when absent, and null with a
+   * field error added to {@code errors} when it does not parse.
+   */
+  static java.time.LocalDate dateParam(RoutingContext ctx, String name, List<RequestReader.FieldError> errors) {
+    String text = ctx.queryParams().get(name);
+    if (text == null) {
+      return null;
+    }
+    try {
+      return java.time.LocalDate.parse(text);
+    } catch (java.time.format.DateTimeParseException e) {
+      errors.add(new RequestReader.FieldError(name, "must be a date YYYY-MM-DD"));
+      return null;
+    }
+  }
+
   /** A whole-number query parameter within bounds; null when absent or after a 400 was sent. */
   static Long longParam(RoutingContext ctx, String name, long min, long max) {
     String text = ctx.queryParams().get(name);

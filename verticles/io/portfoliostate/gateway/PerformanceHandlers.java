@@ -2,7 +2,6 @@ package io.portfoliostate.gateway;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
-import io.portfoliostate.domain.CashFlowRecorded;
 import io.portfoliostate.domain.CurrencyCode;
 import io.portfoliostate.domain.Decimals;
 import io.portfoliostate.domain.DomainViolation;
@@ -14,7 +13,6 @@ import io.portfoliostate.domain.PortfolioState;
 import io.portfoliostate.domain.PositionKey;
 import io.portfoliostate.domain.Setting;
 import io.portfoliostate.domain.Split;
-import io.portfoliostate.domain.TradeRecorded;
 import io.portfoliostate.domain.performance.Contribution;
 import io.portfoliostate.domain.performance.DailyPoint;
 import io.portfoliostate.domain.performance.MarketNeeds;
@@ -39,7 +37,6 @@ import java.time.Clock;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
-import java.time.format.DateTimeParseException;
 import java.time.temporal.IsoFields;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -466,25 +463,8 @@ final class PerformanceHandlers {
       case "YTD" -> to.withDayOfYear(1).minusDays(1);
       case "1Y" -> to.minusYears(1);
       case "3Y" -> to.minusYears(3);
-      default -> inception(journal);
+      default -> PerformanceCalculator.inception(journal);
     };
-  }
-
-  /** The business date of the portfolio's earliest fact (a back-dated trade may precede its creation). */
-  private static LocalDate inception(List<PortfolioEvent> journal) {
-    Instant first = Instant.MAX;
-    for (PortfolioEvent event : journal) {
-      Instant time = event.at();
-      if (event instanceof TradeRecorded trade && trade.executedAt() != null) {
-        time = trade.executedAt();
-      } else if (event instanceof CashFlowRecorded flow && flow.occurredAt() != null) {
-        time = flow.occurredAt();
-      }
-      if (time.isBefore(first)) {
-        first = time;
-      }
-    }
-    return first.atZone(ZoneOffset.UTC).toLocalDate();
   }
 
   private static String setting(List<PortfolioCatalog.OwnSettings> chain, Setting setting) {
@@ -502,8 +482,8 @@ final class PerformanceHandlers {
     if (period != null && !List.of("MTD", "QTD", "YTD", "1Y", "3Y", "ITD").contains(period)) {
       errors.add(new RequestReader.FieldError("period", "must be one of MTD, QTD, YTD, 1Y, 3Y, ITD"));
     }
-    LocalDate from = date(ctx, "from", errors);
-    LocalDate to = date(ctx, "to", errors);
+    LocalDate from = HttpBodies.dateParam(ctx, "from", errors);
+    LocalDate to = HttpBodies.dateParam(ctx, "to", errors);
     if (period != null && from != null) {
       errors.add(new RequestReader.FieldError("period", "give either period or from, not both"));
     }
@@ -536,19 +516,6 @@ final class PerformanceHandlers {
       }
     }
     return new Query(period, from, to, benchmark, riskFree, groupBy);
-  }
-
-  private static LocalDate date(RoutingContext ctx, String name, List<RequestReader.FieldError> errors) {
-    String text = ctx.queryParams().get(name);
-    if (text == null) {
-      return null;
-    }
-    try {
-      return LocalDate.parse(text);
-    } catch (DateTimeParseException e) {
-      errors.add(new RequestReader.FieldError(name, "must be a date YYYY-MM-DD"));
-      return null;
-    }
   }
 
   /** The answer: ratios as JSON numbers (null where none exists), NAVs and flows as decimal strings. */

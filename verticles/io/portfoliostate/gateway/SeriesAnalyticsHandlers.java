@@ -19,7 +19,6 @@ import io.vertx.ext.web.RoutingContext;
 import java.time.Clock;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -112,8 +111,8 @@ final class SeriesAnalyticsHandlers {
     List<RequestReader.FieldError> errors = new ArrayList<>();
     AnalyticsReads.SetRequest named = AnalyticsReads.setRequest(ctx, errors);
     LocalDate today = LocalDate.now(clock.withZone(ZoneOffset.UTC));
-    LocalDate to = date(ctx, "to", errors);
-    LocalDate from = date(ctx, "from", errors);
+    LocalDate to = HttpBodies.dateParam(ctx, "to", errors);
+    LocalDate from = HttpBodies.dateParam(ctx, "from", errors);
     if (errors.isEmpty()) {
       to = to == null ? today : to;
       from = from == null ? to.minusYears(1) : from;
@@ -152,19 +151,6 @@ final class SeriesAnalyticsHandlers {
         });
       });
     }).onFailure(failure -> Problems.send(ctx, Problems.of(failure)));
-  }
-
-  private static LocalDate date(RoutingContext ctx, String name, List<RequestReader.FieldError> errors) {
-    String text = ctx.queryParams().get(name);
-    if (text == null) {
-      return null;
-    }
-    try {
-      return LocalDate.parse(text);
-    } catch (DateTimeParseException e) {
-      errors.add(new RequestReader.FieldError(name, "must be a date (YYYY-MM-DD)"));
-      return null;
-    }
   }
 
   /** A read of the store for a checked request (on a reader thread). */

@@ -10,6 +10,7 @@ import io.portfoliostate.domain.PortfolioState;
 import io.portfoliostate.domain.Position;
 import io.portfoliostate.domain.PositionKey;
 import io.portfoliostate.domain.ReferenceData;
+import io.portfoliostate.domain.TradeRecorded;
 import io.portfoliostate.domain.valuation.GroupBy;
 import io.portfoliostate.domain.valuation.PositionLine;
 import io.portfoliostate.domain.valuation.Price;
@@ -64,6 +65,23 @@ public final class PerformanceCalculator {
   }
 
   /** Monday to Friday from {@code from} to {@code to}, both included. */
+  /** The business date of the portfolio's earliest fact (a back-dated trade may precede its creation). */
+  public static LocalDate inception(List<PortfolioEvent> journal) {
+    Instant first = Instant.MAX;
+    for (PortfolioEvent event : journal) {
+      Instant time = event.at();
+      if (event instanceof TradeRecorded trade && trade.executedAt() != null) {
+        time = trade.executedAt();
+      } else if (event instanceof CashFlowRecorded flow && flow.occurredAt() != null) {
+        time = flow.occurredAt();
+      }
+      if (time.isBefore(first)) {
+        first = time;
+      }
+    }
+    return first.atZone(ZoneOffset.UTC).toLocalDate();
+  }
+
   public static List<LocalDate> weekdays(LocalDate from, LocalDate to) {
     List<LocalDate> dates = new ArrayList<>();
     for (LocalDate date = from; !date.isAfter(to); date = date.plusDays(1)) {

@@ -1,6 +1,5 @@
 package io.portfoliostate.integration.duckdb;
 
-import io.portfoliostate.domain.CashFlowRecorded;
 import io.portfoliostate.domain.CurrencyCode;
 import io.portfoliostate.domain.Decimals;
 import io.portfoliostate.domain.InstrumentId;
@@ -10,7 +9,6 @@ import io.portfoliostate.domain.PortfolioState;
 import io.portfoliostate.domain.Position;
 import io.portfoliostate.domain.PositionKey;
 import io.portfoliostate.domain.Split;
-import io.portfoliostate.domain.TradeRecorded;
 import io.portfoliostate.domain.performance.DailyPoint;
 import io.portfoliostate.domain.performance.MarketNeeds;
 import io.portfoliostate.domain.performance.PerformanceCalculator;
@@ -219,7 +217,7 @@ final class DailySeries {
         prepared.add(new Prepared(job, List.of(), null, windowStart, today, today, Set.of(), Set.of(), List.of()));
         continue;
       }
-      LocalDate first = max(inception(journal), windowStart);
+      LocalDate first = max(PerformanceCalculator.inception(journal), windowStart);
       // The weekday before the first changed day: its NAV is the start the changed day's return needs.
       LocalDate computeFrom = max(first, previousWeekday(max(job.from(), first)));
       // As the performance read values the same journal.
@@ -392,23 +390,6 @@ final class DailySeries {
     spans.beginRow().append(id).append(key.instrumentId().value()).append(key.strategy())
         .append(span.quantity().setScale(18, RoundingMode.HALF_EVEN)).append(span.since()).append(span.last())
         .endRow();
-  }
-
-  /** The business date of the portfolio's earliest fact (a back-dated trade may precede its creation). */
-  static LocalDate inception(List<PortfolioEvent> journal) {
-    Instant first = Instant.MAX;
-    for (PortfolioEvent event : journal) {
-      Instant time = event.at();
-      if (event instanceof TradeRecorded trade && trade.executedAt() != null) {
-        time = trade.executedAt();
-      } else if (event instanceof CashFlowRecorded flow && flow.occurredAt() != null) {
-        time = flow.occurredAt();
-      }
-      if (time.isBefore(first)) {
-        first = time;
-      }
-    }
-    return first.atZone(ZoneOffset.UTC).toLocalDate();
   }
 
   static LocalDate previousWeekday(LocalDate date) {
