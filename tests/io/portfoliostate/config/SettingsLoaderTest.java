@@ -94,7 +94,7 @@ class SettingsLoaderTest {
     Settings defaults = Settings.from(SettingsLoader.loadJson(Map.of("PSTATE_DATA_DIR", "/var/lib/pstate")));
     Settings.QuerySettings query = new Settings.QuerySettings(10, 10_000, 20_000, "256MB", "256MB");
     assertThat(defaults.analytics()).isEqualTo(new Settings.AnalyticsSettings(true, null, 20_000, 50, 5_000,
-        "512MB", 2, 2, query, new Settings.SeriesSettings(783, 1_000, 100), "NONE", "256MB"));
+        "512MB", 2, 2, query, new Settings.SeriesSettings(783, 1_000, 100), "NONE", "256MB", 2_000));
     assertThat(defaults.analyticsDir()).isEqualTo(java.nio.file.Path.of("/var/lib/pstate/analytics"));
     Settings settings = Settings.from(SettingsLoader.loadJson(Map.of("PSTATE_ANALYTICS", "false",
         "PSTATE_ANALYTICS_DIR", "/fast/analytics", "PSTATE_ANALYTICS_MEMORY_LIMIT", "2GB",
@@ -103,7 +103,7 @@ class SettingsLoaderTest {
         "PSTATE_ANALYTICS_FSYNC_MODE", "standard")));
     assertThat(settings.analytics()).isEqualTo(new Settings.AnalyticsSettings(false, "/fast/analytics", 20_000, 50,
         100, "2GB", 2, 2, new Settings.QuerySettings(3, 500, 20_000, "256MB", "256MB"),
-        new Settings.SeriesSettings(261, 1_000, 100), "STANDARD", "256MB"));
+        new Settings.SeriesSettings(261, 1_000, 100), "STANDARD", "256MB", 2_000));
     assertThat(settings.analyticsDir()).isEqualTo(java.nio.file.Path.of("/fast/analytics"));
     assertThatThrownBy(() -> Settings.from(SettingsLoader.loadJson(Map.of("PSTATE_ANALYTICS_MIN_SEQ_WAIT_MS", "-1"))))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("analytics");

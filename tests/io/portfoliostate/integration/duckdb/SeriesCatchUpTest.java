@@ -44,7 +44,8 @@ class SeriesCatchUpTest {
       api.putInstrument("CU-US", new JsonObject().put("currency", "USD").put("sector", "Test"));
       api.createPortfolio(new JsonObject().put("id", "cu-1").put("name", "cu-1").put("baseCurrency", "USD"));
       Api.Response flow = api.post("/api/v1/portfolios/cu-1/cash-flows", new JsonObject().put("flowId", "d-1")
-          .put("type", "DEPOSIT").put("currency", "USD").put("amount", "10000").put("occurredAt", "2026-11-02T09:00:00Z"));
+          .put("type", "DEPOSIT").put("currency", "USD").put("amount", "10000")
+          .put("occurredAt", "2026-11-02T09:00:00Z"));
       assertThat(flow.status()).as(flow.body()).isEqualTo(201);
       Api.Response trade = api.post("/api/v1/portfolios/cu-1/trades",
           Api.trade("t-1", "CU-US", "BUY", "20", "100").put("executedAt", "2026-11-02T10:00:00Z"));

@@ -61,8 +61,6 @@ public final class AnalyticsFeedVerticle extends VerticleBase {
 
   private static final Logger LOG = LoggerFactory.getLogger(AnalyticsFeedVerticle.class);
   private static final int SCALE = 18;
-  /** A batch smaller than this makes the next round wait for more (see {@link #pause}). */
-  private static final int SMALL_BATCH = 200;
   /** The longest wait after a small batch, in polls ({@code analytics.pollMs} each). */
   private static final int SMALL_BATCH_POLLS = 5;
 
@@ -309,7 +307,7 @@ public final class AnalyticsFeedVerticle extends VerticleBase {
             timer = vertx.setTimer(settings.pollMs() * 10, id -> round());
           } else if (result.result() == settings.batchRows()) {
             vertx.runOnContext(v -> round());
-          } else if (result.result() >= SMALL_BATCH) {
+          } else if (result.result() >= settings.gatherRows()) {
             timer = vertx.setTimer(settings.pollMs(), id -> round());
           } else {
             timer = vertx.setTimer(settings.pollMs(), id -> pause(1));
@@ -318,11 +316,13 @@ public final class AnalyticsFeedVerticle extends VerticleBase {
   }
 
   /**
-   * After a small batch, the next round waits up to {@value #SMALL_BATCH_POLLS} polls for more
-   * changes to gather, unless a request waits for the store ({@link AnalyticsStore#awaited}): most
-   * of a batch's cost is fixed (DuckDB's commit and its fsync), so at a few hundred trades a
-   * second committing every poll cost the node several times more CPU per trade than at
-   * thousands (BENCHMARKS.md). A {@code minSeq} request is served as soon as before.
+   * After a batch smaller than {@code analytics.gatherRows}, the next round waits up to
+   * {@value #SMALL_BATCH_POLLS} polls for more changes to gather, unless a request waits for the
+   * store ({@link AnalyticsStore#awaited}, a {@code minSeq} waiter): a batch's cost is a fixed
+   * part (its commit, the appenders' flushes, the cursor: about 4 ms of the feeding thread under
+   * load, FeedBench) plus a part per change, so fewer, larger batches cost the node less CPU per
+   * trade, at a few hundred trades a second as at 10,000 (BENCHMARKS.md). A reader that does not
+   * wait sees a change up to that much later; a {@code minSeq} request is served at the next poll.
    */
   private void pause(int polls) {
     if (stopped) {

@@ -88,7 +88,8 @@ public final class AnalyticsStore implements AutoCloseable {
       "CREATE TABLE IF NOT EXISTS daily_moved (kind VARCHAR NOT NULL, key VARCHAR NOT NULL, from_date DATE NOT NULL)",
       // How far the recorded prices and rates are marked (DailySeries.mark): a restarted node
       // marks what was recorded after it (AnalyticsFeedVerticle.catchUp).
-      "CREATE TABLE IF NOT EXISTS daily_market_cursor (id INTEGER PRIMARY KEY, recorded_through TIMESTAMPTZ NOT NULL)",
+      "CREATE TABLE IF NOT EXISTS daily_market_cursor (id INTEGER PRIMARY KEY, "
+          + "recorded_through TIMESTAMPTZ NOT NULL)",
       "CREATE TABLE IF NOT EXISTS daily_done (portfolio_id VARCHAR PRIMARY KEY, seq BIGINT NOT NULL, "
           + "through DATE NOT NULL)",
       "CREATE TABLE IF NOT EXISTS daily_done_log (portfolio_id VARCHAR NOT NULL, seq BIGINT NOT NULL, "
@@ -194,8 +195,8 @@ public final class AnalyticsStore implements AutoCloseable {
           throw e;
         }
         String aside = FILE + ".unreadable-" + System.currentTimeMillis();
-        LOG.warn("The analytics store in {} could not be opened ({}); moved aside as {} and rebuilt from the journal",
-            folder, e.getMessage(), aside);
+        LOG.warn("The analytics store in {} could not be opened ({}); moved aside as {} and rebuilt from the "
+            + "journal", folder, e.getMessage(), aside);
         Files.move(folder.resolve(FILE), folder.resolve(aside));
         Files.deleteIfExists(folder.resolve(FILE + ".wal"));
         return openFile(folder, settings);
