@@ -144,6 +144,8 @@ public final class AnalyticsFeedVerticle extends VerticleBase {
         .register(registry);
     Gauge.builder("pstate.analytics.seq", store, AnalyticsStore::analyticsSeq)
         .description("the highest global_seq the analytics store has read").register(registry);
+    Gauge.builder("pstate.analytics.waiting", store, AnalyticsStore::waiting)
+        .description("requests waiting (minSeq) for a change the analytics store has not read").register(registry);
     round();
     if (series == null) {
       return Future.succeededFuture();
