@@ -255,6 +255,21 @@ class AnalyticsStoreTest {
     }
   }
 
+  /** A setting DuckDB refuses fails the start and leaves the store's file where it is. */
+  @Test
+  void aRefusedSettingLeavesTheStoreInPlace() throws Exception {
+    try (AnalyticsStore store = AnalyticsStore.open(folder, SETTINGS)) {
+      new AnalyticsFeedVerticle(store, null, new MarketView(), SETTINGS, new SimpleMeterRegistry())
+          .append(journal().subList(0, 5));
+    }
+    Settings.AnalyticsSettings mistyped = Settings.from(SettingsLoader.loadJson(Map.of())
+        .mergeIn(new JsonObject().put("analytics", new JsonObject().put("memoryLimit", "lots")), true)).analytics();
+    assertThatThrownBy(() -> AnalyticsStore.open(folder, mistyped)).isInstanceOf(IllegalStateException.class);
+    try (AnalyticsStore store = AnalyticsStore.open(folder, SETTINGS)) {
+      assertThat(store.changes()).isEqualTo(5);
+    }
+  }
+
   /**
    * A batch that fails part-way (its third change is a cancel without the trade it cancels)
    * leaves nothing behind: not the rows appended before the failure, not a moved cursor, neither

@@ -187,6 +187,9 @@ public final class AnalyticsStore implements AutoCloseable {
   public static AnalyticsStore open(Path folder, AnalyticsSettings settings) {
     try {
       Files.createDirectories(folder);
+      // A setting DuckDB refuses (a mistyped memory limit) fails here, on a throwaway in-memory
+      // database, and is no reason to move the store's file aside below.
+      DriverManager.getConnection("jdbc:duckdb:", properties(settings)).close();
       try {
         return openFile(folder, settings);
       } catch (SQLException e) {
@@ -209,19 +212,8 @@ public final class AnalyticsStore implements AutoCloseable {
   }
 
   private static AnalyticsStore openFile(Path folder, AnalyticsSettings settings) throws SQLException {
-    Properties properties = new Properties();
-    properties.setProperty("memory_limit", settings.memoryLimit());
-    properties.setProperty("threads", Integer.toString(settings.threads()));
-    // The store is rebuilt from the journal, so DuckDB's own durability per commit is not
-    // needed: without fsync a batch's commit costs no kernel flush (most of a small batch's
-    // cost, BENCHMARKS.md). A process crash loses nothing (the page cache keeps the writes); an
-    // operating system crash may leave a file that no longer opens, which open() moves aside.
-    properties.setProperty("fsync_mode", settings.fsyncMode());
-    // A larger write-ahead log before DuckDB writes its tables back: fewer checkpoints while the
-    // feed appends.
-    properties.setProperty("checkpoint_threshold", settings.checkpointThreshold());
     DuckDBConnection connection = (DuckDBConnection) DriverManager.getConnection(
-        "jdbc:duckdb:" + folder.resolve(FILE).toAbsolutePath(), properties);
+        "jdbc:duckdb:" + folder.resolve(FILE).toAbsolutePath(), properties(settings));
     try (Statement statement = connection.createStatement()) {
       for (String sql : TABLES) {
         statement.execute(sql);
@@ -241,6 +233,22 @@ public final class AnalyticsStore implements AutoCloseable {
       closeQuietly(connection);
       throw e;
     }
+  }
+
+  /** DuckDB's settings of the store. */
+  private static Properties properties(AnalyticsSettings settings) {
+    Properties properties = new Properties();
+    properties.setProperty("memory_limit", settings.memoryLimit());
+    properties.setProperty("threads", Integer.toString(settings.threads()));
+    // The store is rebuilt from the journal, so DuckDB's own durability per commit is not
+    // needed: without fsync a batch's commit costs no kernel flush (most of a small batch's
+    // cost, BENCHMARKS.md). A process crash loses nothing (the page cache keeps the writes); an
+    // operating system crash may leave a file that no longer opens, which open() moves aside.
+    properties.setProperty("fsync_mode", settings.fsyncMode());
+    // A larger write-ahead log before DuckDB writes its tables back: fewer checkpoints while the
+    // feed appends.
+    properties.setProperty("checkpoint_threshold", settings.checkpointThreshold());
+    return properties;
   }
 
   /** The folder of the database. */
