@@ -30,6 +30,7 @@ import io.portfoliostate.protocol.MarketUpdate;
 import io.portfoliostate.security.AccessRule;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
@@ -83,6 +84,11 @@ final class PerformanceHandlers {
   private final Clock clock;
   private final Timer computing;
   private final Timer folding;
+  /** The steps of a read outside the fold and the computation: journal, parse, market, encode. */
+  private final Timer journalStep;
+  private final Timer parseStep;
+  private final Timer marketStep;
+  private final Timer encodeStep;
   private final PerformanceCache cache;
   /** The node's prices, shared by its gateway instances. */
   private final PerformancePrices prices;
@@ -106,6 +112,11 @@ final class PerformanceHandlers {
     this.computing = Timer.builder("pstate.performance.compute")
         .description("Time to value every day of one performance window and measure it, on a worker thread")
         .register(registry);
+    this.journalStep = step(registry, "journal", "the journal statement (events after the kept version), to its rows");
+    this.parseStep = step(registry, "parse", "parsing the journal's new payloads, on workers");
+    this.marketStep = step(registry, "market", "the window's prices (kept slices or a statement and its parsing) "
+        + "and FX rates");
+    this.encodeStep = step(registry, "encode", "building and encoding the answer's JSON, on a worker");
     this.folding = Timer.builder("pstate.performance.fold")
         .description("Time to fold a journal into the states of every day of a window (not counted when kept)")
         .register(registry);
@@ -123,6 +134,11 @@ final class PerformanceHandlers {
     }
     this.warmUp = caching.warmUp();
     this.registry = registry;
+  }
+
+  private static Timer step(MeterRegistry registry, String step, String what) {
+    return Timer.builder("pstate.performance.step").tag("step", step)
+        .description("Time of one step of a performance read: " + what).register(registry);
   }
 
   /**
@@ -245,14 +261,18 @@ final class PerformanceHandlers {
   private Future<PerformanceCache.Journal> journal(PortfolioId id) {
     PerformanceCache.Journal kept = cache.journal(id);
     long after = kept == null ? 0 : kept.version;
+    long asked = System.nanoTime();
     return history.journalAfter(id, after).compose(read -> {
+      journalStep.record(System.nanoTime() - asked, java.util.concurrent.TimeUnit.NANOSECONDS);
       count("journal", read.isEmpty() && kept != null, 1);
       if (read.isEmpty()) {
         return Future.succeededFuture(kept);
       }
       long version = read.seqs()[read.seqs().length - 1];
       boolean whole = read.contiguousAfter(after) == read.types().size();
+      long parsing = System.nanoTime();
       return parse(read).map(parsed -> {
+        parseStep.record(System.nanoTime() - parsing, java.util.concurrent.TimeUnit.NANOSECONDS);
         List<PortfolioEvent> events = parsed;
         if (kept != null) {
           events = new ArrayList<>(kept.events.size() + parsed.size());
@@ -432,21 +452,28 @@ final class PerformanceHandlers {
     PerformanceCache.Window window = new PerformanceCache.Window(from, to);
     // The fold (journal only) runs on one worker while the prices are read and parsed on another.
     Future<BusinessTime.Series> states = states(kept, window, dates);
+    long asked = System.nanoTime();
     Future<PriceHistory> marketData = prices(instruments, start, end).compose(series -> {
       Set<CurrencyCode> all = new HashSet<>(currencies);
       series.forEach(one -> all.addAll(one.currencies()));
-      return history.rates(all, start, end).map(rates -> PriceHistory.ofSeries(series, rates, splits));
+      return history.rates(all, start, end).map(rates -> {
+        marketStep.record(System.nanoTime() - asked, java.util.concurrent.TimeUnit.NANOSECONDS);
+        return PriceHistory.ofSeries(series, rates, splits);
+      });
     });
     return Future.all(states, marketData).compose(both -> vertx.executeBlocking(() -> {
       long began = System.nanoTime();
       PerformanceReport report = PerformanceCalculator.compute(new PerformanceCalculator.Inputs(from, to, baseCurrency,
           dates, states.result().states(), journal, marketData.result(), market, measuredAgainst, riskFree, groupBy),
           states.result().changed());
-      JsonObject json = json(id, report);
-      computing.record(System.nanoTime() - began, java.util.concurrent.TimeUnit.NANOSECONDS);
-      return json;
-    }, false)).map(json -> {
-      HttpBodies.json(ctx, 200, json);
+      long computed = System.nanoTime();
+      computing.record(computed - began, java.util.concurrent.TimeUnit.NANOSECONDS);
+      // Encoded here, not on the event loop: a year's answer is tens of kilobytes of JSON.
+      Buffer body = json(id, report).toBuffer();
+      encodeStep.record(System.nanoTime() - computed, java.util.concurrent.TimeUnit.NANOSECONDS);
+      return body;
+    }, false)).map(body -> {
+      ctx.json(200, body);
       return null;
     });
   }
