@@ -92,6 +92,8 @@ final class PerformanceHandlers {
   private final PerformanceCache cache;
   /** The node's prices, shared by its gateway instances. */
   private final PerformancePrices prices;
+  /** The node's finished answers, shared by its gateway instances. */
+  private final PerformanceAnswers answers;
   /** Whether this instance made {@link #prices}, and so applies the market updates to it (once per node). */
   private final boolean listens;
   private final boolean warmUp;
@@ -128,7 +130,12 @@ final class PerformanceHandlers {
       return new PerformancePrices(caching.prices(), caching.priceTtlSeconds(), System::nanoTime);
     });
     this.listens = created[0];
+    this.answers = vertx.sharedData().<String, PerformanceAnswers>getLocalMap(SHARED).computeIfAbsent("answers",
+        key -> new PerformanceAnswers(caching.answerBytes(), caching.priceTtlSeconds(), System::nanoTime));
     if (listens) {
+      io.micrometer.core.instrument.Gauge.builder("pstate.performance.answers.bytes", answers,
+          PerformanceAnswers::keptBytes).description("Bytes of finished performance answers the node keeps")
+          .register(registry);
       io.micrometer.core.instrument.Gauge.builder("pstate.performance.prices.kept", prices,
           PerformancePrices::keptPrices).description("Prices the node keeps for performance reads").register(registry);
     }
@@ -159,8 +166,10 @@ final class PerformanceHandlers {
   void register(SecuredRoutes routes, AccessRule reader) {
     routes.get("/api/v1/portfolios/:id/performance", reader, this::performance);
     if (listens) {
-      vertx.eventBus().<MarketUpdate>consumer(Addresses.MARKET_UPDATES,
-          message -> prices.onMarketUpdate(message.body()));
+      vertx.eventBus().<MarketUpdate>consumer(Addresses.MARKET_UPDATES, message -> {
+        prices.onMarketUpdate(message.body());
+        answers.onMarketUpdate(message.body());
+      });
       if (warmUp) {
         vertx.setTimer(WARM_UP_DELAY_MS, timer -> warmUp());
       }
@@ -440,7 +449,7 @@ final class PerformanceHandlers {
     List<LocalDate> dates = PerformanceCalculator.weekdays(from, to);
     Instant start = from.atStartOfDay().toInstant(ZoneOffset.UTC);
     Instant end = PerformanceCalculator.endOf(to);
-    MarketNeeds needs = MarketNeeds.of(journal);
+    MarketNeeds needs = kept.needs();
     Set<InstrumentId> instruments = needs.instruments();
     Set<CurrencyCode> currencies = needs.currencies();
     if (measuredAgainst != null) {
@@ -450,12 +459,23 @@ final class PerformanceHandlers {
     CurrencyCode baseCurrency = needs.base();
     GroupBy groupBy = query.groupBy();
     PerformanceCache.Window window = new PerformanceCache.Window(from, to);
+    PerformanceAnswers.Key key = new PerformanceAnswers.Key(id, kept.version, from, to, measuredAgainst, riskFree,
+        groupBy == null ? GroupBy.INSTRUMENT : groupBy);
+    Buffer answered = answers.find(key, splits);
+    count("answer", answered != null, 1);
+    if (answered != null) {
+      ctx.json(200, answered);
+      return Future.succeededFuture();
+    }
+    long[] asking = answers.begin();
+    Set<CurrencyCode> involved = new HashSet<>(currencies);
     // The fold (journal only) runs on one worker while the prices are read and parsed on another.
     Future<BusinessTime.Series> states = states(kept, window, dates);
     long asked = System.nanoTime();
     Future<PriceHistory> marketData = prices(instruments, start, end).compose(series -> {
       Set<CurrencyCode> all = new HashSet<>(currencies);
       series.forEach(one -> all.addAll(one.currencies()));
+      involved.addAll(all);
       return history.rates(all, start, end).map(rates -> {
         marketStep.record(System.nanoTime() - asked, java.util.concurrent.TimeUnit.NANOSECONDS);
         return PriceHistory.ofSeries(series, rates, splits);
@@ -473,6 +493,8 @@ final class PerformanceHandlers {
       encodeStep.record(System.nanoTime() - computed, java.util.concurrent.TimeUnit.NANOSECONDS);
       return body;
     }, false)).map(body -> {
+      answers.keep(key, new PerformanceAnswers.Needs(Set.copyOf(instruments), Set.copyOf(involved),
+          PerformancePrices.micros(end), List.copyOf(splits)), body, asking);
       ctx.json(200, body);
       return null;
     });
