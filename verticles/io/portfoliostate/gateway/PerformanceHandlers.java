@@ -278,7 +278,7 @@ final class PerformanceHandlers {
         return Future.succeededFuture(kept);
       }
       long version = read.seqs()[read.seqs().length - 1];
-      boolean whole = read.contiguousAfter(after) == read.types().size();
+      boolean whole = read.contiguousAfter(after) == read.size();
       long parsing = System.nanoTime();
       return parse(read).map(parsed -> {
         parseStep.record(System.nanoTime() - parsing, java.util.concurrent.TimeUnit.NANOSECONDS);
@@ -296,19 +296,17 @@ final class PerformanceHandlers {
   }
 
   /**
-   * Parses journal texts on workers: a long journal in two halves at once (JSON parsing was a
-   * fifth of a year's read, and the node has more than one core), a short one in one go.
+   * Parses the journal's text on workers: a long journal in two halves at once (JSON parsing was
+   * a fifth of a year's read, and the node has more than one core), a short one in one go.
    */
-  private Future<List<PortfolioEvent>> parse(PerformanceHistory.Journal read) {
-    int size = read.types().size();
-    if (size < PARALLEL_PARSE_EVENTS) {
-      return vertx.executeBlocking(read::events, false);
+  private Future<List<PortfolioEvent>> parse(PerformanceHistory.JournalText read) {
+    if (read.size() < PARALLEL_PARSE_EVENTS) {
+      return vertx.executeBlocking(() -> read.events(0, 1), false);
     }
-    int half = size / 2;
-    Future<List<PortfolioEvent>> first = vertx.executeBlocking(() -> read.events(0, half), false);
-    Future<List<PortfolioEvent>> second = vertx.executeBlocking(() -> read.events(half, size), false);
+    Future<List<PortfolioEvent>> first = vertx.executeBlocking(() -> read.events(0, 2), false);
+    Future<List<PortfolioEvent>> second = vertx.executeBlocking(() -> read.events(1, 2), false);
     return Future.all(first, second).map(both -> {
-      List<PortfolioEvent> events = new ArrayList<>(size);
+      List<PortfolioEvent> events = new ArrayList<>(read.size());
       events.addAll(first.result());
       events.addAll(second.result());
       return events;
