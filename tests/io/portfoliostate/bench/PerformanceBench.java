@@ -101,6 +101,7 @@ public final class PerformanceBench {
       get(client, floorUrl);
       Histogram floor = measure(client, i -> floorUrl, calls, compute, fold, "floor (GET one instrument)");
 
+      double[] firstBefore = steps(node);
       long firstCpu = processCpuNanos();
       long firstStarted = System.nanoTime();
       String first = get(client, year);
@@ -108,6 +109,11 @@ public final class PerformanceBench {
       double firstCpuMs = (processCpuNanos() - firstCpu) / 1e6;
       double firstCompute = compute.totalTime(TimeUnit.MILLISECONDS);
       double firstFold = fold.totalTime(TimeUnit.MILLISECONDS);
+      double[] firstSteps = steps(node);
+      for (int k = 0; k < firstSteps.length; k++) {
+        firstSteps[k] -= firstBefore[k];
+      }
+      System.out.println("first call steps: " + stepLine(firstSteps));
       JsonObject answer = new JsonObject(first);
       System.out.printf(Locale.ROOT, "first call: %.1f ms (fold %.1f ms, compute %.1f ms, JVM CPU %.1f ms); %,d bytes, %d points, "
           + "complete %s, TWR %s, NAV at the end %s%n", firstMs, firstFold, firstCompute, firstCpuMs, first.length(),
@@ -155,8 +161,8 @@ public final class PerformanceBench {
       System.out.printf(Locale.ROOT, "=== PerformanceBench summary (%d positions, %,d events, %d days of prices)%n",
           positions, written, weekdays.size());
       System.out.printf(Locale.ROOT, "FLOOR    %s%n", latencyLine(floor));
-      System.out.printf(Locale.ROOT, "FIRST    %.1f ms (fold %.1f ms, compute %.1f ms, JVM CPU %.1f ms) = %.1f x the floor's p50%n",
-          firstMs, firstFold, firstCompute, firstCpuMs, firstMs / BenchSupport.ms(floor.getValueAtPercentile(50)));
+      System.out.printf(Locale.ROOT, "FIRST    %.1f ms (JVM CPU %.1f ms) = %.1f x the floor's p50; steps %s%n",
+          firstMs, firstCpuMs, firstMs / BenchSupport.ms(floor.getValueAtPercentile(50)), stepLine(firstSteps));
       System.out.printf(Locale.ROOT, "REPEATED %4d days, same window (kept): %s%n", weekdays.size(), latencyLine(repeated));
       System.out.printf(Locale.ROOT, "AGAIN    %4d days, same window at the end: %s%n", weekdays.size(), latencyLine(again));
       System.out.printf(Locale.ROOT, "OTHER    first calls of other portfolios, warm node: %s%n", otherLine);

@@ -164,7 +164,7 @@ final class PerformanceWarmUp {
     PerformanceReport report = PerformanceCalculator.compute(new PerformanceCalculator.Inputs(window.from(),
         window.to(), needs.base(), days, states.states(), journal, history, instrument -> Optional.of(currency(instrument)),
         InstrumentId.of("W0"), 0.02, null), states.changed());
-    return PerformanceHandlers.json(ID, report).encode().length();
+    return PerformanceHandlers.json(ID, report).toBuffer().length();
   }
 
   private static CurrencyCode currency(InstrumentId instrument) {
