@@ -72,6 +72,12 @@ final class PerformanceHandlers {
   /** Rounds of the warm-up: enough for the JIT to compile the hot loops with its optimizing compiler. */
   private static final int WARM_UP_ROUNDS = 3;
 
+  /**
+   * How far back the warm-up keeps every instrument's prices: a year and a week, so that a 1-year
+   * window (and a YTD, QTD or MTD one) asked in the next days is a slice.
+   */
+  static final int PRELOAD_DAYS = 372;
+
   /** The node-wide local map holding the shared price store. */
   private static final String SHARED = "pstate.performance";
 
@@ -206,10 +212,50 @@ final class PerformanceHandlers {
         .description("CPU time the warm-up took on its worker threads, all rounds and the synthetic book")
         .register(registry);
     book.onSuccess(done -> cpuTimer.record(cpu[0], java.util.concurrent.TimeUnit.NANOSECONDS));
+    book.compose(done -> preloadPrices()).onFailure(failure -> LOG.warn("Performance price preload stopped: {}",
+        failure.toString()));
     book.onSuccess(done -> LOG.info("Performance warm-up: {} rounds of a synthetic year ({} positions, {} trades) "
             + "in {} ms, {} ms of CPU", WARM_UP_ROUNDS, PerformanceWarmUp.POSITIONS, PerformanceWarmUp.TRADES,
             (System.nanoTime() - began) / 1_000_000, cpu[0] / 1_000_000))
         .onFailure(failure -> LOG.warn("Performance warm-up stopped: {}", failure.toString()));
+  }
+
+  /**
+   * Keeps the last year of every priced instrument's history (from {@link #PRELOAD_DAYS} days
+   * before today), as the first read of a 1-year window would: in a fresh node that read's price
+   * statement over every instrument's year was its largest step, PostgreSQL's work. Instruments the
+   * node already keeps from that day or earlier are left as they are; no more than the store's
+   * bound is asked. One statement, parsed on a worker; a price published meanwhile is not kept.
+   */
+  Future<Void> preloadPrices() {
+    if (!prices.keeps()) {
+      return Future.succeededFuture();
+    }
+    long began = System.nanoTime();
+    Instant start = LocalDate.now(clock.withZone(ZoneOffset.UTC)).minusDays(PRELOAD_DAYS).atStartOfDay()
+        .toInstant(ZoneOffset.UTC);
+    List<InstrumentId> ids = new ArrayList<>();
+    for (io.portfoliostate.domain.valuation.Price latest : market.snapshot().market().prices()) {
+      // A year of weekdays is about 261 prices an instrument: no more instruments than the bound holds.
+      if ((long) (ids.size() + 1) * (PRELOAD_DAYS * 5 / 7 + 1) > prices.bound()) {
+        break;
+      }
+      if (!prices.find(latest.instrumentId(), start, start).kept()) {
+        ids.add(latest.instrumentId());
+      }
+    }
+    if (ids.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    long epoch = prices.epoch();
+    return history.prices(ids, start, PerformanceHistory.LATEST)
+        .compose(texts -> vertx.executeBlocking(texts::series, false))
+        .map(read -> {
+          prices.keep(ids, read, start, epoch);
+          LOG.info("Performance warm-up: the prices of {} instruments from {} kept in {} ms", ids.size(), start,
+              (System.nanoTime() - began) / 1_000_000);
+          return null;
+        });
   }
 
   private static long threadCpuNanos() {
