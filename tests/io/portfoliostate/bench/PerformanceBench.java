@@ -51,7 +51,9 @@ import org.HdrHistogram.Histogram;
  * was only asked earlier in the JVM's life.
  *
  * <p>Options (key=value): positions=500 events=5000 days=261 (weekdays of prices, ending today)
- * calls=50 others=8 (portfolios of the same shape whose first call is measured on the warm node).
+ * calls=50 others=8 (portfolios of the same shape whose first call is measured on the warm node);
+ * data=&lt;dir&gt; restarts on the data a previous run left (a fresh JVM on an existing book: with
+ * {@code set.http.performance.warmUp=true} it first waits for the warm-up and its price preload).
  */
 public final class PerformanceBench {
 
@@ -73,8 +75,10 @@ public final class PerformanceBench {
     int calls = options.integer("calls", 50);
     int others = options.integer("others", 8);
 
+    // data=<dir>: the data a previous run left (its last line names it): a node restarted on it in a fresh JVM.
+    String reused = options.string("data", "");
     BenchSupport.printMachine("PerformanceBench", options);
-    Path dataDir = BenchSupport.freshDataDir("performance");
+    Path dataDir = reused.isEmpty() ? BenchSupport.freshDataDir("performance") : Path.of(reused);
     JsonObject overrides = new JsonObject().put("security", new JsonObject()
         .put("adminKeyFile", TestKeys.adminKeyFile().toString())).mergeIn(options.settingOverrides(), true);
     Node node = BenchSupport.startNode(dataDir, overrides);
@@ -84,12 +88,17 @@ public final class PerformanceBench {
     try {
       List<LocalDate> weekdays = weekdays(days);
       long started = System.nanoTime();
-      int written = setUp(client, base, positions, events, weekdays);
-      for (int i = 1; i <= others; i++) {
-        book(client, base, OTHER + i, positions, events, weekdays, new Random(42 + i));
+      int written = events;
+      if (reused.isEmpty()) {
+        written = setUp(client, base, positions, events, weekdays);
+        for (int i = 1; i <= others; i++) {
+          book(client, base, OTHER + i, positions, events, weekdays, new Random(42 + i));
+        }
+        System.out.printf(Locale.ROOT, "set up %d instruments, %,d prices, %,d events in %,d ms%n", positions,
+            positions * weekdays.size(), written, BenchSupport.millisSince(started));
+      } else if (options.settingOverrides().encode().contains("\"warmUp\":true")) {
+        awaitWarmUp(node);
       }
-      System.out.printf(Locale.ROOT, "set up %d instruments, %,d prices, %,d events in %,d ms%n", positions,
-          positions * weekdays.size(), written, BenchSupport.millisSince(started));
 
       LocalDate from = weekdays.get(0);
       LocalDate to = weekdays.get(weekdays.size() - 1);
@@ -202,6 +211,26 @@ public final class PerformanceBench {
         label, latencyLine(histogram), foldMean, computeMean, cpu[count / 2],
         cpu[Math.min(count - 1, (int) Math.ceil(count * 0.99) - 1)]);
     return histogram;
+  }
+
+  /**
+   * A node restarted on existing data with {@code http.performance.warmUp}: waits (up to two
+   * minutes) until its warm-up's rounds are done and it kept prices, so that the first call
+   * measures a warmed node.
+   */
+  private static void awaitWarmUp(Node node) throws InterruptedException {
+    long started = System.nanoTime();
+    while (System.nanoTime() - started < 120_000_000_000L) {
+      Timer cpu = node.registry().find("pstate.performance.warmup.cpu").timer();
+      io.micrometer.core.instrument.Gauge kept = node.registry().find("pstate.performance.prices.kept").gauge();
+      if (cpu != null && cpu.count() > 0 && kept != null && kept.value() > 0) {
+        System.out.printf(Locale.ROOT, "restarted on existing data; the warm-up done and %,.0f prices kept after %,d ms%n",
+            kept.value(), BenchSupport.millisSince(started));
+        return;
+      }
+      Thread.sleep(200);
+    }
+    System.out.println("restarted on existing data; no warm-up finished within 2 minutes");
   }
 
   /** The node's total time so far in each of {@link #STEPS}, in ms. */
