@@ -147,11 +147,13 @@ class SettingsLoaderTest {
   @Test
   void performanceCachesHaveBoundsFromConfAndTheEnvironment() {
     assertThat(Settings.from(SettingsLoader.loadJson(Map.of())).http().performance())
-        .isEqualTo(new Settings.PerformanceCacheSettings(100_000, 1_000_000, 300, false));
+        .isEqualTo(new Settings.PerformanceCacheSettings(100_000, 1_000_000, 300, false, 33_554_432L));
     assertThat(Settings.from(SettingsLoader.loadJson(Map.of("PSTATE_PERFORMANCE_CACHE_EVENTS", "0",
         "PSTATE_PERFORMANCE_CACHE_PRICES", "500", "PSTATE_PERFORMANCE_PRICE_TTL_SECONDS", "10",
-        "PSTATE_PERFORMANCE_WARM_UP", "true"))).http().performance())
-        .isEqualTo(new Settings.PerformanceCacheSettings(0, 500, 10, true));
+        "PSTATE_PERFORMANCE_WARM_UP", "true", "PSTATE_PERFORMANCE_CACHE_ANSWER_BYTES", "0"))).http().performance())
+        .isEqualTo(new Settings.PerformanceCacheSettings(0, 500, 10, true, 0));
+    assertThatThrownBy(() -> Settings.from(SettingsLoader.loadJson(Map.of("PSTATE_PERFORMANCE_CACHE_ANSWER_BYTES",
+        "-1")))).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("answerBytes");
     assertThatThrownBy(() -> Settings.from(SettingsLoader.loadJson(Map.of("PSTATE_PERFORMANCE_CACHE_PRICES", "-1"))))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("http.performance");
   }

@@ -110,18 +110,31 @@ public record Settings(
    * @param warmUp whether the node computes a synthetic year of performance on a worker once it
    *     is ready, so that the first real read does not run interpreted code (about 2 s of CPU at
    *     start; off by default)
+   * @param answerBytes how many bytes of finished answers (encoded JSON), over all portfolios, the
+   *     node keeps to answer a repeated read without valuation; trusted for {@code priceTtlSeconds}
    */
-  public record PerformanceCacheSettings(int journalEvents, int prices, long priceTtlSeconds, boolean warmUp) {
+  public record PerformanceCacheSettings(int journalEvents, int prices, long priceTtlSeconds, boolean warmUp,
+      long answerBytes) {
 
     public PerformanceCacheSettings {
-      if (journalEvents < 0 || prices < 0 || priceTtlSeconds < 0) {
-        throw new IllegalArgumentException("http.performance: journalEvents, prices and priceTtlSeconds must be >= 0");
+      if (journalEvents < 0 || prices < 0 || priceTtlSeconds < 0 || answerBytes < 0) {
+        throw new IllegalArgumentException(
+            "http.performance: journalEvents, prices, priceTtlSeconds and answerBytes must be >= 0");
       }
     }
 
+    /** The settings with the default bound of finished answers (32 MiB). */
+    public PerformanceCacheSettings(int journalEvents, int prices, long priceTtlSeconds, boolean warmUp) {
+      this(journalEvents, prices, priceTtlSeconds, warmUp, DEFAULT_ANSWER_BYTES);
+    }
+
+    /** 32 MiB: about 500 answers of a year for 500 positions (70 kB each). */
+    static final long DEFAULT_ANSWER_BYTES = 33_554_432L;
+
     static PerformanceCacheSettings from(JsonObject json) {
       return new PerformanceCacheSettings(json.getInteger("journalEvents", 100_000),
-          json.getInteger("prices", 1_000_000), json.getLong("priceTtlSeconds", 300L), flag(json, "warmUp", false));
+          json.getInteger("prices", 1_000_000), json.getLong("priceTtlSeconds", 300L), flag(json, "warmUp", false),
+          json.getLong("answerBytes", DEFAULT_ANSWER_BYTES));
     }
   }
 

@@ -29,6 +29,7 @@ public final class SettingsLoader {
       Map.entry("PSTATE_PERFORMANCE_CACHE_PRICES", "http.performance.prices"),
       Map.entry("PSTATE_PERFORMANCE_PRICE_TTL_SECONDS", "http.performance.priceTtlSeconds"),
       Map.entry("PSTATE_PERFORMANCE_WARM_UP", "http.performance.warmUp"),
+      Map.entry("PSTATE_PERFORMANCE_CACHE_ANSWER_BYTES", "http.performance.answerBytes"),
       Map.entry("PSTATE_OWNER_TIMEOUT_MS", "routing.ownerTimeoutMs"),
       Map.entry("PSTATE_NOT_OWNER_RETRY_MS", "routing.notOwnerRetryMs"),
       Map.entry("PSTATE_PG_URL", "database.url"),
