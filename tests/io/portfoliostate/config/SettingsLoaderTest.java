@@ -270,4 +270,29 @@ class SettingsLoaderTest {
     assertThatThrownBy(() -> Settings.from(SettingsLoader.loadJson(Map.of("PSTATE_CONFIG", file.toString()))))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("used twice");
   }
+
+  @Test
+  void aPerformanceScheduleTakesAPeriodOrANumberOfDays(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("exports.json");
+    Files.writeString(file, "{\"exports\": {\"schedules\": ["
+        + "{\"name\": \"nav-mtd\", \"dataset\": \"performance\", \"period\": \"mtd\", \"folder\": \"/x\"},"
+        + "{\"name\": \"nav-30\", \"dataset\": \"performance\", \"days\": 30, \"folder\": \"/x\"},"
+        + "{\"name\": \"nav-itd\", \"dataset\": \"performance\", \"folder\": \"/x\"}]}}");
+    java.util.List<ExportSettings.Schedule> schedules = Settings.from(SettingsLoader.loadJson(
+        Map.of("PSTATE_CONFIG", file.toString()))).exports().schedules();
+    assertThat(schedules).extracting(ExportSettings.Schedule::period).containsExactly("MTD", null, null);
+    assertThat(schedules).extracting(ExportSettings.Schedule::days).containsExactly(null, 30, null);
+
+    for (String[] bad : new String[][] {
+        {"\"dataset\": \"positions\", \"period\": \"MTD\"", "window of a performance schedule"},
+        {"\"dataset\": \"performance\", \"period\": \"5Y\"", "exports.schedules.s.period must be one of"},
+        {"\"dataset\": \"performance\", \"period\": \"YTD\", \"days\": 5", "either period or days"},
+        {"\"dataset\": \"performance\", \"days\": 0", "exports.schedules.s.days must be 1 to 10950"},
+        {"\"dataset\": \"performance\", \"days\": \"week\"", "exports.schedules.s.days must be a number"}}) {
+      Files.writeString(file, "{\"exports\": {\"schedules\": [{\"name\": \"s\", " + bad[0]
+          + ", \"folder\": \"/x\"}]}}");
+      assertThatThrownBy(() -> Settings.from(SettingsLoader.loadJson(Map.of("PSTATE_CONFIG", file.toString()))))
+          .as(bad[0]).isInstanceOf(IllegalArgumentException.class).hasMessageContaining(bad[1]);
+    }
+  }
 }
