@@ -44,7 +44,7 @@ import org.junit.jupiter.api.Test;
  * means all, and importing the same file again records exactly what is missing: nothing when the
  * first import committed (every row a replay), everything when it did not.
  *
- * <p>Tagged slow (three service starts and two 40,000-row imports: 60-120 s on a loaded 2-core
+ * <p>Tagged slow (three service starts and two 40,000-row imports: 130-145 s on a loaded 2-core
  * machine): {@code mvn -B test -Dtest=ImportCrashTest -Dexcluded.test.groups=}.
  */
 @Tag("slow")
@@ -186,7 +186,8 @@ class ImportCrashTest {
       unavailable++;
       read = service.api().get("/api/v1/portfolios/" + id);
     }
-    System.out.printf("ImportCrashTest: first read of %s after the restart: %d ms, %d answers 503%n", id,
+    System.out.printf("ImportCrashTest: %s after the restart holds %s of the file (answered %s); its first read "
+        + "took %d ms, %d answers 503%n", id, recorded ? "all" : "none", killed.status(),
         (System.nanoTime() - started) / 1_000_000, unavailable);
     assertThat(read.status()).as(read.body()).isEqualTo(200);
     assertThat(read.json().getLong("version")).isEqualTo(rows);
