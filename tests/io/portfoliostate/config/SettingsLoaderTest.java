@@ -111,11 +111,11 @@ class SettingsLoaderTest {
   @Test
   void importSettingsComeFromConfAndTheEnvironment() {
     assertThat(Settings.from(SettingsLoader.loadJson(Map.of())).imports())
-        .isEqualTo(new Settings.ImportSettings(32 << 20, 200_000, 100_000, 120_000L));
+        .isEqualTo(new Settings.ImportSettings(32 << 20, 200_000, 100_000, 120_000L, 2));
     assertThat(Settings.from(SettingsLoader.loadJson(Map.of("PSTATE_IMPORT_MAX_BYTES", "1048576",
         "PSTATE_IMPORT_MAX_ROWS", "1000", "PSTATE_IMPORT_MAX_ROWS_PER_TRANSACTION", "250",
-        "PSTATE_IMPORT_OWNER_TIMEOUT_MS", "30000"))).imports())
-        .isEqualTo(new Settings.ImportSettings(1 << 20, 1_000, 250, 30_000L));
+        "PSTATE_IMPORT_OWNER_TIMEOUT_MS", "30000", "PSTATE_IMPORT_MAX_CONCURRENT", "5"))).imports())
+        .isEqualTo(new Settings.ImportSettings(1 << 20, 1_000, 250, 30_000L, 5));
     assertThatThrownBy(() -> Settings.from(SettingsLoader.loadJson(Map.of("PSTATE_IMPORT_MAX_ROWS", "0"))))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("imports");
   }
