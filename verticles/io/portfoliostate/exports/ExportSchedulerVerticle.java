@@ -33,7 +33,8 @@ import org.slf4j.LoggerFactory;
  * {@code <folder>/<date>/<name>.<ext>} when whole (an atomic move) and then marks the run done.
  * A node killed mid-export leaves a claim whose lease runs out: another node, or the same one
  * restarted, takes it over and writes the file again from the start. A done run is never
- * claimed again. The export is taken as of the scheduled time, so a run taken over writes the
+ * claimed again. The export is taken as of the scheduled time (a {@code performance} schedule:
+ * over its window ending at the run's date, {@link #window}), so a run taken over writes the
  * same rows.
  */
 public final class ExportSchedulerVerticle extends VerticleBase {
