@@ -114,11 +114,11 @@ class SettingsLoaderTest {
   @Test
   void importSettingsComeFromConfAndTheEnvironment() {
     assertThat(Settings.from(SettingsLoader.loadJson(Map.of())).imports())
-        .isEqualTo(new Settings.ImportSettings(32 << 20, 200_000, 100_000, 120_000L));
+        .isEqualTo(new Settings.ImportSettings(32 << 20, 200_000, 100_000, 120_000L, 2));
     assertThat(Settings.from(SettingsLoader.loadJson(Map.of("PSTATE_IMPORT_MAX_BYTES", "1048576",
         "PSTATE_IMPORT_MAX_ROWS", "1000", "PSTATE_IMPORT_MAX_ROWS_PER_TRANSACTION", "250",
-        "PSTATE_IMPORT_OWNER_TIMEOUT_MS", "30000"))).imports())
-        .isEqualTo(new Settings.ImportSettings(1 << 20, 1_000, 250, 30_000L));
+        "PSTATE_IMPORT_OWNER_TIMEOUT_MS", "30000", "PSTATE_IMPORT_MAX_CONCURRENT", "5"))).imports())
+        .isEqualTo(new Settings.ImportSettings(1 << 20, 1_000, 250, 30_000L, 5));
     assertThatThrownBy(() -> Settings.from(SettingsLoader.loadJson(Map.of("PSTATE_IMPORT_MAX_ROWS", "0"))))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("imports");
   }
@@ -274,5 +274,30 @@ class SettingsLoaderTest {
         + " \"folder\": \"/x\"}, {\"name\": \"a\", \"dataset\": \"cash\", \"folder\": \"/y\"}]}}");
     assertThatThrownBy(() -> Settings.from(SettingsLoader.loadJson(Map.of("PSTATE_CONFIG", file.toString()))))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("used twice");
+  }
+
+  @Test
+  void aPerformanceScheduleTakesAPeriodOrANumberOfDays(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("exports.json");
+    Files.writeString(file, "{\"exports\": {\"schedules\": ["
+        + "{\"name\": \"nav-mtd\", \"dataset\": \"performance\", \"period\": \"mtd\", \"folder\": \"/x\"},"
+        + "{\"name\": \"nav-30\", \"dataset\": \"performance\", \"days\": 30, \"folder\": \"/x\"},"
+        + "{\"name\": \"nav-itd\", \"dataset\": \"performance\", \"folder\": \"/x\"}]}}");
+    java.util.List<ExportSettings.Schedule> schedules = Settings.from(SettingsLoader.loadJson(
+        Map.of("PSTATE_CONFIG", file.toString()))).exports().schedules();
+    assertThat(schedules).extracting(ExportSettings.Schedule::period).containsExactly("MTD", null, null);
+    assertThat(schedules).extracting(ExportSettings.Schedule::days).containsExactly(null, 30, null);
+
+    for (String[] bad : new String[][] {
+        {"\"dataset\": \"positions\", \"period\": \"MTD\"", "window of a performance schedule"},
+        {"\"dataset\": \"performance\", \"period\": \"5Y\"", "exports.schedules.s.period must be one of"},
+        {"\"dataset\": \"performance\", \"period\": \"YTD\", \"days\": 5", "either period or days"},
+        {"\"dataset\": \"performance\", \"days\": 0", "exports.schedules.s.days must be 1 to 10950"},
+        {"\"dataset\": \"performance\", \"days\": \"week\"", "exports.schedules.s.days must be a number"}}) {
+      Files.writeString(file, "{\"exports\": {\"schedules\": [{\"name\": \"s\", " + bad[0]
+          + ", \"folder\": \"/x\"}]}}");
+      assertThatThrownBy(() -> Settings.from(SettingsLoader.loadJson(Map.of("PSTATE_CONFIG", file.toString()))))
+          .as(bad[0]).isInstanceOf(IllegalArgumentException.class).hasMessageContaining(bad[1]);
+    }
   }
 }

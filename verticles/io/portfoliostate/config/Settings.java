@@ -675,18 +675,22 @@ public record Settings(
    *     the owner and one journal transaction, all or nothing (413 beyond; split the file)
    * @param ownerTimeoutMs how long the import waits for the owner to decide and commit the file
    *     (seconds at 100,000 rows; other commands keep {@code routing.ownerTimeoutMs})
+   * @param maxConcurrent the most imports (dry runs included) a node runs at once (429 beyond): an
+   *     import holds its whole file in the heap, about 1.7 KB per row at its peak
    */
-  public record ImportSettings(int maxBytes, int maxRows, int maxRowsPerTransaction, long ownerTimeoutMs) {
+  public record ImportSettings(int maxBytes, int maxRows, int maxRowsPerTransaction, long ownerTimeoutMs,
+      int maxConcurrent) {
     public ImportSettings {
-      if (maxBytes < 1 || maxRows < 1 || maxRowsPerTransaction < 1 || ownerTimeoutMs < 1) {
+      if (maxBytes < 1 || maxRows < 1 || maxRowsPerTransaction < 1 || ownerTimeoutMs < 1 || maxConcurrent < 1) {
         throw new IllegalArgumentException(
-            "imports: maxBytes, maxRows, maxRowsPerTransaction and ownerTimeoutMs must be positive");
+            "imports: maxBytes, maxRows, maxRowsPerTransaction, ownerTimeoutMs and maxConcurrent must be positive");
       }
     }
 
     static ImportSettings from(JsonObject json) {
       return new ImportSettings(json.getInteger("maxBytes", 32 << 20), json.getInteger("maxRows", 200_000),
-          json.getInteger("maxRowsPerTransaction", 100_000), json.getLong("ownerTimeoutMs", 120_000L));
+          json.getInteger("maxRowsPerTransaction", 100_000), json.getLong("ownerTimeoutMs", 120_000L),
+          json.getInteger("maxConcurrent", 2));
     }
   }
 }

@@ -95,6 +95,7 @@ public final class SettingsLoader {
       Map.entry("PSTATE_IMPORT_MAX_ROWS", "imports.maxRows"),
       Map.entry("PSTATE_IMPORT_MAX_ROWS_PER_TRANSACTION", "imports.maxRowsPerTransaction"),
       Map.entry("PSTATE_IMPORT_OWNER_TIMEOUT_MS", "imports.ownerTimeoutMs"),
+      Map.entry("PSTATE_IMPORT_MAX_CONCURRENT", "imports.maxConcurrent"),
       Map.entry("PSTATE_EXPORTS_DIR", "exports.dir"),
       Map.entry("PSTATE_EXPORTS_MAX_ROWS", "exports.maxRows"),
       Map.entry("PSTATE_ANALYTICS_SERIES_DAYS", "analytics.series.days"));
