@@ -14,6 +14,7 @@ final class LiveMetrics {
   final Counter dropped;
   final Counter refused;
   final Counter revoked;
+  final Counter diverged;
   private final MeterRegistry registry;
 
   LiveMetrics(MeterRegistry registry) {
@@ -31,6 +32,9 @@ final class LiveMetrics {
         .description("Bridge registrations and frames refused (addresses, entitlements, floods)").register(registry);
     revoked = Counter.builder("pstate.live.revoked")
         .description("Registrations dropped because their caller may no longer read the portfolio").register(registry);
+    diverged = Counter.builder("pstate.live.diverged")
+        .description("Changes from another node that did not evolve this node's copy to the owner's state "
+            + "(the subscribers were resynchronised)").register(registry);
   }
 
   Counter disconnects(String reason) {
