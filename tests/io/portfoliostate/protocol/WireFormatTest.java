@@ -176,6 +176,12 @@ class WireFormatTest {
         .isEqualTo(new OwnerRequest.Read(ID, null, T0, T0.plusSeconds(60)));
     assertThat(overTheWire(OwnerRequest.Read.current(ID))).isEqualTo(OwnerRequest.Read.current(ID));
     assertThat(overTheWire(new OwnerRequest.ReadEvents(ID, 40, 100))).isEqualTo(new OwnerRequest.ReadEvents(ID, 40, 100));
+    assertThat(overTheWire(new OwnerRequest.Watch(ID, "node-a", 5_000))).isEqualTo(
+        new OwnerRequest.Watch(ID, "node-a", 5_000, true));
+    // A renewal asks for the version only; a Watch without the field (the version before) wants the state.
+    assertThat(overTheWire(new OwnerRequest.Watch(ID, "node-a", 5_000, false)).stateWanted()).isFalse();
+    assertThat(MessageJson.watch(new io.vertx.core.json.JsonObject().put("portfolioId", ID.value())
+        .put("nodeId", "node-a").put("leaseMs", 5_000)).stateWanted()).isTrue();
   }
 
   @Test

@@ -282,18 +282,41 @@ public final class LiveHub extends VerticleBase {
     });
   }
 
-  /** Renews every interest; an answer newer than what was delivered means a change was missed. */
+  /**
+   * Renews every interest, asking the owner for its version only (the state, with every open lot,
+   * would cross the cluster every second). An answer newer than what was delivered means a change
+   * was missed, or is still on its way: the owner's reply goes straight back to this node, while
+   * the change it sent before may wait for the cluster's lookup of this hub's address, and was
+   * seen to arrive more than 250 ms after the reply on a loaded machine. So the hub reads the
+   * versions from the journal only if it is still behind one renewal period later; a change that
+   * arrives meanwhile is delivered as it came (with all the events of its commit).
+   */
   private void renew() {
     for (Followed f : new ArrayList<>(followed.values())) {
       if (f.state == null) {
         continue;
       }
-      watch(f.id).onSuccess(state -> {
-        if (followed.get(f.id) == f && state != null && !f.filling && state.version() > f.state.version()) {
-          fill(f, state.version(), state);
-        }
-      });
+      owners.<Object>request(new OwnerRequest.Watch(f.id, nodeId, settings.interestLeaseMs(), false))
+          .onSuccess(answer -> {
+            long version = versionOf(answer);
+            if (behind(f, version)) {
+              vertx.setTimer(settings.renewMs(), t -> {
+                if (behind(f, version)) {
+                  fill(f, version, answer instanceof PortfolioState state ? state : null);
+                }
+              });
+            }
+          });
     }
+  }
+
+  /** The version a renewal answered: a number, or a state from an owner of the version before. */
+  private static long versionOf(Object answer) {
+    return answer instanceof PortfolioState state ? state.version() : ((Number) answer).longValue();
+  }
+
+  private boolean behind(Followed f, long ownersVersion) {
+    return followed.get(f.id) == f && !f.filling && ownersVersion > f.state.version();
   }
 
   private void start(Followed f, LiveSocket socket, Kind kind, Long fromVersion) {

@@ -64,13 +64,15 @@ public final class MessageJson {
   }
 
   public static JsonObject watch(OwnerRequest.Watch request) {
-    return new JsonObject().put("portfolioId", request.portfolioId().value()).put("nodeId", request.nodeId())
-        .put("leaseMs", request.leaseMs());
+    JsonObject json = new JsonObject().put("portfolioId", request.portfolioId().value())
+        .put("nodeId", request.nodeId()).put("leaseMs", request.leaseMs());
+    // Only when set: an owner of the version before ignores it and answers the state, as before.
+    return request.stateWanted() ? json : json.put("versionOnly", true);
   }
 
   public static OwnerRequest.Watch watch(JsonObject json) {
     return new OwnerRequest.Watch(Json.portfolioId(json, "portfolioId"), json.getString("nodeId"),
-        json.getLong("leaseMs"));
+        json.getLong("leaseMs"), !json.getBoolean("versionOnly", false));
   }
 
   public static JsonObject readEvents(OwnerRequest.ReadEvents request) {

@@ -249,7 +249,8 @@ public final class PortfolioOwnerVerticle extends VerticleBase {
           entity.watchers = new java.util.HashMap<>(4);
         }
         entity.watchers.put(watch.nodeId(), System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(watch.leaseMs()));
-        message.reply(entity.state);
+        // A renewal wants the version only: the state, with every open lot, is not sent every second.
+        message.reply(watch.stateWanted() ? entity.state : (Object) entity.state.version());
       }
     });
   }
