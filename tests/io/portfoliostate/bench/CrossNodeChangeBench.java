@@ -15,10 +15,12 @@ import io.portfoliostate.domain.TradeRecorded;
 import io.portfoliostate.protocol.Codecs;
 import io.portfoliostate.protocol.EventJson;
 import io.portfoliostate.protocol.EventText;
+import io.portfoliostate.protocol.MessageJson;
 import io.portfoliostate.protocol.PortfolioChange;
 import io.portfoliostate.protocol.StateJson;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.MessageCodec;
+import io.vertx.core.json.JsonObject;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.math.BigDecimal;
@@ -33,13 +35,15 @@ import java.util.Map;
  * What one committed change costs when it crosses to a live hub on another node, in isolation
  * (one thread, no server, no network): the owner encodes the {@link PortfolioChange} with its
  * event-bus codec, the receiving node decodes it and turns it into the state its hub delivers
- * from. The book has {@code positions} FIFO positions holding {@code lots} open lots between
- * them (at least one each); the change is one buy of the first position, as a trade commits it.
+ * from (it evolves its own copy). The book has {@code positions} FIFO positions holding {@code
+ * lots} open lots between them (at least one each); the change is one buy of the first position.
  *
  * <p>Columns: the bytes the codec writes (what crosses the cluster per commit and watching node),
- * the owner's encode, the follower's decode plus whatever it must do to have the new state
- * (medians of {@code reps} groups of 10, µs of the thread's CPU time, so that other work on a shared
- * machine does not count).
+ * the owner's encode, the follower's decode plus whatever it must do to have the new state; then
+ * the same for the message with the whole state in it, as changes crossed before (still read
+ * from a node of the version before); medians of {@code reps} groups of 10, in µs of the thread's
+ * CPU time, so that other work on a shared machine does not count. A first pass over the smallest
+ * book warms the JIT up and is not printed.
  *
  * <p>Options (key=value): lots=10,1000,10000 positions=10,500 reps=200
  */
@@ -65,16 +69,17 @@ public final class CrossNodeChangeBench {
     System.out.printf(Locale.ROOT, "CrossNodeChangeBench: java %s, %d processors%n", Runtime.version(),
         Runtime.getRuntime().availableProcessors());
     System.out.println("| positions | open lots in the book (per position) | bytes on the wire | encode (µs, median) "
-        + "| decode + follower's state (µs, median) |");
-    System.out.println("|---:|---:|---:|---:|---:|");
+        + "| decode + follower's state (µs, median) | with the state: bytes | encode | decode |");
+    System.out.println("|---:|---:|---:|---:|---:|---:|---:|---:|");
+    run(positionCounts.get(0), lotCounts.get(0), reps * 5, false);
     for (int positions : positionCounts) {
       for (int lots : lotCounts) {
-        run(positions, lots, Math.max(11, Math.min(reps, 2_000_000 / Math.max(1, lots * 10))));
+        run(positions, lots, Math.max(11, Math.min(reps, 2_000_000 / Math.max(1, lots * 10))), true);
       }
     }
   }
 
-  private static void run(int positions, int lots, int reps) {
+  private static void run(int positions, int lots, int reps, boolean print) {
     int perPosition = Math.max(1, lots / positions);
     PortfolioState before = book(positions, perPosition);
     TradeRecorded buy = trade("buy", 0, Side.BUY, perPosition + 1);
@@ -109,18 +114,49 @@ public final class CrossNodeChangeBench {
       encode.add((middle - start) / 1e3 / BATCH);
       decode.add((end - middle) / 1e3 / BATCH);
     }
+    // The form before the change crossed without the state: the same message with the whole
+    // state in it, which the decoder still reads (from a node of the version before).
+    List<Double> stateEncode = new ArrayList<>();
+    List<Double> stateDecode = new ArrayList<>();
+    int stateBytes = withState(change).length();
+    for (int r = 0; r < reps; r++) {
+      Buffer[] buffers = new Buffer[BATCH];
+      long start = THREAD.getCurrentThreadCpuTime();
+      for (int j = 0; j < BATCH; j++) {
+        buffers[j] = withState(change);
+      }
+      long middle = THREAD.getCurrentThreadCpuTime();
+      for (int j = 0; j < BATCH; j++) {
+        sink = MessageJson.change(new JsonObject(buffers[j])).stateAfter(before);
+      }
+      long end = THREAD.getCurrentThreadCpuTime();
+      stateEncode.add((middle - start) / 1e3 / BATCH);
+      stateDecode.add((end - middle) / 1e3 / BATCH);
+    }
     PortfolioState check = received(before, codec.decodeFromWire(0, wire));
     if (check.version() != after.version() || !StateJson.toJson(check).equals(StateJson.toJson(after))) {
       throw new IllegalStateException("the follower's state differs from the owner's");
     }
-    System.out.printf(Locale.ROOT, "| %,d | %,d (%,d) | %,d | %.1f | %.1f |%n", positions, positions * perPosition,
-        perPosition, bytes,
-        BenchSupport.median(encode), BenchSupport.median(decode));
+    if (!print) {
+      return;
+    }
+    System.out.printf(Locale.ROOT, "| %,d | %,d (%,d) | %,d | %.1f | %.1f | %,d | %.1f | %.1f |%n", positions,
+        positions * perPosition, perPosition, bytes, BenchSupport.median(encode), BenchSupport.median(decode),
+        stateBytes, BenchSupport.median(stateEncode), BenchSupport.median(stateDecode));
   }
 
-  /** The state the follower delivers from once it has the change. */
+  /** The change with its whole state, as it crossed before. */
+  private static Buffer withState(PortfolioChange change) {
+    return MessageJson.change(change).put("state", StateJson.toJson(change.state())).toBuffer();
+  }
+
+  /**
+   * The state the follower delivers from once it has the change: its own copy evolved by the
+   * events and checked ({@link PortfolioChange#stateAfter}; the state the message carried, before
+   * the change crossed without it).
+   */
   private static PortfolioState received(PortfolioState before, PortfolioChange change) {
-    return change.state();
+    return change.stateAfter(before);
   }
 
   private static PortfolioState book(int positions, int lots) {
