@@ -543,10 +543,14 @@ public record Settings(
    * @param compression whether the HTTP server accepts a WebSocket client's permessage-deflate
    *     offer (on by default, as browsers offer it; off trades bandwidth for CPU: compressing every
    *     copy for every socket is the largest cost of a busy bridge, see BENCHMARKS.md)
+   * @param sharedCompression whether a message written to many sockets is compressed once per
+   *     event loop (each message on its own, without the previous ones as context) instead of once
+   *     per socket with Netty's encoder; only with {@code compression}
    */
   public record LiveSettings(int valuationsPerSecond, long slowClientTimeoutMs, int maxQueuedPerSocket,
       int maxResumeVersions, int maxRegistrations, int registrationsPerSecond, int maxFrameBytes,
-      long interestLeaseMs, long renewMs, double driftRecoverFraction, long driftScanMs, boolean compression) {
+      long interestLeaseMs, long renewMs, double driftRecoverFraction, long driftScanMs, boolean compression,
+      boolean sharedCompression) {
     public LiveSettings {
       if (valuationsPerSecond < 1 || slowClientTimeoutMs < 1 || maxQueuedPerSocket < 1 || maxResumeVersions < 1
           || maxRegistrations < 1 || registrationsPerSecond < 1 || maxFrameBytes < 1024 || renewMs < 10
@@ -566,7 +570,7 @@ public record Settings(
           json.getInteger("registrationsPerSecond", 50), json.getInteger("maxFrameBytes", 65_536),
           json.getLong("interestLeaseMs", 5_000L), json.getLong("renewMs", 1_000L),
           json.getDouble("driftRecoverFraction", 0.8), json.getLong("driftScanMs", 30_000L),
-          flag(json, "compression", true));
+          flag(json, "compression", true), flag(json, "sharedCompression", true));
     }
   }
 

@@ -5,7 +5,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /** The bridge's meters ({@code pstate.live.*}): subscribers, messages sent, conflated, dropped, disconnects. */
-final class LiveMetrics {
+final class LiveMetrics implements SharedDeflateEncoder.Counters {
 
   final AtomicInteger subscribers = new AtomicInteger();
   final AtomicInteger followed = new AtomicInteger();
@@ -15,6 +15,9 @@ final class LiveMetrics {
   final Counter refused;
   final Counter revoked;
   final Counter diverged;
+  /** Messages deflated for bridge sockets, and copies that reused another copy's compressed bytes. */
+  final Counter deflated;
+  final Counter deflateReused;
   private final MeterRegistry registry;
 
   LiveMetrics(MeterRegistry registry) {
@@ -35,6 +38,22 @@ final class LiveMetrics {
     diverged = Counter.builder("pstate.live.diverged")
         .description("Changes from another node that did not evolve this node's copy to the owner's state "
             + "(the subscribers were resynchronised)").register(registry);
+    deflated = Counter.builder("pstate.live.deflate").tag("result", "deflated")
+        .description("Messages compressed for bridge sockets (shared compression), by whether each was deflated "
+            + "or reused the bytes of an equal message deflated for another socket").register(registry);
+    deflateReused = Counter.builder("pstate.live.deflate").tag("result", "reused")
+        .description("Messages compressed for bridge sockets (shared compression), by whether each was deflated "
+            + "or reused the bytes of an equal message deflated for another socket").register(registry);
+  }
+
+  @Override
+  public void deflated() {
+    deflated.increment();
+  }
+
+  @Override
+  public void reused() {
+    deflateReused.increment();
   }
 
   Counter disconnects(String reason) {
