@@ -14,6 +14,7 @@ final class LiveMetrics implements SharedDeflateEncoder.Counters {
   final Counter dropped;
   final Counter refused;
   final Counter revoked;
+  final Counter diverged;
   /** Messages deflated for bridge sockets, and copies that reused another copy's compressed bytes. */
   final Counter deflated;
   final Counter deflateReused;
@@ -34,6 +35,9 @@ final class LiveMetrics implements SharedDeflateEncoder.Counters {
         .description("Bridge registrations and frames refused (addresses, entitlements, floods)").register(registry);
     revoked = Counter.builder("pstate.live.revoked")
         .description("Registrations dropped because their caller may no longer read the portfolio").register(registry);
+    diverged = Counter.builder("pstate.live.diverged")
+        .description("Changes from another node that did not evolve this node's copy to the owner's state "
+            + "(the subscribers were resynchronised)").register(registry);
     deflated = Counter.builder("pstate.live.deflate").tag("result", "deflated")
         .description("Messages compressed for bridge sockets (shared compression), by whether each was deflated "
             + "or reused the bytes of an equal message deflated for another socket").register(registry);
