@@ -136,10 +136,22 @@ class LiveCrossNodeTest {
 
       List<JsonObject> remoteChanges = changes(remote, address, seeded, through);
       List<JsonObject> localChanges = changes(local, address, seeded, through);
-      assertThat(remoteChanges).hasSameSizeAs(localChanges);
-      for (int i = 0; i < remoteChanges.size(); i++) {
-        assertThat(remoteChanges.get(i)).as("change %d", i).isEqualTo(localChanges.get(i));
+      // The same events, version by version, on both nodes. A hub that reads a late change from
+      // the journal (its renewal overtook the change: possible on a loaded machine) delivers it
+      // in smaller pieces, so the messages are compared where both end at the same version: that
+      // is every one of them unless such a read happened.
+      assertThat(events(remoteChanges)).isEqualTo(events(localChanges));
+      java.util.Map<Long, JsonObject> localByVersion = new java.util.HashMap<>();
+      localChanges.forEach(change -> localByVersion.put(change.getLong("version"), change));
+      int compared = 0;
+      for (JsonObject change : remoteChanges) {
+        JsonObject same = localByVersion.get(change.getLong("version"));
+        if (same != null && same.getLong("fromVersion").equals(change.getLong("fromVersion"))) {
+          assertThat(change).as("the change to %d", change.getLong("version")).isEqualTo(same);
+          compared++;
+        }
       }
+      assertThat(compared).as("changes compared message by message").isPositive();
       assertThat(remote.quiet(Duration.ofMillis(1500))).isTrue();
 
       // What REST answers at each version: the journal's events (without origin), and the
@@ -247,6 +259,13 @@ class LiveCrossNodeTest {
       Thread.sleep(100);
     }
     throw new AssertionError("no " + type + " in " + id + " within " + WAIT);
+  }
+
+  /** Every event of {@code changes}, in order. */
+  private static JsonArray events(List<JsonObject> changes) {
+    JsonArray events = new JsonArray();
+    changes.forEach(change -> change.getJsonArray("events").forEach(events::add));
+    return events;
   }
 
   /** The changes from {@code at} to {@code through}: each starts where the one before ended. */
