@@ -21,7 +21,14 @@ import java.util.List;
  *   <li>{@code re-import}: the same file again, every row a replay.</li>
  * </ul>
  *
- * Times are from sending the file to the whole answer. Options: rows=100000 runs=3 perTransaction=100000.
+ * Times are from sending the file to the whole answer. Options: rows=100000 runs=3 perTransaction=100000
+ * heap=true.
+ *
+ * <p>{@code heap=true} adds, after the timed runs, one dry run and one import into a fresh
+ * portfolio while a thread collects the whole heap about every 100 ms ({@code System.gc()}, a
+ * full collection: the timings of these two runs mean nothing) and keeps the largest heap in use
+ * after a collection: what the import holds live at its peak (sampled), less the same figure
+ * before it. The node, the bench's copy of the file and the HTTP client live in the same JVM.
  */
 public final class ImportBench {
 
@@ -68,9 +75,53 @@ public final class ImportBench {
       print("dry run", dry, rows);
       print("import", real, rows);
       print("re-import (all replays)", again, rows);
+      if (options.string("heap", "false").equals("true")) {
+        String id = "ib-heap";
+        send(http, "POST", base + "/portfolios", "application/json", new JsonObject().put("id", id)
+            .put("name", id).put("baseCurrency", "USD").encode(), 201);
+        String url = base + "/portfolios/" + id + "/imports?kind=trades";
+        heap("dry run", () -> timed(http, url + "&dryRun=true", file, rows, "\"new\":" + rows));
+        heap("import", () -> timed(http, url, file, rows, "\"applied\":" + rows));
+      }
     } finally {
       node.close();
     }
+  }
+
+  /** A run of the import while another thread samples the live heap; prints its peak over the baseline. */
+  private static void heap(String what, java.util.concurrent.Callable<Double> run) throws Exception {
+    long baseline = liveHeap();
+    java.util.concurrent.atomic.AtomicLong peak = new java.util.concurrent.atomic.AtomicLong(baseline);
+    java.util.concurrent.atomic.AtomicInteger samples = new java.util.concurrent.atomic.AtomicInteger();
+    java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+    Thread sampler = new Thread(() -> {
+      while (!done.get()) {
+        peak.accumulateAndGet(liveHeap(), Math::max);
+        samples.incrementAndGet();
+        try {
+          Thread.sleep(100);
+        } catch (InterruptedException e) {
+          return;
+        }
+      }
+    }, "heap-sampler");
+    sampler.start();
+    double millis;
+    try {
+      millis = run.call();
+    } finally {
+      done.set(true);
+      sampler.join();
+    }
+    System.out.printf("heap, %-8s live heap before %.1f MB, peak during %.1f MB: +%.1f MB (%d samples, %.0f ms "
+        + "with the collections)%n", what, baseline / 1e6, peak.get() / 1e6, (peak.get() - baseline) / 1e6,
+        samples.get(), millis);
+  }
+
+  /** The heap in use right after a full collection. */
+  private static long liveHeap() {
+    System.gc();
+    return java.lang.management.ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
   }
 
   private static void print(String what, List<Double> millis, int rows) {

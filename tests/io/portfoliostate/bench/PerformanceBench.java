@@ -37,21 +37,32 @@ import org.HdrHistogram.Histogram;
  * <p>Measured, one request at a time: the <b>first call</b> (the JVM has run the code only in
  * the node's warm-up, if {@code http.performance.warmUp} is on: {@code set.http.performance.warmUp=false}
  * measures a JVM that never ran it), then {@code calls} calls of the same window (kept whole), the
- * <b>first call of a second portfolio</b> of the same shape on the now warm node (its journal read
+ * <b>first call of {@code others} portfolios</b> of the same shape on the now warm node (its journal read
  * and parsed, its year folded; the prices already kept), then, for how the cost grows with the
  * days, calls each with a window never asked before (a year, half and a quarter of one, starting a
  * day later each call). The node's timers ({@code pstate.performance.fold} and
  * {@code .compute}: the work on the workers) split each figure into fold, compute and the rest
  * (statements, JSON, HTTP).
  *
+ * <p>Each read's steps are the node's timers ({@code pstate.performance.step} by step: journal,
+ * parse, market, encode; {@code .fold}, {@code .compute}); steps run partly at once (the fold
+ * beside the market data), so they do not add up to the wall time. The same window is asked
+ * again at the end, after everything else: whether a repeated window is slower than a new one or
+ * was only asked earlier in the JVM's life.
+ *
  * <p>Options (key=value): positions=500 events=5000 days=261 (weekdays of prices, ending today)
- * calls=50.
+ * calls=50 others=8 (portfolios of the same shape whose first call is measured on the warm node);
+ * data=&lt;dir&gt; restarts on the data a previous run left (a fresh JVM on an existing book: with
+ * {@code set.http.performance.warmUp=true} it first waits for the warm-up and its price preload).
  */
 public final class PerformanceBench {
 
   private static final String ID = "perf-bench";
-  /** A second portfolio of the same shape, read only once, last: a first read on a warm node. */
-  private static final String OTHER = "perf-bench-2";
+  /** Other portfolios of the same shape, each read once: first reads on a warm node. */
+  private static final String OTHER = "perf-bench-";
+
+  /** The steps of a read the node times, in order: pstate.performance.step's tags, fold and compute. */
+  private static final String[] STEPS = {"journal", "parse", "market", "fold", "compute", "encode"};
 
   private PerformanceBench() {
   }
@@ -62,9 +73,12 @@ public final class PerformanceBench {
     int events = options.integer("events", 5_000);
     int days = options.integer("days", 261);
     int calls = options.integer("calls", 50);
+    int others = options.integer("others", 8);
 
+    // data=<dir>: the data a previous run left (its last line names it): a node restarted on it in a fresh JVM.
+    String reused = options.string("data", "");
     BenchSupport.printMachine("PerformanceBench", options);
-    Path dataDir = BenchSupport.freshDataDir("performance");
+    Path dataDir = reused.isEmpty() ? BenchSupport.freshDataDir("performance") : Path.of(reused);
     JsonObject overrides = new JsonObject().put("security", new JsonObject()
         .put("adminKeyFile", TestKeys.adminKeyFile().toString())).mergeIn(options.settingOverrides(), true);
     Node node = BenchSupport.startNode(dataDir, overrides);
@@ -74,10 +88,17 @@ public final class PerformanceBench {
     try {
       List<LocalDate> weekdays = weekdays(days);
       long started = System.nanoTime();
-      int written = setUp(client, base, positions, events, weekdays);
-      book(client, base, OTHER, positions, events, weekdays, new Random(43));
-      System.out.printf(Locale.ROOT, "set up %d instruments, %,d prices, %,d events in %,d ms%n", positions,
-          positions * weekdays.size(), written, BenchSupport.millisSince(started));
+      int written = events;
+      if (reused.isEmpty()) {
+        written = setUp(client, base, positions, events, weekdays);
+        for (int i = 1; i <= others; i++) {
+          book(client, base, OTHER + i, positions, events, weekdays, new Random(42 + i));
+        }
+        System.out.printf(Locale.ROOT, "set up %d instruments, %,d prices, %,d events in %,d ms%n", positions,
+            positions * weekdays.size(), written, BenchSupport.millisSince(started));
+      } else if (options.settingOverrides().encode().contains("\"warmUp\":true")) {
+        awaitWarmUp(node);
+      }
 
       LocalDate from = weekdays.get(0);
       LocalDate to = weekdays.get(weekdays.size() - 1);
@@ -89,6 +110,7 @@ public final class PerformanceBench {
       get(client, floorUrl);
       Histogram floor = measure(client, i -> floorUrl, calls, compute, fold, "floor (GET one instrument)");
 
+      double[] firstBefore = steps(node);
       long firstCpu = processCpuNanos();
       long firstStarted = System.nanoTime();
       String first = get(client, year);
@@ -96,6 +118,11 @@ public final class PerformanceBench {
       double firstCpuMs = (processCpuNanos() - firstCpu) / 1e6;
       double firstCompute = compute.totalTime(TimeUnit.MILLISECONDS);
       double firstFold = fold.totalTime(TimeUnit.MILLISECONDS);
+      double[] firstSteps = steps(node);
+      for (int k = 0; k < firstSteps.length; k++) {
+        firstSteps[k] -= firstBefore[k];
+      }
+      System.out.println("first call steps: " + stepLine(firstSteps));
       JsonObject answer = new JsonObject(first);
       System.out.printf(Locale.ROOT, "first call: %.1f ms (fold %.1f ms, compute %.1f ms, JVM CPU %.1f ms); %,d bytes, %d points, "
           + "complete %s, TWR %s, NAV at the end %s%n", firstMs, firstFold, firstCompute, firstCpuMs, first.length(),
@@ -104,18 +131,30 @@ public final class PerformanceBench {
           answer.getJsonArray("series").getJsonObject(answer.getJsonArray("series").size() - 1).getString("nav"));
 
       Histogram repeated = measure(client, i -> year, calls, compute, fold, "1 year, same window (kept)");
-      // The first read of a portfolio never asked before, on a node warm from the reads above:
-      // its journal read and parsed, its year folded; the prices are the node's already.
-      double otherFold = fold.totalTime(TimeUnit.MILLISECONDS);
-      double otherCompute = compute.totalTime(TimeUnit.MILLISECONDS);
-      long otherCpu = processCpuNanos();
-      long otherStarted = System.nanoTime();
-      get(client, base + "/api/v1/portfolios/" + OTHER + "/performance?from=" + from + "&to=" + to);
-      double otherMs = (System.nanoTime() - otherStarted) / 1e6;
-      String otherLine = String.format(Locale.ROOT, "%.1f ms (fold %.1f ms, compute %.1f ms, JVM CPU %.1f ms)", otherMs,
-          fold.totalTime(TimeUnit.MILLISECONDS) - otherFold, compute.totalTime(TimeUnit.MILLISECONDS) - otherCompute,
-          (processCpuNanos() - otherCpu) / 1e6);
-      System.out.println("first call of another portfolio on the warm node: " + otherLine);
+      // The first read of portfolios never asked before, on a node warm from the reads above:
+      // each one's journal read and parsed, its year folded; the prices are the node's already.
+      double[] otherWall = new double[others];
+      double[] otherCpu = new double[others];
+      double[][] otherSteps = new double[others][];
+      for (int i = 0; i < others; i++) {
+        double[] before = steps(node);
+        long cpuBefore = processCpuNanos();
+        long otherStarted = System.nanoTime();
+        get(client, base + "/api/v1/portfolios/" + OTHER + (i + 1) + "/performance?from=" + from + "&to=" + to);
+        otherWall[i] = (System.nanoTime() - otherStarted) / 1e6;
+        otherCpu[i] = (processCpuNanos() - cpuBefore) / 1e6;
+        double[] after = steps(node);
+        for (int k = 0; k < after.length; k++) {
+          after[k] -= before[k];
+        }
+        otherSteps[i] = after;
+        System.out.printf(Locale.ROOT, "first call of %s%d: %.1f ms, JVM CPU %.1f ms, steps %s%n", OTHER, i + 1,
+            otherWall[i], otherCpu[i], stepLine(after));
+      }
+      String otherLine = others == 0 ? "none" : String.format(Locale.ROOT,
+          "%d portfolios: p50 %.1f ms, p99 %.1f ms (JVM CPU p50 %.1f ms); steps p50 %s", others, percentile(otherWall, 50),
+          percentile(otherWall, 99), percentile(otherCpu, 50), stepLine(stepMedians(otherSteps)));
+      System.out.println("first calls of other portfolios on the warm node: " + otherLine);
       List<String> lines = new ArrayList<>();
       for (int share : new int[] {1, 2, 4}) {
         // A window never asked before on every call: it starts one calendar day later each time.
@@ -125,14 +164,17 @@ public final class PerformanceBench {
             + start.plusDays(i) + "&to=" + to, calls, compute, fold, label);
         lines.add(String.format(Locale.ROOT, "%s: %s", label, latencyLine(h)));
       }
+      // The same year again once everything else ran: is a repeated window slower than a new one, or was it earlier?
+      Histogram again = measure(client, i -> year, calls, compute, fold, "1 year, same window again, at the end");
       System.out.println();
       System.out.printf(Locale.ROOT, "=== PerformanceBench summary (%d positions, %,d events, %d days of prices)%n",
           positions, written, weekdays.size());
       System.out.printf(Locale.ROOT, "FLOOR    %s%n", latencyLine(floor));
-      System.out.printf(Locale.ROOT, "FIRST    %.1f ms (fold %.1f ms, compute %.1f ms, JVM CPU %.1f ms) = %.1f x the floor's p50%n",
-          firstMs, firstFold, firstCompute, firstCpuMs, firstMs / BenchSupport.ms(floor.getValueAtPercentile(50)));
+      System.out.printf(Locale.ROOT, "FIRST    %.1f ms (JVM CPU %.1f ms) = %.1f x the floor's p50; steps %s%n",
+          firstMs, firstCpuMs, firstMs / BenchSupport.ms(floor.getValueAtPercentile(50)), stepLine(firstSteps));
       System.out.printf(Locale.ROOT, "REPEATED %4d days, same window (kept): %s%n", weekdays.size(), latencyLine(repeated));
-      System.out.printf(Locale.ROOT, "OTHER    first call of another portfolio, warm node: %s%n", otherLine);
+      System.out.printf(Locale.ROOT, "AGAIN    %4d days, same window at the end: %s%n", weekdays.size(), latencyLine(again));
+      System.out.printf(Locale.ROOT, "OTHER    first calls of other portfolios, warm node: %s%n", otherLine);
       Timer warmUp = node.registry().find("pstate.performance.warmup").timer();
       System.out.printf(Locale.ROOT, "WARM-UP  %s%n", warmUp == null || warmUp.count() == 0 ? "none"
           : String.format(Locale.ROOT, "%d rounds at start, %.1f ms of wall time in all (slowest round %.1f ms), "
@@ -169,6 +211,65 @@ public final class PerformanceBench {
         label, latencyLine(histogram), foldMean, computeMean, cpu[count / 2],
         cpu[Math.min(count - 1, (int) Math.ceil(count * 0.99) - 1)]);
     return histogram;
+  }
+
+  /**
+   * A node restarted on existing data with {@code http.performance.warmUp}: waits (up to two
+   * minutes) until its warm-up's rounds are done and it kept prices, so that the first call
+   * measures a warmed node.
+   */
+  private static void awaitWarmUp(Node node) throws InterruptedException {
+    long started = System.nanoTime();
+    while (System.nanoTime() - started < 120_000_000_000L) {
+      Timer cpu = node.registry().find("pstate.performance.warmup.cpu").timer();
+      io.micrometer.core.instrument.Gauge kept = node.registry().find("pstate.performance.prices.kept").gauge();
+      if (cpu != null && cpu.count() > 0 && kept != null && kept.value() > 0) {
+        System.out.printf(Locale.ROOT, "restarted on existing data; the warm-up done and %,.0f prices kept after %,d ms%n",
+            kept.value(), BenchSupport.millisSince(started));
+        return;
+      }
+      Thread.sleep(200);
+    }
+    System.out.println("restarted on existing data; no warm-up finished within 2 minutes");
+  }
+
+  /** The node's total time so far in each of {@link #STEPS}, in ms. */
+  private static double[] steps(Node node) {
+    double[] totals = new double[STEPS.length];
+    for (int k = 0; k < STEPS.length; k++) {
+      Timer timer = STEPS[k].equals("fold") || STEPS[k].equals("compute")
+          ? node.registry().find("pstate.performance." + STEPS[k]).timer()
+          : node.registry().find("pstate.performance.step").tag("step", STEPS[k]).timer();
+      totals[k] = timer == null ? 0 : timer.totalTime(TimeUnit.MILLISECONDS);
+    }
+    return totals;
+  }
+
+  private static String stepLine(double[] values) {
+    StringBuilder line = new StringBuilder();
+    for (int k = 0; k < STEPS.length; k++) {
+      line.append(k == 0 ? "" : ", ").append(STEPS[k]).append(String.format(Locale.ROOT, " %.1f", values[k]));
+    }
+    return line.append(" ms").toString();
+  }
+
+  private static double[] stepMedians(double[][] samples) {
+    double[] medians = new double[STEPS.length];
+    for (int k = 0; k < STEPS.length; k++) {
+      double[] column = new double[samples.length];
+      for (int i = 0; i < samples.length; i++) {
+        column[i] = samples[i][k];
+      }
+      medians[k] = percentile(column, 50);
+    }
+    return medians;
+  }
+
+  /** The nearest-rank percentile of {@code values} (p99 of fewer than 100 samples is the largest). */
+  private static double percentile(double[] values, double p) {
+    double[] sorted = values.clone();
+    java.util.Arrays.sort(sorted);
+    return sorted[Math.max(0, Math.min(sorted.length - 1, (int) Math.ceil(sorted.length * p / 100) - 1))];
   }
 
   /**

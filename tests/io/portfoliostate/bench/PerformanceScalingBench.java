@@ -88,12 +88,13 @@ public final class PerformanceScalingBench {
       points.add(text.toString());
       quotedIn.add(one.currency(0).value());
     }
-    io.portfoliostate.persistence.PerformanceHistory.Journal journal =
-        new io.portfoliostate.persistence.PerformanceHistory.Journal(types, payloads);
+    io.portfoliostate.persistence.PerformanceHistory.JournalText journal =
+        io.portfoliostate.persistence.PerformanceHistory.JournalText.of(types, payloads,
+            java.util.stream.LongStream.rangeClosed(1, types.size()).toArray());
     io.portfoliostate.persistence.PerformanceHistory.PriceTexts texts =
         new io.portfoliostate.persistence.PerformanceHistory.PriceTexts(names, points, quotedIn);
     long end = book.series.get(0).micros(book.series.get(0).size() - 1);
-    step("parse 5,000 events from their payloads", warmup, runs, () -> journal.events().size());
+    step("parse 5,000 events from their payloads", warmup, runs, () -> journal.events(0, 1).size());
     step("parse 130,500 prices from the statement's text", warmup, runs, () -> texts.series().size());
     step("slice 500 instruments' kept arrays (a new window)", warmup, runs, () -> {
       int n = 0;

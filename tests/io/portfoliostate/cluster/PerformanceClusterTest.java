@@ -39,9 +39,9 @@ class PerformanceClusterTest {
   /**
    * 10 PK-1 bought at 100 on Monday with the 1,000 deposited, closes 100 (Mon) and 110 (Wed):
    * NAVs 1,000, 1,000, 1,100, 1,100, 1,100 read through the second node, twice (the second
-   * read uses its kept series). A price for Tuesday (105) recorded through the first node: the
+   * read is its kept answer). A price for Tuesday (105) recorded through the first node: the
    * second node answers 1,050 on Tuesday within the publication's delay, long before the kept
-   * series' time to live (300 s). Then a deposit of 1,000 and a buy of 10 more at 100, both on
+   * answer's and series' time to live (300 s). Then a deposit of 1,000 and a buy of 10 more at 100, both on
    * Tuesday, recorded late through the first node: cash 0 again, 20 PK-1 at 105 on Tuesday
    * (2,100) and at 110 from Wednesday (2,200), answered by the second node's very next read.
    */
@@ -57,10 +57,10 @@ class PerformanceClusterTest {
     prices(first, "2024-01-01", "100", "2024-01-03", "110");
 
     assertThat(navs(second, id)).containsExactly("1000", "1000", "1100", "1100", "1100");
-    double kept = cluster.node(1).registry().counter("pstate.performance.cache", "kind", "prices", "result", "hit")
+    double kept = cluster.node(1).registry().counter("pstate.performance.cache", "kind", "answer", "result", "hit")
         .count();
     assertThat(navs(second, id)).containsExactly("1000", "1000", "1100", "1100", "1100");
-    assertThat(cluster.node(1).registry().counter("pstate.performance.cache", "kind", "prices", "result", "hit")
+    assertThat(cluster.node(1).registry().counter("pstate.performance.cache", "kind", "answer", "result", "hit")
         .count()).isEqualTo(kept + 1);
 
     prices(first, "2024-01-02", "105");

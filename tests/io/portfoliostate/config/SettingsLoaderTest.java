@@ -72,7 +72,7 @@ class SettingsLoaderTest {
   void liveSettingsComeFromConfAndTheEnvironmentAndAreChecked() {
     assertThat(Settings.from(SettingsLoader.loadJson(Map.of())).live()).isEqualTo(
         new Settings.LiveSettings(4, 10_000, 10_000, 1_000, 100, 50, 65_536, 5_000, 1_000, 0.8, 30_000,
-            true));
+            true, true));
     Settings settings = Settings.from(SettingsLoader.loadJson(Map.of("PSTATE_LIVE_VALUATIONS_PER_SECOND", "10",
         "PSTATE_LIVE_SLOW_CLIENT_TIMEOUT_MS", "2500", "PSTATE_LIVE_MAX_RESUME_VERSIONS", "50")));
     assertThat(settings.live().valuationsPerSecond()).isEqualTo(10);
@@ -80,13 +80,16 @@ class SettingsLoaderTest {
     assertThat(settings.live().maxResumeVersions()).isEqualTo(50);
     assertThat(Settings.from(SettingsLoader.loadJson(Map.of("PSTATE_LIVE_COMPRESSION", "false"))).live().compression())
         .isFalse();
+    assertThat(settings.live().sharedCompression()).isTrue();
+    assertThat(Settings.from(SettingsLoader.loadJson(Map.of("PSTATE_LIVE_SHARED_COMPRESSION", "false"))).live()
+        .sharedCompression()).isFalse();
     assertThatThrownBy(() -> Settings.from(SettingsLoader.loadJson(Map.of("PSTATE_LIVE_VALUATIONS_PER_SECOND", "0"))))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("live");
     assertThat(settings.live().driftScanMs()).isEqualTo(30_000);
     assertThatThrownBy(() -> new Settings.LiveSettings(4, 10_000, 10_000, 1_000, 100, 50, 65_536, 5_000, 1_000, 1.5,
-        30_000, true)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("driftRecoverFraction");
+        30_000, true, true)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("driftRecoverFraction");
     assertThatThrownBy(() -> new Settings.LiveSettings(4, 10_000, 10_000, 1_000, 100, 50, 65_536, 5_000, 1_000, 0.8,
-        50, true)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("driftScanMs");
+        50, true, true)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("driftScanMs");
   }
 
   @Test
@@ -114,11 +117,11 @@ class SettingsLoaderTest {
   @Test
   void importSettingsComeFromConfAndTheEnvironment() {
     assertThat(Settings.from(SettingsLoader.loadJson(Map.of())).imports())
-        .isEqualTo(new Settings.ImportSettings(32 << 20, 200_000, 100_000, 120_000L));
+        .isEqualTo(new Settings.ImportSettings(32 << 20, 200_000, 100_000, 120_000L, 2));
     assertThat(Settings.from(SettingsLoader.loadJson(Map.of("PSTATE_IMPORT_MAX_BYTES", "1048576",
         "PSTATE_IMPORT_MAX_ROWS", "1000", "PSTATE_IMPORT_MAX_ROWS_PER_TRANSACTION", "250",
-        "PSTATE_IMPORT_OWNER_TIMEOUT_MS", "30000"))).imports())
-        .isEqualTo(new Settings.ImportSettings(1 << 20, 1_000, 250, 30_000L));
+        "PSTATE_IMPORT_OWNER_TIMEOUT_MS", "30000", "PSTATE_IMPORT_MAX_CONCURRENT", "5"))).imports())
+        .isEqualTo(new Settings.ImportSettings(1 << 20, 1_000, 250, 30_000L, 5));
     assertThatThrownBy(() -> Settings.from(SettingsLoader.loadJson(Map.of("PSTATE_IMPORT_MAX_ROWS", "0"))))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("imports");
   }
@@ -147,11 +150,13 @@ class SettingsLoaderTest {
   @Test
   void performanceCachesHaveBoundsFromConfAndTheEnvironment() {
     assertThat(Settings.from(SettingsLoader.loadJson(Map.of())).http().performance())
-        .isEqualTo(new Settings.PerformanceCacheSettings(100_000, 1_000_000, 300, false));
+        .isEqualTo(new Settings.PerformanceCacheSettings(100_000, 1_000_000, 300, false, 33_554_432L));
     assertThat(Settings.from(SettingsLoader.loadJson(Map.of("PSTATE_PERFORMANCE_CACHE_EVENTS", "0",
         "PSTATE_PERFORMANCE_CACHE_PRICES", "500", "PSTATE_PERFORMANCE_PRICE_TTL_SECONDS", "10",
-        "PSTATE_PERFORMANCE_WARM_UP", "true"))).http().performance())
-        .isEqualTo(new Settings.PerformanceCacheSettings(0, 500, 10, true));
+        "PSTATE_PERFORMANCE_WARM_UP", "true", "PSTATE_PERFORMANCE_CACHE_ANSWER_BYTES", "0"))).http().performance())
+        .isEqualTo(new Settings.PerformanceCacheSettings(0, 500, 10, true, 0));
+    assertThatThrownBy(() -> Settings.from(SettingsLoader.loadJson(Map.of("PSTATE_PERFORMANCE_CACHE_ANSWER_BYTES",
+        "-1")))).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("answerBytes");
     assertThatThrownBy(() -> Settings.from(SettingsLoader.loadJson(Map.of("PSTATE_PERFORMANCE_CACHE_PRICES", "-1"))))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("http.performance");
   }
@@ -272,5 +277,30 @@ class SettingsLoaderTest {
         + " \"folder\": \"/x\"}, {\"name\": \"a\", \"dataset\": \"cash\", \"folder\": \"/y\"}]}}");
     assertThatThrownBy(() -> Settings.from(SettingsLoader.loadJson(Map.of("PSTATE_CONFIG", file.toString()))))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("used twice");
+  }
+
+  @Test
+  void aPerformanceScheduleTakesAPeriodOrANumberOfDays(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("exports.json");
+    Files.writeString(file, "{\"exports\": {\"schedules\": ["
+        + "{\"name\": \"nav-mtd\", \"dataset\": \"performance\", \"period\": \"mtd\", \"folder\": \"/x\"},"
+        + "{\"name\": \"nav-30\", \"dataset\": \"performance\", \"days\": 30, \"folder\": \"/x\"},"
+        + "{\"name\": \"nav-itd\", \"dataset\": \"performance\", \"folder\": \"/x\"}]}}");
+    java.util.List<ExportSettings.Schedule> schedules = Settings.from(SettingsLoader.loadJson(
+        Map.of("PSTATE_CONFIG", file.toString()))).exports().schedules();
+    assertThat(schedules).extracting(ExportSettings.Schedule::period).containsExactly("MTD", null, null);
+    assertThat(schedules).extracting(ExportSettings.Schedule::days).containsExactly(null, 30, null);
+
+    for (String[] bad : new String[][] {
+        {"\"dataset\": \"positions\", \"period\": \"MTD\"", "window of a performance schedule"},
+        {"\"dataset\": \"performance\", \"period\": \"5Y\"", "exports.schedules.s.period must be one of"},
+        {"\"dataset\": \"performance\", \"period\": \"YTD\", \"days\": 5", "either period or days"},
+        {"\"dataset\": \"performance\", \"days\": 0", "exports.schedules.s.days must be 1 to 10950"},
+        {"\"dataset\": \"performance\", \"days\": \"week\"", "exports.schedules.s.days must be a number"}}) {
+      Files.writeString(file, "{\"exports\": {\"schedules\": [{\"name\": \"s\", " + bad[0]
+          + ", \"folder\": \"/x\"}]}}");
+      assertThatThrownBy(() -> Settings.from(SettingsLoader.loadJson(Map.of("PSTATE_CONFIG", file.toString()))))
+          .as(bad[0]).isInstanceOf(IllegalArgumentException.class).hasMessageContaining(bad[1]);
+    }
   }
 }

@@ -156,6 +156,12 @@ class DashboardBrowserTest {
     assertThat(cells(row("NVDA")).get(1)).isEqualTo("10");
     assertThat(browser.text("#changes li[data-version='" + version + "']")).contains("Trade BUY 10 NVDA @ 190.00");
     assertNoConsoleErrors();
+    // Chromium negotiated permessage-deflate, and what it just inflated was compressed by the
+    // node's shared encoder (live.sharedCompression), not by Netty's per-socket one.
+    io.micrometer.core.instrument.Counter deflated = NODE.node().registry().find("pstate.live.deflate")
+        .tag("result", "deflated").counter();
+    assertThat(deflated).isNotNull();
+    assertThat(deflated.count()).isPositive();
   }
 
   /** 10,000 deposited, 10 MSFT bought at 190: cash 8,100; a tick to 205 makes NAV 10,150. */

@@ -40,8 +40,13 @@ class PerformanceCacheApiTest {
     assertThat(navs(id, WEEK)).containsExactly("1000", "1000", "1100", "1100", "1100");
     double statesKept = cacheCount("states", "hit");
     double pricesKept = cacheCount("prices", "hit");
+    double answersKept = cacheCount("answer", "hit");
     assertThat(navs(id, WEEK)).containsExactly("1000", "1000", "1100", "1100", "1100");
-    // The second read of the week used the kept fold and the kept series of PC-1.
+    // The second read of the week is the kept answer: neither the fold nor the prices are asked.
+    assertThat(cacheCount("answer", "hit")).isEqualTo(answersKept + 1);
+    assertThat(cacheCount("states", "hit")).isEqualTo(statesKept);
+    // Another risk-free rate is another answer: made from the kept fold and the kept series of PC-1.
+    assertThat(navs(id, WEEK + "&riskFree=0.01")).containsExactly("1000", "1000", "1100", "1100", "1100");
     assertThat(cacheCount("states", "hit")).isEqualTo(statesKept + 1);
     assertThat(cacheCount("prices", "hit")).isEqualTo(pricesKept + 1);
 

@@ -3,6 +3,7 @@ package io.portfoliostate.protocol;
 import io.portfoliostate.domain.Ledgers;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.portfoliostate.domain.ApplyCorporateAction;
 import io.portfoliostate.domain.CashDividend;
@@ -175,6 +176,12 @@ class WireFormatTest {
         .isEqualTo(new OwnerRequest.Read(ID, null, T0, T0.plusSeconds(60)));
     assertThat(overTheWire(OwnerRequest.Read.current(ID))).isEqualTo(OwnerRequest.Read.current(ID));
     assertThat(overTheWire(new OwnerRequest.ReadEvents(ID, 40, 100))).isEqualTo(new OwnerRequest.ReadEvents(ID, 40, 100));
+    assertThat(overTheWire(new OwnerRequest.Watch(ID, "node-a", 5_000))).isEqualTo(
+        new OwnerRequest.Watch(ID, "node-a", 5_000, true));
+    // A renewal asks for the version only; a Watch without the field (the version before) wants the state.
+    assertThat(overTheWire(new OwnerRequest.Watch(ID, "node-a", 5_000, false)).stateWanted()).isFalse();
+    assertThat(MessageJson.watch(new io.vertx.core.json.JsonObject().put("portfolioId", ID.value())
+        .put("nodeId", "node-a").put("leaseMs", 5_000)).stateWanted()).isTrue();
   }
 
   @Test
@@ -236,9 +243,13 @@ class WireFormatTest {
       assertThat(page.events().get(i).alerts()).isEqualTo(entries.get(i).alerts());
     }
     PortfolioChange change = overTheWire(new PortfolioChange(state, 3, events.subList(3, events.size())));
+    assertThat(change.portfolioId()).isEqualTo(ID);
     assertThat(change.fromVersion()).isEqualTo(3);
+    assertThat(change.version()).isEqualTo(state.version());
     assertThat(change.events()).hasSize(events.size() - 3);
-    assertThat(StateJson.toJson(change.state())).isEqualTo(StateJson.toJson(state));
+    // The state does not cross: the receiver evolves its own copy to the same state.
+    assertThat(change.state()).isNull();
+    assertThat(StateJson.toJson(change.stateAfter(stateAt(events, 3)))).isEqualTo(StateJson.toJson(state));
     assertThat(change.recorded()).isEmpty();
     // With the events as the journal recorded them (text and alerts): they cross as they are.
     List<EventText> recorded = new ArrayList<>();
@@ -248,6 +259,46 @@ class WireFormatTest {
     }
     PortfolioChange withText = overTheWire(new PortfolioChange(state, 3, events.subList(3, events.size()), recorded));
     assertThat(withText.recorded()).isEqualTo(recorded);
+    // The events cross once, as the recorded text, and are read back from it.
+    for (int i = 3; i < events.size(); i++) {
+      assertThat(EventJson.toJson(withText.events().get(i - 3))).isEqualTo(EventJson.toJson(events.get(i)));
+    }
+    assertThat(StateJson.toJson(withText.stateAfter(stateAt(events, 3)))).isEqualTo(StateJson.toJson(state));
+  }
+
+  @Test
+  void aChangeCrossesWithoutTheBookAndChecksTheCopyItEvolves() {
+    List<PortfolioEvent> events = new ArrayList<>();
+    PortfolioState state = replay(events);
+    int from = events.size() - 2;
+    List<EventText> recorded = new ArrayList<>();
+    for (int i = from; i < events.size(); i++) {
+      recorded.add(new EventText(i + 1, EventJson.type(events.get(i)), T0, EventJson.toJson(events.get(i)).encode(),
+          null));
+    }
+    PortfolioChange sent = new PortfolioChange(state, from, events.subList(from, events.size()), recorded);
+    io.vertx.core.json.JsonObject wire = MessageJson.change(sent);
+    assertThat(wire.fieldNames()).containsExactlyInAnyOrder("portfolioId", "fromVersion", "version",
+        "positionCount", "cash", "recorded");
+    assertThat(wire.getInteger("positionCount")).isEqualTo(state.positions().size());
+    assertThat(wire.getJsonObject("cash").getMap()).hasSize(state.cash().size());
+    PortfolioChange received = overTheWire(sent);
+    PortfolioState before = stateAt(events, from);
+
+    assertThat(StateJson.toJson(received.stateAfter(before))).isEqualTo(StateJson.toJson(state));
+    // A copy at another version, or one that evolves to other balances, is not the owner's.
+    assertThatThrownBy(() -> received.stateAfter(stateAt(events, from - 1)))
+        .isInstanceOf(IllegalStateException.class).hasMessageContaining("applied to version " + (from - 1));
+    Map<CurrencyCode, BigDecimal> lessCash = new java.util.HashMap<>(before.cash());
+    lessCash.put(CurrencyCode.USD, before.cash().get(CurrencyCode.USD).subtract(BigDecimal.ONE));
+    PortfolioState poorer = new PortfolioState(before.id(), before.name(), before.baseCurrency(), before.parentId(),
+        before.costMethod(), before.driftThreshold(), before.targets(), before.version(), before.createdAt(),
+        before.updatedAt(), before.positions(), lessCash, before.splits(), before.dividends(), before.settings());
+    assertThatThrownBy(() -> received.stateAfter(poorer))
+        .isInstanceOf(IllegalStateException.class).hasMessageContaining("the owner has");
+    // A change from a node of the version before (a rolling upgrade) keeps the state it carries.
+    io.vertx.core.json.JsonObject older = wire.copy().put("state", StateJson.toJson(state));
+    assertThat(StateJson.toJson(MessageJson.change(older).state())).isEqualTo(StateJson.toJson(state));
   }
 
   @Test
@@ -306,6 +357,7 @@ class WireFormatTest {
     assertThat(lateShare.amounts().get(CurrencyCode.of("USD"))).isEqualByComparingTo("1.875");
 
     PortfolioChange change = overTheWire(new PortfolioChange(state, first, events.subList(first, events.size())));
+    PortfolioState evolved = change.stateAfter(stateAt(events, first));
     assertThat(change.events()).hasSize(4);
     for (int i = 0; i < 4; i++) {
       PortfolioEvent sent = events.get(first + i);
@@ -317,9 +369,9 @@ class WireFormatTest {
     // -20 short and 50 long: 3:2 makes them -30 and 75; the dividend nets (75 - 30) · 0.125 = 5.625.
     assertThat(((DividendApplied) events.get(first + 1)).amounts().get(CurrencyCode.of("USD")))
         .isEqualByComparingTo("5.625");
-    assertThat(change.state().splitsOf(InstrumentId.of("AAPL")))
+    assertThat(evolved.splitsOf(InstrumentId.of("AAPL")))
         .containsExactly(Split.of("split-7", InstrumentId.of("AAPL"), "3:2", effective));
-    assertThat(StateJson.toJson(change.state())).isEqualTo(StateJson.toJson(state));
+    assertThat(StateJson.toJson(evolved)).isEqualTo(StateJson.toJson(state));
     assertThat(StateJson.fromJson(StateJson.toJson(state)).splits()).isEqualTo(state.splits());
     assertThat(StateJson.fromJson(StateJson.toJson(state)).dividends()).isEqualTo(state.dividends())
         .containsOnlyKeys(InstrumentId.of("AAPL"));
@@ -340,6 +392,15 @@ class WireFormatTest {
   }
 
   /** Decides and applies every command in turn, collecting the events. */
+  /** The state after the first {@code count} events, as a receiving node's copy: read back from the wire. */
+  private static PortfolioState stateAt(List<PortfolioEvent> events, int count) {
+    PortfolioState state = null;
+    for (PortfolioEvent event : events.subList(0, count)) {
+      state = PortfolioRules.evolve(state, event);
+    }
+    return overTheWire(state);
+  }
+
   private static PortfolioState replay(List<PortfolioEvent> events) {
     PortfolioState state = null;
     Instant now = T0;

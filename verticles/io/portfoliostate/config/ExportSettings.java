@@ -67,15 +67,34 @@ public record ExportSettings(String dir, int maxDirectPortfolios, long maxRows, 
    * {@code <folder>/<date>/<name>.<extension>}.
    *
    * @param name the schedule's name: its claims and its file are named after it
-   * @param dataset positions, lots, cash, valuations, trades or events
+   * @param dataset positions, lots, cash, valuations, trades, events or performance
    * @param format csv, ndjson or parquet
    * @param time the time of day (UTC) the export is taken as of, and from which it is due
    * @param weekdays the days it runs
    * @param root the subtree exported, or null for every portfolio
    * @param folder where the dated folders go
+   * @param period the window of a {@code performance} schedule ending at the run's date, as the
+   *     performance read's {@code period}: MTD, QTD, YTD, 1Y, 3Y or ITD; null (with {@code days}
+   *     null too): ITD, every day from each portfolio's inception
+   * @param days the window of a {@code performance} schedule as a number of days: from that many
+   *     days before the run's date (as 1Y is from the same date a year earlier); null: none
    */
   public record Schedule(String name, String dataset, String format, LocalTime time, Set<DayOfWeek> weekdays,
-      String root, String folder) {
+      String root, String folder, String period, Integer days) {
+
+    /**
+     * The periods of the performance read ({@code GET .../performance?period=}), repeated here
+     * because the configuration is checked before the exports package is loaded.
+     */
+    public static final List<String> PERIODS = List.of("MTD", "QTD", "YTD", "1Y", "3Y", "ITD");
+    /** The longest window the performance read takes (30 years), in days. */
+    public static final int MAX_DAYS = 30 * 365;
+
+    /** A schedule without a window (a dataset of a moment, or a performance series from inception). */
+    public Schedule(String name, String dataset, String format, LocalTime time, Set<DayOfWeek> weekdays,
+        String root, String folder) {
+      this(name, dataset, format, time, weekdays, root, folder, null, null);
+    }
 
     public Schedule {
       if (name == null || !name.matches("[A-Za-z0-9._-]{1,64}")) {
@@ -89,6 +108,20 @@ public record ExportSettings(String dir, int maxDirectPortfolios, long maxRows, 
         throw new IllegalArgumentException("exports.schedules." + name + ": weekdays must name at least one day");
       }
       weekdays = Set.copyOf(weekdays);
+      if ((period != null || days != null) && !dataset.equalsIgnoreCase("performance")) {
+        throw new IllegalArgumentException("exports.schedules." + name + ": period and days are the window of a "
+            + "performance schedule; " + dataset + " is taken as of the schedule's time");
+      }
+      if (period != null && days != null) {
+        throw new IllegalArgumentException("exports.schedules." + name + ": give either period or days, not both");
+      }
+      if (period != null && !PERIODS.contains(period)) {
+        throw new IllegalArgumentException("exports.schedules." + name + ".period must be one of "
+            + String.join(", ", PERIODS));
+      }
+      if (days != null && (days < 1 || days > MAX_DAYS)) {
+        throw new IllegalArgumentException("exports.schedules." + name + ".days must be 1 to " + MAX_DAYS);
+      }
     }
 
     static Schedule from(JsonObject json, int index) {
@@ -114,8 +147,16 @@ public record ExportSettings(String dir, int maxDirectPortfolios, long maxRows, 
         }
       }
       String root = json.getString("root");
+      Integer windowDays;
+      try {
+        windowDays = json.getInteger("days");
+      } catch (ClassCastException e) {
+        throw new IllegalArgumentException("exports.schedules." + name + ".days must be a number of days", e);
+      }
+      String period = json.getString("period");
       return new Schedule(name, json.getString("dataset"), json.getString("format", "parquet"), time, days,
-          root == null || root.isBlank() ? null : root, json.getString("folder"));
+          root == null || root.isBlank() ? null : root, json.getString("folder"),
+          period == null ? null : period.toUpperCase(Locale.ROOT), windowDays);
     }
 
     private static DayOfWeek parseDay(String text) {

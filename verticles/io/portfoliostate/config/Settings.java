@@ -110,18 +110,31 @@ public record Settings(
    * @param warmUp whether the node computes a synthetic year of performance on a worker once it
    *     is ready, so that the first real read does not run interpreted code (about 2 s of CPU at
    *     start; off by default)
+   * @param answerBytes how many bytes of finished answers (encoded JSON), over all portfolios, the
+   *     node keeps to answer a repeated read without valuation; trusted for {@code priceTtlSeconds}
    */
-  public record PerformanceCacheSettings(int journalEvents, int prices, long priceTtlSeconds, boolean warmUp) {
+  public record PerformanceCacheSettings(int journalEvents, int prices, long priceTtlSeconds, boolean warmUp,
+      long answerBytes) {
 
     public PerformanceCacheSettings {
-      if (journalEvents < 0 || prices < 0 || priceTtlSeconds < 0) {
-        throw new IllegalArgumentException("http.performance: journalEvents, prices and priceTtlSeconds must be >= 0");
+      if (journalEvents < 0 || prices < 0 || priceTtlSeconds < 0 || answerBytes < 0) {
+        throw new IllegalArgumentException(
+            "http.performance: journalEvents, prices, priceTtlSeconds and answerBytes must be >= 0");
       }
     }
 
+    /** The settings with the default bound of finished answers (32 MiB). */
+    public PerformanceCacheSettings(int journalEvents, int prices, long priceTtlSeconds, boolean warmUp) {
+      this(journalEvents, prices, priceTtlSeconds, warmUp, DEFAULT_ANSWER_BYTES);
+    }
+
+    /** 32 MiB: about 500 answers of a year for 500 positions (70 kB each). */
+    static final long DEFAULT_ANSWER_BYTES = 33_554_432L;
+
     static PerformanceCacheSettings from(JsonObject json) {
       return new PerformanceCacheSettings(json.getInteger("journalEvents", 100_000),
-          json.getInteger("prices", 1_000_000), json.getLong("priceTtlSeconds", 300L), flag(json, "warmUp", false));
+          json.getInteger("prices", 1_000_000), json.getLong("priceTtlSeconds", 300L), flag(json, "warmUp", false),
+          json.getLong("answerBytes", DEFAULT_ANSWER_BYTES));
     }
   }
 
@@ -543,10 +556,14 @@ public record Settings(
    * @param compression whether the HTTP server accepts a WebSocket client's permessage-deflate
    *     offer (on by default, as browsers offer it; off trades bandwidth for CPU: compressing every
    *     copy for every socket is the largest cost of a busy bridge, see BENCHMARKS.md)
+   * @param sharedCompression whether a message written to many sockets is compressed once per
+   *     event loop (each message on its own, without the previous ones as context) instead of once
+   *     per socket with Netty's encoder; only with {@code compression}
    */
   public record LiveSettings(int valuationsPerSecond, long slowClientTimeoutMs, int maxQueuedPerSocket,
       int maxResumeVersions, int maxRegistrations, int registrationsPerSecond, int maxFrameBytes,
-      long interestLeaseMs, long renewMs, double driftRecoverFraction, long driftScanMs, boolean compression) {
+      long interestLeaseMs, long renewMs, double driftRecoverFraction, long driftScanMs, boolean compression,
+      boolean sharedCompression) {
     public LiveSettings {
       if (valuationsPerSecond < 1 || slowClientTimeoutMs < 1 || maxQueuedPerSocket < 1 || maxResumeVersions < 1
           || maxRegistrations < 1 || registrationsPerSecond < 1 || maxFrameBytes < 1024 || renewMs < 10
@@ -566,7 +583,7 @@ public record Settings(
           json.getInteger("registrationsPerSecond", 50), json.getInteger("maxFrameBytes", 65_536),
           json.getLong("interestLeaseMs", 5_000L), json.getLong("renewMs", 1_000L),
           json.getDouble("driftRecoverFraction", 0.8), json.getLong("driftScanMs", 30_000L),
-          flag(json, "compression", true));
+          flag(json, "compression", true), flag(json, "sharedCompression", true));
     }
   }
 
@@ -671,18 +688,22 @@ public record Settings(
    *     the owner and one journal transaction, all or nothing (413 beyond; split the file)
    * @param ownerTimeoutMs how long the import waits for the owner to decide and commit the file
    *     (seconds at 100,000 rows; other commands keep {@code routing.ownerTimeoutMs})
+   * @param maxConcurrent the most imports (dry runs included) a node runs at once (429 beyond): an
+   *     import holds its whole file in the heap, about 1.7 KB per row at its peak
    */
-  public record ImportSettings(int maxBytes, int maxRows, int maxRowsPerTransaction, long ownerTimeoutMs) {
+  public record ImportSettings(int maxBytes, int maxRows, int maxRowsPerTransaction, long ownerTimeoutMs,
+      int maxConcurrent) {
     public ImportSettings {
-      if (maxBytes < 1 || maxRows < 1 || maxRowsPerTransaction < 1 || ownerTimeoutMs < 1) {
+      if (maxBytes < 1 || maxRows < 1 || maxRowsPerTransaction < 1 || ownerTimeoutMs < 1 || maxConcurrent < 1) {
         throw new IllegalArgumentException(
-            "imports: maxBytes, maxRows, maxRowsPerTransaction and ownerTimeoutMs must be positive");
+            "imports: maxBytes, maxRows, maxRowsPerTransaction, ownerTimeoutMs and maxConcurrent must be positive");
       }
     }
 
     static ImportSettings from(JsonObject json) {
       return new ImportSettings(json.getInteger("maxBytes", 32 << 20), json.getInteger("maxRows", 200_000),
-          json.getInteger("maxRowsPerTransaction", 100_000), json.getLong("ownerTimeoutMs", 120_000L));
+          json.getInteger("maxRowsPerTransaction", 100_000), json.getLong("ownerTimeoutMs", 120_000L),
+          json.getInteger("maxConcurrent", 2));
     }
   }
 }

@@ -29,6 +29,7 @@ public final class SettingsLoader {
       Map.entry("PSTATE_PERFORMANCE_CACHE_PRICES", "http.performance.prices"),
       Map.entry("PSTATE_PERFORMANCE_PRICE_TTL_SECONDS", "http.performance.priceTtlSeconds"),
       Map.entry("PSTATE_PERFORMANCE_WARM_UP", "http.performance.warmUp"),
+      Map.entry("PSTATE_PERFORMANCE_CACHE_ANSWER_BYTES", "http.performance.answerBytes"),
       Map.entry("PSTATE_OWNER_TIMEOUT_MS", "routing.ownerTimeoutMs"),
       Map.entry("PSTATE_NOT_OWNER_RETRY_MS", "routing.notOwnerRetryMs"),
       Map.entry("PSTATE_PG_URL", "database.url"),
@@ -69,6 +70,7 @@ public final class SettingsLoader {
       Map.entry("PSTATE_CONSOLIDATION_MAX_IN_FLIGHT", "consolidation.maxInFlight"),
       Map.entry("PSTATE_LIVE_VALUATIONS_PER_SECOND", "live.valuationsPerSecond"),
       Map.entry("PSTATE_LIVE_COMPRESSION", "live.compression"),
+      Map.entry("PSTATE_LIVE_SHARED_COMPRESSION", "live.sharedCompression"),
       Map.entry("PSTATE_LIVE_SLOW_CLIENT_TIMEOUT_MS", "live.slowClientTimeoutMs"),
       Map.entry("PSTATE_LIVE_MAX_RESUME_VERSIONS", "live.maxResumeVersions"),
       Map.entry("PSTATE_CA_LEASE_SECONDS", "corporateActions.leaseSeconds"),
@@ -94,6 +96,7 @@ public final class SettingsLoader {
       Map.entry("PSTATE_IMPORT_MAX_ROWS", "imports.maxRows"),
       Map.entry("PSTATE_IMPORT_MAX_ROWS_PER_TRANSACTION", "imports.maxRowsPerTransaction"),
       Map.entry("PSTATE_IMPORT_OWNER_TIMEOUT_MS", "imports.ownerTimeoutMs"),
+      Map.entry("PSTATE_IMPORT_MAX_CONCURRENT", "imports.maxConcurrent"),
       Map.entry("PSTATE_EXPORTS_DIR", "exports.dir"),
       Map.entry("PSTATE_EXPORTS_MAX_ROWS", "exports.maxRows"),
       Map.entry("PSTATE_ANALYTICS_SERIES_DAYS", "analytics.series.days"));

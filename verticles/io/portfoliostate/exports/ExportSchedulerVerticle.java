@@ -33,7 +33,8 @@ import org.slf4j.LoggerFactory;
  * {@code <folder>/<date>/<name>.<ext>} when whole (an atomic move) and then marks the run done.
  * A node killed mid-export leaves a claim whose lease runs out: another node, or the same one
  * restarted, takes it over and writes the file again from the start. A done run is never
- * claimed again. The export is taken as of the scheduled time, so a run taken over writes the
+ * claimed again. The export is taken as of the scheduled time (a {@code performance} schedule:
+ * over its window ending at the run's date, {@link #window}), so a run taken over writes the
  * same rows.
  */
 public final class ExportSchedulerVerticle extends VerticleBase {
@@ -132,8 +133,7 @@ public final class ExportSchedulerVerticle extends VerticleBase {
     ExportDataset dataset = datasets.get(schedule.name());
     ExportFormat format = formats.get(schedule.name());
     Instant asOf = date.atTime(schedule.time()).toInstant(ZoneOffset.UTC);
-    // The performance series of a scheduled run: every day from inception through the run's date.
-    ExportWindow window = dataset.windowed() ? new ExportWindow(null, null, null, date) : ExportWindow.asOf(asOf);
+    ExportWindow window = dataset.windowed() ? window(schedule, date) : ExportWindow.asOf(asOf);
     Path folder = Path.of(schedule.folder()).resolve(date.toString());
     String name = schedule.name() + "." + format.extension();
     Path temporary = folder.resolve("." + schedule.name() + "." + attempt + "-" + nodeId + ".tmp");
@@ -168,6 +168,16 @@ public final class ExportSchedulerVerticle extends VerticleBase {
             .transform(ignored -> store.runFailed(schedule.name(), date, nodeId, attempt,
                 ExportJobs.reason(failure), settings.leaseMs()))
             .transform(ignored -> Future.<Void>failedFuture(failure)));
+  }
+
+  /**
+   * The window of a performance schedule's run: its period or its number of days, ending at the
+   * run's date; without either, every day from each portfolio's inception (ITD). The run's date,
+   * not today: a run taken over after midnight writes the same window.
+   */
+  static ExportWindow window(Schedule schedule, LocalDate date) {
+    LocalDate from = schedule.days() == null ? null : date.minusDays(schedule.days());
+    return new ExportWindow(null, schedule.period(), from, date);
   }
 
   /** Temporary files of earlier attempts (their nodes were killed) of this schedule in this folder. */

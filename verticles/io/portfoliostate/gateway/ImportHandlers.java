@@ -38,6 +38,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * {@code POST /api/v1/portfolios/{id}/imports} (issue 16): a CSV statement of trades or cash
@@ -59,6 +60,9 @@ final class ImportHandlers {
   private final ImportSettings settings;
   private final MeterRegistry registry;
 
+  /** The imports running on this node, shared by the gateway instances through a local map. */
+  private final Running running;
+
   private ImportHandlers(Vertx vertx, OwnerClient owners, JournalIds journal, ReferenceData reference,
       ImportSettings settings, MeterRegistry registry) {
     this.vertx = vertx;
@@ -67,6 +71,19 @@ final class ImportHandlers {
     this.reference = reference;
     this.settings = settings;
     this.registry = registry;
+    this.running = vertx.sharedData().<String, Running>getLocalMap("pstate.imports")
+        .computeIfAbsent("running", key -> new Running());
+    io.micrometer.core.instrument.Gauge.builder("pstate.imports.running", running.count, AtomicInteger::get)
+        .description("Imports (dry runs included) running on this node").register(registry);
+  }
+
+  /**
+   * The node's count of running imports. Each holds its whole file in the heap (about 1.7 KB per
+   * row at its peak: 170 MB for 100,000 rows, BENCHMARKS.md), so {@code imports.maxConcurrent}
+   * bounds what imports can take of the node's heap.
+   */
+  private static final class Running implements io.vertx.core.shareddata.Shareable {
+    final AtomicInteger count = new AtomicInteger();
   }
 
   /** Declares the import route. */
@@ -112,6 +129,15 @@ final class ImportHandlers {
       Problems.send(ctx, Problems.invalid(errors));
       return;
     }
+    if (running.count.incrementAndGet() > settings.maxConcurrent()) {
+      running.count.decrementAndGet();
+      count("too-many");
+      ctx.response().putHeader("Retry-After", "5");
+      Problems.send(ctx, new Problems.Problem(429, "too-many-imports", "Too many imports",
+          settings.maxConcurrent() + " imports are running on this node (imports.maxConcurrent); nothing was "
+              + "read: send the file again when one is done", null));
+      return;
+    }
     byte[] body = ctx.body().buffer() == null ? new byte[0] : ctx.body().buffer().getBytes();
     Origin origin = Origins.rest(ctx);
     // The state first: a missing portfolio is a 404 before the file is read, and a trade without
@@ -143,6 +169,7 @@ final class ImportHandlers {
           }
           return apply(ctx, id, options, prepared, state, origin);
         }))
+        .onComplete(done -> running.count.decrementAndGet())
         .onFailure(failure -> {
           if (failure instanceof UnreadableFile unreadable) {
             Problems.send(ctx, new Problems.Problem(unreadable.status, unreadable.status == 413 ? "import-too-large"

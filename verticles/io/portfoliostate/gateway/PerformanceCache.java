@@ -4,6 +4,7 @@ import io.portfoliostate.domain.PortfolioEvent;
 import io.portfoliostate.domain.PortfolioId;
 import io.portfoliostate.domain.PortfolioState;
 import io.portfoliostate.domain.PositionKey;
+import io.portfoliostate.domain.performance.MarketNeeds;
 import io.portfoliostate.domain.performance.PerformanceCalculator;
 import io.portfoliostate.domain.timeline.BusinessTime;
 import io.vertx.core.shareddata.Shareable;
@@ -39,11 +40,23 @@ final class PerformanceCache implements Shareable {
     final List<PortfolioEvent> events;
     /** The window-independent part of the fold, once a read has made it (immutable once made). */
     volatile BusinessTime.Prepared prepared;
+    /** What the journal needs from the market, once a read has asked (immutable once made). */
+    volatile MarketNeeds needs;
     private final LinkedHashMap<Window, BusinessTime.Series> states = new LinkedHashMap<>(8, 0.75f, true);
 
     Journal(long version, List<PortfolioEvent> events) {
       this.version = version;
       this.events = List.copyOf(events);
+    }
+
+    /** What the journal needs from the market: read off it once per version (a pass over every event). */
+    MarketNeeds needs() {
+      MarketNeeds made = needs;
+      if (made == null) {
+        made = MarketNeeds.of(events);
+        needs = made;
+      }
+      return made;
     }
 
     /**

@@ -30,6 +30,7 @@ import io.portfoliostate.protocol.MarketUpdate;
 import io.portfoliostate.security.AccessRule;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
@@ -71,6 +72,12 @@ final class PerformanceHandlers {
   /** Rounds of the warm-up: enough for the JIT to compile the hot loops with its optimizing compiler. */
   private static final int WARM_UP_ROUNDS = 3;
 
+  /**
+   * How far back the warm-up keeps every instrument's prices: a year and a week, so that a 1-year
+   * window (and a YTD, QTD or MTD one) asked in the next days is a slice.
+   */
+  static final int PRELOAD_DAYS = 372;
+
   /** The node-wide local map holding the shared price store. */
   private static final String SHARED = "pstate.performance";
 
@@ -83,9 +90,16 @@ final class PerformanceHandlers {
   private final Clock clock;
   private final Timer computing;
   private final Timer folding;
+  /** The steps of a read outside the fold and the computation: journal, parse, market, encode. */
+  private final Timer journalStep;
+  private final Timer parseStep;
+  private final Timer marketStep;
+  private final Timer encodeStep;
   private final PerformanceCache cache;
   /** The node's prices, shared by its gateway instances. */
   private final PerformancePrices prices;
+  /** The node's finished answers, shared by its gateway instances. */
+  private final PerformanceAnswers answers;
   /** Whether this instance made {@link #prices}, and so applies the market updates to it (once per node). */
   private final boolean listens;
   private final boolean warmUp;
@@ -106,6 +120,11 @@ final class PerformanceHandlers {
     this.computing = Timer.builder("pstate.performance.compute")
         .description("Time to value every day of one performance window and measure it, on a worker thread")
         .register(registry);
+    this.journalStep = step(registry, "journal", "the journal statement (events after the kept version), to its rows");
+    this.parseStep = step(registry, "parse", "parsing the journal's new payloads, on workers");
+    this.marketStep = step(registry, "market", "the window's prices (kept slices or a statement and its parsing) "
+        + "and FX rates");
+    this.encodeStep = step(registry, "encode", "building and encoding the answer's JSON, on a worker");
     this.folding = Timer.builder("pstate.performance.fold")
         .description("Time to fold a journal into the states of every day of a window (not counted when kept)")
         .register(registry);
@@ -117,12 +136,22 @@ final class PerformanceHandlers {
       return new PerformancePrices(caching.prices(), caching.priceTtlSeconds(), System::nanoTime);
     });
     this.listens = created[0];
+    this.answers = vertx.sharedData().<String, PerformanceAnswers>getLocalMap(SHARED).computeIfAbsent("answers",
+        key -> new PerformanceAnswers(caching.answerBytes(), caching.priceTtlSeconds(), System::nanoTime));
     if (listens) {
+      io.micrometer.core.instrument.Gauge.builder("pstate.performance.answers.bytes", answers,
+          PerformanceAnswers::keptBytes).description("Bytes of finished performance answers the node keeps")
+          .register(registry);
       io.micrometer.core.instrument.Gauge.builder("pstate.performance.prices.kept", prices,
           PerformancePrices::keptPrices).description("Prices the node keeps for performance reads").register(registry);
     }
     this.warmUp = caching.warmUp();
     this.registry = registry;
+  }
+
+  private static Timer step(MeterRegistry registry, String step, String what) {
+    return Timer.builder("pstate.performance.step").tag("step", step)
+        .description("Time of one step of a performance read: " + what).register(registry);
   }
 
   /**
@@ -143,8 +172,10 @@ final class PerformanceHandlers {
   void register(SecuredRoutes routes, AccessRule reader) {
     routes.get("/api/v1/portfolios/:id/performance", reader, this::performance);
     if (listens) {
-      vertx.eventBus().<MarketUpdate>consumer(Addresses.MARKET_UPDATES,
-          message -> prices.onMarketUpdate(message.body()));
+      vertx.eventBus().<MarketUpdate>consumer(Addresses.MARKET_UPDATES, message -> {
+        prices.onMarketUpdate(message.body());
+        answers.onMarketUpdate(message.body());
+      });
       if (warmUp) {
         vertx.setTimer(WARM_UP_DELAY_MS, timer -> warmUp());
       }
@@ -181,10 +212,50 @@ final class PerformanceHandlers {
         .description("CPU time the warm-up took on its worker threads, all rounds and the synthetic book")
         .register(registry);
     book.onSuccess(done -> cpuTimer.record(cpu[0], java.util.concurrent.TimeUnit.NANOSECONDS));
+    book.compose(done -> preloadPrices()).onFailure(failure -> LOG.warn("Performance price preload stopped: {}",
+        failure.toString()));
     book.onSuccess(done -> LOG.info("Performance warm-up: {} rounds of a synthetic year ({} positions, {} trades) "
             + "in {} ms, {} ms of CPU", WARM_UP_ROUNDS, PerformanceWarmUp.POSITIONS, PerformanceWarmUp.TRADES,
             (System.nanoTime() - began) / 1_000_000, cpu[0] / 1_000_000))
         .onFailure(failure -> LOG.warn("Performance warm-up stopped: {}", failure.toString()));
+  }
+
+  /**
+   * Keeps the last year of every priced instrument's history (from {@link #PRELOAD_DAYS} days
+   * before today), as the first read of a 1-year window would: in a fresh node that read's price
+   * statement over every instrument's year was its largest step, PostgreSQL's work. Instruments the
+   * node already keeps from that day or earlier are left as they are; no more than the store's
+   * bound is asked. One statement, parsed on a worker; a price published meanwhile is not kept.
+   */
+  Future<Void> preloadPrices() {
+    if (!prices.keeps()) {
+      return Future.succeededFuture();
+    }
+    long began = System.nanoTime();
+    Instant start = LocalDate.now(clock.withZone(ZoneOffset.UTC)).minusDays(PRELOAD_DAYS).atStartOfDay()
+        .toInstant(ZoneOffset.UTC);
+    List<InstrumentId> ids = new ArrayList<>();
+    for (io.portfoliostate.domain.valuation.Price latest : market.snapshot().market().prices()) {
+      // A year of weekdays is about 261 prices an instrument: no more instruments than the bound holds.
+      if ((long) (ids.size() + 1) * (PRELOAD_DAYS * 5 / 7 + 1) > prices.bound()) {
+        break;
+      }
+      if (!prices.find(latest.instrumentId(), start, start).kept()) {
+        ids.add(latest.instrumentId());
+      }
+    }
+    if (ids.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    long epoch = prices.epoch();
+    return history.prices(ids, start, PerformanceHistory.LATEST)
+        .compose(texts -> vertx.executeBlocking(texts::series, false))
+        .map(read -> {
+          prices.keep(ids, read, start, epoch);
+          LOG.info("Performance warm-up: the prices of {} instruments from {} kept in {} ms", ids.size(), start,
+              (System.nanoTime() - began) / 1_000_000);
+          return null;
+        });
   }
 
   private static long threadCpuNanos() {
@@ -245,14 +316,18 @@ final class PerformanceHandlers {
   private Future<PerformanceCache.Journal> journal(PortfolioId id) {
     PerformanceCache.Journal kept = cache.journal(id);
     long after = kept == null ? 0 : kept.version;
+    long asked = System.nanoTime();
     return history.journalAfter(id, after).compose(read -> {
+      journalStep.record(System.nanoTime() - asked, java.util.concurrent.TimeUnit.NANOSECONDS);
       count("journal", read.isEmpty() && kept != null, 1);
       if (read.isEmpty()) {
         return Future.succeededFuture(kept);
       }
       long version = read.seqs()[read.seqs().length - 1];
-      boolean whole = read.contiguousAfter(after) == read.types().size();
+      boolean whole = read.contiguousAfter(after) == read.size();
+      long parsing = System.nanoTime();
       return parse(read).map(parsed -> {
+        parseStep.record(System.nanoTime() - parsing, java.util.concurrent.TimeUnit.NANOSECONDS);
         List<PortfolioEvent> events = parsed;
         if (kept != null) {
           events = new ArrayList<>(kept.events.size() + parsed.size());
@@ -267,19 +342,17 @@ final class PerformanceHandlers {
   }
 
   /**
-   * Parses journal texts on workers: a long journal in two halves at once (JSON parsing was a
-   * fifth of a year's read, and the node has more than one core), a short one in one go.
+   * Parses the journal's text on workers: a long journal in two halves at once (JSON parsing was
+   * a fifth of a year's read, and the node has more than one core), a short one in one go.
    */
-  private Future<List<PortfolioEvent>> parse(PerformanceHistory.Journal read) {
-    int size = read.types().size();
-    if (size < PARALLEL_PARSE_EVENTS) {
-      return vertx.executeBlocking(read::events, false);
+  private Future<List<PortfolioEvent>> parse(PerformanceHistory.JournalText read) {
+    if (read.size() < PARALLEL_PARSE_EVENTS) {
+      return vertx.executeBlocking(() -> read.events(0, 1), false);
     }
-    int half = size / 2;
-    Future<List<PortfolioEvent>> first = vertx.executeBlocking(() -> read.events(0, half), false);
-    Future<List<PortfolioEvent>> second = vertx.executeBlocking(() -> read.events(half, size), false);
+    Future<List<PortfolioEvent>> first = vertx.executeBlocking(() -> read.events(0, 2), false);
+    Future<List<PortfolioEvent>> second = vertx.executeBlocking(() -> read.events(1, 2), false);
     return Future.all(first, second).map(both -> {
-      List<PortfolioEvent> events = new ArrayList<>(size);
+      List<PortfolioEvent> events = new ArrayList<>(read.size());
       events.addAll(first.result());
       events.addAll(second.result());
       return events;
@@ -420,7 +493,7 @@ final class PerformanceHandlers {
     List<LocalDate> dates = PerformanceCalculator.weekdays(from, to);
     Instant start = from.atStartOfDay().toInstant(ZoneOffset.UTC);
     Instant end = PerformanceCalculator.endOf(to);
-    MarketNeeds needs = MarketNeeds.of(journal);
+    MarketNeeds needs = kept.needs();
     Set<InstrumentId> instruments = needs.instruments();
     Set<CurrencyCode> currencies = needs.currencies();
     if (measuredAgainst != null) {
@@ -430,23 +503,43 @@ final class PerformanceHandlers {
     CurrencyCode baseCurrency = needs.base();
     GroupBy groupBy = query.groupBy();
     PerformanceCache.Window window = new PerformanceCache.Window(from, to);
+    PerformanceAnswers.Key key = new PerformanceAnswers.Key(id, kept.version, from, to, measuredAgainst, riskFree,
+        groupBy == null ? GroupBy.INSTRUMENT : groupBy);
+    Buffer answered = answers.find(key, splits);
+    count("answer", answered != null, 1);
+    if (answered != null) {
+      ctx.json(200, answered);
+      return Future.succeededFuture();
+    }
+    long[] asking = answers.begin();
+    Set<CurrencyCode> involved = new HashSet<>(currencies);
     // The fold (journal only) runs on one worker while the prices are read and parsed on another.
     Future<BusinessTime.Series> states = states(kept, window, dates);
+    long asked = System.nanoTime();
     Future<PriceHistory> marketData = prices(instruments, start, end).compose(series -> {
       Set<CurrencyCode> all = new HashSet<>(currencies);
       series.forEach(one -> all.addAll(one.currencies()));
-      return history.rates(all, start, end).map(rates -> PriceHistory.ofSeries(series, rates, splits));
+      involved.addAll(all);
+      return history.rates(all, start, end).map(rates -> {
+        marketStep.record(System.nanoTime() - asked, java.util.concurrent.TimeUnit.NANOSECONDS);
+        return PriceHistory.ofSeries(series, rates, splits);
+      });
     });
     return Future.all(states, marketData).compose(both -> vertx.executeBlocking(() -> {
       long began = System.nanoTime();
       PerformanceReport report = PerformanceCalculator.compute(new PerformanceCalculator.Inputs(from, to, baseCurrency,
           dates, states.result().states(), journal, marketData.result(), market, measuredAgainst, riskFree, groupBy),
           states.result().changed());
-      JsonObject json = json(id, report);
-      computing.record(System.nanoTime() - began, java.util.concurrent.TimeUnit.NANOSECONDS);
-      return json;
-    }, false)).map(json -> {
-      HttpBodies.json(ctx, 200, json);
+      long computed = System.nanoTime();
+      computing.record(computed - began, java.util.concurrent.TimeUnit.NANOSECONDS);
+      // Encoded here, not on the event loop: a year's answer is tens of kilobytes of JSON.
+      Buffer body = json(id, report).toBuffer();
+      encodeStep.record(System.nanoTime() - computed, java.util.concurrent.TimeUnit.NANOSECONDS);
+      return body;
+    }, false)).map(body -> {
+      answers.keep(key, new PerformanceAnswers.Needs(Set.copyOf(instruments), Set.copyOf(involved),
+          PerformancePrices.micros(end), List.copyOf(splits)), body, asking);
+      ctx.json(200, body);
       return null;
     });
   }

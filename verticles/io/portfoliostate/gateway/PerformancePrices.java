@@ -122,6 +122,11 @@ final class PerformancePrices implements Shareable {
     return maxPrices > 0;
   }
 
+  /** How many prices may be kept over all instruments. */
+  int bound() {
+    return maxPrices;
+  }
+
   /** The epoch to hand back with a load's result to {@link #keep}. */
   synchronized long epoch() {
     return epoch;

@@ -122,7 +122,10 @@ final class PerformanceWarmUp {
    * series length (so that nothing of it is optimised away).
    */
   int round() {
-    List<PortfolioEvent> journal = new PerformanceHistory.Journal(types, payloads).events();
+    PerformanceHistory.JournalText text = PerformanceHistory.JournalText.of(types, payloads,
+        java.util.stream.LongStream.rangeClosed(1, types.size()).toArray());
+    List<PortfolioEvent> journal = new java.util.ArrayList<>(text.events(0, 2));
+    journal.addAll(text.events(1, 2));
     List<PriceHistory.Series> read = new PerformanceHistory.PriceTexts(instruments, points, quotedIn).series();
     PerformancePrices kept = new PerformancePrices(Integer.MAX_VALUE, 60, System::nanoTime);
     List<InstrumentId> ids = instruments.stream().map(InstrumentId::of).toList();
@@ -161,7 +164,7 @@ final class PerformanceWarmUp {
     PerformanceReport report = PerformanceCalculator.compute(new PerformanceCalculator.Inputs(window.from(),
         window.to(), needs.base(), days, states.states(), journal, history, instrument -> Optional.of(currency(instrument)),
         InstrumentId.of("W0"), 0.02, null), states.changed());
-    return PerformanceHandlers.json(ID, report).encode().length();
+    return PerformanceHandlers.json(ID, report).toBuffer().length();
   }
 
   private static CurrencyCode currency(InstrumentId instrument) {

@@ -1,5 +1,7 @@
 package io.portfoliostate.gateway;
 
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 
 /**
@@ -16,6 +18,14 @@ interface Reply {
   /** Answers with a JSON object or array. */
   void json(int status, Object body);
 
+  /**
+   * Answers with a JSON object already encoded (on a worker, or kept): a response sends the bytes
+   * as they are; a kept answer decodes them.
+   */
+  default void json(int status, Buffer encoded) {
+    json(status, new JsonObject(encoded));
+  }
+
   /** The HTTP response of {@code ctx}. */
   static Reply of(RoutingContext ctx) {
     return new Reply() {
@@ -27,6 +37,11 @@ interface Reply {
       @Override
       public void json(int status, Object body) {
         HttpBodies.json(ctx, status, body);
+      }
+
+      @Override
+      public void json(int status, Buffer encoded) {
+        HttpBodies.json(ctx, status, encoded);
       }
     };
   }

@@ -5,6 +5,7 @@ import io.portfoliostate.gateway.AccessControl;
 import io.portfoliostate.security.PortfolioRole;
 import io.portfoliostate.security.Principal;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.bridge.BridgeEventType;
 import io.vertx.ext.bridge.PermittedOptions;
@@ -143,6 +144,11 @@ public final class LiveBridge {
         LiveSocket live = new LiveSocket(socket, Vertx.currentContext(), principal, hub.metrics(),
             settings.maxQueuedPerSocket());
         sockets.put(socket, live);
+        if (settings.compression() && settings.sharedCompression()) {
+          // A WebSocket's handshake is done by now (its encoders are in place); a polling transport has none.
+          live.sharedCompression = SharedDeflate.install(socket.routingContext().request(),
+              HttpServerOptions.DEFAULT_WEBSOCKET_COMPRESSION_LEVEL, hub.metrics());
+        }
         event.complete(true);
         // After the bridge has set up the socket (it sets an exception handler that only logs).
         live.context.runOnContext(v -> socket.exceptionHandler(failure -> onFailure(live, failure)));

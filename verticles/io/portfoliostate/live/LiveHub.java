@@ -282,18 +282,41 @@ public final class LiveHub extends VerticleBase {
     });
   }
 
-  /** Renews every interest; an answer newer than what was delivered means a change was missed. */
+  /**
+   * Renews every interest, asking the owner for its version only (the state, with every open lot,
+   * would cross the cluster every second). An answer newer than what was delivered means a change
+   * was missed, or is still on its way: the owner's reply goes straight back to this node, while
+   * the change it sent before may wait for the cluster's lookup of this hub's address, and was
+   * seen to arrive more than 250 ms after the reply on a loaded machine. So the hub reads the
+   * versions from the journal only if it is still behind one renewal period later; a change that
+   * arrives meanwhile is delivered as it came (with all the events of its commit).
+   */
   private void renew() {
     for (Followed f : new ArrayList<>(followed.values())) {
       if (f.state == null) {
         continue;
       }
-      watch(f.id).onSuccess(state -> {
-        if (followed.get(f.id) == f && state != null && !f.filling && state.version() > f.state.version()) {
-          fill(f, state);
-        }
-      });
+      owners.<Object>request(new OwnerRequest.Watch(f.id, nodeId, settings.interestLeaseMs(), false))
+          .onSuccess(answer -> {
+            long version = versionOf(answer);
+            if (behind(f, version)) {
+              vertx.setTimer(settings.renewMs(), t -> {
+                if (behind(f, version)) {
+                  fill(f, version, answer instanceof PortfolioState state ? state : null);
+                }
+              });
+            }
+          });
     }
+  }
+
+  /** The version a renewal answered: a number, or a state from an owner of the version before. */
+  private static long versionOf(Object answer) {
+    return answer instanceof PortfolioState state ? state.version() : ((Number) answer).longValue();
+  }
+
+  private boolean behind(Followed f, long ownersVersion) {
+    return followed.get(f.id) == f && !f.filling && ownersVersion > f.state.version();
   }
 
   private void start(Followed f, LiveSocket socket, Kind kind, Long fromVersion) {
@@ -367,7 +390,7 @@ public final class LiveHub extends VerticleBase {
   // Changes
 
   private void onChange(PortfolioChange change) {
-    Followed f = followed.get(change.state().id());
+    Followed f = followed.get(change.portfolioId());
     if (f == null) {
       return; // no longer followed here; the owner forgets this node when its lease runs out
     }
@@ -378,20 +401,36 @@ public final class LiveHub extends VerticleBase {
     apply(f, change);
   }
 
+  /**
+   * Delivers one change that follows the last delivered version. A change from this node's owner
+   * carries its state; one from another node carries only its events, which evolve the hub's own
+   * copy ({@link PortfolioChange#stateAfter}, the owner's code). A copy that does not evolve to
+   * the owner's facts is not the owner's: the subscribers are resynchronised from the owner.
+   */
   private void apply(Followed f, PortfolioChange change) {
-    long version = change.state().version();
+    long version = change.version();
     if (version <= f.state.version()) {
       return; // already delivered (read from the journal after a gap)
     }
     if (change.fromVersion() != f.state.version()) {
       f.pending.add(change);
-      fill(f, change.state());
+      fill(f, version, change.state());
+      return;
+    }
+    PortfolioState after;
+    try {
+      after = change.stateAfter(f.state);
+    } catch (RuntimeException diverged) {
+      LOG.warn("Portfolio {}: the change to version {} does not apply to this node's copy; resync from the owner",
+          f.id, version, diverged);
+      metrics.diverged.increment();
+      resyncFromOwner(f, "this node's copy of the portfolio was read again");
       return;
     }
     LiveMessages.Change body = change.recorded().isEmpty()
-        ? LiveMessages.change(f.state, change.fromVersion(), change.events(), change.state())
-        : LiveMessages.change(f.state, change.fromVersion(), change.events(), change.recorded(), change.state());
-    f.state = change.state();
+        ? LiveMessages.change(f.state, change.fromVersion(), change.events(), after)
+        : LiveMessages.change(f.state, change.fromVersion(), change.events(), change.recorded(), after);
+    f.state = after;
     publish(f, version, body.body(), body.alerts());
   }
 
@@ -422,14 +461,15 @@ public final class LiveHub extends VerticleBase {
   }
 
   /**
-   * A change was missed: reads the versions after the last delivered one from the journal and
-   * delivers them, then what waited. If they cannot be read (or are too many), the subscribers
-   * get a resync with {@code newer}, the newest state known.
+   * A change was missed: reads the versions after the last delivered one, through {@code
+   * through}, from the journal and delivers them, then what waited. If they cannot be read (or are
+   * too many), the subscribers get a resync with {@code newer}, the newest state known, or, when
+   * the change that showed the gap came from another node without its state, with the owner's.
    */
-  private void fill(Followed f, PortfolioState newer) {
+  private void fill(Followed f, long through, PortfolioState newer) {
     f.filling = true;
     long after = f.state.version();
-    int missing = (int) Math.min(Integer.MAX_VALUE, newer.version() - after);
+    int missing = (int) Math.min(Integer.MAX_VALUE, through - after);
     Future<LiveMessages.Replayed> read = missing > settings.maxResumeVersions()
         ? Future.failedFuture("too far behind") : replay(f.id, f.state, after, missing);
     read.onComplete(replayed -> {
@@ -442,29 +482,70 @@ public final class LiveHub extends VerticleBase {
           publish(f, change.version(), change.body(), change.alerts());
         }
         f.state = replayed.result().last();
-      } else if (newer.version() > after) {
+      } else if (newer != null && newer.version() > after) {
         LOG.info("Portfolio {}: versions after {} could not be replayed; resync at {}", f.id, after,
             newer.version());
-        f.state = newer;
-        Buffer frame = LiveSocket.frame(f.updatesAddress, LiveMessages.resync(newer, "changes were missed"));
-        Map<Context, List<Runnable>> byContext = new HashMap<>(4);
-        f.subs.forEach((socket, sub) -> {
-          if (sub.kinds.contains(Kind.UPDATES)) {
-            byContext.computeIfAbsent(socket.context, c -> new ArrayList<>()).add(() -> socket.deliver(frame));
+        resync(f, newer, "changes were missed");
+      } else if (through > after) {
+        LOG.info("Portfolio {}: versions after {} could not be replayed; resync from the owner", f.id, after);
+        resyncFromOwner(f, "changes were missed");
+        return;
+      }
+      applyPending(f);
+    });
+  }
+
+  /**
+   * Reads the owner's state and sends it to every subscriber as a resync; the changes that wait
+   * meanwhile follow it. If the owner cannot answer now, this is tried again after {@code renewMs}.
+   */
+  private void resyncFromOwner(Followed f, String reason) {
+    f.filling = true;
+    watch(f.id).onComplete(answer -> {
+      f.filling = false;
+      if (followed.get(f.id) != f) {
+        return;
+      }
+      if (answer.failed() || answer.result() == null) {
+        f.filling = true;
+        vertx.setTimer(settings.renewMs(), t -> {
+          if (followed.get(f.id) == f) {
+            resyncFromOwner(f, reason);
           }
         });
-        run(byContext);
+        return;
       }
-      List<PortfolioChange> waiting = new ArrayList<>(f.pending);
-      f.pending.clear();
-      for (PortfolioChange change : waiting) {
-        if (f.filling) {
-          f.pending.add(change);
-        } else {
-          apply(f, change);
-        }
+      resync(f, answer.result(), reason);
+      applyPending(f);
+    });
+  }
+
+  /** Replaces what the subscribers have with {@code state}. */
+  private void resync(Followed f, PortfolioState state, String reason) {
+    f.state = state;
+    Buffer frame = LiveSocket.frame(f.updatesAddress, LiveMessages.resync(state, reason));
+    Map<Context, List<Runnable>> byContext = new HashMap<>(4);
+    f.subs.forEach((socket, sub) -> {
+      if (sub.kinds.contains(Kind.UPDATES)) {
+        byContext.computeIfAbsent(socket.context, c -> new ArrayList<>()).add(() -> socket.deliver(frame));
       }
     });
+    run(byContext);
+    f.valuationStale = true;
+    scheduleValuation(f);
+  }
+
+  /** The changes that waited for a fill or a resync, in the order they came. */
+  private void applyPending(Followed f) {
+    List<PortfolioChange> waiting = new ArrayList<>(f.pending);
+    f.pending.clear();
+    for (PortfolioChange change : waiting) {
+      if (f.filling) {
+        f.pending.add(change);
+      } else {
+        apply(f, change);
+      }
+    }
   }
 
   /** A drift alert stored by some node's monitor: to this node's sockets on the portfolio's alerts. */

@@ -5,7 +5,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /** The bridge's meters ({@code pstate.live.*}): subscribers, messages sent, conflated, dropped, disconnects. */
-final class LiveMetrics {
+final class LiveMetrics implements SharedDeflateEncoder.Counters {
 
   final AtomicInteger subscribers = new AtomicInteger();
   final AtomicInteger followed = new AtomicInteger();
@@ -14,6 +14,10 @@ final class LiveMetrics {
   final Counter dropped;
   final Counter refused;
   final Counter revoked;
+  final Counter diverged;
+  /** Messages deflated for bridge sockets, and copies that reused another copy's compressed bytes. */
+  final Counter deflated;
+  final Counter deflateReused;
   private final MeterRegistry registry;
 
   LiveMetrics(MeterRegistry registry) {
@@ -31,6 +35,25 @@ final class LiveMetrics {
         .description("Bridge registrations and frames refused (addresses, entitlements, floods)").register(registry);
     revoked = Counter.builder("pstate.live.revoked")
         .description("Registrations dropped because their caller may no longer read the portfolio").register(registry);
+    diverged = Counter.builder("pstate.live.diverged")
+        .description("Changes from another node that did not evolve this node's copy to the owner's state "
+            + "(the subscribers were resynchronised)").register(registry);
+    deflated = Counter.builder("pstate.live.deflate").tag("result", "deflated")
+        .description("Messages compressed for bridge sockets (shared compression), by whether each was deflated "
+            + "or reused the bytes of an equal message deflated for another socket").register(registry);
+    deflateReused = Counter.builder("pstate.live.deflate").tag("result", "reused")
+        .description("Messages compressed for bridge sockets (shared compression), by whether each was deflated "
+            + "or reused the bytes of an equal message deflated for another socket").register(registry);
+  }
+
+  @Override
+  public void deflated() {
+    deflated.increment();
+  }
+
+  @Override
+  public void reused() {
+    deflateReused.increment();
   }
 
   Counter disconnects(String reason) {

@@ -34,9 +34,15 @@ import java.util.Set;
  */
 public final class PerformanceHistory {
 
-  /** The payloads as text: parsed by {@link Journal#events()} on the caller's worker. */
+  /**
+   * The events as ONE text ({@code type TAB payload} per line, in journal order) and one array of
+   * sequence numbers: one row for the client to decode on the event loop, not one per event (a
+   * jsonb's text form has no raw tab or line feed: JSON escapes them inside strings). Parsed by
+   * {@link JournalText#events(int, int)} on the caller's workers.
+   */
   private static final String JOURNAL =
-      "SELECT type, payload::text AS payload, seq FROM portfolio_events WHERE portfolio_id = $1 AND seq > $2 ORDER BY seq";
+      "SELECT string_agg(type || E'\\t' || payload::text, E'\\n' ORDER BY seq) AS events, "
+          + "array_agg(seq ORDER BY seq) AS seqs FROM portfolio_events WHERE portfolio_id = $1 AND seq > $2";
   /**
    * Per instrument, one backward probe of the primary key for the last observation at or before
    * the window, then one forward range scan from it to the window's end, folded into one text
@@ -79,33 +85,57 @@ public final class PerformanceHistory {
   }
 
   /**
-   * A portfolio's journal as read: types and payload texts, parsed on demand (off the event loop).
-   *
-   * @param seqs the sequence number of each event
+   * A portfolio's journal as read: one text of {@code type TAB payload} lines in journal order
+   * and the sequence number of each, parsed in parts on demand (off the event loop).
    */
-  public record Journal(List<String> types, List<String> payloads, long[] seqs) {
+  public record JournalText(String text, long[] seqs) {
 
-    /** A journal read without its sequence numbers (they are then 1, 2, ...). */
-    public Journal(List<String> types, List<String> payloads) {
-      this(types, payloads, java.util.stream.LongStream.rangeClosed(1, types.size()).toArray());
+    /** The text of a journal of {@code types} and {@code payloads} (what the statement makes of the table's rows). */
+    public static JournalText of(List<String> types, List<String> payloads, long[] seqs) {
+      StringBuilder text = new StringBuilder();
+      for (int i = 0; i < types.size(); i++) {
+        text.append(i == 0 ? "" : "\n").append(types.get(i)).append('\t').append(payloads.get(i));
+      }
+      return new JournalText(text.toString(), seqs);
     }
 
     public boolean isEmpty() {
-      return types.isEmpty();
+      return seqs.length == 0;
     }
 
-    /** The events in journal order. */
-    public List<PortfolioEvent> events() {
-      return events(0, types.size());
+    /** How many events were read. */
+    public int size() {
+      return seqs.length;
     }
 
-    /** The events {@code from} (included) to {@code to} (excluded): a long journal parses in parts, in parallel. */
-    public List<PortfolioEvent> events(int from, int to) {
-      List<PortfolioEvent> events = new ArrayList<>(to - from);
-      for (int i = from; i < to; i++) {
-        events.add(EventJson.fromJson(types.get(i), new JsonObject(payloads.get(i))));
+    /**
+     * The events of part {@code part} of {@code parts} (the lines starting in that share of the
+     * text's characters), in journal order: the parts of a long journal parse at once on several
+     * workers, and their lists concatenated in order are the journal.
+     */
+    public List<PortfolioEvent> events(int part, int parts) {
+      int length = text.length();
+      int from = lineStartAtOrAfter((int) ((long) length * part / parts));
+      int to = part == parts - 1 ? length : lineStartAtOrAfter((int) ((long) length * (part + 1) / parts));
+      List<PortfolioEvent> events = new ArrayList<>(seqs.length / parts + 1);
+      int start = from;
+      while (start < to) {
+        int end = text.indexOf('\n', start);
+        end = end < 0 ? length : end;
+        int tab = text.indexOf('\t', start);
+        events.add(EventJson.fromJson(text.substring(start, tab), new JsonObject(text.substring(tab + 1, end))));
+        start = end + 1;
       }
       return events;
+    }
+
+    /** The start of the first line at or after {@code at} (the text's length when none). */
+    private int lineStartAtOrAfter(int at) {
+      if (at == 0) {
+        return 0;
+      }
+      int newline = text.indexOf('\n', at - 1);
+      return newline < 0 ? text.length() : newline + 1;
     }
 
     /**
@@ -123,7 +153,7 @@ public final class PerformanceHistory {
   }
 
   /** Every event of the portfolio in journal order, unparsed; empty when it does not exist. */
-  public Future<Journal> journal(PortfolioId id) {
+  public Future<JournalText> journal(PortfolioId id) {
     return journalAfter(id, 0);
   }
 
@@ -132,18 +162,19 @@ public final class PerformanceHistory {
    * what a reader that keeps the journal asks to learn what was appended since (a correction —
    * cancel, amendment, back-dated trade — is an appended event too).
    */
-  public Future<Journal> journalAfter(PortfolioId id, long after) {
+  public Future<JournalText> journalAfter(PortfolioId id, long after) {
     return pool.preparedQuery(JOURNAL).execute(Tuple.of(id.value(), after)).map(rows -> {
-      List<String> types = new ArrayList<>(rows.size());
-      List<String> payloads = new ArrayList<>(rows.size());
-      long[] seqs = new long[rows.size()];
-      int n = 0;
-      for (Row row : rows) {
-        types.add(row.getString(0));
-        payloads.add(row.getString(1));
-        seqs[n++] = row.getLong(2);
+      Row row = rows.iterator().next();
+      String text = row.getString(0);
+      if (text == null) {
+        return new JournalText("", new long[0]);
       }
-      return new Journal(types, payloads, seqs);
+      Long[] seqs = row.getArrayOfLongs(1);
+      long[] numbers = new long[seqs.length];
+      for (int i = 0; i < seqs.length; i++) {
+        numbers[i] = seqs[i];
+      }
+      return new JournalText(text, numbers);
     });
   }
 

@@ -8,6 +8,7 @@ import io.portfoliostate.domain.BatchDecision;
 import io.portfoliostate.domain.CommandResult;
 import io.portfoliostate.domain.CurrencyCode;
 import io.portfoliostate.domain.PortfolioEvent;
+import io.portfoliostate.domain.PortfolioId;
 import io.portfoliostate.domain.Rejection;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -63,13 +64,15 @@ public final class MessageJson {
   }
 
   public static JsonObject watch(OwnerRequest.Watch request) {
-    return new JsonObject().put("portfolioId", request.portfolioId().value()).put("nodeId", request.nodeId())
-        .put("leaseMs", request.leaseMs());
+    JsonObject json = new JsonObject().put("portfolioId", request.portfolioId().value())
+        .put("nodeId", request.nodeId()).put("leaseMs", request.leaseMs());
+    // Only when set: an owner of the version before ignores it and answers the state, as before.
+    return request.stateWanted() ? json : json.put("versionOnly", true);
   }
 
   public static OwnerRequest.Watch watch(JsonObject json) {
     return new OwnerRequest.Watch(Json.portfolioId(json, "portfolioId"), json.getString("nodeId"),
-        json.getLong("leaseMs"));
+        json.getLong("leaseMs"), !json.getBoolean("versionOnly", false));
   }
 
   public static JsonObject readEvents(OwnerRequest.ReadEvents request) {
@@ -198,10 +201,24 @@ public final class MessageJson {
     return new EventPage(entries, json.getLong("currentVersion"));
   }
 
+  /**
+   * A change as it crosses to another node's live hub: its versions, its events as the journal
+   * recorded them, and the small facts the receiver checks its own evolved state against (the
+   * position count and the cash), never the state itself: the message grows with the events, not
+   * with the book. A change without recorded text carries its events in the plain event form.
+   */
   public static JsonObject change(PortfolioChange change) {
-    return new JsonObject().put("state", StateJson.toJson(change.state()))
-        .put("fromVersion", change.fromVersion()).put("events", events(change.events()))
-        .put("recorded", recorded(change.recorded()));
+    JsonObject cash = new JsonObject();
+    change.cash().forEach((currency, balance) -> cash.put(currency.value(), decimal(balance)));
+    JsonObject json = new JsonObject().put("portfolioId", change.portfolioId().value())
+        .put("fromVersion", change.fromVersion()).put("version", change.version())
+        .put("positionCount", change.positionCount()).put("cash", cash);
+    if (change.recorded().isEmpty()) {
+      json.put("events", events(change.events()));
+    } else {
+      json.put("recorded", recorded(change.recorded()));
+    }
+    return json;
   }
 
   private static JsonArray recorded(List<EventText> recorded) {
@@ -213,23 +230,43 @@ public final class MessageJson {
     return array;
   }
 
+  /**
+   * A change from another node: without its state (the receiver evolves its own, {@link
+   * PortfolioChange#stateAfter}); the events are read from the recorded text when it came. A
+   * message with a {@code state} (a node of the version before, during a rolling upgrade) keeps it.
+   */
   public static PortfolioChange change(JsonObject json) {
-    List<PortfolioEvent> events = new ArrayList<>();
-    for (Object item : json.getJsonArray("events")) {
-      JsonObject event = (JsonObject) item;
-      events.add(EventJson.fromJson(event.getString("type"), event.getJsonObject("payload")));
-    }
     List<EventText> recorded = new ArrayList<>();
+    List<PortfolioEvent> events = new ArrayList<>();
     JsonArray texts = json.getJsonArray("recorded");
     if (texts != null) {
       for (Object item : texts) {
         JsonObject text = (JsonObject) item;
-        recorded.add(new EventText(text.getLong("version"), text.getString("type"), Json.instant(text, "recordedAt"),
-            text.getString("data"), text.getString("alerts")));
+        EventText event = new EventText(text.getLong("version"), text.getString("type"),
+            Json.instant(text, "recordedAt"), text.getString("data"), text.getString("alerts"));
+        recorded.add(event);
       }
     }
-    return new PortfolioChange(StateJson.fromJson(json.getJsonObject("state")), json.getLong("fromVersion"), events,
-        recorded);
+    JsonArray plain = json.getJsonArray("events");
+    if (plain != null) {
+      for (Object item : plain) {
+        JsonObject event = (JsonObject) item;
+        events.add(EventJson.fromJson(event.getString("type"), event.getJsonObject("payload")));
+      }
+    } else {
+      for (EventText text : recorded) {
+        events.add(EventJson.fromJson(text.type(), new JsonObject(text.data())));
+      }
+    }
+    JsonObject state = json.getJsonObject("state");
+    if (state != null) {
+      return new PortfolioChange(StateJson.fromJson(state), json.getLong("fromVersion"), events, recorded);
+    }
+    Map<CurrencyCode, BigDecimal> cash = new HashMap<>();
+    json.getJsonObject("cash").forEach(entry ->
+        cash.put(CurrencyCode.of(entry.getKey()), new BigDecimal((String) entry.getValue())));
+    return new PortfolioChange(PortfolioId.of(json.getString("portfolioId")), json.getLong("fromVersion"),
+        json.getLong("version"), null, events, recorded, json.getInteger("positionCount"), cash);
   }
 
   private static JsonArray events(List<PortfolioEvent> events) {

@@ -39,7 +39,14 @@ public sealed interface OwnerRequest {
    * next {@code leaseMs} to {@link Addresses#live} of {@code nodeId}, and renews the lease on
    * each Watch. The reply is the current {@link io.portfoliostate.domain.PortfolioState}, taken
    * on the owner's thread together with recording the interest: every change after it is sent.
+   * With {@code stateWanted} false (a renewal) the reply is the state's version only, a {@link
+   * Long}: the state holds every open lot, and a renewal crosses the cluster every second.
    */
-  record Watch(PortfolioId portfolioId, String nodeId, long leaseMs) implements OwnerRequest {
+  record Watch(PortfolioId portfolioId, String nodeId, long leaseMs, boolean stateWanted) implements OwnerRequest {
+
+    /** A Watch answered with the current state. */
+    public Watch(PortfolioId portfolioId, String nodeId, long leaseMs) {
+      this(portfolioId, nodeId, leaseMs, true);
+    }
   }
 }

@@ -76,7 +76,11 @@ public final class PortfolioOwnerVerticle extends VerticleBase {
    */
   private static final DeliveryOptions LOCAL_ONLY = new DeliveryOptions().setLocalOnly(true);
 
-  /** To another node's live hub: the change carries its own version, a lost one shows as a gap. */
+  /**
+   * To another node's live hub: the change carries its own versions, a lost one shows as a gap.
+   * It crosses as its events and a few facts, never the state (MessageJson.change): the hub there
+   * evolves its own copy, so a commit costs the same whatever the size of the book.
+   */
   private static final DeliveryOptions WATCHER_DELIVERY = new DeliveryOptions();
 
   private final String nodeId;
@@ -245,7 +249,8 @@ public final class PortfolioOwnerVerticle extends VerticleBase {
           entity.watchers = new java.util.HashMap<>(4);
         }
         entity.watchers.put(watch.nodeId(), System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(watch.leaseMs()));
-        message.reply(entity.state);
+        // A renewal wants the version only: the state, with every open lot, is not sent every second.
+        message.reply(watch.stateWanted() ? entity.state : (Object) entity.state.version());
       }
     });
   }
@@ -259,7 +264,8 @@ public final class PortfolioOwnerVerticle extends VerticleBase {
       if (watcher.getValue() - now < 0) {
         watchers.remove();
       } else {
-        // Local delivery for this node's own hub: no cluster lookup, no encoding.
+        // Local delivery for this node's own hub: no cluster lookup, no encoding, the state by
+        // reference. Another node's gets the events as the journal got them (the codec's form).
         vertx.eventBus().send(Addresses.live(watcher.getKey()), change,
             nodeId.equals(watcher.getKey()) ? LOCAL_ONLY : WATCHER_DELIVERY);
       }
