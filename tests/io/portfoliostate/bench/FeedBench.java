@@ -46,7 +46,9 @@ public final class FeedBench {
     int portfolios = options.integer("portfolios", 2000);
     boolean series = !"false".equals(options.string("series", "true"));
     BenchSupport.printMachine("FeedBench", options);
-    Settings.AnalyticsSettings settings = Settings.from(SettingsLoader.loadJson(Map.of())).analytics();
+    // set.analytics.fsyncMode=STANDARD, set.analytics.checkpointThreshold=16MB: DuckDB as before.
+    Settings.AnalyticsSettings settings = Settings.from(SettingsLoader.loadJson(Map.of())
+        .mergeIn(options.settingOverrides(), true)).analytics();
     List<Change> journal = new ArrayList<>(changes);
     Instant at = Instant.parse("2026-12-05T10:00:00.123Z");
     for (int i = 0; i < changes; i++) {

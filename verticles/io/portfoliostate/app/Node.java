@@ -428,7 +428,7 @@ public final class Node implements AutoCloseable {
               store.changes());
           return vertx.deployVerticle(new AnalyticsFeedVerticle(store, new ChangeStreamStore(pool), market,
               settings.analytics(), registry, PerformanceHistory.sharing(new MarketDataStore(pool)),
-              java.time.Clock.systemUTC()));
+              java.time.Clock.systemUTC(), new io.portfoliostate.persistence.MarketRecords(pool)));
         })
         .map(id -> {
           analyticsDeployment = id;

@@ -599,13 +599,24 @@ public record Settings(
    * @param threads DuckDB's own thread pool for one query
    * @param readers worker threads that run analytics queries (each with its own connection)
    * @param query the bounds of one custom SQL query
+   * @param series the daily series
+   * @param fsyncMode DuckDB's {@code fsync_mode} for the store: {@code NONE} by default, since
+   *     the store is rebuilt from the journal (docs/analytics.md), or {@code STANDARD}
+   * @param checkpointThreshold DuckDB's {@code checkpoint_threshold}: the write-ahead log's size
+   *     that makes DuckDB write its tables back (e.g. "256MB")
+   * @param gatherRows a feed batch smaller than this lets the next one gather for up to five
+   *     polls, unless a request waits for the store ({@code minSeq})
    */
   public record AnalyticsSettings(boolean enabled, String dir, int batchRows, long pollMs, long minSeqWaitMs,
-      String memoryLimit, int threads, int readers, QuerySettings query, SeriesSettings series) {
+      String memoryLimit, int threads, int readers, QuerySettings query, SeriesSettings series, String fsyncMode,
+      String checkpointThreshold, int gatherRows) {
     public AnalyticsSettings {
-      if (batchRows < 1 || pollMs < 1 || minSeqWaitMs < 0 || threads < 1 || readers < 1) {
-        throw new IllegalArgumentException("analytics: batchRows, pollMs, threads and readers must be positive, "
-            + "minSeqWaitMs not negative");
+      if (gatherRows < 1 || batchRows < 1 || pollMs < 1 || minSeqWaitMs < 0 || threads < 1 || readers < 1) {
+        throw new IllegalArgumentException("analytics: gatherRows, batchRows, pollMs, threads and readers must be "
+            + "positive, minSeqWaitMs not negative");
+      }
+      if (!fsyncMode.equals("NONE") && !fsyncMode.equals("STANDARD")) {
+        throw new IllegalArgumentException("analytics.fsyncMode must be NONE or STANDARD, not " + fsyncMode);
       }
     }
 
@@ -617,7 +628,9 @@ public record Settings(
           json.getInteger("batchRows", 20_000), json.getLong("pollMs", 50L), json.getLong("minSeqWaitMs", 5_000L),
           json.getString("memoryLimit", "512MB"), json.getInteger("threads", 2), json.getInteger("readers", 2),
           QuerySettings.from(json.getJsonObject("query", new JsonObject())),
-          SeriesSettings.from(json.getJsonObject("series", new JsonObject())));
+          SeriesSettings.from(json.getJsonObject("series", new JsonObject())),
+          json.getString("fsyncMode", "NONE").toUpperCase(java.util.Locale.ROOT),
+          json.getString("checkpointThreshold", "256MB"), json.getInteger("gatherRows", 2_000));
     }
   }
 

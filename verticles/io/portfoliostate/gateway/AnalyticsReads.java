@@ -121,7 +121,8 @@ final class AnalyticsReads {
 
   /**
    * Waits (up to {@code analytics.minSeqWaitMs}) until the store holds the journal change
-   * {@code minSeq} and {@code alsoReady} holds; false after a 503 with Retry-After was sent.
+   * {@code minSeq} and then {@code alsoReady} (null for nothing more) holds; false after a 503
+   * with Retry-After was sent.
    *
    * @param waitingFor what the 503 says is not done yet, after "the analytics store has not"
    */
@@ -130,7 +131,9 @@ final class AnalyticsReads {
       return Future.succeededFuture(true);
     }
     long deadline = System.currentTimeMillis() + settings.minSeqWaitMs();
-    return StoreWait.until(vertx, readers, deadline, () -> store.holds(minSeq) && alsoReady.call())
+    return StoreWait.read(vertx, readers, store, minSeq, deadline)
+        .compose(read -> !read || alsoReady == null ? Future.succeededFuture(read)
+            : StoreWait.until(vertx, readers, deadline, alsoReady))
         .map(reached -> {
           if (!reached) {
             Problems.send(ctx, Problems.unavailable("the analytics store has not " + waitingFor
@@ -142,7 +145,7 @@ final class AnalyticsReads {
 
   /** {@link #awaitSeq(RoutingContext, Long, Callable, String)} for the change alone. */
   Future<Boolean> awaitSeq(RoutingContext ctx, Long minSeq) {
-    return awaitSeq(ctx, minSeq, () -> true, "read global_seq " + minSeq);
+    return awaitSeq(ctx, minSeq, null, "read global_seq " + minSeq);
   }
 
   /**

@@ -1,5 +1,7 @@
 package io.portfoliostate.gateway;
 
+import io.portfoliostate.integration.duckdb.AnalyticsStore;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -7,15 +9,47 @@ import io.vertx.core.WorkerExecutor;
 import java.util.concurrent.Callable;
 
 /**
- * How an analytics request with {@code minSeq} waits for the store: asks {@code ready} on a
- * reader thread (DuckDB work stays off the event loop), and again every {@value #POLL_MS} ms
- * until it says yes or the deadline passes.
+ * How an analytics request with {@code minSeq} waits for the store: for the change itself, a
+ * waiter the feed completes when it commits the batch that holds it
+ * ({@link AnalyticsStore#whenRead}, no polling); for anything more ({@code alsoReady}, the daily
+ * series' recomputation), a check on a reader thread (DuckDB work stays off the event loop)
+ * every {@value #POLL_MS} ms until it holds or the deadline passes.
  */
 final class StoreWait {
 
   private static final long POLL_MS = 10;
 
   private StoreWait() {
+  }
+
+  /**
+   * True once the store has read the change {@code globalSeq}, false if {@code deadline} (epoch
+   * ms) passes first. Completes on the caller's context.
+   */
+  static Future<Boolean> read(Vertx vertx, WorkerExecutor readers, AnalyticsStore store, long globalSeq,
+      long deadline) {
+    Context context = vertx.getOrCreateContext();
+    Promise<Boolean> done = Promise.promise();
+    AnalyticsStore.Waiter waiter = store.whenRead(globalSeq, () -> context.runOnContext(v -> done.tryComplete(true)));
+    long timer = vertx.setTimer(Math.max(1, deadline - System.currentTimeMillis()), id -> {
+      store.cancel(waiter);
+      done.tryComplete(false);
+    });
+    if (waiter.lookUp()) {
+      // At or below the store's high-water mark: it may have been read before the waiter was
+      // added (AnalyticsStore.whenRead); one look-up in the store says.
+      readers.executeBlocking(() -> store.holds(globalSeq), false).onComplete(held -> {
+        if (held.succeeded() && held.result()) {
+          done.tryComplete(true);
+        } else if (held.failed()) {
+          done.tryFail(held.cause());
+        }
+      });
+    }
+    return done.future().andThen(result -> {
+      vertx.cancelTimer(timer);
+      store.cancel(waiter);
+    });
   }
 
   /** True once {@code ready} holds, false if {@code deadline} (epoch ms) passes first. */

@@ -196,6 +196,81 @@ class AnalyticsStoreTest {
   }
 
   /**
+   * A request waiting for a change ({@code minSeq}) is completed by the batch that holds it,
+   * with no polling: a waiter for a {@code global_seq} above the store's high-water mark needs
+   * no look-up and runs when its batch is committed, not before; one at or below it (read
+   * already, or drawn earlier and committed later) asks for a look-up; a cancelled one never runs.
+   */
+  @Test
+  void waitersAreCompletedByTheBatchThatHoldsTheirChange() throws Exception {
+    List<Change> journal = journal();
+    try (AnalyticsStore store = AnalyticsStore.open(folder, SETTINGS)) {
+      AnalyticsFeedVerticle feed = new AnalyticsFeedVerticle(store, null, new MarketView(), SETTINGS,
+          new SimpleMeterRegistry());
+      feed.append(journal.subList(0, 3));
+      assertThat(store.analyticsSeq()).isEqualTo(9);
+      List<String> ran = new ArrayList<>();
+      AnalyticsStore.Waiter read = store.whenRead(6, () -> ran.add("6"));
+      AnalyticsStore.Waiter sixth = store.whenRead(18, () -> ran.add("18"));
+      AnalyticsStore.Waiter gap = store.whenRead(19, () -> ran.add("19"));
+      AnalyticsStore.Waiter cancelled = store.whenRead(21, () -> ran.add("21"));
+      assertThat(read.lookUp()).isTrue();
+      assertThat(store.holds(6)).isTrue();
+      store.cancel(read);
+      assertThat(sixth.lookUp()).isFalse();
+      assertThat(gap.lookUp()).isFalse();
+      store.cancel(cancelled);
+      assertThat(store.waiting()).isEqualTo(2);
+
+      feed.append(journal.subList(3, 5));
+      assertThat(ran).isEmpty();
+      feed.append(journal.subList(5, 8));
+      // global_seq 18 was in that batch; 19 is a gap (no such change) and 21 was cancelled.
+      assertThat(ran).containsExactly("18");
+      assertThat(store.waiting()).isEqualTo(1);
+      store.cancel(gap);
+      assertThat(store.waiting()).isZero();
+    }
+  }
+
+  /**
+   * The store does not fsync (it is rebuilt from the journal): a database file DuckDB cannot open,
+   * as an operating system crash could leave one, is moved aside and the store starts empty, to be
+   * fed again from the start of the journal.
+   */
+  @Test
+  void anUnreadableStoreIsMovedAsideAndRebuilt() throws Exception {
+    java.nio.file.Files.writeString(folder.resolve(AnalyticsStore.FILE), "not a DuckDB database ".repeat(500));
+    try (AnalyticsStore store = AnalyticsStore.open(folder, SETTINGS)) {
+      assertThat(store.changes()).isZero();
+      assertThat(store.position()).isEqualTo(new Position(0, 0, 0, 0));
+      new AnalyticsFeedVerticle(store, null, new MarketView(), SETTINGS, new SimpleMeterRegistry())
+          .append(journal());
+      assertThat(rows(store, "SELECT portfolio_id, instrument_id, quantity FROM positions ORDER BY 1, 2"))
+          .containsExactly("p1|AAPL|160", "p2|MSFT|5");
+    }
+    try (java.util.stream.Stream<Path> files = java.nio.file.Files.list(folder)) {
+      assertThat(files.map(file -> file.getFileName().toString()))
+          .anyMatch(name -> name.startsWith(AnalyticsStore.FILE + ".unreadable-"));
+    }
+  }
+
+  /** A setting DuckDB refuses fails the start and leaves the store's file where it is. */
+  @Test
+  void aRefusedSettingLeavesTheStoreInPlace() throws Exception {
+    try (AnalyticsStore store = AnalyticsStore.open(folder, SETTINGS)) {
+      new AnalyticsFeedVerticle(store, null, new MarketView(), SETTINGS, new SimpleMeterRegistry())
+          .append(journal().subList(0, 5));
+    }
+    Settings.AnalyticsSettings mistyped = Settings.from(SettingsLoader.loadJson(Map.of())
+        .mergeIn(new JsonObject().put("analytics", new JsonObject().put("memoryLimit", "lots")), true)).analytics();
+    assertThatThrownBy(() -> AnalyticsStore.open(folder, mistyped)).isInstanceOf(IllegalStateException.class);
+    try (AnalyticsStore store = AnalyticsStore.open(folder, SETTINGS)) {
+      assertThat(store.changes()).isEqualTo(5);
+    }
+  }
+
+  /**
    * A batch that fails part-way (its third change is a cancel without the trade it cancels)
    * leaves nothing behind: not the rows appended before the failure, not a moved cursor, neither
    * in the open store nor after a reopen; the same feed then appends the good changes. DuckDB's

@@ -14,6 +14,7 @@ import io.portfoliostate.market.MarketView;
 import io.portfoliostate.persistence.ChangeStreamStore;
 import io.portfoliostate.persistence.ChangeStreamStore.Change;
 import io.portfoliostate.persistence.ChangeStreamStore.Position;
+import io.portfoliostate.persistence.MarketRecords;
 import io.portfoliostate.persistence.PerformanceHistory;
 import io.portfoliostate.protocol.Addresses;
 import io.portfoliostate.protocol.MarketUpdate;
@@ -60,8 +61,6 @@ public final class AnalyticsFeedVerticle extends VerticleBase {
 
   private static final Logger LOG = LoggerFactory.getLogger(AnalyticsFeedVerticle.class);
   private static final int SCALE = 18;
-  /** A batch smaller than this makes the next round wait for more (see {@link #pause}). */
-  private static final int SMALL_BATCH = 200;
   /** The longest wait after a small batch, in polls ({@code analytics.pollMs} each). */
   private static final int SMALL_BATCH_POLLS = 5;
 
@@ -86,6 +85,14 @@ public final class AnalyticsFeedVerticle extends VerticleBase {
   /** Instruments and currencies whose history moved, by first date moved; taken by the next refresh. */
   private final Map<String, LocalDate> movedInstruments = new HashMap<>();
   private final Map<String, LocalDate> movedCurrencies = new HashMap<>();
+  private final MarketRecords recorded;
+  /**
+   * How far back from the last refresh's moment the catch-up at start looks: a price another
+   * node recorded just before it may have reached this node's bus after it, and the nodes'
+   * clocks (which write {@code recorded_at}) may differ by this much. Marking twice costs only a
+   * recomputation.
+   */
+  static final java.time.Duration CATCH_UP_MARGIN = java.time.Duration.ofMinutes(1);
 
   /** A feed without daily series (the store's tables and views only). */
   public AnalyticsFeedVerticle(AnalyticsStore store, ChangeStreamStore journal, MarketView market,
@@ -94,13 +101,29 @@ public final class AnalyticsFeedVerticle extends VerticleBase {
   }
 
   /**
-   * A feed that also keeps the daily series up to date.
+   * A feed that also keeps the daily series up to date, without the catch-up of prices recorded
+   * while the node was down.
    *
    * @param history the price and FX history (the performance read's), or null for no series
    * @param clock what today is: the last day of the series
    */
   public AnalyticsFeedVerticle(AnalyticsStore store, ChangeStreamStore journal, MarketView market,
       AnalyticsSettings settings, MeterRegistry registry, PerformanceHistory history, Clock clock) {
+    this(store, journal, market, settings, registry, history, clock, null);
+  }
+
+  /**
+   * A feed that keeps the daily series up to date, and at start marks the portfolios that deal
+   * in an instrument or currency whose price or rate was recorded while the node was down.
+   *
+   * @param history the price and FX history (the performance read's), or null for no series
+   * @param clock what today is: the last day of the series
+   * @param recorded the prices and rates recorded since a moment, or null for no catch-up
+   */
+  public AnalyticsFeedVerticle(AnalyticsStore store, ChangeStreamStore journal, MarketView market,
+      AnalyticsSettings settings, MeterRegistry registry, PerformanceHistory history, Clock clock,
+      MarketRecords recorded) {
+    this.recorded = recorded;
     this.store = store;
     this.journal = journal;
     this.market = market;
@@ -121,6 +144,8 @@ public final class AnalyticsFeedVerticle extends VerticleBase {
         .register(registry);
     Gauge.builder("pstate.analytics.seq", store, AnalyticsStore::analyticsSeq)
         .description("the highest global_seq the analytics store has read").register(registry);
+    Gauge.builder("pstate.analytics.waiting", store, AnalyticsStore::waiting)
+        .description("requests waiting (minSeq) for a change the analytics store has not read").register(registry);
     round();
     if (series == null) {
       return Future.succeededFuture();
@@ -142,8 +167,42 @@ public final class AnalyticsFeedVerticle extends VerticleBase {
         movedCurrencies.merge(rate.quote().value(), day(rate.at()), DailySeries::earlier);
       }
     });
-    refresh();
+    catchUp().onComplete(done -> refresh());
     return marketUpdates.completion();
+  }
+
+  /**
+   * Marks, before the first refresh, the instruments and currencies whose prices or rates were
+   * recorded after the store's last refresh (less {@link #CATCH_UP_MARGIN}), each from its
+   * earliest observation: what the cluster published while this node was down (a back-dated
+   * price included) reaches the series without waiting for the portfolio's next change. A new
+   * store has no cursor and marks nothing this way (every portfolio is computed whole). A
+   * failure is logged and leaves the documented limit (the next change of a portfolio, or the
+   * next day, recomputes it).
+   */
+  private Future<Void> catchUp() {
+    if (recorded == null) {
+      return Future.succeededFuture();
+    }
+    return seriesExecutor.executeBlocking(() -> java.util.Optional.ofNullable(
+            DailySeries.recordedThrough(store.reader())), false)
+        .compose(through -> through.isEmpty() ? Future.succeededFuture()
+            : recorded.since(through.get().minus(CATCH_UP_MARGIN)).map(since -> {
+              since.instruments().forEach((id, at) -> movedInstruments.merge(id, day(at), DailySeries::earlier));
+              since.currencies().forEach((code, at) -> movedCurrencies.merge(code, day(at), DailySeries::earlier));
+              if (!since.isEmpty()) {
+                LOG.info("Analytics daily series: {} instruments and {} currencies recorded since {} marked",
+                    since.instruments().size(), since.currencies().size(), through.get().minus(CATCH_UP_MARGIN));
+              }
+              return null;
+            }))
+        .<Void>mapEmpty()
+        .recover(e -> {
+          failures.increment();
+          LOG.warn("Analytics daily series: the prices recorded while the node was down could not be read: {}",
+              e.toString());
+          return Future.succeededFuture();
+        });
   }
 
   @Override
@@ -172,10 +231,12 @@ public final class AnalyticsFeedVerticle extends VerticleBase {
     movedInstruments.clear();
     movedCurrencies.clear();
     LocalDate today = LocalDate.now(clock.withZone(ZoneOffset.UTC));
+    // Every price and rate published before now is in the maps just taken: the mark records it.
+    Instant taken = Instant.now();
     long began = System.nanoTime();
     seriesExecutor.executeBlocking(() -> {
       Connection reader = store.reader();
-      series.mark(store.seriesWriter(), instruments, currencies, today);
+      series.mark(store.seriesWriter(), instruments, currencies, today, taken);
       List<DailySeries.Job> jobs = series.pending(reader, settings.series().batch());
       pendingSeen = jobs.size();
       return series.prepare(reader, jobs, today);
@@ -248,7 +309,7 @@ public final class AnalyticsFeedVerticle extends VerticleBase {
             timer = vertx.setTimer(settings.pollMs() * 10, id -> round());
           } else if (result.result() == settings.batchRows()) {
             vertx.runOnContext(v -> round());
-          } else if (result.result() >= SMALL_BATCH) {
+          } else if (result.result() >= settings.gatherRows()) {
             timer = vertx.setTimer(settings.pollMs(), id -> round());
           } else {
             timer = vertx.setTimer(settings.pollMs(), id -> pause(1));
@@ -257,11 +318,13 @@ public final class AnalyticsFeedVerticle extends VerticleBase {
   }
 
   /**
-   * After a small batch, the next round waits up to {@value #SMALL_BATCH_POLLS} polls for more
-   * changes to gather, unless a request waits for the store ({@link AnalyticsStore#awaited}): most
-   * of a batch's cost is fixed (DuckDB's commit and its fsync), so at a few hundred trades a
-   * second committing every poll cost the node several times more CPU per trade than at
-   * thousands (BENCHMARKS.md). A {@code minSeq} request is served as soon as before.
+   * After a batch smaller than {@code analytics.gatherRows}, the next round waits up to
+   * {@value #SMALL_BATCH_POLLS} polls for more changes to gather, unless a request waits for the
+   * store ({@link AnalyticsStore#awaited}, a {@code minSeq} waiter): a batch's cost is a fixed
+   * part (its commit, the appenders' flushes, the cursor: about 4 ms of the feeding thread under
+   * load, FeedBench) plus a part per change, so fewer, larger batches cost the node less CPU per
+   * trade, at a few hundred trades a second as at 10,000 (BENCHMARKS.md). A reader that does not
+   * wait sees a change up to that much later; a {@code minSeq} request is served at the next poll.
    */
   private void pause(int polls) {
     if (stopped) {
@@ -413,7 +476,11 @@ public final class AnalyticsFeedVerticle extends VerticleBase {
       }
       tables.flush();
       connection.commit();
-      store.advanced(last, batch.size(), maxSeq);
+      long[] seqs = new long[batch.size()];
+      for (int i = 0; i < seqs.length; i++) {
+        seqs[i] = batch.get(i).globalSeq();
+      }
+      store.advanced(last, batch.size(), maxSeq, seqs);
     } catch (SQLException | RuntimeException e) {
       connection.rollback();
       try {

@@ -33,6 +33,8 @@ import org.duckdb.DuckDBConnection;
  */
 public final class AnalyticsStore implements AutoCloseable {
 
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(AnalyticsStore.class);
+
   /** The file of the database inside the store's folder. */
   public static final String FILE = "analytics.duckdb";
 
@@ -84,6 +86,10 @@ public final class AnalyticsStore implements AutoCloseable {
           + "seq BIGINT NOT NULL)",
       "CREATE TABLE IF NOT EXISTS daily_marks (portfolio_id VARCHAR PRIMARY KEY, from_date DATE NOT NULL)",
       "CREATE TABLE IF NOT EXISTS daily_moved (kind VARCHAR NOT NULL, key VARCHAR NOT NULL, from_date DATE NOT NULL)",
+      // How far the recorded prices and rates are marked (DailySeries.mark): a restarted node
+      // marks what was recorded after it (AnalyticsFeedVerticle.catchUp).
+      "CREATE TABLE IF NOT EXISTS daily_market_cursor (id INTEGER PRIMARY KEY, "
+          + "recorded_through TIMESTAMPTZ NOT NULL)",
       "CREATE TABLE IF NOT EXISTS daily_done (portfolio_id VARCHAR PRIMARY KEY, seq BIGINT NOT NULL, "
           + "through DATE NOT NULL)",
       "CREATE TABLE IF NOT EXISTS daily_done_log (portfolio_id VARCHAR NOT NULL, seq BIGINT NOT NULL, "
@@ -155,8 +161,13 @@ public final class AnalyticsStore implements AutoCloseable {
   private volatile Position position;
   private volatile long changes;
   private volatile long maxGlobalSeq;
-  /** Set when {@link #holds} said no: a request waits for the feed. */
+  /** Set when {@link #holds} said no or a waiter was added: a request waits for the feed. */
   private volatile boolean awaited;
+  /**
+   * Waiters for changes not read yet, by {@code global_seq}; guarded by itself, and
+   * {@link #maxGlobalSeq} changes only under the same lock (see {@link #whenRead}).
+   */
+  private final java.util.HashMap<Long, List<Waiter>> waiters = new java.util.HashMap<>();
 
   private AnalyticsStore(Path folder, DuckDBConnection writer, Position position, long changes, long maxGlobalSeq) {
     this.folder = folder;
@@ -168,37 +179,76 @@ public final class AnalyticsStore implements AutoCloseable {
 
   /**
    * Opens (or creates) the store in {@code settings.dir()}, with its tables and views, and reads
-   * how far it had got. Blocks.
+   * how far it had got. A database file DuckDB cannot open (one an operating system crash left
+   * half-written: the store does not fsync, see {@link AnalyticsSettings#fsyncMode}) is moved
+   * aside, named {@code analytics.duckdb.unreadable-<epoch ms>}, and a new store is made: the
+   * feed rebuilds it from the journal. Blocks.
    */
   public static AnalyticsStore open(Path folder, AnalyticsSettings settings) {
     try {
       Files.createDirectories(folder);
-      Properties properties = new Properties();
-      properties.setProperty("memory_limit", settings.memoryLimit());
-      properties.setProperty("threads", Integer.toString(settings.threads()));
-      DuckDBConnection connection = (DuckDBConnection) DriverManager.getConnection(
-          "jdbc:duckdb:" + folder.resolve(FILE).toAbsolutePath(), properties);
-      try (Statement statement = connection.createStatement()) {
-        for (String sql : TABLES) {
-          statement.execute(sql);
+      // A setting DuckDB refuses (a mistyped memory limit) fails here, on a throwaway in-memory
+      // database, and is no reason to move the store's file aside below.
+      DriverManager.getConnection("jdbc:duckdb:", properties(settings)).close();
+      try {
+        return openFile(folder, settings);
+      } catch (SQLException e) {
+        // Another process holding the file is no reason to drop it.
+        if (String.valueOf(e.getMessage()).toLowerCase(java.util.Locale.ROOT).contains("lock")) {
+          throw e;
         }
-        for (String sql : VIEWS) {
-          statement.execute(sql);
-        }
-        // The cursor's one row exists from the start: each batch updates it in place.
-        statement.execute("INSERT OR IGNORE INTO store_cursor VALUES (1, 0, 0, 0, 0)");
-        try (ResultSet rows = statement.executeQuery(
-            "SELECT tx, global_seq, changes, max_global_seq FROM store_cursor WHERE id = 1")) {
-          rows.next();
-          return new AnalyticsStore(folder, connection, new Position(rows.getLong(1), rows.getLong(2), 0, 0),
-              rows.getLong(3), rows.getLong(4));
-        }
+        String aside = FILE + ".unreadable-" + System.currentTimeMillis();
+        LOG.warn("The analytics store in {} could not be opened ({}); moved aside as {} and rebuilt from the "
+            + "journal", folder, e.getMessage(), aside);
+        Files.move(folder.resolve(FILE), folder.resolve(aside));
+        Files.deleteIfExists(folder.resolve(FILE + ".wal"));
+        return openFile(folder, settings);
       }
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     } catch (SQLException e) {
       throw new IllegalStateException("the analytics store in " + folder + " could not be opened: " + e.getMessage(), e);
     }
+  }
+
+  private static AnalyticsStore openFile(Path folder, AnalyticsSettings settings) throws SQLException {
+    DuckDBConnection connection = (DuckDBConnection) DriverManager.getConnection(
+        "jdbc:duckdb:" + folder.resolve(FILE).toAbsolutePath(), properties(settings));
+    try (Statement statement = connection.createStatement()) {
+      for (String sql : TABLES) {
+        statement.execute(sql);
+      }
+      for (String sql : VIEWS) {
+        statement.execute(sql);
+      }
+      // The cursor's one row exists from the start: each batch updates it in place.
+      statement.execute("INSERT OR IGNORE INTO store_cursor VALUES (1, 0, 0, 0, 0)");
+      try (ResultSet rows = statement.executeQuery(
+          "SELECT tx, global_seq, changes, max_global_seq FROM store_cursor WHERE id = 1")) {
+        rows.next();
+        return new AnalyticsStore(folder, connection, new Position(rows.getLong(1), rows.getLong(2), 0, 0),
+            rows.getLong(3), rows.getLong(4));
+      }
+    } catch (SQLException | RuntimeException e) {
+      closeQuietly(connection);
+      throw e;
+    }
+  }
+
+  /** DuckDB's settings of the store. */
+  private static Properties properties(AnalyticsSettings settings) {
+    Properties properties = new Properties();
+    properties.setProperty("memory_limit", settings.memoryLimit());
+    properties.setProperty("threads", Integer.toString(settings.threads()));
+    // The store is rebuilt from the journal, so DuckDB's own durability per commit is not
+    // needed: without fsync a batch's commit costs no kernel flush (most of a small batch's
+    // cost, BENCHMARKS.md). A process crash loses nothing (the page cache keeps the writes); an
+    // operating system crash may leave a file that no longer opens, which open() moves aside.
+    properties.setProperty("fsync_mode", settings.fsyncMode());
+    // A larger write-ahead log before DuckDB writes its tables back: fewer checkpoints while the
+    // feed appends.
+    properties.setProperty("checkpoint_threshold", settings.checkpointThreshold());
+    return properties;
   }
 
   /** The folder of the database. */
@@ -291,11 +341,97 @@ public final class AnalyticsStore implements AutoCloseable {
     }
   }
 
-  /** Called by the feed after it committed a batch. */
-  void advanced(Position to, long added, long maxSeq) {
-    position = to;
-    changes += added;
-    maxGlobalSeq = Math.max(maxGlobalSeq, maxSeq);
+  /**
+   * Called by the feed after it committed a batch, with the {@code global_seq} of each change of
+   * it: the waiters of those changes run here, on the feed's thread (they must only hand over).
+   */
+  void advanced(Position to, long added, long maxSeq, long[] seqs) {
+    List<Waiter> ready = null;
+    synchronized (waiters) {
+      if (!waiters.isEmpty()) {
+        for (long seq : seqs) {
+          List<Waiter> at = waiters.remove(seq);
+          if (at != null) {
+            if (ready == null) {
+              ready = new ArrayList<>();
+            }
+            ready.addAll(at);
+          }
+        }
+      }
+      position = to;
+      changes += added;
+      maxGlobalSeq = Math.max(maxGlobalSeq, maxSeq);
+    }
+    if (ready != null) {
+      for (Waiter waiter : ready) {
+        waiter.then.run();
+      }
+    }
+  }
+
+  /**
+   * Runs {@code then} once the store has read the change with this {@code global_seq}, from
+   * the feed's thread right after the batch that holds it was committed (so {@code then} must
+   * only hand over, for example to a Vert.x context). No DuckDB work and no polling.
+   *
+   * <p>A {@code global_seq} above {@link #analyticsSeq} at this call was not in any batch read
+   * so far (every one read is at most that, and the two are compared under one lock), so the
+   * batch that holds it completes the waiter. One at or below it may have been read already, or
+   * not yet: {@code global_seq} is drawn at insert, not at commit, so a transaction can commit
+   * after one with a higher number, and the feed reads it then. For such a waiter
+   * {@link Waiter#lookUp()} is true and the caller asks {@link #holds} once (on a worker), after
+   * this call: a batch committed before the look-up is seen by it, one after completes the
+   * waiter. Either may run {@code then}; it must tolerate running twice.
+   */
+  public Waiter whenRead(long globalSeq, Runnable then) {
+    synchronized (waiters) {
+      Waiter waiter = new Waiter(globalSeq, then, globalSeq <= maxGlobalSeq);
+      waiters.computeIfAbsent(globalSeq, seq -> new ArrayList<>(1)).add(waiter);
+      awaited = true;
+      return waiter;
+    }
+  }
+
+  /** Forgets a waiter (its request gave up or was served by the look-up). */
+  public void cancel(Waiter waiter) {
+    synchronized (waiters) {
+      List<Waiter> at = waiters.get(waiter.globalSeq);
+      if (at != null && at.remove(waiter) && at.isEmpty()) {
+        waiters.remove(waiter.globalSeq);
+      }
+    }
+  }
+
+  /** How many waiters wait for a change (a gauge: requests with {@code minSeq} ahead of the store). */
+  public int waiting() {
+    synchronized (waiters) {
+      int count = 0;
+      for (List<Waiter> at : waiters.values()) {
+        count += at.size();
+      }
+      return count;
+    }
+  }
+
+  /**
+   * A request's wait for one change ({@link #whenRead}).
+   */
+  public static final class Waiter {
+    private final long globalSeq;
+    private final Runnable then;
+    private final boolean lookUp;
+
+    private Waiter(long globalSeq, Runnable then, boolean lookUp) {
+      this.globalSeq = globalSeq;
+      this.then = then;
+      this.lookUp = lookUp;
+    }
+
+    /** Whether the change may have been read before the waiter was added: ask {@link #holds} once. */
+    public boolean lookUp() {
+      return lookUp;
+    }
   }
 
   /**

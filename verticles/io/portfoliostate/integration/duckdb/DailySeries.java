@@ -132,8 +132,24 @@ final class DailySeries {
    */
   void mark(DuckDBConnection connection, Map<String, LocalDate> instruments, Map<String, LocalDate> currencies,
       LocalDate today) throws SQLException {
+    mark(connection, instruments, currencies, today, null);
+  }
+
+  /**
+   * {@link #mark(DuckDBConnection, Map, Map, LocalDate)}, and, in the same transaction, that
+   * every price and rate recorded up to {@code recordedThrough} (null: unchanged) is marked.
+   */
+  void mark(DuckDBConnection connection, Map<String, LocalDate> instruments, Map<String, LocalDate> currencies,
+      LocalDate today, java.time.Instant recordedThrough) throws SQLException {
     connection.setAutoCommit(false);
     try {
+      if (recordedThrough != null) {
+        try (PreparedStatement statement = connection.prepareStatement(
+            "INSERT OR REPLACE INTO daily_market_cursor VALUES (1, ?)")) {
+          statement.setObject(1, java.time.OffsetDateTime.ofInstant(recordedThrough, java.time.ZoneOffset.UTC));
+          statement.execute();
+        }
+      }
       if (!instruments.isEmpty() || !currencies.isEmpty()) {
         try (DuckDBAppender moved = connection.createAppender("main", "daily_moved")) {
           for (Map.Entry<String, LocalDate> entry : instruments.entrySet()) {
@@ -184,6 +200,17 @@ final class DailySeries {
   static void markChanged(DuckDBAppender pending, Map<String, LocalDate> changed, long seq) throws SQLException {
     for (Map.Entry<String, LocalDate> entry : changed.entrySet()) {
       pending.beginRow().append(entry.getKey()).append(entry.getValue()).append(seq).endRow();
+    }
+  }
+
+  /**
+   * Up to when every recorded price and rate was marked (the last refresh's moment), or null
+   * for a store that never marked any. Blocks.
+   */
+  static java.time.Instant recordedThrough(Connection connection) throws SQLException {
+    try (Statement statement = connection.createStatement();
+        ResultSet row = statement.executeQuery("SELECT recorded_through FROM daily_market_cursor WHERE id = 1")) {
+      return row.next() ? row.getObject(1, java.time.OffsetDateTime.class).toInstant() : null;
     }
   }
 
