@@ -62,6 +62,12 @@ class ChangeStreamCrashTest {
         writer.start();
         // Kill once the stream is well under way, with writes and publishing in flight.
         topic.readUntil(300, ChangeTopic.catchUp());
+        // A change is published once committed, which can be before its 201 reaches the writer:
+        // wait for the acknowledgements too (at most 30 s), so that the kill comes after them.
+        long acknowledgedBy = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (acknowledged.get() < 290 && System.nanoTime() < acknowledgedBy) {
+          Thread.sleep(5);
+        }
         ProcessHandle postgres = service.postgres().orElseThrow();
         service.kill();
         postgres.destroyForcibly();
