@@ -146,7 +146,7 @@ public final class LiveBridge {
         sockets.put(socket, live);
         if (settings.compression() && settings.sharedCompression()) {
           // A WebSocket's handshake is done by now (its encoders are in place); a polling transport has none.
-          live.sharedCompression = SharedDeflate.install(socket.routingContext().request(),
+          SharedDeflate.install(socket.routingContext().request(),
               HttpServerOptions.DEFAULT_WEBSOCKET_COMPRESSION_LEVEL, hub.metrics());
         }
         event.complete(true);

@@ -49,8 +49,6 @@ final class LiveSocket {
   /** Registrations made in the current one-second window, and when it started. */
   private int registrationsInWindow;
   private long windowStartNanos;
-  /** Whether this socket's messages are compressed by {@link SharedDeflateEncoder} (a WebSocket that asked for it). */
-  boolean sharedCompression;
   /** Registrations held now. */
   int registrations;
   /** The portfolio addresses registered, to check again when entitlements change (its context only). */

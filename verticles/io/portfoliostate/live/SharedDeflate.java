@@ -5,7 +5,6 @@ import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelPipeline;
 import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServerRequest;
-import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
@@ -84,11 +83,5 @@ final class SharedDeflate {
           connection == null ? null : connection.getClass().getName());
     }
     return null;
-  }
-
-  /** For a test: the names of a socket's pipeline handlers. */
-  static Map<String, ChannelHandler> handlers(HttpServerRequest request) {
-    Channel channel = channel(request.connection());
-    return channel == null ? Map.of() : channel.pipeline().toMap();
   }
 }

@@ -58,16 +58,7 @@ public final class AnalyticsQueries {
 
   /** The members of {@code set} with their holdings (strategies summed) and cash balances. Blocks. */
   public static SetContents contents(Connection connection, PortfolioSet set) throws SQLException {
-    List<String> ids = new ArrayList<>();
-    try (PreparedStatement statement = connection.prepareStatement(
-        "SELECT portfolio_id FROM (" + set.sql() + ") ORDER BY portfolio_id")) {
-      set.bind(statement, 1);
-      try (ResultSet rows = statement.executeQuery()) {
-        while (rows.next()) {
-          ids.add(rows.getString(1));
-        }
-      }
-    }
+    List<String> ids = members(connection, set);
     List<Holding> holdings = new ArrayList<>();
     try (PreparedStatement statement = connection.prepareStatement(
         "WITH members AS (" + set.sql() + ") SELECT p.portfolio_id, p.instrument_id, sum(p.quantity) AS quantity "
