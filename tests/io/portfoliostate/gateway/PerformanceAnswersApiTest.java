@@ -39,8 +39,8 @@ class PerformanceAnswersApiTest {
     api().putInstrument("PA-1", new JsonObject().put("currency", "USD"));
     String id = api().createPortfolio("pa-prices");
     flow(id, "d-1", "USD", "1000", "2024-01-01T09:00:00Z");
-    trade(id, "t-1", "PA-1", "BUY", "10", "100", "2024-01-01T10:00:00Z");
-    prices("PA-1", "2024-01-01", "100", "2024-01-03", "110");
+    api().tradeAt(id, "t-1", "PA-1", "BUY", "10", "100", "2024-01-01T10:00:00Z");
+    api().closes("PA-1", "2024-01-01", "100", "2024-01-03", "110");
 
     String first = body(id, WEEK);
     double hits = answers("hit");
@@ -49,22 +49,22 @@ class PerformanceAnswersApiTest {
     assertThat(answers("hit")).isEqualTo(hits + 1);
     assertThat(navs(again)).containsExactly("1000", "1000", "1100", "1100", "1100");
 
-    prices("PA-1", "2024-01-08", "90");
+    api().closes("PA-1", "2024-01-08", "90");
     assertThat(body(id, WEEK)).isEqualTo(first);
     assertThat(answers("hit")).isEqualTo(hits + 2);
 
-    prices("PA-1", "2024-01-04", "120");
+    api().closes("PA-1", "2024-01-04", "120");
     assertThat(navs(body(id, WEEK))).containsExactly("1000", "1000", "1100", "1200", "1200");
     assertThat(answers("hit")).isEqualTo(hits + 2);
 
-    prices("PA-1", "2024-01-02", "105");
+    api().closes("PA-1", "2024-01-02", "105");
     assertThat(navs(body(id, WEEK))).containsExactly("1000", "1050", "1100", "1200", "1200");
 
     flow(id, "d-2", "USD", "1200", "2024-01-05T09:00:00Z");
-    trade(id, "t-2", "PA-1", "BUY", "10", "120", "2024-01-05T10:00:00Z");
+    api().tradeAt(id, "t-2", "PA-1", "BUY", "10", "120", "2024-01-05T10:00:00Z");
     assertThat(navs(body(id, WEEK))).containsExactly("1000", "1050", "1100", "1200", "2400");
 
-    trade(id, "t-3", "PA-1", "SELL", "5", "100", "2024-01-02T11:00:00Z");
+    api().tradeAt(id, "t-3", "PA-1", "SELL", "5", "100", "2024-01-02T11:00:00Z");
     assertThat(navs(body(id, WEEK))).containsExactly("1000", "1025", "1050", "1100", "2300");
     assertThat(answers("hit")).isEqualTo(hits + 2);
     // Kept again at the new version.
@@ -82,20 +82,20 @@ class PerformanceAnswersApiTest {
   void anFxRateBetweenTheAnswersCurrenciesChangesIt() {
     api().putInstrument("PA-E", new JsonObject().put("currency", "EUR"));
     String id = api().createPortfolio("pa-fx");
-    api().postRates(rate("EUR", "USD", "1.10", "2024-01-01T17:00:00Z"));
+    api().postRates(Api.rate("EUR", "USD", "1.10", "2024-01-01T17:00:00Z"));
     flow(id, "d-1", "EUR", "1000", "2024-01-01T09:00:00Z");
-    trade(id, "t-1", "PA-E", "BUY", "5", "100", "2024-01-01T10:00:00Z");
-    prices("PA-E", "2024-01-01", "100");
+    api().tradeAt(id, "t-1", "PA-E", "BUY", "5", "100", "2024-01-01T10:00:00Z");
+    api().closes("PA-E", "2024-01-01", "100");
     assertThat(navs(body(id, WEEK))).containsExactly("1100", "1100", "1100", "1100", "1100");
 
     double hits = answers("hit");
-    api().postRates(rate("GBP", "JPY", "190", "2024-01-03T17:00:00Z"));
+    api().postRates(Api.rate("GBP", "JPY", "190", "2024-01-03T17:00:00Z"));
     assertThat(navs(body(id, WEEK))).containsExactly("1100", "1100", "1100", "1100", "1100");
     assertThat(answers("hit")).isEqualTo(hits + 1);
 
-    api().postRates(rate("EUR", "USD", "1.20", "2024-01-03T17:00:00Z"));
+    api().postRates(Api.rate("EUR", "USD", "1.20", "2024-01-03T17:00:00Z"));
     assertThat(navs(body(id, WEEK))).containsExactly("1100", "1100", "1200", "1200", "1200");
-    api().postRates(rate("EUR", "USD", "1.15", "2024-01-02T17:00:00Z"));
+    api().postRates(Api.rate("EUR", "USD", "1.15", "2024-01-02T17:00:00Z"));
     assertThat(navs(body(id, WEEK))).containsExactly("1100", "1150", "1200", "1200", "1200");
     assertThat(answers("hit")).isEqualTo(hits + 1);
   }
@@ -110,8 +110,8 @@ class PerformanceAnswersApiTest {
     api().putInstrument("PA-S", new JsonObject().put("currency", "USD").put("sector", "Energy"));
     String id = api().createPortfolio("pa-groups");
     flow(id, "d-1", "USD", "1000", "2024-01-01T09:00:00Z");
-    trade(id, "t-1", "PA-S", "BUY", "10", "100", "2024-01-01T10:00:00Z");
-    prices("PA-S", "2024-01-01", "100", "2024-01-03", "110");
+    api().tradeAt(id, "t-1", "PA-S", "BUY", "10", "100", "2024-01-01T10:00:00Z");
+    api().closes("PA-S", "2024-01-01", "100", "2024-01-03", "110");
     String bySector = WEEK + "&groupBy=sector";
     assertThat(keys(body(id, bySector))).containsExactly("Energy");
     double hits = answers("hit");
@@ -152,27 +152,6 @@ class PerformanceAnswersApiTest {
         .put("flowId", flowId).put("type", "DEPOSIT").put("currency", currency).put("amount", amount)
         .put("occurredAt", occurredAt));
     assertThat(response.status()).as(response.body()).isEqualTo(201);
-  }
-
-  private static void trade(String portfolio, String tradeId, String instrument, String side, String quantity,
-      String price, String executedAt) {
-    Api.Response response = api().post("/api/v1/portfolios/" + portfolio + "/trades",
-        Api.trade(tradeId, instrument, side, quantity, price).put("executedAt", executedAt));
-    assertThat(response.status()).as(response.body()).isEqualTo(201);
-  }
-
-  /** Closes observed at 16:00 UTC of each date: pairs of date and price. */
-  private static void prices(String instrument, String... dateThenPrice) {
-    List<JsonObject> prices = new ArrayList<>();
-    for (int i = 0; i < dateThenPrice.length; i += 2) {
-      prices.add(new JsonObject().put("instrumentId", instrument).put("price", dateThenPrice[i + 1])
-          .put("at", dateThenPrice[i] + "T16:00:00Z"));
-    }
-    api().postPrices(prices.toArray(new JsonObject[0]));
-  }
-
-  private static JsonObject rate(String base, String quote, String rate, String at) {
-    return new JsonObject().put("base", base).put("quote", quote).put("rate", rate).put("at", at);
   }
 
   private static double answers(String result) {

@@ -43,9 +43,9 @@ class PerformanceApiTest {
     String id = api().createPortfolio(new JsonObject().put("id", "pf-none").put("name", "No flows")
         .put("baseCurrency", "USD").put("benchmarkInstrumentId", "PB-1").put("riskFreeRate", "0.02"));
     flow(id, "d-1", "DEPOSIT", "USD", "10000", "2024-01-01T09:00:00Z");
-    trade(id, "t-1", "PX-1", "BUY", "100", "100", "2024-01-01T10:00:00Z");
-    prices("PX-1", "2024-01-01", "100", "2024-01-02", "110", "2024-01-03", "99", "2024-01-05", "108.9");
-    prices("PB-1", "2024-01-01", "100", "2024-01-02", "102", "2024-01-03", "99.96", "2024-01-05", "101.9592");
+    api().tradeAt(id, "t-1", "PX-1", "BUY", "100", "100", "2024-01-01T10:00:00Z");
+    api().closes("PX-1", "2024-01-01", "100", "2024-01-02", "110", "2024-01-03", "99", "2024-01-05", "108.9");
+    api().closes("PB-1", "2024-01-01", "100", "2024-01-02", "102", "2024-01-03", "99.96", "2024-01-05", "101.9592");
 
     JsonObject perf = performance(id, WEEK);
     assertThat(perf.getString("from")).isEqualTo("2024-01-01");
@@ -112,11 +112,11 @@ class PerformanceApiTest {
     instrument("PF-1", "USD", "Technology");
     String id = api().createPortfolio("pf-flows");
     flow(id, "d-1", "DEPOSIT", "USD", "1000", "2024-01-01T09:00:00Z");
-    trade(id, "t-1", "PF-1", "BUY", "10", "100", "2024-01-01T10:00:00Z");
+    api().tradeAt(id, "t-1", "PF-1", "BUY", "10", "100", "2024-01-01T10:00:00Z");
     flow(id, "d-2", "DEPOSIT", "USD", "1000", "2024-01-02T09:00:00Z");
     flow(id, "w-1", "WITHDRAWAL", "USD", "500", "2024-01-04T09:00:00Z");
     flow(id, "w-2", "WITHDRAWAL", "USD", "100", "2024-01-06T09:00:00Z");
-    prices("PF-1", "2024-01-01", "100", "2024-01-02", "110", "2024-01-03", "121", "2024-01-05", "110");
+    api().closes("PF-1", "2024-01-01", "100", "2024-01-02", "110", "2024-01-03", "121", "2024-01-05", "110");
 
     JsonObject perf = performance(id, "?from=2024-01-01&to=2024-01-08");
     assertThat(navs(perf)).containsExactly("1000", "2100", "2210", "1710", "1600", "1500");
@@ -147,8 +147,8 @@ class PerformanceApiTest {
     instrument("PD-1", "USD", "Energy");
     String id = api().createPortfolio("pf-dividend");
     flow(id, "d-1", "DEPOSIT", "USD", "5000", "2024-01-01T09:00:00Z");
-    trade(id, "t-1", "PD-1", "BUY", "100", "50", "2024-01-01T10:00:00Z");
-    prices("PD-1", "2024-01-01", "50");
+    api().tradeAt(id, "t-1", "PD-1", "BUY", "100", "50", "2024-01-01T10:00:00Z");
+    api().closes("PD-1", "2024-01-01", "50");
     action(new JsonObject().put("actionId", "pd-div").put("instrumentId", "PD-1").put("type", "CASH_DIVIDEND")
         .put("amountPerShare", "1").put("effectiveAt", "2024-01-03T12:00:00Z"));
     awaitVersion(id, 4);
@@ -174,8 +174,8 @@ class PerformanceApiTest {
     instrument("PS-1", "USD", "Industrials");
     String id = api().createPortfolio("pf-split");
     flow(id, "d-1", "DEPOSIT", "USD", "1000", "2024-01-01T09:00:00Z");
-    trade(id, "t-1", "PS-1", "BUY", "100", "10", "2024-01-01T10:00:00Z");
-    prices("PS-1", "2024-01-01", "10", "2024-01-02", "10", "2024-01-04", "5.5");
+    api().tradeAt(id, "t-1", "PS-1", "BUY", "100", "10", "2024-01-01T10:00:00Z");
+    api().closes("PS-1", "2024-01-01", "10", "2024-01-02", "10", "2024-01-04", "5.5");
     action(new JsonObject().put("actionId", "ps-split").put("instrumentId", "PS-1").put("type", "SPLIT")
         .put("ratio", "2:1").put("effectiveAt", "2024-01-03T12:00:00Z"));
     awaitVersion(id, 4);
@@ -202,8 +202,8 @@ class PerformanceApiTest {
     instrument("PT-1", "USD", "Technology");
     String id = api().createPortfolio("pf-short");
     flow(id, "d-1", "DEPOSIT", "USD", "1000", "2024-01-01T09:00:00Z");
-    trade(id, "t-1", "PT-1", "SELL", "10", "100", "2024-01-01T10:00:00Z");
-    prices("PT-1", "2024-01-01", "100", "2024-01-02", "90", "2024-01-03", "110");
+    api().tradeAt(id, "t-1", "PT-1", "SELL", "10", "100", "2024-01-01T10:00:00Z");
+    api().closes("PT-1", "2024-01-01", "100", "2024-01-02", "90", "2024-01-03", "110");
 
     JsonObject perf = performance(id, "?from=2024-01-01&to=2024-01-03");
     assertThat(navs(perf)).containsExactly("1000", "1100", "900");
@@ -224,12 +224,12 @@ class PerformanceApiTest {
   void twoCurrenciesWithAMovingRate() {
     instrument("PE-1", "EUR", "Financials");
     String id = api().createPortfolio("pf-fx");
-    api().postRates(rate("EUR", "USD", "1.10", "2024-01-01T17:00:00Z"), rate("EUR", "USD", "1.20",
+    api().postRates(Api.rate("EUR", "USD", "1.10", "2024-01-01T17:00:00Z"), Api.rate("EUR", "USD", "1.20",
         "2024-01-02T17:00:00Z"));
     flow(id, "d-1", "DEPOSIT", "EUR", "1000", "2024-01-01T09:00:00Z");
-    trade(id, "t-1", "PE-1", "BUY", "5", "100", "2024-01-01T10:00:00Z");
+    api().tradeAt(id, "t-1", "PE-1", "BUY", "5", "100", "2024-01-01T10:00:00Z");
     flow(id, "d-2", "DEPOSIT", "EUR", "100", "2024-01-02T09:00:00Z");
-    prices("PE-1", "2024-01-01", "100", "2024-01-02", "110");
+    api().closes("PE-1", "2024-01-01", "100", "2024-01-02", "110");
 
     JsonObject perf = performance(id, "?from=2024-01-01&to=2024-01-02");
     assertThat(navs(perf)).containsExactly("1100", "1380");
@@ -248,8 +248,8 @@ class PerformanceApiTest {
     instrument("PM-1", "USD", "Technology");
     String id = api().createPortfolio("pf-missing");
     flow(id, "d-1", "DEPOSIT", "USD", "1000", "2024-01-01T09:00:00Z");
-    trade(id, "t-1", "PM-1", "BUY", "5", "100", "2024-01-01T10:00:00Z");
-    prices("PM-1", "2024-01-02", "100");
+    api().tradeAt(id, "t-1", "PM-1", "BUY", "5", "100", "2024-01-01T10:00:00Z");
+    api().closes("PM-1", "2024-01-02", "100");
 
     JsonObject perf = performance(id, "?from=2024-01-01&to=2024-01-02");
     assertThat(navs(perf)).containsExactly("500", "1000");
@@ -270,12 +270,12 @@ class PerformanceApiTest {
     instrument("PL-1", "USD", "Technology");
     String id = api().createPortfolio("pf-late");
     flow(id, "d-1", "DEPOSIT", "USD", "1000", "2024-01-01T09:00:00Z");
-    trade(id, "t-1", "PL-1", "BUY", "10", "100", "2024-01-01T10:00:00Z");
-    prices("PL-1", "2024-01-01", "100", "2024-01-03", "110");
+    api().tradeAt(id, "t-1", "PL-1", "BUY", "10", "100", "2024-01-01T10:00:00Z");
+    api().closes("PL-1", "2024-01-01", "100", "2024-01-03", "110");
     assertThat(navs(performance(id, "?from=2024-01-01&to=2024-01-03"))).containsExactly("1000", "1000", "1100");
 
     flow(id, "d-2", "DEPOSIT", "USD", "1000", "2024-01-02T09:00:00Z");
-    trade(id, "t-2", "PL-1", "BUY", "10", "100", "2024-01-02T10:00:00Z");
+    api().tradeAt(id, "t-2", "PL-1", "BUY", "10", "100", "2024-01-02T10:00:00Z");
     JsonObject after = performance(id, "?from=2024-01-01&to=2024-01-03");
     assertThat(navs(after)).containsExactly("1000", "2000", "2200");
     assertThat(column(after, "netFlow")).containsExactly("1000", "1000", "0");
@@ -305,11 +305,11 @@ class PerformanceApiTest {
     instrument("PX-X", "USD", "Technology");
     String id = api().createPortfolio("pf-xirr");
     flow(id, "d-1", "DEPOSIT", "USD", "10000", "2008-01-01T09:00:00Z");
-    trade(id, "t-1", "PX-X", "BUY", "100", "100", "2008-01-01T10:00:00Z");
+    api().tradeAt(id, "t-1", "PX-X", "BUY", "100", "100", "2008-01-01T10:00:00Z");
     flow(id, "w-1", "WITHDRAWAL", "USD", "2750", "2008-03-01T09:00:00Z");
     flow(id, "w-2", "WITHDRAWAL", "USD", "4250", "2008-10-30T09:00:00Z");
     flow(id, "w-3", "WITHDRAWAL", "USD", "3250", "2009-02-15T09:00:00Z");
-    prices("PX-X", "2008-01-01", "100", "2009-04-01", "130");
+    api().closes("PX-X", "2008-01-01", "100", "2009-04-01", "130");
 
     JsonObject perf = performance(id, "?from=2008-01-01&to=2009-04-01");
     JsonArray series = perf.getJsonArray("series");
@@ -332,7 +332,7 @@ class PerformanceApiTest {
     instrument("PE-N", "USD", "Index");
     String id = api().createPortfolio("pf-empyrical");
     flow(id, "d-1", "DEPOSIT", "USD", "100", "2024-01-01T09:00:00Z");
-    trade(id, "t-1", "PE-M", "BUY", "1", "100", "2024-01-01T10:00:00Z");
+    api().tradeAt(id, "t-1", "PE-M", "BUY", "1", "100", "2024-01-01T10:00:00Z");
     double[] mixed = {1, 10, -4, 2, 3, 2, 1, -10};
     double[] negative = {-6, -7, -1, -9, -2, -6, -8, -5};
     String[] days = {"2024-01-01", "2024-01-02", "2024-01-03", "2024-01-04", "2024-01-05", "2024-01-08",
@@ -347,8 +347,8 @@ class PerformanceApiTest {
       closes.addAll(List.of(days[i + 1], close.toPlainString()));
       benches.addAll(List.of(days[i + 1], bench.toPlainString()));
     }
-    prices("PE-M", closes.toArray(new String[0]));
-    prices("PE-N", benches.toArray(new String[0]));
+    api().closes("PE-M", closes.toArray(new String[0]));
+    api().closes("PE-N", benches.toArray(new String[0]));
 
     JsonObject perf = performance(id, "?from=2024-01-01&to=2024-01-11&benchmark=PE-N&riskFree=0");
     assertThat(perf.getJsonArray("series")).hasSize(9);
@@ -437,27 +437,6 @@ class PerformanceApiTest {
         .put("flowId", flowId).put("type", type).put("currency", currency).put("amount", amount)
         .put("occurredAt", occurredAt));
     assertThat(response.status()).as(response.body()).isEqualTo(201);
-  }
-
-  private static void trade(String portfolio, String tradeId, String instrument, String side, String quantity,
-      String price, String executedAt) {
-    Api.Response response = api().post("/api/v1/portfolios/" + portfolio + "/trades",
-        Api.trade(tradeId, instrument, side, quantity, price).put("executedAt", executedAt));
-    assertThat(response.status()).as(response.body()).isEqualTo(201);
-  }
-
-  /** Closes observed at 16:00 UTC of each date: pairs of date and price. */
-  private static void prices(String instrument, String... dateThenPrice) {
-    List<JsonObject> prices = new ArrayList<>();
-    for (int i = 0; i < dateThenPrice.length; i += 2) {
-      prices.add(new JsonObject().put("instrumentId", instrument).put("price", dateThenPrice[i + 1])
-          .put("at", dateThenPrice[i] + "T16:00:00Z"));
-    }
-    api().postPrices(prices.toArray(new JsonObject[0]));
-  }
-
-  private static JsonObject rate(String base, String quote, String rate, String at) {
-    return new JsonObject().put("base", base).put("quote", quote).put("rate", rate).put("at", at);
   }
 
   private static void action(JsonObject action) {

@@ -35,8 +35,8 @@ class PerformanceCacheApiTest {
     api().putInstrument("PC-1", new JsonObject().put("currency", "USD"));
     String id = api().createPortfolio("pc-prices");
     flow(id, "d-1", "1000", "2024-01-01T09:00:00Z");
-    trade(id, "t-1", "PC-1", "BUY", "10", "100", "2024-01-01T10:00:00Z");
-    prices("PC-1", "2024-01-01", "100", "2024-01-03", "110");
+    api().tradeAt(id, "t-1", "PC-1", "BUY", "10", "100", "2024-01-01T10:00:00Z");
+    api().closes("PC-1", "2024-01-01", "100", "2024-01-03", "110");
     assertThat(navs(id, WEEK)).containsExactly("1000", "1000", "1100", "1100", "1100");
     double statesKept = cacheCount("states", "hit");
     double pricesKept = cacheCount("prices", "hit");
@@ -50,15 +50,15 @@ class PerformanceCacheApiTest {
     assertThat(cacheCount("states", "hit")).isEqualTo(statesKept + 1);
     assertThat(cacheCount("prices", "hit")).isEqualTo(pricesKept + 1);
 
-    prices("PC-1", "2024-01-02", "105");
+    api().closes("PC-1", "2024-01-02", "105");
     assertThat(navs(id, WEEK)).containsExactly("1000", "1050", "1100", "1100", "1100");
 
-    prices("PC-1", "2024-01-03", "120");
+    api().closes("PC-1", "2024-01-03", "120");
     assertThat(navs(id, WEEK)).containsExactly("1000", "1050", "1200", "1200", "1200");
 
     assertThat(navs(id, "?from=2024-01-01&to=2024-01-08")).containsExactly("1000", "1050", "1200", "1200", "1200",
         "1200");
-    prices("PC-1", "2024-01-08", "90");
+    api().closes("PC-1", "2024-01-08", "90");
     assertThat(navs(id, WEEK)).containsExactly("1000", "1050", "1200", "1200", "1200");
     assertThat(navs(id, "?from=2024-01-01&to=2024-01-08")).containsExactly("1000", "1050", "1200", "1200", "1200",
         "900");
@@ -75,14 +75,14 @@ class PerformanceCacheApiTest {
     api().putInstrument("PC-2", new JsonObject().put("currency", "USD"));
     String id = api().createPortfolio("pc-trades");
     flow(id, "d-1", "1000", "2024-01-01T09:00:00Z");
-    trade(id, "t-1", "PC-2", "BUY", "10", "100", "2024-01-01T10:00:00Z");
-    prices("PC-2", "2024-01-01", "100", "2024-01-03", "110");
+    api().tradeAt(id, "t-1", "PC-2", "BUY", "10", "100", "2024-01-01T10:00:00Z");
+    api().closes("PC-2", "2024-01-01", "100", "2024-01-03", "110");
     String midweek = "?from=2024-01-03&to=2024-01-05";
     assertThat(navs(id, WEEK)).containsExactly("1000", "1000", "1100", "1100", "1100");
     assertThat(navs(id, midweek)).containsExactly("1100", "1100", "1100");
 
     flow(id, "d-2", "1000", "2024-01-02T09:00:00Z");
-    trade(id, "t-2", "PC-2", "BUY", "10", "100", "2024-01-02T10:00:00Z");
+    api().tradeAt(id, "t-2", "PC-2", "BUY", "10", "100", "2024-01-02T10:00:00Z");
     assertThat(navs(id, WEEK)).containsExactly("1000", "2000", "2200", "2200", "2200");
     assertThat(navs(id, midweek)).containsExactly("2200", "2200", "2200");
 
@@ -115,27 +115,27 @@ class PerformanceCacheApiTest {
     api().putInstrument("PC-4", new JsonObject().put("currency", "USD"));
     String id = api().createPortfolio("pc-history");
     flow(id, "d-1", "1000", "2024-01-01T09:00:00Z");
-    trade(id, "t-1", "PC-3", "BUY", "10", "100", "2024-01-01T10:00:00Z");
-    prices("PC-3", "2024-01-01", "100", "2024-01-03", "110");
+    api().tradeAt(id, "t-1", "PC-3", "BUY", "10", "100", "2024-01-01T10:00:00Z");
+    api().closes("PC-3", "2024-01-01", "100", "2024-01-03", "110");
     assertThat(navs(id, WEEK)).containsExactly("1000", "1000", "1100", "1100", "1100");
 
-    prices("PC-3", "2024-01-09", "120");
+    api().closes("PC-3", "2024-01-09", "120");
     double missed = cacheCount("prices", "miss");
     assertThat(navs(id, "?from=2024-01-08&to=2024-01-12")).containsExactly("1100", "1200", "1200", "1200", "1200");
     // Served from the history kept since the 1st, with the appended close: no read of prices.
     assertThat(cacheCount("prices", "miss")).isEqualTo(missed);
 
-    prices("PC-3", "2024-01-05", "105");
+    api().closes("PC-3", "2024-01-05", "105");
     assertThat(navs(id, "?from=2024-01-03&to=2024-01-09")).containsExactly("1100", "1100", "1050", "1050", "1200");
 
     flow(id, "d-2", "100", "2024-01-08T09:00:00Z");
-    trade(id, "t-2", "PC-4", "BUY", "5", "20", "2024-01-08T10:00:00Z");
+    api().tradeAt(id, "t-2", "PC-4", "BUY", "5", "20", "2024-01-08T10:00:00Z");
     Api.Response unpriced = api().get("/api/v1/portfolios/" + id + "/performance?from=2024-01-08&to=2024-01-12");
     assertThat(unpriced.json().getBoolean("complete")).isFalse();
     assertThat(unpriced.json().getJsonArray("unvalued").getList()).containsExactly("PC-4");
     assertThat(navs(id, "?from=2024-01-08&to=2024-01-12")).containsExactly("1050", "1200", "1200", "1200", "1200");
 
-    prices("PC-4", "2024-01-08", "20", "2024-01-10", "30");
+    api().closes("PC-4", "2024-01-08", "20", "2024-01-10", "30");
     Api.Response priced = api().get("/api/v1/portfolios/" + id + "/performance?from=2024-01-08&to=2024-01-12");
     assertThat(priced.json().getBoolean("complete")).isTrue();
     assertThat(navs(id, "?from=2024-01-08&to=2024-01-12")).containsExactly("1150", "1300", "1350", "1350", "1350");
@@ -154,23 +154,6 @@ class PerformanceCacheApiTest {
         .put("flowId", flowId).put("type", "DEPOSIT").put("currency", "USD").put("amount", amount)
         .put("occurredAt", occurredAt));
     assertThat(response.status()).as(response.body()).isEqualTo(201);
-  }
-
-  private static void trade(String portfolio, String tradeId, String instrument, String side, String quantity,
-      String price, String executedAt) {
-    Api.Response response = api().post("/api/v1/portfolios/" + portfolio + "/trades",
-        Api.trade(tradeId, instrument, side, quantity, price).put("executedAt", executedAt));
-    assertThat(response.status()).as(response.body()).isEqualTo(201);
-  }
-
-  /** Closes observed at 16:00 UTC of each date: pairs of date and price. */
-  private static void prices(String instrument, String... dateThenPrice) {
-    List<JsonObject> prices = new ArrayList<>();
-    for (int i = 0; i < dateThenPrice.length; i += 2) {
-      prices.add(new JsonObject().put("instrumentId", instrument).put("price", dateThenPrice[i + 1])
-          .put("at", dateThenPrice[i] + "T16:00:00Z"));
-    }
-    api().postPrices(prices.toArray(new JsonObject[0]));
   }
 
   private static double cacheCount(String kind, String result) {

@@ -61,11 +61,11 @@ class SeriesAnalyticsApiTest {
     instrument("SQ-EU", "EUR");
     api().createPortfolio(new JsonObject().put("id", "sq-1").put("name", "sq-1").put("baseCurrency", "USD"));
     flow("sq-1", "d-1", "10000", "2026-11-02T09:00:00Z");
-    trade("sq-1", "t-1", "SQ-US", "BUY", "20", "100", "2026-11-02T10:00:00Z");
-    trade("sq-1", "t-2", "SQ-EU", "BUY", "10", "50", "2026-11-03T10:00:00Z");
+    api().tradeAt("sq-1", "t-1", "SQ-US", "BUY", "20", "100", "2026-11-02T10:00:00Z");
+    api().tradeAt("sq-1", "t-2", "SQ-EU", "BUY", "10", "50", "2026-11-03T10:00:00Z");
     api().postRates(rate("1.10", "2026-11-02T08:00:00Z"), rate("1.20", "2026-11-05T08:00:00Z"));
-    prices("SQ-US", "2026-11-02", "100", "2026-11-04", "110", "2026-11-09", "52.5", "2026-11-12", "55");
-    prices("SQ-EU", "2026-11-03", "50", "2026-11-05", "55", "2026-11-10", "60");
+    api().closes("SQ-US", "2026-11-02", "100", "2026-11-04", "110", "2026-11-09", "52.5", "2026-11-12", "55");
+    api().closes("SQ-EU", "2026-11-03", "50", "2026-11-05", "55", "2026-11-10", "60");
     Api.Response split = api().post("/api/v1/corporate-actions", new JsonObject().put("actionId", "sq-split")
         .put("instrumentId", "SQ-US").put("type", "SPLIT").put("ratio", "2:1")
         .put("effectiveAt", "2026-11-06T12:00:00Z"));
@@ -82,12 +82,12 @@ class SeriesAnalyticsApiTest {
     assertPositions("sq-1", "2026-11-05", "SQ-EU|default|10", "SQ-US|default|20");
     assertPositions("sq-1", "2026-11-06", "SQ-EU|default|10", "SQ-US|default|40");
 
-    trade("sq-1", "t-3", "SQ-EU", "BUY", "5", "52", "2026-11-04T10:00:00Z");
-    trade("sq-1", "t-4", "SQ-US", "BUY", "10", "106", "2026-11-05T10:00:00Z");
+    api().tradeAt("sq-1", "t-3", "SQ-EU", "BUY", "5", "52", "2026-11-04T10:00:00Z");
+    api().tradeAt("sq-1", "t-4", "SQ-US", "BUY", "10", "106", "2026-11-05T10:00:00Z");
     Api.Response cancel = api().post("/api/v1/portfolios/sq-1/trades/t-4:cancel",
         new JsonObject().put("reason", "wrong book"));
     assertThat(cancel.status()).as(cancel.body()).isEqualTo(200);
-    prices("SQ-US", "2026-11-03", "108");
+    api().closes("SQ-US", "2026-11-03", "108");
     JsonObject corrected = sameAsPerformance("sq-1");
     JsonArray after = corrected.getJsonArray("portfolios").getJsonObject(0).getJsonArray("series");
     // Tuesday: 8,000 + 20 × 108 + 0 (EUR) = 10,160.
@@ -192,7 +192,7 @@ class SeriesAnalyticsApiTest {
     instrument(instrument, "USD");
     api().createPortfolio(new JsonObject().put("id", id).put("name", id).put("baseCurrency", "USD"));
     flow(id, id + "-d", "1000", start + "T09:00:00Z");
-    trade(id, id + "-t", instrument, "BUY", "10", "100", start + "T10:00:00Z");
+    api().tradeAt(id, id + "-t", instrument, "BUY", "10", "100", start + "T10:00:00Z");
     List<String> points = new ArrayList<>(List.of(start, "100"));
     java.math.BigDecimal price = new java.math.BigDecimal("100");
     java.time.LocalDate date = java.time.LocalDate.parse(start);
@@ -202,7 +202,7 @@ class SeriesAnalyticsApiTest {
       points.add(date.toString());
       points.add(price.toPlainString());
     }
-    prices(instrument, points.toArray(new String[0]));
+    api().closes(instrument, points.toArray(new String[0]));
   }
 
   /** Whether the matrix has a figure wherever one is expected. */
@@ -296,23 +296,7 @@ class SeriesAnalyticsApiTest {
     assertThat(response.status()).as(response.body()).isEqualTo(201);
   }
 
-  private static void trade(String portfolio, String tradeId, String instrument, String side, String quantity,
-      String price, String executedAt) {
-    Api.Response response = api().post("/api/v1/portfolios/" + portfolio + "/trades",
-        Api.trade(tradeId, instrument, side, quantity, price).put("executedAt", executedAt));
-    assertThat(response.status()).as(response.body()).isEqualTo(201);
-  }
-
   private static JsonObject rate(String rate, String at) {
-    return new JsonObject().put("base", "EUR").put("quote", "USD").put("rate", rate).put("at", at);
-  }
-
-  private static void prices(String instrument, String... dateThenPrice) {
-    List<JsonObject> prices = new ArrayList<>();
-    for (int i = 0; i < dateThenPrice.length; i += 2) {
-      prices.add(new JsonObject().put("instrumentId", instrument).put("price", dateThenPrice[i + 1])
-          .put("at", dateThenPrice[i] + "T16:00:00Z"));
-    }
-    api().postPrices(prices.toArray(new JsonObject[0]));
+    return Api.rate("EUR", "USD", rate, at);
   }
 }
