@@ -23,7 +23,7 @@ import java.util.List;
  *
  * Times are from sending the file to the whole answer. Options: rows=100000 runs=3 perTransaction=100000
  * heap=true snapshotEvery=1000 (a value above the rows: the import's transaction writes no snapshot)
- * only=import (no dry run, no re-import).
+ * only=import (no dry run, no re-import) costMethod=AVERAGE (FIFO: the portfolios keep lots).
  *
  * <p>{@code heap=true} adds, after the timed runs, one dry run and one import into a fresh
  * portfolio while a thread collects the whole heap about every 100 ms ({@code System.gc()}, a
@@ -46,6 +46,8 @@ public final class ImportBench {
     // it did), to measure what the snapshot costs. only=import: the imports alone, no dry run or re-import.
     int snapshotEvery = options.integer("snapshotEvery", 1000);
     boolean onlyImport = options.string("only", "all").equals("import");
+    // FIFO: every buy opens a lot (40,000 rows leave 12,000 open), a state, and a snapshot, of some size.
+    String costMethod = options.string("costMethod", "AVERAGE");
     java.nio.file.Path dataDir = BenchSupport.freshDataDir("imports");
     Node node = BenchSupport.startNode(dataDir, new JsonObject().put("imports",
         new JsonObject().put("maxRowsPerTransaction", perTransaction)).put("owners",
@@ -71,7 +73,7 @@ public final class ImportBench {
       for (int run = 0; run < runs; run++) {
         String id = "ib-" + run;
         send(http, "POST", base + "/portfolios", "application/json", new JsonObject().put("id", id)
-            .put("name", id).put("baseCurrency", "USD").encode(), 201);
+            .put("name", id).put("baseCurrency", "USD").put("costMethod", costMethod).encode(), 201);
         String url = base + "/portfolios/" + id + "/imports?kind=trades";
         dry.add(onlyImport ? 0 : timed(http, url + "&dryRun=true", file, rows, "\"new\":" + rows));
         real.add(timed(http, url, file, rows, "\"applied\":" + rows));
@@ -80,6 +82,7 @@ public final class ImportBench {
             dry.get(run), real.get(run), again.get(run));
       }
       snapshotSizes(dataDir);
+      encodeTime(node, "ib-0");
       print("dry run", dry, rows);
       print("import", real, rows);
       print("re-import (all replays)", again, rows);
@@ -94,6 +97,28 @@ public final class ImportBench {
     } finally {
       node.close();
     }
+  }
+
+  /**
+   * What encoding the snapshot of an imported portfolio costs (the part of the snapshot's cost
+   * that is CPU; the rest is its INSERT in the import's transaction): the state read from its
+   * owner in this JVM, encoded as the owner encodes it, median of 7 after 3 to warm up.
+   */
+  private static void encodeTime(Node node, String id) throws Exception {
+    io.portfoliostate.domain.PortfolioState state = node.owners().<io.portfoliostate.domain.PortfolioState>request(
+        io.portfoliostate.protocol.OwnerRequest.Read.current(io.portfoliostate.domain.PortfolioId.of(id)))
+        .toCompletionStage().toCompletableFuture().get(60, java.util.concurrent.TimeUnit.SECONDS);
+    List<Double> millis = new ArrayList<>();
+    int length = 0;
+    for (int i = -3; i < 7; i++) {
+      long started = System.nanoTime();
+      length = io.portfoliostate.protocol.StateJson.toJson(state).encode().length();
+      if (i >= 0) {
+        millis.add((System.nanoTime() - started) / 1e6);
+      }
+    }
+    System.out.printf("snapshot of %s encoded (%d positions, %.2f MB): median %.1f ms (runs %s)%n", id,
+        state.positions().size(), length / 1e6, BenchSupport.median(millis), millis);
   }
 
   /** The snapshots the imports left (version, size as stored), read from the node's PostgreSQL. */
