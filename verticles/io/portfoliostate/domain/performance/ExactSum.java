@@ -16,6 +16,8 @@ final class ExactSum {
   /** The largest scale kept as a long: 10^18 is the largest power of ten that is one. */
   static final int MAX_SCALE = 18;
 
+  /** 3,037,000,499² is below 2^63: two factors below it multiply without leaving a long. */
+  private static final long SMALL = 3_037_000_499L;
   private static final long[] TEN = new long[MAX_SCALE + 1];
   /** 10^0 … 10^22: the powers of ten a double holds exactly. */
   private static final double[] TEN_DOUBLE = new double[23];
@@ -84,6 +86,10 @@ final class ExactSum {
 
   /** a × b, or {@link #NOT_LONG} when the product does not fit a long. */
   static long multiply(long a, long b) {
+    // Both below √2^63 in magnitude (a quantity times a price, almost always): the product fits.
+    if (a < SMALL && a > -SMALL && b < SMALL && b > -SMALL) {
+      return a * b;
+    }
     long high = Math.multiplyHigh(a, b);
     long low = a * b;
     return (high == 0 && low >= 0) || (high == -1 && low < 0) ? low : NOT_LONG;

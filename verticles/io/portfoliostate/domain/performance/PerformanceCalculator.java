@@ -301,7 +301,11 @@ public final class PerformanceCalculator {
     }
 
     List<Contribution> contributions = new ArrayList<>(lines.size());
-    lines.forEach((key, line) -> contributions.add(line.contribution(key, navs)));
+    double[] navDoubles = new double[days];
+    for (int i = 0; i < days; i++) {
+      navDoubles[i] = navs[i].signum() > 0 ? navs[i].doubleValue() : Double.NaN;
+    }
+    lines.forEach((key, line) -> contributions.add(line.contribution(key, navDoubles)));
     return new PerformanceReport(in.from(), in.to(), base, twr, mwr(in.dates(), navs, flows), volatility,
         maxDrawdown, var95, sharpe, beta, in.benchmark(), benchmarkReturn, in.riskFree(), series,
         unvalued.isEmpty(), List.copyOf(unvalued), groupBy, contributions);
@@ -621,34 +625,39 @@ public final class PerformanceCalculator {
      * an external flow), else MV_{i−1} alone (a sale is taken at the end: its proceeds are part of
      * the day's outcome). Null without a value either day or with a zero base.
      */
-    Double dayReturn(int i) {
+    double dayReturn(int i) {
       if (!seen[i] || unvalued[i] || (seen[i - 1] && unvalued[i - 1])) {
-        return null;
+        return Double.NaN;
       }
       double before = seen[i - 1] ? marketValue[i - 1] : 0;
       double flow = bought[i];
       boolean adds = before == 0 || Math.signum(flow) == Math.signum(before);
       double base = adds ? before + flow : before;
       if (base == 0) {
-        return null;
+        return Double.NaN;
       }
       return (marketValue[i] + income[i] - before - flow) / base;
     }
 
-    Contribution contribution(String key, BigDecimal[] navs) {
+    /**
+     * @param navs the NAV of each day as a double, NaN when it is 0 or less (no weight): converted
+     *     once per day for every line (a NAV's digits make {@link BigDecimal#doubleValue} parse its string)
+     */
+    Contribution contribution(String key, double[] navs) {
       double contribution = 0;
       double index = 1;
       boolean any = false;
       for (int i = 1; i < navs.length; i++) {
-        Double r = dayReturn(i);
-        if (r == null) {
+        // NaN: no return that day (finite values and a non-zero base never make a NaN).
+        double r = dayReturn(i);
+        if (Double.isNaN(r)) {
           continue;
         }
         any = true;
         index *= 1 + r;
         double before = seen[i - 1] ? marketValue[i - 1] : 0;
-        if (navs[i - 1].signum() > 0 && before != 0) {
-          contribution += before / navs[i - 1].doubleValue() * r;
+        if (!Double.isNaN(navs[i - 1]) && before != 0) {
+          contribution += before / navs[i - 1] * r;
         }
       }
       return new Contribution(key, contribution, any ? index - 1 : null);
