@@ -155,26 +155,29 @@ public final class PerformanceBench {
       double[] otherWall = new double[others];
       double[] otherCpu = new double[others];
       double[][] otherSteps = new double[others][];
+      double[] otherAllocated = new double[others];
       long[] gcBefore = gcTotals();
       for (int i = 0; i < others; i++) {
         double[] before = steps(node);
+        long allocatedBefore = allocatedBytes();
         long cpuBefore = processCpuNanos();
         long otherStarted = System.nanoTime();
         get(client, base + "/api/v1/portfolios/" + OTHER + (i + 1) + "/performance?from=" + from + "&to=" + to);
         otherWall[i] = (System.nanoTime() - otherStarted) / 1e6;
         otherCpu[i] = (processCpuNanos() - cpuBefore) / 1e6;
+        otherAllocated[i] = (allocatedBytes() - allocatedBefore) / 1e6;
         double[] after = steps(node);
         for (int k = 0; k < after.length; k++) {
           after[k] -= before[k];
         }
         otherSteps[i] = after;
-        System.out.printf(Locale.ROOT, "first call of %s%d: %.1f ms, JVM CPU %.1f ms, steps %s%n", OTHER, i + 1,
-            otherWall[i], otherCpu[i], stepLine(after));
+        System.out.printf(Locale.ROOT, "first call of %s%d: %.1f ms, JVM CPU %.1f ms, %.0f MB allocated, steps %s%n",
+            OTHER, i + 1, otherWall[i], otherCpu[i], otherAllocated[i], stepLine(after));
       }
       String otherLine = others == 0 ? "none" : String.format(Locale.ROOT,
-          "%d portfolios: p50 %.1f ms, p99 %.1f ms (JVM CPU p50 %.1f ms, p99 %.1f ms; %s); steps p50 %s", others,
-          percentile(otherWall, 50), percentile(otherWall, 99), percentile(otherCpu, 50), percentile(otherCpu, 99),
-          gcSince(gcBefore), stepLine(stepMedians(otherSteps)));
+          "%d portfolios: p50 %.1f ms, p99 %.1f ms (JVM CPU p50 %.1f ms, p99 %.1f ms; %.0f MB allocated p50; %s); "
+          + "steps p50 %s", others, percentile(otherWall, 50), percentile(otherWall, 99), percentile(otherCpu, 50),
+          percentile(otherCpu, 99), percentile(otherAllocated, 50), gcSince(gcBefore), stepLine(stepMedians(otherSteps)));
       System.out.println("first calls of other portfolios on the warm node: " + otherLine);
       List<String> lines = new ArrayList<>();
       for (int share : new int[] {1, 2, 4}) {
@@ -253,6 +256,17 @@ public final class PerformanceBench {
       Thread.sleep(200);
     }
     System.out.println("restarted on existing data; no warm-up finished within 2 minutes");
+  }
+
+  /** Bytes allocated so far by this JVM's live threads (the node's event loops and workers, the client). */
+  private static long allocatedBytes() {
+    com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean)
+        java.lang.management.ManagementFactory.getThreadMXBean();
+    long total = 0;
+    for (long bytes : threads.getThreadAllocatedBytes(threads.getAllThreadIds())) {
+      total += Math.max(0, bytes);
+    }
+    return total;
   }
 
   /** The JVM's collections so far and their time in ms (every collector). */
