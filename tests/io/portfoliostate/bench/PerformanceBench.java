@@ -179,6 +179,8 @@ public final class PerformanceBench {
           + "steps p50 %s", others, percentile(otherWall, 50), percentile(otherWall, 99), percentile(otherCpu, 50),
           percentile(otherCpu, 99), percentile(otherAllocated, 50), gcSince(gcBefore), stepLine(stepMedians(otherSteps)));
       System.out.println("first calls of other portfolios on the warm node: " + otherLine);
+      String journalInDatabase = journalStatement(node, OTHER + "1");
+      System.out.println("journal statement in PostgreSQL: " + journalInDatabase);
       List<String> lines = new ArrayList<>();
       for (int share : new int[] {1, 2, 4}) {
         // A window never asked before on every call: it starts one calendar day later each time.
@@ -199,6 +201,7 @@ public final class PerformanceBench {
       System.out.printf(Locale.ROOT, "REPEATED %4d days, same window (kept): %s%n", weekdays.size(), latencyLine(repeated));
       System.out.printf(Locale.ROOT, "AGAIN    %4d days, same window at the end: %s%n", weekdays.size(), latencyLine(again));
       System.out.printf(Locale.ROOT, "WARMING  %s%n", warmLine);
+      System.out.printf(Locale.ROOT, "JOURNAL  the journal statement in PostgreSQL: %s%n", journalInDatabase);
       System.out.printf(Locale.ROOT, "OTHER    first calls of other portfolios, warm node: %s%n", otherLine);
       Timer warmUp = node.registry().find("pstate.performance.warmup").timer();
       System.out.printf(Locale.ROOT, "WARM-UP  %s%n", warmUp == null || warmUp.count() == 0 ? "none"
@@ -256,6 +259,29 @@ public final class PerformanceBench {
       Thread.sleep(200);
     }
     System.out.println("restarted on existing data; no warm-up finished within 2 minutes");
+  }
+
+  /**
+   * The performance read's journal statement (as PerformanceHistory sends it, all of one
+   * portfolio's journal) timed by PostgreSQL itself, five times: what of the journal step is the
+   * database's, not the node's (the node then decodes the one row on its event loop).
+   */
+  private static String journalStatement(Node node, String portfolio) throws Exception {
+    List<String> times = new ArrayList<>();
+    try (java.sql.Connection connection = BenchSupport.jdbc(node);
+        java.sql.PreparedStatement explain = connection.prepareStatement("EXPLAIN (ANALYZE, FORMAT JSON) "
+            + "SELECT string_agg(type || E'\\t' || payload::text, E'\\n' ORDER BY seq) AS events, "
+            + "array_agg(seq ORDER BY seq) AS seqs FROM portfolio_events WHERE portfolio_id = ? AND seq > 0")) {
+      explain.setString(1, portfolio);
+      for (int i = 0; i < 5; i++) {
+        try (java.sql.ResultSet result = explain.executeQuery()) {
+          result.next();
+          times.add(String.format(Locale.ROOT, "%.1f", new JsonArray(result.getString(1)).getJsonObject(0)
+              .getDouble("Execution Time")));
+        }
+      }
+    }
+    return "execution " + String.join(", ", times) + " ms (5 runs, the first after the node's own read)";
   }
 
   /** Bytes allocated so far by this JVM's live threads (the node's event loops and workers, the client). */
