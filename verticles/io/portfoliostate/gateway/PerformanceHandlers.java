@@ -52,7 +52,7 @@ import org.slf4j.LoggerFactory;
  * series over a window and its return and risk figures.
  *
  * <p>At most three statements on the read pool (the journal appended since the kept version,
- * the window's prices not kept, its FX rates); the parsing, the business-time fold, the
+ * the window's prices not kept, its FX rates; a first read's journal is two statements at once); the parsing, the business-time fold, the
  * valuation of every weekday and the statistics run on worker threads — the fold on one while
  * the prices are read and parsed for another: for a large book they take tens of milliseconds,
  * which an event loop must not spend. What is kept between reads, and why it stays right, is
