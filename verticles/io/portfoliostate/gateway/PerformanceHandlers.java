@@ -52,7 +52,7 @@ import org.slf4j.LoggerFactory;
  * series over a window and its return and risk figures.
  *
  * <p>At most three statements on the read pool (the journal appended since the kept version,
- * the window's prices not kept, its FX rates; a first read's journal is two statements at once); the parsing, the business-time fold, the
+ * the window's prices not kept, its FX rates); the parsing, the business-time fold, the
  * valuation of every weekday and the statistics run on worker threads — the fold on one while
  * the prices are read and parsed for another: for a large book they take tens of milliseconds,
  * which an event loop must not spend. What is kept between reads, and why it stays right, is
@@ -371,22 +371,16 @@ public final class PerformanceHandlers {
     PerformanceCache.Journal kept = cache.journal(id);
     long after = kept == null ? 0 : kept.version;
     long asked = System.nanoTime();
-    // Nothing kept: the whole journal, as two statements at once (odd and even sequence numbers).
-    Future<List<PerformanceHistory.JournalText>> reading = kept == null ? history.journalInHalves(id)
-        : history.journalAfter(id, after).map(List::of);
-    return reading.compose(texts -> {
+    return history.journalAfter(id, after).compose(read -> {
       journalStep.record(System.nanoTime() - asked, java.util.concurrent.TimeUnit.NANOSECONDS);
-      long[] seqs = texts.size() == 1 ? texts.get(0).seqs() : interleaved(texts.get(0).seqs(), texts.get(1).seqs());
-      PerformanceHistory.JournalText read = new PerformanceHistory.JournalText("", seqs);
       count("journal", read.isEmpty() && kept != null, 1);
       if (read.isEmpty()) {
         return Future.succeededFuture(kept);
       }
-      long version = seqs[seqs.length - 1];
+      long version = read.seqs()[read.seqs().length - 1];
       boolean whole = read.contiguousAfter(after) == read.size();
       long parsing = System.nanoTime();
-      Future<List<PortfolioEvent>> parsedFuture = texts.size() == 1 ? parse(texts.get(0)) : parseHalves(texts);
-      return parsedFuture.map(parsed -> {
+      return parse(read).map(parsed -> {
         parseStep.record(System.nanoTime() - parsing, java.util.concurrent.TimeUnit.NANOSECONDS);
         List<PortfolioEvent> events = parsed;
         if (kept != null) {
@@ -399,43 +393,6 @@ public final class PerformanceHandlers {
         return whole ? cache.keepJournal(id, version, events) : new PerformanceCache.Journal(version, events);
       });
     });
-  }
-
-  /**
-   * Parses the two texts of {@link PerformanceHistory#journalInHalves} on two workers at once and
-   * interleaves their events by sequence number: the journal in order.
-   */
-  private Future<List<PortfolioEvent>> parseHalves(List<PerformanceHistory.JournalText> texts) {
-    PerformanceHistory.JournalText a = texts.get(0);
-    PerformanceHistory.JournalText b = texts.get(1);
-    Future<List<PortfolioEvent>> first = vertx.executeBlocking(() -> a.events(0, 1), false);
-    Future<List<PortfolioEvent>> second = vertx.executeBlocking(() -> b.events(0, 1), false);
-    return Future.all(first, second).map(both -> {
-      List<PortfolioEvent> x = first.result();
-      List<PortfolioEvent> y = second.result();
-      List<PortfolioEvent> events = new ArrayList<>(x.size() + y.size());
-      int i = 0;
-      int j = 0;
-      while (i < x.size() || j < y.size()) {
-        if (j == y.size() || (i < x.size() && a.seqs()[i] < b.seqs()[j])) {
-          events.add(x.get(i++));
-        } else {
-          events.add(y.get(j++));
-        }
-      }
-      return events;
-    });
-  }
-
-  /** Two ascending arrays of sequence numbers merged into one, ascending. */
-  static long[] interleaved(long[] a, long[] b) {
-    long[] merged = new long[a.length + b.length];
-    int i = 0;
-    int j = 0;
-    for (int k = 0; k < merged.length; k++) {
-      merged[k] = j == b.length || (i < a.length && a[i] < b[j]) ? a[i++] : b[j++];
-    }
-    return merged;
   }
 
   /**

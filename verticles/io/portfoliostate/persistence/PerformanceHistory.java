@@ -12,7 +12,6 @@ import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
-import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.Tuple;
 import java.math.BigDecimal;
 import java.time.Instant;
@@ -44,11 +43,6 @@ public final class PerformanceHistory {
   private static final String JOURNAL =
       "SELECT string_agg(type || E'\\t' || payload::text, E'\\n' ORDER BY seq) AS events, "
           + "array_agg(seq ORDER BY seq) AS seqs FROM portfolio_events WHERE portfolio_id = $1 AND seq > $2";
-  /** The same, of the whole journal, for the events whose sequence number is odd ($2 = 1) or even ($2 = 0). */
-  private static final String JOURNAL_HALF =
-      "SELECT string_agg(type || E'\\t' || payload::text, E'\\n' ORDER BY seq) AS events, "
-          + "array_agg(seq ORDER BY seq) AS seqs FROM portfolio_events WHERE portfolio_id = $1 AND seq > 0 "
-          + "AND seq % 2 = $2";
   /**
    * Per instrument, one backward probe of the primary key for the last observation at or before
    * the window, then one forward range scan from it to the window's end, folded into one text
@@ -158,37 +152,6 @@ public final class PerformanceHistory {
     }
   }
 
-  /**
-   * The whole journal of the portfolio as two texts read at once: the events of odd sequence
-   * numbers and those of even ones, each as {@link #journalAfter} reads them (in journal order,
-   * one row). A first read's statement is mostly PostgreSQL turning each payload into text; two
-   * statements on two connections make two backends share that work over the cores, and the
-   * caller parses each text on its own worker and interleaves them by sequence number.
-   */
-  public Future<List<JournalText>> journalInHalves(PortfolioId id) {
-    Future<JournalText> odd = journalHalf(id, 1);
-    Future<JournalText> even = journalHalf(id, 0);
-    return Future.all(odd, even).map(both -> List.of(odd.result(), even.result()));
-  }
-
-  private Future<JournalText> journalHalf(PortfolioId id, int parity) {
-    return pool.preparedQuery(JOURNAL_HALF).execute(Tuple.of(id.value(), (long) parity)).map(PerformanceHistory::journalText);
-  }
-
-  private static JournalText journalText(RowSet<Row> rows) {
-    Row row = rows.iterator().next();
-    String text = row.getString(0);
-    if (text == null) {
-      return new JournalText("", new long[0]);
-    }
-    Long[] seqs = row.getArrayOfLongs(1);
-    long[] numbers = new long[seqs.length];
-    for (int i = 0; i < seqs.length; i++) {
-      numbers[i] = seqs[i];
-    }
-    return new JournalText(text, numbers);
-  }
-
   /** Every event of the portfolio in journal order, unparsed; empty when it does not exist. */
   public Future<JournalText> journal(PortfolioId id) {
     return journalAfter(id, 0);
@@ -200,7 +163,19 @@ public final class PerformanceHistory {
    * cancel, amendment, back-dated trade — is an appended event too).
    */
   public Future<JournalText> journalAfter(PortfolioId id, long after) {
-    return pool.preparedQuery(JOURNAL).execute(Tuple.of(id.value(), after)).map(PerformanceHistory::journalText);
+    return pool.preparedQuery(JOURNAL).execute(Tuple.of(id.value(), after)).map(rows -> {
+      Row row = rows.iterator().next();
+      String text = row.getString(0);
+      if (text == null) {
+        return new JournalText("", new long[0]);
+      }
+      Long[] seqs = row.getArrayOfLongs(1);
+      long[] numbers = new long[seqs.length];
+      for (int i = 0; i < seqs.length; i++) {
+        numbers[i] = seqs[i];
+      }
+      return new JournalText(text, numbers);
+    });
   }
 
   /** The prices of a window as read: one text per instrument, parsed on demand (off the event loop). */
