@@ -23,7 +23,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * {@code imports.maxConcurrent} bounds the imports a node runs at once (each holds its whole
  * file in the heap): with a limit of one, a second file sent while a 20,000-row import runs is
  * refused with {@code 429} {@code /problems/too-many-imports} and changes nothing; sent again
- * once the first is done, it is imported.
+ * once the first is done, it is imported. The count is taken before the body is read, and a
+ * refusal is answered without reading it.
  */
 class CsvImportConcurrencyTest {
 
