@@ -145,12 +145,14 @@ public final class LiveBench {
         trades.fixedRate(rate, warmup);
         clients.reset();
         Cpu cpu = Cpu.now(clients);
+        Stages stages = Stages.of(front);
         Histogram committed = trades.fixedRate(rate, seconds);
         Thread.sleep(1000);
         System.out.printf("latency at %d commits/s, %d subscribers, %d node(s): %s%n", rate, subscribers, nodeCount,
             cpu.perCommit(clients, trades.committedSince(cpu)));
         System.out.printf("  commit (intended send -> reply after COMMIT): %s%n", BenchSupport.latencyLine(committed));
         System.out.printf("  client (intended send -> change message):     %s%n", clients.report());
+        stages.print(front);
       }
       String sample = clients.sample();
       clients.closeSockets();
@@ -652,6 +654,57 @@ public final class LiveBench {
       clients.closeSockets();
     } finally {
       server.close();
+    }
+  }
+
+  /**
+   * The hub's stage timers ({@code pstate.live.stage}) of the subscribers' node over one phase:
+   * their percentile histograms' counts at its start, subtracted from those at its end.
+   */
+  private record Stages(java.util.Map<String, io.micrometer.core.instrument.distribution.HistogramSnapshot> start) {
+    static final List<String> ORDER = List.of("queued", "hub", "handoff", "write", "flushed", "delivered");
+
+    static Stages of(Node node) {
+      java.util.Map<String, io.micrometer.core.instrument.distribution.HistogramSnapshot> start =
+          new java.util.HashMap<>();
+      node.registry().find("pstate.live.stage").timers()
+          .forEach(timer -> start.put(timer.getId().getTag("stage"), timer.takeSnapshot()));
+      return new Stages(start);
+    }
+
+    void print(Node node) {
+      for (String stage : ORDER) {
+        io.micrometer.core.instrument.Timer timer = node.registry().find("pstate.live.stage").tag("stage", stage)
+            .timer();
+        if (timer == null) {
+          continue;
+        }
+        var end = timer.takeSnapshot();
+        var begin = start.get(stage);
+        long count = end.count() - begin.count();
+        if (count == 0) {
+          System.out.printf("  stage %-9s no samples%n", stage);
+          continue;
+        }
+        double mean = (end.total(TimeUnit.MICROSECONDS) - begin.total(TimeUnit.MICROSECONDS)) / count;
+        System.out.printf(Locale.ROOT, "  stage %-9s n=%,d mean %.3f ms, p50 <= %s, p99 <= %s, p99.9 <= %s%n",
+            stage, count, mean / 1000, upTo(begin, end, count, 0.5), upTo(begin, end, count, 0.99),
+            upTo(begin, end, count, 0.999));
+      }
+    }
+
+    /** The histogram bucket (upper bound) holding the q-quantile of the phase's samples. */
+    private static String upTo(io.micrometer.core.instrument.distribution.HistogramSnapshot begin,
+        io.micrometer.core.instrument.distribution.HistogramSnapshot end, long count, double q) {
+      var before = begin.histogramCounts();
+      var after = end.histogramCounts();
+      for (int i = 0; i < after.length; i++) {
+        double cumulative = after[i].count() - (i < before.length ? before[i].count() : 0);
+        if (cumulative >= q * count) {
+          return String.format(Locale.ROOT, "%.3f ms", after[i].bucket(TimeUnit.MICROSECONDS) / 1000);
+        }
+      }
+      return "> 10 s";
     }
   }
 

@@ -110,6 +110,10 @@ public final class LiveHub extends VerticleBase {
   private final JournalReader reader;
   private final MarketView market;
   private final LiveMetrics metrics;
+  private final LiveStages stages;
+  /** While a live change is handled: when the hub got it, and when it was committed (or got). */
+  private long receivedNanos;
+  private long originNanos;
   private final Map<PortfolioId, Followed> followed = new HashMap<>();
   private final Map<String, Set<LiveSocket>> prices = new HashMap<>();
   /** Every address each socket holds, to forget it whole when it closes. */
@@ -129,12 +133,16 @@ public final class LiveHub extends VerticleBase {
     this.reader = reader;
     this.market = market;
     this.metrics = new LiveMetrics(registry);
+    this.stages = new LiveStages(registry);
   }
 
   @Override
   public Future<?> start() {
     hub = context;
-    changes = vertx.eventBus().consumer(Addresses.live(nodeId), message -> onChange(message.body()));
+    changes = vertx.eventBus().consumer(Addresses.live(nodeId), message -> {
+      String committed = message.headers().get(PortfolioChange.COMMITTED_NANOS);
+      onChange(message.body(), committed == null ? 0 : Long.parseLong(committed));
+    });
     ticks = vertx.eventBus().localConsumer(Addresses.LIVE_MARKET, message -> onMarket(message.body()));
     drift = vertx.eventBus().consumer(Addresses.LIVE_ALERTS, message -> onDriftAlert(message.body()));
     renewTimer = vertx.setPeriodic(settings.renewMs(), id -> renew());
@@ -389,7 +397,9 @@ public final class LiveHub extends VerticleBase {
   // ---------------------------------------------------------------------------------------------
   // Changes
 
-  private void onChange(PortfolioChange change) {
+  private void onChange(PortfolioChange change, long committedNanos) {
+    long received = System.nanoTime();
+    LiveStages.record(stages.queued, committedNanos, received);
     Followed f = followed.get(change.portfolioId());
     if (f == null) {
       return; // no longer followed here; the owner forgets this node when its lease runs out
@@ -398,7 +408,14 @@ public final class LiveHub extends VerticleBase {
       f.pending.add(change);
       return;
     }
-    apply(f, change);
+    receivedNanos = received;
+    originNanos = committedNanos != 0 ? committedNanos : received;
+    try {
+      apply(f, change);
+    } finally {
+      receivedNanos = 0;
+      originNanos = 0;
+    }
   }
 
   /**
@@ -434,30 +451,68 @@ public final class LiveHub extends VerticleBase {
     publish(f, version, body.body(), body.alerts());
   }
 
-  /** Delivers one change (and its alerts) to the portfolio's subscribers, and revalues. */
+  /**
+   * Delivers one change (and its alerts) to the portfolio's subscribers, and revalues. One task
+   * per socket event loop carries the frame to all its sockets; while a live change is handled,
+   * the tasks time their stages ({@link LiveStages}).
+   */
   private void publish(Followed f, long version, String body, List<JsonObject> alerts) {
     Buffer frame = LiveSocket.frame(f.updatesAddress, body);
     List<Buffer> alertFrames = new ArrayList<>(alerts.size());
     alerts.forEach(alert -> alertFrames.add(LiveSocket.frame(f.alertsAddress, alert)));
+    Map<Context, List<LiveSocket>> updates = new HashMap<>(4);
     Map<Context, List<Runnable>> byContext = new HashMap<>(4);
     for (Map.Entry<LiveSocket, Sub> entry : f.subs.entrySet()) {
       LiveSocket socket = entry.getKey();
       Sub sub = entry.getValue();
+      boolean withAlerts = !alertFrames.isEmpty() && sub.kinds.contains(Kind.ALERTS);
       if (sub.kinds.contains(Kind.UPDATES)) {
         if (sub.held != null) {
           sub.held.add(new Held(version, frame));
+        } else if (!withAlerts) {
+          updates.computeIfAbsent(socket.context, c -> new ArrayList<>()).add(socket);
+          continue;
         } else {
           byContext.computeIfAbsent(socket.context, c -> new ArrayList<>()).add(() -> socket.deliver(frame));
         }
       }
-      if (!alertFrames.isEmpty() && sub.kinds.contains(Kind.ALERTS)) {
+      if (withAlerts) {
         byContext.computeIfAbsent(socket.context, c -> new ArrayList<>())
             .add(() -> alertFrames.forEach(socket::deliver));
       }
     }
+    long origin = originNanos;
+    long handed = System.nanoTime();
+    updates.forEach((context, sockets) -> context.runOnContext(v -> writeTimed(sockets, frame, origin, handed)));
     run(byContext);
+    LiveStages.record(stages.hub, receivedNanos, handed);
     f.valuationStale = true;
     scheduleValuation(f);
+  }
+
+  /** On a socket's event loop: writes one change frame to its sockets, timing the stages. */
+  private void writeTimed(List<LiveSocket> sockets, Buffer frame, long origin, long handed) {
+    long started = System.nanoTime();
+    Future<Void> last = null;
+    for (LiveSocket socket : sockets) {
+      Future<Void> written = socket.deliver(frame);
+      if (written != null) {
+        last = written;
+      }
+    }
+    if (origin == 0) {
+      return; // read from the journal, not a live change: not timed
+    }
+    long wrote = System.nanoTime();
+    LiveStages.record(stages.handoff, handed, started);
+    LiveStages.record(stages.write, started, wrote);
+    if (last != null) {
+      last.onComplete(done -> {
+        long flushed = System.nanoTime();
+        LiveStages.record(stages.flushed, wrote, flushed);
+        LiveStages.record(stages.delivered, origin, flushed);
+      });
+    }
   }
 
   /**
