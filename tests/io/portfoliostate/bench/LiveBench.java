@@ -64,7 +64,9 @@ import org.HdrHistogram.Histogram;
  *
  * <p>Options (key=value): nodes=1 subscribers=1000 portfolios=100 rate=2000 seconds=20 warmup=5
  * inFlight=64 phases=throughput,latency,floor compress=true (the clients offer permessage-deflate, as
- * browsers do) clients=process|jvm, and set.&lt;path&gt;=value for node settings.
+ * browsers do) clients=process|jvm clientGc=-XX:+UseParallelGC (the client JVM's
+ * collector and other options, separated by commas), and
+ * set.&lt;path&gt;=value for node settings.
  */
 public final class LiveBench {
 
@@ -89,7 +91,9 @@ public final class LiveBench {
     Node front = nodes.get(0);
     Node owner = nodes.get(nodes.size() - 1);
     Vertx clientVertx = separate ? null : Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1));
-    ClientSide clients = separate ? new ChildClients(dataDir) : new InProcessClients(clientVertx);
+    // The client JVM's collector: its pauses delay the arrival stamps as the server's delay the messages.
+    String clientGc = options.string("clientGc", "-XX:+UseParallelGC");
+    ClientSide clients = separate ? new ChildClients(dataDir, clientGc) : new InProcessClients(clientVertx);
     System.out.printf("clients: %s, %s%n", separate ? "a separate JVM (this JVM's CPU is the server's)"
         : "in this JVM (one client event loop; its CPU counts as the server's)",
         compress ? "permessage-deflate" : "no compression");
@@ -374,10 +378,11 @@ public final class LiveBench {
     private final java.util.concurrent.LinkedBlockingQueue<String> lines = new java.util.concurrent.LinkedBlockingQueue<>();
     private final Thread writer;
 
-    ChildClients(Path dataDir) throws Exception {
+    ChildClients(Path dataDir, String gc) throws Exception {
       List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-          "-Xmx1g", "-XX:+UseParallelGC", "-cp", System.getProperty("java.class.path"),
-          ClientProcess.class.getName()));
+          "-Xmx1g"));
+      command.addAll(List.of(gc.split(",")));
+      command.addAll(List.of("-cp", System.getProperty("java.class.path"), ClientProcess.class.getName()));
       process = new ProcessBuilder(command).redirectError(dataDir.resolve("clients.log").toFile()).start();
       out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
       java.io.Writer in = new java.io.BufferedWriter(new java.io.OutputStreamWriter(process.getOutputStream(),

@@ -460,8 +460,8 @@ public final class LiveHub extends VerticleBase {
     Buffer frame = LiveSocket.frame(f.updatesAddress, body);
     List<Buffer> alertFrames = new ArrayList<>(alerts.size());
     alerts.forEach(alert -> alertFrames.add(LiveSocket.frame(f.alertsAddress, alert)));
-    Map<Context, List<LiveSocket>> updates = new HashMap<>(4);
-    Map<Context, List<Runnable>> byContext = new HashMap<>(4);
+    Map<Thread, List<LiveSocket>> updates = new HashMap<>(4);
+    PerLoop perLoop = new PerLoop();
     for (Map.Entry<LiveSocket, Sub> entry : f.subs.entrySet()) {
       LiveSocket socket = entry.getKey();
       Sub sub = entry.getValue();
@@ -470,21 +470,21 @@ public final class LiveHub extends VerticleBase {
         if (sub.held != null) {
           sub.held.add(new Held(version, frame));
         } else if (!withAlerts) {
-          updates.computeIfAbsent(socket.context, c -> new ArrayList<>()).add(socket);
+          updates.computeIfAbsent(socket.loop, c -> new ArrayList<>()).add(socket);
           continue;
         } else {
-          byContext.computeIfAbsent(socket.context, c -> new ArrayList<>()).add(() -> socket.deliver(frame));
+          perLoop.add(socket, () -> socket.deliver(frame));
         }
       }
       if (withAlerts) {
-        byContext.computeIfAbsent(socket.context, c -> new ArrayList<>())
-            .add(() -> alertFrames.forEach(socket::deliver));
+        perLoop.add(socket, () -> alertFrames.forEach(socket::deliver));
       }
     }
     long origin = originNanos;
     long handed = System.nanoTime();
-    updates.forEach((context, sockets) -> context.runOnContext(v -> writeTimed(sockets, frame, origin, handed)));
-    run(byContext);
+    updates.forEach((loop, sockets) -> sockets.get(0).context.runOnContext(v -> writeTimed(sockets, frame, origin,
+        handed)));
+    perLoop.run();
     LiveStages.record(stages.hub, receivedNanos, handed);
     f.valuationStale = true;
     scheduleValuation(f);
@@ -579,13 +579,13 @@ public final class LiveHub extends VerticleBase {
   private void resync(Followed f, PortfolioState state, String reason) {
     f.state = state;
     Buffer frame = LiveSocket.frame(f.updatesAddress, LiveMessages.resync(state, reason));
-    Map<Context, List<Runnable>> byContext = new HashMap<>(4);
+    PerLoop perLoop = new PerLoop();
     f.subs.forEach((socket, sub) -> {
       if (sub.kinds.contains(Kind.UPDATES)) {
-        byContext.computeIfAbsent(socket.context, c -> new ArrayList<>()).add(() -> socket.deliver(frame));
+        perLoop.add(socket, () -> socket.deliver(frame));
       }
     });
-    run(byContext);
+    perLoop.run();
     f.valuationStale = true;
     scheduleValuation(f);
   }
@@ -610,13 +610,13 @@ public final class LiveHub extends VerticleBase {
       return;
     }
     Buffer frame = LiveSocket.frame(f.alertsAddress, LiveMessages.alert(alert));
-    Map<Context, List<Runnable>> byContext = new HashMap<>(4);
+    PerLoop perLoop = new PerLoop();
     f.subs.forEach((socket, sub) -> {
       if (sub.kinds.contains(Kind.ALERTS)) {
-        byContext.computeIfAbsent(socket.context, c -> new ArrayList<>()).add(() -> socket.deliver(frame));
+        perLoop.add(socket, () -> socket.deliver(frame));
       }
     });
-    run(byContext);
+    perLoop.run();
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -627,10 +627,9 @@ public final class LiveHub extends VerticleBase {
       Set<LiveSocket> subs = prices.get(price.instrumentId().value());
       if (subs != null && !subs.isEmpty()) {
         Buffer frame = LiveSocket.frame(Addresses.prices(price.instrumentId().value()), LiveMessages.price(price));
-        Map<Context, List<Runnable>> byContext = new HashMap<>(4);
-        subs.forEach(socket -> byContext.computeIfAbsent(socket.context, c -> new ArrayList<>())
-            .add(() -> socket.deliver(frame)));
-        run(byContext);
+        PerLoop perLoop = new PerLoop();
+        subs.forEach(socket -> perLoop.add(socket, () -> socket.deliver(frame)));
+        perLoop.run();
       }
     }
     boolean rates = !update.rates().isEmpty();
@@ -677,14 +676,13 @@ public final class LiveHub extends VerticleBase {
   private void pushValuation(Followed f) {
     f.lastValuationNanos = System.nanoTime();
     Buffer frame = valuationFrame(f);
-    Map<Context, List<Runnable>> byContext = new HashMap<>(4);
+    PerLoop perLoop = new PerLoop();
     f.subs.forEach((socket, sub) -> {
       if (sub.kinds.contains(Kind.VALUATION)) {
-        byContext.computeIfAbsent(socket.context, c -> new ArrayList<>())
-            .add(() -> socket.offerValuation(f.valuationAddress, frame));
+        perLoop.add(socket, () -> socket.offerValuation(f.valuationAddress, frame));
       }
     });
-    run(byContext);
+    perLoop.run();
   }
 
   private Buffer valuationFrame(Followed f) {
@@ -704,17 +702,32 @@ public final class LiveHub extends VerticleBase {
   private void checkSlow() {
     long now = System.nanoTime();
     long timeoutNanos = TimeUnit.MILLISECONDS.toNanos(settings.slowClientTimeoutMs());
-    Map<Context, List<Runnable>> byContext = new HashMap<>(4);
+    PerLoop perLoop = new PerLoop();
     for (LiveSocket socket : sockets.keySet()) {
-      byContext.computeIfAbsent(socket.context, c -> new ArrayList<>())
-          .add(() -> socket.checkSlow(now, timeoutNanos, settings.slowClientTimeoutMs()));
+      perLoop.add(socket, () -> socket.checkSlow(now, timeoutNanos, settings.slowClientTimeoutMs()));
     }
-    run(byContext);
+    perLoop.run();
   }
 
-  /** One task per socket context: a change to 1,000 sockets costs two tasks on two event loops. */
-  private static void run(Map<Context, List<Runnable>> byContext) {
-    byContext.forEach((context, tasks) -> context.runOnContext(v -> tasks.forEach(Runnable::run)));
+  /**
+   * Tasks for sockets, grouped by the event loop the sockets are on: one hand-off per event loop,
+   * run on the context of its first socket. Each socket has a context of its own (a duplicate of
+   * its connection's, made for its request), so grouping by context made one hand-off per socket;
+   * the sockets of one event loop are all written from its thread, whichever of their contexts
+   * runs the task.
+   */
+  private static final class PerLoop {
+    private final Map<Thread, Context> contexts = new HashMap<>(4);
+    private final Map<Thread, List<Runnable>> tasks = new HashMap<>(4);
+
+    void add(LiveSocket socket, Runnable task) {
+      contexts.putIfAbsent(socket.loop, socket.context);
+      tasks.computeIfAbsent(socket.loop, t -> new ArrayList<>()).add(task);
+    }
+
+    void run() {
+      tasks.forEach((loop, list) -> contexts.get(loop).runOnContext(v -> list.forEach(Runnable::run)));
+    }
   }
 
   private static String address(Followed f, Kind kind) {

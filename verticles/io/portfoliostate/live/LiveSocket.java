@@ -38,6 +38,11 @@ final class LiveSocket {
 
   final SockJSSocket socket;
   final Context context;
+  /**
+   * The event loop the socket is on (made on it): the hub hands frames over once per event loop,
+   * not once per socket, since every socket has a context of its own.
+   */
+  final Thread loop;
   final Principal principal;
   private final LiveMetrics metrics;
   private final int maxQueued;
@@ -58,6 +63,7 @@ final class LiveSocket {
   LiveSocket(SockJSSocket socket, Context context, Principal principal, LiveMetrics metrics, int maxQueued) {
     this.socket = socket;
     this.context = context;
+    this.loop = Thread.currentThread();
     this.principal = principal;
     this.metrics = metrics;
     this.maxQueued = maxQueued;
