@@ -53,6 +53,9 @@ import org.HdrHistogram.Histogram;
  * seconds}, first with no subscriber, then with the subscribers connected; the ratio is the
  * second over the first.
  *
+ * <p>{@code commit0}: the commit latency at {@code rate} with no subscriber (before they connect),
+ * the commit's own tail that delivery adds to.
+ *
  * <p>{@code floor}: the machine's own floor for the same fan-out (see {@link #floor}), after the
  * latency phase, with a change message it delivered as the content.
  *
@@ -127,6 +130,16 @@ public final class LiveBench {
         System.out.printf("throughput, 0 subscribers: %,.0f commits/s; %s%n", alone,
             cpu.perCommit(clients, trades.committedSince(cpu)));
       }
+      if (phases.contains("commit0")) {
+        // The commit's own latency at this rate with nobody following: what delivery adds to.
+        trades.fixedRate(rate, warmup);
+        Cpu cpu = Cpu.now(clients);
+        long[] gc = gcTotals();
+        Histogram committed = trades.fixedRate(rate, seconds);
+        System.out.printf("commits at %d/s, 0 subscribers: %s%n  commit (intended send -> reply after COMMIT): %s%n"
+            + "  %s%n", rate, cpu.perCommit(clients, trades.committedSince(cpu)), BenchSupport.latencyLine(committed),
+            gcLine(gc));
+      }
       List<String> registrations = new ArrayList<>();
       ids.forEach(id -> registrations.add(new JsonObject().put("type", "register")
           .put("address", "portfolio.updates." + id.value()).encode()));
@@ -150,13 +163,16 @@ public final class LiveBench {
         clients.reset();
         Cpu cpu = Cpu.now(clients);
         Stages stages = Stages.of(front);
+        long[] gc = gcTotals();
         Histogram committed = trades.fixedRate(rate, seconds);
+        String gcDuring = gcLine(gc);
         Thread.sleep(1000);
         System.out.printf("latency at %d commits/s, %d subscribers, %d node(s): %s%n", rate, subscribers, nodeCount,
             cpu.perCommit(clients, trades.committedSince(cpu)));
         System.out.printf("  commit (intended send -> reply after COMMIT): %s%n", BenchSupport.latencyLine(committed));
         System.out.printf("  client (intended send -> change message):     %s%n", clients.report());
         stages.print(front);
+        System.out.printf("  %s%n", gcDuring);
       }
       String sample = clients.sample();
       clients.closeSockets();
@@ -207,6 +223,25 @@ public final class LiveBench {
       return String.format(Locale.ROOT, "server JVM CPU %.0f µs per commit (%.2f cores; %.0f µs over the idle "
           + "%.3f cores)%s; load average %s", serverMicros, cores, marginalMicros, idleCores, clientPart, loadAverage());
     }
+  }
+
+  /** Collections and their total time so far, over every collector of this JVM. */
+  static long[] gcTotals() {
+    long count = 0;
+    long millis = 0;
+    for (var bean : ManagementFactory.getGarbageCollectorMXBeans()) {
+      count += Math.max(0, bean.getCollectionCount());
+      millis += Math.max(0, bean.getCollectionTime());
+    }
+    return new long[] {count, millis};
+  }
+
+  /** The server JVM's collections since {@code before} (for a concurrent collector, the time includes its cycles). */
+  static String gcLine(long[] before) {
+    long[] now = gcTotals();
+    return String.format(Locale.ROOT, "server GC during the phase: %d collections, %d ms (%s)", now[0] - before[0],
+        now[1] - before[1], ManagementFactory.getGarbageCollectorMXBeans().stream()
+            .map(java.lang.management.GarbageCollectorMXBean::getName).toList());
   }
 
   static long processCpuNanos() {
