@@ -53,6 +53,9 @@ import org.HdrHistogram.Histogram;
  * seconds}, first with no subscriber, then with the subscribers connected; the ratio is the
  * second over the first.
  *
+ * <p>{@code commit0}: the commit latency at {@code rate} with no subscriber (before they connect),
+ * the commit's own tail that delivery adds to.
+ *
  * <p>{@code floor}: the machine's own floor for the same fan-out (see {@link #floor}), after the
  * latency phase, with a change message it delivered as the content.
  *
@@ -64,7 +67,9 @@ import org.HdrHistogram.Histogram;
  *
  * <p>Options (key=value): nodes=1 subscribers=1000 portfolios=100 rate=2000 seconds=20 warmup=5
  * inFlight=64 phases=throughput,latency,floor compress=true (the clients offer permessage-deflate, as
- * browsers do) clients=process|jvm, and set.&lt;path&gt;=value for node settings.
+ * browsers do) clients=process|jvm clientGc=-XX:+UseParallelGC (the client JVM's
+ * collector and other options, separated by commas), and
+ * set.&lt;path&gt;=value for node settings.
  */
 public final class LiveBench {
 
@@ -89,7 +94,9 @@ public final class LiveBench {
     Node front = nodes.get(0);
     Node owner = nodes.get(nodes.size() - 1);
     Vertx clientVertx = separate ? null : Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1));
-    ClientSide clients = separate ? new ChildClients(dataDir) : new InProcessClients(clientVertx);
+    // The client JVM's collector: its pauses delay the arrival stamps as the server's delay the messages.
+    String clientGc = options.string("clientGc", "-XX:+UseParallelGC");
+    ClientSide clients = separate ? new ChildClients(dataDir, clientGc) : new InProcessClients(clientVertx);
     System.out.printf("clients: %s, %s%n", separate ? "a separate JVM (this JVM's CPU is the server's)"
         : "in this JVM (one client event loop; its CPU counts as the server's)",
         compress ? "permessage-deflate" : "no compression");
@@ -123,6 +130,16 @@ public final class LiveBench {
         System.out.printf("throughput, 0 subscribers: %,.0f commits/s; %s%n", alone,
             cpu.perCommit(clients, trades.committedSince(cpu)));
       }
+      if (phases.contains("commit0")) {
+        // The commit's own latency at this rate with nobody following: what delivery adds to.
+        trades.fixedRate(rate, warmup);
+        Cpu cpu = Cpu.now(clients);
+        long[] gc = gcTotals();
+        Histogram committed = trades.fixedRate(rate, seconds);
+        System.out.printf("commits at %d/s, 0 subscribers: %s%n  commit (intended send -> reply after COMMIT): %s%n"
+            + "  %s%n", rate, cpu.perCommit(clients, trades.committedSince(cpu)), BenchSupport.latencyLine(committed),
+            gcLine(gc));
+      }
       List<String> registrations = new ArrayList<>();
       ids.forEach(id -> registrations.add(new JsonObject().put("type", "register")
           .put("address", "portfolio.updates." + id.value()).encode()));
@@ -145,12 +162,17 @@ public final class LiveBench {
         trades.fixedRate(rate, warmup);
         clients.reset();
         Cpu cpu = Cpu.now(clients);
+        Stages stages = Stages.of(front);
+        long[] gc = gcTotals();
         Histogram committed = trades.fixedRate(rate, seconds);
+        String gcDuring = gcLine(gc);
         Thread.sleep(1000);
         System.out.printf("latency at %d commits/s, %d subscribers, %d node(s): %s%n", rate, subscribers, nodeCount,
             cpu.perCommit(clients, trades.committedSince(cpu)));
         System.out.printf("  commit (intended send -> reply after COMMIT): %s%n", BenchSupport.latencyLine(committed));
         System.out.printf("  client (intended send -> change message):     %s%n", clients.report());
+        stages.print(front);
+        System.out.printf("  %s%n", gcDuring);
       }
       String sample = clients.sample();
       clients.closeSockets();
@@ -201,6 +223,25 @@ public final class LiveBench {
       return String.format(Locale.ROOT, "server JVM CPU %.0f µs per commit (%.2f cores; %.0f µs over the idle "
           + "%.3f cores)%s; load average %s", serverMicros, cores, marginalMicros, idleCores, clientPart, loadAverage());
     }
+  }
+
+  /** Collections and their total time so far, over every collector of this JVM. */
+  static long[] gcTotals() {
+    long count = 0;
+    long millis = 0;
+    for (var bean : ManagementFactory.getGarbageCollectorMXBeans()) {
+      count += Math.max(0, bean.getCollectionCount());
+      millis += Math.max(0, bean.getCollectionTime());
+    }
+    return new long[] {count, millis};
+  }
+
+  /** The server JVM's collections since {@code before} (for a concurrent collector, the time includes its cycles). */
+  static String gcLine(long[] before) {
+    long[] now = gcTotals();
+    return String.format(Locale.ROOT, "server GC during the phase: %d collections, %d ms (%s)", now[0] - before[0],
+        now[1] - before[1], ManagementFactory.getGarbageCollectorMXBeans().stream()
+            .map(java.lang.management.GarbageCollectorMXBean::getName).toList());
   }
 
   static long processCpuNanos() {
@@ -372,10 +413,11 @@ public final class LiveBench {
     private final java.util.concurrent.LinkedBlockingQueue<String> lines = new java.util.concurrent.LinkedBlockingQueue<>();
     private final Thread writer;
 
-    ChildClients(Path dataDir) throws Exception {
+    ChildClients(Path dataDir, String gc) throws Exception {
       List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-          "-Xmx1g", "-XX:+UseParallelGC", "-cp", System.getProperty("java.class.path"),
-          ClientProcess.class.getName()));
+          "-Xmx1g"));
+      command.addAll(List.of(gc.split(",")));
+      command.addAll(List.of("-cp", System.getProperty("java.class.path"), ClientProcess.class.getName()));
       process = new ProcessBuilder(command).redirectError(dataDir.resolve("clients.log").toFile()).start();
       out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
       java.io.Writer in = new java.io.BufferedWriter(new java.io.OutputStreamWriter(process.getOutputStream(),
@@ -652,6 +694,57 @@ public final class LiveBench {
       clients.closeSockets();
     } finally {
       server.close();
+    }
+  }
+
+  /**
+   * The hub's stage timers ({@code pstate.live.stage}) of the subscribers' node over one phase:
+   * their percentile histograms' counts at its start, subtracted from those at its end.
+   */
+  private record Stages(java.util.Map<String, io.micrometer.core.instrument.distribution.HistogramSnapshot> start) {
+    static final List<String> ORDER = List.of("queued", "hub", "handoff", "write", "flushed", "delivered");
+
+    static Stages of(Node node) {
+      java.util.Map<String, io.micrometer.core.instrument.distribution.HistogramSnapshot> start =
+          new java.util.HashMap<>();
+      node.registry().find("pstate.live.stage").timers()
+          .forEach(timer -> start.put(timer.getId().getTag("stage"), timer.takeSnapshot()));
+      return new Stages(start);
+    }
+
+    void print(Node node) {
+      for (String stage : ORDER) {
+        io.micrometer.core.instrument.Timer timer = node.registry().find("pstate.live.stage").tag("stage", stage)
+            .timer();
+        if (timer == null) {
+          continue;
+        }
+        var end = timer.takeSnapshot();
+        var begin = start.get(stage);
+        long count = end.count() - begin.count();
+        if (count == 0) {
+          System.out.printf("  stage %-9s no samples%n", stage);
+          continue;
+        }
+        double mean = (end.total(TimeUnit.MICROSECONDS) - begin.total(TimeUnit.MICROSECONDS)) / count;
+        System.out.printf(Locale.ROOT, "  stage %-9s n=%,d mean %.3f ms, p50 <= %s, p99 <= %s, p99.9 <= %s%n",
+            stage, count, mean / 1000, upTo(begin, end, count, 0.5), upTo(begin, end, count, 0.99),
+            upTo(begin, end, count, 0.999));
+      }
+    }
+
+    /** The histogram bucket (upper bound) holding the q-quantile of the phase's samples. */
+    private static String upTo(io.micrometer.core.instrument.distribution.HistogramSnapshot begin,
+        io.micrometer.core.instrument.distribution.HistogramSnapshot end, long count, double q) {
+      var before = begin.histogramCounts();
+      var after = end.histogramCounts();
+      for (int i = 0; i < after.length; i++) {
+        double cumulative = after[i].count() - (i < before.length ? before[i].count() : 0);
+        if (cumulative >= q * count) {
+          return String.format(Locale.ROOT, "%.3f ms", after[i].bucket(TimeUnit.MICROSECONDS) / 1000);
+        }
+      }
+      return "> 10 s";
     }
   }
 

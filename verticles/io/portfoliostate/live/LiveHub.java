@@ -110,6 +110,10 @@ public final class LiveHub extends VerticleBase {
   private final JournalReader reader;
   private final MarketView market;
   private final LiveMetrics metrics;
+  private final LiveStages stages;
+  /** While a live change is handled: when the hub got it, and when it was committed (or got). */
+  private long receivedNanos;
+  private long originNanos;
   private final Map<PortfolioId, Followed> followed = new HashMap<>();
   private final Map<String, Set<LiveSocket>> prices = new HashMap<>();
   /** Every address each socket holds, to forget it whole when it closes. */
@@ -129,12 +133,16 @@ public final class LiveHub extends VerticleBase {
     this.reader = reader;
     this.market = market;
     this.metrics = new LiveMetrics(registry);
+    this.stages = new LiveStages(registry);
   }
 
   @Override
   public Future<?> start() {
     hub = context;
-    changes = vertx.eventBus().consumer(Addresses.live(nodeId), message -> onChange(message.body()));
+    changes = vertx.eventBus().consumer(Addresses.live(nodeId), message -> {
+      String committed = message.headers().get(PortfolioChange.COMMITTED_NANOS);
+      onChange(message.body(), committed == null ? 0 : Long.parseLong(committed));
+    });
     ticks = vertx.eventBus().localConsumer(Addresses.LIVE_MARKET, message -> onMarket(message.body()));
     drift = vertx.eventBus().consumer(Addresses.LIVE_ALERTS, message -> onDriftAlert(message.body()));
     renewTimer = vertx.setPeriodic(settings.renewMs(), id -> renew());
@@ -389,7 +397,9 @@ public final class LiveHub extends VerticleBase {
   // ---------------------------------------------------------------------------------------------
   // Changes
 
-  private void onChange(PortfolioChange change) {
+  private void onChange(PortfolioChange change, long committedNanos) {
+    long received = System.nanoTime();
+    LiveStages.record(stages.queued, committedNanos, received);
     Followed f = followed.get(change.portfolioId());
     if (f == null) {
       return; // no longer followed here; the owner forgets this node when its lease runs out
@@ -398,7 +408,14 @@ public final class LiveHub extends VerticleBase {
       f.pending.add(change);
       return;
     }
-    apply(f, change);
+    receivedNanos = received;
+    originNanos = committedNanos != 0 ? committedNanos : received;
+    try {
+      apply(f, change);
+    } finally {
+      receivedNanos = 0;
+      originNanos = 0;
+    }
   }
 
   /**
@@ -434,30 +451,68 @@ public final class LiveHub extends VerticleBase {
     publish(f, version, body.body(), body.alerts());
   }
 
-  /** Delivers one change (and its alerts) to the portfolio's subscribers, and revalues. */
+  /**
+   * Delivers one change (and its alerts) to the portfolio's subscribers, and revalues. One task
+   * per socket event loop carries the frame to all its sockets; while a live change is handled,
+   * the tasks time their stages ({@link LiveStages}).
+   */
   private void publish(Followed f, long version, String body, List<JsonObject> alerts) {
     Buffer frame = LiveSocket.frame(f.updatesAddress, body);
     List<Buffer> alertFrames = new ArrayList<>(alerts.size());
     alerts.forEach(alert -> alertFrames.add(LiveSocket.frame(f.alertsAddress, alert)));
-    Map<Context, List<Runnable>> byContext = new HashMap<>(4);
+    Map<Thread, List<LiveSocket>> updates = new HashMap<>(4);
+    PerLoop perLoop = new PerLoop();
     for (Map.Entry<LiveSocket, Sub> entry : f.subs.entrySet()) {
       LiveSocket socket = entry.getKey();
       Sub sub = entry.getValue();
+      boolean withAlerts = !alertFrames.isEmpty() && sub.kinds.contains(Kind.ALERTS);
       if (sub.kinds.contains(Kind.UPDATES)) {
         if (sub.held != null) {
           sub.held.add(new Held(version, frame));
+        } else if (!withAlerts) {
+          updates.computeIfAbsent(socket.loop, c -> new ArrayList<>()).add(socket);
+          continue;
         } else {
-          byContext.computeIfAbsent(socket.context, c -> new ArrayList<>()).add(() -> socket.deliver(frame));
+          perLoop.add(socket, () -> socket.deliver(frame));
         }
       }
-      if (!alertFrames.isEmpty() && sub.kinds.contains(Kind.ALERTS)) {
-        byContext.computeIfAbsent(socket.context, c -> new ArrayList<>())
-            .add(() -> alertFrames.forEach(socket::deliver));
+      if (withAlerts) {
+        perLoop.add(socket, () -> alertFrames.forEach(socket::deliver));
       }
     }
-    run(byContext);
+    long origin = originNanos;
+    long handed = System.nanoTime();
+    updates.forEach((loop, sockets) -> sockets.get(0).context.runOnContext(v -> writeTimed(sockets, frame, origin,
+        handed)));
+    perLoop.run();
+    LiveStages.record(stages.hub, receivedNanos, handed);
     f.valuationStale = true;
     scheduleValuation(f);
+  }
+
+  /** On a socket's event loop: writes one change frame to its sockets, timing the stages. */
+  private void writeTimed(List<LiveSocket> sockets, Buffer frame, long origin, long handed) {
+    long started = System.nanoTime();
+    Future<Void> last = null;
+    for (LiveSocket socket : sockets) {
+      Future<Void> written = socket.deliver(frame);
+      if (written != null) {
+        last = written;
+      }
+    }
+    if (origin == 0) {
+      return; // read from the journal, not a live change: not timed
+    }
+    long wrote = System.nanoTime();
+    LiveStages.record(stages.handoff, handed, started);
+    LiveStages.record(stages.write, started, wrote);
+    if (last != null) {
+      last.onComplete(done -> {
+        long flushed = System.nanoTime();
+        LiveStages.record(stages.flushed, wrote, flushed);
+        LiveStages.record(stages.delivered, origin, flushed);
+      });
+    }
   }
 
   /**
@@ -524,13 +579,13 @@ public final class LiveHub extends VerticleBase {
   private void resync(Followed f, PortfolioState state, String reason) {
     f.state = state;
     Buffer frame = LiveSocket.frame(f.updatesAddress, LiveMessages.resync(state, reason));
-    Map<Context, List<Runnable>> byContext = new HashMap<>(4);
+    PerLoop perLoop = new PerLoop();
     f.subs.forEach((socket, sub) -> {
       if (sub.kinds.contains(Kind.UPDATES)) {
-        byContext.computeIfAbsent(socket.context, c -> new ArrayList<>()).add(() -> socket.deliver(frame));
+        perLoop.add(socket, () -> socket.deliver(frame));
       }
     });
-    run(byContext);
+    perLoop.run();
     f.valuationStale = true;
     scheduleValuation(f);
   }
@@ -555,13 +610,13 @@ public final class LiveHub extends VerticleBase {
       return;
     }
     Buffer frame = LiveSocket.frame(f.alertsAddress, LiveMessages.alert(alert));
-    Map<Context, List<Runnable>> byContext = new HashMap<>(4);
+    PerLoop perLoop = new PerLoop();
     f.subs.forEach((socket, sub) -> {
       if (sub.kinds.contains(Kind.ALERTS)) {
-        byContext.computeIfAbsent(socket.context, c -> new ArrayList<>()).add(() -> socket.deliver(frame));
+        perLoop.add(socket, () -> socket.deliver(frame));
       }
     });
-    run(byContext);
+    perLoop.run();
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -572,10 +627,9 @@ public final class LiveHub extends VerticleBase {
       Set<LiveSocket> subs = prices.get(price.instrumentId().value());
       if (subs != null && !subs.isEmpty()) {
         Buffer frame = LiveSocket.frame(Addresses.prices(price.instrumentId().value()), LiveMessages.price(price));
-        Map<Context, List<Runnable>> byContext = new HashMap<>(4);
-        subs.forEach(socket -> byContext.computeIfAbsent(socket.context, c -> new ArrayList<>())
-            .add(() -> socket.deliver(frame)));
-        run(byContext);
+        PerLoop perLoop = new PerLoop();
+        subs.forEach(socket -> perLoop.add(socket, () -> socket.deliver(frame)));
+        perLoop.run();
       }
     }
     boolean rates = !update.rates().isEmpty();
@@ -622,14 +676,13 @@ public final class LiveHub extends VerticleBase {
   private void pushValuation(Followed f) {
     f.lastValuationNanos = System.nanoTime();
     Buffer frame = valuationFrame(f);
-    Map<Context, List<Runnable>> byContext = new HashMap<>(4);
+    PerLoop perLoop = new PerLoop();
     f.subs.forEach((socket, sub) -> {
       if (sub.kinds.contains(Kind.VALUATION)) {
-        byContext.computeIfAbsent(socket.context, c -> new ArrayList<>())
-            .add(() -> socket.offerValuation(f.valuationAddress, frame));
+        perLoop.add(socket, () -> socket.offerValuation(f.valuationAddress, frame));
       }
     });
-    run(byContext);
+    perLoop.run();
   }
 
   private Buffer valuationFrame(Followed f) {
@@ -649,17 +702,32 @@ public final class LiveHub extends VerticleBase {
   private void checkSlow() {
     long now = System.nanoTime();
     long timeoutNanos = TimeUnit.MILLISECONDS.toNanos(settings.slowClientTimeoutMs());
-    Map<Context, List<Runnable>> byContext = new HashMap<>(4);
+    PerLoop perLoop = new PerLoop();
     for (LiveSocket socket : sockets.keySet()) {
-      byContext.computeIfAbsent(socket.context, c -> new ArrayList<>())
-          .add(() -> socket.checkSlow(now, timeoutNanos, settings.slowClientTimeoutMs()));
+      perLoop.add(socket, () -> socket.checkSlow(now, timeoutNanos, settings.slowClientTimeoutMs()));
     }
-    run(byContext);
+    perLoop.run();
   }
 
-  /** One task per socket context: a change to 1,000 sockets costs two tasks on two event loops. */
-  private static void run(Map<Context, List<Runnable>> byContext) {
-    byContext.forEach((context, tasks) -> context.runOnContext(v -> tasks.forEach(Runnable::run)));
+  /**
+   * Tasks for sockets, grouped by the event loop the sockets are on: one hand-off per event loop,
+   * run on the context of its first socket. Each socket has a context of its own (a duplicate of
+   * its connection's, made for its request), so grouping by context made one hand-off per socket;
+   * the sockets of one event loop are all written from its thread, whichever of their contexts
+   * runs the task.
+   */
+  private static final class PerLoop {
+    private final Map<Thread, Context> contexts = new HashMap<>(4);
+    private final Map<Thread, List<Runnable>> tasks = new HashMap<>(4);
+
+    void add(LiveSocket socket, Runnable task) {
+      contexts.putIfAbsent(socket.loop, socket.context);
+      tasks.computeIfAbsent(socket.loop, t -> new ArrayList<>()).add(task);
+    }
+
+    void run() {
+      tasks.forEach((loop, list) -> contexts.get(loop).runOnContext(v -> list.forEach(Runnable::run)));
+    }
   }
 
   private static String address(Followed f, Kind kind) {

@@ -2,6 +2,7 @@ package io.portfoliostate.live;
 
 import io.portfoliostate.security.Principal;
 import io.vertx.core.Context;
+import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.handler.sockjs.SockJSSocket;
@@ -37,6 +38,11 @@ final class LiveSocket {
 
   final SockJSSocket socket;
   final Context context;
+  /**
+   * The event loop the socket is on (made on it): the hub hands frames over once per event loop,
+   * not once per socket, since every socket has a context of its own.
+   */
+  final Thread loop;
   final Principal principal;
   private final LiveMetrics metrics;
   private final int maxQueued;
@@ -57,6 +63,7 @@ final class LiveSocket {
   LiveSocket(SockJSSocket socket, Context context, Principal principal, LiveMetrics metrics, int maxQueued) {
     this.socket = socket;
     this.context = context;
+    this.loop = Thread.currentThread();
     this.principal = principal;
     this.metrics = metrics;
     this.maxQueued = maxQueued;
@@ -72,25 +79,30 @@ final class LiveSocket {
     return ++registrationsInWindow <= perSecond;
   }
 
-  /** A message that must arrive (a change, a snapshot, an alert, a price): written, or queued behind the full queue. */
-  void deliver(Buffer frame) {
+  /**
+   * A message that must arrive (a change, a snapshot, an alert, a price): written, or queued behind
+   * the full queue.
+   *
+   * @return the write's completion when it was written now; null when it was queued or dropped
+   */
+  Future<Void> deliver(Buffer frame) {
     if (closed) {
-      return;
+      return null;
     }
     if (backlog.isEmpty() && !full()) {
-      write(frame);
-      return;
+      return write(frame);
     }
     if (closed) {
-      return;
+      return null;
     }
     if (backlog.size() >= maxQueued) {
       metrics.dropped.increment(backlog.size() + 1 + latestValuations.size());
       close(SLOW_CONSUMER, "slow consumer: more than " + maxQueued + " messages waiting");
-      return;
+      return null;
     }
     backlog.add(frame);
     becameFull();
+    return null;
   }
 
   /** A valuation: written, or kept as the latest for its address until the queue drains. */
@@ -206,12 +218,12 @@ final class LiveSocket {
     }
   }
 
-  private void write(Buffer frame) {
+  private Future<Void> write(Buffer frame) {
     if (closed) {
-      return;
+      return null;
     }
-    socket.write(frame);
     metrics.sent.increment();
+    return socket.write(frame);
   }
 
   /**

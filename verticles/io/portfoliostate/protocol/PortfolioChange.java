@@ -32,6 +32,12 @@ import java.util.Map;
  */
 public record PortfolioChange(PortfolioId portfolioId, long fromVersion, long version, PortfolioState state,
     List<PortfolioEvent> events, List<EventText> recorded, int positionCount, Map<CurrencyCode, BigDecimal> cash) {
+  /**
+   * A header on a change delivered within its owner's node: {@link System#nanoTime} when the owner
+   * sent it after COMMIT, for the hub's stage timers.
+   */
+  public static final String COMMITTED_NANOS = "committedNanos";
+
   public PortfolioChange {
     events = List.copyOf(events);
     recorded = recorded == null ? List.of() : List.copyOf(recorded);

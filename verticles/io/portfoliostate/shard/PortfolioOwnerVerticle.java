@@ -266,8 +266,10 @@ public final class PortfolioOwnerVerticle extends VerticleBase {
       } else {
         // Local delivery for this node's own hub: no cluster lookup, no encoding, the state by
         // reference. Another node's gets the events as the journal got them (the codec's form).
-        vertx.eventBus().send(Addresses.live(watcher.getKey()), change,
-            nodeId.equals(watcher.getKey()) ? LOCAL_ONLY : WATCHER_DELIVERY);
+        // The own node's hub also gets when it was committed, for its stage timers (same clock).
+        vertx.eventBus().send(Addresses.live(watcher.getKey()), change, nodeId.equals(watcher.getKey())
+            ? new DeliveryOptions(LOCAL_ONLY).addHeader(PortfolioChange.COMMITTED_NANOS, Long.toString(now))
+            : WATCHER_DELIVERY);
       }
     }
     if (entity.watchers.isEmpty()) {
