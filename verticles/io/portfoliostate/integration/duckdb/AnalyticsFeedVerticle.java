@@ -235,6 +235,7 @@ public final class AnalyticsFeedVerticle extends VerticleBase {
     Instant taken = Instant.now();
     long began = System.nanoTime();
     seriesExecutor.executeBlocking(() -> {
+      LowPriority.lower(settings.nice());
       Connection reader = store.reader();
       series.mark(store.seriesWriter(), instruments, currencies, today, taken);
       List<DailySeries.Job> jobs = series.pending(reader, settings.series().batch());
@@ -287,6 +288,7 @@ public final class AnalyticsFeedVerticle extends VerticleBase {
     MarketSnapshot snapshot = market.snapshot();
     journal.next(store.position(), settings.batchRows())
         .compose(batch -> executor.executeBlocking(() -> {
+          LowPriority.lower(settings.nice());
           long started = System.nanoTime();
           if (snapshot != copiedMarket) {
             copyMarket(snapshot);
