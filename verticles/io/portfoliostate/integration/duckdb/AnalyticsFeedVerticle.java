@@ -136,7 +136,10 @@ public final class AnalyticsFeedVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    executor = vertx.createSharedWorkerExecutor("pstate-analytics-feed", 1);
+    // Short names: Linux keeps 15 characters of a thread's name, and a CPU report per thread
+    // should tell the feed ("pstate-feed-0"), the series ("pstate-series-0") and DuckDB's own
+    // threads ("pstate-duckdb", named after the thread that opened the store) apart.
+    executor = vertx.createSharedWorkerExecutor("pstate-feed", 1);
     read = Counter.builder("pstate.analytics.changes").description("journal changes read into the analytics store")
         .register(registry);
     failures = Counter.builder("pstate.analytics.failures")
@@ -151,7 +154,7 @@ public final class AnalyticsFeedVerticle extends VerticleBase {
     if (series == null) {
       return Future.succeededFuture();
     }
-    seriesExecutor = vertx.createSharedWorkerExecutor("pstate-analytics-series", 1);
+    seriesExecutor = vertx.createSharedWorkerExecutor("pstate-series", 1);
     refreshes = Timer.builder("pstate.analytics.series.refresh")
         .description("time to recompute one batch of pending portfolios' daily series").register(registry);
     Gauge.builder("pstate.analytics.series.pending", this, feed -> feed.pendingSeen)

@@ -188,7 +188,7 @@ public final class AnalyticsStore implements AutoCloseable {
     // Opened from a thread at the store's nice value: DuckDB's background threads, made now,
     // inherit it (LowPriority).
     try {
-      return LowPriority.call(settings.nice(), "pstate-analytics-open", () -> openAtPriority(folder, settings));
+      return LowPriority.call(settings.nice(), "pstate-duckdb", () -> openAtPriority(folder, settings));
     } catch (RuntimeException e) {
       throw e;
     } catch (Exception e) {
