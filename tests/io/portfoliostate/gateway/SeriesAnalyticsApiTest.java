@@ -236,7 +236,7 @@ class SeriesAnalyticsApiTest {
           + journalEnd());
       if (answer.status() == 503 && System.currentTimeMillis() < deadline) {
         // The series not recomputed within analytics.minSeqWaitMs: on a loaded machine the store's
-        // threads (at their lower priority, analytics.nice) can take longer; ask again.
+        // threads can take longer; ask again.
         continue;
       }
       assertThat(answer.status()).as(answer.body()).isEqualTo(200);

@@ -634,7 +634,7 @@ public record Settings(
           SeriesSettings.from(json.getJsonObject("series", new JsonObject())),
           json.getString("fsyncMode", "NONE").toUpperCase(java.util.Locale.ROOT),
           json.getString("checkpointThreshold", "256MB"), json.getInteger("gatherRows", 2_000),
-          json.getInteger("nice", 10));
+          json.getInteger("nice", 0));
     }
   }
 
