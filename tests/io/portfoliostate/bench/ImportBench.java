@@ -22,7 +22,8 @@ import java.util.List;
  * </ul>
  *
  * Times are from sending the file to the whole answer. Options: rows=100000 runs=3 perTransaction=100000
- * heap=true.
+ * heap=true snapshotEvery=1000 (a value above the rows: the import's transaction writes no snapshot)
+ * only=import (no dry run, no re-import) costMethod=AVERAGE (FIFO: the portfolios keep lots).
  *
  * <p>{@code heap=true} adds, after the timed runs, one dry run and one import into a fresh
  * portfolio while a thread collects the whole heap about every 100 ms ({@code System.gc()}, a
@@ -41,8 +42,16 @@ public final class ImportBench {
     int runs = options.integer("runs", 3);
     int perTransaction = options.integer("perTransaction", 100_000);
     BenchSupport.printMachine("ImportBench", options);
-    Node node = BenchSupport.startNode(BenchSupport.freshDataDir("imports"), new JsonObject().put("imports",
-        new JsonObject().put("maxRowsPerTransaction", perTransaction)));
+    // snapshotEvery above the file's rows: the import's transaction writes no snapshot (as before
+    // it did), to measure what the snapshot costs. only=import: the imports alone, no dry run or re-import.
+    int snapshotEvery = options.integer("snapshotEvery", 1000);
+    boolean onlyImport = options.string("only", "all").equals("import");
+    // FIFO: every buy opens a lot (40,000 rows leave 12,000 open), a state, and a snapshot, of some size.
+    String costMethod = options.string("costMethod", "AVERAGE");
+    java.nio.file.Path dataDir = BenchSupport.freshDataDir("imports");
+    Node node = BenchSupport.startNode(dataDir, new JsonObject().put("imports",
+        new JsonObject().put("maxRowsPerTransaction", perTransaction)).put("owners",
+        new JsonObject().put("snapshotEvery", snapshotEvery)));
     HttpClient http = HttpClient.newHttpClient();
     String base = "http://127.0.0.1:" + node.httpPort() + "/api/v1";
     try {
@@ -64,14 +73,16 @@ public final class ImportBench {
       for (int run = 0; run < runs; run++) {
         String id = "ib-" + run;
         send(http, "POST", base + "/portfolios", "application/json", new JsonObject().put("id", id)
-            .put("name", id).put("baseCurrency", "USD").encode(), 201);
+            .put("name", id).put("baseCurrency", "USD").put("costMethod", costMethod).encode(), 201);
         String url = base + "/portfolios/" + id + "/imports?kind=trades";
-        dry.add(timed(http, url + "&dryRun=true", file, rows, "\"new\":" + rows));
+        dry.add(onlyImport ? 0 : timed(http, url + "&dryRun=true", file, rows, "\"new\":" + rows));
         real.add(timed(http, url, file, rows, "\"applied\":" + rows));
-        again.add(timed(http, url, file, rows, "\"replayed\":" + rows));
+        again.add(onlyImport ? 0 : timed(http, url, file, rows, "\"replayed\":" + rows));
         System.out.printf("run %d: dry run %.0f ms, import %.0f ms, re-import %.0f ms%n", run + 1,
             dry.get(run), real.get(run), again.get(run));
       }
+      snapshotSizes(dataDir);
+      encodeTime(node, "ib-0");
       print("dry run", dry, rows);
       print("import", real, rows);
       print("re-import (all replays)", again, rows);
@@ -85,6 +96,46 @@ public final class ImportBench {
       }
     } finally {
       node.close();
+    }
+  }
+
+  /**
+   * What encoding the snapshot of an imported portfolio costs (the part of the snapshot's cost
+   * that is CPU; the rest is its INSERT in the import's transaction): the state read from its
+   * owner in this JVM, encoded as the owner encodes it, median of 7 after 3 to warm up.
+   */
+  private static void encodeTime(Node node, String id) throws Exception {
+    io.portfoliostate.domain.PortfolioState state = node.owners().<io.portfoliostate.domain.PortfolioState>request(
+        io.portfoliostate.protocol.OwnerRequest.Read.current(io.portfoliostate.domain.PortfolioId.of(id)))
+        .toCompletionStage().toCompletableFuture().get(60, java.util.concurrent.TimeUnit.SECONDS);
+    List<Double> millis = new ArrayList<>();
+    int length = 0;
+    for (int i = -3; i < 7; i++) {
+      long started = System.nanoTime();
+      length = io.portfoliostate.protocol.StateJson.toJson(state).encode().length();
+      if (i >= 0) {
+        millis.add((System.nanoTime() - started) / 1e6);
+      }
+    }
+    System.out.printf("snapshot of %s encoded (%d positions, %.2f MB): median %.1f ms (runs %s)%n", id,
+        state.positions().size(), length / 1e6, BenchSupport.median(millis), millis);
+  }
+
+  /** The snapshots the imports left (version, size as stored), read from the node's PostgreSQL. */
+  private static void snapshotSizes(java.nio.file.Path dataDir) {
+    try {
+      String port = java.nio.file.Files.readAllLines(dataDir.resolve("pg").resolve("postmaster.pid")).get(3).trim();
+      try (java.sql.Connection connection = java.sql.DriverManager.getConnection("jdbc:postgresql://127.0.0.1:"
+          + port + "/postgres", "postgres", ""); java.sql.Statement sql = connection.createStatement();
+          java.sql.ResultSet rows = sql.executeQuery("SELECT portfolio_id, seq, pg_column_size(state), "
+              + "octet_length(state::text) FROM portfolio_snapshots WHERE portfolio_id LIKE 'ib-%' ORDER BY 1, 2")) {
+        while (rows.next()) {
+          System.out.printf("snapshot %s at %d: %.2f MB stored, %.2f MB as text%n", rows.getString(1),
+              rows.getLong(2), rows.getLong(3) / 1e6, rows.getLong(4) / 1e6);
+        }
+      }
+    } catch (Exception e) {
+      System.out.println("snapshot sizes not read: " + e);
     }
   }
 

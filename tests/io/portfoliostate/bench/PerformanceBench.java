@@ -52,6 +52,8 @@ import org.HdrHistogram.Histogram;
  *
  * <p>Options (key=value): positions=500 events=5000 days=261 (weekdays of prices, ending today)
  * calls=50 others=8 (portfolios of the same shape whose first call is measured on the warm node);
+ * warm=0 (portfolios of the same shape first-called, not measured, between the repeated window
+ * and the measured others: the node is then warm from {@code warm} + 1 first calls of this shape);
  * data=&lt;dir&gt; restarts on the data a previous run left (a fresh JVM on an existing book: with
  * {@code set.http.performance.warmUp=true} it first waits for the warm-up and its price preload).
  */
@@ -74,6 +76,9 @@ public final class PerformanceBench {
     int days = options.integer("days", 261);
     int calls = options.integer("calls", 50);
     int others = options.integer("others", 8);
+    // warm=N: N more portfolios of the same shape first-called (not measured) before the others:
+    // "a warm node" is then one that has already served N first calls of this shape.
+    int warm = options.integer("warm", 0);
 
     // data=<dir>: the data a previous run left (its last line names it): a node restarted on it in a fresh JVM.
     String reused = options.string("data", "");
@@ -91,7 +96,7 @@ public final class PerformanceBench {
       int written = events;
       if (reused.isEmpty()) {
         written = setUp(client, base, positions, events, weekdays);
-        for (int i = 1; i <= others; i++) {
+        for (int i = 1; i <= warm + others; i++) {
           book(client, base, OTHER + i, positions, events, weekdays, new Random(42 + i));
         }
         System.out.printf(Locale.ROOT, "set up %d instruments, %,d prices, %,d events in %,d ms%n", positions,
@@ -99,6 +104,10 @@ public final class PerformanceBench {
       } else if (options.settingOverrides().encode().contains("\"warmUp\":true")) {
         awaitWarmUp(node);
       }
+
+      // The node's background work (the analytics store's feed and daily series catch up with the
+      // journals just written, or read at a restart) would share the 2 cores with the calls measured.
+      awaitQuiet();
 
       LocalDate from = weekdays.get(0);
       LocalDate to = weekdays.get(weekdays.size() - 1);
@@ -131,30 +140,47 @@ public final class PerformanceBench {
           answer.getJsonArray("series").getJsonObject(answer.getJsonArray("series").size() - 1).getString("nav"));
 
       Histogram repeated = measure(client, i -> year, calls, compute, fold, "1 year, same window (kept)");
+      // Warm the node: the first calls of `warm` portfolios of the same shape, not measured one by one.
+      long warmStarted = System.nanoTime();
+      long warmCpu = processCpuNanos();
+      for (int i = 0; i < warm; i++) {
+        get(client, base + "/api/v1/portfolios/" + OTHER + (others + i + 1) + "/performance?from=" + from + "&to=" + to);
+      }
+      String warmLine = warm == 0 ? "none" : String.format(Locale.ROOT,
+          "%d first calls of other portfolios before the measured ones: %,d ms wall, %,.0f ms JVM CPU in all",
+          warm, BenchSupport.millisSince(warmStarted), (processCpuNanos() - warmCpu) / 1e6);
+      System.out.println("warming: " + warmLine);
       // The first read of portfolios never asked before, on a node warm from the reads above:
       // each one's journal read and parsed, its year folded; the prices are the node's already.
       double[] otherWall = new double[others];
       double[] otherCpu = new double[others];
       double[][] otherSteps = new double[others][];
+      double[] otherAllocated = new double[others];
+      long[] gcBefore = gcTotals();
       for (int i = 0; i < others; i++) {
         double[] before = steps(node);
+        long allocatedBefore = allocatedBytes();
         long cpuBefore = processCpuNanos();
         long otherStarted = System.nanoTime();
         get(client, base + "/api/v1/portfolios/" + OTHER + (i + 1) + "/performance?from=" + from + "&to=" + to);
         otherWall[i] = (System.nanoTime() - otherStarted) / 1e6;
         otherCpu[i] = (processCpuNanos() - cpuBefore) / 1e6;
+        otherAllocated[i] = (allocatedBytes() - allocatedBefore) / 1e6;
         double[] after = steps(node);
         for (int k = 0; k < after.length; k++) {
           after[k] -= before[k];
         }
         otherSteps[i] = after;
-        System.out.printf(Locale.ROOT, "first call of %s%d: %.1f ms, JVM CPU %.1f ms, steps %s%n", OTHER, i + 1,
-            otherWall[i], otherCpu[i], stepLine(after));
+        System.out.printf(Locale.ROOT, "first call of %s%d: %.1f ms, JVM CPU %.1f ms, %.0f MB allocated, steps %s%n",
+            OTHER, i + 1, otherWall[i], otherCpu[i], otherAllocated[i], stepLine(after));
       }
       String otherLine = others == 0 ? "none" : String.format(Locale.ROOT,
-          "%d portfolios: p50 %.1f ms, p99 %.1f ms (JVM CPU p50 %.1f ms); steps p50 %s", others, percentile(otherWall, 50),
-          percentile(otherWall, 99), percentile(otherCpu, 50), stepLine(stepMedians(otherSteps)));
+          "%d portfolios: p50 %.1f ms, p99 %.1f ms (JVM CPU p50 %.1f ms, p99 %.1f ms; %.0f MB allocated p50; %s); "
+          + "steps p50 %s", others, percentile(otherWall, 50), percentile(otherWall, 99), percentile(otherCpu, 50),
+          percentile(otherCpu, 99), percentile(otherAllocated, 50), gcSince(gcBefore), stepLine(stepMedians(otherSteps)));
       System.out.println("first calls of other portfolios on the warm node: " + otherLine);
+      String journalInDatabase = journalStatement(node, OTHER + "1");
+      System.out.println("journal statement in PostgreSQL: " + journalInDatabase);
       List<String> lines = new ArrayList<>();
       for (int share : new int[] {1, 2, 4}) {
         // A window never asked before on every call: it starts one calendar day later each time.
@@ -174,6 +200,8 @@ public final class PerformanceBench {
           firstMs, firstCpuMs, firstMs / BenchSupport.ms(floor.getValueAtPercentile(50)), stepLine(firstSteps));
       System.out.printf(Locale.ROOT, "REPEATED %4d days, same window (kept): %s%n", weekdays.size(), latencyLine(repeated));
       System.out.printf(Locale.ROOT, "AGAIN    %4d days, same window at the end: %s%n", weekdays.size(), latencyLine(again));
+      System.out.printf(Locale.ROOT, "WARMING  %s%n", warmLine);
+      System.out.printf(Locale.ROOT, "JOURNAL  the journal statement in PostgreSQL: %s%n", journalInDatabase);
       System.out.printf(Locale.ROOT, "OTHER    first calls of other portfolios, warm node: %s%n", otherLine);
       Timer warmUp = node.registry().find("pstate.performance.warmup").timer();
       System.out.printf(Locale.ROOT, "WARM-UP  %s%n", warmUp == null || warmUp.count() == 0 ? "none"
@@ -231,6 +259,73 @@ public final class PerformanceBench {
       Thread.sleep(200);
     }
     System.out.println("restarted on existing data; no warm-up finished within 2 minutes");
+  }
+
+  /**
+   * The performance read's journal statement (as PerformanceHistory sends it, all of one
+   * portfolio's journal) timed by PostgreSQL itself, five times: what of the journal step is the
+   * database's, not the node's (the node then decodes the one row on its event loop).
+   */
+  private static String journalStatement(Node node, String portfolio) throws Exception {
+    List<String> times = new ArrayList<>();
+    try (java.sql.Connection connection = BenchSupport.jdbc(node);
+        java.sql.PreparedStatement explain = connection.prepareStatement("EXPLAIN (ANALYZE, FORMAT JSON) "
+            + "SELECT string_agg(type || E'\\t' || payload::text, E'\\n' ORDER BY seq) AS events, "
+            + "array_agg(seq ORDER BY seq) AS seqs FROM portfolio_events WHERE portfolio_id = ? AND seq > 0")) {
+      explain.setString(1, portfolio);
+      for (int i = 0; i < 5; i++) {
+        try (java.sql.ResultSet result = explain.executeQuery()) {
+          result.next();
+          times.add(String.format(Locale.ROOT, "%.1f", new JsonArray(result.getString(1)).getJsonObject(0)
+              .getDouble("Execution Time")));
+        }
+      }
+    }
+    return "execution " + String.join(", ", times) + " ms (5 runs, the first after the node's own read)";
+  }
+
+  /** Bytes allocated so far by this JVM's live threads (the node's event loops and workers, the client). */
+  private static long allocatedBytes() {
+    com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean)
+        java.lang.management.ManagementFactory.getThreadMXBean();
+    long total = 0;
+    for (long bytes : threads.getThreadAllocatedBytes(threads.getAllThreadIds())) {
+      total += Math.max(0, bytes);
+    }
+    return total;
+  }
+
+  /** The JVM's collections so far and their time in ms (every collector). */
+  private static long[] gcTotals() {
+    long count = 0;
+    long millis = 0;
+    for (java.lang.management.GarbageCollectorMXBean gc : java.lang.management.ManagementFactory.getGarbageCollectorMXBeans()) {
+      count += Math.max(0, gc.getCollectionCount());
+      millis += Math.max(0, gc.getCollectionTime());
+    }
+    return new long[] {count, millis};
+  }
+
+  private static String gcSince(long[] before) {
+    long[] now = gcTotals();
+    return String.format(Locale.ROOT, "%d collections, %d ms of GC", now[0] - before[0], now[1] - before[1]);
+  }
+
+  /**
+   * Waits (up to three minutes) until this JVM used less than 5 % of one core over a second: the
+   * node idle, its background work done.
+   */
+  private static void awaitQuiet() throws InterruptedException {
+    long started = System.nanoTime();
+    while (System.nanoTime() - started < 180_000_000_000L) {
+      long cpu = processCpuNanos();
+      Thread.sleep(1_000);
+      if (processCpuNanos() - cpu < 50_000_000L) {
+        System.out.printf(Locale.ROOT, "node quiet after %,d ms%n", BenchSupport.millisSince(started));
+        return;
+      }
+    }
+    System.out.println("node still busy after 3 minutes; measuring anyway");
   }
 
   /** The node's total time so far in each of {@link #STEPS}, in ms. */

@@ -6,6 +6,14 @@ import io.micrometer.core.instrument.Gauge;
 import io.portfoliostate.fixtures.Api;
 import io.portfoliostate.fixtures.RunningNode;
 import io.vertx.core.json.JsonObject;
+import io.portfoliostate.fixtures.TestKeys;
+import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -15,7 +23,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * {@code imports.maxConcurrent} bounds the imports a node runs at once (each holds its whole
  * file in the heap): with a limit of one, a second file sent while a 20,000-row import runs is
  * refused with {@code 429} {@code /problems/too-many-imports} and changes nothing; sent again
- * once the first is done, it is imported.
+ * once the first is done, it is imported. The count is taken before the body is read, and a
+ * refusal is answered without reading it.
  */
 class CsvImportConcurrencyTest {
 
@@ -36,6 +45,7 @@ class CsvImportConcurrencyTest {
       large.append("l-").append(i).append(",ICA,BUY,1,10\n");
     }
     String small = "tradeId,instrumentId,side,quantity,price\ns-1,ICA,BUY,3,12\n";
+    double refusedBefore = tooMany();
 
     CompletableFuture<Api.Response> first = api.sendAsync("POST", "/api/v1/portfolios/icc-a/imports?kind=trades",
         "text/csv", large.toString());
@@ -57,7 +67,7 @@ class CsvImportConcurrencyTest {
     assertThat(done.json().getInteger("applied")).isEqualTo(ROWS);
     assertThat(api.get("/api/v1/portfolios/icc-a").json().getJsonArray("positions").getJsonObject(0)
         .getString("quantity")).isEqualTo("20000");
-    // The count drops when the handler's chain completes, just after it wrote the answer.
+    // The count drops when the answer is written and the handler's chain completes.
     deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
     while (running() > 0) {
       assertThat(System.nanoTime()).as("the import is counted as done").isLessThan(deadline);
@@ -68,8 +78,98 @@ class CsvImportConcurrencyTest {
     assertThat(again.status()).as(again.body()).isEqualTo(200);
     assertThat(again.json().getInteger("applied")).isEqualTo(1);
     assertThat(api.get("/api/v1/portfolios/icc-b").json().getLong("version")).isEqualTo(2L);
-    assertThat(NODE.node().registry().get("pstate.imports.files").tag("outcome", "too-many").counter().count())
-        .isEqualTo(1.0);
+    assertThat(tooMany() - refusedBefore).isEqualTo(1.0);
+  }
+
+  /**
+   * The count is taken, and a refusal answered, before the body is read: an import whose body is
+   * still on its way holds the node's one place; a second, declaring a body of almost 32 MiB and
+   * sending 64 KiB of it, gets its {@code 429} while it could still send the other 31.9 MiB, and
+   * its connection is closed (the rest is never read). The first then finishes sending and is
+   * imported.
+   */
+  @Test
+  void aRefusedImportIsAnsweredBeforeItsBodyIsRead() throws Exception {
+    Api api = NODE.api();
+    api.putInstrument("ICB", new JsonObject().put("currency", "USD"));
+    api.createPortfolio("icc-c");
+    api.createPortfolio("icc-d");
+    double refusedBefore = tooMany();
+    byte[] file = "tradeId,instrumentId,side,quantity,price\nr-1,ICB,BUY,5,20\nr-2,ICB,SELL,2,21\n"
+        .getBytes(StandardCharsets.UTF_8);
+    try (Socket first = open("icc-c", file.length); Socket second = open("icc-d", 32 * 1024 * 1024 - 1)) {
+      // Half the first file: the import holds its place while its body is still coming.
+      first.getOutputStream().write(file, 0, file.length / 2);
+      first.getOutputStream().flush();
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      while (running() < 1) {
+        assertThat(System.nanoTime()).as("an import is counted before its body is in").isLessThan(deadline);
+        Thread.sleep(5);
+      }
+      second.getOutputStream().write(new byte[64 * 1024]);
+      second.getOutputStream().flush();
+      second.setSoTimeout(10_000);
+      Raw refused = Raw.read(second.getInputStream());
+      assertThat(refused.status()).as(refused.body()).isEqualTo(429);
+      assertThat(new JsonObject(refused.body()).getString("type")).isEqualTo("/problems/too-many-imports");
+      assertThat(refused.headers()).containsEntry("connection", "close");
+      assertThat(second.getInputStream().read()).as("the connection is closed after the answer").isEqualTo(-1);
+
+      first.getOutputStream().write(file, file.length / 2, file.length - file.length / 2);
+      first.getOutputStream().flush();
+      first.setSoTimeout(30_000);
+      Raw imported = Raw.read(first.getInputStream());
+      assertThat(imported.status()).as(imported.body()).isEqualTo(200);
+      assertThat(new JsonObject(imported.body()).getInteger("applied")).isEqualTo(2);
+    }
+    assertThat(api.get("/api/v1/portfolios/icc-c").json().getJsonArray("positions").getJsonObject(0)
+        .getString("quantity")).isEqualTo("3");
+    assertThat(api.get("/api/v1/portfolios/icc-d").json().getLong("version")).isEqualTo(1L);
+    assertThat(tooMany() - refusedBefore).isEqualTo(1.0);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    while (running() > 0) {
+      assertThat(System.nanoTime()).as("the import is counted as done").isLessThan(deadline);
+      Thread.sleep(5);
+    }
+  }
+
+  /** A connection that has sent an import's request line and headers, and none of its body. */
+  private static Socket open(String portfolio, int contentLength) throws Exception {
+    Socket socket = new Socket("127.0.0.1", NODE.node().httpPort());
+    String head = "POST /api/v1/portfolios/" + portfolio + "/imports?kind=trades HTTP/1.1\r\n"
+        + "Host: 127.0.0.1\r\nAuthorization: Bearer " + TestKeys.ADMIN + "\r\nContent-Type: text/csv\r\n"
+        + "Content-Length: " + contentLength + "\r\n\r\n";
+    socket.getOutputStream().write(head.getBytes(StandardCharsets.US_ASCII));
+    socket.getOutputStream().flush();
+    return socket;
+  }
+
+  /** An HTTP/1.1 answer read off a socket (its body by Content-Length). */
+  private record Raw(int status, Map<String, String> headers, String body) {
+    static Raw read(InputStream in) throws Exception {
+      ByteArrayOutputStream head = new ByteArrayOutputStream();
+      int matched = 0;
+      while (matched < 4) {
+        int b = in.read();
+        assertThat(b).as("the answer's head").isNotEqualTo(-1);
+        head.write(b);
+        matched = (b == '\r' && matched % 2 == 0) || (b == '\n' && matched % 2 == 1) ? matched + 1 : 0;
+      }
+      String[] lines = head.toString(StandardCharsets.US_ASCII).split("\r\n");
+      Map<String, String> headers = new HashMap<>();
+      for (int i = 1; i < lines.length; i++) {
+        int colon = lines[i].indexOf(':');
+        headers.put(lines[i].substring(0, colon).trim().toLowerCase(Locale.ROOT), lines[i].substring(colon + 1).trim());
+      }
+      byte[] body = in.readNBytes(Integer.parseInt(headers.get("content-length")));
+      return new Raw(Integer.parseInt(lines[0].split(" ")[1]), headers, new String(body, StandardCharsets.UTF_8));
+    }
+  }
+
+  private static double tooMany() {
+    io.micrometer.core.instrument.Counter counter = NODE.node().registry().find("pstate.imports.files")
+        .tag("outcome", "too-many").counter();
+    return counter == null ? 0 : counter.count();
   }
 
   private static double running() {

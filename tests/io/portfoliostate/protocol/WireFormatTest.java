@@ -223,6 +223,67 @@ class WireFormatTest {
     assertThat(received.outcomes().get(3)).isEqualTo(outcomes.outcomes().get(3));
   }
 
+  /**
+   * A batch's results of one position cross with the lots of each later one as runs of the one
+   * before (MessageJson.LotRuns): every position arrives lot for lot, whether a trade opened a
+   * lot, shrank the first, closed some, or the book shares nothing with the one before (a
+   * position rebuilt: every lot written out); another position in between keeps its own runs.
+   */
+  @Test
+  void aBatchsPositionsCrossLotForLotWithTheirLotsAsRuns() {
+    PositionKey a = new PositionKey(InstrumentId.of("RUNA"), "default");
+    PositionKey b = new PositionKey(InstrumentId.of("RUNB"), "default");
+    PortfolioState state = PortfolioRules.evolve(null, new io.portfoliostate.domain.PortfolioCreated(ID, "runs",
+        CurrencyCode.USD, null, CostMethod.FIFO, null, Map.of(), T0));
+    List<CommandOutcome> outcomes = new ArrayList<>();
+    String[][] trades = {{"RUNA", "BUY", "10"}, {"RUNA", "BUY", "10"}, {"RUNA", "BUY", "10"}, {"RUNB", "BUY", "3"},
+        {"RUNA", "SELL", "4"}, {"RUNA", "SELL", "16"}, {"RUNB", "BUY", "2"}, {"RUNA", "BUY", "7"}};
+    for (int i = 0; i < trades.length; i++) {
+      TradeRecorded event = new TradeRecorded("r-" + i, InstrumentId.of(trades[i][0]), "default",
+          Side.valueOf(trades[i][1]), new BigDecimal(trades[i][2]), new BigDecimal("100.5" + i), CurrencyCode.USD,
+          BigDecimal.ZERO, T0.plusSeconds(i), T0.plusSeconds(i));
+      state = PortfolioRules.evolve(state, event);
+      outcomes.add(new CommandOutcome.Recorded(CommandResult.of(new RecordTrade(ID, "r-" + i,
+          InstrumentId.of(trades[i][0]), Side.valueOf(trades[i][1]), new BigDecimal(trades[i][2]), BigDecimal.TEN,
+          null, null, null, null), state), false));
+    }
+    // The last: RUNA's book rebuilt from a copy of its lots (nothing shared with the one before).
+    Position rebuilt = state.positions().get(a);
+    rebuilt = new Position(rebuilt.key(), rebuilt.currency(), rebuilt.quantity(), rebuilt.averageCost(),
+        rebuilt.costBasis(), rebuilt.realizedPnl(), rebuilt.fees(), rebuilt.openedAt(), rebuilt.updatedAt(),
+        rebuilt.lots().stream().map(lot -> new io.portfoliostate.domain.Lot(lot.quantity(), lot.price(),
+            lot.openedAt(), lot.openedSeq())).toList(), rebuilt.lastExecutedAt());
+    outcomes.add(new CommandOutcome.Recorded(new CommandResult(ID, state.version(), rebuilt,
+        Map.of(CurrencyCode.USD, state.balance(CurrencyCode.USD)), null), true));
+    CommandOutcomes sent = new CommandOutcomes(outcomes);
+
+    io.vertx.core.json.JsonArray wire = MessageJson.outcomes(sent).getJsonArray("outcomes");
+    assertThat(wire.getJsonObject(0).getJsonObject("result").getJsonObject("position").containsKey("lots")).isTrue();
+    // Every later result of RUNA (and of RUNB) is sent as runs.
+    io.vertx.core.json.JsonObject afterBigSell = wire.getJsonObject(5).getJsonObject("result")
+        .getJsonObject("position");
+    assertThat(afterBigSell.containsKey("lots")).isFalse();
+    // 30 bought, 20 sold FIFO: the first two lots closed; the third (10) shared: one run [2, 3).
+    assertThat(afterBigSell.getJsonArray("lotRuns").encode()).isEqualTo("[[2,3]]");
+    io.vertx.core.json.JsonObject afterBuy = wire.getJsonObject(7).getJsonObject("result").getJsonObject("position");
+    assertThat(afterBuy.getJsonArray("lotRuns").size()).isEqualTo(2);
+    assertThat(afterBuy.getJsonArray("lotRuns").getJsonArray(0).encode()).isEqualTo("[0,1]");
+    assertThat(afterBuy.getJsonArray("lotRuns").getJsonObject(1).getString("quantity")).isEqualTo("7");
+    assertThat(wire.getJsonObject(6).getJsonObject("result").getJsonObject("position").getJsonArray("lotRuns")
+        .encode()).startsWith("[[0,1],{");
+
+    CommandOutcomes received = overTheWire(sent);
+    for (int i = 0; i < outcomes.size(); i++) {
+      Position original = ((CommandOutcome.Recorded) sent.outcomes().get(i)).result().position();
+      Position arrived = ((CommandOutcome.Recorded) received.outcomes().get(i)).result().position();
+      assertThat(StateJson.position(arrived)).as("result %d", i).isEqualTo(StateJson.position(original));
+      assertThat(arrived.lots()).as("result %d", i).hasSameSizeAs(original.lots());
+    }
+    assertThat(((CommandOutcome.Recorded) received.outcomes().get(8)).result().position().lots())
+        .extracting(lot -> lot.quantity().toPlainString()).containsExactly("10", "7");
+    assertThat(((CommandOutcome.Recorded) received.outcomes().get(6)).result().position().key()).isEqualTo(b);
+  }
+
   @Test
   void pagesAndChangesCrossWithEveryEvent() {
     List<PortfolioEvent> events = new ArrayList<>();

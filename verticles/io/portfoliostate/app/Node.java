@@ -17,6 +17,7 @@ import io.portfoliostate.gateway.AccessControl;
 import io.portfoliostate.gateway.ExportRows;
 import io.portfoliostate.persistence.ExportStore;
 import io.portfoliostate.gateway.HttpGatewayVerticle;
+import io.portfoliostate.gateway.PerformanceHandlers;
 import io.portfoliostate.live.DriftMonitor;
 import io.portfoliostate.live.LiveBridge;
 import io.portfoliostate.persistence.DriftAlertStore;
@@ -365,6 +366,7 @@ public final class Node implements AutoCloseable {
           });
         })
         .compose(live -> exports(marketStore, clock).map(live))
+        .compose(live -> PerformanceHandlers.deployListener(vertx, settings.http().performance()).map(live))
         .compose(live -> {
           HttpGatewayVerticle[] first = new HttpGatewayVerticle[1];
           PortfolioCatalog catalog = new PortfolioCatalog(readPool);

@@ -92,7 +92,7 @@ final class ImportHandlers {
     ImportHandlers handlers = new ImportHandlers(vertx, owners, JournalIds.sharing(marketStore), reference, settings,
         registry);
     routes.post("/api/v1/portfolios/:id/imports", AccessRule.portfolio(PortfolioRole.TRADE, "id"),
-        settings.maxBytes(), handlers::importCsv);
+        settings.maxBytes(), handlers::admit, handlers::importCsv);
   }
 
   /** A row after the file was read and its id looked up: what importing it would do. */
@@ -102,23 +102,30 @@ final class ImportHandlers {
     }
   }
 
-  private void importCsv(RoutingContext ctx) {
-    PortfolioId id = PortfolioHandlers.pathId(ctx);
-    if (id == null) {
-      return;
-    }
+  /** The options of an admitted import, in its routing context. */
+  private static final String OPTIONS = "importOptions";
+
+  /**
+   * Runs before the body is read: the media type and options are checked and the import takes
+   * its place among the node's running imports, or is refused, all without receiving a byte of
+   * the file. A refused file (up to {@code imports.maxBytes}) is thus never buffered: the answer
+   * goes while the client may still be sending, the request stays paused and the connection is
+   * closed after the answer (the unread rest of the body cannot be skipped on it). The place is
+   * given back when the exchange ends, however it ends (answered, body too large, connection lost).
+   */
+  private void admit(RoutingContext ctx) {
     String type = ctx.request().getHeader("Content-Type");
     String[] parts = type == null ? new String[] {""} : type.split(";");
     String media = parts[0].trim().toLowerCase(Locale.ROOT);
     if (!media.equals("text/csv")) {
-      Problems.send(ctx, new Problems.Problem(415, "unsupported-media-type", "Unsupported media type",
+      refuse(ctx, new Problems.Problem(415, "unsupported-media-type", "Unsupported media type",
           "the body must be text/csv (UTF-8)", null));
       return;
     }
     for (int i = 1; i < parts.length; i++) {
       String parameter = parts[i].trim().toLowerCase(Locale.ROOT).replace("\"", "");
       if (parameter.startsWith("charset=") && !parameter.equals("charset=utf-8")) {
-        Problems.send(ctx, new Problems.Problem(415, "unsupported-media-type", "Unsupported media type",
+        refuse(ctx, new Problems.Problem(415, "unsupported-media-type", "Unsupported media type",
             "only UTF-8 CSV is read; convert the file to UTF-8", null));
         return;
       }
@@ -126,18 +133,70 @@ final class ImportHandlers {
     List<RequestReader.FieldError> errors = new ArrayList<>();
     CsvImport.Options options = CsvImport.options(ctx.queryParams(), errors);
     if (options == null) {
-      Problems.send(ctx, Problems.invalid(errors));
+      refuse(ctx, Problems.invalid(errors));
       return;
     }
     if (running.count.incrementAndGet() > settings.maxConcurrent()) {
       running.count.decrementAndGet();
       count("too-many");
       ctx.response().putHeader("Retry-After", "5");
-      Problems.send(ctx, new Problems.Problem(429, "too-many-imports", "Too many imports",
+      refuse(ctx, new Problems.Problem(429, "too-many-imports", "Too many imports",
           settings.maxConcurrent() + " imports are running on this node (imports.maxConcurrent); nothing was "
               + "read: send the file again when one is done", null));
       return;
     }
+    Place place = new Place(running.count);
+    ctx.addEndHandler(ended -> place.release());
+    ctx.put(PLACE, place);
+    ctx.put(OPTIONS, options);
+    ctx.next();
+  }
+
+  private static final String PLACE = "importPlace";
+
+  /**
+   * An admitted import's place in the node's count, held by its HTTP exchange and by its work
+   * (which goes on when the client hangs up: the owner still decides and writes the file), and
+   * given back when both are done. Used on one event loop only.
+   */
+  private static final class Place {
+    private final AtomicInteger count;
+    private int holders = 1;
+
+    Place(AtomicInteger count) {
+      this.count = count;
+    }
+
+    void hold() {
+      holders++;
+    }
+
+    void release() {
+      if (--holders == 0) {
+        count.decrementAndGet();
+      }
+    }
+  }
+
+  /** Answers a request whose body was not read, and closes its connection after the answer. */
+  private static void refuse(RoutingContext ctx, Problems.Problem problem) {
+    ctx.request().pause();
+    if (ctx.request().version() != io.vertx.core.http.HttpVersion.HTTP_2) {
+      // Vert.x would keep the connection for the request's end, which never comes (paused).
+      ctx.response().putHeader("Connection", "close");
+      ctx.response().endHandler(sent -> ctx.request().connection().close());
+    }
+    Problems.send(ctx, problem);
+  }
+
+  private void importCsv(RoutingContext ctx) {
+    PortfolioId id = PortfolioHandlers.pathId(ctx);
+    if (id == null) {
+      return;
+    }
+    CsvImport.Options options = ctx.get(OPTIONS);
+    Place place = ctx.get(PLACE);
+    place.hold();
     byte[] body = ctx.body().buffer() == null ? new byte[0] : ctx.body().buffer().getBytes();
     Origin origin = Origins.rest(ctx);
     // The state first: a missing portfolio is a 404 before the file is read, and a trade without
@@ -169,7 +228,7 @@ final class ImportHandlers {
           }
           return apply(ctx, id, options, prepared, state, origin);
         }))
-        .onComplete(done -> running.count.decrementAndGet())
+        .onComplete(done -> place.release())
         .onFailure(failure -> {
           if (failure instanceof UnreadableFile unreadable) {
             Problems.send(ctx, new Problems.Problem(unreadable.status, unreadable.status == 413 ? "import-too-large"

@@ -58,7 +58,7 @@ import org.slf4j.LoggerFactory;
  * which an event loop must not spend. What is kept between reads, and why it stays right, is
  * {@link PerformanceCache}'s.
  */
-final class PerformanceHandlers {
+public final class PerformanceHandlers {
 
   /** The longest window: beyond it a request is a mistake (or an attack on the CPU), not an analysis. */
   static final int MAX_YEARS = 30;
@@ -80,6 +80,9 @@ final class PerformanceHandlers {
 
   /** The node-wide local map holding the shared price store. */
   private static final String SHARED = "pstate.performance";
+  /** Who does what once per node: the first gateway instance, the node's listener. */
+  private static final String CLAIMS = "pstate.performance.claims";
+  private static final String LISTENER = "listener";
 
   private static final Logger LOG = LoggerFactory.getLogger(PerformanceHandlers.class);
 
@@ -100,8 +103,10 @@ final class PerformanceHandlers {
   private final PerformancePrices prices;
   /** The node's finished answers, shared by its gateway instances. */
   private final PerformanceAnswers answers;
-  /** Whether this instance made {@link #prices}, and so applies the market updates to it (once per node). */
+  /** Whether this instance applies the market updates to {@link #prices} (once per node, when the node has no listener). */
   private final boolean listens;
+  /** Whether this is the node's first instance: it registers the gauges and runs the warm-up. */
+  private final boolean firstInstance;
   private final boolean warmUp;
   private final MeterRegistry registry;
 
@@ -130,15 +135,18 @@ final class PerformanceHandlers {
         .register(registry);
     this.cache = vertx.sharedData().<String, PerformanceCache>getLocalMap(SHARED)
         .computeIfAbsent("journals", key -> new PerformanceCache(caching.journalEvents()));
-    boolean[] created = new boolean[1];
-    this.prices = vertx.sharedData().<String, PerformancePrices>getLocalMap(SHARED).computeIfAbsent("prices", key -> {
-      created[0] = true;
-      return new PerformancePrices(caching.prices(), caching.priceTtlSeconds(), System::nanoTime);
+    this.prices = prices(vertx, caching);
+    this.answers = answers(vertx, caching);
+    // The first instance of the node registers the gauges and runs the warm-up; it also listens
+    // to the market updates, unless the node deployed the listener of its own (deployListener).
+    boolean[] first = new boolean[1];
+    vertx.sharedData().<String, Boolean>getLocalMap(CLAIMS).computeIfAbsent("instance", key -> {
+      first[0] = true;
+      return Boolean.TRUE;
     });
-    this.listens = created[0];
-    this.answers = vertx.sharedData().<String, PerformanceAnswers>getLocalMap(SHARED).computeIfAbsent("answers",
-        key -> new PerformanceAnswers(caching.answerBytes(), caching.priceTtlSeconds(), System::nanoTime));
-    if (listens) {
+    this.firstInstance = first[0];
+    this.listens = firstInstance && !vertx.sharedData().<String, Boolean>getLocalMap(CLAIMS).containsKey(LISTENER);
+    if (firstInstance) {
       io.micrometer.core.instrument.Gauge.builder("pstate.performance.answers.bytes", answers,
           PerformanceAnswers::keptBytes).description("Bytes of finished performance answers the node keeps")
           .register(registry);
@@ -147,6 +155,51 @@ final class PerformanceHandlers {
     }
     this.warmUp = caching.warmUp();
     this.registry = registry;
+  }
+
+  /** The node's price store, made by the first who asks (the node's listener or a gateway instance). */
+  static PerformancePrices prices(Vertx vertx, Settings.PerformanceCacheSettings caching) {
+    return vertx.sharedData().<String, PerformancePrices>getLocalMap(SHARED).computeIfAbsent("prices",
+        key -> new PerformancePrices(caching.prices(), caching.priceTtlSeconds(), System::nanoTime));
+  }
+
+  /** The node's finished answers, made by the first who asks. */
+  private static PerformanceAnswers answers(Vertx vertx, Settings.PerformanceCacheSettings caching) {
+    return vertx.sharedData().<String, PerformanceAnswers>getLocalMap(SHARED).computeIfAbsent("answers",
+        key -> new PerformanceAnswers(caching.answerBytes(), caching.priceTtlSeconds(), System::nanoTime));
+  }
+
+  /**
+   * Deploys the node's listener of the market updates, which extend or drop the prices and
+   * answers its gateway instances share: a verticle of its own, so that it lives as long as the
+   * node, not as long as the gateway instance that happened to make the stores (an instance
+   * undeployed would have taken the listener with it, leaving the others reading a store that no
+   * longer learns of new or corrected prices). Call once per node, before the gateways.
+   */
+  public static Future<String> deployListener(Vertx vertx, Settings.PerformanceCacheSettings caching) {
+    PerformancePrices prices = prices(vertx, caching);
+    PerformanceAnswers answers = answers(vertx, caching);
+    vertx.sharedData().<String, Boolean>getLocalMap(CLAIMS).put(LISTENER, Boolean.TRUE);
+    return vertx.deployVerticle(new Listener(prices, answers));
+  }
+
+  /** Applies every market update of the cluster to the node's price store and kept answers. */
+  private static final class Listener extends io.vertx.core.VerticleBase {
+    private final PerformancePrices prices;
+    private final PerformanceAnswers answers;
+
+    Listener(PerformancePrices prices, PerformanceAnswers answers) {
+      this.prices = prices;
+      this.answers = answers;
+    }
+
+    @Override
+    public Future<?> start() {
+      return vertx.eventBus().<MarketUpdate>consumer(Addresses.MARKET_UPDATES, message -> {
+        prices.onMarketUpdate(message.body());
+        answers.onMarketUpdate(message.body());
+      }).completion();
+    }
   }
 
   private static Timer step(MeterRegistry registry, String step, String what) {
@@ -166,8 +219,9 @@ final class PerformanceHandlers {
   }
 
   /**
-   * Declares the route with its rule (read on the portfolio); the instance that made the node's
-   * price store listens to the cluster's market updates, which extend or drop what it keeps.
+   * Declares the route with its rule (read on the portfolio). Without the node's listener
+   * ({@link #deployListener}), the node's first instance listens to the cluster's market updates,
+   * which extend or drop what the stores keep.
    */
   void register(SecuredRoutes routes, AccessRule reader) {
     routes.get("/api/v1/portfolios/:id/performance", reader, this::performance);
@@ -176,9 +230,9 @@ final class PerformanceHandlers {
         prices.onMarketUpdate(message.body());
         answers.onMarketUpdate(message.body());
       });
-      if (warmUp) {
-        vertx.setTimer(WARM_UP_DELAY_MS, timer -> warmUp());
-      }
+    }
+    if (firstInstance && warmUp) {
+      vertx.setTimer(WARM_UP_DELAY_MS, timer -> warmUp());
     }
   }
 

@@ -144,6 +144,9 @@ final class JournalWrites {
     List<String> withParent = new ArrayList<>();
     List<String> heldInstruments = new ArrayList<>();
     List<String> holders = new ArrayList<>();
+    List<String> snapshotIds = new ArrayList<>();
+    List<Long> snapshotVersions = new ArrayList<>();
+    List<String> snapshotStates = new ArrayList<>();
     int i = 0;
     for (JournalAppend append : appends) {
       String portfolio = append.portfolioId().value();
@@ -162,6 +165,11 @@ final class JournalWrites {
           holders.add(portfolio);
         }
         i++;
+      }
+      if (append.snapshot() != null) {
+        snapshotIds.add(portfolio);
+        snapshotVersions.add(append.snapshot().version());
+        snapshotStates.add(append.snapshot().state());
       }
       JournalAppend.CatalogRow row = append.catalog();
       if (row != null) {
@@ -184,7 +192,8 @@ final class JournalWrites {
     }
     return pool.withTransaction(connection -> insertFenced(connection, epochs, rows)
         .compose(result -> upsertCatalog(connection, catalog, withParent))
-        .compose(v -> insertHoldings(connection, heldInstruments, holders)))
+        .compose(v -> insertHoldings(connection, heldInstruments, holders))
+        .compose(v -> insertSnapshots(connection, snapshotIds, snapshotVersions, snapshotStates)))
         .recover(failure -> Future.failedFuture(failure instanceof PgException
             && UNIQUE_VIOLATION.equals(((PgException) failure).getSqlState())
             ? new FenceConflict(failure.getMessage(), COMMAND_INDEX.equals(((PgException) failure).getConstraint()))
@@ -226,6 +235,20 @@ final class JournalWrites {
     return connection.preparedQuery(INSERT_HOLDINGS)
         .execute(Tuple.tuple().addArrayOfString(instruments.toArray(new String[0]))
             .addArrayOfString(portfolios.toArray(new String[0]))).mapEmpty();
+  }
+
+  /**
+   * The snapshots some appends carry (a large batch's state after it), in the events' transaction:
+   * committed with them or not at all, so a load never finds the events of a large import
+   * without the snapshot that spares replaying them. One statement for all of them.
+   */
+  private static Future<Void> insertSnapshots(SqlConnection connection, List<String> portfolios, List<Long> versions,
+      List<String> states) {
+    if (portfolios.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    return connection.preparedQuery(SnapshotStore.INSERT_MANY).execute(Tuple.of(portfolios.toArray(new String[0]),
+        versions.toArray(new Long[0]), states.toArray(new String[0]))).mapEmpty();
   }
 
   /**

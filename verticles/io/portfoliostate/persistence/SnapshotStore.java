@@ -28,7 +28,7 @@ public final class SnapshotStore {
    * Many snapshots in one statement; states bound as text and cast per element (see JournalWrites).
    * The rows must be distinct by (portfolio, version): an upsert may not touch a row twice.
    */
-  private static final String INSERT_MANY =
+  static final String INSERT_MANY =
       "INSERT INTO portfolio_snapshots (portfolio_id, seq, state) "
           + "SELECT p, v, s::jsonb FROM UNNEST($1::text[], $2::bigint[], $3::text[]) AS u(p, v, s) "
           + "ON CONFLICT (portfolio_id, seq) DO UPDATE SET state = EXCLUDED.state, taken_at = now()";

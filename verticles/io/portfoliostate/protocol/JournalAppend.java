@@ -13,16 +13,35 @@ import java.util.List;
  * @param epoch the ownership epoch the owner holds the portfolio at; the append is refused
  *     ({@link FailureCodes#NOT_OWNER}) when another owner has claimed a later one. 0 for a writer
  *     outside the ownership protocol (tools, benchmarks): not checked.
+ * @param snapshot the portfolio's state after these events, written in the same transaction; null
+ *     for most appends (their owner snapshots later, outside the transaction). A large append (an
+ *     imported file) carries it, so that a node killed right after the COMMIT loads the portfolio
+ *     from it instead of replaying the whole append.
  */
-public record JournalAppend(PortfolioId portfolioId, List<Row> rows, CatalogRow catalog, long epoch) {
+public record JournalAppend(PortfolioId portfolioId, List<Row> rows, CatalogRow catalog, long epoch,
+    SnapshotRow snapshot) {
 
   public JournalAppend {
     rows = List.copyOf(rows);
   }
 
+  /** An append without a snapshot. */
+  public JournalAppend(PortfolioId portfolioId, List<Row> rows, CatalogRow catalog, long epoch) {
+    this(portfolioId, rows, catalog, epoch, null);
+  }
+
   /** An append not fenced by an ownership epoch. */
   public JournalAppend(PortfolioId portfolioId, List<Row> rows, CatalogRow catalog) {
     this(portfolioId, rows, catalog, 0);
+  }
+
+  /**
+   * A snapshot row to write with the events.
+   *
+   * @param version the version it is the state at: the append's last sequence number
+   * @param state the state as the JSON text of {@link StateJson#toJson}
+   */
+  public record SnapshotRow(long version, String state) {
   }
 
   /**

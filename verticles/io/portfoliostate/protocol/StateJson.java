@@ -75,6 +75,15 @@ public final class StateJson {
 
   /** One position, exactly, lots included. */
   public static JsonObject position(Position position) {
+    JsonArray lots = new JsonArray();
+    for (Lot lot : position.lots()) {
+      lots.add(lot(lot));
+    }
+    return positionWithoutLots(position).put("lots", lots);
+  }
+
+  /** A position's figures, exactly, without its lots (a message that sends them otherwise). */
+  static JsonObject positionWithoutLots(Position position) {
     JsonObject json = new JsonObject()
         .put("instrumentId", position.key().instrumentId().value())
         .put("strategy", position.key().strategy())
@@ -87,15 +96,21 @@ public final class StateJson {
     putIfPresent(json, "openedAt", text(position.openedAt()));
     putIfPresent(json, "updatedAt", text(position.updatedAt()));
     putIfPresent(json, "lastExecutedAt", text(position.lastExecutedAt()));
-    JsonArray lots = new JsonArray();
-    for (Lot lot : position.lots()) {
-      lots.add(new JsonObject()
-          .put("quantity", decimal(lot.quantity()))
-          .put("price", decimal(lot.price()))
-          .put("openedAt", text(lot.openedAt()))
-          .put("openedSeq", lot.openedSeq()));
-    }
-    return json.put("lots", lots);
+    return json;
+  }
+
+  /** One open lot, exactly. */
+  static JsonObject lot(Lot lot) {
+    return new JsonObject()
+        .put("quantity", decimal(lot.quantity()))
+        .put("price", decimal(lot.price()))
+        .put("openedAt", text(lot.openedAt()))
+        .put("openedSeq", lot.openedSeq());
+  }
+
+  static Lot lot(JsonObject lot) {
+    return new Lot(decimal(lot, "quantity"), decimal(lot, "price"), Json.instant(lot, "openedAt"),
+        lot.getLong("openedSeq"));
   }
 
   public static PortfolioState fromJson(JsonObject json) {
@@ -140,10 +155,13 @@ public final class StateJson {
   public static Position position(JsonObject json) {
     List<Lot> lots = new ArrayList<>();
     for (Object item : json.getJsonArray("lots")) {
-      JsonObject lot = (JsonObject) item;
-      lots.add(new Lot(decimal(lot, "quantity"), decimal(lot, "price"), Json.instant(lot, "openedAt"),
-          lot.getLong("openedSeq")));
+      lots.add(lot((JsonObject) item));
     }
+    return position(json, lots);
+  }
+
+  /** A position from its figures in {@code json} and its {@code lots}, given apart. */
+  static Position position(JsonObject json, List<Lot> lots) {
     PositionKey key = new PositionKey(Json.instrumentId(json, "instrumentId"), json.getString("strategy"));
     return new Position(key, Json.currency(json, "currency"), decimal(json, "quantity"),
         decimal(json, "averageCost"), decimal(json, "costBasis"), decimal(json, "realizedPnl"), decimal(json, "fees"),

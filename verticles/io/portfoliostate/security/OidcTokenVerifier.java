@@ -50,6 +50,12 @@ public final class OidcTokenVerifier {
   private static final Logger LOG = LoggerFactory.getLogger(OidcTokenVerifier.class);
   /** How many verified tokens are remembered at most (the least recently used go first). */
   static final int REMEMBERED = 10_000;
+  /** Time to get a connection to the provider (from the pool or a new one). */
+  private static final long CONNECT_TIMEOUT_MS = 5_000;
+  /** Time the provider may stay silent while answering. */
+  private static final long IDLE_TIMEOUT_MS = 10_000;
+  /** The whole of one fetch of a document by default, whatever the above let through. */
+  static final long FETCH_DEADLINE_MS = 15_000;
 
   /**
    * @param issuer the issuer URL, exactly as in the tokens' {@code iss}
@@ -58,9 +64,16 @@ public final class OidcTokenVerifier {
    * @param rolesClaim the claim whose values name global roles ({@code admin}, {@code operations}, {@code market-data})
    * @param groupsClaim the claim whose values grants may name as groups
    * @param minRefreshMs the shortest time between two fetches of the JWKS
+   * @param fetchDeadlineMs the longest one fetch of the discovery document or the JWKS may take, start to end
    */
   public record Options(String issuer, String audience, long skewSeconds, String rolesClaim, String groupsClaim,
-      long minRefreshMs) {
+      long minRefreshMs, long fetchDeadlineMs) {
+
+    /** Options with the default fetch deadline. */
+    public Options(String issuer, String audience, long skewSeconds, String rolesClaim, String groupsClaim,
+        long minRefreshMs) {
+      this(issuer, audience, skewSeconds, rolesClaim, groupsClaim, minRefreshMs, FETCH_DEADLINE_MS);
+    }
   }
 
   private final Vertx vertx;
@@ -86,10 +99,11 @@ public final class OidcTokenVerifier {
 
   /** Reads the issuer's discovery document and its keys; fails if either cannot be had. */
   public static Future<OidcTokenVerifier> discover(Vertx vertx, Options options) {
-    HttpClient http = vertx.createHttpClient(new HttpClientOptions().setConnectTimeout(5_000));
+    HttpClient http = vertx.createHttpClient(new HttpClientOptions().setConnectTimeout((int) CONNECT_TIMEOUT_MS));
     String issuer = options.issuer().endsWith("/") ? options.issuer().substring(0, options.issuer().length() - 1)
         : options.issuer();
-    return getJson(http, issuer + "/.well-known/openid-configuration").compose(discovery -> {
+    return getJson(http, issuer + "/.well-known/openid-configuration")
+        .timeout(options.fetchDeadlineMs(), TimeUnit.MILLISECONDS).compose(discovery -> {
       if (!options.issuer().equals(discovery.getString("issuer"))) {
         return Future.failedFuture(new IllegalStateException("the discovery document of " + options.issuer()
             + " names the issuer " + discovery.getString("issuer")));
@@ -225,8 +239,12 @@ public final class OidcTokenVerifier {
   }
 
   private synchronized Future<Void> fetchKeys() {
-    lastFetchNanos = System.nanoTime();
-    return getJson(http, jwksUri).map(jwks -> {
+    long started = System.nanoTime();
+    lastFetchNanos = started;
+    // The deadline covers the whole fetch (a connection from the pool, the answer, its body): a
+    // fetch that never ends would otherwise stay the shared refresh and hold every later token
+    // with an unknown key id until the node restarts.
+    return getJson(http, jwksUri).timeout(options.fetchDeadlineMs(), TimeUnit.MILLISECONDS).map(jwks -> {
       JWTAuthOptions authOptions = new JWTAuthOptions().setJWTOptions(new JWTOptions()
           .setIssuer(options.issuer())
           .setAudience(List.of(options.audience()))
@@ -244,14 +262,16 @@ public final class OidcTokenVerifier {
       }
       keys = JWTAuth.create(vertx, authOptions);
       verified.invalidateAll();
-      LOG.info("Loaded {} signing key(s) of {}", usable, options.issuer());
+      LOG.info("Loaded {} signing key(s) of {} in {} ms", usable, options.issuer(),
+          TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
       return null;
     });
   }
 
   private static Future<JsonObject> getJson(HttpClient http, String uri) {
     return http.request(new RequestOptions().setMethod(HttpMethod.GET).setAbsoluteURI(uri)
-            .setTimeout(10_000).addHeader("Accept", "application/json"))
+            .setConnectTimeout(CONNECT_TIMEOUT_MS).setIdleTimeout(IDLE_TIMEOUT_MS)
+            .addHeader("Accept", "application/json"))
         .compose(request -> request.send())
         .compose(response -> {
           if (response.statusCode() != 200) {

@@ -76,6 +76,11 @@ final class CommandBatch {
   private boolean catalogChanged;
   /** The command of the batch that changes the parent link, if any: it is the batch's only writer. */
   PendingCommand parentChange;
+  /**
+   * The state after the batch, encoded to go into the append's own transaction, or null (see
+   * {@link #snapshotWhenLarge}).
+   */
+  JournalAppend.SnapshotRow snapshot;
   /** How many alerts the batch's events raised (they are journaled with the events). */
   int alertsRaised;
   /** The command whose origin {@link #originText} holds, encoded once for all its items. */
@@ -486,15 +491,33 @@ final class CommandBatch {
   }
 
   /**
-   * The append to journal: every event of the batch, and the catalog row if it changed, fenced
-   * by the owner's {@code epoch}.
+   * Encodes the state after the batch as a snapshot to commit with its events when the batch
+   * holds at least {@code snapshotEvery} events (an imported file: up to 100,000). Such a batch
+   * would be snapshotted right after its COMMIT anyway (its owner snapshots every
+   * {@code snapshotEvery} events), so this costs the same encoding, once; but written in the
+   * same transaction, the snapshot cannot be lost to a kill between the COMMIT and a later
+   * write, which would leave the whole batch to replay at the next load (seconds for a large
+   * file: reads answered 503 meanwhile). Smaller batches keep the snapshot out of the write path:
+   * what a kill can leave them to replay is what any load replays, under 2 × snapshotEvery.
+   * Call it where the batch was decided: on the worker for a large one.
+   */
+  void snapshotWhenLarge(int snapshotEvery) {
+    if (snapshotEvery > 0 && rows.size() >= snapshotEvery) {
+      snapshot = new JournalAppend.SnapshotRow(after.version(),
+          io.portfoliostate.protocol.StateJson.toJson(after).encode());
+    }
+  }
+
+  /**
+   * The append to journal: every event of the batch, the catalog row if it changed and the
+   * snapshot if {@link #snapshotWhenLarge} made one, fenced by the owner's {@code epoch}.
    */
   JournalAppend append(long epoch) {
     JournalAppend.CatalogRow catalog = !catalogChanged ? null : new JournalAppend.CatalogRow(after.name(),
         after.baseCurrency().value(), after.parentId() == null ? null : after.parentId().value(),
         after.costMethod().name(), after.createdAt(), after.updatedAt(),
         io.portfoliostate.protocol.SettingsJson.toJson(after.settings()).encode());
-    return new JournalAppend(after.id(), rows, catalog, epoch);
+    return new JournalAppend(after.id(), rows, catalog, epoch, snapshot);
   }
 
   /** After COMMIT: records the new ids in the index and completes every decided command. */

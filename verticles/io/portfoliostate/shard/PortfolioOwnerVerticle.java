@@ -380,6 +380,7 @@ public final class PortfolioOwnerVerticle extends VerticleBase {
       long decidedNanos = System.nanoTime();
       CommandBatch batch = CommandBatch.decide(entity.state, entity.ledger, entity.index, entity.queue,
           MAX_ROWS_PER_APPEND, clock.instant(), reference, actionOrigins);
+      batch.snapshotWhenLarge(settings.snapshotEvery());
       batch.forEachCommand(pending -> queueWait.record(decidedNanos - pending.queuedNanos, TimeUnit.NANOSECONDS));
       queuedCommands -= before - entity.queue.size();
       if (!submit(entity, batch)) {
@@ -404,8 +405,13 @@ public final class PortfolioOwnerVerticle extends VerticleBase {
     IdempotencyIndex index = entity.index;
     Instant now = clock.instant();
     long decidedNanos = System.nanoTime();
-    vertx.executeBlocking(() -> CommandBatch.decide(state, ledger, index, new ArrayDeque<>(List.of(head)),
-        MAX_ROWS_PER_APPEND, now, reference, actionOrigins), false).onComplete(decided -> {
+    vertx.executeBlocking(() -> {
+      CommandBatch decided = CommandBatch.decide(state, ledger, index, new ArrayDeque<>(List.of(head)),
+          MAX_ROWS_PER_APPEND, now, reference, actionOrigins);
+      // Encoding the state of a large file's portfolio takes a while too: here, not on the loop.
+      decided.snapshotWhenLarge(settings.snapshotEvery());
+      return decided;
+    }, false).onComplete(decided -> {
           entity.writing = false;
           if (decided.failed()) {
             LOG.error("Deciding a batch of {} failed", entity.id, decided.cause());
@@ -538,7 +544,10 @@ public final class PortfolioOwnerVerticle extends VerticleBase {
       // Drift is against targets: a portfolio without any has nothing to drift from.
       vertx.eventBus().send(Addresses.DRIFT_STATES, batch.after, LOCAL_ONLY);
     }
-    if (batch.after.version() - entity.snapshotVersion >= settings.snapshotEvery()) {
+    if (batch.snapshot != null) {
+      // Committed with the events (a large batch): nothing more to write.
+      entity.snapshotVersion = batch.snapshot.version();
+    } else if (batch.after.version() - entity.snapshotVersion >= settings.snapshotEvery()) {
       long version = batch.after.version();
       entity.snapshotVersion = version;
       snapshots.save(batch.after).onFailure(e -> LOG.warn("Snapshot of {} at {} failed", entity.id, version, e));

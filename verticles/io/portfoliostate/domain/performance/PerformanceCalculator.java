@@ -125,6 +125,7 @@ public final class PerformanceCalculator {
     CurrencyCode base = in.baseCurrency();
 
     PriceHistory.Cursor cursor = in.history().cursor();
+    ExactSum sum = new ExactSum();
     BigDecimal[] navs = new BigDecimal[days];
     BigDecimal[] netFlows = new BigDecimal[days];
     BigDecimal[] incomes = new BigDecimal[days];
@@ -146,6 +147,7 @@ public final class PerformanceCalculator {
       cursor.moveTo(end);
       PortfolioState state = in.states().get(i);
       BigDecimal nav = BigDecimal.ZERO;
+      ExactSum positionsValue = sum.reset();
       if (state != null) {
         if (state.positions() != walked) {
           if (changed != null && walked != null) {
@@ -173,16 +175,22 @@ public final class PerformanceCalculator {
           Line line = slot.line;
           line.seen[i] = true;
           BigDecimal rate = cursor.fx(position.currency(), base);
+          // The market value: exact, as unscaled long × 10^-scale while it fits (every day of
+          // almost every line), else a decimal; null when it has no price or rate.
+          boolean valued = true;
           BigDecimal marketValue = null;
           if (position.isFlat()) {
             marketValue = BigDecimal.ZERO;
           } else {
             BigDecimal price = slot.track.price(position.currency());
             if (price != null && rate != null) {
-              marketValue = position.quantity().multiply(price);
-              // × 1 changes neither the value nor its scale: skipped for positions in the base currency.
-              marketValue = rate == BigDecimal.ONE ? marketValue : marketValue.multiply(rate);
+              if (!slot.value(position, price, rate)) {
+                marketValue = position.quantity().multiply(price);
+                // × 1 changes neither the value nor its scale: skipped for positions in the base currency.
+                marketValue = rate == BigDecimal.ONE ? marketValue : marketValue.multiply(rate);
+              }
             } else {
+              valued = false;
               unvalued.add(key.instrumentId().value());
             }
           }
@@ -195,16 +203,23 @@ public final class PerformanceCalculator {
             slot.spent = spent;
             slot.last = position;
           }
-          if (marketValue == null || (spentChange.signum() != 0 && rate == null)) {
+          if (!valued || (spentChange.signum() != 0 && rate == null)) {
             line.unvalued[i] = true;
           } else {
-            nav = nav.add(marketValue);
-            line.marketValue[i] += marketValue.doubleValue();
+            if (marketValue == null) {
+              positionsValue.add(slot.unscaled, slot.scale);
+              line.marketValue[i] += ExactSum.toDouble(slot.unscaled, slot.scale);
+            } else {
+              nav = nav.add(marketValue);
+              line.marketValue[i] += marketValue.doubleValue();
+            }
             if (spentChange.signum() != 0) {
               line.bought[i] += spentChange.multiply(rate).doubleValue();
             }
           }
         }
+        // The same sum as adding each value to the NAV: exact, and the scale is the largest of them either way.
+        nav = positionsValue.addTo(nav);
         for (Map.Entry<CurrencyCode, BigDecimal> balance : state.cash().entrySet()) {
           if (balance.getValue().signum() == 0) {
             continue;
@@ -286,7 +301,11 @@ public final class PerformanceCalculator {
     }
 
     List<Contribution> contributions = new ArrayList<>(lines.size());
-    lines.forEach((key, line) -> contributions.add(line.contribution(key, navs)));
+    double[] navDoubles = new double[days];
+    for (int i = 0; i < days; i++) {
+      navDoubles[i] = navs[i].signum() > 0 ? navs[i].doubleValue() : Double.NaN;
+    }
+    lines.forEach((key, line) -> contributions.add(line.contribution(key, navDoubles)));
     return new PerformanceReport(in.from(), in.to(), base, twr, mwr(in.dates(), navs, flows), volatility,
         maxDrawdown, var95, sharpe, beta, in.benchmark(), benchmarkReturn, in.riskFree(), series,
         unvalued.isEmpty(), List.copyOf(unvalued), groupBy, contributions);
@@ -515,6 +534,59 @@ public final class PerformanceCalculator {
     /** The position as of the day being valued; null until it first appears. */
     Position position;
     Position last;
+    /** The decimals last read as longs (same objects: same digits): quantity, price, rate; null when not a long. */
+    private Position quantityOf;
+    private long quantity;
+    private int quantityScale;
+    private BigDecimal priceOf;
+    private long price;
+    private int priceScale;
+    private BigDecimal rateOf;
+    private long rate;
+    private int rateScale;
+    /** The market value of the last {@link #value}: unscaled × 10^-scale. */
+    long unscaled;
+    int scale;
+
+    /**
+     * The market value quantity × price (× rate unless it is the base currency's 1) as a long
+     * and a scale, the digits read off each decimal once while it is the same object (a price
+     * stays the same object until a newer one is observed, a position until it trades); false
+     * when a factor or the product does not fit a long (the caller multiplies decimals).
+     */
+    boolean value(Position position, BigDecimal priceNow, BigDecimal rateNow) {
+      if (position != quantityOf) {
+        quantityOf = position;
+        quantity = ExactSum.unscaled(position.quantity());
+        quantityScale = position.quantity().scale();
+      }
+      if (priceNow != priceOf) {
+        priceOf = priceNow;
+        price = ExactSum.unscaled(priceNow);
+        priceScale = priceNow.scale();
+      }
+      if (quantity == ExactSum.NOT_LONG || price == ExactSum.NOT_LONG) {
+        return false;
+      }
+      long product = ExactSum.multiply(quantity, price);
+      int productScale = quantityScale + priceScale;
+      if (rateNow != BigDecimal.ONE) {
+        if (rateNow != rateOf) {
+          rateOf = rateNow;
+          rate = ExactSum.unscaled(rateNow);
+          rateScale = rateNow.scale();
+        }
+        product = rate == ExactSum.NOT_LONG || product == ExactSum.NOT_LONG ? ExactSum.NOT_LONG
+            : ExactSum.multiply(product, rate);
+        productScale += rateScale;
+      }
+      if (product == ExactSum.NOT_LONG || productScale < 0 || productScale > ExactSum.MAX_SCALE) {
+        return false;
+      }
+      unscaled = product;
+      scale = productScale;
+      return true;
+    }
 
     Slot(Line line, PriceHistory.Cursor.Track track) {
       this.line = line;
@@ -553,34 +625,39 @@ public final class PerformanceCalculator {
      * an external flow), else MV_{i−1} alone (a sale is taken at the end: its proceeds are part of
      * the day's outcome). Null without a value either day or with a zero base.
      */
-    Double dayReturn(int i) {
+    double dayReturn(int i) {
       if (!seen[i] || unvalued[i] || (seen[i - 1] && unvalued[i - 1])) {
-        return null;
+        return Double.NaN;
       }
       double before = seen[i - 1] ? marketValue[i - 1] : 0;
       double flow = bought[i];
       boolean adds = before == 0 || Math.signum(flow) == Math.signum(before);
       double base = adds ? before + flow : before;
       if (base == 0) {
-        return null;
+        return Double.NaN;
       }
       return (marketValue[i] + income[i] - before - flow) / base;
     }
 
-    Contribution contribution(String key, BigDecimal[] navs) {
+    /**
+     * @param navs the NAV of each day as a double, NaN when it is 0 or less (no weight): converted
+     *     once per day for every line (a NAV's digits make {@link BigDecimal#doubleValue} parse its string)
+     */
+    Contribution contribution(String key, double[] navs) {
       double contribution = 0;
       double index = 1;
       boolean any = false;
       for (int i = 1; i < navs.length; i++) {
-        Double r = dayReturn(i);
-        if (r == null) {
+        // NaN: no return that day (finite values and a non-zero base never make a NaN).
+        double r = dayReturn(i);
+        if (Double.isNaN(r)) {
           continue;
         }
         any = true;
         index *= 1 + r;
         double before = seen[i - 1] ? marketValue[i - 1] : 0;
-        if (navs[i - 1].signum() > 0 && before != 0) {
-          contribution += before / navs[i - 1].doubleValue() * r;
+        if (!Double.isNaN(navs[i - 1]) && before != 0) {
+          contribution += before / navs[i - 1] * r;
         }
       }
       return new Contribution(key, contribution, any ? index - 1 : null);

@@ -214,7 +214,7 @@ public final class PriceHistory {
         BigDecimal observed = series.prices[i];
         CurrencyCode quotedIn = series.currencies[i];
         BigDecimal price = splits ? adjusted(instrumentId, observed, series.at(i), at) : observed;
-        if (!quotedIn.equals(currency)) {
+        if (quotedIn != currency && !quotedIn.equals(currency)) {
           BigDecimal rate = fx(quotedIn, currency);
           price = rate == null ? null : price.multiply(rate, Decimals.QUOTIENT);
         }

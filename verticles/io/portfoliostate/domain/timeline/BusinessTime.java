@@ -11,6 +11,8 @@ import io.portfoliostate.domain.PortfolioState;
 import io.portfoliostate.domain.Position;
 import io.portfoliostate.domain.PositionKey;
 import io.portfoliostate.domain.Split;
+import io.portfoliostate.domain.TradeAmended;
+import io.portfoliostate.domain.TradeCancelled;
 import io.portfoliostate.domain.TradeRecorded;
 import java.math.BigDecimal;
 import java.time.Instant;
@@ -92,7 +94,8 @@ public final class BusinessTime {
     for (PortfolioEvent event : journal) {
       long seq = known == null ? 1 : known.version() + 1;
       ledger = ledger.evolve(event, seq);
-      known = PortfolioRules.evolve(known, event);
+      known = known != null && (event instanceof TradeRecorded || event instanceof TradeCancelled
+          || event instanceof TradeAmended) ? versionOnly(known, seq, event.at()) : PortfolioRules.evolve(known, event);
       collectCash(event, seq, cash);
     }
     // Trades' cash is taken from their versions as they stand: a cancelled trade has none.
@@ -110,6 +113,18 @@ public final class BusinessTime {
     known.splits().values().forEach(splits::addAll);
     splits.sort(Comparator.comparing(Split::effectiveAt));
     return new Prepared(known, List.copyOf(entries), List.copyOf(cash), List.copyOf(splits));
+  }
+
+  /**
+   * {@code known} at the next version, its holdings left as they are. The states' positions and
+   * balances come from the walk (the ledger's trades, the cash facts), never from the known
+   * state, so folding each trade into it as well (lots, restatements) was half of the fold's
+   * work for nothing: of a trade the known state needs only the version and its time.
+   */
+  private static PortfolioState versionOnly(PortfolioState known, long seq, Instant at) {
+    return new PortfolioState(known.id(), known.name(), known.baseCurrency(), known.parentId(), known.costMethod(),
+        known.driftThreshold(), known.targets(), seq, known.createdAt(), at, known.positions(), known.cash(),
+        known.splits(), known.dividends(), known.settings());
   }
 
   /** A journal prepared for {@link #series}: immutable, so it may be kept and shared. */
@@ -240,6 +255,9 @@ public final class BusinessTime {
 
   private static <A extends io.portfoliostate.domain.CorporateAction> Map<InstrumentId, List<A>> effective(
       Map<InstrumentId, List<A>> actions, Instant t) {
+    if (actions.isEmpty()) {
+      return Map.of();
+    }
     Map<InstrumentId, List<A>> effective = new HashMap<>();
     actions.forEach((instrument, list) -> {
       List<A> by = new ArrayList<>();
