@@ -269,9 +269,9 @@ class AnalyticsStoreTest {
     try (AnalyticsStore store = AnalyticsStore.open(folder, niced)) {
       Map<String, Integer> opened = threadNices();
       opened.keySet().removeAll(before.keySet());
-      // threads=3: DuckDB's two background threads (and the JVM's process reaper, which ran renice).
-      assertThat(opened).hasSizeGreaterThanOrEqualTo(2);
-      assertThat(opened.values()).containsOnly(7);
+      // threads=3: at least DuckDB's two background threads (and the JVM's process reaper, which
+      // ran renice); a thread the JVM starts meanwhile for itself keeps 0, so count the 7s.
+      assertThat(opened.values().stream().filter(nice -> nice == 7).count()).isGreaterThanOrEqualTo(2);
       assertThat(LowPriority.current()).isEqualTo(0);
     }
     int[] seen = new int[2];
