@@ -128,6 +128,49 @@ class MarketHistoryStoreTest {
         Instant.parse("2020-01-05T00:00:00Z")));
   }
 
+  /**
+   * V18: every price and rate has a market_seq and the transaction that wrote it; a correction
+   * (HX at T2, written in a second transaction) draws both again, above every earlier one.
+   */
+  @Test
+  void aCorrectionIsDrawnANewPlaceInTheMarketOrder() throws Exception {
+    try (Connection connection = TestDatabase.connect(uri); Statement statement = connection.createStatement();
+        ResultSet rows = statement.executeQuery("SELECT instrument_id || '@' || to_char(at AT TIME ZONE 'UTC', "
+            + "'DD HH24'), market_seq, tx::text::bigint FROM prices WHERE instrument_id IN ('HX', 'HY.DE') "
+            + "ORDER BY market_seq")) {
+      List<String> order = new java.util.ArrayList<>();
+      java.util.Map<String, long[]> drawn = new java.util.HashMap<>();
+      while (rows.next()) {
+        order.add(rows.getString(1));
+        drawn.put(rows.getString(1), new long[] {rows.getLong(2), rows.getLong(3)});
+      }
+      assertThat(order).containsExactly("HX@02 10", "HX@03 10", "HY.DE@02 11", "HX@02 11");
+      assertThat(drawn.get("HX@02 11")[1]).isGreaterThan(drawn.get("HX@02 10")[1]);
+      assertThat(drawn.get("HX@03 10")[1]).isEqualTo(drawn.get("HX@02 10")[1]);
+    }
+  }
+
+  /** What a restarted node reads of the prices recorded while it was down (MarketRecords) is a range of an index. */
+  @Test
+  void theRecordsSinceAMomentAreReadOnTheirIndex() throws Exception {
+    try (Connection connection = TestDatabase.connect(uri); Statement statement = connection.createStatement()) {
+      // Recorded in the future, so that rows other tests add (recorded now) stay out of the range.
+      statement.execute("INSERT INTO prices (instrument_id, at, price, currency, recorded_at) "
+          + "SELECT 'REC-' || (n % 10), timestamptz '2021-01-01' + n * interval '1 minute', 100, 'USD', "
+          + "now() + interval '1 day' + n * interval '1 minute' FROM generate_series(1, 20000) AS n");
+      statement.execute("INSERT INTO fx_rates (base, quote, at, rate, recorded_at) "
+          + "SELECT 'NOK', 'USD', timestamptz '2021-01-01' + n * interval '1 minute', 0.1, "
+          + "now() + interval '1 day' + n * interval '1 minute' FROM generate_series(1, 20000) AS n");
+      statement.execute("ANALYZE prices");
+      statement.execute("ANALYZE fx_rates");
+      String since = "now() + interval '1 day' + 19990 * interval '1 minute'";
+      assertThat(plan(statement, MarketRecords.PRICES.replace("$1", since))).contains("prices_recorded")
+          .doesNotContain("Seq Scan on prices");
+      assertThat(plan(statement, MarketRecords.RATES.replace("$1", since))).contains("fx_rates_recorded")
+          .doesNotContain("Seq Scan on fx_rates");
+    }
+  }
+
   private static String plan(Statement statement, String sql) throws Exception {
     StringBuilder plan = new StringBuilder();
     try (ResultSet rows = statement.executeQuery("EXPLAIN " + sql)) {

@@ -610,8 +610,11 @@ public record Settings(
    */
   public record AnalyticsSettings(boolean enabled, String dir, int batchRows, long pollMs, long minSeqWaitMs,
       String memoryLimit, int threads, int readers, QuerySettings query, SeriesSettings series, String fsyncMode,
-      String checkpointThreshold, int gatherRows) {
+      String checkpointThreshold, int gatherRows, int nice) {
     public AnalyticsSettings {
+      if (nice < 0 || nice > 19) {
+        throw new IllegalArgumentException("analytics.nice must be from 0 (the normal priority) to 19, not " + nice);
+      }
       if (gatherRows < 1 || batchRows < 1 || pollMs < 1 || minSeqWaitMs < 0 || threads < 1 || readers < 1) {
         throw new IllegalArgumentException("analytics: gatherRows, batchRows, pollMs, threads and readers must be "
             + "positive, minSeqWaitMs not negative");
@@ -631,7 +634,8 @@ public record Settings(
           QuerySettings.from(json.getJsonObject("query", new JsonObject())),
           SeriesSettings.from(json.getJsonObject("series", new JsonObject())),
           json.getString("fsyncMode", "NONE").toUpperCase(java.util.Locale.ROOT),
-          json.getString("checkpointThreshold", "256MB"), json.getInteger("gatherRows", 2_000));
+          json.getString("checkpointThreshold", "256MB"), json.getInteger("gatherRows", 2_000),
+          json.getInteger("nice", 0));
     }
   }
 

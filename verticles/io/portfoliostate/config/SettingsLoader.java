@@ -89,6 +89,7 @@ public final class SettingsLoader {
       Map.entry("PSTATE_ANALYTICS_DIR", "analytics.dir"),
       Map.entry("PSTATE_ANALYTICS_MEMORY_LIMIT", "analytics.memoryLimit"),
       Map.entry("PSTATE_ANALYTICS_FSYNC_MODE", "analytics.fsyncMode"),
+      Map.entry("PSTATE_ANALYTICS_NICE", "analytics.nice"),
       Map.entry("PSTATE_ANALYTICS_MIN_SEQ_WAIT_MS", "analytics.minSeqWaitMs"),
       Map.entry("PSTATE_ANALYTICS_QUERY_TIMEOUT_SECONDS", "analytics.query.timeoutSeconds"),
       Map.entry("PSTATE_ANALYTICS_QUERY_MAX_ROWS", "analytics.query.maxRows"),

@@ -45,13 +45,15 @@ public final class MarketDataStore {
       "INSERT INTO prices (instrument_id, at, price, currency, recorded_at) "
           + "SELECT i, a, p::numeric, c, $5::timestamptz FROM UNNEST($1::text[], $2::timestamptz[], $3::text[], $4::text[]) "
           + "AS u(i, a, p, c) ON CONFLICT (instrument_id, at) DO UPDATE SET price = EXCLUDED.price, "
-          + "currency = EXCLUDED.currency, recorded_at = EXCLUDED.recorded_at";
+          + "currency = EXCLUDED.currency, recorded_at = EXCLUDED.recorded_at, "
+          // A correction is news to a reader of the prices' order (V18): drawn again.
+          + "market_seq = nextval('market_seq'), tx = pg_current_xact_id()";
 
   private static final String UPSERT_RATES =
       "INSERT INTO fx_rates (base, quote, at, rate, recorded_at) "
           + "SELECT b, q, a, r::numeric, $5::timestamptz FROM UNNEST($1::text[], $2::text[], $3::timestamptz[], $4::text[]) "
           + "AS u(b, q, a, r) ON CONFLICT (base, quote, at) DO UPDATE SET rate = EXCLUDED.rate, "
-          + "recorded_at = EXCLUDED.recorded_at";
+          + "recorded_at = EXCLUDED.recorded_at, market_seq = nextval('market_seq'), tx = pg_current_xact_id()";
 
   private static final String INSTRUMENT_COLUMNS =
       "SELECT id, currency, asset_class, sector, country, factors::text AS factors, updated_at FROM instruments";

@@ -13,14 +13,14 @@ import java.util.Map;
 /**
  * Which prices and FX rates were recorded after a moment, whichever node recorded them: what a
  * node that was down missed of the cluster's market publications (the analytics store's daily
- * series catch up with it at start). One scan of {@code prices} and of {@code fx_rates} (their
- * {@code recorded_at} has no index: it runs once per start).
+ * series catch up with it at start). One range read of {@code prices} and of {@code fx_rates} on
+ * their {@code recorded_at} indexes (V18; it was a scan of both tables).
  */
 public final class MarketRecords {
 
-  private static final String PRICES = "SELECT instrument_id, min(at) AS first_at, max(recorded_at) AS last_recorded "
+  static final String PRICES = "SELECT instrument_id, min(at) AS first_at, max(recorded_at) AS last_recorded "
       + "FROM prices WHERE recorded_at > $1 GROUP BY instrument_id";
-  private static final String RATES = "SELECT base, quote, min(at) AS first_at, max(recorded_at) AS last_recorded "
+  static final String RATES = "SELECT base, quote, min(at) AS first_at, max(recorded_at) AS last_recorded "
       + "FROM fx_rates WHERE recorded_at > $1 GROUP BY base, quote";
 
   private final Pool pool;

@@ -255,6 +255,54 @@ class AnalyticsStoreTest {
     }
   }
 
+  /**
+   * analytics.nice: DuckDB's background threads, made when the store opens, run at the store's
+   * nice value (inherited from the thread that opened it), and a thread of the feed's pools gets
+   * it on its first task; the thread that opened the store keeps its own.
+   */
+  @Test
+  void theStoresThreadsRunAtItsNiceValue() throws Exception {
+    Settings.AnalyticsSettings niced = Settings.from(SettingsLoader.loadJson(Map.of())
+        .mergeIn(new JsonObject().put("analytics", new JsonObject().put("nice", 7).put("threads", 3)), true))
+        .analytics();
+    Map<String, Integer> before = threadNices();
+    try (AnalyticsStore store = AnalyticsStore.open(folder, niced)) {
+      Map<String, Integer> opened = threadNices();
+      opened.keySet().removeAll(before.keySet());
+      // threads=3: at least DuckDB's two background threads (and the JVM's process reaper, which
+      // ran renice); a thread the JVM starts meanwhile for itself keeps 0, so count the 7s.
+      assertThat(opened.values().stream().filter(nice -> nice == 7).count()).isGreaterThanOrEqualTo(2);
+      assertThat(LowPriority.current()).isEqualTo(0);
+    }
+    int[] seen = new int[2];
+    Thread worker = new Thread(() -> {
+      LowPriority.lower(12);
+      seen[0] = LowPriority.current();
+      LowPriority.lower(12);
+      seen[1] = LowPriority.current();
+    });
+    worker.start();
+    worker.join();
+    assertThat(seen).containsExactly(12, 12);
+  }
+
+  /** Thread id → nice value of every thread of this JVM. */
+  private static Map<String, Integer> threadNices() throws java.io.IOException {
+    Map<String, Integer> nices = new java.util.HashMap<>();
+    try (var tasks = java.nio.file.Files.list(Path.of("/proc/self/task"))) {
+      for (Path task : (Iterable<Path>) tasks::iterator) {
+        try {
+          String stat = java.nio.file.Files.readString(task.resolve("stat"));
+          nices.put(task.getFileName().toString(),
+              Integer.parseInt(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[16]));
+        } catch (java.io.IOException e) {
+          // The thread ended meanwhile.
+        }
+      }
+    }
+    return nices;
+  }
+
   /** A setting DuckDB refuses fails the start and leaves the store's file where it is. */
   @Test
   void aRefusedSettingLeavesTheStoreInPlace() throws Exception {

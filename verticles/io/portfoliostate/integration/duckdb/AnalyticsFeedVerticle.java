@@ -17,6 +17,7 @@ import io.portfoliostate.persistence.ChangeStreamStore.Position;
 import io.portfoliostate.persistence.MarketRecords;
 import io.portfoliostate.persistence.PerformanceHistory;
 import io.portfoliostate.protocol.Addresses;
+import io.portfoliostate.protocol.InstantText;
 import io.portfoliostate.protocol.MarketUpdate;
 import io.vertx.core.Future;
 import io.vertx.core.eventbus.MessageConsumer;
@@ -135,7 +136,10 @@ public final class AnalyticsFeedVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    executor = vertx.createSharedWorkerExecutor("pstate-analytics-feed", 1);
+    // Short names: Linux keeps 15 characters of a thread's name, and a CPU report per thread
+    // should tell the feed ("pstate-feed-0"), the series ("pstate-series-0") and DuckDB's own
+    // threads ("pstate-duckdb", named after the thread that opened the store) apart.
+    executor = vertx.createSharedWorkerExecutor("pstate-feed", 1);
     read = Counter.builder("pstate.analytics.changes").description("journal changes read into the analytics store")
         .register(registry);
     failures = Counter.builder("pstate.analytics.failures")
@@ -150,7 +154,7 @@ public final class AnalyticsFeedVerticle extends VerticleBase {
     if (series == null) {
       return Future.succeededFuture();
     }
-    seriesExecutor = vertx.createSharedWorkerExecutor("pstate-analytics-series", 1);
+    seriesExecutor = vertx.createSharedWorkerExecutor("pstate-series", 1);
     refreshes = Timer.builder("pstate.analytics.series.refresh")
         .description("time to recompute one batch of pending portfolios' daily series").register(registry);
     Gauge.builder("pstate.analytics.series.pending", this, feed -> feed.pendingSeen)
@@ -235,6 +239,7 @@ public final class AnalyticsFeedVerticle extends VerticleBase {
     Instant taken = Instant.now();
     long began = System.nanoTime();
     seriesExecutor.executeBlocking(() -> {
+      LowPriority.lower(settings.nice());
       Connection reader = store.reader();
       series.mark(store.seriesWriter(), instruments, currencies, today, taken);
       List<DailySeries.Job> jobs = series.pending(reader, settings.series().batch());
@@ -287,6 +292,7 @@ public final class AnalyticsFeedVerticle extends VerticleBase {
     MarketSnapshot snapshot = market.snapshot();
     journal.next(store.position(), settings.batchRows())
         .compose(batch -> executor.executeBlocking(() -> {
+          LowPriority.lower(settings.nice());
           long started = System.nanoTime();
           if (snapshot != copiedMarket) {
             copyMarket(snapshot);
@@ -367,18 +373,20 @@ public final class AnalyticsFeedVerticle extends VerticleBase {
       DuckDBAppender trades = tables.get("trades");
       DuckDBAppender movements = tables.get("cash_movements");
       for (Change change : batch) {
-        OffsetDateTime recorded = time(change.recordedAt());
         events.beginRow().append(change.globalSeq()).append(change.portfolioId()).append(change.version())
-            .append(change.type()).append(recorded).append(change.payload());
+            .append(change.type());
+        Columns.instant(events, change.recordedAt());
+        events.append(change.payload());
         nullable(events, change.origin());
         events.endRow();
-        LocalDate flatDate = flat(change, tables, trades, movements, recorded);
+        LocalDate flatDate = flat(change, tables, trades, movements);
         if (flatDate != null) {
           if (changed != null) {
             changed.merge(change.portfolioId(), flatDate, DailySeries::earlier);
           }
           continue;
         }
+        OffsetDateTime recorded = time(change.recordedAt());
         JsonObject payload = new JsonObject(change.payload());
         if (changed != null) {
           LocalDate date = businessDate(change.type(), payload, recorded);
@@ -548,7 +556,7 @@ public final class AnalyticsFeedVerticle extends VerticleBase {
    * back-dated trade carries its restatement): the caller reads it whole.
    */
   private static LocalDate flat(Change change, FeedAppenders tables, DuckDBAppender trades,
-      DuckDBAppender movements, OffsetDateTime recorded) throws SQLException {
+      DuckDBAppender movements) throws SQLException {
     if ("TradeRecorded".equals(change.type())) {
       FlatPayload trade = FlatPayload.scan(change.payload(), TRADE_FIELDS);
       if (trade == null) {
@@ -559,15 +567,19 @@ public final class AnalyticsFeedVerticle extends VerticleBase {
       BigDecimal price = new BigDecimal(trade.get(5));
       BigDecimal fees = new BigDecimal(trade.get(7));
       trades.beginRow().append(change.globalSeq()).append(change.portfolioId()).append(change.version())
-          .append(trade.get(0)).append(trade.get(1)).append(trade.get(2)).append(trade.get(3))
-          .append(exact(quantity)).append(exact(signed)).append(exact(price)).append(trade.get(6))
-          .append(exact(fees));
-      OffsetDateTime executed = trade.get(8) == null ? null : FlatPayload.time(trade.get(8));
-      nullable(trades, executed);
-      trades.append(recorded).append(false).endRow();
+          .append(trade.get(0)).append(trade.get(1)).append(trade.get(2)).append(trade.get(3));
+      Columns.decimal(trades, quantity);
+      Columns.decimal(trades, signed);
+      Columns.decimal(trades, price);
+      trades.append(trade.get(6));
+      Columns.decimal(trades, fees);
+      Instant executed = trade.get(8) == null ? null : InstantText.parse(trade.get(8));
+      Columns.instantOrNull(trades, executed);
+      Columns.instant(trades, change.recordedAt());
+      trades.append(false).endRow();
       // DOMAIN.md: a trade's cash effect is −(t·p + f) in its currency.
       movement(movements, change, trade.get(6), signed.multiply(price).add(fees).negate(), "trade");
-      return (executed == null ? recorded : executed).toLocalDate();
+      return LocalDate.ofInstant(executed == null ? change.recordedAt() : executed, ZoneOffset.UTC);
     }
     if ("CashFlowRecorded".equals(change.type())) {
       FlatPayload flow = FlatPayload.scan(change.payload(), FLOW_FIELDS);
@@ -578,13 +590,16 @@ public final class AnalyticsFeedVerticle extends VerticleBase {
       BigDecimal signed = amount.multiply(BigDecimal.valueOf(CashFlowType.valueOf(flow.get(1)).sign()));
       DuckDBAppender flows = tables.get("cash_flows");
       flows.beginRow().append(change.globalSeq()).append(change.portfolioId()).append(change.version())
-          .append(flow.get(0)).append(flow.get(1)).append(flow.get(2)).append(exact(amount)).append(exact(signed));
+          .append(flow.get(0)).append(flow.get(1)).append(flow.get(2));
+      Columns.decimal(flows, amount);
+      Columns.decimal(flows, signed);
       nullable(flows, flow.get(4));
-      OffsetDateTime occurred = flow.get(5) == null ? null : FlatPayload.time(flow.get(5));
-      nullable(flows, occurred);
-      flows.append(recorded).endRow();
+      Instant occurred = flow.get(5) == null ? null : InstantText.parse(flow.get(5));
+      Columns.instantOrNull(flows, occurred);
+      Columns.instant(flows, change.recordedAt());
+      flows.endRow();
       movement(movements, change, flow.get(2), signed, "cash-flow");
-      return (occurred == null ? recorded : occurred).toLocalDate();
+      return LocalDate.ofInstant(occurred == null ? change.recordedAt() : occurred, ZoneOffset.UTC);
     }
     return null;
   }
@@ -669,7 +684,9 @@ public final class AnalyticsFeedVerticle extends VerticleBase {
   private static void movement(DuckDBAppender movements, Change change, String currency, BigDecimal amount,
       String cause) throws SQLException {
     movements.beginRow().append(change.globalSeq()).append(change.portfolioId()).append(change.version())
-        .append(currency).append(exact(amount)).append(cause).endRow();
+        .append(currency);
+    Columns.decimal(movements, amount);
+    movements.append(cause).endRow();
   }
 
   /**

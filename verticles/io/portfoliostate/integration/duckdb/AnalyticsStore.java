@@ -185,6 +185,18 @@ public final class AnalyticsStore implements AutoCloseable {
    * feed rebuilds it from the journal. Blocks.
    */
   public static AnalyticsStore open(Path folder, AnalyticsSettings settings) {
+    // Opened from a thread at the store's nice value: DuckDB's background threads, made now,
+    // inherit it (LowPriority).
+    try {
+      return LowPriority.call(settings.nice(), "pstate-duckdb", () -> openAtPriority(folder, settings));
+    } catch (RuntimeException e) {
+      throw e;
+    } catch (Exception e) {
+      throw new IllegalStateException("the analytics store in " + folder + " could not be opened: " + e, e);
+    }
+  }
+
+  private static AnalyticsStore openAtPriority(Path folder, AnalyticsSettings settings) {
     try {
       Files.createDirectories(folder);
       // A setting DuckDB refuses (a mistyped memory limit) fails here, on a throwaway in-memory
