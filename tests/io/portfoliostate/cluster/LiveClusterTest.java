@@ -2,7 +2,6 @@ package io.portfoliostate.cluster;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.portfoliostate.domain.PortfolioId;
 import io.portfoliostate.fixtures.Api;
 import io.portfoliostate.fixtures.BridgeClient;
 import io.portfoliostate.fixtures.TestCluster;
@@ -44,12 +43,7 @@ class LiveClusterTest {
   @Test
   void aClientOnOneNodeFollowsAPortfolioOwnedByTheOtherThroughItsMove() throws Exception {
     Api first = new Api(cluster.node(0).httpPort());
-    String id = null;
-    for (int i = 0; id == null; i++) {
-      if (cluster.node(1).shards().isLocal(PortfolioId.of("lc-" + i))) {
-        id = "lc-" + i;
-      }
-    }
+    String id = cluster.idOwnedBy(1, "lc-");
     first.createPortfolio(id);
     String address = "portfolio.updates." + id;
     try (BridgeClient client = BridgeClient.connect(cluster.node(0).httpPort(), TestKeys.ADMIN)) {

@@ -2,7 +2,6 @@ package io.portfoliostate.cluster;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.portfoliostate.domain.PortfolioId;
 import io.portfoliostate.fixtures.Api;
 import io.portfoliostate.fixtures.BridgeClient;
 import io.portfoliostate.fixtures.TestCluster;
@@ -47,14 +46,6 @@ class LiveCrossNodeTest {
     }
   }
 
-  /** A portfolio id node 1 owns, so that node 0's hub follows it across the cluster. */
-  private static String ownedBySecond(String prefix) {
-    for (int i = 0; ; i++) {
-      if (cluster.node(1).shards().isLocal(PortfolioId.of(prefix + i))) {
-        return prefix + i;
-      }
-    }
-  }
 
   private static String path(String id, String tail) {
     return "/api/v1/portfolios/" + id + tail;
@@ -67,7 +58,7 @@ class LiveCrossNodeTest {
   @Test
   void aFollowerOnAnotherNodeSeesWhatTheOwnersNodeAndRestSeeForABookOfManyLots() throws Exception {
     Api api = new Api(cluster.node(0).httpPort());
-    String id = ownedBySecond("lx-");
+    String id = cluster.idOwnedBy(1, "lx-");
     api.createPortfolio(new JsonObject().put("id", id).put("name", "Cross " + id).put("baseCurrency", "USD")
         .put("costMethod", "FIFO"));
     expect(api.post(path(id, "/cash-flows"), new JsonObject().put("flowId", "seed").put("type", "DEPOSIT")
@@ -200,7 +191,7 @@ class LiveCrossNodeTest {
   @Test
   void aFollowerThatMissesAMessageDeliversEveryVersionOnceInOrder() throws Exception {
     Api api = new Api(cluster.node(0).httpPort());
-    String id = ownedBySecond("lm-");
+    String id = cluster.idOwnedBy(1, "lm-");
     api.createPortfolio(id);
     String address = "portfolio.updates." + id;
     String hub = Addresses.live(cluster.node(0).nodeId());

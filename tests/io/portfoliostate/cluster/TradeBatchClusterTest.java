@@ -2,7 +2,6 @@ package io.portfoliostate.cluster;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.portfoliostate.domain.PortfolioId;
 import io.portfoliostate.fixtures.Api;
 import io.portfoliostate.fixtures.TestCluster;
 import io.portfoliostate.fixtures.TestDatabase;
@@ -37,13 +36,6 @@ class TradeBatchClusterTest {
     }
   }
 
-  private static String ownedBySecond(String prefix) {
-    for (int i = 0; ; i++) {
-      if (cluster.node(1).shards().isLocal(PortfolioId.of(prefix + i))) {
-        return prefix + i;
-      }
-    }
-  }
 
   private static JsonObject trade(String id, String instrument, String side, String quantity, int minute) {
     return new JsonObject().put("tradeId", id).put("instrumentId", instrument).put("side", side)
@@ -55,7 +47,7 @@ class TradeBatchClusterTest {
   void aBatchAnsweredAcrossNodesIsTheOwnersAnswer() {
     Api gateway = new Api(cluster.node(0).httpPort());
     Api owner = new Api(cluster.node(1).httpPort());
-    String id = ownedBySecond("tb-");
+    String id = cluster.idOwnedBy(1, "tb-");
     gateway.createPortfolio(new JsonObject().put("id", id).put("name", id).put("baseCurrency", "USD")
         .put("costMethod", "FIFO"));
     JsonArray opening = new JsonArray();
