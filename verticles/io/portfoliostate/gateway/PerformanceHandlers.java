@@ -80,9 +80,8 @@ public final class PerformanceHandlers {
 
   /** The node-wide local map holding the shared price store. */
   private static final String SHARED = "pstate.performance";
-  /** Who does what once per node: the first gateway instance, the node's listener. */
+  /** Who does what once per node: the first gateway instance. */
   private static final String CLAIMS = "pstate.performance.claims";
-  private static final String LISTENER = "listener";
 
   private static final Logger LOG = LoggerFactory.getLogger(PerformanceHandlers.class);
 
@@ -103,8 +102,6 @@ public final class PerformanceHandlers {
   private final PerformancePrices prices;
   /** The node's finished answers, shared by its gateway instances. */
   private final PerformanceAnswers answers;
-  /** Whether this instance applies the market updates to {@link #prices} (once per node, when the node has no listener). */
-  private final boolean listens;
   /** Whether this is the node's first instance: it registers the gauges and runs the warm-up. */
   private final boolean firstInstance;
   private final boolean warmUp;
@@ -137,15 +134,14 @@ public final class PerformanceHandlers {
         .computeIfAbsent("journals", key -> new PerformanceCache(caching.journalEvents()));
     this.prices = prices(vertx, caching);
     this.answers = answers(vertx, caching);
-    // The first instance of the node registers the gauges and runs the warm-up; it also listens
-    // to the market updates, unless the node deployed the listener of its own (deployListener).
+    // The first instance of the node registers the gauges and runs the warm-up; the market
+    // updates reach the stores through the node's listener (deployListener).
     boolean[] first = new boolean[1];
     vertx.sharedData().<String, Boolean>getLocalMap(CLAIMS).computeIfAbsent("instance", key -> {
       first[0] = true;
       return Boolean.TRUE;
     });
     this.firstInstance = first[0];
-    this.listens = firstInstance && !vertx.sharedData().<String, Boolean>getLocalMap(CLAIMS).containsKey(LISTENER);
     if (firstInstance) {
       io.micrometer.core.instrument.Gauge.builder("pstate.performance.answers.bytes", answers,
           PerformanceAnswers::keptBytes).description("Bytes of finished performance answers the node keeps")
@@ -179,7 +175,6 @@ public final class PerformanceHandlers {
   public static Future<String> deployListener(Vertx vertx, Settings.PerformanceCacheSettings caching) {
     PerformancePrices prices = prices(vertx, caching);
     PerformanceAnswers answers = answers(vertx, caching);
-    vertx.sharedData().<String, Boolean>getLocalMap(CLAIMS).put(LISTENER, Boolean.TRUE);
     return vertx.deployVerticle(new Listener(prices, answers));
   }
 
@@ -219,18 +214,11 @@ public final class PerformanceHandlers {
   }
 
   /**
-   * Declares the route with its rule (read on the portfolio). Without the node's listener
-   * ({@link #deployListener}), the node's first instance listens to the cluster's market updates,
-   * which extend or drop what the stores keep.
+   * Declares the route with its rule (read on the portfolio). The market updates that extend or
+   * drop what the stores keep reach them through the node's listener ({@link #deployListener}).
    */
   void register(SecuredRoutes routes, AccessRule reader) {
     routes.get("/api/v1/portfolios/:id/performance", reader, this::performance);
-    if (listens) {
-      vertx.eventBus().<MarketUpdate>consumer(Addresses.MARKET_UPDATES, message -> {
-        prices.onMarketUpdate(message.body());
-        answers.onMarketUpdate(message.body());
-      });
-    }
     if (firstInstance && warmUp) {
       vertx.setTimer(WARM_UP_DELAY_MS, timer -> warmUp());
     }

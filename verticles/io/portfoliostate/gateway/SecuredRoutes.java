@@ -63,26 +63,9 @@ public final class SecuredRoutes {
   /**
    * A POST whose body may be larger than the other routes' limit (a CSV import): read whole up
    * to {@code bodyLimit} bytes, else 413 naming that limit ({@link #BODY_LIMIT} in the context).
-   */
-  Route post(String path, AccessRule rule, int bodyLimit, Handler<RoutingContext> handler) {
-    Route route = router.route(HttpMethod.POST, path);
-    Handler<RoutingContext> guard = access.guard(rule);
-    // Vert.x allows no handler of ours between the guard and the body handler: the guard marks it.
-    route.handler((io.vertx.ext.web.handler.SecurityPolicyHandler) ctx -> {
-      ctx.put(BODY_LIMIT, bodyLimit);
-      guard.handle(ctx);
-    });
-    route.handler(BodyHandler.create(false).setBodyLimit(bodyLimit));
-    route.handler(handler);
-    known.add(route);
-    declared.add(new Declared(HttpMethod.POST, path, rule));
-    return route;
-  }
-
-  /**
-   * The same, with {@code admission} run after the guard and before a byte of the body is read:
-   * it either calls {@code ctx.next()} (the body is then read) or answers, and the body is never
-   * received (a CSV import refused for too many running: up to 32 MiB not read for nothing).
+   * {@code admission} runs after the guard and before a byte of the body is read: it either calls
+   * {@code ctx.next()} (the body is then read) or answers, and the body is never received (a CSV
+   * import refused for too many running: up to 32 MiB not read for nothing).
    */
   Route post(String path, AccessRule rule, int bodyLimit, Handler<RoutingContext> admission,
       Handler<RoutingContext> handler) {
@@ -92,7 +75,8 @@ public final class SecuredRoutes {
       ctx.put(BODY_LIMIT, bodyLimit);
       guard.handle(ctx);
     });
-    // Marked as the guard is, for the same reason: Vert.x allows only such handlers before the body's.
+    // Vert.x allows only handlers marked as security policies before the body handler: the guard
+    // and the admission are marked so.
     route.handler((io.vertx.ext.web.handler.SecurityPolicyHandler) admission::handle);
     route.handler(BodyHandler.create(false).setBodyLimit(bodyLimit));
     route.handler(handler);
