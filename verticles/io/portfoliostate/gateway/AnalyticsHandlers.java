@@ -129,7 +129,7 @@ final class AnalyticsHandlers {
 
   private void status(RoutingContext ctx) {
     HttpBodies.json(ctx, 200, new JsonObject().put("analyticsSeq", store.analyticsSeq())
-        .put("changes", store.changes()));
+        .put("changes", store.changes()).put("priceSeq", store.priceCoverage().priceSeq()));
   }
 
   private void exposures(RoutingContext ctx) {

@@ -7,6 +7,7 @@ import io.portfoliostate.domain.PortfolioId;
 import io.portfoliostate.integration.duckdb.AnalyticsQueries.PortfolioSet;
 import io.portfoliostate.integration.duckdb.AnalyticsStore;
 import io.portfoliostate.integration.duckdb.QuerySandbox;
+import io.portfoliostate.persistence.MarketRecords;
 import io.portfoliostate.security.PortfolioRole;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -127,10 +128,48 @@ final class AnalyticsReads {
    * @param waitingFor what the 503 says is not done yet, after "the analytics store has not"
    */
   Future<Boolean> awaitSeq(RoutingContext ctx, Long minSeq, Callable<Boolean> alsoReady, String waitingFor) {
+    return awaitSeq(ctx, minSeq, alsoReady, waitingFor, System.currentTimeMillis() + settings.minSeqWaitMs());
+  }
+
+  /**
+   * Waits for {@code minSeq} as {@link #awaitSeq(RoutingContext, Long, Callable, String)} does,
+   * then for {@code minPriceSeq}: until the daily series have read every price and rate stored
+   * before the request came (which includes the write that answered {@code minPriceSeq}) and
+   * recomputed the members of {@code set} that moved ({@link StoreWait#prices}). One deadline,
+   * {@code analytics.minSeqWaitMs}, for both; false after a 503 (the time ran out) or a 400 (a
+   * {@code minPriceSeq} beyond every {@code market_seq} drawn) was sent.
+   */
+  Future<Boolean> awaitSeqs(RoutingContext ctx, Long minSeq, Callable<Boolean> alsoReady, String waitingFor,
+      Long minPriceSeq, MarketRecords records, PortfolioSet set) {
+    long deadline = System.currentTimeMillis() + settings.minSeqWaitMs();
+    if (minPriceSeq == null || minPriceSeq <= 0) {
+      return awaitSeq(ctx, minSeq, alsoReady, waitingFor, deadline);
+    }
+    // Taken before anything waits: the price writes answered before this request are below it.
+    return records.barrier().compose(barrier -> {
+      if (minPriceSeq > barrier.drawn()) {
+        Problems.send(ctx, Problems.invalid(List.of(new RequestReader.FieldError("minPriceSeq",
+            "is beyond the highest market_seq drawn (" + barrier.drawn() + ")"))));
+        return Future.succeededFuture(false);
+      }
+      return awaitSeq(ctx, minSeq, alsoReady, waitingFor, deadline).compose(read -> !read
+          ? Future.succeededFuture(false)
+          : StoreWait.prices(vertx, readers, store, barrier.xmax(), set, deadline).map(reached -> {
+            if (!reached) {
+              Problems.send(ctx, Problems.unavailable("the analytics store has not read market_seq " + minPriceSeq
+                  + " and recomputed the series it changed yet (it is at priceSeq "
+                  + store.priceCoverage().priceSeq() + "); retry"));
+            }
+            return reached;
+          }));
+    });
+  }
+
+  private Future<Boolean> awaitSeq(RoutingContext ctx, Long minSeq, Callable<Boolean> alsoReady, String waitingFor,
+      long deadline) {
     if (minSeq == null || minSeq <= 0) {
       return Future.succeededFuture(true);
     }
-    long deadline = System.currentTimeMillis() + settings.minSeqWaitMs();
     return StoreWait.read(vertx, readers, store, minSeq, deadline)
         .compose(read -> !read || alsoReady == null ? Future.succeededFuture(read)
             : StoreWait.until(vertx, readers, deadline, alsoReady))

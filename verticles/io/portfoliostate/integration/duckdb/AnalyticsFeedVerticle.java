@@ -159,6 +159,7 @@ public final class AnalyticsFeedVerticle extends VerticleBase {
         .description("time to recompute one batch of pending portfolios' daily series").register(registry);
     Gauge.builder("pstate.analytics.series.pending", this, feed -> feed.pendingSeen)
         .description("portfolios whose daily series waited for a refresh at the last one").register(registry);
+    series.register(registry);
     // A price or rate, even back-dated, changes the days from its observation on of every
     // portfolio that deals in it. Every node's feed sees every node's publications.
     marketUpdates = vertx.eventBus().consumer(Addresses.MARKET_UPDATES, message -> {
@@ -238,14 +239,18 @@ public final class AnalyticsFeedVerticle extends VerticleBase {
     // Every price and rate published before now is in the maps just taken: the mark records it.
     Instant taken = Instant.now();
     long began = System.nanoTime();
-    seriesExecutor.executeBlocking(() -> {
+    // The prices and rates stored since the last refresh, read from PostgreSQL in their order
+    // (the bus above only hurries them): saved with the marks below.
+    Future<DailySeries.MarketMoves> stored = recorded == null ? Future.succeededFuture(null)
+        : series.readMarket(recorded, seriesExecutor);
+    stored.compose(market -> seriesExecutor.executeBlocking(() -> {
       LowPriority.lower(settings.nice());
       Connection reader = store.reader();
-      series.mark(store.seriesWriter(), instruments, currencies, today, taken);
+      series.mark(store.seriesWriter(), instruments, currencies, today, taken, market);
       List<DailySeries.Job> jobs = series.pending(reader, settings.series().batch());
       pendingSeen = jobs.size();
       return series.prepare(reader, jobs, today);
-    }, false).compose(prepared -> {
+    }, false)).compose(prepared -> {
       List<Future<DailySeries.Loaded>> loads = new ArrayList<>();
       for (DailySeries.Prepared one : prepared) {
         loads.add(series.load(one));
