@@ -23,6 +23,7 @@ import io.portfoliostate.protocol.EventJson;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import io.portfoliostate.persistence.MarketRecords;
 import io.vertx.core.Future;
 import io.vertx.core.WorkerExecutor;
@@ -102,6 +103,7 @@ final class DailySeries {
   private volatile PriceCoverage covered;
   private volatile boolean coverageLoaded;
   private Counter marketRows;
+  private Timer marketReads;
 
   DailySeries(AnalyticsStore store, PerformanceHistory history, MarketView market, int days) {
     this.store = store;
@@ -121,6 +123,8 @@ final class DailySeries {
         .register(registry);
     Gauge.builder("pstate.analytics.series.priceSeq", store, s -> s.priceCoverage().priceSeq())
         .description("the highest market_seq the daily series have read").register(registry);
+    marketReads = Timer.builder("pstate.analytics.series.priceRead")
+        .description("time of one refresh's read of the stored prices and rates from PostgreSQL").register(registry);
   }
 
   /**
@@ -137,6 +141,15 @@ final class DailySeries {
    * the place with the marks.
    */
   Future<MarketMoves> readMarket(MarketRecords records, WorkerExecutor executor) {
+    long began = System.nanoTime();
+    return readMarketFrom(records, executor).andThen(read -> {
+      if (read.succeeded() && marketReads != null) {
+        marketReads.record(System.nanoTime() - began, java.util.concurrent.TimeUnit.NANOSECONDS);
+      }
+    });
+  }
+
+  private Future<MarketMoves> readMarketFrom(MarketRecords records, WorkerExecutor executor) {
     Future<java.util.Optional<PriceCoverage>> start = coverageLoaded
         ? Future.succeededFuture(java.util.Optional.ofNullable(covered))
         : executor.executeBlocking(() -> java.util.Optional.ofNullable(loadCoverage(store.reader())), false);
