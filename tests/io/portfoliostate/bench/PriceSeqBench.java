@@ -113,19 +113,25 @@ public final class PriceSeqBench {
           Thread.sleep(probeMs);
         }
         client.cancelTimer(timer);
+        long unavailable = delays.stream().filter(d -> d.isNaN()).count();
+        delays.removeIf(d -> d.isNaN());
         long runReads = reads.count() - readCount;
         double readMean = (reads.totalTime(TimeUnit.NANOSECONDS) - readNanos) / Math.max(1, runReads) / 1e6;
         double refreshMean = (refreshes.totalTime(TimeUnit.NANOSECONDS) - refreshNanos)
             / Math.max(1, refreshes.count() - refreshCount) / 1e6;
         Collections.sort(delays);
+        if (delays.isEmpty()) {
+          delays.add(Double.NaN);
+        }
         double p50 = delays.get(delays.size() / 2);
         double p99 = delays.get(Math.min(delays.size() - 1, (int) Math.ceil(delays.size() * 0.99) - 1));
         String line = String.format(Locale.ROOT, "%,d ticks in %d s (%,.0f/s, %d failed requests); %d reads of "
             + "PostgreSQL: mean %.2f ms, max %.2f ms, %,.0f rows each; refresh mean %.1f ms (the read %.1f %% of it); "
-            + "price write -> series answer with it: p50 %.0f ms, p99 %.0f ms, max %.0f ms (%d probes)",
+            + "price write -> series answer with it: p50 %.0f ms, p99 %.0f ms, max %.0f ms (%d probes, %d answered 503)",
             ticks.get(), seconds, ticks.get() / (double) seconds, errors.get(), runReads, readMean,
             reads.max(TimeUnit.MILLISECONDS), (rows.count() - rowsBefore) / Math.max(1, runReads), refreshMean,
-            100 * readMean / refreshMean, p50, p99, delays.get(delays.size() - 1), delays.size());
+            100 * readMean / refreshMean, p50, p99, delays.get(delays.size() - 1), delays.size() + unavailable,
+            unavailable);
         if (run == 0) {
           System.out.println("warm-up: " + line);
           continue;
@@ -195,6 +201,10 @@ public final class PriceSeqBench {
                 + BenchSupport.portfolio(0).value() + "&minPriceSeq=" + seq))
         .header(BenchSupport.AUTHORIZATION, BenchSupport.ADMIN_BEARER).GET().build(),
         java.net.http.HttpResponse.BodyHandlers.ofString());
+    if (read.statusCode() == 503) {
+      // Not there within analytics.minSeqWaitMs: counted apart.
+      return Double.NaN;
+    }
     if (read.statusCode() != 200) {
       throw new IllegalStateException("nav with minPriceSeq: " + read.statusCode() + " " + read.body());
     }

@@ -130,8 +130,8 @@ public final class AnalyticsQueries {
 
   /**
    * How many members of {@code set} wait for a recomputation that a refresh up to number
-   * {@code refresh} marked (a price or rate it read, a new day): what {@code minPriceSeq} waits
-   * to be none. Blocks.
+   * {@code refresh} saw pending (a price or rate it read, a new day, a change of the feed): what
+   * {@code minPriceSeq} waits to be none. Blocks.
    */
   public static long pricesPending(Connection connection, PortfolioSet set, long refresh) throws SQLException {
     try (PreparedStatement statement = connection.prepareStatement(

@@ -91,8 +91,8 @@ public final class AnalyticsStore implements AutoCloseable {
       "CREATE TABLE IF NOT EXISTS daily_market_cursor (id INTEGER PRIMARY KEY, "
           + "recorded_through TIMESTAMPTZ NOT NULL)",
       // How far the prices and rates in PostgreSQL are read, in their (tx, market_seq) order
-      // (DailySeries.readMarket), and which refresh first marked each marked portfolio
-      // (minPriceSeq waits for the marks up to a refresh).
+      // (DailySeries.readMarket), and which refresh first saw each pending portfolio pending
+      // (the refreshes take the longest pending first; minPriceSeq waits up to a refresh).
       "CREATE TABLE IF NOT EXISTS daily_price_cursor (id INTEGER PRIMARY KEY, tx BIGINT NOT NULL, "
           + "market_seq BIGINT NOT NULL, price_seq BIGINT NOT NULL, covered_xmin BIGINT NOT NULL, "
           + "refresh BIGINT NOT NULL)",

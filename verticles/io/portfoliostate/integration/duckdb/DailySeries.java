@@ -224,10 +224,14 @@ final class DailySeries {
   }
 
   /**
-   * Up to {@code limit} pending portfolios, oldest mark first: a portfolio is pending while the
-   * feed's latest mark ({@code daily_pending.seq}) is newer than the refresh that last covered it
-   * ({@code daily_done.seq}). The feed and the refresh write different tables, so their
-   * transactions never conflict. Blocks.
+   * Up to {@code limit} pending portfolios, the longest pending first: a portfolio is pending
+   * while the feed's latest mark ({@code daily_pending.seq}) is newer than the refresh that last
+   * covered it ({@code daily_done.seq}), or while a price, rate or day marked it
+   * ({@code daily_marks}). The order is the number of the first refresh that saw it pending
+   * ({@code daily_mark_refresh}), then the journal's: when every refresh marks more portfolios
+   * than it takes (prices of every instrument ticking), none waits behind the others for ever.
+   * The feed and the refresh write different tables, so their transactions never conflict.
+   * Blocks.
    */
   List<Job> pending(Connection connection, int limit) throws SQLException {
     List<Job> jobs = new ArrayList<>();
@@ -237,8 +241,10 @@ final class DailySeries {
             + "GROUP BY p.portfolio_id), "
             + "marks AS (SELECT m.portfolio_id, m.from_date, coalesce(d.seq, 0) AS seq FROM daily_marks m "
             + "LEFT JOIN daily_done d ON d.portfolio_id = m.portfolio_id) "
-            + "SELECT portfolio_id, min(from_date) AS from_date, max(seq) AS seq FROM "
-            + "(SELECT * FROM feed UNION ALL SELECT * FROM marks) GROUP BY portfolio_id ORDER BY seq LIMIT ?")) {
+            + "SELECT j.portfolio_id, min(j.from_date) AS from_date, max(j.seq) AS seq FROM "
+            + "(SELECT * FROM feed UNION ALL SELECT * FROM marks) j LEFT JOIN daily_mark_refresh r "
+            + "ON r.portfolio_id = j.portfolio_id GROUP BY j.portfolio_id "
+            + "ORDER BY min(coalesce(r.refresh, 9223372036854775807)), max(j.seq) LIMIT ?")) {
       statement.setInt(1, limit);
       try (ResultSet rows = statement.executeQuery()) {
         while (rows.next()) {
@@ -274,8 +280,9 @@ final class DailySeries {
    * prices and rates found ({@link #readMarket}; null for none): its instruments and currencies
    * are marked too, and its place in the market order is saved in the same transaction, so a
    * restart resumes there and a crash before the commit reads the same rows again. Each portfolio
-   * marked and not yet recomputed keeps the number of the first refresh that marked it
-   * ({@code daily_mark_refresh}: what {@code minPriceSeq} waits for). Blocks.
+   * pending and not yet recomputed keeps the number of the first refresh that saw it pending
+   * ({@code daily_mark_refresh}: the order of {@link #pending}, and what {@code minPriceSeq}
+   * waits for). Blocks.
    */
   void mark(DuckDBConnection connection, Map<String, LocalDate> taken, Map<String, LocalDate> takenCurrencies,
       LocalDate today, java.time.Instant recordedThrough, MarketMoves market) throws SQLException {
@@ -339,9 +346,13 @@ final class DailySeries {
         statement.execute();
       }
       if (market != null) {
-        // A portfolio marked before keeps its earlier number: its older mark is still to do.
+        // Each portfolio pending (marked, or changed by the feed since its last refresh) keeps
+        // the number of the refresh that first saw it so: the order of pending(), and what
+        // minPriceSeq waits for.
         try (PreparedStatement statement = connection.prepareStatement(
-            "INSERT OR IGNORE INTO daily_mark_refresh SELECT portfolio_id, ? FROM daily_marks")) {
+            "INSERT OR IGNORE INTO daily_mark_refresh SELECT DISTINCT portfolio_id, ? FROM (SELECT portfolio_id "
+                + "FROM daily_marks UNION ALL SELECT p.portfolio_id FROM daily_pending p LEFT JOIN daily_done d "
+                + "ON d.portfolio_id = p.portfolio_id WHERE d.seq IS NULL OR p.seq > d.seq)")) {
           statement.setLong(1, market.coverage().refresh());
           statement.execute();
         }
