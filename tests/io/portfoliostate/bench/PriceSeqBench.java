@@ -120,7 +120,9 @@ public final class PriceSeqBench {
         double refreshMean = (refreshes.totalTime(TimeUnit.NANOSECONDS) - refreshNanos)
             / Math.max(1, refreshes.count() - refreshCount) / 1e6;
         Collections.sort(delays);
+        long probes = delays.size() + unavailable;
         if (delays.isEmpty()) {
+          // Every probe ran out of time: no delay to report.
           delays.add(Double.NaN);
         }
         double p50 = delays.get(delays.size() / 2);
@@ -130,8 +132,7 @@ public final class PriceSeqBench {
             + "price write -> series answer with it: p50 %.0f ms, p99 %.0f ms, max %.0f ms (%d probes, %d answered 503)",
             ticks.get(), seconds, ticks.get() / (double) seconds, errors.get(), runReads, readMean,
             reads.max(TimeUnit.MILLISECONDS), (rows.count() - rowsBefore) / Math.max(1, runReads), refreshMean,
-            100 * readMean / refreshMean, p50, p99, delays.get(delays.size() - 1), delays.size() + unavailable,
-            unavailable);
+            100 * readMean / refreshMean, p50, p99, delays.get(delays.size() - 1), probes, unavailable);
         if (run == 0) {
           System.out.println("warm-up: " + line);
           continue;
