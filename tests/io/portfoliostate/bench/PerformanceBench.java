@@ -68,6 +68,8 @@ public final class PerformanceBench {
 
   /** A journal line as the performance read asks PostgreSQL for it (PerformanceHistory's statement). */
   private static final String JOURNAL_PAYLOAD = io.portfoliostate.persistence.PerformanceHistory.JOURNAL_LINE;
+  private static final String JOURNAL_STATEMENT = io.portfoliostate.persistence.PerformanceHistory.JOURNAL;
+  private static final String JOURNAL_SORTED = io.portfoliostate.persistence.PerformanceHistory.JOURNAL_SORTED;
 
   private PerformanceBench() {
   }
@@ -269,18 +271,20 @@ public final class PerformanceBench {
    * portfolio's journal) timed by PostgreSQL itself, five times: what of the journal step is the
    * database's, not the node's; then the same text fetched whole over JDBC, timed by the client
    * (the statement, the row's transfer and its decoding into a string: the floor of a journal read
-   * of that size on this machine); each for the statement with the trades' restated positions
-   * (the text as stored, as the node reads it) and without them (measured only).
+   * of that size on this machine). Also measured: the statement as it was (the text whole, the
+   * aggregates ordered by themselves), and the whole text in the subquery's order: what the cut of
+   * the trades' restated positions and the order save PostgreSQL and the transfer.
    */
   private static String journalStatement(Node node, String portfolio) throws Exception {
     StringBuilder line = new StringBuilder();
-    // Measured only: the text without the trades' restated positions (cut at the key, which the
-    // journal's writer puts last), to see what they cost PostgreSQL and the transfer.
-    String cut = "type || E'\\t' || CASE WHEN strpos(payload::text, ',\"restated\":') > 0 THEN "
-        + "left(payload::text, strpos(payload::text, ',\"restated\":') - 1) || '}' ELSE payload::text END";
-    for (String[] variant : new String[][] {{"as read", JOURNAL_PAYLOAD}, {"without restated positions", cut}}) {
-      String select = "SELECT string_agg(" + variant[1] + ", E'\\n' ORDER BY seq) AS events, "
-          + "array_agg(seq ORDER BY seq) AS seqs FROM portfolio_events WHERE portfolio_id = ? AND seq > 0";
+    String[][] variants = {
+        {"as read (restated positions cut, subquery's order)", JOURNAL_STATEMENT},
+        {"as before (whole, aggregates ordered)", JOURNAL_SORTED},
+        {"whole, subquery's order", "SELECT string_agg(" + JOURNAL_PAYLOAD + ", E'\\n') AS events, "
+            + "array_agg(seq) AS seqs FROM (SELECT type, payload, seq FROM portfolio_events "
+            + "WHERE portfolio_id = $1 AND seq > $2 ORDER BY seq) AS journal"}};
+    for (String[] variant : variants) {
+      String select = variant[1].replace("$1", "?").replace("$2", "0");
       List<String> times = new ArrayList<>();
       List<String> fetches = new ArrayList<>();
       long chars = 0;
