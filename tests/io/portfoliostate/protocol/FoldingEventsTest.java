@@ -83,29 +83,6 @@ class FoldingEventsTest {
     assertThat(read.asVersion()).isEqualTo(((TradeRecorded) stored(backDated)).asVersion());
   }
 
-  /**
-   * The journal statement cuts a trade's restated positions in PostgreSQL, at the key, when the
-   * payload starts with its tradeId and ends with them (PerformanceHistory.JOURNAL): the writer
-   * must keep putting {@code restated} last, and what is left must read as the whole payload does.
-   */
-  @Test
-  void theWriterPutsRestatedLastSoTheStatementMayCutIt() {
-    Position restatedPosition = Position.empty(new PositionKey(AAPL, "core"), USD)
-        .apply(new BigDecimal("10"), new BigDecimal("180"), BigDecimal.ZERO, T, 7, T, CostMethod.FIFO);
-    TradeRecorded backDated = trade("t-4", "5", List.of("split-1"), new Restatement(List.of(restatedPosition),
-        List.of()));
-    String payload = EventJson.toJson(backDated).encode();
-    assertThat(payload).startsWith("{\"tradeId\":").endsWith("]}}");
-    int key = payload.indexOf(",\"restated\":{");
-    assertThat(key).isPositive().isEqualTo(payload.lastIndexOf(",\"restated\":{"));
-    String cut = "TradeRecorded\t" + payload.substring(0, key) + ",\"restated\":{}}";
-
-    FoldingEvents reader = new FoldingEvents();
-    PortfolioEvent fromCut = reader.event(cut, 0, cut.indexOf('\t'), cut.length());
-    assertThat(fromCut).isEqualTo(read(reader, backDated));
-    assertThat(((TradeRecorded) fromCut).restated()).isSameAs(FoldingEvents.NOT_READ);
-  }
-
   @Test
   void equalIdsAreOneObjectAndOtherEventsGoThroughEventJson() {
     FoldingEvents reader = new FoldingEvents();

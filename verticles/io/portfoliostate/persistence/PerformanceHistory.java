@@ -37,42 +37,19 @@ public final class PerformanceHistory {
   public static final String JOURNAL_LINE = "type || E'\\t' || payload::text";
 
   /**
-   * A trade's payload as the journal's writer ({@code EventJson}) encodes it starts with its
-   * {@code tradeId} and, for a back-dated trade, ends with its {@code restated} positions:
-   * {@code ,"restated":{"positions":[...],"removed":[...]}}}. Those positions, lots included, are
-   * most of a large journal's text, and the business-time fold never reads them
-   * ({@link FoldingEvents}), so PostgreSQL cuts them to {@code "restated":{}} (which still says the
-   * trade had a restatement) before the text is built and sent: half the text of the benchmark's
-   * journal. Only a payload of exactly that shape is cut — it starts with {@code {"tradeId":}, ends
-   * with {@code ]}}} and has the key — and identifiers cannot hold a quote, so the key cannot be
-   * inside a value; anything else (a row written as jsonb before the journal became json, whose
-   * keys are in jsonb's order) is sent whole, and the parser skips its positions. A test keeps the
-   * writer's order.
-   */
-  private static final String JOURNAL_LINE_CUT = "type || E'\\t' || CASE WHEN type = 'TradeRecorded' "
-      + "AND left(p, 11) = '{\"tradeId\":' AND right(p, 3) = ']}}' AND strpos(p, ',\"restated\":{') > 0 "
-      + "THEN left(p, strpos(p, ',\"restated\":{') - 1) || ',\"restated\":{}}' ELSE p END";
-
-  /**
-   * The events as ONE text ({@code type TAB payload} per line, in journal order, a trade's restated
-   * positions cut: {@link #JOURNAL_LINE_CUT}) and one array of sequence numbers: one row for the
-   * client to decode on the event loop, not one per event (a json payload as the journal's writer
-   * encodes it has no raw tab or line feed: JSON escapes them inside strings). Parsed by
-   * {@link JournalText#events(int, int)} on the caller's workers.
+   * The events as ONE text ({@code type TAB payload} per line, in journal order) and one array of
+   * sequence numbers: one row for the client to decode on the event loop, not one per event (a
+   * json payload as the journal's writer encodes it has no raw tab or line feed: JSON escapes them
+   * inside strings). Parsed by {@link JournalText#events(int, int)} on the caller's workers.
    *
-   * <p>The rows are aggregated in the order of a subquery that reads them in the primary key's
-   * order, {@code (portfolio_id, seq)}, each payload's text made once there: an aggregate's own
-   * {@code ORDER BY} made PostgreSQL (14) sort the 5,000 lines of a large journal again, megabytes
-   * of text, though the index scan already gives them in that order. PostgreSQL aggregates a
-   * sorted subquery's rows in its order but does not promise it, so the reader checks the
-   * sequence numbers (read in the same pass) and asks {@link #JOURNAL_SORTED} when they do not
-   * ascend.
+   * <p>Measured and left as it is (BENCHMARKS.md, "sixth pass"): aggregating a subquery already
+   * in the index's order instead of ordering the aggregates (PostgreSQL 14 sorts the lines again
+   * for them) took PostgreSQL longer, 31 against 19–25 ms for the benchmark's journal; and cutting
+   * the trades' restated positions out of the text in SQL (half its characters, which the fold
+   * never reads: {@link FoldingEvents} skips them) cost more in string functions than the shorter
+   * text saved, 42–45 ms.
    */
-  public static final String JOURNAL = "SELECT string_agg(" + JOURNAL_LINE_CUT + ", E'\\n') AS events, "
-      + "array_agg(seq) AS seqs FROM (SELECT type, payload::text AS p, seq FROM portfolio_events "
-      + "WHERE portfolio_id = $1 AND seq > $2 ORDER BY seq) AS journal";
-  /** As {@link #JOURNAL}, the order promised by the aggregates themselves (and the text whole). */
-  public static final String JOURNAL_SORTED =
+  public static final String JOURNAL =
       "SELECT string_agg(" + JOURNAL_LINE + ", E'\\n' ORDER BY seq) AS events, "
           + "array_agg(seq ORDER BY seq) AS seqs FROM portfolio_events WHERE portfolio_id = $1 AND seq > $2";
   /**
@@ -196,13 +173,7 @@ public final class PerformanceHistory {
    * cancel, amendment, back-dated trade — is an appended event too).
    */
   public Future<JournalText> journalAfter(PortfolioId id, long after) {
-    return journalAfter(JOURNAL, id, after).compose(read -> read != null ? Future.succeededFuture(read)
-        : journalAfter(JOURNAL_SORTED, id, after));
-  }
-
-  /** The journal read by {@code statement}; null when its sequence numbers do not ascend. */
-  private Future<JournalText> journalAfter(String statement, PortfolioId id, long after) {
-    return pool.preparedQuery(statement).execute(Tuple.of(id.value(), after)).map(rows -> {
+    return pool.preparedQuery(JOURNAL).execute(Tuple.of(id.value(), after)).map(rows -> {
       Row row = rows.iterator().next();
       String text = row.getString(0);
       if (text == null) {
@@ -212,9 +183,6 @@ public final class PerformanceHistory {
       long[] numbers = new long[seqs.length];
       for (int i = 0; i < seqs.length; i++) {
         numbers[i] = seqs[i];
-        if (i > 0 && numbers[i] <= numbers[i - 1]) {
-          return null;
-        }
       }
       return new JournalText(text, numbers);
     });
