@@ -517,11 +517,16 @@ public final class LiveHub extends VerticleBase {
   private void writeTimed(List<LiveSocket> sockets, Buffer frame, long origin, long handed) {
     long started = System.nanoTime();
     Future<Void> last = null;
+    int sent = 0;
     for (LiveSocket socket : sockets) {
-      Future<Void> written = socket.deliver(frame);
+      Future<Void> written = socket.deliver(frame, false);
       if (written != null) {
         last = written;
+        sent++;
       }
+    }
+    if (sent > 0) {
+      metrics.sent.increment(sent);
     }
     if (origin == 0) {
       return; // read from the journal, not a live change: not timed
