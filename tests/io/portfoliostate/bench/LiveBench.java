@@ -191,13 +191,14 @@ public final class LiveBench {
   }
 
   /** The CPU time of this JVM (and of the client JVM, if separate) at the start of a phase. */
-  private record Cpu(long server, long client, long wall, long commits) {
+  private record Cpu(long server, long client, long wall, long commits, long allocated) {
 
     /** The cores this JVM used idle, last measured (0 before). */
     static double idleCores;
 
     static Cpu now(ClientSide clients) throws Exception {
-      return new Cpu(processCpuNanos(), clients.cpuNanos(), System.nanoTime(), Trades.COMMITS.get());
+      return new Cpu(processCpuNanos(), clients.cpuNanos(), System.nanoTime(), Trades.COMMITS.get(),
+          allocatedBytes());
     }
 
     /** The cores this JVM used since then with nothing to do: the part of a phase that is not per commit. */
@@ -220,8 +221,10 @@ public final class LiveBench {
       long clientNanos = clients.cpuNanos();
       String clientPart = clientNanos < 0 ? "" : String.format(Locale.ROOT, "; client JVM %.0f µs per commit",
           (clientNanos - client) / 1e3 / Math.max(1, commits));
+      double allocatedKb = (allocatedBytes() - allocated) / 1024.0 / Math.max(1, commits);
       return String.format(Locale.ROOT, "server JVM CPU %.0f µs per commit (%.2f cores; %.0f µs over the idle "
-          + "%.3f cores)%s; load average %s", serverMicros, cores, marginalMicros, idleCores, clientPart, loadAverage());
+          + "%.3f cores), %.1f KB allocated per commit%s; load average %s", serverMicros, cores, marginalMicros,
+          idleCores, allocatedKb, clientPart, loadAverage());
     }
   }
 
@@ -242,6 +245,20 @@ public final class LiveBench {
     return String.format(Locale.ROOT, "server GC during the phase: %d collections, %d ms (%s)", now[0] - before[0],
         now[1] - before[1], ManagementFactory.getGarbageCollectorMXBeans().stream()
             .map(java.lang.management.GarbageCollectorMXBean::getName).toList());
+  }
+
+  /**
+   * Bytes allocated so far by this JVM's live threads (the nodes' event loops and workers, and the
+   * load generator's): a thread that ended since is no longer counted, so compare over phases whose
+   * threads live throughout (the event loops do).
+   */
+  static long allocatedBytes() {
+    var threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+    long total = 0;
+    for (long bytes : threads.getThreadAllocatedBytes(threads.getAllThreadIds())) {
+      total += Math.max(0, bytes);
+    }
+    return total;
   }
 
   static long processCpuNanos() {
@@ -702,7 +719,7 @@ public final class LiveBench {
    * their percentile histograms' counts at its start, subtracted from those at its end.
    */
   private record Stages(java.util.Map<String, io.micrometer.core.instrument.distribution.HistogramSnapshot> start) {
-    static final List<String> ORDER = List.of("queued", "hub", "handoff", "write", "flushed", "delivered");
+    static final List<String> ORDER = List.of("crossing", "queued", "hub", "handoff", "write", "flushed", "delivered");
 
     static Stages of(Node node) {
       java.util.Map<String, io.micrometer.core.instrument.distribution.HistogramSnapshot> start =
