@@ -66,6 +66,9 @@ public final class PerformanceBench {
   /** The steps of a read the node times, in order: pstate.performance.step's tags, fold and compute. */
   private static final String[] STEPS = {"journal", "parse", "market", "fold", "compute", "encode"};
 
+  /** A journal line as the performance read asks PostgreSQL for it (PerformanceHistory's statement). */
+  private static final String JOURNAL_STATEMENT = io.portfoliostate.persistence.PerformanceHistory.JOURNAL;
+
   private PerformanceBench() {
   }
 
@@ -264,24 +267,57 @@ public final class PerformanceBench {
   /**
    * The performance read's journal statement (as PerformanceHistory sends it, all of one
    * portfolio's journal) timed by PostgreSQL itself, five times: what of the journal step is the
-   * database's, not the node's (the node then decodes the one row on its event loop).
+   * database's, not the node's; then the same text fetched whole over JDBC, timed by the client
+   * (the statement, the row's transfer and its decoding into a string: the floor of a journal read
+   * of that size on this machine). Also measured, for the record: two other forms of the statement
+   * (the order of a subquery instead of the aggregates', and the trades' restated positions cut in
+   * SQL), which were slower.
    */
   private static String journalStatement(Node node, String portfolio) throws Exception {
-    List<String> times = new ArrayList<>();
-    try (java.sql.Connection connection = BenchSupport.jdbc(node);
-        java.sql.PreparedStatement explain = connection.prepareStatement("EXPLAIN (ANALYZE, FORMAT JSON) "
-            + "SELECT string_agg(type || E'\\t' || payload::text, E'\\n' ORDER BY seq) AS events, "
-            + "array_agg(seq ORDER BY seq) AS seqs FROM portfolio_events WHERE portfolio_id = ? AND seq > 0")) {
-      explain.setString(1, portfolio);
-      for (int i = 0; i < 5; i++) {
-        try (java.sql.ResultSet result = explain.executeQuery()) {
-          result.next();
-          times.add(String.format(Locale.ROOT, "%.1f", new JsonArray(result.getString(1)).getJsonObject(0)
-              .getDouble("Execution Time")));
+    StringBuilder line = new StringBuilder();
+    // Measured only: the lines aggregated in a subquery's index order (no sort for the aggregate),
+    // and that with the trades' restated positions cut in SQL at the key (the writer puts it last).
+    String subquery = "SELECT string_agg(%s, E'\\n') AS events, array_agg(seq) AS seqs FROM (SELECT type, "
+        + "payload::text AS p, seq FROM portfolio_events WHERE portfolio_id = $1 AND seq > $2 ORDER BY seq) AS journal";
+    String cut = "type || E'\\t' || CASE WHEN type = 'TradeRecorded' AND left(p, 11) = '{\"tradeId\":' "
+        + "AND right(p, 3) = ']}}' AND strpos(p, ',\"restated\":{') > 0 "
+        + "THEN left(p, strpos(p, ',\"restated\":{') - 1) || ',\"restated\":{}}' ELSE p END";
+    String[][] variants = {
+        {"as read", JOURNAL_STATEMENT},
+        {"subquery's order", String.format(Locale.ROOT, subquery, "type || E'\\t' || p")},
+        {"subquery's order, restated positions cut", String.format(Locale.ROOT, subquery, cut)}};
+    for (String[] variant : variants) {
+      String select = variant[1].replace("$1", "?").replace("$2", "0");
+      List<String> times = new ArrayList<>();
+      List<String> fetches = new ArrayList<>();
+      long chars = 0;
+      try (java.sql.Connection connection = BenchSupport.jdbc(node);
+          java.sql.PreparedStatement explain = connection.prepareStatement("EXPLAIN (ANALYZE, FORMAT JSON) " + select);
+          java.sql.PreparedStatement fetch = connection.prepareStatement(select)) {
+        explain.setString(1, portfolio);
+        fetch.setString(1, portfolio);
+        for (int i = 0; i < 5; i++) {
+          try (java.sql.ResultSet result = explain.executeQuery()) {
+            result.next();
+            times.add(String.format(Locale.ROOT, "%.1f", new JsonArray(result.getString(1)).getJsonObject(0)
+                .getDouble("Execution Time")));
+          }
+        }
+        for (int i = 0; i < 5; i++) {
+          long started = System.nanoTime();
+          try (java.sql.ResultSet result = fetch.executeQuery()) {
+            result.next();
+            chars = result.getString(1).length();
+            result.getArray(2).getArray();
+          }
+          fetches.add(String.format(Locale.ROOT, "%.1f", (System.nanoTime() - started) / 1e6));
         }
       }
+      line.append(line.length() == 0 ? "" : "; ").append(variant[0]).append(String.format(Locale.ROOT,
+          " (%,d characters): execution %s ms, fetched over JDBC in %s ms", chars, String.join(", ", times),
+          String.join(", ", fetches)));
     }
-    return "execution " + String.join(", ", times) + " ms (5 runs, the first after the node's own read)";
+    return line.append(" (5 runs each, the first after the node's own read)").toString();
   }
 
   /** Bytes allocated so far by this JVM's live threads (the node's event loops and workers, the client). */

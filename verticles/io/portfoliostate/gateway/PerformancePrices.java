@@ -62,12 +62,19 @@ final class PerformancePrices implements Shareable {
   private record Touched(long epoch, Set<InstrumentId> instruments) {
   }
 
-  /** One instrument's prices from {@code fromMicros} on: the first {@code size} of the arrays. */
+  /**
+   * One instrument's prices from {@code fromMicros} on: the first {@code size} of the arrays, each
+   * price as its digits and scale (a decimal in {@code wide} only when they are not a long), as
+   * {@link PriceHistory.Series} keeps them: no object per kept price.
+   */
   private static final class Entry {
     final long fromMicros;
     final long loadedAtNanos;
     long[] micros;
-    BigDecimal[] prices;
+    long[] unscaled;
+    byte[] scales;
+    /** Null until a price whose digits are not a long is kept. */
+    BigDecimal[] wide;
     CurrencyCode[] currencies;
     int size;
 
@@ -77,14 +84,26 @@ final class PerformancePrices implements Shareable {
       int n = series == null ? 0 : series.size();
       // Room for a few weeks of closes before the arrays grow.
       micros = new long[n + 16];
-      prices = new BigDecimal[n + 16];
+      unscaled = new long[n + 16];
+      scales = new byte[n + 16];
       currencies = new CurrencyCode[n + 16];
       for (int i = 0; i < n; i++) {
         micros[i] = series.micros(i);
-        prices[i] = series.decimal(i);
+        unscaled[i] = series.unscaled(i);
+        scales[i] = series.scale(i);
         currencies[i] = series.currency(i);
+        if (series.wide(i) != null) {
+          wide(i, series.wide(i));
+        }
       }
       size = n;
+    }
+
+    private void wide(int i, BigDecimal price) {
+      if (wide == null) {
+        wide = new BigDecimal[micros.length];
+      }
+      wide[i] = price;
     }
 
     /** Appends in place: a reader's slice ends before {@code size}, so it never sees the write. */
@@ -92,12 +111,19 @@ final class PerformancePrices implements Shareable {
       if (size == micros.length) {
         int grown = size + Math.max(16, size / 2);
         micros = Arrays.copyOf(micros, grown);
-        prices = Arrays.copyOf(prices, grown);
+        unscaled = Arrays.copyOf(unscaled, grown);
+        scales = Arrays.copyOf(scales, grown);
         currencies = Arrays.copyOf(currencies, grown);
+        wide = wide == null ? null : Arrays.copyOf(wide, grown);
       }
+      long digits = PriceHistory.Series.unscaled(price);
       micros[size] = at;
-      prices[size] = price;
+      unscaled[size] = digits;
+      scales[size] = digits == Long.MIN_VALUE ? 0 : (byte) price.scale();
       currencies[size] = currency;
+      if (digits == Long.MIN_VALUE) {
+        wide(size, price);
+      }
       size++;
     }
   }
@@ -141,7 +167,9 @@ final class PerformancePrices implements Shareable {
     long start = micros(from);
     long end = micros(to);
     long[] times;
-    BigDecimal[] values;
+    long[] digits;
+    byte[] scales;
+    BigDecimal[] wide;
     CurrencyCode[] quoted;
     int size;
     synchronized (this) {
@@ -158,7 +186,9 @@ final class PerformancePrices implements Shareable {
         return Found.MISSING;
       }
       times = entry.micros;
-      values = entry.prices;
+      digits = entry.unscaled;
+      scales = entry.scales;
+      wide = entry.wide;
       quoted = entry.currencies;
       size = entry.size;
     }
@@ -169,7 +199,8 @@ final class PerformancePrices implements Shareable {
       return new Found(true, null);
     }
     return new Found(true, new PriceHistory.Series(instrument, Arrays.copyOfRange(times, first, last + 1),
-        Arrays.copyOfRange(values, first, last + 1), Arrays.copyOfRange(quoted, first, last + 1)));
+        Arrays.copyOfRange(digits, first, last + 1), Arrays.copyOfRange(scales, first, last + 1),
+        wide == null ? null : Arrays.copyOfRange(wide, first, last + 1), Arrays.copyOfRange(quoted, first, last + 1)));
   }
 
   /** The index of the last time at or before {@code at} among the first {@code size}, -1 when none. */

@@ -7,9 +7,8 @@ import io.portfoliostate.domain.PortfolioId;
 import io.portfoliostate.domain.performance.PriceHistory;
 import io.portfoliostate.domain.valuation.FxRate;
 import io.portfoliostate.domain.valuation.Price;
-import io.portfoliostate.protocol.EventJson;
+import io.portfoliostate.protocol.FoldingEvents;
 import io.vertx.core.Future;
-import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
@@ -34,14 +33,24 @@ import java.util.Set;
  */
 public final class PerformanceHistory {
 
+  /** One event's line of the journal text: {@code type TAB payload} (the payload is {@code json}: its text as stored). */
+  public static final String JOURNAL_LINE = "type || E'\\t' || payload::text";
+
   /**
    * The events as ONE text ({@code type TAB payload} per line, in journal order) and one array of
    * sequence numbers: one row for the client to decode on the event loop, not one per event (a
-   * jsonb's text form has no raw tab or line feed: JSON escapes them inside strings). Parsed by
-   * {@link JournalText#events(int, int)} on the caller's workers.
+   * json payload as the journal's writer encodes it has no raw tab or line feed: JSON escapes them
+   * inside strings). Parsed by {@link JournalText#events(int, int)} on the caller's workers.
+   *
+   * <p>Measured and left as it is (BENCHMARKS.md, "sixth pass"): aggregating a subquery already
+   * in the index's order instead of ordering the aggregates (PostgreSQL 14 sorts the lines again
+   * for them) took PostgreSQL longer, 31 against 19–25 ms for the benchmark's journal; and cutting
+   * the trades' restated positions out of the text in SQL (half its characters, which the fold
+   * never reads: {@link FoldingEvents} skips them) cost more in string functions than the shorter
+   * text saved, 42–45 ms.
    */
-  private static final String JOURNAL =
-      "SELECT string_agg(type || E'\\t' || payload::text, E'\\n' ORDER BY seq) AS events, "
+  public static final String JOURNAL =
+      "SELECT string_agg(" + JOURNAL_LINE + ", E'\\n' ORDER BY seq) AS events, "
           + "array_agg(seq ORDER BY seq) AS seqs FROM portfolio_events WHERE portfolio_id = $1 AND seq > $2";
   /**
    * Per instrument, one backward probe of the primary key for the last observation at or before
@@ -111,19 +120,20 @@ public final class PerformanceHistory {
     /**
      * The events of part {@code part} of {@code parts} (the lines starting in that share of the
      * text's characters), in journal order: the parts of a long journal parse at once on several
-     * workers, and their lists concatenated in order are the journal.
+     * workers, and their lists concatenated in order are the journal. Read for a business-time
+     * fold ({@link FoldingEvents}): a trade's restated positions are not read.
      */
     public List<PortfolioEvent> events(int part, int parts) {
       int length = text.length();
       int from = lineStartAtOrAfter((int) ((long) length * part / parts));
       int to = part == parts - 1 ? length : lineStartAtOrAfter((int) ((long) length * (part + 1) / parts));
       List<PortfolioEvent> events = new ArrayList<>(seqs.length / parts + 1);
+      FoldingEvents reader = new FoldingEvents();
       int start = from;
       while (start < to) {
         int end = text.indexOf('\n', start);
         end = end < 0 ? length : end;
-        int tab = text.indexOf('\t', start);
-        events.add(EventJson.fromJson(text.substring(start, tab), new JsonObject(text.substring(tab + 1, end))));
+        events.add(reader.event(text, start, text.indexOf('\t', start), end));
         start = end + 1;
       }
       return events;
@@ -213,7 +223,10 @@ public final class PerformanceHistory {
       return series;
     }
 
-    /** {@code micros price currency,...}: one scan of the text, a decimal and a long per point. */
+    /**
+     * {@code micros price currency,...}: one scan of the text, two longs and a byte per point (the
+     * price's digits and scale, read off its text: a decimal only for one of more than 18 digits).
+     */
     static PriceHistory.Series parse(InstrumentId instrument, String text) {
       int capacity = 1;
       for (int i = 0; i < text.length(); i++) {
@@ -222,15 +235,16 @@ public final class PerformanceHistory {
         }
       }
       long[] micros = new long[capacity];
-      BigDecimal[] prices = new BigDecimal[capacity];
+      long[] digits = new long[capacity];
+      byte[] scales = new byte[capacity];
+      BigDecimal[] wide = null;
       CurrencyCode[] currencies = new CurrencyCode[capacity];
-      char[] chars = text.toCharArray();
       CurrencyCode currency = null;
       int n = 0;
       int start = 0;
-      while (start < chars.length) {
+      while (start < text.length()) {
         int end = text.indexOf(',', start);
-        end = end < 0 ? chars.length : end;
+        end = end < 0 ? text.length() : end;
         int first = text.indexOf(' ', start);
         int second = text.indexOf(' ', first + 1);
         long time = Long.parseLong(text, start, first, 10);
@@ -244,13 +258,58 @@ public final class PerformanceHistory {
           n--;
         }
         micros[n] = time;
-        prices[n] = new BigDecimal(chars, first + 1, second - first - 1);
+        long unscaled = plainDigits(text, first + 1, second);
+        if (unscaled == Long.MIN_VALUE) {
+          BigDecimal price = new BigDecimal(text.substring(first + 1, second));
+          unscaled = PriceHistory.Series.unscaled(price);
+          if (unscaled == Long.MIN_VALUE) {
+            wide = wide == null ? new BigDecimal[capacity] : wide;
+            wide[n] = price;
+          } else {
+            scales[n] = (byte) price.scale();
+          }
+        } else {
+          int point = text.indexOf('.', first + 1);
+          scales[n] = (byte) (point < 0 || point > second ? 0 : second - point - 1);
+        }
+        digits[n] = unscaled;
         currencies[n] = currency;
         n++;
         start = end + 1;
       }
-      return new PriceHistory.Series(instrument, n == capacity ? micros : Arrays.copyOf(micros, n),
-          n == capacity ? prices : Arrays.copyOf(prices, n), n == capacity ? currencies : Arrays.copyOf(currencies, n));
+      boolean full = n == capacity;
+      return new PriceHistory.Series(instrument, full ? micros : Arrays.copyOf(micros, n),
+          full ? digits : Arrays.copyOf(digits, n), full ? scales : Arrays.copyOf(scales, n),
+          wide == null || full ? wide : Arrays.copyOf(wide, n), full ? currencies : Arrays.copyOf(currencies, n));
+    }
+
+    /**
+     * The unscaled value of the plain decimal {@code text[from, to)} ({@code 123.45} is 12345):
+     * what {@code new BigDecimal(text).unscaledValue()} is, its scale the digits after the point.
+     * {@link Long#MIN_VALUE} for anything else — a sign, an exponent, more than 18 digits or more
+     * than 18 after the point — which the caller reads as a decimal.
+     */
+    static long plainDigits(String text, int from, int to) {
+      long value = 0;
+      int digits = 0;
+      int afterPoint = -1;
+      for (int i = from; i < to; i++) {
+        char c = text.charAt(i);
+        if (c >= '0' && c <= '9') {
+          value = value * 10 + (c - '0');
+          if (++digits > 18) {
+            return Long.MIN_VALUE;
+          }
+          if (afterPoint >= 0) {
+            afterPoint++;
+          }
+        } else if (c == '.' && afterPoint < 0) {
+          afterPoint = 0;
+        } else {
+          return Long.MIN_VALUE;
+        }
+      }
+      return digits == 0 || afterPoint == 0 ? Long.MIN_VALUE : value;
     }
 
     /** The currencies the prices are quoted in (a few words per instrument: cheap anywhere). */

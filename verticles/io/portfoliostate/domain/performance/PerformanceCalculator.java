@@ -182,10 +182,10 @@ public final class PerformanceCalculator {
           if (position.isFlat()) {
             marketValue = BigDecimal.ZERO;
           } else {
-            BigDecimal price = slot.track.price(position.currency());
-            if (price != null && rate != null) {
-              if (!slot.value(position, price, rate)) {
-                marketValue = position.quantity().multiply(price);
+            PriceHistory.Cursor.Track track = slot.track;
+            if (track.priceIn(position.currency()) && rate != null) {
+              if (!slot.value(position, track, rate)) {
+                marketValue = position.quantity().multiply(track.decimal());
                 // × 1 changes neither the value nor its scale: skipped for positions in the base currency.
                 marketValue = rate == BigDecimal.ONE ? marketValue : marketValue.multiply(rate);
               }
@@ -534,13 +534,10 @@ public final class PerformanceCalculator {
     /** The position as of the day being valued; null until it first appears. */
     Position position;
     Position last;
-    /** The decimals last read as longs (same objects: same digits): quantity, price, rate; null when not a long. */
+    /** The decimals last read as longs (same objects: same digits): quantity, rate; NOT_LONG when not a long. */
     private Position quantityOf;
     private long quantity;
     private int quantityScale;
-    private BigDecimal priceOf;
-    private long price;
-    private int priceScale;
     private BigDecimal rateOf;
     private long rate;
     private int rateScale;
@@ -550,21 +547,19 @@ public final class PerformanceCalculator {
 
     /**
      * The market value quantity × price (× rate unless it is the base currency's 1) as a long
-     * and a scale, the digits read off each decimal once while it is the same object (a price
-     * stays the same object until a newer one is observed, a position until it trades); false
-     * when a factor or the product does not fit a long (the caller multiplies decimals).
+     * and a scale: the price's digits as the track found them (the series keeps them), the
+     * others read off each decimal once while it is the same object (a position until it
+     * trades, a rate until a newer one); false when a factor or the product does not fit a long
+     * (the caller multiplies decimals).
      */
-    boolean value(Position position, BigDecimal priceNow, BigDecimal rateNow) {
+    boolean value(Position position, PriceHistory.Cursor.Track track, BigDecimal rateNow) {
       if (position != quantityOf) {
         quantityOf = position;
         quantity = ExactSum.unscaled(position.quantity());
         quantityScale = position.quantity().scale();
       }
-      if (priceNow != priceOf) {
-        priceOf = priceNow;
-        price = ExactSum.unscaled(priceNow);
-        priceScale = priceNow.scale();
-      }
+      long price = track.unscaled();
+      int priceScale = track.scale();
       if (quantity == ExactSum.NOT_LONG || price == ExactSum.NOT_LONG) {
         return false;
       }

@@ -173,11 +173,15 @@ public final class PriceHistory {
       private final Series series;
       private final boolean splits;
       private int index = -1;
-      /** The last answer of {@link #price} and what it depended on: most days ask again unchanged. */
+      /** The last answer of {@link #priceIn} and what it depended on: most days ask again unchanged. */
       private int pricedIndex = -2;
       private int pricedRates = -1;
       private CurrencyCode pricedIn;
+      /** That answer as a decimal (null: not made yet, or no price), and as digits and a scale. */
       private BigDecimal priced;
+      private boolean hasPrice;
+      private long pricedUnscaled;
+      private int pricedScale;
 
       private Track(InstrumentId instrumentId, Series series) {
         this.instrumentId = instrumentId;
@@ -203,26 +207,65 @@ public final class PriceHistory {
 
       /** As {@link Cursor#price}. */
       public BigDecimal price(CurrencyCode currency) {
+        return priceIn(currency) ? decimal() : null;
+      }
+
+      /**
+       * Prices the instrument in {@code currency} at the cursor's time, as {@link Cursor#price}:
+       * false when there is no price or no rate. The price is then {@link #unscaled} × 10^-{@link
+       * #scale}, or {@link #decimal}: a price used as observed (no split after it, quoted in
+       * {@code currency}: almost every one) is read off the series' digits, no decimal made.
+       */
+      public boolean priceIn(CurrencyCode currency) {
         int i = advance();
         if (i < 0) {
-          return null;
+          return false;
         }
         // Without a split the answer depends only on the observation, the currency and the rates.
         if (!splits && i == pricedIndex && currency.equals(pricedIn) && rateChanges == pricedRates) {
-          return priced;
-        }
-        BigDecimal observed = series.prices[i];
-        CurrencyCode quotedIn = series.currencies[i];
-        BigDecimal price = splits ? adjusted(instrumentId, observed, series.at(i), at) : observed;
-        if (quotedIn != currency && !quotedIn.equals(currency)) {
-          BigDecimal rate = fx(quotedIn, currency);
-          price = rate == null ? null : price.multiply(rate, Decimals.QUOTIENT);
+          return hasPrice;
         }
         pricedIndex = i;
         pricedIn = currency;
         pricedRates = rateChanges;
+        CurrencyCode quotedIn = series.currencies[i];
+        boolean asObserved = quotedIn == currency || quotedIn.equals(currency);
+        if (asObserved && !splits && series.unscaled[i] != ExactSum.NOT_LONG) {
+          hasPrice = true;
+          priced = null;
+          pricedUnscaled = series.unscaled[i];
+          pricedScale = series.scales[i];
+          return true;
+        }
+        BigDecimal observed = series.decimal(i);
+        BigDecimal price = splits ? adjusted(instrumentId, observed, series.at(i), at) : observed;
+        if (!asObserved) {
+          BigDecimal rate = fx(quotedIn, currency);
+          price = rate == null ? null : price.multiply(rate, Decimals.QUOTIENT);
+        }
+        hasPrice = price != null;
         priced = price;
-        return price;
+        pricedUnscaled = price == null ? ExactSum.NOT_LONG : ExactSum.unscaled(price);
+        pricedScale = price == null ? 0 : price.scale();
+        return hasPrice;
+      }
+
+      /** The digits of the last price {@link #priceIn} found; {@link ExactSum#NOT_LONG} when they are not a long. */
+      long unscaled() {
+        return pricedUnscaled;
+      }
+
+      /** The scale of the last price {@link #priceIn} found. */
+      int scale() {
+        return pricedScale;
+      }
+
+      /** The last price {@link #priceIn} found, as a decimal (the observation's value and scale). */
+      public BigDecimal decimal() {
+        if (priced == null && hasPrice) {
+          priced = BigDecimal.valueOf(pricedUnscaled, pricedScale);
+        }
+        return priced;
       }
     }
   }
@@ -239,13 +282,20 @@ public final class PriceHistory {
   /**
    * One instrument's prices sorted by observation time, distinct times, as parallel arrays: the
    * times in epoch microseconds (PostgreSQL's precision; a time finer than that is rounded up, so
-   * an observation never counts before it happened), the decimals as observed, the currency of
-   * each (almost always one object shared by all).
+   * an observation never counts before it happened), each decimal as its unscaled digits and scale
+   * (a {@code long} and a {@code byte}: no object per price, and the valuation multiplies the
+   * digits as they are), the currency of each (almost always one object shared by all). A price
+   * whose digits do not fit a long (more than 18, or a scale outside 0 … 18) is kept as a decimal
+   * beside them; values and scales are exactly the decimals given.
    */
   public static final class Series {
     private final InstrumentId instrumentId;
     private final long[] micros;
-    private final BigDecimal[] prices;
+    /** Each price's unscaled digits, {@link ExactSum#NOT_LONG} for one kept in {@link #wide}. */
+    private final long[] unscaled;
+    private final byte[] scales;
+    /** The prices that are not a long (null elsewhere); null when every one is. */
+    private final BigDecimal[] wide;
     private final CurrencyCode[] currencies;
 
     /**
@@ -257,18 +307,76 @@ public final class PriceHistory {
      * @throws IllegalArgumentException when the lengths differ or the times do not ascend strictly
      */
     public Series(InstrumentId instrumentId, long[] micros, BigDecimal[] prices, CurrencyCode[] currencies) {
-      if (micros.length != prices.length || micros.length != currencies.length) {
+      this(instrumentId, micros, digits(prices), scales(prices), wide(prices), currencies);
+    }
+
+    /**
+     * Takes the arrays as they are (not copied: the caller gives them up).
+     *
+     * @param micros strictly ascending observation times, epoch microseconds
+     * @param unscaled the digits of the price observed at each time ({@link #unscaled(BigDecimal)}),
+     *     {@link Long#MIN_VALUE} for a price given in {@code wide}
+     * @param scales the scale of each price (0 … 18 where {@code unscaled} holds it)
+     * @param wide null, or the prices whose digits are not a long (null elsewhere)
+     * @param currencies the currency of each price
+     * @throws IllegalArgumentException when the lengths differ, the times do not ascend strictly
+     *     or a price is missing
+     */
+    public Series(InstrumentId instrumentId, long[] micros, long[] unscaled, byte[] scales, BigDecimal[] wide,
+        CurrencyCode[] currencies) {
+      if (micros.length != unscaled.length || micros.length != scales.length || micros.length != currencies.length
+          || (wide != null && wide.length != micros.length)) {
         throw new IllegalArgumentException("a series needs as many prices and currencies as times");
       }
-      for (int i = 1; i < micros.length; i++) {
-        if (micros[i] <= micros[i - 1]) {
+      for (int i = 0; i < micros.length; i++) {
+        if (i > 0 && micros[i] <= micros[i - 1]) {
           throw new IllegalArgumentException("the times of a series ascend strictly");
+        }
+        if (unscaled[i] == ExactSum.NOT_LONG && (wide == null || wide[i] == null)) {
+          throw new IllegalArgumentException("a price of a series is missing");
         }
       }
       this.instrumentId = instrumentId;
       this.micros = micros;
-      this.prices = prices;
+      this.unscaled = unscaled;
+      this.scales = scales;
+      this.wide = wide;
       this.currencies = currencies;
+    }
+
+    /**
+     * The digits of {@code price} as a series keeps them: its unscaled value when it is a long and
+     * its scale 0 … 18, else {@link Long#MIN_VALUE} (the price is then kept as a decimal).
+     */
+    public static long unscaled(BigDecimal price) {
+      return ExactSum.unscaled(price);
+    }
+
+    private static long[] digits(BigDecimal[] prices) {
+      long[] digits = new long[prices.length];
+      for (int i = 0; i < prices.length; i++) {
+        digits[i] = ExactSum.unscaled(prices[i]);
+      }
+      return digits;
+    }
+
+    private static byte[] scales(BigDecimal[] prices) {
+      byte[] scales = new byte[prices.length];
+      for (int i = 0; i < prices.length; i++) {
+        scales[i] = ExactSum.unscaled(prices[i]) == ExactSum.NOT_LONG ? 0 : (byte) prices[i].scale();
+      }
+      return scales;
+    }
+
+    private static BigDecimal[] wide(BigDecimal[] prices) {
+      BigDecimal[] wide = null;
+      for (int i = 0; i < prices.length; i++) {
+        if (ExactSum.unscaled(prices[i]) == ExactSum.NOT_LONG) {
+          wide = wide == null ? new BigDecimal[prices.length] : wide;
+          wide[i] = prices[i];
+        }
+      }
+      return wide;
     }
 
     /** The series of {@code list} (one instrument's prices in any order; of equal times the later in the list). */
@@ -336,9 +444,24 @@ public final class PriceHistory {
       return micros[i];
     }
 
-    /** The {@code i}-th price as observed. */
+    /** The {@code i}-th price as observed (the same value and scale as given). */
     public BigDecimal decimal(int i) {
-      return prices[i];
+      return unscaled[i] == ExactSum.NOT_LONG ? wide[i] : BigDecimal.valueOf(unscaled[i], scales[i]);
+    }
+
+    /** The digits of the {@code i}-th price, {@link Long#MIN_VALUE} when it is kept as a decimal. */
+    public long unscaled(int i) {
+      return unscaled[i];
+    }
+
+    /** The scale of the {@code i}-th price (0 when it is kept as a decimal). */
+    public byte scale(int i) {
+      return scales[i];
+    }
+
+    /** The {@code i}-th price when it is kept as a decimal (its digits are not a long), else null. */
+    public BigDecimal wide(int i) {
+      return wide == null ? null : wide[i];
     }
 
     /** The currency of the {@code i}-th price. */
@@ -356,13 +479,13 @@ public final class PriceHistory {
       if (n == this.micros.length) {
         return this;
       }
-      return n == 0 ? null : new Series(instrumentId, Arrays.copyOf(this.micros, n), Arrays.copyOf(prices, n),
-          Arrays.copyOf(currencies, n));
+      return n == 0 ? null : new Series(instrumentId, Arrays.copyOf(this.micros, n), Arrays.copyOf(unscaled, n),
+          Arrays.copyOf(scales, n), wide == null ? null : Arrays.copyOf(wide, n), Arrays.copyOf(currencies, n));
     }
 
     /** The {@code i}-th price as a {@link Price}. */
     public Price price(int i) {
-      return new Price(instrumentId, prices[i], currencies[i], at(i));
+      return new Price(instrumentId, decimal(i), currencies[i], at(i));
     }
   }
 }
