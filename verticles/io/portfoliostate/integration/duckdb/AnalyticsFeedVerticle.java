@@ -227,8 +227,9 @@ public final class AnalyticsFeedVerticle extends VerticleBase {
 
   /**
    * One refresh of the daily series: up to {@code analytics.series.batch} pending portfolios
-   * folded, valued and written; the next after {@code analytics.series.intervalMs}, or four
-   * times as long as this one took if that is longer.
+   * folded, valued and written; the next after {@code analytics.series.intervalMs}, or, if that
+   * is longer, as long as keeps the refreshes within {@code analytics.series.share} of a core
+   * while the journal moves (within half a core once it has been still for a second).
    */
   private void refresh() {
     if (stopped) {
