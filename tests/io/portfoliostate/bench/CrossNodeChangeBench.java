@@ -12,6 +12,8 @@ import io.portfoliostate.domain.Position;
 import io.portfoliostate.domain.PositionKey;
 import io.portfoliostate.domain.Side;
 import io.portfoliostate.domain.TradeRecorded;
+import io.portfoliostate.protocol.ChangeBatch;
+import io.portfoliostate.protocol.ChangeBatchCodec;
 import io.portfoliostate.protocol.Codecs;
 import io.portfoliostate.protocol.EventJson;
 import io.portfoliostate.protocol.EventText;
@@ -38,8 +40,10 @@ import java.util.Map;
  * from (it evolves its own copy). The book has {@code positions} FIFO positions holding {@code
  * lots} open lots between them (at least one each); the change is one buy of the first position.
  *
- * <p>Columns: the bytes the codec writes (what crosses the cluster per commit and watching node),
- * the owner's encode, the follower's decode plus whatever it must do to have the new state; then
+ * <p>Columns: the bytes the JSON codec writes (what crossed the cluster per commit and watching
+ * node until changes crossed in batches), the owner's encode, the follower's decode plus whatever
+ * it must do to have the new state; the same for the binary form changes cross in now ({@link
+ * ChangeBatchCodec}, one change in a batch of its own); then
  * the same for the message with the whole state in it, as changes crossed before (still read
  * from a node of the version before); medians of {@code reps} groups of 10, in µs of the thread's
  * CPU time, so that other work on a shared machine does not count. A first pass over the smallest
@@ -69,8 +73,9 @@ public final class CrossNodeChangeBench {
     System.out.printf(Locale.ROOT, "CrossNodeChangeBench: java %s, %d processors%n", Runtime.version(),
         Runtime.getRuntime().availableProcessors());
     System.out.println("| positions | open lots in the book (per position) | bytes on the wire | encode (µs, median) "
-        + "| decode + follower's state (µs, median) | with the state: bytes | encode | decode |");
-    System.out.println("|---:|---:|---:|---:|---:|---:|---:|---:|");
+        + "| decode + follower's state (µs, median) | binary batch: bytes | encode | decode + state "
+        + "| with the state: bytes | encode | decode |");
+    System.out.println("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     run(positionCounts.get(0), lotCounts.get(0), reps * 5, false);
     for (int positions : positionCounts) {
       for (int lots : lotCounts) {
@@ -114,6 +119,27 @@ public final class CrossNodeChangeBench {
       encode.add((middle - start) / 1e3 / BATCH);
       decode.add((end - middle) / 1e3 / BATCH);
     }
+    // The binary form changes cross in now (ChangeBatchCodec): one change in a batch of its own.
+    List<Double> binaryEncode = new ArrayList<>();
+    List<Double> binaryDecode = new ArrayList<>();
+    int binaryBytes = binary(change).length();
+    for (int i = 0; i < reps * BATCH; i++) {
+      sink = ChangeBatchCodec.INSTANCE.decodeFromWire(0, binary(change)).changes().get(0).stateAfter(before);
+    }
+    for (int r = 0; r < reps; r++) {
+      Buffer[] buffers = new Buffer[BATCH];
+      long start = THREAD.getCurrentThreadCpuTime();
+      for (int j = 0; j < BATCH; j++) {
+        buffers[j] = binary(change);
+      }
+      long middle = THREAD.getCurrentThreadCpuTime();
+      for (int j = 0; j < BATCH; j++) {
+        sink = ChangeBatchCodec.INSTANCE.decodeFromWire(0, buffers[j]).changes().get(0).stateAfter(before);
+      }
+      long end = THREAD.getCurrentThreadCpuTime();
+      binaryEncode.add((middle - start) / 1e3 / BATCH);
+      binaryDecode.add((end - middle) / 1e3 / BATCH);
+    }
     // The form before the change crossed without the state: the same message with the whole
     // state in it, which the decoder still reads (from a node of the version before).
     List<Double> stateEncode = new ArrayList<>();
@@ -140,9 +166,25 @@ public final class CrossNodeChangeBench {
     if (!print) {
       return;
     }
-    System.out.printf(Locale.ROOT, "| %,d | %,d (%,d) | %,d | %.1f | %.1f | %,d | %.1f | %.1f |%n", positions,
-        positions * perPosition, perPosition, bytes, BenchSupport.median(encode), BenchSupport.median(decode),
-        stateBytes, BenchSupport.median(stateEncode), BenchSupport.median(stateDecode));
+    PortfolioState binaryCheck = ChangeBatchCodec.INSTANCE.decodeFromWire(0, binary(change)).changes().get(0)
+        .stateAfter(before);
+    if (!StateJson.toJson(binaryCheck).equals(StateJson.toJson(after))) {
+      throw new IllegalStateException("the follower's state from the binary form differs from the owner's");
+    }
+    System.out.printf(Locale.ROOT, "| %,d | %,d (%,d) | %,d | %.1f | %.1f | %,d | %.1f | %.1f | %,d | %.1f | %.1f |%n",
+        positions, positions * perPosition, perPosition, bytes, BenchSupport.median(encode),
+        BenchSupport.median(decode), binaryBytes, BenchSupport.median(binaryEncode),
+        BenchSupport.median(binaryDecode), stateBytes, BenchSupport.median(stateEncode),
+        BenchSupport.median(stateDecode));
+  }
+
+  /** The change in a batch of its own, as an owner sends it to another node's hub now. */
+  private static Buffer binary(PortfolioChange change) {
+    ChangeBatch.Outgoing batch = new ChangeBatch.Outgoing();
+    batch.add(ChangeBatchCodec.encode(change, 1));
+    Buffer wire = Buffer.buffer();
+    ChangeBatchCodec.INSTANCE.encodeToWire(wire, batch.sentAt(2));
+    return wire;
   }
 
   /** The change with its whole state, as it crossed before. */

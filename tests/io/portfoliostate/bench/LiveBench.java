@@ -90,7 +90,12 @@ public final class LiveBench {
     boolean separate = options.string("clients", "process").equals("process");
     BenchSupport.printMachine("LiveBench", options);
     Path dataDir = BenchSupport.freshDataDir("live");
-    List<Node> nodes = BenchSupport.startNodes(dataDir, options.settingOverrides(), nodeCount);
+    JsonObject overrides = options.settingOverrides();
+    // Change frames carry their COMMIT time (same machine, same CLOCK_MONOTONIC), so the clients
+    // can time COMMIT -> change message, the latency the goal is set on; set.live.commitStamps=false turns it off.
+    JsonObject live = overrides.getJsonObject("live", new JsonObject());
+    overrides.put("live", live.put("commitStamps", live.getBoolean("commitStamps", true)));
+    List<Node> nodes = BenchSupport.startNodes(dataDir, overrides, nodeCount);
     Node front = nodes.get(0);
     Node owner = nodes.get(nodes.size() - 1);
     Vertx clientVertx = separate ? null : Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1));
@@ -171,6 +176,7 @@ public final class LiveBench {
             cpu.perCommit(clients, trades.committedSince(cpu)));
         System.out.printf("  commit (intended send -> reply after COMMIT): %s%n", BenchSupport.latencyLine(committed));
         System.out.printf("  client (intended send -> change message):     %s%n", clients.report());
+        System.out.printf("  client (COMMIT -> change message):            %s%n", clients.reportFromCommit());
         stages.print(front);
         System.out.printf("  %s%n", gcDuring);
       }
@@ -191,13 +197,14 @@ public final class LiveBench {
   }
 
   /** The CPU time of this JVM (and of the client JVM, if separate) at the start of a phase. */
-  private record Cpu(long server, long client, long wall, long commits) {
+  private record Cpu(long server, long client, long wall, long commits, long allocated) {
 
     /** The cores this JVM used idle, last measured (0 before). */
     static double idleCores;
 
     static Cpu now(ClientSide clients) throws Exception {
-      return new Cpu(processCpuNanos(), clients.cpuNanos(), System.nanoTime(), Trades.COMMITS.get());
+      return new Cpu(processCpuNanos(), clients.cpuNanos(), System.nanoTime(), Trades.COMMITS.get(),
+          allocatedBytes());
     }
 
     /** The cores this JVM used since then with nothing to do: the part of a phase that is not per commit. */
@@ -220,8 +227,10 @@ public final class LiveBench {
       long clientNanos = clients.cpuNanos();
       String clientPart = clientNanos < 0 ? "" : String.format(Locale.ROOT, "; client JVM %.0f µs per commit",
           (clientNanos - client) / 1e3 / Math.max(1, commits));
+      double allocatedKb = (allocatedBytes() - allocated) / 1024.0 / Math.max(1, commits);
       return String.format(Locale.ROOT, "server JVM CPU %.0f µs per commit (%.2f cores; %.0f µs over the idle "
-          + "%.3f cores)%s; load average %s", serverMicros, cores, marginalMicros, idleCores, clientPart, loadAverage());
+          + "%.3f cores), %.1f KB allocated per commit%s; load average %s", serverMicros, cores, marginalMicros,
+          idleCores, allocatedKb, clientPart, loadAverage());
     }
   }
 
@@ -242,6 +251,20 @@ public final class LiveBench {
     return String.format(Locale.ROOT, "server GC during the phase: %d collections, %d ms (%s)", now[0] - before[0],
         now[1] - before[1], ManagementFactory.getGarbageCollectorMXBeans().stream()
             .map(java.lang.management.GarbageCollectorMXBean::getName).toList());
+  }
+
+  /**
+   * Bytes allocated so far by this JVM's live threads (the nodes' event loops and workers, and the
+   * load generator's): a thread that ended since is no longer counted, so compare over phases whose
+   * threads live throughout (the event loops do).
+   */
+  static long allocatedBytes() {
+    var threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+    long total = 0;
+    for (long bytes : threads.getThreadAllocatedBytes(threads.getAllThreadIds())) {
+      total += Math.max(0, bytes);
+    }
+    return total;
   }
 
   static long processCpuNanos() {
@@ -277,6 +300,12 @@ public final class LiveBench {
 
     /** The latency line of what was recorded since the last reset, with the count. */
     String report() throws Exception;
+
+    /**
+     * The latency line of the copies that carried their COMMIT time ({@code committedNanos} in the
+     * frame's headers, {@code live.commitStamps}): from the owner's COMMIT to the client.
+     */
+    String reportFromCommit() throws Exception;
 
     /** How many copies were recorded since the last reset. */
     long received() throws Exception;
@@ -323,6 +352,11 @@ public final class LiveBench {
     }
 
     @Override
+    public String reportFromCommit() {
+      return latencies.reportFromCommit();
+    }
+
+    @Override
     public long received() {
       return latencies.count();
     }
@@ -357,6 +391,8 @@ public final class LiveBench {
     private final java.util.HashMap<Long, Long> sentAt = new java.util.HashMap<>();
     private final java.util.HashMap<Long, List<Long>> early = new java.util.HashMap<>();
     private final Histogram histogram = new Histogram(BenchSupport.HISTOGRAM_MAX_MICROS, 3);
+    /** From the owner's COMMIT ({@code committedNanos}, the same machine's clock) to the arrival. */
+    private final Histogram fromCommit = new Histogram(BenchSupport.HISTOGRAM_MAX_MICROS, 3);
     final AtomicReference<String> sample = new AtomicReference<>();
 
     private static long key(int group, long version) {
@@ -386,8 +422,17 @@ public final class LiveBench {
       histogram.recordValue(Math.max(0, Math.min(BenchSupport.HISTOGRAM_MAX_MICROS, nanos / 1000)));
     }
 
+    synchronized void committed(long committedNanos, long now) {
+      fromCommit.recordValue(Math.max(0, Math.min(BenchSupport.HISTOGRAM_MAX_MICROS, (now - committedNanos) / 1000)));
+    }
+
+    synchronized String reportFromCommit() {
+      return BenchSupport.latencyLine(fromCommit);
+    }
+
     synchronized void reset() {
       histogram.reset();
+      fromCommit.reset();
       // Arrivals of the first versions of a phase have no send time (the version was not known).
       early.clear();
     }
@@ -478,6 +523,11 @@ public final class LiveBench {
     }
 
     @Override
+    public String reportFromCommit() throws Exception {
+      return ask("REPORT_COMMIT");
+    }
+
+    @Override
     public long received() throws Exception {
       return Long.parseLong(ask("COUNT"));
     }
@@ -542,6 +592,7 @@ public final class LiveBench {
             out.println(ChildClients.ANSWER + "OK");
           }
           case "REPORT" -> out.println(ChildClients.ANSWER + latencies.report());
+          case "REPORT_COMMIT" -> out.println(ChildClients.ANSWER + latencies.reportFromCommit());
           case "COUNT" -> out.println(ChildClients.ANSWER + latencies.count());
           case "SAMPLE" -> out.println(ChildClients.ANSWER + (latencies.sample.get() == null ? "" : latencies.sample.get()));
           case "CLOSE" -> {
@@ -596,6 +647,11 @@ public final class LiveBench {
           latencies.sample.set(text);
         }
         latencies.arrived(group, version, now);
+        int stamp = text.indexOf("\"committedNanos\":\"");
+        if (stamp >= 0 && stamp < kind) {
+          int from = stamp + 18;
+          latencies.committed(Long.parseLong(text.substring(from, text.indexOf('"', from))), now);
+        }
       });
       long pinger = vertx.setPeriodic(5000, t -> socket.writeTextMessage("{\"type\":\"ping\"}"));
       socket.closeHandler(v -> vertx.cancelTimer(pinger));
@@ -618,9 +674,11 @@ public final class LiveBench {
    */
   private static void floor(ClientSide clients, int subscribers, int groups, int rate, int seconds, int warmup,
       boolean compress, String sample) throws Exception {
-    String template = sample != null ? sample
+    // No COMMIT time on the floor's messages: it has no commit (the service's header is left out).
+    String template = (sample != null ? sample
         : "{\"type\":\"rec\",\"address\":\"floor\",\"headers\":{},\"body\":{\"kind\":\"change\","
-            + "\"fromVersion\":0,\"version\":1,\"events\":[]}}";
+            + "\"fromVersion\":0,\"version\":1,\"events\":[]}}")
+        .replaceFirst("\"headers\":\\{[^}]*\\}", "\"headers\":{}");
     Pattern versions = Pattern.compile("\"fromVersion\":\\d+,\"version\":\\d+");
     Vertx server = Vertx.vertx();
     try {
@@ -702,7 +760,7 @@ public final class LiveBench {
    * their percentile histograms' counts at its start, subtracted from those at its end.
    */
   private record Stages(java.util.Map<String, io.micrometer.core.instrument.distribution.HistogramSnapshot> start) {
-    static final List<String> ORDER = List.of("queued", "hub", "handoff", "write", "flushed", "delivered");
+    static final List<String> ORDER = List.of("crossing", "queued", "hub", "handoff", "write", "flushed", "delivered");
 
     static Stages of(Node node) {
       java.util.Map<String, io.micrometer.core.instrument.distribution.HistogramSnapshot> start =
@@ -757,6 +815,12 @@ public final class LiveBench {
     static final AtomicLong COMMITS = new AtomicLong();
     private final ClientSide clients;
     private final AtomicLong sequence = new AtomicLong();
+    /**
+     * Commits slower than this (ms; property {@code live.slowMs}, 0: none) are printed with the
+     * wall-clock time of their reply, to line the tail up with what else the node did then
+     * (GC log, per-thread CPU sampled from /proc).
+     */
+    private static final long SLOW_MS = Long.getLong("live.slowMs", 0);
 
     Trades(Node node, List<PortfolioId> ids, InstrumentId[] instruments, ClientSide clients) {
       this.node = node;
@@ -869,6 +933,10 @@ public final class LiveBench {
       send(id).onComplete(r -> {
         long now = System.nanoTime();
         histogram.recordValue(Math.min(BenchSupport.HISTOGRAM_MAX_MICROS, (now - intended) / 1000));
+        if (SLOW_MS > 0 && now - intended > SLOW_MS * 1_000_000) {
+          System.out.printf("slow commit: replied at %d (epoch ms), %d ms%n", System.currentTimeMillis(),
+              (now - intended) / 1_000_000);
+        }
         if (r.succeeded() && r.result() > 0) {
           version[p] = r.result();
         }

@@ -234,6 +234,50 @@ class LiveCrossNodeTest {
     }
   }
 
+  /**
+   * The two nodes of this cluster share one machine's clock (MachineClock), so the hub times a
+   * change's trip from the other node's owner ({@code crossing}) and runs {@code queued} and
+   * {@code delivered} from the owner's COMMIT, as for its own node's changes: one count per
+   * change (sent one at a time, each crosses in a batch of its own).
+   */
+  @Test
+  void aChangesTripFromAnotherNodeOfTheMachineIsTimedFromItsCommit() throws Exception {
+    Api api = new Api(cluster.node(0).httpPort());
+    String id = cluster.idOwnedBy(1, "lt-");
+    api.createPortfolio(id);
+    String address = "portfolio.updates." + id;
+    try (BridgeClient client = BridgeClient.connect(cluster.node(0).httpPort(), TestKeys.ADMIN)) {
+      client.register(address);
+      assertThat(client.body(address, WAIT).getLong("version")).isEqualTo(1);
+      Map<String, Long> before = stageCounts(0);
+      for (int i = 1; i <= 4; i++) {
+        deposit(api, id, "t-" + i, "10");
+      }
+      assertThat(changes(client, address, 1, 5)).hasSize(4);
+      long deadline = System.nanoTime() + WAIT.toNanos();
+      while (stageCounts(0).get("delivered") - before.get("delivered") < 4 && System.nanoTime() < deadline) {
+        Thread.sleep(10);
+      }
+      Map<String, Long> after = stageCounts(0);
+      for (String stage : List.of("crossing", "queued", "delivered")) {
+        assertThat(after.get(stage) - before.get(stage)).as(stage).isEqualTo(4);
+      }
+      io.micrometer.core.instrument.Timer crossing = cluster.node(0).registry().find("pstate.live.stage")
+          .tag("stage", "crossing").timer();
+      assertThat(crossing.max(java.util.concurrent.TimeUnit.MILLISECONDS)).isPositive().isLessThan(WAIT.toMillis());
+    }
+  }
+
+  private Map<String, Long> stageCounts(int node) {
+    Map<String, Long> counts = new HashMap<>();
+    for (String stage : List.of("crossing", "queued", "delivered")) {
+      io.micrometer.core.instrument.Timer timer = cluster.node(node).registry().find("pstate.live.stage")
+          .tag("stage", stage).timer();
+      counts.put(stage, timer == null ? 0 : timer.count());
+    }
+    return counts;
+  }
+
   private static void deposit(Api api, String id, String flowId, String amount) {
     expect(api.post(path(id, "/cash-flows"), new JsonObject().put("flowId", flowId).put("type", "DEPOSIT")
         .put("currency", "USD").put("amount", amount)), 201);

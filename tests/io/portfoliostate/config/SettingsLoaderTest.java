@@ -72,7 +72,7 @@ class SettingsLoaderTest {
   void liveSettingsComeFromConfAndTheEnvironmentAndAreChecked() {
     assertThat(Settings.from(SettingsLoader.loadJson(Map.of())).live()).isEqualTo(
         new Settings.LiveSettings(4, 10_000, 10_000, 1_000, 100, 50, 65_536, 5_000, 1_000, 0.8, 30_000,
-            true, true));
+            true, true, false));
     Settings settings = Settings.from(SettingsLoader.loadJson(Map.of("PSTATE_LIVE_VALUATIONS_PER_SECOND", "10",
         "PSTATE_LIVE_SLOW_CLIENT_TIMEOUT_MS", "2500", "PSTATE_LIVE_MAX_RESUME_VERSIONS", "50")));
     assertThat(settings.live().valuationsPerSecond()).isEqualTo(10);
@@ -83,13 +83,15 @@ class SettingsLoaderTest {
     assertThat(settings.live().sharedCompression()).isTrue();
     assertThat(Settings.from(SettingsLoader.loadJson(Map.of("PSTATE_LIVE_SHARED_COMPRESSION", "false"))).live()
         .sharedCompression()).isFalse();
+    assertThat(Settings.from(SettingsLoader.loadJson(Map.of("PSTATE_LIVE_COMMIT_STAMPS", "true"))).live()
+        .commitStamps()).isTrue();
     assertThatThrownBy(() -> Settings.from(SettingsLoader.loadJson(Map.of("PSTATE_LIVE_VALUATIONS_PER_SECOND", "0"))))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("live");
     assertThat(settings.live().driftScanMs()).isEqualTo(30_000);
     assertThatThrownBy(() -> new Settings.LiveSettings(4, 10_000, 10_000, 1_000, 100, 50, 65_536, 5_000, 1_000, 1.5,
-        30_000, true, true)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("driftRecoverFraction");
+        30_000, true, true, false)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("driftRecoverFraction");
     assertThatThrownBy(() -> new Settings.LiveSettings(4, 10_000, 10_000, 1_000, 100, 50, 65_536, 5_000, 1_000, 0.8,
-        50, true, true)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("driftScanMs");
+        50, true, true, false)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("driftScanMs");
   }
 
   @Test
@@ -97,7 +99,7 @@ class SettingsLoaderTest {
     Settings defaults = Settings.from(SettingsLoader.loadJson(Map.of("PSTATE_DATA_DIR", "/var/lib/pstate")));
     Settings.QuerySettings query = new Settings.QuerySettings(10, 10_000, 20_000, "256MB", "256MB");
     assertThat(defaults.analytics()).isEqualTo(new Settings.AnalyticsSettings(true, null, 20_000, 50, 5_000,
-        "512MB", 2, 2, query, new Settings.SeriesSettings(783, 1_000, 100), "NONE", "256MB", 2_000, 0));
+        "512MB", 2, 2, query, new Settings.SeriesSettings(783, 1_000, 10, 0.05), "NONE", "256MB", 2_000, 0));
     assertThat(defaults.analyticsDir()).isEqualTo(java.nio.file.Path.of("/var/lib/pstate/analytics"));
     Settings settings = Settings.from(SettingsLoader.loadJson(Map.of("PSTATE_ANALYTICS", "false",
         "PSTATE_ANALYTICS_DIR", "/fast/analytics", "PSTATE_ANALYTICS_MEMORY_LIMIT", "2GB",
@@ -106,7 +108,7 @@ class SettingsLoaderTest {
         "PSTATE_ANALYTICS_FSYNC_MODE", "standard", "PSTATE_ANALYTICS_NICE", "10")));
     assertThat(settings.analytics()).isEqualTo(new Settings.AnalyticsSettings(false, "/fast/analytics", 20_000, 50,
         100, "2GB", 2, 2, new Settings.QuerySettings(3, 500, 20_000, "256MB", "256MB"),
-        new Settings.SeriesSettings(261, 1_000, 100), "STANDARD", "256MB", 2_000, 10));
+        new Settings.SeriesSettings(261, 1_000, 10, 0.05), "STANDARD", "256MB", 2_000, 10));
     assertThat(settings.analyticsDir()).isEqualTo(java.nio.file.Path.of("/fast/analytics"));
     assertThatThrownBy(() -> Settings.from(SettingsLoader.loadJson(Map.of("PSTATE_ANALYTICS_MIN_SEQ_WAIT_MS", "-1"))))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("analytics");
@@ -114,6 +116,14 @@ class SettingsLoaderTest {
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("fsyncMode");
     assertThatThrownBy(() -> Settings.from(SettingsLoader.loadJson(Map.of("PSTATE_ANALYTICS_NICE", "20"))))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("analytics.nice");
+    // The series' share of a core, as text from the environment; the pause after a refresh follows it.
+    Settings.SeriesSettings series = Settings.from(SettingsLoader.loadJson(Map.of("PSTATE_ANALYTICS_SERIES_SHARE",
+        "0.25"))).analytics().series();
+    assertThat(series.share()).isEqualTo(0.25);
+    assertThat(series.pauseAfter(400)).isEqualTo(1_200);
+    assertThat(series.pauseAfter(100)).isEqualTo(series.intervalMs());
+    assertThatThrownBy(() -> Settings.from(SettingsLoader.loadJson(Map.of("PSTATE_ANALYTICS_SERIES_SHARE", "0"))))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("analytics.series.share");
   }
 
   @Test

@@ -560,11 +560,16 @@ public record Settings(
    * @param sharedCompression whether a message written to many sockets is compressed once per
    *     event loop (each message on its own, without the previous ones as context) instead of once
    *     per socket with Netty's encoder; only with {@code compression}
+   * @param commitStamps whether a change frame carries, in its {@code headers}, the owner's COMMIT
+   *     time as {@code committedNanos} (the owner's {@link System#nanoTime}) when this node's hub
+   *     knows it (its own owners' changes, and another node's on the same machine): off by default,
+   *     since the number means something only to a client on the same machine. The benchmark
+   *     turns it on to time each change from its COMMIT to the client
    */
   public record LiveSettings(int valuationsPerSecond, long slowClientTimeoutMs, int maxQueuedPerSocket,
       int maxResumeVersions, int maxRegistrations, int registrationsPerSecond, int maxFrameBytes,
       long interestLeaseMs, long renewMs, double driftRecoverFraction, long driftScanMs, boolean compression,
-      boolean sharedCompression) {
+      boolean sharedCompression, boolean commitStamps) {
     public LiveSettings {
       if (valuationsPerSecond < 1 || slowClientTimeoutMs < 1 || maxQueuedPerSocket < 1 || maxResumeVersions < 1
           || maxRegistrations < 1 || registrationsPerSecond < 1 || maxFrameBytes < 1024 || renewMs < 10
@@ -584,7 +589,8 @@ public record Settings(
           json.getInteger("registrationsPerSecond", 50), json.getInteger("maxFrameBytes", 65_536),
           json.getLong("interestLeaseMs", 5_000L), json.getLong("renewMs", 1_000L),
           json.getDouble("driftRecoverFraction", 0.8), json.getLong("driftScanMs", 30_000L),
-          flag(json, "compression", true), flag(json, "sharedCompression", true));
+          flag(json, "compression", true), flag(json, "sharedCompression", true),
+          flag(json, "commitStamps", false));
     }
   }
 
@@ -645,17 +651,38 @@ public record Settings(
    * @param days how many weekdays back from today the series reach (783: three years)
    * @param intervalMs pause between refreshes of pending portfolios once none is left
    * @param batch portfolios recomputed per refresh
+   * @param share the largest share of one core the refreshes take over time while the journal
+   *     moves: after a refresh that took t, the next waits at least t × (1 − share) / share
+   *     (0.05: nineteen times as long)
    */
-  public record SeriesSettings(int days, long intervalMs, int batch) {
+  public record SeriesSettings(int days, long intervalMs, int batch, double share) {
+    /** The default {@code share}. */
+    public static final double SHARE = 0.05;
+
     public SeriesSettings {
       if (days < 1 || intervalMs < 1 || batch < 1) {
         throw new IllegalArgumentException("analytics.series: days, intervalMs and batch must be positive");
       }
+      if (!(share > 0 && share <= 1)) {
+        throw new IllegalArgumentException("analytics.series.share must be above 0 and at most 1, not " + share);
+      }
+    }
+
+    /** Series settings with the default {@code share}. */
+    public SeriesSettings(int days, long intervalMs, int batch) {
+      this(days, intervalMs, batch, SHARE);
+    }
+
+    /** The shortest pause after a refresh that took {@code tookMs}, keeping the refreshes within {@code share}. */
+    public long pauseAfter(long tookMs) {
+      return Math.max(intervalMs, (long) Math.ceil(tookMs * (1 - share) / share));
     }
 
     static SeriesSettings from(JsonObject json) {
       return new SeriesSettings(json.getInteger("days", 783), json.getLong("intervalMs", 1_000L),
-          json.getInteger("batch", 100));
+          json.getInteger("batch", 10),
+          // The environment and overrides give text ("0.05"): read either form.
+          Double.parseDouble(json.getValue("share", SHARE).toString()));
     }
   }
 

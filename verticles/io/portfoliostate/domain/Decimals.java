@@ -72,12 +72,28 @@ public final class Decimals {
     return value;
   }
 
-  /** Plain notation without trailing zeros: {@code 1234.5}, never {@code 1.2345E+3}. */
+  /**
+   * Plain notation without trailing zeros: {@code 1234.5}, never {@code 1.2345E+3}. The zeros are
+   * cut from the text, not from the number: {@code stripTrailingZeros} divides the unscaled value
+   * by ten in BigInteger arithmetic, and a {@link #QUOTIENT} (an average cost) has 34 digits. This
+   * ran for every position of every live change message.
+   */
   public static String plain(BigDecimal value) {
     if (value.signum() == 0) {
       return "0";
     }
-    return value.stripTrailingZeros().toPlainString();
+    String text = value.toPlainString();
+    if (value.scale() <= 0) {
+      return text; // an integer: no fraction, and its own zeros are digits
+    }
+    int end = text.length();
+    while (text.charAt(end - 1) == '0') {
+      end--;
+    }
+    if (text.charAt(end - 1) == '.') {
+      end--;
+    }
+    return end == text.length() ? text : text.substring(0, end);
   }
 
   /** Requires {@code value > 0}. */

@@ -4,9 +4,11 @@ import io.portfoliostate.config.Settings.AnalyticsSettings;
 import io.portfoliostate.config.Settings.QuerySettings;
 import io.portfoliostate.domain.Identifiers;
 import io.portfoliostate.domain.PortfolioId;
+import io.portfoliostate.integration.duckdb.AnalyticsQueries;
 import io.portfoliostate.integration.duckdb.AnalyticsQueries.PortfolioSet;
 import io.portfoliostate.integration.duckdb.AnalyticsStore;
 import io.portfoliostate.integration.duckdb.QuerySandbox;
+import io.portfoliostate.persistence.MarketRecords;
 import io.portfoliostate.security.PortfolioRole;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -22,8 +24,8 @@ import java.util.concurrent.Callable;
  * What every analytics route does the same way: reads the store on the node's few reader threads
  * (each holds a DuckDB connection; never an event loop), names its set of portfolios as
  * {@code ?portfolios=a,b} (each must be readable), {@code ?root=x} (x must be readable; its
- * subtree is) or nothing (everything the caller may read), waits for {@code ?minSeq=} (read your
- * own writes), and runs custom SQL in the {@link QuerySandbox}.
+ * subtree is) or nothing (everything the caller may read), waits for {@code ?minSeq=} and
+ * {@code ?minPriceSeq=} (read your own writes and prices), and runs custom SQL in the {@link QuerySandbox}.
  */
 final class AnalyticsReads {
 
@@ -127,10 +129,48 @@ final class AnalyticsReads {
    * @param waitingFor what the 503 says is not done yet, after "the analytics store has not"
    */
   Future<Boolean> awaitSeq(RoutingContext ctx, Long minSeq, Callable<Boolean> alsoReady, String waitingFor) {
+    return awaitSeq(ctx, minSeq, alsoReady, waitingFor, System.currentTimeMillis() + settings.minSeqWaitMs());
+  }
+
+  /**
+   * Waits for {@code minSeq} as {@link #awaitSeq(RoutingContext, Long, Callable, String)} does,
+   * then for {@code minPriceSeq}: until the daily series have read every price and rate stored
+   * before the request came (which includes the write that answered {@code minPriceSeq}) and
+   * recomputed the members of {@code set} that moved ({@link StoreWait#prices}). One deadline,
+   * {@code analytics.minSeqWaitMs}, for both; false after a 503 (the time ran out) or a 400 (a
+   * {@code minPriceSeq} beyond every {@code market_seq} drawn) was sent.
+   */
+  Future<Boolean> awaitSeqs(RoutingContext ctx, Long minSeq, Callable<Boolean> alsoReady, String waitingFor,
+      Long minPriceSeq, MarketRecords records, PortfolioSet set) {
+    long deadline = System.currentTimeMillis() + settings.minSeqWaitMs();
+    if (minPriceSeq == null || minPriceSeq <= 0) {
+      return awaitSeq(ctx, minSeq, alsoReady, waitingFor, deadline);
+    }
+    // Taken before anything waits: the price writes answered before this request are below it.
+    return records.barrier().compose(barrier -> {
+      if (minPriceSeq > barrier.drawn()) {
+        Problems.send(ctx, Problems.invalid(List.of(new RequestReader.FieldError("minPriceSeq",
+            "is beyond the highest market_seq drawn (" + barrier.drawn() + ")"))));
+        return Future.succeededFuture(false);
+      }
+      return awaitSeq(ctx, minSeq, alsoReady, waitingFor, deadline).compose(read -> !read
+          ? Future.succeededFuture(false)
+          : StoreWait.prices(vertx, readers, store, barrier.xmax(), set, deadline).map(reached -> {
+            if (!reached) {
+              Problems.send(ctx, Problems.unavailable("the analytics store has not read market_seq " + minPriceSeq
+                  + " and recomputed the series it changed yet (it is at priceSeq "
+                  + store.priceCoverage().priceSeq() + "); retry"));
+            }
+            return reached;
+          }));
+    });
+  }
+
+  private Future<Boolean> awaitSeq(RoutingContext ctx, Long minSeq, Callable<Boolean> alsoReady, String waitingFor,
+      long deadline) {
     if (minSeq == null || minSeq <= 0) {
       return Future.succeededFuture(true);
     }
-    long deadline = System.currentTimeMillis() + settings.minSeqWaitMs();
     return StoreWait.read(vertx, readers, store, minSeq, deadline)
         .compose(read -> !read || alsoReady == null ? Future.succeededFuture(read)
             : StoreWait.until(vertx, readers, deadline, alsoReady))
@@ -141,6 +181,33 @@ final class AnalyticsReads {
           }
           return reached;
         });
+  }
+
+  /** A request's {@code ?minSeq=} and {@code ?minPriceSeq=}, each null when not given. */
+  record Freshness(Long minSeq, Long minPriceSeq) {
+  }
+
+  /**
+   * Reads {@code ?minSeq=} and {@code ?minPriceSeq=} (whole numbers from 0); null after a 400
+   * naming the first bad one was sent.
+   */
+  static Freshness freshness(RoutingContext ctx) {
+    Long minSeq = HttpBodies.longParam(ctx, "minSeq", 0, Long.MAX_VALUE);
+    Long minPriceSeq = ctx.response().ended() ? null : HttpBodies.longParam(ctx, "minPriceSeq", 0, Long.MAX_VALUE);
+    return ctx.response().ended() ? null : new Freshness(minSeq, minPriceSeq);
+  }
+
+  /**
+   * For SQL over the views (custom and saved queries): waits as {@code nav} does, since the views
+   * include the daily series that both changes and prices move. {@code minSeq}: the store holds
+   * the change and no member of {@code set} (the portfolios the query may see) waits for its
+   * series to be recomputed; {@code minPriceSeq}: as {@link #awaitSeqs}. False after a 400 or a
+   * 503 was sent.
+   */
+  Future<Boolean> awaitSeries(RoutingContext ctx, Freshness freshness, MarketRecords records, PortfolioSet set) {
+    Long minSeq = freshness.minSeq();
+    return awaitSeqs(ctx, minSeq, () -> AnalyticsQueries.seriesPending(store.reader(), set) == 0,
+        "read global_seq " + minSeq + " and recomputed the series it changed", freshness.minPriceSeq(), records, set);
   }
 
   /** {@link #awaitSeq(RoutingContext, Long, Callable, String)} for the change alone. */

@@ -245,11 +245,12 @@ public final class HttpGatewayVerticle extends VerticleBase {
         keysAndGrants::revokeGrant);
     routes.get("/api/v1/audit", admin, keysAndGrants::audit);
     BridgeRoute.mount(routes, vertx, live);
-    AnalyticsHandlers.mount(routes, vertx, analytics, analyticsSettings, market, access);
+    AnalyticsHandlers.mount(routes, vertx, analytics, analyticsSettings, market, access, marketStore.records());
     ImportHandlers.mount(routes, vertx, owners, marketStore, market, imports, registry);
     SavedQueryHandlers.mount(routes, vertx, analytics, analyticsSettings, marketStore, access, clock);
     ExportHandlers.mount(routes, exports, exportSettings, access);
-    SeriesAnalyticsHandlers.mount(routes, vertx, analytics, analyticsSettings, access, clock, registry);
+    SeriesAnalyticsHandlers.mount(routes, vertx, analytics, analyticsSettings, access, clock, registry,
+        marketStore.records());
 
     router.errorHandler(404, ctx -> Problems.send(ctx, new Problems.Problem(404, "not-found",
         "Not found", "no resource at " + ctx.request().path(), null)));

@@ -113,7 +113,7 @@ final class MarketHandlers {
       return;
     }
     write(write, left).onSuccess(written -> HttpBodies.json(ctx, 200, new JsonObject().put("stored", write.size())
-            .put("recordedAt", write.recordedAt().toString())))
+            .put("recordedAt", write.recordedAt().toString()).put("marketSeq", written.marketSeq())))
         .onFailure(failure -> Problems.send(ctx, Problems.of(failure)));
   }
 

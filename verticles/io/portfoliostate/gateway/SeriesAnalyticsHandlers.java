@@ -10,6 +10,7 @@ import io.portfoliostate.integration.duckdb.AnalyticsQueries.NavSeries;
 import io.portfoliostate.integration.duckdb.AnalyticsQueries.PortfolioSet;
 import io.portfoliostate.integration.duckdb.AnalyticsQueries.ReturnMatrix;
 import io.portfoliostate.integration.duckdb.AnalyticsStore;
+import io.portfoliostate.persistence.MarketRecords;
 import io.portfoliostate.security.AccessRule;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -32,7 +33,9 @@ import java.util.function.Function;
  *
  * <p>With {@code minSeq=n} an answer waits until the store holds change n <em>and</em> no member
  * of the set waits for its series to be recomputed, so a caller reads the series its own write
- * changed. The reads and the matrix run on the store's reader threads, never an event loop.
+ * changed; with {@code minPriceSeq=m} (the {@code marketSeq} of a price or rate write) until the
+ * series have read that write from PostgreSQL and recomputed the members it moved. Every answer
+ * says how far: {@code analyticsSeq} and {@code priceSeq}. The reads and the matrix run on the store's reader threads, never an event loop.
  */
 final class SeriesAnalyticsHandlers {
 
@@ -43,23 +46,29 @@ final class SeriesAnalyticsHandlers {
   private final AnalyticsStore store;
   private final Clock clock;
   private final Timer correlating;
+  private final MarketRecords records;
 
-  private SeriesAnalyticsHandlers(AnalyticsReads reads, Clock clock, MeterRegistry registry) {
+  private SeriesAnalyticsHandlers(AnalyticsReads reads, Clock clock, MeterRegistry registry, MarketRecords records) {
     this.reads = reads;
+    this.records = records;
     this.store = reads.store();
     this.clock = clock;
     this.correlating = Timer.builder("pstate.analytics.correlation")
         .description("time to read a set's daily returns and compute their correlation matrix").register(registry);
   }
 
-  /** Declares the routes on {@code routes}; none when the node keeps no store. */
+  /**
+   * Declares the routes on {@code routes}; none when the node keeps no store.
+   *
+   * @param records the stored prices' and rates' order, where {@code minPriceSeq} starts from
+   */
   static void mount(SecuredRoutes routes, Vertx vertx, AnalyticsStore store, AnalyticsSettings settings,
-      AccessControl access, Clock clock, MeterRegistry registry) {
+      AccessControl access, Clock clock, MeterRegistry registry, MarketRecords records) {
     if (store == null) {
       return;
     }
     SeriesAnalyticsHandlers handlers = new SeriesAnalyticsHandlers(new AnalyticsReads(vertx, store, settings, access),
-        clock, registry);
+        clock, registry, records);
     AccessRule set = AccessRule.checkedByHandler("read on each of ?portfolios= or on ?root=; without them, "
         + "only the portfolios the caller may read");
     routes.get("/api/v1/analytics/nav", set, handlers::nav);
@@ -127,6 +136,7 @@ final class SeriesAnalyticsHandlers {
       return;
     }
     Long minSeq = HttpBodies.longParam(ctx, "minSeq", 0, Long.MAX_VALUE);
+    Long minPriceSeq = ctx.response().ended() ? null : HttpBodies.longParam(ctx, "minPriceSeq", 0, Long.MAX_VALUE);
     if (ctx.response().ended()) {
       return;
     }
@@ -137,15 +147,19 @@ final class SeriesAnalyticsHandlers {
         return Future.<Void>succeededFuture();
       }
       Request request = new Request(resolved.get(), windowFrom, windowTo, minSeq == null ? 0 : minSeq);
-      // Read your own writes: the change, and the series it marked for recomputation.
-      return reads.awaitSeq(ctx, minSeq, () -> AnalyticsQueries.seriesPending(store.reader(), request.set()) == 0,
-          "read global_seq " + minSeq + " and recomputed the series it changed").compose(reached -> {
+      // Read your own writes: the change, and the series it marked for recomputation; the
+      // prices and rates, and the series they marked.
+      return reads.awaitSeqs(ctx, minSeq, () -> AnalyticsQueries.seriesPending(store.reader(), request.set()) == 0,
+          "read global_seq " + minSeq + " and recomputed the series it changed", minPriceSeq, records,
+          request.set()).compose(reached -> {
         if (!reached) {
           return Future.<Void>succeededFuture();
         }
         long seq = store.analyticsSeq();
+        long priceSeq = store.priceCoverage().priceSeq();
         return reads.readers().executeBlocking(() -> body.apply(request), false).map(json -> {
-          HttpBodies.json(ctx, 200, new JsonObject().put("analyticsSeq", seq).put("from", windowFrom.toString())
+          HttpBodies.json(ctx, 200, new JsonObject().put("analyticsSeq", seq).put("priceSeq", priceSeq)
+              .put("from", windowFrom.toString())
               .put("to", windowTo.toString()).mergeIn(json));
           return null;
         });

@@ -1,19 +1,24 @@
 package io.portfoliostate.gateway;
 
+import io.portfoliostate.integration.duckdb.AnalyticsQueries;
+import io.portfoliostate.integration.duckdb.AnalyticsQueries.PortfolioSet;
 import io.portfoliostate.integration.duckdb.AnalyticsStore;
+import io.portfoliostate.integration.duckdb.PriceCoverage;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * How an analytics request with {@code minSeq} waits for the store: for the change itself, a
  * waiter the feed completes when it commits the batch that holds it
  * ({@link AnalyticsStore#whenRead}, no polling); for anything more ({@code alsoReady}, the daily
- * series' recomputation), a check on a reader thread (DuckDB work stays off the event loop)
- * every {@value #POLL_MS} ms until it holds or the deadline passes.
+ * series' recomputation; {@code minPriceSeq}'s prices, {@link #prices}), a check on a reader
+ * thread (DuckDB work stays off the event loop) every {@value #POLL_MS} ms until it holds or the
+ * deadline passes.
  */
 final class StoreWait {
 
@@ -49,6 +54,27 @@ final class StoreWait {
     return done.future().andThen(result -> {
       vertx.cancelTimer(timer);
       store.cancel(waiter);
+    });
+  }
+
+  /**
+   * True once the daily series have read every price and rate of a transaction below
+   * {@code xmax} ({@link PriceCoverage#coveredXmin}) and no member of {@code set} waits any more
+   * for a recomputation that the refresh which got there (or an earlier one) marked; false if
+   * {@code deadline} (epoch ms) passes first. The refresh's number is taken when the store is
+   * first seen past {@code xmax}: marks of later refreshes are not waited for, so a steady flow
+   * of prices cannot keep the request waiting.
+   */
+  static Future<Boolean> prices(Vertx vertx, WorkerExecutor readers, AnalyticsStore store, long xmax,
+      PortfolioSet set, long deadline) {
+    AtomicLong refresh = new AtomicLong(-1);
+    return until(vertx, readers, deadline, () -> {
+      PriceCoverage covered = store.priceCoverage();
+      if (covered.coveredXmin() < xmax) {
+        return false;
+      }
+      refresh.compareAndSet(-1, covered.refresh());
+      return AnalyticsQueries.pricesPending(store.reader(), set, refresh.get()) == 0;
     });
   }
 

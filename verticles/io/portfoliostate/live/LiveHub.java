@@ -12,6 +12,7 @@ import io.portfoliostate.market.MarketSnapshot;
 import io.portfoliostate.market.MarketView;
 import io.portfoliostate.persistence.JournalReader;
 import io.portfoliostate.protocol.Addresses;
+import io.portfoliostate.protocol.ChangeBatch;
 import io.portfoliostate.protocol.MarketUpdate;
 import io.portfoliostate.protocol.OwnerRequest;
 import io.portfoliostate.protocol.PortfolioChange;
@@ -114,12 +115,15 @@ public final class LiveHub extends VerticleBase {
   /** While a live change is handled: when the hub got it, and when it was committed (or got). */
   private long receivedNanos;
   private long originNanos;
+  /** While a live change is handled: the owner's COMMIT time, when known on this machine; else 0. */
+  private long committedNanos;
   private final Map<PortfolioId, Followed> followed = new HashMap<>();
   private final Map<String, Set<LiveSocket>> prices = new HashMap<>();
   /** Every address each socket holds, to forget it whole when it closes. */
   private final Map<LiveSocket, Set<String>> sockets = new HashMap<>();
   private Context hub;
-  private MessageConsumer<PortfolioChange> changes;
+  /** This node's owners' changes ({@link PortfolioChange}) and other nodes' ({@link ChangeBatch}). */
+  private MessageConsumer<Object> changes;
   private MessageConsumer<MarketUpdate> ticks;
   private MessageConsumer<JsonObject> drift;
   private long renewTimer;
@@ -140,8 +144,12 @@ public final class LiveHub extends VerticleBase {
   public Future<?> start() {
     hub = context;
     changes = vertx.eventBus().consumer(Addresses.live(nodeId), message -> {
-      String committed = message.headers().get(PortfolioChange.COMMITTED_NANOS);
-      onChange(message.body(), committed == null ? 0 : Long.parseLong(committed));
+      if (message.body() instanceof ChangeBatch batch) {
+        onBatch(batch);
+      } else {
+        String committed = message.headers().get(PortfolioChange.COMMITTED_NANOS);
+        onChange((PortfolioChange) message.body(), committed == null ? 0 : Long.parseLong(committed));
+      }
     });
     ticks = vertx.eventBus().localConsumer(Addresses.LIVE_MARKET, message -> onMarket(message.body()));
     drift = vertx.eventBus().consumer(Addresses.LIVE_ALERTS, message -> onDriftAlert(message.body()));
@@ -397,6 +405,23 @@ public final class LiveHub extends VerticleBase {
   // ---------------------------------------------------------------------------------------------
   // Changes
 
+  /**
+   * Another node's owner's changes of one turn of its event loop, in its commit order. When both
+   * nodes read one clock (one machine: {@link ChangeBatch#sameClock}), their times count as this
+   * node's own do: the trip between the nodes is timed ({@code crossing}), and {@code queued}
+   * and {@code delivered} run from the owner's COMMIT as for a local change; otherwise from this
+   * hub's receipt.
+   */
+  private void onBatch(ChangeBatch batch) {
+    boolean sameClock = batch.sameClock();
+    if (sameClock) {
+      LiveStages.record(stages.crossing, batch.sentNanos(), System.nanoTime());
+    }
+    for (int i = 0; i < batch.changes().size(); i++) {
+      onChange(batch.changes().get(i), sameClock ? batch.committedNanos()[i] : 0);
+    }
+  }
+
   private void onChange(PortfolioChange change, long committedNanos) {
     long received = System.nanoTime();
     LiveStages.record(stages.queued, committedNanos, received);
@@ -410,11 +435,13 @@ public final class LiveHub extends VerticleBase {
     }
     receivedNanos = received;
     originNanos = committedNanos != 0 ? committedNanos : received;
+    this.committedNanos = committedNanos;
     try {
       apply(f, change);
     } finally {
       receivedNanos = 0;
       originNanos = 0;
+      this.committedNanos = 0;
     }
   }
 
@@ -457,7 +484,9 @@ public final class LiveHub extends VerticleBase {
    * the tasks time their stages ({@link LiveStages}).
    */
   private void publish(Followed f, long version, String body, List<JsonObject> alerts) {
-    Buffer frame = LiveSocket.frame(f.updatesAddress, body);
+    Buffer frame = settings.commitStamps() && committedNanos != 0
+        ? LiveSocket.frame(f.updatesAddress, "{\"committedNanos\":\"" + committedNanos + "\"}", body)
+        : LiveSocket.frame(f.updatesAddress, body);
     List<Buffer> alertFrames = new ArrayList<>(alerts.size());
     alerts.forEach(alert -> alertFrames.add(LiveSocket.frame(f.alertsAddress, alert)));
     Map<Thread, List<LiveSocket>> updates = new HashMap<>(4);
@@ -494,11 +523,16 @@ public final class LiveHub extends VerticleBase {
   private void writeTimed(List<LiveSocket> sockets, Buffer frame, long origin, long handed) {
     long started = System.nanoTime();
     Future<Void> last = null;
+    int sent = 0;
     for (LiveSocket socket : sockets) {
-      Future<Void> written = socket.deliver(frame);
+      Future<Void> written = socket.deliver(frame, false);
       if (written != null) {
         last = written;
+        sent++;
       }
+    }
+    if (sent > 0) {
+      metrics.sent.increment(sent);
     }
     if (origin == 0) {
       return; // read from the journal, not a live change: not timed

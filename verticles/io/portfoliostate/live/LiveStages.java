@@ -7,19 +7,23 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Where a change's time goes between its owner's commit and its socket writes, one timer per
- * stage ({@code pstate.live.stage{stage=...}}), all from {@link System#nanoTime} on this node:
+ * stage ({@code pstate.live.stage{stage=...}}), all from {@link System#nanoTime}: on this node, or
+ * on another node of the same machine, whose clock is this one's:
  *
  * <ul>
- *   <li>{@code queued}: the owner handed the change to the event bus (after COMMIT) until the hub
- *       starts on it; this node's owners only (another node's clock is not this one's);
+ *   <li>{@code crossing}: another node's owner sent a batch of changes (at the end of the event-loop
+ *       turn that committed them) until this hub receives it: the clustered event bus, both
+ *       codecs. Only when both nodes read one clock ({@code ChangeBatch#sameClock}: one machine);
+ *   <li>{@code queued}: the owner handed the change on (after COMMIT) until the hub starts on it;
+ *       for another node's change the batching and the crossing included, on one clock only;
  *   <li>{@code hub}: the hub's own work on it: checks, evolving a copy, the message, the frame, and
  *       handing it to the sockets' event loops;
  *   <li>{@code handoff}: the hand-off until the socket's event loop runs it (one per event loop and
  *       change);
  *   <li>{@code write}: that task writing the frame to its sockets (compression included);
  *   <li>{@code flushed}: the task's last write until Netty reports it written to the connection;
- *   <li>{@code delivered}: the commit (or the hub's receipt, for another node's change) until that
- *       write is flushed: the server's share of a subscriber's latency.
+ *   <li>{@code delivered}: the commit (or the hub's receipt, for another node's change on another
+ *       clock) until that write is flushed: the server's share of a subscriber's latency.
  * </ul>
  *
  * <p>Cheap enough to stay on (a few timer updates per change and event loop, not per socket).
@@ -28,6 +32,7 @@ import java.util.concurrent.TimeUnit;
  */
 final class LiveStages {
 
+  final Timer crossing;
   final Timer queued;
   final Timer hub;
   final Timer handoff;
@@ -36,6 +41,7 @@ final class LiveStages {
   final Timer delivered;
 
   LiveStages(MeterRegistry registry) {
+    crossing = timer(registry, "crossing");
     queued = timer(registry, "queued");
     hub = timer(registry, "hub");
     handoff = timer(registry, "handoff");

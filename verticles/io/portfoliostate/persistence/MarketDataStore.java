@@ -47,13 +47,14 @@ public final class MarketDataStore {
           + "AS u(i, a, p, c) ON CONFLICT (instrument_id, at) DO UPDATE SET price = EXCLUDED.price, "
           + "currency = EXCLUDED.currency, recorded_at = EXCLUDED.recorded_at, "
           // A correction is news to a reader of the prices' order (V18): drawn again.
-          + "market_seq = nextval('market_seq'), tx = pg_current_xact_id()";
+          + "market_seq = nextval('market_seq'), tx = pg_current_xact_id() RETURNING market_seq";
 
   private static final String UPSERT_RATES =
       "INSERT INTO fx_rates (base, quote, at, rate, recorded_at) "
           + "SELECT b, q, a, r::numeric, $5::timestamptz FROM UNNEST($1::text[], $2::text[], $3::timestamptz[], $4::text[]) "
           + "AS u(b, q, a, r) ON CONFLICT (base, quote, at) DO UPDATE SET rate = EXCLUDED.rate, "
-          + "recorded_at = EXCLUDED.recorded_at, market_seq = nextval('market_seq'), tx = pg_current_xact_id()";
+          + "recorded_at = EXCLUDED.recorded_at, market_seq = nextval('market_seq'), tx = pg_current_xact_id() "
+          + "RETURNING market_seq";
 
   private static final String INSTRUMENT_COLUMNS =
       "SELECT id, currency, asset_class, sector, country, factors::text AS factors, updated_at FROM instruments";
@@ -88,10 +89,23 @@ public final class MarketDataStore {
   public record Latest(List<Instrument> instruments, List<Price> prices, List<FxRate> rates) {
   }
 
+  /**
+   * What one write stored: the instruments it created, and the highest {@code market_seq} its
+   * prices and rates drew (0 when it held none). A reader of the analytics store passes that
+   * number as {@code minPriceSeq} to read its own prices (docs/analytics.md).
+   */
+  public record Stored(Set<InstrumentId> created, long marketSeq) {
+  }
+
   private final Pool pool;
 
   public MarketDataStore(Pool pool) {
     this.pool = pool;
+  }
+
+  /** The market order of the same database ({@code minPriceSeq} starts from its {@link MarketRecords#barrier}). */
+  public MarketRecords records() {
+    return new MarketRecords(pool);
   }
 
   /** The pool this store reads: the history of performance reads shares it. */
@@ -103,15 +117,16 @@ public final class MarketDataStore {
    * Writes one batch in one transaction; each id or key at most once (the writer folds
    * duplicates, since one statement cannot touch a row twice).
    *
-   * @return the ids of the instruments that did not exist before
+   * @return the ids of the instruments that did not exist before, and the highest
+   *     {@code market_seq} drawn
    */
-  Future<Set<InstrumentId>> write(List<Instrument> instruments, List<Price> prices, List<FxRate> rates,
+  Future<Stored> write(List<Instrument> instruments, List<Price> prices, List<FxRate> rates,
       Instant recordedAt) {
     OffsetDateTime recorded = OffsetDateTime.ofInstant(recordedAt, ZoneOffset.UTC);
     return pool.withTransaction(connection -> writeInstruments(connection, instruments, recorded)
         .compose(created -> writePrices(connection, prices, recorded)
-            .compose(v -> writeRates(connection, rates, recorded))
-            .map(v -> created)));
+            .compose(pricesSeq -> writeRates(connection, rates, recorded)
+                .map(ratesSeq -> new Stored(created, Math.max(pricesSeq, ratesSeq))))));
   }
 
   private static Future<Set<InstrumentId>> writeInstruments(SqlConnection connection, List<Instrument> instruments,
@@ -148,9 +163,18 @@ public final class MarketDataStore {
         });
   }
 
-  private static Future<Void> writePrices(SqlConnection connection, List<Price> prices, OffsetDateTime recorded) {
+  /** The rows' highest {@code market_seq} (0 for none). */
+  private static long highest(io.vertx.sqlclient.RowSet<Row> rows) {
+    long highest = 0;
+    for (Row row : rows) {
+      highest = Math.max(highest, row.getLong("market_seq"));
+    }
+    return highest;
+  }
+
+  private static Future<Long> writePrices(SqlConnection connection, List<Price> prices, OffsetDateTime recorded) {
     if (prices.isEmpty()) {
-      return Future.succeededFuture();
+      return Future.succeededFuture(0L);
     }
     int n = prices.size();
     String[] ids = new String[n];
@@ -165,12 +189,12 @@ public final class MarketDataStore {
       currencies[i] = price.currency().value();
     }
     return connection.preparedQuery(UPSERT_PRICES).execute(Tuple.of(ids, at, values, currencies, recorded))
-        .mapEmpty();
+        .map(MarketDataStore::highest);
   }
 
-  private static Future<Void> writeRates(SqlConnection connection, List<FxRate> rates, OffsetDateTime recorded) {
+  private static Future<Long> writeRates(SqlConnection connection, List<FxRate> rates, OffsetDateTime recorded) {
     if (rates.isEmpty()) {
-      return Future.succeededFuture();
+      return Future.succeededFuture(0L);
     }
     int n = rates.size();
     String[] bases = new String[n];
@@ -185,7 +209,7 @@ public final class MarketDataStore {
       values[i] = rate.rate().toPlainString();
     }
     return connection.preparedQuery(UPSERT_RATES).execute(Tuple.of(bases, quotes, at, values, recorded))
-        .mapEmpty();
+        .map(MarketDataStore::highest);
   }
 
   /** One instrument as stored, or null when there is none. */

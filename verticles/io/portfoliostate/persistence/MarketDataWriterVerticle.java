@@ -190,7 +190,10 @@ public final class MarketDataWriterVerticle extends VerticleBase {
       vertx.eventBus().publish(Addresses.MARKET_UPDATES, new MarketUpdate(nodeId, instrumentRows, priceRows,
           rateRows));
       // An instrument created by the batch counts as created for the first request that named it.
-      Set<InstrumentId> created = new HashSet<>(result.result());
+      Set<InstrumentId> created = new HashSet<>(result.result().created());
+      // Each request is answered with the batch's highest market_seq: its own rows drew numbers in
+      // the same transaction, which a reader of the market order reads whole (docs/analytics.md).
+      long marketSeq = result.result().marketSeq();
       for (Message<MarketWrite> message : batch) {
         Set<InstrumentId> mine = new HashSet<>();
         for (Instrument instrument : message.body().instruments()) {
@@ -198,7 +201,7 @@ public final class MarketDataWriterVerticle extends VerticleBase {
             mine.add(instrument.id());
           }
         }
-        message.reply(new MarketWrite.Written(mine));
+        message.reply(new MarketWrite.Written(mine, marketSeq));
       }
       return Future.succeededFuture();
     });

@@ -42,6 +42,8 @@ public final class Codecs {
   @SuppressWarnings({"unchecked", "rawtypes"})
   public static void registerAll(EventBus bus) {
     CODECS.forEach((type, codec) -> bus.registerDefaultCodec((Class) type, (MessageCodec) codec));
+    // Sent as the gathered wire form, received decoded (a codec of two types).
+    bus.registerDefaultCodec(ChangeBatch.Outgoing.class, ChangeBatchCodec.INSTANCE);
   }
 
   /** The codec of {@code type}. */

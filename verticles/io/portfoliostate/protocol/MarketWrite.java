@@ -41,8 +41,13 @@ public record MarketWrite(List<Instrument> instruments, List<Price> prices, List
     return instruments.size() + prices.size() + rates.size();
   }
 
-  /** The writer's answer, after COMMIT. */
-  public record Written(Set<InstrumentId> createdInstruments) {
+  /**
+   * The writer's answer, after COMMIT.
+   *
+   * @param marketSeq the highest {@code market_seq} the prices and rates of the request's
+   *     transaction drew (0 when it held none): what {@code minPriceSeq} takes
+   */
+  public record Written(Set<InstrumentId> createdInstruments, long marketSeq) {
     public Written {
       createdInstruments = Set.copyOf(createdInstruments);
     }

@@ -1,13 +1,18 @@
 package io.portfoliostate.shard;
 
+import io.portfoliostate.domain.PortfolioEvent;
 import io.portfoliostate.domain.PortfolioId;
 import io.portfoliostate.domain.PortfolioState;
 import io.portfoliostate.domain.Position;
+import io.portfoliostate.domain.PositionKey;
+import io.portfoliostate.domain.TradeRecorded;
 import io.portfoliostate.domain.timeline.TradeLedger;
 import io.portfoliostate.persistence.IdempotencyIndex;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import java.util.ArrayDeque;
+import java.util.List;
+import java.util.Map;
 
 /**
  * One portfolio held by an owner: its committed state, its idempotency index, and the
@@ -41,6 +46,10 @@ final class PortfolioEntity {
   long lastReadNanos;
   /** The estimate this entity last counted for in its owner's memory budget. */
   long countedBytes;
+  /** The state {@link #positionBytes} was estimated for (by reference; null: none yet). */
+  private PortfolioState estimatedState;
+  /** The estimate of {@link #estimatedState}'s positions and their lots. */
+  private long positionBytes;
   /** The ownership epoch this owner claimed the portfolio at; its appends carry it. */
   long epoch;
   /** Until when (System.nanoTime) strong reads may be answered from memory without asking again. */
@@ -91,10 +100,57 @@ final class PortfolioEntity {
 
   /**
    * A rough estimate of the heap this portfolio takes, from its positions, lots and recent
-   * command ids: enough to bound residency by memory, not a measurement.
+   * command ids: enough to bound residency by memory, not a measurement. Walks every position.
    */
   long estimateBytes() {
-    long bytes = BASE_BYTES;
+    positionBytes = state == null ? 0 : positionBytes(state);
+    estimatedState = state;
+    return bytesAround(positionBytes);
+  }
+
+  /**
+   * The same estimate after a commit from {@code before} by {@code events}, without walking the
+   * book: positions are persistent maps, so a commit that left them as they were (cash, targets,
+   * settings) changes nothing there, and one made of trades changes only the positions they name.
+   * Anything else (a corporate action, a cancel, an amendment), or a state this entity did not
+   * last estimate, is walked whole as {@link #estimateBytes()} does. Walking every position on
+   * every commit was 8 % of a busy node's CPU.
+   */
+  long estimateBytes(PortfolioState before, List<PortfolioEvent> events) {
+    if (state == null || before == null || before != estimatedState) {
+      return estimateBytes();
+    }
+    Map<PositionKey, Position> was = before.positions();
+    Map<PositionKey, Position> now = state.positions();
+    if (was != now) {
+      for (PortfolioEvent event : events) {
+        if (!(event instanceof TradeRecorded)) {
+          return estimateBytes();
+        }
+      }
+      for (int i = 0; i < events.size(); i++) {
+        PositionKey key = ((TradeRecorded) events.get(i)).positionKey();
+        if (!namedEarlier(events, i, key)) {
+          positionBytes += bytesOf(now.get(key)) - bytesOf(was.get(key));
+        }
+      }
+    }
+    estimatedState = state;
+    return bytesAround(positionBytes);
+  }
+
+  /** Whether an event before {@code index} names {@code key} too (counted once per commit). */
+  private static boolean namedEarlier(List<PortfolioEvent> events, int index, PositionKey key) {
+    for (int i = 0; i < index; i++) {
+      if (((TradeRecorded) events.get(i)).positionKey().equals(key)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private long bytesAround(long positions) {
+    long bytes = BASE_BYTES + positions;
     if (index != null) {
       bytes += COMMAND_ID_BYTES * index.size();
     }
@@ -102,11 +158,20 @@ final class PortfolioEntity {
       bytes += LEDGER_TRADE_BYTES * ledger.size();
     }
     if (state != null) {
-      for (Position position : state.positions().values()) {
-        bytes += POSITION_BYTES + LOT_BYTES * position.lots().size();
-      }
       bytes += ENTRY_BYTES * (state.cash().size() + state.targets().size() + state.splits().size());
     }
     return bytes;
+  }
+
+  private static long positionBytes(PortfolioState state) {
+    long bytes = 0;
+    for (Position position : state.positions().values()) {
+      bytes += bytesOf(position);
+    }
+    return bytes;
+  }
+
+  private static long bytesOf(Position position) {
+    return position == null ? 0 : POSITION_BYTES + LOT_BYTES * position.lots().size();
   }
 }

@@ -76,13 +76,6 @@ public final class PortfolioOwnerVerticle extends VerticleBase {
    */
   private static final DeliveryOptions LOCAL_ONLY = new DeliveryOptions().setLocalOnly(true);
 
-  /**
-   * To another node's live hub: the change carries its own versions, a lost one shows as a gap.
-   * It crosses as its events and a few facts, never the state (MessageJson.change): the hub there
-   * evolves its own copy, so a commit costs the same whatever the size of the book.
-   */
-  private static final DeliveryOptions WATCHER_DELIVERY = new DeliveryOptions();
-
   private final String nodeId;
   private final int instance;
   private final OwnerSettings settings;
@@ -97,6 +90,7 @@ public final class PortfolioOwnerVerticle extends VerticleBase {
   private final ShardMap shards;
   private final boolean cacheStates;
   private ResidentPortfolios entities;
+  private ChangeFanOut fanOut;
   /** Made in {@link #start}: it folds long journals on this verticle's Vert.x, known only once deployed. */
   private OwnerReads reads;
   private int queuedCommands;
@@ -149,6 +143,7 @@ public final class PortfolioOwnerVerticle extends VerticleBase {
         .publishPercentiles(0.5, 0.99).register(registry);
     registry.gauge("pstate.owner.queue.commands", tags, this, owner -> owner.queuedCommands);
     entities = new ResidentPortfolios(shards, snapshots, settings, registry, tags);
+    fanOut = new ChangeFanOut(nodeId, vertx.eventBus(), context);
     long sweepSeconds = Math.max(1, Math.min(10, settings.passivateAfterSeconds()));
     sweepTimer = vertx.setPeriodic(TimeUnit.SECONDS.toMillis(sweepSeconds), id -> entities.passivateIdle());
     refusedNotOwner = Counter.builder("pstate.owner.refused.not_owner")
@@ -257,21 +252,7 @@ public final class PortfolioOwnerVerticle extends VerticleBase {
 
   /** Sends a committed change to every node that follows the portfolio; forgets lapsed ones. */
   private void sendToWatchers(PortfolioEntity entity, PortfolioChange change) {
-    long now = System.nanoTime();
-    java.util.Iterator<java.util.Map.Entry<String, Long>> watchers = entity.watchers.entrySet().iterator();
-    while (watchers.hasNext()) {
-      java.util.Map.Entry<String, Long> watcher = watchers.next();
-      if (watcher.getValue() - now < 0) {
-        watchers.remove();
-      } else {
-        // Local delivery for this node's own hub: no cluster lookup, no encoding, the state by
-        // reference. Another node's gets the events as the journal got them (the codec's form).
-        // The own node's hub also gets when it was committed, for its stage timers (same clock).
-        vertx.eventBus().send(Addresses.live(watcher.getKey()), change, nodeId.equals(watcher.getKey())
-            ? new DeliveryOptions(LOCAL_ONLY).addHeader(PortfolioChange.COMMITTED_NANOS, Long.toString(now))
-            : WATCHER_DELIVERY);
-      }
-    }
+    fanOut.send(entity.watchers, change);
     if (entity.watchers.isEmpty()) {
       entity.watchers = null;
     }
@@ -529,7 +510,7 @@ public final class PortfolioOwnerVerticle extends VerticleBase {
       entity.index = new IdempotencyIndex(settings.idempotencyWindow());
     }
     batch.committed(entity.index);
-    entities.resized(entity);
+    entities.resized(entity, batch.before, batch.events);
     recordLatency(batch);
     if (batch.alertsRaised > 0) {
       alertsRaised.increment(batch.alertsRaised);

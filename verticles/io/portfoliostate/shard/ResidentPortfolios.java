@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.portfoliostate.config.Settings.OwnerSettings;
+import io.portfoliostate.domain.PortfolioEvent;
 import io.portfoliostate.domain.PortfolioId;
 import io.portfoliostate.domain.PortfolioState;
 import io.portfoliostate.persistence.SnapshotStore;
@@ -97,12 +98,25 @@ final class ResidentPortfolios {
     }
   }
 
-  /** Counts an entity at its current size (after a load or a commit), evicting beyond the bounds. */
+  /** Counts an entity at its current size (after a load), evicting beyond the bounds. */
   void resized(PortfolioEntity entity) {
-    if (entities.get(entity.id) != entity) {
-      return;
+    if (entities.get(entity.id) == entity) {
+      counted(entity, entity.estimateBytes());
     }
-    long bytes = entity.estimateBytes();
+  }
+
+  /**
+   * Counts an entity at its size after a commit from {@code before} by {@code events}, estimated
+   * from what the events changed ({@link PortfolioEntity#estimateBytes(PortfolioState, List)}),
+   * evicting beyond the bounds.
+   */
+  void resized(PortfolioEntity entity, PortfolioState before, List<PortfolioEvent> events) {
+    if (entities.get(entity.id) == entity) {
+      counted(entity, entity.estimateBytes(before, events));
+    }
+  }
+
+  private void counted(PortfolioEntity entity, long bytes) {
     residentBytes += bytes - entity.countedBytes;
     entity.countedBytes = bytes;
     evictBeyondBounds(entity, 0);

@@ -19,8 +19,9 @@ import org.junit.jupiter.api.Test;
 /**
  * A price recorded while a node was down (by another node of the cluster, straight into the
  * shared {@code prices} table) reaches the node's daily series when it starts again, without any
- * change of the portfolio: the feed marks at start the instruments whose prices were recorded
- * after its store's last refresh, from the price's own (back-dated) day. Real PostgreSQL, a real
+ * change of the portfolio: the series resume reading the stored prices and rates at the place
+ * their store recorded (in {@code (tx, market_seq)} order), so they read that one row, and no
+ * other, and mark its instrument from the price's own (back-dated) day. Real PostgreSQL, a real
  * DuckDB store kept across the restart.
  */
 class SeriesCatchUpTest {
@@ -50,51 +51,61 @@ class SeriesCatchUpTest {
       Api.Response trade = api.post("/api/v1/portfolios/cu-1/trades",
           Api.trade("t-1", "CU-US", "BUY", "20", "100").put("executedAt", "2026-11-02T10:00:00Z"));
       assertThat(trade.status()).as(trade.body()).isEqualTo(201);
-      api.postPrices(price("2026-11-02", "100"), price("2026-11-04", "110"));
-      assertThat(navs(api, List.of("10000", "10000", "10200"))).containsExactly("10000", "10000", "10200");
+      long written = api.postPrices(price("2026-11-02", "100"), price("2026-11-04", "110"));
+      // Read and marked by a refresh (minPriceSeq), so the restart has nothing of them to read again.
+      assertThat(navsOnce(api, uri, written)).containsExactly("10000", "10000", "10200");
+      assertThat(api.get("/api/v1/analytics/status").json().getLong("priceSeq")).isEqualTo(written);
     } finally {
       node.close();
     }
 
     // Another node records a back-dated price while this one is down.
+    long recorded;
     try (TestPool pool = TestPool.open(uri, "series-catch-up-test")) {
-      TestPool.await(pool.pool().preparedQuery("INSERT INTO prices (instrument_id, at, price, currency, recorded_at) "
-          + "VALUES ($1, $2, $3, $4, now())").execute(Tuple.of("CU-US",
-              OffsetDateTime.of(2026, 11, 3, 16, 0, 0, 0, ZoneOffset.UTC), new java.math.BigDecimal("105"), "USD")));
+      recorded = TestPool.await(pool.pool().preparedQuery("INSERT INTO prices (instrument_id, at, price, currency, "
+          + "recorded_at) VALUES ($1, $2, $3, $4, now()) RETURNING market_seq").execute(Tuple.of("CU-US",
+              OffsetDateTime.of(2026, 11, 3, 16, 0, 0, 0, ZoneOffset.UTC), new java.math.BigDecimal("105"), "USD")))
+          .iterator().next().getLong(0);
     }
 
     Node restarted = TestNode.start(uri, overrides);
     try {
       Api api = new Api(restarted.httpPort());
-      assertThat(navs(api, List.of("10000", "10100", "10200"))).containsExactly("10000", "10100", "10200");
+      // The first read given the row's market_seq has it.
+      assertThat(navsOnce(api, uri, recorded)).containsExactly("10000", "10100", "10200");
+      assertThat(api.get("/api/v1/analytics/status").json().getLong("priceSeq")).isEqualTo(recorded);
+      // Resumed at the recorded place: the one row stored while down was read, not the three.
+      assertThat(restarted.registry().find("pstate.analytics.series.prices").counter().count()).isEqualTo(1.0);
     } finally {
       restarted.close();
     }
+  }
+
+  /** The store's NAVs of cu-1 over the window, read once with {@code minPriceSeq}; fails unless 200. */
+  private static List<String> navsOnce(Api api, String uri, long minPriceSeq) throws Exception {
+    Api.Response answer = api.get("/api/v1/analytics/nav?portfolios=cu-1&" + WINDOW + "&minPriceSeq=" + minPriceSeq
+        + "&minSeq=" + journalEnd(uri));
+    assertThat(answer.status()).as(answer.body()).isEqualTo(200);
+    List<String> read = new ArrayList<>();
+    JsonArray portfolios = answer.json().getJsonArray("portfolios");
+    if (!portfolios.isEmpty()) {
+      for (Object point : portfolios.getJsonObject(0).getJsonArray("series")) {
+        read.add(((JsonObject) point).getString("nav"));
+      }
+    }
+    return read;
   }
 
   private static JsonObject price(String date, String price) {
     return new JsonObject().put("instrumentId", "CU-US").put("price", price).put("at", date + "T16:00:00Z");
   }
 
-  /** The store's NAVs of cu-1 over the window, asked until they are {@code expected} or 20 s passed. */
-  private static List<String> navs(Api api, List<String> expected) throws InterruptedException {
-    long deadline = System.currentTimeMillis() + 20_000;
-    List<String> navs = List.of();
-    while (!navs.equals(expected) && System.currentTimeMillis() < deadline) {
-      Thread.sleep(50);
-      Api.Response answer = api.get("/api/v1/analytics/nav?portfolios=cu-1&" + WINDOW);
-      if (answer.status() != 200) {
-        continue;
-      }
-      JsonArray portfolios = answer.json().getJsonArray("portfolios");
-      List<String> read = new ArrayList<>();
-      if (!portfolios.isEmpty()) {
-        for (Object point : portfolios.getJsonObject(0).getJsonArray("series")) {
-          read.add(((JsonObject) point).getString("nav"));
-        }
-      }
-      navs = read;
+  /** The highest global_seq of the journal. */
+  private static long journalEnd(String uri) throws Exception {
+    try (TestPool pool = TestPool.open(uri, "series-catch-up-test")) {
+      return TestPool.await(pool.pool().query("SELECT coalesce(max(global_seq), 0) FROM portfolio_events").execute())
+          .iterator().next().getLong(0);
     }
-    return navs;
   }
+
 }

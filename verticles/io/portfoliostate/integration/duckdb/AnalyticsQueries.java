@@ -128,6 +128,24 @@ public final class AnalyticsQueries {
     }
   }
 
+  /**
+   * How many members of {@code set} wait for a recomputation that a refresh up to number
+   * {@code refresh} saw pending (a price or rate it read, a new day, a change of the feed): what
+   * {@code minPriceSeq} waits to be none. Blocks.
+   */
+  public static long pricesPending(Connection connection, PortfolioSet set, long refresh) throws SQLException {
+    try (PreparedStatement statement = connection.prepareStatement(
+        "WITH members AS (" + set.sql() + ") SELECT count(*) FROM daily_mark_refresh r JOIN members m "
+            + "ON m.portfolio_id = r.portfolio_id WHERE r.refresh <= ?")) {
+      int index = set.bind(statement, 1);
+      statement.setLong(index, refresh);
+      try (ResultSet rows = statement.executeQuery()) {
+        rows.next();
+        return rows.getLong(1);
+      }
+    }
+  }
+
   /** How many portfolios' daily series are computed and wait for no recomputation. Blocks. */
   public static long seriesUpToDate(Connection connection) throws SQLException {
     try (PreparedStatement statement = connection.prepareStatement(

@@ -90,6 +90,13 @@ public final class AnalyticsStore implements AutoCloseable {
       // marks what was recorded after it (AnalyticsFeedVerticle.catchUp).
       "CREATE TABLE IF NOT EXISTS daily_market_cursor (id INTEGER PRIMARY KEY, "
           + "recorded_through TIMESTAMPTZ NOT NULL)",
+      // How far the prices and rates in PostgreSQL are read, in their (tx, market_seq) order
+      // (DailySeries.readMarket), and which refresh first saw each pending portfolio pending
+      // (the refreshes take the longest pending first; minPriceSeq waits up to a refresh).
+      "CREATE TABLE IF NOT EXISTS daily_price_cursor (id INTEGER PRIMARY KEY, tx BIGINT NOT NULL, "
+          + "market_seq BIGINT NOT NULL, price_seq BIGINT NOT NULL, covered_xmin BIGINT NOT NULL, "
+          + "refresh BIGINT NOT NULL)",
+      "CREATE TABLE IF NOT EXISTS daily_mark_refresh (portfolio_id VARCHAR PRIMARY KEY, refresh BIGINT NOT NULL)",
       "CREATE TABLE IF NOT EXISTS daily_done (portfolio_id VARCHAR PRIMARY KEY, seq BIGINT NOT NULL, "
           + "through DATE NOT NULL)",
       "CREATE TABLE IF NOT EXISTS daily_done_log (portfolio_id VARCHAR NOT NULL, seq BIGINT NOT NULL, "
@@ -161,6 +168,7 @@ public final class AnalyticsStore implements AutoCloseable {
   private volatile Position position;
   private volatile long changes;
   private volatile long maxGlobalSeq;
+  private volatile PriceCoverage priceCoverage = PriceCoverage.NONE;
   /** Set when {@link #holds} said no or a waiter was added: a request waits for the feed. */
   private volatile boolean awaited;
   /**
@@ -286,6 +294,16 @@ public final class AnalyticsStore implements AutoCloseable {
    */
   public long analyticsSeq() {
     return maxGlobalSeq;
+  }
+
+  /** How far the daily series have read the stored prices and rates ({@link PriceCoverage#NONE} until loaded). */
+  public PriceCoverage priceCoverage() {
+    return priceCoverage;
+  }
+
+  /** Called by the series worker once a refresh's read of prices and rates is committed. */
+  void pricesCovered(PriceCoverage coverage) {
+    priceCoverage = coverage;
   }
 
   /** The writer's connection, for the feed alone (one thread at a time). */

@@ -20,7 +20,13 @@ import io.portfoliostate.domain.valuation.Price;
 import io.portfoliostate.market.MarketView;
 import io.portfoliostate.persistence.PerformanceHistory;
 import io.portfoliostate.protocol.EventJson;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.portfoliostate.persistence.MarketRecords;
 import io.vertx.core.Future;
+import io.vertx.core.WorkerExecutor;
 import io.vertx.core.json.JsonObject;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
@@ -77,16 +83,135 @@ final class DailySeries {
   record Loaded(Prepared prepared, List<Price> prices, List<FxRate> rates) {
   }
 
+  /**
+   * What one refresh read of the stored prices and rates: the instruments and currencies that
+   * moved, each from the first day it moved, how many rows, and where the read got to.
+   */
+  record MarketMoves(Map<String, LocalDate> instruments, Map<String, LocalDate> currencies, PriceCoverage coverage,
+      long rows) {
+  }
+
+  /** Rows of the market order per statement, and statements per refresh at most (the rest waits for the next). */
+  static final int MARKET_ROWS = 50_000;
+  static final int MARKET_READS = 10;
+
   private final AnalyticsStore store;
   private final PerformanceHistory history;
   private final MarketView market;
   private final int days;
+  /** Where the reads of the market order got to (null: not loaded yet); one refresh at a time. */
+  private volatile PriceCoverage covered;
+  private volatile boolean coverageLoaded;
+  private Counter marketRows;
+  private Timer marketReads;
 
   DailySeries(AnalyticsStore store, PerformanceHistory history, MarketView market, int days) {
     this.store = store;
     this.history = history;
     this.market = market;
     this.days = days;
+  }
+
+  /**
+   * Registers {@code pstate.analytics.series.prices} (rows of prices and rates read from
+   * PostgreSQL by the refreshes) and {@code pstate.analytics.series.priceSeq} (the answers'
+   * {@code priceSeq}).
+   */
+  void register(MeterRegistry registry) {
+    marketRows = Counter.builder("pstate.analytics.series.prices")
+        .description("price and FX rate rows the daily series read from PostgreSQL, in market order")
+        .register(registry);
+    Gauge.builder("pstate.analytics.series.priceSeq", store, s -> s.priceCoverage().priceSeq())
+        .description("the highest market_seq the daily series have read").register(registry);
+    marketReads = Timer.builder("pstate.analytics.series.priceRead")
+        .description("time of one refresh's read of the stored prices and rates from PostgreSQL").register(registry);
+  }
+
+  /**
+   * Reads the prices and rates stored after the last refresh's place, in {@code (tx,
+   * market_seq)} order over finished transactions ({@link MarketRecords#next}), as the feed reads
+   * the journal: the bus's market updates reach only the nodes up at the time, and a row with a
+   * smaller {@code market_seq} can commit after one with a larger, so the order and its cursor
+   * are what nothing slips past. Up to {@value #MARKET_READS} statements of
+   * {@value #MARKET_ROWS} rows; when the last one is not full every row below its horizon has
+   * been read ({@link PriceCoverage#coveredXmin}). A new store reads the order from its start
+   * (the rows are grouped in PostgreSQL, and portfolios the feed has not read are marked by
+   * nothing); a store from before the cursor starts at the horizon and catches up once by
+   * {@code recorded_at} ({@link #recordedThrough}). Nothing is saved here: {@link #mark} saves
+   * the place with the marks.
+   */
+  Future<MarketMoves> readMarket(MarketRecords records, WorkerExecutor executor) {
+    long began = System.nanoTime();
+    return readMarketFrom(records, executor).andThen(read -> {
+      if (read.succeeded() && marketReads != null) {
+        marketReads.record(System.nanoTime() - began, java.util.concurrent.TimeUnit.NANOSECONDS);
+      }
+    });
+  }
+
+  private Future<MarketMoves> readMarketFrom(MarketRecords records, WorkerExecutor executor) {
+    Future<java.util.Optional<PriceCoverage>> start = coverageLoaded
+        ? Future.succeededFuture(java.util.Optional.ofNullable(covered))
+        : executor.executeBlocking(() -> java.util.Optional.ofNullable(loadCoverage(store.reader())), false);
+    return start.compose(from -> {
+      if (!coverageLoaded) {
+        coverageLoaded = true;
+        covered = from.orElse(null);
+        from.ifPresent(store::pricesCovered);
+      }
+      return records.horizon().compose(xmin -> {
+        if (from.isEmpty()) {
+          return Future.succeededFuture(new MarketMoves(Map.of(), Map.of(), new PriceCoverage(xmin, 0, 0, xmin, 1), 0));
+        }
+        PriceCoverage at = from.get();
+        return readMarket(records, at, xmin, new MarketRecords.Position(at.tx(), at.marketSeq()), at.priceSeq(),
+            new HashMap<>(), new HashMap<>(), 0, 0);
+      });
+    });
+  }
+
+  private Future<MarketMoves> readMarket(MarketRecords records, PriceCoverage from, long xmin,
+      MarketRecords.Position after, long priceSeq, Map<String, LocalDate> instruments,
+      Map<String, LocalDate> currencies, long rows, int reads) {
+    return records.next(after, xmin, MARKET_ROWS).compose(batch -> {
+      batch.instruments().forEach((id, at) -> instruments.merge(id, day(at), DailySeries::earlier));
+      batch.currencies().forEach((code, at) -> currencies.merge(code, day(at), DailySeries::earlier));
+      MarketRecords.Position last = batch.last() == null ? after : batch.last();
+      long highest = Math.max(priceSeq, batch.highestSeq());
+      long total = rows + batch.rows();
+      boolean full = batch.rows() >= MARKET_ROWS;
+      if (full && reads + 1 < MARKET_READS) {
+        return readMarket(records, from, xmin, last, highest, instruments, currencies, total, reads + 1);
+      }
+      // Covered up to the horizon only when the read got to its end.
+      long coveredXmin = full ? from.coveredXmin() : Math.max(xmin, from.coveredXmin());
+      return Future.succeededFuture(new MarketMoves(instruments, currencies,
+          new PriceCoverage(last.tx(), last.marketSeq(), highest, coveredXmin, from.refresh() + 1), total));
+    });
+  }
+
+  /**
+   * The store's place in the market order; {@link PriceCoverage#NONE} (the start of the order)
+   * for a new store, one that never refreshed its series; null for a store that refreshed them
+   * before it read the market order (it starts at the horizon). Blocks.
+   */
+  static PriceCoverage loadCoverage(Connection connection) throws SQLException {
+    try (Statement statement = connection.createStatement()) {
+      try (ResultSet row = statement.executeQuery(
+          "SELECT tx, market_seq, price_seq, covered_xmin, refresh FROM daily_price_cursor WHERE id = 1")) {
+        if (row.next()) {
+          return new PriceCoverage(row.getLong(1), row.getLong(2), row.getLong(3), row.getLong(4), row.getLong(5));
+        }
+      }
+      try (ResultSet row = statement.executeQuery("SELECT count(*) FROM daily_market_cursor")) {
+        row.next();
+        return row.getLong(1) == 0 ? PriceCoverage.NONE : null;
+      }
+    }
+  }
+
+  private static LocalDate day(Instant at) {
+    return at.atZone(ZoneOffset.UTC).toLocalDate();
   }
 
   /** The first weekday of the window ending {@code today}: {@code days} weekdays in all. */
@@ -99,10 +224,14 @@ final class DailySeries {
   }
 
   /**
-   * Up to {@code limit} pending portfolios, oldest mark first: a portfolio is pending while the
-   * feed's latest mark ({@code daily_pending.seq}) is newer than the refresh that last covered it
-   * ({@code daily_done.seq}). The feed and the refresh write different tables, so their
-   * transactions never conflict. Blocks.
+   * Up to {@code limit} pending portfolios, the longest pending first: a portfolio is pending
+   * while the feed's latest mark ({@code daily_pending.seq}) is newer than the refresh that last
+   * covered it ({@code daily_done.seq}), or while a price, rate or day marked it
+   * ({@code daily_marks}). The order is the number of the first refresh that saw it pending
+   * ({@code daily_mark_refresh}), then the journal's: when every refresh marks more portfolios
+   * than it takes (prices of every instrument ticking), none waits behind the others for ever.
+   * The feed and the refresh write different tables, so their transactions never conflict.
+   * Blocks.
    */
   List<Job> pending(Connection connection, int limit) throws SQLException {
     List<Job> jobs = new ArrayList<>();
@@ -112,8 +241,10 @@ final class DailySeries {
             + "GROUP BY p.portfolio_id), "
             + "marks AS (SELECT m.portfolio_id, m.from_date, coalesce(d.seq, 0) AS seq FROM daily_marks m "
             + "LEFT JOIN daily_done d ON d.portfolio_id = m.portfolio_id) "
-            + "SELECT portfolio_id, min(from_date) AS from_date, max(seq) AS seq FROM "
-            + "(SELECT * FROM feed UNION ALL SELECT * FROM marks) GROUP BY portfolio_id ORDER BY seq LIMIT ?")) {
+            + "SELECT j.portfolio_id, min(j.from_date) AS from_date, max(j.seq) AS seq FROM "
+            + "(SELECT * FROM feed UNION ALL SELECT * FROM marks) j LEFT JOIN daily_mark_refresh r "
+            + "ON r.portfolio_id = j.portfolio_id GROUP BY j.portfolio_id "
+            + "ORDER BY min(coalesce(r.refresh, 9223372036854775807)), max(j.seq) LIMIT ?")) {
       statement.setInt(1, limit);
       try (ResultSet rows = statement.executeQuery()) {
         while (rows.next()) {
@@ -141,8 +272,46 @@ final class DailySeries {
    */
   void mark(DuckDBConnection connection, Map<String, LocalDate> instruments, Map<String, LocalDate> currencies,
       LocalDate today, java.time.Instant recordedThrough) throws SQLException {
+    mark(connection, instruments, currencies, today, recordedThrough, null);
+  }
+
+  /**
+   * {@link #mark(DuckDBConnection, Map, Map, LocalDate, Instant)} with what a read of the stored
+   * prices and rates found ({@link #readMarket}; null for none): its instruments and currencies
+   * are marked too, and its place in the market order is saved in the same transaction, so a
+   * restart resumes there and a crash before the commit reads the same rows again. Each portfolio
+   * pending and not yet recomputed keeps the number of the first refresh that saw it pending
+   * ({@code daily_mark_refresh}: the order of {@link #pending}, and what {@code minPriceSeq}
+   * waits for). Blocks.
+   */
+  void mark(DuckDBConnection connection, Map<String, LocalDate> taken, Map<String, LocalDate> takenCurrencies,
+      LocalDate today, java.time.Instant recordedThrough, MarketMoves market) throws SQLException {
+    Map<String, LocalDate> instruments = taken;
+    Map<String, LocalDate> currencies = takenCurrencies;
+    if (market != null && (!market.instruments().isEmpty() || !market.currencies().isEmpty())) {
+      instruments = new HashMap<>(taken);
+      currencies = new HashMap<>(takenCurrencies);
+      for (Map.Entry<String, LocalDate> entry : market.instruments().entrySet()) {
+        instruments.merge(entry.getKey(), entry.getValue(), DailySeries::earlier);
+      }
+      for (Map.Entry<String, LocalDate> entry : market.currencies().entrySet()) {
+        currencies.merge(entry.getKey(), entry.getValue(), DailySeries::earlier);
+      }
+    }
     connection.setAutoCommit(false);
     try {
+      if (market != null) {
+        PriceCoverage at = market.coverage();
+        try (PreparedStatement statement = connection.prepareStatement(
+            "INSERT OR REPLACE INTO daily_price_cursor VALUES (1, ?, ?, ?, ?, ?)")) {
+          statement.setLong(1, at.tx());
+          statement.setLong(2, at.marketSeq());
+          statement.setLong(3, at.priceSeq());
+          statement.setLong(4, at.coveredXmin());
+          statement.setLong(5, at.refresh());
+          statement.execute();
+        }
+      }
       if (recordedThrough != null) {
         try (PreparedStatement statement = connection.prepareStatement(
             "INSERT OR REPLACE INTO daily_market_cursor VALUES (1, ?)")) {
@@ -176,6 +345,18 @@ final class DailySeries {
         statement.setObject(1, lastWeekday(today));
         statement.execute();
       }
+      if (market != null) {
+        // Each portfolio pending (marked, or changed by the feed since its last refresh) keeps
+        // the number of the refresh that first saw it so: the order of pending(), and what
+        // minPriceSeq waits for.
+        try (PreparedStatement statement = connection.prepareStatement(
+            "INSERT OR IGNORE INTO daily_mark_refresh SELECT DISTINCT portfolio_id, ? FROM (SELECT portfolio_id "
+                + "FROM daily_marks UNION ALL SELECT p.portfolio_id FROM daily_pending p LEFT JOIN daily_done d "
+                + "ON d.portfolio_id = p.portfolio_id WHERE d.seq IS NULL OR p.seq > d.seq)")) {
+          statement.setLong(1, market.coverage().refresh());
+          statement.execute();
+        }
+      }
       if (!moved.isEmpty()) {
         try (Statement statement = connection.createStatement()) {
           statement.execute("DELETE FROM daily_moved");
@@ -187,6 +368,13 @@ final class DailySeries {
       throw e;
     } finally {
       connection.setAutoCommit(true);
+    }
+    if (market != null) {
+      covered = market.coverage();
+      store.pricesCovered(covered);
+      if (marketRows != null) {
+        marketRows.increment(market.rows());
+      }
     }
   }
 
@@ -208,6 +396,12 @@ final class DailySeries {
    * for a store that never marked any. Blocks.
    */
   static java.time.Instant recordedThrough(Connection connection) throws SQLException {
+    // A store that reads the market order resumes at its cursor (readMarket): what was recorded
+    // while the node was down is read there, so no catch-up by recorded_at is needed. Only a
+    // store from before that cursor catches up this way, once.
+    if (loadCoverage(connection) != null) {
+      return null;
+    }
     try (Statement statement = connection.createStatement();
         ResultSet row = statement.executeQuery("SELECT recorded_through FROM daily_market_cursor WHERE id = 1")) {
       return row.next() ? row.getObject(1, java.time.OffsetDateTime.class).toInstant() : null;
@@ -318,10 +512,15 @@ final class DailySeries {
           done.beginRow().append(id).append(p.job().seq()).append(p.today()).endRow();
         }
       }
+      String recomputed = String.join(",", loaded.stream().map(one -> one.prepared().job().portfolioId()).toList());
       try (PreparedStatement marks = connection.prepareStatement(
-          "DELETE FROM daily_marks WHERE list_contains(string_split(?, ','), portfolio_id)")) {
-        marks.setString(1, String.join(",", loaded.stream().map(one -> one.prepared().job().portfolioId()).toList()));
+          "DELETE FROM daily_marks WHERE list_contains(string_split(?, ','), portfolio_id)");
+          PreparedStatement refreshes = connection.prepareStatement(
+              "DELETE FROM daily_mark_refresh WHERE list_contains(string_split(?, ','), portfolio_id)")) {
+        marks.setString(1, recomputed);
         marks.execute();
+        refreshes.setString(1, recomputed);
+        refreshes.execute();
       }
       try (Statement statement = connection.createStatement()) {
         // The latest refresh of each portfolio; the log table is appended (no row is updated
