@@ -774,6 +774,12 @@ public final class LiveBench {
     static final AtomicLong COMMITS = new AtomicLong();
     private final ClientSide clients;
     private final AtomicLong sequence = new AtomicLong();
+    /**
+     * Commits slower than this (ms; property {@code live.slowMs}, 0: none) are printed with the
+     * wall-clock time of their reply, to line the tail up with what else the node did then
+     * (GC log, per-thread CPU sampled from /proc).
+     */
+    private static final long SLOW_MS = Long.getLong("live.slowMs", 0);
 
     Trades(Node node, List<PortfolioId> ids, InstrumentId[] instruments, ClientSide clients) {
       this.node = node;
@@ -886,6 +892,10 @@ public final class LiveBench {
       send(id).onComplete(r -> {
         long now = System.nanoTime();
         histogram.recordValue(Math.min(BenchSupport.HISTOGRAM_MAX_MICROS, (now - intended) / 1000));
+        if (SLOW_MS > 0 && now - intended > SLOW_MS * 1_000_000) {
+          System.out.printf("slow commit: replied at %d (epoch ms), %d ms%n", System.currentTimeMillis(),
+              (now - intended) / 1_000_000);
+        }
         if (r.succeeded() && r.result() > 0) {
           version[p] = r.result();
         }

@@ -97,7 +97,7 @@ class SettingsLoaderTest {
     Settings defaults = Settings.from(SettingsLoader.loadJson(Map.of("PSTATE_DATA_DIR", "/var/lib/pstate")));
     Settings.QuerySettings query = new Settings.QuerySettings(10, 10_000, 20_000, "256MB", "256MB");
     assertThat(defaults.analytics()).isEqualTo(new Settings.AnalyticsSettings(true, null, 20_000, 50, 5_000,
-        "512MB", 2, 2, query, new Settings.SeriesSettings(783, 1_000, 100), "NONE", "256MB", 2_000, 0));
+        "512MB", 2, 2, query, new Settings.SeriesSettings(783, 1_000, 10, 0.05), "NONE", "256MB", 2_000, 0));
     assertThat(defaults.analyticsDir()).isEqualTo(java.nio.file.Path.of("/var/lib/pstate/analytics"));
     Settings settings = Settings.from(SettingsLoader.loadJson(Map.of("PSTATE_ANALYTICS", "false",
         "PSTATE_ANALYTICS_DIR", "/fast/analytics", "PSTATE_ANALYTICS_MEMORY_LIMIT", "2GB",
@@ -106,7 +106,7 @@ class SettingsLoaderTest {
         "PSTATE_ANALYTICS_FSYNC_MODE", "standard", "PSTATE_ANALYTICS_NICE", "10")));
     assertThat(settings.analytics()).isEqualTo(new Settings.AnalyticsSettings(false, "/fast/analytics", 20_000, 50,
         100, "2GB", 2, 2, new Settings.QuerySettings(3, 500, 20_000, "256MB", "256MB"),
-        new Settings.SeriesSettings(261, 1_000, 100), "STANDARD", "256MB", 2_000, 10));
+        new Settings.SeriesSettings(261, 1_000, 10, 0.05), "STANDARD", "256MB", 2_000, 10));
     assertThat(settings.analyticsDir()).isEqualTo(java.nio.file.Path.of("/fast/analytics"));
     assertThatThrownBy(() -> Settings.from(SettingsLoader.loadJson(Map.of("PSTATE_ANALYTICS_MIN_SEQ_WAIT_MS", "-1"))))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("analytics");
@@ -114,6 +114,14 @@ class SettingsLoaderTest {
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("fsyncMode");
     assertThatThrownBy(() -> Settings.from(SettingsLoader.loadJson(Map.of("PSTATE_ANALYTICS_NICE", "20"))))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("analytics.nice");
+    // The series' share of a core, as text from the environment; the pause after a refresh follows it.
+    Settings.SeriesSettings series = Settings.from(SettingsLoader.loadJson(Map.of("PSTATE_ANALYTICS_SERIES_SHARE",
+        "0.25"))).analytics().series();
+    assertThat(series.share()).isEqualTo(0.25);
+    assertThat(series.pauseAfter(400)).isEqualTo(1_200);
+    assertThat(series.pauseAfter(100)).isEqualTo(series.intervalMs());
+    assertThatThrownBy(() -> Settings.from(SettingsLoader.loadJson(Map.of("PSTATE_ANALYTICS_SERIES_SHARE", "0"))))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("analytics.series.share");
   }
 
   @Test

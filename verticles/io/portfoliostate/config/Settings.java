@@ -645,17 +645,38 @@ public record Settings(
    * @param days how many weekdays back from today the series reach (783: three years)
    * @param intervalMs pause between refreshes of pending portfolios once none is left
    * @param batch portfolios recomputed per refresh
+   * @param share the largest share of one core the refreshes take over time while the journal
+   *     moves: after a refresh that took t, the next waits at least t × (1 − share) / share
+   *     (0.05: nineteen times as long)
    */
-  public record SeriesSettings(int days, long intervalMs, int batch) {
+  public record SeriesSettings(int days, long intervalMs, int batch, double share) {
+    /** The default {@code share}. */
+    public static final double SHARE = 0.05;
+
     public SeriesSettings {
       if (days < 1 || intervalMs < 1 || batch < 1) {
         throw new IllegalArgumentException("analytics.series: days, intervalMs and batch must be positive");
       }
+      if (!(share > 0 && share <= 1)) {
+        throw new IllegalArgumentException("analytics.series.share must be above 0 and at most 1, not " + share);
+      }
+    }
+
+    /** Series settings with the default {@code share}. */
+    public SeriesSettings(int days, long intervalMs, int batch) {
+      this(days, intervalMs, batch, SHARE);
+    }
+
+    /** The shortest pause after a refresh that took {@code tookMs}, keeping the refreshes within {@code share}. */
+    public long pauseAfter(long tookMs) {
+      return Math.max(intervalMs, (long) Math.ceil(tookMs * (1 - share) / share));
     }
 
     static SeriesSettings from(JsonObject json) {
       return new SeriesSettings(json.getInteger("days", 783), json.getLong("intervalMs", 1_000L),
-          json.getInteger("batch", 100));
+          json.getInteger("batch", 10),
+          // The environment and overrides give text ("0.05"): read either form.
+          Double.parseDouble(json.getValue("share", SHARE).toString()));
     }
   }
 

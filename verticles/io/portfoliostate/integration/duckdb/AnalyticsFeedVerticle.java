@@ -221,11 +221,16 @@ public final class AnalyticsFeedVerticle extends VerticleBase {
   }
 
   private volatile int pendingSeen;
+  /** When the feed last read a change (System.nanoTime); used on the verticle's context only. */
+  private long changesReadAt = System.nanoTime() - QUIET_NANOS;
+  /** How long the journal must have been still for the series to take up to half a core. */
+  private static final long QUIET_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(1);
 
   /**
    * One refresh of the daily series: up to {@code analytics.series.batch} pending portfolios
-   * folded, valued and written; the next after {@code analytics.series.intervalMs}, or four
-   * times as long as this one took if that is longer.
+   * folded, valued and written; the next after {@code analytics.series.intervalMs}, or, if that
+   * is longer, as long as keeps the refreshes within {@code analytics.series.share} of a core
+   * while the journal moves (within half a core once it has been still for a second).
    */
   private void refresh() {
     if (stopped) {
@@ -274,10 +279,16 @@ public final class AnalyticsFeedVerticle extends VerticleBase {
       } else if (result.result() > 0) {
         long took = System.nanoTime() - began;
         refreshes.record(took, java.util.concurrent.TimeUnit.NANOSECONDS);
-        // Paced: at most a fifth of one core on the series however fast trades come (on a
-        // 2-core node the rest belongs to the write path); pending portfolios wait meanwhile,
-        // and a portfolio changed many times in a pause is recomputed once.
-        long pause = Math.max(settings.series().intervalMs(), 4 * took / 1_000_000);
+        // Paced: while the journal moves, at most analytics.series.share of one core on the
+        // series however fast trades come (on a 2-core node the rest belongs to the write path:
+        // at a steady 2,000 trades/s a fifth of a core in bursts was the commit's tail,
+        // BENCHMARKS.md); pending portfolios wait meanwhile, and a portfolio changed many times
+        // in a pause is recomputed once. While it is quiet (nothing read for a second), up to
+        // half a core: the series of a node that was just loaded or restarted fill sooner.
+        boolean moving = System.nanoTime() - changesReadAt < QUIET_NANOS;
+        long tookMs = took / 1_000_000;
+        long pause = moving ? settings.series().pauseAfter(tookMs)
+            : Math.max(settings.series().intervalMs(), tookMs);
         seriesTimer = vertx.setTimer(pause, id -> refresh());
       } else {
         seriesTimer = vertx.setTimer(settings.series().intervalMs(), id -> refresh());
@@ -318,7 +329,12 @@ public final class AnalyticsFeedVerticle extends VerticleBase {
             failures.increment();
             LOG.warn("Analytics feed round failed, retrying: {}", result.cause().toString());
             timer = vertx.setTimer(settings.pollMs() * 10, id -> round());
-          } else if (result.result() == settings.batchRows()) {
+            return;
+          }
+          if (result.result() > 0) {
+            changesReadAt = System.nanoTime();
+          }
+          if (result.result() == settings.batchRows()) {
             vertx.runOnContext(v -> round());
           } else if (result.result() >= settings.gatherRows()) {
             timer = vertx.setTimer(settings.pollMs(), id -> round());
