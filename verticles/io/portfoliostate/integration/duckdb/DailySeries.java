@@ -236,9 +236,25 @@ final class DailySeries {
    * Blocks.
    */
   List<Job> pending(Connection connection, int limit) throws SQLException {
+    return pending(connection, limit, List.of());
+  }
+
+  /**
+   * {@link #pending(Connection, int)}, the members of {@code waited} first (the sets of requests
+   * waiting with {@code minPriceSeq}: with more portfolios marked than a refresh takes, a waited
+   * one would otherwise wait its turn behind the others, for longer than the request may).
+   */
+  List<Job> pending(Connection connection, int limit, List<AnalyticsQueries.PortfolioSet> waited)
+      throws SQLException {
+    StringBuilder members = new StringBuilder();
+    for (AnalyticsQueries.PortfolioSet set : waited) {
+      members.append(members.isEmpty() ? "" : " UNION ").append("SELECT portfolio_id FROM (").append(set.sql())
+          .append(")");
+    }
     List<Job> jobs = new ArrayList<>();
     try (PreparedStatement statement = connection.prepareStatement(
-        "WITH feed AS (SELECT p.portfolio_id, min(p.from_date) AS from_date, max(p.seq) AS seq FROM daily_pending p "
+        "WITH waited AS (" + (waited.isEmpty() ? "SELECT NULL::VARCHAR AS portfolio_id WHERE false" : members)
+            + "), feed AS (SELECT p.portfolio_id, min(p.from_date) AS from_date, max(p.seq) AS seq FROM daily_pending p "
             + "LEFT JOIN daily_done d ON d.portfolio_id = p.portfolio_id WHERE d.seq IS NULL OR p.seq > d.seq "
             + "GROUP BY p.portfolio_id), "
             + "marks AS (SELECT m.portfolio_id, m.from_date, coalesce(d.seq, 0) AS seq FROM daily_marks m "
@@ -246,8 +262,13 @@ final class DailySeries {
             + "SELECT j.portfolio_id, min(j.from_date) AS from_date, max(j.seq) AS seq FROM "
             + "(SELECT * FROM feed UNION ALL SELECT * FROM marks) j LEFT JOIN daily_mark_refresh r "
             + "ON r.portfolio_id = j.portfolio_id GROUP BY j.portfolio_id "
-            + "ORDER BY min(coalesce(r.refresh, 9223372036854775807)), max(j.seq) LIMIT ?")) {
-      statement.setInt(1, limit);
+            + "ORDER BY CASE WHEN j.portfolio_id IN (SELECT portfolio_id FROM waited) THEN 0 ELSE 1 END, "
+            + "min(coalesce(r.refresh, 9223372036854775807)), max(j.seq) LIMIT ?")) {
+      int index = 1;
+      for (AnalyticsQueries.PortfolioSet set : waited) {
+        index = set.bind(statement, index);
+      }
+      statement.setInt(index, limit);
       try (ResultSet rows = statement.executeQuery()) {
         while (rows.next()) {
           jobs.add(new Job(rows.getString(1), rows.getObject(2, LocalDate.class), rows.getLong(3)));
