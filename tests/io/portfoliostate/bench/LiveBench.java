@@ -90,7 +90,12 @@ public final class LiveBench {
     boolean separate = options.string("clients", "process").equals("process");
     BenchSupport.printMachine("LiveBench", options);
     Path dataDir = BenchSupport.freshDataDir("live");
-    List<Node> nodes = BenchSupport.startNodes(dataDir, options.settingOverrides(), nodeCount);
+    JsonObject overrides = options.settingOverrides();
+    // Change frames carry their COMMIT time (same machine, same CLOCK_MONOTONIC), so the clients
+    // can time COMMIT -> change message, the latency the goal is set on; set.live.commitStamps=false turns it off.
+    JsonObject live = overrides.getJsonObject("live", new JsonObject());
+    overrides.put("live", live.put("commitStamps", live.getBoolean("commitStamps", true)));
+    List<Node> nodes = BenchSupport.startNodes(dataDir, overrides, nodeCount);
     Node front = nodes.get(0);
     Node owner = nodes.get(nodes.size() - 1);
     Vertx clientVertx = separate ? null : Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1));
@@ -171,6 +176,7 @@ public final class LiveBench {
             cpu.perCommit(clients, trades.committedSince(cpu)));
         System.out.printf("  commit (intended send -> reply after COMMIT): %s%n", BenchSupport.latencyLine(committed));
         System.out.printf("  client (intended send -> change message):     %s%n", clients.report());
+        System.out.printf("  client (COMMIT -> change message):            %s%n", clients.reportFromCommit());
         stages.print(front);
         System.out.printf("  %s%n", gcDuring);
       }
@@ -295,6 +301,12 @@ public final class LiveBench {
     /** The latency line of what was recorded since the last reset, with the count. */
     String report() throws Exception;
 
+    /**
+     * The latency line of the copies that carried their COMMIT time ({@code committedNanos} in the
+     * frame's headers, {@code live.commitStamps}): from the owner's COMMIT to the client.
+     */
+    String reportFromCommit() throws Exception;
+
     /** How many copies were recorded since the last reset. */
     long received() throws Exception;
 
@@ -340,6 +352,11 @@ public final class LiveBench {
     }
 
     @Override
+    public String reportFromCommit() {
+      return latencies.reportFromCommit();
+    }
+
+    @Override
     public long received() {
       return latencies.count();
     }
@@ -374,6 +391,8 @@ public final class LiveBench {
     private final java.util.HashMap<Long, Long> sentAt = new java.util.HashMap<>();
     private final java.util.HashMap<Long, List<Long>> early = new java.util.HashMap<>();
     private final Histogram histogram = new Histogram(BenchSupport.HISTOGRAM_MAX_MICROS, 3);
+    /** From the owner's COMMIT ({@code committedNanos}, the same machine's clock) to the arrival. */
+    private final Histogram fromCommit = new Histogram(BenchSupport.HISTOGRAM_MAX_MICROS, 3);
     final AtomicReference<String> sample = new AtomicReference<>();
 
     private static long key(int group, long version) {
@@ -403,8 +422,17 @@ public final class LiveBench {
       histogram.recordValue(Math.max(0, Math.min(BenchSupport.HISTOGRAM_MAX_MICROS, nanos / 1000)));
     }
 
+    synchronized void committed(long committedNanos, long now) {
+      fromCommit.recordValue(Math.max(0, Math.min(BenchSupport.HISTOGRAM_MAX_MICROS, (now - committedNanos) / 1000)));
+    }
+
+    synchronized String reportFromCommit() {
+      return BenchSupport.latencyLine(fromCommit);
+    }
+
     synchronized void reset() {
       histogram.reset();
+      fromCommit.reset();
       // Arrivals of the first versions of a phase have no send time (the version was not known).
       early.clear();
     }
@@ -495,6 +523,11 @@ public final class LiveBench {
     }
 
     @Override
+    public String reportFromCommit() throws Exception {
+      return ask("REPORT_COMMIT");
+    }
+
+    @Override
     public long received() throws Exception {
       return Long.parseLong(ask("COUNT"));
     }
@@ -559,6 +592,7 @@ public final class LiveBench {
             out.println(ChildClients.ANSWER + "OK");
           }
           case "REPORT" -> out.println(ChildClients.ANSWER + latencies.report());
+          case "REPORT_COMMIT" -> out.println(ChildClients.ANSWER + latencies.reportFromCommit());
           case "COUNT" -> out.println(ChildClients.ANSWER + latencies.count());
           case "SAMPLE" -> out.println(ChildClients.ANSWER + (latencies.sample.get() == null ? "" : latencies.sample.get()));
           case "CLOSE" -> {
@@ -613,6 +647,11 @@ public final class LiveBench {
           latencies.sample.set(text);
         }
         latencies.arrived(group, version, now);
+        int stamp = text.indexOf("\"committedNanos\":\"");
+        if (stamp >= 0 && stamp < kind) {
+          int from = stamp + 18;
+          latencies.committed(Long.parseLong(text.substring(from, text.indexOf('"', from))), now);
+        }
       });
       long pinger = vertx.setPeriodic(5000, t -> socket.writeTextMessage("{\"type\":\"ping\"}"));
       socket.closeHandler(v -> vertx.cancelTimer(pinger));
@@ -635,9 +674,11 @@ public final class LiveBench {
    */
   private static void floor(ClientSide clients, int subscribers, int groups, int rate, int seconds, int warmup,
       boolean compress, String sample) throws Exception {
-    String template = sample != null ? sample
+    // No COMMIT time on the floor's messages: it has no commit (the service's header is left out).
+    String template = (sample != null ? sample
         : "{\"type\":\"rec\",\"address\":\"floor\",\"headers\":{},\"body\":{\"kind\":\"change\","
-            + "\"fromVersion\":0,\"version\":1,\"events\":[]}}";
+            + "\"fromVersion\":0,\"version\":1,\"events\":[]}}")
+        .replaceFirst("\"headers\":\\{[^}]*\\}", "\"headers\":{}");
     Pattern versions = Pattern.compile("\"fromVersion\":\\d+,\"version\":\\d+");
     Vertx server = Vertx.vertx();
     try {

@@ -72,7 +72,7 @@ class SettingsLoaderTest {
   void liveSettingsComeFromConfAndTheEnvironmentAndAreChecked() {
     assertThat(Settings.from(SettingsLoader.loadJson(Map.of())).live()).isEqualTo(
         new Settings.LiveSettings(4, 10_000, 10_000, 1_000, 100, 50, 65_536, 5_000, 1_000, 0.8, 30_000,
-            true, true));
+            true, true, false));
     Settings settings = Settings.from(SettingsLoader.loadJson(Map.of("PSTATE_LIVE_VALUATIONS_PER_SECOND", "10",
         "PSTATE_LIVE_SLOW_CLIENT_TIMEOUT_MS", "2500", "PSTATE_LIVE_MAX_RESUME_VERSIONS", "50")));
     assertThat(settings.live().valuationsPerSecond()).isEqualTo(10);
@@ -83,13 +83,15 @@ class SettingsLoaderTest {
     assertThat(settings.live().sharedCompression()).isTrue();
     assertThat(Settings.from(SettingsLoader.loadJson(Map.of("PSTATE_LIVE_SHARED_COMPRESSION", "false"))).live()
         .sharedCompression()).isFalse();
+    assertThat(Settings.from(SettingsLoader.loadJson(Map.of("PSTATE_LIVE_COMMIT_STAMPS", "true"))).live()
+        .commitStamps()).isTrue();
     assertThatThrownBy(() -> Settings.from(SettingsLoader.loadJson(Map.of("PSTATE_LIVE_VALUATIONS_PER_SECOND", "0"))))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("live");
     assertThat(settings.live().driftScanMs()).isEqualTo(30_000);
     assertThatThrownBy(() -> new Settings.LiveSettings(4, 10_000, 10_000, 1_000, 100, 50, 65_536, 5_000, 1_000, 1.5,
-        30_000, true, true)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("driftRecoverFraction");
+        30_000, true, true, false)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("driftRecoverFraction");
     assertThatThrownBy(() -> new Settings.LiveSettings(4, 10_000, 10_000, 1_000, 100, 50, 65_536, 5_000, 1_000, 0.8,
-        50, true, true)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("driftScanMs");
+        50, true, true, false)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("driftScanMs");
   }
 
   @Test

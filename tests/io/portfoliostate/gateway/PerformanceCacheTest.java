@@ -28,7 +28,7 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** The bounds of {@link PerformanceCache} and what a kept window gives another, on its own. */
+/** The bounds of {@link PerformanceCache} and what a kept window gives a later fold, on its own. */
 class PerformanceCacheTest {
 
   private static final Instant FROM = Instant.parse("2024-01-01T00:00:00Z");
@@ -39,14 +39,14 @@ class PerformanceCacheTest {
   void journalsAreBoundedByTheirEventsAndANewVersionReplacesTheStates() {
     PortfolioId p = PortfolioId.of("p");
     PerformanceCache.Journal first = cache.keepJournal(p, 4, events(4));
-    PerformanceCache.Window week = new PerformanceCache.Window(java.time.LocalDate.of(2024, 1, 1),
-        java.time.LocalDate.of(2024, 1, 5));
-    BusinessTime.Series states = new BusinessTime.Series(List.of(), List.of());
-    cache.keepStates(first, week, states);
-    assertThat(cache.journal(p).states(week)).isSameAs(states);
+    PerformanceCache.Window week = new PerformanceCache.Window(LocalDate.of(2024, 1, 1), LocalDate.of(2024, 1, 5));
+    PortfolioState state = Ledgers.evolve(null, events(1).get(0));
+    PerformanceCache.Checkpoint monday = new PerformanceCache.Checkpoint(week.from(), state);
+    cache.keepStates(first, week, monday, new PerformanceCache.Checkpoint(week.to(), state));
+    assertThat(cache.journal(p).before(LocalDate.of(2024, 1, 3))).isSameAs(monday);
     PerformanceCache.Journal second = cache.keepJournal(p, 5, events(5));
     assertThat(cache.journal(p)).isSameAs(second);
-    assertThat(second.states(week)).isNull();
+    assertThat(second.before(LocalDate.of(2024, 1, 3))).isNull();
     // 10 events at most: a second portfolio of 6 pushes the first out; one of 11 is not kept.
     cache.keepJournal(PortfolioId.of("q"), 6, events(6));
     assertThat(cache.journal(p)).isNull();
@@ -56,31 +56,46 @@ class PerformanceCacheTest {
   }
 
   /**
-   * A window inside a kept one is a slice of its states (its first day's changed positions are
-   * all of them); one reaching past it is not, but the kept window is the one to fold on from.
+   * A kept window keeps its first and last states, not every day's: a window inside it folds on
+   * from its first state, one after it from its last, one starting before it from the journal's
+   * start; each such fold, walked one day at a time, gives the states a fold from the start gives.
    */
   @Test
-  void aWindowInsideAKeptOneIsASliceOfItsStates() {
+  void aWindowFoldsOnFromTheLatestKeptStateAtOrBeforeItsFirstDay() {
     List<PortfolioEvent> journal = tradedEveryDay();
     PerformanceCache.Journal kept = cache.keepJournal(PortfolioId.of("p"), 3, journal);
+    kept.prepared = BusinessTime.prepare(journal);
     PerformanceCache.Window twoWeeks = new PerformanceCache.Window(LocalDate.of(2024, 1, 1), LocalDate.of(2024, 1, 12));
     List<LocalDate> dates = PerformanceCalculator.weekdays(twoWeeks.from(), twoWeeks.to());
-    BusinessTime.Series states = BusinessTime.series(journal, dates.stream().map(PerformanceCalculator::endOf).toList());
-    cache.keepStates(kept, twoWeeks, states);
+    BusinessTime.Walk walk = PerformanceHandlers.walk(kept.prepared, kept.before(dates.get(0)), dates);
+    assertThat(kept.before(dates.get(0))).isNull();
+    while (walk.hasNext()) {
+      walk.next();
+    }
+    PerformanceHandlers.keepEnds(cache, kept, twoWeeks, dates, walk);
 
-    // Wednesday 3rd (a Saturday start counts from Monday) to Tuesday 9th: weekdays 3 to 7 of the kept ten.
-    BusinessTime.Series inside = kept.states(new PerformanceCache.Window(LocalDate.of(2024, 1, 3), LocalDate.of(2024, 1, 9)));
-    assertThat(inside.states()).containsExactlyElementsOf(states.states().subList(2, 7));
-    assertThat(inside.changed().get(0)).containsExactlyInAnyOrderElementsOf(states.states().get(2).positions().keySet());
-    assertThat(inside.changed().subList(1, 5)).isEqualTo(states.changed().subList(3, 7));
-    BusinessTime.Series fromSaturday = kept.states(new PerformanceCache.Window(LocalDate.of(2024, 1, 6),
-        LocalDate.of(2024, 1, 12)));
-    assertThat(fromSaturday.states()).containsExactlyElementsOf(states.states().subList(5, 10));
+    // Wednesday 3rd to Tuesday 9th: from Monday's state; Saturday 13th on: from Friday 12th's.
+    assertThat(kept.before(LocalDate.of(2024, 1, 3)).date()).isEqualTo(LocalDate.of(2024, 1, 1));
+    assertThat(kept.before(LocalDate.of(2024, 1, 12)).date()).isEqualTo(LocalDate.of(2024, 1, 12));
+    assertThat(kept.before(LocalDate.of(2024, 1, 15)).state()).isSameAs(walk.last());
+    assertThat(kept.before(LocalDate.of(2023, 12, 29))).isNull();
 
-    PerformanceCache.Window beyond = new PerformanceCache.Window(LocalDate.of(2024, 1, 3), LocalDate.of(2024, 1, 19));
-    assertThat(kept.states(beyond)).isNull();
-    assertThat(kept.before(beyond).getKey()).isEqualTo(twoWeeks);
-    assertThat(kept.before(new PerformanceCache.Window(LocalDate.of(2023, 12, 29), LocalDate.of(2024, 1, 5)))).isNull();
+    for (PerformanceCache.Window window : List.of(new PerformanceCache.Window(LocalDate.of(2024, 1, 3),
+        LocalDate.of(2024, 1, 9)), new PerformanceCache.Window(LocalDate.of(2024, 1, 12), LocalDate.of(2024, 1, 19)),
+        new PerformanceCache.Window(LocalDate.of(2024, 1, 15), LocalDate.of(2024, 1, 19)))) {
+      List<LocalDate> days = PerformanceCalculator.weekdays(window.from(), window.to());
+      BusinessTime.Series fromStart = BusinessTime.series(journal, days.stream().map(PerformanceCalculator::endOf)
+          .toList());
+      BusinessTime.Walk resumed = PerformanceHandlers.walk(kept.prepared, kept.before(days.get(0)), days);
+      for (int i = 0; i < days.size(); i++) {
+        PortfolioState state = resumed.next();
+        assertThat(state.positions()).as("%s, day %d", window, i).isEqualTo(fromStart.states().get(i).positions());
+        assertThat(state.cash()).isEqualTo(fromStart.states().get(i).cash());
+        assertThat(resumed.changed()).as("%s, day %d", window, i)
+            .containsExactlyInAnyOrderElementsOf(fromStart.changed().get(i));
+      }
+      assertThat(resumed.hasNext()).isFalse();
+    }
   }
 
   /** A deposit on 1 January 2024, then a purchase of 1 A at 10 executed every day to the 19th. */

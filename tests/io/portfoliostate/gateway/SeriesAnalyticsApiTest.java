@@ -65,35 +65,35 @@ class SeriesAnalyticsApiTest {
     api().tradeAt("sq-1", "t-2", "SQ-EU", "BUY", "10", "50", "2026-11-03T10:00:00Z");
     api().postRates(rate("1.10", "2026-11-02T08:00:00Z"), rate("1.20", "2026-11-05T08:00:00Z"));
     api().closes("SQ-US", "2026-11-02", "100", "2026-11-04", "110", "2026-11-09", "52.5", "2026-11-12", "55");
-    api().closes("SQ-EU", "2026-11-03", "50", "2026-11-05", "55", "2026-11-10", "60");
+    long prices = api().closes("SQ-EU", "2026-11-03", "50", "2026-11-05", "55", "2026-11-10", "60");
     Api.Response split = api().post("/api/v1/corporate-actions", new JsonObject().put("actionId", "sq-split")
         .put("instrumentId", "SQ-US").put("type", "SPLIT").put("ratio", "2:1")
         .put("effectiveAt", "2026-11-06T12:00:00Z"));
     assertThat(split.status()).as(split.body()).isEqualTo(201);
     api().awaitVersion("sq-1", 5, java.time.Duration.ofSeconds(15));
 
-    JsonObject store = sameAsPerformance("sq-1");
+    JsonObject store = sameAsPerformance("sq-1", prices);
     JsonArray series = store.getJsonArray("portfolios").getJsonObject(0).getJsonArray("series");
     assertThat(series.getJsonObject(0).getString("date")).isEqualTo("2026-11-02");
     assertThat(series.getJsonObject(0).getString("nav")).isEqualTo("10000");
     assertThat(series.getJsonObject(1).getString("nav")).isEqualTo("10000");
     assertThat(series.getJsonObject(0).getValue("dailyReturn")).isNull();
     assertThat(series.size()).isEqualTo(10);
-    assertPositions("sq-1", "2026-11-05", "SQ-EU|default|10", "SQ-US|default|20");
-    assertPositions("sq-1", "2026-11-06", "SQ-EU|default|10", "SQ-US|default|40");
+    assertPositions("sq-1", prices, "2026-11-05", "SQ-EU|default|10", "SQ-US|default|20");
+    assertPositions("sq-1", prices, "2026-11-06", "SQ-EU|default|10", "SQ-US|default|40");
 
     api().tradeAt("sq-1", "t-3", "SQ-EU", "BUY", "5", "52", "2026-11-04T10:00:00Z");
     api().tradeAt("sq-1", "t-4", "SQ-US", "BUY", "10", "106", "2026-11-05T10:00:00Z");
     Api.Response cancel = api().post("/api/v1/portfolios/sq-1/trades/t-4:cancel",
         new JsonObject().put("reason", "wrong book"));
     assertThat(cancel.status()).as(cancel.body()).isEqualTo(200);
-    api().closes("SQ-US", "2026-11-03", "108");
-    JsonObject corrected = sameAsPerformance("sq-1");
+    long late = api().closes("SQ-US", "2026-11-03", "108");
+    JsonObject corrected = sameAsPerformance("sq-1", late);
     JsonArray after = corrected.getJsonArray("portfolios").getJsonObject(0).getJsonArray("series");
     // Tuesday: 8,000 + 20 × 108 + 0 (EUR) = 10,160.
     assertThat(after.getJsonObject(1).getString("nav")).isEqualTo("10160");
-    assertPositions("sq-1", "2026-11-04", "SQ-EU|default|15", "SQ-US|default|20");
-    assertPositions("sq-1", "2026-11-05", "SQ-EU|default|15", "SQ-US|default|20");
+    assertPositions("sq-1", late, "2026-11-04", "SQ-EU|default|15", "SQ-US|default|20");
+    assertPositions("sq-1", late, "2026-11-05", "SQ-EU|default|15", "SQ-US|default|20");
   }
 
   /**
@@ -206,8 +206,12 @@ class SeriesAnalyticsApiTest {
     return api().closes(instrument, points.toArray(new String[0]));
   }
 
-  /** Polls the store's series until it is the performance read's (the refresh follows the feed), then returns it. */
-  private static JsonObject sameAsPerformance(String id) throws Exception {
+  /**
+   * The store's series of {@code id} in one read, asserted to be the performance read's: given the
+   * journal's end ({@code minSeq}) and the last price write's {@code marketSeq} ({@code minPriceSeq}),
+   * the store answers once it has read both and recomputed the series they moved. No retry.
+   */
+  private static JsonObject sameAsPerformance(String id, long minPriceSeq) throws Exception {
     JsonObject performance = api().get("/api/v1/portfolios/" + id + "/performance?" + WINDOW).json();
     List<String> expected = new ArrayList<>();
     for (Object point : performance.getJsonArray("series")) {
@@ -215,54 +219,43 @@ class SeriesAnalyticsApiTest {
       expected.add(p.getString("date") + " " + p.getString("nav") + " " + p.getString("netFlow") + " "
           + p.getString("income") + " " + p.getValue("dailyReturn"));
     }
-    long deadline = System.currentTimeMillis() + 20_000;
-    while (true) {
-      Api.Response answer = api().get("/api/v1/analytics/nav?portfolios=" + id + "&" + WINDOW + "&minSeq="
-          + journalEnd());
-      if (answer.status() == 503 && System.currentTimeMillis() < deadline) {
-        // The series not recomputed within analytics.minSeqWaitMs: on a loaded machine the store's
-        // threads can take longer; ask again.
-        continue;
+    Api.Response answer = api().get("/api/v1/analytics/nav?portfolios=" + id + "&" + WINDOW + "&minSeq="
+        + journalEnd() + "&minPriceSeq=" + minPriceSeq);
+    assertThat(answer.status()).as(answer.body()).isEqualTo(200);
+    JsonObject store = answer.json();
+    assertThat(store.getLong("priceSeq")).isGreaterThanOrEqualTo(minPriceSeq);
+    List<String> actual = new ArrayList<>();
+    JsonArray portfolios = store.getJsonArray("portfolios");
+    if (!portfolios.isEmpty()) {
+      for (Object point : portfolios.getJsonObject(0).getJsonArray("series")) {
+        JsonObject p = (JsonObject) point;
+        actual.add(p.getString("date") + " " + p.getString("nav") + " " + p.getString("netFlow") + " "
+            + p.getString("income") + " " + p.getValue("dailyReturn"));
       }
-      assertThat(answer.status()).as(answer.body()).isEqualTo(200);
-      JsonObject store = answer.json();
-      List<String> actual = new ArrayList<>();
-      JsonArray portfolios = store.getJsonArray("portfolios");
-      if (!portfolios.isEmpty()) {
-        for (Object point : portfolios.getJsonObject(0).getJsonArray("series")) {
-          JsonObject p = (JsonObject) point;
-          actual.add(p.getString("date") + " " + p.getString("nav") + " " + p.getString("netFlow") + " "
-              + p.getString("income") + " " + p.getValue("dailyReturn"));
-        }
-      }
-      if (actual.equals(expected) || System.currentTimeMillis() > deadline) {
-        assertThat(actual).isEqualTo(expected);
-        return store;
-      }
-      Thread.sleep(50);
     }
+    assertThat(actual).isEqualTo(expected);
+    return store;
   }
 
   /**
-   * The positions held at the end of {@code date} are {@code expected}, once the series worker
-   * has caught up with the last price (a price is not a journal change: minSeq does not wait for it).
+   * The positions held at the end of {@code date} are {@code expected}, in one custom query given
+   * the journal's end and the last price write's {@code marketSeq}: it waits until the series of
+   * the portfolios it may see are recomputed for both. No retry.
    */
-  private static void assertPositions(String id, String date, String... expected) throws InterruptedException {
-    long deadline = System.currentTimeMillis() + 10_000;
-    List<String> actual = positions(id, date);
-    while (!actual.equals(List.of(expected)) && System.currentTimeMillis() < deadline) {
-      Thread.sleep(50);
-      actual = positions(id, date);
-    }
-    assertThat(actual).containsExactly(expected);
+  private static void assertPositions(String id, long minPriceSeq, String date, String... expected)
+      throws Exception {
+    assertThat(positions(id, date, "minSeq=" + journalEnd() + "&minPriceSeq=" + minPriceSeq))
+        .containsExactly(expected);
   }
 
   /** "instrument|strategy|quantity" held at the end of {@code date}, from the daily_positions view. */
-  private static List<String> positions(String id, String date) {
-    JsonObject answer = api().post("/api/v1/analytics/query", new JsonObject()
+  private static List<String> positions(String id, String date, String freshness) {
+    Api.Response read = api().post("/api/v1/analytics/query?" + freshness, new JsonObject()
         .put("sql", "SELECT instrument_id, strategy, quantity FROM daily_positions WHERE portfolio_id = :id "
             + "AND date = CAST(:date AS DATE) ORDER BY instrument_id")
-        .put("params", new JsonObject().put("id", id).put("date", date))).json();
+        .put("params", new JsonObject().put("id", id).put("date", date)));
+    assertThat(read.status()).as(read.body()).isEqualTo(200);
+    JsonObject answer = read.json();
     List<String> rows = new ArrayList<>();
     for (Object row : answer.getJsonArray("rows")) {
       JsonArray r = (JsonArray) row;

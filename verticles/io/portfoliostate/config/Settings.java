@@ -560,11 +560,16 @@ public record Settings(
    * @param sharedCompression whether a message written to many sockets is compressed once per
    *     event loop (each message on its own, without the previous ones as context) instead of once
    *     per socket with Netty's encoder; only with {@code compression}
+   * @param commitStamps whether a change frame carries, in its {@code headers}, the owner's COMMIT
+   *     time as {@code committedNanos} (the owner's {@link System#nanoTime}) when this node's hub
+   *     knows it (its own owners' changes, and another node's on the same machine): off by default,
+   *     since the number means something only to a client on the same machine. The benchmark
+   *     turns it on to time each change from its COMMIT to the client
    */
   public record LiveSettings(int valuationsPerSecond, long slowClientTimeoutMs, int maxQueuedPerSocket,
       int maxResumeVersions, int maxRegistrations, int registrationsPerSecond, int maxFrameBytes,
       long interestLeaseMs, long renewMs, double driftRecoverFraction, long driftScanMs, boolean compression,
-      boolean sharedCompression) {
+      boolean sharedCompression, boolean commitStamps) {
     public LiveSettings {
       if (valuationsPerSecond < 1 || slowClientTimeoutMs < 1 || maxQueuedPerSocket < 1 || maxResumeVersions < 1
           || maxRegistrations < 1 || registrationsPerSecond < 1 || maxFrameBytes < 1024 || renewMs < 10
@@ -584,7 +589,8 @@ public record Settings(
           json.getInteger("registrationsPerSecond", 50), json.getInteger("maxFrameBytes", 65_536),
           json.getLong("interestLeaseMs", 5_000L), json.getLong("renewMs", 1_000L),
           json.getDouble("driftRecoverFraction", 0.8), json.getLong("driftScanMs", 30_000L),
-          flag(json, "compression", true), flag(json, "sharedCompression", true));
+          flag(json, "compression", true), flag(json, "sharedCompression", true),
+          flag(json, "commitStamps", false));
     }
   }
 

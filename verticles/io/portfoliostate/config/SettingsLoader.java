@@ -71,6 +71,7 @@ public final class SettingsLoader {
       Map.entry("PSTATE_LIVE_VALUATIONS_PER_SECOND", "live.valuationsPerSecond"),
       Map.entry("PSTATE_LIVE_COMPRESSION", "live.compression"),
       Map.entry("PSTATE_LIVE_SHARED_COMPRESSION", "live.sharedCompression"),
+      Map.entry("PSTATE_LIVE_COMMIT_STAMPS", "live.commitStamps"),
       Map.entry("PSTATE_LIVE_SLOW_CLIENT_TIMEOUT_MS", "live.slowClientTimeoutMs"),
       Map.entry("PSTATE_LIVE_MAX_RESUME_VERSIONS", "live.maxResumeVersions"),
       Map.entry("PSTATE_CA_LEASE_SECONDS", "corporateActions.leaseSeconds"),

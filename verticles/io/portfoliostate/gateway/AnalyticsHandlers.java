@@ -10,6 +10,7 @@ import io.portfoliostate.integration.duckdb.AnalyticsStore;
 import io.portfoliostate.integration.duckdb.QuerySandbox;
 import io.portfoliostate.market.MarketSnapshot;
 import io.portfoliostate.market.MarketView;
+import io.portfoliostate.persistence.MarketRecords;
 import io.portfoliostate.security.AccessRule;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -39,19 +40,27 @@ final class AnalyticsHandlers {
   private final AnalyticsStore store;
   private final MarketView market;
 
-  private AnalyticsHandlers(AnalyticsReads reads, MarketView market) {
+  private final MarketRecords records;
+
+  private AnalyticsHandlers(AnalyticsReads reads, MarketView market, MarketRecords records) {
     this.reads = reads;
+    this.records = records;
     this.store = reads.store();
     this.market = market;
   }
 
-  /** Declares the analytics routes on {@code routes}; none when the node keeps no store. */
+  /**
+   * Declares the analytics routes on {@code routes}; none when the node keeps no store.
+   *
+   * @param records the stored prices' and rates' order, where a custom query's {@code minPriceSeq} starts from
+   */
   static void mount(SecuredRoutes routes, Vertx vertx, AnalyticsStore store, AnalyticsSettings settings,
-      MarketView market, AccessControl access) {
+      MarketView market, AccessControl access, MarketRecords records) {
     if (store == null) {
       return;
     }
-    AnalyticsHandlers handlers = new AnalyticsHandlers(new AnalyticsReads(vertx, store, settings, access), market);
+    AnalyticsHandlers handlers = new AnalyticsHandlers(new AnalyticsReads(vertx, store, settings, access), market,
+        records);
     routes.get("/api/v1/analytics/status", AccessRule.anyCaller("how far the store has read; no portfolio data"),
         handlers::status);
     AccessRule set = AccessRule.checkedByHandler("read on each of ?portfolios= or on ?root=; without them, "
@@ -66,7 +75,9 @@ final class AnalyticsHandlers {
 
   /**
    * Custom read-only SQL over the documented views, each limited to the portfolios the caller
-   * may read, in a sandbox of its own ({@link QuerySandbox}).
+   * may read, in a sandbox of its own ({@link QuerySandbox}). {@code minSeq} and
+   * {@code minPriceSeq} wait as on {@code nav}; the answer carries {@code analyticsSeq} and
+   * {@code priceSeq}.
    */
   private void query(RoutingContext ctx) {
     Object body = HttpBodies.json(ctx);
@@ -107,20 +118,23 @@ final class AnalyticsHandlers {
       Problems.send(ctx, Problems.invalid(errors));
       return;
     }
-    Long minSeq = HttpBodies.longParam(ctx, "minSeq", 0, Long.MAX_VALUE);
-    if (ctx.response().ended()) {
+    AnalyticsReads.Freshness freshness = AnalyticsReads.freshness(ctx);
+    if (freshness == null) {
       return;
     }
     PortfolioSet set = reads.readable(ctx);
-    reads.awaitSeq(ctx, minSeq)
+    // The views include the daily series: wait as nav does, for the portfolios the query may see.
+    reads.awaitSeries(ctx, freshness, records, set)
         .compose(reached -> {
           if (!reached) {
             return Future.<Void>succeededFuture();
           }
           long seq = store.analyticsSeq();
+          long priceSeq = store.priceCoverage().priceSeq();
           return reads.sandboxed(ctx, () -> reads.sandbox().run(sql, values, set))
               .map(answer -> {
-                answer.ifPresent(json -> HttpBodies.json(ctx, 200, json.put("analyticsSeq", seq)));
+                answer.ifPresent(json -> HttpBodies.json(ctx, 200, json.put("analyticsSeq", seq)
+                    .put("priceSeq", priceSeq)));
                 return null;
               });
         })

@@ -4,6 +4,7 @@ import io.portfoliostate.config.Settings.AnalyticsSettings;
 import io.portfoliostate.config.Settings.QuerySettings;
 import io.portfoliostate.domain.Identifiers;
 import io.portfoliostate.domain.PortfolioId;
+import io.portfoliostate.integration.duckdb.AnalyticsQueries;
 import io.portfoliostate.integration.duckdb.AnalyticsQueries.PortfolioSet;
 import io.portfoliostate.integration.duckdb.AnalyticsStore;
 import io.portfoliostate.integration.duckdb.QuerySandbox;
@@ -23,8 +24,8 @@ import java.util.concurrent.Callable;
  * What every analytics route does the same way: reads the store on the node's few reader threads
  * (each holds a DuckDB connection; never an event loop), names its set of portfolios as
  * {@code ?portfolios=a,b} (each must be readable), {@code ?root=x} (x must be readable; its
- * subtree is) or nothing (everything the caller may read), waits for {@code ?minSeq=} (read your
- * own writes), and runs custom SQL in the {@link QuerySandbox}.
+ * subtree is) or nothing (everything the caller may read), waits for {@code ?minSeq=} and
+ * {@code ?minPriceSeq=} (read your own writes and prices), and runs custom SQL in the {@link QuerySandbox}.
  */
 final class AnalyticsReads {
 
@@ -180,6 +181,34 @@ final class AnalyticsReads {
           }
           return reached;
         });
+  }
+
+  /** A request's {@code ?minSeq=} and {@code ?minPriceSeq=}, each null when not given. */
+  record Freshness(Long minSeq, Long minPriceSeq) {
+  }
+
+  /**
+   * Reads {@code ?minSeq=} and {@code ?minPriceSeq=} (whole numbers from 0); null after a 400
+   * naming the first bad one was sent.
+   */
+  static Freshness freshness(RoutingContext ctx) {
+    Long minSeq = HttpBodies.longParam(ctx, "minSeq", 0, Long.MAX_VALUE);
+    Long minPriceSeq = ctx.response().ended() ? null : HttpBodies.longParam(ctx, "minPriceSeq", 0, Long.MAX_VALUE);
+    return ctx.response().ended() ? null : new Freshness(minSeq, minPriceSeq);
+  }
+
+  /**
+   * For SQL over the views (custom and saved queries): waits as {@code nav} does, since the views
+   * include the daily series that both changes and prices move. {@code minSeq}: the store holds
+   * the change and no member of {@code set} (the portfolios the query may see) waits for its
+   * series to be recomputed after a change at or before {@code minSeq}; {@code minPriceSeq}: as {@link #awaitSeqs}. False after a 400 or a
+   * 503 was sent.
+   */
+  Future<Boolean> awaitSeries(RoutingContext ctx, Freshness freshness, MarketRecords records, PortfolioSet set) {
+    Long minSeq = freshness.minSeq();
+    long upTo = minSeq == null ? 0 : minSeq;
+    return awaitSeqs(ctx, minSeq, () -> AnalyticsQueries.seriesPending(store.reader(), set, upTo) == 0,
+        "read global_seq " + minSeq + " and recomputed the series it changed", freshness.minPriceSeq(), records, set);
   }
 
   /** {@link #awaitSeq(RoutingContext, Long, Callable, String)} for the change alone. */

@@ -3,22 +3,18 @@ package io.portfoliostate.gateway;
 import io.portfoliostate.domain.PortfolioEvent;
 import io.portfoliostate.domain.PortfolioId;
 import io.portfoliostate.domain.PortfolioState;
-import io.portfoliostate.domain.PositionKey;
 import io.portfoliostate.domain.performance.MarketNeeds;
-import io.portfoliostate.domain.performance.PerformanceCalculator;
 import io.portfoliostate.domain.timeline.BusinessTime;
 import io.vertx.core.shareddata.Shareable;
 import java.time.LocalDate;
-import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * What the node keeps between performance reads (docs/performance.md, Caching): per portfolio
  * its parsed journal at a version, the window-independent part of its business-time fold, and
- * the states of the last few windows asked at that version. Bounded by events, least recently
+ * the first and last states of the last few windows asked at that version (to fold on from). Bounded by events, least recently
  * used first out. One per node, shared by its gateway instances (a caller's next request may
  * reach another instance's event loop), so it locks: briefly, around map updates, never around
  * a parse or a fold. The prices are kept node-wide by {@link PerformancePrices}.
@@ -34,7 +30,17 @@ final class PerformanceCache implements Shareable {
   record Window(LocalDate from, LocalDate to) {
   }
 
-  /** A portfolio's journal parsed up to {@code version} (its last sequence number), and states per window. */
+  /**
+   * A state a fold gave at the end of {@code date} (a weekday of a window read at the journal's
+   * version): a later fold resumes from it instead of from the journal's start.
+   */
+  record Checkpoint(LocalDate date, PortfolioState state) {
+  }
+
+  /**
+   * A portfolio's journal parsed up to {@code version} (its last sequence number), and the first
+   * and last states of the windows read at that version.
+   */
   static final class Journal {
     final long version;
     final List<PortfolioEvent> events;
@@ -42,7 +48,10 @@ final class PerformanceCache implements Shareable {
     volatile BusinessTime.Prepared prepared;
     /** What the journal needs from the market, once a read has asked (immutable once made). */
     volatile MarketNeeds needs;
-    private final LinkedHashMap<Window, BusinessTime.Series> states = new LinkedHashMap<>(8, 0.75f, true);
+    // Two states per window, not every day's: the days' states between them (each holding the
+    // positions its trades made) would outlive the read in the old generation and be copied by
+    // the young collection that promotes them (BENCHMARKS.md, "seventh pass").
+    private final LinkedHashMap<Window, Checkpoint[]> windows = new LinkedHashMap<>(8, 0.75f, true);
 
     Journal(long version, List<PortfolioEvent> events) {
       this.version = version;
@@ -60,55 +69,21 @@ final class PerformanceCache implements Shareable {
     }
 
     /**
-     * The states of {@code window} at this version: those kept for it, or the slice of a kept
-     * window that holds it (its weekdays are a run of the kept one's); null when neither.
+     * The kept state latest at or before the end of {@code firstDay} (a window's first weekday),
+     * to fold that window on from; null when none. A window inside a kept one resumes from the
+     * kept one's first state, a later one from its last.
      */
-    synchronized BusinessTime.Series states(Window window) {
-      BusinessTime.Series exact = states.get(window);
-      if (exact != null) {
-        return exact;
-      }
-      for (Map.Entry<Window, BusinessTime.Series> kept : states.entrySet()) {
-        Window holder = kept.getKey();
-        if (!holder.from().isAfter(window.from()) && !holder.to().isBefore(window.to())) {
-          return slice(holder, kept.getValue(), window.from(),
-              PerformanceCalculator.weekdays(window.from(), window.to()).size());
+    synchronized Checkpoint before(LocalDate firstDay) {
+      Checkpoint best = null;
+      for (Checkpoint[] kept : windows.values()) {
+        for (Checkpoint one : kept) {
+          if (!one.date().isAfter(firstDay) && (best == null || one.date().isAfter(best.date()))) {
+            best = one;
+          }
         }
       }
-      return null;
+      return best;
     }
-
-    /**
-     * The kept window starting at or before {@code window} that reaches furthest, to fold on from
-     * its last state rather than from the journal's start; null when none.
-     */
-    synchronized Map.Entry<Window, BusinessTime.Series> before(Window window) {
-      Map.Entry<Window, BusinessTime.Series> best = null;
-      for (Map.Entry<Window, BusinessTime.Series> kept : states.entrySet()) {
-        Window holder = kept.getKey();
-        if (!holder.from().isAfter(window.from()) && !kept.getValue().states().isEmpty()
-            && (best == null || holder.to().isAfter(best.getKey().to()))) {
-          best = kept;
-        }
-      }
-      return best == null ? null : Map.entry(best.getKey(), best.getValue());
-    }
-  }
-
-  /**
-   * {@code count} states of {@code series} (kept for {@code kept}) from the first weekday at or
-   * after {@code from}; the first slice's changed positions are all of its positions.
-   */
-  static BusinessTime.Series slice(Window kept, BusinessTime.Series series, LocalDate from, int count) {
-    int offset = from.isAfter(kept.from()) ? PerformanceCalculator.weekdays(kept.from(), from.minusDays(1)).size() : 0;
-    if (count == 0) {
-      return new BusinessTime.Series(List.of(), List.of());
-    }
-    List<PortfolioState> states = series.states().subList(offset, offset + count);
-    List<List<PositionKey>> changed = new ArrayList<>(count);
-    changed.add(List.copyOf(states.get(0).positions().keySet()));
-    changed.addAll(series.changed().subList(offset + 1, offset + count));
-    return new BusinessTime.Series(states, changed);
   }
 
   /** The states of a few windows per portfolio: a dashboard asks MTD, YTD, 1Y, ITD. */
@@ -150,12 +125,15 @@ final class PerformanceCache implements Shareable {
     return journal;
   }
 
-  /** Keeps the states of {@code window} with the journal they were folded from. */
-  void keepStates(Journal journal, Window window, BusinessTime.Series states) {
+  /**
+   * Keeps the first and last states of {@code window} (at the end of its first and last
+   * weekdays) with the journal they were folded from.
+   */
+  void keepStates(Journal journal, Window window, Checkpoint first, Checkpoint last) {
     synchronized (journal) {
-      journal.states.put(window, states);
-      for (Iterator<Window> it = journal.states.keySet().iterator();
-          journal.states.size() > WINDOWS_PER_PORTFOLIO && it.hasNext(); ) {
+      journal.windows.put(window, new Checkpoint[] {first, last});
+      for (Iterator<Window> it = journal.windows.keySet().iterator();
+          journal.windows.size() > WINDOWS_PER_PORTFOLIO && it.hasNext(); ) {
         it.next();
         it.remove();
       }

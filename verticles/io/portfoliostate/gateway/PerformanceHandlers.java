@@ -128,7 +128,7 @@ public final class PerformanceHandlers {
         + "and FX rates");
     this.encodeStep = step(registry, "encode", "building and encoding the answer's JSON, on a worker");
     this.folding = Timer.builder("pstate.performance.fold")
-        .description("Time to fold a journal into the states of every day of a window (not counted when kept)")
+        .description("Time to fold a journal: its window-independent part when not kept, and the days of each window (folded and valued one at a time)")
         .register(registry);
     this.cache = vertx.sharedData().<String, PerformanceCache>getLocalMap(SHARED)
         .computeIfAbsent("journals", key -> new PerformanceCache(caching.journalEvents()));
@@ -305,10 +305,6 @@ public final class PerformanceHandlers {
     return threads.isCurrentThreadCpuTimeSupported() ? threads.getCurrentThreadCpuTime() : 0;
   }
 
-  /** A fold's result and the window-independent part it was made from (kept with the journal). */
-  private record Folded(BusinessTime.Prepared prepared, BusinessTime.Series series) {
-  }
-
   /** The parameters of one request, checked. */
   private record Query(String period, LocalDate from, LocalDate to, InstrumentId benchmark, Double riskFree,
       GroupBy groupBy) {
@@ -440,59 +436,64 @@ public final class PerformanceHandlers {
   }
 
   /**
-   * The states of every weekday of {@code window} at the kept journal's version: kept (or a slice
-   * of a kept window holding it), folded on from the last state of a kept window that starts
-   * before it, or folded from the journal's start.
+   * The window-independent part of the kept journal's fold: kept, or made on a worker (beside
+   * the market data) and kept.
    */
-  private Future<BusinessTime.Series> states(PerformanceCache.Journal kept, PerformanceCache.Window window,
-      List<LocalDate> dates) {
-    BusinessTime.Series keptStates = kept.states(window);
-    count("states", keptStates != null, 1);
-    if (keptStates != null) {
-      return Future.succeededFuture(keptStates);
-    }
+  private Future<BusinessTime.Prepared> prepared(PerformanceCache.Journal kept) {
     BusinessTime.Prepared prepared = kept.prepared;
+    if (prepared != null) {
+      return Future.succeededFuture(prepared);
+    }
     List<PortfolioEvent> journal = kept.events;
-    Map.Entry<PerformanceCache.Window, BusinessTime.Series> base = kept.before(window);
     return vertx.executeBlocking(() -> {
       long began = System.nanoTime();
-      BusinessTime.Prepared ready = prepared != null ? prepared : BusinessTime.prepare(journal);
-      BusinessTime.Series folded = base == null ? ready.series(dates.stream().map(PerformanceCalculator::endOf).toList())
-          : foldOn(ready, base.getKey(), base.getValue(), window, dates);
+      BusinessTime.Prepared made = BusinessTime.prepare(journal);
       folding.record(System.nanoTime() - began, java.util.concurrent.TimeUnit.NANOSECONDS);
-      return new Folded(ready, folded);
-    }, false).map(folded -> {
-      kept.prepared = folded.prepared();
-      cache.keepStates(kept, window, folded.series());
-      return folded.series();
+      return made;
+    }, false).map(made -> {
+      kept.prepared = made;
+      return made;
     });
   }
 
   /**
-   * The states of {@code window} from a kept window starting at or before it: the days they
-   * share sliced from it, the days after it folded on from its last state.
+   * The fold of {@code dates} one day at a time, from {@code base} (the latest kept state at or
+   * before the first date: a kept window's first or last day) or, when null, from the journal's
+   * start.
    */
-  static BusinessTime.Series foldOn(BusinessTime.Prepared ready, PerformanceCache.Window keptWindow,
-      BusinessTime.Series keptStates, PerformanceCache.Window window, List<LocalDate> dates) {
-    int shared = 0;
-    while (shared < dates.size() && !dates.get(shared).isAfter(keptWindow.to())) {
-      shared++;
+  static BusinessTime.Walk walk(BusinessTime.Prepared ready, PerformanceCache.Checkpoint base, List<LocalDate> dates) {
+    List<Instant> times = dates.stream().map(PerformanceCalculator::endOf).toList();
+    return base == null ? ready.walk(times) : ready.walkFrom(base.state(), PerformanceCalculator.endOf(base.date()), times);
+  }
+
+  /**
+   * {@code walk}'s states handed to the valuation one day at a time, the time spent folding added
+   * to {@code foldNanos[0]}.
+   */
+  static PerformanceCalculator.Days days(BusinessTime.Walk walk, long[] foldNanos) {
+    return new PerformanceCalculator.Days() {
+      @Override
+      public PortfolioState next() {
+        long began = System.nanoTime();
+        PortfolioState state = walk.next();
+        foldNanos[0] += System.nanoTime() - began;
+        return state;
+      }
+
+      @Override
+      public List<PositionKey> changed() {
+        return walk.changed();
+      }
+    };
+  }
+
+  /** Keeps the first and last states {@code walk} made (all of {@code dates} walked) for later folds. */
+  static void keepEnds(PerformanceCache cache, PerformanceCache.Journal kept, PerformanceCache.Window window,
+      List<LocalDate> dates, BusinessTime.Walk walk) {
+    if (!dates.isEmpty()) {
+      cache.keepStates(kept, window, new PerformanceCache.Checkpoint(dates.get(0), walk.first()),
+          new PerformanceCache.Checkpoint(dates.get(dates.size() - 1), walk.last()));
     }
-    List<LocalDate> keptDates = PerformanceCalculator.weekdays(keptWindow.from(), keptWindow.to());
-    PortfolioState last = keptStates.states().get(keptStates.states().size() - 1);
-    BusinessTime.Series rest = ready.seriesFrom(last, PerformanceCalculator.endOf(keptDates.get(keptDates.size() - 1)),
-        dates.subList(shared, dates.size()).stream().map(PerformanceCalculator::endOf).toList());
-    if (shared == 0) {
-      return rest;
-    }
-    BusinessTime.Series head = PerformanceCache.slice(keptWindow, keptStates, window.from(), shared);
-    List<PortfolioState> states = new ArrayList<>(dates.size());
-    List<List<PositionKey>> changed = new ArrayList<>(dates.size());
-    states.addAll(head.states());
-    states.addAll(rest.states());
-    changed.addAll(head.changed());
-    changed.addAll(rest.changed());
-    return new BusinessTime.Series(states, changed);
   }
 
   /**
@@ -555,8 +556,9 @@ public final class PerformanceHandlers {
     }
     long[] asking = answers.begin();
     Set<CurrencyCode> involved = new HashSet<>(currencies);
-    // The fold (journal only) runs on one worker while the prices are read and parsed on another.
-    Future<BusinessTime.Series> states = states(kept, window, dates);
+    // The fold's window-independent part (journal only) is made on one worker while the prices
+    // are read and parsed on another; the days are then folded and valued together, one at a time.
+    Future<BusinessTime.Prepared> prepared = prepared(kept);
     long asked = System.nanoTime();
     Future<PriceHistory> marketData = prices(instruments, start, end).compose(series -> {
       Set<CurrencyCode> all = new HashSet<>(currencies);
@@ -567,13 +569,19 @@ public final class PerformanceHandlers {
         return PriceHistory.ofSeries(series, rates, splits);
       });
     });
-    return Future.all(states, marketData).compose(both -> vertx.executeBlocking(() -> {
+    return Future.all(prepared, marketData).compose(both -> vertx.executeBlocking(() -> {
       long began = System.nanoTime();
+      PerformanceCache.Checkpoint base = dates.isEmpty() ? null : kept.before(dates.get(0));
+      count("states", base != null, 1);
+      BusinessTime.Walk walk = walk(prepared.result(), base, dates);
+      long[] foldNanos = {0};
       PerformanceReport report = PerformanceCalculator.compute(new PerformanceCalculator.Inputs(from, to, baseCurrency,
-          dates, states.result().states(), journal, marketData.result(), market, measuredAgainst, riskFree, groupBy),
-          states.result().changed());
+          dates, null, journal, marketData.result(), market, measuredAgainst, riskFree, groupBy),
+          days(walk, foldNanos));
+      keepEnds(cache, kept, window, dates, walk);
       long computed = System.nanoTime();
-      computing.record(computed - began, java.util.concurrent.TimeUnit.NANOSECONDS);
+      folding.record(foldNanos[0], java.util.concurrent.TimeUnit.NANOSECONDS);
+      computing.record(computed - began - foldNanos[0], java.util.concurrent.TimeUnit.NANOSECONDS);
       // Encoded here, not on the event loop: a year's answer is tens of kilobytes of JSON.
       Buffer body = json(id, report).toBuffer();
       encodeStep.record(System.nanoTime() - computed, java.util.concurrent.TimeUnit.NANOSECONDS);

@@ -135,21 +135,16 @@ final class PerformanceWarmUp {
     PerformanceCache.Journal parsed = cache.keepJournal(ID, journal.size(), journal);
     parsed.prepared = BusinessTime.prepare(journal);
     PerformanceCache.Window year = new PerformanceCache.Window(dates.get(0), dates.get(dates.size() - 1));
-    BusinessTime.Series states = parsed.prepared.series(dates.stream().map(PerformanceCalculator::endOf).toList());
-    cache.keepStates(parsed, year, states);
-    int size = report(journal, ids, year, dates, states, kept);
-    // A later window reaching past the kept one: its states folded on, its prices sliced.
+    int size = report(journal, ids, year, dates, cache, parsed, kept);
+    // A later window reaching past the kept one: folded on from its kept first state, its prices sliced.
     LocalDate later = dates.get(dates.size() / 2);
     PerformanceCache.Window next = new PerformanceCache.Window(later, year.to().plusDays(14));
     List<LocalDate> nextDates = PerformanceCalculator.weekdays(next.from(), next.to());
-    var base = parsed.before(next);
-    BusinessTime.Series folded = PerformanceHandlers.foldOn(parsed.prepared, base.getKey(), base.getValue(), next,
-        nextDates);
-    return size + report(journal, ids, next, nextDates, folded, kept);
+    return size + report(journal, ids, next, nextDates, cache, parsed, kept);
   }
 
   private int report(List<PortfolioEvent> journal, List<InstrumentId> ids, PerformanceCache.Window window,
-      List<LocalDate> days, BusinessTime.Series states, PerformancePrices kept) {
+      List<LocalDate> days, PerformanceCache cache, PerformanceCache.Journal parsed, PerformancePrices kept) {
     Instant start = at(window.from(), 0);
     Instant end = PerformanceCalculator.endOf(window.to());
     List<PriceHistory.Series> series = new ArrayList<>();
@@ -161,9 +156,11 @@ final class PerformanceWarmUp {
     }
     MarketNeeds needs = MarketNeeds.of(journal);
     PriceHistory history = PriceHistory.ofSeries(series, rates, List.of());
+    BusinessTime.Walk walk = PerformanceHandlers.walk(parsed.prepared, parsed.before(days.get(0)), days);
     PerformanceReport report = PerformanceCalculator.compute(new PerformanceCalculator.Inputs(window.from(),
-        window.to(), needs.base(), days, states.states(), journal, history, instrument -> Optional.of(currency(instrument)),
-        InstrumentId.of("W0"), 0.02, null), states.changed());
+        window.to(), needs.base(), days, null, journal, history, instrument -> Optional.of(currency(instrument)),
+        InstrumentId.of("W0"), 0.02, null), PerformanceHandlers.days(walk, new long[1]));
+    PerformanceHandlers.keepEnds(cache, parsed, window, days, walk);
     return PerformanceHandlers.json(ID, report).toBuffer().length();
   }
 

@@ -4,6 +4,7 @@ import io.portfoliostate.config.Settings.AnalyticsSettings;
 import io.portfoliostate.integration.duckdb.AnalyticsQueries.PortfolioSet;
 import io.portfoliostate.integration.duckdb.AnalyticsStore;
 import io.portfoliostate.persistence.MarketDataStore;
+import io.portfoliostate.persistence.MarketRecords;
 import io.portfoliostate.persistence.SavedQueryStore;
 import io.portfoliostate.persistence.SavedQueryStore.Change;
 import io.portfoliostate.persistence.SavedQueryStore.SavedQuery;
@@ -52,9 +53,12 @@ final class SavedQueryHandlers {
   private final SavedQueryStore store;
   private final AccessControl access;
   private final Clock clock;
+  private final MarketRecords records;
 
-  private SavedQueryHandlers(AnalyticsReads reads, SavedQueryStore store, AccessControl access, Clock clock) {
+  private SavedQueryHandlers(AnalyticsReads reads, SavedQueryStore store, AccessControl access, Clock clock,
+      MarketRecords records) {
     this.reads = reads;
+    this.records = records;
     this.analytics = reads.store();
     this.store = store;
     this.access = access;
@@ -68,7 +72,7 @@ final class SavedQueryHandlers {
       return;
     }
     SavedQueryHandlers handlers = new SavedQueryHandlers(new AnalyticsReads(vertx, analytics, settings, access),
-        SavedQueryStore.sharing(marketStore), access, clock);
+        SavedQueryStore.sharing(marketStore), access, clock, marketStore.records());
     AccessRule anyone = AccessRule.anyCaller("a saved query is text; each run sees only the runner's portfolios");
     routes.post(QUERIES, anyone, handlers::create);
     routes.get(QUERIES, anyone, handlers::list);
@@ -184,7 +188,8 @@ final class SavedQueryHandlers {
 
   /**
    * Runs the saved query with the request's {@code params} over the portfolios the RUNNER may
-   * read; parameters not given take their declared defaults.
+   * read; parameters not given take their declared defaults. {@code minSeq} and
+   * {@code minPriceSeq} wait as for a custom query.
    */
   private void run(RoutingContext ctx) {
     String name = ctx.pathParam("param0");
@@ -203,8 +208,8 @@ final class SavedQueryHandlers {
       Problems.send(ctx, Problems.invalid(r.errors()));
       return;
     }
-    Long minSeq = HttpBodies.longParam(ctx, "minSeq", 0, Long.MAX_VALUE);
-    if (ctx.response().ended()) {
+    AnalyticsReads.Freshness freshness = AnalyticsReads.freshness(ctx);
+    if (freshness == null) {
       return;
     }
     PortfolioSet set = reads.readable(ctx);
@@ -220,16 +225,18 @@ final class SavedQueryHandlers {
         Problems.send(ctx, Problems.invalid(errors));
         return Future.<Void>succeededFuture();
       }
-      return reads.awaitSeq(ctx, minSeq)
+      // As for a custom query: the views include the daily series, so wait as nav does.
+      return reads.awaitSeries(ctx, freshness, records, set)
           .compose(reached -> {
             if (!reached) {
               return Future.<Void>succeededFuture();
             }
             long seq = analytics.analyticsSeq();
+            long priceSeq = analytics.priceCoverage().priceSeq();
             return reads.sandboxed(ctx, () -> reads.sandbox().run(query.sql(), values, set)).map(answer -> {
               answer.ifPresent(json -> HttpBodies.json(ctx, 200, new JsonObject().put("query", query.name())
                   .put("queryVersion", query.version()).put("params", values).put("analyticsSeq", seq)
-                  .mergeIn(json)));
+                  .put("priceSeq", priceSeq).mergeIn(json)));
               return null;
             });
           });

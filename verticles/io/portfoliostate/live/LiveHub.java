@@ -115,6 +115,8 @@ public final class LiveHub extends VerticleBase {
   /** While a live change is handled: when the hub got it, and when it was committed (or got). */
   private long receivedNanos;
   private long originNanos;
+  /** While a live change is handled: the owner's COMMIT time, when known on this machine; else 0. */
+  private long committedNanos;
   private final Map<PortfolioId, Followed> followed = new HashMap<>();
   private final Map<String, Set<LiveSocket>> prices = new HashMap<>();
   /** Every address each socket holds, to forget it whole when it closes. */
@@ -433,11 +435,13 @@ public final class LiveHub extends VerticleBase {
     }
     receivedNanos = received;
     originNanos = committedNanos != 0 ? committedNanos : received;
+    this.committedNanos = committedNanos;
     try {
       apply(f, change);
     } finally {
       receivedNanos = 0;
       originNanos = 0;
+      this.committedNanos = 0;
     }
   }
 
@@ -480,7 +484,9 @@ public final class LiveHub extends VerticleBase {
    * the tasks time their stages ({@link LiveStages}).
    */
   private void publish(Followed f, long version, String body, List<JsonObject> alerts) {
-    Buffer frame = LiveSocket.frame(f.updatesAddress, body);
+    Buffer frame = settings.commitStamps() && committedNanos != 0
+        ? LiveSocket.frame(f.updatesAddress, "{\"committedNanos\":\"" + committedNanos + "\"}", body)
+        : LiveSocket.frame(f.updatesAddress, body);
     List<Buffer> alertFrames = new ArrayList<>(alerts.size());
     alerts.forEach(alert -> alertFrames.add(LiveSocket.frame(f.alertsAddress, alert)));
     Map<Thread, List<LiveSocket>> updates = new HashMap<>(4);

@@ -252,7 +252,12 @@ final class LiveSocket {
 
   /** A bridge {@code rec} frame around a body that is JSON text already. */
   static Buffer frame(String address, String body) {
+    return frame(address, "{}", body);
+  }
+
+  /** A bridge {@code rec} frame with headers and a body that are JSON text already. */
+  static Buffer frame(String address, String headers, String body) {
     return Buffer.buffer("{\"type\":\"rec\",\"address\":" + io.vertx.core.json.Json.encode(address)
-        + ",\"headers\":{},\"body\":" + body + "}");
+        + ",\"headers\":" + headers + ",\"body\":" + body + "}");
   }
 }

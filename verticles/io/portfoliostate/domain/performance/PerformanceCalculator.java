@@ -50,7 +50,8 @@ public final class PerformanceCalculator {
    * What the report is computed from.
    *
    * @param dates the weekdays of the window, ascending ({@link #weekdays})
-   * @param states the portfolio at the end of each date, same size; null before it existed
+   * @param states the portfolio at the end of each date, same size (an element null before it existed);
+   *     null when the states are handed one day at a time ({@link #compute(Inputs, Days)})
    * @param journal the portfolio's events in journal order
    * @param benchmark the benchmark instrument, or null
    * @param riskFree the annual risk-free rate for Sharpe
@@ -99,7 +100,7 @@ public final class PerformanceCalculator {
 
   /** The report of {@code in}. */
   public static PerformanceReport compute(Inputs in) {
-    return compute(in, null);
+    return compute(in, (List<List<PositionKey>>) null);
   }
 
   /**
@@ -116,6 +117,46 @@ public final class PerformanceCalculator {
     if (in.states().size() != days || (changed != null && changed.size() != days)) {
       throw new IllegalArgumentException(days + " dates but " + in.states().size() + " states");
     }
+    return compute(in, new Days() {
+      private int next;
+      private List<PositionKey> last;
+
+      @Override
+      public PortfolioState next() {
+        last = changed == null ? null : changed.get(next);
+        return in.states().get(next++);
+      }
+
+      @Override
+      public List<PositionKey> changed() {
+        return last;
+      }
+    });
+  }
+
+  /**
+   * The states of a window handed one day at a time, in date order: the valuation asks each once
+   * and keeps only figures of it (per-day NAVs, flows, each line's values as doubles), so a
+   * state is garbage as soon as its day is valued.
+   */
+  public interface Days {
+    /** The state at the end of the next date (null before the portfolio existed). */
+    PortfolioState next();
+
+    /**
+     * The keys of the positions the last {@link #next} changed from the day before (all at the
+     * first); null: worked out by walking the state.
+     */
+    List<PositionKey> changed();
+  }
+
+  /**
+   * The report of {@code in} from its states handed one day at a time ({@code in.states()} is
+   * not read and may be null): the performance read folds and values each day in turn, holding
+   * the running state only, not every day of the window.
+   */
+  public static PerformanceReport compute(Inputs in, Days states) {
+    int days = in.dates().size();
     Instant[] ends = new Instant[days];
     for (int i = 0; i < days; i++) {
       ends[i] = endOf(in.dates().get(i));
@@ -145,13 +186,14 @@ public final class PerformanceCalculator {
     for (int i = 0; i < days; i++) {
       Instant end = ends[i];
       cursor.moveTo(end);
-      PortfolioState state = in.states().get(i);
+      PortfolioState state = states.next();
+      List<PositionKey> changed = states.changed();
       BigDecimal nav = BigDecimal.ZERO;
       ExactSum positionsValue = sum.reset();
       if (state != null) {
         if (state.positions() != walked) {
           if (changed != null && walked != null) {
-            for (PositionKey key : changed.get(i)) {
+            for (PositionKey key : changed) {
               Slot slot = slot(key, state.positions().get(key), slots, lines, in, groupBy, cursor, days);
               if (slot.position == null) {
                 active.add(slot);

@@ -234,7 +234,7 @@ public final class BusinessTime {
      */
     public Series series(List<Instant> times) {
       ascending(times);
-      return walk(known, entries, cash, splits, times, null, null);
+      return BusinessTime.walk(known, entries, cash, splits, times, null, null);
     }
 
     /**
@@ -249,7 +249,31 @@ public final class BusinessTime {
       if (!times.isEmpty() && times.get(0).isBefore(snapshotAt)) {
         throw new IllegalArgumentException("the times must not begin before the snapshot");
       }
-      return walk(known, entries, cash, splits, times, snapshot, snapshotAt);
+      return BusinessTime.walk(known, entries, cash, splits, times, snapshot, snapshotAt);
+    }
+
+    /**
+     * As {@link #series}, one time at a time ({@link Walk}): for a reader that values each state
+     * and then lets it go.
+     *
+     * @throws IllegalArgumentException when the times are not ascending
+     */
+    public Walk walk(List<Instant> times) {
+      ascending(times);
+      return new Walk(known, entries, cash, splits, times, null, null);
+    }
+
+    /**
+     * As {@link #seriesFrom}, one time at a time.
+     *
+     * @throws IllegalArgumentException when the times are not ascending or begin before {@code snapshotAt}
+     */
+    public Walk walkFrom(PortfolioState snapshot, Instant snapshotAt, List<Instant> times) {
+      ascending(times);
+      if (!times.isEmpty() && times.get(0).isBefore(snapshotAt)) {
+        throw new IllegalArgumentException("the times must not begin before the snapshot");
+      }
+      return new Walk(known, entries, cash, splits, times, snapshot, snapshotAt);
     }
 
     private static void ascending(List<Instant> times) {
@@ -278,23 +302,71 @@ public final class BusinessTime {
 
   private static Series walk(PortfolioState known, List<TradeLedger.Entry> entries, List<CashFact> cash,
       List<Split> splits, List<Instant> times, PortfolioState snapshot, Instant snapshotAt) {
+    Walk walk = new Walk(known, entries, cash, splits, times, snapshot, snapshotAt);
     List<PortfolioState> states = new ArrayList<>(times.size());
     List<List<PositionKey>> changed = new ArrayList<>(times.size());
-    PMap<PositionKey, Position> positions = HashTreePMap.empty();
-    PMap<CurrencyCode, BigDecimal> balances = HashTreePMap.empty();
-    int nextEntry = 0;
-    int nextSplit = 0;
-    int nextCash = 0;
-    if (snapshot != null) {
-      // The snapshot is the fold of every fact at or before its time (the walk below stops at
-      // exactly those): the same lists, sorted by time, resume after them.
-      positions = (PMap<PositionKey, Position>) snapshot.positions();
-      balances = (PMap<CurrencyCode, BigDecimal>) snapshot.cash();
-      nextEntry = countUpTo(entries, TradeLedger.Entry::foldAt, snapshotAt);
-      nextSplit = countUpTo(splits, Split::effectiveAt, snapshotAt);
-      nextCash = countUpTo(cash, CashFact::at, snapshotAt);
+    while (walk.hasNext()) {
+      states.add(walk.next());
+      changed.add(walk.changed());
     }
-    for (Instant t : times) {
+    return new Series(states, changed);
+  }
+
+  /**
+   * The fold of {@link Prepared#series} one time at a time: each state is made when asked and
+   * not kept here, so a reader that is done with a day's state (the performance read values it
+   * and keeps only figures) leaves it to the young generation instead of holding every day of
+   * the window until the end. The same states, in the same order, as {@link Series}.
+   */
+  public static final class Walk {
+    private final PortfolioState known;
+    private final List<TradeLedger.Entry> entries;
+    private final List<CashFact> cash;
+    private final List<Split> splits;
+    private final List<Instant> times;
+    private PMap<PositionKey, Position> positions = HashTreePMap.empty();
+    private PMap<CurrencyCode, BigDecimal> balances = HashTreePMap.empty();
+    private int nextEntry;
+    private int nextSplit;
+    private int nextCash;
+    private int nextTime;
+    private PortfolioState first;
+    private PortfolioState last;
+    private List<PositionKey> changed;
+
+    private Walk(PortfolioState known, List<TradeLedger.Entry> entries, List<CashFact> cash, List<Split> splits,
+        List<Instant> times, PortfolioState snapshot, Instant snapshotAt) {
+      this.known = known;
+      this.entries = entries;
+      this.cash = cash;
+      this.splits = splits;
+      this.times = times;
+      if (snapshot != null) {
+        // The snapshot is the fold of every fact at or before its time (the walk below stops at
+        // exactly those): the same lists, sorted by time, resume after them.
+        positions = (PMap<PositionKey, Position>) snapshot.positions();
+        balances = (PMap<CurrencyCode, BigDecimal>) snapshot.cash();
+        nextEntry = countUpTo(entries, TradeLedger.Entry::foldAt, snapshotAt);
+        nextSplit = countUpTo(splits, Split::effectiveAt, snapshotAt);
+        nextCash = countUpTo(cash, CashFact::at, snapshotAt);
+      }
+    }
+
+    /** Whether a time is left. */
+    public boolean hasNext() {
+      return nextTime < times.size();
+    }
+
+    /**
+     * The state as of the next time.
+     *
+     * @throws java.util.NoSuchElementException when every time was walked
+     */
+    public PortfolioState next() {
+      if (!hasNext()) {
+        throw new java.util.NoSuchElementException("every time was walked");
+      }
+      Instant t = times.get(nextTime);
       List<PositionKey> touched = new ArrayList<>();
       while (true) {
         boolean entryDue = nextEntry < entries.size() && !entries.get(nextEntry).foldAt().isAfter(t);
@@ -318,13 +390,36 @@ public final class BusinessTime {
         balances = balances.plus(fact.currency(),
             balances.getOrDefault(fact.currency(), BigDecimal.ZERO).add(fact.amount()));
       }
-      states.add(new PortfolioState(known.id(), known.name(), known.baseCurrency(), known.parentId(),
+      PortfolioState state = new PortfolioState(known.id(), known.name(), known.baseCurrency(), known.parentId(),
           known.costMethod(), known.driftThreshold(), known.targets(), known.version(), known.createdAt(),
           known.updatedAt(), positions, balances, effective(known.splits(), t), effective(known.dividends(), t),
-          known.settings()));
-      changed.add(states.size() == 1 ? List.copyOf(positions.keySet()) : touched);
+          known.settings());
+      changed = nextTime == 0 ? List.copyOf(positions.keySet()) : touched;
+      nextTime++;
+      if (first == null) {
+        first = state;
+      }
+      last = state;
+      return state;
     }
-    return new Series(states, changed);
+
+    /**
+     * The keys of the positions the last {@link #next} changed: not the same object as at the
+     * time before (all of them at the first time).
+     */
+    public List<PositionKey> changed() {
+      return changed;
+    }
+
+    /** The state of the first time walked, or null before one. */
+    public PortfolioState first() {
+      return first;
+    }
+
+    /** The state of the last time walked, or null before one. */
+    public PortfolioState last() {
+      return last;
+    }
   }
 
   private static PMap<PositionKey, Position> split(PMap<PositionKey, Position> positions, Split split,
