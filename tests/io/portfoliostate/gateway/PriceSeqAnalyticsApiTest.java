@@ -97,6 +97,54 @@ class PriceSeqAnalyticsApiTest {
     assertThat(navs("pf-1", 0, tuesday)).containsExactly("900", "800", "800");
   }
 
+  /**
+   * The series value a day at its close only (DailyCloses: the last price at or before 23:59:59.999
+   * UTC), and the figures are those of every tick. pt-1 (USD): 10,000 deposited and 10 PT-US
+   * bought at 100 on Monday 9 November (cash 9,000), NAV = 9,000 + 10 × the day's price:
+   * Monday ticks 100, 101 and 102 at 23:59:59.999 (10,020); 150 at 23:59:59.999001 counts for
+   * Tuesday, which has no other (10,500); Wednesday 103 (10,030); Thursday 99.5 then 99 a
+   * microsecond later (9,990); Friday none (9,990). Thursday 3 December ticks 200, then 210 at
+   * 23:59:59.999 (11,100), and 300 at 23:59:59.999001 is Friday's (12,000). A refresh reads the
+   * last days of the window by one probe a day and the earlier ones as a range cut to each day's
+   * last row: November's days are read the second way, December's the first (today being later
+   * than 4 December). The performance read, which reads every tick, answers the same.
+   */
+  @Test
+  void aDayIsValuedAtItsCloseWhateverTheTicksBeforeIt() throws Exception {
+    api().putInstrument("PT-US", new JsonObject().put("currency", "USD").put("sector", "Test"));
+    api().createPortfolio(new JsonObject().put("id", "pt-1").put("name", "pt-1").put("baseCurrency", "USD"));
+    deposit("pt-1", "2026-11-09T09:00:00Z");
+    api().tradeAt("pt-1", "t-1", "PT-US", "BUY", "10", "100", "2026-11-09T09:30:00Z");
+    long written = api().postPrices(tick("100", "2026-11-09T10:00:00Z"), tick("101", "2026-11-09T15:00:00Z"),
+        tick("102", "2026-11-09T23:59:59.999Z"), tick("150", "2026-11-09T23:59:59.999001Z"),
+        tick("103", "2026-11-11T09:00:00Z"), tick("99.5", "2026-11-12T12:00:00Z"),
+        tick("99", "2026-11-12T12:00:00.000001Z"), tick("200", "2026-12-03T10:00:00Z"),
+        tick("210", "2026-12-03T23:59:59.999Z"), tick("300", "2026-12-03T23:59:59.999001Z"));
+    String window = "from=2026-11-09&to=2026-11-13";
+    String december = "from=2026-12-03&to=2026-12-04";
+    assertThat(navsIn("pt-1", window, journalEnd(), written))
+        .containsExactly("10020", "10500", "10030", "9990", "9990");
+    assertThat(navsIn("pt-1", december, 0, written)).containsExactly("11100", "12000");
+    for (String range : List.of(window, december)) {
+      List<String> performance = new ArrayList<>();
+      for (Object point : api().get("/api/v1/portfolios/pt-1/performance?" + range).json().getJsonArray("series")) {
+        performance.add(((JsonObject) point).getString("nav"));
+      }
+      assertThat(navsIn("pt-1", range, 0, written)).isEqualTo(performance);
+    }
+  }
+
+  private static JsonObject tick(String price, String at) {
+    return new JsonObject().put("instrumentId", "PT-US").put("price", price).put("at", at);
+  }
+
+  private static List<String> navsIn(String id, String window, long minSeq, long minPriceSeq) {
+    Api.Response answer = api().get("/api/v1/analytics/nav?portfolios=" + id + "&" + window + "&minSeq=" + minSeq
+        + "&minPriceSeq=" + minPriceSeq);
+    assertThat(answer.status()).as(answer.body()).isEqualTo(200);
+    return navsOf(answer.json());
+  }
+
   @Test
   void badValuesAreRefusedAndChangeNothing() throws Exception {
     long drawn = TestPool.await(pool.pool().query(

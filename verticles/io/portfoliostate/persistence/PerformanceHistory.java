@@ -365,6 +365,11 @@ public final class PerformanceHistory {
     });
   }
 
+  /** The day-end prices and rates of the same database (the analytics store's daily series read those). */
+  public DailyCloses closes() {
+    return new DailyCloses(pool);
+  }
+
   /** Whether the instrument has reference data or at least one price. */
   public Future<Boolean> known(InstrumentId id) {
     return pool.preparedQuery(KNOWN).execute(Tuple.of(id.value())).map(rows -> rows.iterator().next().getBoolean(0));

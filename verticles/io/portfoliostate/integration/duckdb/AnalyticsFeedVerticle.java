@@ -252,7 +252,9 @@ public final class AnalyticsFeedVerticle extends VerticleBase {
       LowPriority.lower(settings.nice());
       Connection reader = store.reader();
       series.mark(store.seriesWriter(), instruments, currencies, today, taken, market);
-      List<DailySeries.Job> jobs = series.pending(reader, settings.series().batch());
+      // minPriceSeq waiters' sets first (h/prices12b).
+      List<DailySeries.Job> jobs = series.pending(reader, settings.series().batch(),
+          store.setsAwaitingPrices(WAITED_SETS));
       pendingSeen = jobs.size();
       return series.prepare(reader, jobs, today);
     }, false)).compose(prepared -> {
@@ -289,11 +291,46 @@ public final class AnalyticsFeedVerticle extends VerticleBase {
         long tookMs = took / 1_000_000;
         long pause = moving ? settings.series().pauseAfter(tookMs)
             : Math.max(settings.series().intervalMs(), tookMs);
-        seriesTimer = vertx.setTimer(pause, id -> refresh());
+        nextRefresh(pause, tookMs);
       } else {
-        seriesTimer = vertx.setTimer(settings.series().intervalMs(), id -> refresh());
+        nextRefresh(settings.series().intervalMs(), 0);
       }
     });
+  }
+
+  // --- minPriceSeq waiters shorten the pause (h/prices12b) ---------------------------------
+
+  /** At most this many waited sets go first in a refresh (each is a subquery of its statement). */
+  private static final int WAITED_SETS = 16;
+
+  /**
+   * The next refresh after {@code pauseMs}, or sooner while a request waits with
+   * {@code minPriceSeq}: then once the pause has lasted as long as the last refresh took (at
+   * least {@code analytics.pollMs}), so the series take at most half a core, and only while
+   * someone waits. As a {@code minSeq} waiter wakes the feed: the pacing keeps the series from
+   * the write path when no one asks, and a reader who asks is not made to wait out a pause
+   * meant for that (with a refresh every 20 s, {@code minPriceSeq} always ran out of time).
+   * Such a refresh takes the waited sets' members first ({@link DailySeries#pending}), so it is
+   * short when the set is.
+   */
+  private void nextRefresh(long pauseMs, long tookMs) {
+    long now = System.nanoTime();
+    long due = now + pauseMs * 1_000_000;
+    long early = now + Math.max(settings.pollMs(), tookMs) * 1_000_000;
+    awaitRefresh(due, early);
+  }
+
+  private void awaitRefresh(long due, long early) {
+    if (stopped) {
+      return;
+    }
+    long now = System.nanoTime();
+    if (now >= due || (now >= early && store.pricesAwaited())) {
+      refresh();
+      return;
+    }
+    long step = Math.max(1, Math.min(settings.pollMs(), (due - now) / 1_000_000));
+    seriesTimer = vertx.setTimer(step, id -> awaitRefresh(due, early));
   }
 
   private static LocalDate day(Instant at) {

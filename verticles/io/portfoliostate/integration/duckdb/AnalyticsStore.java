@@ -301,6 +301,36 @@ public final class AnalyticsStore implements AutoCloseable {
     return priceCoverage;
   }
 
+  /**
+   * The sets of the requests waiting with {@code minPriceSeq} (keyed by each wait): while any
+   * waits, the series' refreshes come sooner and take the sets' members first
+   * (AnalyticsFeedVerticle, DailySeries#pending).
+   */
+  private final java.util.Map<Object, AnalyticsQueries.PortfolioSet> priceWaits =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
+  /** A request starts waiting with {@code minPriceSeq} for {@code set}: the key to give {@link #pricesServed}. */
+  public Object pricesAwaited(AnalyticsQueries.PortfolioSet set) {
+    Object key = new Object();
+    priceWaits.put(key, set);
+    return key;
+  }
+
+  /** The wait of {@link #pricesAwaited} ended (served, or out of time). */
+  public void pricesServed(Object key) {
+    priceWaits.remove(key);
+  }
+
+  /** Whether a request waits with {@code minPriceSeq}. */
+  boolean pricesAwaited() {
+    return !priceWaits.isEmpty();
+  }
+
+  /** The sets requests wait for with {@code minPriceSeq} (a copy; distinct, at most {@code limit}). */
+  List<AnalyticsQueries.PortfolioSet> setsAwaitingPrices(int limit) {
+    return priceWaits.values().stream().distinct().limit(limit).toList();
+  }
+
   /** Called by the series worker once a refresh's read of prices and rates is committed. */
   void pricesCovered(PriceCoverage coverage) {
     priceCoverage = coverage;

@@ -18,6 +18,7 @@ import io.portfoliostate.domain.timeline.BusinessTime;
 import io.portfoliostate.domain.valuation.FxRate;
 import io.portfoliostate.domain.valuation.Price;
 import io.portfoliostate.market.MarketView;
+import io.portfoliostate.persistence.DailyCloses;
 import io.portfoliostate.persistence.PerformanceHistory;
 import io.portfoliostate.protocol.EventJson;
 import io.micrometer.core.instrument.Counter;
@@ -56,8 +57,9 @@ import org.duckdb.DuckDBConnection;
  *
  * <p>The figures are those of {@code GET /portfolios/{id}/performance} by construction: the
  * same fold ({@link BusinessTime#at}) of the portfolio's journal (read from the store's
- * {@code events}), the same price and FX history read from PostgreSQL through
- * {@link PerformanceHistory}, valued by the same {@link PerformanceCalculator}. Price history
+ * {@code events}), the same prices and FX rates at each day's end as the performance read's
+ * history (read from PostgreSQL by {@link DailyCloses}: each day's last observation only, which
+ * is all a valuation at the days' ends reads), valued by the same {@link PerformanceCalculator}. Price history
  * stays in PostgreSQL, where it is indexed by instrument and time; the store keeps the results.
  *
  * <p>Incremental: a change to a portfolio marks it <em>pending from</em> the first business date
@@ -96,7 +98,7 @@ final class DailySeries {
   static final int MARKET_READS = 10;
 
   private final AnalyticsStore store;
-  private final PerformanceHistory history;
+  private final DailyCloses closes;
   private final MarketView market;
   private final int days;
   /** Where the reads of the market order got to (null: not loaded yet); one refresh at a time. */
@@ -107,7 +109,7 @@ final class DailySeries {
 
   DailySeries(AnalyticsStore store, PerformanceHistory history, MarketView market, int days) {
     this.store = store;
-    this.history = history;
+    this.closes = history.closes();
     this.market = market;
     this.days = days;
   }
@@ -234,9 +236,25 @@ final class DailySeries {
    * Blocks.
    */
   List<Job> pending(Connection connection, int limit) throws SQLException {
+    return pending(connection, limit, List.of());
+  }
+
+  /**
+   * {@link #pending(Connection, int)}, the members of {@code waited} first (the sets of requests
+   * waiting with {@code minPriceSeq}: with more portfolios marked than a refresh takes, a waited
+   * one would otherwise wait its turn behind the others, for longer than the request may).
+   */
+  List<Job> pending(Connection connection, int limit, List<AnalyticsQueries.PortfolioSet> waited)
+      throws SQLException {
+    StringBuilder members = new StringBuilder();
+    for (AnalyticsQueries.PortfolioSet set : waited) {
+      members.append(members.isEmpty() ? "" : " UNION ").append("SELECT portfolio_id FROM (").append(set.sql())
+          .append(")");
+    }
     List<Job> jobs = new ArrayList<>();
     try (PreparedStatement statement = connection.prepareStatement(
-        "WITH feed AS (SELECT p.portfolio_id, min(p.from_date) AS from_date, max(p.seq) AS seq FROM daily_pending p "
+        "WITH waited AS (" + (waited.isEmpty() ? "SELECT NULL::VARCHAR AS portfolio_id WHERE false" : members)
+            + "), feed AS (SELECT p.portfolio_id, min(p.from_date) AS from_date, max(p.seq) AS seq FROM daily_pending p "
             + "LEFT JOIN daily_done d ON d.portfolio_id = p.portfolio_id WHERE d.seq IS NULL OR p.seq > d.seq "
             + "GROUP BY p.portfolio_id), "
             + "marks AS (SELECT m.portfolio_id, m.from_date, coalesce(d.seq, 0) AS seq FROM daily_marks m "
@@ -244,8 +262,13 @@ final class DailySeries {
             + "SELECT j.portfolio_id, min(j.from_date) AS from_date, max(j.seq) AS seq FROM "
             + "(SELECT * FROM feed UNION ALL SELECT * FROM marks) j LEFT JOIN daily_mark_refresh r "
             + "ON r.portfolio_id = j.portfolio_id GROUP BY j.portfolio_id "
-            + "ORDER BY min(coalesce(r.refresh, 9223372036854775807)), max(j.seq) LIMIT ?")) {
-      statement.setInt(1, limit);
+            + "ORDER BY CASE WHEN j.portfolio_id IN (SELECT portfolio_id FROM waited) THEN 0 ELSE 1 END, "
+            + "min(coalesce(r.refresh, 9223372036854775807)), max(j.seq) LIMIT ?")) {
+      int index = 1;
+      for (AnalyticsQueries.PortfolioSet set : waited) {
+        index = set.bind(statement, index);
+      }
+      statement.setInt(index, limit);
       try (ResultSet rows = statement.executeQuery()) {
         while (rows.next()) {
           jobs.add(new Job(rows.getString(1), rows.getObject(2, LocalDate.class), rows.getLong(3)));
@@ -451,17 +474,21 @@ final class DailySeries {
     return prepared;
   }
 
-  /** The prices and rates of a job's window, from PostgreSQL (the performance read's statements). */
+  /**
+   * The prices and rates of a job's window, from PostgreSQL: for each instrument and pair only
+   * the last observation at or before each day's end ({@link DailyCloses}), the only ones a
+   * valuation at the days' ends reads, so a refresh's cost follows days × instruments, not the
+   * ticks of the day (BENCHMARKS.md). The figures are those of the full history.
+   */
   Future<Loaded> load(Prepared prepared) {
     if (prepared.base() == null) {
       return Future.succeededFuture(new Loaded(prepared, List.of(), List.of()));
     }
-    Instant start = prepared.computeFrom().atStartOfDay().toInstant(ZoneOffset.UTC);
-    Instant end = PerformanceCalculator.endOf(prepared.today());
-    return history.prices(prepared.instruments(), start, end).compose(texts -> {
+    List<LocalDate> dates = PerformanceCalculator.weekdays(prepared.computeFrom(), prepared.today());
+    return closes.prices(prepared.instruments(), dates).compose(texts -> {
       Set<CurrencyCode> all = new HashSet<>(prepared.currencies());
       all.addAll(texts.currencies());
-      return history.rates(all, start, end).map(rates -> new Loaded(prepared, texts.prices(), rates));
+      return closes.rates(all, dates).map(rates -> new Loaded(prepared, texts.prices(), rates));
     });
   }
 
