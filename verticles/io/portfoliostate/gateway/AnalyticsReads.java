@@ -213,13 +213,12 @@ final class AnalyticsReads {
    * For SQL over the views (custom and saved queries): waits as {@code nav} does, since the views
    * include the daily series that both changes and prices move. {@code minSeq}: the store holds
    * the change and no member of {@code set} (the portfolios the query may see) waits for its
-   * series to be recomputed after a change at or before {@code minSeq}; {@code minPriceSeq}: as {@link #awaitSeqs}. False after a 400 or a
+   * series to be recomputed; {@code minPriceSeq}: as {@link #awaitSeqs}. False after a 400 or a
    * 503 was sent.
    */
   Future<Boolean> awaitSeries(RoutingContext ctx, Freshness freshness, MarketRecords records, PortfolioSet set) {
     Long minSeq = freshness.minSeq();
-    long upTo = minSeq == null ? 0 : minSeq;
-    return awaitSeqs(ctx, minSeq, () -> AnalyticsQueries.seriesPending(store.reader(), set, upTo) == 0,
+    return awaitSeqs(ctx, minSeq, () -> AnalyticsQueries.seriesPending(store.reader(), set) == 0,
         "read global_seq " + minSeq + " and recomputed the series it changed", freshness.minPriceSeq(), records, set);
   }
 

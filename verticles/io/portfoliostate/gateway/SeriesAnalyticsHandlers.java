@@ -149,8 +149,7 @@ final class SeriesAnalyticsHandlers {
       Request request = new Request(resolved.get(), windowFrom, windowTo, minSeq == null ? 0 : minSeq);
       // Read your own writes: the change, and the series it marked for recomputation; the
       // prices and rates, and the series they marked.
-      return reads.awaitSeqs(ctx, minSeq,
-          () -> AnalyticsQueries.seriesPending(store.reader(), request.set(), request.minSeq()) == 0,
+      return reads.awaitSeqs(ctx, minSeq, () -> AnalyticsQueries.seriesPending(store.reader(), request.set()) == 0,
           "read global_seq " + minSeq + " and recomputed the series it changed", minPriceSeq, records,
           request.set()).compose(reached -> {
         if (!reached) {

@@ -113,17 +113,14 @@ public final class AnalyticsQueries {
 
   /**
    * How many members of {@code set} wait for a refresh of their daily series since a change the
-   * feed read at or before {@code upTo} (not counting new prices). Changes after {@code upTo} do
-   * not count: a reader waiting for its own write must not wait for everyone else's later ones
-   * (under a steady stream of trades some member is always pending). Blocks.
+   * feed read (not counting new prices). Blocks.
    */
-  public static long seriesPending(Connection connection, PortfolioSet set, long upTo) throws SQLException {
+  public static long seriesPending(Connection connection, PortfolioSet set) throws SQLException {
     try (PreparedStatement statement = connection.prepareStatement(
-        "WITH members AS (" + set.sql() + ") SELECT count(DISTINCT p.portfolio_id) FROM daily_pending p "
-            + "JOIN members m ON m.portfolio_id = p.portfolio_id LEFT JOIN daily_done d ON d.portfolio_id = p.portfolio_id "
-            + "WHERE p.seq <= ? AND (d.seq IS NULL OR p.seq > d.seq)")) {
-      int index = set.bind(statement, 1);
-      statement.setLong(index, upTo);
+        "WITH members AS (" + set.sql() + ") SELECT count(*) FROM daily_pending p JOIN members m "
+            + "ON m.portfolio_id = p.portfolio_id LEFT JOIN daily_done d ON d.portfolio_id = p.portfolio_id "
+            + "WHERE d.seq IS NULL OR p.seq > d.seq")) {
+      set.bind(statement, 1);
       try (ResultSet rows = statement.executeQuery()) {
         rows.next();
         return rows.getLong(1);
