@@ -91,17 +91,7 @@ public final class DailyCloses {
       return Future.succeededFuture(new PerformanceHistory.PriceTexts(List.of(), List.of(), List.of()));
     }
     String[] ids = instruments.stream().map(InstrumentId::value).distinct().toArray(String[]::new);
-    return pool.preparedQuery(PRICES).execute(bounds(ids, days)).map(rows -> {
-      List<String> names = new ArrayList<>(rows.size());
-      List<String> points = new ArrayList<>(rows.size());
-      List<String> quotedIn = new ArrayList<>(rows.size());
-      for (Row row : rows) {
-        names.add(row.getString(0));
-        points.add(row.getString(1));
-        quotedIn.add(row.getString(2));
-      }
-      return new PerformanceHistory.PriceTexts(names, points, quotedIn);
-    });
+    return pool.preparedQuery(PRICES).execute(bounds(ids, days)).map(PerformanceHistory.PriceTexts::of);
   }
 
   /**

@@ -11,6 +11,7 @@ import io.portfoliostate.protocol.FoldingEvents;
 import io.vertx.core.Future;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.Tuple;
 import java.math.BigDecimal;
 import java.time.Instant;
@@ -191,6 +192,19 @@ public final class PerformanceHistory {
   /** The prices of a window as read: one text per instrument, parsed on demand (off the event loop). */
   public record PriceTexts(List<String> instruments, List<String> points, List<String> quotedIn) {
 
+    /** The rows of a prices statement: instrument id, price text, quote currency. */
+    public static PriceTexts of(RowSet<Row> rows) {
+      List<String> names = new ArrayList<>(rows.size());
+      List<String> points = new ArrayList<>(rows.size());
+      List<String> quotedIn = new ArrayList<>(rows.size());
+      for (Row row : rows) {
+        names.add(row.getString(0));
+        points.add(row.getString(1));
+        quotedIn.add(row.getString(2));
+      }
+      return new PriceTexts(names, points, quotedIn);
+    }
+
     /** Every price, grouped by instrument and in time order within each. */
     public List<Price> prices() {
       List<Price> prices = new ArrayList<>();
@@ -333,17 +347,7 @@ public final class PerformanceHistory {
       return Future.succeededFuture(new PriceTexts(List.of(), List.of(), List.of()));
     }
     String[] ids = instruments.stream().map(InstrumentId::value).distinct().toArray(String[]::new);
-    return pool.preparedQuery(PRICES).execute(Tuple.of(ids, time(from), time(to))).map(rows -> {
-      List<String> names = new ArrayList<>(rows.size());
-      List<String> points = new ArrayList<>(rows.size());
-      List<String> quotedIn = new ArrayList<>(rows.size());
-      for (Row row : rows) {
-        names.add(row.getString(0));
-        points.add(row.getString(1));
-        quotedIn.add(row.getString(2));
-      }
-      return new PriceTexts(names, points, quotedIn);
-    });
+    return pool.preparedQuery(PRICES).execute(Tuple.of(ids, time(from), time(to))).map(PriceTexts::of);
   }
 
   /**

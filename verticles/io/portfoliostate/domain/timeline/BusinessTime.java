@@ -200,16 +200,7 @@ public final class BusinessTime {
     }
 
     private Instant foldAt(TradeRecorded trade) {
-      Instant at = trade.executedAt();
-      if (trade.convertedBySplits()) {
-        for (String actionId : trade.adjustedBy()) {
-          Instant effective = splits.get(actionId);
-          if (effective != null && effective.isAfter(at)) {
-            at = effective;
-          }
-        }
-      }
-      return at;
+      return TradeLedger.foldAt(trade, splits);
     }
   }
 

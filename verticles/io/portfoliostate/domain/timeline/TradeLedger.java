@@ -143,6 +143,14 @@ public final class TradeLedger {
   }
 
   private Instant foldAt(TradeRecorded trade) {
+    return foldAt(trade, splits);
+  }
+
+  /**
+   * When a trade takes effect in the fold: its execution, or, for a trade restated by splits,
+   * the latest of those splits' effective times after it ({@code splits}: action id → effective).
+   */
+  static Instant foldAt(TradeRecorded trade, java.util.Map<String, Instant> splits) {
     Instant at = trade.executedAt();
     if (trade.convertedBySplits()) {
       for (String actionId : trade.adjustedBy()) {
