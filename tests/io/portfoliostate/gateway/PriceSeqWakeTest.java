@@ -56,8 +56,7 @@ class PriceSeqWakeTest {
       assertThat(flow.status()).as(flow.body()).isEqualTo(201);
       NODE.api().tradeAt(id, "t-1", "PW-US", "BUY", "10", "100", "2026-11-16T10:00:00Z");
     }
-    long journalEnd = TestPool.await(pool.pool().query("SELECT max(global_seq) FROM portfolio_events").execute())
-        .iterator().next().getLong(0);
+    long journalEnd = pool.journalEnd();
     // The store has read the trades (exposures waits for the change only, not for the series).
     Api.Response read = NODE.api().get("/api/v1/analytics/exposures?minSeq=" + journalEnd);
     assertThat(read.status()).as(read.body()).isEqualTo(200);

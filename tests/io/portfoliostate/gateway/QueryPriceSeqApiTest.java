@@ -152,7 +152,6 @@ class QueryPriceSeqApiTest {
   }
 
   private static long journalEnd() throws Exception {
-    return TestPool.await(pool.pool().query("SELECT coalesce(max(global_seq), 0) FROM portfolio_events").execute())
-        .iterator().next().getLong(0);
+    return pool.journalEnd();
   }
 }

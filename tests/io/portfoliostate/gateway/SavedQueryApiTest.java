@@ -51,8 +51,7 @@ class SavedQueryApiTest {
     // changes (three creations, three trades) once it answers.
     long end;
     try (TestPool pool = TestPool.open(NODE.databaseUri(), "saved-query-test")) {
-      end = TestPool.await(pool.pool().query("SELECT max(global_seq) FROM portfolio_events").execute()).iterator()
-          .next().getLong(0);
+      end = pool.journalEnd();
     }
     Api.Response held = api().post("/api/v1/analytics/query?minSeq=" + end,
         new JsonObject().put("sql", "SELECT count(*) AS n FROM events"));

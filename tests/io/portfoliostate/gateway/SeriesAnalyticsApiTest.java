@@ -266,8 +266,7 @@ class SeriesAnalyticsApiTest {
   }
 
   private static long journalEnd() throws Exception {
-    return TestPool.await(pool.pool().query("SELECT coalesce(max(global_seq), 0) FROM portfolio_events").execute())
-        .iterator().next().getLong(0);
+    return pool.journalEnd();
   }
 
   private static void instrument(String id, String currency) {
