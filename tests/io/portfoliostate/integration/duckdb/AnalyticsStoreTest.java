@@ -138,6 +138,44 @@ class AnalyticsStoreTest {
     }
   }
 
+  /**
+   * A reader made while the feed has a batch open (the writer out of autocommit, as
+   * {@link AnalyticsFeedVerticle#append} holds it) reads every later commit: duckdb_jdbc's
+   * {@code duplicate()} copies the autocommit flag, and such a reader once answered from the
+   * snapshot of its first statement for ever (the daily series and the waits read on it missed
+   * every refresh after). Each thread keeps its reader, so both reads run on one thread.
+   */
+  @Test
+  void aReaderMadeWhileTheFeedWritesSeesLaterCommits() throws Exception {
+    java.util.concurrent.ExecutorService thread = java.util.concurrent.Executors.newSingleThreadExecutor();
+    try (AnalyticsStore store = AnalyticsStore.open(folder, SETTINGS)) {
+      AnalyticsFeedVerticle feed = new AnalyticsFeedVerticle(store, null, new MarketView(), SETTINGS,
+          new SimpleMeterRegistry());
+      List<Change> journal = journal();
+      feed.append(journal.subList(0, 6));
+      java.util.concurrent.Callable<String> read = () -> {
+        java.sql.Connection reader = store.reader();
+        try (Statement statement = reader.createStatement();
+            ResultSet row = statement.executeQuery("SELECT count(*) FROM events")) {
+          row.next();
+          return reader.getAutoCommit() + " " + row.getLong(1);
+        }
+      };
+      store.writer().setAutoCommit(false);
+      String first;
+      try {
+        first = thread.submit(read).get();
+      } finally {
+        store.writer().setAutoCommit(true);
+      }
+      assertThat(first).isEqualTo("true 6");
+      feed.append(journal.subList(6, journal.size()));
+      assertThat(thread.submit(read).get()).isEqualTo("true 14");
+    } finally {
+      thread.shutdownNow();
+    }
+  }
+
   private static JsonObject restated(String instrument, String quantity) {
     return new JsonObject().put("positions", new io.vertx.core.json.JsonArray().add(new JsonObject()
         .put("instrumentId", instrument).put("strategy", "default").put("currency", "USD").put("quantity", quantity)))

@@ -28,7 +28,8 @@ import org.duckdb.DuckDBConnection;
  * <p>Every method here blocks: callers run it on a worker thread, never on an event loop.
  * DuckDB connections are not meant to be shared by threads at once, so each thread that reads
  * gets its own {@link DuckDBConnection#duplicate() duplicate} of the one database (kept in a
- * thread local, closed with the store); the writer (the feed) uses the first connection from
+ * thread local, closed with the store, always in autocommit mode: each statement reads the
+ * latest commits); the writer (the feed) uses the first connection from
  * one thread at a time.
  */
 public final class AnalyticsStore implements AutoCloseable {
@@ -347,9 +348,23 @@ public final class AnalyticsStore implements AutoCloseable {
    */
   synchronized DuckDBConnection seriesWriter() throws SQLException {
     if (seriesWriter == null) {
-      seriesWriter = (DuckDBConnection) writer.duplicate();
+      seriesWriter = duplicate();
     }
     return seriesWriter;
+  }
+
+  /**
+   * A new connection to the store's database, in autocommit mode. duckdb_jdbc's
+   * {@link DuckDBConnection#duplicate()} copies the source connection's autocommit flag, and the
+   * writer is out of autocommit while the feed appends a batch: a reader made in that moment ran
+   * every later statement in one transaction that never ended, so it answered from the snapshot
+   * of its first statement for ever (series and waits read on it saw none of the refreshes after;
+   * {@code AnalyticsStoreTest.aReaderMadeWhileTheFeedWritesSeesLaterCommits}).
+   */
+  private DuckDBConnection duplicate() throws SQLException {
+    DuckDBConnection connection = (DuckDBConnection) writer.duplicate();
+    connection.setAutoCommit(true);
+    return connection;
   }
 
   /**
@@ -560,7 +575,7 @@ public final class AnalyticsStore implements AutoCloseable {
   public Connection reader() throws SQLException {
     Connection connection = threadReader.get();
     if (connection == null || connection.isClosed()) {
-      connection = writer.duplicate();
+      connection = duplicate();
       synchronized (readers) {
         readers.add(connection);
       }
