@@ -21,6 +21,8 @@ import io.portfoliostate.domain.InstrumentId;
 import io.portfoliostate.domain.PortfolioId;
 import io.portfoliostate.domain.performance.PerformanceCalculator;
 import io.portfoliostate.domain.timeline.BusinessTime;
+import io.portfoliostate.persistence.PerformanceHistory;
+import io.portfoliostate.protocol.EventJson;
 import java.math.BigDecimal;
 import java.time.Instant;
 import java.time.LocalDate;
@@ -38,19 +40,19 @@ class PerformanceCacheTest {
   @Test
   void journalsAreBoundedByTheirEventsAndANewVersionReplacesTheStates() {
     PortfolioId p = PortfolioId.of("p");
-    PerformanceCache.Journal first = cache.keepJournal(p, 4, events(4));
+    PerformanceCache.Journal first = cache.keepJournal(p, journal(4, events(4)));
     PerformanceCache.Window week = new PerformanceCache.Window(LocalDate.of(2024, 1, 1), LocalDate.of(2024, 1, 5));
     PortfolioState state = Ledgers.evolve(null, events(1).get(0));
     PerformanceCache.Checkpoint monday = new PerformanceCache.Checkpoint(week.from(), state);
     cache.keepStates(first, week, monday, new PerformanceCache.Checkpoint(week.to(), state));
     assertThat(cache.journal(p).before(LocalDate.of(2024, 1, 3))).isSameAs(monday);
-    PerformanceCache.Journal second = cache.keepJournal(p, 5, events(5));
+    PerformanceCache.Journal second = cache.keepJournal(p, journal(5, events(5)));
     assertThat(cache.journal(p)).isSameAs(second);
     assertThat(second.before(LocalDate.of(2024, 1, 3))).isNull();
     // 10 events at most: a second portfolio of 6 pushes the first out; one of 11 is not kept.
-    cache.keepJournal(PortfolioId.of("q"), 6, events(6));
+    cache.keepJournal(PortfolioId.of("q"), journal(6, events(6)));
     assertThat(cache.journal(p)).isNull();
-    cache.keepJournal(PortfolioId.of("r"), 11, events(11));
+    cache.keepJournal(PortfolioId.of("r"), journal(11, events(11)));
     assertThat(cache.journal(PortfolioId.of("r"))).isNull();
     assertThat(cache.journal(PortfolioId.of("q"))).isNotNull();
   }
@@ -63,8 +65,13 @@ class PerformanceCacheTest {
   @Test
   void aWindowFoldsOnFromTheLatestKeptStateAtOrBeforeItsFirstDay() {
     List<PortfolioEvent> journal = tradedEveryDay();
-    PerformanceCache.Journal kept = cache.keepJournal(PortfolioId.of("p"), 3, journal);
-    kept.prepared = BusinessTime.prepare(journal);
+    PerformanceCache.Journal kept = cache.keepJournal(PortfolioId.of("p"), journal(journal.size(), journal));
+    assertThat(kept.toPrepare()).isSameAs(journal);
+    kept.prepared(BusinessTime.prepare(kept.toPrepare()));
+    // Once prepared, the kept journal no longer holds the parsed events: only its text, flows and fold.
+    assertThat(kept.toPrepare()).isNull();
+    assertThat(kept.flows).hasSize(1).allMatch(event -> event instanceof io.portfoliostate.domain.CashFlowRecorded);
+    assertThat(kept.inception).isEqualTo(LocalDate.of(2024, 1, 1));
     PerformanceCache.Window twoWeeks = new PerformanceCache.Window(LocalDate.of(2024, 1, 1), LocalDate.of(2024, 1, 12));
     List<LocalDate> dates = PerformanceCalculator.weekdays(twoWeeks.from(), twoWeeks.to());
     BusinessTime.Walk walk = PerformanceHandlers.walk(kept.prepared, kept.before(dates.get(0)), dates);
@@ -124,6 +131,14 @@ class PerformanceCacheTest {
       }
     }
     return events;
+  }
+
+  /** {@code events} as the cache keeps them: with their text, as a read finds it. */
+  private static PerformanceCache.Journal journal(long version, List<PortfolioEvent> events) {
+    PerformanceHistory.JournalText text = PerformanceHistory.JournalText.of(
+        events.stream().map(EventJson::type).toList(), events.stream().map(e -> EventJson.toJson(e).encode()).toList(),
+        java.util.stream.LongStream.rangeClosed(version - events.size() + 1, version).toArray());
+    return new PerformanceCache.Journal(version, text, events);
   }
 
   private static List<PortfolioEvent> events(int count) {

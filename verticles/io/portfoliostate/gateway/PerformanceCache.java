@@ -1,19 +1,24 @@
 package io.portfoliostate.gateway;
 
+import io.portfoliostate.domain.CashFlowRecorded;
+import io.portfoliostate.domain.DividendApplied;
 import io.portfoliostate.domain.PortfolioEvent;
 import io.portfoliostate.domain.PortfolioId;
 import io.portfoliostate.domain.PortfolioState;
 import io.portfoliostate.domain.performance.MarketNeeds;
+import io.portfoliostate.domain.performance.PerformanceCalculator;
 import io.portfoliostate.domain.timeline.BusinessTime;
+import io.portfoliostate.persistence.PerformanceHistory;
 import io.vertx.core.shareddata.Shareable;
 import java.time.LocalDate;
+import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 
 /**
  * What the node keeps between performance reads (docs/performance.md, Caching): per portfolio
- * its parsed journal at a version, the window-independent part of its business-time fold, and
+ * its journal at a version (as read, and the window-independent part of its business-time fold), and
  * the first and last states of the last few windows asked at that version (to fold on from). Bounded by events, least recently
  * used first out. One per node, shared by its gateway instances (a caller's next request may
  * reach another instance's event loop), so it locks: briefly, around map updates, never around
@@ -38,34 +43,66 @@ final class PerformanceCache implements Shareable {
   }
 
   /**
-   * A portfolio's journal parsed up to {@code version} (its last sequence number), and the first
-   * and last states of the windows read at that version.
+   * A portfolio's journal up to {@code version} (its last sequence number), what reads take from
+   * it, and the first and last states of the windows read at that version.
+   *
+   * <p>Not its parsed events: a year of 5,000 was some 50,000 small objects (trades, their
+   * decimals, instants and ids) per kept portfolio, which the young collection after a first read
+   * copied (BENCHMARKS.md, "eighth pass"). What is kept instead is the journal's text as read (a
+   * few large arrays, parsed again only when events are appended), the window-independent part of
+   * the fold as columns ({@link BusinessTime.Prepared}), what the journal needs from the market,
+   * and its few flows and dividends (what the valuation reads of it).
    */
   static final class Journal {
     final long version;
-    final List<PortfolioEvent> events;
+    /** The journal as read: parsed again, with what is appended, when the journal moves. */
+    final PerformanceHistory.JournalText text;
+    /** How many events it has: what the cache's bound counts. */
+    final int size;
+    /** Its cash flows and dividends in journal order: all the valuation reads of the events. */
+    final List<PortfolioEvent> flows;
+    /** The business date of its earliest fact: where an ITD window starts. */
+    final LocalDate inception;
+    /** What the journal needs from the market. */
+    final MarketNeeds needs;
     /** The window-independent part of the fold, once a read has made it (immutable once made). */
     volatile BusinessTime.Prepared prepared;
-    /** What the journal needs from the market, once a read has asked (immutable once made). */
-    volatile MarketNeeds needs;
+    /** The parsed events until the fold's part is made from them; then null, for the collector. */
+    private volatile List<PortfolioEvent> parsed;
     // Two states per window, not every day's: the days' states between them (each holding the
     // positions its trades made) would outlive the read in the old generation and be copied by
     // the young collection that promotes them (BENCHMARKS.md, "seventh pass").
     private final LinkedHashMap<Window, Checkpoint[]> windows = new LinkedHashMap<>(8, 0.75f, true);
 
-    Journal(long version, List<PortfolioEvent> events) {
+    /** @param events {@code text} parsed */
+    Journal(long version, PerformanceHistory.JournalText text, List<PortfolioEvent> events) {
       this.version = version;
-      this.events = List.copyOf(events);
+      this.text = text;
+      this.size = events.size();
+      List<PortfolioEvent> kept = new ArrayList<>();
+      for (PortfolioEvent event : events) {
+        if (event instanceof CashFlowRecorded || event instanceof DividendApplied) {
+          kept.add(event);
+        }
+      }
+      this.flows = List.copyOf(kept);
+      this.inception = PerformanceCalculator.inception(events);
+      this.needs = MarketNeeds.of(events);
+      this.parsed = events;
     }
 
-    /** What the journal needs from the market: read off it once per version (a pass over every event). */
-    MarketNeeds needs() {
-      MarketNeeds made = needs;
-      if (made == null) {
-        made = MarketNeeds.of(events);
-        needs = made;
-      }
-      return made;
+    /**
+     * The parsed events to make {@link #prepared} from; null once it is made (read it then). A
+     * read that finds neither (another read made it between its two looks) finds it made.
+     */
+    List<PortfolioEvent> toPrepare() {
+      return prepared != null ? null : parsed;
+    }
+
+    /** Keeps the fold's part made from the events, and lets the events go. */
+    void prepared(BusinessTime.Prepared made) {
+      prepared = made;
+      parsed = null;
     }
 
     /**
@@ -104,21 +141,19 @@ final class PerformanceCache implements Shareable {
   }
 
   /**
-   * Keeps {@code events} as the journal of {@code id} at {@code version} (replacing an older
-   * one, and with it its states); returns what is now kept, or an unkept entry when the journal
-   * alone is larger than the bound.
+   * Keeps {@code journal} as the journal of {@code id} (replacing an older version, and with it
+   * its states), unless it alone is larger than the bound; returns it.
    */
-  synchronized Journal keepJournal(PortfolioId id, long version, List<PortfolioEvent> events) {
-    Journal journal = new Journal(version, events);
+  synchronized Journal keepJournal(PortfolioId id, Journal journal) {
     Journal old = journals.remove(id);
     if (old != null) {
-      keptEvents -= old.events.size();
+      keptEvents -= old.size;
     }
-    if (events.size() <= maxEvents) {
+    if (journal.size <= maxEvents) {
       journals.put(id, journal);
-      keptEvents += events.size();
+      keptEvents += journal.size;
       for (Iterator<Journal> it = journals.values().iterator(); keptEvents > maxEvents && it.hasNext(); ) {
-        keptEvents -= it.next().events.size();
+        keptEvents -= it.next().size;
         it.remove();
       }
     }

@@ -363,18 +363,16 @@ public final class PerformanceHandlers {
       }
       long version = read.seqs()[read.seqs().length - 1];
       boolean whole = read.contiguousAfter(after) == read.size();
+      // The cache keeps the journal's text, not its events (PerformanceCache.Journal): what was
+      // appended is parsed with the kept text, a few milliseconds for a year of events.
+      PerformanceHistory.JournalText text = kept == null ? read : kept.text.append(read);
       long parsing = System.nanoTime();
-      return parse(read).map(parsed -> {
+      return parse(text).map(events -> {
         parseStep.record(System.nanoTime() - parsing, java.util.concurrent.TimeUnit.NANOSECONDS);
-        List<PortfolioEvent> events = parsed;
-        if (kept != null) {
-          events = new ArrayList<>(kept.events.size() + parsed.size());
-          events.addAll(kept.events);
-          events.addAll(parsed);
-        }
+        PerformanceCache.Journal journal = new PerformanceCache.Journal(version, text, events);
         // A gap in the sequence numbers (a later event committed before an earlier one) is used
         // for this answer but not kept: the next read asks again from the kept version.
-        return whole ? cache.keepJournal(id, version, events) : new PerformanceCache.Journal(version, events);
+        return whole ? cache.keepJournal(id, journal) : journal;
       });
     });
   }
@@ -440,18 +438,17 @@ public final class PerformanceHandlers {
    * the market data) and kept.
    */
   private Future<BusinessTime.Prepared> prepared(PerformanceCache.Journal kept) {
-    BusinessTime.Prepared prepared = kept.prepared;
-    if (prepared != null) {
-      return Future.succeededFuture(prepared);
+    List<PortfolioEvent> journal = kept.toPrepare();
+    if (journal == null) {
+      return Future.succeededFuture(kept.prepared);
     }
-    List<PortfolioEvent> journal = kept.events;
     return vertx.executeBlocking(() -> {
       long began = System.nanoTime();
       BusinessTime.Prepared made = BusinessTime.prepare(journal);
       folding.record(System.nanoTime() - began, java.util.concurrent.TimeUnit.NANOSECONDS);
       return made;
     }, false).map(made -> {
-      kept.prepared = made;
+      kept.prepared(made);
       return made;
     });
   }
@@ -510,10 +507,9 @@ public final class PerformanceHandlers {
 
   private Future<Void> answer(Reply ctx, PortfolioId id, Query query, PerformanceCache.Journal kept,
       List<PortfolioCatalog.OwnSettings> chain) {
-    List<PortfolioEvent> journal = kept.events;
     LocalDate today = LocalDate.now(clock.withZone(ZoneOffset.UTC));
     LocalDate to = query.to() != null ? query.to() : today;
-    LocalDate from = query.from() != null ? query.from() : start(query.period(), to, journal);
+    LocalDate from = query.from() != null ? query.from() : start(query.period(), to, kept.inception);
     if (from.isAfter(to)) {
       Problems.send(ctx, Problems.invalid(List.of(new RequestReader.FieldError(query.from() != null ? "from" : "to",
           "the window starts after it ends (" + from + " > " + to + ")"))));
@@ -536,7 +532,7 @@ public final class PerformanceHandlers {
     List<LocalDate> dates = PerformanceCalculator.weekdays(from, to);
     Instant start = from.atStartOfDay().toInstant(ZoneOffset.UTC);
     Instant end = PerformanceCalculator.endOf(to);
-    MarketNeeds needs = kept.needs();
+    MarketNeeds needs = kept.needs;
     Set<InstrumentId> instruments = needs.instruments();
     Set<CurrencyCode> currencies = needs.currencies();
     if (measuredAgainst != null) {
@@ -576,7 +572,7 @@ public final class PerformanceHandlers {
       BusinessTime.Walk walk = walk(prepared.result(), base, dates);
       long[] foldNanos = {0};
       PerformanceReport report = PerformanceCalculator.compute(new PerformanceCalculator.Inputs(from, to, baseCurrency,
-          dates, null, journal, marketData.result(), market, measuredAgainst, riskFree, groupBy),
+          dates, null, kept.flows, marketData.result(), market, measuredAgainst, riskFree, groupBy),
           days(walk, foldNanos));
       keepEnds(cache, kept, window, dates, walk);
       long computed = System.nanoTime();
@@ -599,14 +595,14 @@ public final class PerformanceHandlers {
    * NAV is the start value and the period's first day has a return (MTD from the last day of the
    * previous month, 1Y from the same date a year earlier); ITD from the portfolio's first day.
    */
-  private static LocalDate start(String period, LocalDate to, List<PortfolioEvent> journal) {
+  private static LocalDate start(String period, LocalDate to, LocalDate inception) {
     return switch (period == null ? "ITD" : period) {
       case "MTD" -> to.withDayOfMonth(1).minusDays(1);
       case "QTD" -> to.with(IsoFields.DAY_OF_QUARTER, 1).minusDays(1);
       case "YTD" -> to.withDayOfYear(1).minusDays(1);
       case "1Y" -> to.minusYears(1);
       case "3Y" -> to.minusYears(3);
-      default -> PerformanceCalculator.inception(journal);
+      default -> inception;
     };
   }
 

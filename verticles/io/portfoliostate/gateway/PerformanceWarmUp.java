@@ -15,7 +15,6 @@ import io.portfoliostate.domain.RecordCashFlow;
 import io.portfoliostate.domain.RecordTrade;
 import io.portfoliostate.domain.ReferenceData;
 import io.portfoliostate.domain.Side;
-import io.portfoliostate.domain.performance.MarketNeeds;
 import io.portfoliostate.domain.performance.PerformanceCalculator;
 import io.portfoliostate.domain.performance.PerformanceReport;
 import io.portfoliostate.domain.performance.PriceHistory;
@@ -132,18 +131,18 @@ final class PerformanceWarmUp {
     Instant start = at(dates.get(0), 0);
     kept.keep(ids, read, start, kept.epoch());
     PerformanceCache cache = new PerformanceCache(journal.size());
-    PerformanceCache.Journal parsed = cache.keepJournal(ID, journal.size(), journal);
-    parsed.prepared = BusinessTime.prepare(journal);
+    PerformanceCache.Journal parsed = cache.keepJournal(ID, new PerformanceCache.Journal(journal.size(), text, journal));
+    parsed.prepared(BusinessTime.prepare(parsed.toPrepare()));
     PerformanceCache.Window year = new PerformanceCache.Window(dates.get(0), dates.get(dates.size() - 1));
-    int size = report(journal, ids, year, dates, cache, parsed, kept);
+    int size = report(ids, year, dates, cache, parsed, kept);
     // A later window reaching past the kept one: folded on from its kept first state, its prices sliced.
     LocalDate later = dates.get(dates.size() / 2);
     PerformanceCache.Window next = new PerformanceCache.Window(later, year.to().plusDays(14));
     List<LocalDate> nextDates = PerformanceCalculator.weekdays(next.from(), next.to());
-    return size + report(journal, ids, next, nextDates, cache, parsed, kept);
+    return size + report(ids, next, nextDates, cache, parsed, kept);
   }
 
-  private int report(List<PortfolioEvent> journal, List<InstrumentId> ids, PerformanceCache.Window window,
+  private int report(List<InstrumentId> ids, PerformanceCache.Window window,
       List<LocalDate> days, PerformanceCache cache, PerformanceCache.Journal parsed, PerformancePrices kept) {
     Instant start = at(window.from(), 0);
     Instant end = PerformanceCalculator.endOf(window.to());
@@ -154,11 +153,10 @@ final class PerformanceWarmUp {
         series.add(found.series());
       }
     }
-    MarketNeeds needs = MarketNeeds.of(journal);
     PriceHistory history = PriceHistory.ofSeries(series, rates, List.of());
     BusinessTime.Walk walk = PerformanceHandlers.walk(parsed.prepared, parsed.before(days.get(0)), days);
     PerformanceReport report = PerformanceCalculator.compute(new PerformanceCalculator.Inputs(window.from(),
-        window.to(), needs.base(), days, null, journal, history, instrument -> Optional.of(currency(instrument)),
+        window.to(), parsed.needs.base(), days, null, parsed.flows, history, instrument -> Optional.of(currency(instrument)),
         InstrumentId.of("W0"), 0.02, null), PerformanceHandlers.days(walk, new long[1]));
     PerformanceHandlers.keepEnds(cache, parsed, window, days, walk);
     return PerformanceHandlers.json(ID, report).toBuffer().length();

@@ -113,6 +113,19 @@ public final class PerformanceHistory {
       return seqs.length == 0;
     }
 
+    /** This journal followed by {@code more} (what was read after it): one text, one array. */
+    public JournalText append(JournalText more) {
+      if (more.isEmpty()) {
+        return this;
+      }
+      if (isEmpty()) {
+        return more;
+      }
+      long[] both = Arrays.copyOf(seqs, seqs.length + more.seqs.length);
+      System.arraycopy(more.seqs, 0, both, seqs.length, more.seqs.length);
+      return new JournalText(text + "\n" + more.text, both);
+    }
+
     /** How many events were read. */
     public int size() {
       return seqs.length;

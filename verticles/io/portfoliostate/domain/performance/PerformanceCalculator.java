@@ -52,7 +52,8 @@ public final class PerformanceCalculator {
    * @param dates the weekdays of the window, ascending ({@link #weekdays})
    * @param states the portfolio at the end of each date, same size (an element null before it existed);
    *     null when the states are handed one day at a time ({@link #compute(Inputs, Days)})
-   * @param journal the portfolio's events in journal order
+   * @param journal the portfolio's events in journal order (its cash flows and dividends are all that is read of
+   *     them: a reader may give only those)
    * @param benchmark the benchmark instrument, or null
    * @param riskFree the annual risk-free rate for Sharpe
    * @param groupBy how contributions are grouped; null: by instrument

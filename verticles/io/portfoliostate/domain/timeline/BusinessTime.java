@@ -123,7 +123,7 @@ public final class BusinessTime {
     List<Split> splits = new ArrayList<>();
     known.splits().values().forEach(splits::addAll);
     splits.sort(Comparator.comparing(Split::effectiveAt));
-    return new Prepared(known, List.copyOf(entries), List.copyOf(cash), List.copyOf(splits));
+    return new Prepared(known, entries, cash, List.copyOf(splits));
   }
 
   /**
@@ -204,18 +204,78 @@ public final class BusinessTime {
     }
   }
 
-  /** A journal prepared for {@link #series}: immutable, so it may be kept and shared. */
+  /**
+   * A journal prepared for {@link #series}: immutable, so it may be kept and shared.
+   *
+   * <p>Kept as columns ({@link Columns}), not as entries and cash facts: a reader keeps it between
+   * reads, and as objects a year of 5,000 trades was some 60,000 of them per portfolio for the
+   * next young collection to copy (BENCHMARKS.md, "eighth pass"). The walk makes each trade's
+   * decimals and instants back when it folds it: equal values, the same scales.
+   */
   public static final class Prepared {
     private final PortfolioState known;
-    private final List<TradeLedger.Entry> entries;
-    private final List<CashFact> cash;
     private final List<Split> splits;
+    /** The standing trades in execution order (ties in recording order), as columns. */
+    private final int trades;
+    private final PositionKey[] keyTable;
+    private final int[] keys;
+    private final CurrencyCode[] currencyTable;
+    private final int[] tradeCurrencies;
+    private final long[] seqs;
+    private final Columns.Instants foldAt;
+    private final Columns.Instants executedAt;
+    private final Columns.Instants recordedAt;
+    private final Columns.Decimals signedQuantities;
+    private final Columns.Decimals prices;
+    private final Columns.Decimals fees;
+    /** The cash facts by business time (ties by rank, then journal order), as columns. */
+    private final int cashFacts;
+    private final Columns.Instants cashAt;
+    private final int[] cashCurrencies;
+    private final Columns.Decimals amounts;
 
     private Prepared(PortfolioState known, List<TradeLedger.Entry> entries, List<CashFact> cash, List<Split> splits) {
       this.known = known;
-      this.entries = entries;
-      this.cash = cash;
       this.splits = splits;
+      Map<PositionKey, Integer> keyIndex = new HashMap<>();
+      Map<CurrencyCode, Integer> currencyIndex = new HashMap<>();
+      trades = entries.size();
+      keys = new int[trades];
+      tradeCurrencies = new int[trades];
+      seqs = new long[trades];
+      foldAt = new Columns.Instants(trades);
+      executedAt = new Columns.Instants(trades);
+      recordedAt = new Columns.Instants(trades);
+      signedQuantities = new Columns.Decimals(trades);
+      prices = new Columns.Decimals(trades);
+      fees = new Columns.Decimals(trades);
+      for (int i = 0; i < trades; i++) {
+        TradeLedger.Entry entry = entries.get(i);
+        TradeRecorded trade = entry.trade();
+        keys[i] = keyIndex.computeIfAbsent(entry.key(), key -> keyIndex.size());
+        tradeCurrencies[i] = currencyIndex.computeIfAbsent(trade.currency(), currency -> currencyIndex.size());
+        seqs[i] = entry.seq();
+        foldAt.set(i, entry.foldAt());
+        executedAt.set(i, trade.executedAt());
+        recordedAt.set(i, trade.at());
+        signedQuantities.set(i, trade.signedQuantity());
+        prices.set(i, trade.price());
+        fees.set(i, trade.fees());
+      }
+      cashFacts = cash.size();
+      cashAt = new Columns.Instants(cashFacts);
+      cashCurrencies = new int[cashFacts];
+      amounts = new Columns.Decimals(cashFacts);
+      for (int i = 0; i < cashFacts; i++) {
+        CashFact fact = cash.get(i);
+        cashAt.set(i, fact.at());
+        cashCurrencies[i] = currencyIndex.computeIfAbsent(fact.currency(), currency -> currencyIndex.size());
+        amounts.set(i, fact.amount());
+      }
+      keyTable = new PositionKey[keyIndex.size()];
+      keyIndex.forEach((key, index) -> keyTable[index] = key);
+      currencyTable = new CurrencyCode[currencyIndex.size()];
+      currencyIndex.forEach((currency, index) -> currencyTable[index] = currency);
     }
 
     /**
@@ -224,8 +284,7 @@ public final class BusinessTime {
      * @throws IllegalArgumentException when the times are not ascending
      */
     public Series series(List<Instant> times) {
-      ascending(times);
-      return BusinessTime.walk(known, entries, cash, splits, times, null, null);
+      return BusinessTime.walk(walk(times));
     }
 
     /**
@@ -236,11 +295,7 @@ public final class BusinessTime {
      * @throws IllegalArgumentException when the times are not ascending or begin before {@code snapshotAt}
      */
     public Series seriesFrom(PortfolioState snapshot, Instant snapshotAt, List<Instant> times) {
-      ascending(times);
-      if (!times.isEmpty() && times.get(0).isBefore(snapshotAt)) {
-        throw new IllegalArgumentException("the times must not begin before the snapshot");
-      }
-      return BusinessTime.walk(known, entries, cash, splits, times, snapshot, snapshotAt);
+      return BusinessTime.walk(walkFrom(snapshot, snapshotAt, times));
     }
 
     /**
@@ -251,7 +306,7 @@ public final class BusinessTime {
      */
     public Walk walk(List<Instant> times) {
       ascending(times);
-      return new Walk(known, entries, cash, splits, times, null, null);
+      return new Walk(this, times, null, null);
     }
 
     /**
@@ -264,7 +319,7 @@ public final class BusinessTime {
       if (!times.isEmpty() && times.get(0).isBefore(snapshotAt)) {
         throw new IllegalArgumentException("the times must not begin before the snapshot");
       }
-      return new Walk(known, entries, cash, splits, times, snapshot, snapshotAt);
+      return new Walk(this, times, snapshot, snapshotAt);
     }
 
     private static void ascending(List<Instant> times) {
@@ -291,11 +346,9 @@ public final class BusinessTime {
     return low;
   }
 
-  private static Series walk(PortfolioState known, List<TradeLedger.Entry> entries, List<CashFact> cash,
-      List<Split> splits, List<Instant> times, PortfolioState snapshot, Instant snapshotAt) {
-    Walk walk = new Walk(known, entries, cash, splits, times, snapshot, snapshotAt);
-    List<PortfolioState> states = new ArrayList<>(times.size());
-    List<List<PositionKey>> changed = new ArrayList<>(times.size());
+  private static Series walk(Walk walk) {
+    List<PortfolioState> states = new ArrayList<>(walk.times.size());
+    List<List<PositionKey>> changed = new ArrayList<>(walk.times.size());
     while (walk.hasNext()) {
       states.add(walk.next());
       changed.add(walk.changed());
@@ -310,9 +363,8 @@ public final class BusinessTime {
    * the window until the end. The same states, in the same order, as {@link Series}.
    */
   public static final class Walk {
+    private final Prepared ready;
     private final PortfolioState known;
-    private final List<TradeLedger.Entry> entries;
-    private final List<CashFact> cash;
     private final List<Split> splits;
     private final List<Instant> times;
     private PMap<PositionKey, Position> positions = HashTreePMap.empty();
@@ -325,21 +377,19 @@ public final class BusinessTime {
     private PortfolioState last;
     private List<PositionKey> changed;
 
-    private Walk(PortfolioState known, List<TradeLedger.Entry> entries, List<CashFact> cash, List<Split> splits,
-        List<Instant> times, PortfolioState snapshot, Instant snapshotAt) {
-      this.known = known;
-      this.entries = entries;
-      this.cash = cash;
-      this.splits = splits;
+    private Walk(Prepared ready, List<Instant> times, PortfolioState snapshot, Instant snapshotAt) {
+      this.ready = ready;
+      this.known = ready.known;
+      this.splits = ready.splits;
       this.times = times;
       if (snapshot != null) {
         // The snapshot is the fold of every fact at or before its time (the walk below stops at
         // exactly those): the same lists, sorted by time, resume after them.
         positions = (PMap<PositionKey, Position>) snapshot.positions();
         balances = (PMap<CurrencyCode, BigDecimal>) snapshot.cash();
-        nextEntry = countUpTo(entries, TradeLedger.Entry::foldAt, snapshotAt);
+        nextEntry = ready.foldAt.countUpTo(ready.trades, snapshotAt);
         nextSplit = countUpTo(splits, Split::effectiveAt, snapshotAt);
-        nextCash = countUpTo(cash, CashFact::at, snapshotAt);
+        nextCash = ready.cashAt.countUpTo(ready.cashFacts, snapshotAt);
       }
     }
 
@@ -359,27 +409,30 @@ public final class BusinessTime {
       }
       Instant t = times.get(nextTime);
       List<PositionKey> touched = new ArrayList<>();
+      Prepared p = ready;
       while (true) {
-        boolean entryDue = nextEntry < entries.size() && !entries.get(nextEntry).foldAt().isAfter(t);
+        boolean entryDue = nextEntry < p.trades && !p.foldAt.isAfter(nextEntry, t);
         boolean splitDue = nextSplit < splits.size() && !splits.get(nextSplit).effectiveAt().isAfter(t);
-        if (splitDue && (!entryDue
-            || !splits.get(nextSplit).effectiveAt().isAfter(entries.get(nextEntry).foldAt()))) {
+        // At one instant a split comes before the trades (its effective time at or before the trade's).
+        if (splitDue && (!entryDue || !p.foldAt.isBefore(nextEntry, splits.get(nextSplit).effectiveAt()))) {
           positions = split(positions, splits.get(nextSplit++), touched);
         } else if (entryDue) {
-          TradeLedger.Entry entry = entries.get(nextEntry++);
-          TradeRecorded trade = entry.trade();
-          Position before = positions.getOrDefault(entry.key(), Position.empty(entry.key(), trade.currency()));
-          positions = positions.plus(entry.key(), before.apply(trade.signedQuantity(), trade.price(), trade.fees(),
-              trade.executedAt(), entry.seq(), trade.at(), known.costMethod()));
-          touched.add(entry.key());
+          int i = nextEntry++;
+          PositionKey key = p.keyTable[p.keys[i]];
+          Position before = positions.get(key);
+          if (before == null) {
+            before = Position.empty(key, p.currencyTable[p.tradeCurrencies[i]]);
+          }
+          positions = positions.plus(key, before.apply(p.signedQuantities.get(i), p.prices.get(i), p.fees.get(i),
+              p.executedAt.get(i), p.seqs[i], p.recordedAt.get(i), known.costMethod()));
+          touched.add(key);
         } else {
           break;
         }
       }
-      for (; nextCash < cash.size() && !cash.get(nextCash).at().isAfter(t); nextCash++) {
-        CashFact fact = cash.get(nextCash);
-        balances = balances.plus(fact.currency(),
-            balances.getOrDefault(fact.currency(), BigDecimal.ZERO).add(fact.amount()));
+      for (; nextCash < p.cashFacts && !p.cashAt.isAfter(nextCash, t); nextCash++) {
+        CurrencyCode currency = p.currencyTable[p.cashCurrencies[nextCash]];
+        balances = balances.plus(currency, balances.getOrDefault(currency, BigDecimal.ZERO).add(p.amounts.get(nextCash)));
       }
       PortfolioState state = new PortfolioState(known.id(), known.name(), known.baseCurrency(), known.parentId(),
           known.costMethod(), known.driftThreshold(), known.targets(), known.version(), known.createdAt(),
