@@ -99,10 +99,11 @@ public record Settings(
 
   /**
    * The caches of {@code GET /portfolios/{id}/performance} (docs/performance.md, Caching):
-   * parsed journals with the business-time states of their last windows, per gateway instance,
+   * journals (their text as read and their fold as columns, not parsed events) with the
+   * business-time states of their last windows, per gateway instance,
    * and each instrument's price history from a time on, per node. 0 keeps nothing of that kind.
    *
-   * @param journalEvents how many journal events, over all portfolios, the node keeps parsed (one
+   * @param journalEvents how many journal events, over all portfolios, the node keeps (one
    *     cache shared by its gateway instances)
    * @param prices how many prices, over all instruments, the node keeps
    * @param priceTtlSeconds how long a kept price history is used after its load: the bound on
