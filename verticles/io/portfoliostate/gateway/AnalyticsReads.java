@@ -142,6 +142,18 @@ final class AnalyticsReads {
    */
   Future<Boolean> awaitSeqs(RoutingContext ctx, Long minSeq, Callable<Boolean> alsoReady, String waitingFor,
       Long minPriceSeq, MarketRecords records, PortfolioSet set) {
+    if (alsoReady == null || minSeq == null || minSeq <= 0) {
+      return awaitSeqsOnce(ctx, minSeq, alsoReady, waitingFor, minPriceSeq, records, set);
+    }
+    // A minSeq wait for the series, as a minPriceSeq one: the next refresh comes sooner and takes
+    // the set's members first (under the write path's pacing, a refresh takes ten portfolios).
+    Object waiting = store.seriesAwaited(set);
+    return awaitSeqsOnce(ctx, minSeq, alsoReady, waitingFor, minPriceSeq, records, set)
+        .andThen(done -> store.seriesServed(waiting));
+  }
+
+  private Future<Boolean> awaitSeqsOnce(RoutingContext ctx, Long minSeq, Callable<Boolean> alsoReady,
+      String waitingFor, Long minPriceSeq, MarketRecords records, PortfolioSet set) {
     long deadline = System.currentTimeMillis() + settings.minSeqWaitMs();
     if (minPriceSeq == null || minPriceSeq <= 0) {
       return awaitSeq(ctx, minSeq, alsoReady, waitingFor, deadline);
