@@ -288,6 +288,21 @@ public final class AnalyticsStore implements AutoCloseable {
   }
 
   /**
+   * How many journal changes the store's committed state holds, read from its cursor on this
+   * thread's reader: every batch committed before the call is counted. {@link #changes} is not
+   * enough where a caller learnt of a commit from DuckDB itself ({@link #holds}): the feed adds
+   * a batch to it just after the commit. The count is what {@code daily_pending.seq} marks a
+   * batch with (a {@code minSeq} read of the daily series waits up to it). Blocks.
+   */
+  public long changesCommitted() throws SQLException {
+    try (Statement statement = reader().createStatement();
+        ResultSet row = statement.executeQuery("SELECT changes FROM store_cursor WHERE id = 1")) {
+      row.next();
+      return row.getLong(1);
+    }
+  }
+
+  /**
    * The highest {@code global_seq} the store has read: every answer's {@code analyticsSeq}. The
    * journal draws {@code global_seq} at insert and its connections cache blocks of numbers, so
    * this is a high-water mark, not a promise that every smaller number was read; whether one
