@@ -19,6 +19,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * What every analytics route does the same way: reads the store on the node's few reader threads
@@ -142,6 +143,18 @@ final class AnalyticsReads {
    */
   Future<Boolean> awaitSeqs(RoutingContext ctx, Long minSeq, Callable<Boolean> alsoReady, String waitingFor,
       Long minPriceSeq, MarketRecords records, PortfolioSet set) {
+    if (alsoReady == null || minSeq == null || minSeq <= 0) {
+      return awaitSeqsOnce(ctx, minSeq, alsoReady, waitingFor, minPriceSeq, records, set);
+    }
+    // A minSeq wait for the series, as a minPriceSeq one: the next refresh comes sooner and takes
+    // the set's members first (under the write path's pacing, a refresh takes ten portfolios).
+    Object waiting = store.seriesAwaited(set);
+    return awaitSeqsOnce(ctx, minSeq, alsoReady, waitingFor, minPriceSeq, records, set)
+        .andThen(done -> store.seriesServed(waiting));
+  }
+
+  private Future<Boolean> awaitSeqsOnce(RoutingContext ctx, Long minSeq, Callable<Boolean> alsoReady,
+      String waitingFor, Long minPriceSeq, MarketRecords records, PortfolioSet set) {
     long deadline = System.currentTimeMillis() + settings.minSeqWaitMs();
     if (minPriceSeq == null || minPriceSeq <= 0) {
       return awaitSeq(ctx, minSeq, alsoReady, waitingFor, deadline);
@@ -201,13 +214,32 @@ final class AnalyticsReads {
    * For SQL over the views (custom and saved queries): waits as {@code nav} does, since the views
    * include the daily series that both changes and prices move. {@code minSeq}: the store holds
    * the change and no member of {@code set} (the portfolios the query may see) waits for its
-   * series to be recomputed; {@code minPriceSeq}: as {@link #awaitSeqs}. False after a 400 or a
-   * 503 was sent.
+   * series to be recomputed after a change read up to then ({@link #seriesRecomputed});
+   * {@code minPriceSeq}: as {@link #awaitSeqs}. False after a 400 or a 503 was sent.
    */
   Future<Boolean> awaitSeries(RoutingContext ctx, Freshness freshness, MarketRecords records, PortfolioSet set) {
     Long minSeq = freshness.minSeq();
-    return awaitSeqs(ctx, minSeq, () -> AnalyticsQueries.seriesPending(store.reader(), set) == 0,
+    return awaitSeqs(ctx, minSeq, seriesRecomputed(set),
         "read global_seq " + minSeq + " and recomputed the series it changed", freshness.minPriceSeq(), records, set);
+  }
+
+  /**
+   * What a {@code minSeq} read of the daily series waits for once the store holds the change:
+   * no member of {@code set} still pending for a change among those the store had read by then.
+   * That point is the store's count of changes ({@code daily_pending.seq} counts changes, it is
+   * not a {@code global_seq}), taken at the first check, which comes after the batch holding
+   * {@code minSeq} was committed, so it covers that batch; changes read later are not waited for,
+   * so a steady flow of trades into the set cannot hold the read until its deadline. Checked on
+   * one reader thread at a time ({@link StoreWait#until}).
+   */
+  Callable<Boolean> seriesRecomputed(PortfolioSet set) {
+    AtomicLong upTo = new AtomicLong(-1);
+    return () -> {
+      if (upTo.get() < 0) {
+        upTo.set(store.changesCommitted());
+      }
+      return AnalyticsQueries.seriesPending(store.reader(), set, upTo.get()) == 0;
+    };
   }
 
   /** {@link #awaitSeq(RoutingContext, Long, Callable, String)} for the change alone. */

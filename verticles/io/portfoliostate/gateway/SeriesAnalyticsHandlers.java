@@ -147,9 +147,9 @@ final class SeriesAnalyticsHandlers {
         return Future.<Void>succeededFuture();
       }
       Request request = new Request(resolved.get(), windowFrom, windowTo, minSeq == null ? 0 : minSeq);
-      // Read your own writes: the change, and the series it marked for recomputation; the
-      // prices and rates, and the series they marked.
-      return reads.awaitSeqs(ctx, minSeq, () -> AnalyticsQueries.seriesPending(store.reader(), request.set()) == 0,
+      // Read your own writes: the change, and the series it (or a change read before it) marked
+      // for recomputation, not those of later trades; the prices and rates, and the series they marked.
+      return reads.awaitSeqs(ctx, minSeq, reads.seriesRecomputed(request.set()),
           "read global_seq " + minSeq + " and recomputed the series it changed", minPriceSeq, records,
           request.set()).compose(reached -> {
         if (!reached) {

@@ -70,7 +70,7 @@ final class StoreWait {
     AtomicLong refresh = new AtomicLong(-1);
     // Told to the store while it waits: the series' next refresh comes sooner and takes the
     // set's members first.
-    Object waiting = store.pricesAwaited(set);
+    Object waiting = store.seriesAwaited(set);
     return until(vertx, readers, deadline, () -> {
       PriceCoverage covered = store.priceCoverage();
       if (covered.coveredXmin() < xmax) {
@@ -78,7 +78,7 @@ final class StoreWait {
       }
       refresh.compareAndSet(-1, covered.refresh());
       return AnalyticsQueries.pricesPending(store.reader(), set, refresh.get()) == 0;
-    }).andThen(done -> store.pricesServed(waiting));
+    }).andThen(done -> store.seriesServed(waiting));
   }
 
   /** True once {@code ready} holds, false if {@code deadline} (epoch ms) passes first. */

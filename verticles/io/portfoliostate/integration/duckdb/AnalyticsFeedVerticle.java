@@ -252,9 +252,9 @@ public final class AnalyticsFeedVerticle extends VerticleBase {
       LowPriority.lower(settings.nice());
       Connection reader = store.reader();
       series.mark(store.seriesWriter(), instruments, currencies, today, taken, market);
-      // minPriceSeq waiters' sets first (h/prices12b).
+      // The sets of requests waiting for the series (minPriceSeq, or minSeq on a series read) first.
       List<DailySeries.Job> jobs = series.pending(reader, settings.series().batch(),
-          store.setsAwaitingPrices(WAITED_SETS));
+          store.setsAwaited(WAITED_SETS));
       pendingSeen = jobs.size();
       return series.prepare(reader, jobs, today);
     }, false)).compose(prepared -> {
@@ -298,14 +298,14 @@ public final class AnalyticsFeedVerticle extends VerticleBase {
     });
   }
 
-  // --- minPriceSeq waiters shorten the pause (h/prices12b) ---------------------------------
+  // --- readers waiting for the series shorten the pause ------------------------------------
 
   /** At most this many waited sets go first in a refresh (each is a subquery of its statement). */
   private static final int WAITED_SETS = 16;
 
   /**
-   * The next refresh after {@code pauseMs}, or sooner while a request waits with
-   * {@code minPriceSeq}: then once the pause has lasted as long as the last refresh took (at
+   * The next refresh after {@code pauseMs}, or sooner while a request waits for the series (with
+   * {@code minPriceSeq}, or {@code minSeq} on a route that reads them): then once the pause has lasted as long as the last refresh took (at
    * least {@code analytics.pollMs}), so the series take at most half a core, and only while
    * someone waits. As a {@code minSeq} waiter wakes the feed: the pacing keeps the series from
    * the write path when no one asks, and a reader who asks is not made to wait out a pause
@@ -325,7 +325,7 @@ public final class AnalyticsFeedVerticle extends VerticleBase {
       return;
     }
     long now = System.nanoTime();
-    if (now >= due || (now >= early && store.pricesAwaited())) {
+    if (now >= due || (now >= early && store.seriesAwaited())) {
       refresh();
       return;
     }

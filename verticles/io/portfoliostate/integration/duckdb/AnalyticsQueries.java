@@ -113,14 +113,19 @@ public final class AnalyticsQueries {
 
   /**
    * How many members of {@code set} wait for a refresh of their daily series since a change the
-   * feed read (not counting new prices). Blocks.
+   * feed read among its first {@code upTo} changes ({@code daily_pending.seq} is the store's count
+   * of changes read after the batch that marked it, {@link AnalyticsStore#changesCommitted}; not
+   * a {@code global_seq}), not counting new prices. Later changes do not count: a reader waiting
+   * for its own write waits for what the store had read by then, not for every trade after it
+   * (under a steady flow some member of a large set is always pending). Blocks.
    */
-  public static long seriesPending(Connection connection, PortfolioSet set) throws SQLException {
+  public static long seriesPending(Connection connection, PortfolioSet set, long upTo) throws SQLException {
     try (PreparedStatement statement = connection.prepareStatement(
-        "WITH members AS (" + set.sql() + ") SELECT count(*) FROM daily_pending p JOIN members m "
-            + "ON m.portfolio_id = p.portfolio_id LEFT JOIN daily_done d ON d.portfolio_id = p.portfolio_id "
-            + "WHERE d.seq IS NULL OR p.seq > d.seq")) {
-      set.bind(statement, 1);
+        "WITH members AS (" + set.sql() + ") SELECT count(DISTINCT p.portfolio_id) FROM daily_pending p "
+            + "JOIN members m ON m.portfolio_id = p.portfolio_id LEFT JOIN daily_done d "
+            + "ON d.portfolio_id = p.portfolio_id WHERE p.seq <= ? AND (d.seq IS NULL OR p.seq > d.seq)")) {
+      int index = set.bind(statement, 1);
+      statement.setLong(index, upTo);
       try (ResultSet rows = statement.executeQuery()) {
         rows.next();
         return rows.getLong(1);

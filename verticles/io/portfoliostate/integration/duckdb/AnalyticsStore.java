@@ -288,6 +288,21 @@ public final class AnalyticsStore implements AutoCloseable {
   }
 
   /**
+   * How many journal changes the store's committed state holds, read from its cursor on this
+   * thread's reader: every batch committed before the call is counted. {@link #changes} is not
+   * enough where a caller learnt of a commit from DuckDB itself ({@link #holds}): the feed adds
+   * a batch to it just after the commit. The count is what {@code daily_pending.seq} marks a
+   * batch with (a {@code minSeq} read of the daily series waits up to it). Blocks.
+   */
+  public long changesCommitted() throws SQLException {
+    try (Statement statement = reader().createStatement();
+        ResultSet row = statement.executeQuery("SELECT changes FROM store_cursor WHERE id = 1")) {
+      row.next();
+      return row.getLong(1);
+    }
+  }
+
+  /**
    * The highest {@code global_seq} the store has read: every answer's {@code analyticsSeq}. The
    * journal draws {@code global_seq} at insert and its connections cache blocks of numbers, so
    * this is a high-water mark, not a promise that every smaller number was read; whether one
@@ -303,32 +318,33 @@ public final class AnalyticsStore implements AutoCloseable {
   }
 
   /**
-   * The sets of the requests waiting with {@code minPriceSeq} (keyed by each wait): while any
-   * waits, the series' refreshes come sooner and take the sets' members first
-   * (AnalyticsFeedVerticle, DailySeries#pending).
+   * The sets of the requests waiting for the daily series (with {@code minPriceSeq}, or with
+   * {@code minSeq} on a route that reads the series; keyed by each wait): while any waits, the
+   * series' refreshes come sooner and take the sets' members first (AnalyticsFeedVerticle,
+   * DailySeries#pending).
    */
   private final java.util.Map<Object, AnalyticsQueries.PortfolioSet> priceWaits =
       new java.util.concurrent.ConcurrentHashMap<>();
 
-  /** A request starts waiting with {@code minPriceSeq} for {@code set}: the key to give {@link #pricesServed}. */
-  public Object pricesAwaited(AnalyticsQueries.PortfolioSet set) {
+  /** A request starts waiting for the series of {@code set}: the key to give {@link #seriesServed}. */
+  public Object seriesAwaited(AnalyticsQueries.PortfolioSet set) {
     Object key = new Object();
     priceWaits.put(key, set);
     return key;
   }
 
-  /** The wait of {@link #pricesAwaited} ended (served, or out of time). */
-  public void pricesServed(Object key) {
+  /** The wait of {@link #seriesAwaited} ended (served, or out of time). */
+  public void seriesServed(Object key) {
     priceWaits.remove(key);
   }
 
-  /** Whether a request waits with {@code minPriceSeq}. */
-  boolean pricesAwaited() {
+  /** Whether a request waits for the series. */
+  boolean seriesAwaited() {
     return !priceWaits.isEmpty();
   }
 
-  /** The sets requests wait for with {@code minPriceSeq} (a copy; distinct, at most {@code limit}). */
-  List<AnalyticsQueries.PortfolioSet> setsAwaitingPrices(int limit) {
+  /** The sets requests wait for (a copy; distinct, at most {@code limit}). */
+  List<AnalyticsQueries.PortfolioSet> setsAwaited(int limit) {
     return priceWaits.values().stream().distinct().limit(limit).toList();
   }
 

@@ -241,8 +241,9 @@ final class DailySeries {
 
   /**
    * {@link #pending(Connection, int)}, the members of {@code waited} first (the sets of requests
-   * waiting with {@code minPriceSeq}: with more portfolios marked than a refresh takes, a waited
-   * one would otherwise wait its turn behind the others, for longer than the request may).
+   * waiting for the series, with {@code minPriceSeq} or {@code minSeq}: with more portfolios
+   * marked than a refresh takes, a waited one would otherwise wait its turn behind the others,
+   * for longer than the request may).
    */
   List<Job> pending(Connection connection, int limit, List<AnalyticsQueries.PortfolioSet> waited)
       throws SQLException {
