@@ -275,10 +275,17 @@ public final class HttpGatewayVerticle extends VerticleBase {
       return;
     }
     long deadlineMs = settings.answerDeadlineMs(owners.ownerPathMs());
+    if (analyticsSettings != null && ctx.request().path().startsWith("/api/v1/analytics/")) {
+      // An analytics read may wait up to analytics.minSeqWaitMs for the store (minSeq,
+      // minPriceSeq): its own 503, which says what the store has not read yet, must reach the
+      // client before the gateway's "no answer in time".
+      deadlineMs = Math.max(deadlineMs, analyticsSettings.minSeqWaitMs() + HttpSettings.GATEWAY_MARGIN_MS);
+    }
+    long answerMs = deadlineMs;
     long timer = vertx.setTimer(deadlineMs, id -> {
       // A streamed export whose answer has begun is past any deadline's reach: it ends or is cut.
       if (!ctx.response().ended() && !ctx.response().headWritten()) {
-        Problems.send(ctx, Problems.outcomeUnknown("no answer within " + deadlineMs + " ms",
+        Problems.send(ctx, Problems.outcomeUnknown("no answer within " + answerMs + " ms",
             isRead(ctx), retrySafe(ctx)));
       }
     });
