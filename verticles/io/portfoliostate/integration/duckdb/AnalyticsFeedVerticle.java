@@ -130,7 +130,8 @@ public final class AnalyticsFeedVerticle extends VerticleBase {
     this.market = market;
     this.settings = settings;
     this.registry = registry;
-    this.series = history == null ? null : new DailySeries(store, history, market, settings.series().days());
+    this.series = history == null ? null : new DailySeries(store, history, market, settings.series().days(),
+        settings.series().journalEvents());
     this.clock = clock;
   }
 
