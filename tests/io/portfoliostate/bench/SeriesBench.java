@@ -134,6 +134,8 @@ public final class SeriesBench {
     double fromStore = journal(node, "store");
     double fromKept = journal(node, "kept");
     long[] worker = seriesWorker();
+    List<String> stepNames = List.of("market", "mark", "pending", "prepare", "load", "write");
+    double[] stepsBefore = steps(node, stepNames);
     List<Double> walls = new ArrayList<>();
     int appended = 0;
     int[] seqs = new int[portfolios];
@@ -175,6 +177,30 @@ public final class SeriesBench {
         (timer.totalTime(java.util.concurrent.TimeUnit.MILLISECONDS) - total) / refreshes,
         (after[0] - worker[0]) / 1e6 / refreshes, (after[1] - worker[1]) / 1e6 / refreshes,
         (journal(node, "store") - fromStore) / refreshes, (journal(node, "kept") - fromKept) / refreshes);
+    double[] stepsAfter = steps(node, stepNames);
+    StringBuilder perStep = new StringBuilder("refresh steps, mean ms per refresh:");
+    for (int i = 0; i < stepNames.size(); i++) {
+      perStep.append(String.format(Locale.ROOT, " %s %.1f", stepNames.get(i), (stepsAfter[i] - stepsBefore[i]) / refreshes));
+    }
+    System.out.println(perStep);
+    // What the kept journals hold: the heap after a full collection, against a run with journalEvents=0.
+    System.gc();
+    System.gc();
+    Runtime runtime = Runtime.getRuntime();
+    io.micrometer.core.instrument.Gauge kept = node.registry().find("pstate.analytics.series.keptEvents").gauge();
+    System.out.printf(Locale.ROOT, "heap after a full collection: %.1f MB; journal events kept: %.0f%n",
+        (runtime.totalMemory() - runtime.freeMemory()) / 1e6, kept == null ? 0 : kept.value());
+  }
+
+  /** The total milliseconds so far of each refresh step ({@code pstate.analytics.series.step}). */
+  private static double[] steps(Node node, List<String> names) {
+    double[] totals = new double[names.size()];
+    for (int i = 0; i < names.size(); i++) {
+      io.micrometer.core.instrument.Timer step = node.registry().find("pstate.analytics.series.step")
+          .tag("step", names.get(i)).timer();
+      totals[i] = step == null ? 0 : step.totalTime(java.util.concurrent.TimeUnit.MILLISECONDS);
+    }
+    return totals;
   }
 
   private static double journal(Node node, String source) {
