@@ -11,8 +11,8 @@ import java.util.Map;
  * the store only the events appended since ({@link DailySeries#prepare}).
  *
  * <p>Why: a refresh recomputes a portfolio from its whole journal, and parsing that journal from
- * {@code events.payload} again each time was most of a refresh's work and garbage for a portfolio
- * of thousands of events (BENCHMARKS.md, h/store13). The journal is append-only (a cancel, an
+ * {@code events.payload} again each time was the largest step of a refresh, and much of its
+ * garbage, for portfolios of thousands of events (BENCHMARKS.md, h/store13). The journal is append-only (a cancel, an
  * amendment, a back-dated trade are appended events), so what was read stays true.
  *
  * <p>When the bound is reached a journal that does not fit is not kept, and the kept ones stay:
