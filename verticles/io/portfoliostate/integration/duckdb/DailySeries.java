@@ -601,6 +601,9 @@ final class DailySeries {
       try (DuckDBAppender navs = connection.createAppender("main", "daily_nav");
           DuckDBAppender spans = connection.createAppender("main", "daily_position_spans");
           DuckDBAppender done = connection.createAppender("main", "daily_done_log")) {
+        // Every portfolio's replaced days go first, in four statements for all of them (four per
+        // portfolio were most of the write's statements, each a scan of its table).
+        delete(connection, loaded);
         for (Loaded one : loaded) {
           Prepared p = one.prepared();
           String id = p.job().portfolioId();
@@ -610,9 +613,7 @@ final class DailySeries {
           }
           List<LocalDate> dates = PerformanceCalculator.weekdays(p.computeFrom(), p.today());
           // Days from here on are replaced; the weekday before is computed only for its NAV.
-          LocalDate replaceFrom = p.computeFrom().equals(p.windowStart()) ? p.computeFrom()
-              : nextWeekday(p.computeFrom());
-          delete(connection, id, replaceFrom, p.windowStart());
+          LocalDate replaceFrom = replaceFrom(p);
           if (!dates.isEmpty()) {
             List<Instant> ends = dates.stream().map(PerformanceCalculator::endOf).toList();
             List<PortfolioState> states = BusinessTime.at(p.journal(), ends);
@@ -667,34 +668,71 @@ final class DailySeries {
     }
   }
 
-  /** Removes a portfolio's days from {@code from} on, and those before the window. */
-  private static void delete(Connection connection, String id, LocalDate from, LocalDate windowStart)
-      throws SQLException {
-    try (PreparedStatement navs = connection.prepareStatement(
-        "DELETE FROM daily_nav WHERE portfolio_id = ? AND (date >= ? OR date < ?)");
-        PreparedStatement after = connection.prepareStatement(
-            "DELETE FROM daily_position_spans WHERE portfolio_id = ? AND (from_date >= ? OR to_date < ?)");
-        PreparedStatement cut = connection.prepareStatement(
-            "UPDATE daily_position_spans SET to_date = ? WHERE portfolio_id = ? AND to_date >= ?")) {
-      navs.setString(1, id);
-      navs.setObject(2, from);
-      navs.setObject(3, windowStart);
-      navs.execute();
-      after.setString(1, id);
-      after.setObject(2, from);
-      after.setObject(3, windowStart);
-      after.execute();
-      try (PreparedStatement clip = connection.prepareStatement(
-          "UPDATE daily_position_spans SET from_date = ? WHERE portfolio_id = ? AND from_date < ?")) {
-        clip.setObject(1, windowStart);
-        clip.setString(2, id);
-        clip.setObject(3, windowStart);
-        clip.execute();
+  /** The first day a loaded job replaces: its first computed day, or the weekday after it. */
+  private static LocalDate replaceFrom(Prepared p) {
+    return p.computeFrom().equals(p.windowStart()) ? p.computeFrom() : nextWeekday(p.computeFrom());
+  }
+
+  /**
+   * Removes each loaded portfolio's days from its first replaced day on and those before its
+   * window, and clips its position spans to both, in one statement per step for all of them (a
+   * row is one portfolio's, so each step is the same as the portfolio's own statement).
+   */
+  private static void delete(Connection connection, List<Loaded> loaded) throws SQLException {
+    List<Prepared> jobs = loaded.stream().map(Loaded::prepared).filter(p -> p.base() != null).toList();
+    if (jobs.isEmpty()) {
+      return;
+    }
+    StringBuilder navs = new StringBuilder();
+    StringBuilder after = new StringBuilder();
+    StringBuilder clipTo = new StringBuilder();
+    StringBuilder clipped = new StringBuilder();
+    StringBuilder cutTo = new StringBuilder();
+    StringBuilder cut = new StringBuilder();
+    for (int i = 0; i < jobs.size(); i++) {
+      String or = i == 0 ? "" : " OR ";
+      navs.append(or).append("(portfolio_id = ? AND (date >= ? OR date < ?))");
+      after.append(or).append("(portfolio_id = ? AND (from_date >= ? OR to_date < ?))");
+      clipTo.append(" WHEN ? THEN CAST(? AS DATE)");
+      clipped.append(or).append("(portfolio_id = ? AND from_date < ?)");
+      cutTo.append(" WHEN ? THEN CAST(? AS DATE)");
+      cut.append(or).append("(portfolio_id = ? AND to_date >= ?)");
+    }
+    try (PreparedStatement deleteNavs = connection.prepareStatement("DELETE FROM daily_nav WHERE " + navs);
+        PreparedStatement deleteAfter = connection.prepareStatement(
+            "DELETE FROM daily_position_spans WHERE " + after);
+        PreparedStatement clip = connection.prepareStatement(
+            "UPDATE daily_position_spans SET from_date = CASE portfolio_id" + clipTo + " END WHERE " + clipped);
+        PreparedStatement cutAt = connection.prepareStatement(
+            "UPDATE daily_position_spans SET to_date = CASE portfolio_id" + cutTo + " END WHERE " + cut)) {
+      int n = 1;
+      int a = 1;
+      int c = 1;
+      int t = 1;
+      for (Prepared p : jobs) {
+        String id = p.job().portfolioId();
+        LocalDate from = replaceFrom(p);
+        deleteNavs.setString(n++, id);
+        deleteNavs.setObject(n++, from);
+        deleteNavs.setObject(n++, p.windowStart());
+        deleteAfter.setString(a++, id);
+        deleteAfter.setObject(a++, from);
+        deleteAfter.setObject(a++, p.windowStart());
+        clip.setString(c++, id);
+        clip.setObject(c++, p.windowStart());
+        cutAt.setString(t++, id);
+        cutAt.setObject(t++, previousWeekday(from));
       }
-      cut.setObject(1, previousWeekday(from));
-      cut.setString(2, id);
-      cut.setObject(3, from);
-      cut.execute();
+      for (Prepared p : jobs) {
+        clip.setString(c++, p.job().portfolioId());
+        clip.setObject(c++, p.windowStart());
+        cutAt.setString(t++, p.job().portfolioId());
+        cutAt.setObject(t++, replaceFrom(p));
+      }
+      deleteNavs.execute();
+      deleteAfter.execute();
+      clip.execute();
+      cutAt.execute();
     }
   }
 
