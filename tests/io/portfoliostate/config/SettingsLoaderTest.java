@@ -124,6 +124,12 @@ class SettingsLoaderTest {
     assertThat(series.pauseAfter(100)).isEqualTo(series.intervalMs());
     assertThatThrownBy(() -> Settings.from(SettingsLoader.loadJson(Map.of("PSTATE_ANALYTICS_SERIES_SHARE", "0"))))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("analytics.series.share");
+    // The journal events the refreshes keep parsed (200,000 by default; 0 keeps none).
+    assertThat(defaults.analytics().series().journalEvents()).isEqualTo(200_000);
+    assertThat(Settings.from(SettingsLoader.loadJson(Map.of("PSTATE_ANALYTICS_SERIES_JOURNAL_EVENTS", "0")))
+        .analytics().series().journalEvents()).isZero();
+    assertThatThrownBy(() -> Settings.from(SettingsLoader.loadJson(Map.of("PSTATE_ANALYTICS_SERIES_JOURNAL_EVENTS",
+        "-1")))).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("analytics.series.journalEvents");
   }
 
   @Test

@@ -655,10 +655,14 @@ public record Settings(
    * @param share the largest share of one core the refreshes take over time while the journal
    *     moves: after a refresh that took t, the next waits at least t × (1 − share) / share
    *     (0.05: nineteen times as long)
+   * @param journalEvents how many journal events, over all portfolios, the refreshes keep parsed
+   *     between them, so that a refresh reads only the events appended since (0 keeps none)
    */
-  public record SeriesSettings(int days, long intervalMs, int batch, double share) {
+  public record SeriesSettings(int days, long intervalMs, int batch, double share, int journalEvents) {
     /** The default {@code share}. */
     public static final double SHARE = 0.05;
+    /** The default {@code journalEvents}. */
+    public static final int JOURNAL_EVENTS = 200_000;
 
     public SeriesSettings {
       if (days < 1 || intervalMs < 1 || batch < 1) {
@@ -667,9 +671,17 @@ public record Settings(
       if (!(share > 0 && share <= 1)) {
         throw new IllegalArgumentException("analytics.series.share must be above 0 and at most 1, not " + share);
       }
+      if (journalEvents < 0) {
+        throw new IllegalArgumentException("analytics.series.journalEvents must be >= 0, not " + journalEvents);
+      }
     }
 
-    /** Series settings with the default {@code share}. */
+    /** Series settings with the default {@code journalEvents}. */
+    public SeriesSettings(int days, long intervalMs, int batch, double share) {
+      this(days, intervalMs, batch, share, JOURNAL_EVENTS);
+    }
+
+    /** Series settings with the default {@code share} and {@code journalEvents}. */
     public SeriesSettings(int days, long intervalMs, int batch) {
       this(days, intervalMs, batch, SHARE);
     }
@@ -683,7 +695,8 @@ public record Settings(
       return new SeriesSettings(json.getInteger("days", 783), json.getLong("intervalMs", 1_000L),
           json.getInteger("batch", 10),
           // The environment and overrides give text ("0.05"): read either form.
-          Double.parseDouble(json.getValue("share", SHARE).toString()));
+          Double.parseDouble(json.getValue("share", SHARE).toString()),
+          Integer.parseInt(json.getValue("journalEvents", JOURNAL_EVENTS).toString()));
     }
   }
 

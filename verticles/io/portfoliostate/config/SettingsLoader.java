@@ -102,7 +102,8 @@ public final class SettingsLoader {
       Map.entry("PSTATE_EXPORTS_DIR", "exports.dir"),
       Map.entry("PSTATE_EXPORTS_MAX_ROWS", "exports.maxRows"),
       Map.entry("PSTATE_ANALYTICS_SERIES_DAYS", "analytics.series.days"),
-      Map.entry("PSTATE_ANALYTICS_SERIES_SHARE", "analytics.series.share"));
+      Map.entry("PSTATE_ANALYTICS_SERIES_SHARE", "analytics.series.share"),
+      Map.entry("PSTATE_ANALYTICS_SERIES_JOURNAL_EVENTS", "analytics.series.journalEvents"));
 
   /**
    * Variables whose empty value means something ("publish none"), not "use the default": an

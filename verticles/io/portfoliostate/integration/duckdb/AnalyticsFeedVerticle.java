@@ -130,7 +130,8 @@ public final class AnalyticsFeedVerticle extends VerticleBase {
     this.market = market;
     this.settings = settings;
     this.registry = registry;
-    this.series = history == null ? null : new DailySeries(store, history, market, settings.series().days());
+    this.series = history == null ? null : new DailySeries(store, history, market, settings.series().days(),
+        settings.series().journalEvents());
     this.clock = clock;
   }
 
@@ -248,23 +249,32 @@ public final class AnalyticsFeedVerticle extends VerticleBase {
     // (the bus above only hurries them): saved with the marks below.
     Future<DailySeries.MarketMoves> stored = recorded == null ? Future.succeededFuture(null)
         : series.readMarket(recorded, seriesExecutor);
-    stored.compose(market -> seriesExecutor.executeBlocking(() -> {
+    // Each step's time (pstate.analytics.series.step): what a refresh's time is made of.
+    stored.andThen(read -> step("market", began)).compose(market -> seriesExecutor.executeBlocking(() -> {
       LowPriority.lower(settings.nice());
       Connection reader = store.reader();
+      long marking = System.nanoTime();
       series.mark(store.seriesWriter(), instruments, currencies, today, taken, market);
+      long pending = step("mark", marking);
       // The sets of requests waiting for the series (minPriceSeq, or minSeq on a series read) first.
       List<DailySeries.Job> jobs = series.pending(reader, settings.series().batch(),
           store.setsAwaited(WAITED_SETS));
       pendingSeen = jobs.size();
-      return series.prepare(reader, jobs, today);
+      long preparing = step("pending", pending);
+      List<DailySeries.Prepared> prepared = series.prepare(reader, jobs, today);
+      step("prepare", preparing);
+      return prepared;
     }, false)).compose(prepared -> {
+      long loading = System.nanoTime();
       List<Future<DailySeries.Loaded>> loads = new ArrayList<>();
       for (DailySeries.Prepared one : prepared) {
         loads.add(series.load(one));
       }
       return Future.all(loads).compose(all -> seriesExecutor.executeBlocking(() -> {
+        long writing = step("load", loading);
         List<DailySeries.Loaded> loaded = all.list();
         series.write(store.seriesWriter(), loaded);
+        step("write", writing);
         return loaded.size();
       }, false));
     }).onComplete(result -> {
@@ -296,6 +306,14 @@ public final class AnalyticsFeedVerticle extends VerticleBase {
         nextRefresh(settings.series().intervalMs(), 0);
       }
     });
+  }
+
+  /** Records a refresh step that began at {@code began} (nanoTime); returns now, the next step's start. */
+  private long step(String name, long began) {
+    long now = System.nanoTime();
+    registry.timer("pstate.analytics.series.step", "step", name).record(now - began,
+        java.util.concurrent.TimeUnit.NANOSECONDS);
+    return now;
   }
 
   // --- readers waiting for the series shorten the pause ------------------------------------

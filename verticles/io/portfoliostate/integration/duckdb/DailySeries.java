@@ -20,7 +20,7 @@ import io.portfoliostate.domain.valuation.Price;
 import io.portfoliostate.market.MarketView;
 import io.portfoliostate.persistence.DailyCloses;
 import io.portfoliostate.persistence.PerformanceHistory;
-import io.portfoliostate.protocol.EventJson;
+import io.portfoliostate.protocol.FoldingEvents;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -28,7 +28,6 @@ import io.micrometer.core.instrument.Timer;
 import io.portfoliostate.persistence.MarketRecords;
 import io.vertx.core.Future;
 import io.vertx.core.WorkerExecutor;
-import io.vertx.core.json.JsonObject;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.sql.Connection;
@@ -106,12 +105,23 @@ final class DailySeries {
   private volatile boolean coverageLoaded;
   private Counter marketRows;
   private Timer marketReads;
+  /** The journals of the last refreshes, parsed (one refresh at a time uses them). */
+  private final KeptJournals kept;
+  /** Journal events a refresh took: read from the store ("store") or kept from before ("kept"). */
+  private Map<String, Counter> journalEvents;
 
+  /** Daily series that keep no journal between refreshes. */
   DailySeries(AnalyticsStore store, PerformanceHistory history, MarketView market, int days) {
+    this(store, history, market, days, 0);
+  }
+
+  /** @param keptEvents how many journal events the refreshes keep parsed ({@link KeptJournals}) */
+  DailySeries(AnalyticsStore store, PerformanceHistory history, MarketView market, int days, int keptEvents) {
     this.store = store;
     this.closes = history.closes();
     this.market = market;
     this.days = days;
+    this.kept = new KeptJournals(keptEvents);
   }
 
   /**
@@ -127,6 +137,15 @@ final class DailySeries {
         .description("the highest market_seq the daily series have read").register(registry);
     marketReads = Timer.builder("pstate.analytics.series.priceRead")
         .description("time of one refresh's read of the stored prices and rates from PostgreSQL").register(registry);
+    Map<String, Counter> events = new HashMap<>();
+    for (String source : List.of("store", "kept")) {
+      events.put(source, Counter.builder("pstate.analytics.series.journal").tag("source", source)
+          .description("journal events the refreshes folded: read from the store's events, or kept parsed")
+          .register(registry));
+    }
+    journalEvents = events;
+    Gauge.builder("pstate.analytics.series.keptEvents", kept, KeptJournals::events)
+        .description("journal events the daily series keep parsed between refreshes").register(registry);
   }
 
   /**
@@ -437,22 +456,9 @@ final class DailySeries {
     return a.isBefore(b) ? a : b;
   }
 
-  /** The journals of {@code jobs} from the store, parsed, with each one's window. Blocks. */
+  /** The journals of {@code jobs}, parsed ({@link #journals}), with each one's window. Blocks. */
   List<Prepared> prepare(Connection connection, List<Job> jobs, LocalDate today) throws SQLException {
-    Map<String, List<PortfolioEvent>> journals = new LinkedHashMap<>();
-    for (Job job : jobs) {
-      journals.put(job.portfolioId(), new ArrayList<>());
-    }
-    try (PreparedStatement statement = connection.prepareStatement(
-        "SELECT portfolio_id, type, payload FROM events WHERE list_contains(string_split(?, ','), portfolio_id) "
-            + "ORDER BY portfolio_id, version")) {
-      statement.setString(1, String.join(",", journals.keySet()));
-      try (ResultSet rows = statement.executeQuery()) {
-        while (rows.next()) {
-          journals.get(rows.getString(1)).add(EventJson.fromJson(rows.getString(2), new JsonObject(rows.getString(3))));
-        }
-      }
-    }
+    Map<String, List<PortfolioEvent>> journals = journals(connection, jobs);
     LocalDate windowStart = windowStart(today);
     List<Prepared> prepared = new ArrayList<>();
     for (Job job : jobs) {
@@ -473,6 +479,99 @@ final class DailySeries {
           needs.currencies(), splits));
     }
     return prepared;
+  }
+
+  /**
+   * The journals of {@code jobs} in journal order: each one's kept events ({@link KeptJournals})
+   * and the events the store holds after them, read from {@code events} and parsed as the
+   * performance read parses its journal ({@link FoldingEvents}: a trade's restated positions,
+   * most of a long journal's text, are not read; a business-time fold never uses them). Keeps
+   * what it read for the next refresh unless the versions read have a gap (a later event in the
+   * store before an earlier one: used this once, asked again next time). Blocks.
+   */
+  private Map<String, List<PortfolioEvent>> journals(Connection connection, List<Job> jobs) throws SQLException {
+    Map<String, List<PortfolioEvent>> result = new LinkedHashMap<>();
+    if (jobs.isEmpty()) {
+      return result;
+    }
+    Map<String, Appended> appended = new LinkedHashMap<>();
+    StringBuilder where = new StringBuilder();
+    for (Job job : jobs) {
+      KeptJournals.Journal journal = kept.journal(job.portfolioId());
+      appended.put(job.portfolioId(), new Appended(journal));
+      where.append(where.isEmpty() ? "" : " OR ").append("(portfolio_id = ? AND version > ?)");
+    }
+    long readFromStore = 0;
+    try (PreparedStatement statement = connection.prepareStatement(
+        "SELECT portfolio_id, version, type, payload FROM events WHERE " + where + " ORDER BY portfolio_id, version")) {
+      int index = 1;
+      for (Map.Entry<String, Appended> entry : appended.entrySet()) {
+        statement.setString(index++, entry.getKey());
+        statement.setLong(index++, entry.getValue().after());
+      }
+      FoldingEvents reader = new FoldingEvents();
+      try (ResultSet rows = statement.executeQuery()) {
+        while (rows.next()) {
+          String type = rows.getString(3);
+          String line = type + '\t' + rows.getString(4);
+          appended.get(rows.getString(1)).add(rows.getLong(2), reader.event(line, 0, type.length(), line.length()));
+          readFromStore++;
+        }
+      }
+    }
+    long fromKept = 0;
+    for (Map.Entry<String, Appended> entry : appended.entrySet()) {
+      Appended one = entry.getValue();
+      List<PortfolioEvent> events = one.journal();
+      fromKept += one.kept == null ? 0 : one.kept.events().size();
+      if (one.whole && !one.events.isEmpty()) {
+        kept.keep(entry.getKey(), new KeptJournals.Journal(one.version, events));
+      }
+      result.put(entry.getKey(), events);
+    }
+    if (journalEvents != null) {
+      journalEvents.get("store").increment(readFromStore);
+      journalEvents.get("kept").increment(fromKept);
+    }
+    return result;
+  }
+
+  /** One job's kept journal and the events read after it. */
+  private static final class Appended {
+    private final KeptJournals.Journal kept;
+    private final List<PortfolioEvent> events = new ArrayList<>();
+    private long version;
+    /** Whether the versions read follow the kept one without a gap. */
+    private boolean whole = true;
+
+    Appended(KeptJournals.Journal kept) {
+      this.kept = kept;
+      this.version = after();
+    }
+
+    long after() {
+      return kept == null ? 0 : kept.version();
+    }
+
+    void add(long eventVersion, PortfolioEvent event) {
+      whole &= eventVersion == version + 1;
+      version = eventVersion;
+      events.add(event);
+    }
+
+    /** The kept events and those read after them (a new list: the kept one is never changed). */
+    List<PortfolioEvent> journal() {
+      if (kept == null) {
+        return events;
+      }
+      if (events.isEmpty()) {
+        return kept.events();
+      }
+      List<PortfolioEvent> all = new ArrayList<>(kept.events().size() + events.size());
+      all.addAll(kept.events());
+      all.addAll(events);
+      return all;
+    }
   }
 
   /**
@@ -503,6 +602,9 @@ final class DailySeries {
       try (DuckDBAppender navs = connection.createAppender("main", "daily_nav");
           DuckDBAppender spans = connection.createAppender("main", "daily_position_spans");
           DuckDBAppender done = connection.createAppender("main", "daily_done_log")) {
+        // Every portfolio's replaced days go first, in four statements for all of them (four per
+        // portfolio were most of the write's statements, each a scan of its table).
+        delete(connection, loaded);
         for (Loaded one : loaded) {
           Prepared p = one.prepared();
           String id = p.job().portfolioId();
@@ -512,9 +614,7 @@ final class DailySeries {
           }
           List<LocalDate> dates = PerformanceCalculator.weekdays(p.computeFrom(), p.today());
           // Days from here on are replaced; the weekday before is computed only for its NAV.
-          LocalDate replaceFrom = p.computeFrom().equals(p.windowStart()) ? p.computeFrom()
-              : nextWeekday(p.computeFrom());
-          delete(connection, id, replaceFrom, p.windowStart());
+          LocalDate replaceFrom = replaceFrom(p);
           if (!dates.isEmpty()) {
             List<Instant> ends = dates.stream().map(PerformanceCalculator::endOf).toList();
             List<PortfolioState> states = BusinessTime.at(p.journal(), ends);
@@ -569,34 +669,71 @@ final class DailySeries {
     }
   }
 
-  /** Removes a portfolio's days from {@code from} on, and those before the window. */
-  private static void delete(Connection connection, String id, LocalDate from, LocalDate windowStart)
-      throws SQLException {
-    try (PreparedStatement navs = connection.prepareStatement(
-        "DELETE FROM daily_nav WHERE portfolio_id = ? AND (date >= ? OR date < ?)");
-        PreparedStatement after = connection.prepareStatement(
-            "DELETE FROM daily_position_spans WHERE portfolio_id = ? AND (from_date >= ? OR to_date < ?)");
-        PreparedStatement cut = connection.prepareStatement(
-            "UPDATE daily_position_spans SET to_date = ? WHERE portfolio_id = ? AND to_date >= ?")) {
-      navs.setString(1, id);
-      navs.setObject(2, from);
-      navs.setObject(3, windowStart);
-      navs.execute();
-      after.setString(1, id);
-      after.setObject(2, from);
-      after.setObject(3, windowStart);
-      after.execute();
-      try (PreparedStatement clip = connection.prepareStatement(
-          "UPDATE daily_position_spans SET from_date = ? WHERE portfolio_id = ? AND from_date < ?")) {
-        clip.setObject(1, windowStart);
-        clip.setString(2, id);
-        clip.setObject(3, windowStart);
-        clip.execute();
+  /** The first day a loaded job replaces: its first computed day, or the weekday after it. */
+  private static LocalDate replaceFrom(Prepared p) {
+    return p.computeFrom().equals(p.windowStart()) ? p.computeFrom() : nextWeekday(p.computeFrom());
+  }
+
+  /**
+   * Removes each loaded portfolio's days from its first replaced day on and those before its
+   * window, and clips its position spans to both, in one statement per step for all of them (a
+   * row is one portfolio's, so each step is the same as the portfolio's own statement).
+   */
+  private static void delete(Connection connection, List<Loaded> loaded) throws SQLException {
+    List<Prepared> jobs = loaded.stream().map(Loaded::prepared).filter(p -> p.base() != null).toList();
+    if (jobs.isEmpty()) {
+      return;
+    }
+    StringBuilder navs = new StringBuilder();
+    StringBuilder after = new StringBuilder();
+    StringBuilder clipTo = new StringBuilder();
+    StringBuilder clipped = new StringBuilder();
+    StringBuilder cutTo = new StringBuilder();
+    StringBuilder cut = new StringBuilder();
+    for (int i = 0; i < jobs.size(); i++) {
+      String or = i == 0 ? "" : " OR ";
+      navs.append(or).append("(portfolio_id = ? AND (date >= ? OR date < ?))");
+      after.append(or).append("(portfolio_id = ? AND (from_date >= ? OR to_date < ?))");
+      clipTo.append(" WHEN ? THEN CAST(? AS DATE)");
+      clipped.append(or).append("(portfolio_id = ? AND from_date < ?)");
+      cutTo.append(" WHEN ? THEN CAST(? AS DATE)");
+      cut.append(or).append("(portfolio_id = ? AND to_date >= ?)");
+    }
+    try (PreparedStatement deleteNavs = connection.prepareStatement("DELETE FROM daily_nav WHERE " + navs);
+        PreparedStatement deleteAfter = connection.prepareStatement(
+            "DELETE FROM daily_position_spans WHERE " + after);
+        PreparedStatement clip = connection.prepareStatement(
+            "UPDATE daily_position_spans SET from_date = CASE portfolio_id" + clipTo + " END WHERE " + clipped);
+        PreparedStatement cutAt = connection.prepareStatement(
+            "UPDATE daily_position_spans SET to_date = CASE portfolio_id" + cutTo + " END WHERE " + cut)) {
+      int n = 1;
+      int a = 1;
+      int c = 1;
+      int t = 1;
+      for (Prepared p : jobs) {
+        String id = p.job().portfolioId();
+        LocalDate from = replaceFrom(p);
+        deleteNavs.setString(n++, id);
+        deleteNavs.setObject(n++, from);
+        deleteNavs.setObject(n++, p.windowStart());
+        deleteAfter.setString(a++, id);
+        deleteAfter.setObject(a++, from);
+        deleteAfter.setObject(a++, p.windowStart());
+        clip.setString(c++, id);
+        clip.setObject(c++, p.windowStart());
+        cutAt.setString(t++, id);
+        cutAt.setObject(t++, previousWeekday(from));
       }
-      cut.setObject(1, previousWeekday(from));
-      cut.setString(2, id);
-      cut.setObject(3, from);
-      cut.execute();
+      for (Prepared p : jobs) {
+        clip.setString(c++, p.job().portfolioId());
+        clip.setObject(c++, p.windowStart());
+        cutAt.setString(t++, p.job().portfolioId());
+        cutAt.setObject(t++, replaceFrom(p));
+      }
+      deleteNavs.execute();
+      deleteAfter.execute();
+      clip.execute();
+      cutAt.execute();
     }
   }
 
