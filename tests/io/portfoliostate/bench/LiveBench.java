@@ -185,7 +185,8 @@ public final class LiveBench {
       if (phases.contains("floor")) {
         // The floor's server runs beside the node, which has no subscriber left.
         Cpu.idleCores = quietCores;
-        floor(clients, subscribers, ids.size(), rate, seconds, warmup, compress, sample);
+        floor(clients, front, owner, subscribers, ids.size(), rate, seconds, warmup, compress,
+            live.getBoolean("compression", true) && live.getBoolean("sharedCompression", true), sample);
       }
     } finally {
       clients.close();
@@ -324,7 +325,7 @@ public final class LiveBench {
   static final class InProcessClients implements ClientSide {
     private final Vertx vertx;
     private final Latencies latencies = new Latencies();
-    private final List<WebSocket> sockets = new ArrayList<>();
+    private final List<Subscribers> sockets = new ArrayList<>();
 
     InProcessClients(Vertx vertx) {
       this.vertx = vertx;
@@ -333,7 +334,7 @@ public final class LiveBench {
     @Override
     public void connect(int port, String uri, List<String> registrations, int count, boolean compress)
         throws Exception {
-      sockets.addAll(LiveBench.connect(vertx, port, uri, registrations, count, compress, latencies));
+      sockets.add(LiveBench.connect(vertx, port, uri, registrations, count, compress, latencies));
     }
 
     @Override
@@ -368,7 +369,7 @@ public final class LiveBench {
 
     @Override
     public void closeSockets() {
-      sockets.forEach(WebSocket::close);
+      sockets.forEach(Subscribers::close);
       sockets.clear();
     }
 
@@ -573,7 +574,7 @@ public final class LiveBench {
     public static void main(String[] args) throws Exception {
       Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1));
       Latencies latencies = new Latencies();
-      List<WebSocket> sockets = new ArrayList<>();
+      List<Subscribers> sockets = new ArrayList<>();
       BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
       java.io.PrintStream out = System.out;
       String line;
@@ -583,7 +584,7 @@ public final class LiveBench {
           case "S" -> latencies.sent(Integer.parseInt(words[1]), Long.parseLong(words[2]), Long.parseLong(words[3]));
           case "CONNECT" -> {
             List<String> registrations = List.of(words).subList(5, words.length);
-            sockets.addAll(connect(vertx, Integer.parseInt(words[1]), words[2], registrations,
+            sockets.add(connect(vertx, Integer.parseInt(words[1]), words[2], registrations,
                 Integer.parseInt(words[3]), Boolean.parseBoolean(words[4]), latencies));
             out.println(ChildClients.ANSWER + "OK");
           }
@@ -596,7 +597,7 @@ public final class LiveBench {
           case "COUNT" -> out.println(ChildClients.ANSWER + latencies.count());
           case "SAMPLE" -> out.println(ChildClients.ANSWER + (latencies.sample.get() == null ? "" : latencies.sample.get()));
           case "CLOSE" -> {
-            sockets.forEach(WebSocket::close);
+            sockets.forEach(Subscribers::close);
             sockets.clear();
             out.println(ChildClients.ANSWER + "OK");
           }
@@ -616,10 +617,24 @@ public final class LiveBench {
   }
 
   /**
+   * The sockets of one {@link #connect} and the client that opened them. The client must stay
+   * reachable while they are used: Vert.x closes a {@code WebSocketClient} that the garbage
+   * collector finds unreachable (its {@code CleanableWebSocketClient}), and every socket with it,
+   * with a normal close (1000). Dropping it made the floor phase record nothing after a long
+   * warm-up: the client JVM's first collection after the floor's sockets opened closed them all.
+   */
+  record Subscribers(WebSocketClient client, List<WebSocket> sockets) {
+    void close() {
+      sockets.forEach(WebSocket::close);
+      client.close();
+    }
+  }
+
+  /**
    * Opens {@code count} sockets on {@code uri}, socket i in group i % groups registered with
    * {@code registrations.get(group)}; records the latency of each change message it receives.
    */
-  static List<WebSocket> connect(Vertx vertx, int port, String uri, List<String> registrations, int count,
+  static Subscribers connect(Vertx vertx, int port, String uri, List<String> registrations, int count,
       boolean compress, Latencies latencies) throws Exception {
     WebSocketClient client = vertx.createWebSocketClient(new WebSocketClientOptions().setMaxConnections(count + 10)
         .setTryUsePerMessageCompression(compress));
@@ -661,39 +676,92 @@ public final class LiveBench {
     while (snapshots.get() < count) {
       Thread.sleep(20);
     }
-    return sockets;
+    return new Subscribers(client, sockets);
+  }
+
+  /** The address the 2-node floor's messages cross the cluster on. */
+  private static final String FLOOR_ADDRESS = "bench.floor";
+
+  /** The floor's sockets of one group on one event loop: one task per message carries the writes to all of them. */
+  private record FloorLoop(io.vertx.core.Context context, List<ServerWebSocket> sockets) {
   }
 
   /**
-   * The machine's floor for the same fan-out, in the same run: a bare Vert.x WebSocket server in
-   * this JVM (no bridge, no owner, no commit), the same clients (same client Vert.x, same
-   * compression), and {@code rate} messages per second, each written to every socket of one of
-   * {@code groups} groups in turn, at the same size and content as the service's change messages
-   * ({@code sample}, one the clients received; its versions replaced). What the service adds to
-   * delivery is its latency over this one.
+   * The machine's floor for the same fan-out, in the same run, as like the service as a bare
+   * server can be. A plain Vert.x WebSocket server (no SockJS, no bridge, no hub, no owner, no
+   * journal) on the subscribers' node's own Vert.x (its event loops, its threads), the same client
+   * JVM and sockets, the same compression (permessage-deflate if the clients offer it, with the
+   * node's shared encoder when {@code live.sharedCompression} is on, as the bridge installs it),
+   * {@code rate} messages per second, each written to every socket of one of {@code groups}
+   * groups in turn, with one task per event loop carrying it to that loop's sockets (the hub's
+   * hand-off), at the size and content of a change message the clients received ({@code
+   * sample}; its versions replaced).
+   *
+   * <p>Each message is stamped ({@code committedNanos}, the service's header) when it is handed
+   * on, as the owner stamps its COMMIT: the clients' "from COMMIT" line is then the same measure
+   * for the floor as for the service, and their ratio is what the service adds. With two nodes
+   * ({@code sender} not {@code front}), the messages are made on the owner node's Vert.x and cross
+   * the clustered event bus to the subscribers' node before the socket writes, one clustered
+   * message per sender timer tick (the owner's batch per event-loop turn), as changes do.
    */
-  private static void floor(ClientSide clients, int subscribers, int groups, int rate, int seconds, int warmup,
-      boolean compress, String sample) throws Exception {
-    // No COMMIT time on the floor's messages: it has no commit (the service's header is left out).
-    String template = (sample != null ? sample
-        : "{\"type\":\"rec\",\"address\":\"floor\",\"headers\":{},\"body\":{\"kind\":\"change\","
-            + "\"fromVersion\":0,\"version\":1,\"events\":[]}}")
-        .replaceFirst("\"headers\":\\{[^}]*\\}", "\"headers\":{}");
-    Pattern versions = Pattern.compile("\"fromVersion\":\\d+,\"version\":\\d+");
-    Vertx server = Vertx.vertx();
-    try {
-      List<List<ServerWebSocket>> members = new ArrayList<>();
-      for (int g = 0; g < groups; g++) {
-        members.add(new CopyOnWriteArrayList<>());
-      }
-      HttpServer http = BenchSupport.await(server.createHttpServer(new HttpServerOptions().setHost("127.0.0.1")
-          .setPort(0).setPerMessageWebSocketCompressionSupported(true))
-          .webSocketHandler(ws -> ws.textMessageHandler(text -> {
+  private static void floor(ClientSide clients, Node front, Node sender, int subscribers, int groups, int rate,
+      int seconds, int warmup, boolean compress, boolean shared, String sample) throws Exception {
+    String template = sample != null ? sample
+        : "{\"type\":\"rec\",\"address\":\"floor\",\"headers\":{\"committedNanos\":\"0\"},\"body\":{\"kind\":"
+            + "\"change\",\"fromVersion\":0,\"version\":1,\"events\":[]}}";
+    if (!template.contains("\"committedNanos\":\"")) {
+      // A service run without COMMIT stamps: the floor's messages carry one all the same.
+      template = template.replaceFirst("\"headers\":\\{\\}", "\"headers\":{\"committedNanos\":\"0\"}");
+    }
+    java.util.regex.Matcher stampAt = Pattern.compile("\"committedNanos\":\"\\d+\"").matcher(template);
+    java.util.regex.Matcher versionsAt = Pattern.compile("\"fromVersion\":\\d+,\"version\":\\d+").matcher(template);
+    if (!stampAt.find() || !versionsAt.find(stampAt.end())) {
+      throw new IllegalStateException("not a stamped change message: " + template);
+    }
+    String head = template.substring(0, stampAt.start());
+    String middle = template.substring(stampAt.end(), versionsAt.start());
+    String tail = template.substring(versionsAt.end());
+    boolean crossing = front != sender;
+    List<java.util.concurrent.ConcurrentHashMap<Thread, FloorLoop>> members = new ArrayList<>();
+    for (int g = 0; g < groups; g++) {
+      members.add(new java.util.concurrent.ConcurrentHashMap<>());
+    }
+    Vertx vertx = front.vertx();
+    HttpServer http = BenchSupport.await(vertx.createHttpServer(new HttpServerOptions().setHost("127.0.0.1")
+        .setPort(0).setPerMessageWebSocketCompressionSupported(true))
+        .requestHandler(request -> request.toWebSocket().onSuccess(ws -> {
+          if (shared) {
+            io.portfoliostate.live.SharedDeflate.install(request);
+          }
+          ws.textMessageHandler(text -> {
             if (text.chars().allMatch(Character::isDigit)) {
-              members.get(Integer.parseInt(text)).add(ws);
+              members.get(Integer.parseInt(text)).computeIfAbsent(Thread.currentThread(),
+                  t -> new FloorLoop(Vertx.currentContext(), new CopyOnWriteArrayList<>())).sockets().add(ws);
               ws.writeTextMessage("{\"body\":{\"kind\":\"snapshot\"}}");
             }
-          })).listen(), 30);
+          });
+        })).listen(), 30);
+    // One frame per message, written as is to every socket, in a binary WebSocket message: what the bridge's
+    // raw WebSocket transport does with the hub's frame.
+    java.util.function.BiConsumer<Integer, io.vertx.core.buffer.Buffer> deliver = (g, frame) -> {
+      for (FloorLoop loop : members.get(g).values()) {
+        loop.context().runOnContext(v -> loop.sockets().forEach(ws -> ws.writeBinaryMessage(frame)));
+      }
+    };
+    io.vertx.core.eventbus.MessageConsumer<io.vertx.core.buffer.Buffer> consumer = null;
+    if (crossing) {
+      consumer = vertx.eventBus().<io.vertx.core.buffer.Buffer>consumer(FLOOR_ADDRESS, message -> {
+        io.vertx.core.buffer.Buffer batch = message.body();
+        for (int at = 0; at < batch.length(); ) {
+          int g = batch.getInt(at);
+          int length = batch.getInt(at + 4);
+          deliver.accept(g, batch.getBuffer(at + 8, at + 8 + length));
+          at += 8 + length;
+        }
+      });
+      BenchSupport.await(consumer.completion(), 30);
+    }
+    try {
       List<String> registrations = new ArrayList<>();
       for (int g = 0; g < groups; g++) {
         registrations.add(String.valueOf(g));
@@ -704,6 +772,7 @@ public final class LiveBench {
       long[] version = new long[groups];
       // Versions of their own, far from the service's (the clients match send times by group and version).
       java.util.Arrays.fill(version, 1_000_000_000L);
+      Vertx from = sender.vertx();
       for (int round = 0; round < 2; round++) {
         int phaseSeconds = round == 0 ? warmup : seconds;
         long total = (long) rate * phaseSeconds;
@@ -711,20 +780,28 @@ public final class LiveBench {
         long start = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(50);
         AtomicLong next = new AtomicLong();
         io.vertx.core.Promise<Void> sent = io.vertx.core.Promise.promise();
-        server.runOnContext(v -> server.setPeriodic(1, timer -> {
+        from.runOnContext(v -> from.setPeriodic(1, timer -> {
           long now = System.nanoTime();
+          io.vertx.core.buffer.Buffer batch = crossing ? io.vertx.core.buffer.Buffer.buffer() : null;
           while (next.get() < total && start + next.get() * interval <= now) {
             long n = next.getAndIncrement();
             int g = (int) (n % groups);
             long to = ++version[g];
             clients.sent(g, to, start + n * interval);
-            String text = versions.matcher(template).replaceFirst("\"fromVersion\":" + (to - 1) + ",\"version\":" + to);
-            for (ServerWebSocket ws : members.get(g)) {
-              ws.writeTextMessage(text);
+            String text = head + "\"committedNanos\":\"" + System.nanoTime() + "\"" + middle + "\"fromVersion\":"
+                + (to - 1) + ",\"version\":" + to + tail;
+            if (crossing) {
+              byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+              batch.appendInt(g).appendInt(bytes.length).appendBytes(bytes);
+            } else {
+              deliver.accept(g, io.vertx.core.buffer.Buffer.buffer(text));
             }
           }
+          if (crossing && batch.length() > 0) {
+            from.eventBus().send(FLOOR_ADDRESS, batch);
+          }
           if (next.get() >= total) {
-            server.cancelTimer(timer);
+            from.cancelTimer(timer);
             sent.complete();
           }
         }));
@@ -745,13 +822,19 @@ public final class LiveBench {
         }
       }
       System.out.printf("floor at %d messages/s to groups of %d sockets (%,d bytes each), bare Vert.x WebSocket "
-          + "server: %s%n", rate, subscribers / groups, template.length(), cpu.perCommit(clients, floorSent)
-          .replace("per commit", "per message"));
+          + "server on %s's Vert.x, %s%s: %s%n", rate, subscribers / groups, template.length(), front.nodeId(),
+          !compress ? "no compression" : shared ? "shared permessage-deflate" : "Netty's permessage-deflate",
+          crossing ? ", messages made on " + sender.nodeId() + " crossing the clustered event bus" : "",
+          cpu.perCommit(clients, floorSent).replace("per commit", "per message"));
       System.out.printf("  client (intended send -> message):            %s (of %,d messages)%n",
           clients.report(), (long) rate * seconds * (subscribers / groups));
+      System.out.printf("  client (hand-on -> message, as from COMMIT):  %s%n", clients.reportFromCommit());
       clients.closeSockets();
     } finally {
-      server.close();
+      if (consumer != null) {
+        consumer.unregister();
+      }
+      http.close();
     }
   }
 

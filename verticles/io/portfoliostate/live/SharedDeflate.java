@@ -21,7 +21,7 @@ import org.slf4j.LoggerFactory;
  * server's window below the 32 KB the JDK's deflater always uses — leaves the socket as it is:
  * Netty's encoder then compresses it, correctly, only at its per-socket cost.
  */
-final class SharedDeflate {
+public final class SharedDeflate {
 
   private static final Logger LOG = LoggerFactory.getLogger(SharedDeflate.class);
   /** The name Netty gives its encoder in the pipeline (its class name; the class is not public). */
@@ -33,6 +33,24 @@ final class SharedDeflate {
   private static volatile boolean warned;
 
   private SharedDeflate() {
+  }
+
+  /**
+   * As the bridge installs it, at the default level, counted nowhere: for a WebSocket served
+   * outside the bridge that must compress as the bridge does (the floor of {@code LiveBench}, a
+   * bare server measured in the same run as the bridge).
+   */
+  public static boolean install(HttpServerRequest request) {
+    return install(request, io.vertx.core.http.HttpServerOptions.DEFAULT_WEBSOCKET_COMPRESSION_LEVEL,
+        new SharedDeflateEncoder.Counters() {
+          @Override
+          public void deflated() {
+          }
+
+          @Override
+          public void reused() {
+          }
+        });
   }
 
   /**
