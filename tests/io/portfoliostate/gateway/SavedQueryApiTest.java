@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.portfoliostate.fixtures.Api;
 import io.portfoliostate.fixtures.RunningNode;
-import io.portfoliostate.fixtures.TestPool;
 import io.portfoliostate.fixtures.TestKeys;
 import io.portfoliostate.security.ApiKeySecret;
 import io.vertx.core.json.JsonArray;
@@ -49,10 +48,7 @@ class SavedQueryApiTest {
     }
     // One read given the journal's end (minSeq) instead of polling: the store holds the six
     // changes (three creations, three trades) once it answers.
-    long end;
-    try (TestPool pool = TestPool.open(NODE.databaseUri(), "saved-query-test")) {
-      end = pool.journalEnd();
-    }
+    long end = NODE.journalEnd();
     Api.Response held = api().post("/api/v1/analytics/query?minSeq=" + end,
         new JsonObject().put("sql", "SELECT count(*) AS n FROM events"));
     assertThat(held.status()).as(held.body()).isEqualTo(200);
