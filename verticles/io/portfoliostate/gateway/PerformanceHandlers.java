@@ -367,9 +367,13 @@ public final class PerformanceHandlers {
       // appended is parsed with the kept text, a few milliseconds for a year of events.
       PerformanceHistory.JournalText text = kept == null ? read : kept.text.append(read);
       long parsing = System.nanoTime();
-      return parse(text).map(events -> {
+      return parse(text).map(parts -> {
+        List<PortfolioEvent> events = new ArrayList<>(text.size());
+        parts.forEach(part -> events.addAll(part.events()));
         parseStep.record(System.nanoTime() - parsing, java.util.concurrent.TimeUnit.NANOSECONDS);
-        PerformanceCache.Journal journal = new PerformanceCache.Journal(version, text, events);
+        // Kept without the trades' restated positions (half the text read, never read by the
+        // fold): what the next young collection copies of this read (BENCHMARKS.md, "ninth pass").
+        PerformanceCache.Journal journal = new PerformanceCache.Journal(version, text.ofParts(parts), events);
         // A gap in the sequence numbers (a later event committed before an earlier one) is used
         // for this answer but not kept: the next read asks again from the kept version.
         return whole ? cache.keepJournal(id, journal) : journal;
@@ -379,20 +383,16 @@ public final class PerformanceHandlers {
 
   /**
    * Parses the journal's text on workers: a long journal in two halves at once (JSON parsing was
-   * a fifth of a year's read, and the node has more than one core), a short one in one go.
+   * a fifth of a year's read, and the node has more than one core), a short one in one go. The
+   * parts in order, each with its events and its text as kept.
    */
-  private Future<List<PortfolioEvent>> parse(PerformanceHistory.JournalText read) {
+  private Future<List<PerformanceHistory.JournalText.Part>> parse(PerformanceHistory.JournalText read) {
     if (read.size() < PARALLEL_PARSE_EVENTS) {
-      return vertx.executeBlocking(() -> read.events(0, 1), false);
+      return vertx.executeBlocking(() -> List.of(read.part(0, 1)), false);
     }
-    Future<List<PortfolioEvent>> first = vertx.executeBlocking(() -> read.events(0, 2), false);
-    Future<List<PortfolioEvent>> second = vertx.executeBlocking(() -> read.events(1, 2), false);
-    return Future.all(first, second).map(both -> {
-      List<PortfolioEvent> events = new ArrayList<>(read.size());
-      events.addAll(first.result());
-      events.addAll(second.result());
-      return events;
-    });
+    Future<PerformanceHistory.JournalText.Part> first = vertx.executeBlocking(() -> read.part(0, 2), false);
+    Future<PerformanceHistory.JournalText.Part> second = vertx.executeBlocking(() -> read.part(1, 2), false);
+    return Future.all(first, second).map(both -> List.of(first.result(), second.result()));
   }
 
   /**

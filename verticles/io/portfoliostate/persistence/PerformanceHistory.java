@@ -138,19 +138,74 @@ public final class PerformanceHistory {
      * fold ({@link FoldingEvents}): a trade's restated positions are not read.
      */
     public List<PortfolioEvent> events(int part, int parts) {
+      return part(part, parts).events();
+    }
+
+    /**
+     * Part {@code part} of {@code parts} as {@link #events(int, int)} reads it, and where its
+     * trades' restated positions are in the text: what {@link #ofParts} cuts for a reader that
+     * keeps the text.
+     */
+    public Part part(int part, int parts) {
       int length = text.length();
       int from = lineStartAtOrAfter((int) ((long) length * part / parts));
       int to = part == parts - 1 ? length : lineStartAtOrAfter((int) ((long) length * (part + 1) / parts));
       List<PortfolioEvent> events = new ArrayList<>(seqs.length / parts + 1);
       FoldingEvents reader = new FoldingEvents();
+      int[] restated = new int[16];
+      int cuts = 0;
       int start = from;
       while (start < to) {
         int end = text.indexOf('\n', start);
         end = end < 0 ? length : end;
         events.add(reader.event(text, start, text.indexOf('\t', start), end));
+        if (reader.restatedFrom() >= 0) {
+          if (cuts + 2 > restated.length) {
+            restated = Arrays.copyOf(restated, restated.length * 2);
+          }
+          restated[cuts++] = reader.restatedFrom();
+          restated[cuts++] = reader.restatedTo();
+        }
         start = end + 1;
       }
-      return events;
+      return new Part(events, Arrays.copyOf(restated, cuts));
+    }
+
+    /**
+     * This journal without its trades' restated positions, each an empty object (the same events
+     * read from it, in about half the characters of a large journal), from {@code parts}: every
+     * part of this text, in order, as {@link #part} gave them.
+     */
+    public JournalText ofParts(List<Part> parts) {
+      int cut = 0;
+      for (Part part : parts) {
+        for (int i = 0; i < part.restated().length; i += 2) {
+          cut += part.restated()[i + 1] - part.restated()[i] - 2;
+        }
+      }
+      if (cut == 0) {
+        return this;
+      }
+      // One builder of the exact length, copied a run of characters at a time: the kept text
+      // costs its own size twice in allocation (builder, string), not the text read's.
+      StringBuilder kept = new StringBuilder(text.length() - cut);
+      int copied = 0;
+      for (Part part : parts) {
+        int[] restated = part.restated();
+        for (int i = 0; i < restated.length; i += 2) {
+          kept.append(text, copied, restated[i]).append("{}");
+          copied = restated[i + 1];
+        }
+      }
+      kept.append(text, copied, text.length());
+      return new JournalText(kept.toString(), seqs);
+    }
+
+    /**
+     * One part of a journal's text read: its events, and where its trades' restated positions
+     * are ({@code [from, to)} pairs of the text's indexes, each a JSON object, in order).
+     */
+    public record Part(List<PortfolioEvent> events, int[] restated) {
     }
 
     /** The start of the first line at or after {@code at} (the text's length when none). */
