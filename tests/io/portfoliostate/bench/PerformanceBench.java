@@ -342,7 +342,8 @@ public final class PerformanceBench {
 
   /**
    * The node's own journal read ({@code PerformanceHistory.journal}, the same statement and
-   * decoding as a first call's journal step) on a pool of the node's Vert.x, alternated with the
+   * decoding as a first call's journal step before the ninth pass; then the same in two halves at
+   * once, as a first call reads it since) on a pool of the node's Vert.x, alternated with the
    * same statement fetched whole over JDBC on this thread, five times each, client-timed, the node
    * otherwise idle: what of the journal step is the read path's, not the first call's context.
    */
@@ -352,12 +353,14 @@ public final class PerformanceBench {
       return "node's read path: no embedded port";
     }
     io.vertx.sqlclient.Pool pool = io.portfoliostate.persistence.Database.embedded(Integer.parseInt(port.group(1)))
-        .pool(node.vertx(), 1, "bench-journal");
+        .pool(node.vertx(), 2, "bench-journal");
     io.portfoliostate.persistence.PerformanceHistory history = io.portfoliostate.persistence.PerformanceHistory
         .sharing(new io.portfoliostate.persistence.MarketDataStore(pool));
     io.portfoliostate.domain.PortfolioId id = io.portfoliostate.domain.PortfolioId.of(portfolio);
     List<String> reactive = new ArrayList<>();
+    List<String> halves = new ArrayList<>();
     List<String> jdbc = new ArrayList<>();
+    long middle = history.journalEnd(id).toCompletionStage().toCompletableFuture().get() / 2;
     String select = JOURNAL_STATEMENT.replace("$1", "?").replace("$2", "0");
     try (java.sql.Connection connection = BenchSupport.jdbc(node);
         java.sql.PreparedStatement fetch = connection.prepareStatement(select)) {
@@ -367,6 +370,10 @@ public final class PerformanceBench {
         long started = System.nanoTime();
         history.journal(id).toCompletionStage().toCompletableFuture().get();
         reactive.add(String.format(Locale.ROOT, "%.1f", (System.nanoTime() - started) / 1e6));
+        started = System.nanoTime();
+        io.vertx.core.Future.all(history.journalBetween(id, 0, middle), history.journalAfter(id, middle))
+            .toCompletionStage().toCompletableFuture().get();
+        halves.add(String.format(Locale.ROOT, "%.1f", (System.nanoTime() - started) / 1e6));
         started = System.nanoTime();
         try (java.sql.ResultSet result = fetch.executeQuery()) {
           result.next();
@@ -379,6 +386,7 @@ public final class PerformanceBench {
       pool.close().toCompletionStage().toCompletableFuture().get();
     }
     return "the node's read path (PerformanceHistory.journal, reactive client, node idle) " + String.join(", ", reactive)
+        + " ms, in two halves at once (two statements, two connections) " + String.join(", ", halves)
         + " ms, alternated with the JDBC fetch " + String.join(", ", jdbc) + " ms";
   }
 

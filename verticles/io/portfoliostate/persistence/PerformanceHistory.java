@@ -53,6 +53,13 @@ public final class PerformanceHistory {
   public static final String JOURNAL =
       "SELECT string_agg(" + JOURNAL_LINE + ", E'\\n' ORDER BY seq) AS events, "
           + "array_agg(seq ORDER BY seq) AS seqs FROM portfolio_events WHERE portfolio_id = $1 AND seq > $2";
+  /** {@link #JOURNAL} up to a sequence number: the first half of a journal read in two. */
+  public static final String JOURNAL_UP_TO =
+      "SELECT string_agg(" + JOURNAL_LINE + ", E'\\n' ORDER BY seq) AS events, "
+          + "array_agg(seq ORDER BY seq) AS seqs FROM portfolio_events WHERE portfolio_id = $1 AND seq > $2 "
+          + "AND seq <= $3";
+  /** The last sequence number of a portfolio's journal: one backward probe of the primary key. */
+  private static final String JOURNAL_END = "SELECT max(seq) FROM portfolio_events WHERE portfolio_id = $1";
   /**
    * Per instrument, one backward probe of the primary key for the last observation at or before
    * the window, then one forward range scan from it to the window's end, folded into one text
@@ -242,19 +249,39 @@ public final class PerformanceHistory {
    * cancel, amendment, back-dated trade — is an appended event too).
    */
   public Future<JournalText> journalAfter(PortfolioId id, long after) {
-    return pool.preparedQuery(JOURNAL).execute(Tuple.of(id.value(), after)).map(rows -> {
-      Row row = rows.iterator().next();
-      String text = row.getString(0);
-      if (text == null) {
-        return new JournalText("", new long[0]);
-      }
-      Long[] seqs = row.getArrayOfLongs(1);
-      long[] numbers = new long[seqs.length];
-      for (int i = 0; i < seqs.length; i++) {
-        numbers[i] = seqs[i];
-      }
-      return new JournalText(text, numbers);
+    return pool.preparedQuery(JOURNAL).execute(Tuple.of(id.value(), after)).map(PerformanceHistory::journalText);
+  }
+
+  /** The last sequence number of the portfolio's journal; 0 when it has none (or does not exist). */
+  public Future<Long> journalEnd(PortfolioId id) {
+    return pool.preparedQuery(JOURNAL_END).execute(Tuple.of(id.value())).map(rows -> {
+      Long end = rows.iterator().next().getLong(0);
+      return end == null ? 0L : end;
     });
+  }
+
+  /**
+   * The events of the portfolio after {@code after} up to {@code upTo} (both sequence numbers), in
+   * journal order, unparsed: a part of the journal, read at once with the others (each statement
+   * reads only its own rows' pages).
+   */
+  public Future<JournalText> journalBetween(PortfolioId id, long after, long upTo) {
+    return pool.preparedQuery(JOURNAL_UP_TO).execute(Tuple.of(id.value(), after, upTo))
+        .map(PerformanceHistory::journalText);
+  }
+
+  private static JournalText journalText(RowSet<Row> rows) {
+    Row row = rows.iterator().next();
+    String text = row.getString(0);
+    if (text == null) {
+      return new JournalText("", new long[0]);
+    }
+    Long[] seqs = row.getArrayOfLongs(1);
+    long[] numbers = new long[seqs.length];
+    for (int i = 0; i < seqs.length; i++) {
+      numbers[i] = seqs[i];
+    }
+    return new JournalText(text, numbers);
   }
 
   /** The prices of a window as read: one text per instrument, parsed on demand (off the event loop). */
