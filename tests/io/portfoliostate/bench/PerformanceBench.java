@@ -55,7 +55,9 @@ import org.HdrHistogram.Histogram;
  * warm=0 (portfolios of the same shape first-called, not measured, between the repeated window
  * and the measured others: the node is then warm from {@code warm} + 1 first calls of this shape);
  * data=&lt;dir&gt; restarts on the data a previous run left (a fresh JVM on an existing book: with
- * {@code set.http.performance.warmUp=true} it first waits for the warm-up and its price preload).
+ * {@code set.http.performance.warmUp=true} it first waits for the warm-up and its price preload);
+ * prewarm=false (true: the measured portfolios' journals are read once over JDBC before their first
+ * calls, a diagnostic of the database's share: their pages then in PostgreSQL's buffers).
  */
 public final class PerformanceBench {
 
@@ -153,6 +155,23 @@ public final class PerformanceBench {
           "%d first calls of other portfolios before the measured ones: %,d ms wall, %,.0f ms JVM CPU in all",
           warm, BenchSupport.millisSince(warmStarted), (processCpuNanos() - warmCpu) / 1e6);
       System.out.println("warming: " + warmLine);
+      if (options.string("prewarm", "false").equals("true")) {
+        // Diagnostic: the measured portfolios' journals read once over JDBC, so that their pages
+        // are in PostgreSQL's buffers before their first calls (how much of the journal step is
+        // the database's first read of them).
+        long prewarmStarted = System.nanoTime();
+        try (java.sql.Connection connection = BenchSupport.jdbc(node); java.sql.PreparedStatement fetch =
+            connection.prepareStatement(JOURNAL_STATEMENT.replace("$1", "?").replace("$2", "0"))) {
+          for (int i = 0; i < others; i++) {
+            fetch.setString(1, OTHER + (i + 1));
+            try (java.sql.ResultSet result = fetch.executeQuery()) {
+              result.next();
+            }
+          }
+        }
+        System.out.printf(Locale.ROOT, "prewarm: the %d measured journals read over JDBC in %,d ms%n", others,
+            BenchSupport.millisSince(prewarmStarted));
+      }
       // The first read of portfolios never asked before, on a node warm from the reads above:
       // each one's journal read and parsed, its year folded; the prices are the node's already.
       double[] otherWall = new double[others];
@@ -317,7 +336,58 @@ public final class PerformanceBench {
           " (%,d characters): execution %s ms, fetched over JDBC in %s ms", chars, String.join(", ", times),
           String.join(", ", fetches)));
     }
-    return line.append(" (5 runs each, the first after the node's own read)").toString();
+    line.append(" (5 runs each, the first after the node's own read); ").append(journalReads(node, portfolio));
+    return line.toString();
+  }
+
+  /**
+   * The node's own journal read ({@code PerformanceHistory.journal}, the same statement and
+   * decoding as a first call's journal step before the ninth pass; then the same in two halves at
+   * once, as a first call reads it since) on a pool of the node's Vert.x, alternated with the
+   * same statement fetched whole over JDBC on this thread, five times each, client-timed, the node
+   * otherwise idle: what of the journal step is the read path's, not the first call's context.
+   */
+  private static String journalReads(Node node, String portfolio) throws Exception {
+    java.util.regex.Matcher port = java.util.regex.Pattern.compile("\\(port (\\d+)\\)").matcher(node.describeDatabase());
+    if (!port.find()) {
+      return "node's read path: no embedded port";
+    }
+    io.vertx.sqlclient.Pool pool = io.portfoliostate.persistence.Database.embedded(Integer.parseInt(port.group(1)))
+        .pool(node.vertx(), 2, "bench-journal");
+    io.portfoliostate.persistence.PerformanceHistory history = io.portfoliostate.persistence.PerformanceHistory
+        .sharing(new io.portfoliostate.persistence.MarketDataStore(pool));
+    io.portfoliostate.domain.PortfolioId id = io.portfoliostate.domain.PortfolioId.of(portfolio);
+    List<String> reactive = new ArrayList<>();
+    List<String> halves = new ArrayList<>();
+    List<String> jdbc = new ArrayList<>();
+    long middle = history.journalEnd(id).toCompletionStage().toCompletableFuture().get() / 2;
+    String select = JOURNAL_STATEMENT.replace("$1", "?").replace("$2", "0");
+    try (java.sql.Connection connection = BenchSupport.jdbc(node);
+        java.sql.PreparedStatement fetch = connection.prepareStatement(select)) {
+      fetch.setString(1, portfolio);
+      history.journal(id).toCompletionStage().toCompletableFuture().get();
+      for (int i = 0; i < 5; i++) {
+        long started = System.nanoTime();
+        history.journal(id).toCompletionStage().toCompletableFuture().get();
+        reactive.add(String.format(Locale.ROOT, "%.1f", (System.nanoTime() - started) / 1e6));
+        started = System.nanoTime();
+        io.vertx.core.Future.all(history.journalBetween(id, 0, middle), history.journalAfter(id, middle))
+            .toCompletionStage().toCompletableFuture().get();
+        halves.add(String.format(Locale.ROOT, "%.1f", (System.nanoTime() - started) / 1e6));
+        started = System.nanoTime();
+        try (java.sql.ResultSet result = fetch.executeQuery()) {
+          result.next();
+          result.getString(1);
+          result.getArray(2).getArray();
+        }
+        jdbc.add(String.format(Locale.ROOT, "%.1f", (System.nanoTime() - started) / 1e6));
+      }
+    } finally {
+      pool.close().toCompletionStage().toCompletableFuture().get();
+    }
+    return "the node's read path (PerformanceHistory.journal, reactive client, node idle) " + String.join(", ", reactive)
+        + " ms, in two halves at once (two statements, two connections) " + String.join(", ", halves)
+        + " ms, alternated with the JDBC fetch " + String.join(", ", jdbc) + " ms";
   }
 
   /** Bytes allocated so far by this JVM's live threads (the node's event loops and workers, the client). */

@@ -141,6 +141,47 @@ class PerformanceCacheApiTest {
     assertThat(navs(id, "?from=2024-01-08&to=2024-01-12")).containsExactly("1150", "1300", "1350", "1350", "1350");
   }
 
+  /**
+   * A journal long enough to be read in two halves at once on its first read (2,102 events: the
+   * creation, a deposit of 100,000 on Monday, 2,100 buys of 1 PC-4 at 10 that Monday, one of
+   * them back-dated — executed before the others, recorded last: a trade with restated
+   * positions, which the kept text holds as an empty object). Cash 79,000, 2,100 units: closes
+   * 10 (Mon) and 11 (Wed) give 100,000, 100,000, 102,100, 102,100, 102,100. Then a buy of 100
+   * more at 10 on Monday, back-dated too, read with the kept text: cash 78,000, 2,200 units,
+   * 100,000 then 102,200.
+   */
+  @Test
+  void aLongJournalReadInTwoHalvesAnswersAsAWholeOne() {
+    api().putInstrument("PC-4", new JsonObject().put("currency", "USD"));
+    String id = api().createPortfolio("pc-halves");
+    flow(id, "d-1", "100000", "2024-01-01T09:00:00Z");
+    for (int batch = 0; batch < 5; batch++) {
+      io.vertx.core.json.JsonArray trades = new io.vertx.core.json.JsonArray();
+      for (int i = 0; i < (batch < 4 ? 500 : 99); i++) {
+        int n = batch * 500 + i;
+        trades.add(Api.trade("h-" + n, "PC-4", "BUY", "1", "10").put("executedAt",
+            java.time.Instant.parse("2024-01-01T11:00:00Z").plusSeconds(n).toString()));
+      }
+      assertThat(api().post("/api/v1/portfolios/" + id + "/trades:batch", new JsonObject().put("trades", trades))
+          .status()).isEqualTo(200);
+    }
+    api().tradeAt(id, "h-late", "PC-4", "BUY", "1", "10", "2024-01-01T10:00:00Z");
+    api().closes("PC-4", "2024-01-01", "10", "2024-01-03", "11");
+    // 2,102 events: the first read asks for them in two halves.
+    long events = api().get("/api/v1/portfolios/" + id).json().getLong("version");
+    assertThat(events).isEqualTo(2_102).isGreaterThanOrEqualTo(PerformanceHandlers.SPLIT_READ_EVENTS);
+    double misses = cacheCount("journal", "miss");
+
+    assertThat(navs(id, WEEK)).containsExactly("100000", "100000", "102100", "102100", "102100");
+    assertThat(cacheCount("journal", "miss")).isEqualTo(misses + 1);
+
+    api().tradeAt(id, "h-later", "PC-4", "BUY", "100", "10", "2024-01-01T10:30:00Z");
+    assertThat(navs(id, WEEK)).containsExactly("100000", "100000", "102200", "102200", "102200");
+    assertThat(cacheCount("journal", "miss")).isEqualTo(misses + 2);
+    assertThat(navs(id, WEEK + "&riskFree=0.01")).containsExactly("100000", "100000", "102200", "102200", "102200");
+    assertThat(cacheCount("journal", "hit")).isPositive();
+  }
+
   private static List<String> navs(String id, String query) {
     Api.Response response = api().get("/api/v1/portfolios/" + id + "/performance" + query);
     assertThat(response.status()).as(response.body()).isEqualTo(200);

@@ -48,14 +48,15 @@ final class PerformanceCache implements Shareable {
    *
    * <p>Not its parsed events: a year of 5,000 was some 50,000 small objects (trades, their
    * decimals, instants and ids) per kept portfolio, which the young collection after a first read
-   * copied (BENCHMARKS.md, "eighth pass"). What is kept instead is the journal's text as read (a
-   * few large arrays, parsed again only when events are appended), the window-independent part of
+   * copied (BENCHMARKS.md, "eighth pass"). What is kept instead is the journal's text as read
+   * without the trades' restated positions (each an empty object, which reads as the same event:
+   * half the text, "ninth pass"; one array, parsed again only when events are appended), the window-independent part of
    * the fold as columns ({@link BusinessTime.Prepared}), what the journal needs from the market,
    * and its few flows and dividends (what the valuation reads of it).
    */
   static final class Journal {
     final long version;
-    /** The journal as read: parsed again, with what is appended, when the journal moves. */
+    /** The journal as read, its restated positions cut: parsed again, with what is appended, when the journal moves. */
     final PerformanceHistory.JournalText text;
     /** How many events it has: what the cache's bound counts. */
     final int size;

@@ -66,6 +66,9 @@ public final class PerformanceHandlers {
   /** From this many events a journal is parsed in two halves at once. */
   private static final int PARALLEL_PARSE_EVENTS = 2_000;
 
+  /** From this many events a journal the node does not keep is read in two halves at once. */
+  static final int SPLIT_READ_EVENTS = 2_000;
+
   /** How long after the gateway starts the warm-up begins: the node finishes starting first. */
   private static final long WARM_UP_DELAY_MS = 1_000;
 
@@ -349,50 +352,122 @@ public final class PerformanceHandlers {
   /**
    * The portfolio's journal, parsed: what the cache keeps plus the events appended since, read
    * from PostgreSQL every time (one probe of the primary key when nothing was appended); null
-   * when the portfolio does not exist.
+   * when the portfolio does not exist. One the node does not keep is read whole ({@link #firstRead}).
    */
   private Future<PerformanceCache.Journal> journal(PortfolioId id) {
     PerformanceCache.Journal kept = cache.journal(id);
-    long after = kept == null ? 0 : kept.version;
+    if (kept == null) {
+      return firstRead(id);
+    }
     long asked = System.nanoTime();
-    return history.journalAfter(id, after).compose(read -> {
+    return history.journalAfter(id, kept.version).compose(read -> {
       journalStep.record(System.nanoTime() - asked, java.util.concurrent.TimeUnit.NANOSECONDS);
-      count("journal", read.isEmpty() && kept != null, 1);
+      count("journal", read.isEmpty(), 1);
       if (read.isEmpty()) {
         return Future.succeededFuture(kept);
       }
-      long version = read.seqs()[read.seqs().length - 1];
-      boolean whole = read.contiguousAfter(after) == read.size();
       // The cache keeps the journal's text, not its events (PerformanceCache.Journal): what was
       // appended is parsed with the kept text, a few milliseconds for a year of events.
-      PerformanceHistory.JournalText text = kept == null ? read : kept.text.append(read);
+      PerformanceHistory.JournalText text = kept.text.append(read);
       long parsing = System.nanoTime();
-      return parse(text).map(events -> {
+      return parse(text).map(parts -> {
         parseStep.record(System.nanoTime() - parsing, java.util.concurrent.TimeUnit.NANOSECONDS);
-        PerformanceCache.Journal journal = new PerformanceCache.Journal(version, text, events);
-        // A gap in the sequence numbers (a later event committed before an earlier one) is used
-        // for this answer but not kept: the next read asks again from the kept version.
-        return whole ? cache.keepJournal(id, journal) : journal;
+        return keep(id, List.of(new Parsed(text, parts)));
       });
     });
   }
 
   /**
-   * Parses the journal's text on workers: a long journal in two halves at once (JSON parsing was
-   * a fifth of a year's read, and the node has more than one core), a short one in one go.
+   * A journal the node does not keep, read whole. A long one ({@link #SPLIT_READ_EVENTS} events
+   * or more: its last sequence number probed first) in two halves at once, two statements on two
+   * connections, each half parsed on a worker as soon as it arrives: PostgreSQL reads and
+   * aggregates each half's rows on its own backend, and the node parses the first half while the
+   * second is still read (BENCHMARKS.md, "ninth pass"). The journal step ends when both halves'
+   * rows have arrived; the parse step is what is left of the parsing then.
    */
-  private Future<List<PortfolioEvent>> parse(PerformanceHistory.JournalText read) {
-    if (read.size() < PARALLEL_PARSE_EVENTS) {
-      return vertx.executeBlocking(() -> read.events(0, 1), false);
-    }
-    Future<List<PortfolioEvent>> first = vertx.executeBlocking(() -> read.events(0, 2), false);
-    Future<List<PortfolioEvent>> second = vertx.executeBlocking(() -> read.events(1, 2), false);
-    return Future.all(first, second).map(both -> {
-      List<PortfolioEvent> events = new ArrayList<>(read.size());
-      events.addAll(first.result());
-      events.addAll(second.result());
-      return events;
+  private Future<PerformanceCache.Journal> firstRead(PortfolioId id) {
+    long asked = System.nanoTime();
+    return history.journalEnd(id).compose(end -> {
+      count("journal", false, 1);
+      if (end < SPLIT_READ_EVENTS) {
+        return history.journalAfter(id, 0).compose(read -> {
+          journalStep.record(System.nanoTime() - asked, java.util.concurrent.TimeUnit.NANOSECONDS);
+          if (read.isEmpty()) {
+            return Future.<PerformanceCache.Journal>succeededFuture(null);
+          }
+          long parsing = System.nanoTime();
+          return parse(read).map(parts -> {
+            parseStep.record(System.nanoTime() - parsing, java.util.concurrent.TimeUnit.NANOSECONDS);
+            return keep(id, List.of(new Parsed(read, parts)));
+          });
+        });
+      }
+      long middle = end / 2;
+      long[] lastArrived = new long[1];
+      Future<Parsed> first = halfParsed(history.journalBetween(id, 0, middle), lastArrived);
+      // To the journal's end as it is now, not as probed: what was appended meanwhile is read too.
+      Future<Parsed> second = halfParsed(history.journalAfter(id, middle), lastArrived);
+      return Future.all(first, second).map(both -> {
+        long done = System.nanoTime();
+        journalStep.record(lastArrived[0] - asked, java.util.concurrent.TimeUnit.NANOSECONDS);
+        parseStep.record(done - lastArrived[0], java.util.concurrent.TimeUnit.NANOSECONDS);
+        return first.result().read().isEmpty() && second.result().read().isEmpty() ? null
+            : keep(id, List.of(first.result(), second.result()));
+      });
     });
+  }
+
+  /** A journal's text read and its parts parsed ({@code parts} of {@code read}, in order). */
+  private record Parsed(PerformanceHistory.JournalText read, List<PerformanceHistory.JournalText.Part> parts) {
+  }
+
+  /**
+   * {@code half} parsed on a worker as soon as it arrives, in one go (a half is parsed beside the
+   * other); the time it arrived kept in {@code lastArrived} when it is the later of the two (the
+   * event loop of the request runs both callbacks).
+   */
+  private Future<Parsed> halfParsed(Future<PerformanceHistory.JournalText> half, long[] lastArrived) {
+    return half.compose(read -> {
+      lastArrived[0] = Math.max(lastArrived[0], System.nanoTime());
+      return vertx.executeBlocking(() -> new Parsed(read, List.of(read.part(0, 1))), false);
+    });
+  }
+
+  /**
+   * The journal of {@code texts} (from its first event, in journal order, each with its parts
+   * parsed). Kept in the cache without the trades' restated positions (half the text read, never
+   * read by the fold: what the next young collection copies of this read, BENCHMARKS.md, "ninth
+   * pass"), unless it has a gap.
+   */
+  private PerformanceCache.Journal keep(PortfolioId id, List<Parsed> texts) {
+    List<PortfolioEvent> events = new ArrayList<>();
+    PerformanceHistory.JournalText kept = null;
+    for (Parsed parsed : texts) {
+      parsed.parts().forEach(part -> events.addAll(part.events()));
+      PerformanceHistory.JournalText compact = parsed.read().ofParts(parsed.parts());
+      kept = kept == null ? compact : kept.append(compact);
+    }
+    long version = kept.seqs()[kept.seqs().length - 1];
+    // From the first event on: a kept text has no gap, so a gap is in what was read since.
+    boolean whole = kept.contiguousAfter(0) == kept.size();
+    PerformanceCache.Journal journal = new PerformanceCache.Journal(version, kept, events);
+    // A gap in the sequence numbers (a later event committed before an earlier one) is used for
+    // this answer but not kept: the next read asks again from the kept version.
+    return whole ? cache.keepJournal(id, journal) : journal;
+  }
+
+  /**
+   * Parses the journal's text on workers: a long journal in two halves at once (JSON parsing was
+   * a fifth of a year's read, and the node has more than one core), a short one in one go. The
+   * parts in order, each with its events and where its trades' restated positions are.
+   */
+  private Future<List<PerformanceHistory.JournalText.Part>> parse(PerformanceHistory.JournalText read) {
+    if (read.size() < PARALLEL_PARSE_EVENTS) {
+      return vertx.executeBlocking(() -> List.of(read.part(0, 1)), false);
+    }
+    Future<PerformanceHistory.JournalText.Part> first = vertx.executeBlocking(() -> read.part(0, 2), false);
+    Future<PerformanceHistory.JournalText.Part> second = vertx.executeBlocking(() -> read.part(1, 2), false);
+    return Future.all(first, second).map(both -> List.of(first.result(), second.result()));
   }
 
   /**

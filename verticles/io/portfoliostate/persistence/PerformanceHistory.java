@@ -53,6 +53,13 @@ public final class PerformanceHistory {
   public static final String JOURNAL =
       "SELECT string_agg(" + JOURNAL_LINE + ", E'\\n' ORDER BY seq) AS events, "
           + "array_agg(seq ORDER BY seq) AS seqs FROM portfolio_events WHERE portfolio_id = $1 AND seq > $2";
+  /** {@link #JOURNAL} up to a sequence number: the first half of a journal read in two. */
+  public static final String JOURNAL_UP_TO =
+      "SELECT string_agg(" + JOURNAL_LINE + ", E'\\n' ORDER BY seq) AS events, "
+          + "array_agg(seq ORDER BY seq) AS seqs FROM portfolio_events WHERE portfolio_id = $1 AND seq > $2 "
+          + "AND seq <= $3";
+  /** The last sequence number of a portfolio's journal: one backward probe of the primary key. */
+  private static final String JOURNAL_END = "SELECT max(seq) FROM portfolio_events WHERE portfolio_id = $1";
   /**
    * Per instrument, one backward probe of the primary key for the last observation at or before
    * the window, then one forward range scan from it to the window's end, folded into one text
@@ -138,19 +145,74 @@ public final class PerformanceHistory {
      * fold ({@link FoldingEvents}): a trade's restated positions are not read.
      */
     public List<PortfolioEvent> events(int part, int parts) {
+      return part(part, parts).events();
+    }
+
+    /**
+     * Part {@code part} of {@code parts} as {@link #events(int, int)} reads it, and where its
+     * trades' restated positions are in the text: what {@link #ofParts} cuts for a reader that
+     * keeps the text.
+     */
+    public Part part(int part, int parts) {
       int length = text.length();
       int from = lineStartAtOrAfter((int) ((long) length * part / parts));
       int to = part == parts - 1 ? length : lineStartAtOrAfter((int) ((long) length * (part + 1) / parts));
       List<PortfolioEvent> events = new ArrayList<>(seqs.length / parts + 1);
       FoldingEvents reader = new FoldingEvents();
+      int[] restated = new int[16];
+      int cuts = 0;
       int start = from;
       while (start < to) {
         int end = text.indexOf('\n', start);
         end = end < 0 ? length : end;
         events.add(reader.event(text, start, text.indexOf('\t', start), end));
+        if (reader.restatedFrom() >= 0) {
+          if (cuts + 2 > restated.length) {
+            restated = Arrays.copyOf(restated, restated.length * 2);
+          }
+          restated[cuts++] = reader.restatedFrom();
+          restated[cuts++] = reader.restatedTo();
+        }
         start = end + 1;
       }
-      return events;
+      return new Part(events, Arrays.copyOf(restated, cuts));
+    }
+
+    /**
+     * This journal without its trades' restated positions, each an empty object (the same events
+     * read from it, in about half the characters of a large journal), from {@code parts}: every
+     * part of this text, in order, as {@link #part} gave them.
+     */
+    public JournalText ofParts(List<Part> parts) {
+      int cut = 0;
+      for (Part part : parts) {
+        for (int i = 0; i < part.restated().length; i += 2) {
+          cut += part.restated()[i + 1] - part.restated()[i] - 2;
+        }
+      }
+      if (cut == 0) {
+        return this;
+      }
+      // One builder of the exact length, copied a run of characters at a time: the kept text
+      // costs its own size twice in allocation (builder, string), not the text read's.
+      StringBuilder kept = new StringBuilder(text.length() - cut);
+      int copied = 0;
+      for (Part part : parts) {
+        int[] restated = part.restated();
+        for (int i = 0; i < restated.length; i += 2) {
+          kept.append(text, copied, restated[i]).append("{}");
+          copied = restated[i + 1];
+        }
+      }
+      kept.append(text, copied, text.length());
+      return new JournalText(kept.toString(), seqs);
+    }
+
+    /**
+     * One part of a journal's text read: its events, and where its trades' restated positions
+     * are ({@code [from, to)} pairs of the text's indexes, each a JSON object, in order).
+     */
+    public record Part(List<PortfolioEvent> events, int[] restated) {
     }
 
     /** The start of the first line at or after {@code at} (the text's length when none). */
@@ -187,19 +249,39 @@ public final class PerformanceHistory {
    * cancel, amendment, back-dated trade — is an appended event too).
    */
   public Future<JournalText> journalAfter(PortfolioId id, long after) {
-    return pool.preparedQuery(JOURNAL).execute(Tuple.of(id.value(), after)).map(rows -> {
-      Row row = rows.iterator().next();
-      String text = row.getString(0);
-      if (text == null) {
-        return new JournalText("", new long[0]);
-      }
-      Long[] seqs = row.getArrayOfLongs(1);
-      long[] numbers = new long[seqs.length];
-      for (int i = 0; i < seqs.length; i++) {
-        numbers[i] = seqs[i];
-      }
-      return new JournalText(text, numbers);
+    return pool.preparedQuery(JOURNAL).execute(Tuple.of(id.value(), after)).map(PerformanceHistory::journalText);
+  }
+
+  /** The last sequence number of the portfolio's journal; 0 when it has none (or does not exist). */
+  public Future<Long> journalEnd(PortfolioId id) {
+    return pool.preparedQuery(JOURNAL_END).execute(Tuple.of(id.value())).map(rows -> {
+      Long end = rows.iterator().next().getLong(0);
+      return end == null ? 0L : end;
     });
+  }
+
+  /**
+   * The events of the portfolio after {@code after} up to {@code upTo} (both sequence numbers), in
+   * journal order, unparsed: a part of the journal, read at once with the others (each statement
+   * reads only its own rows' pages).
+   */
+  public Future<JournalText> journalBetween(PortfolioId id, long after, long upTo) {
+    return pool.preparedQuery(JOURNAL_UP_TO).execute(Tuple.of(id.value(), after, upTo))
+        .map(PerformanceHistory::journalText);
+  }
+
+  private static JournalText journalText(RowSet<Row> rows) {
+    Row row = rows.iterator().next();
+    String text = row.getString(0);
+    if (text == null) {
+      return new JournalText("", new long[0]);
+    }
+    Long[] seqs = row.getArrayOfLongs(1);
+    long[] numbers = new long[seqs.length];
+    for (int i = 0; i < seqs.length; i++) {
+      numbers[i] = seqs[i];
+    }
+    return new JournalText(text, numbers);
   }
 
   /** The prices of a window as read: one text per instrument, parsed on demand (off the event loop). */

@@ -48,12 +48,17 @@ public final class FoldingEvents {
   private final Map<String, CurrencyCode> currencies = new HashMap<>();
   private final Map<String, String> strategies = new HashMap<>();
   private char[] buffer = new char[1024];
+  /** Where the last trade read had its restated positions in the text given: see {@link #restatedFrom()}. */
+  private int restatedFrom = -1;
+  private int restatedTo = -1;
 
   /**
    * The event of the line {@code type TAB payload} held by {@code text} from {@code start}
    * (included) to {@code end} (excluded), its tab at {@code tab}.
    */
   public PortfolioEvent event(String text, int start, int tab, int end) {
+    restatedFrom = -1;
+    restatedTo = -1;
     if (tab - start != TRADE.length() || !text.startsWith(TRADE, start)) {
       return EventJson.fromJson(text.substring(start, tab), new JsonObject(text.substring(tab + 1, end)));
     }
@@ -63,10 +68,31 @@ public final class FoldingEvents {
     }
     text.getChars(tab + 1, end, buffer, 0);
     try (JsonParser parser = FACTORY.createParser(buffer, 0, length)) {
-      return trade(parser);
+      TradeRecorded trade = trade(parser);
+      if (restatedFrom >= 0) {
+        restatedFrom += tab + 1;
+        restatedTo += tab + 1;
+      }
+      return trade;
     } catch (IOException e) {
       throw new UncheckedIOException("an unreadable trade in the journal", e);
     }
+  }
+
+  /**
+   * Where the last event read ({@link #event}) held its trade's restated positions in the text it
+   * was given: the index of the JSON object's opening brace (its closing one is just before
+   * {@link #restatedTo()}); -1 when it had none (not a trade, no restatement). The line with that
+   * object replaced by an empty one reads here as the same event: a reader that keeps the text
+   * keeps it without them (half a large journal's characters).
+   */
+  public int restatedFrom() {
+    return restatedFrom;
+  }
+
+  /** The end (excluded) of the last event's restated positions in the text; -1 when none. */
+  public int restatedTo() {
+    return restatedTo;
   }
 
   private TradeRecorded trade(JsonParser parser) throws IOException {
@@ -104,7 +130,13 @@ public final class FoldingEvents {
         case "adjustedBy" -> adjustedBy = isNull ? List.of() : strings(parser);
         case "restated" -> {
           restated = isNull ? null : NOT_READ;
+          boolean object = value == JsonToken.START_OBJECT;
+          int from = object ? (int) parser.currentTokenLocation().getCharOffset() : -1;
           parser.skipChildren();
+          if (object) {
+            restatedFrom = from;
+            restatedTo = (int) parser.currentTokenLocation().getCharOffset() + 1;
+          }
         }
         default -> parser.skipChildren();
       }

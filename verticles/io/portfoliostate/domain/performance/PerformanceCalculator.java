@@ -247,7 +247,7 @@ public final class PerformanceCalculator {
             slot.last = position;
           }
           if (!valued || (spentChange.signum() != 0 && rate == null)) {
-            line.unvalued[i] = true;
+            line.unvalued(i);
           } else {
             if (marketValue == null) {
               positionsValue.add(slot.unscaled, slot.scale);
@@ -640,21 +640,31 @@ public final class PerformanceCalculator {
   private static final class Line {
     final double[] marketValue;
     final double[] bought;
-    final double[] income;
     final boolean[] seen;
-    final boolean[] unvalued;
+    // Made on a line's first income or unvalued day: most lines have neither, and a first read
+    // made both for each of its 500 lines (1.2 MB of its allocation, BENCHMARKS.md, "ninth pass").
+    private double[] income;
+    private boolean[] unvalued;
 
     Line(int days) {
       marketValue = new double[days];
       bought = new double[days];
-      income = new double[days];
       seen = new boolean[days];
-      unvalued = new boolean[days];
     }
 
     void addIncome(int day, BigDecimal amount) {
       seen[day] = true;
+      income = income == null ? new double[seen.length] : income;
       income[day] += amount.doubleValue();
+    }
+
+    void unvalued(int day) {
+      unvalued = unvalued == null ? new boolean[seen.length] : unvalued;
+      unvalued[day] = true;
+    }
+
+    private boolean isUnvalued(int day) {
+      return unvalued != null && unvalued[day];
     }
 
     /**
@@ -664,7 +674,7 @@ public final class PerformanceCalculator {
      * the day's outcome). Null without a value either day or with a zero base.
      */
     double dayReturn(int i) {
-      if (!seen[i] || unvalued[i] || (seen[i - 1] && unvalued[i - 1])) {
+      if (!seen[i] || isUnvalued(i) || (seen[i - 1] && isUnvalued(i - 1))) {
         return Double.NaN;
       }
       double before = seen[i - 1] ? marketValue[i - 1] : 0;
@@ -674,7 +684,7 @@ public final class PerformanceCalculator {
       if (base == 0) {
         return Double.NaN;
       }
-      return (marketValue[i] + income[i] - before - flow) / base;
+      return (marketValue[i] + (income == null ? 0 : income[i]) - before - flow) / base;
     }
 
     /**
