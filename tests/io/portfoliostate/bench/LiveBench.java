@@ -1062,6 +1062,7 @@ public final class LiveBench {
       send(id).onComplete(r -> {
         long now = System.nanoTime();
         histogram.recordValue(Math.min(BenchSupport.HISTOGRAM_MAX_MICROS, (now - intended) / 1000));
+        LiveTimeline.committed(now, now - intended);
         if (SLOW_MS > 0 && now - intended > SLOW_MS * 1_000_000) {
           System.out.printf("slow commit: replied at %d (epoch ms), %d ms%n", System.currentTimeMillis(),
               (now - intended) / 1_000_000);

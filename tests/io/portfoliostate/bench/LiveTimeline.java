@@ -95,6 +95,7 @@ final class LiveTimeline implements AutoCloseable {
     String url = port.find() ? "jdbc:postgresql://127.0.0.1:" + port.group(1) + "/postgres" : null;
     LiveTimeline timeline = new LiveTimeline(Path.of(folder), pid, url, clientPid);
     timeline.sampler.registry = node.registry();
+    commits = new Windows();
     return timeline;
   }
 
@@ -104,6 +105,9 @@ final class LiveTimeline implements AutoCloseable {
    */
   void finish(LiveBench.ClientSide clients, long from, long to) throws Exception {
     sampler.close();
+    Windows replies = commits;
+    commits = null;
+    replies.write(folder.resolve("commits.csv"), Long.MAX_VALUE);
     ch.qos.logback.classic.Logger logger =
         (ch.qos.logback.classic.Logger) LoggerFactory.getLogger("io.portfoliostate.analytics.work");
     logger.detachAppender(workAppender);
@@ -133,6 +137,17 @@ final class LiveTimeline implements AutoCloseable {
   @Override
   public void close() {
     sampler.close();
+  }
+
+  /** The commits' latencies (intended send -> reply after COMMIT) per 100 ms window of reply, while a timeline runs. */
+  static volatile Windows commits;
+
+  /** Records one commit's reply ({@code LiveBench.Trades}): nothing unless a timeline runs. */
+  static void committed(long repliedNanos, long nanos) {
+    Windows windows = commits;
+    if (windows != null) {
+      windows.record(repliedNanos, nanos / 1000);
+    }
   }
 
   // --- the clients' side --------------------------------------------------------------------
@@ -211,8 +226,11 @@ final class LiveTimeline implements AutoCloseable {
       long next = System.nanoTime();
       while (!stopped) {
         long now = System.nanoTime();
+        // Every sample: a short-lived backend (an autovacuum worker) is seen; every second, every
+        // process of the machine, to name what else took the cores.
+        processes = children(postmaster);
         if (now - rescanned > TimeUnit.SECONDS.toNanos(1)) {
-          processes = children(postmaster);
+          everyProcess(now);
           rescanned = now;
         }
         sample(now, connection, processes);
@@ -240,6 +258,7 @@ final class LiveTimeline implements AutoCloseable {
     private void sample(long now, Connection connection, List<Long> processes) {
       threads(now, "jvm", Path.of("/proc/self/task"));
       machine(now);
+      disk(now);
       stages(now);
       if (clientPid > 0) {
         threads(now, "cli", Path.of("/proc", Long.toString(clientPid), "task"));
@@ -247,10 +266,13 @@ final class LiveTimeline implements AutoCloseable {
       Map<Long, String> queries = new HashMap<>();
       if (connection != null) {
         try (Statement statement = connection.createStatement(); ResultSet rows = statement.executeQuery(
-            "SELECT pid, pid = pg_backend_pid() AS self, regexp_replace(left(query, 70), '[\\s,]+', ' ', 'g') "
-                + "FROM pg_stat_activity WHERE backend_type = 'client backend'")) {
+            "SELECT pid, pid = pg_backend_pid() AS self, regexp_replace(left(query, 70), '[\\s,]+', ' ', 'g'), "
+                + "backend_type = 'autovacuum worker' FROM pg_stat_activity "
+                + "WHERE backend_type IN ('client backend', 'autovacuum worker')")) {
           while (rows.next()) {
-            queries.put(rows.getLong(1), rows.getBoolean(2) ? "sampler" : rows.getString(3));
+            // An autovacuum worker is PostgreSQL's own (pg-aux), named by the table it works on.
+            queries.put(rows.getLong(1), rows.getBoolean(2) ? "sampler"
+                : rows.getBoolean(4) ? "aux " + rows.getString(3) : rows.getString(3));
           }
         } catch (Exception e) {
           // a sample without labels
@@ -293,6 +315,26 @@ final class LiveTimeline implements AutoCloseable {
       }
     }
 
+    /**
+     * The disks' writes so far ({@code /proc/diskstats}, whole disks): {@code disk,<name>,written,
+     * <sectors>} and {@code disk,<name>,busy,<ms doing I/O>}; PostgreSQL's journal fsyncs and the
+     * store's files share them.
+     */
+    private void disk(long now) {
+      try {
+        for (String line : Files.readAllLines(Path.of("/proc/diskstats"))) {
+          String[] f = line.trim().split("\\s+");
+          if (f.length > 12 && f[2].matches("(vd|sd|nvme\\d+n)[a-z0-9]*") && !f[2].matches(".*[a-z]\\d+$|.*p\\d+$")
+              && Long.parseLong(f[7]) > 0) {
+            lines.add(now + ",disk," + f[2] + ",written," + f[9]);
+            lines.add(now + ",disk," + f[2] + ",busy," + f[12]);
+          }
+        }
+      } catch (IOException | RuntimeException e) {
+        // not Linux
+      }
+    }
+
     /** Each hub stage's samples and total time so far: {@code stage,<name>,count,<totalNanos>}. */
     private void stages(long now) {
       var meters = registry;
@@ -329,6 +371,28 @@ final class LiveTimeline implements AutoCloseable {
       }
     }
 
+    /**
+     * Every process's CPU so far ({@code utime + stime} of {@code /proc/<pid>/stat}, in clock
+     * ticks of 10 ms), as {@code proc} lines: the machine's other processes, by name.
+     */
+    private void everyProcess(long now) {
+      try (var procs = Files.newDirectoryStream(Path.of("/proc"), p -> p.getFileName().toString().matches("\\d+"))) {
+        for (Path proc : procs) {
+          try {
+            String stat = Files.readString(proc.resolve("stat"));
+            String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')')).replace(',', ' ');
+            String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            long ticks = Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+            lines.add(now + ",proc," + proc.getFileName() + "," + name + "," + ticks * 10_000_000L);
+          } catch (IOException | RuntimeException gone) {
+            // ended
+          }
+        }
+      } catch (IOException e) {
+        // no /proc
+      }
+    }
+
     /** The postmaster and its children (the backends and PostgreSQL's own processes). */
     private static List<Long> children(long postmaster) {
       List<Long> found = new ArrayList<>();
@@ -336,6 +400,17 @@ final class LiveTimeline implements AutoCloseable {
         return found;
       }
       found.add(postmaster);
+      try {
+        for (String child : Files.readString(Path.of("/proc", Long.toString(postmaster), "task",
+            Long.toString(postmaster), "children")).trim().split(" ")) {
+          if (!child.isEmpty()) {
+            found.add(Long.parseLong(child));
+          }
+        }
+        return found;
+      } catch (IOException | RuntimeException e) {
+        // no children file: scan
+      }
       try (var procs = Files.newDirectoryStream(Path.of("/proc"), p -> p.getFileName().toString().matches("\\d+"))) {
         for (Path proc : procs) {
           try {
@@ -507,7 +582,7 @@ final class LiveTimeline implements AutoCloseable {
       if (before == null) {
         continue;
       }
-      if (f[1].equals("stage")) {
+      if (f[1].equals("stage") || f[1].equals("proc") || f[1].equals("disk")) {
         continue;
       }
       String group = f[1].equals("jvm") ? group(f[3]) : f[1].equals("cli") ? "cli-" + group(f[3])
@@ -548,6 +623,18 @@ final class LiveTimeline implements AutoCloseable {
     List<Span> work = work(folder);
     TreeMap<Long, Map<String, Long>> used = cpuByGroup(folder);
     TreeMap<Long, Map<String, long[]>> stages = stages(folder);
+    TreeMap<Long, Map<String, Long>> others = others(folder);
+    List<Window> replies = new ArrayList<>();
+    Path commitFile = folder.resolve("commits.csv");
+    if (Files.exists(commitFile)) {
+      List<String> lines = Files.readAllLines(commitFile);
+      for (String line : lines.subList(1, lines.size())) {
+        String[] f = line.split(",");
+        replies.add(new Window(Long.parseLong(f[0]), Long.parseLong(f[1]), Long.parseLong(f[2]), Long.parseLong(f[3]),
+            Long.parseLong(f[4]), 0));
+      }
+    }
+    TreeMap<Long, long[]> disk = disk(folder);
     StringBuilder out = new StringBuilder();
     long totalOver = windows.stream().mapToLong(Window::over).sum();
     long totalCopies = windows.stream().mapToLong(Window::copies).sum();
@@ -604,13 +691,85 @@ final class LiveTimeline implements AutoCloseable {
           over += w.over();
         }
       }
-      out.append(String.format(Locale.ROOT, "    %2d s: %,7d %7.1f %,6d; %s; %s; stage means %s%n", second, copies,
-          max / 1e3, over, pauseLine(pauses, a, b), coresLine(cores(used, a, b)), stageLine(stages, a, b)));
+      long commitMax = 0;
+      for (Window w : replies) {
+        if (w.start() >= a && w.start() < b) {
+          commitMax = Math.max(commitMax, w.max());
+        }
+      }
+      var d0 = disk.ceilingEntry(a);
+      var d1 = disk.floorEntry(b);
+      String io = d0 == null || d1 == null || d1.getKey() <= d0.getKey() ? "-" : String.format(Locale.ROOT,
+          "%.1f MB written, busy %.0f%%", (d1.getValue()[0] - d0.getValue()[0]) * 512 / 1e6,
+          100.0 * (d1.getValue()[1] - d0.getValue()[1]) * 1e6 / (d1.getKey() - d0.getKey()));
+      out.append(String.format(Locale.ROOT, "    %2d s: %,7d %7.1f %,6d; commit max %.1f ms; %s; %s; stage means %s; "
+              + "disk %s; others %s%n", second, copies, max / 1e3, over, commitMax / 1e3, pauseLine(pauses, a, b),
+          coresLine(cores(used, a, b)), stageLine(stages, a, b), io, othersLine(others, a, b)));
     }
     out.append("  copies over the p99 by what their episode's span held:\n");
     overWith.forEach((what, n) -> out.append(String.format(Locale.ROOT, "    %s: %,d (%.0f%%)%n", what, n,
         100.0 * n / Math.max(1, totalOver))));
     return out.toString();
+  }
+
+  /**
+   * The CPU of the machine's other processes (not this JVM, the clients' or PostgreSQL's), by
+   * name, between the once-a-second scans: (scan time, name) -> nanoseconds since the scan before.
+   */
+  private static TreeMap<Long, Map<String, Long>> others(Path folder) throws IOException {
+    java.util.Set<String> ours = new java.util.HashSet<>();
+    List<String> lines = Files.readAllLines(folder.resolve("cpu.csv"));
+    // A process's first thread has the process's id: the smallest thread id of each JVM is its pid.
+    Map<String, Long> firstThread = new HashMap<>();
+    for (String text : lines) {
+      String[] f = text.split(",");
+      if (f[1].equals("pg")) {
+        ours.add(f[2]);
+      } else if (f[1].equals("jvm") || f[1].equals("cli")) {
+        firstThread.merge(f[1], Long.parseLong(f[2]), Math::min);
+      }
+    }
+    firstThread.values().forEach(pid -> ours.add(Long.toString(pid)));
+    TreeMap<Long, Map<String, Long>> others = new TreeMap<>();
+    Map<String, Long> last = new HashMap<>();
+    for (String text : lines) {
+      String[] f = text.split(",");
+      if (!f[1].equals("proc")) {
+        continue;
+      }
+      Long before = last.put(f[2], Long.parseLong(f[4]));
+      if (before == null || ours.contains(f[2])) {
+        continue;
+      }
+      long used = Long.parseLong(f[4]) - before;
+      if (used > 0) {
+        others.computeIfAbsent(Long.parseLong(f[0]), t -> new HashMap<>()).merge(f[3] + "/" + f[2], used, Long::sum);
+      }
+    }
+    return others;
+  }
+
+  /** The two other processes that took the most CPU in the scans ending within {@code a} to {@code b} + 1 s. */
+  private static String othersLine(TreeMap<Long, Map<String, Long>> others, long a, long b) {
+    Map<String, Long> sum = new HashMap<>();
+    others.subMap(a, true, b + 1_000_000_000L, false).values().forEach(m -> m.forEach((k, v) -> sum.merge(k, v,
+        Long::sum)));
+    return sum.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed()).limit(3)
+        .map(e -> String.format(Locale.ROOT, "%s %.2fs", e.getKey(), e.getValue() / 1e9))
+        .reduce((x, y) -> x + " " + y).orElse("-");
+  }
+
+  /** The disks' sectors written and ms busy so far, summed, per sample time. */
+  private static TreeMap<Long, long[]> disk(Path folder) throws IOException {
+    TreeMap<Long, long[]> disk = new TreeMap<>();
+    for (String text : Files.readAllLines(folder.resolve("cpu.csv"))) {
+      String[] f = text.split(",");
+      if (f[1].equals("disk")) {
+        long[] at = disk.computeIfAbsent(Long.parseLong(f[0]), t -> new long[2]);
+        at[f[3].equals("written") ? 0 : 1] += Long.parseLong(f[4]);
+      }
+    }
+    return disk;
   }
 
   /** The hub's stage timers' (count, total nanoseconds) so far, per sample time. */
