@@ -483,7 +483,8 @@ final class LiveTimeline implements AutoCloseable {
     if (name.startsWith("aux ")) {
       return "pg-aux";
     }
-    if (name.contains("FROM portfolio_events e WHERE (e.tx")) {
+    // The label keeps the query's first 70 characters: the feed's read (ChangeStreamStore.NEXT) by its start.
+    if (name.startsWith("SELECT e.tx::text AS tx_text")) {
       return "pg-feed";
     }
     if (name.contains("market_seq") || name.contains("pg_snapshot_xmin") && !name.contains("portfolio_events")
