@@ -44,6 +44,11 @@ import org.slf4j.LoggerFactory;
  *       safepoints), read where the JVM wrote it.
  * </ul>
  *
+ * <p>{@code autovacuum=off} (with {@code timeline=}) turns PostgreSQL's autovacuum off for
+ * {@code portfolio_events} and {@code holdings} in the run's database when the phase starts: an
+ * experiment (was the episode at a fixed point of the phase the journal's autovacuum?), not a
+ * setting of the service.
+ *
  * <p>{@link #attribute} then takes the windows that hold the copies over the phase's p99, joins
  * neighbours into episodes, and prints for each what coincided with it: between the oldest COMMIT
  * of a late copy and the last arrival, the GC pauses and safepoints, the store's work, the cores
@@ -93,6 +98,17 @@ final class LiveTimeline implements AutoCloseable {
     }
     Matcher port = Pattern.compile("\\(port (\\d+)\\)").matcher(node.describeDatabase());
     String url = port.find() ? "jdbc:postgresql://127.0.0.1:" + port.group(1) + "/postgres" : null;
+    if (url != null && options.string("autovacuum", "on").equals("off")) {
+      // An experiment, not a setting: is the journal's autovacuum what the episode at a fixed
+      // point of the phase is? Off for the tables it was seen on, for this run's database only.
+      try (Connection connection = DriverManager.getConnection(url, "postgres", "postgres");
+          Statement statement = connection.createStatement()) {
+        for (String table : List.of("portfolio_events", "holdings")) {
+          statement.execute("ALTER TABLE " + table + " SET (autovacuum_enabled = false)");
+        }
+      }
+      System.out.println("timeline: autovacuum off for portfolio_events and holdings");
+    }
     LiveTimeline timeline = new LiveTimeline(Path.of(folder), pid, url, clientPid);
     timeline.sampler.registry = node.registry();
     commits = new Windows();
