@@ -68,7 +68,8 @@ import org.HdrHistogram.Histogram;
  * <p>Options (key=value): nodes=1 subscribers=1000 portfolios=100 rate=2000 seconds=20 warmup=5
  * inFlight=64 phases=throughput,latency,floor compress=true (the clients offer permessage-deflate, as
  * browsers do) clients=process|jvm clientGc=-XX:+UseParallelGC (the client JVM's
- * collector and other options, separated by commas), and
+ * collector and other options, separated by commas), timeline=&lt;folder&gt; (the latency phase
+ * on one clock, and what coincided with its tail: {@link LiveTimeline}), and
  * set.&lt;path&gt;=value for node settings.
  */
 public final class LiveBench {
@@ -169,6 +170,8 @@ public final class LiveBench {
         Cpu cpu = Cpu.now(clients);
         Stages stages = Stages.of(front);
         long[] gc = gcTotals();
+        LiveTimeline timeline = LiveTimeline.start(options, dataDir, front, clients.pid());
+        long phaseFrom = System.nanoTime();
         Histogram committed = trades.fixedRate(rate, seconds);
         String gcDuring = gcLine(gc);
         Thread.sleep(1000);
@@ -179,6 +182,9 @@ public final class LiveBench {
         System.out.printf("  client (COMMIT -> change message):            %s%n", clients.reportFromCommit());
         stages.print(front);
         System.out.printf("  %s%n", gcDuring);
+        if (timeline != null) {
+          timeline.finish(clients, phaseFrom, System.nanoTime());
+        }
       }
       String sample = clients.sample();
       clients.closeSockets();
@@ -319,6 +325,12 @@ public final class LiveBench {
 
     /** The CPU time of the clients' own JVM, or -1 when they share this one. */
     long cpuNanos() throws Exception;
+
+    /** Writes the per-window latencies from COMMIT since the last reset ({@link LiveTimeline.Windows}). */
+    void timeline(Path file) throws Exception;
+
+    /** The clients' JVM's process id, or -1 when they share this one (its threads' CPU is then the server's). */
+    long pid();
   }
 
   /** The clients in this JVM, on one event loop of their own Vert.x. */
@@ -379,6 +391,16 @@ public final class LiveBench {
     }
 
     @Override
+    public void timeline(Path file) throws Exception {
+      latencies.writeTimeline(file);
+    }
+
+    @Override
+    public long pid() {
+      return -1;
+    }
+
+    @Override
     public void close() {
       closeSockets();
     }
@@ -424,7 +446,16 @@ public final class LiveBench {
     }
 
     synchronized void committed(long committedNanos, long now) {
-      fromCommit.recordValue(Math.max(0, Math.min(BenchSupport.HISTOGRAM_MAX_MICROS, (now - committedNanos) / 1000)));
+      long micros = Math.max(0, Math.min(BenchSupport.HISTOGRAM_MAX_MICROS, (now - committedNanos) / 1000));
+      fromCommit.recordValue(micros);
+      windows.record(now, micros);
+    }
+
+    /** The same latencies per 100 ms window of arrival, for the timeline ({@code timeline=}). */
+    private final LiveTimeline.Windows windows = new LiveTimeline.Windows();
+
+    synchronized void writeTimeline(Path file) throws java.io.IOException {
+      windows.write(file, fromCommit.getValueAtPercentile(99));
     }
 
     synchronized String reportFromCommit() {
@@ -434,6 +465,7 @@ public final class LiveBench {
     synchronized void reset() {
       histogram.reset();
       fromCommit.reset();
+      windows.reset();
       // Arrivals of the first versions of a phase have no send time (the version was not known).
       early.clear();
     }
@@ -550,6 +582,16 @@ public final class LiveBench {
     }
 
     @Override
+    public void timeline(Path file) throws Exception {
+      ask("TIMELINE " + file);
+    }
+
+    @Override
+    public long pid() {
+      return process.pid();
+    }
+
+    @Override
     public void close() throws Exception {
       try {
         ask("EXIT");
@@ -602,6 +644,10 @@ public final class LiveBench {
             out.println(ChildClients.ANSWER + "OK");
           }
           case "CPU" -> out.println(ChildClients.ANSWER + processCpuNanos());
+          case "TIMELINE" -> {
+            latencies.writeTimeline(Path.of(line.substring("TIMELINE ".length())));
+            out.println(ChildClients.ANSWER + "OK");
+          }
           case "EXIT" -> {
             out.println(ChildClients.ANSWER + "OK");
             out.flush();
@@ -1016,6 +1062,7 @@ public final class LiveBench {
       send(id).onComplete(r -> {
         long now = System.nanoTime();
         histogram.recordValue(Math.min(BenchSupport.HISTOGRAM_MAX_MICROS, (now - intended) / 1000));
+        LiveTimeline.committed(now, now - intended);
         if (SLOW_MS > 0 && now - intended > SLOW_MS * 1_000_000) {
           System.out.printf("slow commit: replied at %d (epoch ms), %d ms%n", System.currentTimeMillis(),
               (now - intended) / 1_000_000);

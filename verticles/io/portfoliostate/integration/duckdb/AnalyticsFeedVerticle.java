@@ -61,6 +61,13 @@ import org.slf4j.LoggerFactory;
 public final class AnalyticsFeedVerticle extends VerticleBase {
 
   private static final Logger LOG = LoggerFactory.getLogger(AnalyticsFeedVerticle.class);
+  /**
+   * One DEBUG line per piece of the store's work (a feed round's journal read and append, each
+   * step of a refresh of the series), with its start on the JVM's monotonic clock: what lines the
+   * store's work up with the live tail, GC pauses and per-thread CPU on one clock (LiveBench's
+   * timeline). Off (WARN) unless asked for: {@code work} below costs nothing then.
+   */
+  static final Logger WORK = LoggerFactory.getLogger("io.portfoliostate.analytics.work");
   private static final int SCALE = 18;
   /** The longest wait after a small batch, in polls ({@code analytics.pollMs} each). */
   private static final int SMALL_BATCH_POLLS = 5;
@@ -289,8 +296,10 @@ public final class AnalyticsFeedVerticle extends VerticleBase {
         LOG.warn("Analytics daily series refresh failed, retrying: {}", result.cause().toString());
         seriesTimer = vertx.setTimer(settings.series().intervalMs(), id -> refresh());
       } else if (result.result() > 0) {
-        long took = System.nanoTime() - began;
+        long ended = System.nanoTime();
+        long took = ended - began;
         refreshes.record(took, java.util.concurrent.TimeUnit.NANOSECONDS);
+        work("series.refresh", began, ended, result.result());
         // Paced: while the journal moves, at most analytics.series.share of one core on the
         // series however fast trades come (on a 2-core node the rest belongs to the write path:
         // at a steady 2,000 trades/s a fifth of a core in bursts was the commit's tail,
@@ -313,7 +322,18 @@ public final class AnalyticsFeedVerticle extends VerticleBase {
     long now = System.nanoTime();
     registry.timer("pstate.analytics.series.step", "step", name).record(now - began,
         java.util.concurrent.TimeUnit.NANOSECONDS);
+    work("series." + name, began, now, -1);
     return now;
+  }
+
+  /**
+   * Logs (DEBUG, {@link #WORK}) one piece of work: {@code kind began=<System.nanoTime()>
+   * took=<µs> rows=<n>} ({@code rows} -1 where it does not apply).
+   */
+  static void work(String kind, long began, long ended, long rows) {
+    if (WORK.isDebugEnabled()) {
+      WORK.debug("{} began={} took={} rows={}", kind, began, (ended - began) / 1000, rows);
+    }
   }
 
   // --- readers waiting for the series shorten the pause ------------------------------------
@@ -361,17 +381,22 @@ public final class AnalyticsFeedVerticle extends VerticleBase {
       return;
     }
     MarketSnapshot snapshot = market.snapshot();
+    long reading = System.nanoTime();
     journal.next(store.position(), settings.batchRows())
         .compose(batch -> executor.executeBlocking(() -> {
           LowPriority.lower(settings.nice());
           long started = System.nanoTime();
+          // The journal's read: the query's time in PostgreSQL and on the pool, as the feed waits for it.
+          work("feed.read", reading, started, batch.size());
           if (snapshot != copiedMarket) {
             copyMarket(snapshot);
             copiedMarket = snapshot;
           }
           if (!batch.isEmpty()) {
             append(batch);
-            batches.record(System.nanoTime() - started, java.util.concurrent.TimeUnit.NANOSECONDS);
+            long appended = System.nanoTime();
+            batches.record(appended - started, java.util.concurrent.TimeUnit.NANOSECONDS);
+            work("feed.append", started, appended, batch.size());
             read.increment(batch.size());
           }
           return batch.size();
