@@ -1,0 +1,15 @@
+-- The journal is append-only: no event is updated or deleted, so autovacuum has no dead rows to
+-- reclaim in it. What it does there (after every autovacuum_vacuum_insert_threshold/scale_factor
+-- of inserts, and ANALYZE after 10 % of new rows) is set the visibility map and hint bits and,
+-- in time, freeze: work that may wait. At the default cost delay (2 ms) one such pass took
+-- 0.2–0.9 of a core for about a second, and on a node short of cores it was the largest single
+-- cause of the live updates' latency tail at 2,000 commits a second (BENCHMARKS.md, "The live
+-- tail attributed, run by run"). Ten times the delay spreads the same work over ten times as long.
+--
+-- Why it still keeps up: with the default cost limit (200) and a dirtied page costing 20, a pass
+-- dirties at most 10 pages per 20 ms, about 4 MB a second: four times what the journal grows by
+-- at 2,000 events a second (~1 MB/s with its indexes). Anti-wraparound vacuums of this table use
+-- the same delay; they start long before the hard limit (autovacuum_freeze_max_age).
+-- Operators of an external PostgreSQL may reset it with
+-- ALTER TABLE portfolio_events RESET (autovacuum_vacuum_cost_delay).
+ALTER TABLE portfolio_events SET (autovacuum_vacuum_cost_delay = 20);
