@@ -7,7 +7,7 @@ label=$1; args=$2; jvm=${3:-}
 root=$(cd "$(dirname "$0")/../../../.." && pwd); cd "$root"
 dir=target/stalls/$label-$(date +%H%M%S); mkdir -p "$dir"
 echo "$args $jvm" > "$dir/args.txt"
-"$root/tests/io/portfoliostate/bench/stall-sampler.sh" "$dir" 400 2 10 &
+"$root/tests/io/portfoliostate/bench/stall-sampler.sh" "$dir" 400 2 "${DUMP_EVERY:-10}" &
 sampler=$!
 timeout 300 mvn -q -B -Pbench test-compile exec:exec -Dbench.class=LiveBench \
   -Dbench.jvmArgs="-Xlog:gc,safepoint:file=$root/$dir/gc.log:time,uptime $jvm" \
