@@ -45,6 +45,13 @@ public final class HttpGatewayVerticle extends VerticleBase {
   private static final String INSTRUMENT = "/api/v1/instruments/:id";
   /** The API's contract, served as written. */
   private static final Buffer OPENAPI = loadOpenApi();
+  /**
+   * What {@code http.port} 0 (any free port) is bound as: a negative port makes Vert.x pick one
+   * free port and share it among every gateway instance that asks for the same negative value.
+   * With 0 each instance bound a port of its own and clients knew only the first instance's, so
+   * every connection (every bridge socket of a test or bench node) was on one event loop.
+   */
+  private static final int SHARED_RANDOM_PORT = -1;
 
   private final HttpSettings settings;
   private final OwnerClient owners;
@@ -120,7 +127,7 @@ public final class HttpGatewayVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     server = vertx.createHttpServer(new HttpServerOptions()
-        .setHost(settings.host()).setPort(settings.port())
+        .setHost(settings.host()).setPort(settings.port() == 0 ? SHARED_RANDOM_PORT : settings.port())
         .setCompressionSupported(true)
         // Bridge clients (docs/live-updates.md): permessage-deflate unless live.compression is off,
         // and no frame above the limit.
