@@ -10,7 +10,6 @@ import io.portfoliostate.protocol.OwnerRequest;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
-import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.http.WebSocket;
@@ -735,7 +734,8 @@ public final class LiveBench {
   /**
    * The machine's floor for the same fan-out, in the same run, as like the service as a bare
    * server can be. A plain Vert.x WebSocket server (no SockJS, no bridge, no hub, no owner, no
-   * journal) on the subscribers' node's own Vert.x (its event loops, its threads), the same client
+   * journal; one server per event loop, as the gateway's instances) on the subscribers' node's own
+   * Vert.x (its event loops, its threads), the same client
    * JVM and sockets, the same compression (permessage-deflate if the clients offer it, with the
    * node's shared encoder when {@code live.sharedCompression} is on, as the bridge installs it),
    * {@code rate} messages per second, each written to every socket of one of {@code groups}
@@ -773,9 +773,7 @@ public final class LiveBench {
       members.add(new java.util.concurrent.ConcurrentHashMap<>());
     }
     Vertx vertx = front.vertx();
-    HttpServer http = BenchSupport.await(vertx.createHttpServer(new HttpServerOptions().setHost("127.0.0.1")
-        .setPort(0).setPerMessageWebSocketCompressionSupported(true))
-        .requestHandler(request -> request.toWebSocket().onSuccess(ws -> {
+    io.vertx.core.Handler<io.vertx.core.http.HttpServerRequest> accept = request -> request.toWebSocket().onSuccess(ws -> {
           if (shared) {
             io.portfoliostate.live.SharedDeflate.install(request);
           }
@@ -786,7 +784,21 @@ public final class LiveBench {
               ws.writeTextMessage("{\"body\":{\"kind\":\"snapshot\"}}");
             }
           });
-        })).listen(), 30);
+        });
+    // As many servers as the node has gateway instances (one per event loop unless owners.instances
+    // is set), sharing one random port as the gateway's do (a negative port: -2, not the gateway's
+    // -1, whose port is another): the floor's sockets are spread over the event loops as the
+    // bridge's are. One server outside a verticle had every floor socket on one loop.
+    int floorLoops = io.vertx.core.VertxOptions.DEFAULT_EVENT_LOOP_POOL_SIZE;
+    int[] floorPort = new int[1];
+    String floorServers = BenchSupport.await(vertx.deployVerticle(() -> new io.vertx.core.VerticleBase() {
+      @Override
+      public io.vertx.core.Future<?> start() {
+        return vertx.createHttpServer(new HttpServerOptions().setHost("127.0.0.1").setPort(-2)
+            .setPerMessageWebSocketCompressionSupported(true)).requestHandler(accept).listen()
+            .onSuccess(server -> floorPort[0] = server.actualPort());
+      }
+    }, new io.vertx.core.DeploymentOptions().setInstances(floorLoops)), 30);
     // One frame per message, written as is to every socket, in a binary WebSocket message: what the bridge's
     // raw WebSocket transport does with the hub's frame.
     java.util.function.BiConsumer<Integer, io.vertx.core.buffer.Buffer> deliver = (g, frame) -> {
@@ -812,7 +824,7 @@ public final class LiveBench {
       for (int g = 0; g < groups; g++) {
         registrations.add(String.valueOf(g));
       }
-      clients.connect(http.actualPort(), "/floor", registrations, subscribers, compress);
+      clients.connect(floorPort[0], "/floor", registrations, subscribers, compress);
       Cpu cpu = null;
       long floorSent = 0;
       long[] version = new long[groups];
@@ -868,7 +880,7 @@ public final class LiveBench {
         }
       }
       System.out.printf("floor at %d messages/s to groups of %d sockets (%,d bytes each), bare Vert.x WebSocket "
-          + "server on %s's Vert.x, %s%s: %s%n", rate, subscribers / groups, template.length(), front.nodeId(),
+          + "server on %s's Vert.x (%d event loops), %s%s: %s%n", rate, subscribers / groups, template.length(), front.nodeId(), floorLoops,
           !compress ? "no compression" : shared ? "shared permessage-deflate" : "Netty's permessage-deflate",
           crossing ? ", messages made on " + sender.nodeId() + " crossing the clustered event bus" : "",
           cpu.perCommit(clients, floorSent).replace("per commit", "per message"));
@@ -880,7 +892,7 @@ public final class LiveBench {
       if (consumer != null) {
         consumer.unregister();
       }
-      http.close();
+      vertx.undeploy(floorServers);
     }
   }
 
