@@ -370,9 +370,9 @@ public final class PerformanceHandlers {
       // appended is parsed with the kept text, a few milliseconds for a year of events.
       PerformanceHistory.JournalText text = kept.text.append(read);
       long parsing = System.nanoTime();
-      return parse(text).map(parts -> {
+      return parse(text).compose(parts -> {
         parseStep.record(System.nanoTime() - parsing, java.util.concurrent.TimeUnit.NANOSECONDS);
-        return keep(id, List.of(new Parsed(text, parts)));
+        return keepOnWorker(id, List.of(new Parsed(text, parts)));
       });
     });
   }
@@ -396,9 +396,9 @@ public final class PerformanceHandlers {
             return Future.<PerformanceCache.Journal>succeededFuture(null);
           }
           long parsing = System.nanoTime();
-          return parse(read).map(parts -> {
+          return parse(read).compose(parts -> {
             parseStep.record(System.nanoTime() - parsing, java.util.concurrent.TimeUnit.NANOSECONDS);
-            return keep(id, List.of(new Parsed(read, parts)));
+            return keepOnWorker(id, List.of(new Parsed(read, parts)));
           });
         });
       }
@@ -407,12 +407,13 @@ public final class PerformanceHandlers {
       Future<Parsed> first = halfParsed(history.journalBetween(id, 0, middle), lastArrived);
       // To the journal's end as it is now, not as probed: what was appended meanwhile is read too.
       Future<Parsed> second = halfParsed(history.journalAfter(id, middle), lastArrived);
-      return Future.all(first, second).map(both -> {
+      return Future.all(first, second).compose(both -> {
         long done = System.nanoTime();
         journalStep.record(lastArrived[0] - asked, java.util.concurrent.TimeUnit.NANOSECONDS);
         parseStep.record(done - lastArrived[0], java.util.concurrent.TimeUnit.NANOSECONDS);
-        return first.result().read().isEmpty() && second.result().read().isEmpty() ? null
-            : keep(id, List.of(first.result(), second.result()));
+        return first.result().read().isEmpty() && second.result().read().isEmpty()
+            ? Future.<PerformanceCache.Journal>succeededFuture(null)
+            : keepOnWorker(id, List.of(first.result(), second.result()));
       });
     });
   }
@@ -439,6 +440,12 @@ public final class PerformanceHandlers {
    * read by the fold: what the next young collection copies of this read, BENCHMARKS.md, "ninth
    * pass"), unless it has a gap.
    */
+  private Future<PerformanceCache.Journal> keepOnWorker(PortfolioId id, List<Parsed> texts) {
+    // Not on the event loop: the kept text is a copy of about a megabyte (and the halves' join
+    // another), a millisecond or two the loop's other requests would wait for.
+    return vertx.executeBlocking(() -> keep(id, texts), false);
+  }
+
   private PerformanceCache.Journal keep(PortfolioId id, List<Parsed> texts) {
     List<PortfolioEvent> events = new ArrayList<>();
     PerformanceHistory.JournalText kept = null;
