@@ -4,13 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.portfoliostate.fixtures.Api;
 import io.portfoliostate.fixtures.RunningNode;
-import io.portfoliostate.fixtures.TestPool;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -26,18 +23,6 @@ class PriceSeqWakeTest {
   @RegisterExtension
   static final RunningNode NODE = new RunningNode(new JsonObject().put("analytics", new JsonObject()
       .put("minSeqWaitMs", 5_000).put("series", new JsonObject().put("intervalMs", 600_000).put("batch", 1))));
-
-  private static TestPool pool;
-
-  @BeforeAll
-  static void open() {
-    pool = TestPool.open(NODE.databaseUri(), "price-seq-wake-test");
-  }
-
-  @AfterAll
-  static void close() throws Exception {
-    pool.close();
-  }
 
   /**
    * pw-1, pw-2, pw-3 (USD) each deposit 10,000 and buy 10 PW-US at 100 on Monday 16 November
@@ -56,7 +41,7 @@ class PriceSeqWakeTest {
       assertThat(flow.status()).as(flow.body()).isEqualTo(201);
       NODE.api().tradeAt(id, "t-1", "PW-US", "BUY", "10", "100", "2026-11-16T10:00:00Z");
     }
-    long journalEnd = pool.journalEnd();
+    long journalEnd = NODE.journalEnd();
     // The store has read the trades (exposures waits for the change only, not for the series).
     Api.Response read = NODE.api().get("/api/v1/analytics/exposures?minSeq=" + journalEnd);
     assertThat(read.status()).as(read.body()).isEqualTo(200);

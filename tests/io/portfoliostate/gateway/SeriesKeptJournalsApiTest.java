@@ -4,13 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.portfoliostate.fixtures.Api;
 import io.portfoliostate.fixtures.RunningNode;
-import io.portfoliostate.fixtures.TestPool;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -28,17 +25,6 @@ class SeriesKeptJournalsApiTest {
       .put("minSeqWaitMs", 15_000).put("series", new JsonObject().put("intervalMs", 20))));
 
   private static final String WINDOW = "from=2026-11-02&to=2026-11-13";
-  private static TestPool pool;
-
-  @BeforeAll
-  static void open() {
-    pool = TestPool.open(NODE.databaseUri(), "series-kept-journals-test");
-  }
-
-  @AfterAll
-  static void close() throws Exception {
-    pool.close();
-  }
 
   /**
    * kj-1 (USD): 10,000 deposited Monday 2 November, 20 KJ-A bought at 100 on Monday, 10 KJ-B at 50
@@ -95,7 +81,7 @@ class SeriesKeptJournalsApiTest {
     JsonObject performance = NODE.api().get("/api/v1/portfolios/" + id + "/performance?" + WINDOW).json();
     List<String> expected = days(performance.getJsonArray("series"));
     Api.Response answer = NODE.api().get("/api/v1/analytics/nav?portfolios=" + id + "&" + WINDOW + "&minSeq="
-        + pool.journalEnd() + "&minPriceSeq=" + minPriceSeq);
+        + NODE.journalEnd() + "&minPriceSeq=" + minPriceSeq);
     assertThat(answer.status()).as(answer.body()).isEqualTo(200);
     List<String> actual = days(answer.json().getJsonArray("portfolios").getJsonObject(0).getJsonArray("series"));
     assertThat(actual).isEqualTo(expected);
