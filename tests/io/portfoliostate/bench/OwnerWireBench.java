@@ -16,6 +16,7 @@ import io.portfoliostate.protocol.CommandOutcome;
 import io.portfoliostate.protocol.CommandOutcomes;
 import io.portfoliostate.protocol.Codecs;
 import io.portfoliostate.protocol.OwnerRequest;
+import io.portfoliostate.protocol.OwnerWire;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.MessageCodec;
 import java.lang.management.ManagementFactory;
@@ -35,7 +36,10 @@ import java.util.Map;
  * allocates 47.5 KB per commit with no subscriber against 20.8 KB on one node: this is the part
  * of the difference that the messages' own encoding makes.
  *
- * <p>Options (key=value): lots=1,10,50 reps=20000
+ * <p>{@code forms=binary,json}: the codecs the nodes use ({@link OwnerWire}, binary), and the JSON
+ * form of the version before ({@link OwnerWire#LEGACY_EXECUTE}), one table each, in one run.
+ *
+ * <p>Options (key=value): lots=1,10,50 reps=20000 forms=binary,json
  */
 public final class OwnerWireBench {
 
@@ -56,16 +60,26 @@ public final class OwnerWireBench {
     int reps = options.integer("reps", 20_000);
     System.out.printf(Locale.ROOT, "OwnerWireBench: java %s, %d processors%n", Runtime.version(),
         Runtime.getRuntime().availableProcessors());
-    System.out.println("| open lots of the position | request: bytes on the wire | request: allocated per encode "
-        + "+ decode | reply: bytes on the wire | reply: allocated per encode + decode | both: allocated |");
-    System.out.println("|---:|---:|---:|---:|---:|---:|");
-    run(lotCounts.get(0), reps, false);
-    for (int lots : lotCounts) {
-      run(lots, reps, true);
+    for (String form : options.string("forms", "binary,json").split(",")) {
+      boolean json = form.equals("json");
+      MessageCodec<OwnerRequest.Execute, OwnerRequest.Execute> requests =
+          json ? OwnerWire.LEGACY_EXECUTE : Codecs.of(OwnerRequest.Execute.class);
+      MessageCodec<CommandOutcomes, CommandOutcomes> replies =
+          json ? OwnerWire.LEGACY_OUTCOMES : Codecs.of(CommandOutcomes.class);
+      System.out.printf(Locale.ROOT, "%n%s: %s and %s%n", form, requests.name(), replies.name());
+      System.out.println("| open lots of the position | request: bytes on the wire | request: allocated per encode "
+          + "+ decode | reply: bytes on the wire | reply: allocated per encode + decode | both: allocated |");
+      System.out.println("|---:|---:|---:|---:|---:|---:|");
+      run(lotCounts.get(0), reps, false, requests, replies);
+      for (int lots : lotCounts) {
+        run(lots, reps, true, requests, replies);
+      }
     }
   }
 
-  private static void run(int lots, int reps, boolean print) {
+  private static void run(int lots, int reps, boolean print,
+      MessageCodec<OwnerRequest.Execute, OwnerRequest.Execute> requests,
+      MessageCodec<CommandOutcomes, CommandOutcomes> replies) {
     PortfolioState before = book(lots);
     RecordTrade trade = new RecordTrade(PORTFOLIO, "live-123456", InstrumentId.of("I0"), Side.BUY,
         BigDecimal.valueOf(37), new BigDecimal("123.45"), null, null, null, null);
@@ -75,8 +89,6 @@ public final class OwnerWireBench {
     OwnerRequest.Execute request = new OwnerRequest.Execute(PORTFOLIO, List.of(CommandEnvelope.of(trade)));
     CommandOutcomes reply = new CommandOutcomes(List.of(
         new CommandOutcome.Recorded(CommandResult.of(trade, after), false)));
-    MessageCodec<OwnerRequest.Execute, OwnerRequest.Execute> requests = Codecs.of(OwnerRequest.Execute.class);
-    MessageCodec<CommandOutcomes, CommandOutcomes> replies = Codecs.of(CommandOutcomes.class);
     int requestBytes = wire(requests, request).length();
     int replyBytes = wire(replies, reply).length();
     long requestAllocated = 0;

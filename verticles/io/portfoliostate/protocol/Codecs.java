@@ -16,12 +16,13 @@ public final class Codecs {
   private static final Map<Class<?>, MessageCodec<?, ?>> CODECS = new LinkedHashMap<>();
 
   static {
-    wire(OwnerRequest.Execute.class, JsonWireCodec.of(OwnerRequest.Execute.class, MessageJson::execute, MessageJson::execute));
+    // The owner path in binary (OwnerWire); its JSON form of the version before is registered by name below.
+    wire(OwnerRequest.Execute.class, OwnerWire.EXECUTE);
     wire(OwnerRequest.Read.class, JsonWireCodec.of(OwnerRequest.Read.class, MessageJson::read, MessageJson::read));
     wire(OwnerRequest.ReadEvents.class,
         JsonWireCodec.of(OwnerRequest.ReadEvents.class, MessageJson::readEvents, MessageJson::readEvents));
     wire(OwnerRequest.Watch.class, JsonWireCodec.of(OwnerRequest.Watch.class, MessageJson::watch, MessageJson::watch));
-    wire(CommandOutcomes.class, JsonWireCodec.of(CommandOutcomes.class, MessageJson::outcomes, MessageJson::outcomes));
+    wire(CommandOutcomes.class, OwnerWire.OUTCOMES);
     wire(EventPage.class, JsonWireCodec.of(EventPage.class, MessageJson::eventPage, MessageJson::eventPage));
     wire(PortfolioState.class, JsonWireCodec.of(PortfolioState.class, StateJson::toJson, StateJson::fromJson));
     wire(PortfolioChange.class, JsonWireCodec.of(PortfolioChange.class, MessageJson::change, MessageJson::change));
@@ -44,6 +45,9 @@ public final class Codecs {
     CODECS.forEach((type, codec) -> bus.registerDefaultCodec((Class) type, (MessageCodec) codec));
     // Sent as the gathered wire form, received decoded (a codec of two types).
     bus.registerDefaultCodec(ChangeBatch.Outgoing.class, ChangeBatchCodec.INSTANCE);
+    // What a node of the version before sends and understands, during a rolling upgrade (OwnerWire).
+    bus.registerCodec(OwnerWire.LEGACY_EXECUTE);
+    bus.registerCodec(OwnerWire.LEGACY_OUTCOMES);
   }
 
   /** The codec of {@code type}. */

@@ -6,6 +6,7 @@ import io.portfoliostate.protocol.Addresses;
 import io.portfoliostate.protocol.CommandEnvelope;
 import io.portfoliostate.protocol.FailureCodes;
 import io.portfoliostate.protocol.OwnerRequest;
+import io.portfoliostate.protocol.OwnerWire;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -49,6 +50,11 @@ public final class OwnerClient {
    * still name it; a request sent there would only time out. Kept for a minute after leaving.
    */
   private final Map<String, Long> departed = new ConcurrentHashMap<>();
+  /**
+   * Nodes of the version before, found in a rolling upgrade: they answered a binary command
+   * request with "no codec" (having decoded nothing) and are sent the JSON form from then on.
+   */
+  private final Set<String> olderNodes = ConcurrentHashMap.newKeySet();
 
   public OwnerClient(Vertx vertx, ShardMap shards, RoutingSettings settings) {
     this.vertx = vertx;
@@ -133,11 +139,17 @@ public final class OwnerClient {
       return Future.failedFuture(new NotSent());
     }
     DeliveryOptions options = new DeliveryOptions().setSendTimeout(timeoutMs);
+    if (request instanceof OwnerRequest.Execute && olderNodes.contains(node)) {
+      options.setCodecName(OwnerWire.LEGACY_EXECUTE.name());
+    }
     vertx.eventBus().request(address, request, options).onComplete(answer -> {
       toNode.remove(pending);
       if (answer.succeeded()) {
         pending.promise.tryComplete(answer.result());
       } else {
+        if (answer.cause() instanceof ReplyException refused && OwnerWire.unknownCodec(refused.getMessage())) {
+          olderNodes.add(node);
+        }
         pending.promise.tryFail(answer.cause());
       }
     });
@@ -178,7 +190,9 @@ public final class OwnerClient {
     }
     ReplyException reply = (ReplyException) failure;
     // Not delivered, refused unread, or never sent: no owner applied it.
+    // A node of the version before, that could not read the binary form: it read nothing; sent again in JSON.
     if (failure instanceof NotSent || reply.failureType() == ReplyFailure.NO_HANDLERS
+        || reply.failureType() == ReplyFailure.ERROR && OwnerWire.unknownCodec(reply.getMessage())
         || (reply.failureType() == ReplyFailure.RECIPIENT_FAILURE && reply.failureCode() == FailureCodes.NOT_OWNER)) {
       return true;
     }
