@@ -60,8 +60,21 @@ class JournalPrefixJobTest {
     assertThat(week.status()).as(week.body()).isEqualTo(200);
     assertThat(week.json().getJsonArray("series").stream().map(p -> ((JsonObject) p).getString("nav")))
         .containsExactly("1500", "1500", "1700", "1700", "1700");
-    assertThat(NODE.node().registry().counter("pstate.performance.cache", "kind", "prefix", "result", "hit").count())
-        .isEqualTo(1);
+    assertThat(prefixHits()).isEqualTo(1);
+
+    // Kept without its text (read from the prefix); a buy of 5 more at 100 on Tuesday moves the
+    // journal: read again from the prefix and the event after it. Cash 0, 15 units: 1,500, 1,500,
+    // then 1,800 from Wednesday.
+    api.tradeAt(id, "t-2", "PJ-1", "BUY", "5", "100", "2024-01-02T10:00:00Z");
+    Api.Response moved = api.get("/api/v1/portfolios/" + id + "/performance?from=2024-01-01&to=2024-01-05");
+    assertThat(moved.status()).as(moved.body()).isEqualTo(200);
+    assertThat(moved.json().getJsonArray("series").stream().map(p -> ((JsonObject) p).getString("nav")))
+        .containsExactly("1500", "1500", "1800", "1800", "1800");
+    assertThat(prefixHits()).isEqualTo(2);
+  }
+
+  private static double prefixHits() {
+    return NODE.node().registry().counter("pstate.performance.cache", "kind", "prefix", "result", "hit").count();
   }
 
   private static long awaitThrough(TestPool pool, String id, long through) throws Exception {
