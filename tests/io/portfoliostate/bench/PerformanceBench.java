@@ -110,6 +110,10 @@ public final class PerformanceBench {
         awaitWarmUp(node);
       }
 
+      // The journal prefixes (V20) the node's job writes in the background: built before the
+      // calls measured, which read them (a book of an older node has none).
+      String prefixLine = awaitPrefixes(node, overrides);
+      System.out.println("prefixes: " + prefixLine);
       // The node's background work (the analytics store's feed and daily series catch up with the
       // journals just written, or read at a restart) would share the 2 cores with the calls measured.
       awaitQuiet();
@@ -202,6 +206,8 @@ public final class PerformanceBench {
           percentile(otherCpu, 99), percentile(otherAllocated, 50), gcSince(gcBefore), stepLine(stepMedians(otherSteps)));
       System.out.println("first calls of other portfolios on the warm node: " + otherLine);
       String journalInDatabase = journalStatement(node, OTHER + "1");
+      String prefixReadsLine = prefixReads(node, OTHER + "1");
+      System.out.println("prefix reads: " + prefixReadsLine);
       System.out.println("journal statement in PostgreSQL: " + journalInDatabase);
       List<String> lines = new ArrayList<>();
       for (int share : new int[] {1, 2, 4}) {
@@ -224,6 +230,8 @@ public final class PerformanceBench {
       System.out.printf(Locale.ROOT, "AGAIN    %4d days, same window at the end: %s%n", weekdays.size(), latencyLine(again));
       System.out.printf(Locale.ROOT, "WARMING  %s%n", warmLine);
       System.out.printf(Locale.ROOT, "JOURNAL  the journal statement in PostgreSQL: %s%n", journalInDatabase);
+      System.out.printf(Locale.ROOT, "PREFIXES %s%n", prefixLine);
+      System.out.printf(Locale.ROOT, "PREFIX   %s%n", prefixReadsLine);
       System.out.printf(Locale.ROOT, "OTHER    first calls of other portfolios, warm node: %s%n", otherLine);
       Timer warmUp = node.registry().find("pstate.performance.warmup").timer();
       System.out.printf(Locale.ROOT, "WARM-UP  %s%n", warmUp == null || warmUp.count() == 0 ? "none"
@@ -388,6 +396,183 @@ public final class PerformanceBench {
     return "the node's read path (PerformanceHistory.journal, reactive client, node idle) " + String.join(", ", reactive)
         + " ms, in two halves at once (two statements, two connections) " + String.join(", ", halves)
         + " ms, alternated with the JDBC fetch " + String.join(", ", jdbc) + " ms";
+  }
+
+  /** The journals the prefix job is behind on: at least minEvents, stepEvents past their prefix (the defaults). */
+  private static final String PREFIXES_BEHIND = "SELECT count(*) FROM (SELECT (SELECT max(seq) FROM portfolio_events "
+      + "WHERE portfolio_id = p.id) AS last, coalesce(x.through_seq, 0) AS through FROM portfolios p "
+      + "LEFT JOIN journal_text_prefix x ON x.portfolio_id = p.id AND x.form = "
+      + io.portfoliostate.persistence.PerformanceHistory.PREFIX_FORM + ") q WHERE last >= ? AND last - through >= ?";
+
+  /**
+   * Waits (up to three minutes) until the node's prefix job has written every prefix it should
+   * (journals of at least {@code minEvents}, none {@code stepEvents} past its prefix); says how
+   * long that took, what the job's extensions cost (its timer; the JVM's CPU and the machine's
+   * CPU, the node otherwise idle), and what the table holds.
+   */
+  private static String awaitPrefixes(Node node, JsonObject overrides) throws Exception {
+    io.portfoliostate.config.Settings.JournalPrefixSettings settings = io.portfoliostate.config.Settings.from(
+        new JsonObject().put("http", new JsonObject().put("performance", new JsonObject().put("prefixes",
+            overrides.getJsonObject("http", new JsonObject()).getJsonObject("performance", new JsonObject())
+                .getJsonObject("prefixes", new JsonObject()))))).http().performance().prefixes();
+    long started = System.nanoTime();
+    long cpu = processCpuNanos();
+    long[] machine = machineCpu();
+    try (java.sql.Connection connection = BenchSupport.jdbc(node);
+        java.sql.PreparedStatement behind = connection.prepareStatement(PREFIXES_BEHIND)) {
+      behind.setLong(1, settings.minEvents());
+      behind.setLong(2, settings.stepEvents());
+      long left = -1;
+      while (System.nanoTime() - started < 180_000_000_000L && settings.intervalMs() > 0) {
+        try (java.sql.ResultSet result = behind.executeQuery()) {
+          result.next();
+          left = result.getLong(1);
+        }
+        if (left == 0) {
+          break;
+        }
+        Thread.sleep(100);
+      }
+      long waited = BenchSupport.millisSince(started);
+      double jvmCpu = (processCpuNanos() - cpu) / 1e6;
+      long[] machineAfter = machineCpu();
+      Timer extend = node.registry().find("pstate.journal.prefix.extend").timer();
+      String table;
+      try (java.sql.Statement statement = connection.createStatement(); java.sql.ResultSet result =
+          statement.executeQuery("SELECT count(*), coalesce(sum(through_seq), 0), coalesce(sum(octet_length(text)), 0), "
+              + "coalesce(sum(pg_column_size(text)), 0), pg_total_relation_size('journal_text_prefix') "
+              + "FROM journal_text_prefix")) {
+        result.next();
+        table = String.format(Locale.ROOT, "the table: %d prefixes of %,d events in all, %,d bytes of text "
+            + "(%,d stored: %.2f), %,d bytes with its TOAST and index", result.getLong(1), result.getLong(2),
+            result.getLong(3), result.getLong(4), result.getLong(4) / (double) Math.max(1, result.getLong(3)),
+            result.getLong(5));
+      }
+      return String.format(Locale.ROOT, "%s after %,d ms (%d behind at the end); the job's %d extensions: "
+          + "mean %.1f ms, max %.1f ms wall each; JVM CPU %.0f ms, machine CPU (all processes) %.0f ms busy "
+          + "of %.0f ms over the wait; %s", left == 0 ? "caught up" : "NOT caught up", waited, left,
+          extend == null ? 0 : extend.count(), extend == null ? 0 : extend.mean(TimeUnit.MILLISECONDS),
+          extend == null ? 0 : extend.max(TimeUnit.MILLISECONDS), jvmCpu,
+          (machineAfter[0] - machine[0]) * 10.0, (machineAfter[1] - machine[1]) * 10.0, table);
+    } catch (java.sql.SQLException e) {
+      return "no journal prefixes (" + e.getMessage().lines().findFirst().orElse("") + ")";
+    }
+  }
+
+  /** The machine's busy and total CPU time so far, in clock ticks (/proc/stat, 100 a second). */
+  private static long[] machineCpu() throws java.io.IOException {
+    String[] fields = java.nio.file.Files.readAllLines(Path.of("/proc/stat")).get(0).trim().split("\\s+");
+    long total = 0;
+    for (int i = 1; i < Math.min(fields.length, 9); i++) {
+      total += Long.parseLong(fields[i]);
+    }
+    long idle = Long.parseLong(fields[4]) + Long.parseLong(fields[5]);
+    return new long[] {total - idle, total};
+  }
+
+  /**
+   * The first read from a prefix ({@code PerformanceHistory.prefixed}: one statement, the prefix
+   * as bytea decoded once) against the whole journal's read ({@code journal}), on a pool of the
+   * node's Vert.x, alternated five times each, node idle; then the prefix's text alone read as
+   * bytea, as text ({@code convert_from}) and from copies of the table stored uncompressed
+   * ({@code STORAGE EXTERNAL}) and, if this PostgreSQL has it, compressed with lz4: what the
+   * column's form and TOAST compression cost a read.
+   */
+  private static String prefixReads(Node node, String portfolio) throws Exception {
+    java.util.regex.Matcher port = java.util.regex.Pattern.compile("\\(port (\\d+)\\)").matcher(node.describeDatabase());
+    if (!port.find()) {
+      return "no embedded port";
+    }
+    io.vertx.sqlclient.Pool pool = io.portfoliostate.persistence.Database.embedded(Integer.parseInt(port.group(1)))
+        .pool(node.vertx(), 2, "bench-prefix");
+    io.portfoliostate.persistence.PerformanceHistory history = io.portfoliostate.persistence.PerformanceHistory.on(pool);
+    io.portfoliostate.domain.PortfolioId id = io.portfoliostate.domain.PortfolioId.of(portfolio);
+    StringBuilder line = new StringBuilder();
+    try {
+      io.portfoliostate.persistence.PerformanceHistory.Prefixed first = await(history.prefixed(id));
+      if (first.prefix() == null) {
+        return "no prefix for " + portfolio;
+      }
+      line.append(String.format(Locale.ROOT, "prefix of %,d events (%,d characters), %,d after it; ",
+          first.prefix().size(), first.prefix().text().length(), first.tail().size()));
+      List<String> prefixed = new ArrayList<>();
+      List<String> whole = new ArrayList<>();
+      for (int i = 0; i < 5; i++) {
+        long started = System.nanoTime();
+        await(history.prefixed(id));
+        prefixed.add(String.format(Locale.ROOT, "%.1f", (System.nanoTime() - started) / 1e6));
+        started = System.nanoTime();
+        await(history.journal(id));
+        whole.add(String.format(Locale.ROOT, "%.1f", (System.nanoTime() - started) / 1e6));
+      }
+      line.append("prefix + events after it (one statement) ").append(String.join(", ", prefixed))
+          .append(" ms against the whole journal ").append(String.join(", ", whole)).append(" ms");
+      boolean lz4;
+      try (java.sql.Connection connection = BenchSupport.jdbc(node); java.sql.Statement statement =
+          connection.createStatement()) {
+        statement.execute("DROP TABLE IF EXISTS bench_prefix_plain, bench_prefix_lz4");
+        statement.execute("CREATE TABLE bench_prefix_plain (LIKE journal_text_prefix)");
+        statement.execute("ALTER TABLE bench_prefix_plain ALTER COLUMN text SET STORAGE EXTERNAL");
+        // Concatenated with nothing: a new value, stored as the table says (a copy keeps its compression).
+        statement.execute("INSERT INTO bench_prefix_plain SELECT portfolio_id, form, through_seq, event_count, "
+            + "text || '\\x'::bytea, written_at FROM journal_text_prefix WHERE portfolio_id = '" + portfolio + "'");
+        try {
+          statement.execute("CREATE TABLE bench_prefix_lz4 (LIKE journal_text_prefix)");
+          statement.execute("ALTER TABLE bench_prefix_lz4 ALTER COLUMN text SET COMPRESSION lz4");
+          statement.execute("INSERT INTO bench_prefix_lz4 SELECT * FROM journal_text_prefix WHERE portfolio_id = '"
+              + portfolio + "'");
+          lz4 = true;
+        } catch (java.sql.SQLException e) {
+          line.append("; lz4: ").append(e.getMessage().lines().findFirst().orElse(""));
+          lz4 = false;
+        }
+        try (java.sql.ResultSet sizes = statement.executeQuery("SELECT (SELECT pg_column_size(text) FROM "
+            + "journal_text_prefix WHERE portfolio_id = '" + portfolio + "'), (SELECT pg_column_size(text) FROM "
+            + "bench_prefix_plain)" + (lz4 ? ", (SELECT pg_column_size(text) FROM bench_prefix_lz4)" : ", 0"))) {
+          sizes.next();
+          line.append(String.format(Locale.ROOT, "; stored pglz %,d bytes, uncompressed %,d, lz4 %,d",
+              sizes.getLong(1), sizes.getLong(2), sizes.getLong(3)));
+        }
+      }
+      String[][] forms = {
+          {"bytea, pglz (as stored)", "SELECT text FROM journal_text_prefix WHERE portfolio_id = $1", "bytes"},
+          {"text, pglz", "SELECT convert_from(text, 'UTF8') FROM journal_text_prefix WHERE portfolio_id = $1", "text"},
+          {"bytea, uncompressed", "SELECT text FROM bench_prefix_plain WHERE portfolio_id = $1", "bytes"},
+          {"bytea, lz4", "SELECT text FROM bench_prefix_lz4 WHERE portfolio_id = $1", "bytes"}};
+      List<List<String>> times = new ArrayList<>();
+      for (int k = 0; k < forms.length; k++) {
+        times.add(new ArrayList<>());
+      }
+      for (int i = 0; i < 6; i++) {
+        for (int k = 0; k < (lz4 ? forms.length : forms.length - 1); k++) {
+          long started = System.nanoTime();
+          io.vertx.sqlclient.Row row = await(pool.preparedQuery(forms[k][1]).execute(io.vertx.sqlclient.Tuple.of(portfolio)))
+              .iterator().next();
+          String text = forms[k][2].equals("bytes") ? row.getBuffer(0).toString(java.nio.charset.StandardCharsets.UTF_8)
+              : row.getString(0);
+          if (i > 0 && text.length() > 0) {
+            times.get(k).add(String.format(Locale.ROOT, "%.1f", (System.nanoTime() - started) / 1e6));
+          }
+        }
+      }
+      for (int k = 0; k < forms.length; k++) {
+        if (!times.get(k).isEmpty()) {
+          line.append("; the prefix alone as ").append(forms[k][0]).append(": ").append(String.join(", ", times.get(k)))
+              .append(" ms");
+        }
+      }
+      try (java.sql.Connection connection = BenchSupport.jdbc(node); java.sql.Statement statement =
+          connection.createStatement()) {
+        statement.execute("DROP TABLE IF EXISTS bench_prefix_plain, bench_prefix_lz4");
+      }
+    } finally {
+      pool.close().toCompletionStage().toCompletableFuture().get();
+    }
+    return line.toString();
+  }
+
+  private static <T> T await(io.vertx.core.Future<T> future) throws Exception {
+    return future.toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
   }
 
   /** Bytes allocated so far by this JVM's live threads (the node's event loops and workers, the client). */

@@ -38,6 +38,7 @@ import io.portfoliostate.persistence.ChangeStreamStore;
 import io.portfoliostate.persistence.CorporateActionStore;
 import io.portfoliostate.persistence.Database;
 import io.portfoliostate.persistence.EmbeddedDatabase;
+import io.portfoliostate.persistence.JournalPrefixVerticle;
 import io.portfoliostate.persistence.JournalReader;
 import io.portfoliostate.persistence.CorporateActionStore.StoredAction;
 import io.portfoliostate.persistence.JournalWriterVerticle;
@@ -115,6 +116,8 @@ public final class Node implements AutoCloseable {
   private final PortfolioCache cache;
   private String cacheDeployment;
   private String statusDeployment;
+  /** The background job of the journal prefixes (docs/performance.md, "The journal's prefix"). */
+  private String prefixesDeployment;
   private String pulsarDeployment;
   private String changesDeployment;
   /** One client for what this node consumes and publishes, or null without Pulsar. */
@@ -387,8 +390,13 @@ public final class Node implements AutoCloseable {
             return null;
           });
         })
-        .compose(v -> vertx.deployVerticle(new NodeStatusVerticle(nodeId, instances, () -> httpPort, registry,
-            owners::peerLeaving)))
+        .compose(v -> vertx.deployVerticle(new JournalPrefixVerticle(database,
+            settings.http().performance().prefixes(), registry)))
+        .compose(id -> {
+          prefixesDeployment = id;
+          return vertx.deployVerticle(new NodeStatusVerticle(nodeId, instances, () -> httpPort, registry,
+              owners::peerLeaving));
+        })
         .compose(id -> {
           statusDeployment = id;
           return settings.pulsar().enabled()
@@ -572,6 +580,7 @@ public final class Node implements AutoCloseable {
             : Future.fromCompletionStage(pulsar.closeAsync()).otherwiseEmpty()), "Pulsar stop");
     await(announceLeaving(), "leave announcement");
     Future<Void> drained = undeploy(statusDeployment)
+        .compose(v -> undeploy(prefixesDeployment))
         .compose(v -> undeploy(actionsDeployment))
         .compose(v -> undeploy(gatewayDeployment))
         .compose(v -> undeploy(exportsDeployment))

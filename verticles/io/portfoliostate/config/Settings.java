@@ -115,13 +115,19 @@ public record Settings(
    *     node keeps to answer a repeated read without valuation; trusted for {@code priceTtlSeconds}
    */
   public record PerformanceCacheSettings(int journalEvents, int prices, long priceTtlSeconds, boolean warmUp,
-      long answerBytes) {
+      long answerBytes, JournalPrefixSettings prefixes) {
 
     public PerformanceCacheSettings {
       if (journalEvents < 0 || prices < 0 || priceTtlSeconds < 0 || answerBytes < 0) {
         throw new IllegalArgumentException(
             "http.performance: journalEvents, prices, priceTtlSeconds and answerBytes must be >= 0");
       }
+    }
+
+    /** The settings with the default journal prefixes. */
+    public PerformanceCacheSettings(int journalEvents, int prices, long priceTtlSeconds, boolean warmUp,
+        long answerBytes) {
+      this(journalEvents, prices, priceTtlSeconds, warmUp, answerBytes, JournalPrefixSettings.DEFAULTS);
     }
 
     /** The settings with the default bound of finished answers (32 MiB). */
@@ -135,7 +141,41 @@ public record Settings(
     static PerformanceCacheSettings from(JsonObject json) {
       return new PerformanceCacheSettings(json.getInteger("journalEvents", 100_000),
           json.getInteger("prices", 1_000_000), json.getLong("priceTtlSeconds", 300L), flag(json, "warmUp", false),
-          json.getLong("answerBytes", DEFAULT_ANSWER_BYTES));
+          json.getLong("answerBytes", DEFAULT_ANSWER_BYTES),
+          JournalPrefixSettings.from(json.getJsonObject("prefixes", new JsonObject())));
+    }
+  }
+
+  /**
+   * The background job that stores each long journal's text up to a sequence number once
+   * (docs/performance.md, "The journal's prefix"), so that a first performance read is one row
+   * plus the events after it.
+   *
+   * @param intervalMs how long the job sleeps after a look at every portfolio found nothing to
+   *     do; 0 switches the job off (stored prefixes are still read)
+   * @param pauseMs the pause after each extension or look at {@code scanPortfolios} portfolios:
+   *     the job's pace, so that it never holds a core for long
+   * @param minEvents a journal shorter than this gets no prefix (its read is cheap already)
+   * @param stepEvents a prefix is extended once the journal has this many events past it
+   * @param scanPortfolios how many portfolios one look probes (their journal's end: one probe each)
+   */
+  public record JournalPrefixSettings(long intervalMs, long pauseMs, int minEvents, int stepEvents,
+      int scanPortfolios) {
+
+    public static final JournalPrefixSettings DEFAULTS = new JournalPrefixSettings(30_000, 200, 1_000, 500, 200);
+
+    public JournalPrefixSettings {
+      if (intervalMs < 0 || pauseMs < 0 || minEvents < 1 || stepEvents < 1 || scanPortfolios < 1) {
+        throw new IllegalArgumentException("http.performance.prefixes: intervalMs and pauseMs must be >= 0, "
+            + "minEvents, stepEvents and scanPortfolios >= 1");
+      }
+    }
+
+    static JournalPrefixSettings from(JsonObject json) {
+      return new JournalPrefixSettings(json.getLong("intervalMs", DEFAULTS.intervalMs()),
+          json.getLong("pauseMs", DEFAULTS.pauseMs()), json.getInteger("minEvents", DEFAULTS.minEvents()),
+          json.getInteger("stepEvents", DEFAULTS.stepEvents()),
+          json.getInteger("scanPortfolios", DEFAULTS.scanPortfolios()));
     }
   }
 

@@ -56,7 +56,10 @@ final class PerformanceCache implements Shareable {
    */
   static final class Journal {
     final long version;
-    /** The journal as read, its restated positions cut: parsed again, with what is appended, when the journal moves. */
+    /**
+     * The journal as read, its restated positions cut: parsed again, with what is appended, when the
+     * journal moves. Null for one read from a stored prefix: read again from it when it moves.
+     */
     final PerformanceHistory.JournalText text;
     /** How many events it has: what the cache's bound counts. */
     final int size;

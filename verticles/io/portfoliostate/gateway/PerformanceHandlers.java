@@ -361,6 +361,10 @@ public final class PerformanceHandlers {
     }
     long asked = System.nanoTime();
     return history.journalAfter(id, kept.version).compose(read -> {
+      if (!read.isEmpty() && kept.text == null) {
+        // Kept without its text (read from a stored prefix): read again, the prefix and what follows it.
+        return firstRead(id, asked);
+      }
       journalStep.record(System.nanoTime() - asked, java.util.concurrent.TimeUnit.NANOSECONDS);
       count("journal", read.isEmpty(), 1);
       if (read.isEmpty()) {
@@ -386,9 +390,18 @@ public final class PerformanceHandlers {
    * rows have arrived; the parse step is what is left of the parsing then.
    */
   private Future<PerformanceCache.Journal> firstRead(PortfolioId id) {
-    long asked = System.nanoTime();
-    return history.journalEnd(id).compose(end -> {
+    return firstRead(id, System.nanoTime());
+  }
+
+  /** @param asked when the read began, for the journal step */
+  private Future<PerformanceCache.Journal> firstRead(PortfolioId id, long asked) {
+    return history.prefixed(id).compose(prefixed -> {
       count("journal", false, 1);
+      count("prefix", prefixed.prefix() != null, 1);
+      if (prefixed.prefix() != null) {
+        return fromPrefix(id, prefixed, asked);
+      }
+      long end = prefixed.end();
       if (end < SPLIT_READ_EVENTS) {
         return history.journalAfter(id, 0).compose(read -> {
           journalStep.record(System.nanoTime() - asked, java.util.concurrent.TimeUnit.NANOSECONDS);
@@ -418,6 +431,25 @@ public final class PerformanceHandlers {
     });
   }
 
+  /**
+   * A journal read as its stored prefix and the events after it (one statement: {@link
+   * PerformanceHistory#prefixed}): the prefix, already in the kept form, parsed in two halves at
+   * once and the events after it beside them; kept as if read from the journal (docs/performance.md,
+   * "The journal's prefix").
+   */
+  private Future<PerformanceCache.Journal> fromPrefix(PortfolioId id, PerformanceHistory.Prefixed read, long asked) {
+    long parsing = System.nanoTime();
+    journalStep.record(parsing - asked, java.util.concurrent.TimeUnit.NANOSECONDS);
+    Future<Parsed> prefix = parse(read.prefix()).map(parts -> new Parsed(read.prefix(), parts));
+    Future<Parsed> tail = read.tail().isEmpty() ? Future.succeededFuture(null)
+        : vertx.executeBlocking(() -> new Parsed(read.tail(), List.of(read.tail().part(0, 1))), false);
+    return Future.all(prefix, tail).compose(both -> {
+      parseStep.record(System.nanoTime() - parsing, java.util.concurrent.TimeUnit.NANOSECONDS);
+      return keepOnWorker(id, tail.result() == null ? List.of(prefix.result())
+          : List.of(prefix.result(), tail.result()), false);
+    });
+  }
+
   /** A journal's text read and its parts parsed ({@code parts} of {@code read}, in order). */
   private record Parsed(PerformanceHistory.JournalText read, List<PerformanceHistory.JournalText.Part> parts) {
   }
@@ -441,23 +473,34 @@ public final class PerformanceHandlers {
    * pass"), unless it has a gap.
    */
   private Future<PerformanceCache.Journal> keepOnWorker(PortfolioId id, List<Parsed> texts) {
-    // Not on the event loop: the kept text is a copy of about a megabyte (and the halves' join
-    // another), a millisecond or two the loop's other requests would wait for.
-    return vertx.executeBlocking(() -> keep(id, texts), false);
+    return keepOnWorker(id, texts, true);
   }
 
-  private PerformanceCache.Journal keep(PortfolioId id, List<Parsed> texts) {
+  /**
+   * @param keepText false: the journal is kept without its text (one read from a stored prefix:
+   *     when it moves, it is read again from the prefix, a row, instead of keeping a megabyte that
+   *     every young collection copies; BENCHMARKS.md, "tenth pass")
+   */
+  private Future<PerformanceCache.Journal> keepOnWorker(PortfolioId id, List<Parsed> texts, boolean keepText) {
+    // Not on the event loop: the kept text is a copy of about a megabyte (and the halves' join
+    // another), a millisecond or two the loop's other requests would wait for.
+    return vertx.executeBlocking(() -> keep(id, texts, keepText), false);
+  }
+
+  private PerformanceCache.Journal keep(PortfolioId id, List<Parsed> texts, boolean keepText) {
     List<PortfolioEvent> events = new ArrayList<>();
     PerformanceHistory.JournalText kept = null;
     for (Parsed parsed : texts) {
       parsed.parts().forEach(part -> events.addAll(part.events()));
-      PerformanceHistory.JournalText compact = parsed.read().ofParts(parsed.parts());
+      // Without the text, its sequence numbers only (what the version and the gap check read).
+      PerformanceHistory.JournalText compact = keepText ? parsed.read().ofParts(parsed.parts())
+          : new PerformanceHistory.JournalText("", parsed.read().seqs());
       kept = kept == null ? compact : kept.append(compact);
     }
     long version = kept.seqs()[kept.seqs().length - 1];
     // From the first event on: a kept text has no gap, so a gap is in what was read since.
     boolean whole = kept.contiguousAfter(0) == kept.size();
-    PerformanceCache.Journal journal = new PerformanceCache.Journal(version, kept, events);
+    PerformanceCache.Journal journal = new PerformanceCache.Journal(version, keepText ? kept : null, events);
     // A gap in the sequence numbers (a later event committed before an earlier one) is used for
     // this answer but not kept: the next read asks again from the kept version.
     return whole ? cache.keepJournal(id, journal) : journal;

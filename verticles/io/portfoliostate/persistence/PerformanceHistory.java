@@ -14,6 +14,7 @@ import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.Tuple;
 import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
@@ -60,6 +61,26 @@ public final class PerformanceHistory {
           + "AND seq <= $3";
   /** The last sequence number of a portfolio's journal: one backward probe of the primary key. */
   private static final String JOURNAL_END = "SELECT max(seq) FROM portfolio_events WHERE portfolio_id = $1";
+
+  /**
+   * The kept form of the journal's text that {@code journal_text_prefix} rows hold (V20): lines of
+   * {@link #JOURNAL_LINE}, each trade's restated positions an empty object ({@link
+   * JournalText#ofParts}). A row of another form is ignored by reads and replaced by the job.
+   */
+  public static final int PREFIX_FORM = 1;
+
+  /**
+   * A first read in one statement, one snapshot: the journal's last sequence number, its stored
+   * prefix (V20) of {@link #PREFIX_FORM} if any, and, when there is one, the events after it.
+   * Without a prefix the events are not read here (the caller reads the journal as it would have).
+   */
+  public static final String PREFIXED =
+      "SELECT e.last, x.through_seq, x.text, t.events, t.seqs "
+          + "FROM (SELECT max(seq) AS last FROM portfolio_events WHERE portfolio_id = $1) e "
+          + "LEFT JOIN journal_text_prefix x ON x.portfolio_id = $1 AND x.form = $2 "
+          + "LEFT JOIN LATERAL (SELECT string_agg(" + JOURNAL_LINE + ", E'\\n' ORDER BY seq) AS events, "
+          + "array_agg(seq ORDER BY seq) AS seqs FROM portfolio_events "
+          + "WHERE portfolio_id = $1 AND seq > x.through_seq) t ON true";
   /**
    * Per instrument, one backward probe of the primary key for the last observation at or before
    * the window, then one forward range scan from it to the window's end, folded into one text
@@ -96,6 +117,11 @@ public final class PerformanceHistory {
     this.pool = pool;
   }
 
+  /** Reads through {@code pool}. */
+  public static PerformanceHistory on(Pool pool) {
+    return new PerformanceHistory(pool);
+  }
+
   /** Reads through the same pool as {@code market}: the read pool of the node. */
   public static PerformanceHistory sharing(MarketDataStore market) {
     return new PerformanceHistory(market.pool());
@@ -106,6 +132,33 @@ public final class PerformanceHistory {
    * and the sequence number of each, parsed in parts on demand (off the event loop).
    */
   public record JournalText(String text, long[] seqs) {
+
+    /** No event. */
+    public static final JournalText EMPTY = new JournalText("", new long[0]);
+
+    /** The text of events 1..{@code through} without a gap: a stored prefix. */
+    public static JournalText through(String text, long through) {
+      long[] seqs = new long[Math.toIntExact(through)];
+      for (int i = 0; i < seqs.length; i++) {
+        seqs[i] = i + 1;
+      }
+      return new JournalText(text, seqs);
+    }
+
+    /** Its first {@code n} events (lines): what of a read is contiguous, for a prefix. */
+    public JournalText head(int n) {
+      if (n >= seqs.length) {
+        return this;
+      }
+      if (n == 0) {
+        return EMPTY;
+      }
+      int end = -1;
+      for (int i = 0; i < n; i++) {
+        end = text.indexOf('\n', end + 1);
+      }
+      return new JournalText(text.substring(0, end), Arrays.copyOf(seqs, n));
+    }
 
     /** The text of a journal of {@code types} and {@code payloads} (what the statement makes of the table's rows). */
     public static JournalText of(List<String> types, List<String> payloads, long[] seqs) {
@@ -270,13 +323,39 @@ public final class PerformanceHistory {
         .map(PerformanceHistory::journalText);
   }
 
+  /**
+   * A first read as {@link #PREFIXED} answers it: the journal's last sequence number then (0: no
+   * event), its stored prefix (null when none), and the events after the prefix (empty when
+   * there is no prefix: not read).
+   */
+  public record Prefixed(long end, JournalText prefix, JournalText tail) {
+  }
+
+  /** {@link #PREFIXED} for {@code id}: one statement, the prefix's text decoded once from its UTF-8. */
+  public Future<Prefixed> prefixed(PortfolioId id) {
+    return pool.preparedQuery(PREFIXED).execute(Tuple.of(id.value(), PREFIX_FORM)).map(rows -> {
+      Row row = rows.iterator().next();
+      Long end = row.getLong(0);
+      Long through = row.getLong(1);
+      if (through == null) {
+        return new Prefixed(end == null ? 0 : end, null, JournalText.EMPTY);
+      }
+      JournalText prefix = JournalText.through(row.getBuffer(2).toString(StandardCharsets.UTF_8), through);
+      return new Prefixed(end, prefix, journalText(row, 3));
+    });
+  }
+
   private static JournalText journalText(RowSet<Row> rows) {
-    Row row = rows.iterator().next();
-    String text = row.getString(0);
+    return journalText(rows.iterator().next(), 0);
+  }
+
+  /** The events text and sequence numbers in columns {@code column} and the next. */
+  private static JournalText journalText(Row row, int column) {
+    String text = row.getString(column);
     if (text == null) {
-      return new JournalText("", new long[0]);
+      return JournalText.EMPTY;
     }
-    Long[] seqs = row.getArrayOfLongs(1);
+    Long[] seqs = row.getArrayOfLongs(column + 1);
     long[] numbers = new long[seqs.length];
     for (int i = 0; i < seqs.length; i++) {
       numbers[i] = seqs[i];
