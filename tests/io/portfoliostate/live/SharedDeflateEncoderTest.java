@@ -17,6 +17,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
@@ -134,6 +135,9 @@ class SharedDeflateEncoderTest {
   @Test
   void theSameMessageOnFourThreadsIsDeflatedOnceForAllOfThem() throws Exception {
     // Four "event loops", each with three sockets and a client behind each, all sending one change.
+    // They wait as long as it takes for the thread that deflates (on a busy machine a thread can
+    // wait milliseconds for a core, and the node's loops then deflate for themselves).
+    SharedDeflateEncoder.Shared patient = new SharedDeflateEncoder.Shared(TimeUnit.SECONDS.toNanos(10));
     int loops = 4;
     int socketsPerLoop = 3;
     java.util.concurrent.ExecutorService threads = java.util.concurrent.Executors.newFixedThreadPool(loops);
@@ -145,7 +149,7 @@ class SharedDeflateEncoderTest {
           List<EmbeddedChannel> servers = new ArrayList<>();
           List<EmbeddedChannel> clients = new ArrayList<>();
           for (int i = 0; i < socketsPerLoop; i++) {
-            servers.add(new EmbeddedChannel(new SharedDeflateEncoder(6, counters, shared)));
+            servers.add(new EmbeddedChannel(new SharedDeflateEncoder(6, counters, patient)));
             clients.add(client());
           }
           List<String> read = new ArrayList<>();

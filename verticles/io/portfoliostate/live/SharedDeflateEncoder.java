@@ -146,7 +146,7 @@ final class SharedDeflateEncoder extends MessageToMessageEncoder<WebSocketFrame>
     Deflated entry = length <= Shared.LARGEST ? shared.find(array, offset, length, level) : null;
     byte[] compressed = null;
     if (entry != null && !entry.mine()) {
-      compressed = entry.await(Shared.WAIT_NANOS);
+      compressed = entry.await(shared.waitNanos);
       if (compressed != null) {
         counters.reused();
       }
@@ -208,7 +208,8 @@ final class SharedDeflateEncoder extends MessageToMessageEncoder<WebSocketFrame>
    * it again. Bounded: the last {@value #REMEMBERED} messages of at most {@value #LARGEST} bytes
    * each (a change is about 1 KB; a snapshot goes to one socket and is not worth sharing). A
    * loop that waits longer than {@link #WAIT_NANOS} (the claiming thread lost its core) deflates
-   * the message itself. One lock, held while the ring is searched, taken once per message and
+   * the message itself: on two busy cores a thread can wait for its turn for milliseconds, and
+   * an event loop should not wait that long for 30 µs of work. One lock, held while the ring is searched, taken once per message and
    * event loop, not once per socket.
    */
   static final class Shared {
@@ -217,7 +218,17 @@ final class SharedDeflateEncoder extends MessageToMessageEncoder<WebSocketFrame>
     static final int LARGEST = 32 * 1024;
     static final long WAIT_NANOS = 2_000_000;
     private final Deflated[] ring = new Deflated[REMEMBERED];
+    private final long waitNanos;
     private int next;
+
+    Shared() {
+      this(WAIT_NANOS);
+    }
+
+    /** @param waitNanos how long a loop waits for another's deflate of a message before deflating it itself */
+    Shared(long waitNanos) {
+      this.waitNanos = waitNanos;
+    }
 
     /** An equal message's entry, or a new one claimed by this thread, which must deflate it. */
     synchronized Deflated find(byte[] array, int offset, int length, int level) {
