@@ -170,6 +170,7 @@ public final class LiveBench {
         clients.reset();
         Cpu cpu = Cpu.now(clients);
         Stages stages = Stages.of(front);
+        Deflates deflates = Deflates.of(front);
         long[] gc = gcTotals();
         LiveTimeline timeline = LiveTimeline.start(options, dataDir, front, clients.pid());
         long phaseFrom = System.nanoTime();
@@ -182,6 +183,7 @@ public final class LiveBench {
         System.out.printf("  client (intended send -> change message):     %s%n", clients.report());
         System.out.printf("  client (COMMIT -> change message):            %s%n", clients.reportFromCommit());
         stages.print(front);
+        deflates.print(front, trades.committedSince(cpu));
         System.out.printf("  %s%n", gcDuring);
         if (timeline != null) {
           timeline.finish(clients, phaseFrom, System.nanoTime());
@@ -895,6 +897,28 @@ public final class LiveBench {
         consumer.unregister();
       }
       vertx.undeploy(floorServers);
+    }
+  }
+
+  /**
+   * The subscribers' node's shared compression over one phase ({@code pstate.live.deflate}):
+   * messages deflated and copies that reused another's bytes, per commit.
+   */
+  private record Deflates(double deflated, double reused) {
+    static Deflates of(Node node) {
+      return new Deflates(count(node, "deflated"), count(node, "reused"));
+    }
+
+    void print(Node node, long commits) {
+      double d = count(node, "deflated") - deflated;
+      double r = count(node, "reused") - reused;
+      System.out.printf(Locale.ROOT, "  deflate: %,.0f deflated (%.2f per commit), %,.0f reused (%.2f per commit)%n",
+          d, d / Math.max(1, commits), r, r / Math.max(1, commits));
+    }
+
+    private static double count(Node node, String result) {
+      var counter = node.registry().find("pstate.live.deflate").tag("result", result).counter();
+      return counter == null ? 0 : counter.count();
     }
   }
 

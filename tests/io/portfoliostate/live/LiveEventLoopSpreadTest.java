@@ -2,6 +2,7 @@ package io.portfoliostate.live;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Timer;
 import io.portfoliostate.fixtures.Api;
 import io.portfoliostate.fixtures.BridgeClient;
@@ -25,6 +26,10 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * <p>Four gateway instances, four sockets following one portfolio: a change is handed to each
  * event loop that holds some of its sockets once ({@code pstate.live.stage{stage=handoff}}), so
  * one change counts four hand-offs when the sockets are on four loops, one when they are on one.
+ *
+ * <p>With its sockets on four loops a change is still deflated once for the node: the first
+ * loop deflates it and the three others send the same bytes ({@code pstate.live.deflate}); when
+ * each loop kept its own recent messages, it was deflated four times.
  */
 class LiveEventLoopSpreadTest {
 
@@ -37,6 +42,55 @@ class LiveEventLoopSpreadTest {
   private static long handoffs() {
     Timer timer = NODE.node().registry().find("pstate.live.stage").tag("stage", "handoff").timer();
     return timer == null ? 0 : timer.count();
+  }
+
+  private static double deflate(String result) {
+    Counter counter = NODE.node().registry().find("pstate.live.deflate").tag("result", result).counter();
+    return counter == null ? 0 : counter.count();
+  }
+
+  @Test
+  void aChangeFollowedOnFourEventLoopsIsDeflatedOnceForTheNode() throws Exception {
+    Api api = NODE.api();
+    api.createPortfolio("spread-deflate");
+    List<BridgeClient> clients = new ArrayList<>();
+    try {
+      for (int i = 0; i < 4; i++) {
+        BridgeClient client = BridgeClient.connect(NODE.node().httpPort(), TestKeys.ADMIN);
+        clients.add(client);
+        assertThat(client.extensions).contains("permessage-deflate");
+        client.register("portfolio.updates.spread-deflate");
+        assertThat(client.body("portfolio.updates.spread-deflate", WAIT).getString("kind")).isEqualTo("snapshot");
+      }
+      long handoffsBefore = handoffs();
+      double deflatedBefore = deflate("deflated");
+      double reusedBefore = deflate("reused");
+      Api.Response r = api.post("/api/v1/portfolios/spread-deflate/cash-flows", new JsonObject()
+          .put("flowId", "spread-deflate-1").put("type", "DEPOSIT").put("currency", "USD").put("amount", "250.5"));
+      assertThat(r.status()).as(r.body()).isEqualTo(201);
+      for (BridgeClient client : clients) {
+        // Each client inflates the change itself: the same text from the same compressed bytes.
+        JsonObject change = client.body("portfolio.updates.spread-deflate", WAIT);
+        assertThat(change.getString("kind")).isEqualTo("change");
+        assertThat(change.getLong("fromVersion")).isEqualTo(1);
+        assertThat(change.getLong("version")).isEqualTo(2);
+        assertThat(change.getJsonArray("events").getJsonObject(0).getString("type")).isEqualTo("CashFlowRecorded");
+        assertThat(change.getJsonObject("summary").getJsonArray("cash").getJsonObject(0).getString("balance"))
+            .isEqualTo("250.5");
+      }
+      long deadline = System.nanoTime() + WAIT.toNanos();
+      while (deflate("deflated") - deflatedBefore + deflate("reused") - reusedBefore < 4
+          && System.nanoTime() < deadline) {
+        Thread.sleep(10);
+      }
+      Thread.sleep(100);
+      // The sockets are on four loops (four hand-offs), and the change was deflated by one of them.
+      assertThat(handoffs() - handoffsBefore).isEqualTo(4);
+      assertThat(deflate("deflated") - deflatedBefore).isEqualTo(1.0);
+      assertThat(deflate("reused") - reusedBefore).isEqualTo(3.0);
+    } finally {
+      clients.forEach(BridgeClient::close);
+    }
   }
 
   @Test

@@ -123,6 +123,8 @@ public final class Node implements AutoCloseable {
   /** One client for what this node consumes and publishes, or null without Pulsar. */
   private PulsarClient pulsar;
   private final MarketView market = new MarketView();
+  /** Whether the live hub's fan-out is behind: the daily series' refreshes wait while it is. */
+  private io.portfoliostate.live.FanOutBacklog liveBacklog;
   /** What owners decide with: the market view, unless a test wraps it. */
   private ReferenceData ownerReference = market;
   private String feedDeployment;
@@ -358,7 +360,7 @@ public final class Node implements AutoCloseable {
         })
         .compose(access -> analytics(analyticsOpening, readPool).map(access))
         .compose(access -> {
-          LiveHub hub = new LiveHub(nodeId, settings.live(), owners, reader, market, registry);
+          LiveHub hub = new LiveHub(nodeId, settings.live(), owners, reader, market, registry, liveBacklog());
           return vertx.deployVerticle(hub).compose(id -> {
             liveDeployment = id;
             return vertx.deployVerticle(new DriftMonitor(settings.live(), new DriftAlertStore(readPool), market,
@@ -423,6 +425,14 @@ public final class Node implements AutoCloseable {
         });
   }
 
+  /** The live hub's backlog, made by whichever of the hub and the analytics feed is deployed first. */
+  private io.portfoliostate.live.FanOutBacklog liveBacklog() {
+    if (liveBacklog == null) {
+      liveBacklog = new io.portfoliostate.live.FanOutBacklog(settings.live().behindMs());
+    }
+    return liveBacklog;
+  }
+
   /**
    * The analytics store (opened on a worker since the start of the deployment: DuckDB blocks) and
    * its feed deployed, when enabled: before the gateways, which answer from it.
@@ -438,7 +448,8 @@ public final class Node implements AutoCloseable {
               store.changes());
           return vertx.deployVerticle(new AnalyticsFeedVerticle(store, new ChangeStreamStore(pool), market,
               settings.analytics(), registry, PerformanceHistory.sharing(new MarketDataStore(pool)),
-              java.time.Clock.systemUTC(), new io.portfoliostate.persistence.MarketRecords(pool)));
+              java.time.Clock.systemUTC(), new io.portfoliostate.persistence.MarketRecords(pool),
+              liveBacklog()::behind));
         })
         .map(id -> {
           analyticsDeployment = id;

@@ -606,15 +606,21 @@ public record Settings(
    *     knows it (its own owners' changes, and another node's on the same machine): off by default,
    *     since the number means something only to a client on the same machine. The benchmark
    *     turns it on to time each change from its COMMIT to the client
+   * @param behindMs the node's live fan-out counts as behind while a hand-off of its hub has waited
+   *     longer than this for its event loop (or a change waited that long after COMMIT to reach the
+   *     hub); work that can wait (the daily series' refreshes) waits meanwhile
    */
   public record LiveSettings(int valuationsPerSecond, long slowClientTimeoutMs, int maxQueuedPerSocket,
       int maxResumeVersions, int maxRegistrations, int registrationsPerSecond, int maxFrameBytes,
       long interestLeaseMs, long renewMs, double driftRecoverFraction, long driftScanMs, boolean compression,
-      boolean sharedCompression, boolean commitStamps) {
+      boolean sharedCompression, boolean commitStamps, long behindMs) {
+    /** The default {@code behindMs}. */
+    public static final long BEHIND_MS = 20;
+
     public LiveSettings {
       if (valuationsPerSecond < 1 || slowClientTimeoutMs < 1 || maxQueuedPerSocket < 1 || maxResumeVersions < 1
           || maxRegistrations < 1 || registrationsPerSecond < 1 || maxFrameBytes < 1024 || renewMs < 10
-          || interestLeaseMs <= renewMs || driftScanMs < 100) {
+          || interestLeaseMs <= renewMs || driftScanMs < 100 || behindMs < 1) {
         throw new IllegalArgumentException("live: limits must be positive, maxFrameBytes at least 1024, "
             + "renewMs at least 10, interestLeaseMs longer than renewMs and driftScanMs at least 100");
       }
@@ -631,7 +637,17 @@ public record Settings(
           json.getLong("interestLeaseMs", 5_000L), json.getLong("renewMs", 1_000L),
           json.getDouble("driftRecoverFraction", 0.8), json.getLong("driftScanMs", 30_000L),
           flag(json, "compression", true), flag(json, "sharedCompression", true),
-          flag(json, "commitStamps", false));
+          flag(json, "commitStamps", false), json.getLong("behindMs", BEHIND_MS));
+    }
+
+    /** Live settings with the default {@code behindMs}. */
+    public LiveSettings(int valuationsPerSecond, long slowClientTimeoutMs, int maxQueuedPerSocket,
+        int maxResumeVersions, int maxRegistrations, int registrationsPerSecond, int maxFrameBytes,
+        long interestLeaseMs, long renewMs, double driftRecoverFraction, long driftScanMs, boolean compression,
+        boolean sharedCompression, boolean commitStamps) {
+      this(valuationsPerSecond, slowClientTimeoutMs, maxQueuedPerSocket, maxResumeVersions, maxRegistrations,
+          registrationsPerSecond, maxFrameBytes, interestLeaseMs, renewMs, driftRecoverFraction, driftScanMs,
+          compression, sharedCompression, commitStamps, BEHIND_MS);
     }
   }
 
@@ -697,12 +713,18 @@ public record Settings(
    *     (0.05: nineteen times as long)
    * @param journalEvents how many journal events, over all portfolios, the refreshes keep parsed
    *     between them, so that a refresh reads only the events appended since (0 keeps none)
+   * @param deferMaxMs how long, at most, one refresh waits while the node's live fan-out is behind
+   *     ({@code live.behindMs}): before it starts and before its write step, in all (0: never
+   *     waits). A refresh that a request waits for ({@code minPriceSeq}, {@code minSeq}) does not
    */
-  public record SeriesSettings(int days, long intervalMs, int batch, double share, int journalEvents) {
+  public record SeriesSettings(int days, long intervalMs, int batch, double share, int journalEvents,
+      long deferMaxMs) {
     /** The default {@code share}. */
     public static final double SHARE = 0.05;
     /** The default {@code journalEvents}. */
     public static final int JOURNAL_EVENTS = 200_000;
+    /** The default {@code deferMaxMs}. */
+    public static final long DEFER_MAX_MS = 3_000;
 
     public SeriesSettings {
       if (days < 1 || intervalMs < 1 || batch < 1) {
@@ -714,6 +736,14 @@ public record Settings(
       if (journalEvents < 0) {
         throw new IllegalArgumentException("analytics.series.journalEvents must be >= 0, not " + journalEvents);
       }
+      if (deferMaxMs < 0) {
+        throw new IllegalArgumentException("analytics.series.deferMaxMs must be >= 0, not " + deferMaxMs);
+      }
+    }
+
+    /** Series settings with the default {@code deferMaxMs}. */
+    public SeriesSettings(int days, long intervalMs, int batch, double share, int journalEvents) {
+      this(days, intervalMs, batch, share, journalEvents, DEFER_MAX_MS);
     }
 
     /** Series settings with the default {@code journalEvents}. */
@@ -736,7 +766,8 @@ public record Settings(
           json.getInteger("batch", 10),
           // The environment and overrides give text ("0.05"): read either form.
           Double.parseDouble(json.getValue("share", SHARE).toString()),
-          Integer.parseInt(json.getValue("journalEvents", JOURNAL_EVENTS).toString()));
+          Integer.parseInt(json.getValue("journalEvents", JOURNAL_EVENTS).toString()),
+          Long.parseLong(json.getValue("deferMaxMs", DEFER_MAX_MS).toString()));
     }
   }
 

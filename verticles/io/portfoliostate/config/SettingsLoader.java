@@ -72,6 +72,7 @@ public final class SettingsLoader {
       Map.entry("PSTATE_LIVE_COMPRESSION", "live.compression"),
       Map.entry("PSTATE_LIVE_SHARED_COMPRESSION", "live.sharedCompression"),
       Map.entry("PSTATE_LIVE_COMMIT_STAMPS", "live.commitStamps"),
+      Map.entry("PSTATE_LIVE_BEHIND_MS", "live.behindMs"),
       Map.entry("PSTATE_LIVE_SLOW_CLIENT_TIMEOUT_MS", "live.slowClientTimeoutMs"),
       Map.entry("PSTATE_LIVE_MAX_RESUME_VERSIONS", "live.maxResumeVersions"),
       Map.entry("PSTATE_CA_LEASE_SECONDS", "corporateActions.leaseSeconds"),
@@ -103,7 +104,8 @@ public final class SettingsLoader {
       Map.entry("PSTATE_EXPORTS_MAX_ROWS", "exports.maxRows"),
       Map.entry("PSTATE_ANALYTICS_SERIES_DAYS", "analytics.series.days"),
       Map.entry("PSTATE_ANALYTICS_SERIES_SHARE", "analytics.series.share"),
-      Map.entry("PSTATE_ANALYTICS_SERIES_JOURNAL_EVENTS", "analytics.series.journalEvents"));
+      Map.entry("PSTATE_ANALYTICS_SERIES_JOURNAL_EVENTS", "analytics.series.journalEvents"),
+      Map.entry("PSTATE_ANALYTICS_SERIES_DEFER_MAX_MS", "analytics.series.deferMaxMs"));
 
   /**
    * Variables whose empty value means something ("publish none"), not "use the default": an

@@ -47,6 +47,8 @@ public final class LiveBridge {
   private final AccessControl access;
   private final LiveSettings settings;
   private final Map<SockJSSocket, LiveSocket> sockets = new ConcurrentHashMap<>();
+  /** The messages the node's sockets were sent lately, compressed: each is deflated once per node. */
+  private final SharedDeflateEncoder.Shared deflated = new SharedDeflateEncoder.Shared();
   private static final long RECHECK_EVERY_MS = 1_000;
   /** The security version the open sockets were last checked against. */
   private long checkedVersion;
@@ -147,7 +149,7 @@ public final class LiveBridge {
         if (settings.compression() && settings.sharedCompression()) {
           // A WebSocket's handshake is done by now (its encoders are in place); a polling transport has none.
           SharedDeflate.install(socket.routingContext().request(),
-              HttpServerOptions.DEFAULT_WEBSOCKET_COMPRESSION_LEVEL, hub.metrics());
+              HttpServerOptions.DEFAULT_WEBSOCKET_COMPRESSION_LEVEL, deflated, hub.metrics());
         }
         event.complete(true);
         // After the bridge has set up the socket (it sets an exception handler that only logs).

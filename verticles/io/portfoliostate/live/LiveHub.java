@@ -112,6 +112,8 @@ public final class LiveHub extends VerticleBase {
   private final MarketView market;
   private final LiveMetrics metrics;
   private final LiveStages stages;
+  /** The hand-offs not run yet: whether the fan-out is behind, for work that can wait. */
+  private final FanOutBacklog backlog;
   /** While a live change is handled: when the hub got it, and when it was committed (or got). */
   private long receivedNanos;
   private long originNanos;
@@ -131,6 +133,13 @@ public final class LiveHub extends VerticleBase {
 
   public LiveHub(String nodeId, LiveSettings settings, OwnerClient owners, JournalReader reader, MarketView market,
       MeterRegistry registry) {
+    this(nodeId, settings, owners, reader, market, registry, new FanOutBacklog(settings.behindMs()));
+  }
+
+  /** @param backlog where the hub counts its hand-offs, for the node's work that waits while it is behind */
+  public LiveHub(String nodeId, LiveSettings settings, OwnerClient owners, JournalReader reader, MarketView market,
+      MeterRegistry registry, FanOutBacklog backlog) {
+    this.backlog = backlog;
     this.nodeId = nodeId;
     this.settings = settings;
     this.owners = owners;
@@ -425,6 +434,9 @@ public final class LiveHub extends VerticleBase {
   private void onChange(PortfolioChange change, long committedNanos) {
     long received = System.nanoTime();
     LiveStages.record(stages.queued, committedNanos, received);
+    if (committedNanos != 0) {
+      backlog.reachedHub(received - committedNanos, received);
+    }
     Followed f = followed.get(change.portfolioId());
     if (f == null) {
       return; // no longer followed here; the owner forgets this node when its lease runs out
@@ -490,7 +502,7 @@ public final class LiveHub extends VerticleBase {
     List<Buffer> alertFrames = new ArrayList<>(alerts.size());
     alerts.forEach(alert -> alertFrames.add(LiveSocket.frame(f.alertsAddress, alert)));
     Map<Thread, List<LiveSocket>> updates = new HashMap<>(4);
-    PerLoop perLoop = new PerLoop();
+    PerLoop perLoop = perLoop();
     for (Map.Entry<LiveSocket, Sub> entry : f.subs.entrySet()) {
       LiveSocket socket = entry.getKey();
       Sub sub = entry.getValue();
@@ -511,8 +523,8 @@ public final class LiveHub extends VerticleBase {
     }
     long origin = originNanos;
     long handed = System.nanoTime();
-    updates.forEach((loop, sockets) -> sockets.get(0).context.runOnContext(v -> writeTimed(sockets, frame, origin,
-        handed)));
+    updates.forEach((loop, sockets) -> backlog.handOff(loop, sockets.get(0).context,
+        () -> writeTimed(sockets, frame, origin, handed)));
     perLoop.run();
     LiveStages.record(stages.hub, receivedNanos, handed);
     f.valuationStale = true;
@@ -613,7 +625,7 @@ public final class LiveHub extends VerticleBase {
   private void resync(Followed f, PortfolioState state, String reason) {
     f.state = state;
     Buffer frame = LiveSocket.frame(f.updatesAddress, LiveMessages.resync(state, reason));
-    PerLoop perLoop = new PerLoop();
+    PerLoop perLoop = perLoop();
     f.subs.forEach((socket, sub) -> {
       if (sub.kinds.contains(Kind.UPDATES)) {
         perLoop.add(socket, () -> socket.deliver(frame));
@@ -644,7 +656,7 @@ public final class LiveHub extends VerticleBase {
       return;
     }
     Buffer frame = LiveSocket.frame(f.alertsAddress, LiveMessages.alert(alert));
-    PerLoop perLoop = new PerLoop();
+    PerLoop perLoop = perLoop();
     f.subs.forEach((socket, sub) -> {
       if (sub.kinds.contains(Kind.ALERTS)) {
         perLoop.add(socket, () -> socket.deliver(frame));
@@ -661,7 +673,7 @@ public final class LiveHub extends VerticleBase {
       Set<LiveSocket> subs = prices.get(price.instrumentId().value());
       if (subs != null && !subs.isEmpty()) {
         Buffer frame = LiveSocket.frame(Addresses.prices(price.instrumentId().value()), LiveMessages.price(price));
-        PerLoop perLoop = new PerLoop();
+        PerLoop perLoop = perLoop();
         subs.forEach(socket -> perLoop.add(socket, () -> socket.deliver(frame)));
         perLoop.run();
       }
@@ -710,7 +722,7 @@ public final class LiveHub extends VerticleBase {
   private void pushValuation(Followed f) {
     f.lastValuationNanos = System.nanoTime();
     Buffer frame = valuationFrame(f);
-    PerLoop perLoop = new PerLoop();
+    PerLoop perLoop = perLoop();
     f.subs.forEach((socket, sub) -> {
       if (sub.kinds.contains(Kind.VALUATION)) {
         perLoop.add(socket, () -> socket.offerValuation(f.valuationAddress, frame));
@@ -736,7 +748,7 @@ public final class LiveHub extends VerticleBase {
   private void checkSlow() {
     long now = System.nanoTime();
     long timeoutNanos = TimeUnit.MILLISECONDS.toNanos(settings.slowClientTimeoutMs());
-    PerLoop perLoop = new PerLoop();
+    PerLoop perLoop = perLoop();
     for (LiveSocket socket : sockets.keySet()) {
       perLoop.add(socket, () -> socket.checkSlow(now, timeoutNanos, settings.slowClientTimeoutMs()));
     }
@@ -750,17 +762,27 @@ public final class LiveHub extends VerticleBase {
    * the sockets of one event loop are all written from its thread, whichever of their contexts
    * runs the task.
    */
+  private PerLoop perLoop() {
+    return new PerLoop(backlog);
+  }
+
   private static final class PerLoop {
+    private final FanOutBacklog backlog;
     private final Map<Thread, Context> contexts = new HashMap<>(4);
     private final Map<Thread, List<Runnable>> tasks = new HashMap<>(4);
+
+    PerLoop(FanOutBacklog backlog) {
+      this.backlog = backlog;
+    }
 
     void add(LiveSocket socket, Runnable task) {
       contexts.putIfAbsent(socket.loop, socket.context);
       tasks.computeIfAbsent(socket.loop, t -> new ArrayList<>()).add(task);
     }
 
+    /** Hands each event loop its tasks, counted in the backlog (on the hub's thread). */
     void run() {
-      tasks.forEach((loop, list) -> contexts.get(loop).runOnContext(v -> list.forEach(Runnable::run)));
+      tasks.forEach((loop, list) -> backlog.handOff(loop, contexts.get(loop), () -> list.forEach(Runnable::run)));
     }
   }
 

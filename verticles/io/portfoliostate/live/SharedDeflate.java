@@ -31,6 +31,8 @@ public final class SharedDeflate {
   /** The JDK's deflater always uses the largest window (2^15 bytes). */
   private static final int JDK_WINDOW_BITS = 15;
   private static volatile boolean warned;
+  /** The recent messages of the sockets installed outside the bridge (one server per JVM: the bench's floor). */
+  private static final SharedDeflateEncoder.Shared OUTSIDE_THE_BRIDGE = new SharedDeflateEncoder.Shared();
 
   private SharedDeflate() {
   }
@@ -38,11 +40,12 @@ public final class SharedDeflate {
   /**
    * As the bridge installs it, at the default level, counted nowhere: for a WebSocket served
    * outside the bridge that must compress as the bridge does (the floor of {@code LiveBench}, a
-   * bare server measured in the same run as the bridge).
+   * bare server measured in the same run as the bridge). Every socket installed so shares one
+   * set of recent messages, as a node's bridge sockets do.
    */
   public static boolean install(HttpServerRequest request) {
     return install(request, io.vertx.core.http.HttpServerOptions.DEFAULT_WEBSOCKET_COMPRESSION_LEVEL,
-        new SharedDeflateEncoder.Counters() {
+        OUTSIDE_THE_BRIDGE, new SharedDeflateEncoder.Counters() {
           @Override
           public void deflated() {
           }
@@ -55,9 +58,11 @@ public final class SharedDeflate {
 
   /**
    * Replaces the deflate encoder of the WebSocket that {@code request} opened, if it has one;
-   * true when it did.
+   * true when it did. {@code shared}: the recent messages of the node's sockets, whichever event
+   * loop they are on.
    */
-  static boolean install(HttpServerRequest request, int level, SharedDeflateEncoder.Counters counters) {
+  static boolean install(HttpServerRequest request, int level, SharedDeflateEncoder.Shared shared,
+      SharedDeflateEncoder.Counters counters) {
     if (request == null || !windowAllowed(request.headers().get("Sec-WebSocket-Extensions"))) {
       return false;
     }
@@ -70,7 +75,7 @@ public final class SharedDeflate {
     if (netty == null) {
       return false;
     }
-    pipeline.replace(netty, "pstate-shared-deflate", new SharedDeflateEncoder(level, counters));
+    pipeline.replace(netty, "pstate-shared-deflate", new SharedDeflateEncoder(level, counters, shared));
     return true;
   }
 

@@ -17,7 +17,7 @@ import java.util.zip.Deflater;
 /**
  * permessage-deflate (RFC 7692) for what the server sends on a bridge socket, with every message
  * compressed on its own, so that the same message written to many sockets is deflated once per
- * event loop instead of once per socket.
+ * node instead of once per socket.
  *
  * <p>Netty's own encoder keeps one compressor per socket and, by default, compresses each message
  * against the socket's previous ones ("context takeover"). That is the best ratio, but the same
@@ -26,10 +26,11 @@ import java.util.zip.Deflater;
  * choose not to refer to earlier messages — the receiver keeps its window, the sender just never
  * points into it (RFC 7692 §7.2.1 makes it a duty only under {@code server_no_context_takeover}) —
  * and then a message's compressed bytes depend on the message alone. So this encoder compresses
- * each message from an empty window, and keeps, per event-loop thread, the last few messages it
- * compressed: a message equal byte for byte to one of them is sent with the same compressed bytes.
- * The hub hands one frame to every subscriber of an event loop in one task, so those copies meet
- * the cache one after another.
+ * each message from an empty window and looks for an equal message in two places: the last few
+ * its event loop sent (no locking: the hub hands one frame to every subscriber of an event loop
+ * in one task, so those copies meet one after another), then the node's recent messages of every
+ * event loop ({@link Shared}): a node's sockets are spread over its gateway event loops, and a
+ * change followed on four of them was deflated four times when each loop kept its own.
  *
  * <p>It replaces Netty's encoder on a socket once the handshake is done ({@link
  * SharedDeflate#install}); frames Netty compressed before (a SockJS open frame) referred only to
@@ -57,6 +58,7 @@ final class SharedDeflateEncoder extends MessageToMessageEncoder<WebSocketFrame>
 
   private final int level;
   private final Counters counters;
+  private final Shared shared;
   /** The compressor of a fragmented message in progress on this socket; null between messages. */
   private Deflater fragmented;
 
@@ -67,10 +69,12 @@ final class SharedDeflateEncoder extends MessageToMessageEncoder<WebSocketFrame>
     void reused();
   }
 
-  SharedDeflateEncoder(int level, Counters counters) {
+  /** @param shared the node's recent messages, one for all the encoders of its sockets */
+  SharedDeflateEncoder(int level, Counters counters, Shared shared) {
     super(WebSocketFrame.class);
     this.level = level;
     this.counters = counters;
+    this.shared = shared;
   }
 
   @Override
@@ -138,13 +142,34 @@ final class SharedDeflateEncoder extends MessageToMessageEncoder<WebSocketFrame>
       counters.reused();
       return known;
     }
-    Deflater deflater = recent.deflater(level);
-    deflater.reset();
-    deflater.setInput(array, offset, length);
-    byte[] compressed = withoutTail(recent.deflate(deflater));
-    counters.deflated();
+    // The first event loop to send a message deflates it; the others take its bytes.
+    Deflated entry = length <= Shared.LARGEST ? shared.find(array, offset, length, level) : null;
+    byte[] compressed = null;
+    if (entry != null && !entry.mine()) {
+      compressed = entry.await(shared.waitNanos);
+      if (compressed != null) {
+        counters.reused();
+      }
+    }
+    if (compressed == null) {
+      try {
+        Deflater deflater = recent.deflater(level);
+        deflater.reset();
+        deflater.setInput(array, offset, length);
+        compressed = withoutTail(recent.deflate(deflater));
+      } catch (RuntimeException e) {
+        if (entry != null && entry.mine()) {
+          entry.abandon();
+        }
+        throw e;
+      }
+      counters.deflated();
+      if (entry != null && entry.mine()) {
+        entry.done(compressed);
+      }
+    }
     if (length <= LARGEST_REMEMBERED) {
-      recent.remember(Arrays.copyOfRange(array, offset, offset + length), compressed);
+      recent.remember(entry != null ? entry.plain : Arrays.copyOfRange(array, offset, offset + length), compressed);
     }
     return compressed;
   }
@@ -174,6 +199,101 @@ final class SharedDeflateEncoder extends MessageToMessageEncoder<WebSocketFrame>
       throw new IllegalStateException("deflate output does not end with a sync-flush marker");
     }
     return Arrays.copyOf(compressed, end);
+  }
+
+  /**
+   * A node's recent messages and their compressed bytes, whichever event loop deflated them: the
+   * first loop to send a message claims it and deflates it, and a loop that finds it claimed
+   * waits for those bytes (a deflate of a change takes tens of microseconds) instead of deflating
+   * it again. Bounded: the last {@value #REMEMBERED} messages of at most {@value #LARGEST} bytes
+   * each (a change is about 1 KB; a snapshot goes to one socket and is not worth sharing). A
+   * loop that waits longer than {@link #WAIT_NANOS} (the claiming thread lost its core) deflates
+   * the message itself: on two busy cores a thread can wait for its turn for milliseconds, and
+   * an event loop should not wait that long for 30 µs of work. One lock, held while the ring is searched, taken once per message and
+   * event loop, not once per socket.
+   */
+  static final class Shared {
+    /** 128 ms of changes at 2,000 commits a second: a loop that far behind deflates for itself. */
+    static final int REMEMBERED = 256;
+    static final int LARGEST = 32 * 1024;
+    static final long WAIT_NANOS = 2_000_000;
+    private final Deflated[] ring = new Deflated[REMEMBERED];
+    private final long waitNanos;
+    private int next;
+
+    Shared() {
+      this(WAIT_NANOS);
+    }
+
+    /** @param waitNanos how long a loop waits for another's deflate of a message before deflating it itself */
+    Shared(long waitNanos) {
+      this.waitNanos = waitNanos;
+    }
+
+    /** An equal message's entry, or a new one claimed by this thread, which must deflate it. */
+    synchronized Deflated find(byte[] array, int offset, int length, int level) {
+      // Newest first: the other loops look up a change within milliseconds of the first.
+      for (int i = 0; i < REMEMBERED; i++) {
+        Deflated candidate = ring[Math.floorMod(next - 1 - i, REMEMBERED)];
+        if (candidate == null) {
+          break; // the ring fills in order: nothing older
+        }
+        if (candidate.level == level && candidate.plain.length == length
+            && Arrays.equals(candidate.plain, 0, length, array, offset, offset + length)) {
+          return candidate;
+        }
+      }
+      Deflated claimed = new Deflated(Arrays.copyOfRange(array, offset, offset + length), level);
+      ring[next] = claimed;
+      next = (next + 1) % REMEMBERED;
+      return claimed;
+    }
+  }
+
+  /** One message of {@link Shared}: its text, and its compressed bytes once its deflating thread has them. */
+  static final class Deflated {
+    final byte[] plain;
+    final int level;
+    private final Thread deflating = Thread.currentThread();
+    private byte[] compressed;
+    private boolean abandoned;
+
+    Deflated(byte[] plain, int level) {
+      this.plain = plain;
+      this.level = level;
+    }
+
+    boolean mine() {
+      return deflating == Thread.currentThread();
+    }
+
+    synchronized void done(byte[] bytes) {
+      compressed = bytes;
+      notifyAll();
+    }
+
+    synchronized void abandon() {
+      abandoned = true;
+      notifyAll();
+    }
+
+    /** The compressed bytes, waiting at most {@code waitNanos} for them; null when not had in time. */
+    synchronized byte[] await(long waitNanos) {
+      long deadline = System.nanoTime() + waitNanos;
+      while (compressed == null && !abandoned) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          return null;
+        }
+        try {
+          wait(left / 1_000_000, (int) (left % 1_000_000));
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return null;
+        }
+      }
+      return compressed;
+    }
   }
 
   /**

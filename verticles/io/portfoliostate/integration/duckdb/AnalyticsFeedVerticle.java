@@ -94,6 +94,13 @@ public final class AnalyticsFeedVerticle extends VerticleBase {
   private final Map<String, LocalDate> movedInstruments = new HashMap<>();
   private final Map<String, LocalDate> movedCurrencies = new HashMap<>();
   private final MarketRecords recorded;
+  /** Whether the node's live fan-out is behind (its hub's hand-offs waiting): refreshes wait meanwhile. */
+  private final java.util.function.BooleanSupplier liveBehind;
+  /** How long the refresh in progress (or about to start) has waited for the live fan-out; its context only. */
+  private long deferredNanos;
+  /** The part of it spent inside the refresh (before its write step): not the refresh's own time. */
+  private long deferredInsideNanos;
+  private Timer deferrals;
   /**
    * How far back from the last refresh's moment the catch-up at start looks: a price another
    * node recorded just before it may have reached this node's bus after it, and the nodes'
@@ -131,6 +138,17 @@ public final class AnalyticsFeedVerticle extends VerticleBase {
   public AnalyticsFeedVerticle(AnalyticsStore store, ChangeStreamStore journal, MarketView market,
       AnalyticsSettings settings, MeterRegistry registry, PerformanceHistory history, Clock clock,
       MarketRecords recorded) {
+    this(store, journal, market, settings, registry, history, clock, recorded, () -> false);
+  }
+
+  /**
+   * As above, with refreshes of the series that wait (at most {@code analytics.series.deferMaxMs}
+   * each) while {@code liveBehind} says the node's live fan-out is behind.
+   */
+  public AnalyticsFeedVerticle(AnalyticsStore store, ChangeStreamStore journal, MarketView market,
+      AnalyticsSettings settings, MeterRegistry registry, PerformanceHistory history, Clock clock,
+      MarketRecords recorded, java.util.function.BooleanSupplier liveBehind) {
+    this.liveBehind = liveBehind;
     this.recorded = recorded;
     this.store = store;
     this.journal = journal;
@@ -165,6 +183,9 @@ public final class AnalyticsFeedVerticle extends VerticleBase {
     seriesExecutor = vertx.createSharedWorkerExecutor("pstate-series", 1);
     refreshes = Timer.builder("pstate.analytics.series.refresh")
         .description("time to recompute one batch of pending portfolios' daily series").register(registry);
+    deferrals = Timer.builder("pstate.analytics.series.deferred")
+        .description("time a refresh of the daily series waited (before it started, or before its write step) "
+            + "while the node's live fan-out was behind").register(registry);
     Gauge.builder("pstate.analytics.series.pending", this, feed -> feed.pendingSeen)
         .description("portfolios whose daily series waited for a refresh at the last one").register(registry);
     series.register(registry);
@@ -241,6 +262,10 @@ public final class AnalyticsFeedVerticle extends VerticleBase {
    * while the journal moves (within half a core once it has been still for a second).
    */
   private void refresh() {
+    liveCaughtUp("start").onSuccess(v -> refreshNow());
+  }
+
+  private void refreshNow() {
     if (stopped) {
       return;
     }
@@ -277,14 +302,18 @@ public final class AnalyticsFeedVerticle extends VerticleBase {
       for (DailySeries.Prepared one : prepared) {
         loads.add(series.load(one));
       }
-      return Future.all(loads).compose(all -> seriesExecutor.executeBlocking(() -> {
-        long writing = step("load", loading);
+      return Future.all(loads).andThen(all -> step("load", loading)).compose(all -> liveCaughtUp("write")
+          .compose(v -> seriesExecutor.executeBlocking(() -> {
+        long writing = System.nanoTime();
         List<DailySeries.Loaded> loaded = all.list();
         series.write(store.seriesWriter(), loaded);
         step("write", writing);
         return loaded.size();
-      }, false));
+      }, false)));
     }).onComplete(result -> {
+      long waitedInside = deferredInsideNanos;
+      deferredNanos = 0;
+      deferredInsideNanos = 0;
       if (stopped) {
         return;
       }
@@ -297,7 +326,8 @@ public final class AnalyticsFeedVerticle extends VerticleBase {
         seriesTimer = vertx.setTimer(settings.series().intervalMs(), id -> refresh());
       } else if (result.result() > 0) {
         long ended = System.nanoTime();
-        long took = ended - began;
+        // Its own time, for the pacing: a wait for the live fan-out is not the series' CPU.
+        long took = ended - began - waitedInside;
         refreshes.record(took, java.util.concurrent.TimeUnit.NANOSECONDS);
         work("series.refresh", began, ended, result.result());
         // Paced: while the journal moves, at most analytics.series.share of one core on the
@@ -369,6 +399,49 @@ public final class AnalyticsFeedVerticle extends VerticleBase {
     }
     long step = Math.max(1, Math.min(settings.pollMs(), (due - now) / 1_000_000));
     seriesTimer = vertx.setTimer(step, id -> awaitRefresh(due, early));
+  }
+
+  // --- the live fan-out goes first -----------------------------------------------------------
+
+  /** How often a deferred refresh looks again whether the live fan-out caught up. */
+  private static final long DEFER_STEP_MS = 10;
+
+  /**
+   * Completes once the node's live fan-out is not behind, or at once when this refresh has
+   * already waited {@code analytics.series.deferMaxMs} (never starved longer), or when a request
+   * waits for the series ({@code minPriceSeq}, {@code minSeq}: a person waits for that one). A
+   * refresh's fold and write take 0.15–0.4 of a core in bursts; on a node whose cores are full,
+   * such a burst was what queued the fan-out behind it (BENCHMARKS.md, the live tail attributed).
+   * The wait is counted in {@code pstate.analytics.series.deferred}.
+   */
+  private Future<Void> liveCaughtUp(String before) {
+    long maxNanos = settings.series().deferMaxMs() * 1_000_000;
+    if (maxNanos == 0 || !liveBehind.getAsBoolean() || store.seriesAwaited() || deferredNanos >= maxNanos) {
+      return Future.succeededFuture();
+    }
+    io.vertx.core.Promise<Void> caughtUp = io.vertx.core.Promise.promise();
+    long began = System.nanoTime();
+    long budgetLeft = maxNanos - deferredNanos;
+    seriesTimer = vertx.setTimer(DEFER_STEP_MS, id -> waitForLive(caughtUp, began, budgetLeft, before));
+    return caughtUp.future();
+  }
+
+  private void waitForLive(io.vertx.core.Promise<Void> caughtUp, long began, long budgetNanos, String before) {
+    if (stopped) {
+      return;
+    }
+    long now = System.nanoTime();
+    if (now - began < budgetNanos && liveBehind.getAsBoolean() && !store.seriesAwaited()) {
+      seriesTimer = vertx.setTimer(DEFER_STEP_MS, id -> waitForLive(caughtUp, began, budgetNanos, before));
+      return;
+    }
+    deferredNanos += now - began;
+    if (!before.equals("start")) {
+      deferredInsideNanos += now - began;
+    }
+    deferrals.record(now - began, java.util.concurrent.TimeUnit.NANOSECONDS);
+    work("series.deferred." + before, began, now, -1);
+    caughtUp.complete();
   }
 
   private static LocalDate day(Instant at) {
