@@ -86,8 +86,12 @@ class LiveEventLoopSpreadTest {
       Thread.sleep(100);
       // The sockets are on four loops (four hand-offs), and the change was deflated by one of them.
       assertThat(handoffs() - handoffsBefore).isEqualTo(4);
-      assertThat(deflate("deflated") - deflatedBefore).isEqualTo(1.0);
-      assertThat(deflate("reused") - reusedBefore).isEqualTo(3.0);
+      // Once, normally. A loop that finds the change claimed waits at most 2 ms for the bytes and
+      // then deflates it itself: on a busy 2-core machine the claiming thread can lose its core
+      // that long, so one more deflate is allowed here. Per event loop (before) it was 4 and 0.
+      double deflated = deflate("deflated") - deflatedBefore;
+      assertThat(deflated).isBetween(1.0, 2.0);
+      assertThat(deflate("reused") - reusedBefore).isEqualTo(4.0 - deflated);
     } finally {
       clients.forEach(BridgeClient::close);
     }
