@@ -208,34 +208,18 @@ public final class MessageJson {
       if (before == null) {
         return StateJson.position(position);
       }
-      Map<Lot, Integer> indexBefore = new java.util.IdentityHashMap<>(before.size() * 2);
-      int i = 0;
-      for (Lot lot : before) {
-        indexBefore.put(lot, i++);
-      }
       JsonArray runs = new JsonArray();
-      int from = -1;
-      int to = -1;
-      for (Lot lot : position.lots()) {
-        Integer index = indexBefore.get(lot);
-        if (index != null && from >= 0 && index == to) {
-          to++;
-          continue;
-        }
-        if (from >= 0) {
+      LotDelta.tell(before, position.lots(), new LotDelta.Sink() {
+        @Override
+        public void run(int from, int to) {
           runs.add(new JsonArray().add(from).add(to));
-          from = -1;
         }
-        if (index != null) {
-          from = index;
-          to = index + 1;
-        } else {
+
+        @Override
+        public void lot(Lot lot) {
           runs.add(StateJson.lot(lot));
         }
-      }
-      if (from >= 0) {
-        runs.add(new JsonArray().add(from).add(to));
-      }
+      });
       return StateJson.positionWithoutLots(position).put("lotRuns", runs);
     }
 

@@ -26,7 +26,6 @@ import io.vertx.core.json.JsonObject;
 import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -400,7 +399,7 @@ public final class OwnerWire {
   /**
    * A position, exactly. Its lots: whole for its first result in the message; for a later one,
    * runs of the previous result's lots (the book shares the lots a trade did not touch, the same
-   * objects) and the new lots written out: see {@code MessageJson.LotRuns} for why.
+   * objects) and the new lots written out: see {@link LotDelta} for why.
    */
   private static void position(Buffer out, Position position, Map<PositionKey, List<Lot>> sent) {
     WireData.string(out, position.key().instrumentId().value());
@@ -420,42 +419,25 @@ public final class OwnerWire {
       position.lots().forEach(lot -> lot(out, lot));
       return;
     }
-    Map<Lot, Integer> indexBefore = new IdentityHashMap<>(before.size() * 2);
-    int i = 0;
-    for (Lot lot : before) {
-      indexBefore.put(lot, i++);
-    }
     out.appendByte(LOTS_AS_RUNS);
     int countAt = out.length();
     out.appendInt(0);
-    int entries = 0;
-    int from = -1;
-    int to = -1;
-    for (Lot lot : position.lots()) {
-      Integer index = indexBefore.get(lot);
-      if (index != null && from >= 0 && index == to) {
-        to++;
-        continue;
-      }
-      if (from >= 0) {
+    int[] entries = {0};
+    LotDelta.tell(before, position.lots(), new LotDelta.Sink() {
+      @Override
+      public void run(int from, int to) {
         out.appendByte(RUN).appendInt(from).appendInt(to);
-        entries++;
-        from = -1;
+        entries[0]++;
       }
-      if (index != null) {
-        from = index;
-        to = index + 1;
-      } else {
+
+      @Override
+      public void lot(Lot lot) {
         out.appendByte(NEW_LOT);
-        lot(out, lot);
-        entries++;
+        OwnerWire.lot(out, lot);
+        entries[0]++;
       }
-    }
-    if (from >= 0) {
-      out.appendByte(RUN).appendInt(from).appendInt(to);
-      entries++;
-    }
-    out.setInt(countAt, entries);
+    });
+    out.setInt(countAt, entries[0]);
   }
 
   private static Position position(Reader in, Map<PositionKey, List<Lot>> lotsBefore) {
