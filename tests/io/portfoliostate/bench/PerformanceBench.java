@@ -398,11 +398,12 @@ public final class PerformanceBench {
         + " ms, alternated with the JDBC fetch " + String.join(", ", jdbc) + " ms";
   }
 
-  /** The journals the prefix job is behind on: at least minEvents, stepEvents past their prefix (the defaults). */
+  /** The journals the prefix job is behind on: at least minEvents, stepEvents and stepFraction past their prefix (JournalPrefixSettings.due). */
   private static final String PREFIXES_BEHIND = "SELECT count(*) FROM (SELECT (SELECT max(seq) FROM portfolio_events "
       + "WHERE portfolio_id = p.id) AS last, coalesce(x.through_seq, 0) AS through FROM portfolios p "
       + "LEFT JOIN journal_text_prefix x ON x.portfolio_id = p.id AND x.form = "
-      + io.portfoliostate.persistence.PerformanceHistory.PREFIX_FORM + ") q WHERE last >= ? AND last - through >= ?";
+      + io.portfoliostate.persistence.PerformanceHistory.PREFIX_FORM + ") q WHERE last >= ? AND last - through >= ? "
+      + "AND last - through >= ceil(through * ?)";
 
   /**
    * Waits (up to three minutes) until the node's prefix job has written every prefix it should
@@ -422,6 +423,7 @@ public final class PerformanceBench {
         java.sql.PreparedStatement behind = connection.prepareStatement(PREFIXES_BEHIND)) {
       behind.setLong(1, settings.minEvents());
       behind.setLong(2, settings.stepEvents());
+      behind.setDouble(3, settings.stepFraction());
       long left = -1;
       while (System.nanoTime() - started < 180_000_000_000L && settings.intervalMs() > 0) {
         try (java.sql.ResultSet result = behind.executeQuery()) {

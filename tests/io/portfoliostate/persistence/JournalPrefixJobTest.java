@@ -14,16 +14,17 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The node's own background job writes and extends the journal prefixes (docs/performance.md,
- * "The journal's prefix"): for journals of at least {@code minEvents} (3 here), once
- * {@code stepEvents} (2) events are past the prefix, paced (a look or an extension every 10 ms,
- * every 100 ms when nothing is to do).
+ * "The journal's prefix"): for journals of at least {@code minEvents} (4 here: with 3 the job
+ * could write a prefix of 3 between the test's third and fourth events, and 4 is less than a step
+ * past it), once {@code stepEvents} (2) events are past the prefix, paced (a look or an extension
+ * every 10 ms, every 100 ms when nothing is to do).
  */
 class JournalPrefixJobTest {
 
   @RegisterExtension
   static final RunningNode NODE = new RunningNode(new JsonObject().put("http", new JsonObject()
       .put("performance", new JsonObject().put("prefixes", new JsonObject().put("intervalMs", 100)
-          .put("pauseMs", 10).put("minEvents", 3).put("stepEvents", 2).put("scanPortfolios", 1)))));
+          .put("pauseMs", 10).put("minEvents", 4).put("stepEvents", 2).put("scanPortfolios", 1)))));
 
   /**
    * "pj-a" has 2 events (creation, a deposit): below minEvents, no prefix. "pj-b" has 4: a prefix of

@@ -156,26 +156,43 @@ public record Settings(
    * @param pauseMs the pause after each extension or look at {@code scanPortfolios} portfolios:
    *     the job's pace, so that it never holds a core for long
    * @param minEvents a journal shorter than this gets no prefix (its read is cheap already)
-   * @param stepEvents a prefix is extended once the journal has this many events past it
+   * @param stepEvents a prefix is extended once the journal has this many events past it, or
+   *     {@code stepFraction} of the prefix's events if that is more
    * @param scanPortfolios how many portfolios one look probes (their journal's end: one probe each)
+   * @param stepFraction the least growth, as a fraction of the prefix, that makes it extended: an
+   *     extension rewrites the whole prefix, so a step growing with it keeps the job's work in
+   *     proportion to what the journal grows by (each event's text rewritten about
+   *     {@code 1 / stepFraction} times in all), not to its length times its growth; 0: a fixed step
    */
   public record JournalPrefixSettings(long intervalMs, long pauseMs, int minEvents, int stepEvents,
-      int scanPortfolios) {
+      int scanPortfolios, double stepFraction) {
 
-    public static final JournalPrefixSettings DEFAULTS = new JournalPrefixSettings(30_000, 200, 1_000, 500, 200);
+    public static final JournalPrefixSettings DEFAULTS = new JournalPrefixSettings(30_000, 200, 1_000, 500, 200, 0.125);
 
     public JournalPrefixSettings {
-      if (intervalMs < 0 || pauseMs < 0 || minEvents < 1 || stepEvents < 1 || scanPortfolios < 1) {
+      if (intervalMs < 0 || pauseMs < 0 || minEvents < 1 || stepEvents < 1 || scanPortfolios < 1
+          || !(stepFraction >= 0 && stepFraction <= 1)) {
         throw new IllegalArgumentException("http.performance.prefixes: intervalMs and pauseMs must be >= 0, "
-            + "minEvents, stepEvents and scanPortfolios >= 1");
+            + "minEvents, stepEvents and scanPortfolios >= 1, stepFraction between 0 and 1");
       }
+    }
+
+    /** A fixed step ({@code stepFraction} 0). */
+    public JournalPrefixSettings(long intervalMs, long pauseMs, int minEvents, int stepEvents, int scanPortfolios) {
+      this(intervalMs, pauseMs, minEvents, stepEvents, scanPortfolios, 0);
+    }
+
+    /** Whether a journal of {@code last} events whose prefix stops at {@code through} is to be extended. */
+    public boolean due(long last, long through) {
+      return last >= minEvents && last - through >= Math.max(stepEvents, (long) Math.ceil(through * stepFraction));
     }
 
     static JournalPrefixSettings from(JsonObject json) {
       return new JournalPrefixSettings(json.getLong("intervalMs", DEFAULTS.intervalMs()),
           json.getLong("pauseMs", DEFAULTS.pauseMs()), json.getInteger("minEvents", DEFAULTS.minEvents()),
           json.getInteger("stepEvents", DEFAULTS.stepEvents()),
-          json.getInteger("scanPortfolios", DEFAULTS.scanPortfolios()));
+          json.getInteger("scanPortfolios", DEFAULTS.scanPortfolios()),
+          json.getDouble("stepFraction", DEFAULTS.stepFraction()));
     }
   }
 

@@ -28,9 +28,11 @@ import org.slf4j.LoggerFactory;
  * at a time — a look at the next {@code scanPortfolios} portfolios (their journal's end, one probe
  * each) or the extension of one portfolio's prefix — with a pause after each, and a longer sleep
  * once a look at every portfolio found nothing to do. A prefix is extended when its journal has
- * {@code stepEvents} events past it (and has at least {@code minEvents}): read as a first read
+ * {@code stepEvents} events past it, or {@code stepFraction} of the prefix's events if that is more
+ * (and has at least {@code minEvents}: {@code JournalPrefixSettings.due}): read as a first read
  * would (the prefix and the events after it), the new events' text cut to the kept form on a
- * worker, and the whole written in one upsert.
+ * worker, and the whole written in one upsert. The step grows with the prefix because the upsert
+ * rewrites the whole text: with a fixed step a journal of n events would cost n × its growth.
  *
  * <p>Safe on several nodes and after a kill: the upsert is one statement (a half-written prefix is
  * never visible) and never moves {@code through_seq} backwards within a form; a prefix covers
@@ -158,7 +160,7 @@ public final class JournalPrefixVerticle extends VerticleBase {
             cursor = row.getString(0);
             long last = row.getLong(1);
             long through = row.getLong(2);
-            if (last >= settings.minEvents() && last - through >= settings.stepEvents()) {
+            if (settings.due(last, through)) {
               behind.add(cursor);
             }
           }
