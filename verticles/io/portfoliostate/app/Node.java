@@ -393,7 +393,7 @@ public final class Node implements AutoCloseable {
           });
         })
         .compose(v -> vertx.deployVerticle(new JournalPrefixVerticle(database,
-            settings.http().performance().prefixes(), registry)))
+            settings.http().performance().prefixes(), registry, liveBacklog()::behind)))
         .compose(id -> {
           prefixesDeployment = id;
           return vertx.deployVerticle(new NodeStatusVerticle(nodeId, instances, () -> httpPort, registry,

@@ -15,6 +15,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -43,6 +44,9 @@ import org.slf4j.LoggerFactory;
 public final class JournalPrefixVerticle extends VerticleBase {
 
   private static final Logger LOG = LoggerFactory.getLogger(JournalPrefixVerticle.class);
+
+  /** Pauses an extension waits in a row for the live fan-out to catch up, at most. */
+  static final int MOST_WAITS = 25;
 
   /**
    * The next {@code $2} portfolios after {@code $1} in id order, each with its journal's end and
@@ -80,11 +84,26 @@ public final class JournalPrefixVerticle extends VerticleBase {
   private Timer extending;
   private boolean stopped;
   private long timer = -1;
+  /** Whether the node's live fan-out is behind: an extension then waits a step or a few. */
+  private final BooleanSupplier liveBehind;
+  /** Steps waited in a row for the live fan-out. */
+  private int waited;
 
-  public JournalPrefixVerticle(Database database, Settings.JournalPrefixSettings settings, MeterRegistry registry) {
+  /**
+   * @param liveBehind whether the node's live fan-out is behind ({@code FanOutBacklog}): an
+   *     extension (a burst of a core's work for a long journal) then waits, a pause at a time, at
+   *     most {@link #MOST_WAITS} pauses in a row, so that it never starves
+   */
+  public JournalPrefixVerticle(Database database, Settings.JournalPrefixSettings settings, MeterRegistry registry,
+      BooleanSupplier liveBehind) {
     this.database = database;
     this.settings = settings;
     this.registry = registry;
+    this.liveBehind = liveBehind;
+  }
+
+  public JournalPrefixVerticle(Database database, Settings.JournalPrefixSettings settings, MeterRegistry registry) {
+    this(database, settings, registry, () -> false);
   }
 
   @Override
@@ -128,6 +147,12 @@ public final class JournalPrefixVerticle extends VerticleBase {
   /** One step: extend the next portfolio found behind, or look at the next portfolios. */
   private void step() {
     timer = -1;
+    if (!behind.isEmpty() && waited < MOST_WAITS && liveBehind.getAsBoolean()) {
+      waited++;
+      next(settings.pauseMs());
+      return;
+    }
+    waited = 0;
     String portfolio = behind.poll();
     queued.set(behind.size());
     if (portfolio != null) {
