@@ -66,10 +66,13 @@ import org.HdrHistogram.Histogram;
  *
  * <p>Options (key=value): nodes=1 subscribers=1000 portfolios=100 rate=2000 seconds=20 warmup=30
  * inFlight=64 phases=throughput,latency,floor compress=true (the clients offer permessage-deflate, as
- * browsers do) clients=process|jvm clientGc=-XX:+UseParallelGC (the client JVM's
- * collector and other options, separated by commas), timeline=&lt;folder&gt; (the latency phase
- * on one clock, and what coincided with its tail: {@link LiveTimeline}), and
- * set.&lt;path&gt;=value for node settings.
+ * browsers do) clients=process|jvm clientGc=-XX:+UseParallelGC (the client JVM's collector and
+ * other options, separated by commas), clientLoops=1 (the client JVM's event loops),
+ * timeline=&lt;folder&gt; (the latency phase on one clock, and what coincided with its tail: {@link
+ * LiveTimeline}), and set.&lt;path&gt;=value for node settings. With 100 portfolios and 1,000
+ * subscribers, each portfolio's ten subscribers land on one of the node's four event loops (socket
+ * i follows portfolio i mod 100 and the loops take connections in turn); 99 spreads them as
+ * random arrivals would.
  */
 public final class LiveBench {
 
@@ -103,6 +106,10 @@ public final class LiveBench {
     Vertx clientVertx = separate ? null : Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1));
     // The client JVM's collector: its pauses delay the arrival stamps as the server's delay the messages.
     String clientGc = options.string("clientGc", "-XX:+UseParallelGC");
+    // clientLoops: the client JVM's event loops (1 by default, as every figure before). One loop
+    // inflates and parses every copy (about 20,000 a second, 0.4 of a core): on a full machine it
+    // queues copies behind each other, a wait that is the instrument's, not the service's.
+    clientGc = clientGc + ",-Dlive.clientLoops=" + options.integer("clientLoops", 1);
     ClientSide clients = separate ? new ChildClients(dataDir, clientGc) : new InProcessClients(clientVertx);
     System.out.printf("clients: %s, %s%n", separate ? "a separate JVM (this JVM's CPU is the server's)"
         : "in this JVM (one client event loop; its CPU counts as the server's)",
@@ -608,8 +615,9 @@ public final class LiveBench {
   }
 
   /**
-   * The client JVM of {@code clients=process}: one Vert.x with one event loop, commanded over
-   * standard input by {@link ChildClients}.
+   * The client JVM of {@code clients=process}: one Vert.x with one event loop ({@code clientLoops}
+   * to change it: the sockets are spread over them), commanded over standard input by {@link
+   * ChildClients}.
    */
   public static final class ClientProcess {
 
@@ -617,7 +625,7 @@ public final class LiveBench {
     }
 
     public static void main(String[] args) throws Exception {
-      Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1));
+      Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(Integer.getInteger("live.clientLoops", 1)));
       Latencies latencies = new Latencies();
       List<Subscribers> sockets = new ArrayList<>();
       BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
