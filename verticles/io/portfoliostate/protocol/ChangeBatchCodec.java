@@ -7,7 +7,6 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.MessageCodec;
 import io.vertx.core.json.JsonObject;
 import java.math.BigDecimal;
-import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -48,27 +47,27 @@ public final class ChangeBatchCodec implements MessageCodec<ChangeBatch.Outgoing
   public static Buffer encode(PortfolioChange change, long committedNanos) {
     Buffer out = Buffer.buffer(256 + 512 * change.events().size());
     out.appendLong(committedNanos);
-    string(out, change.portfolioId().value());
+    WireData.string(out, change.portfolioId().value());
     out.appendLong(change.fromVersion()).appendLong(change.version()).appendInt(change.positionCount());
     out.appendInt(change.cash().size());
     change.cash().forEach((currency, balance) -> {
-      string(out, currency.value());
-      string(out, balance.toString());
+      WireData.string(out, currency.value());
+      WireData.string(out, balance.toString());
     });
     if (change.recorded().isEmpty()) {
       out.appendByte(PLAIN).appendInt(change.events().size());
       for (PortfolioEvent event : change.events()) {
-        string(out, EventJson.type(event));
-        string(out, EventJson.toJson(event).encode());
+        WireData.string(out, EventJson.type(event));
+        WireData.string(out, EventJson.toJson(event).encode());
       }
     } else {
       out.appendByte(RECORDED).appendInt(change.recorded().size());
       for (EventText text : change.recorded()) {
         out.appendLong(text.version());
-        string(out, text.type());
+        WireData.string(out, text.type());
         out.appendLong(text.recordedAt().getEpochSecond()).appendInt(text.recordedAt().getNano());
-        string(out, text.data());
-        string(out, text.alerts());
+        WireData.string(out, text.data());
+        WireData.string(out, text.alerts());
       }
     }
     return out;
@@ -85,8 +84,8 @@ public final class ChangeBatchCodec implements MessageCodec<ChangeBatch.Outgoing
 
   @Override
   public ChangeBatch decodeFromWire(int pos, Buffer buffer) {
-    Reader in = new Reader(buffer, pos);
-    byte format = in.buffer.getByte(in.pos++);
+    WireData.Reader in = new WireData.Reader(buffer, pos);
+    byte format = in.byteValue();
     if (format != FORMAT) {
       throw new IllegalStateException("change batch format " + format + ", this node reads " + FORMAT);
     }
@@ -97,10 +96,10 @@ public final class ChangeBatchCodec implements MessageCodec<ChangeBatch.Outgoing
     long[] committed = new long[count];
     for (int i = 0; i < count; i++) {
       int length = in.intValue();
-      int end = in.pos + length;
+      int end = in.position() + length;
       committed[i] = in.longValue();
       changes.add(change(in));
-      in.pos = end;
+      in.moveTo(end);
     }
     return new ChangeBatch(changes, committed, sent, clock);
   }
@@ -123,7 +122,7 @@ public final class ChangeBatchCodec implements MessageCodec<ChangeBatch.Outgoing
     return -1;
   }
 
-  private static PortfolioChange change(Reader in) {
+  private static PortfolioChange change(WireData.Reader in) {
     PortfolioId id = PortfolioId.of(in.string());
     long fromVersion = in.longValue();
     long version = in.longValue();
@@ -133,7 +132,7 @@ public final class ChangeBatchCodec implements MessageCodec<ChangeBatch.Outgoing
     for (int i = 0; i < balances; i++) {
       cash.put(CurrencyCode.of(in.string()), new BigDecimal(in.string()));
     }
-    byte form = in.buffer.getByte(in.pos++);
+    byte form = in.byteValue();
     int count = in.intValue();
     List<PortfolioEvent> events = new ArrayList<>(count);
     List<EventText> recorded = new ArrayList<>(form == RECORDED ? count : 0);
@@ -152,47 +151,5 @@ public final class ChangeBatchCodec implements MessageCodec<ChangeBatch.Outgoing
       }
     }
     return new PortfolioChange(id, fromVersion, version, null, events, recorded, positionCount, cash);
-  }
-
-  private static void string(Buffer out, String value) {
-    if (value == null) {
-      out.appendInt(-1);
-      return;
-    }
-    byte[] bytes = value.getBytes(StandardCharsets.UTF_8);
-    out.appendInt(bytes.length).appendBytes(bytes);
-  }
-
-  /** A cursor over a buffer. */
-  private static final class Reader {
-    final Buffer buffer;
-    int pos;
-
-    Reader(Buffer buffer, int pos) {
-      this.buffer = buffer;
-      this.pos = pos;
-    }
-
-    long longValue() {
-      long value = buffer.getLong(pos);
-      pos += 8;
-      return value;
-    }
-
-    int intValue() {
-      int value = buffer.getInt(pos);
-      pos += 4;
-      return value;
-    }
-
-    String string() {
-      int length = intValue();
-      if (length < 0) {
-        return null;
-      }
-      String value = buffer.getString(pos, pos + length, "UTF-8");
-      pos += length;
-      return value;
-    }
   }
 }

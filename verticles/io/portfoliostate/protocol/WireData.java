@@ -79,6 +79,11 @@ final class WireData {
       return buffer.getByte(pos++);
     }
 
+    /** Moves the cursor, to the end of a length-prefixed part (from {@link #position}). */
+    void moveTo(int position) {
+      pos = position;
+    }
+
     boolean bool() {
       byte value = byteValue();
       if (value != 0 && value != 1) {
