@@ -56,7 +56,9 @@ import org.HdrHistogram.Histogram;
  * the commit's own tail that delivery adds to.
  *
  * <p>{@code floor}: the machine's own floor for the same fan-out (see {@link #floor}), after the
- * latency phase, with a change message it delivered as the content.
+ * latency phase, with a change message it delivered as the content. {@code durableFloor}: the
+ * same, each message first committed to the node's PostgreSQL ({@link DurableFloor}): the
+ * machine's floor for a change committed and then delivered, the work the goal is set on.
  *
  * <p>{@code clients=process} (the default) runs the clients in a JVM of their own ({@link
  * ClientProcess}: one Vert.x, one event loop), so that this JVM's CPU is the server's; send times
@@ -65,7 +67,7 @@ import org.HdrHistogram.Histogram;
  * (and the client JVM's), the robust figure on a shared machine, and the load average.
  *
  * <p>Options (key=value): nodes=1 subscribers=1000 portfolios=100 rate=2000 seconds=20 warmup=30
- * inFlight=64 phases=throughput,latency,floor compress=true (the clients offer permessage-deflate, as
+ * inFlight=64 phases=throughput,latency,floor[,durableFloor] compress=true (the clients offer permessage-deflate, as
  * browsers do) clients=process|jvm clientGc=-XX:+UseParallelGC (the client JVM's collector and
  * other options, separated by commas), clientLoops=1 (the client JVM's event loops),
  * timeline=&lt;folder&gt; (the latency phase on one clock, and what coincided with its tail: {@link
@@ -198,11 +200,17 @@ public final class LiveBench {
       }
       String sample = clients.sample();
       clients.closeSockets();
+      boolean sharedDeflate = live.getBoolean("compression", true) && live.getBoolean("sharedCompression", true);
       if (phases.contains("floor")) {
         // The floor's server runs beside the node, which has no subscriber left.
         Cpu.idleCores = quietCores;
-        floor(clients, front, owner, subscribers, ids.size(), rate, seconds, warmup, compress,
-            live.getBoolean("compression", true) && live.getBoolean("sharedCompression", true), sample);
+        floor(clients, front, owner, subscribers, ids.size(), rate, seconds, warmup, compress, sharedDeflate, sample,
+            false);
+      }
+      if (phases.contains("durableFloor")) {
+        Cpu.idleCores = quietCores;
+        floor(clients, front, owner, subscribers, ids.size(), rate, seconds, warmup, compress, sharedDeflate, sample,
+            true);
       }
     } finally {
       clients.close();
@@ -763,7 +771,7 @@ public final class LiveBench {
    * message per sender timer tick (the owner's batch per event-loop turn), as changes do.
    */
   private static void floor(ClientSide clients, Node front, Node sender, int subscribers, int groups, int rate,
-      int seconds, int warmup, boolean compress, boolean shared, String sample) throws Exception {
+      int seconds, int warmup, boolean compress, boolean shared, String sample, boolean durable) throws Exception {
     String template = sample != null ? sample
         : "{\"type\":\"rec\",\"address\":\"floor\",\"headers\":{\"committedNanos\":\"0\"},\"body\":{\"kind\":"
             + "\"change\",\"fromVersion\":0,\"version\":1,\"events\":[]}}";
@@ -840,9 +848,12 @@ public final class LiveBench {
       Cpu cpu = null;
       long floorSent = 0;
       long[] version = new long[groups];
-      // Versions of their own, far from the service's (the clients match send times by group and version).
-      java.util.Arrays.fill(version, 1_000_000_000L);
+      // Versions of their own, far from the service's and from the other floor's (the clients match
+      // send times by group and version: a version sent twice would match the first send time).
+      java.util.Arrays.fill(version, durable ? 2_000_000_000L : 1_000_000_000L);
       Vertx from = sender.vertx();
+      DurableFloor journal = durable ? DurableFloor.open(front, from, template) : null;
+      Histogram committed = new Histogram(BenchSupport.HISTOGRAM_MAX_MICROS, 3);
       for (int round = 0; round < 2; round++) {
         int phaseSeconds = round == 0 ? warmup : seconds;
         long total = (long) rate * phaseSeconds;
@@ -850,15 +861,15 @@ public final class LiveBench {
         long start = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(50);
         AtomicLong next = new AtomicLong();
         io.vertx.core.Promise<Void> sent = io.vertx.core.Promise.promise();
-        from.runOnContext(v -> from.setPeriodic(1, timer -> {
-          long now = System.nanoTime();
+        // Hands messages on: stamped now (after their COMMIT when durable), to the sockets or,
+        // with two nodes, across the cluster in one batch.
+        java.util.function.Consumer<long[]> handOn = messages -> {
+          long stamp = System.nanoTime();
           io.vertx.core.buffer.Buffer batch = crossing ? io.vertx.core.buffer.Buffer.buffer() : null;
-          while (next.get() < total && start + next.get() * interval <= now) {
-            long n = next.getAndIncrement();
-            int g = (int) (n % groups);
-            long to = ++version[g];
-            clients.sent(g, to, start + n * interval);
-            String text = head + "\"committedNanos\":\"" + System.nanoTime() + "\"" + middle + "\"fromVersion\":"
+          for (int i = 0; i < messages.length; i += 2) {
+            int g = (int) messages[i];
+            long to = messages[i + 1];
+            String text = head + "\"committedNanos\":\"" + stamp + "\"" + middle + "\"fromVersion\":"
                 + (to - 1) + ",\"version\":" + to + tail;
             if (crossing) {
               byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
@@ -870,7 +881,34 @@ public final class LiveBench {
           if (crossing && batch.length() > 0) {
             from.eventBus().send(FLOOR_ADDRESS, batch);
           }
-          if (next.get() >= total) {
+        };
+        from.runOnContext(v -> from.setPeriodic(1, timer -> {
+          long now = System.nanoTime();
+          List<Long> due = new ArrayList<>();
+          while (next.get() < total && start + next.get() * interval <= now) {
+            long n = next.getAndIncrement();
+            int g = (int) (n % groups);
+            long to = ++version[g];
+            long intended = start + n * interval;
+            clients.sent(g, to, intended);
+            due.add((long) g);
+            due.add(to);
+            due.add(intended);
+          }
+          if (journal == null) {
+            long[] messages = new long[due.size() / 3 * 2];
+            for (int i = 0, j = 0; i < due.size(); i += 3) {
+              messages[j++] = due.get(i);
+              messages[j++] = due.get(i + 1);
+            }
+            handOn.accept(messages);
+          } else {
+            journal.offer(due, committed, handOn);
+          }
+          if (journal != null && journal.failure() != null) {
+            from.cancelTimer(timer);
+            sent.fail(journal.failure());
+          } else if (next.get() >= total && (journal == null || journal.idle())) {
             from.cancelTimer(timer);
             sent.complete();
           }
@@ -885,17 +923,24 @@ public final class LiveBench {
         Thread.sleep(round == 0 ? 1000 : 0);
         if (round == 0) {
           clients.reset();
+          committed.reset();
           cpu = Cpu.now(clients);
           floorSent = 0;
         } else {
           floorSent = total;
         }
       }
-      System.out.printf("floor at %d messages/s to groups of %d sockets (%,d bytes each), bare Vert.x WebSocket "
-          + "server on %s's Vert.x (%d event loops), %s%s: %s%n", rate, subscribers / groups, template.length(), front.nodeId(), floorLoops,
+      System.out.printf("%s at %d messages/s to groups of %d sockets (%,d bytes each), bare Vert.x WebSocket "
+          + "server on %s's Vert.x (%d event loops), %s%s: %s%n", durable ? "durable floor" : "floor", rate,
+          subscribers / groups, template.length(), front.nodeId(), floorLoops,
           !compress ? "no compression" : shared ? "shared permessage-deflate" : "Netty's permessage-deflate",
           crossing ? ", messages made on " + sender.nodeId() + " crossing the clustered event bus" : "",
           cpu.perCommit(clients, floorSent).replace("per commit", "per message"));
+      if (journal != null) {
+        System.out.printf("  each message first committed to PostgreSQL: %s%n  commit (intended send -> COMMIT): %s%n",
+            journal.describe(), BenchSupport.latencyLine(committed));
+        journal.close();
+      }
       System.out.printf("  client (intended send -> message):            %s (of %,d messages)%n",
           clients.report(), (long) rate * seconds * (subscribers / groups));
       System.out.printf("  client (hand-on -> message, as from COMMIT):  %s%n", clients.reportFromCommit());
