@@ -69,7 +69,8 @@ import org.HdrHistogram.Histogram;
  * <p>Options (key=value): nodes=1 subscribers=1000 portfolios=100 rate=2000 seconds=20 warmup=30
  * inFlight=64 phases=throughput,latency,floor[,durableFloor] compress=true (the clients offer permessage-deflate, as
  * browsers do) clients=process|jvm clientGc=-XX:+UseParallelGC (the client JVM's collector and
- * other options, separated by commas), clientLoops=1 (the client JVM's event loops),
+ * other options, separated by commas), clientLoops=1 (the client JVM's event loops), settle=true (a full
+ * collection of both JVMs once the sockets are open: {@link #settle}),
  * timeline=&lt;folder&gt; (the latency phase on one clock, and what coincided with its tail: {@link
  * LiveTimeline}), and set.&lt;path&gt;=value for node settings. With 100 portfolios and 1,000
  * subscribers, each portfolio's ten subscribers land on one of the node's four event loops (socket
@@ -95,6 +96,7 @@ public final class LiveBench {
     String phases = options.string("phases", "throughput,latency,floor");
     boolean compress = options.string("compress", "true").equals("true");
     boolean separate = options.string("clients", "process").equals("process");
+    boolean settle = options.string("settle", "true").equals("true");
     BenchSupport.printMachine("LiveBench", options);
     Path dataDir = BenchSupport.freshDataDir("live");
     JsonObject overrides = options.settingOverrides();
@@ -162,6 +164,7 @@ public final class LiveBench {
       clients.connect(front.httpPort(), "/eventbus/websocket?access_token=" + TestKeys.ADMIN, registrations,
           subscribers, compress);
       System.out.printf("%,d subscribers connected to %s%n", subscribers, front.nodeId());
+      settle(clients, settle);
       // What the subscribers cost with no commit at all (pings, timers, renewals): the part of a
       // phase's CPU that does not grow with commits.
       Cpu idle = Cpu.now(clients);
@@ -205,12 +208,12 @@ public final class LiveBench {
         // The floor's server runs beside the node, which has no subscriber left.
         Cpu.idleCores = quietCores;
         floor(clients, front, owner, subscribers, ids.size(), rate, seconds, warmup, compress, sharedDeflate, sample,
-            false);
+            false, settle);
       }
       if (phases.contains("durableFloor")) {
         Cpu.idleCores = quietCores;
         floor(clients, front, owner, subscribers, ids.size(), rate, seconds, warmup, compress, sharedDeflate, sample,
-            true);
+            true, settle);
       }
     } finally {
       clients.close();
@@ -218,6 +221,25 @@ public final class LiveBench {
         clientVertx.close();
       }
       BenchSupport.closeAll(nodes);
+    }
+  }
+
+  /**
+   * With {@code settle} on (the default), one full collection of this JVM and of the clients' JVM
+   * once the sockets are open: what the connections keep (about 21 MB of Vert.x's and Netty's
+   * objects on the server for 1,000 sockets, measured with {@code jmap -histo:live} before and
+   * after they connect, most of it the sockets' inbound queues) is then in the old generation, as
+   * on a server whose subscribers have been connected for a while. Without it, that state stays
+   * in the survivor spaces for about seven young collections (some 45 s at 2,000 commits/s) and
+   * every one of them copies it again: 31–39 MB of survivors and young pauses of 47–258 ms, against
+   * 5–12 MB and 22–31 ms once it is promoted (gc+heap logs of session 16) — a start-up cost of
+   * the new connections that a 30 s warm-up left inside the measured phase. {@code settle=false}
+   * keeps it there.
+   */
+  private static void settle(ClientSide clients, boolean settle) throws Exception {
+    if (settle) {
+      System.gc();
+      clients.settle();
     }
   }
 
@@ -341,6 +363,9 @@ public final class LiveBench {
     /** Closes the sockets (the client side stays, for the floor). */
     void closeSockets() throws Exception;
 
+    /** A full collection of the clients' own JVM (nothing when they share this one). */
+    void settle() throws Exception;
+
     /** The CPU time of the clients' own JVM, or -1 when they share this one. */
     long cpuNanos() throws Exception;
 
@@ -401,6 +426,10 @@ public final class LiveBench {
     public void closeSockets() {
       sockets.forEach(Subscribers::close);
       sockets.clear();
+    }
+
+    @Override
+    public void settle() {
     }
 
     @Override
@@ -595,6 +624,11 @@ public final class LiveBench {
     }
 
     @Override
+    public void settle() throws Exception {
+      ask("SETTLE");
+    }
+
+    @Override
     public long cpuNanos() throws Exception {
       return Long.parseLong(ask("CPU"));
     }
@@ -663,6 +697,10 @@ public final class LiveBench {
             out.println(ChildClients.ANSWER + "OK");
           }
           case "CPU" -> out.println(ChildClients.ANSWER + processCpuNanos());
+          case "SETTLE" -> {
+            System.gc();
+            out.println(ChildClients.ANSWER + "OK");
+          }
           case "TIMELINE" -> {
             latencies.writeTimeline(Path.of(line.substring("TIMELINE ".length())));
             out.println(ChildClients.ANSWER + "OK");
@@ -771,7 +809,8 @@ public final class LiveBench {
    * message per sender timer tick (the owner's batch per event-loop turn), as changes do.
    */
   private static void floor(ClientSide clients, Node front, Node sender, int subscribers, int groups, int rate,
-      int seconds, int warmup, boolean compress, boolean shared, String sample, boolean durable) throws Exception {
+      int seconds, int warmup, boolean compress, boolean shared, String sample, boolean durable, boolean settle)
+      throws Exception {
     String template = sample != null ? sample
         : "{\"type\":\"rec\",\"address\":\"floor\",\"headers\":{\"committedNanos\":\"0\"},\"body\":{\"kind\":"
             + "\"change\",\"fromVersion\":0,\"version\":1,\"events\":[]}}";
@@ -845,6 +884,7 @@ public final class LiveBench {
         registrations.add(String.valueOf(g));
       }
       clients.connect(floorPort[0], "/floor", registrations, subscribers, compress);
+      settle(clients, settle);
       Cpu cpu = null;
       long floorSent = 0;
       long[] version = new long[groups];
