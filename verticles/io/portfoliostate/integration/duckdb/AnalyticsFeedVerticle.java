@@ -90,6 +90,8 @@ public final class AnalyticsFeedVerticle extends VerticleBase {
   private MessageConsumer<MarketUpdate> marketUpdates;
   private long seriesTimer = -1;
   private Timer refreshes;
+  /** One portfolio folded and valued: the piece of a refresh between two looks at the live fan-out. */
+  private Timer computes;
   /** Instruments and currencies whose history moved, by first date moved; taken by the next refresh. */
   private final Map<String, LocalDate> movedInstruments = new HashMap<>();
   private final Map<String, LocalDate> movedCurrencies = new HashMap<>();
@@ -183,8 +185,11 @@ public final class AnalyticsFeedVerticle extends VerticleBase {
     seriesExecutor = vertx.createSharedWorkerExecutor("pstate-series", 1);
     refreshes = Timer.builder("pstate.analytics.series.refresh")
         .description("time to recompute one batch of pending portfolios' daily series").register(registry);
+    computes = Timer.builder("pstate.analytics.series.compute")
+        .description("time to fold and value one portfolio's days in a refresh of the daily series "
+            + "(the refresh looks at the live fan-out between two)").register(registry);
     deferrals = Timer.builder("pstate.analytics.series.deferred")
-        .description("time a refresh of the daily series waited (before it started, or before its write step) "
+        .description("time a refresh of the daily series waited (before it started, between two portfolios, or before its write step) "
             + "while the node's live fan-out was behind").register(registry);
     Gauge.builder("pstate.analytics.series.pending", this, feed -> feed.pendingSeen)
         .description("portfolios whose daily series waited for a refresh at the last one").register(registry);
@@ -302,14 +307,14 @@ public final class AnalyticsFeedVerticle extends VerticleBase {
       for (DailySeries.Prepared one : prepared) {
         loads.add(series.load(one));
       }
-      return Future.all(loads).andThen(all -> step("load", loading)).compose(all -> liveCaughtUp("write")
-          .compose(v -> seriesExecutor.executeBlocking(() -> {
-        long writing = System.nanoTime();
-        List<DailySeries.Loaded> loaded = all.list();
-        series.write(store.seriesWriter(), loaded);
-        step("write", writing);
-        return loaded.size();
-      }, false)));
+      return Future.all(loads).andThen(all -> step("load", loading))
+          .compose(all -> computeEach(all.list(), 0, new ArrayList<>(), 0))
+          .compose(computed -> liveCaughtUp("write").compose(v -> seriesExecutor.executeBlocking(() -> {
+            long writing = System.nanoTime();
+            series.writeComputed(store.seriesWriter(), computed);
+            step("write", writing);
+            return computed.size();
+          }, false)));
     }).onComplete(result -> {
       long waitedInside = deferredInsideNanos;
       deferredNanos = 0;
@@ -345,6 +350,36 @@ public final class AnalyticsFeedVerticle extends VerticleBase {
         nextRefresh(settings.series().intervalMs(), 0);
       }
     });
+  }
+
+  /**
+   * Folds and values the loaded portfolios one at a time, each in a blocking call of its own on
+   * the series worker, looking between two whether the live fan-out is behind and waiting while
+   * it is ({@link #liveCaughtUp}, within the refresh's {@code deferMaxMs}). Why one at a time:
+   * the fold and valuation of ten portfolios was one call of 100–600 ms, and the backlog it made
+   * once started was what the late copies of the live updates coincided with; a check before it
+   * could not see that (BENCHMARKS.md, h/deflate15). One portfolio is a few milliseconds to a
+   * few tens (a whole window's first computation). Nothing is written meanwhile: the write
+   * step replaces every portfolio of the refresh in one transaction, so a reader sees the series
+   * as before this refresh or after it, and {@code minSeq}/{@code minPriceSeq} waits end as
+   * they did. {@code computeNanos}: the blocking calls' time so far (the step's own time,
+   * without the waits).
+   */
+  private Future<List<DailySeries.Computed>> computeEach(List<DailySeries.Loaded> loaded, int next,
+      List<DailySeries.Computed> computed, long computeNanos) {
+    if (next == loaded.size()) {
+      registry.timer("pstate.analytics.series.step", "step", "compute").record(computeNanos,
+          java.util.concurrent.TimeUnit.NANOSECONDS);
+      return Future.succeededFuture(computed);
+    }
+    return liveCaughtUp("compute").compose(v -> seriesExecutor.executeBlocking(() -> {
+      long began = System.nanoTime();
+      computed.add(series.compute(loaded.get(next)));
+      long ended = System.nanoTime();
+      computes.record(ended - began, java.util.concurrent.TimeUnit.NANOSECONDS);
+      work("series.compute", began, ended, 1);
+      return ended - began;
+    }, false)).compose(took -> computeEach(loaded, next + 1, computed, computeNanos + took));
   }
 
   /** Records a refresh step that began at {@code began} (nanoTime); returns now, the next step's start. */
