@@ -286,22 +286,31 @@ public final class AnalyticsFeedVerticle extends VerticleBase {
     // (the bus above only hurries them): saved with the marks below.
     Future<DailySeries.MarketMoves> stored = recorded == null ? Future.succeededFuture(null)
         : series.readMarket(recorded, seriesExecutor);
-    // Each step's time (pstate.analytics.series.step): what a refresh's time is made of.
-    stored.andThen(read -> step("market", began)).compose(market -> seriesExecutor.executeBlocking(() -> {
-      LowPriority.lower(settings.nice());
-      Connection reader = store.reader();
-      long marking = System.nanoTime();
-      series.mark(store.seriesWriter(), instruments, currencies, today, taken, market);
-      long pending = step("mark", marking);
-      // The sets of requests waiting for the series (minPriceSeq, or minSeq on a series read) first.
-      List<DailySeries.Job> jobs = series.pending(reader, settings.series().batch(),
-          store.setsAwaited(WAITED_SETS));
-      pendingSeen = jobs.size();
-      long preparing = step("pending", pending);
-      List<DailySeries.Prepared> prepared = series.prepare(reader, jobs, today);
-      step("prepare", preparing);
-      return prepared;
-    }, false)).compose(prepared -> {
+    // Each step's time (pstate.analytics.series.step): what a refresh's time is made of. Each step below is a blocking call of its own (a few DuckDB statements, 20–150 ms of wall
+    // time on a full node), with a look at the live fan-out before it: computeEach says why.
+    stored.andThen(read -> step("market", began))
+        .compose(market -> liveCaughtUp("mark").compose(v -> seriesExecutor.executeBlocking(() -> {
+          LowPriority.lower(settings.nice());
+          long marking = System.nanoTime();
+          series.mark(store.seriesWriter(), instruments, currencies, today, taken, market);
+          step("mark", marking);
+          return null;
+        }, false)))
+        .compose(v -> liveCaughtUp("pending")).compose(v -> seriesExecutor.executeBlocking(() -> {
+          long choosing = System.nanoTime();
+          // The sets of requests waiting for the series (minPriceSeq, or minSeq on a series read) first.
+          List<DailySeries.Job> jobs = series.pending(store.reader(), settings.series().batch(),
+              store.setsAwaited(WAITED_SETS));
+          pendingSeen = jobs.size();
+          step("pending", choosing);
+          return jobs;
+        }, false))
+        .compose(jobs -> liveCaughtUp("prepare").compose(v -> seriesExecutor.executeBlocking(() -> {
+          long preparing = System.nanoTime();
+          List<DailySeries.Prepared> prepared = series.prepare(store.reader(), jobs, today);
+          step("prepare", preparing);
+          return prepared;
+        }, false))).compose(prepared -> {
       long loading = System.nanoTime();
       List<Future<DailySeries.Loaded>> loads = new ArrayList<>();
       for (DailySeries.Prepared one : prepared) {
@@ -447,7 +456,10 @@ public final class AnalyticsFeedVerticle extends VerticleBase {
    * waits for the series ({@code minPriceSeq}, {@code minSeq}: a person waits for that one). A
    * refresh's fold and write take 0.15–0.4 of a core in bursts; on a node whose cores are full,
    * such a burst was what queued the fan-out behind it (BENCHMARKS.md, the live tail attributed).
-   * The wait is counted in {@code pstate.analytics.series.deferred}.
+   * The wait is counted in {@code pstate.analytics.series.deferred}. Asked before each piece of
+   * a refresh ({@code before}: {@code start}, {@code mark}, {@code pending}, {@code prepare},
+   * each {@code compute}, {@code write}), so a backlog the refresh itself started is seen at the
+   * next piece; the budget is the whole refresh's.
    */
   private Future<Void> liveCaughtUp(String before) {
     long maxNanos = settings.series().deferMaxMs() * 1_000_000;
