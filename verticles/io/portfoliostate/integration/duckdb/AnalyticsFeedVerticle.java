@@ -29,7 +29,6 @@ import java.math.RoundingMode;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.sql.Connection;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.LocalDate;
@@ -189,7 +188,7 @@ public final class AnalyticsFeedVerticle extends VerticleBase {
         .description("time to fold and value one portfolio's days in a refresh of the daily series "
             + "(the refresh looks at the live fan-out between two)").register(registry);
     deferrals = Timer.builder("pstate.analytics.series.deferred")
-        .description("time a refresh of the daily series waited (before it started, between two portfolios, or before its write step) "
+        .description("time a refresh of the daily series waited (before it started, or before a piece of it) "
             + "while the node's live fan-out was behind").register(registry);
     Gauge.builder("pstate.analytics.series.pending", this, feed -> feed.pendingSeen)
         .description("portfolios whose daily series waited for a refresh at the last one").register(registry);
@@ -286,8 +285,9 @@ public final class AnalyticsFeedVerticle extends VerticleBase {
     // (the bus above only hurries them): saved with the marks below.
     Future<DailySeries.MarketMoves> stored = recorded == null ? Future.succeededFuture(null)
         : series.readMarket(recorded, seriesExecutor);
-    // Each step's time (pstate.analytics.series.step): what a refresh's time is made of. Each step below is a blocking call of its own (a few DuckDB statements, 20–150 ms of wall
-    // time on a full node), with a look at the live fan-out before it: computeEach says why.
+    // Each step's time (pstate.analytics.series.step): what a refresh's time is made of. Each step
+    // below is a blocking call of its own (a few DuckDB statements, 10–400 ms of wall time on a
+    // full node), with a look at the live fan-out before it: computeEach says why.
     stored.andThen(read -> step("market", began))
         .compose(market -> liveCaughtUp("mark").compose(v -> seriesExecutor.executeBlocking(() -> {
           LowPriority.lower(settings.nice());
@@ -367,8 +367,8 @@ public final class AnalyticsFeedVerticle extends VerticleBase {
    * it is ({@link #liveCaughtUp}, within the refresh's {@code deferMaxMs}). Why one at a time:
    * the fold and valuation of ten portfolios was one call of 100–600 ms, and the backlog it made
    * once started was what the late copies of the live updates coincided with; a check before it
-   * could not see that (BENCHMARKS.md, h/deflate15). One portfolio is a few milliseconds to a
-   * few tens (a whole window's first computation). Nothing is written meanwhile: the write
+   * could not see that (BENCHMARKS.md, h/deflate15). One portfolio's piece grows with its
+   * journal (the fold) and its days (an in-order trade: two). Nothing is written meanwhile: the write
    * step replaces every portfolio of the refresh in one transaction, so a reader sees the series
    * as before this refresh or after it, and {@code minSeq}/{@code minPriceSeq} waits end as
    * they did. {@code computeNanos}: the blocking calls' time so far (the step's own time,
