@@ -129,13 +129,18 @@ class SeriesDeferTest {
    * while); its refreshes wait while {@code backlog} is behind.
    */
   private void feed(FanOutBacklog backlog, long deferMaxMs) throws Exception {
+    feed(backlog::behind, deferMaxMs);
+  }
+
+  /** {@link #feed(FanOutBacklog, long)} asking {@code behind} whether the fan-out is behind. */
+  private void feed(java.util.function.BooleanSupplier behind, long deferMaxMs) throws Exception {
     Settings.AnalyticsSettings settings = Settings.from(SettingsLoader.loadJson(Map.of(
         "PSTATE_ANALYTICS_SERIES_DEFER_MAX_MS", Long.toString(deferMaxMs)))).analytics();
     assertThat(settings.series().deferMaxMs()).isEqualTo(deferMaxMs);
     store = AnalyticsStore.open(folder, settings);
     feed = new AnalyticsFeedVerticle(store, new ChangeStreamStore(pool.pool()),
         new MarketView(), settings, registry, PerformanceHistory.sharing(new MarketDataStore(pool.pool())),
-        Clock.systemUTC(), null, backlog::behind);
+        Clock.systemUTC(), null, behind);
     // Appended as a feed batch would be, before the feed runs: the first refresh has two portfolios to compute.
     feed.append(twoPortfolios());
   }
@@ -187,5 +192,69 @@ class SeriesDeferTest {
     assertThat(deferred.count()).isEqualTo(1);
     assertThat(deferred.totalTime(TimeUnit.MILLISECONDS)).isBetween(300.0, 1_000.0);
     assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - deployed)).isLessThan(3_000);
+  }
+
+  /** Days of {@code portfolio} in the store's {@code daily_nav}, as any reader of the store sees them. */
+  private long navDays(String portfolio) throws Exception {
+    try (java.sql.PreparedStatement statement = store.reader().prepareStatement(
+        "SELECT count(*) FROM daily_nav WHERE portfolio_id = ?")) {
+      statement.setString(1, portfolio);
+      try (java.sql.ResultSet rows = statement.executeQuery()) {
+        rows.next();
+        return rows.getLong(1);
+      }
+    }
+  }
+
+  /**
+   * The fan-out falls behind while a refresh is under way, after its first portfolio was folded
+   * and valued (its sockets' loop made busy then, as a refresh's own burst would): the refresh
+   * stops before the second portfolio, writes nothing meanwhile (a reader sees neither
+   * portfolio's days), and finishes once the loop ran its hand-off.
+   */
+  @Test
+  void aRefreshInProgressStopsBetweenPortfoliosWhileTheFanOutIsBehind() throws Exception {
+    FanOutBacklog backlog = new FanOutBacklog(20);
+    java.util.concurrent.atomic.AtomicReference<AtomicLong> handOff = new java.util.concurrent.atomic.AtomicReference<>();
+    AtomicLong blockedAt = new AtomicLong();
+    // The real backlog decides; the first time the refresh asks after one portfolio was computed,
+    // the sockets' loop is made busy for 1.5 s and asked once its hand-off has waited 30 ms.
+    java.util.function.BooleanSupplier behind = () -> {
+      if (blockedAt.get() == 0 && count(registry, "pstate.analytics.series.compute") == 1) {
+        try {
+          blockedAt.set(System.nanoTime());
+          handOff.set(busyLoop(backlog, 1_500));
+          Thread.sleep(30);
+        } catch (Exception e) {
+          throw new IllegalStateException(e);
+        }
+      }
+      return backlog.behind();
+    };
+    feed(behind, 10_000);
+    TestPool.await(feedVertx.deployVerticle(feed));
+
+    waitUntil(() -> blockedAt.get() != 0, 10_000);
+    Thread.sleep(700);
+    assertThat(backlog.behind()).isTrue();
+    // Stopped between the two portfolios: one folded, nothing written.
+    assertThat(count(registry, "pstate.analytics.series.compute")).isEqualTo(1);
+    assertThat(count(registry, "pstate.analytics.series.refresh")).isZero();
+    assertThat(navDays("defer-a")).isZero();
+    assertThat(navDays("defer-b")).isZero();
+
+    waitUntil(() -> count(registry, "pstate.analytics.series.refresh") == 1, 10_000);
+    long ranAt = handOff.get().get();
+    assertThat(ranAt).as("the hand-off ran").isNotZero();
+    assertThat(count(registry, "pstate.analytics.series.compute")).isEqualTo(2);
+    // One wait, inside the refresh: from just after the loop was made busy (30 ms and the
+    // hand-off's setting up) until after the loop ran the hand-off, about 1.5 s later.
+    Timer deferred = registry.find("pstate.analytics.series.deferred").timer();
+    assertThat(deferred.count()).isEqualTo(1);
+    assertThat(deferred.totalTime(TimeUnit.MILLISECONDS)).isBetween(
+        TimeUnit.NANOSECONDS.toMillis(ranAt - blockedAt.get()) - 100.0,
+        (double) TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - blockedAt.get()));
+    // Both portfolios' days written together (today's, and the days since the deposit).
+    assertThat(navDays("defer-a")).isPositive().isEqualTo(navDays("defer-b"));
   }
 }

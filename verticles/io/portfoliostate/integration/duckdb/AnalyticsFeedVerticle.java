@@ -29,7 +29,6 @@ import java.math.RoundingMode;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.sql.Connection;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.LocalDate;
@@ -90,6 +89,8 @@ public final class AnalyticsFeedVerticle extends VerticleBase {
   private MessageConsumer<MarketUpdate> marketUpdates;
   private long seriesTimer = -1;
   private Timer refreshes;
+  /** One portfolio folded and valued: the piece of a refresh between two looks at the live fan-out. */
+  private Timer computes;
   /** Instruments and currencies whose history moved, by first date moved; taken by the next refresh. */
   private final Map<String, LocalDate> movedInstruments = new HashMap<>();
   private final Map<String, LocalDate> movedCurrencies = new HashMap<>();
@@ -183,8 +184,11 @@ public final class AnalyticsFeedVerticle extends VerticleBase {
     seriesExecutor = vertx.createSharedWorkerExecutor("pstate-series", 1);
     refreshes = Timer.builder("pstate.analytics.series.refresh")
         .description("time to recompute one batch of pending portfolios' daily series").register(registry);
+    computes = Timer.builder("pstate.analytics.series.compute")
+        .description("time to fold and value one portfolio's days in a refresh of the daily series "
+            + "(the refresh looks at the live fan-out between two)").register(registry);
     deferrals = Timer.builder("pstate.analytics.series.deferred")
-        .description("time a refresh of the daily series waited (before it started, or before its write step) "
+        .description("time a refresh of the daily series waited (before it started, or before a piece of it) "
             + "while the node's live fan-out was behind").register(registry);
     Gauge.builder("pstate.analytics.series.pending", this, feed -> feed.pendingSeen)
         .description("portfolios whose daily series waited for a refresh at the last one").register(registry);
@@ -281,35 +285,45 @@ public final class AnalyticsFeedVerticle extends VerticleBase {
     // (the bus above only hurries them): saved with the marks below.
     Future<DailySeries.MarketMoves> stored = recorded == null ? Future.succeededFuture(null)
         : series.readMarket(recorded, seriesExecutor);
-    // Each step's time (pstate.analytics.series.step): what a refresh's time is made of.
-    stored.andThen(read -> step("market", began)).compose(market -> seriesExecutor.executeBlocking(() -> {
-      LowPriority.lower(settings.nice());
-      Connection reader = store.reader();
-      long marking = System.nanoTime();
-      series.mark(store.seriesWriter(), instruments, currencies, today, taken, market);
-      long pending = step("mark", marking);
-      // The sets of requests waiting for the series (minPriceSeq, or minSeq on a series read) first.
-      List<DailySeries.Job> jobs = series.pending(reader, settings.series().batch(),
-          store.setsAwaited(WAITED_SETS));
-      pendingSeen = jobs.size();
-      long preparing = step("pending", pending);
-      List<DailySeries.Prepared> prepared = series.prepare(reader, jobs, today);
-      step("prepare", preparing);
-      return prepared;
-    }, false)).compose(prepared -> {
+    // Each step's time (pstate.analytics.series.step): what a refresh's time is made of. Each step
+    // below is a blocking call of its own (a few DuckDB statements, 10–400 ms of wall time on a
+    // full node), with a look at the live fan-out before it: computeEach says why.
+    stored.andThen(read -> step("market", began))
+        .compose(market -> liveCaughtUp("mark").compose(v -> seriesExecutor.executeBlocking(() -> {
+          LowPriority.lower(settings.nice());
+          long marking = System.nanoTime();
+          series.mark(store.seriesWriter(), instruments, currencies, today, taken, market);
+          step("mark", marking);
+          return null;
+        }, false)))
+        .compose(v -> liveCaughtUp("pending")).compose(v -> seriesExecutor.executeBlocking(() -> {
+          long choosing = System.nanoTime();
+          // The sets of requests waiting for the series (minPriceSeq, or minSeq on a series read) first.
+          List<DailySeries.Job> jobs = series.pending(store.reader(), settings.series().batch(),
+              store.setsAwaited(WAITED_SETS));
+          pendingSeen = jobs.size();
+          step("pending", choosing);
+          return jobs;
+        }, false))
+        .compose(jobs -> liveCaughtUp("prepare").compose(v -> seriesExecutor.executeBlocking(() -> {
+          long preparing = System.nanoTime();
+          List<DailySeries.Prepared> prepared = series.prepare(store.reader(), jobs, today);
+          step("prepare", preparing);
+          return prepared;
+        }, false))).compose(prepared -> {
       long loading = System.nanoTime();
       List<Future<DailySeries.Loaded>> loads = new ArrayList<>();
       for (DailySeries.Prepared one : prepared) {
         loads.add(series.load(one));
       }
-      return Future.all(loads).andThen(all -> step("load", loading)).compose(all -> liveCaughtUp("write")
-          .compose(v -> seriesExecutor.executeBlocking(() -> {
-        long writing = System.nanoTime();
-        List<DailySeries.Loaded> loaded = all.list();
-        series.write(store.seriesWriter(), loaded);
-        step("write", writing);
-        return loaded.size();
-      }, false)));
+      return Future.all(loads).andThen(all -> step("load", loading))
+          .compose(all -> computeEach(all.list(), 0, new ArrayList<>(), 0))
+          .compose(computed -> liveCaughtUp("write").compose(v -> seriesExecutor.executeBlocking(() -> {
+            long writing = System.nanoTime();
+            series.writeComputed(store.seriesWriter(), computed);
+            step("write", writing);
+            return computed.size();
+          }, false)));
     }).onComplete(result -> {
       long waitedInside = deferredInsideNanos;
       deferredNanos = 0;
@@ -345,6 +359,36 @@ public final class AnalyticsFeedVerticle extends VerticleBase {
         nextRefresh(settings.series().intervalMs(), 0);
       }
     });
+  }
+
+  /**
+   * Folds and values the loaded portfolios one at a time, each in a blocking call of its own on
+   * the series worker, looking between two whether the live fan-out is behind and waiting while
+   * it is ({@link #liveCaughtUp}, within the refresh's {@code deferMaxMs}). Why one at a time:
+   * the fold and valuation of ten portfolios was one call of 100–600 ms, and the backlog it made
+   * once started was what the late copies of the live updates coincided with; a check before it
+   * could not see that (BENCHMARKS.md, h/deflate15). One portfolio's piece grows with its
+   * journal (the fold) and its days (an in-order trade: two). Nothing is written meanwhile: the write
+   * step replaces every portfolio of the refresh in one transaction, so a reader sees the series
+   * as before this refresh or after it, and {@code minSeq}/{@code minPriceSeq} waits end as
+   * they did. {@code computeNanos}: the blocking calls' time so far (the step's own time,
+   * without the waits).
+   */
+  private Future<List<DailySeries.Computed>> computeEach(List<DailySeries.Loaded> loaded, int next,
+      List<DailySeries.Computed> computed, long computeNanos) {
+    if (next == loaded.size()) {
+      registry.timer("pstate.analytics.series.step", "step", "compute").record(computeNanos,
+          java.util.concurrent.TimeUnit.NANOSECONDS);
+      return Future.succeededFuture(computed);
+    }
+    return liveCaughtUp("compute").compose(v -> seriesExecutor.executeBlocking(() -> {
+      long began = System.nanoTime();
+      computed.add(series.compute(loaded.get(next)));
+      long ended = System.nanoTime();
+      computes.record(ended - began, java.util.concurrent.TimeUnit.NANOSECONDS);
+      work("series.compute", began, ended, 1);
+      return ended - began;
+    }, false)).compose(took -> computeEach(loaded, next + 1, computed, computeNanos + took));
   }
 
   /** Records a refresh step that began at {@code began} (nanoTime); returns now, the next step's start. */
@@ -412,7 +456,10 @@ public final class AnalyticsFeedVerticle extends VerticleBase {
    * waits for the series ({@code minPriceSeq}, {@code minSeq}: a person waits for that one). A
    * refresh's fold and write take 0.15–0.4 of a core in bursts; on a node whose cores are full,
    * such a burst was what queued the fan-out behind it (BENCHMARKS.md, the live tail attributed).
-   * The wait is counted in {@code pstate.analytics.series.deferred}.
+   * The wait is counted in {@code pstate.analytics.series.deferred}. Asked before each piece of
+   * a refresh ({@code before}: {@code start}, {@code mark}, {@code pending}, {@code prepare},
+   * each {@code compute}, {@code write}), so a backlog the refresh itself started is seen at the
+   * next piece; the budget is the whole refresh's.
    */
   private Future<Void> liveCaughtUp(String before) {
     long maxNanos = settings.series().deferMaxMs() * 1_000_000;

@@ -593,10 +593,66 @@ final class DailySeries {
   }
 
   /**
-   * Folds and values each loaded job, then replaces its days from its first changed date and
-   * records the refresh, all in one transaction of {@code connection}. Blocks.
+   * One job folded and valued ({@link #compute}): the rows its write puts in place of its days
+   * from {@code replaceFrom} on. Computed off the store's connection, so a refresh can fold one
+   * portfolio at a time and let the live fan-out run between them (AnalyticsFeedVerticle).
    */
+  record Computed(Prepared prepared, List<NavRow> navs, List<SpanRow> spans) {
+  }
+
+  /** One {@code daily_nav} row, as written. */
+  record NavRow(LocalDate date, String nav, double navValue, String netFlow, String income, Double dailyReturn) {
+  }
+
+  /** One {@code daily_position_spans} row: a position's quantity unchanged from {@code since} to {@code last}. */
+  record SpanRow(String instrumentId, String strategy, BigDecimal quantity, LocalDate since, LocalDate last) {
+  }
+
+  /**
+   * Folds a loaded job's journal at each day's end and values the days, as the performance read
+   * does: the rows of the days it replaces. Pure CPU (no connection): one job is a bounded piece
+   * of a refresh (a few milliseconds for a journal of thousands of events, BENCHMARKS.md).
+   */
+  Computed compute(Loaded one) {
+    Prepared p = one.prepared();
+    if (p.base() == null) {
+      return new Computed(p, List.of(), List.of());
+    }
+    List<LocalDate> dates = PerformanceCalculator.weekdays(p.computeFrom(), p.today());
+    if (dates.isEmpty()) {
+      return new Computed(p, List.of(), List.of());
+    }
+    // Days from here on are replaced; the weekday before is computed only for its NAV.
+    LocalDate replaceFrom = replaceFrom(p);
+    List<Instant> ends = dates.stream().map(PerformanceCalculator::endOf).toList();
+    List<PortfolioState> states = BusinessTime.at(p.journal(), ends);
+    PerformanceReport report = PerformanceCalculator.compute(new PerformanceCalculator.Inputs(
+        p.computeFrom(), p.today(), p.base(), dates, states, p.journal(),
+        new PriceHistory(one.prices(), one.rates(), p.splits()), market, null, 0.0, null));
+    List<NavRow> navs = new ArrayList<>();
+    for (DailyPoint point : report.series()) {
+      if (point.date().isBefore(replaceFrom)) {
+        continue;
+      }
+      navs.add(new NavRow(point.date(), Decimals.plain(point.nav()), point.nav().doubleValue(),
+          Decimals.plain(point.netFlow()), Decimals.plain(point.income()),
+          point.dailyReturn() == null ? null : point.dailyReturn().doubleValue()));
+    }
+    return new Computed(p, navs, spans(dates, states, replaceFrom));
+  }
+
+  /** {@link #compute}s each loaded job and {@link #writeComputed writes} them together. Blocks. */
   void write(DuckDBConnection connection, List<Loaded> loaded) throws SQLException {
+    writeComputed(connection, loaded.stream().map(this::compute).toList());
+  }
+
+  /**
+   * Replaces each computed job's days from its first changed date and records the refresh, all in
+   * one transaction of {@code connection}: a reader sees every portfolio of the refresh before
+   * or after, never part of one, and a portfolio counts as done ({@code daily_done}, what
+   * {@code minSeq} and {@code minPriceSeq} wait for) only with its days in place. Blocks.
+   */
+  void writeComputed(DuckDBConnection connection, List<Computed> computed) throws SQLException {
     connection.setAutoCommit(false);
     try {
       try (DuckDBAppender navs = connection.createAppender("main", "daily_nav");
@@ -604,43 +660,28 @@ final class DailySeries {
           DuckDBAppender done = connection.createAppender("main", "daily_done_log")) {
         // Every portfolio's replaced days go first, in four statements for all of them (four per
         // portfolio were most of the write's statements, each a scan of its table).
-        delete(connection, loaded);
-        for (Loaded one : loaded) {
+        delete(connection, computed.stream().map(Computed::prepared).toList());
+        for (Computed one : computed) {
           Prepared p = one.prepared();
           String id = p.job().portfolioId();
-          if (p.base() == null) {
-            done.beginRow().append(id).append(p.job().seq()).append(p.today()).endRow();
-            continue;
-          }
-          List<LocalDate> dates = PerformanceCalculator.weekdays(p.computeFrom(), p.today());
-          // Days from here on are replaced; the weekday before is computed only for its NAV.
-          LocalDate replaceFrom = replaceFrom(p);
-          if (!dates.isEmpty()) {
-            List<Instant> ends = dates.stream().map(PerformanceCalculator::endOf).toList();
-            List<PortfolioState> states = BusinessTime.at(p.journal(), ends);
-            PerformanceReport report = PerformanceCalculator.compute(new PerformanceCalculator.Inputs(
-                p.computeFrom(), p.today(), p.base(), dates, states, p.journal(),
-                new PriceHistory(one.prices(), one.rates(), p.splits()), market, null, 0.0, null));
-            for (DailyPoint point : report.series()) {
-              if (point.date().isBefore(replaceFrom)) {
-                continue;
-              }
-              navs.beginRow().append(id).append(point.date()).append(p.base().value())
-                  .append(Decimals.plain(point.nav())).append(point.nav().doubleValue())
-                  .append(Decimals.plain(point.netFlow())).append(Decimals.plain(point.income()));
-              if (point.dailyReturn() == null) {
-                navs.appendNull();
-              } else {
-                navs.append(point.dailyReturn().doubleValue());
-              }
-              navs.endRow();
+          for (NavRow row : one.navs()) {
+            navs.beginRow().append(id).append(row.date()).append(p.base().value()).append(row.nav())
+                .append(row.navValue()).append(row.netFlow()).append(row.income());
+            if (row.dailyReturn() == null) {
+              navs.appendNull();
+            } else {
+              navs.append(row.dailyReturn().doubleValue());
             }
-            spans(spans, id, dates, states, replaceFrom);
+            navs.endRow();
+          }
+          for (SpanRow span : one.spans()) {
+            spans.beginRow().append(id).append(span.instrumentId()).append(span.strategy()).append(span.quantity())
+                .append(span.since()).append(span.last()).endRow();
           }
           done.beginRow().append(id).append(p.job().seq()).append(p.today()).endRow();
         }
       }
-      String recomputed = String.join(",", loaded.stream().map(one -> one.prepared().job().portfolioId()).toList());
+      String recomputed = String.join(",", computed.stream().map(one -> one.prepared().job().portfolioId()).toList());
       try (PreparedStatement marks = connection.prepareStatement(
           "DELETE FROM daily_marks WHERE list_contains(string_split(?, ','), portfolio_id)");
           PreparedStatement refreshes = connection.prepareStatement(
@@ -679,8 +720,8 @@ final class DailySeries {
    * window, and clips its position spans to both, in one statement per step for all of them (a
    * row is one portfolio's, so each step is the same as the portfolio's own statement).
    */
-  private static void delete(Connection connection, List<Loaded> loaded) throws SQLException {
-    List<Prepared> jobs = loaded.stream().map(Loaded::prepared).filter(p -> p.base() != null).toList();
+  private static void delete(Connection connection, List<Prepared> prepared) throws SQLException {
+    List<Prepared> jobs = prepared.stream().filter(p -> p.base() != null).toList();
     if (jobs.isEmpty()) {
       return;
     }
@@ -741,8 +782,8 @@ final class DailySeries {
    * Each position's quantity over the days, as spans of equal quantity (a position held a year
    * unchanged is one row, not 261); flat days are left out.
    */
-  private static void spans(DuckDBAppender spans, String id, List<LocalDate> dates, List<PortfolioState> states,
-      LocalDate from) throws SQLException {
+  private static List<SpanRow> spans(List<LocalDate> dates, List<PortfolioState> states, LocalDate from) {
+    List<SpanRow> rows = new ArrayList<>();
     Map<PositionKey, Open> open = new HashMap<>();
     for (int i = 0; i < dates.size(); i++) {
       LocalDate date = dates.get(i);
@@ -754,7 +795,7 @@ final class DailySeries {
       for (Map.Entry<PositionKey, Open> entry : List.copyOf(open.entrySet())) {
         Position now = positions.get(entry.getKey());
         if (now == null || now.quantity().compareTo(entry.getValue().quantity()) != 0) {
-          close(spans, id, entry.getKey(), entry.getValue());
+          rows.add(close(entry.getKey(), entry.getValue()));
           open.remove(entry.getKey());
         }
       }
@@ -768,19 +809,19 @@ final class DailySeries {
       }
     }
     for (Map.Entry<PositionKey, Open> entry : open.entrySet()) {
-      close(spans, id, entry.getKey(), entry.getValue());
+      rows.add(close(entry.getKey(), entry.getValue()));
     }
+    return rows;
   }
 
   /** A position's quantity unchanged from {@code since} to {@code last}. */
   private record Open(BigDecimal quantity, LocalDate since, LocalDate last) {
   }
 
-  private static void close(DuckDBAppender spans, String id, PositionKey key, Open span) throws SQLException {
+  private static SpanRow close(PositionKey key, Open span) {
     // Quantities as the store keeps them: 18 places, half-even (a split can leave more).
-    spans.beginRow().append(id).append(key.instrumentId().value()).append(key.strategy())
-        .append(span.quantity().setScale(18, RoundingMode.HALF_EVEN)).append(span.since()).append(span.last())
-        .endRow();
+    return new SpanRow(key.instrumentId().value(), key.strategy(), span.quantity().setScale(18, RoundingMode.HALF_EVEN),
+        span.since(), span.last());
   }
 
   static LocalDate previousWeekday(LocalDate date) {
