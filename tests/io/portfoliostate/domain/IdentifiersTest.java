@@ -6,6 +6,7 @@ import static io.portfoliostate.domain.Fixtures.d;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.NullAndEmptySource;
@@ -96,6 +97,35 @@ class IdentifiersTest {
   @ValueSource(strings = {"usd", "Usd", "US", "USDX", "U1D", "US ", " USD", "ÜSD", "U-D"})
   void anythingElseIsNotACurrency(String code) {
     assertThatThrownBy(() -> CurrencyCode.of(code))
+        .isInstanceOfSatisfying(DomainViolation.class, v -> assertThat(v.field()).isEqualTo("currency"));
+  }
+
+  @Test
+  void everyCharacterOtherThanAToZIsRefusedInEveryPlaceAsThePatternDid() {
+    Pattern pattern = Pattern.compile("[A-Z]{3}");
+    for (int place = 0; place < 3; place++) {
+      for (char c = 0; c < Character.MAX_VALUE; c++) {
+        char[] letters = {'U', 'S', 'D'};
+        letters[place] = c;
+        String code = new String(letters);
+        boolean accepted;
+        try {
+          accepted = CurrencyCode.of(code).value().equals(code);
+        } catch (DomainViolation refused) {
+          accepted = false;
+        }
+        assertThat(accepted).as("%s at %d", (int) c, place).isEqualTo(pattern.matcher(code).matches());
+      }
+    }
+  }
+
+  @Test
+  void aCodeIsOneInstanceAndTheConstructorChecksAsOfDoes() {
+    assertThat(CurrencyCode.of(new String("EUR"))).isSameAs(CurrencyCode.of("EUR"));
+    assertThat(CurrencyCode.of("USD")).isSameAs(CurrencyCode.USD);
+    assertThat(CurrencyCode.of("ZZZ")).isSameAs(CurrencyCode.of("ZZZ")).isNotSameAs(CurrencyCode.of("AAA"));
+    assertThat(new CurrencyCode("EUR")).isEqualTo(CurrencyCode.of("EUR")).isNotSameAs(CurrencyCode.of("EUR"));
+    assertThatThrownBy(() -> new CurrencyCode("eur"))
         .isInstanceOfSatisfying(DomainViolation.class, v -> assertThat(v.field()).isEqualTo("currency"));
   }
 

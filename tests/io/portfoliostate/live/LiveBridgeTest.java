@@ -134,11 +134,13 @@ class LiveBridgeTest {
   void twoThousandConcurrentCommitsArriveInOrderWithNoGapAndNoDuplicate() throws Exception {
     admin().createPortfolio("lb-busy");
     try (BridgeClient early = BridgeClient.connect(port(), TestKeys.ADMIN);
-        BridgeClient late = BridgeClient.connect(port(), TestKeys.ADMIN)) {
+        BridgeClient late = BridgeClient.connect(port(), TestKeys.ADMIN);
+        BridgeClient resuming = BridgeClient.connect(port(), TestKeys.ADMIN)) {
       early.register("portfolio.updates.lb-busy");
       assertThat(early.body("portfolio.updates.lb-busy", WAIT).getLong("version")).isEqualTo(1);
       ExecutorService pool = Executors.newFixedThreadPool(16);
       List<Future<Api.Response>> sent = new ArrayList<>();
+      long resumedFrom = -1;
       for (int i = 0; i < 2000; i++) {
         int n = i;
         sent.add(pool.submit(() -> admin().post("/api/v1/portfolios/lb-busy/cash-flows", new JsonObject()
@@ -147,6 +149,15 @@ class LiveBridgeTest {
           // A second subscriber joins while commits stream: its snapshot, then the rest.
           late.register("portfolio.updates.lb-busy");
         }
+        if (i == 1200) {
+          // A third comes back with a version while commits stream: the versions after it from the
+          // journal while the live ones are held for it (or a resync, if it fell more than
+          // maxResumeVersions behind meanwhile), then the rest.
+          sent.get(1000).get(); // the first thousand or so committed: a version to come back from
+          resumedFrom = admin().get("/api/v1/portfolios/lb-busy").json().getLong("version") - 5;
+          assertThat(resumedFrom).isGreaterThan(900);
+          resuming.register("portfolio.updates.lb-busy", new JsonObject().put("fromVersion", resumedFrom));
+        }
       }
       for (Future<Api.Response> response : sent) {
         assertThat(response.get().status()).isEqualTo(201);
@@ -154,6 +165,16 @@ class LiveBridgeTest {
       pool.shutdown();
       assertChain(early, "portfolio.updates.lb-busy", 1, 2001, false);
       assertChain(late, "portfolio.updates.lb-busy", -1, 2001, true);
+      JsonObject first = resuming.body("portfolio.updates.lb-busy", WAIT);
+      long resumedAt = first.getString("kind").equals("resync") ? first.getLong("version") : first.getLong("fromVersion");
+      if (first.getString("kind").equals("change")) {
+        assertThat(resumedAt).isEqualTo(resumedFrom);
+        assertThat(first.getLong("version")).isEqualTo(resumedAt + 1);
+        resumedAt++;
+      } else {
+        assertThat(first.getString("kind")).isEqualTo("resync");
+      }
+      assertChain(resuming, "portfolio.updates.lb-busy", resumedAt, 2001, false);
     }
   }
 

@@ -154,7 +154,9 @@ public final class OwnerWire {
     @Override
     public void encodeToWire(Buffer out, CommandOutcomes outcomes) {
       out.appendByte(FORMAT).appendInt(outcomes.outcomes().size());
-      Map<PositionKey, List<Lot>> sent = new HashMap<>();
+      // Lots are told against an earlier result's only within one reply: a reply of one outcome
+      // (most of them) has nothing to remember.
+      Map<PositionKey, List<Lot>> sent = outcomes.outcomes().size() > 1 ? new HashMap<>() : null;
       for (CommandOutcome outcome : outcomes.outcomes()) {
         if (outcome instanceof CommandOutcome.Recorded recorded) {
           out.appendByte(RECORDED);
@@ -177,7 +179,7 @@ public final class OwnerWire {
       Reader in = new Reader(buffer, pos);
       format(in, "command outcomes");
       int count = in.count();
-      Map<PositionKey, List<Lot>> lotsBefore = new HashMap<>();
+      Map<PositionKey, List<Lot>> lotsBefore = count > 1 ? new HashMap<>() : null;
       List<CommandOutcome> outcomes = new ArrayList<>(count);
       for (int i = 0; i < count; i++) {
         byte kind = in.byteValue();
@@ -399,7 +401,8 @@ public final class OwnerWire {
   /**
    * A position, exactly. Its lots: whole for its first result in the message; for a later one,
    * runs of the previous result's lots (the book shares the lots a trade did not touch, the same
-   * objects) and the new lots written out: see {@link LotDelta} for why.
+   * objects) and the new lots written out: see {@link LotDelta} for why. {@code sent} is null in a
+   * reply of one outcome, which has no later result.
    */
   private static void position(Buffer out, Position position, Map<PositionKey, List<Lot>> sent) {
     WireData.string(out, position.key().instrumentId().value());
@@ -413,7 +416,7 @@ public final class OwnerWire {
     WireData.instant(out, position.openedAt());
     WireData.instant(out, position.updatedAt());
     WireData.instant(out, position.lastExecutedAt());
-    List<Lot> before = sent.put(position.key(), position.lots());
+    List<Lot> before = sent == null ? null : sent.put(position.key(), position.lots());
     if (before == null) {
       out.appendByte(LOTS_WHOLE).appendInt(position.lots().size());
       position.lots().forEach(lot -> lot(out, lot));
@@ -459,7 +462,7 @@ public final class OwnerWire {
         lots.add(lot(in));
       }
     } else if (form == LOTS_AS_RUNS) {
-      List<Lot> before = lotsBefore.get(key);
+      List<Lot> before = lotsBefore == null ? null : lotsBefore.get(key);
       if (before == null) {
         throw new IllegalStateException("lot runs of a position without lots before it");
       }
@@ -477,7 +480,9 @@ public final class OwnerWire {
     } else {
       throw new IllegalStateException("lots in form " + form);
     }
-    lotsBefore.put(key, lots);
+    if (lotsBefore != null) {
+      lotsBefore.put(key, lots);
+    }
     return new Position(key, currency, quantity, averageCost, costBasis, realizedPnl, fees, openedAt, updatedAt,
         lots, lastExecutedAt);
   }

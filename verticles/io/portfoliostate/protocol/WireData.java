@@ -69,6 +69,8 @@ final class WireData {
   static final class Reader {
     private final Buffer buffer;
     private int pos;
+    /** The bytes of the string being read; one array for the message, grown to its longest string. */
+    private byte[] scratch = new byte[64];
 
     Reader(Buffer buffer, int pos) {
       this.buffer = buffer;
@@ -121,9 +123,14 @@ final class WireData {
       if (length > buffer.length() - pos) {
         throw new IllegalStateException("a string of " + length + " bytes at " + (pos - 4));
       }
-      String value = buffer.getString(pos, pos + length, "UTF-8");
+      // Through the reader's scratch array: Buffer.getString copies the bytes into an array of
+      // their own, then into the string, and looks its charset up by name, on every string.
+      if (scratch.length < length) {
+        scratch = new byte[Math.max(length, scratch.length * 2)];
+      }
+      buffer.getBytes(pos, pos + length, scratch, 0);
       pos += length;
-      return value;
+      return new String(scratch, 0, length, StandardCharsets.UTF_8);
     }
 
     BigDecimal decimal() {
