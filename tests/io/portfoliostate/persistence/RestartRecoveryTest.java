@@ -54,6 +54,40 @@ class RestartRecoveryTest {
     }
   }
 
+  /**
+   * Portfolios that reach the snapshot threshold together (trades in round robin) have their
+   * snapshots written one at a time: none is lost, none moves, and a graceful stop right after the
+   * last trade waits for those still waiting before its own.
+   */
+  @Test
+  void portfoliosReachingTheThresholdTogetherAreEachSnapshottedAtTheirPoints() throws Exception {
+    String database = TestDatabase.freshDatabaseUri();
+    int portfolios = 40;
+    try (Node node = TestNode.start(database, new JsonObject().put("owners", new JsonObject().put("snapshotEvery", 5)))) {
+      Api api = new Api(node.httpPort());
+      for (int p = 0; p < portfolios; p++) {
+        api.createPortfolio("together-" + p);
+      }
+      for (int i = 0; i < 10; i++) {
+        for (int p = 0; p < portfolios; p++) {
+          assertThat(api.post("/api/v1/portfolios/together-" + p + "/trades",
+              trade("t-" + i, "AAPL", "BUY", "1", "100")).status()).isEqualTo(201);
+        }
+      }
+    }
+    try (Connection connection = TestDatabase.connect(database); Statement sql = connection.createStatement()) {
+      ResultSet rows = sql.executeQuery("SELECT portfolio_id, string_agg(seq::text, ',' ORDER BY seq) FROM "
+          + "portfolio_snapshots WHERE portfolio_id LIKE 'together-%' GROUP BY portfolio_id");
+      int seen = 0;
+      while (rows.next()) {
+        seen++;
+        // Created at version 1, ten trades: snapshots at 5 and 10, and the graceful stop's at 11.
+        assertThat(rows.getString(2)).as(rows.getString(1)).isEqualTo("5,10,11");
+      }
+      assertThat(seen).isEqualTo(portfolios);
+    }
+  }
+
   @Test
   void recoversFromTheLatestSnapshotAndTheJournalTail() throws Exception {
     String database = TestDatabase.freshDatabaseUri();
