@@ -29,6 +29,13 @@ class SettingsLoaderTest {
   }
 
   @Test
+  void theNativeTransportIsOnByDefaultAndTheEnvironmentTurnsItOff() {
+    assertThat(Settings.from(SettingsLoader.loadJson(Map.of())).vertx().nativeTransport()).isTrue();
+    assertThat(Settings.from(SettingsLoader.loadJson(Map.of("PSTATE_NATIVE_TRANSPORT", "false"))).vertx()
+        .nativeTransport()).isFalse();
+  }
+
+  @Test
   void residencyBoundsComeFromTheEnvironmentAndMustBePositive() {
     Settings.OwnerSettings owners = Settings.from(SettingsLoader.loadJson(Map.of(
         "PSTATE_OWNER_MAX_RESIDENT", "5000", "PSTATE_OWNER_MAX_RESIDENT_MB", "64"))).owners();

@@ -26,7 +26,8 @@ public record Settings(
     ConsolidationSettings consolidation,
     LiveSettings live,
     AnalyticsSettings analytics,
-    ImportSettings imports, ExportSettings exports) {
+    ImportSettings imports, ExportSettings exports,
+    VertxSettings vertx) {
 
   public static Settings from(JsonObject json) {
     return new Settings(
@@ -46,7 +47,23 @@ public record Settings(
         LiveSettings.from(json.getJsonObject("live", new JsonObject())),
         AnalyticsSettings.from(json.getJsonObject("analytics", new JsonObject())),
         ImportSettings.from(json.getJsonObject("imports", new JsonObject())),
-        ExportSettings.from(json.getJsonObject("exports", new JsonObject())));
+        ExportSettings.from(json.getJsonObject("exports", new JsonObject())),
+        VertxSettings.from(json.getJsonObject("vertx", new JsonObject())));
+  }
+
+  /**
+   * Vert.x itself.
+   *
+   * @param nativeTransport whether the node's Vert.x runs on Netty's native transport (epoll on
+   *     Linux): its event loops, HTTP server, clustered event bus and PostgreSQL/Redis clients all
+   *     use it. Fewer system calls and less copying per socket write than Java's NIO, which is
+   *     what a fan-out of one write per subscriber per change spends its time on. Where it cannot
+   *     load (another OS or CPU), the node starts on NIO and says why
+   */
+  public record VertxSettings(boolean nativeTransport) {
+    static VertxSettings from(JsonObject json) {
+      return new VertxSettings(flag(json, "nativeTransport", true));
+    }
   }
 
   /** The folder of export jobs' files: the configured one, else {@code <dataDir>/exports}. */
