@@ -1,6 +1,7 @@
 package io.portfoliostate.app;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.portfoliostate.fixtures.Api;
 import io.portfoliostate.fixtures.ServiceProcess;
@@ -8,6 +9,7 @@ import io.portfoliostate.fixtures.TestDatabase;
 import io.portfoliostate.fixtures.TestNode;
 import io.vertx.core.internal.VertxInternal;
 import io.vertx.core.json.JsonObject;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -17,8 +19,8 @@ import org.junit.jupiter.api.condition.OS;
 /**
  * The node's network transport ({@code vertx.nativeTransport}, docs/operations.md): on this
  * Linux x86-64 (the build's machine, whose epoll jar the pom brings) a node runs Netty's epoll,
- * with the setting off it runs Java's NIO, and where epoll cannot load it starts on NIO all the
- * same and says why. Each node then serves a write, which crosses its HTTP server and its
+ * with the setting off it runs Java's NIO, with {@code vertx.ioUring} io_uring, and where epoll
+ * cannot load it starts on NIO all the same and says why. Each node then serves a write, which crosses its HTTP server and its
  * PostgreSQL client, both on that transport.
  */
 @EnabledOnOs(value = OS.LINUX, architectures = "amd64")
@@ -45,6 +47,21 @@ class NetworkTransportTest {
       assertThat(node.vertx().unavailableNativeTransportCause()).isNull();
       assertThat(((VertxInternal) node.vertx()).transport().getClass().getSimpleName()).isEqualTo("NioTransport");
       assertServesAndSays(new Api(node.httpPort()), "nio");
+    }
+  }
+
+  /** io_uring when asked for ({@code vertx.ioUring}), on a kernel that allows it (this machine's does). */
+  @Test
+  void withIoUringANodeRunsIoUring() throws Exception {
+    Path disabled = Path.of("/proc/sys/kernel/io_uring_disabled");
+    assumeTrue(!Files.exists(disabled) || Files.readString(disabled).strip().equals("0"),
+        "the kernel disables io_uring");
+    JsonObject ioUring = new JsonObject().put("vertx", new JsonObject().put("ioUring", true));
+    try (Node node = TestNode.start(TestDatabase.freshDatabaseUri(), ioUring)) {
+      assertThat(node.transport()).isEqualTo("io_uring");
+      assertThat(node.vertx().isNativeTransportEnabled()).isTrue();
+      assertThat(((VertxInternal) node.vertx()).transport().getClass().getSimpleName()).isEqualTo("IoUringTransport");
+      assertServesAndSays(new Api(node.httpPort()), "io_uring");
     }
   }
 

@@ -29,10 +29,13 @@ class SettingsLoaderTest {
   }
 
   @Test
-  void theNativeTransportIsOnByDefaultAndTheEnvironmentTurnsItOff() {
+  void theNativeTransportIsEpollByDefaultAndTheEnvironmentChangesIt() {
     assertThat(Settings.from(SettingsLoader.loadJson(Map.of())).vertx().nativeTransport()).isTrue();
-    assertThat(Settings.from(SettingsLoader.loadJson(Map.of("PSTATE_NATIVE_TRANSPORT", "false"))).vertx()
-        .nativeTransport()).isFalse();
+    assertThat(Settings.from(SettingsLoader.loadJson(Map.of())).vertx().ioUring()).isFalse();
+    assertThat(Settings.from(SettingsLoader.loadJson(Map.of("PSTATE_NATIVE_TRANSPORT", "false"))).vertx())
+        .isEqualTo(new Settings.VertxSettings(false, false));
+    assertThat(Settings.from(SettingsLoader.loadJson(Map.of("PSTATE_IO_URING", "true"))).vertx())
+        .isEqualTo(new Settings.VertxSettings(true, true));
   }
 
   @Test

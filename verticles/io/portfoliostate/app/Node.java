@@ -286,15 +286,18 @@ public final class Node implements AutoCloseable {
   }
 
   /**
-   * The transport asked of Vert.x: the native one of this OS (epoll on Linux) when {@code
-   * vertx.nativeTransport} is on, else NIO. Vert.x falls back to NIO by itself when the native
-   * one cannot load (its jar missing, another CPU), which {@link #reportTransport} tells.
+   * The transport asked of Vert.x: the native one of this OS (epoll on Linux, io_uring with {@code
+   * vertx.ioUring}) when {@code vertx.nativeTransport} is on, else NIO. Vert.x falls back to NIO by
+   * itself when the one asked for cannot start (its jar missing, another CPU, io_uring disabled by
+   * the kernel), which {@link #reportTransport} tells.
    */
   private static Transport wantedTransport(Settings.VertxSettings vertx) {
     if (!vertx.nativeTransport()) {
       return Transport.NIO;
     }
-    Transport preferred = Transport.nativeTransport();
+    // IO_URING is null when Netty's io_uring classes are not on the class path at all.
+    Transport preferred = vertx.ioUring() && Transport.IO_URING != null ? Transport.IO_URING
+        : Transport.nativeTransport();
     // null on an OS with no native transport at all (Windows): NIO, said at start.
     return preferred != null ? preferred : Transport.NIO;
   }

@@ -59,10 +59,13 @@ public record Settings(
    *     use it. Fewer system calls and less copying per socket write than Java's NIO, which is
    *     what a fan-out of one write per subscriber per change spends its time on. Where it cannot
    *     load (another OS or CPU), the node starts on NIO and says why
+   * @param ioUring whether the native transport is io_uring rather than epoll (Linux 5.10 or
+   *     later, with io_uring allowed by the kernel); off by default (BENCHMARKS.md compares the
+   *     two). Where it cannot start, the node falls back to NIO, not to epoll, and says why
    */
-  public record VertxSettings(boolean nativeTransport) {
+  public record VertxSettings(boolean nativeTransport, boolean ioUring) {
     static VertxSettings from(JsonObject json) {
-      return new VertxSettings(flag(json, "nativeTransport", true));
+      return new VertxSettings(flag(json, "nativeTransport", true), flag(json, "ioUring", false));
     }
   }
 
