@@ -60,8 +60,10 @@ public record Settings(
    *     what a fan-out of one write per subscriber per change spends its time on. Where it cannot
    *     load (another OS or CPU), the node starts on NIO and says why
    * @param ioUring whether the native transport is io_uring rather than epoll (Linux 5.10 or
-   *     later, with io_uring allowed by the kernel); off by default (BENCHMARKS.md compares the
-   *     two). Where it cannot start, the node falls back to NIO, not to epoll, and says why
+   *     later, with io_uring allowed by the kernel). Off by default: on the 2-core VM of the
+   *     benchmarks it took 2.5 times epoll's CPU per commit and the node fell seconds behind at
+   *     2,000 commits/s (BENCHMARKS.md, "Live updates on the native transport"). Where it cannot
+   *     start, the node falls back to NIO, not to epoll, and says why
    */
   public record VertxSettings(boolean nativeTransport, boolean ioUring) {
     static VertxSettings from(JsonObject json) {
