@@ -283,6 +283,35 @@ final class BenchSupport {
     }
   }
 
+  /**
+   * A load generator's Vert.x with {@code loops} event loops on {@code transport}: {@code native}
+   * (the OS's native transport, epoll on Linux, as a node runs by default), {@code io_uring} or
+   * {@code nio}. Vert.x falls back to NIO when the one asked for cannot load: {@link #transport} says.
+   */
+  static Vertx vertx(int loops, String transport) {
+    io.vertx.core.transport.Transport wanted = switch (transport) {
+      case "native" -> io.vertx.core.transport.Transport.nativeTransport();
+      case "io_uring" -> io.vertx.core.transport.Transport.IO_URING;
+      case "nio" -> io.vertx.core.transport.Transport.NIO;
+      default -> throw new IllegalArgumentException("transport: native, io_uring or nio, not " + transport);
+    };
+    return Vertx.builder().with(new io.vertx.core.VertxOptions().setEventLoopPoolSize(loops)
+        .setPreferNativeTransport(!transport.equals("nio"))).withTransport(wanted).build();
+  }
+
+  /** The network transport {@code vertx} runs on, as Vert.x names it ({@code epoll}, {@code io_uring}, {@code nio}), and why not native if it fell back. */
+  static String transport(Vertx vertx) {
+    io.vertx.core.spi.transport.Transport running = ((io.vertx.core.internal.VertxInternal) vertx).transport();
+    for (io.vertx.core.transport.Transport known : java.util.Arrays.asList(io.vertx.core.transport.Transport.EPOLL,
+        io.vertx.core.transport.Transport.IO_URING, io.vertx.core.transport.Transport.KQUEUE)) {
+      if (known != null && known.available() && known.implementation() == running) {
+        return known.name();
+      }
+    }
+    Throwable cause = vertx.unavailableNativeTransportCause();
+    return "nio" + (cause == null ? "" : " (native unavailable: " + cause.getMessage() + ")");
+  }
+
   static long millisSince(long startedNanos) {
     return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startedNanos);
   }

@@ -9,7 +9,6 @@ import io.portfoliostate.protocol.CommandOutcomes;
 import io.portfoliostate.protocol.OwnerRequest;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.VertxOptions;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.http.WebSocket;
@@ -71,6 +70,8 @@ import org.HdrHistogram.Histogram;
  * browsers do) clients=process|jvm clientGc=-XX:+UseParallelGC (the client JVM's collector and
  * other options, separated by commas), clientLoops=1 (the client JVM's event loops), settle=true (a full
  * collection of both JVMs once the sockets are open: {@link #settle}),
+ * clientTransport=native|nio (the client Vert.x's network transport: native, epoll here, by default;
+ * the node's is its setting {@code set.vertx.nativeTransport}, and the floor's server runs on the node's Vert.x),
  * timeline=&lt;folder&gt; (the latency phase on one clock, and what coincided with its tail: {@link
  * LiveTimeline}), and set.&lt;path&gt;=value for node settings. With 100 portfolios and 1,000
  * subscribers, each portfolio's ten subscribers land on one of the node's four event loops (socket
@@ -107,17 +108,22 @@ public final class LiveBench {
     List<Node> nodes = BenchSupport.startNodes(dataDir, overrides, nodeCount);
     Node front = nodes.get(0);
     Node owner = nodes.get(nodes.size() - 1);
-    Vertx clientVertx = separate ? null : Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1));
+    // The clients' transport: native (epoll here) unless clientTransport=nio, printed below.
+    String clientTransport = options.string("clientTransport", "native");
+    Vertx clientVertx = separate ? null : BenchSupport.vertx(1, clientTransport);
     // The client JVM's collector: its pauses delay the arrival stamps as the server's delay the messages.
     String clientGc = options.string("clientGc", "-XX:+UseParallelGC");
     // clientLoops: the client JVM's event loops (1 by default, as every figure before). One loop
     // inflates and parses every copy (about 20,000 a second, 0.4 of a core): on a full machine it
     // queues copies behind each other, a wait that is the instrument's, not the service's.
-    clientGc = clientGc + ",-Dlive.clientLoops=" + options.integer("clientLoops", 1);
+    clientGc = clientGc + ",-Dlive.clientLoops=" + options.integer("clientLoops", 1) + ",-Dlive.clientTransport="
+        + clientTransport;
     ClientSide clients = separate ? new ChildClients(dataDir, clientGc) : new InProcessClients(clientVertx);
     System.out.printf("clients: %s, %s%n", separate ? "a separate JVM (this JVM's CPU is the server's)"
         : "in this JVM (one client event loop; its CPU counts as the server's)",
         compress ? "permessage-deflate" : "no compression");
+    System.out.printf("network transport: node(s) %s, clients %s%n", nodes.stream().map(Node::transport).toList(),
+        clients.transport());
     try {
       InstrumentId[] instruments = BenchSupport.instruments(50);
       BenchSupport.postPrices(front, instruments);
@@ -374,6 +380,9 @@ public final class LiveBench {
 
     /** The clients' JVM's process id, or -1 when they share this one (its threads' CPU is then the server's). */
     long pid();
+
+    /** The network transport of the clients' Vert.x ({@link BenchSupport#transport}). */
+    String transport() throws Exception;
   }
 
   /** The clients in this JVM, on one event loop of their own Vert.x. */
@@ -445,6 +454,11 @@ public final class LiveBench {
     @Override
     public long pid() {
       return -1;
+    }
+
+    @Override
+    public String transport() {
+      return BenchSupport.transport(vertx);
     }
 
     @Override
@@ -644,6 +658,11 @@ public final class LiveBench {
     }
 
     @Override
+    public String transport() throws Exception {
+      return ask("TRANSPORT");
+    }
+
+    @Override
     public void close() throws Exception {
       try {
         ask("EXIT");
@@ -667,7 +686,8 @@ public final class LiveBench {
     }
 
     public static void main(String[] args) throws Exception {
-      Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(Integer.getInteger("live.clientLoops", 1)));
+      Vertx vertx = BenchSupport.vertx(Integer.getInteger("live.clientLoops", 1),
+          System.getProperty("live.clientTransport", "native"));
       Latencies latencies = new Latencies();
       List<Subscribers> sockets = new ArrayList<>();
       BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
@@ -701,6 +721,7 @@ public final class LiveBench {
             System.gc();
             out.println(ChildClients.ANSWER + "OK");
           }
+          case "TRANSPORT" -> out.println(ChildClients.ANSWER + BenchSupport.transport(vertx));
           case "TIMELINE" -> {
             latencies.writeTimeline(Path.of(line.substring("TIMELINE ".length())));
             out.println(ChildClients.ANSWER + "OK");

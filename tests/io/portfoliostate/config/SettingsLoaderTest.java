@@ -29,6 +29,16 @@ class SettingsLoaderTest {
   }
 
   @Test
+  void theNativeTransportIsEpollByDefaultAndTheEnvironmentChangesIt() {
+    assertThat(Settings.from(SettingsLoader.loadJson(Map.of())).vertx().nativeTransport()).isTrue();
+    assertThat(Settings.from(SettingsLoader.loadJson(Map.of())).vertx().ioUring()).isFalse();
+    assertThat(Settings.from(SettingsLoader.loadJson(Map.of("PSTATE_NATIVE_TRANSPORT", "false"))).vertx())
+        .isEqualTo(new Settings.VertxSettings(false, false));
+    assertThat(Settings.from(SettingsLoader.loadJson(Map.of("PSTATE_IO_URING", "true"))).vertx())
+        .isEqualTo(new Settings.VertxSettings(true, true));
+  }
+
+  @Test
   void residencyBoundsComeFromTheEnvironmentAndMustBePositive() {
     Settings.OwnerSettings owners = Settings.from(SettingsLoader.loadJson(Map.of(
         "PSTATE_OWNER_MAX_RESIDENT", "5000", "PSTATE_OWNER_MAX_RESIDENT_MB", "64"))).owners();

@@ -54,6 +54,7 @@ public final class Main {
         .addKeyValue("httpPort", node.httpPort())
         .addKeyValue("data", node.describeDatabase())
         .addKeyValue("clustered", Settings.from(config).cluster().enabled())
+        .addKeyValue("transport", node.transport())
         .addKeyValue("startMs", (System.nanoTime() - started) / 1_000_000)
         .log("Portfolio State Service started");
     return node;

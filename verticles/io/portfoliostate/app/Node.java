@@ -70,6 +70,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.VertxBuilder;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.transport.Transport;
 import io.vertx.micrometer.MetricsDomain;
 import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
@@ -146,6 +147,8 @@ public final class Node implements AutoCloseable {
   private String analyticsDeployment;
   private ExportJobs exports;
   private String exportsDeployment;
+  /** What {@link #transport()} says, set once Vert.x is built. */
+  private String transport;
 
   private Node(Settings settings, EmbeddedDatabase embedded, Database database, Vertx vertx,
       PrometheusMeterRegistry registry, String nodeId, ShardMap shards, BooleanSupplier joined) {
@@ -213,8 +216,11 @@ public final class Node implements AutoCloseable {
     // Per-address event-bus metrics would make one series per portfolio: left out.
     MicrometerMetricsOptions metrics = new MicrometerMetricsOptions().setEnabled(true)
         .setJvmMetricsEnabled(true).addDisabledMetricsCategory(MetricsDomain.EVENT_BUS);
-    VertxOptions options = new VertxOptions().setMetricsOptions(metrics);
-    VertxBuilder builder = Vertx.builder().with(options).withMetrics(new MicrometerMetricsFactory(registry));
+    Transport wanted = wantedTransport(settings.vertx());
+    VertxOptions options = new VertxOptions().setMetricsOptions(metrics)
+        .setPreferNativeTransport(settings.vertx().nativeTransport());
+    VertxBuilder builder = Vertx.builder().with(options).withMetrics(new MicrometerMetricsFactory(registry))
+        .withTransport(wanted);
     int instances = ownerInstances(settings);
     Vertx vertx;
     String nodeId;
@@ -241,7 +247,9 @@ public final class Node implements AutoCloseable {
       joined = () -> true;
     }
     Codecs.registerAll(vertx.eventBus());
+    String transport = reportTransport(vertx, wanted, registry);
     Node node = new Node(settings, embedded, database, vertx, registry, nodeId, routing.apply(shards), joined);
+    node.transport = transport;
     node.ownerReference = reference.apply(node.market);
     try {
       node.deploy().toCompletionStage().toCompletableFuture().get(120, TimeUnit.SECONDS);
@@ -275,6 +283,45 @@ public final class Node implements AutoCloseable {
     }
     LOG.warn("AUTHENTICATION IS OFF (PSTATE_AUTH=off): every request on {}:{} is allowed everything. "
         + "Never run a node like this where others can reach it.", host, settings.http().port());
+  }
+
+  /**
+   * The transport asked of Vert.x: the native one of this OS (epoll on Linux, io_uring with {@code
+   * vertx.ioUring}) when {@code vertx.nativeTransport} is on, else NIO. Vert.x falls back to NIO by
+   * itself when the one asked for cannot start (its jar missing, another CPU, io_uring disabled by
+   * the kernel), which {@link #reportTransport} tells.
+   */
+  private static Transport wantedTransport(Settings.VertxSettings vertx) {
+    if (!vertx.nativeTransport()) {
+      return Transport.NIO;
+    }
+    // IO_URING is null when Netty's io_uring classes are not on the class path at all.
+    Transport preferred = vertx.ioUring() && Transport.IO_URING != null ? Transport.IO_URING
+        : Transport.nativeTransport();
+    // null on an OS with no native transport at all (Windows): NIO, said at start.
+    return preferred != null ? preferred : Transport.NIO;
+  }
+
+  /**
+   * Logs which transport the node's Vert.x runs on (and why not the native one, if it fell
+   * back), publishes it as {@code pstate.vertx.transport{transport}} = 1, and returns its name.
+   */
+  private static String reportTransport(Vertx vertx, Transport wanted, PrometheusMeterRegistry registry) {
+    String name = vertx.isNativeTransportEnabled() ? wanted.name() : Transport.NIO.name();
+    if (vertx.isNativeTransportEnabled()) {
+      LOG.info("Network transport: {} (native)", name);
+    } else if (wanted != Transport.NIO) {
+      Throwable cause = vertx.unavailableNativeTransportCause();
+      LOG.warn("Network transport: nio; the native transport {} is unavailable ({}): the node works, with more "
+          + "CPU per socket write", wanted.name(), cause == null ? "no reason given" : cause.toString());
+    } else {
+      Throwable cause = vertx.unavailableNativeTransportCause();
+      LOG.info("Network transport: nio ({})", cause != null ? "no native transport here: " + cause
+          : "vertx.nativeTransport is off, or this OS has no native transport");
+    }
+    Gauge.builder("pstate.vertx.transport", () -> 1).tag("transport", name)
+        .description("The network transport of the node's Vert.x (epoll, io_uring, nio): always 1").register(registry);
+    return name;
   }
 
   private static Vertx await(Future<Vertx> future) throws Exception {
@@ -567,6 +614,11 @@ public final class Node implements AutoCloseable {
 
   public String nodeId() {
     return nodeId;
+  }
+
+  /** The network transport the node's Vert.x runs on, as Vert.x names it: {@code epoll}, {@code io_uring} or {@code nio}. */
+  public String transport() {
+    return transport;
   }
 
   /** Where the data lives, for the start-up line. */

@@ -26,7 +26,8 @@ public record Settings(
     ConsolidationSettings consolidation,
     LiveSettings live,
     AnalyticsSettings analytics,
-    ImportSettings imports, ExportSettings exports) {
+    ImportSettings imports, ExportSettings exports,
+    VertxSettings vertx) {
 
   public static Settings from(JsonObject json) {
     return new Settings(
@@ -46,7 +47,28 @@ public record Settings(
         LiveSettings.from(json.getJsonObject("live", new JsonObject())),
         AnalyticsSettings.from(json.getJsonObject("analytics", new JsonObject())),
         ImportSettings.from(json.getJsonObject("imports", new JsonObject())),
-        ExportSettings.from(json.getJsonObject("exports", new JsonObject())));
+        ExportSettings.from(json.getJsonObject("exports", new JsonObject())),
+        VertxSettings.from(json.getJsonObject("vertx", new JsonObject())));
+  }
+
+  /**
+   * Vert.x itself.
+   *
+   * @param nativeTransport whether the node's Vert.x runs on Netty's native transport (epoll on
+   *     Linux): its event loops, HTTP server, clustered event bus and PostgreSQL/Redis clients all
+   *     use it. Fewer system calls and less copying per socket write than Java's NIO, which is
+   *     what a fan-out of one write per subscriber per change spends its time on. Where it cannot
+   *     load (another OS or CPU), the node starts on NIO and says why
+   * @param ioUring whether the native transport is io_uring rather than epoll (Linux 5.10 or
+   *     later, with io_uring allowed by the kernel). Off by default: on the 2-core VM of the
+   *     benchmarks it took 2.5 times epoll's CPU per commit and the node fell seconds behind at
+   *     2,000 commits/s (BENCHMARKS.md, "Live updates on the native transport"). Where it cannot
+   *     start, the node falls back to NIO, not to epoll, and says why
+   */
+  public record VertxSettings(boolean nativeTransport, boolean ioUring) {
+    static VertxSettings from(JsonObject json) {
+      return new VertxSettings(flag(json, "nativeTransport", true), flag(json, "ioUring", false));
+    }
   }
 
   /** The folder of export jobs' files: the configured one, else {@code <dataDir>/exports}. */
