@@ -18,17 +18,19 @@ import org.junit.jupiter.api.condition.OS;
 
 /**
  * The node's network transport ({@code vertx.nativeTransport}, docs/operations.md): on this
- * Linux x86-64 (the build's machine, whose epoll jar the pom brings) a node runs Netty's epoll,
- * with the setting off it runs Java's NIO, with {@code vertx.ioUring} io_uring, and where epoll
+ * Linux x86-64 (the build's machine, whose epoll jar the pom brings) a node with the setting on
+ * runs Netty's epoll, by default it runs Java's NIO, with {@code vertx.ioUring} io_uring, and where epoll
  * cannot load it starts on NIO all the same and says why. Each node then serves a write, which crosses its HTTP server and its
  * PostgreSQL client, both on that transport.
  */
 @EnabledOnOs(value = OS.LINUX, architectures = "amd64")
 class NetworkTransportTest {
 
+  private static final JsonObject NATIVE = new JsonObject().put("vertx", new JsonObject().put("nativeTransport", true));
+
   @Test
-  void aNodeOnLinuxRunsEpoll() throws Exception {
-    try (Node node = TestNode.start(TestDatabase.freshDatabaseUri())) {
+  void withTheSettingOnANodeOnLinuxRunsEpoll() throws Exception {
+    try (Node node = TestNode.start(TestDatabase.freshDatabaseUri(), NATIVE)) {
       assertThat(node.transport()).isEqualTo("epoll");
       assertThat(node.vertx().isNativeTransportEnabled()).isTrue();
       assertThat(node.vertx().unavailableNativeTransportCause()).isNull();
@@ -37,10 +39,10 @@ class NetworkTransportTest {
     }
   }
 
+  /** The default (see docs/operations.md, "Network transport", for why). */
   @Test
-  void theSettingOffRunsNio() throws Exception {
-    JsonObject off = new JsonObject().put("vertx", new JsonObject().put("nativeTransport", false));
-    try (Node node = TestNode.start(TestDatabase.freshDatabaseUri(), off)) {
+  void byDefaultANodeRunsNio() throws Exception {
+    try (Node node = TestNode.start(TestDatabase.freshDatabaseUri())) {
       assertThat(node.transport()).isEqualTo("nio");
       assertThat(node.vertx().isNativeTransportEnabled()).isFalse();
       // Not asked for, so not "unavailable" either.
@@ -56,7 +58,8 @@ class NetworkTransportTest {
     Path disabled = Path.of("/proc/sys/kernel/io_uring_disabled");
     assumeTrue(!Files.exists(disabled) || Files.readString(disabled).strip().equals("0"),
         "the kernel disables io_uring");
-    JsonObject ioUring = new JsonObject().put("vertx", new JsonObject().put("ioUring", true));
+    JsonObject ioUring = new JsonObject().put("vertx", new JsonObject().put("nativeTransport", true)
+        .put("ioUring", true));
     try (Node node = TestNode.start(TestDatabase.freshDatabaseUri(), ioUring)) {
       assertThat(node.transport()).isEqualTo("io_uring");
       assertThat(node.vertx().isNativeTransportEnabled()).isTrue();
@@ -72,7 +75,8 @@ class NetworkTransportTest {
   @Test
   void withoutTheNativeLibraryTheServiceStartsOnNioAndSaysWhy() throws Exception {
     Path dataDir = ServiceProcess.freshDataDir("no-native");
-    ServiceProcess service = ServiceProcess.start(dataDir, List.of("-Xmx512m", "-Dio.netty.transport.noNative=true"));
+    ServiceProcess service = ServiceProcess.start(dataDir, List.of("-Xmx512m", "-Dio.netty.transport.noNative=true"),
+        "PSTATE_NATIVE_TRANSPORT", "true");
     try {
       assertServesAndSays(service.api(), "nio");
       assertThat(service.logText())

@@ -29,13 +29,13 @@ class SettingsLoaderTest {
   }
 
   @Test
-  void theNativeTransportIsEpollByDefaultAndTheEnvironmentChangesIt() {
-    assertThat(Settings.from(SettingsLoader.loadJson(Map.of())).vertx().nativeTransport()).isTrue();
-    assertThat(Settings.from(SettingsLoader.loadJson(Map.of())).vertx().ioUring()).isFalse();
-    assertThat(Settings.from(SettingsLoader.loadJson(Map.of("PSTATE_NATIVE_TRANSPORT", "false"))).vertx())
+  void theNativeTransportIsOffByDefaultAndTheEnvironmentChangesIt() {
+    assertThat(Settings.from(SettingsLoader.loadJson(Map.of())).vertx())
         .isEqualTo(new Settings.VertxSettings(false, false));
-    assertThat(Settings.from(SettingsLoader.loadJson(Map.of("PSTATE_IO_URING", "true"))).vertx())
-        .isEqualTo(new Settings.VertxSettings(true, true));
+    assertThat(Settings.from(SettingsLoader.loadJson(Map.of("PSTATE_NATIVE_TRANSPORT", "true"))).vertx())
+        .isEqualTo(new Settings.VertxSettings(true, false));
+    assertThat(Settings.from(SettingsLoader.loadJson(Map.of("PSTATE_NATIVE_TRANSPORT", "true",
+        "PSTATE_IO_URING", "true"))).vertx()).isEqualTo(new Settings.VertxSettings(true, true));
   }
 
   @Test

@@ -29,7 +29,7 @@ import org.junit.jupiter.api.Test;
  * the NAVs worked out by hand, and cell for cell the series of {@code GET .../performance} over
  * the same window.
  *
- * <p>The portfolio, relative to today T: 10,000 USD deposited at T−30, 100 EP-A bought at 10
+ * <p>The portfolio, relative to today T: 10,000 USD deposited on the weekday at or before T−30, 100 EP-A bought at 10
  * (T−20), EP-A priced 10 until it is priced 11 on R (the weekday at or before T−3). Its NAV is
  * 10,000 every day before R and 10,100 from R on.
  */
@@ -40,7 +40,9 @@ class ExportSchedulePerformanceTest {
     String database = TestDatabase.freshDatabaseUri();
     LocalDate today = LocalDate.now(ZoneOffset.UTC);
     LocalDate rise = weekdayAtOrBefore(today.minusDays(3));
-    LocalDate inception = today.minusDays(30);
+    // A weekday: the ITD window's first row is the inception's day, and a deposit on a weekend
+    // would fall before the first weekday row (the test failed on days when T−30 was a Saturday).
+    LocalDate inception = weekdayAtOrBefore(today.minusDays(30));
     // The portfolio first, on a node without schedules: the scheduled node finds it there.
     try (Node setup = TestNode.start(database)) {
       Api api = new Api(setup.httpPort());

@@ -67,7 +67,7 @@ public record Settings(
    */
   public record VertxSettings(boolean nativeTransport, boolean ioUring) {
     static VertxSettings from(JsonObject json) {
-      return new VertxSettings(flag(json, "nativeTransport", true), flag(json, "ioUring", false));
+      return new VertxSettings(flag(json, "nativeTransport", false), flag(json, "ioUring", false));
     }
   }
 
