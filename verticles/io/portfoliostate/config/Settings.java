@@ -92,9 +92,14 @@ public record Settings(
    * @param requestTimeoutMs the least time the gateway waits before answering "no answer in
    *     time"; raised to {@link #answerDeadlineMs} when the owner path can take longer
    * @param performance what the gateway keeps between performance reads
+   * @param refusedBodyDrainBytes after answering a request refused before its body was read (an
+   *     import refused on its headers), the most of the body the gateway still reads and drops
+   *     before it closes the connection: closing with bytes unread makes the kernel reset the
+   *     connection, which can destroy the answer before the client reads it. Past it, closed at once.
+   * @param refusedBodyDrainMs the longest the gateway waits for the rest of such a body
    */
   public record HttpSettings(String host, int port, int maxBodyBytes, long requestTimeoutMs,
-      PerformanceCacheSettings performance) {
+      PerformanceCacheSettings performance, long refusedBodyDrainBytes, long refusedBodyDrainMs) {
 
     /**
      * What the gateway's own checks (a parent's existence, the tree) may take on top of the
@@ -105,7 +110,8 @@ public record Settings(
     static HttpSettings from(JsonObject json) {
       return new HttpSettings(json.getString("host", "0.0.0.0"), json.getInteger("port", 8080),
           json.getInteger("maxBodyBytes", 1 << 20), json.getLong("requestTimeoutMs", 10_000L),
-          PerformanceCacheSettings.from(json.getJsonObject("performance", new JsonObject())));
+          PerformanceCacheSettings.from(json.getJsonObject("performance", new JsonObject())),
+          json.getLong("refusedBodyDrainBytes", 1L << 20), json.getLong("refusedBodyDrainMs", 5_000L));
     }
 
     /**
