@@ -57,8 +57,8 @@ public record Settings(
    * @param nativeTransport whether the node's Vert.x runs on Netty's native transport (epoll on
    *     Linux): its event loops, HTTP server, clustered event bus and PostgreSQL/Redis clients all
    *     use it. Fewer system calls and less copying per socket write than Java's NIO, which is
-   *     what a fan-out of one write per subscriber per change spends its time on. Where it cannot
-   *     load (another OS or CPU), the node starts on NIO and says why
+   *     what a fan-out of one write per subscriber per change spends its time on. On by default;
+   *     where it cannot load (another OS or CPU), the node starts on NIO and says why
    * @param ioUring whether the native transport is io_uring rather than epoll (Linux 5.10 or
    *     later, with io_uring allowed by the kernel). Off by default: on the 2-core VM of the
    *     benchmarks it took 2.5 times epoll's CPU per commit and the node fell seconds behind at
@@ -67,7 +67,7 @@ public record Settings(
    */
   public record VertxSettings(boolean nativeTransport, boolean ioUring) {
     static VertxSettings from(JsonObject json) {
-      return new VertxSettings(flag(json, "nativeTransport", false), flag(json, "ioUring", false));
+      return new VertxSettings(flag(json, "nativeTransport", true), flag(json, "ioUring", false));
     }
   }
 
