@@ -18,19 +18,24 @@ import org.junit.jupiter.api.condition.OS;
 
 /**
  * The node's network transport ({@code vertx.nativeTransport}, docs/operations.md): on this
- * Linux x86-64 (the build's machine, whose epoll jar the pom brings) a node with the setting on
- * runs Netty's epoll, by default it runs Java's NIO, with {@code vertx.ioUring} io_uring, and where epoll
+ * Linux x86-64 (the build's machine, whose epoll jar the pom brings) a node runs Netty's epoll by
+ * default, Java's NIO with the setting off, io_uring with {@code vertx.ioUring}, and where epoll
  * cannot load it starts on NIO all the same and says why. Each node then serves a write, which crosses its HTTP server and its
  * PostgreSQL client, both on that transport.
  */
 @EnabledOnOs(value = OS.LINUX, architectures = "amd64")
 class NetworkTransportTest {
 
-  private static final JsonObject NATIVE = new JsonObject().put("vertx", new JsonObject().put("nativeTransport", true));
+  private static final JsonObject NIO = new JsonObject().put("vertx", new JsonObject().put("nativeTransport", false));
 
+  /**
+   * The default (see docs/operations.md, "Network transport", for why). Run without the
+   * fixtures' {@code pstate.test.nativeTransport}, which would decide it instead of the default.
+   */
   @Test
-  void withTheSettingOnANodeOnLinuxRunsEpoll() throws Exception {
-    try (Node node = TestNode.start(TestDatabase.freshDatabaseUri(), NATIVE)) {
+  void byDefaultANodeOnLinuxRunsEpoll() throws Exception {
+    assumeTrue(System.getProperty(TestNode.NATIVE_TRANSPORT) == null, "the test run sets the transport");
+    try (Node node = TestNode.start(TestDatabase.freshDatabaseUri())) {
       assertThat(node.transport()).isEqualTo("epoll");
       assertThat(node.vertx().isNativeTransportEnabled()).isTrue();
       assertThat(node.vertx().unavailableNativeTransportCause()).isNull();
@@ -39,10 +44,9 @@ class NetworkTransportTest {
     }
   }
 
-  /** The default (see docs/operations.md, "Network transport", for why). */
   @Test
-  void byDefaultANodeRunsNio() throws Exception {
-    try (Node node = TestNode.start(TestDatabase.freshDatabaseUri())) {
+  void withTheSettingOffANodeRunsNio() throws Exception {
+    try (Node node = TestNode.start(TestDatabase.freshDatabaseUri(), NIO)) {
       assertThat(node.transport()).isEqualTo("nio");
       assertThat(node.vertx().isNativeTransportEnabled()).isFalse();
       // Not asked for, so not "unavailable" either.
@@ -70,13 +74,13 @@ class NetworkTransportTest {
 
   /**
    * A JVM where Netty may not load its native code ({@code io.netty.transport.noNative}, as on a
-   * machine without the library): the service starts on NIO, warns with the reason, and serves.
+   * machine without the library): the service, on its defaults, starts on NIO, warns with the
+   * reason, and serves.
    */
   @Test
   void withoutTheNativeLibraryTheServiceStartsOnNioAndSaysWhy() throws Exception {
     Path dataDir = ServiceProcess.freshDataDir("no-native");
-    ServiceProcess service = ServiceProcess.start(dataDir, List.of("-Xmx512m", "-Dio.netty.transport.noNative=true"),
-        "PSTATE_NATIVE_TRANSPORT", "true");
+    ServiceProcess service = ServiceProcess.start(dataDir, List.of("-Xmx512m", "-Dio.netty.transport.noNative=true"));
     try {
       assertServesAndSays(service.api(), "nio");
       assertThat(service.logText())

@@ -3,6 +3,7 @@ package io.portfoliostate.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.vertx.core.json.JsonObject;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -29,10 +30,12 @@ class SettingsLoaderTest {
   }
 
   @Test
-  void theNativeTransportIsOffByDefaultAndTheEnvironmentChangesIt() {
+  void theNativeTransportIsOnByDefaultAndTheEnvironmentChangesIt() {
     assertThat(Settings.from(SettingsLoader.loadJson(Map.of())).vertx())
+        .isEqualTo(new Settings.VertxSettings(true, false));
+    assertThat(Settings.from(SettingsLoader.loadJson(Map.of("PSTATE_NATIVE_TRANSPORT", "false"))).vertx())
         .isEqualTo(new Settings.VertxSettings(false, false));
-    assertThat(Settings.from(SettingsLoader.loadJson(Map.of("PSTATE_NATIVE_TRANSPORT", "true"))).vertx())
+    assertThat(Settings.from(new JsonObject()).vertx()).as("a configuration without the key")
         .isEqualTo(new Settings.VertxSettings(true, false));
     assertThat(Settings.from(SettingsLoader.loadJson(Map.of("PSTATE_NATIVE_TRANSPORT", "true",
         "PSTATE_IO_URING", "true"))).vertx()).isEqualTo(new Settings.VertxSettings(true, true));

@@ -32,7 +32,7 @@ class CsvImportConcurrencyTest {
 
   @RegisterExtension
   static final RunningNode NODE = new RunningNode(new JsonObject().put("imports",
-      new JsonObject().put("maxConcurrent", 1)));
+      new JsonObject().put("maxConcurrent", 1)).put("http", new JsonObject().put("refusedBodyDrainMs", 1000)));
 
   @Test
   void aSecondImportWhileOneRunsIsRefusedAndChangesNothing() throws Exception {
@@ -85,8 +85,9 @@ class CsvImportConcurrencyTest {
    * The count is taken, and a refusal answered, before the body is read: an import whose body is
    * still on its way holds the node's one place; a second, declaring a body of almost 32 MiB and
    * sending 64 KiB of it, gets its {@code 429} while it could still send the other 31.9 MiB, and
-   * its connection is closed (the rest is never read). The first then finishes sending and is
-   * imported.
+   * its connection is closed once it has sent nothing more for {@code http.refusedBodyDrainMs}
+   * (here 1 s; RefusedImportBodyTest: the limits and the transports). The first then finishes
+   * sending and is imported.
    */
   @Test
   void aRefusedImportIsAnsweredBeforeItsBodyIsRead() throws Exception {

@@ -57,8 +57,8 @@ public record Settings(
    * @param nativeTransport whether the node's Vert.x runs on Netty's native transport (epoll on
    *     Linux): its event loops, HTTP server, clustered event bus and PostgreSQL/Redis clients all
    *     use it. Fewer system calls and less copying per socket write than Java's NIO, which is
-   *     what a fan-out of one write per subscriber per change spends its time on. Where it cannot
-   *     load (another OS or CPU), the node starts on NIO and says why
+   *     what a fan-out of one write per subscriber per change spends its time on. On by default;
+   *     where it cannot load (another OS or CPU), the node starts on NIO and says why
    * @param ioUring whether the native transport is io_uring rather than epoll (Linux 5.10 or
    *     later, with io_uring allowed by the kernel). Off by default: on the 2-core VM of the
    *     benchmarks it took 2.5 times epoll's CPU per commit and the node fell seconds behind at
@@ -67,7 +67,7 @@ public record Settings(
    */
   public record VertxSettings(boolean nativeTransport, boolean ioUring) {
     static VertxSettings from(JsonObject json) {
-      return new VertxSettings(flag(json, "nativeTransport", false), flag(json, "ioUring", false));
+      return new VertxSettings(flag(json, "nativeTransport", true), flag(json, "ioUring", false));
     }
   }
 
@@ -92,9 +92,14 @@ public record Settings(
    * @param requestTimeoutMs the least time the gateway waits before answering "no answer in
    *     time"; raised to {@link #answerDeadlineMs} when the owner path can take longer
    * @param performance what the gateway keeps between performance reads
+   * @param refusedBodyDrainBytes after answering a request refused before its body was read (an
+   *     import refused on its headers), the most of the body the gateway still reads and drops
+   *     before it closes the connection: closing with bytes unread makes the kernel reset the
+   *     connection, which can destroy the answer before the client reads it. Past it, closed at once.
+   * @param refusedBodyDrainMs the longest the gateway waits for the rest of such a body
    */
   public record HttpSettings(String host, int port, int maxBodyBytes, long requestTimeoutMs,
-      PerformanceCacheSettings performance) {
+      PerformanceCacheSettings performance, long refusedBodyDrainBytes, long refusedBodyDrainMs) {
 
     /**
      * What the gateway's own checks (a parent's existence, the tree) may take on top of the
@@ -105,7 +110,8 @@ public record Settings(
     static HttpSettings from(JsonObject json) {
       return new HttpSettings(json.getString("host", "0.0.0.0"), json.getInteger("port", 8080),
           json.getInteger("maxBodyBytes", 1 << 20), json.getLong("requestTimeoutMs", 10_000L),
-          PerformanceCacheSettings.from(json.getJsonObject("performance", new JsonObject())));
+          PerformanceCacheSettings.from(json.getJsonObject("performance", new JsonObject())),
+          json.getLong("refusedBodyDrainBytes", 1L << 20), json.getLong("refusedBodyDrainMs", 5_000L));
     }
 
     /**

@@ -27,6 +27,8 @@ public final class SettingsLoader {
       Map.entry("PSTATE_HTTP_HOST", "http.host"),
       Map.entry("PSTATE_HTTP_PORT", "http.port"),
       Map.entry("PSTATE_HTTP_REQUEST_TIMEOUT_MS", "http.requestTimeoutMs"),
+      Map.entry("PSTATE_HTTP_REFUSED_BODY_DRAIN_BYTES", "http.refusedBodyDrainBytes"),
+      Map.entry("PSTATE_HTTP_REFUSED_BODY_DRAIN_MS", "http.refusedBodyDrainMs"),
       Map.entry("PSTATE_PERFORMANCE_CACHE_EVENTS", "http.performance.journalEvents"),
       Map.entry("PSTATE_PERFORMANCE_CACHE_PRICES", "http.performance.prices"),
       Map.entry("PSTATE_PERFORMANCE_PRICE_TTL_SECONDS", "http.performance.priceTtlSeconds"),

@@ -253,7 +253,7 @@ public final class HttpGatewayVerticle extends VerticleBase {
     routes.get("/api/v1/audit", admin, keysAndGrants::audit);
     BridgeRoute.mount(routes, vertx, live);
     AnalyticsHandlers.mount(routes, vertx, analytics, analyticsSettings, market, access, marketStore.records());
-    ImportHandlers.mount(routes, vertx, owners, marketStore, market, imports, registry);
+    ImportHandlers.mount(routes, vertx, owners, marketStore, market, imports, settings, registry);
     SavedQueryHandlers.mount(routes, vertx, analytics, analyticsSettings, marketStore, access, clock);
     ExportHandlers.mount(routes, exports, exportSettings, access);
     SeriesAnalyticsHandlers.mount(routes, vertx, analytics, analyticsSettings, access, clock, registry,

@@ -1,6 +1,7 @@
 package io.portfoliostate.gateway;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.portfoliostate.config.Settings.HttpSettings;
 import io.portfoliostate.config.Settings.ImportSettings;
 import io.portfoliostate.domain.ApplyBatch;
 import io.portfoliostate.domain.BatchDecision;
@@ -59,13 +60,15 @@ final class ImportHandlers {
   private final ReferenceData reference;
   private final ImportSettings settings;
   private final MeterRegistry registry;
+  private final RefusedBodies refusedBodies;
 
   /** The imports running on this node, shared by the gateway instances through a local map. */
   private final Running running;
 
   private ImportHandlers(Vertx vertx, OwnerClient owners, JournalIds journal, ReferenceData reference,
-      ImportSettings settings, MeterRegistry registry) {
+      ImportSettings settings, HttpSettings http, MeterRegistry registry) {
     this.vertx = vertx;
+    this.refusedBodies = new RefusedBodies(vertx, http.refusedBodyDrainBytes(), http.refusedBodyDrainMs());
     this.owners = owners;
     this.journal = journal;
     this.reference = reference;
@@ -88,9 +91,9 @@ final class ImportHandlers {
 
   /** Declares the import route. */
   static void mount(SecuredRoutes routes, Vertx vertx, OwnerClient owners, MarketDataStore marketStore,
-      ReferenceData reference, ImportSettings settings, MeterRegistry registry) {
+      ReferenceData reference, ImportSettings settings, HttpSettings http, MeterRegistry registry) {
     ImportHandlers handlers = new ImportHandlers(vertx, owners, JournalIds.sharing(marketStore), reference, settings,
-        registry);
+        http, registry);
     routes.post("/api/v1/portfolios/:id/imports", AccessRule.portfolio(PortfolioRole.TRADE, "id"),
         settings.maxBytes(), handlers::admit, handlers::importCsv);
   }
@@ -109,8 +112,8 @@ final class ImportHandlers {
    * Runs before the body is read: the media type and options are checked and the import takes
    * its place among the node's running imports, or is refused, all without receiving a byte of
    * the file. A refused file (up to {@code imports.maxBytes}) is thus never buffered: the answer
-   * goes while the client may still be sending, the request stays paused and the connection is
-   * closed after the answer (the unread rest of the body cannot be skipped on it). The place is
+   * goes while the client may still be sending, then what it still sends is read and dropped (up
+   * to {@code http.refusedBodyDrainBytes}) and the connection closed ({@link RefusedBodies}). The place is
    * given back when the exchange ends, however it ends (answered, body too large, connection lost).
    */
   private void admit(RoutingContext ctx) {
@@ -178,15 +181,12 @@ final class ImportHandlers {
     }
   }
 
-  /** Answers a request whose body was not read, and closes its connection after the answer. */
-  private static void refuse(RoutingContext ctx, Problems.Problem problem) {
-    ctx.request().pause();
-    if (ctx.request().version() != io.vertx.core.http.HttpVersion.HTTP_2) {
-      // Vert.x would keep the connection for the request's end, which never comes (paused).
-      ctx.response().putHeader("Connection", "close");
-      ctx.response().endHandler(sent -> ctx.request().connection().close());
-    }
-    Problems.send(ctx, problem);
+  /**
+   * Answers a request whose body was not read; the rest of the body is then read and dropped
+   * (bounded) before the connection is closed, so that the answer reaches the client.
+   */
+  private void refuse(RoutingContext ctx, Problems.Problem problem) {
+    refusedBodies.refuse(ctx, problem);
   }
 
   private void importCsv(RoutingContext ctx) {
