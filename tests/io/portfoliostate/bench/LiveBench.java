@@ -122,9 +122,10 @@ public final class LiveBench {
     System.out.printf("clients: %s, %s%n", separate ? "a separate JVM (this JVM's CPU is the server's)"
         : "in this JVM (one client event loop; its CPU counts as the server's)",
         compress ? "permessage-deflate" : "no compression");
-    System.out.printf("network transport: node(s) %s, clients %s%n", nodes.stream().map(Node::transport).toList(),
-        clients.transport());
     try {
+      // Inside the try: a client JVM that failed to start must not leave the nodes running.
+      System.out.printf("network transport: node(s) %s, clients %s%n", nodes.stream().map(Node::transport).toList(),
+          clients.transport());
       InstrumentId[] instruments = BenchSupport.instruments(50);
       BenchSupport.postPrices(front, instruments);
       // The portfolios: with two nodes, only ids the second node owns.
