@@ -122,9 +122,10 @@ public final class LiveBench {
     System.out.printf("clients: %s, %s%n", separate ? "a separate JVM (this JVM's CPU is the server's)"
         : "in this JVM (one client event loop; its CPU counts as the server's)",
         compress ? "permessage-deflate" : "no compression");
-    System.out.printf("network transport: node(s) %s, clients %s%n", nodes.stream().map(Node::transport).toList(),
-        clients.transport());
     try {
+      // Inside the try: a client JVM that failed to start must not leave the nodes running.
+      System.out.printf("network transport: node(s) %s, clients %s%n", nodes.stream().map(Node::transport).toList(),
+          clients.transport());
       InstrumentId[] instruments = BenchSupport.instruments(50);
       BenchSupport.postPrices(front, instruments);
       // The portfolios: with two nodes, only ids the second node owns.
@@ -250,14 +251,14 @@ public final class LiveBench {
   }
 
   /** The CPU time of this JVM (and of the client JVM, if separate) at the start of a phase. */
-  private record Cpu(long server, long client, long wall, long commits, long allocated) {
+  private record Cpu(long server, long client, long wall, long commits, long allocated, long[] machine) {
 
     /** The cores this JVM used idle, last measured (0 before). */
     static double idleCores;
 
     static Cpu now(ClientSide clients) throws Exception {
       return new Cpu(processCpuNanos(), clients.cpuNanos(), System.nanoTime(), Trades.COMMITS.get(),
-          allocatedBytes());
+          allocatedBytes(), machineNanos());
     }
 
     /** The cores this JVM used since then with nothing to do: the part of a phase that is not per commit. */
@@ -282,8 +283,26 @@ public final class LiveBench {
           (clientNanos - client) / 1e3 / Math.max(1, commits));
       double allocatedKb = (allocatedBytes() - allocated) / 1024.0 / Math.max(1, commits);
       return String.format(Locale.ROOT, "server JVM CPU %.0f µs per commit (%.2f cores; %.0f µs over the idle "
-          + "%.3f cores), %.1f KB allocated per commit%s; load average %s", serverMicros, cores, marginalMicros,
-          idleCores, allocatedKb, clientPart, loadAverage());
+          + "%.3f cores), %.1f KB allocated per commit%s; %s; load average %s", serverMicros, cores, marginalMicros,
+          idleCores, allocatedKb, clientPart, machineLine(clientNanos, commits, elapsed), loadAverage());
+    }
+
+    /**
+     * The whole machine over the phase ({@code /proc/stat}): the cores busy, what the processes
+     * other than the two JVMs took per commit (PostgreSQL, and on this shared VM anybody else),
+     * and the hypervisor's steal. The latency tail follows how full the machine is: a phase at
+     * 1.9 of 2 cores queues every burst far longer than one at 1.5.
+     */
+    private String machineLine(long clientNanos, long commits, long elapsed) {
+      long[] now = machineNanos();
+      if (now[0] < 0 || machine[0] < 0) {
+        return "machine unknown";
+      }
+      long busy = now[0] - machine[0];
+      long others = busy - (processCpuNanos() - server) - (clientNanos < 0 ? 0 : clientNanos - client);
+      return String.format(Locale.ROOT, "machine %.2f cores busy, the other processes (PostgreSQL...) %.0f µs "
+          + "per commit, steal %.2f cores", busy / (double) elapsed, others / 1e3 / Math.max(1, commits),
+          (now[1] - machine[1]) / (double) elapsed);
     }
   }
 
@@ -318,6 +337,22 @@ public final class LiveBench {
       total += Math.max(0, bytes);
     }
     return total;
+  }
+
+  /** The whole machine's busy and stolen CPU so far, in nanoseconds ({@code /proc/stat}), or -1 off Linux. */
+  static long[] machineNanos() {
+    try {
+      String[] f = Files.readAllLines(Path.of("/proc/stat")).get(0).trim().split("\\s+");
+      long busy = 0;
+      // user, nice, system, irq, softirq (idle and iowait are not busy; steal is counted apart)
+      for (int i : new int[] {1, 2, 3, 6, 7}) {
+        busy += Long.parseLong(f[i]);
+      }
+      long tick = 10_000_000L;
+      return new long[] {busy * tick, Long.parseLong(f[8]) * tick};
+    } catch (java.io.IOException | RuntimeException e) {
+      return new long[] {-1, -1};
+    }
   }
 
   static long processCpuNanos() {
@@ -908,6 +943,7 @@ public final class LiveBench {
       settle(clients, settle);
       Cpu cpu = null;
       long floorSent = 0;
+      long[] floorGc = gcTotals();
       long[] version = new long[groups];
       // Versions of their own, far from the service's and from the other floor's (the clients match
       // send times by group and version: a version sent twice would match the first send time).
@@ -986,6 +1022,7 @@ public final class LiveBench {
           clients.reset();
           committed.reset();
           cpu = Cpu.now(clients);
+          floorGc = gcTotals();
           floorSent = 0;
         } else {
           floorSent = total;
@@ -1005,6 +1042,7 @@ public final class LiveBench {
       System.out.printf("  client (intended send -> message):            %s (of %,d messages)%n",
           clients.report(), (long) rate * seconds * (subscribers / groups));
       System.out.printf("  client (hand-on -> message, as from COMMIT):  %s%n", clients.reportFromCommit());
+      System.out.printf("  %s%n", gcLine(floorGc));
       clients.closeSockets();
     } finally {
       if (consumer != null) {
