@@ -16,6 +16,7 @@ import io.portfoliostate.protocol.AlertJson;
 import io.portfoliostate.protocol.EventJson;
 import io.portfoliostate.protocol.EventPage;
 import io.portfoliostate.protocol.EventText;
+import io.portfoliostate.protocol.InstantText;
 import io.portfoliostate.protocol.JsonText;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -73,7 +74,13 @@ public final class LiveMessages {
       }
       body.append("{\"version\":").append(event.version()).append(",\"type\":");
       JsonText.string(body, event.type());
-      body.append(",\"recordedAt\":\"").append(event.recordedAt()).append("\",\"data\":").append(event.data());
+      body.append(",\"recordedAt\":\"");
+      if (event.recordedAt() == null) {
+        body.append("null");
+      } else {
+        InstantText.append(body, event.recordedAt());
+      }
+      body.append("\",\"data\":").append(event.data());
       if (event.alerts() != null) {
         body.append(",\"alerts\":").append(event.alerts());
         if (alerts.isEmpty()) {
@@ -163,7 +170,7 @@ public final class LiveMessages {
       }
     }
     out.append("{\"updatedAt\":");
-    string(out, after.updatedAt().toString());
+    JsonText.instant(out, after.updatedAt());
     out.append(",\"positions\":[");
     boolean first = true;
     for (PositionKey key : touched) {
@@ -217,9 +224,9 @@ public final class LiveMessages {
     out.append(",\"currency\":");
     string(out, p.currency().value());
     out.append(",\"openedAt\":");
-    string(out, p.openedAt() == null ? null : p.openedAt().toString());
+    JsonText.instant(out, p.openedAt());
     out.append(",\"updatedAt\":");
-    string(out, p.updatedAt() == null ? null : p.updatedAt().toString());
+    JsonText.instant(out, p.updatedAt());
     out.append('}');
   }
 

@@ -77,9 +77,9 @@ public final class EventJson {
       out.append(",\"fees\":");
       JsonText.string(out, decimal(e.fees()));
       out.append(",\"executedAt\":");
-      JsonText.string(out, text(e.executedAt()));
+      JsonText.instant(out, e.executedAt());
       out.append(",\"at\":");
-      JsonText.string(out, text(e.at()));
+      JsonText.instant(out, e.at());
       return out.append('}').toString();
     }
     return toJson(event).encode();

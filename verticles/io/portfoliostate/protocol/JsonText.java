@@ -15,6 +15,17 @@ public final class JsonText {
   private JsonText() {
   }
 
+  /** An instant as a JSON string, as {@link java.time.Instant#toString} writes it ({@link InstantText#append}), or {@code null}. */
+  public static void instant(StringBuilder out, java.time.Instant value) {
+    if (value == null) {
+      out.append("null");
+      return;
+    }
+    out.append('"');
+    InstantText.append(out, value);
+    out.append('"');
+  }
+
   /** {@code value} as a JSON string, or {@code null}. */
   public static void string(StringBuilder out, String value) {
     if (value == null) {
