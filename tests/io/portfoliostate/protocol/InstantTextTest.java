@@ -49,4 +49,35 @@ class InstantTextTest {
       assertThatThrownBy(() -> InstantText.parse(text)).as(text).isInstanceOf(DateTimeParseException.class);
     }
   }
+
+  @Test
+  void appendWritesWhatToStringWritesOnEveryDayFrom1970To9999AndOutside() {
+    StringBuilder out = new StringBuilder();
+    int[] nanos = {0, 1, 999, 1_000, 1_000_000, 120_000_000, 123_456_000, 123_456_789, 999_999_999};
+    long lastDay = 2_932_896; // 9999-12-31
+    for (long day = -3; day <= lastDay + 3; day++) {
+      for (long second : new long[] {0, 59, 3_661, 86_399}) {
+        Instant instant = Instant.ofEpochSecond(day * 86_400 + second, nanos[(int) Math.floorMod(day, nanos.length)]);
+        out.setLength(0);
+        InstantText.append(out, instant);
+        if (!out.toString().equals(instant.toString())) {
+          assertThat(out.toString()).isEqualTo(instant.toString());
+        }
+      }
+    }
+    out.setLength(0);
+    InstantText.append(out.append('"'), Instant.parse("2026-12-07T03:15:42.120Z"));
+    assertThat(out.append('"').toString()).isEqualTo("\"2026-12-07T03:15:42.120Z\"");
+  }
+
+  @Property
+  void appendWritesWhatToStringWrites(@ForAll @LongRange(min = -100_000, max = 253_402_400_000L) long seconds,
+      @ForAll @IntRange(min = 0, max = 999_999_999) int nanos) {
+    for (Instant instant : new Instant[] {Instant.ofEpochSecond(seconds, nanos),
+        Instant.ofEpochSecond(seconds, nanos / 1_000 * 1_000), Instant.ofEpochSecond(seconds, nanos / 1_000_000 * 1_000_000)}) {
+      StringBuilder out = new StringBuilder();
+      InstantText.append(out, instant);
+      assertThat(out.toString()).isEqualTo(instant.toString());
+    }
+  }
 }

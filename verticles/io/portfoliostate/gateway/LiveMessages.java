@@ -16,7 +16,8 @@ import io.portfoliostate.protocol.AlertJson;
 import io.portfoliostate.protocol.EventJson;
 import io.portfoliostate.protocol.EventPage;
 import io.portfoliostate.protocol.EventText;
-import io.vertx.core.json.Json;
+import io.portfoliostate.protocol.InstantText;
+import io.portfoliostate.protocol.JsonText;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.math.BigDecimal;
@@ -59,8 +60,10 @@ public final class LiveMessages {
    */
   public static Change change(PortfolioState before, long fromVersion, List<PortfolioEvent> events,
       List<EventText> recorded, PortfolioState after) {
-    StringBuilder body = new StringBuilder(256 + 256 * recorded.size());
-    body.append("{\"kind\":\"change\",\"portfolioId\":").append(Json.encode(after.id().value()))
+    StringBuilder body = scratch();
+    body.append("{\"kind\":\"change\",\"portfolioId\":");
+    JsonText.string(body, after.id().value());
+    body
         .append(",\"fromVersion\":").append(fromVersion).append(",\"version\":").append(after.version())
         .append(",\"events\":[");
     List<JsonObject> alerts = List.of();
@@ -69,8 +72,15 @@ public final class LiveMessages {
       if (i > 0) {
         body.append(',');
       }
-      body.append("{\"version\":").append(event.version()).append(",\"type\":").append(Json.encode(event.type()))
-          .append(",\"recordedAt\":\"").append(event.recordedAt()).append("\",\"data\":").append(event.data());
+      body.append("{\"version\":").append(event.version()).append(",\"type\":");
+      JsonText.string(body, event.type());
+      body.append(",\"recordedAt\":\"");
+      if (event.recordedAt() == null) {
+        body.append("null");
+      } else {
+        InstantText.append(body, event.recordedAt());
+      }
+      body.append("\",\"data\":").append(event.data());
       if (event.alerts() != null) {
         body.append(",\"alerts\":").append(event.alerts());
         if (alerts.isEmpty()) {
@@ -88,6 +98,25 @@ public final class LiveMessages {
     return new Change(after.version(), body.toString(), alerts);
   }
 
+  /** Larger than any change's body but one with many events: kept for the next change, not grown again. */
+  private static final int SCRATCH_KEPT = 64 * 1024;
+  private static final ThreadLocal<StringBuilder> SCRATCH = ThreadLocal.withInitial(() -> new StringBuilder(4096));
+
+  /**
+   * The thread's builder for a change's body, emptied: the hub writes every change on one
+   * thread, and a builder made for each grew twice (512, 1 KB, 2 KB) before the body's text was
+   * copied out of it.
+   */
+  private static StringBuilder scratch() {
+    StringBuilder body = SCRATCH.get();
+    if (body.capacity() > SCRATCH_KEPT) {
+      body = new StringBuilder(4096);
+      SCRATCH.set(body);
+    }
+    body.setLength(0);
+    return body;
+  }
+
   /**
    * A change whose recorded text the sender did not give: each event is evolved again from
    * {@code before} for the alerts it raised (AlertRules is a pure function of before, event,
@@ -101,7 +130,7 @@ public final class LiveMessages {
     for (PortfolioEvent event : events) {
       version++;
       PortfolioState next = PortfolioRules.evolve(state, event);
-      recorded.add(new EventText(version, EventJson.type(event), after.updatedAt(), EventJson.toJson(event).encode(),
+      recorded.add(new EventText(version, EventJson.type(event), after.updatedAt(), EventJson.encode(event),
           AlertJson.toJournal(after.id(), version, after.updatedAt(), AlertRules.raisedBy(state, event, next))));
       state = next;
     }
@@ -141,7 +170,7 @@ public final class LiveMessages {
       }
     }
     out.append("{\"updatedAt\":");
-    string(out, after.updatedAt().toString());
+    JsonText.instant(out, after.updatedAt());
     out.append(",\"positions\":[");
     boolean first = true;
     for (PositionKey key : touched) {
@@ -195,9 +224,9 @@ public final class LiveMessages {
     out.append(",\"currency\":");
     string(out, p.currency().value());
     out.append(",\"openedAt\":");
-    string(out, p.openedAt() == null ? null : p.openedAt().toString());
+    JsonText.instant(out, p.openedAt());
     out.append(",\"updatedAt\":");
-    string(out, p.updatedAt() == null ? null : p.updatedAt().toString());
+    JsonText.instant(out, p.updatedAt());
     out.append('}');
   }
 
@@ -241,7 +270,7 @@ public final class LiveMessages {
     for (EventPage.Entry entry : entries) {
       PortfolioState next = PortfolioRules.evolve(at, entry.event());
       EventText text = new EventText(entry.version(), EventJson.type(entry.event()), entry.recordedAt(),
-          EventJson.toJson(entry.event()).encode(), entry.alerts());
+          EventJson.encode(entry.event()), entry.alerts());
       changes.add(change(at, entry.version() - 1, List.of(entry.event()), List.of(text), next));
       at = next;
     }

@@ -1,9 +1,13 @@
 package io.portfoliostate.live;
 
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
 import io.portfoliostate.security.Principal;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.internal.buffer.BufferInternal;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.handler.sockjs.SockJSSocket;
 import java.nio.charset.StandardCharsets;
@@ -267,16 +271,28 @@ final class LiveSocket {
    * A bridge {@code rec} frame with headers and a body that are JSON text already: written as
    * bytes into a buffer of the frame's size. One text of the whole frame, its UTF-8 bytes and the
    * buffer's copy of them made three copies of every change (about 1 KB), and the address went
-   * through Jackson each time; an address needs no escaping but in tests.
+   * through Jackson each time; an address needs no escaping but in tests. The body's characters
+   * are encoded straight into the buffer (Netty's UTF-8 writer), not into an array of their own
+   * first: one copy of the body per change, the frame's.
    */
   static Buffer frame(String address, String headers, String body) {
     byte[] quotedAddress = quoted(address);
-    byte[] headerBytes = EMPTY_HEADERS.equals(headers) ? EMPTY_HEADER_BYTES : headers.getBytes(StandardCharsets.UTF_8);
-    byte[] bodyBytes = body.getBytes(StandardCharsets.UTF_8);
-    Buffer frame = Buffer.buffer(REC_ADDRESS.length + quotedAddress.length + HEADERS.length + headerBytes.length
-        + BODY.length + bodyBytes.length + 1);
-    return frame.appendBytes(REC_ADDRESS).appendBytes(quotedAddress).appendBytes(HEADERS).appendBytes(headerBytes)
-        .appendBytes(BODY).appendBytes(bodyBytes).appendByte((byte) '}');
+    boolean noHeaders = EMPTY_HEADERS.equals(headers);
+    int headerBytes = noHeaders ? EMPTY_HEADER_BYTES.length : ByteBufUtil.utf8Bytes(headers);
+    int bodyBytes = ByteBufUtil.utf8Bytes(body);
+    int size = REC_ADDRESS.length + quotedAddress.length + HEADERS.length + headerBytes + BODY.length + bodyBytes + 1;
+    ByteBuf frame = Unpooled.buffer(size, size);
+    frame.writeBytes(REC_ADDRESS).writeBytes(quotedAddress).writeBytes(HEADERS);
+    // Reserving the exact length: Netty's writeUtf8 alone reserves three bytes a character.
+    if (noHeaders) {
+      frame.writeBytes(EMPTY_HEADER_BYTES);
+    } else {
+      ByteBufUtil.reserveAndWriteUtf8(frame, headers, headerBytes);
+    }
+    frame.writeBytes(BODY);
+    ByteBufUtil.reserveAndWriteUtf8(frame, body, bodyBytes);
+    frame.writeByte('}');
+    return BufferInternal.buffer(frame);
   }
 
   /** The address as a JSON string: in quotes as it is when no character needs escaping (every id does not), else as Jackson writes it. */

@@ -5,7 +5,6 @@ import io.portfoliostate.domain.PortfolioEvent;
 import io.portfoliostate.domain.PortfolioId;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.MessageCodec;
-import io.vertx.core.json.JsonObject;
 import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -18,7 +17,8 @@ import java.util.Map;
  * binary, length-prefixed fields, with each event's payload and alerts as the very JSON text the
  * journal got ({@link EventText}). The JSON form it replaced wrapped that text in a JSON document,
  * escaping every quote of the payload on one side and parsing it twice on the other; here the
- * text is copied as bytes and parsed once, to evolve the receiver's copy.
+ * text is copied as bytes and parsed once, to evolve the receiver's copy (a plain trade by
+ * Jackson's streaming parser straight into the event, {@link EventJson#decode}).
  *
  * <p>Layout: format (1 byte), clock (8), sent (8), count (4), then per change its length (4) and
  * its bytes: committed (8), portfolio id, from version (8), version (8), position count (4), cash
@@ -58,7 +58,7 @@ public final class ChangeBatchCodec implements MessageCodec<ChangeBatch.Outgoing
       out.appendByte(PLAIN).appendInt(change.events().size());
       for (PortfolioEvent event : change.events()) {
         WireData.string(out, EventJson.type(event));
-        WireData.string(out, EventJson.toJson(event).encode());
+        WireData.string(out, EventJson.encode(event));
       }
     } else {
       out.appendByte(RECORDED).appendInt(change.recorded().size());
@@ -144,10 +144,10 @@ public final class ChangeBatchCodec implements MessageCodec<ChangeBatch.Outgoing
         String data = in.string();
         String alerts = in.string();
         recorded.add(new EventText(eventVersion, type, at, data, alerts));
-        events.add(EventJson.fromJson(type, new JsonObject(data)));
+        events.add(EventJson.decode(type, data));
       } else {
         String type = in.string();
-        events.add(EventJson.fromJson(type, new JsonObject(in.string())));
+        events.add(EventJson.decode(type, in.string()));
       }
     }
     return new PortfolioChange(id, fromVersion, version, null, events, recorded, positionCount, cash);

@@ -22,8 +22,13 @@ import io.portfoliostate.domain.TradeAmended;
 import io.portfoliostate.domain.Restatement;
 import io.portfoliostate.domain.Position;
 import io.portfoliostate.domain.PositionKey;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import io.portfoliostate.domain.InstrumentId;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.io.IOException;
 import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.List;
@@ -43,6 +48,41 @@ public final class EventJson {
   /** The type name stored with the event. */
   public static String type(PortfolioEvent event) {
     return event.getClass().getSimpleName();
+  }
+
+  /**
+   * The payload as JSON text: what {@code toJson(event).encode()} gives, character for character.
+   * A plain trade, the event of nearly every commit, is written straight into the text; building
+   * its tree of JSON objects and encoding it through Jackson's data binding was the owner's
+   * largest allocation per commit (BENCHMARKS.md, issue 14, h/alloc17). Every other event, and
+   * a trade that crossed a split or was restated, goes through {@link #toJson}.
+   */
+  public static String encode(PortfolioEvent event) {
+    if (event instanceof TradeRecorded e && !e.convertedBySplits() && !e.adjusted() && e.restated() == null) {
+      StringBuilder out = new StringBuilder(320);
+      out.append("{\"tradeId\":");
+      JsonText.string(out, e.tradeId());
+      out.append(",\"instrumentId\":");
+      JsonText.string(out, e.instrumentId().value());
+      out.append(",\"strategy\":");
+      JsonText.string(out, e.strategy());
+      out.append(",\"side\":");
+      JsonText.string(out, e.side().name());
+      out.append(",\"quantity\":");
+      JsonText.string(out, decimal(e.quantity()));
+      out.append(",\"price\":");
+      JsonText.string(out, decimal(e.price()));
+      out.append(",\"currency\":");
+      JsonText.string(out, e.currency().value());
+      out.append(",\"fees\":");
+      JsonText.string(out, decimal(e.fees()));
+      out.append(",\"executedAt\":");
+      JsonText.instant(out, e.executedAt());
+      out.append(",\"at\":");
+      JsonText.instant(out, e.at());
+      return out.append('}').toString();
+    }
+    return toJson(event).encode();
   }
 
   public static JsonObject toJson(PortfolioEvent event) {
@@ -207,6 +247,79 @@ public final class EventJson {
       return json.put("at", text(e.at()));
     }
     throw new IllegalStateException("unmapped event " + event.getClass().getSimpleName());
+  }
+
+  /**
+   * An event from its type and payload text: what {@code fromJson(type, new JsonObject(data))}
+   * gives. A plain trade (its ten fields, each a string or null) is read with Jackson's streaming
+   * parser straight into the event, without the map of a {@link JsonObject}: another node's hub
+   * reads every change it follows so (BENCHMARKS.md, issue 14, h/alloc17). Anything else — another
+   * type, a field more, a value that is not a string — goes through {@link #fromJson}, which
+   * answers it or fails as before.
+   */
+  public static PortfolioEvent decode(String type, String data) {
+    if ("TradeRecorded".equals(type)) {
+      TradeRecorded trade = plainTrade(data);
+      if (trade != null) {
+        return trade;
+      }
+    }
+    return fromJson(type, new JsonObject(data));
+  }
+
+  private static final JsonFactory PARSERS = new JsonFactory();
+
+  /** A trade of the plain fields only; null when the text holds anything else. */
+  private static TradeRecorded plainTrade(String data) {
+    String tradeId = null;
+    String instrumentId = null;
+    String strategy = null;
+    String side = null;
+    String quantity = null;
+    String price = null;
+    String currency = null;
+    String fees = null;
+    String executedAt = null;
+    String at = null;
+    try (JsonParser in = PARSERS.createParser(data)) {
+      if (in.nextToken() != JsonToken.START_OBJECT) {
+        return null;
+      }
+      JsonToken token;
+      while ((token = in.nextToken()) == JsonToken.FIELD_NAME) {
+        String field = in.currentName();
+        JsonToken value = in.nextToken();
+        if (value != JsonToken.VALUE_STRING && value != JsonToken.VALUE_NULL) {
+          return null;
+        }
+        String text = value == JsonToken.VALUE_NULL ? null : in.getText();
+        switch (field) {
+          case "tradeId" -> tradeId = text;
+          case "instrumentId" -> instrumentId = text;
+          case "strategy" -> strategy = text;
+          case "side" -> side = text;
+          case "quantity" -> quantity = text;
+          case "price" -> price = text;
+          case "currency" -> currency = text;
+          case "fees" -> fees = text;
+          case "executedAt" -> executedAt = text;
+          case "at" -> at = text;
+          default -> {
+            return null;
+          }
+        }
+      }
+      if (token != JsonToken.END_OBJECT || in.nextToken() != null || side == null) {
+        return null;
+      }
+    } catch (IOException malformed) {
+      return null;
+    }
+    return new TradeRecorded(tradeId, instrumentId == null ? null : InstrumentId.of(instrumentId), strategy,
+        Side.valueOf(side), quantity == null ? null : new BigDecimal(quantity),
+        price == null ? null : new BigDecimal(price), currency == null ? null : CurrencyCode.of(currency),
+        fees == null ? null : new BigDecimal(fees), executedAt == null ? null : InstantText.parse(executedAt),
+        at == null ? null : InstantText.parse(at), List.of(), null);
   }
 
   public static PortfolioEvent fromJson(String type, JsonObject json) {

@@ -248,7 +248,7 @@ final class CommandBatch {
     // Every event of the command carries the command's origin, encoded once (per batch).
     if (originOf != pending) {
       originOf = pending;
-      originText = pending.envelope.originOrUnknown().toJson().encode();
+      originText = pending.envelope.originOrUnknown().encode();
     }
     String origin = originText;
     for (int i = 0; i < decided.size(); i++) {
@@ -271,7 +271,7 @@ final class CommandBatch {
             CommandResult.of(new ApplyCorporateAction(state.id(), applied), state)));
       }
       decidedRows.add(new JournalAppend.Row(state.version(), EventJson.type(event), commandId,
-          rowHash, EventJson.toJson(event).encode(), now,
+          rowHash, EventJson.encode(event), now,
           event instanceof TradeRecorded ? ((TradeRecorded) event).instrumentId().value() : null,
           AlertJson.toJournal(state.id(), state.version(), now, alerts),
           byActionOnTheWay(command, event) != null ? actionOrigin(byActionOnTheWay(command, event)) : origin));
@@ -442,7 +442,7 @@ final class CommandBatch {
    */
   private String actionOrigin(String actionId) {
     Origin known = actionOrigins.apply(actionId);
-    return (known != null ? known : Origin.corporateAction(actionId, null, null)).toJson().encode();
+    return (known != null ? known : Origin.corporateAction(actionId, null, null)).encode();
   }
 
   /**

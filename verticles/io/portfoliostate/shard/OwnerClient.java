@@ -115,6 +115,8 @@ public final class OwnerClient {
   private <T> Future<T> attempt(OwnerRequest request, long deadline, long backoffMs, long timeoutMs) {
     return send(request, timeoutMs).map(OwnerClient::<T>body)
         .recover(failure -> {
+          // The shard map may remember an owner that moved: whatever failed, look it up again.
+          shards.forget(request.portfolioId());
           if (isRetryable(failure, request)
               && System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(backoffMs) < deadline) {
             return vertx.timer(backoffMs, TimeUnit.MILLISECONDS)

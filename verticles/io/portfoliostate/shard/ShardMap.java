@@ -13,6 +13,14 @@ public interface ShardMap {
   /** The address of the owner of {@code id}, as known now. */
   String ownerAddress(PortfolioId id);
 
+  /**
+   * The address {@link #ownerAddress} gave for {@code id} was refused (not the owner, nobody
+   * listening, its node gone): the next call looks the owner up again instead of answering from
+   * what it remembered. Nothing to do for a map that remembers nothing.
+   */
+  default void forget(PortfolioId id) {
+  }
+
   /** Whether this node owns {@code id} now. An owner refuses a portfolio it does not own. */
   boolean isLocal(PortfolioId id);
 
