@@ -317,17 +317,10 @@ final class LiveTimeline implements AutoCloseable {
      * processes sampled, what other processes of the machine took.
      */
     private void machine(long now) {
-      try {
-        String[] f = Files.readAllLines(Path.of("/proc/stat")).get(0).trim().split("\\s+");
-        long busy = 0;
-        for (int i : new int[] {1, 2, 3, 6, 7}) {
-          busy += Long.parseLong(f[i]);
-        }
-        long tick = 10_000_000L;
-        lines.add(now + ",sys,busy,busy," + busy * tick);
-        lines.add(now + ",sys,steal,steal," + Long.parseLong(f[8]) * tick);
-      } catch (IOException | RuntimeException e) {
-        // not Linux
+      long[] machine = LiveBench.machineNanos();
+      if (machine[0] >= 0) {
+        lines.add(now + ",sys,busy,busy," + machine[0]);
+        lines.add(now + ",sys,steal,steal," + machine[1]);
       }
     }
 
