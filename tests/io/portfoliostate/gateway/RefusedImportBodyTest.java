@@ -68,16 +68,10 @@ class RefusedImportBodyTest {
   void theAnswerToARefusedImportArrivesWhileTheClientStillSends(String transport) throws Exception {
     RunningNode node = on(transport);
     Api api = node.api();
-    api.putInstrument("RIB", new JsonObject().put("currency", "USD"));
     String holder = "rib-" + transport;
-    api.createPortfolio(holder);
     api.createPortfolio(holder + "-x");
-    byte[] file = csv(2);
     byte[] refusedFile = csv(2_000); // about 60 KiB: a file sent in several segments
-    try (Socket first = open(node, holder, file.length)) {
-      first.getOutputStream().write(file, 0, file.length / 2);
-      first.getOutputStream().flush();
-      awaitRunning(node, 1);
+    whileAnImportHoldsThePlace(node, holder, () -> {
       for (int i = 0; i < REFUSALS; i++) {
         try (Socket second = open(node, holder + "-x", refusedFile.length)) {
           second.setSoTimeout(10_000);
@@ -99,15 +93,8 @@ class RefusedImportBodyTest {
         assertThat(refused.status()).as("refusal %d through the JDK's client: %s", i + 1, refused.body())
             .isEqualTo(429);
       }
-      first.getOutputStream().write(file, file.length / 2, file.length - file.length / 2);
-      first.getOutputStream().flush();
-      first.setSoTimeout(30_000);
-      Raw imported = Raw.read(first.getInputStream());
-      assertThat(imported.status()).as(imported.body()).isEqualTo(200);
-      assertThat(new JsonObject(imported.body()).getInteger("applied")).isEqualTo(2);
-    }
+    });
     assertThat(api.get("/api/v1/portfolios/" + holder + "-x").json().getLong("version")).isEqualTo(1L);
-    awaitRunning(node, 0);
   }
 
   /**
@@ -118,15 +105,8 @@ class RefusedImportBodyTest {
   @ValueSource(strings = {"nio", "epoll"})
   void aBodyPastTheDrainLimitIsCutOff(String transport) throws Exception {
     RunningNode node = on(transport);
-    Api api = node.api();
-    api.putInstrument("RIB", new JsonObject().put("currency", "USD"));
     String holder = "ric-" + transport;
-    api.createPortfolio(holder);
-    byte[] file = csv(2);
-    try (Socket first = open(node, holder, file.length)) {
-      first.getOutputStream().write(file, 0, file.length / 2);
-      first.getOutputStream().flush();
-      awaitRunning(node, 1);
+    whileAnImportHoldsThePlace(node, holder, () -> {
       int declared = 32 * 1024 * 1024 - 1;
       try (Socket second = open(node, holder, declared)) {
         second.setSoTimeout(10_000);
@@ -151,12 +131,7 @@ class RefusedImportBodyTest {
               .isLessThan(TimeUnit.MILLISECONDS.toNanos(DRAIN_MS));
         }
       }
-      first.getOutputStream().write(file, file.length / 2, file.length - file.length / 2);
-      first.getOutputStream().flush();
-      first.setSoTimeout(30_000);
-      assertThat(Raw.read(first.getInputStream()).status()).isEqualTo(200);
-    }
-    awaitRunning(node, 0);
+    });
   }
 
   /**
@@ -167,15 +142,8 @@ class RefusedImportBodyTest {
   @ValueSource(strings = {"nio", "epoll"})
   void aClientThatStopsSendingIsClosedAfterTheDrainTime(String transport) throws Exception {
     RunningNode node = on(transport);
-    Api api = node.api();
-    api.putInstrument("RIB", new JsonObject().put("currency", "USD"));
     String holder = "rid-" + transport;
-    api.createPortfolio(holder);
-    byte[] file = csv(2);
-    try (Socket first = open(node, holder, file.length)) {
-      first.getOutputStream().write(file, 0, file.length / 2);
-      first.getOutputStream().flush();
-      awaitRunning(node, 1);
+    whileAnImportHoldsThePlace(node, holder, () -> {
       try (Socket second = open(node, holder, 1024 * 1024)) {
         second.getOutputStream().write(new byte[10 * 1024]);
         second.getOutputStream().flush();
@@ -187,10 +155,35 @@ class RefusedImportBodyTest {
         assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - answered)).as("ms from the answer to the close")
             .isBetween(DRAIN_MS - 200L, DRAIN_MS + 3_000L);
       }
+    });
+  }
+
+  /** What a test does while another import holds the node's one place ({@code imports.maxConcurrent} 1). */
+  private interface WhileHeld {
+    void run() throws Exception;
+  }
+
+  /**
+   * Starts an import of a two-row file into a new portfolio {@code holder} and sends half its
+   * body, so that it holds the node's one place; runs {@code refusals}; then sends the rest and
+   * checks that the held import was applied whole and that the place is free again.
+   */
+  private static void whileAnImportHoldsThePlace(RunningNode node, String holder, WhileHeld refusals)
+      throws Exception {
+    node.api().putInstrument("RIB", new JsonObject().put("currency", "USD"));
+    node.api().createPortfolio(holder);
+    byte[] file = csv(2);
+    try (Socket first = open(node, holder, file.length)) {
+      first.getOutputStream().write(file, 0, file.length / 2);
+      first.getOutputStream().flush();
+      awaitRunning(node, 1);
+      refusals.run();
       first.getOutputStream().write(file, file.length / 2, file.length - file.length / 2);
       first.getOutputStream().flush();
       first.setSoTimeout(30_000);
-      assertThat(Raw.read(first.getInputStream()).status()).isEqualTo(200);
+      Raw imported = Raw.read(first.getInputStream());
+      assertThat(imported.status()).as(imported.body()).isEqualTo(200);
+      assertThat(new JsonObject(imported.body()).getInteger("applied")).isEqualTo(2);
     }
     awaitRunning(node, 0);
   }
