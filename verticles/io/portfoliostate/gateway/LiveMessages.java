@@ -183,9 +183,9 @@ public final class LiveMessages {
         positionWithoutLots(out, position);
       } else {
         out.append("{\"instrumentId\":");
-        string(out, key.instrumentId().value());
+        JsonText.string(out, key.instrumentId().value());
         out.append(",\"strategy\":");
-        string(out, key.strategy());
+        JsonText.string(out, key.strategy());
         out.append(",\"quantity\":\"0\"}");
       }
     }
@@ -197,9 +197,9 @@ public final class LiveMessages {
       }
       first = false;
       out.append("{\"currency\":");
-      string(out, balance.getKey().value());
+      JsonText.string(out, balance.getKey().value());
       out.append(",\"balance\":");
-      string(out, Decimals.plain(balance.getValue()));
+      JsonText.string(out, Decimals.plain(balance.getValue()));
       out.append('}');
     }
     out.append("]}");
@@ -208,53 +208,26 @@ public final class LiveMessages {
   /** A position as {@link Representations#positionWithoutLots} shows it (LiveMessagesTest compares them). */
   private static void positionWithoutLots(StringBuilder out, Position p) {
     out.append("{\"instrumentId\":");
-    string(out, p.key().instrumentId().value());
+    JsonText.string(out, p.key().instrumentId().value());
     out.append(",\"strategy\":");
-    string(out, p.key().strategy());
+    JsonText.string(out, p.key().strategy());
     out.append(",\"quantity\":");
-    string(out, Decimals.plain(p.quantity()));
+    JsonText.string(out, Decimals.plain(p.quantity()));
     out.append(",\"averageCost\":");
-    string(out, Decimals.plain(p.averageCost()));
+    JsonText.string(out, Decimals.plain(p.averageCost()));
     out.append(",\"costBasis\":");
-    string(out, Decimals.plain(p.costBasis()));
+    JsonText.string(out, Decimals.plain(p.costBasis()));
     out.append(",\"realizedPnl\":");
-    string(out, Decimals.plain(p.realizedPnl()));
+    JsonText.string(out, Decimals.plain(p.realizedPnl()));
     out.append(",\"fees\":");
-    string(out, Decimals.plain(p.fees()));
+    JsonText.string(out, Decimals.plain(p.fees()));
     out.append(",\"currency\":");
-    string(out, p.currency().value());
+    JsonText.string(out, p.currency().value());
     out.append(",\"openedAt\":");
     JsonText.instant(out, p.openedAt());
     out.append(",\"updatedAt\":");
     JsonText.instant(out, p.updatedAt());
     out.append('}');
-  }
-
-  /** A JSON string (or null), escaped as RFC 8259 requires. */
-  private static void string(StringBuilder out, String value) {
-    if (value == null) {
-      out.append("null");
-      return;
-    }
-    out.append('"');
-    for (int i = 0; i < value.length(); i++) {
-      char c = value.charAt(i);
-      switch (c) {
-        case '"' -> out.append("\\\"");
-        case '\\' -> out.append("\\\\");
-        case '\n' -> out.append("\\n");
-        case '\r' -> out.append("\\r");
-        case '\t' -> out.append("\\t");
-        default -> {
-          if (c < 0x20) {
-            out.append(String.format("\\u%04x", (int) c));
-          } else {
-            out.append(c);
-          }
-        }
-      }
-    }
-    out.append('"');
   }
 
   /**
