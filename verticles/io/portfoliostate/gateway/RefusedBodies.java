@@ -139,8 +139,8 @@ final class RefusedBodies {
     request.exceptionHandler(failure -> drain.close(connectionLost));
     request.endHandler(end -> drain.close(bodyEnded));
     request.handler(chunk -> {
-      // Pieces the connection had already taken off the socket when it was closed still come
-      // through; they go with the connection, unread.
+      // Pieces the connection had taken off the socket with the one that passed the limit still
+      // come through after the close: dropped, not counted (the drain read no more).
       if (!drain.closed) {
         drain.read += chunk.length();
         dropped.increment(chunk.length());
