@@ -3,6 +3,7 @@ package io.portfoliostate.gateway;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.portfoliostate.fixtures.Api;
+import io.portfoliostate.fixtures.BothTransports;
 import io.portfoliostate.fixtures.RawHttp;
 import io.portfoliostate.fixtures.RunningNode;
 import io.portfoliostate.fixtures.TestKeys;
@@ -46,46 +47,30 @@ class RefusedBodyDrainTest {
   private static final int PIECE_BYTES = 8192;
 
   @RegisterExtension
-  static final RunningNode NIO = node(false);
-
-  @RegisterExtension
-  static final RunningNode EPOLL = node(true);
-
-  private static RunningNode node(boolean nativeTransport) {
-    return new RunningNode(new JsonObject()
-        .put("vertx", new JsonObject().put("nativeTransport", nativeTransport))
-        .put("http", new JsonObject().put("refusedBodyDrainBytes", DRAIN_BYTES).put("refusedBodyDrainMs", DRAIN_MS))
-        // One request per key for 100 s (the bootstrap admin key is not limited): a key's second
-        // request is refused.
-        .put("security", new JsonObject().put("rateLimit", new JsonObject().put("requestsPerSecond", 0.01)
-            .put("burst", 1))));
-  }
-
-  private static RunningNode on(String transport) {
-    RunningNode node = transport.equals("epoll") ? EPOLL : NIO;
-    assertThat(node.node().transport()).isEqualTo(transport);
-    return node;
-  }
+  static final BothTransports NODES = new BothTransports(new JsonObject()
+      .put("http", new JsonObject().put("refusedBodyDrainBytes", DRAIN_BYTES).put("refusedBodyDrainMs", DRAIN_MS))
+      // One request per key for 100 s (the bootstrap admin key is not limited): a key's second
+      // request is refused.
+      .put("security", new JsonObject().put("rateLimit", new JsonObject().put("requestsPerSecond", 0.01)
+          .put("burst", 1))));
 
   @ParameterizedTest
   @ValueSource(strings = {"nio", "epoll"})
   void anUnauthenticatedClientSendsAtMostTheDrainLimit(String transport) throws Exception {
-    RunningNode node = on(transport);
+    RunningNode node = NODES.on(transport);
     RawHttp.Answer refused = refusedWhileSending(node, "POST", "/api/v1/portfolios/rbd-none/trades",
         "Content-Type: application/json");
-    assertThat(refused.status()).as(refused.body()).isEqualTo(401);
-    assertThat(refused.json().getString("type")).isEqualTo("/problems/unauthenticated");
+    assertProblem(refused, 401, "/problems/unauthenticated");
     assertThat(refused.header("WWW-Authenticate")).isEqualTo("Bearer realm=\"portfolio-state\"");
   }
 
   @ParameterizedTest
   @ValueSource(strings = {"nio", "epoll"})
   void aClientWithoutTheRoleSendsAtMostTheDrainLimit(String transport) throws Exception {
-    RunningNode node = on(transport);
+    RunningNode node = NODES.on(transport);
     RawHttp.Answer refused = refusedWhileSending(node, "POST", "/api/v1/prices",
         "Authorization: Bearer " + key(node, "operations"), "Content-Type: application/json");
-    assertThat(refused.status()).as(refused.body()).isEqualTo(403);
-    assertThat(refused.json().getString("type")).isEqualTo("/problems/forbidden");
+    assertProblem(refused, 403, "/problems/forbidden");
     assertThat(refused.json().getString("detail")).isEqualTo("needs the global role market-data");
   }
 
@@ -96,38 +81,35 @@ class RefusedBodyDrainTest {
   @ParameterizedTest
   @ValueSource(strings = {"nio", "epoll"})
   void aClientRefusedAfterTheDatabaseIsAskedSendsAtMostTheDrainLimit(String transport) throws Exception {
-    RunningNode node = on(transport);
+    RunningNode node = NODES.on(transport);
     String portfolio = "rbd-hidden-" + transport;
     node.api().createPortfolio(portfolio);
     RawHttp.Answer refused = refusedWhileSending(node, "POST", "/api/v1/portfolios/" + portfolio + "/trades",
         "Authorization: Bearer " + key(node, "operations"), "Content-Type: application/json");
-    assertThat(refused.status()).as(refused.body()).isEqualTo(404);
-    assertThat(refused.json().getString("type")).isEqualTo("/problems/not-found");
+    assertProblem(refused, 404, "/problems/not-found");
     assertThat(node.api().get("/api/v1/portfolios/" + portfolio).json().getLong("version")).isEqualTo(1L);
   }
 
   @ParameterizedTest
   @ValueSource(strings = {"nio", "epoll"})
   void aRateLimitedClientSendsAtMostTheDrainLimit(String transport) throws Exception {
-    RunningNode node = on(transport);
+    RunningNode node = NODES.on(transport);
     String key = key(node, "market-data");
     // The key's one request of the bucket.
     assertThat(node.api().asBearer(key).get("/api/v1/instruments/RBD-NONE").status()).isEqualTo(404);
     RawHttp.Answer refused = refusedWhileSending(node, "POST", "/api/v1/prices",
         "Authorization: Bearer " + key, "Content-Type: application/json");
-    assertThat(refused.status()).as(refused.body()).isEqualTo(429);
-    assertThat(refused.json().getString("type")).isEqualTo("/problems/rate-limited");
+    assertProblem(refused, 429, "/problems/rate-limited");
     assertThat(refused.header("Retry-After")).isEqualTo("100");
   }
 
   @ParameterizedTest
   @ValueSource(strings = {"nio", "epoll"})
-  void aBodyDeclaredOverTheLimitIsAnsweredAndNotRead(String transport) throws Exception {
-    RunningNode node = on(transport);
+  void aBodyDeclaredOverTheLimitIsAnsweredOnItsHeadAndCutOff(String transport) throws Exception {
+    RunningNode node = NODES.on(transport);
     RawHttp.Answer refused = refusedWhileSending(node, "POST", "/api/v1/portfolios/rbd-none/trades",
         "Authorization: Bearer " + TestKeys.ADMIN, "Content-Type: application/json");
-    assertThat(refused.status()).as(refused.body()).isEqualTo(413);
-    assertThat(refused.json().getString("type")).isEqualTo("/problems/body-too-large");
+    assertProblem(refused, 413, "/problems/body-too-large");
     assertThat(refused.json().getString("detail")).isEqualTo("the body exceeds 1048576 bytes");
   }
 
@@ -138,14 +120,13 @@ class RefusedBodyDrainTest {
   @ParameterizedTest
   @ValueSource(strings = {"nio", "epoll"})
   void aChunkedBodyOverTheLimitIsCutOffAfterTheDrainLimit(String transport) throws Exception {
-    RunningNode node = on(transport);
+    RunningNode node = NODES.on(transport);
     Drains before = Drains.of(node);
     try (Socket socket = RawHttp.open(node.node().httpPort(), "POST", "/api/v1/portfolios/rbd-none/trades",
         "Authorization: Bearer " + TestKeys.ADMIN, "Content-Type: application/json",
         "Transfer-Encoding: chunked")) {
       RawHttp.Answer refused = answeredAndClosed(socket, write(socket, true));
-      assertThat(refused.status()).as(refused.body()).isEqualTo(413);
-      assertThat(refused.json().getString("type")).isEqualTo("/problems/body-too-large");
+      assertProblem(refused, 413, "/problems/body-too-large");
     }
     assertDrainedToTheLimit(node, before);
   }
@@ -157,14 +138,13 @@ class RefusedBodyDrainTest {
   @ParameterizedTest
   @ValueSource(strings = {"nio", "epoll"})
   void aRefusalWithNoBodyLeftToReadKeepsTheConnection(String transport) throws Exception {
-    RunningNode node = on(transport);
+    RunningNode node = NODES.on(transport);
     Drains before = Drains.of(node);
     try (Socket socket = RawHttp.open(node.node().httpPort(), "POST", "/api/v1/prices",
         "Content-Type: application/json", "Content-Length: 0")) {
       socket.setSoTimeout(10_000);
       RawHttp.Answer bodiless = RawHttp.read(socket.getInputStream());
-      assertThat(bodiless.status()).as(bodiless.body()).isEqualTo(401);
-      assertThat(bodiless.json().getString("type")).isEqualTo("/problems/unauthenticated");
+      assertProblem(bodiless, 401, "/problems/unauthenticated");
       assertThat(bodiless.header("Connection")).isNull();
 
       RawHttp.sendHead(socket, "GET", "/api/v1/cluster");
@@ -179,8 +159,7 @@ class RefusedBodyDrainTest {
       socket.getOutputStream().write(malformed);
       socket.getOutputStream().flush();
       RawHttp.Answer invalid = RawHttp.read(socket.getInputStream());
-      assertThat(invalid.status()).as(invalid.body()).isEqualTo(400);
-      assertThat(invalid.json().getString("type")).isEqualTo("/problems/malformed-json");
+      assertProblem(invalid, 400, "/problems/malformed-json");
       assertThat(invalid.header("Connection")).isNull();
 
       RawHttp.sendHead(socket, "GET", "/health/live");
@@ -274,6 +253,11 @@ class RefusedBodyDrainTest {
       }
       return written;
     });
+  }
+
+  private static void assertProblem(RawHttp.Answer answer, int status, String type) {
+    assertThat(answer.status()).as(answer.body()).isEqualTo(status);
+    assertThat(answer.json().getString("type")).isEqualTo(type);
   }
 
   /** A new API key with one global role. */

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
 import io.portfoliostate.fixtures.Api;
+import io.portfoliostate.fixtures.BothTransports;
 import io.portfoliostate.fixtures.RawHttp;
 import io.portfoliostate.fixtures.RunningNode;
 import io.portfoliostate.fixtures.TestKeys;
@@ -36,23 +37,9 @@ class RefusedImportBodyTest {
   private static final int DRAIN_MS = 1500;
 
   @RegisterExtension
-  static final RunningNode NIO = node(false);
-
-  @RegisterExtension
-  static final RunningNode EPOLL = node(true);
-
-  private static RunningNode node(boolean nativeTransport) {
-    return new RunningNode(new JsonObject()
-        .put("vertx", new JsonObject().put("nativeTransport", nativeTransport))
-        .put("http", new JsonObject().put("refusedBodyDrainBytes", DRAIN_BYTES).put("refusedBodyDrainMs", DRAIN_MS))
-        .put("imports", new JsonObject().put("maxConcurrent", 1)));
-  }
-
-  private static RunningNode on(String transport) {
-    RunningNode node = transport.equals("epoll") ? EPOLL : NIO;
-    assertThat(node.node().transport()).isEqualTo(transport);
-    return node;
-  }
+  static final BothTransports NODES = new BothTransports(new JsonObject()
+      .put("http", new JsonObject().put("refusedBodyDrainBytes", DRAIN_BYTES).put("refusedBodyDrainMs", DRAIN_MS))
+      .put("imports", new JsonObject().put("maxConcurrent", 1)));
 
   /**
    * While an import whose body is on its way holds the node's one place, clients send whole files
@@ -62,7 +49,7 @@ class RefusedImportBodyTest {
   @ParameterizedTest
   @ValueSource(strings = {"nio", "epoll"})
   void theAnswerToARefusedImportArrivesWhileTheClientStillSends(String transport) throws Exception {
-    RunningNode node = on(transport);
+    RunningNode node = NODES.on(transport);
     Api api = node.api();
     String holder = "rib-" + transport;
     api.createPortfolio(holder + "-x");
@@ -100,7 +87,7 @@ class RefusedImportBodyTest {
   @ParameterizedTest
   @ValueSource(strings = {"nio", "epoll"})
   void aBodyPastTheDrainLimitIsCutOff(String transport) throws Exception {
-    RunningNode node = on(transport);
+    RunningNode node = NODES.on(transport);
     String holder = "ric-" + transport;
     whileAnImportHoldsThePlace(node, holder, () -> {
       int declared = 32 * 1024 * 1024 - 1;
@@ -137,7 +124,7 @@ class RefusedImportBodyTest {
   @ParameterizedTest
   @ValueSource(strings = {"nio", "epoll"})
   void aClientThatStopsSendingIsClosedAfterTheDrainTime(String transport) throws Exception {
-    RunningNode node = on(transport);
+    RunningNode node = NODES.on(transport);
     String holder = "rid-" + transport;
     whileAnImportHoldsThePlace(node, holder, () -> {
       try (Socket second = open(node, holder, 1024 * 1024)) {
