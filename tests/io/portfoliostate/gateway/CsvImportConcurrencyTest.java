@@ -4,16 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.micrometer.core.instrument.Gauge;
 import io.portfoliostate.fixtures.Api;
+import io.portfoliostate.fixtures.RawHttp;
 import io.portfoliostate.fixtures.RunningNode;
 import io.vertx.core.json.JsonObject;
 import io.portfoliostate.fixtures.TestKeys;
-import java.io.ByteArrayOutputStream;
-import java.io.InputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.util.HashMap;
-import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -113,7 +109,7 @@ class CsvImportConcurrencyTest {
         second.getOutputStream().write(new byte[64 * 1024]);
         second.getOutputStream().flush();
         second.setSoTimeout(10_000);
-        Raw refused = Raw.read(second.getInputStream());
+        RawHttp.Answer refused = RawHttp.read(second.getInputStream());
         assertThat(refused.status()).as(refused.body()).isEqualTo(429);
         assertThat(new JsonObject(refused.body()).getString("type")).isEqualTo("/problems/too-many-imports");
         assertThat(refused.headers()).containsEntry("connection", "close");
@@ -123,7 +119,7 @@ class CsvImportConcurrencyTest {
       first.getOutputStream().write(file, file.length / 2, file.length - file.length / 2);
       first.getOutputStream().flush();
       first.setSoTimeout(30_000);
-      Raw imported = Raw.read(first.getInputStream());
+      RawHttp.Answer imported = RawHttp.read(first.getInputStream());
       assertThat(imported.status()).as(imported.body()).isEqualTo(200);
       assertThat(new JsonObject(imported.body()).getInteger("applied")).isEqualTo(2);
     }
@@ -140,35 +136,8 @@ class CsvImportConcurrencyTest {
 
   /** A connection that has sent an import's request line and headers, and none of its body. */
   private static Socket open(String portfolio, int contentLength) throws Exception {
-    Socket socket = new Socket("127.0.0.1", NODE.node().httpPort());
-    String head = "POST /api/v1/portfolios/" + portfolio + "/imports?kind=trades HTTP/1.1\r\n"
-        + "Host: 127.0.0.1\r\nAuthorization: Bearer " + TestKeys.ADMIN + "\r\nContent-Type: text/csv\r\n"
-        + "Content-Length: " + contentLength + "\r\n\r\n";
-    socket.getOutputStream().write(head.getBytes(StandardCharsets.US_ASCII));
-    socket.getOutputStream().flush();
-    return socket;
-  }
-
-  /** An HTTP/1.1 answer read off a socket (its body by Content-Length). */
-  private record Raw(int status, Map<String, String> headers, String body) {
-    static Raw read(InputStream in) throws Exception {
-      ByteArrayOutputStream head = new ByteArrayOutputStream();
-      int matched = 0;
-      while (matched < 4) {
-        int b = in.read();
-        assertThat(b).as("the answer's head").isNotEqualTo(-1);
-        head.write(b);
-        matched = (b == '\r' && matched % 2 == 0) || (b == '\n' && matched % 2 == 1) ? matched + 1 : 0;
-      }
-      String[] lines = head.toString(StandardCharsets.US_ASCII).split("\r\n");
-      Map<String, String> headers = new HashMap<>();
-      for (int i = 1; i < lines.length; i++) {
-        int colon = lines[i].indexOf(':');
-        headers.put(lines[i].substring(0, colon).trim().toLowerCase(Locale.ROOT), lines[i].substring(colon + 1).trim());
-      }
-      byte[] body = in.readNBytes(Integer.parseInt(headers.get("content-length")));
-      return new Raw(Integer.parseInt(lines[0].split(" ")[1]), headers, new String(body, StandardCharsets.UTF_8));
-    }
+    return RawHttp.open(NODE.node().httpPort(), "POST", "/api/v1/portfolios/" + portfolio + "/imports?kind=trades",
+        "Authorization: Bearer " + TestKeys.ADMIN, "Content-Type: text/csv", "Content-Length: " + contentLength);
   }
 
   private static double tooMany() {

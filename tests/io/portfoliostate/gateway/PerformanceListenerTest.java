@@ -49,7 +49,8 @@ class PerformanceListenerTest {
     @Override
     public Future<?> start() {
       SecuredRoutes routes = new SecuredRoutes(Router.router(vertx),
-          new AccessControl(false, null, null, null, null, new SimpleMeterRegistry()), 1_000_000);
+          new AccessControl(false, null, null, null, null, new SimpleMeterRegistry()), 1_000_000,
+          new RefusedBodies(vertx, 1 << 20, 5_000, new SimpleMeterRegistry()));
       new PerformanceHandlers(vertx, null, null, null, Clock.systemUTC(), new SimpleMeterRegistry(), CACHING)
           .register(routes, AccessRule.open("test"));
       return Future.succeededFuture();

@@ -4,18 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
 import io.portfoliostate.fixtures.Api;
+import io.portfoliostate.fixtures.BothTransports;
+import io.portfoliostate.fixtures.RawHttp;
 import io.portfoliostate.fixtures.RunningNode;
 import io.portfoliostate.fixtures.TestKeys;
 import io.vertx.core.json.JsonObject;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.util.HashMap;
-import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.condition.EnabledOnOs;
 import org.junit.jupiter.api.condition.OS;
@@ -40,23 +37,9 @@ class RefusedImportBodyTest {
   private static final int DRAIN_MS = 1500;
 
   @RegisterExtension
-  static final RunningNode NIO = node(false);
-
-  @RegisterExtension
-  static final RunningNode EPOLL = node(true);
-
-  private static RunningNode node(boolean nativeTransport) {
-    return new RunningNode(new JsonObject()
-        .put("vertx", new JsonObject().put("nativeTransport", nativeTransport))
-        .put("http", new JsonObject().put("refusedBodyDrainBytes", DRAIN_BYTES).put("refusedBodyDrainMs", DRAIN_MS))
-        .put("imports", new JsonObject().put("maxConcurrent", 1)));
-  }
-
-  private static RunningNode on(String transport) {
-    RunningNode node = transport.equals("epoll") ? EPOLL : NIO;
-    assertThat(node.node().transport()).isEqualTo(transport);
-    return node;
-  }
+  static final BothTransports NODES = new BothTransports(new JsonObject()
+      .put("http", new JsonObject().put("refusedBodyDrainBytes", DRAIN_BYTES).put("refusedBodyDrainMs", DRAIN_MS))
+      .put("imports", new JsonObject().put("maxConcurrent", 1)));
 
   /**
    * While an import whose body is on its way holds the node's one place, clients send whole files
@@ -66,7 +49,7 @@ class RefusedImportBodyTest {
   @ParameterizedTest
   @ValueSource(strings = {"nio", "epoll"})
   void theAnswerToARefusedImportArrivesWhileTheClientStillSends(String transport) throws Exception {
-    RunningNode node = on(transport);
+    RunningNode node = NODES.on(transport);
     Api api = node.api();
     String holder = "rib-" + transport;
     api.createPortfolio(holder + "-x");
@@ -78,7 +61,7 @@ class RefusedImportBodyTest {
           try {
             second.getOutputStream().write(refusedFile);
             second.getOutputStream().flush();
-            Raw refused = Raw.read(second.getInputStream());
+            RawHttp.Answer refused = RawHttp.read(second.getInputStream());
             assertThat(refused.status()).as(refused.body()).isEqualTo(429);
             assertThat(new JsonObject(refused.body()).getString("type")).isEqualTo("/problems/too-many-imports");
             assertThat(refused.headers()).containsEntry("connection", "close");
@@ -104,13 +87,13 @@ class RefusedImportBodyTest {
   @ParameterizedTest
   @ValueSource(strings = {"nio", "epoll"})
   void aBodyPastTheDrainLimitIsCutOff(String transport) throws Exception {
-    RunningNode node = on(transport);
+    RunningNode node = NODES.on(transport);
     String holder = "ric-" + transport;
     whileAnImportHoldsThePlace(node, holder, () -> {
       int declared = 32 * 1024 * 1024 - 1;
       try (Socket second = open(node, holder, declared)) {
         second.setSoTimeout(10_000);
-        Raw refused = Raw.read(second.getInputStream());
+        RawHttp.Answer refused = RawHttp.read(second.getInputStream());
         assertThat(refused.status()).as(refused.body()).isEqualTo(429);
         long written = 0;
         long started = System.nanoTime();
@@ -141,14 +124,14 @@ class RefusedImportBodyTest {
   @ParameterizedTest
   @ValueSource(strings = {"nio", "epoll"})
   void aClientThatStopsSendingIsClosedAfterTheDrainTime(String transport) throws Exception {
-    RunningNode node = on(transport);
+    RunningNode node = NODES.on(transport);
     String holder = "rid-" + transport;
     whileAnImportHoldsThePlace(node, holder, () -> {
       try (Socket second = open(node, holder, 1024 * 1024)) {
         second.getOutputStream().write(new byte[10 * 1024]);
         second.getOutputStream().flush();
         second.setSoTimeout(10_000);
-        Raw refused = Raw.read(second.getInputStream());
+        RawHttp.Answer refused = RawHttp.read(second.getInputStream());
         assertThat(refused.status()).as(refused.body()).isEqualTo(429);
         long answered = System.nanoTime();
         assertThat(second.getInputStream().read()).as("closed after the drain time").isEqualTo(-1);
@@ -181,7 +164,7 @@ class RefusedImportBodyTest {
       first.getOutputStream().write(file, file.length / 2, file.length - file.length / 2);
       first.getOutputStream().flush();
       first.setSoTimeout(30_000);
-      Raw imported = Raw.read(first.getInputStream());
+      RawHttp.Answer imported = RawHttp.read(first.getInputStream());
       assertThat(imported.status()).as(imported.body()).isEqualTo(200);
       assertThat(new JsonObject(imported.body()).getInteger("applied")).isEqualTo(2);
     }
@@ -199,14 +182,9 @@ class RefusedImportBodyTest {
   }
 
   /** A connection that has sent an import's request line and headers, and none of its body. */
-  private static Socket open(RunningNode node, String portfolio, int contentLength) throws Exception {
-    Socket socket = new Socket("127.0.0.1", node.node().httpPort());
-    String head = "POST /api/v1/portfolios/" + portfolio + "/imports?kind=trades HTTP/1.1\r\n"
-        + "Host: 127.0.0.1\r\nAuthorization: Bearer " + TestKeys.ADMIN + "\r\nContent-Type: text/csv\r\n"
-        + "Content-Length: " + contentLength + "\r\n\r\n";
-    socket.getOutputStream().write(head.getBytes(StandardCharsets.US_ASCII));
-    socket.getOutputStream().flush();
-    return socket;
+  private static Socket open(RunningNode node, String portfolio, int contentLength) throws IOException {
+    return RawHttp.open(node.node().httpPort(), "POST", "/api/v1/portfolios/" + portfolio + "/imports?kind=trades",
+        "Authorization: Bearer " + TestKeys.ADMIN, "Content-Type: text/csv", "Content-Length: " + contentLength);
   }
 
   private static void awaitRunning(RunningNode node, int count) throws InterruptedException {
@@ -220,27 +198,5 @@ class RefusedImportBodyTest {
   private static double running(RunningNode node) {
     io.micrometer.core.instrument.Gauge gauge = node.node().registry().find("pstate.imports.running").gauge();
     return gauge == null ? 0 : gauge.value();
-  }
-
-  /** An HTTP/1.1 answer read off a socket (its body by Content-Length). */
-  private record Raw(int status, Map<String, String> headers, String body) {
-    static Raw read(InputStream in) throws IOException {
-      ByteArrayOutputStream head = new ByteArrayOutputStream();
-      int matched = 0;
-      while (matched < 4) {
-        int b = in.read();
-        assertThat(b).as("the answer's head").isNotEqualTo(-1);
-        head.write(b);
-        matched = (b == '\r' && matched % 2 == 0) || (b == '\n' && matched % 2 == 1) ? matched + 1 : 0;
-      }
-      String[] lines = head.toString(StandardCharsets.US_ASCII).split("\r\n");
-      Map<String, String> headers = new HashMap<>();
-      for (int i = 1; i < lines.length; i++) {
-        int colon = lines[i].indexOf(':');
-        headers.put(lines[i].substring(0, colon).trim().toLowerCase(Locale.ROOT), lines[i].substring(colon + 1).trim());
-      }
-      byte[] body = in.readNBytes(Integer.parseInt(headers.get("content-length")));
-      return new Raw(Integer.parseInt(lines[0].split(" ")[1]), headers, new String(body, StandardCharsets.UTF_8));
-    }
   }
 }

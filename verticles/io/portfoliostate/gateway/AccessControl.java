@@ -329,9 +329,12 @@ public final class AccessControl {
     ctx.request().pause();
     future.onComplete(done -> {
       // The route's body handler (if any) attaches and resumes in then.run(); resuming after it
-      // lets a request without one (a GET) finish, and can lose nothing.
+      // lets a request without one (a GET) finish, and can lose nothing. A refusal's body stays
+      // paused until its answer is out: RefusedBodies then drains it, bounded.
       then.run();
-      ctx.request().resume();
+      if (!RefusedBodies.draining(ctx)) {
+        ctx.request().resume();
+      }
     });
   }
 }

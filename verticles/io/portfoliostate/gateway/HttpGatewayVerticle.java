@@ -161,7 +161,8 @@ public final class HttpGatewayVerticle extends VerticleBase {
 
   private Router router() {
     Router router = Router.router(vertx);
-    SecuredRoutes routes = new SecuredRoutes(router, access, settings.maxBodyBytes());
+    SecuredRoutes routes = new SecuredRoutes(router, access, settings.maxBodyBytes(),
+        new RefusedBodies(vertx, settings.refusedBodyDrainBytes(), settings.refusedBodyDrainMs(), registry));
     this.routes = routes;
     AccessRule health = AccessRule.open("health checks of the orchestrator");
     routes.get("/health/live", health, ctx -> HttpBodies.json(ctx, 200, new JsonObject().put("status", "UP")));
@@ -253,7 +254,7 @@ public final class HttpGatewayVerticle extends VerticleBase {
     routes.get("/api/v1/audit", admin, keysAndGrants::audit);
     BridgeRoute.mount(routes, vertx, live);
     AnalyticsHandlers.mount(routes, vertx, analytics, analyticsSettings, market, access, marketStore.records());
-    ImportHandlers.mount(routes, vertx, owners, marketStore, market, imports, settings, registry);
+    ImportHandlers.mount(routes, vertx, owners, marketStore, market, imports, registry);
     SavedQueryHandlers.mount(routes, vertx, analytics, analyticsSettings, marketStore, access, clock);
     ExportHandlers.mount(routes, exports, exportSettings, access);
     SeriesAnalyticsHandlers.mount(routes, vertx, analytics, analyticsSettings, access, clock, registry,

@@ -1,7 +1,6 @@
 package io.portfoliostate.gateway;
 
 import io.micrometer.core.instrument.MeterRegistry;
-import io.portfoliostate.config.Settings.HttpSettings;
 import io.portfoliostate.config.Settings.ImportSettings;
 import io.portfoliostate.domain.ApplyBatch;
 import io.portfoliostate.domain.BatchDecision;
@@ -60,15 +59,13 @@ final class ImportHandlers {
   private final ReferenceData reference;
   private final ImportSettings settings;
   private final MeterRegistry registry;
-  private final RefusedBodies refusedBodies;
 
   /** The imports running on this node, shared by the gateway instances through a local map. */
   private final Running running;
 
   private ImportHandlers(Vertx vertx, OwnerClient owners, JournalIds journal, ReferenceData reference,
-      ImportSettings settings, HttpSettings http, MeterRegistry registry) {
+      ImportSettings settings, MeterRegistry registry) {
     this.vertx = vertx;
-    this.refusedBodies = new RefusedBodies(vertx, http.refusedBodyDrainBytes(), http.refusedBodyDrainMs());
     this.owners = owners;
     this.journal = journal;
     this.reference = reference;
@@ -91,9 +88,9 @@ final class ImportHandlers {
 
   /** Declares the import route. */
   static void mount(SecuredRoutes routes, Vertx vertx, OwnerClient owners, MarketDataStore marketStore,
-      ReferenceData reference, ImportSettings settings, HttpSettings http, MeterRegistry registry) {
+      ReferenceData reference, ImportSettings settings, MeterRegistry registry) {
     ImportHandlers handlers = new ImportHandlers(vertx, owners, JournalIds.sharing(marketStore), reference, settings,
-        http, registry);
+        registry);
     routes.post("/api/v1/portfolios/:id/imports", AccessRule.portfolio(PortfolioRole.TRADE, "id"),
         settings.maxBytes(), handlers::admit, handlers::importCsv);
   }
@@ -183,10 +180,11 @@ final class ImportHandlers {
 
   /**
    * Answers a request whose body was not read; the rest of the body is then read and dropped
-   * (bounded) before the connection is closed, so that the answer reaches the client.
+   * (bounded) before the connection is closed, so that the answer reaches the client
+   * ({@link RefusedBodies}, as for every answer sent before the body was read).
    */
-  private void refuse(RoutingContext ctx, Problems.Problem problem) {
-    refusedBodies.refuse(ctx, problem);
+  private static void refuse(RoutingContext ctx, Problems.Problem problem) {
+    Problems.send(ctx, problem);
   }
 
   private void importCsv(RoutingContext ctx) {

@@ -177,6 +177,8 @@ final class Problems {
     if ((problem.status() == 503 || problem.status() == 429) && ctx.response().headers().get("Retry-After") == null) {
       ctx.response().putHeader("Retry-After", "1");
     }
+    // Sent before the body was read (a guard's refusal, a 413): the body is drained, bounded.
+    RefusedBodies.beforeAnswer(ctx);
     ctx.response().setStatusCode(problem.status()).putHeader("Content-Type", CONTENT_TYPE)
         .end(problem.toJson().encode());
   }

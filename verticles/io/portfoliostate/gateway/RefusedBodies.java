@@ -1,5 +1,7 @@
 package io.portfoliostate.gateway;
 
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServerRequest;
@@ -7,63 +9,152 @@ import io.vertx.core.http.HttpVersion;
 import io.vertx.ext.web.RoutingContext;
 
 /**
- * Answers to requests refused before their body was read (an import refused on its headers:
- * {@code 415}, {@code 400}, {@code 429}), and what becomes of the body the client is still
- * sending.
+ * What becomes of the body of a request answered before its body was read: a refusal by the
+ * access guard ({@code 401}, {@code 403}, {@code 404}, {@code 429}), a body declared over the
+ * limit ({@code 413}), an import refused on its headers ({@code 415}, {@code 400}, {@code 429}),
+ * any problem sent while the body is still coming. {@link Problems#send} hands every answer here
+ * first ({@link #beforeAnswer}); one instance per gateway is put in each request's context by the
+ * router's first route ({@link #attach}).
  *
- * <p>Closing a connection while bytes it received are still unread makes the kernel send a
- * reset instead of a normal close, and a reset can destroy the answer in the client's buffers
- * before the client reads it, or fail the client's send before it reads at all (on epoll it did,
- * issue 14). So, as HTTP servers do after an early answer (Tomcat's {@code maxSwallowSize}), the
- * answer goes with {@code Connection: close}, then the rest of the body is read and dropped, and
- * only at its end is the connection closed: an ordinary close, the answer safe. The read is
- * bounded ({@code http.refusedBodyDrainBytes}, {@code http.refusedBodyDrainMs}): a client that
- * goes on sending megabytes after it was refused, or stops half way, is closed at the limit, a
- * reset then being its own doing.
+ * <p>Left alone, Vert.x reads such a body to its end and drops it, however long it is: a refused,
+ * even unauthenticated, client could push any amount through a connection kept open for it.
+ * Closing at once is no better: closing a connection while bytes it received are still unread
+ * makes the kernel send a reset instead of a normal close, and a reset can destroy the answer in
+ * the client's buffers before the client reads it, or fail the client's send before it reads at
+ * all (on epoll it did, issue 14). So, as HTTP servers do after an early answer (Tomcat's
+ * {@code maxSwallowSize}), the answer goes with {@code Connection: close}, then the rest of the
+ * body is read and dropped, and only at its end is the connection closed: an ordinary close, the
+ * answer safe. The read is bounded ({@code http.refusedBodyDrainBytes},
+ * {@code http.refusedBodyDrainMs}): a client that goes on sending megabytes after it was refused,
+ * or stops half way, is closed at the limit, a reset then being its own doing.
+ *
+ * <p>A request with no body, or whose body was read whole (a handler's refusal after the body
+ * handler), is answered as any other: its keep-alive connection stays open.
  */
 final class RefusedBodies {
+
+  /** The key of the gateway's instance in a request's context. */
+  private static final String KEY = "refusedBodies";
+  /** Marks a request whose body waits, paused, for its answer to go out. */
+  private static final String DRAINING = "refusedBodyDraining";
 
   private final Vertx vertx;
   private final long maxBytes;
   private final long maxMs;
+  private final Counter bodyEnded;
+  private final Counter byteLimit;
+  private final Counter timeLimit;
+  private final Counter connectionLost;
+  private final Counter dropped;
 
-  RefusedBodies(Vertx vertx, long maxBytes, long maxMs) {
+  RefusedBodies(Vertx vertx, long maxBytes, long maxMs, MeterRegistry registry) {
     this.vertx = vertx;
     this.maxBytes = maxBytes;
     this.maxMs = maxMs;
+    this.bodyEnded = drains(registry, "body-end");
+    this.byteLimit = drains(registry, "byte-limit");
+    this.timeLimit = drains(registry, "time-limit");
+    this.connectionLost = drains(registry, "connection-lost");
+    this.dropped = Counter.builder("pstate.http.refused.body.bytes").baseUnit("bytes")
+        .description("Bytes of refused requests' bodies read and dropped after the answer").register(registry);
   }
 
-  /** Answers {@code problem} to a request whose body was not read, then drains the body and closes. */
-  void refuse(RoutingContext ctx, Problems.Problem problem) {
+  private static Counter drains(MeterRegistry registry, String end) {
+    return Counter.builder("pstate.http.refused.bodies").tag("end", end)
+        .description("Bodies drained after an answer sent before they were read, by how the drain ended")
+        .register(registry);
+  }
+
+  /** The router's first handler: makes this instance the one {@link #beforeAnswer} finds. */
+  void attach(RoutingContext ctx) {
+    ctx.put(KEY, this);
+    ctx.next();
+  }
+
+  /**
+   * Called with every answer about to be sent: when the request's body is still to come, stops
+   * reading it until the answer is on its way and arranges the bounded drain and the close.
+   */
+  static void beforeAnswer(RoutingContext ctx) {
+    RefusedBodies bodies = ctx.get(KEY);
+    if (bodies != null && bodyPending(ctx.request())) {
+      bodies.closeAfterAnswer(ctx);
+    }
+  }
+
+  /**
+   * Whether some of the request's body is still to be read. A request without a body is not
+   * always marked ended when the router runs (its end comes just after its head), hence the
+   * headers: HTTP/1.x has a body only with a Content-Length above 0 or a Transfer-Encoding.
+   */
+  private static boolean bodyPending(HttpServerRequest request) {
+    if (request.isEnded()) {
+      return false;
+    }
+    if (request.version() == HttpVersion.HTTP_2) {
+      return true;
+    }
+    if (request.headers().contains("Transfer-Encoding")) {
+      return true;
+    }
+    String length = request.getHeader("Content-Length");
+    try {
+      return length != null && Long.parseLong(length.trim()) > 0;
+    } catch (NumberFormatException malformed) {
+      return false; // refused by the HTTP decoder before any route
+    }
+  }
+
+  private void closeAfterAnswer(RoutingContext ctx) {
     HttpServerRequest request = ctx.request();
     // Nothing of the body is read until the answer is on its way.
     request.pause();
+    ctx.put(DRAINING, Boolean.TRUE);
     if (request.version() != HttpVersion.HTTP_2) {
       // HTTP/2 ends the stream alone: the connection and its other streams go on.
       ctx.response().putHeader("Connection", "close");
-      ctx.response().endHandler(sent -> drainThenClose(request));
+      // Through the context's end handlers: the response has a single end handler, which the
+      // context's (an import's place, given back at the end) would otherwise lose.
+      ctx.addEndHandler(sent -> {
+        if (sent.succeeded()) {
+          drainThenClose(request);
+        } else {
+          connectionLost.increment();
+          request.connection().close();
+        }
+      });
     }
-    Problems.send(ctx, problem);
   }
 
   /** Reads and drops the rest of {@code request}'s body (up to the limits), then closes its connection. */
   private void drainThenClose(HttpServerRequest request) {
     HttpConnection connection = request.connection();
     if (request.isEnded()) {
+      bodyEnded.increment();
       connection.close();
       return;
     }
     Drain drain = new Drain(connection);
-    drain.timer = vertx.setTimer(maxMs, fired -> drain.close());
-    request.exceptionHandler(failure -> drain.close());
-    request.endHandler(end -> drain.close());
+    drain.timer = vertx.setTimer(maxMs, fired -> drain.close(timeLimit));
+    request.exceptionHandler(failure -> drain.close(connectionLost));
+    request.endHandler(end -> drain.close(bodyEnded));
     request.handler(chunk -> {
-      drain.read += chunk.length();
-      if (drain.read > maxBytes) {
-        drain.close();
+      // Pieces the connection had taken off the socket with the one that passed the limit still
+      // come through after the close: dropped, not counted (the drain read no more).
+      if (!drain.closed) {
+        drain.read += chunk.length();
+        dropped.increment(chunk.length());
+        if (drain.read > maxBytes) {
+          drain.close(byteLimit);
+        }
       }
     });
     request.resume();
+  }
+
+  /** Whether {@code ctx}'s request is being drained: it must stay paused until its answer is out. */
+  static boolean draining(RoutingContext ctx) {
+    return ctx.get(DRAINING) != null;
   }
 
   /** One body being drained, on its connection's event loop. */
@@ -71,15 +162,16 @@ final class RefusedBodies {
     private final HttpConnection connection;
     long read;
     long timer;
-    private boolean closed;
+    boolean closed;
 
     Drain(HttpConnection connection) {
       this.connection = connection;
     }
 
-    void close() {
+    void close(Counter end) {
       if (!closed) {
         closed = true;
+        end.increment();
         vertx.cancelTimer(timer);
         connection.close();
       }

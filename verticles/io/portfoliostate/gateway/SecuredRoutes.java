@@ -32,10 +32,15 @@ public final class SecuredRoutes {
   /** Every route added through here, endpoints and filters: anything else in the router is undeclared. */
   private final Set<Route> known = Collections.newSetFromMap(new IdentityHashMap<>());
 
-  SecuredRoutes(Router router, AccessControl access, int maxBodyBytes) {
+  /**
+   * @param refusedBodies drains the body of every request answered before its body was read;
+   *     put in each request's context by the router's first route, which this adds
+   */
+  SecuredRoutes(Router router, AccessControl access, int maxBodyBytes, RefusedBodies refusedBodies) {
     this.router = router;
     this.access = access;
     this.bodies = BodyHandler.create(false).setBodyLimit(maxBodyBytes);
+    known.add(router.route().handler(refusedBodies::attach));
   }
 
   /** A route whose handler answers {@code method path}, guarded by {@code rule}. */
@@ -65,7 +70,8 @@ public final class SecuredRoutes {
    * to {@code bodyLimit} bytes, else 413 naming that limit ({@link #BODY_LIMIT} in the context).
    * {@code admission} runs after the guard and before a byte of the body is read: it either calls
    * {@code ctx.next()} (the body is then read) or answers, and the body is never received (a CSV
-   * import refused for too many running: up to 32 MiB not read for nothing).
+   * import refused for too many running: up to 32 MiB not read for nothing; what the client
+   * still sends is drained, bounded, see {@link RefusedBodies}).
    */
   Route post(String path, AccessRule rule, int bodyLimit, Handler<RoutingContext> admission,
       Handler<RoutingContext> handler) {
