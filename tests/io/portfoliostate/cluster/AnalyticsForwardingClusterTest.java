@@ -120,6 +120,13 @@ class AnalyticsForwardingClusterTest {
           .status()).isEqualTo(201);
       Api readerAtStore = store.asBearer(key);
       Api readerAtFront = front.asBearer(key);
+      // Each node learns of a new key and grant when it next refreshes its copy (security.refreshMs).
+      long known = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(15);
+      while (readerAtStore.get("/api/v1/analytics/exposures?portfolios=fw-a").status() != 200
+          || readerAtFront.get("/api/v1/analytics/exposures?portfolios=fw-a").status() != 200) {
+        assertThat(System.nanoTime()).as("both nodes know the new key and its grant in 15 s").isLessThan(known);
+        Thread.sleep(50);
+      }
       assertRefusedAlike(readerAtStore.get("/api/v1/analytics/exposures?portfolios=fw-b"),
           readerAtFront.get("/api/v1/analytics/exposures?portfolios=fw-b"), 404);
       JsonObject change = new JsonObject().put("sql", "SELECT 1 AS one").put("parameters", new JsonArray());

@@ -156,6 +156,7 @@ public final class AnalyticsForwarding implements Handler<RoutingContext> {
     if (!response.headers().contains("Content-Length")) {
       response.setChunked(true);
     }
-    answer.pipeTo(response);
+    // The caller gone, or the answer cut: the store node stops sending (its connection is reset).
+    answer.pipeTo(response).onFailure(failure -> answer.request().reset());
   }
 }
