@@ -95,10 +95,22 @@ final class BenchSupport {
      * {@code set.journal.maxInFlight=4}), to try a configuration without editing conf/.
      */
     JsonObject settingOverrides() {
+      return settingOverrides("set.");
+    }
+
+    /**
+     * The settings of node {@code index} alone (0 is the first started), given as {@code
+     * node<index>.set.<dotted.path>=value}: merged over those of every node ({@code set.}).
+     */
+    JsonObject nodeOverrides(int index) {
+      return settingOverrides("node" + index + ".set.");
+    }
+
+    private JsonObject settingOverrides(String prefix) {
       JsonObject overrides = new JsonObject();
       values.forEach((key, value) -> {
-        if (key.startsWith("set.")) {
-          String[] path = key.substring(4).split("\\.");
+        if (key.startsWith(prefix)) {
+          String[] path = key.substring(prefix.length()).split("\\.");
           JsonObject node = overrides;
           for (int i = 0; i < path.length - 1; i++) {
             JsonObject child = node.getJsonObject(path[i]);
@@ -180,16 +192,29 @@ final class BenchSupport {
    * member on loopback) sharing the first one's embedded PostgreSQL.
    */
   static List<Node> startNodes(Path dataDir, JsonObject overrides, int count) throws Exception {
+    return startNodes(dataDir, overrides, index -> new JsonObject(), count);
+  }
+
+  /**
+   * The same, node {@code i} with {@code perNode.apply(i)} merged over {@code overrides} (a node's
+   * role: {@code analytics.enabled=false} on one of them, say).
+   */
+  static List<Node> startNodes(Path dataDir, JsonObject overrides, java.util.function.IntFunction<JsonObject> perNode,
+      int count) throws Exception {
     if (count <= 1) {
-      return List.of(startNode(dataDir, overrides));
+      return List.of(startNode(dataDir, overrides.copy().mergeIn(perNode.apply(0), true)));
     }
     String name = "bench-" + STAMP.format(ZonedDateTime.now());
     List<Integer> ports = io.portfoliostate.fixtures.FreePorts.take(count);
     String members = ports.stream().map(p -> "127.0.0.1:" + p).collect(java.util.stream.Collectors.joining(","));
     List<Node> nodes = new java.util.ArrayList<>();
     for (int i = 0; i < count; i++) {
-      JsonObject clustered = overrides.copy().put("cluster", new JsonObject().put("enabled", true).put("name", name)
-          .put("host", "127.0.0.1").put("port", ports.get(i)).put("members", members));
+      JsonObject own = perNode.apply(i);
+      if (!own.isEmpty()) {
+        System.out.printf("node %d's own settings: %s%n", i, own.encode());
+      }
+      JsonObject clustered = overrides.copy().mergeIn(own, true).put("cluster", new JsonObject().put("enabled", true)
+          .put("name", name).put("host", "127.0.0.1").put("port", ports.get(i)).put("members", members));
       if (i == 0) {
         nodes.add(startNode(dataDir, clustered));
       } else {

@@ -73,7 +73,11 @@ import org.HdrHistogram.Histogram;
  * clientTransport=native|nio (the client Vert.x's network transport: native, epoll here, by default;
  * the node's is its setting {@code set.vertx.nativeTransport}, and the floor's server runs on the node's Vert.x),
  * timeline=&lt;folder&gt; (the latency phase on one clock, and what coincided with its tail: {@link
- * LiveTimeline}), and set.&lt;path&gt;=value for node settings. With 100 portfolios and 1,000
+ * LiveTimeline}), set.&lt;path&gt;=value for node settings, node&lt;i&gt;.set.&lt;path&gt;=value for
+ * node i's alone (0 is the front, the last the owner; merged over set.), and storeOn=both|owner|front|none
+ * (which nodes keep an analytics store, default both: {@code analytics.enabled=false} on the others,
+ * which forward the analytics routes to a node with one; with nodes=1, none turns the one node's
+ * off and the others leave it on). With 100 portfolios and 1,000
  * subscribers, each portfolio's ten subscribers land on one of the node's four event loops (socket
  * i follows portfolio i mod 100 and the loops take connections in turn); 99 spreads them as
  * random arrivals would.
@@ -105,7 +109,24 @@ public final class LiveBench {
     // can time COMMIT -> change message, the latency the goal is set on; set.live.commitStamps=false turns it off.
     JsonObject live = overrides.getJsonObject("live", new JsonObject());
     overrides.put("live", live.put("commitStamps", live.getBoolean("commitStamps", true)));
-    List<Node> nodes = BenchSupport.startNodes(dataDir, overrides, nodeCount);
+    String storeOn = options.string("storeOn", "both");
+    if (!List.of("both", "owner", "front", "none").contains(storeOn)) {
+      throw new IllegalArgumentException("storeOn must be both, owner, front or none, not " + storeOn);
+    }
+    List<Node> nodes = BenchSupport.startNodes(dataDir, overrides, index -> {
+      JsonObject own = options.nodeOverrides(index);
+      boolean isFront = index == 0;
+      boolean isOwner = index == nodeCount - 1;
+      boolean keeps = storeOn.equals("both") || storeOn.equals("front") && isFront
+          || storeOn.equals("owner") && isOwner;
+      if (!keeps) {
+        JsonObject analytics = own.getJsonObject("analytics", new JsonObject());
+        own.put("analytics", analytics.put("enabled", false));
+      }
+      return own;
+    }, nodeCount);
+    System.out.printf("analytics stores: %s (storeOn=%s)%n", nodes.stream()
+        .map(node -> node.analyticsStore() == null ? "off" : "on").toList(), storeOn);
     Node front = nodes.get(0);
     Node owner = nodes.get(nodes.size() - 1);
     // The clients' transport: native (epoll here) unless clientTransport=nio, printed below.

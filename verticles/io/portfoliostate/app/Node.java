@@ -14,6 +14,7 @@ import io.portfoliostate.exports.ExportMetrics;
 import io.portfoliostate.exports.ExportRunner;
 import io.portfoliostate.exports.ExportSchedulerVerticle;
 import io.portfoliostate.gateway.AccessControl;
+import io.portfoliostate.gateway.AnalyticsForwarding;
 import io.portfoliostate.gateway.ExportRows;
 import io.portfoliostate.persistence.ExportStore;
 import io.portfoliostate.gateway.HttpGatewayVerticle;
@@ -144,6 +145,8 @@ public final class Node implements AutoCloseable {
   private SecuredRoutes routes;
   /** The node's analytics store, or null when analytics are off. */
   private AnalyticsStore analytics;
+  /** This node's answer to "which node keeps an analytics store", while it serves HTTP with one. */
+  private io.vertx.core.eventbus.MessageConsumer<Void> storeAdvertised;
   private String analyticsDeployment;
   private ExportJobs exports;
   private String exportsDeployment;
@@ -439,6 +442,12 @@ public final class Node implements AutoCloseable {
             return null;
           });
         })
+        // Once it serves HTTP, a node with a store takes analytics requests forwarded by nodes without.
+        .compose(v -> analytics == null ? Future.<Void>succeededFuture()
+            : AnalyticsForwarding.advertise(vertx, advertisedHost(), httpPort).map(consumer -> {
+              storeAdvertised = consumer;
+              return null;
+            }))
         .compose(v -> vertx.deployVerticle(new JournalPrefixVerticle(database,
             settings.http().performance().prefixes(), registry, liveBacklog()::behind)))
         .compose(id -> {
@@ -525,6 +534,29 @@ public final class Node implements AutoCloseable {
   /** The node's export jobs (and their runner). */
   public ExportJobs exportJobs() {
     return exports;
+  }
+
+  /**
+   * The host other nodes reach this node's HTTP gateway on: {@code http.host}, unless it is a
+   * wildcard (listening on every interface), then the cluster's public host, or its host, or this
+   * machine's address.
+   */
+  private String advertisedHost() {
+    String host = settings.http().host();
+    if (!host.isBlank() && !host.equals("0.0.0.0") && !host.equals("::") && !host.equals("[::]")) {
+      return host;
+    }
+    if (!settings.cluster().publicHost().isBlank()) {
+      return settings.cluster().publicHost();
+    }
+    if (!settings.cluster().host().isBlank()) {
+      return settings.cluster().host();
+    }
+    try {
+      return java.net.InetAddress.getLocalHost().getHostAddress();
+    } catch (java.net.UnknownHostException e) {
+      return "127.0.0.1";
+    }
   }
 
   /** The node's analytics store, or null when analytics are off. */
@@ -635,6 +667,10 @@ public final class Node implements AutoCloseable {
   @Override
   public void close() throws IOException {
     readiness.markStopping();
+    // No more analytics requests forwarded here: the other nodes pick another store node.
+    if (storeAdvertised != null) {
+      await(storeAdvertised.unregister(), "analytics store withdrawal");
+    }
     // Pulsar first, while this node still owns its portfolios: the ingest gets what it holds
     // applied and acknowledged, and the change publisher hands its lock to another node. The
     // client's close takes seconds; done before the leave announcement, it delays no request.

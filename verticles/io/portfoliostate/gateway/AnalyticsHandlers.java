@@ -13,6 +13,7 @@ import io.portfoliostate.market.MarketView;
 import io.portfoliostate.persistence.MarketRecords;
 import io.portfoliostate.security.AccessRule;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -50,27 +51,25 @@ final class AnalyticsHandlers {
   }
 
   /**
-   * Declares the analytics routes on {@code routes}; none when the node keeps no store.
+   * Declares the analytics routes on {@code routes}, each with its rule on every node: answered
+   * from {@code store}, or on a node that keeps none by {@code forward} (to a node that keeps one).
    *
    * @param records the stored prices' and rates' order, where a custom query's {@code minPriceSeq} starts from
    */
   static void mount(SecuredRoutes routes, Vertx vertx, AnalyticsStore store, AnalyticsSettings settings,
-      MarketView market, AccessControl access, MarketRecords records) {
-    if (store == null) {
-      return;
-    }
-    AnalyticsHandlers handlers = new AnalyticsHandlers(new AnalyticsReads(vertx, store, settings, access), market,
-        records);
+      MarketView market, AccessControl access, MarketRecords records, Handler<RoutingContext> forward) {
+    AnalyticsHandlers handlers = store == null ? null
+        : new AnalyticsHandlers(new AnalyticsReads(vertx, store, settings, access), market, records);
     routes.get("/api/v1/analytics/status", AccessRule.anyCaller("how far the store has read; no portfolio data"),
-        handlers::status);
+        handlers == null ? forward : handlers::status);
     AccessRule set = AccessRule.checkedByHandler("read on each of ?portfolios= or on ?root=; without them, "
         + "only the portfolios the caller may read");
-    routes.get("/api/v1/analytics/exposures", set, handlers::exposures);
-    routes.get("/api/v1/analytics/concentration", set, handlers::concentration);
+    routes.get("/api/v1/analytics/exposures", set, handlers == null ? forward : handlers::exposures);
+    routes.get("/api/v1/analytics/concentration", set, handlers == null ? forward : handlers::concentration);
     routes.get("/api/v1/analytics/overlap", AccessRule.checkedByHandler("read on ?a= and on ?b="),
-        handlers::overlap);
+        handlers == null ? forward : handlers::overlap);
     routes.post("/api/v1/analytics/query", AccessRule.anyCaller("the query sees only the portfolios the caller "
-        + "may read"), handlers::query);
+        + "may read"), handlers == null ? forward : handlers::query);
   }
 
   /**

@@ -88,7 +88,8 @@ public final class HttpGatewayVerticle extends VerticleBase {
    * @param security which routes the configuration opens
    * @param consolidation the bounds of consolidated reads of a portfolio tree
    * @param live the SockJS event-bus bridge at {@code /eventbus}
-   * @param analytics the node's analytics store, or null when it keeps none
+   * @param analytics the node's analytics store, or null when it keeps none (the analytics routes are
+   *     then forwarded to a node that keeps one)
    * @param analyticsSettings the bounds of analytics requests
    * @param imports the bounds of CSV imports
    * @param exports the node's export jobs (and their runner), or null when it serves no exports
@@ -253,12 +254,15 @@ public final class HttpGatewayVerticle extends VerticleBase {
         keysAndGrants::revokeGrant);
     routes.get("/api/v1/audit", admin, keysAndGrants::audit);
     BridgeRoute.mount(routes, vertx, live);
-    AnalyticsHandlers.mount(routes, vertx, analytics, analyticsSettings, market, access, marketStore.records());
+    // Every node declares the analytics routes; one without a store forwards them to one with it.
+    AnalyticsForwarding forward = analytics == null ? new AnalyticsForwarding(vertx, analyticsDeadlineMs()) : null;
+    AnalyticsHandlers.mount(routes, vertx, analytics, analyticsSettings, market, access, marketStore.records(),
+        forward);
     ImportHandlers.mount(routes, vertx, owners, marketStore, market, imports, registry);
-    SavedQueryHandlers.mount(routes, vertx, analytics, analyticsSettings, marketStore, access, clock);
+    SavedQueryHandlers.mount(routes, vertx, analytics, analyticsSettings, marketStore, access, clock, forward);
     ExportHandlers.mount(routes, exports, exportSettings, access);
     SeriesAnalyticsHandlers.mount(routes, vertx, analytics, analyticsSettings, access, clock, registry,
-        marketStore.records());
+        marketStore.records(), forward);
 
     router.errorHandler(404, ctx -> Problems.send(ctx, new Problems.Problem(404, "not-found",
         "Not found", "no resource at " + ctx.request().path(), null)));
@@ -282,13 +286,8 @@ public final class HttpGatewayVerticle extends VerticleBase {
       ctx.next();
       return;
     }
-    long deadlineMs = settings.answerDeadlineMs(owners.ownerPathMs());
-    if (analyticsSettings != null && ctx.request().path().startsWith("/api/v1/analytics/")) {
-      // An analytics read may wait up to analytics.minSeqWaitMs for the store (minSeq,
-      // minPriceSeq): its own 503, which says what the store has not read yet, must reach the
-      // client before the gateway's "no answer in time".
-      deadlineMs = Math.max(deadlineMs, analyticsSettings.minSeqWaitMs() + HttpSettings.GATEWAY_MARGIN_MS);
-    }
+    long deadlineMs = ctx.request().path().startsWith("/api/v1/analytics/") ? analyticsDeadlineMs()
+        : settings.answerDeadlineMs(owners.ownerPathMs());
     long answerMs = deadlineMs;
     long timer = vertx.setTimer(deadlineMs, id -> {
       // A streamed export whose answer has begun is past any deadline's reach: it ends or is cut.
@@ -299,6 +298,18 @@ public final class HttpGatewayVerticle extends VerticleBase {
     });
     ctx.addBodyEndHandler(v -> vertx.cancelTimer(timer));
     ctx.next();
+  }
+
+  /**
+   * The deadline of an analytics request. It may wait up to analytics.minSeqWaitMs for the store
+   * (minSeq, minPriceSeq): its own 503, which says what the store has not read yet, must reach the
+   * client before the gateway's "no answer in time" (through a forwarding node too, whose margin
+   * covers the hop).
+   */
+  private long analyticsDeadlineMs() {
+    long deadlineMs = settings.answerDeadlineMs(owners.ownerPathMs());
+    return analyticsSettings == null ? deadlineMs
+        : Math.max(deadlineMs, analyticsSettings.minSeqWaitMs() + HttpSettings.GATEWAY_MARGIN_MS);
   }
 
   private static boolean isRead(RoutingContext ctx) {

@@ -11,6 +11,7 @@ import io.portfoliostate.persistence.SavedQueryStore.SavedQuery;
 import io.portfoliostate.security.AccessRule;
 import io.portfoliostate.security.Principal;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
@@ -65,24 +66,26 @@ final class SavedQueryHandlers {
     this.clock = clock;
   }
 
-  /** Declares the saved-query routes; none when the node keeps no analytics store. */
+  /**
+   * Declares the saved-query routes on every node: answered here when the node keeps an
+   * analytics store, else by {@code forward} (to a node that keeps one: saving a query checks it
+   * against the store, and a run reads it).
+   */
   static void mount(SecuredRoutes routes, Vertx vertx, AnalyticsStore analytics, AnalyticsSettings settings,
-      MarketDataStore marketStore, AccessControl access, Clock clock) {
-    if (analytics == null) {
-      return;
-    }
-    SavedQueryHandlers handlers = new SavedQueryHandlers(new AnalyticsReads(vertx, analytics, settings, access),
-        SavedQueryStore.sharing(marketStore), access, clock, marketStore.records());
+      MarketDataStore marketStore, AccessControl access, Clock clock, Handler<RoutingContext> forward) {
+    SavedQueryHandlers handlers = analytics == null ? null
+        : new SavedQueryHandlers(new AnalyticsReads(vertx, analytics, settings, access),
+            SavedQueryStore.sharing(marketStore), access, clock, marketStore.records());
     AccessRule anyone = AccessRule.anyCaller("a saved query is text; each run sees only the runner's portfolios");
-    routes.post(QUERIES, anyone, handlers::create);
-    routes.get(QUERIES, anyone, handlers::list);
-    routes.get(QUERIES + "/:name", anyone, handlers::read);
+    routes.post(QUERIES, anyone, handlers == null ? forward : handlers::create);
+    routes.get(QUERIES, anyone, handlers == null ? forward : handlers::list);
+    routes.get(QUERIES + "/:name", anyone, handlers == null ? forward : handlers::read);
     AccessRule author = AccessRule.checkedByHandler("the query's author, or the global admin role");
-    routes.put(QUERIES + "/:name", author, handlers::update);
-    routes.delete(QUERIES + "/:name", author, handlers::delete);
+    routes.put(QUERIES + "/:name", author, handlers == null ? forward : handlers::update);
+    routes.delete(QUERIES + "/:name", author, handlers == null ? forward : handlers::delete);
     routes.addRegex(HttpMethod.POST, "/api/v1/analytics/queries/([a-z0-9][a-z0-9_-]{0,63}):run",
         QUERIES + "/:name:run", AccessRule.anyCaller("runs with the runner's entitlements: the views hold only the "
-            + "portfolios the runner may read"), handlers::run);
+            + "portfolios the runner may read"), handlers == null ? forward : handlers::run);
   }
 
   /** A query's text and parameters as checked, or null after a 400 was sent. */

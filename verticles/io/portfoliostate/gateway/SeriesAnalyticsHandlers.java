@@ -13,6 +13,7 @@ import io.portfoliostate.integration.duckdb.AnalyticsStore;
 import io.portfoliostate.persistence.MarketRecords;
 import io.portfoliostate.security.AccessRule;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -58,21 +59,20 @@ final class SeriesAnalyticsHandlers {
   }
 
   /**
-   * Declares the routes on {@code routes}; none when the node keeps no store.
+   * Declares the routes on {@code routes}, on every node: answered from {@code store}, or on a
+   * node that keeps none by {@code forward} (to a node that keeps one).
    *
    * @param records the stored prices' and rates' order, where {@code minPriceSeq} starts from
    */
   static void mount(SecuredRoutes routes, Vertx vertx, AnalyticsStore store, AnalyticsSettings settings,
-      AccessControl access, Clock clock, MeterRegistry registry, MarketRecords records) {
-    if (store == null) {
-      return;
-    }
-    SeriesAnalyticsHandlers handlers = new SeriesAnalyticsHandlers(new AnalyticsReads(vertx, store, settings, access),
-        clock, registry, records);
+      AccessControl access, Clock clock, MeterRegistry registry, MarketRecords records,
+      Handler<RoutingContext> forward) {
+    SeriesAnalyticsHandlers handlers = store == null ? null
+        : new SeriesAnalyticsHandlers(new AnalyticsReads(vertx, store, settings, access), clock, registry, records);
     AccessRule set = AccessRule.checkedByHandler("read on each of ?portfolios= or on ?root=; without them, "
         + "only the portfolios the caller may read");
-    routes.get("/api/v1/analytics/nav", set, handlers::nav);
-    routes.get("/api/v1/analytics/correlation", set, handlers::correlation);
+    routes.get("/api/v1/analytics/nav", set, handlers == null ? forward : handlers::nav);
+    routes.get("/api/v1/analytics/correlation", set, handlers == null ? forward : handlers::correlation);
   }
 
   /** A checked request: its set, window and freshness. */
