@@ -31,9 +31,13 @@ import java.util.Map;
  * size the read of one refresh ({@code DailySeries.prepare}) of {@code jobs} portfolios whose
  * journals are kept from the refresh before, after one more batch: the events it reads are the
  * batch's few per portfolio, the rows it scans depend on the query. {@code repeats} reads per
- * size (each after a batch), medians of the wall time and of the process's CPU (DuckDB's threads
- * included: {@code analytics.threads} may take both cores for a scan). No PostgreSQL: the read is
- * the store's alone. Options: sizes=100000,1000000,3000000 portfolios=99 jobs=10 repeats=9, and
+ * size (each after a batch): the median wall time, and the process's CPU per read (DuckDB's
+ * threads included: {@code analytics.threads} may take both cores for a scan). No PostgreSQL: the read is
+ * the store's alone. With {@code quiet=true} the read's portfolios are quiet ones: each trades
+ * once at the start and once per measured batch, while {@code portfolios} busy ones take the rest
+ * (their ids sort around the quiet ones', as random ids do), so a quiet journal's versions are
+ * far below the table's and only its rows since its last read tell it apart. Options:
+ * sizes=100000,1000000,3000000 portfolios=99 jobs=10 repeats=9 quiet=false, and
  * set.&lt;path&gt;=value for the store's settings.
  */
 public final class SeriesReadBench {
@@ -49,6 +53,7 @@ public final class SeriesReadBench {
     int portfolios = options.integer("portfolios", 99);
     int jobs = options.integer("jobs", 10);
     int repeats = options.integer("repeats", 9);
+    boolean quiet = "true".equals(options.string("quiet", "false"));
     BenchSupport.printMachine("SeriesReadBench", options);
     Settings.AnalyticsSettings settings = Settings.from(SettingsLoader.loadJson(Map.of())
         .mergeIn(options.settingOverrides(), true)).analytics();
@@ -67,36 +72,53 @@ public final class SeriesReadBench {
       Constructor<?> job = jobClass.getDeclaredConstructor(String.class, LocalDate.class, long.class);
       job.setAccessible(true);
       List<Object> batchJobs = new ArrayList<>();
+      List<String> read = new ArrayList<>();
+      List<String> busy = new ArrayList<>();
       LocalDate today = LocalDate.now(ZoneOffset.UTC);
       for (int i = 0; i < jobs; i++) {
-        batchJobs.add(job.newInstance("bench-" + i, today, 1L));
+        read.add(quiet ? "q-" + i : "bench-" + i);
+        batchJobs.add(job.newInstance(read.get(i), today, 1L));
       }
+      for (int i = 0; i < portfolios; i++) {
+        busy.add(!quiet ? "bench-" + i : (i % 2 == 0 ? "a-" : "z-") + i);
+      }
+      Map<String, Long> versions = new java.util.HashMap<>();
       int fed = 0;
+      if (quiet) {
+        append.invoke(feed, changes(fed, read, versions));
+        fed += read.size();
+      }
       for (int size : sizes) {
         long filling = System.nanoTime();
         while (fed < size) {
           int count = Math.min(BATCH, size - fed);
-          append.invoke(feed, changes(fed, count, portfolios));
+          append.invoke(feed, trades(fed, count, busy, versions));
           fed += count;
         }
         System.out.printf(Locale.ROOT, "events: %,d (filled in %d ms)%n", fed, BenchSupport.millisSince(filling));
         // The journals kept, as after the refresh before.
         prepare.invoke(series, store.reader(), batchJobs, today);
         List<Double> walls = new ArrayList<>();
-        List<Double> cpus = new ArrayList<>();
+        // The process's CPU counts in ticks of 10 ms: the reads' sum over the repeats, per read.
+        long cpuNanos = 0;
         for (int r = 0; r < repeats; r++) {
-          append.invoke(feed, changes(fed, BATCH, portfolios));
-          fed += BATCH;
+          List<Change> batch = new ArrayList<>(trades(fed, BATCH, busy, versions));
+          if (quiet) {
+            batch.addAll(changes(fed + BATCH, read, versions));
+          }
+          append.invoke(feed, batch);
+          fed += batch.size();
           long cpu = os.getProcessCpuTime();
           long began = System.nanoTime();
           prepare.invoke(series, store.reader(), batchJobs, today);
           walls.add((System.nanoTime() - began) / 1e6);
-          cpus.add((os.getProcessCpuTime() - cpu) / 1e6);
+          cpuNanos += os.getProcessCpuTime() - cpu;
         }
         System.out.printf(Locale.ROOT, "at %,d events: read of %d kept journals (about %d new events each) median "
-            + "%.2f ms wall, %.2f ms process CPU (min %.2f, max %.2f ms wall)%n", fed, jobs, BATCH / portfolios,
-            BenchSupport.median(walls), BenchSupport.median(cpus), walls.stream().mapToDouble(d -> d).min().orElse(0),
-            walls.stream().mapToDouble(d -> d).max().orElse(0));
+            + "%.2f ms wall (min %.2f, max %.2f), process CPU %.2f ms per read%n", fed, jobs,
+            quiet ? 1 : BATCH / portfolios,
+            BenchSupport.median(walls), walls.stream().mapToDouble(d -> d).min().orElse(0),
+            walls.stream().mapToDouble(d -> d).max().orElse(0), cpuNanos / 1e6 / repeats);
       }
     }
   }
@@ -112,18 +134,29 @@ public final class SeriesReadBench {
         Integer.MAX_VALUE);
   }
 
-  /** {@code count} in-order trades from the {@code first}-th, round the portfolios (their versions follow). */
-  private static List<Change> changes(int first, int count, int portfolios) {
-    List<Change> batch = new ArrayList<>(count);
-    Instant at = Instant.parse("2026-12-05T10:00:00.123Z");
+  /** {@code count} in-order trades from the {@code first}-th, round {@code ids} (their versions follow). */
+  private static List<Change> trades(int first, int count, List<String> ids, Map<String, Long> versions) {
+    List<String> each = new ArrayList<>(count);
     for (int i = first; i < first + count; i++) {
+      each.add(ids.get(i % ids.size()));
+    }
+    return changes(first, each, versions);
+  }
+
+  /** One in-order trade for each of {@code ids}, from the {@code first}-th, at each one's next version. */
+  private static List<Change> changes(int first, List<String> ids, Map<String, Long> versions) {
+    List<Change> batch = new ArrayList<>(ids.size());
+    Instant at = Instant.parse("2026-12-05T10:00:00.123Z");
+    for (int n = 0; n < ids.size(); n++) {
+      int i = first + n;
       String time = at.plusMillis(i).toString();
       JsonObject trade = new JsonObject().put("tradeId", "sr-" + i).put("instrumentId", "INS" + (i % 50))
           .put("strategy", "default").put("side", i % 3 == 0 ? "SELL" : "BUY").put("quantity", (1 + i % 100) + "")
           .put("price", (10 + i % 200) + ".25").put("currency", "USD").put("fees", "1").put("executedAt", time)
           .put("at", time);
-      batch.add(new Change(1000 + i, 1 + i, "bench-" + (i % portfolios), 1 + i / portfolios, "TradeRecorded",
-          trade.encode(), at.plusMillis(i), null, null));
+      long version = versions.merge(ids.get(n), 1L, Long::sum);
+      batch.add(new Change(1000 + i, 1 + i, ids.get(n), version, "TradeRecorded", trade.encode(), at.plusMillis(i),
+          null, null));
     }
     return batch;
   }
