@@ -46,6 +46,6 @@ class KeptJournalsTest {
   /** A journal of {@code size} events up to {@code version} (the bound counts them, whatever they are). */
   private static KeptJournals.Journal journal(long version, int size) {
     List<PortfolioEvent> events = Collections.nCopies(size, null);
-    return new KeptJournals.Journal(version, events);
+    return new KeptJournals.Journal(version, events, 0);
   }
 }

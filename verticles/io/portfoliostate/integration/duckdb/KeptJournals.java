@@ -22,8 +22,13 @@ import java.util.Map;
  */
 final class KeptJournals {
 
-  /** A portfolio's journal, its events in order up to {@code version}. */
-  record Journal(long version, List<PortfolioEvent> events) {
+  /**
+   * A portfolio's journal, its events in order up to {@code version}; every later event of the
+   * portfolio is at a {@code rowid} of {@code events} at or above {@code rowsAfter} (the table's
+   * rows when it was read), so the next read scans only the rows appended since
+   * ({@link DailySeries#prepare}).
+   */
+  record Journal(long version, List<PortfolioEvent> events, long rowsAfter) {
   }
 
   private final int maxEvents;
