@@ -925,7 +925,7 @@ public final class LiveBench {
     // is set), sharing one random port as the gateway's do (a negative port: -2, not the gateway's
     // -1, whose port is another): the floor's sockets are spread over the event loops as the
     // bridge's are. One server outside a verticle had every floor socket on one loop.
-    int floorLoops = io.vertx.core.VertxOptions.DEFAULT_EVENT_LOOP_POOL_SIZE;
+    int floorLoops = front.eventLoops();
     int[] floorPort = new int[1];
     String floorServers = BenchSupport.await(vertx.deployVerticle(() -> new io.vertx.core.VerticleBase() {
       @Override

@@ -32,13 +32,28 @@ class SettingsLoaderTest {
   @Test
   void theNativeTransportIsOnByDefaultAndTheEnvironmentChangesIt() {
     assertThat(Settings.from(SettingsLoader.loadJson(Map.of())).vertx())
-        .isEqualTo(new Settings.VertxSettings(true, false));
+        .isEqualTo(new Settings.VertxSettings(true, false, 0));
     assertThat(Settings.from(SettingsLoader.loadJson(Map.of("PSTATE_NATIVE_TRANSPORT", "false"))).vertx())
-        .isEqualTo(new Settings.VertxSettings(false, false));
+        .isEqualTo(new Settings.VertxSettings(false, false, 0));
     assertThat(Settings.from(new JsonObject()).vertx()).as("a configuration without the key")
-        .isEqualTo(new Settings.VertxSettings(true, false));
+        .isEqualTo(new Settings.VertxSettings(true, false, 0));
     assertThat(Settings.from(SettingsLoader.loadJson(Map.of("PSTATE_NATIVE_TRANSPORT", "true",
-        "PSTATE_IO_URING", "true"))).vertx()).isEqualTo(new Settings.VertxSettings(true, true));
+        "PSTATE_IO_URING", "true"))).vertx()).isEqualTo(new Settings.VertxSettings(true, true, 0));
+  }
+
+  @Test
+  void ownerInstancesFollowTheEventLoopsUnlessSetThemselves() {
+    Settings defaults = Settings.from(SettingsLoader.loadJson(Map.of()));
+    assertThat(defaults.vertx().eventLoopCount()).isEqualTo(Runtime.getRuntime().availableProcessors());
+    assertThat(defaults.owners().instances()).isEqualTo(defaults.vertx().eventLoopCount());
+    Settings three = Settings.from(SettingsLoader.loadJson(Map.of("PSTATE_EVENT_LOOPS", "3")));
+    assertThat(three.vertx().eventLoopCount()).isEqualTo(3);
+    assertThat(three.owners().instances()).isEqualTo(3);
+    Settings own = Settings.from(new JsonObject().put("vertx", new JsonObject().put("eventLoops", 3))
+        .put("owners", new JsonObject().put("instances", 5)));
+    assertThat(own.owners().instances()).isEqualTo(5);
+    assertThatThrownBy(() -> Settings.from(new JsonObject().put("vertx", new JsonObject().put("eventLoops", -1))))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("vertx.eventLoops");
   }
 
   @Test

@@ -36,8 +36,9 @@ class LiveEventLoopSpreadTest {
   private static final Duration WAIT = Duration.ofSeconds(10);
 
   @RegisterExtension
-  static final RunningNode NODE = new RunningNode(new JsonObject().put("owners", new JsonObject()
-      .put("instances", 4)));
+  static final RunningNode NODE = new RunningNode(new JsonObject()
+      .put("vertx", new JsonObject().put("eventLoops", 4))
+      .put("owners", new JsonObject().put("instances", 4)));
 
   private static long handoffs() {
     Timer timer = NODE.node().registry().find("pstate.live.stage").tag("stage", "handoff").timer();

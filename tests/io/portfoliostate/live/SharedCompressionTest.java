@@ -7,7 +7,6 @@ import io.portfoliostate.fixtures.Api;
 import io.portfoliostate.fixtures.BridgeClient;
 import io.portfoliostate.fixtures.RunningNode;
 import io.portfoliostate.fixtures.TestKeys;
-import io.vertx.core.VertxOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.math.BigDecimal;
@@ -97,7 +96,7 @@ class SharedCompressionTest {
       double reused = counter("reused") - reusedBefore;
       long copies = (long) SOCKETS * CHANGES;
       // Netty's encoder would deflate every copy; here each event loop deflates a change once.
-      int eventLoops = Math.min(SOCKETS, VertxOptions.DEFAULT_EVENT_LOOP_POOL_SIZE);
+      int eventLoops = Math.min(SOCKETS, NODE.node().eventLoops());
       assertThat(deflated + reused).isGreaterThanOrEqualTo(copies);
       assertThat(reused).isGreaterThanOrEqualTo(copies - (double) CHANGES * eventLoops);
       assertThat(reused).isPositive();

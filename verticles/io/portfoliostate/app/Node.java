@@ -221,7 +221,8 @@ public final class Node implements AutoCloseable {
         .setJvmMetricsEnabled(true).addDisabledMetricsCategory(MetricsDomain.EVENT_BUS);
     Transport wanted = wantedTransport(settings.vertx());
     VertxOptions options = new VertxOptions().setMetricsOptions(metrics)
-        .setPreferNativeTransport(settings.vertx().nativeTransport());
+        .setPreferNativeTransport(settings.vertx().nativeTransport())
+        .setEventLoopPoolSize(settings.vertx().eventLoopCount());
     VertxBuilder builder = Vertx.builder().with(options).withMetrics(new MicrometerMetricsFactory(registry))
         .withTransport(wanted);
     int instances = ownerInstances(settings);
@@ -340,8 +341,7 @@ public final class Node implements AutoCloseable {
   }
 
   private static int ownerInstances(Settings settings) {
-    int configured = settings.owners().instances();
-    return configured > 0 ? configured : VertxOptions.DEFAULT_EVENT_LOOP_POOL_SIZE;
+    return settings.owners().instances();
   }
 
   private Future<Void> deploy() {
@@ -646,6 +646,11 @@ public final class Node implements AutoCloseable {
 
   public String nodeId() {
     return nodeId;
+  }
+
+  /** The event loops the node's Vert.x runs ({@code vertx.eventLoops}). */
+  public int eventLoops() {
+    return settings.vertx().eventLoopCount();
   }
 
   /** The network transport the node's Vert.x runs on, as Vert.x names it: {@code epoll}, {@code io_uring} or {@code nio}. */

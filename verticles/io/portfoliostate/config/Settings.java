@@ -1,6 +1,5 @@
 package io.portfoliostate.config;
 
-import io.vertx.core.VertxOptions;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -35,7 +34,8 @@ public record Settings(
         HttpSettings.from(json.getJsonObject("http", new JsonObject())),
         DatabaseSettings.from(json.getJsonObject("database", new JsonObject())),
         JournalSettings.from(json.getJsonObject("journal", new JsonObject())),
-        OwnerSettings.from(json.getJsonObject("owners", new JsonObject())),
+        OwnerSettings.from(json.getJsonObject("owners", new JsonObject()),
+            VertxSettings.from(json.getJsonObject("vertx", new JsonObject())).eventLoopCount()),
         RoutingSettings.from(json.getJsonObject("routing", new JsonObject())),
         ClusterSettings.from(json.getJsonObject("cluster", new JsonObject())),
         CacheSettings.from(json.getJsonObject("cache", new JsonObject())),
@@ -64,10 +64,27 @@ public record Settings(
    *     benchmarks it took 2.5 times epoll's CPU per commit and the node fell seconds behind at
    *     2,000 commits/s (BENCHMARKS.md, "Live updates on the native transport"). Where it cannot
    *     start, the node falls back to NIO, not to epoll, and says why
+   * @param eventLoops the node's event loops; 0 (the default) means one per core the JVM sees,
+   *     not Vert.x's own default of two per core: nothing of the node blocks an event loop, and
+   *     on the benchmarks' 2-core VM four loops took 15 % more CPU per commit than two and the
+   *     live tail was two to three times longer (BENCHMARKS.md, "Event loops: one per core").
+   *     Owner and gateway instances follow it unless {@code owners.instances} is set
    */
-  public record VertxSettings(boolean nativeTransport, boolean ioUring) {
+  public record VertxSettings(boolean nativeTransport, boolean ioUring, int eventLoops) {
+    public VertxSettings {
+      if (eventLoops < 0) {
+        throw new IllegalArgumentException("vertx.eventLoops must be 0 (the default) or positive");
+      }
+    }
+
     static VertxSettings from(JsonObject json) {
-      return new VertxSettings(flag(json, "nativeTransport", true), flag(json, "ioUring", false));
+      return new VertxSettings(flag(json, "nativeTransport", true), flag(json, "ioUring", false),
+          json.getInteger("eventLoops", 0));
+    }
+
+    /** The event loops the node runs: as configured, or one per core the JVM sees. */
+    public int eventLoopCount() {
+      return eventLoops > 0 ? eventLoops : Runtime.getRuntime().availableProcessors();
     }
   }
 
@@ -287,7 +304,8 @@ public record Settings(
   /**
    * Owner verticles.
    *
-   * @param instances owner verticle instances per node; 0 means one per event loop
+   * @param instances owner verticle instances per node; 0 in the configuration means one per
+   *     event loop ({@code vertx.eventLoops}), which is what this holds then
    * @param snapshotEvery snapshot a portfolio after this many events since the last snapshot
    * @param passivateAfterSeconds drop an idle portfolio from memory after this long
    * @param maxQueuedCommands commands an owner instance queues before it refuses more (503)
@@ -304,21 +322,20 @@ public record Settings(
   public record OwnerSettings(int instances, int snapshotEvery, long passivateAfterSeconds,
       int maxQueuedCommands, int idempotencyWindow, int maxResident, int maxResidentMb, long readLeaseMs) {
     public OwnerSettings {
+      if (instances < 1) {
+        throw new IllegalArgumentException("owners: instances must be positive once resolved");
+      }
       if (maxResident < 1 || maxResidentMb < 1) {
         throw new IllegalArgumentException("owners: maxResident and maxResidentMb must be positive");
       }
     }
 
-    static OwnerSettings from(JsonObject json) {
-      return new OwnerSettings(json.getInteger("instances", 0), json.getInteger("snapshotEvery", 1000),
+    static OwnerSettings from(JsonObject json, int eventLoops) {
+      int configured = json.getInteger("instances", 0);
+      return new OwnerSettings(configured > 0 ? configured : eventLoops, json.getInteger("snapshotEvery", 1000),
           json.getLong("passivateAfterSeconds", 900L), json.getInteger("maxQueuedCommands", 20_000),
           json.getInteger("idempotencyWindow", 10_000), json.getInteger("maxResident", 100_000),
           json.getInteger("maxResidentMb", 512), json.getLong("readLeaseMs", 2_000L));
-    }
-
-    /** Owner instances a node runs: as configured, or one per event loop. */
-    public int effectiveInstances() {
-      return instances > 0 ? instances : VertxOptions.DEFAULT_EVENT_LOOP_POOL_SIZE;
     }
   }
 

@@ -24,6 +24,7 @@ public final class SettingsLoader {
       Map.entry("PSTATE_DATA_DIR", "dataDir"),
       Map.entry("PSTATE_NATIVE_TRANSPORT", "vertx.nativeTransport"),
       Map.entry("PSTATE_IO_URING", "vertx.ioUring"),
+      Map.entry("PSTATE_EVENT_LOOPS", "vertx.eventLoops"),
       Map.entry("PSTATE_HTTP_HOST", "http.host"),
       Map.entry("PSTATE_HTTP_PORT", "http.port"),
       Map.entry("PSTATE_HTTP_REQUEST_TIMEOUT_MS", "http.requestTimeoutMs"),

@@ -57,8 +57,8 @@ final class ResidentPortfolios {
     this.snapshots = snapshots;
     this.passivateAfterNanos = TimeUnit.SECONDS.toNanos(settings.passivateAfterSeconds());
     // Each owner instance holds its share of the node's bounds, so that together they keep them.
-    this.maxResident = Math.max(1, settings.maxResident() / settings.effectiveInstances());
-    this.maxBytes = Math.max(1, (settings.maxResidentMb() * 1024L * 1024L) / settings.effectiveInstances());
+    this.maxResident = Math.max(1, settings.maxResident() / settings.instances());
+    this.maxBytes = Math.max(1, (settings.maxResidentMb() * 1024L * 1024L) / settings.instances());
     this.snapshotEvery = Math.max(1, settings.snapshotEvery());
     this.releasedAtEpoch = shards.epoch();
     this.released = Counter.builder("pstate.owner.released")
