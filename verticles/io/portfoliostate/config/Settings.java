@@ -67,7 +67,8 @@ public record Settings(
    * @param eventLoops the node's event loops; 0 (the default) means one per core the JVM sees,
    *     not Vert.x's own default of two per core: nothing of the node blocks an event loop, and
    *     on the benchmarks' 2-core VM four loops took 15 % more CPU per commit than two and the
-   *     live tail was two to three times longer (BENCHMARKS.md, "Event loops: one per core").
+   *     live tail was about twice as long (BENCHMARKS.md, "Event loops: one per core, and one on
+   *     two cores").
    *     Owner and gateway instances follow it unless {@code owners.instances} is set
    */
   public record VertxSettings(boolean nativeTransport, boolean ioUring, int eventLoops) {
