@@ -8,12 +8,8 @@ import io.portfoliostate.config.SettingsLoader;
 import io.portfoliostate.domain.PortfolioEvent;
 import io.portfoliostate.market.MarketView;
 import io.portfoliostate.persistence.ChangeStreamStore.Change;
-import io.portfoliostate.persistence.MarketDataStore;
-import io.portfoliostate.persistence.PerformanceHistory;
-import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.time.Instant;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.List;
@@ -30,7 +26,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class SeriesJournalReadTest {
 
-  private static final Instant AT = Instant.parse("2026-12-01T10:00:00Z");
   private static final LocalDate TODAY = LocalDate.parse("2026-12-04");
   private static final Settings.AnalyticsSettings SETTINGS =
       Settings.from(SettingsLoader.loadJson(Map.of())).analytics();
@@ -38,28 +33,7 @@ class SeriesJournalReadTest {
   @TempDir
   Path folder;
 
-  private long seq;
-
-  private Change change(String portfolio, long version, String type, JsonObject payload) {
-    seq += 3;
-    return new Change(100 + seq, seq, portfolio, version, type, payload.encode(), AT, null, null);
-  }
-
-  private Change created(String id) {
-    return change(id, 1, "PortfolioCreated", new JsonObject().put("portfolioId", id).put("name", id)
-        .put("baseCurrency", "USD").put("costMethod", "AVERAGE").put("driftThreshold", "0.02")
-        .put("targets", new JsonObject()).put("at", AT.toString()));
-  }
-
-  private Change deposit(String id, long version) {
-    return change(id, version, "CashFlowRecorded", new JsonObject().put("flowId", "d" + version)
-        .put("type", "DEPOSIT").put("currency", "USD").put("amount", "100").put("occurredAt", AT.toString())
-        .put("at", AT.toString()));
-  }
-
-  private static PerformanceHistory noHistory() {
-    return PerformanceHistory.sharing(new MarketDataStore(null));
-  }
+  private final StoreChanges changes = new StoreChanges();
 
   /** The journal each job's read gives, by portfolio. */
   private static Map<String, List<PortfolioEvent>> read(AnalyticsStore store, DailySeries series, String... ids)
@@ -87,9 +61,9 @@ class SeriesJournalReadTest {
   void aKeptJournalReadsTheEventsAppendedAfterItsRowsAndNoneBefore() throws Exception {
     try (AnalyticsStore store = AnalyticsStore.open(folder, SETTINGS)) {
       AnalyticsFeedVerticle feed = new AnalyticsFeedVerticle(store, null, new MarketView(), SETTINGS,
-          new SimpleMeterRegistry(), noHistory(), Clock.systemUTC());
-      DailySeries series = new DailySeries(store, noHistory(), new MarketView(), SETTINGS.series().days(), 1_000);
-      feed.append(List.of(created("a"), deposit("a", 2), created("b")));
+          new SimpleMeterRegistry(), StoreChanges.noHistory(), Clock.systemUTC());
+      DailySeries series = new DailySeries(store, StoreChanges.noHistory(), new MarketView(), SETTINGS.series().days(), 1_000);
+      feed.append(List.of(changes.created("a"), changes.deposit("a", 2), changes.created("b")));
       assertThat(read(store, series, "a").get("a")).hasSize(2);
       assertThat(series.keptJournal("a").version()).isEqualTo(2);
       assertThat(series.keptJournal("a").rowsAfter()).isEqualTo(3);
@@ -98,11 +72,11 @@ class SeriesJournalReadTest {
       for (int batch = 0; batch < 3; batch++) {
         List<Change> deposits = new ArrayList<>();
         for (int i = 0; i < 20; i++) {
-          deposits.add(deposit("b", ++version));
+          deposits.add(changes.deposit("b", ++version));
         }
         feed.append(deposits);
       }
-      feed.append(List.of(deposit("a", 3)));
+      feed.append(List.of(changes.deposit("a", 3)));
       List<PortfolioEvent> a = read(store, series, "a").get("a");
       assertThat(a).hasSize(3);
       assertThat(series.keptJournal("a").version()).isEqualTo(3);
@@ -114,7 +88,7 @@ class SeriesJournalReadTest {
       assertThat(series.keptJournal("b").version()).isEqualTo(61);
       assertThat(series.keptJournal("b").rowsAfter()).isEqualTo(64);
 
-      feed.append(List.of(deposit("b", 62)));
+      feed.append(List.of(changes.deposit("b", 62)));
       Map<String, List<PortfolioEvent>> again = read(store, series, "a", "b");
       assertThat(again.get("a")).isEqualTo(a);
       assertThat(again.get("b")).hasSize(62);

@@ -7,13 +7,8 @@ import io.portfoliostate.config.Settings;
 import io.portfoliostate.config.SettingsLoader;
 import io.portfoliostate.integration.duckdb.AnalyticsQueries.PortfolioSet;
 import io.portfoliostate.market.MarketView;
-import io.portfoliostate.persistence.ChangeStreamStore.Change;
-import io.portfoliostate.persistence.MarketDataStore;
-import io.portfoliostate.persistence.PerformanceHistory;
-import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.time.Instant;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.List;
@@ -41,7 +36,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class SeriesWaitTest {
 
-  private static final Instant AT = Instant.parse("2026-12-01T10:00:00Z");
   private static final LocalDate TODAY = LocalDate.parse("2026-12-04");
   private static final Settings.AnalyticsSettings SETTINGS =
       Settings.from(SettingsLoader.loadJson(Map.of())).analytics();
@@ -49,38 +43,16 @@ class SeriesWaitTest {
   @TempDir
   Path folder;
 
-  private long seq;
-
-  private Change change(String portfolio, long version, String type, JsonObject payload) {
-    seq += 3;
-    return new Change(100 + seq, seq, portfolio, version, type, payload.encode(), AT, null, null);
-  }
-
-  private Change created(String id) {
-    return change(id, 1, "PortfolioCreated", new JsonObject().put("portfolioId", id).put("name", id)
-        .put("baseCurrency", "USD").put("costMethod", "AVERAGE").put("driftThreshold", "0.02")
-        .put("targets", new JsonObject()).put("at", AT.toString()));
-  }
-
-  private Change deposit(String id, long version) {
-    return change(id, version, "CashFlowRecorded", new JsonObject().put("flowId", "d" + version)
-        .put("type", "DEPOSIT").put("currency", "USD").put("amount", "100").put("occurredAt", AT.toString())
-        .put("at", AT.toString()));
-  }
-
-  /** The series' price history, which nothing here reads (no refresh values a day). */
-  private static PerformanceHistory noHistory() {
-    return PerformanceHistory.sharing(new MarketDataStore(null));
-  }
+  private final StoreChanges changes = new StoreChanges();
 
   private static DailySeries series(AnalyticsStore store) {
-    return new DailySeries(store, noHistory(), new MarketView(), SETTINGS.series().days());
+    return new DailySeries(store, StoreChanges.noHistory(), new MarketView(), SETTINGS.series().days());
   }
 
   /** A feed that marks the daily series (its journal is never polled: batches are appended here). */
   private static AnalyticsFeedVerticle feed(AnalyticsStore store) {
     return new AnalyticsFeedVerticle(store, null, new MarketView(), SETTINGS, new SimpleMeterRegistry(),
-        noHistory(), Clock.systemUTC());
+        StoreChanges.noHistory(), Clock.systemUTC());
   }
 
   /** One refresh of up to {@code limit} pending portfolios, the members of {@code sets} first: the ids taken. */
@@ -109,11 +81,11 @@ class SeriesWaitTest {
       AnalyticsFeedVerticle feed = feed(store);
       DailySeries series = series(store);
       PortfolioSet set = PortfolioSet.listed(List.of("a", "b", "c"));
-      feed.append(List.of(created("a"), deposit("a", 2), created("b"), deposit("b", 2)));
+      feed.append(List.of(changes.created("a"), changes.deposit("a", 2), changes.created("b"), changes.deposit("b", 2)));
       long upTo = store.changesCommitted();
       assertThat(upTo).isEqualTo(4);
 
-      feed.append(List.of(deposit("b", 3), created("c")));
+      feed.append(List.of(changes.deposit("b", 3), changes.created("c")));
       assertThat(store.changesCommitted()).isEqualTo(6);
       assertThat(AnalyticsQueries.seriesPending(store.reader(), set, upTo)).isEqualTo(2);
       assertThat(AnalyticsQueries.seriesPending(store.reader(), set, 6)).isEqualTo(3);
@@ -121,7 +93,7 @@ class SeriesWaitTest {
       assertThat(refresh(store, series, 1, List.of(PortfolioSet.listed(List.of("a"))))).containsExactly("a");
       assertThat(AnalyticsQueries.seriesPending(store.reader(), set, upTo)).isEqualTo(1);
 
-      feed.append(List.of(deposit("b", 4), deposit("c", 2)));
+      feed.append(List.of(changes.deposit("b", 4), changes.deposit("c", 2)));
       assertThat(store.changesCommitted()).isEqualTo(8);
       assertThat(AnalyticsQueries.seriesPending(store.reader(), set, upTo)).isEqualTo(1);
 
@@ -130,7 +102,7 @@ class SeriesWaitTest {
       assertThat(AnalyticsQueries.seriesPending(store.reader(), set, upTo)).isZero();
       assertThat(AnalyticsQueries.seriesPending(store.reader(), set, 8)).isEqualTo(1);
 
-      feed.append(List.of(deposit("b", 5)));
+      feed.append(List.of(changes.deposit("b", 5)));
       assertThat(AnalyticsQueries.seriesPending(store.reader(), set, upTo)).isZero();
       assertThat(AnalyticsQueries.seriesPending(store.reader(), set, 9)).isEqualTo(2);
     }
@@ -144,11 +116,11 @@ class SeriesWaitTest {
   @Test
   void aReopenedStoreKeepsItsCount() throws Exception {
     try (AnalyticsStore store = AnalyticsStore.open(folder, SETTINGS)) {
-      feed(store).append(List.of(created("a"), deposit("a", 2)));
+      feed(store).append(List.of(changes.created("a"), changes.deposit("a", 2)));
     }
     try (AnalyticsStore store = AnalyticsStore.open(folder, SETTINGS)) {
       assertThat(store.changesCommitted()).isEqualTo(2);
-      feed(store).append(List.of(created("b")));
+      feed(store).append(List.of(changes.created("b")));
       assertThat(store.changesCommitted()).isEqualTo(3);
       PortfolioSet set = PortfolioSet.listed(List.of("a", "b"));
       assertThat(AnalyticsQueries.seriesPending(store.reader(), set, 2)).isEqualTo(1);
@@ -169,12 +141,12 @@ class SeriesWaitTest {
       AnalyticsFeedVerticle feed = feed(store);
       DailySeries series = series(store);
       for (String id : List.of("p1", "p2", "p3")) {
-        feed.append(List.of(created(id)));
+        feed.append(List.of(changes.created(id)));
       }
       series.mark(store.seriesWriter(), Map.of(), Map.of(), TODAY, null,
           new DailySeries.MarketMoves(Map.of(), Map.of(), new PriceCoverage(0, 0, 0, 0, 1), 0));
       for (String id : List.of("p4", "p5", "p6")) {
-        feed.append(List.of(created(id)));
+        feed.append(List.of(changes.created(id)));
       }
       List<PortfolioSet> waited = List.of(PortfolioSet.listed(List.of("p5")), PortfolioSet.subtrees(List.of("p6")));
 
