@@ -44,7 +44,11 @@ class SettingsLoaderTest {
   @Test
   void ownerInstancesFollowTheEventLoopsUnlessSetThemselves() {
     Settings defaults = Settings.from(SettingsLoader.loadJson(Map.of()));
-    assertThat(defaults.vertx().eventLoopCount()).isEqualTo(Runtime.getRuntime().availableProcessors());
+    assertThat(defaults.vertx().eventLoopCount())
+        .isEqualTo(Math.max(1, Runtime.getRuntime().availableProcessors() - 1));
+    assertThat(Settings.VertxSettings.defaultEventLoops(1)).isEqualTo(1);
+    assertThat(Settings.VertxSettings.defaultEventLoops(2)).isEqualTo(1);
+    assertThat(Settings.VertxSettings.defaultEventLoops(8)).isEqualTo(7);
     assertThat(defaults.owners().instances()).isEqualTo(defaults.vertx().eventLoopCount());
     Settings three = Settings.from(SettingsLoader.loadJson(Map.of("PSTATE_EVENT_LOOPS", "3")));
     assertThat(three.vertx().eventLoopCount()).isEqualTo(3);

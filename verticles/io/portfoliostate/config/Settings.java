@@ -64,11 +64,12 @@ public record Settings(
    *     benchmarks it took 2.5 times epoll's CPU per commit and the node fell seconds behind at
    *     2,000 commits/s (BENCHMARKS.md, "Live updates on the native transport"). Where it cannot
    *     start, the node falls back to NIO, not to epoll, and says why
-   * @param eventLoops the node's event loops; 0 (the default) means one per core the JVM sees,
-   *     not Vert.x's own default of two per core: nothing of the node blocks an event loop, and
-   *     on the benchmarks' 2-core VM four loops took 15 % more CPU per commit than two and the
-   *     live tail was about twice as long (BENCHMARKS.md, "Event loops: one per core, and one on
-   *     two cores").
+   * @param eventLoops the node's event loops; 0 (the default) means one per core the JVM sees but
+   *     one, and at least one: the node's own PostgreSQL (embedded by default), its collector and
+   *     its worker threads get the core left over. Not Vert.x's own default of two per core:
+   *     nothing of the node blocks an event loop, and on the benchmarks' 2-core VM four loops,
+   *     two and one gave a live p99 of 101.6, 54.7 and 25.9 ms (medians) and one loop committed
+   *     the most (BENCHMARKS.md, "Event loops: one per core, and one on two cores").
    *     Owner and gateway instances follow it unless {@code owners.instances} is set
    */
   public record VertxSettings(boolean nativeTransport, boolean ioUring, int eventLoops) {
@@ -83,9 +84,14 @@ public record Settings(
           json.getInteger("eventLoops", 0));
     }
 
-    /** The event loops the node runs: as configured, or one per core the JVM sees. */
+    /** The event loops the node runs: as configured, or one per core the JVM sees but one (at least one). */
     public int eventLoopCount() {
-      return eventLoops > 0 ? eventLoops : Runtime.getRuntime().availableProcessors();
+      return eventLoops > 0 ? eventLoops : defaultEventLoops(Runtime.getRuntime().availableProcessors());
+    }
+
+    /** One loop per core but one, at least one: 1 on one or two cores, 3 on four, 7 on eight. */
+    public static int defaultEventLoops(int cores) {
+      return Math.max(1, cores - 1);
     }
   }
 
