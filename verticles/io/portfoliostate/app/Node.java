@@ -225,7 +225,7 @@ public final class Node implements AutoCloseable {
         .setEventLoopPoolSize(settings.vertx().eventLoopCount());
     VertxBuilder builder = Vertx.builder().with(options).withMetrics(new MicrometerMetricsFactory(registry))
         .withTransport(wanted);
-    int instances = ownerInstances(settings);
+    int instances = settings.owners().instances();
     Vertx vertx;
     String nodeId;
     ShardMap shards;
@@ -340,17 +340,13 @@ public final class Node implements AutoCloseable {
         .description("Hazelcast partitions (and so portfolios) this node owns").register(registry);
   }
 
-  private static int ownerInstances(Settings settings) {
-    return settings.owners().instances();
-  }
-
   private Future<Void> deploy() {
     Settings.JournalSettings journal = settings.journal();
     Pool snapshotPool = readPool;
     JournalReader reader = new JournalReader(vertx, readPool, settings.owners().idempotencyWindow(), registry);
     SnapshotStore snapshots = new SnapshotStore(snapshotPool);
     OwnerEpochs epochs = new OwnerEpochs(readPool);
-    int instances = ownerInstances(settings);
+    int instances = settings.owners().instances();
     AtomicInteger nextOwner = new AtomicInteger();
     // Millisecond times: what clients and PostgreSQL (microseconds) can both represent exactly.
     Clock clock = Clock.tick(Clock.systemUTC(), java.time.Duration.ofMillis(1));
