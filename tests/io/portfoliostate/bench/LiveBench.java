@@ -77,7 +77,10 @@ import org.HdrHistogram.Histogram;
  * node i's alone (0 is the front, the last the owner; merged over set.), and storeOn=both|owner|front|none
  * (which nodes keep an analytics store, default both: {@code analytics.enabled=false} on the others,
  * which forward the analytics routes to a node with one; with nodes=1, none turns the one node's
- * off and the others leave it on). With 100 portfolios and 1,000
+ * off and the others leave it on), tradesVia=front|owner (the node the trades are sent through,
+ * default front: with two nodes each trade then crosses to its owner and back, as a request to
+ * the subscribers' node does; owner sends them to the owner's own node, so that only the changes
+ * cross). With 100 portfolios and 1,000
  * subscribers, each portfolio's ten subscribers land on one of the node's four event loops (socket
  * i follows portfolio i mod 100 and the loops take connections in turn); 99 spreads them as
  * random arrivals would.
@@ -112,6 +115,10 @@ public final class LiveBench {
     String storeOn = options.string("storeOn", "both");
     if (!List.of("both", "owner", "front", "none").contains(storeOn)) {
       throw new IllegalArgumentException("storeOn must be both, owner, front or none, not " + storeOn);
+    }
+    String tradesVia = options.string("tradesVia", "front");
+    if (!List.of("front", "owner").contains(tradesVia)) {
+      throw new IllegalArgumentException("tradesVia must be front or owner, not " + tradesVia);
     }
     List<Node> nodes = BenchSupport.startNodes(dataDir, overrides, index -> {
       JsonObject own = options.nodeOverrides(index);
@@ -162,7 +169,11 @@ public final class LiveBench {
       }
       System.out.printf("%d portfolios followed (of %d created), owned by %s%n", ids.size(), created + 1,
           owner.nodeId());
-      Trades trades = new Trades(front, ids, instruments, clients);
+      // Through the front node (the default), each trade crosses to its owner and its outcome back,
+      // on the loop that also fans the changes out; through the owner, only the changes cross.
+      Node entry = tradesVia.equals("owner") ? owner : front;
+      System.out.printf("trades sent through node %s (tradesVia=%s)%n", entry.nodeId(), tradesVia);
+      Trades trades = new Trades(entry, ids, instruments, clients);
       // What the node costs with no commit and no subscriber (its pollers and timers).
       Cpu quiet = Cpu.now(clients);
       Thread.sleep(5000);
