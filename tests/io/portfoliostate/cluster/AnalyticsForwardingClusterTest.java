@@ -4,14 +4,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.portfoliostate.app.Node;
 import io.portfoliostate.fixtures.Api;
+import io.portfoliostate.fixtures.BridgeClient;
 import io.portfoliostate.fixtures.TestCluster;
 import io.portfoliostate.fixtures.TestDatabase;
 import io.portfoliostate.fixtures.TestNode;
+import io.portfoliostate.fixtures.TestKeys;
 import io.portfoliostate.fixtures.TestPool;
 import io.portfoliostate.gateway.AnalyticsForwarding;
 import io.portfoliostate.security.ApiKeySecret;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -241,6 +244,19 @@ class AnalyticsForwardingClusterTest {
       answers.add(assertStatus(front.get(status), 200));
       answers.add(assertStatus(front.get(QUERIES + "/fw-none"), 404));
 
+      // Nor does the SockJS bridge reach the address that gives the secret: it refuses whatever a
+      // client sends (to any address), and a registration on a pstate.* one.
+      try (BridgeClient bridge = BridgeClient.connect(storeNode.httpPort(), TestKeys.ADMIN)) {
+        bridge.send(new JsonObject().put("type", "send").put("address", AnalyticsForwarding.ADDRESS)
+            .put("replyAddress", "fw-reply").put("body", new JsonObject()));
+        assertThat(bridge.next(Duration.ofSeconds(5)).getString("body")).isEqualTo("rejected");
+        bridge.register(AnalyticsForwarding.ADDRESS);
+        assertThat(bridge.next(frame -> !"rejected".equals(frame.getString("body")), Duration.ofSeconds(5))
+            .getString("body")).isEqualTo("access_denied");
+        Thread.sleep(500);
+        assertThat(bridge.drained()).allMatch(frame -> "err".equals(frame.getString("type"))
+            && !frame.encode().contains(secret));
+      }
       for (Api.Response answer : answers) {
         assertThat(answer.body()).doesNotContain(secret);
         answer.headers().map().forEach((name, values) -> {
