@@ -2,14 +2,22 @@ package io.portfoliostate.cluster;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.portfoliostate.app.Node;
 import io.portfoliostate.fixtures.Api;
+import io.portfoliostate.fixtures.BridgeClient;
 import io.portfoliostate.fixtures.TestCluster;
 import io.portfoliostate.fixtures.TestDatabase;
 import io.portfoliostate.fixtures.TestNode;
+import io.portfoliostate.fixtures.TestKeys;
 import io.portfoliostate.fixtures.TestPool;
+import io.portfoliostate.gateway.AnalyticsForwarding;
 import io.portfoliostate.security.ApiKeySecret;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -18,6 +26,8 @@ import org.junit.jupiter.api.Test;
  * headers as the store node's own answer, for the set reads, a custom query, a saved query, the
  * daily series, a {@code minSeq} wait and its 503, and the refusals of a caller without rights.
  * With no store node left the front answers 503 with Retry-After, and again 200 once one is back.
+ * A forwarded request takes a token from its caller's rate limit on the front only; the store
+ * node's secret that marks it so cannot be claimed by a client, and no answer shows it.
  */
 class AnalyticsForwardingClusterTest {
 
@@ -166,6 +176,104 @@ class AnalyticsForwardingClusterTest {
       // Its guard still runs first: no credential, 401, not 503.
       assertThat(api.anonymous().get("/api/v1/analytics/status").status()).isEqualTo(401);
     }
+  }
+
+  @Test
+  void aForwardedRequestIsChargedOnlyByTheNodeThatForwardsIt() throws Exception {
+    // Three requests at once, then one every 1,000 s: no token comes back while the test runs.
+    int burst = 3;
+    JsonObject limited = new JsonObject().put("security", new JsonObject()
+        .put("rateLimit", new JsonObject().put("requestsPerSecond", 0.001).put("burst", burst)));
+    try (TestCluster cluster = TestCluster.start(1, 2, TestDatabase.freshDatabaseUri(), limited)) {
+      cluster.addNode(STORE_OFF);
+      Node storeNode = cluster.node(0);
+      Node frontNode = cluster.node(1);
+      // The tests' admin key is the bootstrap admin key, which is not limited.
+      Api store = new Api(storeNode.httpPort());
+      Api front = new Api(frontNode.httpPort());
+      String secret = frontNode.vertx().eventBus().<JsonObject>request(AnalyticsForwarding.ADDRESS, null)
+          .toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS).body().getString("secret");
+      assertThat(secret).as("32 random bytes, base64url").matches("[A-Za-z0-9_-]{43}");
+      String nearMiss = secret.substring(0, 42) + (secret.charAt(42) == 'A' ? 'B' : 'A');
+
+      // Two callers, known to both nodes before either sends a request (each would take a token).
+      String spread = store.post("/api/v1/api-keys", new JsonObject().put("name", "spread")).json().getString("key");
+      String forger = store.post("/api/v1/api-keys", new JsonObject().put("name", "forger")).json().getString("key");
+      long version = storeNode.securityVersion();
+      long known = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+      while (frontNode.securityVersion() < version) {
+        assertThat(System.nanoTime()).as("the front knows the new keys in 15 s").isLessThan(known);
+        Thread.sleep(20);
+      }
+      List<Api.Response> answers = new ArrayList<>();
+      String status = "/api/v1/analytics/status";
+
+      // The caller spends its whole budget on the store node itself...
+      Api direct = store.asBearer(spread);
+      for (int i = 0; i < burst; i++) {
+        answers.add(assertStatus(direct.get(status), 200));
+      }
+      answers.add(assertStatus(direct.get(status), 429));
+      // ...and still gets the front's whole budget: the store node takes no token from what the
+      // front forwards. The 429 after it is the front's own; the store node refused nothing more.
+      double refusedByStore = rateLimited(storeNode);
+      double refusedByFront = rateLimited(frontNode);
+      Api through = front.asBearer(spread);
+      for (int i = 0; i < burst; i++) {
+        answers.add(assertStatus(through.get(status), 200));
+      }
+      answers.add(assertStatus(through.get(status), 429));
+      assertThat(rateLimited(frontNode)).isEqualTo(refusedByFront + 1);
+      assertThat(rateLimited(storeNode)).isEqualTo(refusedByStore);
+
+      // A client that claims to be forwarded, straight to the store node, with a made-up value or
+      // one character off the secret: charged as usual, and answered as usual until then.
+      String[] claims = {"made-up", nearMiss, "made-up"};
+      for (int i = 0; i < burst; i++) {
+        answers.add(assertStatus(store.send("GET", status, null, null, "Authorization", "Bearer " + forger,
+            "X-PState-Forwarded", claims[i]), 200));
+      }
+      answers.add(assertStatus(store.send("GET", status, null, null, "Authorization", "Bearer " + forger,
+          "X-PState-Forwarded", nearMiss), 429));
+      // With the secret itself, it would not be: which is why no answer may show it.
+      answers.add(assertStatus(store.send("GET", status, null, null, "Authorization", "Bearer " + forger,
+          "X-PState-Forwarded", secret), 200));
+      // Through the front, a client's own header goes no further: the front's is set in its place.
+      answers.add(assertStatus(front.send("GET", status, null, null, "Authorization", "Bearer " + forger,
+          "X-PState-Forwarded", "made-up"), 200));
+      answers.add(assertStatus(front.get(status), 200));
+      answers.add(assertStatus(front.get(QUERIES + "/fw-none"), 404));
+
+      // Nor does the SockJS bridge reach the address that gives the secret: it refuses whatever a
+      // client sends (to any address), and a registration on a pstate.* one.
+      try (BridgeClient bridge = BridgeClient.connect(storeNode.httpPort(), TestKeys.ADMIN)) {
+        bridge.send(new JsonObject().put("type", "send").put("address", AnalyticsForwarding.ADDRESS)
+            .put("replyAddress", "fw-reply").put("body", new JsonObject()));
+        assertThat(bridge.next(Duration.ofSeconds(5)).getString("body")).isEqualTo("rejected");
+        bridge.register(AnalyticsForwarding.ADDRESS);
+        assertThat(bridge.next(frame -> !"rejected".equals(frame.getString("body")), Duration.ofSeconds(5))
+            .getString("body")).isEqualTo("access_denied");
+        Thread.sleep(500);
+        assertThat(bridge.drained()).allMatch(frame -> "err".equals(frame.getString("type"))
+            && !frame.encode().contains(secret));
+      }
+      for (Api.Response answer : answers) {
+        assertThat(answer.body()).doesNotContain(secret);
+        answer.headers().map().forEach((name, values) -> {
+          assertThat(name).isNotEqualToIgnoringCase("X-PState-Forwarded");
+          assertThat(values).noneMatch(value -> value.contains(secret));
+        });
+      }
+    }
+  }
+
+  private static Api.Response assertStatus(Api.Response answer, int status) {
+    assertThat(answer.status()).as(answer.body()).isEqualTo(status);
+    return answer;
+  }
+
+  private static double rateLimited(Node node) {
+    return node.registry().find("pstate.http.refused").tag("reason", "rate-limited").counter().count();
   }
 
   /** The same answer, read through two nodes: status, the headers that matter and the body. */

@@ -435,12 +435,13 @@ public final class Node implements AutoCloseable {
             gatewayDeployment = deployment;
             httpPort = first[0].port();
             routes = first[0].routes();
-            return null;
+            return live.access();
           });
         })
-        // Once it serves HTTP, a node with a store takes analytics requests forwarded by nodes without.
-        .compose(v -> analytics == null ? Future.<Void>succeededFuture()
-            : AnalyticsForwarding.advertise(vertx, advertisedHost(), httpPort).map(consumer -> {
+        // Once it serves HTTP, a node with a store takes analytics requests forwarded by nodes
+        // without; its access control takes no rate-limit token from those (the forwarder took it).
+        .compose(access -> analytics == null ? Future.<Void>succeededFuture()
+            : AnalyticsForwarding.advertise(vertx, advertisedHost(), httpPort, access).map(consumer -> {
               storeAdvertised = consumer;
               return null;
             }))

@@ -20,6 +20,10 @@ import io.vertx.core.Handler;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.SecurityPolicyHandler;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
+import java.util.Base64;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -31,8 +35,9 @@ import java.util.concurrent.TimeUnit;
 /**
  * Enforces the {@link AccessRule} of every route: authenticates the caller (an API key or an
  * access token, checked on this node without a call to anyone), takes one request from its
- * rate-limit bucket, then checks its role. A portfolio the caller may not read answers exactly
- * as a missing one does (404), one it may read but not change answers 403.
+ * rate-limit bucket (unless another node forwarded it, see {@link #chargedHere}), then checks
+ * its role. A portfolio the caller may not read answers exactly as a missing one does (404), one
+ * it may read but not change answers 403.
  *
  * <p>The check uses the node's copy of the grants and the tree ({@link SecurityState}), a few
  * map lookups. Only when that copy refuses is the portfolio's ancestry read from the database
@@ -45,6 +50,11 @@ public final class AccessControl {
   public static final String PRINCIPAL = "principal";
   /** The query parameter that may carry the credential where a header cannot (the SockJS bridge). */
   public static final String ACCESS_TOKEN = "access_token";
+  /**
+   * The header a node sets on an analytics request it forwards to this one
+   * ({@link AnalyticsForwarding}), with this node's {@link #forwardedSecret()}.
+   */
+  static final String FORWARDED = "X-PState-Forwarded";
 
   private final boolean enabled;
   private final SecurityState state;
@@ -54,6 +64,11 @@ public final class AccessControl {
   private final Counter unauthenticated;
   private final Counter forbidden;
   private final Counter limited;
+  /**
+   * What {@link #FORWARDED} must say for a request to count as forwarded: 32 random bytes made at
+   * start, base64url (its ASCII bytes, for the comparison). A restarted node has a new one.
+   */
+  private final byte[] forwardedSecret;
   /** The ids of the bootstrap admin keys among one copy of the usable keys (that map itself). */
   private volatile BootstrapKeys bootstrapKeys = new BootstrapKeys(Map.of(), Set.of());
 
@@ -73,6 +88,10 @@ public final class AccessControl {
     this.unauthenticated = refusals(registry, "unauthenticated");
     this.forbidden = refusals(registry, "forbidden");
     this.limited = refusals(registry, "rate-limited");
+    byte[] random = new byte[32];
+    new SecureRandom().nextBytes(random);
+    this.forwardedSecret = Base64.getUrlEncoder().withoutPadding().encodeToString(random)
+        .getBytes(StandardCharsets.US_ASCII);
   }
 
   private static Counter refusals(MeterRegistry registry, String reason) {
@@ -91,6 +110,14 @@ public final class AccessControl {
    */
   public boolean stillValid(Principal principal) {
     return !enabled || authenticator.stillUsable(principal);
+  }
+
+  /**
+   * The value of {@link #FORWARDED} on a request forwarded to this node: given to the other nodes
+   * over the clustered event bus only ({@link AnalyticsForwarding#advertise}), never in an answer.
+   */
+  String forwardedSecret() {
+    return new String(forwardedSecret, StandardCharsets.US_ASCII);
   }
 
   /** The caller of a request that passed its route's guard. */
@@ -168,7 +195,8 @@ public final class AccessControl {
     }
     Principal principal = caller.result();
     ctx.put(PRINCIPAL, principal);
-    OptionalLong wait = limits.take(principal, isBootstrapAdmin(principal));
+    OptionalLong wait = chargedHere(ctx.request()) ? limits.take(principal, isBootstrapAdmin(principal))
+        : OptionalLong.empty();
     if (wait.isPresent()) {
       limited.increment();
       long seconds = Math.max(1, TimeUnit.NANOSECONDS.toSeconds(wait.getAsLong() + 999_999_999L));
@@ -265,6 +293,25 @@ public final class AccessControl {
     Principal principal = principal(ctx);
     return principal.isAdmin() ? Optional.empty()
         : Optional.of(state.copy().entitlements().grantedRoots(principal));
+  }
+
+  /**
+   * Whether the request takes a token from its caller's rate-limit bucket here. Not when a node
+   * of the cluster forwarded it to this one (an analytics request, from a node without a store):
+   * that node's guard took the token when it admitted the request, and a second one here would
+   * give a caller going through it half its budget. The credential is still checked and the
+   * route's rule applied; only the charge is waived.
+   *
+   * <p>Why a client cannot claim it: the header must carry this node's secret, which is given out
+   * on the clustered event bus only (the cluster's internal network; the SockJS bridge permits no
+   * {@code pstate.*} address), and a forwarding node drops the header a client sent before it
+   * sets its own. A wrong or stale value is charged as usual, not refused: a guess learns nothing
+   * it could not learn from any request. The comparison takes as long however much of it matches.
+   */
+  private boolean chargedHere(HttpServerRequest request) {
+    String forwarded = request.getHeader(FORWARDED);
+    return forwarded == null
+        || !MessageDigest.isEqual(forwarded.getBytes(StandardCharsets.US_ASCII), forwardedSecret);
   }
 
   private boolean isBootstrapAdmin(Principal principal) {

@@ -39,8 +39,10 @@ import java.util.Set;
  * {@code X-API-Key}), and the store node authenticates it and applies the route's rule again, as
  * for a request of its own; nothing this node concluded about the caller is passed on or trusted
  * there. The store node's gateway is a public port, so a principal passed along would be a header
- * anyone could forge. The cost: the credential is checked, and counted against its rate limit,
- * on both nodes.
+ * anyone could forge. The cost: the credential is checked on both nodes. It is counted against
+ * the caller's rate limit here only: the store node answers {@link #ADDRESS} with a secret of its
+ * own too, which goes on in {@link AccessControl#FORWARDED} (a client's header of that name is
+ * dropped), and a request carrying it takes no token there ({@code AccessControl.chargedHere}).
  *
  * <p>Bounds: the body was read here within the route's limit (413 as on any route); the answer
  * is not buffered but piped to the caller with back-pressure; the connection must open within
@@ -58,10 +60,12 @@ public final class AnalyticsForwarding implements Handler<RoutingContext> {
    * Headers of one connection, not of the request (RFC 9110 7.6.1), and those the client sets
    * itself: the length of the body it sends, and the host it connects to. {@code Accept-Encoding}
    * too: the store node answers uncompressed, and this node compresses as for its own answers.
+   * And {@link AccessControl#FORWARDED}: this node sets its own, a client's never goes on to the
+   * store node, and the store node's (it sends none) never comes back in an answer.
    */
   private static final Set<String> NOT_PASSED = Set.of("connection", "keep-alive", "proxy-connection",
       "proxy-authenticate", "proxy-authorization", "te", "trailer", "transfer-encoding", "upgrade", "host",
-      "content-length", "expect", "accept-encoding");
+      "content-length", "expect", "accept-encoding", AccessControl.FORWARDED.toLowerCase(Locale.ROOT));
 
   private final Vertx vertx;
   private final HttpClient client;
@@ -77,10 +81,13 @@ public final class AnalyticsForwarding implements Handler<RoutingContext> {
 
   /**
    * Makes this node one that forwarded analytics requests may go to: answers {@link #ADDRESS}
-   * with {@code host} and {@code port} of its HTTP gateway. Completes once the cluster knows it.
+   * with {@code host} and {@code port} of its HTTP gateway, and the {@code secret} that marks a
+   * request as forwarded to {@code access} (already charged against its caller's rate limit).
+   * Completes once the cluster knows it.
    */
-  public static Future<MessageConsumer<Void>> advertise(Vertx vertx, String host, int port) {
-    JsonObject address = new JsonObject().put("host", host).put("port", port);
+  public static Future<MessageConsumer<Void>> advertise(Vertx vertx, String host, int port, AccessControl access) {
+    JsonObject address = new JsonObject().put("host", host).put("port", port)
+        .put("secret", access.forwardedSecret());
     MessageConsumer<Void> consumer = vertx.eventBus().consumer(ADDRESS, message -> message.reply(address));
     return consumer.completion().map(consumer);
   }
@@ -93,7 +100,7 @@ public final class AnalyticsForwarding implements Handler<RoutingContext> {
             Problems.send(ctx, Problems.unavailable(noStore(found.cause())));
           } else {
             JsonObject at = found.result().body();
-            forward(ctx, at.getString("host"), at.getInteger("port"));
+            forward(ctx, at.getString("host"), at.getInteger("port"), at.getString("secret"));
           }
         });
   }
@@ -105,7 +112,7 @@ public final class AnalyticsForwarding implements Handler<RoutingContext> {
     return "the nodes that keep an analytics store did not answer in time; retry shortly";
   }
 
-  private void forward(RoutingContext ctx, String host, int port) {
+  private void forward(RoutingContext ctx, String host, int port, String secret) {
     if (ctx.response().ended()) {
       return;
     }
@@ -120,6 +127,11 @@ public final class AnalyticsForwarding implements Handler<RoutingContext> {
     // The store node logs and echoes the request under the id this node gave it.
     if (RequestIds.of(ctx) != null) {
       headers.set(RequestIds.HEADER, RequestIds.of(ctx));
+    }
+    // This node's guard took the caller's rate-limit token: the store node takes none. (A store
+    // node that gave no secret takes one too, as before.)
+    if (secret != null) {
+      headers.set(AccessControl.FORWARDED, secret);
     }
     options.setHeaders(headers);
     client.request(options)
