@@ -179,7 +179,7 @@ final class Problems {
     }
     // Sent before the body was read (a guard's refusal, a 413): the body is drained, bounded.
     RefusedBodies.beforeAnswer(ctx);
-    ctx.response().setStatusCode(problem.status()).putHeader("Content-Type", CONTENT_TYPE)
-        .end(problem.toJson().encode());
+    RefusedBodies.afterAnswer(ctx, ctx.response().setStatusCode(problem.status()).putHeader("Content-Type", CONTENT_TYPE)
+        .end(problem.toJson().encode()));
   }
 }
