@@ -106,6 +106,32 @@ class RefusedBodyHttp2Test {
     assertReset(node, before);
   }
 
+  /**
+   * A client that reads slowly: its streams' window for the node's DATA is closed, so the
+   * answer's head goes out and its body waits. The stream is reset only once the answer is
+   * written whole: a reset before would cancel the answer's body.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"nio", "epoll"})
+  void aSlowReaderGetsTheWholeAnswerBeforeTheReset(String transport) throws Exception {
+    RunningNode node = NODES.on(transport);
+    Drains before = Drains.of(node);
+    try (RawHttp2 h2 = RawHttp2.connect(node.node().httpPort(), 0)) {
+      RawHttp2.Exchange waiting = h2.exchange("POST", "/api/v1/portfolios/rbh-none/trades", BODY_BYTES, WAIT_MS,
+          "content-type: application/json", "content-length: " + BODY_BYTES);
+      assertThat(waiting.status()).isEqualTo(401);
+      assertThat(waiting.answerEnded()).as("the answer's body, sent with a closed window").isFalse();
+      assertThat(waiting.reset()).as("reset while the answer waits").isNull();
+      assertThat(waiting.stalled()).isTrue();
+
+      h2.openWindow(waiting.stream(), RawHttp2.DEFAULT_WINDOW);
+      RawHttp2.Exchange refused = h2.resume(waiting.stream(), WAIT_MS);
+      assertAnsweredThenReset(refused, 401, "/problems/unauthenticated");
+      assertThat(refused.bodySent()).as("body bytes the node let in").isEqualTo(RawHttp2.DEFAULT_WINDOW);
+    }
+    assertReset(node, before);
+  }
+
   /** The router's own answers go the same way: no route, no body read. */
   @ParameterizedTest
   @ValueSource(strings = {"nio", "epoll"})
