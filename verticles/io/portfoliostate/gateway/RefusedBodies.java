@@ -164,8 +164,9 @@ final class RefusedBodies {
       return;
     }
     request.response().reset(NO_ERROR).onSuccess(reset -> streamReset.increment());
-    // Refused when the client had sent its whole body meanwhile: both sides ended, the stream is
-    // closed already, and there is nothing to stop.
+    // Refused (by Vert.x) when the client's body had all arrived meanwhile: both sides ended, the
+    // stream is closed already, nothing to stop. So is a request without a body: its end came
+    // with its head, taken before the answer's write completes (Vert.x flushes after a read).
   }
 
   /** Reads and drops the rest of {@code request}'s body (up to the limits), then closes its connection. */
