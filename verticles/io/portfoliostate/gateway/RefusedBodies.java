@@ -42,7 +42,10 @@ import io.vertx.ext.web.RoutingContext;
  * {@code NO_ERROR}, which RFC 9113 §8.1 provides for exactly this: a complete response sent
  * before the request's body, the client asked to stop sending it without error (and not to
  * discard the response). The reset closes the stream; its unread bytes go back to the
- * connection's window, and the connection and its other streams go on.
+ * connection's window, and the connection and its other streams go on. The exception: the first
+ * request of an h2c upgrade ({@code Upgrade: h2c} on HTTP/1.1) sends its body framed as HTTP/1.1,
+ * outside flow control, to its end; the reset stops nothing of it, and Vert.x reads and drops it
+ * whole (docs/security.md).
  */
 final class RefusedBodies {
 
