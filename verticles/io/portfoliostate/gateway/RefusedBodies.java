@@ -44,8 +44,10 @@ import io.vertx.ext.web.RoutingContext;
  * discard the response). The reset closes the stream; its unread bytes go back to the
  * connection's window, and the connection and its other streams go on. The exception: the first
  * request of an h2c upgrade ({@code Upgrade: h2c} on HTTP/1.1) sends its body framed as HTTP/1.1,
- * outside flow control, to its end; the reset stops nothing of it, and Vert.x reads and drops it
- * whole (docs/security.md).
+ * outside flow control, to its end. Its stream closes with the answer (Netty counts an upgrade's
+ * stream as half-closed by the client from the start), and Vert.x reads the rest of the body to
+ * its end, dropping it: not bounded here, since no handler of a stream sees those bytes
+ * (docs/security.md).
  */
 final class RefusedBodies {
 
