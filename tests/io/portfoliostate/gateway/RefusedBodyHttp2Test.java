@@ -3,6 +3,7 @@ package io.portfoliostate.gateway;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.portfoliostate.fixtures.BothTransports;
+import io.portfoliostate.fixtures.RawHttp;
 import io.portfoliostate.fixtures.RawHttp2;
 import io.portfoliostate.fixtures.RunningNode;
 import io.portfoliostate.fixtures.TestKeys;
@@ -14,8 +15,14 @@ import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.core.json.JsonObject;
+import java.io.DataInputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.condition.EnabledOnOs;
 import org.junit.jupiter.api.condition.OS;
@@ -43,6 +50,12 @@ class RefusedBodyHttp2Test {
   private static final int WAIT_MS = 3_000;
   /** {@code http.maxBodyBytes}, the test default. */
   private static final int MAX_BODY_BYTES = 1 << 20;
+  /** {@code http.refusedBodyDrainBytes}, the default. */
+  private static final int DRAIN_BYTES = 1 << 20;
+  /** The most an HTTP/1.1 body's piece holds (Vert.x's decoder's chunks): a drain's last overshoot. */
+  private static final int HTTP1_PIECE_BYTES = 8192;
+  /** HTTP2-Settings of an upgrade: SETTINGS_INITIAL_WINDOW_SIZE 65,535, base64url. */
+  private static final String UPGRADE_SETTINGS = "AAQAAP__";
   /** The largest DATA frame the client sends: the node reads a body by frames. */
   private static final int FRAME_BYTES = 16_384;
 
@@ -130,6 +143,89 @@ class RefusedBodyHttp2Test {
       assertThat(refused.bodySent()).as("body bytes the node let in").isEqualTo(RawHttp2.DEFAULT_WINDOW);
     }
     assertReset(node, before);
+  }
+
+  /**
+   * The first request of an h2c upgrade sends its body as HTTP/1.1, outside HTTP/2's flow
+   * control, to its end: the answer comes as HTTP/2 after the {@code 101}, then the node drains
+   * the body as HTTP/1.1's (at most {@code http.refusedBodyDrainBytes}, 1 MiB, more) and closes
+   * the connection, before the drain time. Before, the stream closed with the answer and the node
+   * read all 50 MB (in 0.2 to 0.4 s), dropping it.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"nio", "epoll"})
+  void anUpgradedRequestsBodyIsDrainedToTheLimitThenClosed(String transport) throws Exception {
+    RunningNode node = NODES.on(transport);
+    Drains before = Drains.of(node);
+    long body = 50_000_000L;
+    try (Socket socket = RawHttp.open(node.node().httpPort(), "POST", "/api/v1/portfolios/rbh-none/trades",
+        "Connection: Upgrade, HTTP2-Settings", "Upgrade: h2c", "HTTP2-Settings: " + UPGRADE_SETTINGS,
+        "Content-Type: application/json", "Content-Length: " + body)) {
+      CompletableFuture<Long> writer = write(socket, body);
+      socket.setSoTimeout(10_000);
+      DataInputStream in = new DataInputStream(socket.getInputStream());
+      StringBuilder head = new StringBuilder();
+      while (head.indexOf("\r\n\r\n") < 0) {
+        head.append((char) in.readUnsignedByte());
+      }
+      assertThat(head.toString()).startsWith("HTTP/1.1 101 ");
+      // The answer on stream 1: its DATA up to END_STREAM (frames: 9 bytes of head, then payload).
+      StringBuilder answer = new StringBuilder();
+      boolean ended = false;
+      while (!ended) {
+        int length = in.readUnsignedShort() << 8 | in.readUnsignedByte();
+        int type = in.readUnsignedByte();
+        int flags = in.readUnsignedByte();
+        int stream = in.readInt();
+        byte[] payload = in.readNBytes(length);
+        if (type == 0 && stream == 1) {
+          answer.append(new String(payload, StandardCharsets.UTF_8));
+          ended = (flags & 1) != 0;
+        }
+      }
+      long answered = System.nanoTime();
+      JsonObject problem = new JsonObject(answer.toString());
+      assertThat(problem.getInteger("status")).isEqualTo(401);
+      assertThat(problem.getString("type")).isEqualTo("/problems/unauthenticated");
+      // Then whatever else (a GOAWAY) until the connection ends: a close, or a reset by the kernel.
+      try {
+        while (in.read() != -1) {
+          continue;
+        }
+      } catch (IOException reset) {
+        // ended
+      }
+      assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - answered))
+          .as("ms from the answer to the close: at the byte limit, not the time limit (5 s)").isLessThan(5_000);
+      assertThat(writer.get(30, TimeUnit.SECONDS)).as("body bytes the client could write").isLessThan(body);
+    }
+    Drains after = Drains.of(node);
+    assertThat(after.ends().getOrDefault("byte-limit", 0.0) - before.ends().getOrDefault("byte-limit", 0.0))
+        .as("drains cut at the byte limit").isEqualTo(1.0);
+    assertThat(after.total() - before.total()).as("refused bodies counted in all").isEqualTo(1.0);
+    assertThat(after.bytes() - before.bytes()).as("bytes drained after the answer")
+        .isGreaterThan(DRAIN_BYTES).isLessThanOrEqualTo(DRAIN_BYTES + HTTP1_PIECE_BYTES);
+  }
+
+  /** Writes {@code body} bytes of spaces until done or the node closes: the bytes written. */
+  private static CompletableFuture<Long> write(Socket socket, long body) {
+    return CompletableFuture.supplyAsync(() -> {
+      byte[] piece = new byte[64 * 1024];
+      Arrays.fill(piece, (byte) ' ');
+      long written = 0;
+      try {
+        OutputStream out = socket.getOutputStream();
+        while (written < body) {
+          int length = (int) Math.min(piece.length, body - written);
+          out.write(piece, 0, length);
+          written += length;
+        }
+        out.flush();
+      } catch (IOException closed) {
+        // The node closed the connection.
+      }
+      return written;
+    });
   }
 
   /** The router's own answers go the same way: no route, no body read. */

@@ -2,11 +2,16 @@ package io.portfoliostate.gateway;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.LastHttpContent;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpVersion;
+import io.vertx.core.net.impl.ConnectionBase;
 import io.vertx.ext.web.RoutingContext;
 
 /**
@@ -45,9 +50,10 @@ import io.vertx.ext.web.RoutingContext;
  * connection's window, and the connection and its other streams go on. The exception: the first
  * request of an h2c upgrade ({@code Upgrade: h2c} on HTTP/1.1) sends its body framed as HTTP/1.1,
  * outside flow control, to its end. Its stream closes with the answer (Netty counts an upgrade's
- * stream as half-closed by the client from the start), and Vert.x reads the rest of the body to
- * its end, dropping it: not bounded here, since no handler of a stream sees those bytes
- * (docs/security.md).
+ * stream as half-closed by the client from the start) and Vert.x would read the rest of the body
+ * to its end, dropping it, with no handler of the stream seeing those bytes: so they are counted
+ * where Vert.x's upgrade handler reads them, and that body is drained and its connection closed
+ * as HTTP/1.1's ({@link #drainUpgradeThenClose}).
  */
 final class RefusedBodies {
 
@@ -158,8 +164,50 @@ final class RefusedBodies {
   static void afterAnswer(RoutingContext ctx, Future<Void> written) {
     RefusedBodies bodies = ctx.get(KEY);
     if (bodies != null && draining(ctx) && ctx.request().version() == HttpVersion.HTTP_2) {
-      written.onComplete(sent -> bodies.resetStream(ctx.request(), sent.succeeded()));
+      written.onComplete(sent -> {
+        if (sent.succeeded() && upgradeBodyComing(ctx.request())) {
+          bodies.drainUpgradeThenClose(ctx.request());
+        } else {
+          bodies.resetStream(ctx.request(), sent.succeeded());
+        }
+      });
     }
+  }
+
+  /**
+   * Whether {@code request} is the first of an h2c upgrade whose HTTP/1.1 body is still coming:
+   * Vert.x's upgrade handler, {@code "h2c"} in the connection's pipeline, turns that body's pieces
+   * into the stream's data and leaves only at the body's end (Vert.x 5's Http1xUpgradeToH2CHandler).
+   */
+  private static boolean upgradeBodyComing(HttpServerRequest request) {
+    return request.connection() instanceof ConnectionBase connection
+        && connection.channel().pipeline().get("h2c") != null;
+  }
+
+  /**
+   * The rest of an h2c upgrade's HTTP/1.1 body, its stream closed with the answer: counted as
+   * Vert.x's upgrade handler reads it (a handler just before it, on the connection's event loop,
+   * as the drain's timer), then the connection closed as {@link #drainThenClose} does.
+   */
+  private void drainUpgradeThenClose(HttpServerRequest request) {
+    Drain drain = new Drain(request.connection());
+    drain.timer = vertx.setTimer(maxMs, fired -> drain.close(timeLimit));
+    ((ConnectionBase) request.connection()).channel().pipeline().addBefore("h2c", null,
+        new ChannelInboundHandlerAdapter() {
+          @Override
+          public void channelRead(ChannelHandlerContext ctx, Object message) {
+            if (message instanceof HttpContent piece && !drain.closed) {
+              drain.read += piece.content().readableBytes();
+              dropped.increment(piece.content().readableBytes());
+              if (message instanceof LastHttpContent) {
+                drain.close(bodyEnded);
+              } else if (drain.read > maxBytes) {
+                drain.close(byteLimit);
+              }
+            }
+            ctx.fireChannelRead(message);
+          }
+        });
   }
 
   private void resetStream(HttpServerRequest request, boolean answered) {
