@@ -159,7 +159,8 @@ final class RefusedBodies {
    * Called with the write of every answer {@link #beforeAnswer} saw: over HTTP/2, when the body
    * was still to come, resets the stream with {@code NO_ERROR} once the answer is written whole.
    * After the write, not at the response's end: a reset sent while the answer still waited for
-   * the client's window would cancel the answer.
+   * the client's window would cancel the answer. The first request of an h2c upgrade, whose
+   * HTTP/1.1 body is still coming, has its body drained instead ({@link #drainUpgradeThenClose}).
    */
   static void afterAnswer(RoutingContext ctx, Future<Void> written) {
     RefusedBodies bodies = ctx.get(KEY);
