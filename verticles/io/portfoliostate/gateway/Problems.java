@@ -4,6 +4,7 @@ import io.portfoliostate.domain.PortfolioId;
 import io.portfoliostate.domain.Rejection;
 import io.portfoliostate.protocol.FailureCodes;
 import io.portfoliostate.shard.OwnerClient;
+import io.vertx.core.Future;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.json.JsonArray;
@@ -179,7 +180,9 @@ final class Problems {
     }
     // Sent before the body was read (a guard's refusal, a 413): the body is drained, bounded.
     RefusedBodies.beforeAnswer(ctx);
-    ctx.response().setStatusCode(problem.status()).putHeader("Content-Type", CONTENT_TYPE)
+    Future<Void> written = ctx.response().setStatusCode(problem.status()).putHeader("Content-Type", CONTENT_TYPE)
         .end(problem.toJson().encode());
+    // Over HTTP/2, such a request's stream is reset once its answer is written.
+    RefusedBodies.afterAnswer(ctx, written);
   }
 }

@@ -2,10 +2,16 @@ package io.portfoliostate.gateway;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpVersion;
+import io.vertx.core.net.impl.ConnectionBase;
 import io.vertx.ext.web.RoutingContext;
 
 /**
@@ -30,6 +36,24 @@ import io.vertx.ext.web.RoutingContext;
  *
  * <p>A request with no body, or whose body was read whole (a handler's refusal after the body
  * handler), is answered as any other: its keep-alive connection stays open.
+ *
+ * <p>HTTP/2 (h2c, which Vert.x accepts by default) needs neither the drain nor the close: a
+ * stream's body comes only as far as the server opens the stream's flow-control window, so the
+ * paused body, never read, leaves the client at most that window (65,535 bytes) to send, and
+ * closing the connection would end its other streams too. Left as it was, though, the refused
+ * stream never ended: the client waited on a window that never opened, and the bytes it had sent,
+ * unread, kept the connection's window spent, so no other stream of the connection could send a
+ * body either. So, once the answer is out whole ({@link #afterAnswer}), the stream is reset with
+ * {@code NO_ERROR}, which RFC 9113 §8.1 provides for exactly this: a complete response sent
+ * before the request's body, the client asked to stop sending it without error (and not to
+ * discard the response). The reset closes the stream; its unread bytes go back to the
+ * connection's window, and the connection and its other streams go on. The exception: the first
+ * request of an h2c upgrade ({@code Upgrade: h2c} on HTTP/1.1) sends its body framed as HTTP/1.1,
+ * outside flow control, to its end. Its stream closes with the answer (Netty counts an upgrade's
+ * stream as half-closed by the client from the start) and Vert.x would read the rest of the body
+ * to its end, dropping it, with no handler of the stream seeing those bytes: so they are counted
+ * where Vert.x's upgrade handler reads them, and that body is drained and its connection closed
+ * as HTTP/1.1's ({@link #drainUpgradeThenClose}).
  */
 final class RefusedBodies {
 
@@ -37,6 +61,8 @@ final class RefusedBodies {
   private static final String KEY = "refusedBodies";
   /** Marks a request whose body waits, paused, for its answer to go out. */
   private static final String DRAINING = "refusedBodyDraining";
+  /** RST_STREAM's error code for "stop sending, nothing went wrong" (RFC 9113 §7). */
+  private static final long NO_ERROR = 0;
 
   private final Vertx vertx;
   private final long maxBytes;
@@ -45,6 +71,7 @@ final class RefusedBodies {
   private final Counter byteLimit;
   private final Counter timeLimit;
   private final Counter connectionLost;
+  private final Counter streamReset;
   private final Counter dropped;
 
   RefusedBodies(Vertx vertx, long maxBytes, long maxMs, MeterRegistry registry) {
@@ -55,6 +82,7 @@ final class RefusedBodies {
     this.byteLimit = drains(registry, "byte-limit");
     this.timeLimit = drains(registry, "time-limit");
     this.connectionLost = drains(registry, "connection-lost");
+    this.streamReset = drains(registry, "stream-reset");
     this.dropped = Counter.builder("pstate.http.refused.body.bytes").baseUnit("bytes")
         .description("Bytes of refused requests' bodies read and dropped after the answer").register(registry);
   }
@@ -110,8 +138,9 @@ final class RefusedBodies {
     // Nothing of the body is read until the answer is on its way.
     request.pause();
     ctx.put(DRAINING, Boolean.TRUE);
+    // HTTP/2 resets the stream alone once the answer is out (afterAnswer): the connection and
+    // its other streams go on.
     if (request.version() != HttpVersion.HTTP_2) {
-      // HTTP/2 ends the stream alone: the connection and its other streams go on.
       ctx.response().putHeader("Connection", "close");
       // Through the context's end handlers: the response has a single end handler, which the
       // context's (an import's place, given back at the end) would otherwise lose.
@@ -124,6 +153,74 @@ final class RefusedBodies {
         }
       });
     }
+  }
+
+  /**
+   * Called with the write of every answer {@link #beforeAnswer} saw: over HTTP/2, when the body
+   * was still to come, resets the stream with {@code NO_ERROR} once the answer is written whole.
+   * After the write, not at the response's end: a reset sent while the answer still waited for
+   * the client's window would cancel the answer. The first request of an h2c upgrade, whose
+   * HTTP/1.1 body is still coming, has its body drained instead ({@link #drainUpgradeThenClose}).
+   */
+  static void afterAnswer(RoutingContext ctx, Future<Void> written) {
+    RefusedBodies bodies = ctx.get(KEY);
+    if (bodies != null && draining(ctx) && ctx.request().version() == HttpVersion.HTTP_2) {
+      written.onComplete(sent -> {
+        if (sent.succeeded() && upgradeBodyComing(ctx.request())) {
+          bodies.drainUpgradeThenClose(ctx.request());
+        } else {
+          bodies.resetStream(ctx.request(), sent.succeeded());
+        }
+      });
+    }
+  }
+
+  /**
+   * Whether {@code request} is the first of an h2c upgrade whose HTTP/1.1 body is still coming:
+   * Vert.x's upgrade handler, {@code "h2c"} in the connection's pipeline, turns that body's pieces
+   * into the stream's data and leaves only at the body's end (Vert.x 5's Http1xUpgradeToH2CHandler).
+   */
+  private static boolean upgradeBodyComing(HttpServerRequest request) {
+    return request.connection() instanceof ConnectionBase connection
+        && connection.channel().pipeline().get("h2c") != null;
+  }
+
+  /**
+   * The rest of an h2c upgrade's HTTP/1.1 body, its stream closed with the answer: counted as
+   * Vert.x's upgrade handler reads it (a handler just before it, on the connection's event loop,
+   * as the drain's timer), then the connection closed as {@link #drainThenClose} does.
+   */
+  private void drainUpgradeThenClose(HttpServerRequest request) {
+    Drain drain = new Drain(request.connection());
+    drain.timer = vertx.setTimer(maxMs, fired -> drain.close(timeLimit));
+    ((ConnectionBase) request.connection()).channel().pipeline().addBefore("h2c", null,
+        new ChannelInboundHandlerAdapter() {
+          @Override
+          public void channelRead(ChannelHandlerContext ctx, Object message) {
+            if (message instanceof HttpContent piece && !drain.closed) {
+              drain.read += piece.content().readableBytes();
+              dropped.increment(piece.content().readableBytes());
+              if (message instanceof LastHttpContent) {
+                drain.close(bodyEnded);
+              } else if (drain.read > maxBytes) {
+                drain.close(byteLimit);
+              }
+            }
+            ctx.fireChannelRead(message);
+          }
+        });
+  }
+
+  private void resetStream(HttpServerRequest request, boolean answered) {
+    if (!answered) {
+      // The stream (reset by the client) or its connection was gone before the answer went out.
+      connectionLost.increment();
+      return;
+    }
+    request.response().reset(NO_ERROR).onSuccess(reset -> streamReset.increment());
+    // Refused (by Vert.x) when the client's body had all arrived meanwhile: both sides ended, the
+    // stream is closed already, nothing to stop. So is a request without a body: its end came
+    // with its head, taken before the answer's write completes (Vert.x flushes after a read).
   }
 
   /** Reads and drops the rest of {@code request}'s body (up to the limits), then closes its connection. */
