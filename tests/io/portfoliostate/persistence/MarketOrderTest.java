@@ -16,6 +16,7 @@ import java.sql.Statement;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -79,7 +80,7 @@ class MarketOrderTest {
       open.commit();
     }
 
-    MarketRecords.Batch all = await(records.next(start, await(records.horizon()), 1000));
+    MarketRecords.Batch all = await(records.next(start, settledHorizon(), 1000));
     assertThat(all.rows()).isEqualTo(3);
     assertThat(all.highestSeq()).isEqualTo(await(records.barrier()).drawn());
     assertThat(all.instruments()).containsExactlyInAnyOrderEntriesOf(Map.of(
@@ -89,15 +90,15 @@ class MarketOrderTest {
     assertThat(all.last().marketSeq()).isEqualTo(all.highestSeq());
 
     // Read with a limit of one: the early row (its transaction began first) comes first.
-    MarketRecords.Batch first = await(records.next(start, await(records.horizon()), 1));
+    MarketRecords.Batch first = await(records.next(start, settledHorizon(), 1));
     assertThat(first.instruments()).containsOnlyKeys("MO-A");
     assertThat(first.last().marketSeq()).isEqualTo(all.highestSeq() - 2);
 
     // Nothing more after the cursor; a correction is drawn again and read again.
-    assertThat(await(records.next(all.last(), await(records.horizon()), 1000)).rows()).isZero();
+    assertThat(await(records.next(all.last(), settledHorizon(), 1000)).rows()).isZero();
     MarketDataStore.Stored corrected = await(store.write(List.of(), List.of(price("MO-B", "21", T2)), List.of(), T2));
     assertThat(corrected.marketSeq()).isGreaterThan(all.highestSeq());
-    MarketRecords.Batch again = await(records.next(all.last(), await(records.horizon()), 1000));
+    MarketRecords.Batch again = await(records.next(all.last(), settledHorizon(), 1000));
     assertThat(again.rows()).isEqualTo(1);
     assertThat(again.instruments()).containsOnlyKeys("MO-B");
     assertThat(again.highestSeq()).isEqualTo(corrected.marketSeq());
@@ -128,6 +129,31 @@ class MarketOrderTest {
       assertThat(plan.toString()).contains("prices_stream").contains("fx_rates_stream")
           .doesNotContain("Seq Scan on prices").doesNotContain("Seq Scan on fx_rates");
     }
+  }
+
+  /**
+   * A horizon past every transaction begun so far. The server is shared with the other test
+   * classes, and the horizon is the oldest transaction still open on any of its databases: one of
+   * theirs, still finishing, held it below this test's own writes, and a read found nothing (a
+   * failure of the full suite). So this waits, at most 10 s, for those begun before it to finish.
+   */
+  private static long settledHorizon() throws Exception {
+    long begun;
+    try (Connection connection = TestDatabase.connect(database.uri()); Statement statement = connection.createStatement();
+        ResultSet row = statement.executeQuery("SELECT pg_snapshot_xmax(pg_current_snapshot())::text")) {
+      row.next();
+      begun = Long.parseLong(row.getString(1));
+    }
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    long horizon;
+    while ((horizon = await(records.horizon())) < begun) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("a transaction of the shared server stayed open for 10 s: horizon " + horizon
+            + ", transactions begun before " + begun);
+      }
+      Thread.sleep(20);
+    }
+    return horizon;
   }
 
   private static Price price(String instrument, String price, Instant at) {
