@@ -347,6 +347,9 @@ public final class Node implements AutoCloseable {
     SnapshotStore snapshots = new SnapshotStore(snapshotPool);
     OwnerEpochs epochs = new OwnerEpochs(readPool);
     int instances = settings.owners().instances();
+    // Resolved here, on the starting thread: finding this machine's address may wait for a name
+    // lookup, which must not hold an event loop. Only a clustered node has nodes to advertise to.
+    String storeHost = settings.cluster().enabled() ? advertisedHost() : null;
     AtomicInteger nextOwner = new AtomicInteger();
     // Millisecond times: what clients and PostgreSQL (microseconds) can both represent exactly.
     Clock clock = Clock.tick(Clock.systemUTC(), java.time.Duration.ofMillis(1));
@@ -438,10 +441,10 @@ public final class Node implements AutoCloseable {
             return live.access();
           });
         })
-        // Once it serves HTTP, a node with a store takes analytics requests forwarded by nodes
-        // without; its access control takes no rate-limit token from those (the forwarder took it).
-        .compose(access -> analytics == null ? Future.<Void>succeededFuture()
-            : AnalyticsForwarding.advertise(vertx, advertisedHost(), httpPort, access).map(consumer -> {
+        // Once it serves HTTP, a clustered node with a store takes analytics requests forwarded by
+        // nodes without; its access control takes no rate-limit token from those (the forwarder took it).
+        .compose(access -> analytics == null || storeHost == null ? Future.<Void>succeededFuture()
+            : AnalyticsForwarding.advertise(vertx, storeHost, httpPort, access).map(consumer -> {
               storeAdvertised = consumer;
               return null;
             }))

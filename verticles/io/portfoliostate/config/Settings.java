@@ -29,13 +29,13 @@ public record Settings(
     VertxSettings vertx) {
 
   public static Settings from(JsonObject json) {
+    VertxSettings vertx = VertxSettings.from(json.getJsonObject("vertx", new JsonObject()));
     return new Settings(
         Path.of(json.getString("dataDir", "./data")),
         HttpSettings.from(json.getJsonObject("http", new JsonObject())),
         DatabaseSettings.from(json.getJsonObject("database", new JsonObject())),
         JournalSettings.from(json.getJsonObject("journal", new JsonObject())),
-        OwnerSettings.from(json.getJsonObject("owners", new JsonObject()),
-            VertxSettings.from(json.getJsonObject("vertx", new JsonObject())).eventLoopCount()),
+        OwnerSettings.from(json.getJsonObject("owners", new JsonObject()), vertx.eventLoopCount()),
         RoutingSettings.from(json.getJsonObject("routing", new JsonObject())),
         ClusterSettings.from(json.getJsonObject("cluster", new JsonObject())),
         CacheSettings.from(json.getJsonObject("cache", new JsonObject())),
@@ -48,7 +48,7 @@ public record Settings(
         AnalyticsSettings.from(json.getJsonObject("analytics", new JsonObject())),
         ImportSettings.from(json.getJsonObject("imports", new JsonObject())),
         ExportSettings.from(json.getJsonObject("exports", new JsonObject())),
-        VertxSettings.from(json.getJsonObject("vertx", new JsonObject())));
+        vertx);
   }
 
   /**

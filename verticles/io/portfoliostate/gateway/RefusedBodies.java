@@ -197,13 +197,10 @@ final class RefusedBodies {
         new ChannelInboundHandlerAdapter() {
           @Override
           public void channelRead(ChannelHandlerContext ctx, Object message) {
-            if (message instanceof HttpContent piece && !drain.closed) {
-              drain.read += piece.content().readableBytes();
-              dropped.increment(piece.content().readableBytes());
+            if (message instanceof HttpContent piece) {
+              drain.took(piece.content().readableBytes());
               if (message instanceof LastHttpContent) {
                 drain.close(bodyEnded);
-              } else if (drain.read > maxBytes) {
-                drain.close(byteLimit);
               }
             }
             ctx.fireChannelRead(message);
@@ -235,17 +232,7 @@ final class RefusedBodies {
     drain.timer = vertx.setTimer(maxMs, fired -> drain.close(timeLimit));
     request.exceptionHandler(failure -> drain.close(connectionLost));
     request.endHandler(end -> drain.close(bodyEnded));
-    request.handler(chunk -> {
-      // Pieces the connection had taken off the socket with the one that passed the limit still
-      // come through after the close: dropped, not counted (the drain read no more).
-      if (!drain.closed) {
-        drain.read += chunk.length();
-        dropped.increment(chunk.length());
-        if (drain.read > maxBytes) {
-          drain.close(byteLimit);
-        }
-      }
-    });
+    request.handler(chunk -> drain.took(chunk.length()));
     request.resume();
   }
 
@@ -257,12 +244,27 @@ final class RefusedBodies {
   /** One body being drained, on its connection's event loop. */
   private final class Drain {
     private final HttpConnection connection;
-    long read;
+    private long read;
     long timer;
-    boolean closed;
+    private boolean closed;
 
     Drain(HttpConnection connection) {
       this.connection = connection;
+    }
+
+    /**
+     * Counts {@code bytes} more of the body read and dropped, and closes past the byte limit.
+     * Pieces the connection had taken off the socket with the one that passed the limit still
+     * come through after the close: dropped, not counted (the drain read no more).
+     */
+    void took(long bytes) {
+      if (!closed) {
+        read += bytes;
+        dropped.increment(bytes);
+        if (read > maxBytes) {
+          close(byteLimit);
+        }
+      }
     }
 
     void close(Counter end) {
