@@ -118,14 +118,14 @@ final class ImportHandlers {
     String[] parts = type == null ? new String[] {""} : type.split(";");
     String media = parts[0].trim().toLowerCase(Locale.ROOT);
     if (!media.equals("text/csv")) {
-      refuse(ctx, new Problems.Problem(415, "unsupported-media-type", "Unsupported media type",
+      Problems.send(ctx, new Problems.Problem(415, "unsupported-media-type", "Unsupported media type",
           "the body must be text/csv (UTF-8)", null));
       return;
     }
     for (int i = 1; i < parts.length; i++) {
       String parameter = parts[i].trim().toLowerCase(Locale.ROOT).replace("\"", "");
       if (parameter.startsWith("charset=") && !parameter.equals("charset=utf-8")) {
-        refuse(ctx, new Problems.Problem(415, "unsupported-media-type", "Unsupported media type",
+        Problems.send(ctx, new Problems.Problem(415, "unsupported-media-type", "Unsupported media type",
             "only UTF-8 CSV is read; convert the file to UTF-8", null));
         return;
       }
@@ -133,14 +133,14 @@ final class ImportHandlers {
     List<RequestReader.FieldError> errors = new ArrayList<>();
     CsvImport.Options options = CsvImport.options(ctx.queryParams(), errors);
     if (options == null) {
-      refuse(ctx, Problems.invalid(errors));
+      Problems.send(ctx, Problems.invalid(errors));
       return;
     }
     if (running.count.incrementAndGet() > settings.maxConcurrent()) {
       running.count.decrementAndGet();
       count("too-many");
       ctx.response().putHeader("Retry-After", "5");
-      refuse(ctx, new Problems.Problem(429, "too-many-imports", "Too many imports",
+      Problems.send(ctx, new Problems.Problem(429, "too-many-imports", "Too many imports",
           settings.maxConcurrent() + " imports are running on this node (imports.maxConcurrent); nothing was "
               + "read: send the file again when one is done", null));
       return;
@@ -176,15 +176,6 @@ final class ImportHandlers {
         count.decrementAndGet();
       }
     }
-  }
-
-  /**
-   * Answers a request whose body was not read; the rest of the body is then read and dropped
-   * (bounded) before the connection is closed, so that the answer reaches the client
-   * ({@link RefusedBodies}, as for every answer sent before the body was read).
-   */
-  private static void refuse(RoutingContext ctx, Problems.Problem problem) {
-    Problems.send(ctx, problem);
   }
 
   private void importCsv(RoutingContext ctx) {
