@@ -121,7 +121,7 @@ class RefusedBodyDrainTest {
   @ValueSource(strings = {"nio", "epoll"})
   void aChunkedBodyOverTheLimitIsCutOffAfterTheDrainLimit(String transport) throws Exception {
     RunningNode node = NODES.on(transport);
-    Drains before = Drains.of(node);
+    RefusedBodyDrains before = RefusedBodyDrains.of(node);
     try (Socket socket = RawHttp.open(node.node().httpPort(), "POST", "/api/v1/portfolios/rbd-none/trades",
         "Authorization: Bearer " + TestKeys.ADMIN, "Content-Type: application/json",
         "Transfer-Encoding: chunked")) {
@@ -139,7 +139,7 @@ class RefusedBodyDrainTest {
   @ValueSource(strings = {"nio", "epoll"})
   void aRefusalWithNoBodyLeftToReadKeepsTheConnection(String transport) throws Exception {
     RunningNode node = NODES.on(transport);
-    Drains before = Drains.of(node);
+    RefusedBodyDrains before = RefusedBodyDrains.of(node);
     try (Socket socket = RawHttp.open(node.node().httpPort(), "POST", "/api/v1/prices",
         "Content-Type: application/json", "Content-Length: 0")) {
       socket.setSoTimeout(10_000);
@@ -167,7 +167,7 @@ class RefusedBodyDrainTest {
       assertThat(live.status()).isEqualTo(200);
       assertThat(live.json().getString("status")).isEqualTo("UP");
     }
-    assertThat(Drains.of(node)).as("nothing drained").isEqualTo(before);
+    assertThat(RefusedBodyDrains.of(node)).as("nothing drained").isEqualTo(before);
   }
 
   /**
@@ -178,7 +178,7 @@ class RefusedBodyDrainTest {
    */
   private static RawHttp.Answer refusedWhileSending(RunningNode node, String method, String target,
       String... headers) throws Exception {
-    Drains before = Drains.of(node);
+    RefusedBodyDrains before = RefusedBodyDrains.of(node);
     String[] all = Arrays.copyOf(headers, headers.length + 1);
     all[headers.length] = "Content-Length: " + BODY_BYTES;
     RawHttp.Answer answer;
@@ -215,10 +215,10 @@ class RefusedBodyDrainTest {
     return answer;
   }
 
-  private static void assertDrainedToTheLimit(RunningNode node, Drains before) {
-    Drains after = Drains.of(node);
-    assertThat(after.byteLimit() - before.byteLimit()).as("drains cut at the byte limit").isEqualTo(1.0);
-    assertThat(after.others() - before.others()).as("drains ended otherwise").isEqualTo(0.0);
+  private static void assertDrainedToTheLimit(RunningNode node, RefusedBodyDrains before) {
+    RefusedBodyDrains after = RefusedBodyDrains.of(node);
+    assertThat(after.ended("byte-limit") - before.ended("byte-limit")).as("drains cut at the byte limit").isEqualTo(1.0);
+    assertThat(after.total() - before.total()).as("drains in all: none ended otherwise").isEqualTo(1.0);
     assertThat(after.bytes() - before.bytes()).as("bytes of the body read after the answer")
         .isGreaterThan(DRAIN_BYTES).isLessThanOrEqualTo(DRAIN_BYTES + PIECE_BYTES);
   }
@@ -266,24 +266,5 @@ class RefusedBodyDrainTest {
         .put("roles", new JsonArray().add(role)));
     assertThat(created.status()).as(created.body()).isEqualTo(201);
     return created.json().getString("key");
-  }
-
-  /** The node's counts of drained bodies, by how they ended, and of the bytes they read. */
-  private record Drains(double byteLimit, double others, double bytes) {
-    static Drains of(RunningNode node) {
-      double byteLimit = 0;
-      double others = 0;
-      for (io.micrometer.core.instrument.Counter counter : node.node().registry().find("pstate.http.refused.bodies")
-          .counters()) {
-        if ("byte-limit".equals(counter.getId().getTag("end"))) {
-          byteLimit += counter.count();
-        } else {
-          others += counter.count();
-        }
-      }
-      io.micrometer.core.instrument.Counter bytes = node.node().registry().find("pstate.http.refused.body.bytes")
-          .counter();
-      return new Drains(byteLimit, others, bytes == null ? 0 : bytes.count());
-    }
   }
 }

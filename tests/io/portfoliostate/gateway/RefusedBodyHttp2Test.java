@@ -21,7 +21,6 @@ import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.condition.EnabledOnOs;
@@ -66,7 +65,7 @@ class RefusedBodyHttp2Test {
   @ValueSource(strings = {"nio", "epoll"})
   void anUnauthenticatedStreamIsAnsweredThenReset(String transport) throws Exception {
     RunningNode node = NODES.on(transport);
-    Drains before = Drains.of(node);
+    RefusedBodyDrains before = RefusedBodyDrains.of(node);
     try (RawHttp2 h2 = RawHttp2.connect(node.node().httpPort())) {
       RawHttp2.Exchange refused = h2.exchange("POST", "/api/v1/portfolios/rbh-none/trades", BODY_BYTES, WAIT_MS,
           "content-type: application/json", "content-length: " + BODY_BYTES);
@@ -83,7 +82,7 @@ class RefusedBodyHttp2Test {
   @ValueSource(strings = {"nio", "epoll"})
   void aBodyDeclaredOverTheLimitIsAnsweredOnItsHeadThenReset(String transport) throws Exception {
     RunningNode node = NODES.on(transport);
-    Drains before = Drains.of(node);
+    RefusedBodyDrains before = RefusedBodyDrains.of(node);
     try (RawHttp2 h2 = RawHttp2.connect(node.node().httpPort())) {
       RawHttp2.Exchange refused = h2.exchange("POST", "/api/v1/portfolios/rbh-none/trades", BODY_BYTES, WAIT_MS,
           "authorization: Bearer " + TestKeys.ADMIN, "content-type: application/json",
@@ -104,7 +103,7 @@ class RefusedBodyHttp2Test {
   @ValueSource(strings = {"nio", "epoll"})
   void aBodyFoundOverTheLimitIsCutOffAtItsWindow(String transport) throws Exception {
     RunningNode node = NODES.on(transport);
-    Drains before = Drains.of(node);
+    RefusedBodyDrains before = RefusedBodyDrains.of(node);
     try (RawHttp2 h2 = RawHttp2.connect(node.node().httpPort())) {
       RawHttp2.Exchange refused = h2.exchange("POST", "/api/v1/portfolios/rbh-none/trades", BODY_BYTES, WAIT_MS,
           "authorization: Bearer " + TestKeys.ADMIN, "content-type: application/json");
@@ -128,7 +127,7 @@ class RefusedBodyHttp2Test {
   @ValueSource(strings = {"nio", "epoll"})
   void aSlowReaderGetsTheWholeAnswerBeforeTheReset(String transport) throws Exception {
     RunningNode node = NODES.on(transport);
-    Drains before = Drains.of(node);
+    RefusedBodyDrains before = RefusedBodyDrains.of(node);
     try (RawHttp2 h2 = RawHttp2.connect(node.node().httpPort(), 0)) {
       RawHttp2.Exchange waiting = h2.exchange("POST", "/api/v1/portfolios/rbh-none/trades", BODY_BYTES, WAIT_MS,
           "content-type: application/json", "content-length: " + BODY_BYTES);
@@ -156,7 +155,7 @@ class RefusedBodyHttp2Test {
   @ValueSource(strings = {"nio", "epoll"})
   void anUpgradedRequestsBodyIsDrainedToTheLimitThenClosed(String transport) throws Exception {
     RunningNode node = NODES.on(transport);
-    Drains before = Drains.of(node);
+    RefusedBodyDrains before = RefusedBodyDrains.of(node);
     long body = 50_000_000L;
     try (Socket socket = RawHttp.open(node.node().httpPort(), "POST", "/api/v1/portfolios/rbh-none/trades",
         "Connection: Upgrade, HTTP2-Settings", "Upgrade: h2c", "HTTP2-Settings: " + UPGRADE_SETTINGS,
@@ -199,8 +198,8 @@ class RefusedBodyHttp2Test {
           .as("ms from the answer to the close: at the byte limit, not the time limit (5 s)").isLessThan(5_000);
       assertThat(writer.get(30, TimeUnit.SECONDS)).as("body bytes the client could write").isLessThan(body);
     }
-    Drains after = Drains.of(node);
-    assertThat(after.ends().getOrDefault("byte-limit", 0.0) - before.ends().getOrDefault("byte-limit", 0.0))
+    RefusedBodyDrains after = RefusedBodyDrains.of(node);
+    assertThat(after.ended("byte-limit") - before.ended("byte-limit"))
         .as("drains cut at the byte limit").isEqualTo(1.0);
     assertThat(after.total() - before.total()).as("refused bodies counted in all").isEqualTo(1.0);
     assertThat(after.bytes() - before.bytes()).as("bytes drained after the answer")
@@ -233,7 +232,7 @@ class RefusedBodyHttp2Test {
   @ValueSource(strings = {"nio", "epoll"})
   void aBodyForNoRouteIsAnsweredThenReset(String transport) throws Exception {
     RunningNode node = NODES.on(transport);
-    Drains before = Drains.of(node);
+    RefusedBodyDrains before = RefusedBodyDrains.of(node);
     try (RawHttp2 h2 = RawHttp2.connect(node.node().httpPort())) {
       RawHttp2.Exchange refused = h2.exchange("POST", "/api/v1/rbh-nowhere", BODY_BYTES, WAIT_MS,
           "authorization: Bearer " + TestKeys.ADMIN, "content-type: application/json",
@@ -251,7 +250,7 @@ class RefusedBodyHttp2Test {
   @ValueSource(strings = {"nio", "epoll"})
   void aRefusalWithNoBodyIsNotReset(String transport) throws Exception {
     RunningNode node = NODES.on(transport);
-    Drains before = Drains.of(node);
+    RefusedBodyDrains before = RefusedBodyDrains.of(node);
     try (RawHttp2 h2 = RawHttp2.connect(node.node().httpPort())) {
       RawHttp2.Exchange refused = h2.exchange("POST", "/api/v1/prices", 0, WAIT_MS,
           "content-type: application/json");
@@ -260,7 +259,7 @@ class RefusedBodyHttp2Test {
       assertTheConnectionGoesOn(h2, "rbh-after-bodiless-" + transport);
       assertThat(h2.resets()).as("streams the node reset").isEmpty();
     }
-    assertThat(Drains.of(node)).as("nothing reset or drained").isEqualTo(before);
+    assertThat(RefusedBodyDrains.of(node)).as("nothing reset or drained").isEqualTo(before);
   }
 
   /**
@@ -271,7 +270,7 @@ class RefusedBodyHttp2Test {
   @ValueSource(strings = {"nio", "epoll"})
   void aClientLibraryGetsTheWholeAnswerAndKeepsItsConnection(String transport) throws Exception {
     RunningNode node = NODES.on(transport);
-    Drains before = Drains.of(node);
+    RefusedBodyDrains before = RefusedBodyDrains.of(node);
     Vertx vertx = Vertx.vertx();
     try {
       HttpClient client = vertx.createHttpClient(new HttpClientOptions().setProtocolVersion(HttpVersion.HTTP_2)
@@ -335,30 +334,11 @@ class RefusedBodyHttp2Test {
   }
 
   /** One stream reset, nothing drained: the bytes counter is HTTP/1.1's drain alone. */
-  private static void assertReset(RunningNode node, Drains before) {
-    Drains after = Drains.of(node);
-    assertThat(after.ends().getOrDefault("stream-reset", 0.0) - before.ends().getOrDefault("stream-reset", 0.0))
+  private static void assertReset(RunningNode node, RefusedBodyDrains before) {
+    RefusedBodyDrains after = RefusedBodyDrains.of(node);
+    assertThat(after.ended("stream-reset") - before.ended("stream-reset"))
         .as("streams reset after the answer").isEqualTo(1.0);
     assertThat(after.total() - before.total()).as("refused bodies counted in all").isEqualTo(1.0);
     assertThat(after.bytes() - before.bytes()).as("bytes drained").isEqualTo(0.0);
-  }
-
-  /** The node's counts of refused bodies by how they ended, and of the bytes drained. */
-  private record Drains(Map<String, Double> ends, double bytes) {
-
-    double total() {
-      return ends.values().stream().mapToDouble(Double::doubleValue).sum();
-    }
-
-    static Drains of(RunningNode node) {
-      Map<String, Double> ends = new java.util.TreeMap<>();
-      for (io.micrometer.core.instrument.Counter counter : node.node().registry().find("pstate.http.refused.bodies")
-          .counters()) {
-        ends.merge(counter.getId().getTag("end"), counter.count(), Double::sum);
-      }
-      io.micrometer.core.instrument.Counter bytes = node.node().registry().find("pstate.http.refused.body.bytes")
-          .counter();
-      return new Drains(ends, bytes == null ? 0 : bytes.count());
-    }
   }
 }
