@@ -27,7 +27,9 @@ import org.junit.jupiter.api.Test;
  * daily series, a {@code minSeq} wait and its 503, and the refusals of a caller without rights.
  * With no store node left the front answers 503 with Retry-After, and again 200 once one is back.
  * A forwarded request takes a token from its caller's rate limit on the front only; the store
- * node's secret that marks it so cannot be claimed by a client, and no answer shows it.
+ * node's secret that marks it so cannot be claimed by a client, and no answer shows it. A request
+ * the front let go free (its limit off, or the bootstrap admin key it spares) is charged by the
+ * store node's own limit.
  */
 class AnalyticsForwardingClusterTest {
 
@@ -264,6 +266,56 @@ class AnalyticsForwardingClusterTest {
           assertThat(values).noneMatch(value -> value.contains(secret));
         });
       }
+    }
+  }
+
+  @Test
+  void aForwardedRequestTheForwarderDidNotChargeIsChargedByTheStoreNode() throws Exception {
+    // The store node limits every caller, the bootstrap admin key too: three requests at once,
+    // then one every 1,000 s (no token comes back while the test runs).
+    int burst = 3;
+    JsonObject limit = new JsonObject().put("requestsPerSecond", 0.001).put("burst", burst);
+    JsonObject limitingAll = new JsonObject().put("security", new JsonObject()
+        .put("rateLimit", limit.copy().put("limitBootstrapAdmin", true)));
+    // Two nodes without a store that take no token: one limits nobody (its rate limit is off), the
+    // other limits every caller but the bootstrap admin key (limitBootstrapAdmin is false by default).
+    JsonObject sparingAdmin = STORE_OFF.copy().put("security", new JsonObject().put("rateLimit", limit.copy()));
+    try (TestCluster cluster = TestCluster.start(0, 3, TestDatabase.freshDatabaseUri(), new JsonObject())) {
+      Node storeNode = cluster.addNode(limitingAll);
+      Node unlimitedNode = cluster.addNode(STORE_OFF);
+      Node sparingNode = cluster.addNode(sparingAdmin);
+      String status = "/api/v1/analytics/status";
+
+      // A caller known to the store node; made through the unlimited node (not an analytics
+      // route: not forwarded), so that no one's token is taken before the test counts them.
+      Api.Response created = new Api(unlimitedNode.httpPort()).post("/api/v1/api-keys",
+          new JsonObject().put("name", "escaper"));
+      assertThat(created.status()).as(created.body()).isEqualTo(201);
+      long version = unlimitedNode.securityVersion();
+      long known = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+      while (storeNode.securityVersion() < version) {
+        assertThat(System.nanoTime()).as("the store node knows the new key in 15 s").isLessThan(known);
+        Thread.sleep(20);
+      }
+
+      // Through the node whose rate limit is off: the store node's budget, and its 429 after it.
+      double refusedByStore = rateLimited(storeNode);
+      Api through = new Api(unlimitedNode.httpPort()).asBearer(created.json().getString("key"));
+      for (int i = 0; i < burst; i++) {
+        assertStatus(through.get(status), 200);
+      }
+      assertThat(assertStatus(through.get(status), 429).json().getString("type")).isEqualTo("/problems/rate-limited");
+      assertThat(rateLimited(storeNode)).isEqualTo(refusedByStore + 1);
+      assertThat(rateLimited(unlimitedNode)).isZero();
+
+      // The bootstrap admin key through the node that does not limit it: the same.
+      Api admin = new Api(sparingNode.httpPort());
+      for (int i = 0; i < burst; i++) {
+        assertStatus(admin.get(status), 200);
+      }
+      assertThat(assertStatus(admin.get(status), 429).json().getString("type")).isEqualTo("/problems/rate-limited");
+      assertThat(rateLimited(storeNode)).isEqualTo(refusedByStore + 2);
+      assertThat(rateLimited(sparingNode)).isZero();
     }
   }
 

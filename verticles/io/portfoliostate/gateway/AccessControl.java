@@ -35,9 +35,9 @@ import java.util.concurrent.TimeUnit;
 /**
  * Enforces the {@link AccessRule} of every route: authenticates the caller (an API key or an
  * access token, checked on this node without a call to anyone), takes one request from its
- * rate-limit bucket (unless another node forwarded it, see {@link #chargedHere}), then checks
- * its role. A portfolio the caller may not read answers exactly as a missing one does (404), one
- * it may read but not change answers 403.
+ * rate-limit bucket (unless another node took it already, see {@link #chargedByForwarder}), then
+ * checks its role. A portfolio the caller may not read answers exactly as a missing one does
+ * (404), one it may read but not change answers 403.
  *
  * <p>The check uses the node's copy of the grants and the tree ({@link SecurityState}), a few
  * map lookups. Only when that copy refuses is the portfolio's ancestry read from the database
@@ -51,10 +51,12 @@ public final class AccessControl {
   /** The query parameter that may carry the credential where a header cannot (the SockJS bridge). */
   public static final String ACCESS_TOKEN = "access_token";
   /**
-   * The header a node sets on an analytics request it forwards to this one
-   * ({@link AnalyticsForwarding}), with this node's {@link #forwardedSecret()}.
+   * The header a node sets on an analytics request it forwards to this one, when it took the
+   * request's rate-limit token ({@link AnalyticsForwarding}), with this node's {@link #forwardedSecret()}.
    */
   static final String FORWARDED = "X-PState-Forwarded";
+  /** The key in the routing context that says this node took the request's token ({@link #tookToken}). */
+  private static final String TOOK_TOKEN = "rateLimitTokenTaken";
 
   private final boolean enabled;
   private final SecurityState state;
@@ -187,6 +189,16 @@ public final class AccessControl {
     });
   }
 
+  /**
+   * Whether this node's guard took a token from the caller's rate-limit bucket for the request:
+   * what a node that forwards it tells the store node ({@link AnalyticsForwarding}), which then
+   * takes none. False when this node's limit did not apply (off here, or the bootstrap admin key
+   * it spares), and when the request came forwarded and already charged.
+   */
+  static boolean tookToken(RoutingContext ctx) {
+    return Boolean.TRUE.equals(ctx.get(TOOK_TOKEN));
+  }
+
   private void admit(RoutingContext ctx, AccessRule rule, Future<Principal> caller) {
     if (caller.failed()) {
       unauthenticated.increment();
@@ -195,8 +207,12 @@ public final class AccessControl {
     }
     Principal principal = caller.result();
     ctx.put(PRINCIPAL, principal);
-    OptionalLong wait = chargedHere(ctx.request()) ? limits.take(principal, isBootstrapAdmin(principal))
-        : OptionalLong.empty();
+    // One token per request, taken by the first node whose limit applies to the caller: here,
+    // unless a node forwarded the request having taken one. Recorded for AnalyticsForwarding,
+    // which tells the store node to take none only then: a request let go free here is the store
+    // node's to charge (else a caller would escape its limit by calling through a node with none).
+    boolean charged = !chargedByForwarder(ctx.request()) && limits.applies(principal, isBootstrapAdmin(principal));
+    OptionalLong wait = charged ? limits.take(principal) : OptionalLong.empty();
     if (wait.isPresent()) {
       limited.increment();
       long seconds = Math.max(1, TimeUnit.NANOSECONDS.toSeconds(wait.getAsLong() + 999_999_999L));
@@ -204,6 +220,9 @@ public final class AccessControl {
       Problems.send(ctx, new Problems.Problem(429, "rate-limited", "Too many requests",
           "the request rate of " + principal.subject() + " is over its limit; retry after " + seconds + " s", null));
       return;
+    }
+    if (charged) {
+      ctx.put(TOOK_TOKEN, true);
     }
     if (rule instanceof AccessRule.Global global) {
       if (principal.has(global.role())) {
@@ -296,11 +315,12 @@ public final class AccessControl {
   }
 
   /**
-   * Whether the request takes a token from its caller's rate-limit bucket here. Not when a node
-   * of the cluster forwarded it to this one (an analytics request, from a node without a store):
-   * that node's guard took the token when it admitted the request, and a second one here would
-   * give a caller going through it half its budget. The credential is still checked and the
-   * route's rule applied; only the charge is waived.
+   * Whether a node of the cluster forwarded the request to this one (an analytics request, from a
+   * node without a store) and took its caller's rate-limit token when it admitted it: then this
+   * node takes none, since a second one here would give a caller going through it half its
+   * budget. The forwarding node says so only when it took one ({@link #tookToken}); a request it
+   * let go free is charged here, by this node's own settings. The credential is still checked and
+   * the route's rule applied; only the charge is waived.
    *
    * <p>Why a client cannot claim it: the header must carry this node's secret, which is given out
    * on the clustered event bus only (the cluster's internal network; the SockJS bridge permits no
@@ -308,10 +328,10 @@ public final class AccessControl {
    * sets its own. A wrong or stale value is charged as usual, not refused: a guess learns nothing
    * it could not learn from any request. The comparison takes as long however much of it matches.
    */
-  private boolean chargedHere(HttpServerRequest request) {
+  private boolean chargedByForwarder(HttpServerRequest request) {
     String forwarded = request.getHeader(FORWARDED);
-    return forwarded == null
-        || !MessageDigest.isEqual(forwarded.getBytes(StandardCharsets.US_ASCII), forwardedSecret);
+    return forwarded != null
+        && MessageDigest.isEqual(forwarded.getBytes(StandardCharsets.US_ASCII), forwardedSecret);
   }
 
   private boolean isBootstrapAdmin(Principal principal) {

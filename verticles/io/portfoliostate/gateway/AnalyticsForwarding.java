@@ -40,9 +40,11 @@ import java.util.Set;
  * for a request of its own; nothing this node concluded about the caller is passed on or trusted
  * there. The store node's gateway is a public port, so a principal passed along would be a header
  * anyone could forge. The cost: the credential is checked on both nodes. It is counted against
- * the caller's rate limit here only: the store node answers {@link #ADDRESS} with a secret of its
- * own too, which goes on in {@link AccessControl#FORWARDED} (a client's header of that name is
- * dropped), and a request carrying it takes no token there ({@code AccessControl.chargedHere}).
+ * the caller's rate limit once: the store node answers {@link #ADDRESS} with a secret of its own
+ * too, which goes on in {@link AccessControl#FORWARDED} when this node's guard took a token for
+ * the request (a client's header of that name is dropped), and a request carrying it takes no
+ * token there ({@code AccessControl.chargedByForwarder}). A request this node let go free is
+ * charged by the store node's own limit.
  *
  * <p>Bounds: the body was read here within the route's limit (413 as on any route); the answer
  * is not buffered but piped to the caller with back-pressure; the connection must open within
@@ -128,9 +130,11 @@ public final class AnalyticsForwarding implements Handler<RoutingContext> {
     if (RequestIds.of(ctx) != null) {
       headers.set(RequestIds.HEADER, RequestIds.of(ctx));
     }
-    // This node's guard took the caller's rate-limit token: the store node takes none. (A store
-    // node that gave no secret takes one too, as before.)
-    if (secret != null) {
+    // The store node takes no token only for a request this node's guard took one for. One this
+    // node let go free (its limit off, or the bootstrap admin key it spares) is the store node's
+    // to charge by its own settings: else a caller would escape the store node's limit by calling
+    // through a node that has none. (A store node that gave no secret charges every request.)
+    if (secret != null && AccessControl.tookToken(ctx)) {
       headers.set(AccessControl.FORWARDED, secret);
     }
     options.setHeaders(headers);

@@ -30,16 +30,22 @@ public final class RateLimits {
   }
 
   /**
-   * Takes one request from {@code principal}'s bucket.
+   * Whether {@code principal}'s requests take a token here: the limit is on, the caller is
+   * authenticated, and it is not the bootstrap admin key left alone.
    *
    * @param bootstrapAdmin whether the caller is the bootstrap admin key (left alone unless configured)
+   */
+  public boolean applies(Principal principal, boolean bootstrapAdmin) {
+    return settings.enabled() && principal.kind() != Principal.Kind.UNAUTHENTICATED
+        && (!bootstrapAdmin || settings.limitBootstrapAdmin());
+  }
+
+  /**
+   * Takes one request from {@code principal}'s bucket: a caller the limit {@link #applies} to.
+   *
    * @return empty when the request may go; else the nanoseconds until it could
    */
-  public OptionalLong take(Principal principal, boolean bootstrapAdmin) {
-    if (!settings.enabled() || principal.kind() == Principal.Kind.UNAUTHENTICATED
-        || (bootstrapAdmin && !settings.limitBootstrapAdmin())) {
-      return OptionalLong.empty();
-    }
+  public OptionalLong take(Principal principal) {
     Bucket bucket = buckets.get(principal.kind() + ":" + principal.subject(), name -> newBucket());
     ConsumptionProbe probe = bucket.tryConsumeAndReturnRemaining(1);
     return probe.isConsumed() ? OptionalLong.empty() : OptionalLong.of(probe.getNanosToWaitForRefill());
