@@ -222,6 +222,7 @@ public final class LiveBench {
         Cpu cpu = Cpu.now(clients);
         Stages stages = Stages.of(front);
         Deflates deflates = Deflates.of(front);
+        JournalBatches batches = JournalBatches.of(owner);
         long[] gc = gcTotals();
         LiveTimeline timeline = LiveTimeline.start(options, dataDir, front, clients.pid());
         long phaseFrom = System.nanoTime();
@@ -235,6 +236,7 @@ public final class LiveBench {
         System.out.printf("  client (COMMIT -> change message):            %s%n", clients.reportFromCommit());
         stages.print(front);
         deflates.print(front, trades.committedSince(cpu));
+        batches.print(owner, seconds);
         System.out.printf("  %s%n", gcDuring);
         if (timeline != null) {
           timeline.finish(clients, phaseFrom, System.nanoTime());
@@ -1103,6 +1105,24 @@ public final class LiveBench {
     private static double count(Node node, String result) {
       var counter = node.registry().find("pstate.live.deflate").tag("result", result).counter();
       return counter == null ? 0 : counter.count();
+    }
+  }
+
+  /**
+   * The owner node's journal transactions over one phase ({@code pstate.journal.batch.rows}): how
+   * many, and the events each wrote on average (the group commit's batching).
+   */
+  private record JournalBatches(long count, double rows) {
+    static JournalBatches of(Node node) {
+      var summary = node.registry().find("pstate.journal.batch.rows").summary();
+      return summary == null ? new JournalBatches(0, 0) : new JournalBatches(summary.count(), summary.totalAmount());
+    }
+
+    void print(Node node, int seconds) {
+      JournalBatches end = of(node);
+      long transactions = end.count - count;
+      System.out.printf(Locale.ROOT, "  journal: %,d transactions (%.0f per second), %.2f events each%n",
+          transactions, transactions / (double) seconds, (end.rows - rows) / Math.max(1, transactions));
     }
   }
 
