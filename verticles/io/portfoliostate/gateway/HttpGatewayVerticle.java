@@ -347,6 +347,9 @@ public final class HttpGatewayVerticle extends VerticleBase {
 
   /** Failures raised by the router itself: body too large, method not allowed, bugs. */
   private void failure(RoutingContext ctx) {
+    if (RefusedBodies.clientGone(ctx)) {
+      return; // nobody left to answer, and no fault of the node: counted and logged at INFO there
+    }
     int status = ctx.statusCode();
     if (status == 413) {
       Problems.send(ctx, new Problems.Problem(413, "body-too-large", "Body too large",

@@ -8,11 +8,14 @@ import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClosedException;
 import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.core.net.impl.ConnectionBase;
 import io.vertx.ext.web.RoutingContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * What becomes of the body of a request answered before its body was read: a refusal by the
@@ -54,6 +57,11 @@ import io.vertx.ext.web.RoutingContext;
  * to its end, dropping it, with no handler of the stream seeing those bytes: so they are counted
  * where Vert.x's upgrade handler reads them, and that body is drained and its connection closed
  * as HTTP/1.1's ({@link #drainUpgradeThenClose}).
+ *
+ * <p>A body can also stop coming because its client went away: the connection (or, over HTTP/2,
+ * the stream) closed before the body's end, the body handler failing the request with Vert.x's
+ * {@link HttpClosedException}. That is no fault of the node and nothing can be answered, so
+ * {@link #clientGone} counts it and logs it at INFO, instead of the 500 path's ERROR.
  */
 final class RefusedBodies {
 
@@ -63,6 +71,7 @@ final class RefusedBodies {
   private static final String DRAINING = "refusedBodyDraining";
   /** RST_STREAM's error code for "stop sending, nothing went wrong" (RFC 9113 §7). */
   private static final long NO_ERROR = 0;
+  private static final Logger LOG = LoggerFactory.getLogger(RefusedBodies.class);
 
   private final Vertx vertx;
   private final long maxBytes;
@@ -73,6 +82,7 @@ final class RefusedBodies {
   private final Counter connectionLost;
   private final Counter streamReset;
   private final Counter dropped;
+  private final Counter bodiesAbandoned;
 
   RefusedBodies(Vertx vertx, long maxBytes, long maxMs, MeterRegistry registry) {
     this.vertx = vertx;
@@ -85,6 +95,9 @@ final class RefusedBodies {
     this.streamReset = drains(registry, "stream-reset");
     this.dropped = Counter.builder("pstate.http.refused.body.bytes").baseUnit("bytes")
         .description("Bytes of refused requests' bodies read and dropped after the answer").register(registry);
+    this.bodiesAbandoned = Counter.builder("pstate.http.bodies.abandoned")
+        .description("Requests whose client went away (connection or stream closed) before their body's end")
+        .register(registry);
   }
 
   private static Counter drains(MeterRegistry registry, String end) {
@@ -108,6 +121,27 @@ final class RefusedBodies {
     if (bodies != null && bodyPending(ctx.request())) {
       bodies.closeAfterAnswer(ctx);
     }
+  }
+
+  /**
+   * Called with every failure of a request before the gateway answers it: whether the failure is
+   * the client's going away before the request's body ended (the connection, or the HTTP/2
+   * stream, closed while the body handler waited for the rest). Such a request is counted and
+   * logged at INFO with its id, and is not answered: there is nobody left to answer. Paging
+   * operations staff (the 500 path logs at ERROR) because a client stalled and left would train
+   * them to ignore the page. Only the request's own closing qualifies: a body that had arrived
+   * whole means the closed connection was another's (a forwarded request's, say), a real failure
+   * that goes the 500 path as before.
+   */
+  static boolean clientGone(RoutingContext ctx) {
+    RefusedBodies bodies = ctx.get(KEY);
+    if (bodies == null || !(ctx.failure() instanceof HttpClosedException closed) || ctx.request().isEnded()) {
+      return false;
+    }
+    bodies.bodiesAbandoned.increment();
+    LOG.info("Client gone before the body of {} {} ended (request {}): {}", ctx.request().method(),
+        ctx.request().path(), RequestIds.of(ctx), closed.getMessage());
+    return true;
   }
 
   /**
