@@ -6,6 +6,7 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
+import io.micrometer.core.instrument.Counter;
 import io.portfoliostate.fixtures.BothTransports;
 import io.portfoliostate.fixtures.RawHttp;
 import io.portfoliostate.fixtures.RawHttp2;
@@ -31,8 +32,9 @@ import org.slf4j.LoggerFactory;
  * stalls before the body, then goes away: the node logs that the client left, at INFO with the
  * request's id, counts it ({@code pstate.http.bodies.abandoned}), and logs nothing at ERROR (what
  * operations staff are paged on). Before, the body handler's {@code HttpClosedException}
- * ("Stream was closed", "Connection was closed") went the 500 path: "Internal error ref=..." at
- * ERROR, from Problems. Over HTTP/2
+ * ("Stream was closed", "Connection was closed"), or {@code StreamResetException} ("Stream
+ * reset: 8") for a cancelled stream, went the 500 path: "Internal error ref=..." at ERROR, from
+ * Problems. Over HTTP/2
  * (h2c, {@link RawHttp2}) and HTTP/1.1 ({@link RawHttp}), on both transports.
  */
 @EnabledOnOs(value = OS.LINUX, architectures = "amd64")
@@ -40,6 +42,8 @@ class ClientGoneLogTest {
 
   /** The body the client declares and never sends. */
   private static final int DECLARED_BYTES = 1_000;
+  /** RST_STREAM's error code for a client that no longer wants the stream (RFC 9113 §7). */
+  private static final long CANCEL = 0x8;
   /** How long the node has to notice the client's going: the loopback close arrives at once. */
   private static final long NOTICE_MS = 5_000;
 
@@ -75,6 +79,26 @@ class ClientGoneLogTest {
       assertThat(h2.exchange("GET", "/health/live", 0, 3_000).status()).isEqualTo(200);
     }
     assertTheClientsGoingIsNoError(requestId);
+    assertThat(abandoned(node) - before).as("requests counted as abandoned by their client").isEqualTo(1.0);
+  }
+
+  /** A client that cancels its stream (RST_STREAM {@code CANCEL}) and keeps its connection. */
+  @ParameterizedTest
+  @ValueSource(strings = {"nio", "epoll"})
+  void anHttp2StreamCancelledBeforeItsBodyIsNoError(String transport) throws Exception {
+    RunningNode node = NODES.on(transport);
+    String requestId = "cgl-h2-cancel-" + transport;
+    double before = abandoned(node);
+    try (RawHttp2 h2 = RawHttp2.connect(node.node().httpPort())) {
+      int stream = h2.openStream("POST", "/api/v1/portfolios/cgl-none/trades",
+          "authorization: Bearer " + TestKeys.ADMIN, "content-type: application/json",
+          "content-length: " + DECLARED_BYTES, "x-request-id: " + requestId);
+      assertThat(h2.exchange("GET", "/health/live", 0, 3_000).status()).isEqualTo(200);
+      h2.resetStream(stream, CANCEL);
+      // The connection goes on after the cancel.
+      assertThat(h2.exchange("GET", "/health/live", 0, 3_000).status()).isEqualTo(200);
+      assertTheClientsGoingIsNoError(requestId);
+    }
     assertThat(abandoned(node) - before).as("requests counted as abandoned by their client").isEqualTo(1.0);
   }
 
@@ -125,7 +149,8 @@ class ClientGoneLogTest {
 
   /** The node's count of requests whose client went away before their body's end. */
   private static double abandoned(RunningNode node) {
-    return node.node().registry().get("pstate.http.bodies.abandoned").counter().count();
+    Counter abandoned = node.node().registry().find("pstate.http.bodies.abandoned").counter();
+    return abandoned == null ? 0 : abandoned.count();
   }
 
   private static void waitFor(BooleanSupplier done) throws InterruptedException {

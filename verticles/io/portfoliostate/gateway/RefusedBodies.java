@@ -12,6 +12,7 @@ import io.vertx.core.http.HttpClosedException;
 import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpVersion;
+import io.vertx.core.http.StreamResetException;
 import io.vertx.core.net.impl.ConnectionBase;
 import io.vertx.ext.web.RoutingContext;
 import org.slf4j.Logger;
@@ -59,8 +60,9 @@ import org.slf4j.LoggerFactory;
  * as HTTP/1.1's ({@link #drainUpgradeThenClose}).
  *
  * <p>A body can also stop coming because its client went away: the connection (or, over HTTP/2,
- * the stream) closed before the body's end, the body handler failing the request with Vert.x's
- * {@link HttpClosedException}. That is no fault of the node and nothing can be answered, so
+ * the stream) closed before the body's end, or the client reset its HTTP/2 stream (a cancelled
+ * request), the body handler failing the request with Vert.x's {@link HttpClosedException} or
+ * {@link StreamResetException}. That is no fault of the node and nothing can be answered, so
  * {@link #clientGone} counts it and logs it at INFO, instead of the 500 path's ERROR.
  */
 final class RefusedBodies {
@@ -126,7 +128,8 @@ final class RefusedBodies {
   /**
    * Called with every failure of a request before the gateway answers it: whether the failure is
    * the client's going away before the request's body ended (the connection, or the HTTP/2
-   * stream, closed while the body handler waited for the rest). Such a request is counted and
+   * stream, closed while the body handler waited for the rest, or the stream reset by the
+   * client). Such a request is counted and
    * logged at INFO with its id, and is not answered: there is nobody left to answer. Paging
    * operations staff (the 500 path logs at ERROR) because a client stalled and left would train
    * them to ignore the page. Only the request's own closing qualifies: a body that had arrived
@@ -135,12 +138,19 @@ final class RefusedBodies {
    */
   static boolean clientGone(RoutingContext ctx) {
     RefusedBodies bodies = ctx.get(KEY);
-    if (bodies == null || !(ctx.failure() instanceof HttpClosedException closed) || ctx.request().isEnded()) {
+    Throwable failure = ctx.failure();
+    // Vert.x marks a stream the client reset as ended before the body handler fails the request
+    // (its response not yet closed): over HTTP/2 the reset is the request's own. The gateway's
+    // clients of other servers (AnalyticsForwarding, the OIDC keys) speak HTTP/1.1, so no
+    // StreamResetException of theirs can be taken for it.
+    boolean cancelled = failure instanceof StreamResetException && ctx.request().version() == HttpVersion.HTTP_2;
+    boolean closedBeforeBody = failure instanceof HttpClosedException && !ctx.request().isEnded();
+    if (bodies == null || !(cancelled || closedBeforeBody)) {
       return false;
     }
     bodies.bodiesAbandoned.increment();
     LOG.info("Client gone before the body of {} {} ended (request {}): {}", ctx.request().method(),
-        ctx.request().path(), RequestIds.of(ctx), closed.getMessage());
+        ctx.request().path(), RequestIds.of(ctx), failure.getMessage());
     return true;
   }
 
