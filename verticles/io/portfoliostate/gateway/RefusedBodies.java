@@ -129,10 +129,9 @@ final class RefusedBodies {
    * Called with every failure of a request before the gateway answers it: whether the failure is
    * the client's going away before the request's body ended (the connection, or the HTTP/2
    * stream, closed while the body handler waited for the rest, or the stream reset by the
-   * client). Such a request is counted and
-   * logged at INFO with its id, and is not answered: there is nobody left to answer. Paging
-   * operations staff (the 500 path logs at ERROR) because a client stalled and left would train
-   * them to ignore the page. Only the request's own closing qualifies: a body that had arrived
+   * client). Such a request is counted and logged at INFO with its id, and is not answered:
+   * there is nobody left to answer. Paging operations staff (the 500 path logs at ERROR) because
+   * a client stalled and left would train them to ignore the page. Only the request's own closing qualifies: a body that had arrived
    * whole means the closed connection was another's (a forwarded request's, say), a real failure
    * that goes the 500 path as before.
    */
