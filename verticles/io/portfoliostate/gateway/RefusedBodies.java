@@ -131,9 +131,9 @@ final class RefusedBodies {
    * stream, closed while the body handler waited for the rest, or the stream reset by the
    * client). Such a request is counted and logged at INFO with its id, and is not answered:
    * there is nobody left to answer. Paging operations staff (the 500 path logs at ERROR) because
-   * a client stalled and left would train them to ignore the page. Only the request's own closing qualifies: a body that had arrived
-   * whole means the closed connection was another's (a forwarded request's, say), a real failure
-   * that goes the 500 path as before.
+   * a client stalled and left would train them to ignore the page. Only the request's own
+   * closing qualifies: a body that had arrived whole means the closed connection was another's
+   * (a forwarded request's, say), a real failure that goes the 500 path as before.
    */
   static boolean clientGone(RoutingContext ctx) {
     RefusedBodies bodies = ctx.get(KEY);
