@@ -72,9 +72,7 @@ class ClientGoneLogTest {
     String requestId = "cgl-h2-" + transport;
     double before = abandoned(node);
     try (RawHttp2 h2 = RawHttp2.connect(node.node().httpPort())) {
-      h2.openStream("POST", "/api/v1/portfolios/cgl-none/trades",
-          "authorization: Bearer " + TestKeys.ADMIN, "content-type: application/json",
-          "content-length: " + DECLARED_BYTES, "x-request-id: " + requestId);
+      stalledPost(h2, requestId);
       // A later stream of the same connection answered: the node has taken the stalled one's head.
       assertThat(h2.exchange("GET", "/health/live", 0, 3_000).status()).isEqualTo(200);
     }
@@ -90,9 +88,7 @@ class ClientGoneLogTest {
     String requestId = "cgl-h2-cancel-" + transport;
     double before = abandoned(node);
     try (RawHttp2 h2 = RawHttp2.connect(node.node().httpPort())) {
-      int stream = h2.openStream("POST", "/api/v1/portfolios/cgl-none/trades",
-          "authorization: Bearer " + TestKeys.ADMIN, "content-type: application/json",
-          "content-length: " + DECLARED_BYTES, "x-request-id: " + requestId);
+      int stream = stalledPost(h2, requestId);
       assertThat(h2.exchange("GET", "/health/live", 0, 3_000).status()).isEqualTo(200);
       h2.resetStream(stream, CANCEL);
       // The connection goes on after the cancel.
@@ -118,6 +114,13 @@ class ClientGoneLogTest {
     }
     assertTheClientsGoingIsNoError(requestId);
     assertThat(abandoned(node) - before).as("requests counted as abandoned by their client").isEqualTo(1.0);
+  }
+
+  /** Opens a stream for a POST that declares a body and sends none of it; returns the stream's id. */
+  private static int stalledPost(RawHttp2 h2, String requestId) throws java.io.IOException {
+    return h2.openStream("POST", "/api/v1/portfolios/cgl-none/trades",
+        "authorization: Bearer " + TestKeys.ADMIN, "content-type: application/json",
+        "content-length: " + DECLARED_BYTES, "x-request-id: " + requestId);
   }
 
   /** Waits for the node's line about {@code requestId}'s client going (or any ERROR), then checks both. */
