@@ -1067,7 +1067,7 @@ public final class LiveBench {
           from.eventBus().send(FLOOR_ADDRESS, batch);
         }
       };
-      FloorTrades trades = roundTrip ? new FloorTrades(vertx, clients, version, trip.requestBytes()) : null;
+      FloorTrades trades = roundTrip ? new FloorTrades(vertx, groups, trip.requestBytes()) : null;
       if (roundTrip) {
         ownerSide = FloorTrades.ownerSide(from, journal, committed, trip.replyBytes(), handOn);
         BenchSupport.await(ownerSide.completion(), 30);
@@ -1077,24 +1077,18 @@ public final class LiveBench {
         long total = (long) rate * phaseSeconds;
         long interval = TimeUnit.SECONDS.toNanos(1) / rate;
         long start = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(50);
-        AtomicLong next = new AtomicLong();
+        FloorSchedule schedule = new FloorSchedule(clients, version, total, start, interval);
         io.vertx.core.Promise<Void> sent = io.vertx.core.Promise.promise();
         if (roundTrip) {
-          trades.run(total, start, interval, journal, sent);
+          trades.run(schedule, journal, sent);
         } else {
           from.runOnContext(v -> from.setPeriodic(1, timer -> {
-            long now = System.nanoTime();
             List<Long> due = new ArrayList<>();
-            while (next.get() < total && start + next.get() * interval <= now) {
-              long n = next.getAndIncrement();
-              int g = (int) (n % groups);
-              long to = ++version[g];
-              long intended = start + n * interval;
-              clients.sent(g, to, intended);
+            schedule.takeDue(System.nanoTime(), (g, to, intended) -> {
               due.add((long) g);
               due.add(to);
               due.add(intended);
-            }
+            });
             if (journal == null) {
               long[] messages = new long[due.size() / 3 * 2];
               for (int i = 0, j = 0; i < due.size(); i += 3) {
@@ -1108,7 +1102,7 @@ public final class LiveBench {
             if (journal != null && journal.failure() != null) {
               from.cancelTimer(timer);
               sent.fail(journal.failure());
-            } else if (next.get() >= total && (journal == null || journal.idle())) {
+            } else if (schedule.allDue() && (journal == null || journal.idle())) {
               from.cancelTimer(timer);
               sent.complete();
             }
@@ -1197,6 +1191,50 @@ public final class LiveBench {
     return values;
   }
 
+  /**
+   * The floor's messages as they come due: {@code total} of them, one every {@code interval} from
+   * {@code start}, over the groups in turn, each its group's next version, whose intended send
+   * time the clients are told. Used on one event loop (the timer's).
+   */
+  private static final class FloorSchedule {
+    private final ClientSide clients;
+    private final long[] version;
+    private final long total;
+    private final long start;
+    private final long interval;
+    private long next;
+
+    FloorSchedule(ClientSide clients, long[] version, long total, long start, long interval) {
+      this.clients = clients;
+      this.version = version;
+      this.total = total;
+      this.start = start;
+      this.interval = interval;
+    }
+
+    /** A message come due: its group, version and intended send time. */
+    interface Due {
+      void accept(int group, long version, long intended);
+    }
+
+    /** Hands each message due by {@code now} to {@code due}, in order. */
+    void takeDue(long now, Due due) {
+      while (next < total && start + next * interval <= now) {
+        long n = next++;
+        int group = (int) (n % version.length);
+        long to = ++version[group];
+        long intended = start + n * interval;
+        clients.sent(group, to, intended);
+        due.accept(group, to, intended);
+      }
+    }
+
+    /** Whether every message has come due. */
+    boolean allDue() {
+      return next >= total;
+    }
+  }
+
   /** The address of the two-node durable floor's trades, on the owner node ({@link FloorTrades}). */
   private static final String FLOOR_TRADE_ADDRESS = "bench.floor.trade";
 
@@ -1246,8 +1284,7 @@ public final class LiveBench {
    */
   private static final class FloorTrades {
     private final Vertx front;
-    private final ClientSide clients;
-    private final long[] version;
+    private final int groups;
     private final int requestBytes;
     private final Histogram replied = new Histogram(BenchSupport.HISTOGRAM_MAX_MICROS, 3);
     private ArrayDeque<long[]>[] queued;
@@ -1255,10 +1292,9 @@ public final class LiveBench {
     private long completed;
     private long failed;
 
-    FloorTrades(Vertx front, ClientSide clients, long[] version, int requestBytes) {
+    FloorTrades(Vertx front, int groups, int requestBytes) {
       this.front = front;
-      this.clients = clients;
-      this.version = version;
+      this.groups = groups;
       this.requestBytes = requestBytes;
     }
 
@@ -1292,12 +1328,12 @@ public final class LiveBench {
     }
 
     /**
-     * {@code total} messages due every {@code interval} from {@code start}, over the groups in
-     * turn; {@code done} completes when every request has its reply (or fails with the journal).
+     * The messages of {@code schedule}, each sent as it comes due or queued behind its group's
+     * request in flight; {@code done} completes when every request has its reply (or fails with
+     * the journal).
      */
     @SuppressWarnings("unchecked")
-    void run(long total, long start, long interval, DurableFloor journal, io.vertx.core.Promise<Void> done) {
-      int groups = version.length;
+    void run(FloorSchedule schedule, DurableFloor journal, io.vertx.core.Promise<Void> done) {
       queued = new ArrayDeque[groups];
       busy = new boolean[groups];
       for (int g = 0; g < groups; g++) {
@@ -1306,24 +1342,17 @@ public final class LiveBench {
       completed = 0;
       failed = 0;
       replied.reset();
-      AtomicLong next = new AtomicLong();
       front.runOnContext(v -> front.setPeriodic(1, timer -> {
-        long now = System.nanoTime();
-        while (next.get() < total && start + next.get() * interval <= now) {
-          long n = next.getAndIncrement();
-          int g = (int) (n % groups);
-          long to = ++version[g];
-          long intended = start + n * interval;
-          clients.sent(g, to, intended);
+        schedule.takeDue(System.nanoTime(), (g, to, intended) -> {
           queued[g].add(new long[] {to, intended});
           if (!busy[g]) {
             send(g);
           }
-        }
+        });
         if (journal.failure() != null) {
           front.cancelTimer(timer);
           done.tryFail(journal.failure());
-        } else if (completed >= total) {
+        } else if (completed >= schedule.total) {
           front.cancelTimer(timer);
           done.tryComplete();
         }
