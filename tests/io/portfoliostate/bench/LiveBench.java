@@ -7,6 +7,7 @@ import io.portfoliostate.fixtures.TestKeys;
 import io.portfoliostate.protocol.CommandEnvelope;
 import io.portfoliostate.protocol.CommandOutcomes;
 import io.portfoliostate.protocol.OwnerRequest;
+import io.portfoliostate.protocol.OwnerWire;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerOptions;
@@ -55,9 +56,17 @@ import org.HdrHistogram.Histogram;
  * the commit's own tail that delivery adds to.
  *
  * <p>{@code floor}: the machine's own floor for the same fan-out (see {@link #floor}), after the
- * latency phase, with a change message it delivered as the content. {@code durableFloor}: the
- * same, each message first committed to the node's PostgreSQL ({@link DurableFloor}): the
- * machine's floor for a change committed and then delivered, the work the goal is set on.
+ * latency phase ({@code floorFirst=true}: before it, before the service's subscribers connect, so
+ * that runs can alternate the order), with a change message the service delivered as the content.
+ * {@code durableFloor}: the same, each message first committed to the node's PostgreSQL ({@link
+ * DurableFloor}): the machine's floor for a change committed and then delivered, the work the goal
+ * is set on. With two nodes and trades through the front ({@code tradesVia=front}), each of its
+ * messages is a trade's round trip as well ({@code floorRoundTrip=true}, {@link FloorTrades}): a
+ * request from the front to the owner node and a reply, of the sizes of the service's last trade
+ * ({@code floorTrip=<request bytes>,<reply bytes>} to give them), and its change crossing back;
+ * {@code floorRoundTrip=false} keeps the floor whose messages cross once, the default with {@code
+ * tradesVia=owner}. Each run ends with the ratio of the service's COMMIT → client over each
+ * floor's hand-on → client, at p99 and at p50.
  *
  * <p>{@code clients=process} (the default) runs the clients in a JVM of their own ({@link
  * ClientProcess}: one Vert.x, one event loop), so that this JVM's CPU is the server's; send times
@@ -66,7 +75,8 @@ import org.HdrHistogram.Histogram;
  * (and the client JVM's), the robust figure on a shared machine, and the load average.
  *
  * <p>Options (key=value): nodes=1 subscribers=1000 portfolios=100 rate=2000 seconds=20 warmup=30
- * inFlight=64 phases=throughput,latency,floor[,durableFloor] compress=true (the clients offer permessage-deflate, as
+ * inFlight=64 phases=throughput,latency,floor[,durableFloor] floorFirst=false floorRoundTrip=(true with
+ * nodes=2 and tradesVia=front) floorTrip=(the last trade's sizes) compress=true (the clients offer permessage-deflate, as
  * browsers do) clients=process|jvm clientGc=-XX:+UseParallelGC (the client JVM's collector and
  * other options, separated by commas), clientLoops=1 (the client JVM's event loops), settle=true (a full
  * collection of both JVMs once the sockets are open: {@link #settle}),
@@ -120,6 +130,15 @@ public final class LiveBench {
     if (!List.of("front", "owner").contains(tradesVia)) {
       throw new IllegalArgumentException("tradesVia must be front or owner, not " + tradesVia);
     }
+    // The durable floor with two nodes: each message a trade's round trip through the front, as
+    // the service's trades with tradesVia=front ({@link FloorTrades}); off, its messages cross once.
+    boolean roundTrip = options.string("floorRoundTrip", String.valueOf(nodeCount > 1 && tradesVia.equals("front")))
+        .equals("true");
+    String givenTrip = options.string("floorTrip", "");
+    boolean floorFirst = options.string("floorFirst", "false").equals("true");
+    System.out.printf("floors %s the latency phase (floorFirst=%s); two-node durable floor: %s%n",
+        floorFirst ? "before" : "after", floorFirst, nodeCount < 2 ? "none (one node)" : roundTrip
+            ? "the trade's round trip (floorRoundTrip=true)" : "messages crossing once (floorRoundTrip=false)");
     List<Node> nodes = BenchSupport.startNodes(dataDir, overrides, index -> {
       JsonObject own = options.nodeOverrides(index);
       boolean isFront = index == 0;
@@ -200,8 +219,46 @@ public final class LiveBench {
       List<String> registrations = new ArrayList<>();
       ids.forEach(id -> registrations.add(new JsonObject().put("type", "register")
           .put("address", "portfolio.updates." + id.value()).encode()));
-      clients.connect(front.httpPort(), "/eventbus/websocket?access_token=" + TestKeys.ADMIN, registrations,
-          subscribers, compress);
+      String bridge = "/eventbus/websocket?access_token=" + TestKeys.ADMIN;
+      boolean sharedDeflate = live.getBoolean("compression", true) && live.getBoolean("sharedCompression", true);
+      FloorPhases floorPhases = sample -> {
+        java.util.Map<String, String> fromHandOn = new java.util.LinkedHashMap<>();
+        if (phases.contains("floor")) {
+          // The floor's server runs beside the node, which has no subscriber of its own then.
+          Cpu.idleCores = quietCores;
+          fromHandOn.put("floor", floor(clients, front, owner, subscribers, ids.size(), rate, seconds, warmup,
+              compress, sharedDeflate, sample, false, settle, null));
+        }
+        if (phases.contains("durableFloor")) {
+          Cpu.idleCores = quietCores;
+          FloorTrip trip = !roundTrip || front == owner ? null
+              : givenTrip.isEmpty() ? trades.lastTrip() : FloorTrip.parse(givenTrip);
+          if (trip != null) {
+            System.out.printf("durable floor's round trip: %d-byte request, %d-byte reply (%s)%n", trip.requestBytes(),
+                trip.replyBytes(), givenTrip.isEmpty() ? "the service's last trade, as its codecs write it"
+                    : "floorTrip=" + givenTrip);
+          }
+          fromHandOn.put(trip != null ? "durable floor, round trip" : "durable floor", floor(clients, front, owner,
+              subscribers, ids.size(), rate, seconds, warmup, compress, sharedDeflate, sample, true, settle, trip));
+        }
+        return fromHandOn;
+      };
+      java.util.Map<String, String> floorLines = java.util.Map.of();
+      if (floorFirst) {
+        // One change message of the service (the floors' content) through one socket of its own,
+        // before the service's subscribers connect: the floors run first on a node that has not
+        // yet served the latency phase.
+        clients.connect(front.httpPort(), bridge, registrations.subList(0, 1), 1, compress);
+        BenchSupport.await(trades.send(ids.get(0)), 60);
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (clients.sample() == null && System.nanoTime() < until) {
+          Thread.sleep(20);
+        }
+        String sample = clients.sample();
+        clients.closeSockets();
+        floorLines = floorPhases.run(sample);
+      }
+      clients.connect(front.httpPort(), bridge, registrations, subscribers, compress);
       System.out.printf("%,d subscribers connected to %s%n", subscribers, front.nodeId());
       settle(clients, settle);
       // What the subscribers cost with no commit at all (pings, timers, renewals): the part of a
@@ -216,6 +273,7 @@ public final class LiveBench {
         System.out.printf("throughput, %d subscribers: %,.0f commits/s; ratio %.3f; %s%n", subscribers, with,
             with / alone, cpu.perCommit(clients, trades.committedSince(cpu)));
       }
+      String serviceFromCommit = null;
       if (phases.contains("latency")) {
         trades.fixedRate(rate, warmup);
         clients.reset();
@@ -233,7 +291,8 @@ public final class LiveBench {
             cpu.perCommit(clients, trades.committedSince(cpu)));
         System.out.printf("  commit (intended send -> reply after COMMIT): %s%n", BenchSupport.latencyLine(committed));
         System.out.printf("  client (intended send -> change message):     %s%n", clients.report());
-        System.out.printf("  client (COMMIT -> change message):            %s%n", clients.reportFromCommit());
+        serviceFromCommit = clients.reportFromCommit();
+        System.out.printf("  client (COMMIT -> change message):            %s%n", serviceFromCommit);
         stages.print(front);
         deflates.print(front, trades.committedSince(cpu));
         batches.print(owner, seconds);
@@ -244,17 +303,13 @@ public final class LiveBench {
       }
       String sample = clients.sample();
       clients.closeSockets();
-      boolean sharedDeflate = live.getBoolean("compression", true) && live.getBoolean("sharedCompression", true);
-      if (phases.contains("floor")) {
-        // The floor's server runs beside the node, which has no subscriber left.
-        Cpu.idleCores = quietCores;
-        floor(clients, front, owner, subscribers, ids.size(), rate, seconds, warmup, compress, sharedDeflate, sample,
-            false, settle);
+      if (!floorFirst) {
+        floorLines = floorPhases.run(sample);
       }
-      if (phases.contains("durableFloor")) {
-        Cpu.idleCores = quietCores;
-        floor(clients, front, owner, subscribers, ids.size(), rate, seconds, warmup, compress, sharedDeflate, sample,
-            true, settle);
+      if (serviceFromCommit != null) {
+        for (var floor : floorLines.entrySet()) {
+          System.out.println(ratioLine(serviceFromCommit, floor.getKey(), floor.getValue()));
+        }
       }
     } finally {
       clients.close();
@@ -896,11 +951,15 @@ public final class LiveBench {
    * for the floor as for the service, and their ratio is what the service adds. With two nodes
    * ({@code sender} not {@code front}), the messages are made on the owner node's Vert.x and cross
    * the clustered event bus to the subscribers' node before the socket writes, one clustered
-   * message per sender timer tick (the owner's batch per event-loop turn), as changes do.
+   * message per sender timer tick (the owner's batch per event-loop turn), as changes do; with
+   * {@code trip} (the durable floor with {@code floorRoundTrip=true}) they are made on the front
+   * node's Vert.x instead and each is first a request to the owner node and a reply ({@link
+   * FloorTrades}), one clustered message per committed batch crossing back. Returns the clients'
+   * hand-on → client line.
    */
-  private static void floor(ClientSide clients, Node front, Node sender, int subscribers, int groups, int rate,
-      int seconds, int warmup, boolean compress, boolean shared, String sample, boolean durable, boolean settle)
-      throws Exception {
+  private static String floor(ClientSide clients, Node front, Node sender, int subscribers, int groups, int rate,
+      int seconds, int warmup, boolean compress, boolean shared, String sample, boolean durable, boolean settle,
+      FloorTrip trip) throws Exception {
     String template = sample != null ? sample
         : "{\"type\":\"rec\",\"address\":\"floor\",\"headers\":{\"committedNanos\":\"0\"},\"body\":{\"kind\":"
             + "\"change\",\"fromVersion\":0,\"version\":1,\"events\":[]}}";
@@ -968,6 +1027,7 @@ public final class LiveBench {
       });
       BenchSupport.await(consumer.completion(), 30);
     }
+    io.vertx.core.eventbus.MessageConsumer<io.vertx.core.buffer.Buffer> ownerSide = null;
     try {
       List<String> registrations = new ArrayList<>();
       for (int g = 0; g < groups; g++) {
@@ -985,65 +1045,69 @@ public final class LiveBench {
       Vertx from = sender.vertx();
       DurableFloor journal = durable ? DurableFloor.open(front, from, template) : null;
       Histogram committed = new Histogram(BenchSupport.HISTOGRAM_MAX_MICROS, 3);
+      boolean roundTrip = trip != null && crossing && journal != null;
+      // Hands messages on: stamped now (after their COMMIT when durable), to the sockets or,
+      // with two nodes, across the cluster in one batch.
+      java.util.function.Consumer<long[]> handOn = messages -> {
+        long stamp = System.nanoTime();
+        io.vertx.core.buffer.Buffer batch = crossing ? io.vertx.core.buffer.Buffer.buffer() : null;
+        for (int i = 0; i < messages.length; i += 2) {
+          int g = (int) messages[i];
+          long to = messages[i + 1];
+          String text = head + "\"committedNanos\":\"" + stamp + "\"" + middle + "\"fromVersion\":"
+              + (to - 1) + ",\"version\":" + to + tail;
+          if (crossing) {
+            byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+            batch.appendInt(g).appendInt(bytes.length).appendBytes(bytes);
+          } else {
+            deliver.accept(g, io.vertx.core.buffer.Buffer.buffer(text));
+          }
+        }
+        if (crossing && batch.length() > 0) {
+          from.eventBus().send(FLOOR_ADDRESS, batch);
+        }
+      };
+      FloorTrades trades = roundTrip ? new FloorTrades(vertx, groups, trip.requestBytes()) : null;
+      if (roundTrip) {
+        ownerSide = FloorTrades.ownerSide(from, journal, committed, trip.replyBytes(), handOn);
+        BenchSupport.await(ownerSide.completion(), 30);
+      }
       for (int round = 0; round < 2; round++) {
         int phaseSeconds = round == 0 ? warmup : seconds;
         long total = (long) rate * phaseSeconds;
         long interval = TimeUnit.SECONDS.toNanos(1) / rate;
         long start = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(50);
-        AtomicLong next = new AtomicLong();
+        FloorSchedule schedule = new FloorSchedule(clients, version, total, start, interval);
         io.vertx.core.Promise<Void> sent = io.vertx.core.Promise.promise();
-        // Hands messages on: stamped now (after their COMMIT when durable), to the sockets or,
-        // with two nodes, across the cluster in one batch.
-        java.util.function.Consumer<long[]> handOn = messages -> {
-          long stamp = System.nanoTime();
-          io.vertx.core.buffer.Buffer batch = crossing ? io.vertx.core.buffer.Buffer.buffer() : null;
-          for (int i = 0; i < messages.length; i += 2) {
-            int g = (int) messages[i];
-            long to = messages[i + 1];
-            String text = head + "\"committedNanos\":\"" + stamp + "\"" + middle + "\"fromVersion\":"
-                + (to - 1) + ",\"version\":" + to + tail;
-            if (crossing) {
-              byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
-              batch.appendInt(g).appendInt(bytes.length).appendBytes(bytes);
+        if (roundTrip) {
+          trades.run(schedule, journal, sent);
+        } else {
+          from.runOnContext(v -> from.setPeriodic(1, timer -> {
+            List<Long> due = new ArrayList<>();
+            schedule.takeDue(System.nanoTime(), (g, to, intended) -> {
+              due.add((long) g);
+              due.add(to);
+              due.add(intended);
+            });
+            if (journal == null) {
+              long[] messages = new long[due.size() / 3 * 2];
+              for (int i = 0, j = 0; i < due.size(); i += 3) {
+                messages[j++] = due.get(i);
+                messages[j++] = due.get(i + 1);
+              }
+              handOn.accept(messages);
             } else {
-              deliver.accept(g, io.vertx.core.buffer.Buffer.buffer(text));
+              journal.offer(due, committed, handOn);
             }
-          }
-          if (crossing && batch.length() > 0) {
-            from.eventBus().send(FLOOR_ADDRESS, batch);
-          }
-        };
-        from.runOnContext(v -> from.setPeriodic(1, timer -> {
-          long now = System.nanoTime();
-          List<Long> due = new ArrayList<>();
-          while (next.get() < total && start + next.get() * interval <= now) {
-            long n = next.getAndIncrement();
-            int g = (int) (n % groups);
-            long to = ++version[g];
-            long intended = start + n * interval;
-            clients.sent(g, to, intended);
-            due.add((long) g);
-            due.add(to);
-            due.add(intended);
-          }
-          if (journal == null) {
-            long[] messages = new long[due.size() / 3 * 2];
-            for (int i = 0, j = 0; i < due.size(); i += 3) {
-              messages[j++] = due.get(i);
-              messages[j++] = due.get(i + 1);
+            if (journal != null && journal.failure() != null) {
+              from.cancelTimer(timer);
+              sent.fail(journal.failure());
+            } else if (schedule.allDue() && (journal == null || journal.idle())) {
+              from.cancelTimer(timer);
+              sent.complete();
             }
-            handOn.accept(messages);
-          } else {
-            journal.offer(due, committed, handOn);
-          }
-          if (journal != null && journal.failure() != null) {
-            from.cancelTimer(timer);
-            sent.fail(journal.failure());
-          } else if (next.get() >= total && (journal == null || journal.idle())) {
-            from.cancelTimer(timer);
-            sent.complete();
-          }
-        }));
+          }));
+        }
         BenchSupport.await(sent.future(), phaseSeconds + 120L);
         // Until every copy has arrived (or 30 s more): a late copy is the latency being measured.
         long copies = total * (subscribers / groups);
@@ -1066,23 +1130,263 @@ public final class LiveBench {
           + "server on %s's Vert.x (%d event loops), %s%s: %s%n", durable ? "durable floor" : "floor", rate,
           subscribers / groups, template.length(), front.nodeId(), floorLoops,
           !compress ? "no compression" : shared ? "shared permessage-deflate" : "Netty's permessage-deflate",
-          crossing ? ", messages made on " + sender.nodeId() + " crossing the clustered event bus" : "",
+          !crossing ? "" : roundTrip ? ", each message a request from " + front.nodeId() + " to " + sender.nodeId()
+              + " and its reply and change crossing back" : ", messages made on " + sender.nodeId()
+              + " crossing the clustered event bus",
           cpu.perCommit(clients, floorSent).replace("per commit", "per message"));
       if (journal != null) {
         System.out.printf("  each message first committed to PostgreSQL: %s%n  commit (intended send -> COMMIT): %s%n",
             journal.describe(), BenchSupport.latencyLine(committed));
         journal.close();
       }
+      if (roundTrip) {
+        System.out.printf("  each message a trade's round trip (floorRoundTrip=true): made on %s, a %d-byte request "
+            + "to %s and a %d-byte reply after its COMMIT, one in flight per group%n  trade (intended send -> "
+            + "reply after COMMIT): %s%n", front.nodeId(), trip.requestBytes(), sender.nodeId(), trip.replyBytes(),
+            trades.report());
+      } else if (durable && crossing) {
+        System.out.printf("  messages made on %s, crossing once (floorRoundTrip=false)%n", sender.nodeId());
+      }
       System.out.printf("  client (intended send -> message):            %s (of %,d messages)%n",
           clients.report(), (long) rate * seconds * (subscribers / groups));
-      System.out.printf("  client (hand-on -> message, as from COMMIT):  %s%n", clients.reportFromCommit());
+      String fromHandOn = clients.reportFromCommit();
+      System.out.printf("  client (hand-on -> message, as from COMMIT):  %s%n", fromHandOn);
       System.out.printf("  %s%n", gcLine(floorGc));
       clients.closeSockets();
+      return fromHandOn;
     } finally {
       if (consumer != null) {
         consumer.unregister();
       }
+      if (ownerSide != null) {
+        ownerSide.unregister();
+      }
       vertx.undeploy(floorServers);
+    }
+  }
+
+  /** The floor phases of a run, given a change message as their content: each one's hand-on → client line, by name. */
+  private interface FloorPhases {
+    java.util.Map<String, String> run(String sample) throws Exception;
+  }
+
+  private static final Pattern PERCENTILE = Pattern.compile("\\bp(50|99)=([0-9.]+)");
+
+  /** The service's COMMIT → client over a floor's hand-on → client, at p99 and at p50, from their latency lines. */
+  static String ratioLine(String service, String floor, String floorLine) {
+    double[] of = percentiles(service);
+    double[] against = percentiles(floorLine);
+    return String.format(Locale.ROOT, "ratio, service (COMMIT -> client) over %s (hand-on -> client): p99 %.1f / %.1f "
+        + "ms = %.2f, p50 %.1f / %.1f ms = %.2f", floor, of[1], against[1], of[1] / against[1], of[0], against[0],
+        of[0] / against[0]);
+  }
+
+  /** The p50 and p99 of a {@link BenchSupport#latencyLine}, in ms. */
+  private static double[] percentiles(String line) {
+    double[] values = {Double.NaN, Double.NaN};
+    java.util.regex.Matcher m = PERCENTILE.matcher(line);
+    while (m.find()) {
+      values[m.group(1).equals("50") ? 0 : 1] = Double.parseDouble(m.group(2));
+    }
+    return values;
+  }
+
+  /**
+   * The floor's messages as they come due: {@code total} of them, one every {@code interval} from
+   * {@code start}, over the groups in turn, each its group's next version, whose intended send
+   * time the clients are told. Used on one event loop (the timer's).
+   */
+  private static final class FloorSchedule {
+    private final ClientSide clients;
+    private final long[] version;
+    private final long total;
+    private final long start;
+    private final long interval;
+    private long next;
+
+    FloorSchedule(ClientSide clients, long[] version, long total, long start, long interval) {
+      this.clients = clients;
+      this.version = version;
+      this.total = total;
+      this.start = start;
+      this.interval = interval;
+    }
+
+    /** A message come due: its group, version and intended send time. */
+    interface Due {
+      void accept(int group, long version, long intended);
+    }
+
+    /** Hands each message due by {@code now} to {@code due}, in order. */
+    void takeDue(long now, Due due) {
+      while (next < total && start + next * interval <= now) {
+        long n = next++;
+        int group = (int) (n % version.length);
+        long to = ++version[group];
+        long intended = start + n * interval;
+        clients.sent(group, to, intended);
+        due.accept(group, to, intended);
+      }
+    }
+
+    /** Whether every message has come due. */
+    boolean allDue() {
+      return next >= total;
+    }
+  }
+
+  /** The address of the two-node durable floor's trades, on the owner node ({@link FloorTrades}). */
+  private static final String FLOOR_TRADE_ADDRESS = "bench.floor.trade";
+
+  /**
+   * The sizes of the service's owner request for one trade and of its reply, as the owner path's
+   * codecs write them ({@link OwnerWire}): what the two-node durable floor's round trip sends.
+   */
+  record FloorTrip(int requestBytes, int replyBytes) {
+    static FloorTrip of(OwnerRequest.Execute request, CommandOutcomes outcomes) {
+      io.vertx.core.buffer.Buffer requestWire = io.vertx.core.buffer.Buffer.buffer();
+      OwnerWire.EXECUTE.encodeToWire(requestWire, request);
+      io.vertx.core.buffer.Buffer replyWire = io.vertx.core.buffer.Buffer.buffer();
+      OwnerWire.OUTCOMES.encodeToWire(replyWire, outcomes);
+      return new FloorTrip(requestWire.length(), replyWire.length());
+    }
+
+    /** {@code floorTrip=<request bytes>,<reply bytes>}: the sizes of another run, to compare runs of both orders. */
+    static FloorTrip parse(String given) {
+      String[] sizes = given.split(",");
+      if (sizes.length != 2) {
+        throw new IllegalArgumentException("floorTrip is <request bytes>,<reply bytes>, not " + given);
+      }
+      return new FloorTrip(Integer.parseInt(sizes[0].trim()), Integer.parseInt(sizes[1].trim()));
+    }
+  }
+
+  /**
+   * The two-node durable floor's trades ({@code floorRoundTrip=true}): each message is a trade's
+   * round trip as the service makes it with {@code tradesVia=front}, in bare Vert.x. It is made
+   * on the front node's Vert.x and sent as a clustered event-bus request ({@link
+   * #FLOOR_TRADE_ADDRESS}, a Buffer of the service's request size holding the group, the version
+   * and the intended send time) to a consumer on the owner node's Vert.x, which commits its row with
+   * the others due ({@link DurableFloor}: one statement and COMMIT per batch, one batch in flight),
+   * then replies to each request (a Buffer of the service's reply size) and sends the batch's
+   * messages to the front in one clustered message, stamped at COMMIT ({@link #floor}'s hand-on):
+   * three clustered messages per commit, as the service's request, reply and change.
+   *
+   * <p>Concurrency, as the bench's {@link Trades} send the service's: one request in flight per
+   * group (portfolio), the messages that come due meanwhile queued behind it and sent one at a
+   * time as each reply comes back. The service's owner receives one request per trade and its
+   * journal writer group-commits what came in while a COMMIT was in flight; the owner side here
+   * offers each request to the group commit as it arrives, so the batches form the same way
+   * (about 20 messages a second per group at 2,000 a second over 99 groups: a group's next
+   * message rarely waits for its reply, as with the service's portfolios). Vert.x's Buffer codec
+   * adds four bytes of length to the body on the wire, and the service's messages carry their
+   * codec's name in the header: a few bytes either way.
+   */
+  private static final class FloorTrades {
+    private final Vertx front;
+    private final int groups;
+    private final int requestBytes;
+    private final Histogram replied = new Histogram(BenchSupport.HISTOGRAM_MAX_MICROS, 3);
+    private ArrayDeque<long[]>[] queued;
+    private boolean[] busy;
+    private long completed;
+    private long failed;
+
+    FloorTrades(Vertx front, int groups, int requestBytes) {
+      this.front = front;
+      this.groups = groups;
+      this.requestBytes = requestBytes;
+    }
+
+    /**
+     * The owner side: each request's row offered to the group commit; after the COMMIT of its
+     * batch, a reply of {@code replyBytes} to each request, then the batch handed on ({@code
+     * handOn}: across to the front in one clustered message).
+     */
+    static io.vertx.core.eventbus.MessageConsumer<io.vertx.core.buffer.Buffer> ownerSide(Vertx owner,
+        DurableFloor journal, Histogram committed, int replyBytes,
+        java.util.function.Consumer<long[]> handOn) {
+      java.util.Map<Long, io.vertx.core.eventbus.Message<io.vertx.core.buffer.Buffer>> awaiting =
+          new java.util.concurrent.ConcurrentHashMap<>();
+      io.vertx.core.buffer.Buffer reply = io.vertx.core.buffer.Buffer.buffer(new byte[replyBytes]);
+      java.util.function.Consumer<long[]> replyThenHandOn = messages -> {
+        for (int i = 0; i < messages.length; i += 2) {
+          var request = awaiting.remove(Latencies.key((int) messages[i], messages[i + 1]));
+          if (request != null) {
+            request.reply(reply);
+          }
+        }
+        handOn.accept(messages);
+      };
+      return owner.eventBus().<io.vertx.core.buffer.Buffer>consumer(FLOOR_TRADE_ADDRESS, request -> {
+        io.vertx.core.buffer.Buffer body = request.body();
+        int group = body.getInt(0);
+        long to = body.getLong(4);
+        awaiting.put(Latencies.key(group, to), request);
+        journal.offer(List.of((long) group, to, body.getLong(12)), committed, replyThenHandOn);
+      });
+    }
+
+    /**
+     * The messages of {@code schedule}, each sent as it comes due or queued behind its group's
+     * request in flight; {@code done} completes when every request has its reply (or fails with
+     * the journal).
+     */
+    @SuppressWarnings("unchecked")
+    void run(FloorSchedule schedule, DurableFloor journal, io.vertx.core.Promise<Void> done) {
+      queued = new ArrayDeque[groups];
+      busy = new boolean[groups];
+      for (int g = 0; g < groups; g++) {
+        queued[g] = new ArrayDeque<>();
+      }
+      completed = 0;
+      failed = 0;
+      replied.reset();
+      front.runOnContext(v -> front.setPeriodic(1, timer -> {
+        schedule.takeDue(System.nanoTime(), (g, to, intended) -> {
+          queued[g].add(new long[] {to, intended});
+          if (!busy[g]) {
+            send(g);
+          }
+        });
+        if (journal.failure() != null) {
+          front.cancelTimer(timer);
+          done.tryFail(journal.failure());
+        } else if (completed >= schedule.total) {
+          front.cancelTimer(timer);
+          done.tryComplete();
+        }
+      }));
+    }
+
+    /** The group's next queued message as a request, or the group idle if none waits. */
+    private void send(int group) {
+      long[] message = queued[group].poll();
+      if (message == null) {
+        busy[group] = false;
+        return;
+      }
+      busy[group] = true;
+      long intended = message[1];
+      io.vertx.core.buffer.Buffer body = io.vertx.core.buffer.Buffer.buffer(requestBytes).appendInt(group)
+          .appendLong(message[0]).appendLong(intended);
+      body.appendBytes(new byte[Math.max(0, requestBytes - body.length())]);
+      // As the owner timeout of the measured runs: a late reply is the latency being measured.
+      front.eventBus().request(FLOOR_TRADE_ADDRESS, body, new io.vertx.core.eventbus.DeliveryOptions()
+          .setSendTimeout(60_000)).onComplete(answer -> {
+            replied.recordValue(Math.max(0, Math.min(BenchSupport.HISTOGRAM_MAX_MICROS,
+                TimeUnit.NANOSECONDS.toMicros(System.nanoTime() - intended))));
+            if (answer.failed()) {
+              failed++;
+            }
+            completed++;
+            send(group);
+          });
+    }
+
+    /** The round trips of the last run: intended send to reply, and how many failed. */
+    String report() {
+      return BenchSupport.latencyLine(replied) + (failed > 0 ? ", " + failed + " requests failed" : "");
     }
   }
 
@@ -1186,6 +1490,9 @@ public final class LiveBench {
     static final AtomicLong COMMITS = new AtomicLong();
     private final ClientSide clients;
     private final AtomicLong sequence = new AtomicLong();
+    /** The last trade sent and its owner's reply, whose sizes the two-node durable floor's round trip takes. */
+    private volatile OwnerRequest.Execute lastRequest;
+    private volatile CommandOutcomes lastOutcomes;
     /**
      * Commits slower than this (ms; property {@code live.slowMs}, 0: none) are printed with the
      * wall-clock time of their reply, to line the tail up with what else the node did then
@@ -1200,6 +1507,18 @@ public final class LiveBench {
       this.clients = clients;
     }
 
+    /**
+     * The sizes of the last trade's owner request and reply ({@link FloorTrip}); one trade is
+     * sent first if none was yet. A position's reply carries its open lots, so a later trade's
+     * reply is larger than a first one's.
+     */
+    FloorTrip lastTrip() throws Exception {
+      if (lastOutcomes == null) {
+        BenchSupport.await(send(ids.get(0)), 60);
+      }
+      return FloorTrip.of(lastRequest, lastOutcomes);
+    }
+
     /** Commits since {@code cpu} was taken. */
     long committedSince(Cpu cpu) {
       return COMMITS.get() - cpu.commits();
@@ -1209,6 +1528,9 @@ public final class LiveBench {
       OwnerRequest.Execute request = new OwnerRequest.Execute(id, List.of(CommandEnvelope.of(
           BenchSupport.randomTrade(id, "live-" + sequence.incrementAndGet(), instruments))));
       return node.owners().<CommandOutcomes>request(request).map(outcomes -> {
+        // References only (encoded once, for the floor): the floor's round trip takes their sizes.
+        lastRequest = request;
+        lastOutcomes = outcomes;
         io.portfoliostate.protocol.CommandOutcome outcome = outcomes.outcomes().get(0);
         if (outcome instanceof io.portfoliostate.protocol.CommandOutcome.Recorded recorded) {
           COMMITS.incrementAndGet();
