@@ -70,7 +70,7 @@ class PulsarFailoverSubscriptionTest {
       publisher.join();
 
       for (String id : ids) {
-        JsonObject state = api.awaitVersion(id, 1 + TRADES, Duration.ofSeconds(60));
+        JsonObject state = awaitAllTrades(api, cluster.node(1), id);
         // Trade t buys t + 1 when t is even, sells 1 when odd: 30 buys of 1, 3, ..., 59 and 30 sells of 1.
         assertThat(state.getJsonArray("positions").getJsonObject(0).getString("quantity")).isEqualTo("870");
         List<String> recorded = ChangeTopic.journal(api, id).stream().skip(1)
@@ -78,6 +78,23 @@ class PulsarFailoverSubscriptionTest {
         assertThat(recorded).as("the trades of %s in the journal", id)
             .isEqualTo(IntStream.range(0, TRADES).mapToObj(t -> "t-" + t).toList());
       }
+    }
+  }
+
+  /**
+   * The portfolio once every trade applied. Late, the failure names what the node that took over
+   * did with what it consumed, so that it tells trades that never arrived from trades that did.
+   */
+  private static JsonObject awaitAllTrades(Api api, Node survivor, String id) throws InterruptedException {
+    try {
+      return api.awaitVersion(id, 1 + TRADES, Duration.ofSeconds(60));
+    } catch (AssertionError late) {
+      StringBuilder ingest = new StringBuilder();
+      survivor.registry().getMeters().stream()
+          .filter(meter -> meter.getId().getName().startsWith("pstate.pulsar.in"))
+          .forEach(meter -> meter.measure().forEach(measured -> ingest.append("\n  ")
+              .append(meter.getId().getName()).append(meter.getId().getTags()).append(" = ").append(measured.getValue())));
+      throw new AssertionError(late.getMessage() + "\nthe surviving node's ingest:" + ingest, late);
     }
   }
 

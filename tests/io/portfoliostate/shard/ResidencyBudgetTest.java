@@ -18,7 +18,8 @@ import org.junit.jupiter.api.Test;
  */
 class ResidencyBudgetTest {
 
-  private static final int IDS_EACH = 1_000;
+  // 4,096 slots of 32 B and 8,192 table cells of 4 B each: 160 KiB, so that 6 of 12 fit in 1 MiB.
+  private static final int IDS_EACH = 4_000;
 
   @Test
   void portfoliosBeyondTheMemoryBudgetAreEvictedLeastRecentlyUsedFirst() {
@@ -43,7 +44,7 @@ class ResidencyBudgetTest {
     }
 
     long each = entities.get(0).estimateBytes();
-    assertThat(each).isGreaterThan(IDS_EACH * PortfolioEntity.COMMAND_ID_BYTES);
+    assertThat(each).isEqualTo(PortfolioEntity.BASE_BYTES + 4_096 * 32 + 8_192 * 4);
     int fit = (int) ((1024L * 1024L) / each);
     assertThat(resident.all()).hasSize(fit + 1).contains(busy)
         .containsAll(entities.subList(entities.size() - fit, entities.size()))

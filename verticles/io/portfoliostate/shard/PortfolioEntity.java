@@ -91,8 +91,6 @@ final class PortfolioEntity {
   static final long POSITION_BYTES = 640;
   /** A lot: a few BigDecimals and an instant, in a list. */
   static final long LOT_BYTES = 220;
-  /** A recent command id: a string, hash and version boxed in a linked map entry (1.46 MB for 10,000). */
-  static final long COMMAND_ID_BYTES = 150;
   /** A trade in the ledger: a recorded trade (ids, five decimals, two instants) in two persistent maps. */
   static final long LEDGER_TRADE_BYTES = 400;
   /** A cash balance, a target, or a split: a small map entry with a BigDecimal. */
@@ -152,7 +150,8 @@ final class PortfolioEntity {
   private long bytesAround(long positions) {
     long bytes = BASE_BYTES + positions;
     if (index != null) {
-      bytes += COMMAND_ID_BYTES * index.size();
+      // Its arrays as they are: about 38 B per id in a full window, up to twice that while it grows.
+      bytes += index.retainedBytes();
     }
     if (ledger != null) {
       bytes += LEDGER_TRADE_BYTES * ledger.size();
