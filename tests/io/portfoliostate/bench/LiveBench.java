@@ -403,15 +403,22 @@ public final class LiveBench {
       count += Math.max(0, bean.getCollectionCount());
       millis += Math.max(0, bean.getCollectionTime());
     }
-    return new long[] {count, millis};
+    var jit = ManagementFactory.getCompilationMXBean();
+    long compiling = jit != null && jit.isCompilationTimeMonitoringSupported() ? jit.getTotalCompilationTime() : -1;
+    return new long[] {count, millis, compiling};
   }
 
-  /** The server JVM's collections since {@code before} (for a concurrent collector, the time includes its cycles). */
+  /**
+   * The server JVM's collections since {@code before} (for a concurrent collector, the time includes
+   * its cycles), and the time its JIT compilers spent compiling: on two cores a compiler thread still
+   * busy in the measured phase takes the event loops' slack, and shows in their tail.
+   */
   static String gcLine(long[] before) {
     long[] now = gcTotals();
-    return String.format(Locale.ROOT, "server GC during the phase: %d collections, %d ms (%s)", now[0] - before[0],
-        now[1] - before[1], ManagementFactory.getGarbageCollectorMXBeans().stream()
-            .map(java.lang.management.GarbageCollectorMXBean::getName).toList());
+    return String.format(Locale.ROOT, "server GC during the phase: %d collections, %d ms (%s); JIT compiling %s",
+        now[0] - before[0], now[1] - before[1], ManagementFactory.getGarbageCollectorMXBeans().stream()
+            .map(java.lang.management.GarbageCollectorMXBean::getName).toList(),
+        now[2] < 0 || before[2] < 0 ? "not measured" : (now[2] - before[2]) + " ms");
   }
 
   /**
