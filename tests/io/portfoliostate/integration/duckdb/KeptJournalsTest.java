@@ -10,7 +10,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The bound of the journals the daily series keep: counted in events over all portfolios; a
  * journal that does not fit is not kept and the kept ones stay (no eviction that a turn over more
- * portfolios than fit would defeat); a grown journal replaces its shorter self.
+ * portfolios than fit would defeat); a grown journal replaces its shorter self when it fits, and
+ * the shorter self stays when it does not.
  */
 class KeptJournalsTest {
 
@@ -29,10 +30,12 @@ class KeptJournalsTest {
     kept.keep("b", journal(4, 6));
     assertThat(kept.journal("b").version()).isEqualTo(4);
     assertThat(kept.events()).isEqualTo(10);
-    // a grown to 5 no longer fits (5 + 6 > 10): it is let go, b stays.
+    // a grown to 5 no longer fits (5 + 6 > 10): its kept 4 events stay (still a prefix of its
+    // journal, so the next refresh reads only what follows them), and so does b.
     kept.keep("a", journal(5, 5));
-    assertThat(kept.journal("a")).isNull();
-    assertThat(kept.events()).isEqualTo(6);
+    assertThat(kept.journal("a").version()).isEqualTo(1);
+    assertThat(kept.journal("b").version()).isEqualTo(4);
+    assertThat(kept.events()).isEqualTo(10);
   }
 
   @Test
