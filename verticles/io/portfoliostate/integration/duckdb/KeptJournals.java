@@ -18,7 +18,8 @@ import java.util.Map;
  * <p>When the bound is reached a journal that does not fit is not kept, and the kept ones stay
  * (a kept one that grew past the room left stays at its kept length): the refreshes take the
  * pending portfolios in turn, and with a least-recently-used eviction a turn over more portfolios
- * than fit would evict each one just before it is needed again (no journal would ever be found). One refresh at a time uses it (the series worker).
+ * than fit would evict each one just before it is needed again (no journal would ever be found).
+ * One refresh at a time uses it (the series worker).
  */
 final class KeptJournals {
 
