@@ -70,7 +70,7 @@ class PulsarFailoverSubscriptionTest {
       publisher.join();
 
       for (String id : ids) {
-        JsonObject state = awaitAllTrades(api, cluster.node(1), id);
+        JsonObject state = awaitAllTrades(api, cluster.node(1), id, trades);
         // Trade t buys t + 1 when t is even, sells 1 when odd: 30 buys of 1, 3, ..., 59 and 30 sells of 1.
         assertThat(state.getJsonArray("positions").getJsonObject(0).getString("quantity")).isEqualTo("870");
         List<String> recorded = ChangeTopic.journal(api, id).stream().skip(1)
@@ -85,7 +85,8 @@ class PulsarFailoverSubscriptionTest {
    * The portfolio once every trade applied. Late, the failure names what the node that took over
    * did with what it consumed, so that it tells trades that never arrived from trades that did.
    */
-  private static JsonObject awaitAllTrades(Api api, Node survivor, String id) throws InterruptedException {
+  private static JsonObject awaitAllTrades(Api api, Node survivor, String id, String topic)
+      throws InterruptedException {
     try {
       return api.awaitVersion(id, 1 + TRADES, Duration.ofSeconds(60));
     } catch (AssertionError late) {
@@ -94,8 +95,37 @@ class PulsarFailoverSubscriptionTest {
           .filter(meter -> meter.getId().getName().startsWith("pstate.pulsar.in"))
           .forEach(meter -> meter.measure().forEach(measured -> ingest.append("\n  ")
               .append(meter.getId().getName()).append(meter.getId().getTags()).append(" = ").append(measured.getValue())));
-      throw new AssertionError(late.getMessage() + "\nthe surviving node's ingest:" + ingest, late);
+      throw new AssertionError(late.getMessage() + "\nthe surviving node's ingest:" + ingest
+          + "\nthe broker's view of the subscription:" + subscription(topic), late);
     }
+  }
+
+  /**
+   * Per partition: its backlog, which consumer the broker holds active, and each consumer's
+   * address, permits, unacknowledged and delivered messages.
+   */
+  private static String subscription(String topic) {
+    StringBuilder view = new StringBuilder();
+    try (PulsarAdmin admin = PulsarAdmin.builder().serviceHttpUrl(TestPulsar.shared().webServiceUrl()).build()) {
+      var stats = admin.topics().getPartitionedStats("persistent://public/default/" + topic, true);
+      stats.getPartitions().forEach((partition, partitionStats) -> {
+        var sub = partitionStats.getSubscriptions().get("portfolio-state");
+        view.append("\n  ").append(partition.substring(partition.lastIndexOf('-') + 1));
+        if (sub == null) {
+          view.append(": no subscription");
+          return;
+        }
+        view.append(": backlog ").append(sub.getMsgBacklog()).append(", active ").append(sub.getActiveConsumerName());
+        sub.getConsumers().forEach(consumer -> view.append("\n    ").append(consumer.getConsumerName())
+            .append(" at ").append(consumer.getAddress()).append(" since ").append(consumer.getConnectedSince())
+            .append(": permits ").append(consumer.getAvailablePermits())
+            .append(", unacked ").append(consumer.getUnackedMessages())
+            .append(", delivered ").append(consumer.getMsgOutCounter()));
+      });
+    } catch (Exception e) {
+      view.append("\n  not available: ").append(e);
+    }
+    return view.toString();
   }
 
   /** Trades {@code from} until {@code to} of every portfolio, interleaved across portfolios. */

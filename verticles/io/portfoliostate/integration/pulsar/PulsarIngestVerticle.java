@@ -31,6 +31,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.apache.pulsar.client.api.BatchReceivePolicy;
 import org.apache.pulsar.client.api.Consumer;
+import org.apache.pulsar.client.api.ConsumerEventListener;
 import org.apache.pulsar.client.api.Message;
 import org.apache.pulsar.client.api.Messages;
 import org.apache.pulsar.client.api.Producer;
@@ -128,7 +129,12 @@ public final class PulsarIngestVerticle extends VerticleBase {
             .enableBatching(false).createAsync(), context)
         .compose(producer -> {
           deadLetters = producer;
-          return Future.fromCompletionStage(client.newConsumer(Schema.BYTES)
+          var builder = client.newConsumer(Schema.BYTES);
+          if (settings.subscriptionType().equals("Failover")) {
+            // Pulsar refuses the listener on any other subscription type.
+            builder.consumerEventListener(new PartitionHandOver());
+          }
+          return Future.fromCompletionStage(builder
               .topics(List.of(settings.tradeTopic(), settings.cashTopic(), settings.priceTopic()))
               .subscriptionName(settings.subscription())
               .subscriptionType(SubscriptionType.valueOf(settings.subscriptionType()))
@@ -148,6 +154,22 @@ public final class PulsarIngestVerticle extends VerticleBase {
           receive();
           reportPartitions();
         });
+  }
+
+  /**
+   * Under Failover, which partitions this node consumes and which it stands by for: logged as
+   * the broker moves them, so that a partition nobody takes can be told from the logs.
+   */
+  private static final class PartitionHandOver implements ConsumerEventListener {
+    @Override
+    public void becameActive(Consumer<?> consumer, int partition) {
+      LOG.info("Consuming {} (this node is the partition's active consumer)", consumer.getTopic());
+    }
+
+    @Override
+    public void becameInactive(Consumer<?> consumer, int partition) {
+      LOG.info("Standing by for {} (another node consumes it)", consumer.getTopic());
+    }
   }
 
   /**
