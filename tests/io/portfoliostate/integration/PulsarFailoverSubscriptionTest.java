@@ -78,6 +78,13 @@ class PulsarFailoverSubscriptionTest {
         assertThat(recorded).as("the trades of %s in the journal", id)
             .isEqualTo(IntStream.range(0, TRADES).mapToObj(t -> "t-" + t).toList());
       }
+      // The node asked the broker once more for each of the 4 partitions it was given, 2 at its
+      // start and 2 at the failover, a second after each (PartitionHandOver).
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      while (asksAgain(cluster.node(1)) < 4 && System.nanoTime() < deadline) {
+        Thread.sleep(50);
+      }
+      assertThat(asksAgain(cluster.node(1))).as("partitions asked for again").isGreaterThanOrEqualTo(4);
     }
   }
 
@@ -153,6 +160,10 @@ class PulsarFailoverSubscriptionTest {
       Thread.sleep(20);
     }
     return node.registry().find("pstate.pulsar.in.partitions").tag("topic", topic).gauge().value();
+  }
+
+  private static double asksAgain(Node node) {
+    return node.registry().find("pstate.pulsar.in.partitions_taken").counter().count();
   }
 
   private static double applied(Node node) {

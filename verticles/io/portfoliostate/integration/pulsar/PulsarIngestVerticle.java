@@ -31,7 +31,6 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.apache.pulsar.client.api.BatchReceivePolicy;
 import org.apache.pulsar.client.api.Consumer;
-import org.apache.pulsar.client.api.ConsumerEventListener;
 import org.apache.pulsar.client.api.Message;
 import org.apache.pulsar.client.api.Messages;
 import org.apache.pulsar.client.api.Producer;
@@ -93,6 +92,7 @@ public final class PulsarIngestVerticle extends VerticleBase {
   private Counter deadLettered;
   private Counter retried;
   private Counter pricesRedelivered;
+  private Counter partitionsTaken;
 
   /**
    * @param client the node's Pulsar client (the node closes it)
@@ -122,6 +122,9 @@ public final class PulsarIngestVerticle extends VerticleBase {
         .description("Groups of messages sent again to their owner after a transient failure").register(registry);
     pricesRedelivered = messages("price_redelivered",
         "Price messages not stored (writer busy or database unavailable), negatively acknowledged for redelivery");
+    partitionsTaken = Counter.builder("pstate.pulsar.in.partitions_taken")
+        .description("Partitions this node was made the active consumer of (Failover), each asked once more for "
+            + "its unacknowledged messages").register(registry);
     registry.gauge("pstate.pulsar.in.held", this, verticle -> verticle.held);
     tradeTopic = qualified(settings.tradeTopic());
     priceTopic = qualified(settings.priceTopic());
@@ -131,8 +134,9 @@ public final class PulsarIngestVerticle extends VerticleBase {
           deadLetters = producer;
           var builder = client.newConsumer(Schema.BYTES);
           if (settings.subscriptionType().equals("Failover")) {
-            // Pulsar refuses the listener on any other subscription type.
-            builder.consumerEventListener(new PartitionHandOver());
+            // Hand-overs: logged, and the partition asked for once more (the broker can stall
+            // one). Pulsar refuses the listener on any other subscription type.
+            builder.consumerEventListener(new PartitionHandOver(context, () -> stopping, partitionsTaken::increment));
           }
           return Future.fromCompletionStage(builder
               .topics(List.of(settings.tradeTopic(), settings.cashTopic(), settings.priceTopic()))
@@ -154,22 +158,6 @@ public final class PulsarIngestVerticle extends VerticleBase {
           receive();
           reportPartitions();
         });
-  }
-
-  /**
-   * Under Failover, which partitions this node consumes and which it stands by for: logged as
-   * the broker moves them, so that a partition nobody takes can be told from the logs.
-   */
-  private static final class PartitionHandOver implements ConsumerEventListener {
-    @Override
-    public void becameActive(Consumer<?> consumer, int partition) {
-      LOG.info("Consuming {} (this node is the partition's active consumer)", consumer.getTopic());
-    }
-
-    @Override
-    public void becameInactive(Consumer<?> consumer, int partition) {
-      LOG.info("Standing by for {} (another node consumes it)", consumer.getTopic());
-    }
   }
 
   /**
