@@ -38,7 +38,7 @@ class PulsarFailoverSubscriptionTest {
   void everyTradeAppliesOnceInPublishOrderAcrossAFailover() throws Exception {
     String run = UUID.randomUUID().toString().substring(0, 8);
     String trades = "failover-trades-" + run;
-    try (PulsarAdmin admin = PulsarAdmin.builder().serviceHttpUrl(TestPulsar.shared().webServiceUrl()).build()) {
+    try (PulsarAdmin admin = TestPulsar.shared().admin()) {
       admin.topics().createPartitionedTopic("persistent://public/default/" + trades, 4);
     }
     JsonObject settings = new JsonObject().put("pulsar", new JsonObject()
@@ -103,36 +103,9 @@ class PulsarFailoverSubscriptionTest {
           .forEach(meter -> meter.measure().forEach(measured -> ingest.append("\n  ")
               .append(meter.getId().getName()).append(meter.getId().getTags()).append(" = ").append(measured.getValue())));
       throw new AssertionError(late.getMessage() + "\nthe surviving node's ingest:" + ingest
-          + "\nthe broker's view of the subscription:" + subscription(topic), late);
+          + "\nthe broker's view of the subscription:" + TestPulsar.shared().subscriptionView(topic, "portfolio-state", 4),
+          late);
     }
-  }
-
-  /**
-   * Per partition: its backlog, which consumer the broker holds active, and each consumer's
-   * address, permits, unacknowledged and delivered messages.
-   */
-  private static String subscription(String topic) {
-    StringBuilder view = new StringBuilder();
-    try (PulsarAdmin admin = PulsarAdmin.builder().serviceHttpUrl(TestPulsar.shared().webServiceUrl()).build()) {
-      var stats = admin.topics().getPartitionedStats("persistent://public/default/" + topic, true);
-      stats.getPartitions().forEach((partition, partitionStats) -> {
-        var sub = partitionStats.getSubscriptions().get("portfolio-state");
-        view.append("\n  ").append(partition.substring(partition.lastIndexOf('-') + 1));
-        if (sub == null) {
-          view.append(": no subscription");
-          return;
-        }
-        view.append(": backlog ").append(sub.getMsgBacklog()).append(", active ").append(sub.getActiveConsumerName());
-        sub.getConsumers().forEach(consumer -> view.append("\n    ").append(consumer.getConsumerName())
-            .append(" at ").append(consumer.getAddress()).append(" since ").append(consumer.getConnectedSince())
-            .append(": permits ").append(consumer.getAvailablePermits())
-            .append(", unacked ").append(consumer.getUnackedMessages())
-            .append(", delivered ").append(consumer.getMsgOutCounter()));
-      });
-    } catch (Exception e) {
-      view.append("\n  not available: ").append(e);
-    }
-    return view.toString();
   }
 
   /** Trades {@code from} until {@code to} of every portfolio, interleaved across portfolios. */
